@@ -1,0 +1,151 @@
+import { decideEvent, type EventInput } from '../domain/apply-event';
+import { IllegalTransitionError, NotFoundError } from '../domain/errors';
+import type { Order, OrderEvent } from '../domain/order';
+import type { Store } from '../store/store';
+import type { Actor } from './actor-system';
+import type { EventBus } from './event-bus';
+
+export type OrderMessage =
+  | {
+      kind: 'event';
+      tenantId: string;
+      input: EventInput;
+      /** Set for a courier's scan: the order must be assigned to it (or be unassigned, for a pickup). */
+      courierId?: string;
+    }
+  | { kind: 'assign'; tenantId: string; courierId: string };
+
+export type EventOutcomeKind = 'applied' | 'duplicate' | 'late';
+
+export interface OrderReply {
+  order: Order;
+  /** Absent for `assign`. */
+  outcome?: EventOutcomeKind;
+  event?: OrderEvent;
+}
+
+export interface OrderActorDeps {
+  store: Store;
+  bus: EventBus;
+  now: () => Date;
+}
+
+// A lost compare-and-set means another node wrote first; after this many in a row something is wrong.
+const MAX_ATTEMPTS = 20;
+// Recent event ids answered from memory; older duplicates are found by the store's unique index.
+const RECENT_EVENTS = 128;
+
+/**
+ * One order's actor: serialises its status changes, scans and assignments. The in-memory state is a
+ * cache; every write is guarded by the stored revision, so a stale cache (another node wrote) costs a
+ * reload and a retry, never a wrong result.
+ */
+export class OrderActor implements Actor<OrderMessage, OrderReply> {
+  private state: Order | null = null;
+  private readonly recent = new Map<string, OrderEvent>();
+
+  constructor(
+    private readonly orderId: string,
+    private readonly deps: OrderActorDeps,
+  ) {}
+
+  async activate(): Promise<void> {
+    this.state = await this.deps.store.loadOrder(this.orderId);
+  }
+
+  receive(message: OrderMessage): Promise<OrderReply> {
+    return message.kind === 'event' ? this.applyEvent(message) : this.assign(message.tenantId, message.courierId);
+  }
+
+  private async applyEvent(message: Extract<OrderMessage, { kind: 'event' }>): Promise<OrderReply> {
+    let verified = false; // whether a rejection has been checked against the store
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(message.tenantId, verified);
+      const input = { ...message.input };
+      const seen = this.recent.get(input.event_id);
+      if (seen) return { order, outcome: 'duplicate', event: seen };
+
+      let rejection: Error | null = null;
+      let decision: ReturnType<typeof decideEvent> | null = null;
+      if (message.courierId !== undefined && order.courier_id !== message.courierId) {
+        if (order.courier_id === null && input.scan_type === 'pickup') input.assign_courier_id = message.courierId;
+        else rejection = new NotFoundError('order');
+      }
+      if (!rejection) {
+        try {
+          decision = decideEvent(order, input, this.deps.now().toISOString());
+        } catch (error) {
+          if (!(error instanceof IllegalTransitionError)) throw error;
+          rejection = error;
+        }
+      }
+      if (rejection || !decision) {
+        // The cache may be stale, or this is a retry of an event that was applied before: ask the store.
+        const original = await this.deps.store.findEvent(this.orderId, input.event_id);
+        if (original) return this.duplicate(message.tenantId, original);
+        if (verified) throw rejection;
+        verified = true;
+        this.state = null;
+        continue;
+      }
+
+      const next = decision.kind === 'applied' ? decision.next : null;
+      const result = await this.deps.store.commitEvent({
+        orderId: this.orderId,
+        expectedRev: order.rev,
+        event: decision.event,
+        next,
+      });
+      if (result.kind === 'rev_conflict') {
+        this.state = null;
+        continue;
+      }
+      if (result.kind === 'duplicate_event') {
+        const original = await this.deps.store.findEvent(this.orderId, input.event_id);
+        if (!original) throw new Error(`event ${input.event_id} reported as duplicate but not found`);
+        return this.duplicate(message.tenantId, original);
+      }
+      this.remember(decision.event);
+      if (next) {
+        this.state = { ...next, rev: result.rev };
+        this.deps.bus.publish({ event: decision.event, order: this.state });
+        return { order: this.state, outcome: 'applied', event: decision.event };
+      }
+      return { order, outcome: 'late', event: decision.event };
+    }
+    throw new Error(`order ${this.orderId}: too many concurrent writers`);
+  }
+
+  private async assign(tenantId: string, courierId: string): Promise<OrderReply> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(tenantId, false);
+      if (order.courier_id === courierId) return { order };
+      const updatedAt = this.deps.now().toISOString();
+      const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt);
+      if (result.kind === 'ok') {
+        this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev };
+        return { order: this.state };
+      }
+      this.state = null;
+    }
+    throw new Error(`order ${this.orderId}: too many concurrent writers`);
+  }
+
+  private async duplicate(tenantId: string, original: OrderEvent): Promise<OrderReply> {
+    this.remember(original);
+    this.state = null; // another writer recorded it: our cache is behind
+    return { order: await this.current(tenantId, true), outcome: 'duplicate', event: original };
+  }
+
+  /** The order, loading it when the cache is empty or `reload` is set; absent or another tenant's → not found. */
+  private async current(tenantId: string, reload: boolean): Promise<Order> {
+    if (!this.state || reload) this.state = await this.deps.store.loadOrder(this.orderId);
+    if (!this.state || this.state.tenant_id !== tenantId) throw new NotFoundError('order');
+    return this.state;
+  }
+
+  private remember(event: OrderEvent): void {
+    this.recent.set(event.event_id, event);
+    if (this.recent.size > RECENT_EVENTS) this.recent.delete(this.recent.keys().next().value!);
+  }
+}

@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import type { EventInput } from '../domain/apply-event';
+import { ForbiddenError, IdempotencyConflictError, IllegalTransitionError, NotFoundError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import type {
+  Customer,
+  Destination,
+  EventSource,
+  LatLng,
+  Location,
+  Money,
+  NotifyChoice,
+  Order,
+  OrderEvent,
+} from '../domain/order';
+import { canReadOrder, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
+import { statusForScan, type ScanType } from '../domain/scan';
+import { COURIER_ACTIVE_STATUSES, type OrderStatus } from '../domain/status';
+import type { OrderPage, OrderQuery, Store } from '../store/store';
+import { ActorSystem } from './actor-system';
+import type { EventBus } from './event-bus';
+import { OrderActor, type EventOutcomeKind, type OrderMessage, type OrderReply } from './order-actor';
+
+export interface PlaceOrderInput {
+  external_id?: string;
+  customer: Customer;
+  destination?: Destination;
+  amount?: Money;
+  items?: unknown[];
+  notify?: NotifyChoice;
+  metadata?: Record<string, unknown>;
+}
+
+export interface StatusInput {
+  status: OrderStatus;
+  event_id?: string;
+  occurred_at?: string;
+  note?: string;
+  location?: LatLng;
+}
+
+export interface ScanInput {
+  event_id: string;
+  order_id: string;
+  type: ScanType;
+  occurred_at: string;
+  location?: LatLng;
+}
+
+export type ScanResult =
+  | { event_id: string; outcome: EventOutcomeKind; seq: number | null }
+  | { event_id: string; outcome: 'rejected'; error: { code: string; message: string } };
+
+export interface OrderServiceOptions {
+  store: Store;
+  bus: EventBus;
+  now?: () => Date;
+  actorIdleMs?: number;
+  maxActors?: number;
+  onActorActivate?: () => void;
+  onActorPassivate?: () => void;
+}
+
+/** Orders' use cases: placement and reads go to the store, every change goes through the order's actor. */
+export class OrderService {
+  readonly actors: ActorSystem<string, OrderMessage, OrderReply>;
+  private readonly store: Store;
+  private readonly now: () => Date;
+
+  constructor(options: OrderServiceOptions) {
+    this.store = options.store;
+    this.now = options.now ?? (() => new Date());
+    const deps = { store: options.store, bus: options.bus, now: this.now };
+    this.actors = new ActorSystem<string, OrderMessage, OrderReply>({
+      create: (orderId) => new OrderActor(orderId, deps),
+      idleMs: options.actorIdleMs,
+      maxActors: options.maxActors,
+      onActivate: options.onActorActivate,
+      onPassivate: options.onActorPassivate,
+    });
+  }
+
+  /**
+   * Places an order (its first event, seq 1, is `placed`). A repeat with the same idempotency key or
+   * `external_id` returns the original with `created: false`.
+   */
+  async place(
+    principal: TenantPrincipal,
+    input: PlaceOrderInput,
+    idempotency: { key: string; requestHash: string } | null,
+  ): Promise<{ order: Order; created: boolean }> {
+    if (principal.role === 'customer' && input.customer.id !== principal.subject) throw new ForbiddenError();
+    const now = this.now();
+    const nowIso = now.toISOString();
+    const id = newId('ord', now.getTime());
+    const order: Order = {
+      id,
+      tenant_id: principal.tenantId,
+      external_id: input.external_id ?? null,
+      status: 'placed',
+      version: 1,
+      rev: 1,
+      customer: input.customer,
+      destination: input.destination ?? null,
+      amount: input.amount ?? null,
+      items: input.items ?? null,
+      notify: input.notify ?? null,
+      metadata: input.metadata ?? null,
+      courier_id: null,
+      created_at: nowIso,
+      updated_at: nowIso,
+      eta: null,
+      last_location: null,
+      last_event_at: nowIso,
+      held_at: null,
+    };
+    const firstEvent: OrderEvent = {
+      seq: 1,
+      order_id: id,
+      type: 'status',
+      status: 'placed',
+      scan_type: null,
+      event_id: `placed-${id}`,
+      occurred_at: nowIso,
+      recorded_at: nowIso,
+      location: null,
+      note: null,
+      source: sourceOf(principal),
+      applied: true,
+    };
+    const result = await this.store.createOrder({
+      order,
+      firstEvent,
+      idempotency: idempotency ? { scope: principalScope(principal), ...idempotency } : null,
+    });
+    if (result.kind === 'idempotency_conflict') throw new IdempotencyConflictError();
+    if (result.kind === 'existing' && !canReadOrder(principal, result.order)) {
+      // Another caller's order under the same external id: not this caller's to see.
+      throw new IdempotencyConflictError('external_id is already used by another order');
+    }
+    return { order: result.order, created: result.kind === 'created' };
+  }
+
+  /** An order the principal may read. @throws NotFoundError otherwise. */
+  async get(principal: Principal, orderId: string): Promise<Order> {
+    if (principal.role === 'admin') throw new NotFoundError('order');
+    const order = await this.store.getOrder(principal.tenantId, orderId);
+    if (!order || !canReadOrder(principal, order)) throw new NotFoundError('order');
+    return order;
+  }
+
+  history(orderId: string): Promise<OrderEvent[]> {
+    return this.store.history(orderId);
+  }
+
+  events(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
+    return this.store.listEvents(orderId, sinceSeq, limit);
+  }
+
+  search(tenantId: string, query: OrderQuery): Promise<OrderPage> {
+    return this.store.searchOrders(tenantId, query);
+  }
+
+  /** Applies a business's or staff's status change through the order's actor. */
+  postStatus(principal: TenantPrincipal, orderId: string, input: StatusInput): Promise<OrderReply> {
+    const event: EventInput = {
+      type: 'status',
+      status: input.status,
+      scan_type: null,
+      event_id: input.event_id ?? randomUUID(),
+      occurred_at: input.occurred_at ?? null,
+      location: input.location ?? null,
+      note: input.note ?? null,
+      source: sourceOf(principal),
+    };
+    return this.actors.ask(orderId, { kind: 'event', tenantId: principal.tenantId, input: event });
+  }
+
+  /** Assigns an order to a courier. */
+  assign(principal: TenantPrincipal, orderId: string, courierId: string): Promise<OrderReply> {
+    return this.actors.ask(orderId, { kind: 'assign', tenantId: principal.tenantId, courierId });
+  }
+
+  /**
+   * Applies a courier's scans; each succeeds or fails on its own. Scans of one order go to its actor in
+   * input order; different orders proceed in parallel. Results come back in input order.
+   */
+  async scan(courier: Extract<Principal, { role: 'courier' }>, scans: ScanInput[]): Promise<ScanResult[]> {
+    return Promise.all(
+      scans.map(async (scan): Promise<ScanResult> => {
+        const input: EventInput = {
+          type: 'scan',
+          status: statusForScan(scan.type),
+          scan_type: scan.type,
+          event_id: scan.event_id,
+          occurred_at: scan.occurred_at,
+          location: scan.location ?? null,
+          note: null,
+          source: 'courier',
+        };
+        try {
+          const reply = await this.actors.ask(scan.order_id, {
+            kind: 'event',
+            tenantId: courier.tenantId,
+            input,
+            courierId: courier.subject,
+          });
+          return { event_id: scan.event_id, outcome: reply.outcome!, seq: reply.event?.seq ?? null };
+        } catch (error) {
+          if (error instanceof NotFoundError || error instanceof IllegalTransitionError) {
+            return { event_id: scan.event_id, outcome: 'rejected', error: { code: error.code, message: error.message } };
+          }
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /**
+   * Keeps a courier's position as `last_location` of its orders that are on the way.
+   */
+  async recordLocation(courier: Extract<Principal, { role: 'courier' }>, location: Location): Promise<void> {
+    const page = await this.store.searchOrders(courier.tenantId, {
+      courierId: courier.subject,
+      statuses: [...COURIER_ACTIVE_STATUSES],
+      limit: 200,
+    });
+    if (page.items.length === 0) return;
+    await this.store.updateLastLocations(page.items.map((order) => ({ orderId: order.id, location })));
+  }
+
+  /** Stops taking changes and waits for actors to finish what they hold. */
+  stop(): Promise<void> {
+    return this.actors.stop();
+  }
+}
+
+function sourceOf(principal: TenantPrincipal): EventSource {
+  return principal.role === 'staff' ? 'staff' : principal.role === 'courier' ? 'courier' : 'business';
+}

@@ -1,0 +1,116 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { UnauthorizedError } from '../domain/errors';
+import type { Principal } from '../domain/principal';
+import type { Store, Tenant } from '../store/store';
+
+export type MintableRole = 'customer' | 'courier' | 'staff';
+
+interface Claims {
+  tid: string;
+  role: MintableRole | 'tracker';
+  sub?: string;
+  oid?: string;
+}
+
+export interface TokenServiceOptions {
+  store: Store;
+  adminToken: string;
+  jwtSecret: string;
+  now?: () => number;
+  /**
+   * Lifetime of per-order tracking links.
+   * @default 180 days — a share link outlives the delivery and its return window.
+   */
+  trackingTtlSeconds?: number;
+}
+
+const API_KEY_PREFIX = 'ak_';
+const ISSUER = 'order-tracking';
+// API keys are looked up on every business call; a small cache spares the store.
+const API_KEY_CACHE_SIZE = 10_000;
+
+/** SHA-256 of an API key: keys are random 256-bit secrets, so a fast hash is enough and lookups stay cheap. */
+export function hashApiKey(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex');
+}
+
+/** Turns bearer tokens into principals, and mints the JWTs a business hands out. */
+export class TokenService {
+  private readonly adminDigest: Buffer;
+  private readonly tenantsByKey = new Map<string, Tenant>();
+  private readonly now: () => number;
+  private readonly trackingTtl: number;
+
+  constructor(private readonly options: TokenServiceOptions) {
+    this.adminDigest = createHash('sha256').update(options.adminToken).digest();
+    this.now = options.now ?? Date.now;
+    this.trackingTtl = options.trackingTtlSeconds ?? 180 * 24 * 3600;
+  }
+
+  isApiKey(token: string): boolean {
+    return token.startsWith(API_KEY_PREFIX);
+  }
+
+  /** @throws UnauthorizedError for a missing, unknown, forged or expired token. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new UnauthorizedError();
+    if (timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest)) return { role: 'admin' };
+    if (token.startsWith(API_KEY_PREFIX)) {
+      const tenant = await this.tenantForKey(token);
+      return { role: 'business', tenantId: tenant.id };
+    }
+    return this.verifyJwt(token);
+  }
+
+  /** Mints a token for a tenant's staff, courier or customer. */
+  mint(tenantId: string, role: MintableRole, subject: string, ttlSeconds: number): { token: string; expires_at: string } {
+    const claims: Claims = { tid: tenantId, role, sub: subject };
+    return this.sign(claims, ttlSeconds);
+  }
+
+  /** Mints the share-link token that can read and watch one order. */
+  mintTracking(tenantId: string, orderId: string): string {
+    return this.sign({ tid: tenantId, role: 'tracker', oid: orderId }, this.trackingTtl).token;
+  }
+
+  private sign(claims: Claims, ttlSeconds: number): { token: string; expires_at: string } {
+    const iat = Math.floor(this.now() / 1000);
+    const exp = iat + ttlSeconds;
+    const token = jwt.sign({ ...claims, iat, exp }, this.options.jwtSecret, { algorithm: 'HS256', issuer: ISSUER });
+    return { token, expires_at: new Date(exp * 1000).toISOString() };
+  }
+
+  private verifyJwt(token: string): Principal {
+    let claims: Claims;
+    try {
+      claims = jwt.verify(token, this.options.jwtSecret, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        clockTimestamp: Math.floor(this.now() / 1000),
+      }) as Claims;
+    } catch {
+      throw new UnauthorizedError();
+    }
+    if (typeof claims.tid !== 'string') throw new UnauthorizedError();
+    if (claims.role === 'tracker') {
+      if (typeof claims.oid !== 'string') throw new UnauthorizedError();
+      return { role: 'tracker', tenantId: claims.tid, orderId: claims.oid };
+    }
+    if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
+      throw new UnauthorizedError();
+    }
+    return { role: claims.role, tenantId: claims.tid, subject: claims.sub };
+  }
+
+  private async tenantForKey(apiKey: string): Promise<Tenant> {
+    const hash = hashApiKey(apiKey);
+    const cached = this.tenantsByKey.get(hash);
+    if (cached) return cached;
+    const tenant = await this.options.store.findTenantByApiKeyHash(hash);
+    if (!tenant) throw new UnauthorizedError();
+    if (this.tenantsByKey.size >= API_KEY_CACHE_SIZE) this.tenantsByKey.clear();
+    this.tenantsByKey.set(hash, tenant);
+    return tenant;
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/** Raised for a bad setting; `variable` names the environment variable at fault. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const schema = z.object({
+  PORT: optional(port).default(3000),
+  HOST: optional(z.string().min(1)).default('127.0.0.1'),
+  DATA_DIR: optional(z.string().min(1)).default('./data'),
+  MONGODB_URI: optional(url(['mongodb:', 'mongodb+srv:'])),
+  REDIS_URL: optional(url(['redis:', 'rediss:'])).default('redis://127.0.0.1:6379'),
+  ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  SMTP_URL: optional(url(['smtp:', 'smtps:'])),
+  MAIL_FROM: optional(z.string().regex(/@/, 'must be an email address')).default('tracking@localhost'),
+  TWILIO_ACCOUNT_SID: optional(z.string().min(1)),
+  TWILIO_AUTH_TOKEN: optional(z.string().min(1)),
+  TWILIO_FROM: optional(z.string().min(1)),
+  TWILIO_API_BASE: optional(url(['http:', 'https:'])).default('https://api.twilio.com'),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
+  ACTOR_IDLE_MS: optional(positiveInt).default(120_000),
+  MAX_ACTORS: optional(positiveInt).default(100_000),
+  SHUTDOWN_TIMEOUT_MS: optional(positiveInt).default(10_000),
+});
+
+/** The node's settings, read and validated once at start-up. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  redisUrl: string;
+  /** Unset: main generates one and prints it. */
+  adminToken: string | undefined;
+  /** Unset: main generates one and keeps it in `dataDir`, so nodes sharing it agree. */
+  jwtSecret: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
+  logLevel: string;
+  /** Order actors idle this long are passivated. */
+  actorIdleMs: number;
+  /** Upper bound on live order actors per node. */
+  maxActors: number;
+  /** Shutdown gives up waiting for in-flight work after this long. */
+  shutdownTimeoutMs: number;
+}
+
+/**
+ * Reads the settings from an environment.
+ * @throws ConfigError naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), issue.message);
+  }
+  const v = parsed.data;
+  const twilioParts = [v.TWILIO_ACCOUNT_SID, v.TWILIO_AUTH_TOKEN, v.TWILIO_FROM];
+  const twilioSet = twilioParts.filter((part) => part !== undefined).length;
+  if (twilioSet > 0 && twilioSet < 3) {
+    const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'][twilioParts.indexOf(undefined)]!;
+    throw new ConfigError(missing, 'must be set together with the other TWILIO_* settings');
+  }
+  return {
+    port: v.PORT,
+    host: v.HOST,
+    dataDir: v.DATA_DIR,
+    mongodbUri: v.MONGODB_URI,
+    redisUrl: v.REDIS_URL,
+    adminToken: v.ADMIN_TOKEN,
+    jwtSecret: v.JWT_SECRET,
+    smtpUrl: v.SMTP_URL,
+    mailFrom: v.MAIL_FROM,
+    twilio:
+      twilioSet === 3
+        ? { accountSid: v.TWILIO_ACCOUNT_SID!, authToken: v.TWILIO_AUTH_TOKEN!, from: v.TWILIO_FROM!, apiBase: v.TWILIO_API_BASE }
+        : undefined,
+    logLevel: v.LOG_LEVEL,
+    actorIdleMs: v.ACTOR_IDLE_MS,
+    maxActors: v.MAX_ACTORS,
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+  };
+}

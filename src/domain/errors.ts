@@ -1,0 +1,87 @@
+/**
+ * Typed domain errors. The HTTP error mapper and the socket gateway map these to API.md's wire codes;
+ * nothing matches on message text.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+export class ValidationError extends DomainError {
+  readonly code = 'validation_failed';
+  constructor(
+    message: string,
+    readonly details: FieldIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly code = 'unauthorized';
+  constructor(message = 'missing, invalid or expired credentials') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+  constructor(message = 'this role may not do this') {
+    super(message);
+  }
+}
+
+/** Also used for things that exist but belong to someone else: existence is never revealed. */
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+  constructor(readonly resource: string) {
+    super(`${resource} not found`);
+  }
+}
+
+export class IllegalTransitionError extends DomainError {
+  readonly code = 'illegal_transition';
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(`cannot move an order from ${from} to ${to}`);
+  }
+}
+
+export class IdempotencyConflictError extends DomainError {
+  readonly code = 'idempotency_conflict';
+  constructor(message = 'this idempotency key was used with a different request') {
+    super(message);
+  }
+}
+
+export class InsufficientPointsError extends DomainError {
+  readonly code = 'insufficient_points';
+  constructor(
+    readonly balance: number,
+    readonly requested: number,
+  ) {
+    super(`balance ${balance} does not cover ${requested} points`);
+  }
+}
+
+/** A dependency the request needs is down; the client should retry later. */
+export class UnavailableError extends DomainError {
+  readonly code = 'unavailable';
+  constructor(
+    readonly dependency: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(`${dependency} is unavailable`);
+  }
+}

@@ -1,0 +1,91 @@
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import type { Logger } from 'pino';
+import type { OrderService } from '../actors/order-service';
+import type { TokenService } from '../auth/token-service';
+import { requireRole, type Principal } from '../domain/principal';
+import type { Metrics } from '../metrics';
+import type { Store } from '../store/store';
+import { readJson } from './body';
+import { errorMapper } from './error-mapper';
+import { buildOpenApi } from './openapi';
+import { validate, type RouteSpec } from './route';
+import { courierRoutes } from './routes/couriers';
+import { orderRoutes } from './routes/orders';
+import { serviceRoutes } from './routes/service';
+import { tenantRoutes } from './routes/tenants';
+
+/** Everything the HTTP layer calls into. */
+export interface HttpDeps {
+  store: Store;
+  orders: OrderService;
+  tokens: TokenService;
+  metrics: Metrics;
+  logger: Logger;
+  /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
+  readiness: () => Promise<void>;
+}
+
+/** Every route of the API, in one list: mounted on the router and described in `/openapi.json`. */
+export function allRoutes(deps: HttpDeps): RouteSpec[] {
+  let document: object | undefined;
+  const routes: RouteSpec[] = [];
+  const openapi = (): object => (document ??= buildOpenApi(routes));
+  routes.push(...tenantRoutes(deps), ...orderRoutes(deps), ...courierRoutes(deps), ...serviceRoutes(deps, openapi));
+  return routes;
+}
+
+/** Builds the Koa application. */
+export function createApp(deps: HttpDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  app.silent = true; // errors are logged by the error mapper, once
+  const router = new Router();
+  for (const spec of allRoutes(deps)) mount(router, spec, deps);
+  app.use(observe(deps));
+  app.use(errorMapper(deps.logger));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+function mount(router: Router, spec: RouteSpec, deps: HttpDeps): void {
+  router[spec.method](spec.path, async (ctx: Context) => {
+    ctx.state.route = spec.path;
+    let principal: Principal = { role: 'admin' };
+    if (spec.roles !== 'public') {
+      principal = await deps.tokens.authenticate(bearer(ctx));
+      requireRole(principal, spec.roles);
+    }
+    const query = spec.query ? validate(spec.query, ctx.query, 'query') : undefined;
+    const body = spec.body ? validate(spec.body, await readJson(ctx), 'body') : undefined;
+    const result = await spec.handler({ ctx, principal, params: ctx.params as Record<string, string>, body, query });
+    ctx.status = result.status ?? spec.status;
+    for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+    if (result.body !== undefined) ctx.body = result.body;
+  });
+}
+
+function bearer(ctx: Context): string | undefined {
+  const header = ctx.get('authorization');
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Request metrics and one structured log line per request. */
+function observe(deps: HttpDeps) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { method: ctx.method, route: (ctx.state.route as string | undefined) ?? 'unmatched', status: String(ctx.status) };
+      deps.metrics.httpRequests.inc(labels);
+      deps.metrics.httpDuration.observe(labels, seconds);
+      if (deps.logger.isLevelEnabled('debug')) {
+        deps.logger.debug({ ...labels, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      }
+    }
+  };
+}

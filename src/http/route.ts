@@ -1,0 +1,60 @@
+import type { Context } from 'koa';
+import type { z } from 'zod';
+import { ValidationError } from '../domain/errors';
+import type { Principal, PrincipalRole } from '../domain/principal';
+
+/** What a handler receives: validated, typed input and the caller. */
+export interface RouteInput<B, Q> {
+  ctx: Context;
+  principal: Principal;
+  params: Record<string, string>;
+  body: B;
+  query: Q;
+}
+
+export interface RouteResult {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** One HTTP route: its contract (for validation and the OpenAPI document) and its handler. */
+export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
+  method: 'get' | 'post' | 'put';
+  /** Koa path, e.g. `/v1/orders/:id`. */
+  path: string;
+  summary: string;
+  /** Roles that may call it at all (others get 403); `public` needs no token. */
+  roles: readonly PrincipalRole[] | 'public';
+  body?: B;
+  query?: Q;
+  /** Success status and body schema. */
+  status: number;
+  response?: z.ZodType;
+  /** Extra documented error statuses besides 400/401/403. */
+  errors?: number[];
+  handler: (
+    input: RouteInput<B extends z.ZodType ? z.output<B> : undefined, Q extends z.ZodType ? z.output<Q> : undefined>,
+  ) => Promise<RouteResult>;
+}
+
+/** Declares a route with its input types inferred from its schemas. */
+export function route<B extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined>(
+  spec: RouteSpec<B, Q>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** Validates `value` against `schema`. @throws ValidationError listing every bad field. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    `the request ${where} is not valid`,
+    result.error.issues.map((issue) => ({
+      path: issue.path.length > 0 ? issue.path.join('.') : where,
+      message: issue.message,
+      code: issue.code,
+    })),
+  );
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import type { OrderReply } from '../../actors/order-actor';
+import { ValidationError } from '../../domain/errors';
+import { toOrderView } from '../../domain/order';
+import { requireRole } from '../../domain/principal';
+import type { OrderQuery } from '../../store/store';
+import type { HttpDeps } from '../app';
+import { route, type RouteResult, type RouteSpec } from '../route';
+import {
+  assignBody,
+  eventsQuery,
+  eventsResponse,
+  orderPageResponse,
+  orderResponse,
+  orderWithHistoryResponse,
+  placeOrderBody,
+  placedOrderResponse,
+  searchQuery,
+  statusBody,
+} from '../schemas';
+import { decodeCursor, encodeCursor } from './cursor';
+
+const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
+
+/** Orders: placement, reads, search, status changes and assignment. */
+export function orderRoutes({ orders, tokens }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'post',
+      path: '/v1/orders',
+      summary: 'Place an order (idempotent by Idempotency-Key header or external_id)',
+      roles: ['business', 'staff', 'customer'],
+      body: placeOrderBody,
+      status: 201,
+      response: placedOrderResponse,
+      errors: [409],
+      handler: async ({ ctx, principal, body }) => {
+        const caller = requireRole(principal, ['business', 'staff', 'customer']);
+        const key = ctx.get('idempotency-key');
+        if (key.length > 200) {
+          throw new ValidationError('the request is not valid', [
+            { path: 'Idempotency-Key', message: 'must be at most 200 characters' },
+          ]);
+        }
+        const idempotency = key ? { key, requestHash: hashBody(body) } : null;
+        const { order, created } = await orders.place(caller, body, idempotency);
+        return {
+          status: created ? 201 : 200,
+          body: { ...toOrderView(order), tracking_token: tokens.mintTracking(order.tenant_id, order.id) },
+        };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/orders/:id',
+      summary: 'An order with its history (oldest first)',
+      roles: ORDER_READERS,
+      status: 200,
+      response: orderWithHistoryResponse,
+      errors: [404],
+      handler: async ({ principal, params }) => {
+        const order = await orders.get(principal, params.id!);
+        return { body: { ...toOrderView(order), history: await orders.history(order.id) } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/orders/:id/events',
+      summary: 'Applied events with seq > since_seq',
+      roles: ORDER_READERS,
+      query: eventsQuery,
+      status: 200,
+      response: eventsResponse,
+      errors: [404],
+      handler: async ({ principal, params, query }) => {
+        const order = await orders.get(principal, params.id!);
+        return { body: { items: await orders.events(order.id, query.since_seq, query.limit) } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/orders/:id/status',
+      summary: 'Post a status change (idempotent by event_id)',
+      roles: ['business', 'staff'],
+      body: statusBody,
+      status: 200,
+      response: orderResponse,
+      errors: [404, 409],
+      handler: async ({ principal, params, body }) => {
+        const caller = requireRole(principal, ['business', 'staff']);
+        return replyWithOrder(await orders.postStatus(caller, params.id!, body));
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/orders/:id/assign',
+      summary: 'Assign the order to a courier',
+      roles: ['business', 'staff'],
+      body: assignBody,
+      status: 200,
+      response: orderResponse,
+      errors: [404],
+      handler: async ({ principal, params, body }) => {
+        const caller = requireRole(principal, ['business', 'staff']);
+        return replyWithOrder(await orders.assign(caller, params.id!, body.courier_id));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/orders',
+      summary: 'Search orders, newest first (customers see their own, couriers their assigned ones)',
+      roles: ['business', 'staff', 'customer', 'courier'],
+      query: searchQuery,
+      status: 200,
+      response: orderPageResponse,
+      handler: async ({ principal, query }) => {
+        const caller = requireRole(principal, ['business', 'staff', 'customer', 'courier']);
+        const filter: OrderQuery = {
+          statuses: query.status,
+          createdFrom: query.created_from,
+          createdTo: query.created_to,
+          updatedFrom: query.updated_from,
+          updatedTo: query.updated_to,
+          customerId: query.customer_id,
+          courierId: query.courier_id,
+          q: query.q,
+          limit: query.limit,
+          after: query.cursor ? decodeCursor(query.cursor) : undefined,
+        };
+        // Customers and couriers are confined to their own orders whatever they ask for.
+        if (caller.role === 'customer') {
+          if (filter.customerId !== undefined && filter.customerId !== caller.subject) return emptyPage();
+          filter.customerId = caller.subject;
+        } else if (caller.role === 'courier') {
+          if (filter.courierId !== undefined && filter.courierId !== caller.subject) return emptyPage();
+          filter.courierId = caller.subject;
+        }
+        const page = await orders.search(caller.tenantId, filter);
+        return { body: { items: page.items.map(toOrderView), next_cursor: encodeCursor(page.next) } };
+      },
+    }),
+  ];
+}
+
+function emptyPage(): RouteResult {
+  return { body: { items: [], next_cursor: null } };
+}
+
+/** The order after a change; `Event-Seq`/`Event-Outcome` tell a retried post what its event became. */
+function replyWithOrder(reply: OrderReply): RouteResult {
+  const headers: Record<string, string> = {};
+  if (reply.outcome) headers['Event-Outcome'] = reply.outcome;
+  if (reply.event?.seq != null) headers['Event-Seq'] = String(reply.event.seq);
+  return { body: toOrderView(reply.order), headers };
+}
+
+/** A stable hash of a request body: keys sorted, so field order does not matter. */
+function hashBody(body: unknown): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

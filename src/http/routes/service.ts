@@ -1,0 +1,56 @@
+import type { HttpDeps } from '../app';
+import { route, type RouteSpec } from '../route';
+
+/** Health, readiness, metrics and the API description. */
+export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi: () => object): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/healthz',
+      summary: 'The process is up',
+      roles: 'public',
+      status: 200,
+      handler: async () => ({ body: { ok: true } }),
+    }),
+    route({
+      method: 'get',
+      path: '/readyz',
+      summary: 'The store (and Redis, when used) answer',
+      roles: 'public',
+      status: 200,
+      errors: [503],
+      handler: async () => {
+        try {
+          await readiness();
+          return { body: { ok: true } };
+        } catch (error) {
+          logger.warn({ err: error }, 'not ready');
+          return {
+            status: 503,
+            headers: { 'Retry-After': '1' },
+            body: { error: { code: 'unavailable', message: 'a dependency is not reachable' } },
+          };
+        }
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/metrics',
+      summary: 'Prometheus metrics',
+      roles: 'public',
+      status: 200,
+      handler: async ({ ctx }) => {
+        ctx.type = metrics.registry.contentType;
+        return { body: await metrics.registry.metrics() };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This API, described in OpenAPI 3.1',
+      roles: 'public',
+      status: 200,
+      handler: async () => ({ body: openapi() }),
+    }),
+  ];
+}

@@ -1,0 +1,40 @@
+import { newId, newSecret } from '../../domain/ids';
+import { hashApiKey } from '../../auth/token-service';
+import { requireRole } from '../../domain/principal';
+import type { HttpDeps } from '../app';
+import { route, type RouteSpec } from '../route';
+import { tenantBody, tenantResponse, tokenBody, tokenResponse } from '../schemas';
+
+/** Tenants (platform admin) and the tokens a business mints for its people. */
+export function tenantRoutes({ store, tokens }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'post',
+      path: '/v1/tenants',
+      summary: 'Create a tenant; its API key is returned once',
+      roles: ['admin'],
+      body: tenantBody,
+      status: 201,
+      response: tenantResponse,
+      handler: async ({ body }) => {
+        const apiKey = newSecret('ak');
+        const tenant = { id: newId('ten'), name: body.name, points_per_unit: 1, created_at: new Date().toISOString() };
+        await store.createTenant(tenant, hashApiKey(apiKey));
+        return { body: { id: tenant.id, name: tenant.name, api_key: apiKey } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/tokens',
+      summary: 'Mint a customer, courier or staff token',
+      roles: ['business'],
+      body: tokenBody,
+      status: 201,
+      response: tokenResponse,
+      handler: async ({ principal, body }) => {
+        const business = requireRole(principal, ['business']);
+        return { body: tokens.mint(business.tenantId, body.role, body.subject, body.ttl_s) };
+      },
+    }),
+  ];
+}

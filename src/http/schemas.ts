@@ -1,0 +1,167 @@
+import { z } from 'zod';
+import { SCAN_TYPES } from '../domain/scan';
+import { STATUSES } from '../domain/status';
+
+// Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.
+const MAX_FUTURE_MS = 5 * 60 * 1000;
+
+const id = z.string().min(1).max(200);
+/** ISO 8601 with a zone, stored normalised to UTC `…Z` so stored times compare as strings. */
+const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
+  message: 'must not be more than 5 minutes in the future',
+});
+
+export const statusSchema = z.enum(STATUSES);
+export const scanTypeSchema = z.enum(SCAN_TYPES as [string, ...string[]]).transform((v) => v as (typeof SCAN_TYPES)[number]);
+
+export const latLngSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+});
+
+export const moneySchema = z.strictObject({
+  value: z.number().int().nonnegative(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+});
+
+export const customerSchema = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  email: z.email().max(320).optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550000001').optional(),
+  locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-HK').optional(),
+});
+
+export const notifySchema = z.strictObject({ email: z.boolean(), sms: z.boolean() });
+
+export const placeOrderBody = z.strictObject({
+  external_id: id.optional(),
+  customer: customerSchema,
+  destination: z
+    .strictObject({
+      address: z.string().max(1000).optional(),
+      lat: z.number().min(-90).max(90).optional(),
+      lng: z.number().min(-180).max(180).optional(),
+    })
+    .optional(),
+  amount: moneySchema.optional(),
+  items: z.array(z.unknown()).max(1000).optional(),
+  notify: notifySchema.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const statusBody = z.strictObject({
+  status: statusSchema,
+  event_id: id.optional(),
+  occurred_at: notInFuture.optional(),
+  note: z.string().max(2000).optional(),
+  location: latLngSchema.optional(),
+});
+
+export const assignBody = z.strictObject({ courier_id: id });
+
+export const scanSchema = z.strictObject({
+  event_id: id,
+  order_id: id,
+  type: scanTypeSchema,
+  occurred_at: notInFuture,
+  location: latLngSchema.optional(),
+});
+
+export const scansBody = z.strictObject({ scans: z.array(scanSchema).min(1).max(500) });
+
+export const locationBody = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  heading: z.number().min(0).max(360).optional(),
+  speed: z.number().nonnegative().optional(),
+  at: notInFuture.optional(),
+});
+
+export const tenantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
+
+export const tokenBody = z.strictObject({
+  role: z.enum(['customer', 'courier', 'staff']),
+  subject: id,
+  // At most 30 days: longer-lived credentials belong in an API key.
+  ttl_s: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
+});
+
+export const searchQuery = z.strictObject({
+  status: z
+    .string()
+    .transform((value) => value.split(',').map((part) => part.trim()))
+    .pipe(z.array(statusSchema).min(1))
+    .optional(),
+  created_from: instant.optional(),
+  created_to: instant.optional(),
+  updated_from: instant.optional(),
+  updated_to: instant.optional(),
+  customer_id: id.optional(),
+  courier_id: id.optional(),
+  q: z.string().trim().min(1).max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const eventsQuery = z.strictObject({
+  since_seq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(1000),
+});
+
+// Response shapes, for the OpenAPI document.
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const eventResponse = z.object({
+  seq: z.number().int().nullable(),
+  order_id: z.string(),
+  type: z.enum(['status', 'scan']),
+  status: statusSchema,
+  scan_type: z.enum(SCAN_TYPES as [string, ...string[]]).nullable(),
+  event_id: z.string(),
+  occurred_at: z.string(),
+  recorded_at: z.string(),
+  location: latLngSchema.nullable(),
+  note: z.string().nullable(),
+  source: z.enum(['business', 'staff', 'courier', 'provider']),
+  applied: z.boolean(),
+});
+
+export const orderResponse = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  external_id: z.string().nullable(),
+  status: statusSchema,
+  version: z.number().int(),
+  customer: customerSchema,
+  destination: z.object({ address: z.string().optional(), lat: z.number().optional(), lng: z.number().optional() }).nullable(),
+  amount: moneySchema.nullable(),
+  items: z.array(z.unknown()).nullable(),
+  notify: notifySchema.nullable(),
+  metadata: z.record(z.string(), z.unknown()).nullable(),
+  courier_id: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  eta: z.string().nullable(),
+  last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
+});
+
+export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });
+export const orderWithHistoryResponse = orderResponse.extend({ history: z.array(eventResponse) });
+export const orderPageResponse = z.object({ items: z.array(orderResponse), next_cursor: z.string().nullable() });
+export const eventsResponse = z.object({ items: z.array(eventResponse) });
+export const scanResultsResponse = z.object({
+  results: z.array(
+    z.object({
+      event_id: z.string(),
+      outcome: z.enum(['applied', 'duplicate', 'late', 'rejected']),
+      seq: z.number().int().nullable().optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+});
+export const tenantResponse = z.object({ id: z.string(), name: z.string(), api_key: z.string() });
+export const tokenResponse = z.object({ token: z.string(), expires_at: z.string() });

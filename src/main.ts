@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger } from './logger';
+import { startNode } from './node';
+import { SqliteStore } from './store/sqlite/sqlite-store';
+import type { Store } from './store/store';
+import { Metrics } from './metrics';
+
+/** Composition root: config → logger → store → node; SIGTERM/SIGINT shut down in reverse order. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.mongodbUri) {
+    process.stderr.write('configuration error: MONGODB_URI: the MongoDB store is not part of this build yet\n');
+    process.exit(1);
+  }
+
+  const metrics = new Metrics();
+  const store: Store = new SqliteStore({
+    dataDir: config.dataDir,
+    onBatch: (size, seconds) => {
+      metrics.storeBatchSize.observe(size);
+      metrics.storeBatchDuration.observe(seconds);
+    },
+  });
+  const node = await startNode({ config, logger, store, metrics });
+  logger.info({ url: node.url, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
+  if (node.adminTokenGenerated) {
+    logger.info({ admin_token: node.adminToken }, `generated admin token (set ADMIN_TOKEN to choose one): ${node.adminToken}`);
+  }
+
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    node.stop().then(
+      () => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).message}\n`);
+  process.exit(1);
+});

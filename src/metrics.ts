@@ -1,0 +1,46 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The node's Prometheus metrics, on a registry of their own (several nodes can live in one test process). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly actorsLive = new Gauge({ name: 'actors_live', help: 'Live order actors', registers: [this.registry] });
+  readonly actorActivations = new Counter({
+    name: 'actor_activations_total',
+    help: 'Order actors activated',
+    registers: [this.registry],
+  });
+  readonly actorPassivations = new Counter({
+    name: 'actor_passivations_total',
+    help: 'Order actors passivated (idle or evicted)',
+    registers: [this.registry],
+  });
+  readonly storeBatchSize = new Histogram({
+    name: 'store_write_batch_size',
+    help: 'Writes per group-commit transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [this.registry],
+  });
+  readonly storeBatchDuration = new Histogram({
+    name: 'store_write_batch_duration_seconds',
+    help: 'Duration of a group-commit transaction, fsync included',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,87 @@
+import type { Database } from 'better-sqlite3';
+
+/** Observes each committed batch (for metrics). */
+export type BatchObserver = (size: number, seconds: number) => void;
+
+interface PendingWrite<T> {
+  run: () => T;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: writes queued during one turn of the event loop share one transaction, so many actors'
+ * events cost one fsync. Each write runs in its own savepoint: one that throws rolls back alone and fails
+ * only its caller. A caller's promise settles after the transaction is durable.
+ */
+export class GroupCommit {
+  private queue: PendingWrite<unknown>[] = [];
+  private scheduled = false;
+  private idle: Array<() => void> = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly observe: BatchObserver = () => {},
+    /** Upper bound on writes per transaction, so one huge burst does not hold the write lock too long. */
+    private readonly maxBatch = 1000,
+  ) {}
+
+  /** Queues `run` to execute inside the next batch transaction. */
+  write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve, reject } as PendingWrite<unknown>);
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves when every queued write has been committed. */
+  drained(): Promise<void> {
+    if (this.queue.length === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  private flush(): void {
+    const batch = this.queue.splice(0, this.maxBatch);
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const started = process.hrtime.bigint();
+    const transaction = this.db.transaction(() => {
+      for (const item of batch) {
+        try {
+          // A nested transaction is a savepoint: a throwing write is undone alone.
+          outcomes.push({ ok: true, value: this.db.transaction(item.run)() });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+    try {
+      transaction.immediate();
+    } catch (error) {
+      // The commit itself failed (lock timeout, disk full): nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      this.afterFlush();
+      return;
+    }
+    this.observe(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
+    });
+    this.afterFlush();
+  }
+
+  private afterFlush(): void {
+    if (this.queue.length > 0) {
+      setImmediate(() => this.flush());
+      return;
+    }
+    this.scheduled = false;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const resolve of waiting) resolve();
+  }
+}

@@ -1,0 +1,90 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped
+ * migration is never edited.
+ */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    api_key_hash TEXT NOT NULL UNIQUE,
+    points_per_unit REAL NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    external_id TEXT,
+    status TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    rev INTEGER NOT NULL,
+    customer_id TEXT NOT NULL,
+    courier_id TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_event_at TEXT NOT NULL,
+    held_at TEXT,
+    last_location TEXT,
+    doc TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX orders_external_id ON orders (tenant_id, external_id) WHERE external_id IS NOT NULL;
+  CREATE INDEX orders_by_created ON orders (tenant_id, created_at DESC, id DESC);
+  CREATE INDEX orders_by_status ON orders (tenant_id, status, created_at DESC, id DESC);
+  CREATE INDEX orders_by_customer ON orders (tenant_id, customer_id, created_at DESC, id DESC);
+  CREATE INDEX orders_by_courier ON orders (tenant_id, courier_id, created_at DESC, id DESC);
+  CREATE INDEX orders_by_updated ON orders (tenant_id, updated_at DESC);
+
+  -- Search terms for q (id, external id, customer name words, email, phone), matched by prefix.
+  CREATE TABLE order_terms (
+    tenant_id TEXT NOT NULL,
+    term TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, term, order_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE events (
+    order_id TEXT NOT NULL,
+    seq INTEGER,
+    event_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    scan_type TEXT,
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    location TEXT,
+    note TEXT,
+    source TEXT NOT NULL,
+    applied INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX events_by_event_id ON events (order_id, event_id);
+  -- NULL seqs (late events) are distinct, so only applied events are unique per seq.
+  CREATE UNIQUE INDEX events_by_seq ON events (order_id, seq);
+
+  CREATE TABLE idempotency_keys (
+    tenant_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, scope, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+/** Brings the schema up to date. Runs in one immediate transaction, so concurrent starters queue up. */
+export function migrate(db: Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const run = db.transaction(() => {
+    const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+    const current = row.v ?? 0;
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+    }
+  });
+  run.immediate();
+}

@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database, { type Database as Db } from 'better-sqlite3';
+import type { Location, Order, OrderEvent } from '../../domain/order';
+import type {
+  CommitResult,
+  CreateOrderResult,
+  EventCommit,
+  NewOrder,
+  OrderPage,
+  OrderQuery,
+  Store,
+  Tenant,
+} from '../store';
+import { GroupCommit, type BatchObserver } from './group-commit';
+import { migrate } from './migrations';
+import { eventToRow, orderToRow, rowToEvent, rowToOrder, searchTerms, type EventRow, type OrderRow } from './rows';
+import { searchOrders } from './search';
+
+export interface SqliteStoreOptions {
+  /** Directory holding `tracking.db`; created if missing. */
+  dataDir: string;
+  /** Called after each group-commit transaction with its size and duration. */
+  onBatch?: BatchObserver;
+  /**
+   * How long a writer waits for another process's write lock before failing.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode. Several processes may open the same file; the
+ * revision guard on `orders` keeps them correct, and SQLite's write lock serialises their commits.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Db;
+  private readonly writes: GroupCommit;
+  private readonly stmt: ReturnType<typeof prepare>;
+
+  constructor(options: SqliteStoreOptions) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: options.busyTimeoutMs ?? 5000 });
+    this.db.pragma('journal_mode = WAL');
+    // FULL: a commit is fsynced before any caller hears "done" (an acknowledged event survives power loss too);
+    // group commit amortises the fsync over every write of the batch.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('cache_size = -65536'); // 64 MiB page cache
+    migrate(this.db);
+    this.stmt = prepare(this.db);
+    this.writes = new GroupCommit(this.db, options.onBatch);
+  }
+
+  async init(): Promise<void> {
+    // Migrations ran in the constructor: prepared statements need the schema.
+  }
+
+  async ping(): Promise<void> {
+    this.stmt.ping.get();
+  }
+
+  async close(): Promise<void> {
+    await this.writes.drained();
+    if (this.db.open) this.db.close();
+  }
+
+  createTenant(tenant: Tenant, apiKeyHash: string): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.insertTenant.run({ ...tenant, api_key_hash: apiKeyHash });
+    });
+  }
+
+  async findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null> {
+    return (this.stmt.tenantByKey.get(apiKeyHash) as Tenant | undefined) ?? null;
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant | null> {
+    return (this.stmt.tenantById.get(tenantId) as Tenant | undefined) ?? null;
+  }
+
+  createOrder(input: NewOrder): Promise<CreateOrderResult> {
+    const { order, firstEvent, idempotency } = input;
+    return this.writes.write((): CreateOrderResult => {
+      if (idempotency) {
+        const claimed = this.stmt.idempotencyGet.get(order.tenant_id, idempotency.scope, idempotency.key) as
+          | { request_hash: string; order_id: string }
+          | undefined;
+        if (claimed) {
+          if (claimed.request_hash !== idempotency.requestHash) return { kind: 'idempotency_conflict' };
+          return { kind: 'existing', order: this.loadOrderSync(claimed.order_id)! };
+        }
+      }
+      if (order.external_id !== null) {
+        const existing = this.stmt.orderByExternalId.get(order.tenant_id, order.external_id) as OrderRow | undefined;
+        if (existing) return { kind: 'existing', order: rowToOrder(existing) };
+      }
+      this.stmt.insertOrder.run(orderToRow(order));
+      for (const term of searchTerms(order)) this.stmt.insertTerm.run(order.tenant_id, term, order.id);
+      this.stmt.insertEvent.run(eventToRow(firstEvent));
+      if (idempotency) {
+        this.stmt.idempotencyPut.run(
+          order.tenant_id,
+          idempotency.scope,
+          idempotency.key,
+          idempotency.requestHash,
+          order.id,
+          order.created_at,
+        );
+      }
+      return { kind: 'created', order };
+    });
+  }
+
+  async getOrder(tenantId: string, orderId: string): Promise<Order | null> {
+    const row = this.stmt.orderByTenantAndId.get(tenantId, orderId) as OrderRow | undefined;
+    return row ? rowToOrder(row) : null;
+  }
+
+  async loadOrder(orderId: string): Promise<Order | null> {
+    return this.loadOrderSync(orderId);
+  }
+
+  commitEvent(commit: EventCommit): Promise<CommitResult> {
+    const { orderId, expectedRev, event, next } = commit;
+    return this.writes.write((): CommitResult => {
+      if (this.stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
+      if (next) {
+        const changed = this.stmt.updateState.run({
+          id: orderId,
+          expected_rev: expectedRev,
+          status: next.status,
+          version: next.version,
+          updated_at: next.updated_at,
+          last_event_at: next.last_event_at,
+          held_at: next.held_at,
+          courier_id: next.courier_id,
+        }).changes;
+        if (changed === 0) return { kind: 'rev_conflict' };
+      }
+      this.stmt.insertEvent.run(eventToRow(event));
+      return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev };
+    });
+  }
+
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult> {
+    return this.writes.write((): CommitResult => {
+      const changed = this.stmt.assign.run(courierId, updatedAt, orderId, expectedRev).changes;
+      return changed === 0 ? { kind: 'rev_conflict' } : { kind: 'ok', rev: expectedRev + 1 };
+    });
+  }
+
+  async findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
+    const row = this.stmt.eventById.get(orderId, eventId) as EventRow | undefined;
+    return row ? rowToEvent(row) : null;
+  }
+
+  async listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
+    return (this.stmt.eventsSince.all(orderId, sinceSeq, limit) as EventRow[]).map(rowToEvent);
+  }
+
+  async history(orderId: string): Promise<OrderEvent[]> {
+    return (this.stmt.history.all(orderId) as EventRow[]).map(rowToEvent);
+  }
+
+  async searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage> {
+    return searchOrders(this.db, tenantId, query);
+  }
+
+  updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
+    return this.writes.write(() => {
+      for (const update of updates) this.stmt.setLocation.run(JSON.stringify(update.location), update.orderId);
+    });
+  }
+
+  private loadOrderSync(orderId: string): Order | null {
+    const row = this.stmt.orderById.get(orderId) as OrderRow | undefined;
+    return row ? rowToOrder(row) : null;
+  }
+}
+
+/** Every statement the store runs, prepared once. */
+function prepare(db: Db) {
+  return {
+    ping: db.prepare('SELECT 1'),
+    insertTenant: db.prepare(
+      'INSERT INTO tenants (id, name, api_key_hash, points_per_unit, created_at) VALUES (@id, @name, @api_key_hash, @points_per_unit, @created_at)',
+    ),
+    tenantByKey: db.prepare('SELECT id, name, points_per_unit, created_at FROM tenants WHERE api_key_hash = ?'),
+    tenantById: db.prepare('SELECT id, name, points_per_unit, created_at FROM tenants WHERE id = ?'),
+    idempotencyGet: db.prepare(
+      'SELECT request_hash, order_id FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ?',
+    ),
+    idempotencyPut: db.prepare(
+      'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    orderByExternalId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND external_id = ?'),
+    insertOrder: db.prepare(
+      `INSERT INTO orders (id, tenant_id, external_id, status, version, rev, customer_id, courier_id, created_at,
+         updated_at, last_event_at, held_at, last_location, doc)
+       VALUES (@id, @tenant_id, @external_id, @status, @version, @rev, @customer_id, @courier_id, @created_at,
+         @updated_at, @last_event_at, @held_at, @last_location, @doc)`,
+    ),
+    insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
+         source, applied)
+       VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
+         @source, @applied)`,
+    ),
+    orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
+    orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
+    eventExists: db.prepare('SELECT 1 FROM events WHERE order_id = ? AND event_id = ?'),
+    updateState: db.prepare(
+      `UPDATE orders SET status = @status, version = @version, rev = rev + 1, updated_at = @updated_at,
+         last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id
+       WHERE id = @id AND rev = @expected_rev`,
+    ),
+    assign: db.prepare('UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ?'),
+    eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
+    eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
+    setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ?'),
+  };
+}

@@ -1,0 +1,110 @@
+import type { Location, Order, OrderEvent } from '../domain/order';
+import type { OrderStatus } from '../domain/status';
+
+/**
+ * The Store port: a narrow, domain-shaped interface. Every operation is single-order (or single-tenant)
+ * so a document store can implement it with single-document atomic operations and unique indexes:
+ * the event log is the source of truth, `(order_id, event_id)` and `(order_id, seq)` are unique, and the
+ * order state is written under a compare-and-set on its revision.
+ */
+export interface Store {
+  /** Runs schema migrations; safe when several processes start at once. */
+  init(): Promise<void>;
+  /** Resolves when the store answers; used by `/readyz`. */
+  ping(): Promise<void>;
+  /** Flushes pending writes, then releases the store. */
+  close(): Promise<void>;
+
+  createTenant(tenant: Tenant, apiKeyHash: string): Promise<void>;
+  findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null>;
+  getTenant(tenantId: string): Promise<Tenant | null>;
+
+  /** Creates an order with its first event, idempotently (see {@link CreateOrderResult}). */
+  createOrder(input: NewOrder): Promise<CreateOrderResult>;
+  /** Loads an order; `tenantId` scopes the lookup so another tenant's order is simply absent. */
+  getOrder(tenantId: string, orderId: string): Promise<Order | null>;
+  /** Loads an order by id alone, for actors (which check the tenant on every message). */
+  loadOrder(orderId: string): Promise<Order | null>;
+
+  /**
+   * Appends one event and, when it is applied, writes the order's new state — atomically and only if the
+   * stored revision is still `expectedRev`.
+   */
+  commitEvent(commit: EventCommit): Promise<CommitResult>;
+  /** Changes an order's courier under the same revision guard. */
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult>;
+  findEvent(orderId: string, eventId: string): Promise<OrderEvent | null>;
+  /** Applied events with `seq > sinceSeq`, in seq order. */
+  listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;
+  /** Every recorded event (applied and late), oldest first by `occurred_at`. */
+  history(orderId: string): Promise<OrderEvent[]>;
+  searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage>;
+  /** Stores couriers' latest positions; several updates are written together. */
+  updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void>;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  points_per_unit: number;
+  created_at: string;
+}
+
+export interface IdempotencyClaim {
+  /** Scope of the key: the caller's identity within the tenant, so two callers never collide. */
+  scope: string;
+  key: string;
+  /** Hash of the request body: the same key with another body is a conflict. */
+  requestHash: string;
+}
+
+export interface NewOrder {
+  order: Order;
+  firstEvent: OrderEvent;
+  idempotency: IdempotencyClaim | null;
+}
+
+export type CreateOrderResult =
+  | { kind: 'created'; order: Order }
+  /** The same idempotency key or `external_id` was seen before: the original order. */
+  | { kind: 'existing'; order: Order }
+  | { kind: 'idempotency_conflict' };
+
+export interface EventCommit {
+  orderId: string;
+  expectedRev: number;
+  event: OrderEvent;
+  /** The order after the event; null for a late event, which is recorded but changes nothing. */
+  next: Order | null;
+}
+
+export type CommitResult =
+  | { kind: 'ok'; rev: number }
+  /** Another writer changed the order first: reload and decide again. */
+  | { kind: 'rev_conflict' }
+  /** The event id is already in this order's log. */
+  | { kind: 'duplicate_event' };
+
+export interface OrderQuery {
+  statuses?: OrderStatus[];
+  createdFrom?: string;
+  createdTo?: string;
+  updatedFrom?: string;
+  updatedTo?: string;
+  customerId?: string;
+  courierId?: string;
+  q?: string;
+  limit: number;
+  /** Position after which to continue (newest first), from a previous page. */
+  after?: OrderCursor;
+}
+
+export interface OrderCursor {
+  created_at: string;
+  id: string;
+}
+
+export interface OrderPage {
+  items: Order[];
+  next: OrderCursor | null;
+}
