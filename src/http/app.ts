@@ -1,12 +1,9 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
-import type { OrderService } from '../actors/order-service';
-import type { TokenService } from '../auth/token-service';
 import { requireRole, type Principal } from '../domain/principal';
-import type { Metrics } from '../metrics';
-import type { Store } from '../store/store';
 import { readJson } from './body';
+import type { HttpDeps } from './deps';
 import { errorMapper } from './error-mapper';
 import { buildOpenApi } from './openapi';
 import { validate, type RouteSpec } from './route';
@@ -14,17 +11,6 @@ import { courierRoutes } from './routes/couriers';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/service';
 import { tenantRoutes } from './routes/tenants';
-
-/** Everything the HTTP layer calls into. */
-export interface HttpDeps {
-  store: Store;
-  orders: OrderService;
-  tokens: TokenService;
-  metrics: Metrics;
-  logger: Logger;
-  /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
-  readiness: () => Promise<void>;
-}
 
 /** Every route of the API, in one list: mounted on the router and described in `/openapi.json`. */
 export function allRoutes(deps: HttpDeps): RouteSpec[] {

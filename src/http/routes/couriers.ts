@@ -1,5 +1,5 @@
 import { requireRole } from '../../domain/principal';
-import type { HttpDeps } from '../app';
+import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { locationBody, scanResultsResponse, scansBody } from '../schemas';
 

@@ -4,7 +4,7 @@ import { ValidationError } from '../../domain/errors';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
 import type { OrderQuery } from '../../store/store';
-import type { HttpDeps } from '../app';
+import type { HttpDeps } from '../deps';
 import { route, type RouteResult, type RouteSpec } from '../route';
 import {
   assignBody,

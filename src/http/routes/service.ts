@@ -1,4 +1,4 @@
-import type { HttpDeps } from '../app';
+import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 
 /** Health, readiness, metrics and the API description. */

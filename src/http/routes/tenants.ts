@@ -1,7 +1,7 @@
 import { newId, newSecret } from '../../domain/ids';
 import { hashApiKey } from '../../auth/token-service';
 import { requireRole } from '../../domain/principal';
-import type { HttpDeps } from '../app';
+import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { tenantBody, tenantResponse, tokenBody, tokenResponse } from '../schemas';
 

@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { OrderService } from '../actors/order-service';
+import type { TokenService } from '../auth/token-service';
+import type { Metrics } from '../metrics';
+import type { Store } from '../store/store';
+
+/** Everything the HTTP layer calls into. */
+export interface HttpDeps {
+  store: Store;
+  orders: OrderService;
+  tokens: TokenService;
+  metrics: Metrics;
+  logger: Logger;
+  /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
+  readiness: () => Promise<void>;
+}
