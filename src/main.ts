@@ -24,13 +24,7 @@ async function main(): Promise<void> {
   }
 
   const metrics = new Metrics();
-  const store: Store = new SqliteStore({
-    dataDir: config.dataDir,
-    onBatch: (size, seconds) => {
-      metrics.storeBatchSize.observe(size);
-      metrics.storeBatchDuration.observe(seconds);
-    },
-  });
+  const store: Store = new SqliteStore({ dataDir: config.dataDir, onBatch: metrics.observeStoreBatch });
   const node = await startNode({ config, logger, store, metrics });
   logger.info({ url: node.url, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
   if (node.adminTokenGenerated) {

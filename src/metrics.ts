@@ -43,4 +43,10 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Records one group-commit transaction (the store's batch observer). */
+  readonly observeStoreBatch = (size: number, seconds: number): void => {
+    this.storeBatchSize.observe(size);
+    this.storeBatchDuration.observe(seconds);
+  };
 }

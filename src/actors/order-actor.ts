@@ -62,28 +62,29 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await this.current(message.tenantId, verified);
       const input = { ...message.input };
+      // A courier learns nothing of an order that is not its own, not even that an event id exists there.
+      if (message.courierId !== undefined && order.courier_id !== message.courierId) {
+        if (order.courier_id === null && input.scan_type === 'pickup') {
+          input.assign_courier_id = message.courierId;
+        } else {
+          if (verified) throw new NotFoundError('order');
+          verified = true;
+          this.state = null; // the assignment may have changed on another node
+          continue;
+        }
+      }
       const seen = this.recent.get(input.event_id);
       if (seen) return { order, outcome: 'duplicate', event: seen };
 
-      let rejection: Error | null = null;
-      let decision: ReturnType<typeof decideEvent> | null = null;
-      if (message.courierId !== undefined && order.courier_id !== message.courierId) {
-        if (order.courier_id === null && input.scan_type === 'pickup') input.assign_courier_id = message.courierId;
-        else rejection = new NotFoundError('order');
-      }
-      if (!rejection) {
-        try {
-          decision = decideEvent(order, input, this.deps.now().toISOString());
-        } catch (error) {
-          if (!(error instanceof IllegalTransitionError)) throw error;
-          rejection = error;
-        }
-      }
-      if (rejection || !decision) {
+      let decision: ReturnType<typeof decideEvent>;
+      try {
+        decision = decideEvent(order, input, this.deps.now().toISOString());
+      } catch (error) {
+        if (!(error instanceof IllegalTransitionError)) throw error;
         // The cache may be stale, or this is a retry of an event that was applied before: ask the store.
         const original = await this.deps.store.findEvent(this.orderId, input.event_id);
         if (original) return this.duplicate(message.tenantId, original);
-        if (verified) throw rejection;
+        if (verified) throw error;
         verified = true;
         this.state = null;
         continue;

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
+import { Metrics } from '../../src/metrics';
 import { startNode, type RunningNode } from '../../src/node';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { client } from './http';
@@ -39,8 +40,9 @@ export async function startTestNode(options: { dataDir?: string; env?: Record<st
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const store = new SqliteStore({ dataDir });
-  const node = await startNode({ config, logger, store });
+  const metrics = new Metrics();
+  const store = new SqliteStore({ dataDir, onBatch: metrics.observeStoreBatch });
+  const node = await startNode({ config, logger, store, metrics });
   return {
     node,
     url: node.url,

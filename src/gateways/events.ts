@@ -1,0 +1,84 @@
+import type { OrderEvent, OrderView } from '../domain/order';
+import type { Principal } from '../domain/principal';
+
+/** `order_status_update`: one applied event of an order. */
+export interface OrderStatusUpdate {
+  order_id: string;
+  seq: number;
+  status: OrderEvent['status'];
+  type: OrderEvent['type'];
+  scan_type: OrderEvent['scan_type'];
+  occurred_at: string;
+  location: OrderEvent['location'];
+}
+
+/** `courier_location`: a courier's position, sent to watchers of each order it is carrying. */
+export interface CourierLocationUpdate {
+  order_id: string;
+  courier_id: string;
+  lat: number;
+  lng: number;
+  heading: number | null;
+  speed: number | null;
+  at: string;
+}
+
+/** `loyalty_update`: a booking on the customer's points account. */
+export interface LoyaltyUpdate {
+  customer_id: string;
+  balance: number;
+  delta: number;
+  reason: 'accrual' | 'reversal' | 'redemption';
+  order_id: string | null;
+}
+
+export interface WireError {
+  code: string;
+  message: string;
+}
+
+export type SubscribeAck =
+  | { ok: true; order: OrderView; missed: OrderStatusUpdate[] }
+  | { ok: false; error: WireError };
+
+export type UnsubscribeAck = { ok: true } | { ok: false; error: WireError };
+
+export interface ClientToServerEvents {
+  subscribe: (payload: { order_id: string; since_seq?: number }, ack: (reply: SubscribeAck) => void) => void;
+  unsubscribe: (payload: { order_id: string }, ack: (reply: UnsubscribeAck) => void) => void;
+}
+
+export interface ServerToClientEvents {
+  order_status_update: (update: OrderStatusUpdate) => void;
+  courier_location: (update: CourierLocationUpdate) => void;
+  loyalty_update: (update: LoyaltyUpdate) => void;
+}
+
+/** Nodes talk to each other through Redis channels of their own (see LiveFeed), not server-side emits. */
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  principal: Exclude<Principal, { role: 'admin' }>;
+  /** Orders this socket subscribed to. */
+  orders: Set<string>;
+}
+
+/** Room names. Rooms are per tenant so ids from different tenants can never meet. */
+export const rooms = {
+  order: (orderId: string) => `order:${orderId}`,
+  tenant: (tenantId: string) => `tenant:${tenantId}`,
+  customer: (tenantId: string, customerId: string) => `customer:${tenantId}:${customerId}`,
+};
+
+/** The wire form of an applied event. */
+export function toStatusUpdate(event: OrderEvent): OrderStatusUpdate {
+  return {
+    order_id: event.order_id,
+    seq: event.seq!,
+    status: event.status,
+    type: event.type,
+    scan_type: event.scan_type,
+    occurred_at: event.occurred_at,
+    location: event.location,
+  };
+}
