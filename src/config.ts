@@ -30,6 +30,7 @@ const schema = z.object({
   DATA_DIR: optional(z.string().min(1)).default('./data'),
   MONGODB_URI: optional(url(['mongodb:', 'mongodb+srv:'])),
   REDIS_URL: optional(url(['redis:', 'rediss:'])).default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')).default('trk'),
   ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   SMTP_URL: optional(url(['smtp:', 'smtps:'])),
@@ -51,6 +52,8 @@ export interface Config {
   dataDir: string;
   mongodbUri: string | undefined;
   redisUrl: string;
+  /** Prefix of this cluster's Redis channels, so several clusters (or test runs) can share one Redis. */
+  redisPrefix: string;
   /** Unset: main generates one and prints it. */
   adminToken: string | undefined;
   /** Unset: main generates one and keeps it in `dataDir`, so nodes sharing it agree. */
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: v.DATA_DIR,
     mongodbUri: v.MONGODB_URI,
     redisUrl: v.REDIS_URL,
+    redisPrefix: v.REDIS_PREFIX,
     adminToken: v.ADMIN_TOKEN,
     jwtSecret: v.JWT_SECRET,
     smtpUrl: v.SMTP_URL,

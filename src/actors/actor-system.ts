@@ -74,6 +74,11 @@ export class ActorSystem<K, M, R> {
     return this.cells.size;
   }
 
+  /** Whether an actor for `key` is in memory. */
+  has(key: K): boolean {
+    return this.cells.has(key);
+  }
+
   /** Delivers `message` to the actor for `key` and resolves with its reply. */
   ask(key: K, message: M): Promise<R> {
     if (this.stopping) return Promise.reject(new UnavailableError('actor system'));

@@ -22,6 +22,8 @@ export interface OrderReply {
   /** Absent for `assign`. */
   outcome?: EventOutcomeKind;
   event?: OrderEvent;
+  /** Set by `assign` when the courier changed: who had the order before (null: nobody). */
+  previousCourierId?: string | null;
 }
 
 export interface OrderActorDeps {
@@ -30,8 +32,16 @@ export interface OrderActorDeps {
   now: () => Date;
 }
 
-// A lost compare-and-set means another node wrote first; after this many in a row something is wrong.
-const MAX_ATTEMPTS = 20;
+// A lost compare-and-set means another node wrote the same order first. Retries back off with random jitter
+// (up to 64 ms) so two nodes hammering one order take turns instead of one starving; this many in a row
+// (several seconds) means something is wrong.
+const MAX_ATTEMPTS = 100;
+
+function backoff(attempt: number): Promise<void> | undefined {
+  if (attempt === 0) return undefined;
+  const ms = Math.random() * 2 ** Math.min(attempt, 6);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 // Recent event ids answered from memory; older duplicates are found by the store's unique index.
 const RECENT_EVENTS = 128;
 
@@ -99,6 +109,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;
+        await backoff(attempt);
         continue;
       }
       if (result.kind === 'duplicate_event') {
@@ -125,9 +136,10 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt);
       if (result.kind === 'ok') {
         this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev };
-        return { order: this.state };
+        return { order: this.state, previousCourierId: order.courier_id };
       }
       this.state = null;
+      await backoff(attempt);
     }
     throw new Error(`order ${this.orderId}: too many concurrent writers`);
   }

@@ -7,7 +7,6 @@ import type {
   Destination,
   EventSource,
   LatLng,
-  Location,
   Money,
   NotifyChoice,
   Order,
@@ -15,7 +14,7 @@ import type {
 } from '../domain/order';
 import { canReadOrder, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
-import { COURIER_ACTIVE_STATUSES, type OrderStatus } from '../domain/status';
+import type { OrderStatus } from '../domain/status';
 import type { OrderPage, OrderQuery, Store } from '../store/store';
 import { ActorSystem } from './actor-system';
 import type { EventBus } from './event-bus';
@@ -59,6 +58,8 @@ export interface OrderServiceOptions {
   maxActors?: number;
   onActorActivate?: () => void;
   onActorPassivate?: () => void;
+  /** Told when an order moves to or from a courier (its active orders changed). */
+  onAssigned?: (tenantId: string, courierId: string) => void;
 }
 
 /** Orders' use cases: placement and reads go to the store, every change goes through the order's actor. */
@@ -66,9 +67,11 @@ export class OrderService {
   readonly actors: ActorSystem<string, OrderMessage, OrderReply>;
   private readonly store: Store;
   private readonly now: () => Date;
+  private readonly onAssigned: (tenantId: string, courierId: string) => void;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
+    this.onAssigned = options.onAssigned ?? (() => {});
     this.now = options.now ?? (() => new Date());
     const deps = { store: options.store, bus: options.bus, now: this.now };
     this.actors = new ActorSystem<string, OrderMessage, OrderReply>({
@@ -177,8 +180,13 @@ export class OrderService {
   }
 
   /** Assigns an order to a courier. */
-  assign(principal: TenantPrincipal, orderId: string, courierId: string): Promise<OrderReply> {
-    return this.actors.ask(orderId, { kind: 'assign', tenantId: principal.tenantId, courierId });
+  async assign(principal: TenantPrincipal, orderId: string, courierId: string): Promise<OrderReply> {
+    const reply = await this.actors.ask(orderId, { kind: 'assign', tenantId: principal.tenantId, courierId });
+    if (reply.previousCourierId !== undefined) {
+      this.onAssigned(principal.tenantId, courierId);
+      if (reply.previousCourierId !== null) this.onAssigned(principal.tenantId, reply.previousCourierId);
+    }
+    return reply;
   }
 
   /**
@@ -214,19 +222,6 @@ export class OrderService {
         }
       }),
     );
-  }
-
-  /**
-   * Keeps a courier's position as `last_location` of its orders that are on the way.
-   */
-  async recordLocation(courier: Extract<Principal, { role: 'courier' }>, location: Location): Promise<void> {
-    const page = await this.store.searchOrders(courier.tenantId, {
-      courierId: courier.subject,
-      statuses: [...COURIER_ACTIVE_STATUSES],
-      limit: 200,
-    });
-    if (page.items.length === 0) return;
-    await this.store.updateLastLocations(page.items.map((order) => ({ orderId: order.id, location })));
   }
 
   /** Stops taking changes and waits for actors to finish what they hold. */

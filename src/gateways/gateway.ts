@@ -3,11 +3,12 @@ import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import type { CourierPosition } from '../actors/courier-actor';
 import type { AppliedEvent, EventBus } from '../actors/event-bus';
 import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import { DomainError, ValidationError } from '../domain/errors';
-import { toOrderView, type Location, type Order } from '../domain/order';
+import { toOrderView, type Order } from '../domain/order';
 import type { Store } from '../store/store';
 import {
   rooms,
@@ -80,7 +81,7 @@ export class Gateway {
   }
 
   /** Pushes a courier's position to watchers of each given order and to the tenant feed. */
-  pushLocation(tenantId: string, courierId: string, orderIds: readonly string[], location: Location & { heading?: number; speed?: number }): void {
+  pushLocation(tenantId: string, courierId: string, orderIds: readonly string[], location: CourierPosition): void {
     for (const orderId of orderIds) {
       const update = {
         order_id: orderId,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CourierService } from '../actors/courier-service';
 import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
@@ -8,6 +9,7 @@ import type { Store } from '../store/store';
 export interface HttpDeps {
   store: Store;
   orders: OrderService;
+  couriers: CourierService;
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;

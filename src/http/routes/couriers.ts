@@ -4,7 +4,7 @@ import { route, type RouteSpec } from '../route';
 import { locationBody, scanResultsResponse, scansBody } from '../schemas';
 
 /** Couriers: batched scans and live location. */
-export function courierRoutes({ orders }: HttpDeps): RouteSpec[] {
+export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'post',
@@ -22,13 +22,19 @@ export function courierRoutes({ orders }: HttpDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/couriers/me/location',
-      summary: "Report the courier's position; kept as last_location of its active orders",
+      summary: "Report the courier's position: pushed live to watchers of its orders on the way, kept as their last_location",
       roles: ['courier'],
       body: locationBody,
       status: 204,
       handler: async ({ principal, body }) => {
         const courier = requireRole(principal, ['courier']);
-        await orders.recordLocation(courier, { lat: body.lat, lng: body.lng, at: body.at ?? new Date().toISOString() });
+        await couriers.record(courier.tenantId, courier.subject, {
+          lat: body.lat,
+          lng: body.lng,
+          heading: body.heading,
+          speed: body.speed,
+          at: body.at ?? new Date().toISOString(),
+        });
         return {};
       },
     }),

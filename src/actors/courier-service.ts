@@ -1,0 +1,113 @@
+import type { Location } from '../domain/order';
+import type { Store } from '../store/store';
+import { ActorSystem } from './actor-system';
+import { CourierActor, type CourierMessage, type CourierPosition } from './courier-actor';
+import type { EventBus } from './event-bus';
+
+/** Receives each position with the orders it concerns (the live gateway). */
+export type LocationSink = (tenantId: string, courierId: string, orderIds: readonly string[], position: CourierPosition) => void;
+
+export interface CourierServiceOptions {
+  store: Store;
+  bus: EventBus;
+  /**
+   * How often coalesced `last_location` writes are flushed: a courier pinging every second costs one write per
+   * order per interval, not per ping.
+   * @default 2000
+   */
+  flushMs?: number;
+  /** See {@link CourierActorDeps.refreshMs}. @default 5000 */
+  refreshMs?: number;
+  idleMs?: number;
+  maxActors?: number;
+  now?: () => number;
+  /** Told when a batch of positions could not be stored (they are retried with the next flush). */
+  onFlushError?: (error: unknown) => void;
+}
+
+/** Couriers' live positions: pushed at once to watchers, stored as `last_location` in coalesced batches. */
+export class CourierService {
+  private readonly actors: ActorSystem<string, CourierMessage, readonly string[]>;
+  private readonly pendingLocations = new Map<string, Location>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly store: Store;
+  private sink: LocationSink = () => {};
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly onFlushError: (error: unknown) => void;
+
+  constructor(options: CourierServiceOptions) {
+    this.store = options.store;
+    this.onFlushError = options.onFlushError ?? (() => {});
+    const now = options.now ?? Date.now;
+    const deps = { store: options.store, now, refreshMs: options.refreshMs ?? 5000 };
+    this.actors = new ActorSystem({
+      create: (key) => {
+        const [tenantId, courierId] = splitKey(key);
+        return new CourierActor(tenantId, courierId, deps);
+      },
+      idleMs: options.idleMs,
+      maxActors: options.maxActors,
+      now,
+    });
+    options.bus.subscribe(({ order }) => {
+      if (order.courier_id !== null) this.tellIfLive(order.tenant_id, order.courier_id, { kind: 'order_changed', order });
+    });
+    this.timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
+    this.timer.unref();
+  }
+
+  /** Where positions are pushed (set once the gateway exists). */
+  setSink(sink: LocationSink): void {
+    this.sink = sink;
+  }
+
+  /** A courier's position: pushed now to its orders on the way, stored with the next flush. */
+  async record(tenantId: string, courierId: string, position: CourierPosition): Promise<void> {
+    const orderIds = await this.actors.ask(key(tenantId, courierId), { kind: 'ping' });
+    if (orderIds.length === 0) return;
+    this.sink(tenantId, courierId, orderIds, position);
+    const stored: Location = { lat: position.lat, lng: position.lng, at: position.at };
+    for (const orderId of orderIds) this.pendingLocations.set(orderId, stored);
+  }
+
+  /** An order moved to or from a courier: its cached set is re-read on the next ping. */
+  assignmentChanged(tenantId: string, courierId: string): void {
+    this.tellIfLive(tenantId, courierId, { kind: 'invalidate' });
+  }
+
+  /** Writes the latest position of every order that has one pending. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      if (this.pendingLocations.size === 0) return;
+      const updates = [...this.pendingLocations].map(([orderId, location]) => ({ orderId, location }));
+      this.pendingLocations.clear();
+      await this.store.updateLastLocations(updates).catch((error: unknown) => {
+        this.onFlushError(error);
+        // Keep the newest position of each order for the next flush unless a newer one arrived meanwhile.
+        for (const update of updates) if (!this.pendingLocations.has(update.orderId)) this.pendingLocations.set(update.orderId, update.location);
+      });
+    });
+    return this.flushing;
+  }
+
+  /** Stops the actors and writes what is pending. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.actors.stop();
+    await this.flush();
+  }
+
+  private tellIfLive(tenantId: string, courierId: string, message: CourierMessage): void {
+    const actorKey = key(tenantId, courierId);
+    if (this.actors.has(actorKey)) void this.actors.ask(actorKey, message).catch(() => {});
+  }
+}
+
+function key(tenantId: string, courierId: string): string {
+  return `${tenantId}\u0000${courierId}`;
+}
+
+function splitKey(actorKey: string): [string, string] {
+  const at = actorKey.indexOf('\u0000');
+  return [actorKey.slice(0, at), actorKey.slice(at + 1)];
+}
