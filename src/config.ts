@@ -11,8 +11,10 @@ export class ConfigError extends Error {
   }
 }
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+// Digits only: Number(' ') is 0, which would quietly mean "any free port".
+const digits = z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number);
+const port = digits.pipe(z.number().max(65535, 'must be at most 65535'));
+const positiveInt = digits.pipe(z.number().positive('must be greater than 0'));
 const url = (protocols: string[]) =>
   z.string().refine((value) => {
     try {

@@ -147,6 +147,11 @@ export class ActorSystem<K, M, R> {
     } finally {
       cell.busy = false;
       cell.lastUsed = this.now();
+      // Finishing counts as use: move to the most-recent end so the idle scan can stop at the first recent one.
+      if (this.cells.get(key) === cell) {
+        this.cells.delete(key);
+        this.cells.set(key, cell);
+      }
       if (--this.busyCount === 0 && this.onIdle.length > 0) {
         const waiting = this.onIdle;
         this.onIdle = [];

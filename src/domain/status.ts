@@ -72,8 +72,9 @@ export function canTransition(from: OrderStatus, to: OrderStatus, heldAt?: Order
     case 'failed_attempt':
       return from === 'out_for_delivery';
     case 'on_hold':
-      // From any non-terminal status after `placed`; holding an order already on hold is not a move.
-      return from !== 'placed' && from !== 'on_hold';
+      // From any non-terminal status after `placed`; holding an order already on hold is not a move, and a
+      // failed attempt leads only to another delivery attempt or a return.
+      return from !== 'placed' && from !== 'on_hold' && from !== 'failed_attempt';
     case 'returned':
       return RETURNABLE.has(from);
     default:
@@ -97,6 +98,5 @@ export function canTransition(from: OrderStatus, to: OrderStatus, heldAt?: Order
  */
 export function holdPoint(from: OrderStatus, previousHeldAt: OrderStatus | null): OrderStatus | null {
   if (from === 'on_hold') return previousHeldAt;
-  if (from === 'failed_attempt') return 'out_for_delivery';
   return mainIndex(from) >= 0 ? from : previousHeldAt;
 }

@@ -1,0 +1,119 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const TWILIO = {
+  TWILIO_ACCOUNT_SID: 'AC123',
+  TWILIO_AUTH_TOKEN: 'secret-token',
+  TWILIO_FROM: '+15550000000',
+};
+
+/** Runs `loadConfig` and returns the ConfigError it throws (fails the test if it does not throw one). */
+function configErrorFor(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults of API.md when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: './data',
+      redisUrl: 'redis://127.0.0.1:6379',
+      mailFrom: 'tracking@localhost',
+      mongodbUri: undefined,
+      smtpUrl: undefined,
+      adminToken: undefined,
+      jwtSecret: undefined,
+      twilio: undefined,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const config = loadConfig({ PORT: '', HOST: '', REDIS_URL: '', MONGODB_URI: '', TWILIO_ACCOUNT_SID: '' });
+    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', twilio: undefined });
+    expect(config.mongodbUri).toBeUndefined();
+  });
+
+  it('reads valid settings', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/var/lib/tracking',
+      MONGODB_URI: 'mongodb://db:27017/tracking',
+      REDIS_URL: 'rediss://cache:6380',
+      ADMIN_TOKEN: 'a'.repeat(16),
+      JWT_SECRET: 'j'.repeat(32),
+      SMTP_URL: 'smtp://mail:25',
+      MAIL_FROM: 'noreply@shop.example',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      dataDir: '/var/lib/tracking',
+      mongodbUri: 'mongodb://db:27017/tracking',
+      redisUrl: 'rediss://cache:6380',
+      adminToken: 'a'.repeat(16),
+      jwtSecret: 'j'.repeat(32),
+      smtpUrl: 'smtp://mail:25',
+      mailFrom: 'noreply@shop.example',
+      logLevel: 'debug',
+    });
+  });
+
+  it('enables SMS only with all three TWILIO_* settings, with the default API base', () => {
+    expect(loadConfig(TWILIO).twilio).toEqual({
+      accountSid: 'AC123',
+      authToken: 'secret-token',
+      from: '+15550000000',
+      apiBase: 'https://api.twilio.com',
+    });
+    expect(loadConfig({ ...TWILIO, TWILIO_API_BASE: 'http://127.0.0.1:4010' }).twilio?.apiBase).toBe(
+      'http://127.0.0.1:4010',
+    );
+  });
+
+  it.each<[string, NodeJS.ProcessEnv]>([
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: '-1' }],
+    ['PORT', { PORT: '80.5' }],
+    ['REDIS_URL', { REDIS_URL: 'http://x' }],
+    ['REDIS_URL', { REDIS_URL: 'not a url' }],
+    ['MONGODB_URI', { MONGODB_URI: 'nope' }],
+    ['MONGODB_URI', { MONGODB_URI: 'postgres://db/x' }],
+    ['SMTP_URL', { SMTP_URL: 'ftp://x' }],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }],
+    ['JWT_SECRET', { JWT_SECRET: 'j'.repeat(31) }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'a'.repeat(15) }],
+    ['TWILIO_API_BASE', { TWILIO_API_BASE: 'not a url' }],
+    ['TWILIO_API_BASE', { ...TWILIO, TWILIO_API_BASE: 'twilio' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('rejects a bad %s (%j) naming the variable', (variable, env) => {
+    const error = configErrorFor(env);
+    expect(error.variable).toBe(variable);
+    // One clear line naming the variable.
+    expect(error.message).toContain(variable);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it.each<[NodeJS.ProcessEnv, string[]]>([
+    [{ TWILIO_ACCOUNT_SID: 'AC123' }, ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM']],
+    [{ TWILIO_AUTH_TOKEN: 'secret-token' }, ['TWILIO_ACCOUNT_SID', 'TWILIO_FROM']],
+    [{ TWILIO_FROM: '+15550000000' }, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']],
+    [{ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_AUTH_TOKEN: 'secret-token' }, ['TWILIO_FROM']],
+    [{ TWILIO_ACCOUNT_SID: 'AC123', TWILIO_FROM: '+15550000000' }, ['TWILIO_AUTH_TOKEN']],
+    [{ TWILIO_AUTH_TOKEN: 'secret-token', TWILIO_FROM: '+15550000000' }, ['TWILIO_ACCOUNT_SID']],
+  ])('rejects a partial Twilio setting %j, naming a missing variable', (env, missing) => {
+    const error = configErrorFor(env);
+    expect(missing).toContain(error.variable);
+    expect(error.message).toContain(error.variable);
+  });
+});
