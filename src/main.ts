@@ -24,7 +24,13 @@ async function main(): Promise<void> {
   }
 
   const metrics = new Metrics();
-  const store: Store = new SqliteStore({ dataDir: config.dataDir, onBatch: metrics.observeStoreBatch });
+  let store: Store;
+  try {
+    store = new SqliteStore({ dataDir: config.dataDir, onBatch: metrics.observeStoreBatch });
+  } catch (error) {
+    process.stderr.write(`start-up failed at store: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
   const node = await startNode({ config, logger, store, metrics });
   logger.info({ url: node.url, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
   if (node.adminTokenGenerated) {

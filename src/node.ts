@@ -90,6 +90,7 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
   const server = http.createServer(app.callback());
   // Keep-alive longer than common load balancers' idle timeout, so they close first.
   server.keepAliveTimeout = 65_000;
+  const drain = trackResponses(server);
   const gateway = new Gateway({
     httpServer: server,
     tokens,
@@ -112,6 +113,7 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
     (stopping ??= (async () => {
       // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → store flushes.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      drain();
       server.closeIdleConnections();
       await gateway.close();
       await closed;
@@ -122,6 +124,24 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
     })());
 
   return { url, port, adminToken, adminTokenGenerated, orders, couriers, gateway, bus, metrics, store, stop };
+}
+
+/**
+ * Makes shutdown finish with keep-alive clients: once draining, every response still to be sent says
+ * `Connection: close`, so each connection closes after its last answer. Returns the function that starts draining.
+ */
+function trackResponses(server: http.Server): () => void {
+  const open = new Set<http.ServerResponse>();
+  let draining = false;
+  server.on('request', (_request: http.IncomingMessage, response: http.ServerResponse) => {
+    if (draining) response.setHeader('Connection', 'close');
+    open.add(response);
+    response.once('close', () => open.delete(response));
+  });
+  return () => {
+    draining = true;
+    for (const response of open) if (!response.headersSent) response.setHeader('Connection', 'close');
+  };
 }
 
 async function waitForRedis(clients: Redis[], logger: Logger): Promise<void> {

@@ -5,6 +5,11 @@ import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
   CommitResult,
   CreateOrderResult,
+  Delivery,
+  DeliveryChannel,
+  DeliveryClaim,
+  PendingAlert,
+  Preferences,
   EventCommit,
   NewOrder,
   OrderPage,
@@ -40,8 +45,9 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: options.busyTimeoutMs ?? 5000 });
-    this.db.pragma('journal_mode = WAL');
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: busyTimeoutMs });
+    enableWal(this.db, busyTimeoutMs);
     // FULL: a commit is fsynced before any caller hears "done" (an acknowledged event survives power loss too);
     // group commit amortises the fsync over every write of the batch.
     this.db.pragma('synchronous = FULL');
@@ -139,6 +145,9 @@ export class SqliteStore implements Store {
         if (changed === 0) return { kind: 'rev_conflict' };
       }
       this.stmt.insertEvent.run(eventToRow(event));
+      if (commit.alert && next && event.seq !== null) {
+        this.stmt.insertAlert.run(orderId, event.seq, next.tenant_id, event.recorded_at);
+      }
       return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev };
     });
   }
@@ -173,9 +182,75 @@ export class SqliteStore implements Store {
     });
   }
 
+  async getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
+    const row = this.stmt.preferencesGet.get(tenantId, customerId) as
+      | { email: number; sms: number; email_address: string | null; phone: string | null; updated_at: string }
+      | undefined;
+    return row ? { ...row, email: row.email === 1, sms: row.sms === 1 } : null;
+  }
+
+  putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.preferencesPut.run({
+        tenant_id: tenantId,
+        customer_id: customerId,
+        ...preferences,
+        email: preferences.email ? 1 : 0,
+        sms: preferences.sms ? 1 : 0,
+      });
+    });
+  }
+
+  async pendingAlerts(createdBefore: string, limit: number): Promise<PendingAlert[]> {
+    return this.stmt.alertsPending.all(createdBefore, limit) as PendingAlert[];
+  }
+
+  clearAlert(orderId: string, seq: number): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.alertDelete.run(orderId, seq);
+    });
+  }
+
+  async listDeliveries(orderId: string): Promise<Delivery[]> {
+    return this.stmt.deliveriesList.all(orderId) as Delivery[];
+  }
+
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim> {
+    return this.writes.write((): DeliveryClaim => {
+      const existing = this.stmt.deliveryGet.get(orderId, seq, channel) as Delivery | undefined;
+      if (existing && existing.status !== 'retrying') return { claimed: false, delivery: existing };
+      const attempts = (existing?.attempts ?? 0) + 1;
+      this.stmt.deliveryPut.run({ order_id: orderId, seq, channel, status: 'sending', attempts, at, reason: null, error: null });
+      return { claimed: true, attempts };
+    });
+  }
+
+  recordDelivery(delivery: Delivery): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.deliveryPut.run(delivery);
+    });
+  }
+
   private loadOrderSync(orderId: string): Order | null {
     const row = this.stmt.orderById.get(orderId) as OrderRow | undefined;
     return row ? rowToOrder(row) : null;
+  }
+}
+
+/**
+ * Switches the file to WAL. The switch needs an exclusive lock and SQLite does not apply the busy timeout to it,
+ * so a node starting while another one writes would fail at once: retry until the busy timeout runs out.
+ */
+function enableWal(db: Db, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // start-up only: blocking is fine
+    }
   }
 }
 
@@ -221,5 +296,28 @@ function prepare(db: Db) {
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
     setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ?'),
+    insertAlert: db.prepare('INSERT OR IGNORE INTO alert_outbox (order_id, seq, tenant_id, created_at) VALUES (?, ?, ?, ?)'),
+    alertsPending: db.prepare(
+      `SELECT order_id AS orderId, seq, tenant_id AS tenantId FROM alert_outbox WHERE created_at < ?
+       ORDER BY created_at LIMIT ?`,
+    ),
+    alertDelete: db.prepare('DELETE FROM alert_outbox WHERE order_id = ? AND seq = ?'),
+    preferencesGet: db.prepare(
+      'SELECT email, sms, email_address, phone, updated_at FROM preferences WHERE tenant_id = ? AND customer_id = ?',
+    ),
+    preferencesPut: db.prepare(
+      `INSERT INTO preferences (tenant_id, customer_id, email, sms, email_address, phone, updated_at)
+       VALUES (@tenant_id, @customer_id, @email, @sms, @email_address, @phone, @updated_at)
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE SET email = excluded.email, sms = excluded.sms,
+         email_address = excluded.email_address, phone = excluded.phone, updated_at = excluded.updated_at`,
+    ),
+    deliveriesList: db.prepare('SELECT * FROM deliveries WHERE order_id = ? ORDER BY at, seq, channel'),
+    deliveryGet: db.prepare('SELECT * FROM deliveries WHERE order_id = ? AND seq = ? AND channel = ?'),
+    deliveryPut: db.prepare(
+      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
+       VALUES (@order_id, @seq, @channel, @status, @attempts, @reason, @error, @at)
+       ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         reason = excluded.reason, error = excluded.error, at = excluded.at`,
+    ),
   };
 }
