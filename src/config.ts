@@ -45,6 +45,13 @@ const schema = z.object({
   ACTOR_IDLE_MS: optional(positiveInt).default(120_000),
   MAX_ACTORS: optional(positiveInt).default(100_000),
   SHUTDOWN_TIMEOUT_MS: optional(positiveInt).default(10_000),
+  PUBLIC_URL: optional(url(['http:', 'https:'])),
+  PROCESS_ROLE: optional(z.enum(['all', 'api', 'worker'])).default('all'),
+  NOTIFY_ATTEMPTS: optional(positiveInt).default(4),
+  NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
+  NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
+  NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
+  FAULT_INJECTION: optional(z.enum(['crash_after_email_sent', 'crash_after_sms_sent'])),
 });
 
 /** The node's settings, read and validated once at start-up. */
@@ -70,6 +77,21 @@ export interface Config {
   maxActors: number;
   /** Shutdown gives up waiting for in-flight work after this long. */
   shutdownTimeoutMs: number;
+  /** Base of links in alerts (`/track/<order>?token=…`). */
+  publicUrl: string;
+  /** `api` serves HTTP and sockets only, `worker` runs notifier workers only, `all` does both. */
+  role: 'all' | 'api' | 'worker';
+  notify: {
+    /** Attempts per channel before falling through to the next one. */
+    attempts: number;
+    /** First retry delay (doubles each retry). */
+    backoffMs: number;
+    concurrency: number;
+    /** Job lock: a dead worker's jobs run again after about this long. */
+    lockMs: number;
+  };
+  /** Crash-test hook: SIGKILL the process at a named point. Never set in production. */
+  faultInjection: 'crash_after_email_sent' | 'crash_after_sms_sent' | undefined;
 }
 
 /**
@@ -108,5 +130,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     actorIdleMs: v.ACTOR_IDLE_MS,
     maxActors: v.MAX_ACTORS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    publicUrl: (v.PUBLIC_URL ?? `http://${v.HOST.includes(':') ? `[${v.HOST}]` : v.HOST}:${v.PORT}`).replace(/\/$/, ''),
+    role: v.PROCESS_ROLE,
+    notify: {
+      attempts: v.NOTIFY_ATTEMPTS,
+      backoffMs: v.NOTIFY_BACKOFF_MS,
+      concurrency: v.NOTIFY_CONCURRENCY,
+      lockMs: v.NOTIFY_LOCK_MS,
+    },
+    faultInjection: v.FAULT_INJECTION,
   };
 }

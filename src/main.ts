@@ -32,7 +32,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const node = await startNode({ config, logger, store, metrics });
-  logger.info({ url: node.url, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
+  if (node.url) {
+    logger.info({ url: node.url, role: config.role, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
+  } else {
+    logger.info({ worker: true, role: config.role, pid: process.pid }, 'notifier worker started');
+  }
   if (node.adminTokenGenerated) {
     logger.info({ admin_token: node.adminToken }, `generated admin token (set ADMIN_TOKEN to choose one): ${node.adminToken}`);
   }

@@ -9,9 +9,12 @@ import { OrderService } from './actors/order-service';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
 import { Gateway } from './gateways/gateway';
+import { createIo } from './gateways/io';
+import { ClusterPresence } from './gateways/presence';
 import { createRedis } from './gateways/redis';
 import { createApp } from './http/app';
 import { Metrics } from './metrics';
+import { Notifier } from './notifiers/notifier';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import type { Store } from './store/store';
 
@@ -26,36 +29,50 @@ export interface NodeDeps {
 
 /** A running node: its address, its parts (for tests) and an ordered shutdown. */
 export interface RunningNode {
-  url: string;
-  port: number;
+  /** Null in a worker-only process, which serves no HTTP. */
+  url: string | null;
+  port: number | null;
   adminToken: string;
   adminTokenGenerated: boolean;
   orders: OrderService;
   couriers: CourierService;
-  gateway: Gateway;
+  gateway: Gateway | null;
+  notifier: Notifier;
   bus: EventBus;
   metrics: Metrics;
   store: Store;
-  /** Stops accepting, finishes in-flight requests, drains actors, flushes and closes the store. */
+  /** Stops accepting, finishes in-flight work, flushes and closes the store and Redis. */
   stop(): Promise<void>;
 }
 
 // Start-up waits this long for Redis before serving anyway: HTTP works without it, and pushes start when it comes.
 const REDIS_STARTUP_WAIT_MS = 3000;
 
-/** Builds and starts a node: store → actors → HTTP → gateway. Each step fails with one line of context. */
+/**
+ * Builds and starts a node: store → Redis → actors → HTTP + gateway → notifiers. `config.role` leaves out the
+ * HTTP side (`worker`) or the alert workers (`api`). Each step fails with one line of context.
+ */
 export async function startNode({ config, logger, store, metrics = new Metrics() }: NodeDeps): Promise<RunningNode> {
   await step('store', () => store.init());
+  const serveHttp = config.role !== 'worker';
+  const runWorkers = config.role !== 'api';
   const adminTokenGenerated = config.adminToken === undefined;
   const adminToken = config.adminToken ?? generateAdminToken();
   const jwtSecret = config.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir);
 
-  // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers queue
-  // their (re)subscriptions until the connection is back.
+  // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers
+  // queue their commands until the connection is back.
   const publisher = createRedis(config.redisUrl, 'publisher', logger, { enableOfflineQueue: false });
   const adapterSubscriber = createRedis(config.redisUrl, 'adapter-subscriber', logger, { maxRetriesPerRequest: null });
-  const feedSubscriber = createRedis(config.redisUrl, 'feed-subscriber', logger, { maxRetriesPerRequest: null });
-  const redisClients: Redis[] = [publisher, adapterSubscriber, feedSubscriber];
+  const feedSubscriber = serveHttp
+    ? createRedis(config.redisUrl, 'feed-subscriber', logger, { maxRetriesPerRequest: null })
+    : null;
+  const workerConnection = runWorkers
+    ? createRedis(config.redisUrl, 'worker', logger, { maxRetriesPerRequest: null })
+    : null;
+  const redisClients = [publisher, adapterSubscriber, feedSubscriber, workerConnection].filter(
+    (client): client is Redis => client !== null,
+  );
   await waitForRedis(redisClients, logger);
 
   const bus = new EventBus((error) => logger.error({ err: error }, 'applied-event listener failed'));
@@ -81,49 +98,64 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
     onAssigned: (tenantId, courierId) => couriers.assignmentChanged(tenantId, courierId),
   });
   const tokens = new TokenService({ store, adminToken, jwtSecret });
-  const readiness = async (): Promise<void> => {
-    await store.ping();
-    await publisher.ping();
-  };
-  const app = createApp({ store, orders, couriers, tokens, metrics, logger, readiness });
 
-  const server = http.createServer(app.callback());
-  // Keep-alive longer than common load balancers' idle timeout, so they close first.
-  server.keepAliveTimeout = 65_000;
-  const drain = trackResponses(server);
-  const gateway = new Gateway({
-    httpServer: server,
-    tokens,
-    orders,
+  const server = serveHttp ? http.createServer() : null;
+  const io = createIo({ publisher, subscriber: adapterSubscriber, prefix: config.redisPrefix, httpServer: server ?? undefined });
+  const gateway =
+    server && feedSubscriber
+      ? new Gateway({ io, tokens, orders, store, bus, publisher, feedSubscriber, prefix: config.redisPrefix, logger })
+      : null;
+  if (gateway) {
+    couriers.setSink((tenantId, courierId, orderIds, position) => gateway.pushLocation(tenantId, courierId, orderIds, position));
+  }
+  const notifier = new Notifier({
+    config,
     store,
     bus,
-    publisher,
-    adapterSubscriber,
-    feedSubscriber,
-    prefix: config.redisPrefix,
+    presence: new ClusterPresence(io),
+    queueConnection: publisher,
+    workerConnection: workerConnection ?? undefined,
+    trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
     logger,
   });
-  couriers.setSink((tenantId, courierId, orderIds, position) => gateway.pushLocation(tenantId, courierId, orderIds, position));
-  await step('http', () => listen(server, config.port, config.host));
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+
+  let url: string | null = null;
+  let port: number | null = null;
+  let drain = (): void => {};
+  if (server) {
+    const readiness = async (): Promise<void> => {
+      await store.ping();
+      await publisher.ping();
+    };
+    const app = createApp({ store, orders, couriers, tokens, metrics, logger, readiness });
+    server.on('request', app.callback());
+    // Keep-alive longer than common load balancers' idle timeout, so they close first.
+    server.keepAliveTimeout = 65_000;
+    drain = trackResponses(server);
+    await step('http', () => listen(server, config.port, config.host));
+    port = (server.address() as AddressInfo).port;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → store flushes.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → workers stop →
+      // store flushes → Redis.
+      const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       drain();
-      server.closeIdleConnections();
-      await gateway.close();
+      server?.closeIdleConnections();
+      if (gateway) await gateway.close();
+      else await io.close();
       await closed;
       await orders.stop();
       await couriers.stop();
+      await notifier.close();
       await store.close();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
     })());
 
-  return { url, port, adminToken, adminTokenGenerated, orders, couriers, gateway, bus, metrics, store, stop };
+  return { url, port, adminToken, adminTokenGenerated, orders, couriers, gateway, notifier, bus, metrics, store, stop };
 }
 
 /**

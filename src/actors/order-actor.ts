@@ -1,6 +1,7 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError } from '../domain/errors';
 import type { Order, OrderEvent } from '../domain/order';
+import { NOTIFYING_STATUSES } from '../domain/status';
 import type { Store } from '../store/store';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
@@ -106,6 +107,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         expectedRev: order.rev,
         event: decision.event,
         next,
+        alert: next !== null && NOTIFYING_STATUSES.has(next.status),
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;

@@ -1,14 +1,12 @@
-import type http from 'node:http';
-import { createShardedAdapter } from '@socket.io/redis-adapter';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
 import type { CourierPosition } from '../actors/courier-actor';
 import type { AppliedEvent, EventBus } from '../actors/event-bus';
 import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import { DomainError, ValidationError } from '../domain/errors';
-import { toOrderView, type Order } from '../domain/order';
+import { toOrderView } from '../domain/order';
 import type { Store } from '../store/store';
 import {
   rooms,
@@ -20,21 +18,20 @@ import {
   type SocketData,
   type WireError,
 } from './events';
+import type { IoServer } from './io';
 import { LiveFeed } from './live-feed';
 
-type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface GatewayOptions {
-  httpServer: http.Server;
+  /** The Socket.IO server (see createIo), attached to the node's HTTP server. */
+  io: IoServer;
   tokens: TokenService;
   orders: OrderService;
   store: Store;
   bus: EventBus;
   /** Publishing connection (fails fast while Redis is down, so local delivery never waits on it). */
   publisher: Redis;
-  /** Subscriber connection for the Socket.IO adapter. */
-  adapterSubscriber: Redis;
   /** Subscriber connection for per-order live channels. */
   feedSubscriber: Redis;
   /** Prefix of every Redis channel, so clusters can share a Redis. */
@@ -56,12 +53,7 @@ export class Gateway {
   private readonly unsubscribeBus: () => void;
 
   constructor(private readonly options: GatewayOptions) {
-    this.io = new Server(options.httpServer, {
-      serveClient: false,
-      adapter: createShardedAdapter(options.publisher, options.adapterSubscriber, {
-        channelPrefix: `${options.prefix}:sio`,
-      }),
-    });
+    this.io = options.io;
     this.feed = new LiveFeed({
       store: options.store,
       publisher: options.publisher,
@@ -100,20 +92,6 @@ export class Gateway {
   /** Pushes a loyalty booking to the customer's sockets. */
   pushLoyalty(tenantId: string, update: LoyaltyUpdate): void {
     this.io.to(rooms.customer(tenantId, update.customer_id)).emit('loyalty_update', update);
-  }
-
-  /**
-   * Whether the order's customer (or its tracking link) has a socket watching the order, or the customer has
-   * a socket connected, on any node.
-   */
-  async isCustomerWatching(order: Order): Promise<boolean> {
-    const sockets = await this.io
-      .in([rooms.order(order.id), rooms.customer(order.tenant_id, order.customer.id)])
-      .fetchSockets();
-    return sockets.some((socket) => {
-      const principal = (socket.data as SocketData | undefined)?.principal;
-      return principal?.role === 'customer' || principal?.role === 'tracker';
-    });
   }
 
   /** Disconnects this node's sockets and stops pushing. */

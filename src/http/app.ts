@@ -8,6 +8,7 @@ import { errorMapper } from './error-mapper';
 import { buildOpenApi } from './openapi';
 import { validate, type RouteSpec } from './route';
 import { courierRoutes } from './routes/couriers';
+import { customerRoutes } from './routes/customers';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/service';
 import { tenantRoutes } from './routes/tenants';
@@ -17,7 +18,13 @@ export function allRoutes(deps: HttpDeps): RouteSpec[] {
   let document: object | undefined;
   const routes: RouteSpec[] = [];
   const openapi = (): object => (document ??= buildOpenApi(routes));
-  routes.push(...tenantRoutes(deps), ...orderRoutes(deps), ...courierRoutes(deps), ...serviceRoutes(deps, openapi));
+  routes.push(
+    ...tenantRoutes(deps),
+    ...orderRoutes(deps),
+    ...courierRoutes(deps),
+    ...customerRoutes(deps),
+    ...serviceRoutes(deps, openapi),
+  );
   return routes;
 }
 

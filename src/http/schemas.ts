@@ -105,6 +105,13 @@ export const searchQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
+export const preferencesBody = z.strictObject({
+  email: z.boolean(),
+  sms: z.boolean(),
+  email_address: z.email().max(320).optional(),
+  phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550000001').optional(),
+});
+
 export const eventsQuery = z.strictObject({
   since_seq: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -160,6 +167,27 @@ export const scanResultsResponse = z.object({
       outcome: z.enum(['applied', 'duplicate', 'late', 'rejected']),
       seq: z.number().int().nullable().optional(),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+});
+export const preferencesResponse = z.object({
+  customer_id: z.string(),
+  email: z.boolean(),
+  sms: z.boolean(),
+  email_address: z.string().nullable(),
+  phone: z.string().nullable(),
+  updated_at: z.string(),
+});
+export const notificationsResponse = z.object({
+  items: z.array(
+    z.object({
+      channel: z.enum(['websocket', 'email', 'sms']),
+      status: z.enum(['sent', 'failed', 'skipped']),
+      seq: z.number().int(),
+      attempts: z.number().int(),
+      at: z.string(),
+      reason: z.string().optional(),
+      error: z.string().optional(),
     }),
   ),
 });

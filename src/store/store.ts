@@ -41,7 +41,60 @@ export interface Store {
   searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage>;
   /** Stores couriers' latest positions; several updates are written together. */
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void>;
+
+  getPreferences(tenantId: string, customerId: string): Promise<Preferences | null>;
+  putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void>;
+
+  /** Alerts recorded by {@link commitEvent} and not yet handed to the queue, oldest first. */
+  pendingAlerts(createdBefore: string, limit: number): Promise<PendingAlert[]>;
+  /** The alert is queued: forget it. */
+  clearAlert(orderId: string, seq: number): Promise<void>;
+
+  /** The delivery log of an order, oldest first. */
+  listDeliveries(orderId: string): Promise<Delivery[]>;
+  /**
+   * Takes the right to send an alert on a channel: granted when the channel has no record for the alert yet
+   * or its last attempt failed in a way that may be retried; the record becomes `sending` with one more attempt.
+   */
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim>;
+  /** Writes an alert's outcome on a channel. */
+  recordDelivery(delivery: Delivery): Promise<void>;
 }
+
+export interface Preferences {
+  email: boolean;
+  sms: boolean;
+  email_address: string | null;
+  phone: string | null;
+  updated_at: string;
+}
+
+export interface PendingAlert {
+  orderId: string;
+  seq: number;
+  tenantId: string;
+}
+
+export type DeliveryChannel = 'websocket' | 'email' | 'sms';
+
+/**
+ * `sending`: claimed, outcome not known yet (a crash here is never resent); `retrying`: a transient failure,
+ * another attempt will come; the others are final.
+ */
+export type DeliveryStatus = 'sending' | 'retrying' | 'sent' | 'failed' | 'skipped';
+
+export interface Delivery {
+  order_id: string;
+  seq: number;
+  channel: DeliveryChannel;
+  status: DeliveryStatus;
+  attempts: number;
+  at: string;
+  reason: string | null;
+  error: string | null;
+}
+
+export type DeliveryClaim = { claimed: true; attempts: number } | { claimed: false; delivery: Delivery };
 
 export interface Tenant {
   id: string;
@@ -76,6 +129,8 @@ export interface EventCommit {
   event: OrderEvent;
   /** The order after the event; null for a late event, which is recorded but changes nothing. */
   next: Order | null;
+  /** The event owes the customer an alert: record it in the outbox in the same transaction. */
+  alert?: boolean;
 }
 
 export type CommitResult =

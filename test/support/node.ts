@@ -43,9 +43,10 @@ export async function startTestNode(options: { dataDir?: string; env?: Record<st
   const metrics = new Metrics();
   const store = new SqliteStore({ dataDir, onBatch: metrics.observeStoreBatch });
   const node = await startNode({ config, logger, store, metrics });
+  if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {
     node,
-    url: node.url,
+    url: node.url!,
     dataDir,
     close: async ({ keepData = false } = {}) => {
       await node.stop();

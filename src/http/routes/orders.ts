@@ -10,6 +10,7 @@ import {
   assignBody,
   eventsQuery,
   eventsResponse,
+  notificationsResponse,
   orderPageResponse,
   orderResponse,
   orderWithHistoryResponse,
@@ -23,7 +24,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens }: HttpDeps): RouteSpec[] {
+export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'post',
@@ -89,6 +90,32 @@ export function orderRoutes({ orders, tokens }: HttpDeps): RouteSpec[] {
       handler: async ({ principal, params, body }) => {
         const caller = requireRole(principal, ['business', 'staff']);
         return replyWithOrder(await orders.postStatus(caller, params.id!, body));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/orders/:id/notifications',
+      summary: "The order's alert delivery log",
+      roles: ['business', 'staff'],
+      status: 200,
+      response: notificationsResponse,
+      errors: [404],
+      handler: async ({ principal, params }) => {
+        const order = await orders.get(principal, params.id!);
+        const deliveries = await store.listDeliveries(order.id);
+        // In-flight records (`sending`, `retrying`) are bookkeeping; the log shows outcomes.
+        const items = deliveries
+          .filter((delivery) => delivery.status === 'sent' || delivery.status === 'failed' || delivery.status === 'skipped')
+          .map((delivery) => ({
+            channel: delivery.channel,
+            status: delivery.status,
+            seq: delivery.seq,
+            attempts: delivery.attempts,
+            at: delivery.at,
+            ...(delivery.reason ? { reason: delivery.reason } : {}),
+            ...(delivery.error ? { error: delivery.error } : {}),
+          }));
+        return { body: { items } };
       },
     }),
     route({

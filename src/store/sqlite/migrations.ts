@@ -73,6 +73,41 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (tenant_id, scope, key)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE preferences (
+    tenant_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    email INTEGER NOT NULL,
+    sms INTEGER NOT NULL,
+    email_address TEXT,
+    phone TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, customer_id)
+  ) WITHOUT ROWID;
+
+  -- Alerts owed for applied notifying events, written with the event and removed once queued.
+  CREATE TABLE alert_outbox (
+    order_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    tenant_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (order_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX alert_outbox_by_created ON alert_outbox (created_at);
+
+  -- One row per alert and channel: the record that makes every send happen at most once.
+  CREATE TABLE deliveries (
+    order_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    reason TEXT,
+    error TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (order_id, seq, channel)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the schema up to date. Runs in one immediate transaction, so concurrent starters queue up. */

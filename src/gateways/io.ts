@@ -1,0 +1,25 @@
+import type http from 'node:http';
+import { createShardedAdapter } from '@socket.io/redis-adapter';
+import type Redis from 'ioredis';
+import { Server } from 'socket.io';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './events';
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/**
+ * The Socket.IO server, clustered through the sharded Redis adapter (Redis 7 sharded Pub/Sub: a node only
+ * receives the rooms it has members in). Without `httpServer` it serves no sockets but still takes part in the
+ * cluster, e.g. so a worker process can ask who is watching.
+ */
+export function createIo(options: {
+  publisher: Redis;
+  subscriber: Redis;
+  prefix: string;
+  httpServer?: http.Server;
+}): IoServer {
+  const serverOptions = {
+    serveClient: false,
+    adapter: createShardedAdapter(options.publisher, options.subscriber, { channelPrefix: `${options.prefix}:sio` }),
+  };
+  return options.httpServer ? new Server(options.httpServer, serverOptions) : new Server(serverOptions);
+}

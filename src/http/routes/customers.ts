@@ -1,0 +1,36 @@
+import { NotFoundError } from '../../domain/errors';
+import { requireRole } from '../../domain/principal';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import { preferencesBody, preferencesResponse } from '../schemas';
+
+/** Customers' notification preferences. */
+export function customerRoutes({ store }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'put',
+      path: '/v1/customers/:id/preferences',
+      summary: "Set a customer's alert channels (email, SMS) and where to reach them",
+      roles: ['business', 'customer'],
+      body: preferencesBody,
+      status: 200,
+      response: preferencesResponse,
+      errors: [404],
+      handler: async ({ principal, params, body }) => {
+        const caller = requireRole(principal, ['business', 'customer']);
+        const customerId = params.id!;
+        // A customer's own preferences only; anyone else's are not there for them.
+        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        const preferences = {
+          email: body.email,
+          sms: body.sms,
+          email_address: body.email_address ?? null,
+          phone: body.phone ?? null,
+          updated_at: new Date().toISOString(),
+        };
+        await store.putPreferences(caller.tenantId, customerId, preferences);
+        return { body: { customer_id: customerId, ...preferences } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,208 @@
+import type { Logger } from 'pino';
+import type { Order } from '../domain/order';
+import type { Presence } from '../domain/presence';
+import { NOTIFYING_STATUSES } from '../domain/status';
+import type { Delivery, DeliveryChannel, Preferences, Store } from '../store/store';
+import type { AlertMessage, Channel } from './channel';
+import { DeliveryError } from './delivery-errors';
+import type { TemplateCatalog } from './templates';
+
+export interface AlertProcessorOptions {
+  store: Store;
+  presence: Presence;
+  /** Configured channels; tried in the order email → SMS whatever the order given. */
+  channels: Channel[];
+  templates: TemplateCatalog;
+  /** The order's public tracking link. */
+  trackingUrl: (order: Order) => string;
+  /**
+   * Attempts per channel before it counts as failed and the next channel is tried.
+   * @default 4
+   */
+  maxAttempts?: number;
+  now?: () => Date;
+  logger: Logger;
+  /** Fault injection for crash tests: called right after a provider accepted a message, before it is logged. */
+  afterSend?: (channel: DeliveryChannel) => void;
+}
+
+/** Thrown to have the queue run the alert again later (a channel failed transiently and has attempts left). */
+export class RetryAlertError extends Error {
+  constructor(readonly channel: DeliveryChannel) {
+    super(`${channel} failed transiently; retrying`);
+    this.name = 'RetryAlertError';
+  }
+}
+
+export type AlertOutcome =
+  | { kind: 'sent'; channel: DeliveryChannel }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'failed' };
+
+const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
+
+/**
+ * Decides and delivers one alert (an applied notifying event): over the socket when the customer watches,
+ * otherwise by the first channel that succeeds among those opted into. Every send is claimed in the delivery
+ * log first, so a re-run — after a crash, a stalled job or a duplicate enqueue — never sends twice on a channel.
+ */
+export class AlertProcessor {
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+  private readonly channels: Map<string, Channel>;
+
+  constructor(private readonly options: AlertProcessorOptions) {
+    this.maxAttempts = options.maxAttempts ?? 4;
+    if (!(this.maxAttempts >= 1)) throw new RangeError('AlertProcessor: maxAttempts must be >= 1');
+    this.now = options.now ?? (() => new Date());
+    this.channels = new Map(options.channels.map((channel) => [channel.name, channel]));
+  }
+
+  async process(orderId: string, seq: number): Promise<AlertOutcome> {
+    const { store, logger } = this.options;
+    const order = await store.loadOrder(orderId);
+    const [event] = await store.listEvents(orderId, seq - 1, 1);
+    if (!order || !event || event.seq !== seq || !NOTIFYING_STATUSES.has(event.status)) {
+      return { kind: 'skipped', reason: 'not_an_alert' };
+    }
+    const log = new Map((await store.listDeliveries(orderId)).filter((d) => d.seq === seq).map((d) => [d.channel, d]));
+    const done = [...log.values()].find((delivery) => delivery.status === 'sent');
+    if (done) return { kind: 'sent', channel: done.channel };
+
+    const preferences = await store.getPreferences(order.tenant_id, order.customer.id);
+    const candidates = CHANNEL_ORDER.flatMap((name) => {
+      const to = this.channels.has(name) ? this.address(name, order, preferences) : null;
+      return to ? [{ name, to }] : [];
+    });
+
+    if (await this.supersededAfter(order, seq)) {
+      await this.record(orderId, seq, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded');
+      return { kind: 'skipped', reason: 'superseded' };
+    }
+    if (await this.watching(order)) {
+      await this.record(orderId, seq, 'websocket', 'sent', 1, null);
+      logger.info({ order_id: orderId, seq }, 'websocket sent');
+      return { kind: 'sent', channel: 'websocket' };
+    }
+    if (candidates.length === 0) {
+      if (!log.has('websocket')) await this.record(orderId, seq, 'websocket', 'skipped', 0, 'no_channel');
+      return { kind: 'skipped', reason: 'no_channel' };
+    }
+
+    for (const { name, to } of candidates) {
+      const previous = log.get(name);
+      if (previous?.status === 'failed') continue;
+      const outcome = await this.tryChannel(order, seq, event.status, name, to, previous);
+      if (outcome === 'sent') return { kind: 'sent', channel: name };
+    }
+    logger.warn({ order_id: orderId, seq }, 'alert could not be delivered on any channel');
+    return { kind: 'failed' };
+  }
+
+  /** Sends on one channel at most once; 'failed' means fall through to the next channel. */
+  private async tryChannel(
+    order: Order,
+    seq: number,
+    status: Order['status'],
+    name: 'email' | 'sms',
+    to: string,
+    previous: Delivery | undefined,
+  ): Promise<'sent' | 'failed'> {
+    const { store, logger } = this.options;
+    const at = this.now().toISOString();
+    if (previous?.status === 'sending') return this.unknownOutcome(order.id, seq, name, previous);
+    const claim = await store.claimDelivery(order.id, seq, name, at);
+    if (!claim.claimed) {
+      if (claim.delivery.status === 'sent') return 'sent';
+      if (claim.delivery.status === 'sending') return this.unknownOutcome(order.id, seq, name, claim.delivery);
+      return 'failed';
+    }
+    const message = this.render(order, seq, status, name, to);
+    try {
+      await this.channels.get(name)!.send(message);
+    } catch (error) {
+      if (!(error instanceof DeliveryError)) throw error;
+      const exhausted = claim.attempts >= this.maxAttempts;
+      if (error.retryable && !exhausted) {
+        await this.record(order.id, seq, name, 'retrying', claim.attempts, null, error.message);
+        logger.info({ order_id: order.id, seq, channel: name, attempts: claim.attempts, err: error.message }, 'alert will be retried');
+        throw new RetryAlertError(name);
+      }
+      const reason = error.retryable ? 'retries_exhausted' : 'permanent';
+      await this.record(order.id, seq, name, 'failed', claim.attempts, reason, error.message);
+      logger.info({ order_id: order.id, seq, channel: name, reason, err: error.message }, `${name} failed`);
+      return 'failed';
+    }
+    this.options.afterSend?.(name);
+    await this.record(order.id, seq, name, 'sent', claim.attempts, null);
+    logger.info({ order_id: order.id, seq, channel: name }, `${name} sent`);
+    return 'sent';
+  }
+
+  /**
+   * A claim without an outcome: the process died while the provider had the message. It may have gone out, and
+   * a channel never sends the same alert twice, so it is recorded as sent, saying why.
+   */
+  private async unknownOutcome(orderId: string, seq: number, name: 'email' | 'sms', claim: Delivery): Promise<'sent'> {
+    await this.record(orderId, seq, name, 'sent', claim.attempts, 'interrupted_not_resent');
+    this.options.logger.warn({ order_id: orderId, seq, channel: name }, 'send was interrupted; not resending');
+    return 'sent';
+  }
+
+  private address(name: 'email' | 'sms', order: Order, preferences: Preferences | null): string | null {
+    if (name === 'email') {
+      const wanted = preferences?.email === true || order.notify?.email === true;
+      return wanted ? (preferences?.email_address ?? order.customer.email ?? null) : null;
+    }
+    const wanted = preferences?.sms === true || order.notify?.sms === true;
+    return wanted ? (preferences?.phone ?? order.customer.phone ?? null) : null;
+  }
+
+  private render(order: Order, seq: number, status: Order['status'], name: 'email' | 'sms', to: string): AlertMessage {
+    const trackingUrl = this.options.trackingUrl(order);
+    const rendered = this.options.templates.render(order.tenant_id, order.customer.locale, {
+      reference: order.external_id ?? order.id,
+      status,
+      customerName: order.customer.name ?? null,
+      trackingUrl,
+    });
+    return { id: `${order.id}.${seq}.${name}`, to, ...rendered };
+  }
+
+  private async supersededAfter(order: Order, seq: number): Promise<boolean> {
+    if (order.version <= seq) return false;
+    const later = await this.options.store.listEvents(order.id, seq, order.version - seq);
+    return later.some((event) => NOTIFYING_STATUSES.has(event.status));
+  }
+
+  private async watching(order: Order): Promise<boolean> {
+    try {
+      return await this.options.presence.isCustomerWatching(order);
+    } catch (error) {
+      // Presence unknown (Redis unreachable): reach the customer another way rather than not at all.
+      this.options.logger.warn({ err: error, order_id: order.id }, 'presence check failed');
+      return false;
+    }
+  }
+
+  private record(
+    orderId: string,
+    seq: number,
+    channel: DeliveryChannel,
+    status: Delivery['status'],
+    attempts: number,
+    reason: string | null,
+    error: string | null = null,
+  ): Promise<void> {
+    return this.options.store.recordDelivery({
+      order_id: orderId,
+      seq,
+      channel,
+      status,
+      attempts,
+      at: this.now().toISOString(),
+      reason,
+      error,
+    });
+  }
+}

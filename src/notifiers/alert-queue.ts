@@ -1,0 +1,99 @@
+import { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppliedEvent } from '../actors/event-bus';
+import type { Store } from '../store/store';
+
+export const ALERT_QUEUE = 'alerts';
+
+export interface AlertJob {
+  orderId: string;
+  seq: number;
+  tenantId: string;
+}
+
+export interface AlertQueueOptions {
+  store: Store;
+  /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  /**
+   * How often the outbox is swept for alerts that were not queued (Redis down, process crashed).
+   * @default 2000
+   */
+  sweepMs?: number;
+  /**
+   * Job attempts; each channel stops on its own attempt limit well before this.
+   * @default 25
+   */
+  attempts?: number;
+  /**
+   * First retry delay, doubled on each retry.
+   * @default 1000
+   */
+  backoffMs?: number;
+}
+
+// An alert younger than this is probably being queued by the node that applied it; the sweep leaves it alone.
+const SWEEP_GRACE_MS = 1000;
+const SWEEP_BATCH = 500;
+
+/**
+ * Moves alerts from the store's outbox to BullMQ. An applied notifying event is queued at once; the outbox row,
+ * written with the event, is removed only once the job is in Redis, and a periodic sweep queues whatever was
+ * left behind. The job id is (order, seq), so queuing twice is harmless.
+ */
+export class AlertQueue {
+  readonly queue: Queue<AlertJob>;
+  private readonly timer: NodeJS.Timeout;
+  private sweeping: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: AlertQueueOptions) {
+    this.queue = new Queue<AlertJob>(ALERT_QUEUE, {
+      connection: options.connection,
+      prefix: options.prefix,
+      defaultJobOptions: {
+        attempts: options.attempts ?? 25,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    });
+    this.queue.on('error', (error) => options.logger.warn({ err: error.message }, 'alert queue error'));
+    this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 2000);
+    this.timer.unref();
+  }
+
+  /** Bus listener: queues the alert of an applied notifying event (the outbox row says whether it owes one). */
+  onApplied({ event, order }: AppliedEvent, notifying: boolean): void {
+    if (!notifying || event.seq === null) return;
+    void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
+  }
+
+  /** Queues every outbox alert older than the grace period. */
+  sweep(): Promise<void> {
+    this.sweeping = this.sweeping.then(async () => {
+      const before = new Date(Date.now() - SWEEP_GRACE_MS).toISOString();
+      const pending = await this.options.store.pendingAlerts(before, SWEEP_BATCH).catch(() => []);
+      for (const alert of pending) await this.enqueue(alert);
+    });
+    return this.sweeping;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+    await this.queue.close();
+  }
+
+  private async enqueue(alert: AlertJob): Promise<void> {
+    try {
+      // BullMQ job ids may not contain ':'.
+      await this.queue.add('alert', alert, { jobId: `${alert.orderId}-${alert.seq}` });
+      await this.options.store.clearAlert(alert.orderId, alert.seq);
+    } catch (error) {
+      this.options.logger.debug({ err: (error as Error).message, order_id: alert.orderId }, 'alert left in the outbox');
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import { ALERT_QUEUE, type AlertJob } from './alert-queue';
+import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert-processor';
+
+export interface AlertWorkerOptions {
+  processor: AlertProcessor;
+  /** Must have `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
+  connection: Redis;
+  prefix: string;
+  logger: Logger;
+  /**
+   * Alerts handled at once by this process (they wait on SMTP and HTTP, not on the CPU).
+   * @default 50
+   */
+  concurrency?: number;
+  /**
+   * How long a job's lock lasts; a worker that died is noticed, and its jobs run again, after about this long.
+   * @default 15000
+   */
+  lockMs?: number;
+}
+
+/** Runs queued alerts through the processor; a transient channel failure makes BullMQ retry with backoff. */
+export function createAlertWorker(options: AlertWorkerOptions): Worker<AlertJob, AlertOutcome> {
+  const lockMs = options.lockMs ?? 15_000;
+  const worker = new Worker<AlertJob, AlertOutcome>(
+    ALERT_QUEUE,
+    (job) => options.processor.process(job.data.orderId, job.data.seq),
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 50,
+      lockDuration: lockMs,
+      stalledInterval: lockMs,
+      // A job whose worker keeps dying is still retried a few times; the delivery log prevents double sends.
+      maxStalledCount: 5,
+    },
+  );
+  worker.on('error', (error) => options.logger.warn({ err: error.message }, 'alert worker error'));
+  worker.on('failed', (job, error) => {
+    if (error instanceof RetryAlertError || error.name === 'RetryAlertError') return; // logged by the processor
+    options.logger.error({ err: error, job_id: job?.id }, 'alert job failed');
+  });
+  return worker;
+}
