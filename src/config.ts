@@ -51,7 +51,7 @@ const schema = z.object({
   NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
-  FAULT_INJECTION: optional(z.enum(['crash_after_email_sent', 'crash_after_sms_sent'])),
+  FAULT_INJECTION: optional(z.enum(['crash_after_email_sent', 'crash_after_sms_sent', 'crash_before_loyalty_booking'])),
 });
 
 /** The node's settings, read and validated once at start-up. */
@@ -91,7 +91,7 @@ export interface Config {
     lockMs: number;
   };
   /** Crash-test hook: SIGKILL the process at a named point. Never set in production. */
-  faultInjection: 'crash_after_email_sent' | 'crash_after_sms_sent' | undefined;
+  faultInjection: 'crash_after_email_sent' | 'crash_after_sms_sent' | 'crash_before_loyalty_booking' | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { CourierService } from './actors/courier-service';
 import { EventBus } from './actors/event-bus';
+import { LoyaltyService } from './actors/loyalty-service';
 import { OrderService } from './actors/order-service';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
@@ -36,6 +37,7 @@ export interface RunningNode {
   adminTokenGenerated: boolean;
   orders: OrderService;
   couriers: CourierService;
+  loyalty: LoyaltyService;
   gateway: Gateway | null;
   notifier: Notifier;
   bus: EventBus;
@@ -82,6 +84,13 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
     idleMs: config.actorIdleMs,
     onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
   });
+  const loyalty = new LoyaltyService({
+    store,
+    idleMs: config.actorIdleMs,
+    onError: (error) => logger.error({ err: error }, 'loyalty sweep failed'),
+    beforeBooking:
+      config.faultInjection === 'crash_before_loyalty_booking' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+  });
   const orders = new OrderService({
     store,
     bus,
@@ -96,7 +105,11 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       metrics.actorsLive.dec();
     },
     onAssigned: (tenantId, courierId) => couriers.assignmentChanged(tenantId, courierId),
+    afterApplied: (order, event) => loyalty.onApplied(order, event),
+    onEffectError: (error) => logger.warn({ err: error }, 'loyalty booking deferred to the sweep'),
   });
+  // Bookings a crash left undone are owed now, not after the first periodic sweep.
+  void loyalty.sweep(0);
   const tokens = new TokenService({ store, adminToken, jwtSecret });
 
   const server = serveHttp ? http.createServer() : null;
@@ -107,6 +120,7 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       : null;
   if (gateway) {
     couriers.setSink((tenantId, courierId, orderIds, position) => gateway.pushLocation(tenantId, courierId, orderIds, position));
+    loyalty.setSink((tenantId, update) => gateway.pushLoyalty(tenantId, update));
   }
   const notifier = new Notifier({
     config,
@@ -127,7 +141,7 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       await store.ping();
       await publisher.ping();
     };
-    const app = createApp({ store, orders, couriers, tokens, metrics, logger, readiness });
+    const app = createApp({ store, orders, couriers, loyalty, tokens, metrics, logger, readiness });
     server.on('request', app.callback());
     // Keep-alive longer than common load balancers' idle timeout, so they close first.
     server.keepAliveTimeout = 65_000;
@@ -150,12 +164,13 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       await closed;
       await orders.stop();
       await couriers.stop();
+      await loyalty.stop();
       await notifier.close();
       await store.close();
       await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
     })());
 
-  return { url, port, adminToken, adminTokenGenerated, orders, couriers, gateway, notifier, bus, metrics, store, stop };
+  return { url, port, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, bus, metrics, store, stop };
 }
 
 /**

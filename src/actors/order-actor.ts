@@ -1,8 +1,8 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError } from '../domain/errors';
 import type { Order, OrderEvent } from '../domain/order';
-import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Store } from '../store/store';
+import { NOTIFYING_STATUSES, type OrderStatus } from '../domain/status';
+import type { EffectKind, Store } from '../store/store';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
 
@@ -31,6 +31,20 @@ export interface OrderActorDeps {
   store: Store;
   bus: EventBus;
   now: () => Date;
+  /**
+   * Work owed by an applied event that must finish before the order's next message (loyalty bookings). It runs
+   * after the event is durable; a failure leaves the effect in the store's outbox for a later sweep.
+   */
+  afterApplied?: (order: Order, event: OrderEvent) => Promise<void>;
+  onEffectError?: (error: unknown) => void;
+}
+
+/** Effects an applied status owes, recorded atomically with its event. */
+function effectsOf(status: OrderStatus): EffectKind[] {
+  const effects: EffectKind[] = [];
+  if (NOTIFYING_STATUSES.has(status)) effects.push('alert');
+  if (status === 'delivered' || status === 'returned') effects.push('loyalty');
+  return effects;
 }
 
 // A lost compare-and-set means another node wrote the same order first. Retries back off with random jitter
@@ -107,7 +121,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         expectedRev: order.rev,
         event: decision.event,
         next,
-        alert: next !== null && NOTIFYING_STATUSES.has(next.status),
+        effects: next ? effectsOf(next.status) : [],
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;
@@ -123,6 +137,13 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       if (next) {
         this.state = { ...next, rev: result.rev };
         this.deps.bus.publish({ event: decision.event, order: this.state });
+        // Loyalty is booked inside this message, so the next transition of the order sees it done. The event is
+        // applied whatever happens here: a failure stays in the outbox for the sweep.
+        try {
+          await this.deps.afterApplied?.(this.state, decision.event);
+        } catch (error) {
+          this.deps.onEffectError?.(error);
+        }
         return { order: this.state, outcome: 'applied', event: decision.event };
       }
       return { order, outcome: 'late', event: decision.event };

@@ -18,7 +18,7 @@ import type { OrderStatus } from '../domain/status';
 import type { OrderPage, OrderQuery, Store } from '../store/store';
 import { ActorSystem } from './actor-system';
 import type { EventBus } from './event-bus';
-import { OrderActor, type EventOutcomeKind, type OrderMessage, type OrderReply } from './order-actor';
+import { OrderActor, type EventOutcomeKind, type OrderActorDeps, type OrderMessage, type OrderReply } from './order-actor';
 
 export interface PlaceOrderInput {
   external_id?: string;
@@ -60,6 +60,9 @@ export interface OrderServiceOptions {
   onActorPassivate?: () => void;
   /** Told when an order moves to or from a courier (its active orders changed). */
   onAssigned?: (tenantId: string, courierId: string) => void;
+  /** See {@link OrderActorDeps.afterApplied}. */
+  afterApplied?: OrderActorDeps['afterApplied'];
+  onEffectError?: OrderActorDeps['onEffectError'];
 }
 
 /** Orders' use cases: placement and reads go to the store, every change goes through the order's actor. */
@@ -73,7 +76,9 @@ export class OrderService {
     this.store = options.store;
     this.onAssigned = options.onAssigned ?? (() => {});
     this.now = options.now ?? (() => new Date());
-    const deps = { store: options.store, bus: options.bus, now: this.now };
+    const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
+      onEffectError: options.onEffectError,
+    };
     this.actors = new ActorSystem<string, OrderMessage, OrderReply>({
       create: (orderId) => new OrderActor(orderId, deps),
       idleMs: options.actorIdleMs,

@@ -9,6 +9,7 @@ import { buildOpenApi } from './openapi';
 import { validate, type RouteSpec } from './route';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
+import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { serviceRoutes } from './routes/service';
 import { tenantRoutes } from './routes/tenants';
@@ -23,6 +24,7 @@ export function allRoutes(deps: HttpDeps): RouteSpec[] {
     ...orderRoutes(deps),
     ...courierRoutes(deps),
     ...customerRoutes(deps),
+    ...loyaltyRoutes(deps),
     ...serviceRoutes(deps, openapi),
   );
   return routes;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CourierService } from '../actors/courier-service';
+import type { LoyaltyService } from '../actors/loyalty-service';
 import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
@@ -10,6 +11,7 @@ export interface HttpDeps {
   store: Store;
   orders: OrderService;
   couriers: CourierService;
+  loyalty: LoyaltyService;
   tokens: TokenService;
   metrics: Metrics;
   logger: Logger;

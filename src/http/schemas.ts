@@ -112,6 +112,17 @@ export const preferencesBody = z.strictObject({
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550000001').optional(),
 });
 
+export const redemptionBody = z.strictObject({
+  points: z.number().int().positive(),
+  kind: z.enum(['discount', 'charity']),
+  event_id: id,
+});
+
+export const loyaltySettingsBody = z.strictObject({
+  // Up to 1,000 points per currency unit; fractions allowed (0.5 = a point per two units).
+  points_per_unit: z.number().min(0).max(1000),
+});
+
 export const eventsQuery = z.strictObject({
   since_seq: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
@@ -191,5 +202,20 @@ export const notificationsResponse = z.object({
     }),
   ),
 });
+export const ledgerEntryResponse = z.object({
+  id: z.string(),
+  delta: z.number().int(),
+  reason: z.enum(['accrual', 'reversal', 'redemption']),
+  order_id: z.string().optional(),
+  kind: z.enum(['discount', 'charity']).optional(),
+  shortfall: z.number().int().optional(),
+  at: z.string(),
+});
+export const loyaltyResponse = z.object({
+  customer_id: z.string(),
+  balance: z.number().int(),
+  entries: z.array(ledgerEntryResponse),
+});
+export const loyaltySettingsResponse = z.object({ points_per_unit: z.number() });
 export const tenantResponse = z.object({ id: z.string(), name: z.string(), api_key: z.string() });
 export const tokenResponse = z.object({ token: z.string(), expires_at: z.string() });

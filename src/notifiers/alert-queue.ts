@@ -75,7 +75,7 @@ export class AlertQueue {
   sweep(): Promise<void> {
     this.sweeping = this.sweeping.then(async () => {
       const before = new Date(Date.now() - SWEEP_GRACE_MS).toISOString();
-      const pending = await this.options.store.pendingAlerts(before, SWEEP_BATCH).catch(() => []);
+      const pending = await this.options.store.pendingEffects('alert', before, SWEEP_BATCH).catch(() => []);
       for (const alert of pending) await this.enqueue(alert);
     });
     return this.sweeping;
@@ -91,7 +91,7 @@ export class AlertQueue {
     try {
       // BullMQ job ids may not contain ':'.
       await this.queue.add('alert', alert, { jobId: `${alert.orderId}-${alert.seq}` });
-      await this.options.store.clearAlert(alert.orderId, alert.seq);
+      await this.options.store.clearEffect('alert', alert.orderId, alert.seq);
     } catch (error) {
       this.options.logger.debug({ err: (error as Error).message, order_id: alert.orderId }, 'alert left in the outbox');
     }

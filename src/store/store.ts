@@ -45,10 +45,22 @@ export interface Store {
   getPreferences(tenantId: string, customerId: string): Promise<Preferences | null>;
   putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void>;
 
-  /** Alerts recorded by {@link commitEvent} and not yet handed to the queue, oldest first. */
-  pendingAlerts(createdBefore: string, limit: number): Promise<PendingAlert[]>;
-  /** The alert is queued: forget it. */
-  clearAlert(orderId: string, seq: number): Promise<void>;
+  /** Effects recorded by {@link commitEvent} and not yet done, oldest first. */
+  pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]>;
+  /** The effect is done (alert queued, points booked): forget it. */
+  clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void>;
+
+  setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void>;
+  /**
+   * Books a loyalty fact once: a repeat of its key returns the first booking. Redemptions never take the balance
+   * below zero; reversals take what they can and record the shortfall. Atomic with the balance.
+   */
+  bookLedger(booking: LedgerBooking): Promise<LedgerResult>;
+  findLedgerEntry(tenantId: string, customerId: string, uniqueKey: string): Promise<LedgerEntry | null>;
+  /** The balance and the entries, oldest first. */
+  getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }>;
+  /** Recomputes the kept balance from the ledger and returns it. */
+  rebuildBalance(tenantId: string, customerId: string): Promise<number>;
 
   /** The delivery log of an order, oldest first. */
   listDeliveries(orderId: string): Promise<Delivery[]>;
@@ -69,11 +81,52 @@ export interface Preferences {
   updated_at: string;
 }
 
-export interface PendingAlert {
+export type EffectKind = 'alert' | 'loyalty';
+
+export interface PendingEffect {
   orderId: string;
   seq: number;
   tenantId: string;
 }
+
+export type LedgerReason = 'accrual' | 'reversal' | 'redemption';
+
+export interface LedgerEntry {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  unique_key: string;
+  /** Signed: accruals add, reversals and redemptions take. */
+  delta: number;
+  reason: LedgerReason;
+  order_id: string | null;
+  /** Redemptions: `discount` or `charity`. */
+  kind: string | null;
+  /** Reversals: points that could not be taken back because the balance was too low. */
+  shortfall: number;
+  /** Redemptions: hash of the request, so a replay with another body is told apart. */
+  request_hash: string | null;
+  at: string;
+}
+
+export interface LedgerBooking {
+  id: string;
+  tenantId: string;
+  customerId: string;
+  uniqueKey: string;
+  reason: LedgerReason;
+  /** Positive: the points to add (accrual) or take (reversal, redemption). */
+  points: number;
+  orderId: string | null;
+  kind: string | null;
+  requestHash: string | null;
+  at: string;
+}
+
+export type LedgerResult =
+  | { kind: 'booked'; entry: LedgerEntry; balance: number }
+  | { kind: 'duplicate'; entry: LedgerEntry; balance: number }
+  | { kind: 'insufficient'; balance: number };
 
 export type DeliveryChannel = 'websocket' | 'email' | 'sms';
 
@@ -129,8 +182,8 @@ export interface EventCommit {
   event: OrderEvent;
   /** The order after the event; null for a late event, which is recorded but changes nothing. */
   next: Order | null;
-  /** The event owes the customer an alert: record it in the outbox in the same transaction. */
-  alert?: boolean;
+  /** Side effects the event owes (an alert, a loyalty booking): recorded in the same transaction. */
+  effects?: EffectKind[];
 }
 
 export type CommitResult =

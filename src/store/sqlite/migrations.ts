@@ -85,15 +85,40 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (tenant_id, customer_id)
   ) WITHOUT ROWID;
 
-  -- Alerts owed for applied notifying events, written with the event and removed once queued.
-  CREATE TABLE alert_outbox (
+  -- Side effects owed for applied events (kind 'alert' or 'loyalty'), written with the event and removed
+  -- once done, so a crash between the two never loses one.
+  CREATE TABLE effects (
+    kind TEXT NOT NULL,
     order_id TEXT NOT NULL,
     seq INTEGER NOT NULL,
     tenant_id TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    PRIMARY KEY (order_id, seq)
+    PRIMARY KEY (kind, order_id, seq)
   ) WITHOUT ROWID;
-  CREATE INDEX alert_outbox_by_created ON alert_outbox (created_at);
+  CREATE INDEX effects_by_created ON effects (kind, created_at);
+
+  -- Loyalty ledger: each fact once (unique key), the balance kept beside it for fast reads.
+  CREATE TABLE ledger (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    unique_key TEXT NOT NULL,
+    delta INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    order_id TEXT,
+    kind TEXT,
+    shortfall INTEGER NOT NULL DEFAULT 0,
+    request_hash TEXT,
+    at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX ledger_by_key ON ledger (tenant_id, customer_id, unique_key);
+  CREATE INDEX ledger_by_customer ON ledger (tenant_id, customer_id, at);
+  CREATE TABLE balances (
+    tenant_id TEXT NOT NULL,
+    customer_id TEXT NOT NULL,
+    balance INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, customer_id)
+  ) WITHOUT ROWID;
 
   -- One row per alert and channel: the record that makes every send happen at most once.
   CREATE TABLE deliveries (

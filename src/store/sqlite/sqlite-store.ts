@@ -8,7 +8,11 @@ import type {
   Delivery,
   DeliveryChannel,
   DeliveryClaim,
-  PendingAlert,
+  EffectKind,
+  LedgerBooking,
+  LedgerEntry,
+  LedgerResult,
+  PendingEffect,
   Preferences,
   EventCommit,
   NewOrder,
@@ -145,8 +149,8 @@ export class SqliteStore implements Store {
         if (changed === 0) return { kind: 'rev_conflict' };
       }
       this.stmt.insertEvent.run(eventToRow(event));
-      if (commit.alert && next && event.seq !== null) {
-        this.stmt.insertAlert.run(orderId, event.seq, next.tenant_id, event.recorded_at);
+      if (next && event.seq !== null) {
+        for (const kind of commit.effects ?? []) this.stmt.insertEffect.run(kind, orderId, event.seq, next.tenant_id, event.recorded_at);
       }
       return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev };
     });
@@ -201,13 +205,40 @@ export class SqliteStore implements Store {
     });
   }
 
-  async pendingAlerts(createdBefore: string, limit: number): Promise<PendingAlert[]> {
-    return this.stmt.alertsPending.all(createdBefore, limit) as PendingAlert[];
+  async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
+    return this.stmt.effectsPending.all(kind, createdBefore, limit) as PendingEffect[];
   }
 
-  clearAlert(orderId: string, seq: number): Promise<void> {
+  clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
     return this.writes.write(() => {
-      this.stmt.alertDelete.run(orderId, seq);
+      this.stmt.effectDelete.run(kind, orderId, seq);
+    });
+  }
+
+  setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.setRate.run(pointsPerUnit, tenantId);
+    });
+  }
+
+  bookLedger(booking: LedgerBooking): Promise<LedgerResult> {
+    return this.writes.write(() => bookLedger(this.stmt, booking));
+  }
+
+  async findLedgerEntry(tenantId: string, customerId: string, uniqueKey: string): Promise<LedgerEntry | null> {
+    return (this.stmt.ledgerByKey.get(tenantId, customerId, uniqueKey) as LedgerEntry | undefined) ?? null;
+  }
+
+  async getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
+    const row = this.stmt.balanceGet.get(tenantId, customerId) as { balance: number } | undefined;
+    return { balance: row?.balance ?? 0, entries: this.stmt.ledgerList.all(tenantId, customerId) as LedgerEntry[] };
+  }
+
+  rebuildBalance(tenantId: string, customerId: string): Promise<number> {
+    return this.writes.write(() => {
+      const { total } = this.stmt.ledgerSum.get(tenantId, customerId) as { total: number | null };
+      this.stmt.balancePut.run(tenantId, customerId, total ?? 0);
+      return total ?? 0;
     });
   }
 
@@ -254,6 +285,40 @@ function enableWal(db: Db, busyTimeoutMs: number): void {
   }
 }
 
+/** Books one ledger fact inside the current transaction (see Store.bookLedger). */
+function bookLedger(stmt: ReturnType<typeof prepare>, booking: LedgerBooking): LedgerResult {
+  const balanceRow = stmt.balanceGet.get(booking.tenantId, booking.customerId) as { balance: number } | undefined;
+  const balance = balanceRow?.balance ?? 0;
+  const existing = stmt.ledgerByKey.get(booking.tenantId, booking.customerId, booking.uniqueKey) as LedgerEntry | undefined;
+  if (existing) return { kind: 'duplicate', entry: existing, balance };
+  let delta = booking.points;
+  let shortfall = 0;
+  if (booking.reason === 'redemption') {
+    if (booking.points > balance) return { kind: 'insufficient', balance };
+    delta = -booking.points;
+  } else if (booking.reason === 'reversal') {
+    const taken = Math.min(booking.points, balance);
+    shortfall = booking.points - taken;
+    delta = -taken;
+  }
+  const entry: LedgerEntry = {
+    id: booking.id,
+    tenant_id: booking.tenantId,
+    customer_id: booking.customerId,
+    unique_key: booking.uniqueKey,
+    delta,
+    reason: booking.reason,
+    order_id: booking.orderId,
+    kind: booking.kind,
+    shortfall,
+    request_hash: booking.requestHash,
+    at: booking.at,
+  };
+  stmt.ledgerInsert.run(entry);
+  stmt.balancePut.run(booking.tenantId, booking.customerId, balance + delta);
+  return { kind: 'booked', entry, balance: balance + delta };
+}
+
 /** Every statement the store runs, prepared once. */
 function prepare(db: Db) {
   return {
@@ -296,12 +361,27 @@ function prepare(db: Db) {
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
     setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ?'),
-    insertAlert: db.prepare('INSERT OR IGNORE INTO alert_outbox (order_id, seq, tenant_id, created_at) VALUES (?, ?, ?, ?)'),
-    alertsPending: db.prepare(
-      `SELECT order_id AS orderId, seq, tenant_id AS tenantId FROM alert_outbox WHERE created_at < ?
+    insertEffect: db.prepare(
+      'INSERT OR IGNORE INTO effects (kind, order_id, seq, tenant_id, created_at) VALUES (?, ?, ?, ?, ?)',
+    ),
+    effectsPending: db.prepare(
+      `SELECT order_id AS orderId, seq, tenant_id AS tenantId FROM effects WHERE kind = ? AND created_at < ?
        ORDER BY created_at LIMIT ?`,
     ),
-    alertDelete: db.prepare('DELETE FROM alert_outbox WHERE order_id = ? AND seq = ?'),
+    effectDelete: db.prepare('DELETE FROM effects WHERE kind = ? AND order_id = ? AND seq = ?'),
+    setRate: db.prepare('UPDATE tenants SET points_per_unit = ? WHERE id = ?'),
+    ledgerByKey: db.prepare('SELECT * FROM ledger WHERE tenant_id = ? AND customer_id = ? AND unique_key = ?'),
+    ledgerList: db.prepare('SELECT * FROM ledger WHERE tenant_id = ? AND customer_id = ? ORDER BY at, rowid'),
+    ledgerSum: db.prepare('SELECT SUM(delta) AS total FROM ledger WHERE tenant_id = ? AND customer_id = ?'),
+    ledgerInsert: db.prepare(
+      `INSERT INTO ledger (id, tenant_id, customer_id, unique_key, delta, reason, order_id, kind, shortfall, request_hash, at)
+       VALUES (@id, @tenant_id, @customer_id, @unique_key, @delta, @reason, @order_id, @kind, @shortfall, @request_hash, @at)`,
+    ),
+    balanceGet: db.prepare('SELECT balance FROM balances WHERE tenant_id = ? AND customer_id = ?'),
+    balancePut: db.prepare(
+      `INSERT INTO balances (tenant_id, customer_id, balance) VALUES (?, ?, ?)
+       ON CONFLICT (tenant_id, customer_id) DO UPDATE SET balance = excluded.balance`,
+    ),
     preferencesGet: db.prepare(
       'SELECT email, sms, email_address, phone, updated_at FROM preferences WHERE tenant_id = ? AND customer_id = ?',
     ),

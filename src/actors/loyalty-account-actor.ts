@@ -1,0 +1,14 @@
+import type { LedgerBooking, LedgerResult, Store } from '../store/store';
+import type { Actor } from './actor-system';
+
+/**
+ * One customer's points account. Its mailbox serialises the customer's bookings on this node; the balance
+ * itself is read and written inside each store transaction, so other nodes' bookings are always seen.
+ */
+export class LoyaltyAccountActor implements Actor<LedgerBooking, LedgerResult> {
+  constructor(private readonly store: Store) {}
+
+  receive(booking: LedgerBooking): Promise<LedgerResult> {
+    return this.store.bookLedger(booking);
+  }
+}

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { IdempotencyConflictError, InsufficientPointsError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { accrualPoints, ledgerKeys } from '../domain/loyalty';
+import type { Order, OrderEvent } from '../domain/order';
+import type { LedgerBooking, LedgerEntry, LedgerResult, Store } from '../store/store';
+import { ActorSystem } from './actor-system';
+import { LoyaltyAccountActor } from './loyalty-account-actor';
+
+/** A booking as pushed to the customer's sockets. */
+export interface LoyaltyPush {
+  customer_id: string;
+  balance: number;
+  delta: number;
+  reason: LedgerEntry['reason'];
+  order_id: string | null;
+}
+
+export type LoyaltySink = (tenantId: string, update: LoyaltyPush) => void;
+
+export interface LoyaltyServiceOptions {
+  store: Store;
+  idleMs?: number;
+  /**
+   * How often the effects outbox is swept for bookings a crash left undone.
+   * @default 5000
+   */
+  sweepMs?: number;
+  onError?: (error: unknown) => void;
+  /** Crash tests: called after the event is durable and before its points are booked. */
+  beforeBooking?: () => void;
+}
+
+// A booking the node that applied the event is probably still making; the sweep leaves it alone this long.
+const SWEEP_GRACE_MS = 2000;
+
+/**
+ * Loyalty points: accrual when an order is delivered, reversal when a delivered order is returned, redemptions.
+ * Each customer's bookings go through that customer's account actor, one at a time; the store books each fact
+ * once (unique key) and never lets a redemption overdraw, which keeps nodes sharing the store correct too.
+ */
+export class LoyaltyService {
+  private readonly accounts: ActorSystem<string, LedgerBooking, LedgerResult>;
+  private readonly timer: NodeJS.Timeout;
+  private sink: LoyaltySink = () => {};
+  private sweeping: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: LoyaltyServiceOptions) {
+    this.accounts = new ActorSystem<string, LedgerBooking, LedgerResult>({
+      create: () => new LoyaltyAccountActor(options.store),
+      idleMs: options.idleMs,
+    });
+    this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 5000);
+    this.timer.unref();
+  }
+
+  setSink(sink: LoyaltySink): void {
+    this.sink = sink;
+  }
+
+  /**
+   * Books what an applied event earns or takes back (called by the order's actor, after the event is durable).
+   * Idempotent: the ledger's keys make a repeat a no-op, so a sweep may run it again safely.
+   */
+  async onApplied(order: Order, event: OrderEvent): Promise<void> {
+    if (event.seq === null || (event.status !== 'delivered' && event.status !== 'returned')) return;
+    this.options.beforeBooking?.();
+    if (event.status === 'delivered') {
+      await this.accrue(order);
+    } else if (await this.wasDelivered(order.id, event.seq)) {
+      // Book the accrual first (a no-op if it is there): a return can reach this node before the delivery's
+      // booking on another node has finished, and what is reversed must be what was accrued.
+      const accrual = await this.accrue(order);
+      if (accrual && accrual.delta > 0) {
+        await this.book(order.tenant_id, order.customer.id, {
+          uniqueKey: ledgerKeys.reversal(order.id),
+          reason: 'reversal',
+          points: accrual.delta,
+          orderId: order.id,
+        });
+      }
+    }
+    await this.options.store.clearEffect('loyalty', order.id, event.seq);
+  }
+
+  /** Redeems points; a replay of the same `event_id` returns the first entry. */
+  async redeem(
+    tenantId: string,
+    customerId: string,
+    request: { points: number; kind: 'discount' | 'charity'; event_id: string },
+  ): Promise<{ entry: LedgerEntry; replayed: boolean }> {
+    const requestHash = createHash('sha256').update(`${request.points}:${request.kind}`).digest('hex');
+    const result = await this.accounts.ask(key(tenantId, customerId), {
+      ...this.base(tenantId, customerId),
+      uniqueKey: ledgerKeys.redemption(request.event_id),
+      reason: 'redemption',
+      points: request.points,
+      orderId: null,
+      kind: request.kind,
+      requestHash,
+    });
+    if (result.kind === 'insufficient') throw new InsufficientPointsError(result.balance, request.points);
+    if (result.kind === 'duplicate') {
+      if (result.entry.request_hash !== requestHash) throw new IdempotencyConflictError('this event_id was used for another redemption');
+      return { entry: result.entry, replayed: true };
+    }
+    this.push(tenantId, result.entry, result.balance);
+    return { entry: result.entry, replayed: false };
+  }
+
+  /**
+   * Books every loyalty effect older than `graceMs` that no node finished (after a crash). At start-up the grace is
+   * 0: a booking another node is making at that moment is made twice at worst, and the ledger keeps one.
+   */
+  sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
+    this.sweeping = this.sweeping.then(async () => {
+      const before = new Date(Date.now() - graceMs).toISOString();
+      try {
+        for (const effect of await this.options.store.pendingEffects('loyalty', before, 500)) {
+          const order = await this.options.store.loadOrder(effect.orderId);
+          const [event] = await this.options.store.listEvents(effect.orderId, effect.seq - 1, 1);
+          if (order && event) await this.onApplied(order, event);
+          else await this.options.store.clearEffect('loyalty', effect.orderId, effect.seq);
+        }
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    });
+    return this.sweeping;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+    await this.accounts.stop();
+  }
+
+  private async accrue(order: Order): Promise<LedgerEntry | null> {
+    const tenant = await this.options.store.getTenant(order.tenant_id);
+    const points = accrualPoints(order.amount, tenant?.points_per_unit ?? 1);
+    if (points <= 0) return null;
+    return this.book(order.tenant_id, order.customer.id, {
+      uniqueKey: ledgerKeys.accrual(order.id),
+      reason: 'accrual',
+      points,
+      orderId: order.id,
+    });
+  }
+
+  private async book(
+    tenantId: string,
+    customerId: string,
+    fact: Pick<LedgerBooking, 'uniqueKey' | 'reason' | 'points' | 'orderId'>,
+  ): Promise<LedgerEntry | null> {
+    const result = await this.accounts.ask(key(tenantId, customerId), {
+      ...this.base(tenantId, customerId),
+      ...fact,
+      kind: null,
+      requestHash: null,
+    });
+    if (result.kind === 'insufficient') return null; // only redemptions can be refused
+    if (result.kind === 'booked') this.push(tenantId, result.entry, result.balance);
+    return result.entry;
+  }
+
+  private base(tenantId: string, customerId: string) {
+    return { id: newId('pts'), tenantId, customerId, at: new Date().toISOString() };
+  }
+
+  private push(tenantId: string, entry: LedgerEntry, balance: number): void {
+    this.sink(tenantId, {
+      customer_id: entry.customer_id,
+      balance,
+      delta: entry.delta,
+      reason: entry.reason,
+      order_id: entry.order_id,
+    });
+  }
+
+  private async wasDelivered(orderId: string, beforeSeq: number): Promise<boolean> {
+    const events = await this.options.store.listEvents(orderId, 0, beforeSeq - 1);
+    return events.some((event) => event.status === 'delivered');
+  }
+}
+
+function key(tenantId: string, customerId: string): string {
+  return `${tenantId}\u0000${customerId}`;
+}

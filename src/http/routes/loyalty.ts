@@ -1,0 +1,72 @@
+import { NotFoundError } from '../../domain/errors';
+import { requireRole } from '../../domain/principal';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import { ledgerEntryResponse, loyaltyResponse, loyaltySettingsBody, loyaltySettingsResponse, redemptionBody } from '../schemas';
+import type { LedgerEntry } from '../../store/store';
+
+/** Loyalty points: balances, redemptions and the tenant's accrual rate. */
+export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/customers/:id/loyalty',
+      summary: "A customer's points balance and ledger",
+      roles: ['business', 'staff', 'customer'],
+      status: 200,
+      response: loyaltyResponse,
+      errors: [404],
+      handler: async ({ principal, params }) => {
+        const caller = requireRole(principal, ['business', 'staff', 'customer']);
+        const customerId = params.id!;
+        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        const account = await store.getLoyalty(caller.tenantId, customerId);
+        return { body: { customer_id: customerId, balance: account.balance, entries: account.entries.map(toWire) } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/customers/:id/loyalty/redemptions',
+      summary: 'Redeem points (never below zero; a replay of event_id returns the first entry)',
+      roles: ['business', 'customer'],
+      body: redemptionBody,
+      status: 201,
+      response: ledgerEntryResponse,
+      errors: [404, 409],
+      handler: async ({ principal, params, body }) => {
+        const caller = requireRole(principal, ['business', 'customer']);
+        const customerId = params.id!;
+        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        const { entry, replayed } = await loyalty.redeem(caller.tenantId, customerId, body);
+        const headers: Record<string, string> = replayed ? { 'Idempotent-Replayed': 'true' } : {};
+        return { status: replayed ? 200 : 201, body: toWire(entry), headers };
+      },
+    }),
+    route({
+      method: 'put',
+      path: '/v1/loyalty/settings',
+      summary: "Set the tenant's accrual rate: points = floor(whole currency units × points_per_unit)",
+      roles: ['business'],
+      body: loyaltySettingsBody,
+      status: 200,
+      response: loyaltySettingsResponse,
+      handler: async ({ principal, body }) => {
+        const business = requireRole(principal, ['business']);
+        await store.setPointsRate(business.tenantId, body.points_per_unit);
+        return { body: { points_per_unit: body.points_per_unit } };
+      },
+    }),
+  ];
+}
+
+function toWire(entry: LedgerEntry) {
+  return {
+    id: entry.id,
+    delta: entry.delta,
+    reason: entry.reason,
+    ...(entry.order_id ? { order_id: entry.order_id } : {}),
+    ...(entry.kind ? { kind: entry.kind } : {}),
+    ...(entry.shortfall ? { shortfall: entry.shortfall } : {}),
+    at: entry.at,
+  };
+}
