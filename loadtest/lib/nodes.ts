@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+export const JWT_SECRET = 'bench-jwt-secret-0123456789-0123456789-abcdef';
+const ROOT = path.resolve(__dirname, '../..');
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  pid: number;
+}
+
+/** Server processes of one benchmark: own temp DATA_DIR and Redis prefix, all stopped by `stop()`. */
+export class Nodes {
+  readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  readonly prefix = `bench-${process.pid}-${Date.now()}`;
+  private readonly children: ChildProcess[] = [];
+
+  /** Starts a node (or a worker with `PROCESS_ROLE=worker`); resolves when it is ready. */
+  start(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PORT: '0',
+        DATA_DIR: this.dataDir,
+        ADMIN_TOKEN,
+        JWT_SECRET,
+        REDIS_PREFIX: this.prefix,
+        LOG_LEVEL: 'info',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    this.children.push(child);
+    return new Promise((resolve, reject) => {
+      readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          const entry = JSON.parse(line) as { url?: string; worker?: boolean };
+          if (entry.url || entry.worker) resolve({ url: entry.url ?? '', child, pid: child.pid! });
+        } catch {
+          // not a log line
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`server exited early (${code})`)));
+    });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      this.children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** JSON POST with a bearer token; throws on a non-2xx answer. */
+export async function post<T = Record<string, string>>(url: string, token: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return (response.status === 204 ? {} : await response.json()) as T;
+}
+
+/** A tenant with its API key, created through the API. */
+export async function tenant(url: string): Promise<string> {
+  const created = await post<{ api_key: string }>(`${url}/v1/tenants`, ADMIN_TOKEN, { name: 'Bench' });
+  return created.api_key;
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+export async function inBatches<T, R>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await work(items[index]!, index);
+      }
+    }),
+  );
+  return results;
+}

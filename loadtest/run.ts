@@ -1,0 +1,67 @@
+/**
+ * The benchmark runner.
+ *   npm run bench                       the short suite (every benchmark with its short defaults, ≤ 5 minutes)
+ *   npm run bench -- status --duration 60 --rate 5000
+ *   npm run bench -- list
+ */
+import { actors } from './benchmarks/actors';
+import { connections } from './benchmarks/connections';
+import { fanout } from './benchmarks/fanout';
+import { location } from './benchmarks/location';
+import { notify } from './benchmarks/notify';
+import { scale } from './benchmarks/scale';
+import { status } from './benchmarks/status';
+import { createProgress, endProgress } from './lib/progress';
+import { summary, writeReport } from './lib/report';
+import type { Benchmark } from './lib/types';
+
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale];
+
+function parseOptions(args: string[], defaults: Record<string, number>): Record<string, number> {
+  const options = { ...defaults };
+  for (let index = 0; index < args.length; index += 2) {
+    const flag = args[index]!;
+    const value = Number(args[index + 1]);
+    const key = flag.replace(/^--/, '');
+    if (!flag.startsWith('--') || !(key in defaults) || !Number.isFinite(value)) {
+      throw new Error(`unknown or bad option ${flag} ${args[index + 1] ?? ''}; options: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
+async function runOne(benchmark: Benchmark, options: Record<string, number>): Promise<boolean> {
+  process.stderr.write(`\n${benchmark.name}: ${benchmark.description}\n  options ${JSON.stringify(options)}\n`);
+  const result = await benchmark.run({ options, progress: createProgress(benchmark.name) });
+  endProgress();
+  process.stdout.write(`${summary(benchmark.name, result)}\n`);
+  const files = writeReport(benchmark.name, options, result);
+  process.stdout.write(`  report: ${files.html}\n`);
+  return result.targets.every((target) => target.met);
+}
+
+async function main(): Promise<void> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (name === 'list') {
+    for (const benchmark of BENCHMARKS) process.stdout.write(`${benchmark.name.padEnd(12)} ${benchmark.description}\n  defaults ${JSON.stringify(benchmark.defaults)}\n`);
+    return;
+  }
+  const selected = name ? BENCHMARKS.filter((benchmark) => benchmark.name === name) : BENCHMARKS;
+  if (selected.length === 0) throw new Error(`no benchmark named ${name}; try: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
+  const met: string[] = [];
+  const missed: string[] = [];
+  for (const benchmark of selected) {
+    const ok = await runOne(benchmark, parseOptions(name ? rest : [], benchmark.defaults));
+    (ok ? met : missed).push(benchmark.name);
+  }
+  process.stdout.write(`\ntargets met: ${met.join(', ') || 'none'}; not met: ${missed.join(', ') || 'none'}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exit(1);
+  },
+);
