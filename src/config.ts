@@ -46,6 +46,7 @@ const schema = z.object({
   MAX_ACTORS: optional(positiveInt).default(100_000),
   SHUTDOWN_TIMEOUT_MS: optional(positiveInt).default(10_000),
   PUBLIC_URL: optional(url(['http:', 'https:'])),
+  STORE_SYNC: optional(z.enum(['full', 'normal'])).default('full'),
   PROCESS_ROLE: optional(z.enum(['all', 'api', 'worker'])).default('all'),
   NOTIFY_ATTEMPTS: optional(positiveInt).default(4),
   NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
@@ -77,6 +78,11 @@ export interface Config {
   maxActors: number;
   /** Shutdown gives up waiting for in-flight work after this long. */
   shutdownTimeoutMs: number;
+  /**
+   * `full`: every commit is fsynced before anyone hears of it (survives power loss); `normal`: commits reach the
+   * OS before the answer (survive a process crash), fsync happens at checkpoints — faster on slow disks.
+   */
+  storeSync: 'full' | 'normal';
   /** Base of links in alerts (`/track/<order>?token=…`). */
   publicUrl: string;
   /** `api` serves HTTP and sockets only, `worker` runs notifier workers only, `all` does both. */
@@ -130,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     actorIdleMs: v.ACTOR_IDLE_MS,
     maxActors: v.MAX_ACTORS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    storeSync: v.STORE_SYNC,
     publicUrl: (v.PUBLIC_URL ?? `http://${v.HOST.includes(':') ? `[${v.HOST}]` : v.HOST}:${v.PORT}`).replace(/\/$/, ''),
     role: v.PROCESS_ROLE,
     notify: {

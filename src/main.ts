@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   let store: Store;
   try {
-    store = new SqliteStore({ dataDir: config.dataDir, onBatch: metrics.observeStoreBatch });
+    store = new SqliteStore({ dataDir: config.dataDir, sync: config.storeSync, onBatch: metrics.observeStoreBatch });
   } catch (error) {
     process.stderr.write(`start-up failed at store: ${(error as Error).message}\n`);
     process.exit(1);

@@ -22,7 +22,12 @@ export class Nodes {
 
   /** Starts a node (or a worker with `PROCESS_ROLE=worker`); resolves when it is ready. */
   start(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+    return this.startScript('src/main.ts', env, nodeArgs);
+  }
+
+  /** Starts any script of the repository that logs a JSON line with `url` (or `worker`) once ready. */
+  startScript(script: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
+    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, script)], {
       cwd: ROOT,
       env: {
         ...process.env,

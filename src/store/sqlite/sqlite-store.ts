@@ -36,6 +36,12 @@ export interface SqliteStoreOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * `full`: each commit is fsynced before its callers hear "done" (an acknowledged event survives power loss);
+   * `normal`: each commit reaches the OS first (it survives a crash of the process), fsync at checkpoints.
+   * @default 'full'
+   */
+  sync?: 'full' | 'normal';
 }
 
 /**
@@ -52,9 +58,8 @@ export class SqliteStore implements Store {
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: busyTimeoutMs });
     enableWal(this.db, busyTimeoutMs);
-    // FULL: a commit is fsynced before any caller hears "done" (an acknowledged event survives power loss too);
-    // group commit amortises the fsync over every write of the batch.
-    this.db.pragma('synchronous = FULL');
+    // Group commit amortises the fsync of FULL over every write of the batch.
+    this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('cache_size = -65536'); // 64 MiB page cache
     migrate(this.db);
