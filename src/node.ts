@@ -112,7 +112,15 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
   void loyalty.sweep(0);
   const tokens = new TokenService({ store, adminToken, jwtSecret });
 
-  const server = serveHttp ? http.createServer() : null;
+  const readiness = async (): Promise<void> => {
+    await store.ping();
+    await publisher.ping();
+  };
+  // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
+  // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
+  const server = serveHttp
+    ? http.createServer(createApp({ store, orders, couriers, loyalty, tokens, metrics, logger, readiness }).callback())
+    : null;
   const io = createIo({ publisher, subscriber: adapterSubscriber, prefix: config.redisPrefix, httpServer: server ?? undefined });
   const gateway =
     server && feedSubscriber
@@ -137,12 +145,6 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
   let port: number | null = null;
   let drain = (): void => {};
   if (server) {
-    const readiness = async (): Promise<void> => {
-      await store.ping();
-      await publisher.ping();
-    };
-    const app = createApp({ store, orders, couriers, loyalty, tokens, metrics, logger, readiness });
-    server.on('request', app.callback());
     // Keep-alive longer than common load balancers' idle timeout, so they close first.
     server.keepAliveTimeout = 65_000;
     drain = trackResponses(server);

@@ -5,8 +5,8 @@ import type { IoServer } from './io';
 
 /**
  * "Is the customer watching?", asked of every node through the Socket.IO adapter: true when a socket of the
- * order's customer or of its tracking link is in the order's room, or the customer has a socket connected.
- * Staff and business sockets do not count: they are not the customer.
+ * order's customer or of its tracking link is subscribed to the order (a customer merely connected would not see
+ * the update). Staff and business sockets do not count: they are not the customer.
  */
 export class ClusterPresence implements Presence {
   constructor(
@@ -19,10 +19,7 @@ export class ClusterPresence implements Presence {
   ) {}
 
   async isCustomerWatching(order: Order): Promise<boolean> {
-    const sockets = await this.io
-      .in([rooms.order(order.id), rooms.customer(order.tenant_id, order.customer.id)])
-      .timeout(this.timeoutMs)
-      .fetchSockets();
+    const sockets = await this.io.in(rooms.order(order.id)).timeout(this.timeoutMs).fetchSockets();
     return sockets.some((socket) => {
       const principal = (socket.data as SocketData | undefined)?.principal;
       if (principal?.role === 'tracker') return principal.orderId === order.id;
