@@ -156,19 +156,26 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-      // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → workers stop →
-      // store flushes → Redis.
+      // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → workers finish their
+      // jobs → store flushes → Redis. A step that fails is logged and the rest still run.
+      const attempt = async (name: string, run: () => Promise<unknown> | unknown): Promise<void> => {
+        try {
+          await run();
+        } catch (error) {
+          logger.error({ err: error, step: name }, 'shutdown step failed');
+        }
+      };
       const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
       drain();
       server?.closeIdleConnections();
-      if (gateway) await gateway.close();
-      else await io.close();
-      await closed;
-      await orders.stop();
-      await couriers.stop();
-      await loyalty.stop();
-      await notifier.close();
-      await store.close();
+      // A worker-only node's Socket.IO server has no engine: only its adapter (Redis subscriptions) to close.
+      await attempt('sockets', () => (gateway ? gateway.close() : io.of('/').adapter.close()));
+      await attempt('http', () => closed);
+      await attempt('order actors', () => orders.stop());
+      await attempt('couriers', () => couriers.stop());
+      await attempt('loyalty', () => loyalty.stop());
+      await attempt('notifier', () => notifier.close());
+      await attempt('store', () => store.close());
       await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
     })());
 

@@ -1,0 +1,177 @@
+/**
+ * Preferences and the delivery log as resources (API.md "Notifications", "Identities and tokens", "Errors"):
+ * who may set a customer's preferences, what a bad body gets, that the addresses in the preferences win over the
+ * order's, and who may read an order's delivery log.
+ */
+import { expectError, placeOrder, unique, type Client } from '../support/fixtures';
+import { client, request } from '../support/http';
+import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import {
+  ProcessedRecorder,
+  deliveryLog,
+  dropPrefix,
+  notifyEnv,
+  notifyPrefix,
+  postStatus,
+  startSmtp,
+  startTwilioStandIn,
+  type SmtpServerHandle,
+  type TwilioStandIn,
+} from '../support/notify';
+
+jest.setTimeout(30_000);
+
+let smtp: SmtpServerHandle;
+let twilio: TwilioStandIn;
+let server: TestNode;
+let prefix: string;
+let a: Tenant;
+let b: Tenant;
+let bizA: Client;
+let bizB: Client;
+let processed: ProcessedRecorder;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  twilio = await startTwilioStandIn();
+  prefix = notifyPrefix('prefs');
+  server = await startTestNode({ env: notifyEnv(prefix, { smtp, twilio }) });
+  processed = new ProcessedRecorder([server.node]);
+  a = await createTenant(server.url, 'A');
+  b = await createTenant(server.url, 'B');
+  bizA = client(server.url, a.apiKey);
+  bizB = client(server.url, b.apiKey);
+});
+
+afterAll(async () => {
+  processed?.detach();
+  await server?.close();
+  await twilio?.close();
+  await smtp?.close();
+  await dropPrefix(prefix);
+});
+
+const GOOD = { email: true, sms: false, email_address: 'ada@prefs.example', phone: '+15550001111' };
+
+describe('PUT /v1/customers/:id/preferences', () => {
+  it('the business sets any customer of its tenant: 200 with the stored preferences', async () => {
+    const id = unique('cust');
+    const response = await bizA.put(`/v1/customers/${id}/preferences`, GOOD);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ customer_id: id, ...GOOD, updated_at: expect.any(String) });
+    const minimal = await bizA.put(`/v1/customers/${id}/preferences`, { email: false, sms: true });
+    expect(minimal.status).toBe(200);
+    expect(minimal.body).toEqual({ customer_id: id, email: false, sms: true, email_address: null, phone: null, updated_at: expect.any(String) });
+  });
+
+  it('a customer sets its own (200), not another customer’s (404)', async () => {
+    const id = unique('cust');
+    const own = client(server.url, await a.token('customer', id));
+    const response = await own.put(`/v1/customers/${id}/preferences`, GOOD);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ customer_id: id, email: true, email_address: GOOD.email_address });
+    expectError(await own.put(`/v1/customers/${unique('other')}/preferences`, GOOD), 404, 'not_found');
+  });
+
+  it.each(['staff', 'courier'] as const)('%s: 403', async (role) => {
+    const api = client(server.url, await a.token(role, unique(role)));
+    expectError(await api.put(`/v1/customers/${unique('cust')}/preferences`, GOOD), 403, 'forbidden');
+  });
+
+  it('tracker: 403 (even for the customer of its order); admin: 403; no token: 401', async () => {
+    const id = unique('cust');
+    const order = await placeOrder(bizA, { customer: { id } });
+    expectError(await client(server.url, order.tracking_token).put(`/v1/customers/${id}/preferences`, GOOD), 403, 'forbidden');
+    expectError(await client(server.url, ADMIN_TOKEN).put(`/v1/customers/${id}/preferences`, GOOD), 403, 'forbidden');
+    expectError(await client(server.url).put(`/v1/customers/${id}/preferences`, GOOD), 401, 'unauthorized');
+  });
+
+  it.each([
+    ['an empty object', {}],
+    ['sms missing', { email: true }],
+    ['a non-boolean flag', { email: 'yes', sms: false }],
+    ['an invalid email address', { email: true, sms: false, email_address: 'not-an-address' }],
+    ['a phone not in E.164', { email: false, sms: true, phone: '555-0100' }],
+    ['an unknown field', { email: true, sms: false, push: true }],
+    ['an array', [true, false]],
+  ])('400 validation_failed for %s', async (_what, body) => {
+    expectError(await bizA.put(`/v1/customers/${unique('cust')}/preferences`, body), 400, 'validation_failed');
+  });
+
+  it('400 invalid_json for a body that is not JSON', async () => {
+    const response = await request(server.url, 'PUT', `/v1/customers/${unique('cust')}/preferences`, {
+      token: a.apiKey,
+      rawBody: '{"email": true,',
+    });
+    expectError(response, 400, 'invalid_json');
+  });
+});
+
+describe('preferences steer the alerts', () => {
+  it('their email address wins over the order’s, and their phone over the order’s', async () => {
+    const id = unique('cust');
+    const orderAddress = `${id}@order.example`;
+    const preferred = `${id}@preferred.example`;
+    expect((await bizA.put(`/v1/customers/${id}/preferences`, { email: true, sms: false, email_address: preferred })).status).toBe(200);
+    const order = await placeOrder(bizA, { customer: { id, email: orderAddress, phone: '+15550002221' } });
+    const seq = await postStatus(bizA, order.id, 'shipped');
+    expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+    expect(smtp.messagesTo(preferred)).toHaveLength(1);
+    expect(smtp.messagesTo(orderAddress)).toEqual([]);
+
+    // The customer switches itself to SMS on another phone.
+    const self = client(server.url, await a.token('customer', id));
+    expect((await self.put(`/v1/customers/${id}/preferences`, { email: false, sms: true, phone: '+15550002222' })).status).toBe(200);
+    const next = await postStatus(bizA, order.id, 'out_for_delivery');
+    expect(await processed.outcome(order.id, next)).toEqual({ kind: 'sent', channel: 'sms' });
+    expect(twilio.requests.filter((r) => r.to === '+15550002222')).toHaveLength(1);
+    expect(twilio.requests.filter((r) => r.to === '+15550002221')).toEqual([]);
+    expect(smtp.messagesTo(preferred)).toHaveLength(1);
+  });
+
+  it("another tenant's preferences for the same customer id change nothing", async () => {
+    const id = unique('cust');
+    const address = `${id}@a.example`;
+    expect((await bizB.put(`/v1/customers/${id}/preferences`, { email: true, sms: true, email_address: `${id}@b.example` })).status).toBe(200);
+    // In tenant A the customer opted in to nothing: the order (no `notify`) sends nothing.
+    const order = await placeOrder(bizA, { customer: { id, email: address, phone: '+15550003331' } });
+    const seq = await postStatus(bizA, order.id, 'shipped');
+    expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'skipped', reason: 'no_channel' });
+    expect(smtp.messagesTo(`${id}@b.example`)).toEqual([]);
+    expect(smtp.messagesTo(address)).toEqual([]);
+  });
+});
+
+describe('GET /v1/orders/:id/notifications', () => {
+  let order: Record<string, any> & { id: string; tracking_token: string };
+  let seq: number;
+
+  beforeAll(async () => {
+    const id = unique('cust');
+    order = await placeOrder(bizA, { customer: { id, email: `${id}@mail.example` }, notify: { email: true, sms: false } });
+    await bizA.post(`/v1/orders/${order.id}/assign`, { courier_id: 'k1' });
+    seq = await postStatus(bizA, order.id, 'shipped');
+    await processed.outcome(order.id, seq);
+  });
+
+  it.each(['business', 'staff'] as const)('%s of the tenant: 200 with the log', async (role) => {
+    const token = role === 'business' ? a.apiKey : await a.token('staff', 's1');
+    expect(await deliveryLog(client(server.url, token), order.id)).toEqual([
+      { channel: 'email', status: 'sent', seq, attempts: 1, at: expect.any(String) },
+    ]);
+  });
+
+  it('the customer (owner), the assigned courier and the tracking link: 403', async () => {
+    const tokens = [await a.token('customer', order.customer.id), await a.token('courier', 'k1'), order.tracking_token];
+    for (const token of tokens) {
+      expectError(await client(server.url, token).get(`/v1/orders/${order.id}/notifications`), 403, 'forbidden');
+    }
+  });
+
+  it('another tenant (business or staff): 404; an unknown order: 404; no token: 401', async () => {
+    expectError(await bizB.get(`/v1/orders/${order.id}/notifications`), 404, 'not_found');
+    expectError(await client(server.url, await b.token('staff', 's1')).get(`/v1/orders/${order.id}/notifications`), 404, 'not_found');
+    expectError(await bizA.get('/v1/orders/ord_unknown/notifications'), 404, 'not_found');
+    expectError(await client(server.url).get(`/v1/orders/${order.id}/notifications`), 401, 'unauthorized');
+  });
+});
