@@ -62,9 +62,9 @@ export class LoyaltyService {
    * Books what an applied event earns or takes back (called by the order's actor, after the event is durable).
    * Idempotent: the ledger's keys make a repeat a no-op, so a sweep may run it again safely.
    */
-  async onApplied(order: Order, event: OrderEvent): Promise<void> {
+  async onApplied(order: Order, event: OrderEvent, fromSweep = false): Promise<void> {
     if (event.seq === null || (event.status !== 'delivered' && event.status !== 'returned')) return;
-    this.options.beforeBooking?.();
+    if (!fromSweep) this.options.beforeBooking?.();
     if (event.status === 'delivered') {
       await this.accrue(order);
     } else if (await this.wasDelivered(order.id, event.seq)) {
@@ -119,7 +119,7 @@ export class LoyaltyService {
         for (const effect of await this.options.store.pendingEffects('loyalty', before, 500)) {
           const order = await this.options.store.loadOrder(effect.orderId);
           const [event] = await this.options.store.listEvents(effect.orderId, effect.seq - 1, 1);
-          if (order && event) await this.onApplied(order, event);
+          if (order && event) await this.onApplied(order, event, true);
           else await this.options.store.clearEffect('loyalty', effect.orderId, effect.seq);
         }
       } catch (error) {

@@ -9,14 +9,18 @@ export function minorDigits(currency: string): number {
   }
 }
 
+// Rates are kept to six decimals; the product is computed in integers so 100 × 1.13 is 113, not 112.99….
+const RATE_SCALE = 1_000_000n;
+
 /**
  * Points earned by a delivered order: floor(whole currency units × the tenant's rate). No amount, no points.
- * Whole units are counted exactly (integer division of minor units), so 129.00 HKD at rate 1 is 129 points.
+ * Whole units first (129.50 HKD is 129 units), then the rate, in exact integer arithmetic.
  */
 export function accrualPoints(amount: Money | null, pointsPerUnit: number): number {
   if (!amount || amount.value <= 0 || pointsPerUnit <= 0) return 0;
-  const unit = 10 ** minorDigits(amount.currency);
-  return Math.floor((amount.value * pointsPerUnit) / unit);
+  const wholeUnits = BigInt(Math.floor(amount.value / 10 ** minorDigits(amount.currency)));
+  const rate = BigInt(Math.round(pointsPerUnit * Number(RATE_SCALE)));
+  return Number((wholeUnits * rate) / RATE_SCALE);
 }
 
 /** Uniqueness keys of ledger facts: one accrual and one reversal per order, one redemption per event id. */

@@ -41,6 +41,12 @@ export function buildOpenApi(routes: RouteSpec[]): object {
         ? { description: 'success', content: { 'application/json': { schema: jsonSchema(spec.response) } } }
         : { description: 'success' },
     };
+    for (const extra of spec.alsoReturns ?? []) {
+      responses[extra.status] = {
+        description: extra.description,
+        ...(spec.response ? { content: { 'application/json': { schema: jsonSchema(spec.response) } } } : {}),
+      };
+    }
     for (const status of [...statuses].sort()) {
       responses[status] = {
         description: ERROR_TEXT[status] ?? 'error',

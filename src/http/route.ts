@@ -33,6 +33,8 @@ export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefin
   response?: z.ZodType;
   /** Extra documented error statuses besides 400/401/403. */
   errors?: number[];
+  /** Other success answers, e.g. a replay answered 200 where a first call is 201. */
+  alsoReturns?: Array<{ status: number; description: string }>;
   handler: (
     input: RouteInput<B extends z.ZodType ? z.output<B> : undefined, Q extends z.ZodType ? z.output<Q> : undefined>,
   ) => Promise<RouteResult>;

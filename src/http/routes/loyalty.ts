@@ -32,6 +32,7 @@ export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
       body: redemptionBody,
       status: 201,
       response: ledgerEntryResponse,
+      alsoReturns: [{ status: 200, description: 'a replay of the same event_id: the original entry (header Idempotent-Replayed: true)' }],
       errors: [404, 409],
       handler: async ({ principal, params, body }) => {
         const caller = requireRole(principal, ['business', 'customer']);

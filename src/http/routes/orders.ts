@@ -34,6 +34,7 @@ export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
       body: placeOrderBody,
       status: 201,
       response: placedOrderResponse,
+      alsoReturns: [{ status: 200, description: 'a repeat (same Idempotency-Key or external_id): the original order' }],
       errors: [409],
       handler: async ({ ctx, principal, body }) => {
         const caller = requireRole(principal, ['business', 'staff', 'customer']);

@@ -235,8 +235,11 @@ export class SqliteStore implements Store {
   }
 
   async getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
-    const row = this.stmt.balanceGet.get(tenantId, customerId) as { balance: number } | undefined;
-    return { balance: row?.balance ?? 0, entries: this.stmt.ledgerList.all(tenantId, customerId) as LedgerEntry[] };
+    // One read transaction: balance and entries from the same snapshot, whatever other nodes commit meanwhile.
+    return this.db.transaction(() => {
+      const row = this.stmt.balanceGet.get(tenantId, customerId) as { balance: number } | undefined;
+      return { balance: row?.balance ?? 0, entries: this.stmt.ledgerList.all(tenantId, customerId) as LedgerEntry[] };
+    })();
   }
 
   rebuildBalance(tenantId: string, customerId: string): Promise<number> {

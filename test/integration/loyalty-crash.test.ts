@@ -1,0 +1,140 @@
+/**
+ * A crash between an order's event and its points: with FAULT_INJECTION=crash_before_loyalty_booking the process
+ * SIGKILLs itself after the `delivered` (or `returned`) event is durable and before the booking. The event must
+ * survive, the effects outbox must still owe the booking, and a restarted node must book it exactly once.
+ */
+import { killAllServers, spawnServer, type ServerProcess } from '../support/cluster';
+import { client } from '../support/http';
+import { eventually, uniquePrefix } from '../support/live';
+import { expectConsistentAccount, getAccount, placeFor, type Account } from '../support/loyalty';
+import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
+import { stopProcess } from '../support/process';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+
+jest.setTimeout(60_000);
+
+const CUSTOMER = 'crashy';
+// A start-up sweep books what was owed at once; a little slack for a loaded machine.
+const RECOVERY_DEADLINE_MS = 20_000;
+
+describe('loyalty booking across a crash', () => {
+  const dataDir = tempDir('loyalty-crash-');
+  const env = { REDIS_PREFIX: uniquePrefix('loyalty-crash') };
+  const faulty = { ...env, FAULT_INJECTION: 'crash_before_loyalty_booking' };
+  let tenant: Tenant;
+  let orderId: string;
+
+  afterAll(async () => {
+    await killAllServers();
+    removeDir(dataDir);
+  });
+
+  /** Posts `status` to a node that dies of it; returns once the process has ended, with how it ended. */
+  async function postAndDie(node: ServerProcess, status: string) {
+    const answer = await client(node.url, tenant.apiKey)
+      .post(`/v1/orders/${orderId}/status`, { status, event_id: `${orderId}-${status}` })
+      .then(
+        (response) => `answered ${response.status} ${JSON.stringify(response.body)}`,
+        () => 'no answer',
+      );
+    const exit = await node.exited;
+    return { answer, exit };
+  }
+
+  /** What the store holds while no node runs: owed loyalty effects of the order, and the account. */
+  async function inStore(): Promise<{ owed: number[]; account: { balance: number; keys: string[] } }> {
+    const store = new SqliteStore({ dataDir });
+    try {
+      const owed = await store.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
+      const account = await store.getLoyalty(tenant.id, CUSTOMER);
+      return {
+        owed: owed.filter((effect) => effect.orderId === orderId).map((effect) => effect.seq),
+        account: { balance: account.balance, keys: account.entries.map((entry) => entry.unique_key) },
+      };
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** Starts a healthy node and waits (deadline-bounded) until the account has `entries` entries. */
+  async function recover(entries: number): Promise<{ node: ServerProcess; account: Account }> {
+    const node = await spawnServer(dataDir, env);
+    let account: Account | null = null;
+    await eventually(
+      async () => {
+        account = await getAccount(node.url, tenant.apiKey, CUSTOMER);
+        return account.entries.length >= entries;
+      },
+      `${entries} loyalty entries after the restart`,
+      RECOVERY_DEADLINE_MS,
+      100,
+    );
+    return { node, account: account! };
+  }
+
+  it('keeps the delivered event and books its accrual exactly once after a restart', async () => {
+    const crashing = await spawnServer(dataDir, faulty);
+    tenant = await createTenant(crashing.url, 'Crash');
+    orderId = (await placeFor(crashing.url, tenant.apiKey, CUSTOMER, { value: 12950, currency: 'HKD' })).id;
+
+    const { answer, exit } = await postAndDie(crashing, 'delivered');
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(answer).toBe('no answer');
+    // Killed between the two: the event's outbox row is there, the points are not.
+    expect(await inStore()).toEqual({ owed: [2], account: { balance: 0, keys: [] } });
+
+    const { node, account } = await recover(1);
+    const order = await client(node.url, tenant.apiKey).get(`/v1/orders/${orderId}`);
+    expect(order.body).toMatchObject({ status: 'delivered', version: 2 });
+    expect(order.body.history.map((event: { seq: number; status: string }) => [event.seq, event.status])).toEqual([
+      [1, 'placed'],
+      [2, 'delivered'],
+    ]);
+    expectConsistentAccount(account);
+    expect(account.entries.map((entry) => [entry.reason, entry.delta, entry.order_id])).toEqual([['accrual', 129, orderId]]);
+    expect(account.balance).toBe(129);
+
+    // A repeat of the delivered post on the recovered node is a duplicate and books nothing more.
+    const repeat = await client(node.url, tenant.apiKey).post(`/v1/orders/${orderId}/status`, {
+      status: 'delivered',
+      event_id: `${orderId}-delivered`,
+    });
+    expect([repeat.status, repeat.headers.get('event-outcome')]).toEqual([200, 'duplicate']);
+    expect(await stopProcess(node, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+    // Nothing is owed any more; a second restart finds the one accrual and adds none.
+    expect(await inStore()).toEqual({ owed: [], account: { balance: 129, keys: [`accrual:${orderId}`] } });
+    const again = await spawnServer(dataDir, env);
+    const reread = await getAccount(again.url, tenant.apiKey, CUSTOMER);
+    expect(reread).toEqual(account);
+    expect(await stopProcess(again, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect((await inStore()).account.keys).toEqual([`accrual:${orderId}`]);
+  });
+
+  it('keeps the returned event and books its reversal exactly once after a restart', async () => {
+    // A node with the fault starts cleanly: its start-up sweep finds nothing owed (else it would kill itself).
+    const crashing = await spawnServer(dataDir, faulty);
+    const { answer, exit } = await postAndDie(crashing, 'returned');
+    expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(answer).toBe('no answer');
+    expect(await inStore()).toEqual({ owed: [3], account: { balance: 129, keys: [`accrual:${orderId}`] } });
+
+    const { node, account } = await recover(2);
+    expect((await client(node.url, tenant.apiKey).get(`/v1/orders/${orderId}`)).body).toMatchObject({ status: 'returned', version: 3 });
+    expectConsistentAccount(account);
+    expect(account.entries.map((entry) => [entry.reason, entry.delta, entry.order_id])).toEqual([
+      ['accrual', 129, orderId],
+      ['reversal', -129, orderId],
+    ]);
+    expect(account.balance).toBe(0);
+    expect(await stopProcess(node, 'SIGTERM')).toEqual({ code: 0, signal: null });
+
+    expect(await inStore()).toEqual({
+      owed: [],
+      account: { balance: 0, keys: [`accrual:${orderId}`, `reversal:${orderId}`] },
+    });
+    const again = await spawnServer(dataDir, env);
+    expect(await getAccount(again.url, tenant.apiKey, CUSTOMER)).toEqual(account);
+    expect(await stopProcess(again, 'SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+});
