@@ -18,7 +18,7 @@ async function drive(options: autocannon.Options, progress: (line: string) => vo
   let second = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(options, (error, finished) => (error ? reject(error) : resolve(finished)));
-    instance.on('tick', (counter: { counter: number }) => {
+    (instance as unknown as NodeJS.EventEmitter).on('tick', (counter: { counter: number }) => {
       series.push([++second, counter.counter]);
       progress(`${second}s ${counter.counter} req/s`);
     });

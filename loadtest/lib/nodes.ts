@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import Redis from 'ioredis';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const JWT_SECRET = 'bench-jwt-secret-0123456789-0123456789-abcdef';
@@ -71,6 +72,26 @@ export class Nodes {
       ),
     );
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+    await this.dropRedisKeys();
+  }
+
+  /** Deletes the keys the run left under its prefix (BullMQ queues and metadata). */
+  private async dropRedisKeys(): Promise<void> {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+    redis.on('error', () => {});
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    } catch {
+      // Redis gone: nothing to clean
+    } finally {
+      redis.disconnect();
+    }
   }
 }
 

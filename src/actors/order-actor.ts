@@ -57,8 +57,9 @@ function backoff(attempt: number): Promise<void> | undefined {
   const ms = Math.random() * 2 ** Math.min(attempt, 6);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-// Recent event ids answered from memory; older duplicates are found by the store's unique index.
-const RECENT_EVENTS = 128;
+// Recent event ids answered from memory (a retried request comes soon); older duplicates are found by the
+// store's unique index. Kept small: 100,000 live actors each hold this many events.
+const RECENT_EVENTS = 16;
 
 /**
  * One order's actor: serialises its status changes, scans and assignments. The in-memory state is a

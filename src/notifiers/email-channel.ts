@@ -29,13 +29,15 @@ export class EmailChannel implements Channel {
     const timeout = options.timeoutMs ?? 10_000;
     this.transport =
       options.transport ??
-      nodemailer.createTransport(options.smtpUrl, {
+      // The options object (not a second argument, which nodemailer takes as message defaults) enables the pool.
+      nodemailer.createTransport({
+        url: options.smtpUrl,
         pool: true,
         maxConnections: options.maxConnections ?? 5,
         connectionTimeout: timeout,
         greetingTimeout: timeout,
         socketTimeout: timeout,
-      } as never);
+      } as Parameters<typeof nodemailer.createTransport>[0]);
   }
 
   async send(message: AlertMessage): Promise<void> {

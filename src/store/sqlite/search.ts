@@ -67,6 +67,8 @@ function runQuery(
     params.after_created = query.after.created_at;
     params.after_id = query.after.id;
   }
+  // The planner, without statistics, walks the tenant newest-first and filters; the index to use is known here.
+  let index = '';
   if (query.q !== undefined) {
     const term = query.q.trim().toLowerCase();
     where.push(
@@ -75,10 +77,21 @@ function runQuery(
     params.term_from = term;
     // U+FFFF sorts after every character a term can hold: [term, term + U+FFFF) is "starts with term".
     params.term_to = `${term}\uffff`;
+    // A selective prefix: look its few orders up by id and sort them. A broad one (a common name): walk the
+    // tenant newest-first and stop at the page's end, as without `q`.
+    const matches = statement(db, COUNT_TERMS).get({ ...params, cap: BROAD_PREFIX }) as { n: number };
+    if (matches.n < BROAD_PREFIX) index = 'INDEXED BY sqlite_autoindex_orders_1';
+  } else if (status !== undefined && query.customerId === undefined && query.courierId === undefined) {
+    index = 'INDEXED BY orders_by_status';
   }
-  const sql = `SELECT o.* FROM orders o WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`;
+  const sql = `SELECT o.* FROM orders o ${index} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`;
   return statement(db, sql).all(params) as OrderRow[];
 }
+
+// Past this many matching terms a prefix is broad: scanning newest-first finds a page sooner than sorting them all.
+const BROAD_PREFIX = 500;
+const COUNT_TERMS = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM order_terms WHERE tenant_id = @tenant_id
+  AND term >= @term_from AND term < @term_to LIMIT @cap)`;
 
 // Filter combinations are few (one statement per set of filters present), so prepared statements are kept.
 const prepared = new WeakMap<Database, Map<string, Statement>>();

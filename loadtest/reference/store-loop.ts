@@ -1,0 +1,47 @@
+/**
+ * Reference for the `scale` read paths: the same store calls the HTTP routes make, called directly in process in a
+ * bare sequential loop (no HTTP, no auth, no validation, no JSON), so the HTTP figure can be set against it.
+ */
+import type { OrderQuery } from '../../src/store/store';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { Recorder } from '../lib/stats';
+
+export interface StoreLoopWorkload {
+  name: string;
+  /** Searches to run (`GET /v1/orders` equivalents) or order ids to read with their history. */
+  searches?: OrderQuery[];
+  orderIds?: string[];
+}
+
+/** Runs each workload against a store opened on `dataDir`; returns a recorder per workload. */
+export async function storeLoop(
+  dataDir: string,
+  tenantId: string,
+  workloads: StoreLoopWorkload[],
+  warmup: number,
+): Promise<Map<string, Recorder>> {
+  const store = new SqliteStore({ dataDir });
+  const results = new Map<string, Recorder>();
+  try {
+    for (const workload of workloads) {
+      const run = workload.searches
+        ? workload.searches.map((query) => () => store.searchOrders(tenantId, query))
+        : (workload.orderIds ?? []).map((id) => async () => {
+            // What GET /v1/orders/:id reads: the order, scoped to the tenant, then its history.
+            await store.getOrder(tenantId, id);
+            await store.history(id);
+          });
+      for (const call of run.slice(0, warmup)) await call();
+      const recorder = new Recorder();
+      for (const call of run) {
+        const started = performance.now();
+        await call();
+        recorder.record(performance.now() - started);
+      }
+      results.set(workload.name, recorder);
+    }
+  } finally {
+    await store.close();
+  }
+  return results;
+}
