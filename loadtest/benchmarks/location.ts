@@ -1,2 +1,250 @@
+import autocannon from 'autocannon';
+import type { Socket } from 'socket.io-client';
+import { inBatches, Nodes, tenant } from '../lib/nodes';
+import { cpuProfileArgs, generatorLoopDelay, JsonClient, ServerView, sleep, SocketPool, startReference, withTimeout, type ReferenceServer } from '../lib/sockets';
+import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
-export const location: Benchmark = { name: 'location', description: 'todo', defaults: {}, target: '', run: async () => ({ metrics: {}, targets: [] }) };
+
+interface LocationUpdate {
+  order_id: string;
+  courier_id: string;
+  at: string;
+}
+
+const LOCATION_PATH = '/v1/couriers/me/location';
+
+/**
+ * Drives POST /v1/couriers/me/location with autocannon, each request with the next courier's token and a fresh `at`.
+ * Resolves with autocannon's result; `running` lets a `finally` stop it early.
+ */
+function drive(
+  url: string,
+  tokens: string[],
+  options: { connections: number; duration: number; onResponse: (status: number) => void; onTick: (seconds: number) => void },
+): { done: Promise<autocannon.Result>; stop: () => void } {
+  let next = 0;
+  let seconds = 0;
+  let instance: autocannon.Instance | undefined;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url,
+        connections: options.connections,
+        duration: options.duration,
+        requests: [
+          {
+            method: 'POST',
+            path: LOCATION_PATH,
+            headers: { 'content-type': 'application/json' },
+            // Called just before each request is written: `at` is its send time, the start of the push latency.
+            setupRequest: (request) => {
+              const courier = next++ % tokens.length;
+              return {
+                ...request,
+                headers: { ...request.headers, authorization: `Bearer ${tokens[courier]}` },
+                body: JSON.stringify({
+                  lat: 22.3 + (courier % 100) / 1000,
+                  lng: 114.1 + (next % 100) / 1000,
+                  heading: next % 360,
+                  speed: 8.5,
+                  at: new Date().toISOString(),
+                }),
+              };
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('response', (_client, statusCode) => options.onResponse(statusCode));
+    instance.on('tick', () => options.onTick(++seconds));
+  });
+  return { done, stop: () => instance?.stop() };
+}
+
+/**
+ * Courier location pings: C couriers, each carrying 5 orders in_transit, each order watched by one socket; pings are
+ * posted as fast as autocannon's connections allow for D seconds. Measures ping throughput (against a bare Koa route
+ * parsing the same JSON body) and push latency from each ping's `at` to a watcher receiving it.
+ */
+export const location: Benchmark = {
+  name: 'location',
+  description: 'courier location pings/s (vs a bare Koa JSON route) and ping → watcher push latency',
+  defaults: { couriers: 200, orders: 5, duration: 10, connections: 32, concurrency: 100, cpuprof: 0 },
+  target: 'ping throughput ≥ 50% of a bare Koa JSON route; push latency p99 ≤ 100 ms (1,000 couriers × 5 watched orders)',
+  async run({ options, progress }) {
+    const courierCount = options.couriers!;
+    const perCourier = options.orders!;
+    const duration = options.duration!;
+    const profile = cpuProfileArgs(options.cpuprof === 1, 'location');
+    const nodes = new Nodes();
+    const pool = new SocketPool();
+    const clients: JsonClient[] = [];
+    const stops: Array<() => void> = [];
+    let reference: ReferenceServer | undefined;
+    try {
+      progress('starting node');
+      const server = await withTimeout(nodes.start({}, profile.nodeArgs), 60_000, 'node start');
+      const http = new JsonClient(server.url);
+      clients.push(http);
+      const key = await tenant(server.url);
+
+      progress(`${courierCount} couriers × ${perCourier} orders`);
+      const couriers = await inBatches(Array.from({ length: courierCount }, (_, index) => index), 16, async (courier) => {
+        const courierId = `k${courier}`;
+        const { token } = await http.post<{ token: string }>('/v1/tokens', key, { role: 'courier', subject: courierId, ttl_s: 3600 });
+        const orders: Array<{ id: string; tracking_token: string }> = [];
+        for (let index = 0; index < perCourier; index++) {
+          const order = await http.post<{ id: string; tracking_token: string }>('/v1/orders', key, { customer: { id: `c${courier}-${index}` } });
+          await http.post(`/v1/orders/${order.id}/assign`, key, { courier_id: courierId });
+          await http.post(`/v1/orders/${order.id}/status`, key, { status: 'in_transit' });
+          orders.push(order);
+        }
+        if (courier % 50 === 0) progress(`couriers ${courier}/${courierCount}`);
+        return { courierId, token, orders };
+      });
+
+      // One watcher per order (its tracking token); push latency = receive time − the ping's `at` (both wall clock).
+      const push = new Recorder();
+      const receivedByOrder = new Map<string, number>();
+      let unparsable = 0;
+      let measuring = false; // pushes of the warm-up pings are not counted
+      const watched = couriers.flatMap((courier) => courier.orders);
+      await pool.openAll(
+        watched.map((order) => ({ url: server.url, orderId: order.id, token: order.tracking_token })),
+        {
+          concurrency: options.concurrency!,
+          deadlineMs: 60_000 + watched.length * 10,
+          progress,
+          listen: (socket: Socket) => {
+            socket.on('courier_location', (update: LocationUpdate) => {
+              if (!measuring) return;
+              const at = Date.parse(update.at);
+              if (Number.isNaN(at)) {
+                unparsable++;
+                return;
+              }
+              push.record(Math.max(0, Date.now() - at));
+              receivedByOrder.set(update.order_id, (receivedByOrder.get(update.order_id) ?? 0) + 1);
+            });
+          },
+        },
+      );
+
+      // One ping per courier first (not measured): loads each courier's set of orders on the way, warms the JIT.
+      await inBatches(couriers, 16, (courier) => http.post(LOCATION_PATH, courier.token, { lat: 22.3, lng: 114.1, at: new Date().toISOString() }));
+      await sleep(500);
+      measuring = true;
+      const product = new Recorder();
+
+      const view = new ServerView(server.url);
+      await view.start();
+      const generator = generatorLoopDelay();
+      let ok = 0;
+      let non2xx = 0;
+      const tokens = couriers.map((courier) => courier.token);
+      const run = drive(server.url, tokens, {
+        connections: options.connections!,
+        duration,
+        onResponse: (status) => {
+          if (status === 204) {
+            ok++;
+            product.count();
+          } else non2xx++;
+        },
+        onTick: (seconds) => progress(`${seconds}s/${duration}s: ${ok.toLocaleString()} pings, push p99 so far ${push.percentile(99)} ms`),
+      });
+      stops.push(run.stop);
+      const result = await withTimeout(run.done, (duration + 30) * 1000, 'autocannon');
+      await sleep(1000); // the last pushes
+      const serverView = await view.finish();
+      const generatorLag = generator.stop();
+      const pushesReceived = [...receivedByOrder.values()].reduce((sum, count) => sum + count, 0);
+      const held = pool.connected;
+      pool.close();
+      await nodes.stop();
+
+      // ── the reference: bare Koa route, the same requests, the same connections and duration ──
+      progress('reference: starting bare Koa');
+      reference = await startReference('bare-koa.ts');
+      let referenceOk = 0;
+      const referenceRun = drive(reference.url, tokens, {
+        connections: options.connections!,
+        duration,
+        onResponse: (status) => {
+          if (status === 204) referenceOk++;
+        },
+        onTick: (seconds) => progress(`reference: ${seconds}s/${duration}s: ${referenceOk.toLocaleString()} requests`),
+      });
+      stops.push(referenceRun.stop);
+      const referenceResult = await withTimeout(referenceRun.done, (duration + 30) * 1000, 'autocannon (reference)');
+
+      const pingsPerSecond = ok / result.duration;
+      const referencePerSecond = referenceOk / referenceResult.duration;
+      const share = pingsPerSecond / Math.max(1, referencePerSecond);
+      const p99 = push.percentile(99);
+      return {
+        metrics: {
+          couriers: courierCount,
+          orders_per_courier: perCourier,
+          watcher_sockets: pool.subscribed,
+          watcher_sockets_held_at_end: held,
+          connections: options.connections!,
+          duration_s: round(result.duration, 1),
+          pings: ok,
+          non_2xx: non2xx,
+          errors: result.errors,
+          pings_per_s: Math.round(pingsPerSecond),
+          ping_http_p50_ms: result.latency.p50,
+          ping_http_p99_ms: result.latency.p99,
+          pushes_expected: ok * perCourier,
+          pushes_received: pushesReceived,
+          push_p50_ms: push.percentile(50),
+          push_p90_ms: push.percentile(90),
+          push_p99_ms: p99,
+          push_max_ms: push.percentile(100),
+          server_loop_lag_p99_ms: serverView.loopLagP99Ms,
+          server_cpu_s: serverView.cpuSeconds,
+          generator_loop_lag_p99_ms: generatorLag.p99Ms,
+        },
+        reference: {
+          name: 'bare Koa JSON route (1 process)',
+          metrics: {
+            requests_per_s: Math.round(referencePerSecond),
+            http_p50_ms: referenceResult.latency.p50,
+            http_p99_ms: referenceResult.latency.p99,
+            non_2xx: referenceResult.non2xx,
+          },
+        },
+        ratio: { metric: 'pings_per_s ÷ bare requests_per_s', value: round(share, 3) },
+        targets: [
+          {
+            target: 'ping throughput ≥ 50% of a bare Koa route',
+            measured: `${Math.round(pingsPerSecond).toLocaleString()}/s = ${(share * 100).toFixed(1)}% of ${Math.round(referencePerSecond).toLocaleString()}/s`,
+            met: share >= 0.5 && non2xx === 0,
+          },
+          {
+            target: 'push latency p99 ≤ 100 ms',
+            measured: `${p99} ms (${courierCount.toLocaleString()} couriers × ${perCourier} watched orders; ${pushesReceived.toLocaleString()} of ${(ok * perCourier).toLocaleString()} pushes arrived)`,
+            met: p99 <= 100 && push.total > 0,
+          },
+        ],
+        latency: push.distribution(),
+        throughput: product.throughput(),
+        notes: [
+          'The load generator (autocannon and every watcher socket, one process), the node, Redis and the reference share this machine; figures are noisy.',
+          'Push latency = the watcher’s receive time − the ping’s `at`, set when autocannon writes the request (wall clock, 1 ms resolution).',
+          'The throughput chart is answered pings per second. Pings still in flight when autocannon stops (≤ connections) are not counted but their pushes arrive, so received can exceed expected by up to connections × orders.',
+          ...(unparsable ? [`${unparsable} pushes had no parsable at.`] : []),
+          ...(profile.dir ? [`CPU profile of the node: ${profile.dir}`] : []),
+        ],
+      };
+    } finally {
+      for (const stop of stops) stop();
+      pool.close();
+      for (const client of clients) client.close();
+      await reference?.stop();
+      await nodes.stop();
+    }
+  },
+};

@@ -141,9 +141,9 @@ export class Gateway {
   private async subscribe(socket: IoSocket, payload: unknown) {
     const { orderId, sinceSeq } = parseSubscribe(payload);
     const order = await this.options.orders.get(socket.data.principal, orderId);
-    const already = socket.data.orders.has(order.id);
     const stream = await this.feed.acquire(order.id);
-    if (already) this.feed.release(order.id); // a re-subscribe (gap check) keeps the one registration it has
+    // Checked after the await: two subscribes of one socket may be acquiring at once; one registration stays.
+    if (socket.data.orders.has(order.id)) this.feed.release(order.id);
     else socket.data.orders.add(order.id);
     if (!socket.connected) {
       // Disconnected while subscribing: the disconnect handler may have run before the add above.
