@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
@@ -46,6 +45,9 @@ export interface RunningNode {
   /** Stops accepting, finishes in-flight work, flushes and closes the store and Redis. */
   stop(): Promise<void>;
 }
+
+// A shutdown step that takes longer is given up on (logged), so the rest still run within SHUTDOWN_TIMEOUT_MS.
+const STOP_STEP_TIMEOUT_MS = 3000;
 
 // Start-up waits this long for Redis before serving anyway: HTTP works without it, and pushes start when it comes.
 const REDIS_STARTUP_WAIT_MS = 3000;
@@ -158,11 +160,19 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
     (stopping ??= (async () => {
       // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → workers finish their
       // jobs → store flushes → Redis. A step that fails is logged and the rest still run.
+      // Each step gets a bounded wait: with Redis down, closing its clients would otherwise wait for a reconnect.
       const attempt = async (name: string, run: () => Promise<unknown> | unknown): Promise<void> => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(resolve, STOP_STEP_TIMEOUT_MS, 'timeout');
+        });
         try {
-          await run();
+          const outcome = await Promise.race([Promise.resolve().then(run), timeout]);
+          if (outcome === 'timeout') logger.warn({ step: name }, 'shutdown step timed out; going on');
         } catch (error) {
           logger.error({ err: error, step: name }, 'shutdown step failed');
+        } finally {
+          clearTimeout(timer);
         }
       };
       const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
@@ -176,7 +186,11 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       await attempt('loyalty', () => loyalty.stop());
       await attempt('notifier', () => notifier.close());
       await attempt('store', () => store.close());
-      await Promise.all(redisClients.map((client) => client.quit().catch(() => client.disconnect())));
+      await Promise.all(
+        redisClients.map((client) =>
+          client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : client.disconnect(),
+        ),
+      );
     })());
 
   return { url, port, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, bus, metrics, store, stop };
@@ -202,7 +216,12 @@ function trackResponses(server: http.Server): () => void {
 
 async function waitForRedis(clients: Redis[], logger: Logger): Promise<void> {
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, REDIS_STARTUP_WAIT_MS, 'timeout').unref());
-  const ready = Promise.all(clients.map((client) => (client.status === 'ready' ? undefined : once(client, 'ready'))));
+  // Not events.once: it rejects on the first 'error', and a connection error here only means "not yet".
+  const ready = Promise.all(
+    clients.map((client) =>
+      client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve())),
+    ),
+  );
   if ((await Promise.race([ready, timeout])) === 'timeout') {
     logger.warn('redis is not reachable: serving HTTP without live updates until it is');
   }

@@ -6,6 +6,20 @@ import type { Store } from '../store/store';
 
 export const ALERT_QUEUE = 'alerts';
 
+// BullMQ reports a Redis outage once per reconnect attempt; one line per this long is enough.
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+/** Calls `log` at most once per interval (outages make queues repeat the same error every second). */
+export function throttled<T>(log: (value: T) => void, intervalMs = ERROR_LOG_INTERVAL_MS): (value: T) => void {
+  let last = 0;
+  return (value) => {
+    const now = Date.now();
+    if (now - last < intervalMs) return;
+    last = now;
+    log(value);
+  };
+}
+
 export interface AlertJob {
   orderId: string;
   seq: number;
@@ -60,7 +74,8 @@ export class AlertQueue {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
-    this.queue.on('error', (error) => options.logger.warn({ err: error.message }, 'alert queue error'));
+    const warn = throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert queue error'));
+    this.queue.on('error', warn);
     this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 2000);
     this.timer.unref();
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { ALERT_QUEUE, type AlertJob } from './alert-queue';
+import { ALERT_QUEUE, throttled, type AlertJob } from './alert-queue';
 import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert-processor';
 
 export interface AlertWorkerOptions {
@@ -38,7 +38,7 @@ export function createAlertWorker(options: AlertWorkerOptions): Worker<AlertJob,
       maxStalledCount: 5,
     },
   );
-  worker.on('error', (error) => options.logger.warn({ err: error.message }, 'alert worker error'));
+  worker.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert worker error')));
   worker.on('failed', (job, error) => {
     if (error instanceof RetryAlertError || error.name === 'RetryAlertError') return; // logged by the processor
     options.logger.error({ err: error, job_id: job?.id }, 'alert job failed');

@@ -1,0 +1,40 @@
+import { client, request } from '../support/http';
+import { ADMIN_TOKEN, removeDir, tempDir } from '../support/node';
+import { spawnNode, stopProcess, type NodeProcess } from '../support/process';
+
+// Port 1 on loopback: nothing listens there, so every Redis connection is refused.
+const NO_REDIS = 'redis://127.0.0.1:1';
+
+describe('a node started while Redis is unreachable', () => {
+  let dataDir: string;
+  let node: NodeProcess | undefined;
+  beforeAll(() => {
+    dataDir = tempDir();
+  });
+  afterAll(async () => {
+    if (node) await stopProcess(node, 'SIGKILL');
+    removeDir(dataDir);
+  });
+
+  it('serves HTTP, reports not ready, accepts events, and still shuts down cleanly', async () => {
+    node = await spawnNode(dataDir, { REDIS_URL: NO_REDIS });
+    expect((await request(node.url, 'GET', '/healthz')).status).toBe(200);
+    const ready = await request(node.url, 'GET', '/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.error.code).toBe('unavailable');
+
+    const tenant = await client(node.url, ADMIN_TOKEN).post('/v1/tenants', { name: 'Offline' });
+    expect(tenant.status).toBe(201);
+    const business = client(node.url, tenant.body.api_key);
+    const placed = await business.post('/v1/orders', { customer: { id: 'c1', email: 'c1@example.com' }, notify: { email: true, sms: false } });
+    expect(placed.status).toBe(201);
+    // A notifying status: its alert waits in the store's outbox until Redis is back.
+    const shipped = await business.post(`/v1/orders/${placed.body.id}/status`, { status: 'shipped' });
+    expect(shipped.status).toBe(200);
+    expect(shipped.body.version).toBe(2);
+
+    const exit = await stopProcess(node, 'SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    node = undefined;
+  }, 60_000);
+});
