@@ -8,7 +8,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { client } from './http';
 import { ADMIN_TOKEN, JWT_SECRET } from './node';
-import type { NodeProcess } from './process';
+import { lineWaiter, type NodeProcess } from './process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -61,32 +61,7 @@ function launch(dataDir: string, env: Record<string, string>): Launched {
   // 'close' (not 'exit'): both pipes are drained, so every line the process wrote has been collected.
   const exited = new Promise<Exit>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   const lines = new EventEmitter();
-  const waitForLine = (match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
-    const seen = output.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise<string>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        lines.off('line', onLine);
-      };
-      const onLine = (line: string): void => {
-        if (!match(line)) return;
-        done();
-        resolve(line);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching line within ${timeoutMs} ms:\n${output.join('\n')}`));
-      }, timeoutMs);
-      lines.on('line', onLine);
-      void exited.then(() => {
-        done();
-        const late = output.find(match);
-        if (late !== undefined) resolve(late);
-        else reject(new Error(`process ended without a matching line:\n${output.join('\n')}`));
-      });
-    });
-  };
+  const waitForLine = lineWaiter(output, lines, exited);
   const proc = { child, exited, output, stdout, stderr, waitForLine };
   children.add(proc);
   void exited.then(() => children.delete(proc));

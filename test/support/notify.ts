@@ -16,6 +16,7 @@ import type { RunningNode } from '../../src/node';
 import type { Client } from './fixtures';
 import { freePort } from './live';
 import { ADMIN_TOKEN, JWT_SECRET, tempDir } from './node';
+import { lineWaiter } from './process';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -388,32 +389,7 @@ export async function spawnWorker(dataDir: string, env: Record<string, string>, 
       lines.emit('line', line);
     });
   }
-  const waitForLine = (match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
-    const seen = output.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        lines.off('line', onLine);
-      };
-      const onLine = (line: string): void => {
-        if (!match(line)) return;
-        done();
-        resolve(line);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`no matching line within ${timeoutMs} ms:\n${output.join('\n')}`));
-      }, timeoutMs);
-      lines.on('line', onLine);
-      void exited.then(() => {
-        done();
-        const late = output.find(match);
-        if (late !== undefined) resolve(late);
-        else reject(new Error(`process ended without a matching line:\n${output.join('\n')}`));
-      });
-    });
-  };
+  const waitForLine = lineWaiter(output, lines, exited);
   const proc: WorkerProcess = {
     child,
     exited,

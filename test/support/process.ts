@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { EventEmitter } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
 import { ADMIN_TOKEN, JWT_SECRET } from './node';
@@ -55,4 +56,37 @@ export function spawnNode(dataDir: string, env: Record<string, string> = {}): Pr
 export async function stopProcess(node: NodeProcess, signal: NodeJS.Signals = 'SIGTERM') {
   if (node.child.exitCode === null && node.child.signalCode === null) node.child.kill(signal);
   return node.exited;
+}
+
+/**
+ * A `waitForLine` over a child's collected output: resolves with the first line (seen already or still to come,
+ * announced on `lines` as 'line' events) that matches; rejects after `timeoutMs` or when the process ends first.
+ */
+export function lineWaiter(output: string[], lines: EventEmitter, exited: Promise<unknown>) {
+  return (match: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
+    const seen = output.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        lines.off('line', onLine);
+      };
+      const onLine = (line: string): void => {
+        if (!match(line)) return;
+        done();
+        resolve(line);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`no matching line within ${timeoutMs} ms:\n${output.join('\n')}`));
+      }, timeoutMs);
+      lines.on('line', onLine);
+      void exited.then(() => {
+        done();
+        const late = output.find(match);
+        if (late !== undefined) resolve(late);
+        else reject(new Error(`process ended without a matching line:\n${output.join('\n')}`));
+      });
+    });
+  };
 }
