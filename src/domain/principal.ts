@@ -1,4 +1,4 @@
-import { ForbiddenError } from './errors';
+import { ForbiddenError, NotFoundError } from './errors';
 import type { Order } from './order';
 
 /** Who is calling, as established by their token. */
@@ -40,6 +40,14 @@ export function canReadOrder(principal: Principal, order: Order): boolean {
     case 'tracker':
       return order.tenant_id === principal.tenantId && order.id === principal.orderId;
   }
+}
+
+/**
+ * A customer acts only on its own account; anyone else's is not there for it (404, existence never leaks).
+ * @throws NotFoundError
+ */
+export function requireOwnAccount(principal: TenantPrincipal, customerId: string): void {
+  if (principal.role === 'customer' && principal.subject !== customerId) throw new NotFoundError('customer');
 }
 
 /** A stable name for the caller inside its tenant (idempotency-key scope, logs). */

@@ -1,5 +1,4 @@
-import { NotFoundError } from '../../domain/errors';
-import { requireRole } from '../../domain/principal';
+import { requireOwnAccount, requireRole } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { preferencesBody, preferencesResponse } from '../schemas';
@@ -19,8 +18,7 @@ export function customerRoutes({ store }: HttpDeps): RouteSpec[] {
       handler: async ({ principal, params, body }) => {
         const caller = requireRole(principal, ['business', 'customer']);
         const customerId = params.id!;
-        // A customer's own preferences only; anyone else's are not there for them.
-        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        requireOwnAccount(caller, customerId);
         const preferences = {
           email: body.email,
           sms: body.sms,

@@ -1,5 +1,4 @@
-import { NotFoundError } from '../../domain/errors';
-import { requireRole } from '../../domain/principal';
+import { requireOwnAccount, requireRole } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { ledgerEntryResponse, loyaltyResponse, loyaltySettingsBody, loyaltySettingsResponse, redemptionBody } from '../schemas';
@@ -19,7 +18,7 @@ export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
       handler: async ({ principal, params }) => {
         const caller = requireRole(principal, ['business', 'staff', 'customer']);
         const customerId = params.id!;
-        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        requireOwnAccount(caller, customerId);
         const account = await store.getLoyalty(caller.tenantId, customerId);
         return { body: { customer_id: customerId, balance: account.balance, entries: account.entries.map(toWire) } };
       },
@@ -37,7 +36,7 @@ export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
       handler: async ({ principal, params, body }) => {
         const caller = requireRole(principal, ['business', 'customer']);
         const customerId = params.id!;
-        if (caller.role === 'customer' && caller.subject !== customerId) throw new NotFoundError('customer');
+        requireOwnAccount(caller, customerId);
         const { entry, replayed } = await loyalty.redeem(caller.tenantId, customerId, body);
         const headers: Record<string, string> = replayed ? { 'Idempotent-Replayed': 'true' } : {};
         return { status: replayed ? 200 : 201, body: toWire(entry), headers };
