@@ -54,8 +54,13 @@ export interface ServerToClientEvents {
   loyalty_update: (update: LoyaltyUpdate) => void;
 }
 
-/** Nodes talk to each other through Redis channels of their own (see LiveFeed), not server-side emits. */
-export type InterServerEvents = Record<string, never>;
+/**
+ * Between nodes (through the adapter): a courier's position for its orders, once per ping, so each node delivers
+ * to its own sockets. Order events travel on channels of their own (see LiveFeed).
+ */
+export interface InterServerEvents {
+  courier_locations: (tenantId: string, updates: CourierLocationUpdate[]) => void;
+}
 
 export interface SocketData {
   principal: Exclude<Principal, { role: 'admin' }>;

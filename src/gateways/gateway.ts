@@ -12,6 +12,7 @@ import {
   rooms,
   toStatusUpdate,
   type ClientToServerEvents,
+  type CourierLocationUpdate,
   type InterServerEvents,
   type LoyaltyUpdate,
   type ServerToClientEvents,
@@ -69,23 +70,32 @@ export class Gateway {
       );
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
+    this.io.on('courier_locations', (tenantId, updates) => this.deliverLocations(tenantId, updates));
     this.unsubscribeBus = options.bus.subscribe((applied) => this.onApplied(applied));
   }
 
   /** Pushes a courier's position to watchers of each given order and to the tenant feed. */
   pushLocation(tenantId: string, courierId: string, orderIds: readonly string[], location: CourierPosition): void {
-    for (const orderId of orderIds) {
-      const update = {
-        order_id: orderId,
-        courier_id: courierId,
-        lat: location.lat,
-        lng: location.lng,
-        heading: location.heading ?? null,
-        speed: location.speed ?? null,
-        at: location.at,
-      };
-      this.io.to(rooms.order(orderId)).emit('courier_location', update);
-      this.io.to(rooms.tenant(tenantId)).except(rooms.order(orderId)).emit('courier_location', update);
+    const updates = orderIds.map((orderId) => ({
+      order_id: orderId,
+      courier_id: courierId,
+      lat: location.lat,
+      lng: location.lng,
+      heading: location.heading ?? null,
+      speed: location.speed ?? null,
+      at: location.at,
+    }));
+    // This node's sockets at once; the others through one message per ping rather than two room broadcasts
+    // per order (the adapter publishes each broadcast to Redis before delivering it even locally).
+    this.deliverLocations(tenantId, updates);
+    this.io.serverSideEmit('courier_locations', tenantId, updates);
+  }
+
+  /** Delivers positions to this node's watchers of each order and to its tenant-feed sockets. */
+  private deliverLocations(tenantId: string, updates: CourierLocationUpdate[]): void {
+    for (const update of updates) {
+      this.io.local.to(rooms.order(update.order_id)).emit('courier_location', update);
+      this.io.local.to(rooms.tenant(tenantId)).except(rooms.order(update.order_id)).emit('courier_location', update);
     }
   }
 
