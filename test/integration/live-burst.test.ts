@@ -5,7 +5,7 @@
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, seqRange, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
@@ -13,12 +13,13 @@ const BURST = 120;
 const dataDir = tempDir();
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let tenant: Tenant;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('burst') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   tenant = await createTenant(a.url);
 });
 
@@ -26,9 +27,7 @@ afterEach(() => closeAllSockets());
 
 afterAll(async () => {
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 function postBurst(orderId: string, count: number) {

@@ -7,29 +7,28 @@ import { TrackingClient } from '../../src/client/tracking-client';
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, subscribeOk, uniquePrefix, type Received } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
 const dataDir = tempDir();
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let tenant: Tenant;
 let live: TrackingClient | undefined;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('courier') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   tenant = await createTenant(a.url);
 });
 
 afterAll(async () => {
   live?.close();
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 async function ok(promise: Promise<{ status: number; body: any }>, status = 200) {

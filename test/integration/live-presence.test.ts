@@ -10,20 +10,21 @@ import { ClusterPresence } from '../../src/gateways/presence';
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, emitAck, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
 const dataDir = tempDir();
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let acme: Tenant;
 let other: Tenant;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('presence') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   acme = await createTenant(a.url, 'Acme');
   other = await createTenant(a.url, 'Other');
 });
@@ -32,9 +33,7 @@ afterEach(() => closeAllSockets());
 
 afterAll(async () => {
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 /** The presence check the notifier uses, on one node (src/node.ts builds it the same way). */

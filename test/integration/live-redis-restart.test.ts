@@ -21,7 +21,7 @@ import {
   uniquePrefix,
   type RedisServer,
 } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
@@ -30,6 +30,7 @@ const prefix = uniquePrefix('redis');
 let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let live: TrackingClient | undefined;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
@@ -40,17 +41,15 @@ beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   redis = await startRedis();
   const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
 });
 
 afterAll(async () => {
   live?.close();
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
+  await pair?.close();
   await stopAllRedis();
-  removeDir(dataDir);
   process.off('unhandledRejection', onUnhandled);
 });
 

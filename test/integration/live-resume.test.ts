@@ -16,13 +16,14 @@ import {
   subscribeOk,
   uniquePrefix,
 } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
 let dataDir: string;
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let tenant: Tenant;
 const clients: TrackingClient[] = [];
 
@@ -46,17 +47,15 @@ async function storedSeqs(url: string, orderId: string): Promise<number[]> {
 beforeEach(async () => {
   dataDir = tempDir();
   const env = { REDIS_PREFIX: uniquePrefix('resume') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   tenant = await createTenant(a.url);
 });
 
 afterEach(async () => {
   for (const live of clients.splice(0)) live.close();
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 it('a client that left resumes on the other node with since_seq: exactly the missed events, then live ones', async () => {

@@ -5,13 +5,14 @@
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
 const dataDir = tempDir();
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let acme: Tenant;
 let other: Tenant;
 
@@ -26,8 +27,8 @@ const isUpdate = (orderId: string, seq: number) => (e: { event: string; data: an
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('routing') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   acme = await createTenant(a.url, 'Acme');
   other = await createTenant(b.url, 'Other');
 });
@@ -36,9 +37,7 @@ afterEach(() => closeAllSockets());
 
 afterAll(async () => {
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 describe('order events across nodes', () => {

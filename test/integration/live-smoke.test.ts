@@ -1,13 +1,11 @@
 import { TrackingClient } from '../../src/client/tracking-client';
 import { client } from '../support/http';
-import { createTenant, removeDir, startTestNode, tempDir } from '../support/node';
+import { createTenant, startPair } from '../support/node';
 
 describe('live updates across two nodes', () => {
   it('delivers 100 events posted alternately on two nodes to one tracking client in seq order', async () => {
-    const dataDir = tempDir();
-    const env = { REDIS_PREFIX: `smoke-${process.pid}-${Date.now()}` };
-    const a = await startTestNode({ dataDir, env });
-    const b = await startTestNode({ dataDir, env });
+    const pair = await startPair({ REDIS_PREFIX: `smoke-${process.pid}-${Date.now()}` });
+    const { a, b } = pair;
     const tenant = await createTenant(a.url);
     const placed = await client(a.url, tenant.apiKey).post('/v1/orders', { customer: { id: 'c1' } });
     const live = new TrackingClient({ urls: [a.url], token: placed.body.tracking_token });
@@ -31,9 +29,7 @@ describe('live updates across two nodes', () => {
       expect(seqs).toEqual(Array.from({ length: 101 }, (_, i) => i + 2));
     } finally {
       live.close();
-      await a.close({ keepData: true });
-      await b.close({ keepData: true });
-      removeDir(dataDir);
+      await pair.close();
     }
   });
 });

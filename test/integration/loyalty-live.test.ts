@@ -6,20 +6,21 @@
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, uniquePrefix, type Received } from '../support/live';
 import { moveTo, placeFor, redeem } from '../support/loyalty';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
 const dataDir = tempDir('loyalty-live-');
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let acme: Tenant;
 let rival: Tenant;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('loyalty-live') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   acme = await createTenant(a.url, 'Acme');
   rival = await createTenant(b.url, 'Rival');
 });
@@ -28,9 +29,7 @@ afterEach(() => closeAllSockets());
 
 afterAll(async () => {
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 interface Update {

@@ -6,7 +6,7 @@
 import { client } from '../support/http';
 import { uniquePrefix } from '../support/live';
 import { entriesOf, expectConsistentAccount, getAccount, moveTo, placeFor, redeem, tally } from '../support/loyalty';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
@@ -15,19 +15,18 @@ const HKD_129_50 = { value: 12950, currency: 'HKD' }; // 129 points at the defau
 const dataDir = tempDir('loyalty-reversal-');
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let tenant: Tenant;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('loyalty-reversal') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   tenant = await createTenant(a.url, 'Returns');
 });
 
 afterAll(async () => {
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 describe('loyalty reversal', () => {

@@ -6,7 +6,7 @@
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, uniquePrefix } from '../support/live';
 import { entriesOf, expectConsistentAccount, getAccount, placeFor, tally } from '../support/loyalty';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
+import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
 
 jest.setTimeout(60_000);
 
@@ -16,20 +16,19 @@ const CUSTOMERS = ['sw-0', 'sw-1', 'sw-2'];
 const dataDir = tempDir('loyalty-sweep-');
 let a: TestNode;
 let b: TestNode;
+let pair: TestPair | undefined;
 let tenant: Tenant;
 
 beforeAll(async () => {
   const env = { REDIS_PREFIX: uniquePrefix('loyalty-sweep') };
-  a = await startTestNode({ dataDir, env });
-  b = await startTestNode({ dataDir, env });
+  pair = await startPair(env, dataDir);
+  ({ a, b } = pair);
   tenant = await createTenant(a.url, 'Sweep');
 });
 
 afterAll(async () => {
   closeAllSockets();
-  await a?.close({ keepData: true });
-  await b?.close({ keepData: true });
-  removeDir(dataDir);
+  await pair?.close();
 });
 
 /** Runs grace-0 sweeps on both nodes back to back until `work` settles; returns its result and the sweep count. */

@@ -77,3 +77,28 @@ export async function createTenant(url: string, name = 'Acme'): Promise<Tenant> 
     },
   };
 }
+
+export interface TestPair {
+  a: TestNode;
+  b: TestNode;
+  /** Stops both nodes and removes their shared data directory. */
+  close(): Promise<void>;
+}
+
+/** Two in-process nodes sharing one DATA_DIR and `env` (the same REDIS_PREFIX): a cluster on one machine. */
+export async function startPair(env: Record<string, string>, dataDir: string = tempDir()): Promise<TestPair> {
+  const a = await startTestNode({ dataDir, env });
+  const b = await startTestNode({ dataDir, env }).catch(async (error: unknown) => {
+    await a.close({ keepData: true });
+    throw error;
+  });
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.close({ keepData: true });
+      await b.close({ keepData: true });
+      removeDir(dataDir);
+    },
+  };
+}
