@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppliedEvent } from '../actors/event-bus';
+import { NOTIFYING_STATUSES } from '../domain/status';
 import type { Store } from '../store/store';
 
 export const ALERT_QUEUE = 'alerts';
@@ -80,9 +81,9 @@ export class AlertQueue {
     this.timer.unref();
   }
 
-  /** Bus listener: queues the alert of an applied notifying event (the outbox row says whether it owes one). */
-  onApplied({ event, order }: AppliedEvent, notifying: boolean): void {
-    if (!notifying || event.seq === null) return;
+  /** Bus listener: queues the alert of an applied notifying event at once (its outbox row is the fallback). */
+  onApplied({ event, order }: AppliedEvent): void {
+    if (event.seq === null || !NOTIFYING_STATUSES.has(event.status)) return;
     void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
   }
 

@@ -6,7 +6,6 @@ import type { EventBus } from '../actors/event-bus';
 import type { Config } from '../config';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
-import { NOTIFYING_STATUSES } from '../domain/status';
 import type { Store } from '../store/store';
 import { AlertProcessor } from './alert-processor';
 import { AlertQueue } from './alert-queue';
@@ -52,8 +51,7 @@ export class Notifier {
       backoffMs: config.notify.backoffMs,
     });
     this.unsubscribe =
-      options.bus?.subscribe((applied) => this.queue.onApplied(applied, NOTIFYING_STATUSES.has(applied.event.status))) ??
-      (() => {});
+      options.bus?.subscribe((applied) => this.queue.onApplied(applied)) ?? (() => {});
     this.channels = [];
     if (config.smtpUrl) this.channels.push(new EmailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }));
     if (config.twilio) {
