@@ -1,11 +1,22 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
+import { ValidationError, type FieldIssue } from '../domain/errors';
 import { InvalidJsonError, PayloadTooLargeError } from './http-errors';
 
 /** API.md: bodies over 1 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Reads and parses a JSON body; an empty body is `undefined`. */
+/**
+ * Deepest nesting any body may have. API.md's deepest field (`metadata`, 32 levels) sits well inside it; past
+ * it a body is hostile, and refusing it here keeps every recursive consumer after the reader (zod, hashing,
+ * the store's JSON.stringify) far from the stack limit.
+ */
+export const BODY_MAX_DEPTH = 64;
+
+/**
+ * Reads and parses a JSON body; an empty body is `undefined`.
+ * @throws PayloadTooLargeError, InvalidJsonError, or ValidationError for a body too deep or with a `__proto__` key
+ */
 export async function readJson(ctx: Context): Promise<unknown> {
   const declared = Number(ctx.request.length);
   if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
@@ -13,13 +24,80 @@ export async function readJson(ctx: Context): Promise<unknown> {
   try {
     text = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
   } catch (error) {
-    if ((error as { type?: string }).type === 'entity.too.large') throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+    if ((error as { type?: string }).type === 'entity.too.large') {
+      // raw-body stops reading at the limit and leaves the rest of a streamed body unread, so a keep-alive
+      // connection would never reach the client's next request: answer, then close it.
+      ctx.set('Connection', 'close');
+      throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+    }
     throw new InvalidJsonError('request body could not be read');
   }
   if (text.trim() === '') return undefined;
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch {
     throw new InvalidJsonError();
   }
+  const issue = shapeIssue(body);
+  if (issue) throw new ValidationError('the request body is not valid', [issue]);
+  return body;
+}
+
+/** Whether a JSON value nests more than `maxDepth` arrays/objects (the value itself is level 1). Iterative. */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  return walkJson(value, (_node, depth) => depth > maxDepth || undefined) ?? false;
+}
+
+/**
+ * What makes a parsed body unacceptable whatever the route: nesting past {@link BODY_MAX_DEPTH}, or an own
+ * `__proto__` key (JSON.parse makes it a plain key, but any later copy into an object turns it into the
+ * prototype and drops the data silently).
+ */
+function shapeIssue(body: unknown): FieldIssue | null {
+  return (
+    walkJson(body, (node, depth, path): FieldIssue | undefined => {
+      if (depth > BODY_MAX_DEPTH) {
+        // The top-level field is what a client can act on; the full path would be 64 segments long.
+        return { path: path()[0] ?? 'body', message: `must not be nested more than ${BODY_MAX_DEPTH} levels deep` };
+      }
+      if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, '__proto__')) {
+        return { path: [...path(), '__proto__'].join('.'), message: 'a __proto__ key is not allowed' };
+      }
+      return undefined;
+    }) ?? null
+  );
+}
+
+interface Frame {
+  node: object;
+  depth: number;
+  key: string;
+  parent: Frame | null;
+}
+
+/**
+ * Visits every array and object in a JSON value, depth first in document order, with its depth (the value
+ * itself is 1) and a lazy path of keys; stops at the first visit that returns something. An explicit stack,
+ * not recursion: the value may be hostile.
+ */
+function walkJson<T>(value: unknown, visit: (node: object, depth: number, path: () => string[]) => T | undefined): T | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const stack: Frame[] = [{ node: value, depth: 1, key: '', parent: null }];
+  for (let frame = stack.pop(); frame; frame = stack.pop()) {
+    const current = frame;
+    const found = visit(current.node, current.depth, () => pathOf(current));
+    if (found !== undefined) return found;
+    // Pushed last to first, so the first child is visited first.
+    for (const [key, child] of Object.entries(current.node).reverse()) {
+      if (child !== null && typeof child === 'object') stack.push({ node: child, depth: current.depth + 1, key, parent: current });
+    }
+  }
+  return undefined;
+}
+
+function pathOf(frame: Frame): string[] {
+  const keys: string[] = [];
+  for (let at: Frame | null = frame; at?.parent; at = at.parent) keys.push(at.key);
+  return keys.reverse();
 }

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
+import { nestsDeeperThan } from './body';
 
 // Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.
 const MAX_FUTURE_MS = 5 * 60 * 1000;
 
 const id = z.string().min(1).max(200);
+// API.md: `metadata` is JSON at most 32 levels deep; `items` is free-form JSON too and gets the same bound.
+const FREE_JSON_MAX_DEPTH = 32;
+
+/** `schema`, also refusing values nested deeper than {@link FREE_JSON_MAX_DEPTH}. */
+function boundedDepth<S extends z.ZodType>(schema: S): S {
+  return schema.refine((value) => !nestsDeeperThan(value, FREE_JSON_MAX_DEPTH), {
+    message: `must not be nested more than ${FREE_JSON_MAX_DEPTH} levels deep`,
+  });
+}
+
 /** ISO 8601 with a zone, stored normalised to UTC `…Z` so stored times compare as strings. */
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
@@ -33,7 +44,8 @@ export const customerSchema = z.strictObject({
   locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as en or zh-HK').optional(),
 });
 
-export const notifySchema = z.strictObject({ email: z.boolean(), sms: z.boolean() });
+/** API.md: a missing channel is false. */
+export const notifySchema = z.strictObject({ email: z.boolean().default(false), sms: z.boolean().default(false) });
 
 export const placeOrderBody = z.strictObject({
   external_id: id.optional(),
@@ -46,9 +58,9 @@ export const placeOrderBody = z.strictObject({
     })
     .optional(),
   amount: moneySchema.optional(),
-  items: z.array(z.unknown()).max(1000).optional(),
+  items: boundedDepth(z.array(z.unknown()).max(1000)).optional(),
   notify: notifySchema.optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: boundedDepth(z.record(z.string(), z.unknown())).optional(),
 });
 
 export const statusBody = z.strictObject({
@@ -69,7 +81,11 @@ export const scanSchema = z.strictObject({
   location: latLngSchema.optional(),
 });
 
-export const scansBody = z.strictObject({ scans: z.array(scanSchema).min(1).max(500) });
+// Documented as a scan, validated one by one in the route: API.md, one bad scan does not fail the others.
+const { $schema: _dialect, ...scanDocument } = z.toJSONSchema(scanSchema, { io: 'input', unrepresentable: 'any' });
+
+/** A scan upload: only the envelope is checked here, each item is checked against {@link scanSchema} on its own. */
+export const scansBody = z.strictObject({ scans: z.array(z.unknown().meta(scanDocument)).min(1).max(500) });
 
 export const locationBody = z.strictObject({
   lat: z.number().min(-90).max(90),
@@ -158,7 +174,7 @@ export const orderResponse = z.object({
   destination: z.object({ address: z.string().optional(), lat: z.number().optional(), lng: z.number().optional() }).nullable(),
   amount: moneySchema.nullable(),
   items: z.array(z.unknown()).nullable(),
-  notify: notifySchema.nullable(),
+  notify: z.object({ email: z.boolean(), sms: z.boolean() }).nullable(),
   metadata: z.record(z.string(), z.unknown()).nullable(),
   courier_id: z.string().nullable(),
   created_at: z.string(),
@@ -168,16 +184,25 @@ export const orderResponse = z.object({
 });
 
 export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });
+/** A status post's answer: the order and the event the answer is about (for a replay, the original event). */
+export const orderWithEventResponse = orderResponse.extend({ event: eventResponse });
 export const orderWithHistoryResponse = orderResponse.extend({ history: z.array(eventResponse) });
 export const orderPageResponse = z.object({ items: z.array(orderResponse), next_cursor: z.string().nullable() });
 export const eventsResponse = z.object({ items: z.array(eventResponse) });
+const fieldIssueResponse = z.object({ path: z.string(), message: z.string(), code: z.string().optional() });
 export const scanResultsResponse = z.object({
   results: z.array(
     z.object({
-      event_id: z.string(),
+      event_id: z.string().nullable().describe('null for a rejected scan whose event_id is not a string'),
       outcome: z.enum(['applied', 'duplicate', 'late', 'rejected']),
       seq: z.number().int().nullable().optional(),
-      error: z.object({ code: z.string(), message: z.string() }).optional(),
+      error: z
+        .object({
+          code: z.string(),
+          message: z.string(),
+          details: z.array(fieldIssueResponse).optional().describe("paths relative to the scan item ('' is the item itself)"),
+        })
+        .optional(),
     }),
   ),
 });

@@ -1,7 +1,12 @@
-import { requireRole } from '../../domain/principal';
+import type { z } from 'zod';
+import type { OrderService } from '../../actors/order-service';
+import { ValidationError } from '../../domain/errors';
+import { requireRole, type Principal } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
-import { locationBody, scanResultsResponse, scansBody } from '../schemas';
+import { locationBody, scanResultsResponse, scanSchema, scansBody } from '../schemas';
+
+type ScanResultView = z.output<typeof scanResultsResponse>['results'][number];
 
 /** Couriers: batched scans and live location. */
 export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
@@ -16,7 +21,7 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
       response: scanResultsResponse,
       handler: async ({ principal, body }) => {
         const courier = requireRole(principal, ['courier']);
-        return { body: { results: await orders.scan(courier, body.scans) } };
+        return { body: { results: await scanEach(orders, courier, body.scans) } };
       },
     }),
     route({
@@ -39,4 +44,34 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
       },
     }),
   ];
+}
+
+/**
+ * Validates each scan on its own (API.md: one bad scan does not fail the others), applies the valid ones in
+ * one `orders.scan` call and answers every item at its input position.
+ */
+async function scanEach(
+  orders: OrderService,
+  courier: Extract<Principal, { role: 'courier' }>,
+  items: unknown[],
+): Promise<ScanResultView[]> {
+  const checked = items.map((item) => scanSchema.safeParse(item));
+  const valid = checked.flatMap((result) => (result.success ? [result.data] : []));
+  const applied = await orders.scan(courier, valid);
+  // orders.scan answers one result per scan, in order: the valid items take theirs in turn.
+  let next = 0;
+  return checked.map((result, index) => (result.success ? applied[next++]! : rejected(items[index], result.error)));
+}
+
+/** A scan item that failed validation: `rejected` with the fields at fault, paths relative to the item. */
+function rejected(item: unknown, error: z.ZodError): ScanResultView {
+  const invalid = new ValidationError(
+    'the scan is not valid',
+    error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message, code: issue.code })),
+  );
+  return {
+    event_id: typeof item === 'object' && item !== null && 'event_id' in item && typeof item.event_id === 'string' ? item.event_id : null,
+    outcome: 'rejected',
+    error: { code: invalid.code, message: invalid.message, details: invalid.details },
+  };
 }

@@ -13,6 +13,7 @@ import {
   notificationsResponse,
   orderPageResponse,
   orderResponse,
+  orderWithEventResponse,
   orderWithHistoryResponse,
   placeOrderBody,
   placedOrderResponse,
@@ -86,7 +87,7 @@ export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
       roles: ['business', 'staff'],
       body: statusBody,
       status: 200,
-      response: orderResponse,
+      response: orderWithEventResponse,
       errors: [404, 409],
       handler: async ({ principal, params, body }) => {
         const caller = requireRole(principal, ['business', 'staff']);
@@ -174,12 +175,16 @@ function emptyPage(): RouteResult {
   return { body: { items: [], next_cursor: null } };
 }
 
-/** The order after a change; `Event-Seq`/`Event-Outcome` tell a retried post what its event became. */
+/**
+ * The order after a change. For an event, `Event-Outcome`/`Event-Seq` and `event` tell a retried post what its
+ * event became: a replay answers with the original event, not with whatever changed the order since.
+ */
 function replyWithOrder(reply: OrderReply): RouteResult {
   const headers: Record<string, string> = {};
   if (reply.outcome) headers['Event-Outcome'] = reply.outcome;
   if (reply.event?.seq != null) headers['Event-Seq'] = String(reply.event.seq);
-  return { body: toOrderView(reply.order), headers };
+  const order = toOrderView(reply.order);
+  return { body: reply.event ? { ...order, event: reply.event } : order, headers };
 }
 
 /** A stable hash of a request body: keys sorted, so field order does not matter. */
