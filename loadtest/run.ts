@@ -2,6 +2,7 @@
  * The benchmark runner.
  *   npm run bench                       the short suite (every benchmark with its short defaults, ≤ 5 minutes)
  *   npm run bench -- status --duration 60 --rate 5000
+ *   npm run bench -- ratelimit --duration 15
  *   npm run bench -- list
  */
 import { actors } from './benchmarks/actors';
@@ -9,13 +10,14 @@ import { connections } from './benchmarks/connections';
 import { fanout } from './benchmarks/fanout';
 import { location } from './benchmarks/location';
 import { notify } from './benchmarks/notify';
+import { ratelimit } from './benchmarks/ratelimit';
 import { scale } from './benchmarks/scale';
 import { status } from './benchmarks/status';
 import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale, ratelimit];
 
 function parseOptions(args: string[], defaults: Record<string, number>): Record<string, number> {
   const options = { ...defaults };

@@ -23,8 +23,20 @@ const url = (protocols: string[]) =>
       return false;
     }
   }, `must be a URL (${protocols.join(' or ')})`);
+// `N/s` or `N/min`; nine digits at most keeps N a safe integer far above any budget anyone means.
+const rateBudget = z
+  .string()
+  .trim()
+  .regex(/^[1-9]\d{0,8}\/(s|min)$/, 'must be N/s or N/min with N a whole number from 1')
+  .transform((value): RateBudget => {
+    const [points, unit] = value.split('/') as [string, 's' | 'min'];
+    return { points: Number(points), durationSeconds: unit === 's' ? 1 : 60 };
+  });
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+// Unset or empty means the default, parsed like a setting (so it reads as API.md writes it).
+const budgetOr = (fallback: `${number}/${'s' | 'min'}`) =>
+  z.preprocess((value) => (value === undefined || value === '' ? fallback : value), rateBudget);
 
 const schema = z.object({
   PORT: optional(port).default(3000),
@@ -47,13 +59,24 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: optional(positiveInt).default(10_000),
   PUBLIC_URL: optional(url(['http:', 'https:'])),
   STORE_SYNC: optional(z.enum(['full', 'normal'])).default('full'),
+  STORE_BUSY_TIMEOUT_MS: optional(positiveInt).default(5000),
   PROCESS_ROLE: optional(z.enum(['all', 'api', 'worker'])).default('all'),
   NOTIFY_ATTEMPTS: optional(positiveInt).default(4),
   NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
+  LIVE_CHECK_MS: optional(positiveInt).default(500),
+  RATE_LIMIT_BUSINESS: budgetOr('2000/s'),
+  RATE_LIMIT_USER: budgetOr('20/s'),
+  RATE_LIMIT_ANON: budgetOr('10/s'),
   FAULT_INJECTION: optional(z.enum(['crash_after_email_sent', 'crash_after_sms_sent', 'crash_before_loyalty_booking'])),
 });
+
+/** A request budget: at most `points` requests per window of `durationSeconds`. */
+export interface RateBudget {
+  points: number;
+  durationSeconds: number;
+}
 
 /** The node's settings, read and validated once at start-up. */
 export interface Config {
@@ -83,6 +106,8 @@ export interface Config {
    * OS before the answer (survive a process crash), fsync happens at checkpoints — faster on slow disks.
    */
   storeSync: 'full' | 'normal';
+  /** How long a request waits for another process's lock on the embedded store before it is answered 503. */
+  storeBusyTimeoutMs: number;
   /** Base of links in alerts (`/track/<order>?token=…`). */
   publicUrl: string;
   /** `api` serves HTTP and sockets only, `worker` runs notifier workers only, `all` does both. */
@@ -95,6 +120,20 @@ export interface Config {
     concurrency: number;
     /** Job lock: a dead worker's jobs run again after about this long. */
     lockMs: number;
+  };
+  /**
+   * How often each node compares the orders its sockets watch with the store, to deliver events no publish
+   * carried (within about two of these).
+   */
+  liveCheckMs: number;
+  /** Request budgets of the HTTP API (`RATE_LIMIT_*`), held across the cluster in Redis. */
+  rateLimit: {
+    /** Per tenant API key. */
+    business: RateBudget;
+    /** Per customer, courier, staff member or tracking link (tenant + role + subject). */
+    user: RateBudget;
+    /** Per client address, for calls without valid credentials. */
+    anonymous: RateBudget;
   };
   /** Crash-test hook: SIGKILL the process at a named point. Never set in production. */
   faultInjection: 'crash_after_email_sent' | 'crash_after_sms_sent' | 'crash_before_loyalty_booking' | undefined;
@@ -137,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxActors: v.MAX_ACTORS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     storeSync: v.STORE_SYNC,
+    storeBusyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS,
     publicUrl: (v.PUBLIC_URL ?? `http://${v.HOST.includes(':') ? `[${v.HOST}]` : v.HOST}:${v.PORT}`).replace(/\/$/, ''),
     role: v.PROCESS_ROLE,
     notify: {
@@ -145,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       concurrency: v.NOTIFY_CONCURRENCY,
       lockMs: v.NOTIFY_LOCK_MS,
     },
+    liveCheckMs: v.LIVE_CHECK_MS,
+    rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },
     faultInjection: v.FAULT_INJECTION,
   };
 }

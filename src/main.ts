@@ -5,8 +5,13 @@ import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/store';
 import { Metrics } from './metrics';
 
+export interface RunOptions {
+  /** Wraps the store before the node uses it: crash tests' entry points inject faults here, never production. */
+  wrapStore?: (store: Store) => Store;
+}
+
 /** Composition root: config → logger → store → node; SIGTERM/SIGINT shut down in reverse order. */
-async function main(): Promise<void> {
+export async function run({ wrapStore = (store) => store }: RunOptions = {}): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -26,12 +31,17 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   let store: Store;
   try {
-    store = new SqliteStore({ dataDir: config.dataDir, sync: config.storeSync, onBatch: metrics.observeStoreBatch });
+    store = new SqliteStore({
+      dataDir: config.dataDir,
+      sync: config.storeSync,
+      busyTimeoutMs: config.storeBusyTimeoutMs,
+      onBatch: metrics.observeStoreBatch,
+    });
   } catch (error) {
     process.stderr.write(`start-up failed at store: ${(error as Error).message}\n`);
     process.exit(1);
   }
-  const node = await startNode({ config, logger, store, metrics });
+  const node = await startNode({ config, logger, store: wrapStore(store), metrics });
   if (node.url) {
     logger.info({ url: node.url, role: config.role, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
   } else {
@@ -67,7 +77,12 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+/** Starts a node, reporting a failed start on one line. */
+export function runOrExit(options?: RunOptions): void {
+  run(options).catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) runOrExit();

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type Redis from 'ioredis';
+import type { default as Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { CourierService } from './actors/courier-service';
 import { EventBus } from './actors/event-bus';
@@ -13,7 +13,9 @@ import { createIo } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
 import { createRedis } from './gateways/redis';
 import { createApp } from './http/app';
+import { RateLimit } from './http/rate-limit';
 import { Metrics } from './metrics';
+import type { Presence } from './domain/presence';
 import { Notifier } from './notifiers/notifier';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import type { Store } from './store/store';
@@ -25,7 +27,15 @@ export interface NodeDeps {
   store: Store;
   /** Metrics registry, shared with the store's batch observer. @default a new one */
   metrics?: Metrics;
+  /**
+   * The Redis URL each of the node's connections uses, by its name. Tests route one of them through a proxy
+   * they can cut. @default `config.redisUrl` for all
+   */
+  redisUrlFor?: (connection: RedisConnection) => string;
 }
+
+/** The node's Redis connections, each with one job. */
+export type RedisConnection = 'publisher' | 'adapter-subscriber' | 'feed-subscriber' | 'worker';
 
 /** A running node: its address, its parts (for tests) and an ordered shutdown. */
 export interface RunningNode {
@@ -39,6 +49,8 @@ export interface RunningNode {
   loyalty: LoyaltyService;
   gateway: Gateway | null;
   notifier: Notifier;
+  /** Whether an event reached a customer-side watcher on any node (what alerts ask). */
+  presence: Presence;
   bus: EventBus;
   metrics: Metrics;
   store: Store;
@@ -56,7 +68,13 @@ const REDIS_STARTUP_WAIT_MS = 3000;
  * Builds and starts a node: store → Redis → actors → HTTP + gateway → notifiers. `config.role` leaves out the
  * HTTP side (`worker`) or the alert workers (`api`). Each step fails with one line of context.
  */
-export async function startNode({ config, logger, store, metrics = new Metrics() }: NodeDeps): Promise<RunningNode> {
+export async function startNode({
+  config,
+  logger,
+  store,
+  metrics = new Metrics(),
+  redisUrlFor = () => config.redisUrl,
+}: NodeDeps): Promise<RunningNode> {
   await step('store', () => store.init());
   const serveHttp = config.role !== 'worker';
   const runWorkers = config.role !== 'api';
@@ -66,14 +84,11 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
 
   // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers
   // queue their commands until the connection is back.
-  const publisher = createRedis(config.redisUrl, 'publisher', logger, { enableOfflineQueue: false });
-  const adapterSubscriber = createRedis(config.redisUrl, 'adapter-subscriber', logger, { maxRetriesPerRequest: null });
-  const feedSubscriber = serveHttp
-    ? createRedis(config.redisUrl, 'feed-subscriber', logger, { maxRetriesPerRequest: null })
-    : null;
-  const workerConnection = runWorkers
-    ? createRedis(config.redisUrl, 'worker', logger, { maxRetriesPerRequest: null })
-    : null;
+  const connect = (name: RedisConnection, options: RedisOptions) => createRedis(redisUrlFor(name), name, logger, options);
+  const publisher = connect('publisher', { enableOfflineQueue: false });
+  const adapterSubscriber = connect('adapter-subscriber', { maxRetriesPerRequest: null });
+  const feedSubscriber = serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null }) : null;
+  const workerConnection = runWorkers ? connect('worker', { maxRetriesPerRequest: null }) : null;
   const redisClients = [publisher, adapterSubscriber, feedSubscriber, workerConnection].filter(
     (client): client is Redis => client !== null,
   );
@@ -106,7 +121,6 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       metrics.actorPassivations.inc();
       metrics.actorsLive.dec();
     },
-    onAssigned: (tenantId, courierId) => couriers.assignmentChanged(tenantId, courierId),
     afterApplied: (order, event) => loyalty.onApplied(order, event),
     onEffectError: (error) => logger.warn({ err: error }, 'loyalty booking deferred to the sweep'),
   });
@@ -120,23 +134,40 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
   };
   // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
   // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
+  const rateLimit = new RateLimit({ redis: publisher, prefix: config.redisPrefix, ...config.rateLimit });
   const server = serveHttp
-    ? http.createServer(createApp({ store, orders, couriers, loyalty, tokens, metrics, logger, readiness }).callback())
+    ? http.createServer(createApp({ store, orders, couriers, loyalty, tokens, rateLimit, metrics, logger, readiness }).callback())
     : null;
   const io = createIo({ publisher, subscriber: adapterSubscriber, prefix: config.redisPrefix, httpServer: server ?? undefined });
   const gateway =
     server && feedSubscriber
-      ? new Gateway({ io, tokens, orders, store, bus, publisher, feedSubscriber, prefix: config.redisPrefix, logger })
+      ? new Gateway({
+          io,
+          tokens,
+          orders,
+          store,
+          bus,
+          publisher,
+          feedSubscriber,
+          prefix: config.redisPrefix,
+          logger,
+          liveCheckMs: config.liveCheckMs,
+          admitAnonymous: async (address) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true,
+        })
       : null;
   if (gateway) {
     couriers.setSink((tenantId, courierId, orderIds, position) => gateway.pushLocation(tenantId, courierId, orderIds, position));
     loyalty.setSink((tenantId, update) => gateway.pushLoyalty(tenantId, update));
   }
+  const presence = new ClusterPresence({
+    io,
+    local: gateway ? (orderId, seq, waitMs) => gateway.handedToWatcher(orderId, seq, waitMs) : undefined,
+  });
   const notifier = new Notifier({
     config,
     store,
     bus,
-    presence: new ClusterPresence(io),
+    presence,
     queueConnection: publisher,
     workerConnection: workerConnection ?? undefined,
     trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
@@ -193,7 +224,7 @@ export async function startNode({ config, logger, store, metrics = new Metrics()
       );
     })());
 
-  return { url, port, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, bus, metrics, store, stop };
+  return { url, port, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, presence, bus, metrics, store, stop };
 }
 
 /**

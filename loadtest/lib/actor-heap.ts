@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const concurrency = Number(concurrencyArg ?? 1000);
 
   const store = new SqliteStore({ dataDir });
+  await store.init();
   const orders = new OrderService({ store, bus: new EventBus(), maxActors: Math.max(200_000, wanted), actorIdleMs: 3_600_000 });
   try {
     const before = settle();

@@ -174,6 +174,7 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
   const apiKey = newSecret('ak');
   const tenantId = newId('ten', dayStartMs);
   const store = new SqliteStore({ dataDir: options.dataDir });
+  await store.init();
   try {
     await store.createTenant(
       { id: tenantId, name: 'Scale', points_per_unit: 1, created_at: new Date(dayStartMs - dayMs).toISOString() },

@@ -21,6 +21,7 @@ export async function storeLoop(
   warmup: number,
 ): Promise<Map<string, Recorder>> {
   const store = new SqliteStore({ dataDir });
+  await store.init();
   const results = new Map<string, Recorder>();
   try {
     for (const workload of workloads) {

@@ -49,8 +49,14 @@ export class CourierService {
       maxActors: options.maxActors,
       now,
     });
-    options.bus.subscribe(({ order }) => {
+    options.bus.on('applied', ({ order }) => {
       if (order.courier_id !== null) this.tellIfLive(order.tenant_id, order.courier_id, { kind: 'order_changed', order });
+    });
+    // An order moved to or from a courier: both couriers' cached sets are re-read on their next ping.
+    options.bus.on('assigned', ({ order, previousCourierId }) => {
+      for (const courierId of [order.courier_id, previousCourierId]) {
+        if (courierId !== null) this.tellIfLive(order.tenant_id, courierId, { kind: 'invalidate' });
+      }
     });
     this.timer = setInterval(() => void this.flush(), options.flushMs ?? 2000);
     this.timer.unref();
@@ -68,11 +74,6 @@ export class CourierService {
     this.sink(tenantId, courierId, orderIds, position);
     const stored: Location = { lat: position.lat, lng: position.lng, at: position.at };
     for (const orderId of orderIds) this.pendingLocations.set(orderId, stored);
-  }
-
-  /** An order moved to or from a courier: its cached set is re-read on the next ping. */
-  assignmentChanged(tenantId: string, courierId: string): void {
-    this.tellIfLive(tenantId, courierId, { kind: 'invalidate' });
   }
 
   /** Writes the latest position of every order that has one pending. */

@@ -6,30 +6,44 @@ export interface AppliedEvent {
   order: Order;
 }
 
-export type AppliedEventListener = (applied: AppliedEvent) => void;
+/** An order changed hands: who may read it changed (the previous courier no longer may). */
+export interface AssignedEvent {
+  order: Order;
+  /** Null: the order had no courier before. */
+  previousCourierId: string | null;
+}
+
+/** The node's in-process events, each after its write is durable. */
+export interface NodeEvents {
+  applied: AppliedEvent;
+  assigned: AssignedEvent;
+}
+
+type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
 
 /**
- * In-process fan-out of applied events to their consumers (live push, notifications, loyalty).
+ * In-process fan-out of the node's events to their consumers (live push, notifications, loyalty, couriers).
  * A listener that throws is reported and does not affect the write or the other listeners.
  */
 export class EventBus {
-  private readonly listeners: AppliedEventListener[] = [];
+  private readonly listeners: { [K in keyof NodeEvents]: Array<Listener<K>> } = { applied: [], assigned: [] };
 
   constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
 
   /** Adds a listener; returns a function that removes it. */
-  subscribe(listener: AppliedEventListener): () => void {
-    this.listeners.push(listener);
+  on<K extends keyof NodeEvents>(name: K, listener: Listener<K>): () => void {
+    const list = this.listeners[name] as Array<Listener<K>>;
+    list.push(listener);
     return () => {
-      const index = this.listeners.indexOf(listener);
-      if (index >= 0) this.listeners.splice(index, 1);
+      const index = list.indexOf(listener);
+      if (index >= 0) list.splice(index, 1);
     };
   }
 
-  publish(applied: AppliedEvent): void {
-    for (const listener of this.listeners) {
+  emit<K extends keyof NodeEvents>(name: K, payload: NodeEvents[K]): void {
+    for (const listener of this.listeners[name] as Array<Listener<K>>) {
       try {
-        listener(applied);
+        listener(payload);
       } catch (error) {
         this.onListenerError(error);
       }

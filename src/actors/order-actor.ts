@@ -1,5 +1,5 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
-import { IllegalTransitionError, NotFoundError } from '../domain/errors';
+import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
 import type { Order, OrderEvent } from '../domain/order';
 import { NOTIFYING_STATUSES, type OrderStatus } from '../domain/status';
 import type { EffectKind, Store } from '../store/store';
@@ -23,8 +23,6 @@ export interface OrderReply {
   /** Absent for `assign`. */
   outcome?: EventOutcomeKind;
   event?: OrderEvent;
-  /** Set by `assign` when the courier changed: who had the order before (null: nobody). */
-  previousCourierId?: string | null;
 }
 
 export interface OrderActorDeps {
@@ -37,6 +35,8 @@ export interface OrderActorDeps {
    */
   afterApplied?: (order: Order, event: OrderEvent) => Promise<void>;
   onEffectError?: (error: unknown) => void;
+  /** Waits between attempts after a lost compare-and-set. @default a timer */
+  pause?: (ms: number) => Promise<void>;
 }
 
 /** Effects an applied status owes, recorded atomically with its event. */
@@ -51,12 +51,10 @@ function effectsOf(status: OrderStatus): EffectKind[] {
 // (up to 64 ms) so two nodes hammering one order take turns instead of one starving; this many in a row
 // (several seconds) means something is wrong.
 const MAX_ATTEMPTS = 100;
+// What a caller is told when that happens: the order is busy, not broken; retrying later is right (503).
+const CONTENDED = 'order (too many concurrent writers)';
 
-function backoff(attempt: number): Promise<void> | undefined {
-  if (attempt === 0) return undefined;
-  const ms = Math.random() * 2 ** Math.min(attempt, 6);
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+const timerPause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 // Recent event ids answered from memory (a retried request comes soon); older duplicates are found by the
 // store's unique index. Kept small: 100,000 live actors each hold this many events.
 const RECENT_EVENTS = 16;
@@ -116,17 +114,17 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         continue;
       }
 
-      const next = decision.kind === 'applied' ? decision.next : null;
+      const next = decision.next;
       const result = await this.deps.store.commitEvent({
         orderId: this.orderId,
         expectedRev: order.rev,
         event: decision.event,
         next,
-        effects: next ? effectsOf(next.status) : [],
+        effects: decision.kind === 'applied' ? effectsOf(decision.next.status) : [],
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;
-        await backoff(attempt);
+        await this.backoff(attempt);
         continue;
       }
       if (result.kind === 'duplicate_event') {
@@ -135,9 +133,13 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         return this.duplicate(message.tenantId, original);
       }
       this.remember(decision.event);
-      if (next) {
-        this.state = { ...next, rev: result.rev };
-        this.deps.bus.publish({ event: decision.event, order: this.state });
+      if (next) this.state = { ...next, rev: result.rev, last_location: result.lastLocation };
+      else this.state = { ...order, last_location: result.lastLocation };
+      if (next && next.courier_id !== order.courier_id) {
+        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });
+      }
+      if (decision.kind === 'applied') {
+        this.deps.bus.emit('applied', { event: decision.event, order: this.state });
         // Loyalty is booked inside this message, so the next transition of the order sees it done. The event is
         // applied whatever happens here: a failure stays in the outbox for the sweep.
         try {
@@ -147,9 +149,9 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         }
         return { order: this.state, outcome: 'applied', event: decision.event };
       }
-      return { order, outcome: 'late', event: decision.event };
+      return { order: this.state, outcome: 'late', event: decision.event };
     }
-    throw new Error(`order ${this.orderId}: too many concurrent writers`);
+    throw new UnavailableError(CONTENDED);
   }
 
   private async assign(tenantId: string, courierId: string): Promise<OrderReply> {
@@ -159,13 +161,14 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const updatedAt = this.deps.now().toISOString();
       const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt);
       if (result.kind === 'ok') {
-        this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev };
-        return { order: this.state, previousCourierId: order.courier_id };
+        this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
+        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });
+        return { order: this.state };
       }
       this.state = null;
-      await backoff(attempt);
+      await this.backoff(attempt);
     }
-    throw new Error(`order ${this.orderId}: too many concurrent writers`);
+    throw new UnavailableError(CONTENDED);
   }
 
   private async duplicate(tenantId: string, original: OrderEvent): Promise<OrderReply> {
@@ -179,6 +182,10 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     if (!this.state || reload) this.state = await this.deps.store.loadOrder(this.orderId);
     if (!this.state || this.state.tenant_id !== tenantId) throw new NotFoundError('order');
     return this.state;
+  }
+
+  private async backoff(attempt: number): Promise<void> {
+    if (attempt > 0) await (this.deps.pause ?? timerPause)(Math.random() * 2 ** Math.min(attempt, 6));
   }
 
   private remember(event: OrderEvent): void {

@@ -12,7 +12,7 @@ import type {
   Order,
   OrderEvent,
 } from '../domain/order';
-import { canReadOrder, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
+import { canReadOrder, externalIdScope, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
 import type { OrderStatus } from '../domain/status';
 import type { OrderPage, OrderQuery, Store } from '../store/store';
@@ -58,8 +58,6 @@ export interface OrderServiceOptions {
   maxActors?: number;
   onActorActivate?: () => void;
   onActorPassivate?: () => void;
-  /** Told when an order moves to or from a courier (its active orders changed). */
-  onAssigned?: (tenantId: string, courierId: string) => void;
   /** See {@link OrderActorDeps.afterApplied}. */
   afterApplied?: OrderActorDeps['afterApplied'];
   onEffectError?: OrderActorDeps['onEffectError'];
@@ -70,11 +68,9 @@ export class OrderService {
   readonly actors: ActorSystem<string, OrderMessage, OrderReply>;
   private readonly store: Store;
   private readonly now: () => Date;
-  private readonly onAssigned: (tenantId: string, courierId: string) => void;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
-    this.onAssigned = options.onAssigned ?? (() => {});
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
       onEffectError: options.onEffectError,
@@ -140,12 +136,11 @@ export class OrderService {
       order,
       firstEvent,
       idempotency: idempotency ? { scope: principalScope(principal), ...idempotency } : null,
+      externalScope: externalIdScope(principal),
     });
     if (result.kind === 'idempotency_conflict') throw new IdempotencyConflictError();
-    if (result.kind === 'existing' && !canReadOrder(principal, result.order)) {
-      // Another caller's order under the same external id: not this caller's to see.
-      throw new IdempotencyConflictError('external_id is already used by another order');
-    }
+    // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.
+    if (result.kind === 'existing' && !canReadOrder(principal, result.order)) throw new IdempotencyConflictError();
     return { order: result.order, created: result.kind === 'created' };
   }
 
@@ -185,13 +180,8 @@ export class OrderService {
   }
 
   /** Assigns an order to a courier. */
-  async assign(principal: TenantPrincipal, orderId: string, courierId: string): Promise<OrderReply> {
-    const reply = await this.actors.ask(orderId, { kind: 'assign', tenantId: principal.tenantId, courierId });
-    if (reply.previousCourierId !== undefined) {
-      this.onAssigned(principal.tenantId, courierId);
-      if (reply.previousCourierId !== null) this.onAssigned(principal.tenantId, reply.previousCourierId);
-    }
-    return reply;
+  assign(principal: TenantPrincipal, orderId: string, courierId: string): Promise<OrderReply> {
+    return this.actors.ask(orderId, { kind: 'assign', tenantId: principal.tenantId, courierId });
   }
 
   /**

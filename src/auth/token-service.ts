@@ -11,6 +11,14 @@ interface Claims {
   role: MintableRole | 'tracker';
   sub?: string;
   oid?: string;
+  exp?: number;
+}
+
+/** A caller and how long its credential holds (a live socket is cut when it runs out). */
+export interface Session {
+  principal: Principal;
+  /** Epoch milliseconds; null for credentials that do not expire (API keys, the admin token). */
+  expiresAt: number | null;
 }
 
 export interface TokenServiceOptions {
@@ -60,11 +68,18 @@ export class TokenService {
 
   /** @throws UnauthorizedError for a missing, unknown, forged or expired token. */
   async authenticate(token: string | undefined): Promise<Principal> {
+    return (await this.authenticateSession(token)).principal;
+  }
+
+  /** Like {@link authenticate}, with the credential's expiry. */
+  async authenticateSession(token: string | undefined): Promise<Session> {
     if (!token) throw new UnauthorizedError();
-    if (timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest)) return { role: 'admin' };
+    if (timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest)) {
+      return { principal: { role: 'admin' }, expiresAt: null };
+    }
     if (token.startsWith(API_KEY_PREFIX)) {
       const tenant = await this.tenantForKey(token);
-      return { role: 'business', tenantId: tenant.id };
+      return { principal: { role: 'business', tenantId: tenant.id }, expiresAt: null };
     }
     return this.verifyJwt(token);
   }
@@ -87,7 +102,7 @@ export class TokenService {
     return { token, expires_at: new Date(exp * 1000).toISOString() };
   }
 
-  private verifyJwt(token: string): Principal {
+  private verifyJwt(token: string): Session {
     let claims: Claims;
     try {
       claims = jwt.verify(token, this.secretKey, {
@@ -99,14 +114,15 @@ export class TokenService {
       throw new UnauthorizedError();
     }
     if (typeof claims.tid !== 'string') throw new UnauthorizedError();
+    const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
     if (claims.role === 'tracker') {
       if (typeof claims.oid !== 'string') throw new UnauthorizedError();
-      return { role: 'tracker', tenantId: claims.tid, orderId: claims.oid };
+      return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid }, expiresAt };
     }
     if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
       throw new UnauthorizedError();
     }
-    return { role: claims.role, tenantId: claims.tid, subject: claims.sub };
+    return { principal: { role: claims.role, tenantId: claims.tid, subject: claims.sub }, expiresAt };
   }
 
   private async tenantForKey(apiKey: string): Promise<Tenant> {

@@ -20,7 +20,11 @@ export interface EventInput {
 
 export type Decision =
   | { kind: 'applied'; event: OrderEvent; next: Order }
-  | { kind: 'late'; event: OrderEvent };
+  /**
+   * Recorded, never applied. `next` is set when the event still changes the order without moving its status: a
+   * late `pickup` by a courier of an unassigned order assigns it (the courier did pick it up).
+   */
+  | { kind: 'late'; event: OrderEvent; next: Order | null };
 
 /**
  * Decides what an incoming event does to an order. Late events (older than the newest applied one)
@@ -42,7 +46,9 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     source: input.source,
   };
   if (input.occurred_at !== null && Date.parse(input.occurred_at) < Date.parse(order.last_event_at)) {
-    return { kind: 'late', event: { ...base, seq: null, applied: false } };
+    const assigns = input.assign_courier_id != null && order.courier_id === null;
+    const next = assigns ? { ...order, courier_id: input.assign_courier_id!, updated_at: nowIso } : null;
+    return { kind: 'late', event: { ...base, seq: null, applied: false }, next };
   }
   if (!canTransition(order.status, input.status, order.held_at)) {
     throw new IllegalTransitionError(order.status, input.status);
@@ -53,7 +59,8 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     status: input.status,
     version: seq,
     updated_at: nowIso,
-    last_event_at: occurredAt,
+    // The newest time seen so far: an event without a time (now) must not pull it back behind one dated ahead.
+    last_event_at: Date.parse(occurredAt) > Date.parse(order.last_event_at) ? occurredAt : order.last_event_at,
     held_at: input.status === 'on_hold' ? holdPoint(order.status, order.held_at) : null,
     courier_id: input.assign_courier_id ?? order.courier_id,
   };

@@ -4,8 +4,8 @@
  */
 export abstract class DomainError extends Error {
   abstract readonly code: string;
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -81,7 +81,17 @@ export class UnavailableError extends DomainError {
   constructor(
     readonly dependency: string,
     readonly retryAfterSeconds = 1,
+    /** What went wrong underneath (kept for the logs; never shown to the client). */
+    options?: ErrorOptions,
   ) {
-    super(`${dependency} is unavailable`);
+    super(`${dependency} is unavailable`, options);
+  }
+}
+
+/** The caller spent its request budget; it may try again after `retryAfterSeconds`. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'rate_limited';
+  constructor(readonly retryAfterSeconds: number) {
+    super(`too many requests; retry in ${retryAfterSeconds} s`);
   }
 }

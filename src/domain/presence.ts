@@ -1,6 +1,10 @@
 import type { Order } from './order';
 
-/** Tells whether an order's customer is watching it live, on any node. */
+/**
+ * Tells whether an applied event reached the customer live: whether it was handed to a socket watching the
+ * order on the customer's behalf (the customer's own, or the order's tracking link), on any node. Only then
+ * does an alert count as delivered over the socket (API.md "Notifications").
+ */
 export interface Presence {
-  isCustomerWatching(order: Order): Promise<boolean>;
+  handedToWatcher(order: Order, seq: number): Promise<boolean>;
 }

@@ -62,3 +62,11 @@ export function principalScope(principal: Principal): string {
       return `${principal.role}:${principal.subject}`;
   }
 }
+
+/**
+ * The namespace in which an order's `external_id` is unique. A business and its staff share the tenant's; a
+ * customer placing its own orders has its own, so it can neither collide with nor learn of anyone else's ids.
+ */
+export function externalIdScope(principal: TenantPrincipal): string {
+  return principal.role === 'customer' ? `customer:${principal.subject}` : 'tenant';
+}

@@ -60,12 +60,15 @@ export interface ServerToClientEvents {
  */
 export interface InterServerEvents {
   courier_locations: (tenantId: string, updates: CourierLocationUpdate[]) => void;
+  /**
+   * An alert's worker asks every node: was event `seq` of the order handed to a socket watching it on the
+   * customer's behalf? Each node answers for its own sockets.
+   */
+  handed: (orderId: string, seq: number, reply: (handed: boolean) => void) => void;
 }
 
 export interface SocketData {
   principal: Exclude<Principal, { role: 'admin' }>;
-  /** Orders this socket subscribed to. */
-  orders: Set<string>;
 }
 
 /** Room names. Rooms are per tenant so ids from different tenants can never meet. */

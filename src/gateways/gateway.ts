@@ -1,12 +1,14 @@
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Socket } from 'socket.io';
 import type { CourierPosition } from '../actors/courier-actor';
-import type { AppliedEvent, EventBus } from '../actors/event-bus';
+import type { AppliedEvent, AssignedEvent, EventBus } from '../actors/event-bus';
 import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
-import { DomainError, ValidationError } from '../domain/errors';
+import { DomainError, RateLimitedError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { toOrderView } from '../domain/order';
+import { canReadOrder, type TenantPrincipal } from '../domain/principal';
 import type { Store } from '../store/store';
 import {
   rooms,
@@ -15,8 +17,11 @@ import {
   type CourierLocationUpdate,
   type InterServerEvents,
   type LoyaltyUpdate,
+  type OrderStatusUpdate,
   type ServerToClientEvents,
   type SocketData,
+  type SubscribeAck,
+  type UnsubscribeAck,
   type WireError,
 } from './events';
 import type { IoServer } from './io';
@@ -27,9 +32,9 @@ type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEv
 export interface GatewayOptions {
   /** The Socket.IO server (see createIo), attached to the node's HTTP server. */
   io: IoServer;
-  tokens: TokenService;
-  orders: OrderService;
-  store: Store;
+  tokens: Pick<TokenService, 'authenticateSession'>;
+  orders: Pick<OrderService, 'get'>;
+  store: Pick<Store, 'loadOrder' | 'listEvents' | 'orderHeads'>;
   bus: EventBus;
   /** Publishing connection (fails fast while Redis is down, so local delivery never waits on it). */
   publisher: Redis;
@@ -38,40 +43,97 @@ export interface GatewayOptions {
   /** Prefix of every Redis channel, so clusters can share a Redis. */
   prefix: string;
   logger: Logger;
+  /** See {@link LiveFeedOptions.checkMs}. @default 500 */
+  liveCheckMs?: number;
+  /**
+   * Spends one request of a client address's budget for calls without valid credentials (the HTTP API's
+   * `RATE_LIMIT_ANON`); false when it is spent. A flood of bad handshakes is refused like a flood of 401s.
+   * @default no limit
+   */
+  admitAnonymous?: (address: string) => Promise<boolean>;
+  /**
+   * Orders one socket may be subscribed to at once (API.md Limits).
+   * @default 200
+   */
+  maxSubscriptions?: number;
+  /**
+   * `subscribe`/`unsubscribe` requests one socket may make per second; past it they are refused (`rate_limited`),
+   * and a socket that keeps going past three times it is disconnected, so a flood never starves the node. Above
+   * the subscription cap, so a dashboard can follow its whole cap in one go.
+   * @default 300
+   */
+  requestsPerSecond?: number;
+  now?: () => number;
 }
 
 const MAX_ID_LENGTH = 200;
+// setTimeout takes at most a signed 32-bit delay; a longer expiry is re-armed when it fires.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A connected socket's state on this node. */
+interface Session {
+  principal: TenantPrincipal;
+  /** Orders subscribed (`joined`) or being subscribed (`joining`). */
+  orders: Map<string, 'joining' | 'joined'>;
+  /** Per order, the tail of this socket's subscribe/unsubscribe requests, run one after another as sent. */
+  queues: Map<string, Promise<void>>;
+  /** Epoch ms when the socket's token runs out; null: never. */
+  expiresAt: number | null;
+  expiry: NodeJS.Timeout | null;
+}
 
 /**
  * The Socket.IO gateway: authenticates sockets, puts them in rooms (their tenant's feed, their customer
  * account, the orders they subscribe to) and pushes applied events, courier positions and loyalty bookings.
  * Order events reach subscribers through {@link LiveFeed} (ordered, gap-free); everything else goes through
- * the sharded Redis adapter.
+ * the sharded Redis adapter. A socket keeps its rights only as long as its token and its access hold: it is cut
+ * when the token expires, and leaves an order's room as soon as the order is reassigned away from its courier.
  */
 export class Gateway {
   readonly io: IoServer;
   private readonly feed: LiveFeed;
-  private readonly unsubscribeBus: () => void;
+  private readonly sessions = new Map<string, Session>();
+  private readonly unsubscribeBus: Array<() => void>;
+  private readonly maxSubscriptions: number;
+  private readonly limiter: RateLimiterMemory;
+  private readonly requestsPerSecond: number;
+  private readonly now: () => number;
 
   constructor(private readonly options: GatewayOptions) {
     this.io = options.io;
+    this.maxSubscriptions = options.maxSubscriptions ?? 200;
+    this.requestsPerSecond = options.requestsPerSecond ?? 300;
+    if (!(this.maxSubscriptions >= 1)) throw new RangeError('Gateway: maxSubscriptions must be >= 1');
+    if (!(this.requestsPerSecond >= 1)) throw new RangeError('Gateway: requestsPerSecond must be >= 1');
+    this.limiter = new RateLimiterMemory({ points: this.requestsPerSecond, duration: 1 });
+    this.now = options.now ?? Date.now;
     this.feed = new LiveFeed({
       store: options.store,
       publisher: options.publisher,
       subscriber: options.feedSubscriber,
       prefix: options.prefix,
-      emitLocal: (update) => this.io.local.to(rooms.order(update.order_id)).emit('order_status_update', update),
+      emitLocal: (update) => this.emitToRoom(update),
+      onCourierChanged: (orderId, courierId) => this.dropLostAccess(orderId, courierId),
       logger: options.logger,
+      checkMs: options.liveCheckMs,
     });
     this.io.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
-        () => next(new Error('unauthorized')),
+        (error: unknown) => {
+          if (!(error instanceof UnauthorizedError || error instanceof RateLimitedError)) {
+            options.logger.warn({ err: error }, 'socket handshake could not be checked');
+          }
+          next(handshakeError(error));
+        },
       );
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.io.on('courier_locations', (tenantId, updates) => this.deliverLocations(tenantId, updates));
-    this.unsubscribeBus = options.bus.subscribe((applied) => this.onApplied(applied));
+    this.unsubscribeBus = [
+      options.bus.on('applied', (applied) => this.onApplied(applied)),
+      options.bus.on('assigned', (assigned) => this.onAssigned(assigned)),
+    ];
   }
 
   /** Pushes a courier's position to watchers of each given order and to the tenant feed. */
@@ -91,22 +153,23 @@ export class Gateway {
     this.io.serverSideEmit('courier_locations', tenantId, updates);
   }
 
-  /** Delivers positions to this node's watchers of each order and to its tenant-feed sockets. */
-  private deliverLocations(tenantId: string, updates: CourierLocationUpdate[]): void {
-    for (const update of updates) {
-      this.io.local.to(rooms.order(update.order_id)).emit('courier_location', update);
-      this.io.local.to(rooms.tenant(tenantId)).except(rooms.order(update.order_id)).emit('courier_location', update);
-    }
-  }
-
   /** Pushes a loyalty booking to the customer's sockets. */
   pushLoyalty(tenantId: string, update: LoyaltyUpdate): void {
     this.io.to(rooms.customer(tenantId, update.customer_id)).emit('loyalty_update', update);
   }
 
+  /**
+   * Whether event `seq` of an order was handed to a socket of this node watching it on the customer's behalf,
+   * waiting up to `waitMs` for the event to reach this node.
+   */
+  handedToWatcher(orderId: string, seq: number, waitMs: number): Promise<boolean> {
+    return this.feed.handedTo(orderId, seq, waitMs);
+  }
+
   /** Disconnects this node's sockets and stops pushing. */
   async close(): Promise<void> {
-    this.unsubscribeBus();
+    for (const unsubscribe of this.unsubscribeBus) unsubscribe();
+    this.feed.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -115,9 +178,36 @@ export class Gateway {
   private async authenticate(socket: IoSocket): Promise<void> {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : undefined;
-    const principal = await this.options.tokens.authenticate(token);
-    if (principal.role === 'admin') throw new Error('the admin token has no tenant to watch');
-    socket.data = { principal, orders: new Set() };
+    let session: Awaited<ReturnType<TokenService['authenticateSession']>>;
+    try {
+      session = await this.options.tokens.authenticateSession(token);
+    } catch (error) {
+      if (error instanceof UnauthorizedError && !(await (this.options.admitAnonymous?.(socket.handshake.address) ?? true))) {
+        throw new RateLimitedError(1);
+      }
+      throw error;
+    }
+    const { principal, expiresAt } = session;
+    if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
+    if (expiresAt !== null && expiresAt <= this.now()) throw new UnauthorizedError();
+    socket.data = { principal };
+    this.sessions.set(socket.id, { principal, orders: new Map(), queues: new Map(), expiresAt, expiry: null });
+    // A handshake that fails after this point (or a socket that never connects) leaves no session behind.
+    socket.conn.once('close', () => this.endSession(socket));
+    if (expiresAt !== null) this.armExpiry(socket, expiresAt);
+  }
+
+  /** Cuts the socket when its token runs out. */
+  private armExpiry(socket: IoSocket, expiresAt: number): void {
+    const session = this.sessions.get(socket.id);
+    if (!session) return;
+    const left = expiresAt - this.now();
+    if (left <= 0) {
+      socket.disconnect(true);
+      return;
+    }
+    session.expiry = setTimeout(() => this.armExpiry(socket, expiresAt), Math.min(left, MAX_TIMER_MS));
+    session.expiry.unref();
   }
 
   private onConnection(socket: IoSocket): void {
@@ -127,45 +217,195 @@ export class Gateway {
 
     socket.on('subscribe', (payload, ack) => {
       if (typeof ack !== 'function') return;
-      this.subscribe(socket, payload).then(ack, (error: unknown) => ack({ ok: false, error: this.toWire(error) }));
+      this.admit(socket).then(
+        (refusal) => {
+          if (refusal) ack({ ok: false, error: refusal });
+          else this.request(socket, payload, (orderId, since) => this.subscribe(socket, orderId, since, ack), ack);
+        },
+        (error: unknown) => ack({ ok: false, error: this.toWire(error) }),
+      );
     });
     socket.on('unsubscribe', (payload, ack) => {
       if (typeof ack !== 'function') return;
-      const orderId = (payload as { order_id?: unknown } | undefined)?.order_id;
-      if (typeof orderId !== 'string') {
-        ack({ ok: false, error: { code: 'validation_failed', message: 'order_id must be a string' } });
-        return;
-      }
-      if (socket.data.orders.delete(orderId)) {
-        void socket.leave(rooms.order(orderId));
-        this.feed.release(orderId);
-      }
-      ack({ ok: true });
+      this.admit(socket).then(
+        (refusal) => {
+          if (refusal) ack({ ok: false, error: refusal });
+          else this.request(socket, payload, (orderId) => this.unsubscribe(socket, orderId, ack), ack);
+        },
+        (error: unknown) => ack({ ok: false, error: this.toWire(error) }),
+      );
     });
-    socket.on('disconnect', () => {
-      for (const orderId of socket.data.orders) this.feed.release(orderId);
-      socket.data.orders.clear();
+    socket.on('disconnect', () => this.endSession(socket));
+  }
+
+  /** Spends one request of the socket's budget; a refusal says why. A socket far past its budget is cut. */
+  private async admit(socket: IoSocket): Promise<WireError | null> {
+    try {
+      await this.limiter.consume(socket.id);
+      return null;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      if (rejection.consumedPoints > 3 * this.requestsPerSecond) socket.disconnect(true);
+      return { code: 'rate_limited', message: `at most ${this.requestsPerSecond} subscription requests per second` };
+    }
+  }
+
+  /**
+   * Validates a request and queues it behind the socket's earlier requests for the same order, so an
+   * `unsubscribe` sent while its `subscribe` is in flight applies after it (and the socket ends up out).
+   */
+  private request(
+    socket: IoSocket,
+    payload: unknown,
+    run: (orderId: string, sinceSeq: number | undefined) => Promise<void>,
+    ack: (reply: { ok: false; error: WireError }) => void,
+  ): void {
+    const session = this.sessions.get(socket.id);
+    let parsed: { orderId: string; sinceSeq: number | undefined };
+    try {
+      if (!session) throw new UnauthorizedError();
+      parsed = parseRequest(payload);
+    } catch (error) {
+      ack({ ok: false, error: this.toWire(error) });
+      return;
+    }
+    const { orderId, sinceSeq } = parsed;
+    const previous = session.queues.get(orderId) ?? Promise.resolve();
+    const next = previous.then(() =>
+      run(orderId, sinceSeq).catch((error: unknown) => ack({ ok: false, error: this.toWire(error) })),
+    );
+    session.queues.set(orderId, next);
+    void next.then(() => {
+      if (session.queues.get(orderId) === next) session.queues.delete(orderId);
     });
   }
 
-  private async subscribe(socket: IoSocket, payload: unknown) {
-    const { orderId, sinceSeq } = parseSubscribe(payload);
-    const order = await this.options.orders.get(socket.data.principal, orderId);
-    const stream = await this.feed.acquire(order.id);
-    // Checked after the await: two subscribes of one socket may be acquiring at once; one registration stays.
-    if (socket.data.orders.has(order.id)) this.feed.release(order.id);
-    else socket.data.orders.add(order.id);
-    if (!socket.connected) {
-      // Disconnected while subscribing: the disconnect handler may have run before the add above.
-      if (socket.data.orders.delete(order.id)) this.feed.release(order.id);
-      return { ok: false as const, error: { code: 'unavailable', message: 'socket disconnected' } };
+  private async subscribe(
+    socket: IoSocket,
+    orderId: string,
+    sinceSeq: number | undefined,
+    ack: (reply: SubscribeAck) => void,
+  ): Promise<void> {
+    const session = this.sessions.get(socket.id);
+    if (!session || !socket.connected) {
+      ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
+      return;
     }
-    let reply: { ok: true; order: ReturnType<typeof toOrderView>; missed: ReturnType<typeof toStatusUpdate>[] } | undefined;
-    await stream.join(sinceSeq, (current, missed) => {
-      void socket.join(rooms.order(order.id));
-      reply = { ok: true, order: toOrderView(current), missed };
-    });
-    return reply!;
+    if (session.expiresAt !== null && session.expiresAt <= this.now()) {
+      // The expiry timer is due (a busy loop delays timers): the token no longer grants anything.
+      socket.disconnect(true);
+      return;
+    }
+    const already = session.orders.has(orderId);
+    if (!already) {
+      if (session.orders.size >= this.maxSubscriptions) {
+        ack({
+          ok: false,
+          error: { code: 'too_many_subscriptions', message: `a socket may follow at most ${this.maxSubscriptions} orders` },
+        });
+        return;
+      }
+      session.orders.set(orderId, 'joining'); // holds its place under the cap while the order is looked up
+    }
+    let acquired = false;
+    try {
+      const order = await this.options.orders.get(session.principal, orderId);
+      const stream = await this.feed.acquire(order.id);
+      acquired = true;
+      // A resubscription (to resume with since_seq) keeps the one registration it has.
+      if (already) this.feed.release(order.id);
+      await stream.join(sinceSeq, (current, missed) => {
+        // Runs synchronously between two deliveries of the stream: joining the room and acknowledging here means
+        // the acknowledgement is written before any later event, and nothing falls between the two.
+        if (!socket.connected || !this.sessions.has(socket.id)) {
+          this.forget(session, orderId);
+          ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
+          return;
+        }
+        if (!canReadOrder(session.principal, current)) {
+          // Reassigned away from this courier while the subscribe was on its way.
+          void socket.leave(rooms.order(order.id));
+          this.forget(session, orderId);
+          ack({ ok: false, error: { code: 'not_found', message: 'order not found' } });
+          return;
+        }
+        void socket.join(rooms.order(order.id));
+        session.orders.set(orderId, 'joined');
+        if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
+        ack({ ok: true, order: toOrderView(current), missed });
+      });
+    } catch (error) {
+      // A refused subscribe leaves the socket unsubscribed, also when it was one before (access lost meanwhile).
+      if (already || acquired) {
+        void socket.leave(rooms.order(orderId));
+        this.forget(session, orderId);
+      } else {
+        session.orders.delete(orderId);
+      }
+      throw error;
+    }
+  }
+
+  private async unsubscribe(socket: IoSocket, orderId: string, ack: (reply: UnsubscribeAck) => void): Promise<void> {
+    const session = this.sessions.get(socket.id);
+    if (session?.orders.has(orderId)) {
+      void socket.leave(rooms.order(orderId));
+      this.forget(session, orderId);
+    }
+    ack({ ok: true });
+  }
+
+  /** Drops one subscription of a session and its share of the order's stream. */
+  private forget(session: Session, orderId: string): void {
+    if (session.orders.delete(orderId)) this.feed.release(orderId);
+  }
+
+  private endSession(socket: IoSocket): void {
+    const session = this.sessions.get(socket.id);
+    if (!session) return;
+    this.sessions.delete(socket.id);
+    if (session.expiry) clearTimeout(session.expiry);
+    // Subscriptions still joining release themselves when they find the session gone.
+    for (const [orderId, state] of session.orders) {
+      if (state !== 'joined') continue;
+      session.orders.delete(orderId);
+      this.feed.release(orderId);
+    }
+  }
+
+  /**
+   * An order changed hands: this node's courier sockets that no longer carry it leave its room at once (they
+   * would get its events and its courier's positions otherwise).
+   */
+  private dropLostAccess(orderId: string, courierId: string | null): void {
+    const members = this.io.of('/').adapter.rooms.get(rooms.order(orderId));
+    for (const socketId of members ?? []) {
+      const session = this.sessions.get(socketId);
+      if (session?.principal.role !== 'courier' || session.principal.subject === courierId) continue;
+      const socket = this.io.of('/').sockets.get(socketId);
+      if (!socket) continue;
+      void socket.leave(rooms.order(orderId)); // at once: not even the next event or position
+      this.request(socket, { order_id: orderId }, (id) => this.unsubscribe(socket, id, () => {}), () => {});
+    }
+  }
+
+  /** Emits to the order's room here; answers whether a customer-side watcher was in it. */
+  private emitToRoom(update: OrderStatusUpdate): boolean {
+    const room = rooms.order(update.order_id);
+    this.io.local.to(room).emit('order_status_update', update);
+    for (const socketId of this.io.of('/').adapter.rooms.get(room) ?? []) {
+      const session = this.sessions.get(socketId);
+      if (session && watchesForCustomer(session.principal)) return true;
+    }
+    return false;
+  }
+
+  /** Delivers positions to this node's watchers of each order and to its tenant-feed sockets. */
+  private deliverLocations(tenantId: string, updates: CourierLocationUpdate[]): void {
+    for (const update of updates) {
+      this.io.local.to(rooms.order(update.order_id)).emit('courier_location', update);
+      this.io.local.to(rooms.tenant(tenantId)).except(rooms.order(update.order_id)).emit('courier_location', update);
+    }
   }
 
   private onApplied({ event, order }: AppliedEvent): void {
@@ -176,6 +416,10 @@ export class Gateway {
       .emit('order_status_update', toStatusUpdate(event));
   }
 
+  private onAssigned({ order }: AssignedEvent): void {
+    this.feed.courierChanged(order.id, order.courier_id);
+  }
+
   private toWire(error: unknown): WireError {
     if (error instanceof DomainError) return { code: error.code, message: error.message };
     this.options.logger.error({ err: error }, 'socket request failed');
@@ -183,7 +427,28 @@ export class Gateway {
   }
 }
 
-function parseSubscribe(payload: unknown): { orderId: string; sinceSeq: number | undefined } {
+/** Sockets that watch an order on its customer's behalf: the customer's own, and the order's tracking link. */
+function watchesForCustomer(principal: TenantPrincipal): boolean {
+  return principal.role === 'customer' || principal.role === 'tracker';
+}
+
+/**
+ * API.md: a bad or expired token is `unauthorized`; anything else (the store unreachable while an API key is
+ * checked) is not the client's fault, and says so, so the client retries rather than giving up.
+ */
+function handshakeError(error: unknown): Error & { data?: unknown } {
+  if (error instanceof UnauthorizedError) return new Error('unauthorized');
+  if (error instanceof RateLimitedError) {
+    const limited: Error & { data?: unknown } = new Error('rate_limited');
+    limited.data = { code: 'rate_limited', message: error.message, retry_after: error.retryAfterSeconds };
+    return limited;
+  }
+  const unavailable: Error & { data?: unknown } = new Error('unavailable');
+  unavailable.data = { code: 'unavailable', message: 'the server cannot check credentials right now; retry shortly' };
+  return unavailable;
+}
+
+function parseRequest(payload: unknown): { orderId: string; sinceSeq: number | undefined } {
   const body = (payload ?? {}) as { order_id?: unknown; since_seq?: unknown };
   const issues = [];
   if (typeof body.order_id !== 'string' || body.order_id.length === 0 || body.order_id.length > MAX_ID_LENGTH) {
@@ -192,6 +457,6 @@ function parseSubscribe(payload: unknown): { orderId: string; sinceSeq: number |
   if (body.since_seq !== undefined && !(Number.isInteger(body.since_seq) && (body.since_seq as number) >= 0)) {
     issues.push({ path: 'since_seq', message: 'must be a non-negative integer' });
   }
-  if (issues.length > 0) throw new ValidationError('the subscribe payload is not valid', issues);
+  if (issues.length > 0) throw new ValidationError('the request payload is not valid', issues);
   return { orderId: body.order_id as string, sinceSeq: body.since_seq as number | undefined };
 }

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
+import { UnauthorizedError } from '../domain/errors';
 import { requireRole, type Principal } from '../domain/principal';
 import { readJson } from './body';
 import type { HttpDeps } from './deps';
@@ -48,8 +49,9 @@ function mount(router: Router, spec: RouteSpec, deps: HttpDeps): void {
   router[spec.method](spec.path, async (ctx: Context) => {
     ctx.state.route = spec.path;
     let principal: Principal = { role: 'admin' };
+    // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes.
     if (spec.roles !== 'public') {
-      principal = await deps.tokens.authenticate(bearer(ctx));
+      principal = await authenticate(ctx, deps);
       requireRole(principal, spec.roles);
     }
     const query = spec.query ? validate(spec.query, ctx.query, 'query') : undefined;
@@ -59,6 +61,23 @@ function mount(router: Router, spec: RouteSpec, deps: HttpDeps): void {
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
     if (result.body !== undefined) ctx.body = result.body;
   });
+}
+
+/**
+ * The caller, once its budget admits the request. A call without valid credentials spends the budget of its
+ * client address first, so a flood of bad tokens is answered 429 rather than worked through as 401s.
+ * @throws UnauthorizedError, or RateLimitedError when the budget is spent
+ */
+async function authenticate(ctx: Context, { tokens, rateLimit }: HttpDeps): Promise<Principal> {
+  let principal: Principal;
+  try {
+    principal = await tokens.authenticate(bearer(ctx));
+  } catch (error) {
+    if (error instanceof UnauthorizedError) await rateLimit.admit(ctx, { role: 'anonymous', address: ctx.ip });
+    throw error;
+  }
+  await rateLimit.admit(ctx, principal);
+  return principal;
 }
 
 function bearer(ctx: Context): string | undefined {

@@ -5,6 +5,7 @@ import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
 import type { Store } from '../store/store';
+import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into. */
 export interface HttpDeps {
@@ -13,6 +14,8 @@ export interface HttpDeps {
   couriers: CourierService;
   loyalty: LoyaltyService;
   tokens: TokenService;
+  /** Request budgets, spent by every authenticated route once its caller is known. */
+  rateLimit: Pick<RateLimit, 'admit'>;
   metrics: Metrics;
   logger: Logger;
   /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */

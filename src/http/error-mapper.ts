@@ -6,6 +6,7 @@ import {
   IllegalTransitionError,
   InsufficientPointsError,
   NotFoundError,
+  RateLimitedError,
   UnauthorizedError,
   UnavailableError,
   ValidationError,
@@ -44,6 +45,15 @@ export function toWireError(error: unknown): WireError | null {
     };
   }
   if (error instanceof PayloadTooLargeError) return { status: 413, code: error.code, message: error.message };
+  if (error instanceof RateLimitedError) {
+    // The RateLimit-* headers are already on the answer (set when the budget was consumed).
+    return {
+      status: 429,
+      code: error.code,
+      message: error.message,
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    };
+  }
   if (error instanceof UnavailableError) {
     return {
       status: 503,

@@ -42,7 +42,8 @@ export type AlertOutcome =
 const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
 
 /**
- * Decides and delivers one alert (an applied notifying event): over the socket when the customer watches,
+ * Decides and delivers one alert (an applied notifying event): over the socket when a socket watching for the
+ * customer was handed the event,
  * otherwise by the first channel that succeeds among those opted into. Every send is claimed in the delivery
  * log first, so a re-run — after a crash, a stalled job or a duplicate enqueue — never sends twice on a channel.
  */
@@ -75,11 +76,18 @@ export class AlertProcessor {
       return to ? [{ name, to }] : [];
     });
 
+    // A claim without an outcome: a worker died while the provider had the message. Whatever else holds now, it
+    // may have gone out, and a channel never sends the same alert twice.
+    const interrupted = [...log.values()].find((delivery) => delivery.status === 'sending');
+    if (interrupted && interrupted.channel !== 'websocket') {
+      await this.unknownOutcome(orderId, seq, interrupted.channel, interrupted);
+      return { kind: 'sent', channel: interrupted.channel };
+    }
     if (await this.supersededAfter(order, seq)) {
-      await this.record(orderId, seq, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded');
+      await this.options.store.skipDelivery(this.entry(orderId, seq, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
       return { kind: 'skipped', reason: 'superseded' };
     }
-    if (await this.watching(order)) {
+    if (await this.handed(order, seq)) {
       await this.record(orderId, seq, 'websocket', 'sent', 1, null);
       logger.info({ order_id: orderId, seq }, 'websocket sent');
       return { kind: 'sent', channel: 'websocket' };
@@ -109,15 +117,16 @@ export class AlertProcessor {
     previous: Delivery | undefined,
   ): Promise<'sent' | 'failed'> {
     const { store, logger } = this.options;
-    const at = this.now().toISOString();
     if (previous?.status === 'sending') return this.unknownOutcome(order.id, seq, name, previous);
-    const claim = await store.claimDelivery(order.id, seq, name, at);
+    // Everything that can fail before the send (rendering) happens before the claim: a claim is the point after
+    // which a crash is taken as "may have been sent", so it comes as late as possible.
+    const message = this.render(order, seq, status, name, to);
+    const claim = await store.claimDelivery(order.id, seq, name, this.now().toISOString());
     if (!claim.claimed) {
       if (claim.delivery.status === 'sent') return 'sent';
       if (claim.delivery.status === 'sending') return this.unknownOutcome(order.id, seq, name, claim.delivery);
       return 'failed';
     }
-    const message = this.render(order, seq, status, name, to);
     try {
       await this.channels.get(name)!.send(message);
     } catch (error) {
@@ -175,11 +184,12 @@ export class AlertProcessor {
     return later.some((event) => NOTIFYING_STATUSES.has(event.status));
   }
 
-  private async watching(order: Order): Promise<boolean> {
+  /** Whether a socket watching for the customer was handed the event (on any node). */
+  private async handed(order: Order, seq: number): Promise<boolean> {
     try {
-      return await this.options.presence.isCustomerWatching(order);
+      return await this.options.presence.handedToWatcher(order, seq);
     } catch (error) {
-      // Presence unknown (Redis unreachable): reach the customer another way rather than not at all.
+      // Unknown (Redis unreachable): reach the customer another way rather than not at all.
       this.options.logger.warn({ err: error, order_id: order.id }, 'presence check failed');
       return false;
     }
@@ -194,15 +204,18 @@ export class AlertProcessor {
     reason: string | null,
     error: string | null = null,
   ): Promise<void> {
-    return this.options.store.recordDelivery({
-      order_id: orderId,
-      seq,
-      channel,
-      status,
-      attempts,
-      at: this.now().toISOString(),
-      reason,
-      error,
-    });
+    return this.options.store.recordDelivery(this.entry(orderId, seq, channel, status, attempts, reason, error));
+  }
+
+  private entry(
+    orderId: string,
+    seq: number,
+    channel: DeliveryChannel,
+    status: Delivery['status'],
+    attempts: number,
+    reason: string | null,
+    error: string | null = null,
+  ): Delivery {
+    return { order_id: orderId, seq, channel, status, attempts, at: this.now().toISOString(), reason, error };
   }
 }

@@ -51,7 +51,7 @@ export class Notifier {
       backoffMs: config.notify.backoffMs,
     });
     this.unsubscribe =
-      options.bus?.subscribe((applied) => this.queue.onApplied(applied)) ?? (() => {});
+      options.bus?.on('applied', (applied) => this.queue.onApplied(applied)) ?? (() => {});
     this.channels = [];
     if (config.smtpUrl) this.channels.push(new EmailChannel({ smtpUrl: config.smtpUrl, from: config.mailFrom }));
     if (config.twilio) {

@@ -25,6 +25,11 @@ export interface Store {
   getOrder(tenantId: string, orderId: string): Promise<Order | null>;
   /** Loads an order by id alone, for actors (which check the tenant on every message). */
   loadOrder(orderId: string): Promise<Order | null>;
+  /**
+   * The current version and courier of each given order (absent ones are left out), in one round trip: live
+   * streams compare it with what they delivered, to catch events and reassignments a publish failed to carry.
+   */
+  orderHeads(orderIds: readonly string[]): Promise<OrderHead[]>;
 
   /**
    * Appends one event and, when it is applied, writes the order's new state — atomically and only if the
@@ -71,6 +76,17 @@ export interface Store {
   claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim>;
   /** Writes an alert's outcome on a channel. */
   recordDelivery(delivery: Delivery): Promise<void>;
+  /**
+   * Records an alert as skipped on a channel unless the channel already has an attempt that may have sent it
+   * (`sending`, `sent`) or a final outcome; a `retrying` record is overwritten. Resolves with whether it was recorded.
+   */
+  skipDelivery(delivery: Delivery): Promise<boolean>;
+}
+
+export interface OrderHead {
+  id: string;
+  version: number;
+  courier_id: string | null;
 }
 
 export interface Preferences {
@@ -168,6 +184,11 @@ export interface NewOrder {
   order: Order;
   firstEvent: OrderEvent;
   idempotency: IdempotencyClaim | null;
+  /**
+   * Namespace in which `external_id` is unique (see `externalIdScope` in domain/principal.ts): the tenant's for
+   * orders its business or staff place, the customer's own for orders a customer places.
+   */
+  externalScope: string;
 }
 
 export type CreateOrderResult =
@@ -187,7 +208,8 @@ export interface EventCommit {
 }
 
 export type CommitResult =
-  | { kind: 'ok'; rev: number }
+  /** `lastLocation`: the stored position, which courier pings change without touching the revision. */
+  | { kind: 'ok'; rev: number; lastLocation: Location | null }
   /** Another writer changed the order first: reload and decide again. */
   | { kind: 'rev_conflict' }
   /** The event id is already in this order's log. */

@@ -17,6 +17,7 @@ jest.setTimeout(60_000);
 
 const ORDERS = 20;
 const POSTS_PER_ORDER = 15; // 300 posts
+const IN_FLIGHT = 20;
 
 interface Burst {
   orderIds: string[];
@@ -27,8 +28,8 @@ interface Burst {
 }
 
 /**
- * Places ORDERS orders, moves each to in_transit, then fires ORDERS × POSTS_PER_ORDER in_transit posts in
- * parallel and SIGKILLs the process synchronously as soon as `killAfter` of them have been acknowledged.
+ * Places ORDERS orders, moves each to in_transit, then fires ORDERS × POSTS_PER_ORDER in_transit posts,
+ * IN_FLIGHT at a time, and SIGKILLs the process synchronously as soon as `killAfter` of them have been acknowledged.
  */
 async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: number, seed: number): Promise<Burst> {
   const orderIds = await Promise.all(range1(ORDERS).map((i) => placeOrder(node.url, tenant.apiKey, `c${i}`)));
@@ -41,23 +42,29 @@ async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: num
   );
   const acknowledged: StatusResult[] = [];
   let unanswered = 0;
-  await Promise.all(
-    posts.map(async ({ orderId, eventId }) => {
-      let result: StatusResult;
-      try {
-        result = await postStatus(node.url, tenant.apiKey, orderId, eventId);
-      } catch {
-        unanswered++; // connection reset by the kill
-        return;
-      }
-      if (result.status !== 200 || result.seq === null) {
-        // Only possible for an answer that is not an acknowledgement; record it so the test fails with detail.
-        acknowledged.push(result);
-        return;
-      }
+  // Twenty posts in flight at a time, so the burst spans many commits and a kill after `killAfter` answers lands
+  // with posts still to come (they find the process gone) rather than after all of them were answered at once.
+  const queue = [...posts];
+  const post = async ({ orderId, eventId }: { orderId: string; eventId: string }) => {
+    let result: StatusResult;
+    try {
+      result = await postStatus(node.url, tenant.apiKey, orderId, eventId);
+    } catch {
+      unanswered++; // connection reset by the kill
+      return;
+    }
+    if (result.status !== 200 || result.seq === null) {
+      // Only possible for an answer that is not an acknowledgement; record it so the test fails with detail.
       acknowledged.push(result);
-      // Right after the acknowledgement, in the same tick: nothing else gets a chance to run first.
-      if (acknowledged.length === killAfter) node.child.kill('SIGKILL');
+      return;
+    }
+    acknowledged.push(result);
+    // Right after the acknowledgement, in the same tick: nothing else gets a chance to run first.
+    if (acknowledged.length === killAfter) node.child.kill('SIGKILL');
+  };
+  await Promise.all(
+    range1(IN_FLIGHT).map(async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await post(next);
     }),
   );
   return { orderIds, acknowledged, unanswered };

@@ -1,12 +1,12 @@
 /**
- * Presence across nodes (API.md "Notifications": the customer is reached over the socket "when the customer
- * (or the order's tracking link) has a socket watching the order on any node"): asked on node A about sockets
- * on node B, through the Socket.IO adapter.
+ * Presence across nodes (API.md "Notifications": the customer is reached over the socket when the customer or the
+ * order's tracking link has a socket watching the order on any node, and "a websocket delivery counts only when
+ * the event was handed to a watching socket"): asked on node A about sockets on node B, through the Socket.IO
+ * adapter, for one applied event at a time.
  */
 import type { Socket } from 'socket.io-client';
 import type { Order } from '../../src/domain/order';
 import type { Presence } from '../../src/domain/presence';
-import { ClusterPresence } from '../../src/gateways/presence';
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, emitAck, subscribeOk, uniquePrefix } from '../support/live';
@@ -36,11 +36,9 @@ afterAll(async () => {
   await pair?.close();
 });
 
-/** The presence check the notifier uses, on one node (src/node.ts builds it the same way). */
+/** The presence check the node's notifier uses. */
 function presenceOn(node: TestNode): Presence {
-  const gateway = node.node.gateway as unknown as { io: ConstructorParameters<typeof ClusterPresence>[0] } | null;
-  if (!gateway) throw new Error('the node has no gateway');
-  return new ClusterPresence(gateway.io);
+  return node.node.presence;
 }
 
 /** An order as the store holds it (what the notifier hands to the presence check). */
@@ -68,35 +66,57 @@ async function newOrder(customerId: string, tenant = acme) {
   return { placed, order: await loadOrder(placed.id) };
 }
 
-describe('isCustomerWatching', () => {
-  it('is false with no socket, true while the customer watches on the other node, false once it disconnects', async () => {
+/** Applies an event on node A and returns its seq and the order after it. */
+async function applyOnA(orderId: string, status = 'in_transit', tenant = acme) {
+  const response = await client(a.url, tenant.apiKey).post(`/v1/orders/${orderId}/status`, { status });
+  expect(response.status).toBe(200);
+  return { seq: Number(response.headers.get('event-seq')), order: await loadOrder(orderId) };
+}
+
+describe('handedToWatcher', () => {
+  it('is true once the event reached the customer watching on the other node, false for events after it left', async () => {
     const { order } = await newOrder('c1');
     const onA = presenceOn(a);
-    expect(await onA.isCustomerWatching(order)).toBe(false);
+    const before = await applyOnA(order.id, 'processing');
+    expect(await onA.handedToWatcher(before.order, before.seq)).toBe(false);
 
     const customer = await connectSocket(b.url, await acme.token('customer', 'c1'));
+    const seen = Recorder.of(customer);
     await subscribeOk(customer, order.id);
-    expect(await onA.isCustomerWatching(order)).toBe(true);
-    expect(await presenceOn(b).isCustomerWatching(order)).toBe(true);
+    const watched = await applyOnA(order.id, 'shipped');
+    await seen.untilSeq(order.id, watched.seq);
+    expect(await onA.handedToWatcher(watched.order, watched.seq)).toBe(true);
+    expect(await presenceOn(b).handedToWatcher(watched.order, watched.seq)).toBe(true);
 
     await closeAndWait(b, customer);
-    expect(await onA.isCustomerWatching(order)).toBe(false);
-    expect(await presenceOn(b).isCustomerWatching(order)).toBe(false);
+    const after = await applyOnA(order.id, 'in_transit');
+    expect(await onA.handedToWatcher(after.order, after.seq)).toBe(false);
+    expect(await presenceOn(b).handedToWatcher(after.order, after.seq)).toBe(false);
   });
 
-  it("is true while the order's tracking link watches on the other node, false after it unsubscribes or disconnects", async () => {
+  it('waits for an event still on its way to the watching node rather than answering too early', async () => {
+    const { placed, order } = await newOrder('c1b');
+    const tracker = await connectSocket(b.url, placed.tracking_token);
+    await subscribeOk(tracker, order.id);
+    const response = await client(a.url, acme.apiKey).post(`/v1/orders/${order.id}/status`, { status: 'shipped' });
+    // Asked the moment the event is applied on A, before B can have delivered it.
+    expect(await presenceOn(a).handedToWatcher(await loadOrder(order.id), Number(response.headers.get('event-seq')))).toBe(true);
+  });
+
+  it("counts the order's tracking link, also when it got the event in its subscribe acknowledgement", async () => {
     const { placed, order } = await newOrder('c2');
     const onA = presenceOn(a);
     const tracker = await connectSocket(b.url, placed.tracking_token);
-    expect(await onA.isCustomerWatching(order)).toBe(false); // connected, not watching yet
-    await subscribeOk(tracker, order.id);
-    expect(await onA.isCustomerWatching(order)).toBe(true);
+    expect((await emitAck(tracker, 'subscribe', { order_id: order.id })).ok).toBe(true);
+    const live = await applyOnA(order.id, 'shipped');
+    expect(await onA.handedToWatcher(live.order, live.seq)).toBe(true);
     expect(await emitAck(tracker, 'unsubscribe', { order_id: order.id })).toEqual({ ok: true });
-    expect(await onA.isCustomerWatching(order)).toBe(false);
-    await subscribeOk(tracker, order.id);
-    expect(await onA.isCustomerWatching(order)).toBe(true);
-    await closeAndWait(b, tracker);
-    expect(await onA.isCustomerWatching(order)).toBe(false);
+    const missed = await applyOnA(order.id, 'in_transit');
+    expect(await onA.handedToWatcher(missed.order, missed.seq)).toBe(false);
+    // Back with since_seq: the acknowledgement hands it the event it missed.
+    const ack = await subscribeOk(tracker, order.id, live.seq);
+    expect(ack.missed.map((update) => update.seq)).toEqual([missed.seq]);
+    expect(await onA.handedToWatcher(missed.order, missed.seq)).toBe(true);
   });
 
   it('does not count staff, business or courier sockets watching the order', async () => {
@@ -107,9 +127,12 @@ describe('isCustomerWatching', () => {
       await connectSocket(b.url, acme.apiKey),
       await connectSocket(a.url, await acme.token('courier', 'k1')),
     ];
+    const seen = watchers.map((socket) => Recorder.of(socket));
     for (const socket of watchers) await subscribeOk(socket, order.id);
-    expect(await presenceOn(a).isCustomerWatching(order)).toBe(false);
-    expect(await presenceOn(b).isCustomerWatching(order)).toBe(false);
+    const applied = await applyOnA(order.id, 'shipped');
+    for (const recorder of seen) await recorder.untilSeq(order.id, applied.seq);
+    expect(await presenceOn(a).handedToWatcher(applied.order, applied.seq)).toBe(false);
+    expect(await presenceOn(b).handedToWatcher(applied.order, applied.seq)).toBe(false);
   });
 
   it("does not count the same customer id in another tenant, nor the tracking link of the customer's other order", async () => {
@@ -120,7 +143,8 @@ describe('isCustomerWatching', () => {
     await subscribeOk(otherTenantCustomer, elsewhere.id);
     const siblingTracker = await connectSocket(b.url, sibling.tracking_token);
     await subscribeOk(siblingTracker, sibling.id);
-    expect(await presenceOn(a).isCustomerWatching(order)).toBe(false);
+    const applied = await applyOnA(order.id, 'shipped');
+    expect(await presenceOn(a).handedToWatcher(applied.order, applied.seq)).toBe(false);
   });
 
   it('does not count a customer socket that is connected but not watching the order (it would not see the update)', async () => {
@@ -131,11 +155,11 @@ describe('isCustomerWatching', () => {
     await subscribeOk(customer, watched.id);
 
     // The socket gets no update of the order it does not watch (its own order's event, posted after, is the marker) ...
-    await client(a.url, acme.apiKey).post(`/v1/orders/${order.id}/status`, { status: 'shipped' });
-    await client(a.url, acme.apiKey).post(`/v1/orders/${watched.id}/status`, { status: 'shipped' });
+    const unwatchedEvent = await applyOnA(order.id, 'shipped');
+    const watchedEvent = await applyOnA(watched.id, 'shipped');
     expect(await log.untilSeq(watched.id, 2)).toEqual([]);
     // ... so a "shipped" alert for that order must not count as delivered over the socket.
-    expect(await presenceOn(a).isCustomerWatching(await loadOrder(order.id))).toBe(false);
-    expect(await presenceOn(a).isCustomerWatching(await loadOrder(watched.id))).toBe(true);
+    expect(await presenceOn(a).handedToWatcher(unwatchedEvent.order, unwatchedEvent.seq)).toBe(false);
+    expect(await presenceOn(a).handedToWatcher(watchedEvent.order, watchedEvent.seq)).toBe(true);
   });
 });

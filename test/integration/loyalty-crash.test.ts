@@ -44,6 +44,7 @@ describe('loyalty booking across a crash', () => {
   /** What the store holds while no node runs: owed loyalty effects of the order, and the account. */
   async function inStore(): Promise<{ owed: number[]; account: { balance: number; keys: string[] } }> {
     const store = new SqliteStore({ dataDir });
+    await store.init();
     try {
       const owed = await store.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
       const account = await store.getLoyalty(tenant.id, CUSTOMER);

@@ -170,6 +170,7 @@ describe('concurrent redemptions on two processes', () => {
     nodes = [];
 
     const store = new SqliteStore({ dataDir });
+    await store.init();
     try {
       const kept = await store.getLoyalty(tenant.id, CUSTOMER);
       expect(kept.balance).toBe(seen.balance);

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UnavailableError } from '../../src/domain/errors';
 import type { Store } from '../../src/store/store';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { at, buildEvent, buildOrder, buildTenant, describeStoreContract, moved, placedEvent } from '../support/store-contract';
@@ -36,6 +38,7 @@ describe('SqliteStore group commit', () => {
     dataDir = tempDir();
     batches = [];
     store = new SqliteStore({ dataDir, onBatch: (size) => batches.push(size) });
+    return store.init();
   });
   afterEach(async () => {
     await store.close();
@@ -44,7 +47,9 @@ describe('SqliteStore group commit', () => {
 
   it('commits writes issued in the same tick together, and every one is stored', async () => {
     const orders = Array.from({ length: 50 }, () => buildOrder('t1'));
-    await Promise.all(orders.map((order) => store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null })));
+    await Promise.all(
+      orders.map((order) => store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' })),
+    );
     batches = [];
 
     const results = await Promise.all(
@@ -57,7 +62,7 @@ describe('SqliteStore group commit', () => {
         }),
       ),
     );
-    expect(results).toEqual(orders.map(() => ({ kind: 'ok', rev: 2 })));
+    expect(results).toEqual(orders.map(() => ({ kind: 'ok', rev: 2, lastLocation: null })));
     expect(batches.reduce((sum, size) => sum + size, 0)).toBe(50);
     expect(batches.length).toBeLessThan(50);
     for (const order of orders) {
@@ -78,10 +83,78 @@ describe('SqliteStore group commit', () => {
 
   it('close() flushes pending writes, which a reopened store sees', async () => {
     const order = buildOrder('t1');
-    const pending = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null });
+    const pending = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
     await store.close();
     await expect(pending).resolves.toEqual({ kind: 'created', order });
     store = new SqliteStore({ dataDir });
+    await store.init();
     expect(await store.loadOrder(order.id)).toEqual(order);
   });
 });
+
+describe('SqliteStore while another process holds the write lock', () => {
+  let dataDir: string;
+  let store: SqliteStore;
+  let other: Database.Database;
+  beforeEach(async () => {
+    dataDir = tempDir();
+    store = new SqliteStore({ dataDir, busyTimeoutMs: 1500 });
+    await store.init();
+    // Another process's connection to the same file, holding the write lock as a long transaction would.
+    other = new Database(path.join(dataDir, 'tracking.db'));
+    other.exec('BEGIN IMMEDIATE');
+  });
+  afterEach(async () => {
+    if (other.inTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('waits for the lock without blocking the event loop, then commits', async () => {
+    const order = buildOrder('t1');
+    const write = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    // Timers still fire while the write waits: SQLite's synchronous busy handler would hold the loop until it gave up.
+    await timerTicks(10);
+    // Reads do not need the write lock (WAL): they answer at once.
+    expect(await store.loadOrder(order.id)).toBeNull();
+    other.exec('COMMIT');
+    await expect(write).resolves.toEqual({ kind: 'created', order });
+    expect(await store.loadOrder(order.id)).toEqual(order);
+  });
+
+  it('fails writes as unavailable once the lock is held past the busy timeout, storing nothing', async () => {
+    const order = buildOrder('t1');
+    const write = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    await expect(write).rejects.toBeInstanceOf(UnavailableError);
+    other.exec('ROLLBACK');
+    expect(await store.loadOrder(order.id)).toBeNull();
+    // The lock is free again: the next write goes through.
+    await expect(
+      store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }),
+    ).resolves.toEqual({ kind: 'created', order });
+  });
+
+  it('a node starting meanwhile waits for the lock to migrate, without failing', async () => {
+    const starting = new SqliteStore({ dataDir });
+    let initDone = false;
+    const init = starting.init().then(() => (initDone = true));
+    await timerTicks(10);
+    expect(initDone).toBe(false);
+    other.exec('COMMIT');
+    await init;
+    await starting.close();
+  });
+});
+
+/** Resolves after `n` 10 ms timer ticks: only possible while the event loop is free. */
+function timerTicks(n: number): Promise<void> {
+  let ticks = 0;
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      if (++ticks < n) return;
+      clearInterval(timer);
+      resolve();
+    }, 10);
+  });
+}

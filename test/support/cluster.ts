@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
 import { client } from './http';
-import { ADMIN_TOKEN, JWT_SECRET } from './node';
+import { ADMIN_TOKEN, JWT_SECRET, UNLIMITED_BUDGETS } from './node';
 import { lineWaiter, type NodeProcess } from './process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -39,8 +39,11 @@ export function redisPrefix(): string {
 /** Every child started through this module that may still be running. */
 const children = new Set<Launched['process']>();
 
-function launch(dataDir: string, env: Record<string, string>): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+/** Entry points a test can start: the server itself, or a test entry that wraps a part of it with a fault. */
+export type Entry = 'src/main.ts' | 'test/support/entries/crash-after-commit.ts';
+
+function launch(dataDir: string, env: Record<string, string>, entry: Entry = 'src/main.ts'): Launched {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -49,6 +52,7 @@ function launch(dataDir: string, env: Record<string, string>): Launched {
       ADMIN_TOKEN,
       JWT_SECRET,
       LOG_LEVEL: 'info',
+      ...UNLIMITED_BUDGETS,
       // Nodes of one test file share their Redis channels (a cluster); other files' nodes do not see them.
       REDIS_PREFIX: redisPrefix(),
       ...env,
@@ -91,8 +95,9 @@ export async function spawnServer(
   dataDir: string,
   env: Record<string, string> = {},
   startTimeoutMs = 20_000,
+  entry: Entry = 'src/main.ts',
 ): Promise<ServerProcess> {
-  const { process: proc, listening } = launch(dataDir, env);
+  const { process: proc, listening } = launch(dataDir, env, entry);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), startTimeoutMs);

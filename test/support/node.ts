@@ -4,12 +4,17 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { Metrics } from '../../src/metrics';
-import { startNode, type RunningNode } from '../../src/node';
+import { startNode, type NodeDeps, type RunningNode } from '../../src/node';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { client } from './http';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const JWT_SECRET = 'test-jwt-secret-0123456789-0123456789-abcdef';
+/**
+ * Request budgets far above anything a test sends: tests hammer one token or address much harder than a person
+ * would. The rate-limit tests set their own.
+ */
+export const UNLIMITED_BUDGETS = { RATE_LIMIT_BUSINESS: '100000000/s', RATE_LIMIT_USER: '100000000/s', RATE_LIMIT_ANON: '100000000/s' };
 
 /** A fresh temporary directory, removed by `removeDir`. */
 export function tempDir(prefix = 'tracking-test-'): string {
@@ -29,7 +34,9 @@ export interface TestNode {
 }
 
 /** Starts a node in this process on port 0 with a real SQLite file in a temp dir. */
-export async function startTestNode(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestNode> {
+export async function startTestNode(
+  options: { dataDir?: string; env?: Record<string, string>; redisUrlFor?: NodeDeps['redisUrlFor'] } = {},
+): Promise<TestNode> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({
     PORT: '0',
@@ -37,12 +44,13 @@ export async function startTestNode(options: { dataDir?: string; env?: Record<st
     ADMIN_TOKEN,
     JWT_SECRET,
     LOG_LEVEL: 'silent',
+    ...UNLIMITED_BUDGETS,
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = new Metrics();
-  const store = new SqliteStore({ dataDir, onBatch: metrics.observeStoreBatch });
-  const node = await startNode({ config, logger, store, metrics });
+  const store = new SqliteStore({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs, onBatch: metrics.observeStoreBatch });
+  const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {
     node,

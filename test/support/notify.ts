@@ -15,7 +15,7 @@ import { SMTPServer } from 'smtp-server';
 import type { RunningNode } from '../../src/node';
 import type { Client } from './fixtures';
 import { freePort } from './live';
-import { ADMIN_TOKEN, JWT_SECRET, tempDir } from './node';
+import { ADMIN_TOKEN, JWT_SECRET, UNLIMITED_BUDGETS, tempDir } from './node';
 import { lineWaiter } from './process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -377,7 +377,7 @@ const workerChildren = new Set<WorkerProcess>();
 export async function spawnWorker(dataDir: string, env: Record<string, string>, startTimeoutMs = 20_000): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN, JWT_SECRET, LOG_LEVEL: 'info', ...env, PROCESS_ROLE: 'worker' },
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN, JWT_SECRET, LOG_LEVEL: 'info', ...UNLIMITED_BUDGETS, ...env, PROCESS_ROLE: 'worker' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

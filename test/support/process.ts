@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ADMIN_TOKEN, JWT_SECRET } from './node';
+import { ADMIN_TOKEN, JWT_SECRET, UNLIMITED_BUDGETS } from './node';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -26,6 +26,7 @@ export function spawnNode(dataDir: string, env: Record<string, string> = {}): Pr
       ADMIN_TOKEN,
       JWT_SECRET,
       LOG_LEVEL: 'info',
+      ...UNLIMITED_BUDGETS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Order, OrderEvent } from '../../src/domain/order';
 import type { OrderStatus } from '../../src/domain/status';
-import type { IdempotencyClaim, OrderQuery, Store, Tenant } from '../../src/store/store';
+import type { Delivery, IdempotencyClaim, OrderQuery, Store, Tenant } from '../../src/store/store';
 
 /** A fixed instant `minutes` after 2024-01-01T00:00Z, as the ISO string the domain stores. */
 export function at(minutes: number): string {
@@ -70,8 +70,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
     afterEach(() => cleanup());
 
-    const create = (order: Order, idempotency: IdempotencyClaim | null = null) =>
-      store.createOrder({ order, firstEvent: placedEvent(order), idempotency });
+    const create = (order: Order, idempotency: IdempotencyClaim | null = null, externalScope = 'tenant') =>
+      store.createOrder({ order, firstEvent: placedEvent(order), idempotency, externalScope });
     const commit = (order: Order, expectedRev: number, event: OrderEvent, next: Order | null) =>
       store.commitEvent({ orderId: order.id, expectedRev, event, next });
     const lateEvent = (order: Order, occurredAt: string, status: OrderStatus = 'processing') =>
@@ -85,7 +85,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     /** Applies a move; returns the stored order and the event. */
     async function advance(order: Order, status: OrderStatus, time: string) {
       const event = buildEvent(order, { status, occurred_at: time, recorded_at: time });
-      expect(await commit(order, order.rev, event, moved(order, status, time))).toEqual({ kind: 'ok', rev: order.rev + 1 });
+      expect(await commit(order, order.rev, event, moved(order, status, time))).toEqual({
+        kind: 'ok',
+        rev: order.rev + 1,
+        lastLocation: order.last_location,
+      });
       return { order: (await store.loadOrder(order.id))!, event };
     }
 
@@ -137,6 +141,19 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         expect(await store.loadOrder(again.id)).toBeNull();
         await place(buildOrder('t2', { external_id: 'shop-1' }));
       });
+
+      it('keeps external ids unique per namespace: a customer\'s own never meet the tenant\'s or another\'s', async () => {
+        const tenantWide = await place(buildOrder('t1', { external_id: 'ref-7' }));
+        const mine = buildOrder('t1', { external_id: 'ref-7', customer: { id: 'c9' } });
+        expect(await create(mine, null, 'customer:c9')).toEqual({ kind: 'created', order: mine });
+        const theirs = buildOrder('t1', { external_id: 'ref-7', customer: { id: 'c8' } });
+        expect(await create(theirs, null, 'customer:c8')).toEqual({ kind: 'created', order: theirs });
+        expect(await create(buildOrder('t1', { external_id: 'ref-7', customer: { id: 'c9' } }), null, 'customer:c9')).toEqual({
+          kind: 'existing',
+          order: mine,
+        });
+        expect(await create(buildOrder('t1', { external_id: 'ref-7' }))).toEqual({ kind: 'existing', order: tenantWide });
+      });
     });
 
     it('getOrder is scoped by tenant; loadOrder is not', async () => {
@@ -152,7 +169,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
         const order = await place(buildOrder('t1'));
         const next = moved(order, 'on_hold', at(5), { held_at: 'processing', courier_id: 'k7' });
         const event = buildEvent(order, { status: 'on_hold', occurred_at: at(5), location: { lat: 1.5, lng: 2 }, note: 'x' });
-        expect(await commit(order, 1, event, next)).toEqual({ kind: 'ok', rev: 2 });
+        expect(await commit(order, 1, event, next)).toEqual({ kind: 'ok', rev: 2, lastLocation: null });
         expect(await store.loadOrder(order.id)).toEqual({ ...next, rev: 2 });
         expect(await store.findEvent(order.id, event.event_id)).toEqual(event);
         expect(await store.listEvents(order.id, 1, 10)).toEqual([event]);
@@ -179,14 +196,34 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       it('keeps event ids per order', async () => {
         for (const order of [await place(buildOrder('t1')), await place(buildOrder('t1'))]) {
           const event = buildEvent(order, { event_id: 'scan-1', occurred_at: at(1) });
-          expect(await commit(order, 1, event, moved(order, 'processing', at(1)))).toEqual({ kind: 'ok', rev: 2 });
+          expect(await commit(order, 1, event, moved(order, 'processing', at(1)))).toMatchObject({ kind: 'ok', rev: 2 });
         }
+      });
+
+      it('answers with the stored position, which courier pings change without moving the revision', async () => {
+        const order = await place(buildOrder('t1'));
+        const here = { lat: 22.28, lng: 114.16, at: at(2) };
+        await store.updateLastLocations([{ orderId: order.id, location: here }]);
+        const event = buildEvent(order, { occurred_at: at(3) });
+        expect(await commit(order, 1, event, moved(order, 'processing', at(3)))).toEqual({ kind: 'ok', rev: 2, lastLocation: here });
+        expect(await commit(order, 2, lateEvent(order, at(1)), null)).toEqual({ kind: 'ok', rev: 2, lastLocation: here });
+        expect(await store.assignCourier(order.id, 2, 'k1', at(4))).toEqual({ kind: 'ok', rev: 3, lastLocation: here });
+      });
+
+      it('records a late event that changes the order (a late pickup assigns it) under the guard', async () => {
+        const { order } = await advance(await place(buildOrder('t1')), 'in_transit', at(10));
+        const late = lateEvent(order, at(5), 'shipped');
+        const next = { ...order, courier_id: 'k3', updated_at: at(11) };
+        expect(await commit(order, order.rev, late, next)).toEqual({ kind: 'ok', rev: order.rev + 1, lastLocation: null });
+        expect(await store.loadOrder(order.id)).toEqual({ ...next, rev: order.rev + 1 });
+        expect((await store.listEvents(order.id, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
+        expect(await store.findEvent(order.id, late.event_id)).toEqual(late);
       });
 
       it('records a late event with seq null and leaves the order unchanged', async () => {
         const { order } = await advance(await place(buildOrder('t1')), 'in_transit', at(10));
         const late = lateEvent(order, at(5), 'shipped');
-        expect(await commit(order, order.rev, late, null)).toEqual({ kind: 'ok', rev: order.rev });
+        expect(await commit(order, order.rev, late, null)).toEqual({ kind: 'ok', rev: order.rev, lastLocation: null });
         expect(await store.loadOrder(order.id)).toEqual(order);
         expect(await store.findEvent(order.id, late.event_id)).toEqual(late);
         expect((await store.listEvents(order.id, 0, 10)).map((e) => e.seq)).toEqual([1, 2]);
@@ -218,7 +255,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
 
     it('assignCourier writes the courier under the revision guard', async () => {
       const order = await place(buildOrder('t1'));
-      expect(await store.assignCourier(order.id, 1, 'k7', at(3))).toEqual({ kind: 'ok', rev: 2 });
+      expect(await store.assignCourier(order.id, 1, 'k7', at(3))).toEqual({ kind: 'ok', rev: 2, lastLocation: null });
       expect(await store.loadOrder(order.id)).toEqual({ ...order, courier_id: 'k7', updated_at: at(3), rev: 2 });
       expect(await store.assignCourier(order.id, 1, 'k8', at(4))).toEqual({ kind: 'rev_conflict' });
       // The assignment moved rev on, so an event decided on the old state is refused too.
@@ -238,6 +275,44 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect((await store.loadOrder(one.id))?.last_location).toEqual(here);
       expect((await store.loadOrder(two.id))?.last_location).toEqual({ lat: 3, lng: 4, at: at(2) });
       expect((await store.loadOrder(three.id))?.last_location).toBeNull();
+    });
+
+    it('orderHeads gives the version and courier of each known order in one call', async () => {
+      const { order: one } = await advance(await place(buildOrder('t1')), 'processing', at(1));
+      const two = await place(buildOrder('t2', { courier_id: 'k4' }));
+      const heads = await store.orderHeads([one.id, 'ord_unknown', two.id]);
+      expect([...heads].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+        [
+          { id: one.id, version: 2, courier_id: null },
+          { id: two.id, version: 1, courier_id: 'k4' },
+        ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      expect(await store.orderHeads([])).toEqual([]);
+    });
+
+    describe('delivery log', () => {
+      const entry = (channel: 'email' | 'sms' | 'websocket', status: Delivery['status'], orderId = 'ord_d1'): Delivery => ({
+        order_id: orderId, seq: 3, channel, status, attempts: status === 'skipped' ? 0 : 1, at: at(1), reason: null, error: null,
+      });
+
+      it('claims a channel once; a retrying record may be claimed again', async () => {
+        expect(await store.claimDelivery('ord_d1', 3, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
+        expect(await store.claimDelivery('ord_d1', 3, 'email', at(2))).toMatchObject({ claimed: false, delivery: { status: 'sending' } });
+        await store.recordDelivery({ ...entry('email', 'retrying'), attempts: 1 });
+        expect(await store.claimDelivery('ord_d1', 3, 'email', at(3))).toEqual({ claimed: true, attempts: 2 });
+      });
+
+      it('records a skip only over nothing or a retrying attempt, never over one that may have sent', async () => {
+        expect(await store.skipDelivery({ ...entry('websocket', 'skipped'), reason: 'superseded' })).toBe(true);
+        await store.claimDelivery('ord_d1', 3, 'email', at(1));
+        expect(await store.skipDelivery({ ...entry('email', 'skipped'), reason: 'superseded' })).toBe(false);
+        await store.recordDelivery(entry('sms', 'retrying'));
+        expect(await store.skipDelivery({ ...entry('sms', 'skipped'), reason: 'superseded' })).toBe(true);
+        const log = new Map((await store.listDeliveries('ord_d1')).map((d) => [d.channel, d]));
+        expect(log.get('email')?.status).toBe('sending');
+        expect(log.get('sms')).toMatchObject({ status: 'skipped', reason: 'superseded' });
+        expect(log.get('websocket')).toMatchObject({ status: 'skipped', reason: 'superseded' });
+      });
     });
 
     describeSearchContract(() => store, place);

@@ -96,8 +96,31 @@ describe('decideEvent', () => {
     expect(decision).toEqual({
       kind: 'late',
       event: expect.objectContaining({ seq: null, applied: false, occurred_at: T0, recorded_at: NOW, status: 'shipped' }),
+      next: null,
     });
-    expect('next' in decision).toBe(false);
+  });
+
+  it('keeps the newest event time: an event without a time does not pull it back behind one dated ahead', () => {
+    const ahead = '2024-05-01T12:04:00.000Z'; // NOW + 4 min
+    const first = decideEvent(order(), input({ occurred_at: ahead }), NOW);
+    if (first.kind !== 'applied') throw new Error('expected applied');
+    const second = decideEvent(first.next, input({ event_id: 'e2', status: 'in_transit', occurred_at: null }), NOW);
+    if (second.kind !== 'applied') throw new Error('expected applied');
+    expect(second.next.last_event_at).toBe(ahead);
+    // An event at NOW + 1 min is older than the newest one (+4 min): late, not applied as seq 6.
+    const third = decideEvent(second.next, input({ event_id: 'e3', status: 'in_transit', occurred_at: '2024-05-01T12:01:00.000Z' }), NOW);
+    expect(third.kind).toBe('late');
+  });
+
+  it('a late pickup of an unassigned order still assigns it, without moving its status', () => {
+    const pickup = input({ type: 'scan', scan_type: 'pickup', status: 'shipped', source: 'courier', occurred_at: T0, assign_courier_id: 'k7' });
+    const decision = decideEvent(order({ status: 'in_transit' }), pickup, NOW);
+    expect(decision.kind).toBe('late');
+    if (decision.kind !== 'late') return;
+    expect(decision.event).toMatchObject({ seq: null, applied: false });
+    expect(decision.next).toMatchObject({ courier_id: 'k7', status: 'in_transit', version: 3, updated_at: NOW });
+    // Already assigned: a late pickup changes nothing.
+    expect(decideEvent(order({ courier_id: 'k1' }), pickup, NOW)).toMatchObject({ kind: 'late', next: null });
   });
 
   it('a late event is late even when its transition would be illegal', () => {

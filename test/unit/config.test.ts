@@ -31,6 +31,20 @@ describe('loadConfig', () => {
       adminToken: undefined,
       jwtSecret: undefined,
       twilio: undefined,
+      rateLimit: {
+        business: { points: 2000, durationSeconds: 1 },
+        user: { points: 20, durationSeconds: 1 },
+        anonymous: { points: 10, durationSeconds: 1 },
+      },
+    });
+  });
+
+  it('reads request budgets per second or per minute, empty meaning the default', () => {
+    const config = loadConfig({ RATE_LIMIT_BUSINESS: '500/min', RATE_LIMIT_USER: ' 5/s ', RATE_LIMIT_ANON: '' });
+    expect(config.rateLimit).toEqual({
+      business: { points: 500, durationSeconds: 60 },
+      user: { points: 5, durationSeconds: 1 },
+      anonymous: { points: 10, durationSeconds: 1 },
     });
   });
 
@@ -96,6 +110,15 @@ describe('loadConfig', () => {
     ['TWILIO_API_BASE', { TWILIO_API_BASE: 'not a url' }],
     ['TWILIO_API_BASE', { ...TWILIO, TWILIO_API_BASE: 'twilio' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['RATE_LIMIT_BUSINESS', { RATE_LIMIT_BUSINESS: '2000' }],
+    ['RATE_LIMIT_BUSINESS', { RATE_LIMIT_BUSINESS: '10/h' }],
+    ['RATE_LIMIT_BUSINESS', { RATE_LIMIT_BUSINESS: '1234567890/s' }],
+    ['RATE_LIMIT_USER', { RATE_LIMIT_USER: '0/s' }],
+    ['RATE_LIMIT_USER', { RATE_LIMIT_USER: '-5/s' }],
+    ['RATE_LIMIT_USER', { RATE_LIMIT_USER: '2.5/min' }],
+    ['RATE_LIMIT_ANON', { RATE_LIMIT_ANON: 'ten/s' }],
+    ['RATE_LIMIT_ANON', { RATE_LIMIT_ANON: '10 / s' }],
+    ['RATE_LIMIT_ANON', { RATE_LIMIT_ANON: '10/sec' }],
   ])('rejects a bad %s (%j) naming the variable', (variable, env) => {
     const error = configErrorFor(env);
     expect(error.variable).toBe(variable);

@@ -133,6 +133,13 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (order_id, seq, channel)
   ) WITHOUT ROWID;
   `,
+  `
+  -- external_id is unique per namespace: the tenant's ('tenant', orders of the business and its staff) or a
+  -- customer's own ('customer:<id>'), so a customer can neither collide with nor learn of another's ids.
+  ALTER TABLE orders ADD COLUMN external_scope TEXT NOT NULL DEFAULT 'tenant';
+  DROP INDEX orders_external_id;
+  CREATE UNIQUE INDEX orders_external_id ON orders (tenant_id, external_scope, external_id) WHERE external_id IS NOT NULL;
+  `,
 ];
 
 /** Brings the schema up to date. Runs in one immediate transaction, so concurrent starters queue up. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
+import { UnavailableError } from '../../domain/errors';
 import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
   CommitResult,
@@ -16,12 +17,13 @@ import type {
   Preferences,
   EventCommit,
   NewOrder,
+  OrderHead,
   OrderPage,
   OrderQuery,
   Store,
   Tenant,
 } from '../store';
-import { GroupCommit, type BatchObserver } from './group-commit';
+import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
 import { eventToRow, orderToRow, rowToEvent, rowToOrder, searchTerms, type EventRow, type OrderRow } from './rows';
 import { searchOrders } from './search';
@@ -32,7 +34,8 @@ export interface SqliteStoreOptions {
   /** Called after each group-commit transaction with its size and duration. */
   onBatch?: BatchObserver;
   /**
-   * How long a writer waits for another process's write lock before failing.
+   * How long a read or write waits for another process's lock before it fails as `unavailable` (503). The wait
+   * is asynchronous: the event loop keeps serving meanwhile.
    * @default 5000
    */
   busyTimeoutMs?: number;
@@ -50,33 +53,36 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore implements Store {
   private readonly db: Db;
-  private readonly writes: GroupCommit;
-  private readonly stmt: ReturnType<typeof prepare>;
+  private readonly busyTimeoutMs: number;
+  private writes!: GroupCommit;
+  private stmt!: ReturnType<typeof prepare>;
 
-  constructor(options: SqliteStoreOptions) {
+  constructor(private readonly options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-    this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: busyTimeoutMs });
-    enableWal(this.db, busyTimeoutMs);
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    // No busy handler: SQLite's sleeps synchronously, stalling every request of the node while another process
+    // holds the lock. A busy lock is retried asynchronously instead (see `read` and GroupCommit).
+    this.db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: 0 });
     // Group commit amortises the fsync of FULL over every write of the batch.
     this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('cache_size = -65536'); // 64 MiB page cache
-    migrate(this.db);
-    this.stmt = prepare(this.db);
-    this.writes = new GroupCommit(this.db, options.onBatch);
   }
 
+  /** Switches the file to WAL and migrates it, waiting (asynchronously) for nodes starting at the same time. */
   async init(): Promise<void> {
-    // Migrations ran in the constructor: prepared statements need the schema.
+    await this.whenFree(() => this.db.pragma('journal_mode = WAL'));
+    await this.whenFree(() => migrate(this.db));
+    this.stmt = prepare(this.db);
+    this.writes = new GroupCommit(this.db, { observe: this.options.onBatch, busyTimeoutMs: this.busyTimeoutMs });
   }
 
   async ping(): Promise<void> {
-    this.stmt.ping.get();
+    await this.read(() => this.stmt.ping.get());
   }
 
   async close(): Promise<void> {
-    await this.writes.drained();
+    await this.writes?.drained();
     if (this.db.open) this.db.close();
   }
 
@@ -86,16 +92,16 @@ export class SqliteStore implements Store {
     });
   }
 
-  async findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null> {
-    return (this.stmt.tenantByKey.get(apiKeyHash) as Tenant | undefined) ?? null;
+  findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null> {
+    return this.read(() => (this.stmt.tenantByKey.get(apiKeyHash) as Tenant | undefined) ?? null);
   }
 
-  async getTenant(tenantId: string): Promise<Tenant | null> {
-    return (this.stmt.tenantById.get(tenantId) as Tenant | undefined) ?? null;
+  getTenant(tenantId: string): Promise<Tenant | null> {
+    return this.read(() => (this.stmt.tenantById.get(tenantId) as Tenant | undefined) ?? null);
   }
 
   createOrder(input: NewOrder): Promise<CreateOrderResult> {
-    const { order, firstEvent, idempotency } = input;
+    const { order, firstEvent, idempotency, externalScope } = input;
     return this.writes.write((): CreateOrderResult => {
       if (idempotency) {
         const claimed = this.stmt.idempotencyGet.get(order.tenant_id, idempotency.scope, idempotency.key) as
@@ -107,10 +113,12 @@ export class SqliteStore implements Store {
         }
       }
       if (order.external_id !== null) {
-        const existing = this.stmt.orderByExternalId.get(order.tenant_id, order.external_id) as OrderRow | undefined;
+        const existing = this.stmt.orderByExternalId.get(order.tenant_id, externalScope, order.external_id) as
+          | OrderRow
+          | undefined;
         if (existing) return { kind: 'existing', order: rowToOrder(existing) };
       }
-      this.stmt.insertOrder.run(orderToRow(order));
+      this.stmt.insertOrder.run({ ...orderToRow(order), external_scope: externalScope });
       for (const term of searchTerms(order)) this.stmt.insertTerm.run(order.tenant_id, term, order.id);
       this.stmt.insertEvent.run(eventToRow(firstEvent));
       if (idempotency) {
@@ -127,21 +135,28 @@ export class SqliteStore implements Store {
     });
   }
 
-  async getOrder(tenantId: string, orderId: string): Promise<Order | null> {
-    const row = this.stmt.orderByTenantAndId.get(tenantId, orderId) as OrderRow | undefined;
-    return row ? rowToOrder(row) : null;
+  getOrder(tenantId: string, orderId: string): Promise<Order | null> {
+    return this.read(() => {
+      const row = this.stmt.orderByTenantAndId.get(tenantId, orderId) as OrderRow | undefined;
+      return row ? rowToOrder(row) : null;
+    });
   }
 
-  async loadOrder(orderId: string): Promise<Order | null> {
-    return this.loadOrderSync(orderId);
+  loadOrder(orderId: string): Promise<Order | null> {
+    return this.read(() => this.loadOrderSync(orderId));
+  }
+
+  orderHeads(orderIds: readonly string[]): Promise<OrderHead[]> {
+    return this.read(() => this.stmt.heads.all(JSON.stringify(orderIds)) as OrderHead[]);
   }
 
   commitEvent(commit: EventCommit): Promise<CommitResult> {
     const { orderId, expectedRev, event, next } = commit;
     return this.writes.write((): CommitResult => {
       if (this.stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
+      let stored: { last_location: string | null } | undefined;
       if (next) {
-        const changed = this.stmt.updateState.run({
+        stored = this.stmt.updateState.get({
           id: orderId,
           expected_rev: expectedRev,
           status: next.status,
@@ -150,39 +165,44 @@ export class SqliteStore implements Store {
           last_event_at: next.last_event_at,
           held_at: next.held_at,
           courier_id: next.courier_id,
-        }).changes;
-        if (changed === 0) return { kind: 'rev_conflict' };
+        }) as { last_location: string | null } | undefined;
+        if (!stored) return { kind: 'rev_conflict' };
+      } else {
+        stored = this.stmt.locationOf.get(orderId) as { last_location: string | null } | undefined;
       }
       this.stmt.insertEvent.run(eventToRow(event));
       if (next && event.seq !== null) {
         for (const kind of commit.effects ?? []) this.stmt.insertEffect.run(kind, orderId, event.seq, next.tenant_id, event.recorded_at);
       }
-      return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev };
+      return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev, lastLocation: parseLocation(stored?.last_location) };
     });
   }
 
   assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult> {
     return this.writes.write((): CommitResult => {
-      const changed = this.stmt.assign.run(courierId, updatedAt, orderId, expectedRev).changes;
-      return changed === 0 ? { kind: 'rev_conflict' } : { kind: 'ok', rev: expectedRev + 1 };
+      const stored = this.stmt.assign.get(courierId, updatedAt, orderId, expectedRev) as { last_location: string | null } | undefined;
+      if (!stored) return { kind: 'rev_conflict' };
+      return { kind: 'ok', rev: expectedRev + 1, lastLocation: parseLocation(stored.last_location) };
     });
   }
 
-  async findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
-    const row = this.stmt.eventById.get(orderId, eventId) as EventRow | undefined;
-    return row ? rowToEvent(row) : null;
+  findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
+    return this.read(() => {
+      const row = this.stmt.eventById.get(orderId, eventId) as EventRow | undefined;
+      return row ? rowToEvent(row) : null;
+    });
   }
 
-  async listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return (this.stmt.eventsSince.all(orderId, sinceSeq, limit) as EventRow[]).map(rowToEvent);
+  listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
+    return this.read(() => (this.stmt.eventsSince.all(orderId, sinceSeq, limit) as EventRow[]).map(rowToEvent));
   }
 
-  async history(orderId: string): Promise<OrderEvent[]> {
-    return (this.stmt.history.all(orderId) as EventRow[]).map(rowToEvent);
+  history(orderId: string): Promise<OrderEvent[]> {
+    return this.read(() => (this.stmt.history.all(orderId) as EventRow[]).map(rowToEvent));
   }
 
-  async searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage> {
-    return searchOrders(this.db, tenantId, query);
+  searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage> {
+    return this.read(() => searchOrders(this.db, tenantId, query));
   }
 
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
@@ -191,11 +211,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  async getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
-    const row = this.stmt.preferencesGet.get(tenantId, customerId) as
-      | { email: number; sms: number; email_address: string | null; phone: string | null; updated_at: string }
-      | undefined;
-    return row ? { ...row, email: row.email === 1, sms: row.sms === 1 } : null;
+  getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
+    return this.read(() => {
+      const row = this.stmt.preferencesGet.get(tenantId, customerId) as
+        | { email: number; sms: number; email_address: string | null; phone: string | null; updated_at: string }
+        | undefined;
+      return row ? { ...row, email: row.email === 1, sms: row.sms === 1 } : null;
+    });
   }
 
   putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void> {
@@ -210,8 +232,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
-    return this.stmt.effectsPending.all(kind, createdBefore, limit) as PendingEffect[];
+  pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
+    return this.read(() => this.stmt.effectsPending.all(kind, createdBefore, limit) as PendingEffect[]);
   }
 
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
@@ -230,16 +252,18 @@ export class SqliteStore implements Store {
     return this.writes.write(() => bookLedger(this.stmt, booking));
   }
 
-  async findLedgerEntry(tenantId: string, customerId: string, uniqueKey: string): Promise<LedgerEntry | null> {
-    return (this.stmt.ledgerByKey.get(tenantId, customerId, uniqueKey) as LedgerEntry | undefined) ?? null;
+  findLedgerEntry(tenantId: string, customerId: string, uniqueKey: string): Promise<LedgerEntry | null> {
+    return this.read(() => (this.stmt.ledgerByKey.get(tenantId, customerId, uniqueKey) as LedgerEntry | undefined) ?? null);
   }
 
-  async getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
+  getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
     // One read transaction: balance and entries from the same snapshot, whatever other nodes commit meanwhile.
-    return this.db.transaction(() => {
-      const row = this.stmt.balanceGet.get(tenantId, customerId) as { balance: number } | undefined;
-      return { balance: row?.balance ?? 0, entries: this.stmt.ledgerList.all(tenantId, customerId) as LedgerEntry[] };
-    })();
+    return this.read(() =>
+      this.db.transaction(() => {
+        const row = this.stmt.balanceGet.get(tenantId, customerId) as { balance: number } | undefined;
+        return { balance: row?.balance ?? 0, entries: this.stmt.ledgerList.all(tenantId, customerId) as LedgerEntry[] };
+      })(),
+    );
   }
 
   rebuildBalance(tenantId: string, customerId: string): Promise<number> {
@@ -250,8 +274,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listDeliveries(orderId: string): Promise<Delivery[]> {
-    return this.stmt.deliveriesList.all(orderId) as Delivery[];
+  listDeliveries(orderId: string): Promise<Delivery[]> {
+    return this.read(() => this.stmt.deliveriesList.all(orderId) as Delivery[]);
   }
 
   claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim> {
@@ -270,27 +294,37 @@ export class SqliteStore implements Store {
     });
   }
 
+  skipDelivery(delivery: Delivery): Promise<boolean> {
+    return this.writes.write(() => this.stmt.deliverySkip.run(delivery).changes > 0);
+  }
+
   private loadOrderSync(orderId: string): Order | null {
     const row = this.stmt.orderById.get(orderId) as OrderRow | undefined;
     return row ? rowToOrder(row) : null;
   }
-}
 
-/**
- * Switches the file to WAL. The switch needs an exclusive lock and SQLite does not apply the busy timeout to it,
- * so a node starting while another one writes would fail at once: retry until the busy timeout runs out.
- */
-function enableWal(db: Db, busyTimeoutMs: number): void {
-  const deadline = Date.now() + busyTimeoutMs;
-  for (;;) {
-    try {
-      db.pragma('journal_mode = WAL');
-      return;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // start-up only: blocking is fine
+  /** Runs a read, retrying it asynchronously while another process holds a lock it needs (rare in WAL mode). */
+  private read<T>(run: () => T): Promise<T> {
+    return this.whenFree(run);
+  }
+
+  /** Runs `run`, retrying on a busy lock with growing pauses; past the busy timeout it is `unavailable`. */
+  private async whenFree<T>(run: () => T): Promise<T> {
+    const deadline = Date.now() + this.busyTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return run();
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() >= deadline) throw new UnavailableError('store', 1, { cause: error });
+        await new Promise((resolve) => setTimeout(resolve, busyPause(attempt)));
+      }
     }
   }
+}
+
+function parseLocation(text: string | null | undefined): Location | null {
+  return text ? (JSON.parse(text) as Location) : null;
 }
 
 /** Books one ledger fact inside the current transaction (see Store.bookLedger). */
@@ -342,12 +376,12 @@ function prepare(db: Db) {
     idempotencyPut: db.prepare(
       'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    orderByExternalId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND external_id = ?'),
+    orderByExternalId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND external_scope = ? AND external_id = ?'),
     insertOrder: db.prepare(
-      `INSERT INTO orders (id, tenant_id, external_id, status, version, rev, customer_id, courier_id, created_at,
-         updated_at, last_event_at, held_at, last_location, doc)
-       VALUES (@id, @tenant_id, @external_id, @status, @version, @rev, @customer_id, @courier_id, @created_at,
-         @updated_at, @last_event_at, @held_at, @last_location, @doc)`,
+      `INSERT INTO orders (id, tenant_id, external_id, external_scope, status, version, rev, customer_id, courier_id,
+         created_at, updated_at, last_event_at, held_at, last_location, doc)
+       VALUES (@id, @tenant_id, @external_id, @external_scope, @status, @version, @rev, @customer_id, @courier_id,
+         @created_at, @updated_at, @last_event_at, @held_at, @last_location, @doc)`,
     ),
     insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
     insertEvent: db.prepare(
@@ -358,13 +392,17 @@ function prepare(db: Db) {
     ),
     orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
     orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
+    heads: db.prepare('SELECT id, version, courier_id FROM orders WHERE id IN (SELECT value FROM json_each(?))'),
+    locationOf: db.prepare('SELECT last_location FROM orders WHERE id = ?'),
     eventExists: db.prepare('SELECT 1 FROM events WHERE order_id = ? AND event_id = ?'),
     updateState: db.prepare(
       `UPDATE orders SET status = @status, version = @version, rev = rev + 1, updated_at = @updated_at,
          last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id
-       WHERE id = @id AND rev = @expected_rev`,
+       WHERE id = @id AND rev = @expected_rev RETURNING last_location`,
     ),
-    assign: db.prepare('UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ?'),
+    assign: db.prepare(
+      'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location',
+    ),
     eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
@@ -406,6 +444,13 @@ function prepare(db: Db) {
        VALUES (@order_id, @seq, @channel, @status, @attempts, @reason, @error, @at)
        ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
          reason = excluded.reason, error = excluded.error, at = excluded.at`,
+    ),
+    deliverySkip: db.prepare(
+      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
+       VALUES (@order_id, @seq, @channel, @status, @attempts, @reason, @error, @at)
+       ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         reason = excluded.reason, error = excluded.error, at = excluded.at
+       WHERE deliveries.status = 'retrying'`,
     ),
   };
 }
