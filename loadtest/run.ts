@@ -11,13 +11,14 @@ import { fanout } from './benchmarks/fanout';
 import { location } from './benchmarks/location';
 import { notify } from './benchmarks/notify';
 import { ratelimit } from './benchmarks/ratelimit';
+import { reports } from './benchmarks/reports';
 import { scale } from './benchmarks/scale';
 import { status } from './benchmarks/status';
 import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale, ratelimit];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale, ratelimit, reports];
 
 function parseOptions(args: string[], defaults: Record<string, number>): Record<string, number> {
   const options = { ...defaults };

@@ -66,6 +66,13 @@ const schema = z.object({
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
   LIVE_CHECK_MS: optional(positiveInt).default(500),
+  MAP_TILE_URL: optional(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s]*\{z\}[^\s]*\{x\}[^\s]*\{y\}[^\s]*$/, 'must be an http(s) URL template with {z}, {x} and {y}'),
+  ),
+  MAP_ATTRIBUTION: optional(z.string().max(500)),
+  STALE_AFTER_H: optional(positiveInt).default(24),
   RATE_LIMIT_BUSINESS: budgetOr('2000/s'),
   RATE_LIMIT_USER: budgetOr('20/s'),
   RATE_LIMIT_ANON: budgetOr('10/s'),
@@ -108,8 +115,11 @@ export interface Config {
   storeSync: 'full' | 'normal';
   /** How long a request waits for another process's lock on the embedded store before it is answered 503. */
   storeBusyTimeoutMs: number;
-  /** Base of links in alerts (`/track/<order>?token=…`). */
-  publicUrl: string;
+  /**
+   * Base of links in alerts (`/track/<order>?token=…`) and of the printed dashboard address. Unset: the node's own
+   * address once it listens (a worker-only process, which does not listen: `http://HOST:PORT`).
+   */
+  publicUrl: string | undefined;
   /** `api` serves HTTP and sockets only, `worker` runs notifier workers only, `all` does both. */
   role: 'all' | 'api' | 'worker';
   notify: {
@@ -126,6 +136,10 @@ export interface Config {
    * carried (within about two of these).
    */
   liveCheckMs: number;
+  /** The pages' maps: raster tiles from `tileUrl` (with its attribution), or the bundled offline basemap. */
+  map: { tileUrl: string | undefined; attribution: string | undefined };
+  /** The dashboard lists an order as stale after this many hours without an event. */
+  staleAfterHours: number;
   /** Request budgets of the HTTP API (`RATE_LIMIT_*`), held across the cluster in Redis. */
   rateLimit: {
     /** Per tenant API key. */
@@ -177,7 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     storeSync: v.STORE_SYNC,
     storeBusyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS,
-    publicUrl: (v.PUBLIC_URL ?? `http://${v.HOST.includes(':') ? `[${v.HOST}]` : v.HOST}:${v.PORT}`).replace(/\/$/, ''),
+    publicUrl: v.PUBLIC_URL?.replace(/\/$/, ''),
     role: v.PROCESS_ROLE,
     notify: {
       attempts: v.NOTIFY_ATTEMPTS,
@@ -186,6 +200,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       lockMs: v.NOTIFY_LOCK_MS,
     },
     liveCheckMs: v.LIVE_CHECK_MS,
+    map: { tileUrl: v.MAP_TILE_URL, attribution: v.MAP_ATTRIBUTION },
+    staleAfterHours: v.STALE_AFTER_H,
     rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },
     faultInjection: v.FAULT_INJECTION,
   };

@@ -43,7 +43,10 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
   }
   const node = await startNode({ config, logger, store: wrapStore(store), metrics });
   if (node.url) {
-    logger.info({ url: node.url, role: config.role, data_dir: config.dataDir, pid: process.pid }, `listening on ${node.url}`);
+    logger.info(
+      { url: node.url, dashboard: `${node.publicUrl}/dashboard`, role: config.role, data_dir: config.dataDir, pid: process.pid },
+      `listening on ${node.url}; dashboard at ${node.publicUrl}/dashboard`,
+    );
   } else {
     logger.info({ worker: true, role: config.role, pid: process.pid }, 'notifier worker started');
   }

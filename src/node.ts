@@ -1,4 +1,5 @@
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { default as Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,6 +14,8 @@ import { createIo } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
 import { createRedis } from './gateways/redis';
 import { createApp } from './http/app';
+import { Basemap } from './http/basemap';
+import { pages } from './http/pages';
 import { RateLimit } from './http/rate-limit';
 import { Metrics } from './metrics';
 import type { Presence } from './domain/presence';
@@ -42,6 +45,8 @@ export interface RunningNode {
   /** Null in a worker-only process, which serves no HTTP. */
   url: string | null;
   port: number | null;
+  /** Base of the links this node hands out (tracking links, the dashboard). */
+  publicUrl: string;
   adminToken: string;
   adminTokenGenerated: boolean;
   orders: OrderService;
@@ -57,6 +62,9 @@ export interface RunningNode {
   /** Stops accepting, finishes in-flight work, flushes and closes the store and Redis. */
   stop(): Promise<void>;
 }
+
+/** The repository root: the built pages are in `dist/web` below it. */
+const ROOT = path.resolve(__dirname, '..');
 
 // A shutdown step that takes longer is given up on (logged), so the rest still run within SHUTDOWN_TIMEOUT_MS.
 const STOP_STEP_TIMEOUT_MS = 3000;
@@ -136,7 +144,26 @@ export async function startNode({
   // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
   const rateLimit = new RateLimit({ redis: publisher, prefix: config.redisPrefix, ...config.rateLimit });
   const server = serveHttp
-    ? http.createServer(createApp({ store, orders, couriers, loyalty, tokens, rateLimit, metrics, logger, readiness }).callback())
+    ? http.createServer(
+        createApp({
+          store,
+          orders,
+          couriers,
+          loyalty,
+          tokens,
+          rateLimit,
+          metrics,
+          logger,
+          readiness,
+          pages: pages({
+            dir: path.join(ROOT, 'dist/web'),
+            basemap: new Basemap(),
+            map: config.map,
+            staleAfterHours: config.staleAfterHours,
+            logger,
+          }),
+        }).callback(),
+      )
     : null;
   const io = createIo({ publisher, subscriber: adapterSubscriber, prefix: config.redisPrefix, httpServer: server ?? undefined });
   const gateway =
@@ -171,11 +198,14 @@ export async function startNode({
     queueConnection: publisher,
     workerConnection: workerConnection ?? undefined,
     trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
+    publicUrl: () => publicUrl,
     logger,
   });
 
   let url: string | null = null;
   let port: number | null = null;
+  // PUBLIC_URL, or this node's own address once it listens (a worker-only process: the configured host and port).
+  let publicUrl = config.publicUrl ?? `http://${bracketed(config.host)}:${config.port}`;
   let drain = (): void => {};
   if (server) {
     // Keep-alive longer than common load balancers' idle timeout, so they close first.
@@ -183,7 +213,8 @@ export async function startNode({
     drain = trackResponses(server);
     await step('http', () => listen(server, config.port, config.host));
     port = (server.address() as AddressInfo).port;
-    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    url = `http://${bracketed(config.host)}:${port}`;
+    publicUrl = config.publicUrl ?? url;
   }
 
   let stopping: Promise<void> | null = null;
@@ -224,7 +255,7 @@ export async function startNode({
       );
     })());
 
-  return { url, port, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, presence, bus, metrics, store, stop };
+  return { url, port, publicUrl, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, presence, bus, metrics, store, stop };
 }
 
 /**
@@ -264,6 +295,11 @@ async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw new Error(`start-up failed at ${name}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** An IPv6 host in brackets, as a URL wants it. */
+function bracketed(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {

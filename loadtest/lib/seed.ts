@@ -152,6 +152,17 @@ function pathTo(final: OrderStatus, length: number, random: () => number): Order
   }
 }
 
+/**
+ * The delivery promise of the `index`th order: none for one in five, else 2 to 8 hours after placement (seeded
+ * deliveries take about 1 to 6 hours, so some are late). Derived from the index, not drawn from the PRNG, so the
+ * rest of the seeded shape is what it was before orders had promises.
+ */
+function promiseFor(index: number, createdMs: number): string | null {
+  if (index % 5 === 4) return null;
+  const minutes = 120 + (Math.imul(index, 2654435761) >>> 0) % 360;
+  return new Date(createdMs + minutes * 60_000).toISOString();
+}
+
 const SCAN_OF: Partial<Record<OrderStatus, string>> = {
   shipped: 'pickup',
   out_for_delivery: 'out_for_delivery',
@@ -217,7 +228,8 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
     // Positional parameters: binding by name costs about twice as much per row in better-sqlite3.
     const insertOrder = db.prepare(
       `INSERT INTO orders (id, tenant_id, external_id, status, version, rev, customer_id, courier_id, created_at,
-         updated_at, last_event_at, held_at, last_location, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         updated_at, last_event_at, held_at, last_location, promised_by, delivered_at, failed_attempts, doc)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertEvent = db.prepare(
       `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
@@ -272,6 +284,7 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
           };
         });
         const last = events[events.length - 1]!;
+        const delivered = events.find((event) => event.status === 'delivered');
         const active = final === 'shipped' || final === 'in_transit' || final === 'out_for_delivery';
         const order: Order = {
           id,
@@ -290,14 +303,18 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
           created_at: events[0]!.occurred_at,
           updated_at: last.recorded_at,
           eta: null,
+          promised_by: promiseFor(index, createdMs),
           last_location: active && last.location ? { ...last.location, at: last.occurred_at } : null,
           last_event_at: last.occurred_at,
           held_at: final === 'on_hold' ? 'in_transit' : null,
+          delivered_at: delivered?.occurred_at ?? null,
+          failed_attempts: statuses.filter((status) => status === 'failed_attempt').length,
         };
         const row = orderToRow(order);
         insertOrder.run(
           row.id, row.tenant_id, row.external_id, row.status, row.version, row.rev, row.customer_id, row.courier_id,
-          row.created_at, row.updated_at, row.last_event_at, row.held_at, row.last_location, row.doc,
+          row.created_at, row.updated_at, row.last_event_at, row.held_at, row.last_location, row.promised_by,
+          row.delivered_at, row.failed_attempts, row.doc,
         );
         for (const term of searchTerms(order)) {
           stageTerm.run(tenantId, term, id);

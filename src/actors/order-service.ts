@@ -28,6 +28,8 @@ export interface PlaceOrderInput {
   items?: unknown[];
   notify?: NotifyChoice;
   metadata?: Record<string, unknown>;
+  /** The delivery time promised to the customer (ISO, UTC). */
+  promised_by?: string;
 }
 
 export interface StatusInput {
@@ -67,10 +69,12 @@ export interface OrderServiceOptions {
 export class OrderService {
   readonly actors: ActorSystem<string, OrderMessage, OrderReply>;
   private readonly store: Store;
+  private readonly bus: EventBus;
   private readonly now: () => Date;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
+    this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
       onEffectError: options.onEffectError,
@@ -114,9 +118,12 @@ export class OrderService {
       created_at: nowIso,
       updated_at: nowIso,
       eta: null,
+      promised_by: input.promised_by ?? null,
       last_location: null,
       last_event_at: nowIso,
       held_at: null,
+      delivered_at: null,
+      failed_attempts: 0,
     };
     const firstEvent: OrderEvent = {
       seq: 1,
@@ -141,6 +148,8 @@ export class OrderService {
     if (result.kind === 'idempotency_conflict') throw new IdempotencyConflictError();
     // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.
     if (result.kind === 'existing' && !canReadOrder(principal, result.order)) throw new IdempotencyConflictError();
+    // The tenant feed and everything else that follows applied events hear of the new order's first one too.
+    if (result.kind === 'created') this.bus.emit('applied', { event: firstEvent, order: result.order });
     return { order: result.order, created: result.kind === 'created' };
   }
 

@@ -34,6 +34,11 @@ export interface TrackingClientEvents {
   loyalty: (update: LoyaltyUpdate) => void;
   connected: (url: string) => void;
   disconnected: (reason: string) => void;
+  /**
+   * A connection attempt failed (the handshake's `connect_error` message, e.g. `unauthorized` for an expired
+   * token); the client retries on its own.
+   */
+  connect_failed: (url: string, message: string) => void;
   /** A subscription the server refused (e.g. `not_found`); it is dropped. */
   subscription_error: (orderId: string, error: { code: string; message: string }) => void;
 }
@@ -82,9 +87,15 @@ export class TrackingClient extends Emitter<Record<string, never>, Record<string
     });
   }
 
-  /** Subscribes to an order; resolves with its state once the server acknowledged. */
-  subscribe(orderId: string): Promise<OrderView> {
-    if (!this.subscriptions.has(orderId)) this.subscriptions.set(orderId, { lastSeq: null, buffer: [], syncing: false });
+  /**
+   * Subscribes to an order; resolves with its state once the server acknowledged. With `sinceSeq` (the last seq
+   * the caller already has, e.g. from `GET /v1/orders/:id`) every later event is delivered as an `update`, also
+   * those applied before the acknowledgement; without it the order as acknowledged is the starting point.
+   */
+  subscribe(orderId: string, options: { sinceSeq?: number } = {}): Promise<OrderView> {
+    if (!this.subscriptions.has(orderId)) {
+      this.subscriptions.set(orderId, { lastSeq: options.sinceSeq ?? null, buffer: [], syncing: false });
+    }
     return new Promise((resolve, reject) => {
       this.sync(orderId, (result) => (result.ok ? resolve(result.order) : reject(Object.assign(new Error(result.error.message), result.error))));
     });
@@ -125,7 +136,10 @@ export class TrackingClient extends Emitter<Record<string, never>, Record<string
       this.emitReserved('connected', url);
       for (const orderId of this.subscriptions.keys()) this.sync(orderId);
     });
-    socket.on('connect_error', () => this.retry());
+    socket.on('connect_error', (error) => {
+      this.emitReserved('connect_failed', url, error.message);
+      this.retry();
+    });
     socket.on('disconnect', (reason) => {
       this.emitReserved('disconnected', reason);
       this.retry();

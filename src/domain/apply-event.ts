@@ -63,6 +63,10 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     last_event_at: Date.parse(occurredAt) > Date.parse(order.last_event_at) ? occurredAt : order.last_event_at,
     held_at: input.status === 'on_hold' ? holdPoint(order.status, order.held_at) : null,
     courier_id: input.assign_courier_id ?? order.courier_id,
+    // Report projections. `delivered` is applied at most once (only `returned` follows it), and a `returned`
+    // order keeps when it was delivered.
+    delivered_at: input.status === 'delivered' ? occurredAt : order.delivered_at,
+    failed_attempts: order.failed_attempts + (input.status === 'failed_attempt' ? 1 : 0),
   };
   return { kind: 'applied', event: { ...base, seq, applied: true }, next };
 }

@@ -50,11 +50,20 @@ export interface Order {
   created_at: string;
   updated_at: string;
   eta: string | null;
+  /** The delivery time promised to the customer, fixed at placement. */
+  promised_by: string | null;
   last_location: Location | null;
   /** `occurred_at` of the newest applied event: older events arrive late and are not applied. */
   last_event_at: string;
   /** Main-path status an `on_hold` order was held at. */
   held_at: OrderStatus | null;
+  /**
+   * `occurred_at` of the applied `delivered` event; kept when the order is later `returned` (it was delivered then,
+   * which is what delivery times and the on-time rate measure).
+   */
+  delivered_at: string | null;
+  /** How many `failed_attempt` events were applied. */
+  failed_attempts: number;
   /** Revision of the stored state: grows on every write and guards writes (compare-and-set). */
   rev: number;
 }
@@ -74,26 +83,13 @@ export interface OrderEvent {
   applied: boolean;
 }
 
-/** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
-export interface OrderView {
-  id: string;
-  tenant_id: string;
-  external_id: string | null;
-  status: OrderStatus;
-  version: number;
-  customer: Customer;
-  destination: Destination | null;
-  amount: Money | null;
-  items: unknown[] | null;
-  notify: NotifyChoice | null;
-  metadata: Record<string, unknown> | null;
-  courier_id: string | null;
-  created_at: string;
-  updated_at: string;
-  eta: string | null;
-  last_location: Location | null;
-}
+/** Bookkeeping kept on the order for ordering, guarding and reports; never part of its public shape. */
+type InternalField = 'last_event_at' | 'held_at' | 'rev' | 'delivered_at' | 'failed_attempts';
 
+/** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
+export type OrderView = Omit<Order, InternalField>;
+
+/** The order resource; fields are copied one by one so nothing internal rides along on a spread object. */
 export function toOrderView(order: Order): OrderView {
   return {
     id: order.id,
@@ -111,6 +107,24 @@ export function toOrderView(order: Order): OrderView {
     created_at: order.created_at,
     updated_at: order.updated_at,
     eta: order.eta,
+    promised_by: order.promised_by,
     last_location: order.last_location,
   };
+}
+
+/**
+ * Whether an order kept its delivery promise: `true` when delivered at or before `promised_by`, `false` when
+ * delivered after it or when it is past without a delivery, `null` while undecided (not yet delivered and the
+ * promise not yet past), when nothing was promised, or when the order was cancelled (no delivery was owed).
+ * The store's report queries count by the same rule.
+ */
+export function keptPromise(
+  order: Pick<Order, 'status' | 'promised_by' | 'delivered_at'>,
+  nowIso: string,
+): boolean | null {
+  if (order.promised_by === null) return null;
+  // Times are stored normalised to UTC `…Z` with milliseconds, so they compare as strings.
+  if (order.delivered_at !== null) return order.delivered_at <= order.promised_by;
+  if (order.status === 'cancelled') return null;
+  return order.promised_by < nowIso ? false : null;
 }

@@ -12,6 +12,7 @@ import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
+import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { tenantRoutes } from './routes/tenants';
 
@@ -26,6 +27,7 @@ export function allRoutes(deps: HttpDeps): RouteSpec[] {
     ...courierRoutes(deps),
     ...customerRoutes(deps),
     ...loyaltyRoutes(deps),
+    ...reportRoutes(deps),
     ...serviceRoutes(deps, openapi),
   );
   return routes;
@@ -40,6 +42,7 @@ export function createApp(deps: HttpDeps): Koa {
   for (const spec of allRoutes(deps)) mount(router, spec, deps);
   app.use(observe(deps));
   app.use(errorMapper(deps.logger));
+  if (deps.pages) app.use(deps.pages);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

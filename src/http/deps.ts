@@ -1,3 +1,4 @@
+import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { CourierService } from '../actors/courier-service';
 import type { LoyaltyService } from '../actors/loyalty-service';
@@ -20,4 +21,6 @@ export interface HttpDeps {
   logger: Logger;
   /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
   readiness: () => Promise<void>;
+  /** The pages (tracking page, dashboard, their assets and basemap), answered before the API routes. */
+  pages?: Middleware;
 }

@@ -39,7 +39,9 @@ export function buildOpenApi(routes: RouteSpec[]): object {
     const responses: Record<string, unknown> = {
       [spec.status]: spec.response
         ? { description: 'success', content: { 'application/json': { schema: jsonSchema(spec.response) } } }
-        : { description: 'success' },
+        : spec.produces
+          ? { description: 'success', content: { [spec.produces]: { schema: { type: 'string' } } } }
+          : { description: 'success' },
     };
     for (const extra of spec.alsoReturns ?? []) {
       responses[extra.status] = {

@@ -31,6 +31,8 @@ export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefin
   /** Success status and body schema. */
   status: number;
   response?: z.ZodType;
+  /** Media type of a success answer that is not JSON (e.g. `text/csv`), for the OpenAPI document. */
+  produces?: string;
   /** Extra documented error statuses besides 400/401/403. */
   errors?: number[];
   /** Other success answers, e.g. a replay answered 200 where a first call is 201. */

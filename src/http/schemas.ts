@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
+import type { OrderFilter } from '../store/store';
 import { nestsDeeperThan } from './body';
 
 // Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.
@@ -21,6 +22,12 @@ function boundedDepth<S extends z.ZodType>(schema: S): S {
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
   message: 'must not be more than 5 minutes in the future',
+});
+// A promise further out than this is a unit mistake (seconds for milliseconds), not a delivery plan.
+const MAX_PROMISE_AHEAD_MS = 2 * 366 * 24 * 3600_000;
+// Past promises are fine: orders are also imported after the fact.
+const promise = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_PROMISE_AHEAD_MS, {
+  message: 'must not be more than 2 years in the future',
 });
 
 export const statusSchema = z.enum(STATUSES);
@@ -60,6 +67,7 @@ export const placeOrderBody = z.strictObject({
   amount: moneySchema.optional(),
   items: boundedDepth(z.array(z.unknown()).max(1000)).optional(),
   notify: notifySchema.optional(),
+  promised_by: promise.optional(),
   metadata: boundedDepth(z.record(z.string(), z.unknown())).optional(),
 });
 
@@ -104,7 +112,8 @@ export const tokenBody = z.strictObject({
   ttl_s: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
 });
 
-export const searchQuery = z.strictObject({
+/** The filters of `GET /v1/orders`, which the CSV export takes too. */
+const orderFilterFields = {
   status: z
     .string()
     .transform((value) => value.split(',').map((part) => part.trim()))
@@ -117,9 +126,50 @@ export const searchQuery = z.strictObject({
   customer_id: id.optional(),
   courier_id: id.optional(),
   q: z.string().trim().min(1).max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
-});
+  promised_from: instant.optional().describe('orders with a promised_by at or after this time'),
+  promised_to: instant.optional().describe('orders with a promised_by at or before this time'),
+};
+
+function toOrderFilter(query: z.output<z.ZodObject<typeof orderFilterFields>>): OrderFilter {
+  return {
+    statuses: query.status,
+    createdFrom: query.created_from,
+    createdTo: query.created_to,
+    updatedFrom: query.updated_from,
+    updatedTo: query.updated_to,
+    customerId: query.customer_id,
+    courierId: query.courier_id,
+    q: query.q,
+    promisedFrom: query.promised_from,
+    promisedTo: query.promised_to,
+  };
+}
+
+/** `GET /v1/orders`: the store's filter, a page size and the cursor (decoded by the route). */
+export const searchQuery = z
+  .strictObject({
+    ...orderFilterFields,
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .transform(({ limit, cursor, ...filters }) => ({ filter: toOrderFilter(filters), limit, cursor }));
+
+/** `GET /v1/reports/orders.csv`: every order matching the search filters, so no page size or cursor. */
+export const exportQuery = z.strictObject(orderFilterFields).transform(toOrderFilter);
+
+// A year and a day, so a leap year's full calendar year fits; by_day stays at most 367 entries.
+const MAX_REPORT_RANGE_MS = 366 * 24 * 3600_000;
+
+/** `GET /v1/reports/summary`: orders created in `[from, to)`. */
+export const summaryQuery = z
+  .strictObject({ from: instant, to: instant })
+  .superRefine(({ from, to }, context) => {
+    const span = Date.parse(to) - Date.parse(from);
+    if (span <= 0) context.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    else if (span > MAX_REPORT_RANGE_MS) {
+      context.addIssue({ code: 'custom', path: ['to'], message: 'must be at most 366 days after from' });
+    }
+  });
 
 export const preferencesBody = z.strictObject({
   email: z.boolean(),
@@ -180,6 +230,7 @@ export const orderResponse = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   eta: z.string().nullable(),
+  promised_by: z.string().nullable(),
   last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
 });
 
@@ -244,3 +295,24 @@ export const loyaltyResponse = z.object({
 export const loyaltySettingsResponse = z.object({ points_per_unit: z.number() });
 export const tenantResponse = z.object({ id: z.string(), name: z.string(), api_key: z.string() });
 export const tokenResponse = z.object({ token: z.string(), expires_at: z.string() });
+export const summaryResponse = z.object({
+  from: z.string(),
+  to: z.string(),
+  placed: z.number().int(),
+  delivered: z.number().int().describe('orders delivered (delivered_at set), including ones returned afterwards'),
+  returned: z.number().int(),
+  cancelled: z.number().int(),
+  failed_attempts: z.number().int(),
+  on_time_rate: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe('on time ÷ decided among non-cancelled orders with promised_by; null when none is decided'),
+  delivery_time_s: z
+    .object({ p50: z.number(), p90: z.number() })
+    .nullable()
+    .describe('created_at → delivered_at over delivered orders, nearest-rank percentiles'),
+  by_courier: z.array(z.object({ courier_id: z.string(), delivered: z.number().int(), failed_attempts: z.number().int() })),
+  by_day: z.array(z.object({ date: z.string(), placed: z.number().int(), delivered: z.number().int() })),
+});

@@ -26,6 +26,8 @@ export interface NotifierOptions {
   /** `maxRetriesPerRequest: null` (worker); absent: this process queues alerts but runs no worker. */
   workerConnection?: Redis;
   trackingToken: (order: Order) => string;
+  /** Base of the tracking links in alerts (known once the node listens). */
+  publicUrl: () => string;
   logger: Logger;
   templates?: TemplateCatalog;
 }
@@ -71,7 +73,7 @@ export class Notifier {
       presence: options.presence,
       channels: this.channels,
       templates: this.templates,
-      trackingUrl: (order) => `${config.publicUrl}/track/${order.id}?token=${options.trackingToken(order)}`,
+      trackingUrl: (order) => `${options.publicUrl()}/track/${order.id}?token=${options.trackingToken(order)}`,
       maxAttempts: config.notify.attempts,
       logger,
       afterSend: (channel) => {

@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../src/domain/errors';
+import type { Order, OrderEvent } from '../../src/domain/order';
 import type { Store } from '../../src/store/store';
+import { migrate } from '../../src/store/sqlite/migrations';
+import { SUMMARY_STATEMENTS } from '../../src/store/sqlite/reports';
+import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { at, buildEvent, buildOrder, buildTenant, describeStoreContract, moved, placedEvent } from '../support/store-contract';
 
@@ -144,6 +148,83 @@ describe('SqliteStore while another process holds the write lock', () => {
     other.exec('COMMIT');
     await init;
     await starting.close();
+  });
+});
+
+describe('SqliteStore migration to promised_by and the report projections', () => {
+  it("backfills delivered_at and failed_attempts of existing orders from their applied events", async () => {
+    const dataDir = tempDir();
+    try {
+      // A file as the previous release left it: schema version 3, orders without the new columns.
+      const db = new Database(path.join(dataDir, 'tracking.db'));
+      migrate(db, 3);
+      const insertOrder = db.prepare(
+        `INSERT INTO orders (id, tenant_id, external_id, status, version, rev, customer_id, courier_id, created_at,
+           updated_at, last_event_at, held_at, last_location, doc)
+         VALUES (@id, @tenant_id, @external_id, @status, @version, @rev, @customer_id, @courier_id, @created_at,
+           @updated_at, @last_event_at, @held_at, @last_location, @doc)`,
+      );
+      const insertEvent = db.prepare(
+        `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
+           source, applied)
+         VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
+           @source, @applied)`,
+      );
+      const write = (order: Order, path: Array<[OrderEvent['status'], number, boolean?]>): void => {
+        const { promised_by: _p, delivered_at: _d, failed_attempts: _f, ...row } = orderToRow(order);
+        insertOrder.run(row);
+        let seq = 1;
+        for (const [index, [status, minute, applied = true]] of path.entries()) {
+          const event = buildEvent(order, {
+            seq: applied ? seq++ : null, status, event_id: `e${index}`, occurred_at: at(minute), recorded_at: at(minute), applied,
+          });
+          insertEvent.run(eventToRow(event));
+        }
+      };
+      const returned = buildOrder('t1', { status: 'returned', version: 7 });
+      write(returned, [
+        ['placed', 0], ['out_for_delivery', 10], ['failed_attempt', 20], ['out_for_delivery', 30],
+        ['failed_attempt', 5, false], ['delivered', 40], ['returned', 50],
+      ]);
+      const lateOnly = buildOrder('t1', { status: 'out_for_delivery', version: 2 });
+      write(lateOnly, [['placed', 0], ['out_for_delivery', 30], ['delivered', 20, false]]);
+      const untouched = buildOrder('t1');
+      write(untouched, [['placed', 0]]);
+      db.close();
+
+      const store = new SqliteStore({ dataDir });
+      await store.init();
+      try {
+        expect(await store.loadOrder(returned.id)).toEqual({ ...returned, delivered_at: at(40), failed_attempts: 1 });
+        expect(await store.loadOrder(lateOnly.id)).toEqual(lateOnly);
+        expect(await store.loadOrder(untouched.id)).toEqual(untouched);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SqliteStore report queries', () => {
+  it('read only the covering report index: no row lookups, no table scan', async () => {
+    const dataDir = tempDir();
+    const store = new SqliteStore({ dataDir });
+    await store.init();
+    await store.close();
+    const db = new Database(path.join(dataDir, 'tracking.db'), { readonly: true });
+    try {
+      for (const [name, sql] of Object.entries(SUMMARY_STATEMENTS)) {
+        const params = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map(([, key]) => [key!, key!.startsWith('rank') ? 1 : 'x']));
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
+        expect({ name, plan }).toEqual({ name, plan: expect.arrayContaining([expect.stringMatching(/USING COVERING INDEX orders_for_reports/)]) });
+        expect({ name, plan: plan.filter((step) => /^SCAN orders\b|USING INDEX (?!orders_for_reports)/.test(step)) }).toEqual({ name, plan: [] });
+      }
+    } finally {
+      db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

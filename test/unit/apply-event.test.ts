@@ -24,9 +24,12 @@ function order(overrides: Partial<Order> = {}): Order {
     created_at: T0,
     updated_at: T1,
     eta: null,
+    promised_by: null,
     last_location: null,
     last_event_at: T1,
     held_at: null,
+    delivered_at: null,
+    failed_attempts: 0,
     ...overrides,
   };
 }
@@ -71,6 +74,8 @@ describe('decideEvent', () => {
       last_event_at: '2024-05-01T11:30:00.000Z',
       held_at: null,
       courier_id: null,
+      delivered_at: null,
+      failed_attempts: 0,
     });
     // The store bumps the revision on write; the decision leaves it to the store.
     expect(decision.next.rev).toBe(7);
@@ -189,5 +194,48 @@ describe('decideEvent', () => {
   it('an event without assign_courier_id keeps the current courier', () => {
     const decision = decideEvent(order({ courier_id: 'k1' }), input({ assign_courier_id: null }), NOW);
     expect(decision.kind === 'applied' && decision.next.courier_id).toBe('k1');
+  });
+
+  describe('report projections', () => {
+    it('a delivered event sets delivered_at to when it occurred, not when it was recorded', () => {
+      const occurred = '2024-05-01T11:45:00.000Z';
+      const decision = decideEvent(order({ status: 'out_for_delivery' }), input({ status: 'delivered', occurred_at: occurred }), NOW);
+      expect(decision).toMatchObject({ kind: 'applied', next: { delivered_at: occurred, failed_attempts: 0 } });
+      // Without a time it occurs now.
+      const untimed = decideEvent(order({ status: 'out_for_delivery' }), input({ status: 'delivered' }), NOW);
+      expect(untimed.kind === 'applied' && untimed.next.delivered_at).toBe(NOW);
+    });
+
+    it('a returned order keeps when it was delivered', () => {
+      const delivered = order({ status: 'delivered', delivered_at: T1 });
+      const decision = decideEvent(delivered, input({ status: 'returned' }), NOW);
+      expect(decision).toMatchObject({ kind: 'applied', next: { status: 'returned', delivered_at: T1 } });
+    });
+
+    it('counts applied failed attempts across retries of the delivery', () => {
+      let current = order({ status: 'out_for_delivery' });
+      const steps = ['failed_attempt', 'out_for_delivery', 'failed_attempt', 'out_for_delivery', 'delivered'] as const;
+      const counts: number[] = [];
+      for (const [index, status] of steps.entries()) {
+        const decision = decideEvent(current, input({ event_id: `e${index}`, status }), NOW);
+        if (decision.kind !== 'applied') throw new Error('expected applied');
+        current = decision.next;
+        counts.push(current.failed_attempts);
+      }
+      expect(counts).toEqual([1, 1, 2, 2, 2]);
+      expect(current).toMatchObject({ status: 'delivered', delivered_at: NOW, failed_attempts: 2 });
+    });
+
+    it('other statuses leave both alone, and promised_by is never touched', () => {
+      const before = order({ status: 'shipped', failed_attempts: 1, promised_by: T1 });
+      const decision = decideEvent(before, input({ status: 'in_transit' }), NOW);
+      expect(decision).toMatchObject({ kind: 'applied', next: { delivered_at: null, failed_attempts: 1, promised_by: T1 } });
+    });
+
+    it('a late delivered or failed_attempt event changes neither', () => {
+      const current = order({ status: 'out_for_delivery' });
+      expect(decideEvent(current, input({ status: 'delivered', occurred_at: T0 }), NOW)).toMatchObject({ kind: 'late', next: null });
+      expect(decideEvent(current, input({ status: 'failed_attempt', occurred_at: T0 }), NOW)).toMatchObject({ kind: 'late', next: null });
+    });
   });
 });

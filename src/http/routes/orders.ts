@@ -145,14 +145,7 @@ export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
       handler: async ({ principal, query }) => {
         const caller = requireRole(principal, ['business', 'staff', 'customer', 'courier']);
         const filter: OrderQuery = {
-          statuses: query.status,
-          createdFrom: query.created_from,
-          createdTo: query.created_to,
-          updatedFrom: query.updated_from,
-          updatedTo: query.updated_to,
-          customerId: query.customer_id,
-          courierId: query.courier_id,
-          q: query.q,
+          ...query.filter,
           limit: query.limit,
           after: query.cursor ? decodeCursor(query.cursor) : undefined,
         };

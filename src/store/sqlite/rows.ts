@@ -17,6 +17,9 @@ export interface OrderRow {
   last_event_at: string;
   held_at: string | null;
   last_location: string | null;
+  promised_by: string | null;
+  delivered_at: string | null;
+  failed_attempts: number;
   doc: string;
 }
 
@@ -46,6 +49,9 @@ export function orderToRow(order: Order): OrderRow {
     last_event_at: order.last_event_at,
     held_at: order.held_at,
     last_location: order.last_location ? JSON.stringify(order.last_location) : null,
+    promised_by: order.promised_by,
+    delivered_at: order.delivered_at,
+    failed_attempts: order.failed_attempts,
     doc: JSON.stringify(doc),
   };
 }
@@ -69,9 +75,12 @@ export function rowToOrder(row: OrderRow): Order {
     created_at: row.created_at,
     updated_at: row.updated_at,
     eta: doc.eta,
+    promised_by: row.promised_by,
     last_location: row.last_location ? (JSON.parse(row.last_location) as Location) : null,
     last_event_at: row.last_event_at,
     held_at: row.held_at as OrderStatus | null,
+    delivered_at: row.delivered_at,
+    failed_attempts: row.failed_attempts,
   };
 }
 

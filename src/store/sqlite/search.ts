@@ -1,6 +1,7 @@
-import type { Database, Statement } from 'better-sqlite3';
-import type { OrderPage, OrderQuery } from '../store';
+import type { Database } from 'better-sqlite3';
+import type { OrderCursor, OrderPage, OrderQuery } from '../store';
 import { rowToOrder, type OrderRow } from './rows';
+import { cachedStatement } from './statements';
 
 /**
  * Order search, newest first, keyset-paginated on (created_at, id). Each filter combination is served by
@@ -8,30 +9,51 @@ import { rowToOrder, type OrderRow } from './rows';
  * page never sorts the whole tenant; `q` is a prefix range scan over `order_terms`.
  */
 export function searchOrders(db: Database, tenantId: string, query: OrderQuery): OrderPage {
+  const { rows, next } = searchRows<OrderRow>(db, tenantId, query, 'o.*');
+  return { items: rows.map(rowToOrder), next };
+}
+
+/** The sort key every selected row carries. */
+interface SortKey {
+  created_at: string;
+  id: string;
+}
+
+/**
+ * One page of {@link searchOrders}'s matches as the given columns of `orders o` (which must include `created_at`
+ * and `id`), for readers that need fewer columns than the whole order, such as the CSV export.
+ */
+export function searchRows<R extends SortKey>(
+  db: Database,
+  tenantId: string,
+  query: OrderQuery,
+  columns: string,
+): { rows: R[]; next: OrderCursor | null } {
   const statuses = query.statuses && query.statuses.length > 0 ? [...new Set(query.statuses)] : [undefined];
   const fetch = query.limit + 1;
-  let rows: OrderRow[] = [];
-  for (const status of statuses) rows.push(...runQuery(db, tenantId, query, status, fetch));
+  let rows: R[] = [];
+  for (const status of statuses) rows.push(...runQuery<R>(db, tenantId, query, status, fetch, columns));
   if (statuses.length > 1) rows.sort(newestFirst);
   rows = rows.slice(0, fetch);
   const hasMore = rows.length > query.limit;
-  const items = rows.slice(0, query.limit).map(rowToOrder);
-  const last = items[items.length - 1];
-  return { items, next: hasMore && last ? { created_at: last.created_at, id: last.id } : null };
+  rows = rows.slice(0, query.limit);
+  const last = rows[rows.length - 1];
+  return { rows, next: hasMore && last ? { created_at: last.created_at, id: last.id } : null };
 }
 
-function newestFirst(a: OrderRow, b: OrderRow): number {
+function newestFirst(a: SortKey, b: SortKey): number {
   if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-function runQuery(
+function runQuery<R>(
   db: Database,
   tenantId: string,
   query: OrderQuery,
   status: string | undefined,
   limit: number,
-): OrderRow[] {
+  columns: string,
+): R[] {
   const where: string[] = ['o.tenant_id = @tenant_id'];
   const params: Record<string, string | number> = { tenant_id: tenantId, limit };
   if (status !== undefined) {
@@ -62,6 +84,16 @@ function runQuery(
     where.push('o.updated_at <= @updated_to');
     params.updated_to = query.updatedTo;
   }
+  const promised: string[] = [];
+  if (query.promisedFrom !== undefined) {
+    promised.push('o.promised_by >= @promised_from');
+    params.promised_from = query.promisedFrom;
+  }
+  if (query.promisedTo !== undefined) {
+    promised.push('o.promised_by <= @promised_to');
+    params.promised_to = query.promisedTo;
+  }
+  where.push(...promised);
   if (query.after) {
     where.push('(o.created_at, o.id) < (@after_created, @after_id)');
     params.after_created = query.after.created_at;
@@ -79,33 +111,45 @@ function runQuery(
     params.term_to = `${term}\uffff`;
     // A selective prefix: look its few orders up by id and sort them. A broad one (a common name): walk the
     // tenant newest-first and stop at the page's end, as without `q`.
-    const matches = statement(db, COUNT_TERMS).get({ ...params, cap: BROAD_PREFIX }) as { n: number };
+    const matches = cachedStatement(db, COUNT_TERMS).get({ ...params, cap: BROAD_PREFIX }) as { n: number };
     if (matches.n < BROAD_PREFIX) index = 'INDEXED BY sqlite_autoindex_orders_1';
+  } else if (promised.length > 0 && isSelectivePromise(db, status, promised, params)) {
+    // Few promises in the range (the usual past-promise exception): look them up and sort them.
+    index = status !== undefined ? 'INDEXED BY orders_by_status_promised' : 'INDEXED BY orders_by_promised';
   } else if (status !== undefined && query.customerId === undefined && query.courierId === undefined) {
     index = 'INDEXED BY orders_by_status';
   }
-  const sql = `SELECT o.* FROM orders o ${index} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`;
-  return statement(db, sql).all(params) as OrderRow[];
+  // Left to itself the planner takes a promise range to the (partial) promise index however broad the range is,
+  // then sorts every match: a broad range walks newest first instead, and stops at the page's end.
+  if (index === '' && promised.length > 0) index = `INDEXED BY ${newestFirstIndex(query, status)}`;
+  const sql = `SELECT ${columns} FROM orders o ${index} WHERE ${where.join(' AND ')} ORDER BY o.created_at DESC, o.id DESC LIMIT @limit`;
+  return cachedStatement(db, sql).all(params) as R[];
 }
 
-// Past this many matching terms a prefix is broad: scanning newest-first finds a page sooner than sorting them all.
+/** The index that walks this query's orders newest first: its equality filter's, else the tenant's. */
+function newestFirstIndex(query: OrderQuery, status: string | undefined): string {
+  if (query.customerId !== undefined) return 'orders_by_customer';
+  if (query.courierId !== undefined) return 'orders_by_courier';
+  return status !== undefined ? 'orders_by_status' : 'orders_by_created';
+}
+
+/** Whether fewer than {@link BROAD_PREFIX} orders (of `status`, when given) have a promise in the range. */
+function isSelectivePromise(
+  db: Database,
+  status: string | undefined,
+  promised: string[],
+  params: Record<string, string | number>,
+): boolean {
+  const [index, byStatus] =
+    status !== undefined ? ['orders_by_status_promised', 'AND o.status = @status'] : ['orders_by_promised', ''];
+  const sql = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM orders o INDEXED BY ${index} WHERE o.tenant_id = @tenant_id
+    ${byStatus} AND ${promised.join(' AND ')} LIMIT @cap)`;
+  const { n } = cachedStatement(db, sql).get({ ...params, cap: BROAD_PREFIX }) as { n: number };
+  return n < BROAD_PREFIX;
+}
+
+// Past this many matching terms (or promises) a prefix (or promised range) is broad: scanning newest-first finds a
+// page sooner than sorting them all.
 const BROAD_PREFIX = 500;
 const COUNT_TERMS = `SELECT COUNT(*) AS n FROM (SELECT 1 FROM order_terms WHERE tenant_id = @tenant_id
   AND term >= @term_from AND term < @term_to LIMIT @cap)`;
-
-// Filter combinations are few (one statement per set of filters present), so prepared statements are kept.
-const prepared = new WeakMap<Database, Map<string, Statement>>();
-
-function statement(db: Database, sql: string): Statement {
-  let cache = prepared.get(db);
-  if (!cache) {
-    cache = new Map();
-    prepared.set(db, cache);
-  }
-  let stmt = cache.get(sql);
-  if (!stmt) {
-    stmt = db.prepare(sql);
-    cache.set(sql, stmt);
-  }
-  return stmt;
-}

@@ -16,17 +16,27 @@ import type {
   PendingEffect,
   Preferences,
   EventCommit,
+  ExportedOrder,
   NewOrder,
+  OrderCursor,
+  OrderFilter,
   OrderHead,
   OrderPage,
   OrderQuery,
+  ReportRange,
+  ReportSummary,
   Store,
   Tenant,
 } from '../store';
 import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
 import { eventToRow, orderToRow, rowToEvent, rowToOrder, searchTerms, type EventRow, type OrderRow } from './rows';
+import { exportPage, reportSummary } from './reports';
 import { searchOrders } from './search';
+
+// An export reads this many orders per read: memory holds one page, and the event loop is free between pages
+// (a page is about 10 ms of SQLite work).
+const EXPORT_PAGE = 1000;
 
 export interface SqliteStoreOptions {
   /** Directory holding `tracking.db`; created if missing. */
@@ -165,6 +175,8 @@ export class SqliteStore implements Store {
           last_event_at: next.last_event_at,
           held_at: next.held_at,
           courier_id: next.courier_id,
+          delivered_at: next.delivered_at,
+          failed_attempts: next.failed_attempts,
         }) as { last_location: string | null } | undefined;
         if (!stored) return { kind: 'rev_conflict' };
       } else {
@@ -203,6 +215,19 @@ export class SqliteStore implements Store {
 
   searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage> {
     return this.read(() => searchOrders(this.db, tenantId, query));
+  }
+
+  async *exportOrders(tenantId: string, filter: OrderFilter): AsyncGenerator<ExportedOrder[]> {
+    let after: OrderCursor | null | undefined;
+    do {
+      const page = await this.read(() => exportPage(this.db, tenantId, filter, after ?? undefined, EXPORT_PAGE));
+      if (page.orders.length > 0) yield page.orders;
+      after = page.next;
+    } while (after);
+  }
+
+  reportSummary(tenantId: string, range: ReportRange, nowIso: string): Promise<ReportSummary> {
+    return this.read(() => reportSummary(this.db, tenantId, range, nowIso));
   }
 
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
@@ -379,9 +404,10 @@ function prepare(db: Db) {
     orderByExternalId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND external_scope = ? AND external_id = ?'),
     insertOrder: db.prepare(
       `INSERT INTO orders (id, tenant_id, external_id, external_scope, status, version, rev, customer_id, courier_id,
-         created_at, updated_at, last_event_at, held_at, last_location, doc)
+         created_at, updated_at, last_event_at, held_at, last_location, promised_by, delivered_at, failed_attempts, doc)
        VALUES (@id, @tenant_id, @external_id, @external_scope, @status, @version, @rev, @customer_id, @courier_id,
-         @created_at, @updated_at, @last_event_at, @held_at, @last_location, @doc)`,
+         @created_at, @updated_at, @last_event_at, @held_at, @last_location, @promised_by, @delivered_at,
+         @failed_attempts, @doc)`,
     ),
     insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
     insertEvent: db.prepare(
@@ -397,7 +423,8 @@ function prepare(db: Db) {
     eventExists: db.prepare('SELECT 1 FROM events WHERE order_id = ? AND event_id = ?'),
     updateState: db.prepare(
       `UPDATE orders SET status = @status, version = @version, rev = rev + 1, updated_at = @updated_at,
-         last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id
+         last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id, delivered_at = @delivered_at,
+         failed_attempts = @failed_attempts
        WHERE id = @id AND rev = @expected_rev RETURNING last_location`,
     ),
     assign: db.prepare(

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { Context, Middleware, Next } from 'koa';
+import compress from 'koa-compress';
+import send from 'koa-send';
+import type { Logger } from 'pino';
+import type { Basemap } from './basemap';
+
+export interface PagesOptions {
+  /** Where the built pages are (`dist/web`, see src/web/build.ts). */
+  dir: string;
+  basemap: Basemap;
+  /** Raster tiles for the maps (`MAP_TILE_URL`, `MAP_ATTRIBUTION`); unset: the bundled offline basemap. */
+  map: { tileUrl: string | undefined; attribution: string | undefined };
+  /** The dashboard's "stale" exception: no event for this many hours. */
+  staleAfterHours: number;
+  logger: Logger;
+}
+
+type PageName = 'track' | 'dashboard';
+
+const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
+const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css)(?:\.map)?)$/;
+
+/**
+ * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
+ * dashboard (`/dashboard`), their assets and the offline basemap's tiles. Pages are static shells that talk to
+ * the public API; each is answered with a Content-Security-Policy that allows nothing but this server (and the
+ * raster tile host when one is configured), and never sends the page's URL (which carries the tracking token)
+ * as a referrer.
+ */
+export function pages(options: PagesOptions): Middleware {
+  const shells = new Map<PageName, string | null>();
+  const policy = contentSecurityPolicy(options.map.tileUrl);
+  const shell = (name: PageName): string | null => {
+    if (!shells.has(name)) shells.set(name, loadShell(options, name));
+    return shells.get(name)!;
+  };
+  // Pages, scripts and tiles are compressed; API answers are not touched here.
+  const squeeze = compress({ threshold: 1024, br: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } } });
+
+  return async (ctx: Context, next: Next): Promise<void> => {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    const { path: url } = ctx;
+    if (url === '/') {
+      ctx.redirect('/dashboard');
+      return;
+    }
+    const page: PageName | null = /^\/track\/[^/]{1,200}$/.test(url) ? 'track' : url === '/dashboard' ? 'dashboard' : null;
+    const tile = TILE_PATH.exec(url);
+    const asset = ASSET_PATH.exec(url);
+    if (!page && !tile && !asset) return next();
+    ctx.state.route = page ? `/${page}` : tile ? '/basemap/:z/:x/:y.json' : '/assets/:file';
+    await squeeze(ctx, async () => {
+      if (page) {
+        const html = shell(page);
+        ctx.set('Content-Security-Policy', policy);
+        ctx.set('Referrer-Policy', 'no-referrer');
+        ctx.set('X-Content-Type-Options', 'nosniff');
+        ctx.set('Cache-Control', 'no-store');
+        ctx.type = 'html';
+        if (html === null) {
+          ctx.status = 503;
+          ctx.body = '<!doctype html><title>Pages not built</title><p>The pages are not built: run <code>npm run build:web</code>.</p>';
+          return;
+        }
+        ctx.body = html;
+        return;
+      }
+      if (tile) {
+        const found = options.basemap.tile(Number(tile[1]), Number(tile[2]), Number(tile[3]));
+        if (!found) {
+          ctx.status = 404;
+          ctx.body = { error: { code: 'not_found', message: 'no such tile' } };
+          return;
+        }
+        ctx.set('Cache-Control', 'public, max-age=604800, immutable');
+        ctx.body = found;
+        return;
+      }
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      ctx.set('Cache-Control', 'public, max-age=300');
+      try {
+        await send(ctx, asset![1]!, { root: options.dir });
+      } catch {
+        ctx.status = 404;
+        ctx.body = { error: { code: 'not_found', message: 'no such file' } };
+      }
+    });
+  };
+}
+
+/** A page's HTML shell with the node's settings filled in (as meta tags: pages run no inline script). */
+function loadShell(options: PagesOptions, name: PageName): string | null {
+  const file = path.join(options.dir, `${name}.html`);
+  if (!fs.existsSync(file)) {
+    options.logger.warn({ file }, 'pages are not built; run npm run build:web');
+    return null;
+  }
+  const settings: Record<string, string> = {
+    'map-tile-url': options.map.tileUrl ?? '',
+    'map-attribution': options.map.attribution ?? '',
+    'stale-after-hours': String(options.staleAfterHours),
+  };
+  const meta = Object.entries(settings)
+    .map(([key, value]) => `<meta name="${key}" content="${escapeAttribute(value)}">`)
+    .join('\n    ');
+  return fs.readFileSync(file, 'utf8').replace('<!-- settings -->', meta);
+}
+
+/** Only this server, plus the raster tile host when tiles come from elsewhere. */
+function contentSecurityPolicy(tileUrl: string | undefined): string {
+  const tileOrigin = tileUrl ? ` ${new URL(tileUrl.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    `img-src 'self' data: blob:${tileOrigin}`,
+    "connect-src 'self'",
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

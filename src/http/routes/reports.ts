@@ -1,0 +1,194 @@
+import { pipeline, Readable, Transform } from 'node:stream';
+import { stringify } from 'csv-stringify';
+import { keptPromise } from '../../domain/order';
+import { requireRole } from '../../domain/principal';
+import type { ExportedOrder } from '../../store/store';
+import type { HttpDeps } from '../deps';
+import { route, type RouteSpec } from '../route';
+import { exportQuery, summaryQuery, summaryResponse } from '../schemas';
+
+const REPORT_READERS = ['business', 'staff'] as const;
+
+/** API.md "Reports": the CSV columns, in order. */
+const CSV_COLUMNS = [
+  'id',
+  'external_id',
+  'status',
+  'customer_id',
+  'courier_id',
+  'created_at',
+  'delivered_at',
+  'promised_by',
+  'on_time',
+  'amount_value',
+  'amount_currency',
+] as const;
+
+type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
+
+// Output chunk size: large enough that per-write costs vanish (32 KiB ≈ 250 rows), small enough to start at once.
+const CHUNK_BYTES = 32 * 1024;
+
+/** Reports over the tenant's orders: the summary and the CSV export. */
+export function reportRoutes({ store, logger }: HttpDeps): RouteSpec[] {
+  return [
+    route({
+      method: 'get',
+      path: '/v1/reports/summary',
+      summary:
+        'Figures over the orders created in [from, to) (at most 366 days): placed; of those delivered (delivered_at set, ' +
+        'including ones returned afterwards), returned and cancelled (their status now); failed attempts (sum); ' +
+        'on_time_rate = delivered at or before promised_by ÷ decided, among non-cancelled orders with promised_by, ' +
+        'decided = delivered or past promised_by (null when none); delivery_time_s = created_at → delivered_at, ' +
+        'nearest-rank p50/p90 (null when none delivered); by_courier (current courier); by_day per UTC date, ' +
+        'placed that day and delivered that day',
+      roles: REPORT_READERS,
+      query: summaryQuery,
+      status: 200,
+      response: summaryResponse,
+      handler: async ({ principal, query }) => {
+        const caller = requireRole(principal, REPORT_READERS);
+        const summary = await store.reportSummary(caller.tenantId, query, new Date().toISOString());
+        return { body: { from: query.from, to: query.to, ...summary } };
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/reports/orders.csv',
+      summary:
+        'Every order matching the GET /v1/orders filters, newest first, as text/csv (streamed): ' +
+        CSV_COLUMNS.join(',') +
+        '; on_time is true/false once decided (as in the summary), empty otherwise; a field starting with =, +, -, @, ' +
+        'tab or CR gets a leading \' (no formulas run in a spreadsheet)',
+      roles: REPORT_READERS,
+      query: exportQuery,
+      status: 200,
+      produces: 'text/csv',
+      handler: async ({ principal, query }) => {
+        const caller = requireRole(principal, REPORT_READERS);
+        const pages = store.exportOrders(caller.tenantId, query)[Symbol.asyncIterator]();
+        // The first page is read before answering: a store that cannot serve it gets an error answer (503), not
+        // a 200 cut short.
+        const first = await pages.next();
+        const body = pipeline(
+          new CsvRecords(first, pages, new Date().toISOString()),
+          // Customers choose their orders' external ids: a field that a spreadsheet would run as a formula (=, +, -,
+          // @, tab, CR first) is written with a leading ' so opening the export never runs it.
+          stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }),
+          new Coalesce(),
+          (error) => {
+            // A client that goes away closes the stream early (and so stops the reads): not a failure.
+            if (error && (error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+              logger.error({ err: error }, 'CSV export failed mid-stream');
+            }
+          },
+        );
+        return {
+          body,
+          headers: {
+            'Content-Type': 'text/csv; charset=utf-8',
+            'Content-Disposition': 'attachment; filename="orders.csv"',
+          },
+        };
+      },
+    }),
+  ];
+}
+
+/**
+ * The export's CSV records, a store page per read as the response drains (so memory holds about one page and the
+ * stream buffers). Destroyed early (the client left), it ends the store's iteration at once, even while a page
+ * read is pending, so no further page is read.
+ */
+class CsvRecords extends Readable {
+  private pending: IteratorResult<ExportedOrder[]> | null;
+
+  constructor(
+    first: IteratorResult<ExportedOrder[]>,
+    private readonly pages: AsyncIterator<ExportedOrder[]>,
+    private readonly nowIso: string,
+  ) {
+    super({ objectMode: true });
+    this.pending = first;
+  }
+
+  override _read(): void {
+    if (this.pending) {
+      const step = this.pending;
+      this.pending = null;
+      this.pushPage(step);
+      return;
+    }
+    this.pages.next().then(
+      (step) => {
+        if (!this.destroyed) this.pushPage(step);
+      },
+      (error: unknown) => this.destroy(error as Error),
+    );
+  }
+
+  /** Pushes a whole page: the page is in memory already, and the next is read only once these are drained. */
+  private pushPage(step: IteratorResult<ExportedOrder[]>): void {
+    if (step.done) {
+      this.push(null);
+      return;
+    }
+    // Nothing pushed, nothing would ask for more: read on (the port promises no empty page; this keeps it safe).
+    if (step.value.length === 0) this._read();
+    for (const order of step.value) this.push(csvRecord(order, this.nowIso));
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Ended or failed iterations are already closed; `return` on them is a no-op.
+    Promise.resolve(this.pages.return?.()).then(
+      () => callback(error),
+      (closeError: unknown) => callback(error ?? (closeError as Error)),
+    );
+  }
+}
+
+function csvRecord(order: ExportedOrder, nowIso: string): CsvRecord {
+  const onTime = keptPromise(order, nowIso);
+  return {
+    id: order.id,
+    external_id: order.external_id ?? '',
+    status: order.status,
+    customer_id: order.customer_id,
+    courier_id: order.courier_id ?? '',
+    created_at: order.created_at,
+    delivered_at: order.delivered_at ?? '',
+    promised_by: order.promised_by ?? '',
+    // Spelled out: csv-stringify would write a boolean as 1 or nothing.
+    on_time: onTime === null ? '' : String(onTime),
+    amount_value: order.amount ? String(order.amount.value) : '',
+    amount_currency: order.amount?.currency ?? '',
+  };
+}
+
+/**
+ * Joins the stringifier's output (a chunk per record) into chunks of about {@link CHUNK_BYTES}: a socket write per
+ * chunk rather than per row, which is most of the export's cost at HTTP speed.
+ */
+class Coalesce extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= CHUNK_BYTES) this.release();
+    callback();
+  }
+
+  override _flush(callback: () => void): void {
+    this.release();
+    callback();
+  }
+
+  private release(): void {
+    if (this.size === 0) return;
+    this.push(Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+  }
+}

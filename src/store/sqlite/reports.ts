@@ -1,0 +1,163 @@
+import type { Database } from 'better-sqlite3';
+import type { OrderStatus } from '../../domain/status';
+import type { ExportedOrder, OrderCursor, OrderFilter, ReportRange, ReportSummary } from '../store';
+import { searchRows } from './search';
+import { cachedStatement } from './statements';
+
+/**
+ * Report reads: the summary as SQL aggregates over `orders_for_reports` (a covering index on the created range,
+ * so no row is looked up and none is brought back), and the CSV export's pages in the search order.
+ */
+
+// Every summary query reads the same index range: a report never touches the rows, whose JSON doc is most of them.
+const RANGE = `FROM orders INDEXED BY orders_for_reports
+  WHERE tenant_id = @tenant_id AND created_at >= @from AND created_at < @to`;
+
+// The on-time rule of `keptPromise` (domain/order.ts), counted: decided = has a promise, and delivered, or not
+// cancelled and past its promise; on time = delivered at or before it. ISO UTC strings compare as times.
+const TOTALS = `SELECT
+    COUNT(*) AS placed,
+    COUNT(delivered_at) AS delivered,
+    COALESCE(SUM(status = 'returned'), 0) AS returned,
+    COALESCE(SUM(status = 'cancelled'), 0) AS cancelled,
+    COALESCE(SUM(failed_attempts), 0) AS failed_attempts,
+    COALESCE(SUM(promised_by IS NOT NULL AND delivered_at <= promised_by), 0) AS on_time,
+    COALESCE(SUM(promised_by IS NOT NULL
+      AND (delivered_at IS NOT NULL OR (status <> 'cancelled' AND promised_by < @now))), 0) AS decided
+  ${RANGE}`;
+
+// Nearest-rank percentiles: one sort of the delivered orders' durations, two ranks picked from it. Durations are
+// in days (julianday parses faster than unixepoch); only the two picked ones are turned into seconds.
+const DELIVERY_TIMES = `SELECT
+    MAX(CASE WHEN position = @rank_p50 THEN days END) AS p50,
+    MAX(CASE WHEN position = @rank_p90 THEN days END) AS p90
+  FROM (SELECT days, ROW_NUMBER() OVER (ORDER BY days) AS position
+    FROM (SELECT julianday(delivered_at) - julianday(created_at) AS days ${RANGE} AND delivered_at IS NOT NULL))`;
+
+const BY_COURIER = `SELECT courier_id, COUNT(delivered_at) AS delivered, SUM(failed_attempts) AS failed_attempts
+  ${RANGE} AND courier_id IS NOT NULL GROUP BY courier_id ORDER BY courier_id`;
+
+// `YYYY-MM-DD` is the first ten characters of a stored (UTC) time.
+const PLACED_BY_DAY = `SELECT substr(created_at, 1, 10) AS date, COUNT(*) AS n ${RANGE} GROUP BY date`;
+const DELIVERED_BY_DAY = `SELECT substr(delivered_at, 1, 10) AS date, COUNT(*) AS n ${RANGE}
+  AND delivered_at IS NOT NULL GROUP BY date`;
+
+/** Every summary statement by name (the benchmark and the tests read their query plans). */
+export const SUMMARY_STATEMENTS = {
+  totals: TOTALS,
+  delivery_times: DELIVERY_TIMES,
+  by_courier: BY_COURIER,
+  placed_by_day: PLACED_BY_DAY,
+  delivered_by_day: DELIVERED_BY_DAY,
+} as const;
+
+const DAY_MS = 24 * 3600_000;
+
+/** The summary of {@link ReportSummary}, from one read snapshot (every figure counts the same orders). */
+export function reportSummary(db: Database, tenantId: string, range: ReportRange, nowIso: string): ReportSummary {
+  const params = { tenant_id: tenantId, from: range.from, to: range.to };
+  return db.transaction((): ReportSummary => {
+    const totals = cachedStatement(db, SUMMARY_STATEMENTS.totals).get({ ...params, now: nowIso }) as Totals;
+    const times =
+      totals.delivered === 0
+        ? null
+        : (cachedStatement(db, SUMMARY_STATEMENTS.delivery_times).get({
+            ...params,
+            rank_p50: nearestRank(50, totals.delivered),
+            rank_p90: nearestRank(90, totals.delivered),
+          }) as { p50: number; p90: number });
+    const placedByDay = countsByDate(cachedStatement(db, SUMMARY_STATEMENTS.placed_by_day).all(params) as DateCount[]);
+    const deliveredByDay = countsByDate(cachedStatement(db, SUMMARY_STATEMENTS.delivered_by_day).all(params) as DateCount[]);
+    return {
+      placed: totals.placed,
+      delivered: totals.delivered,
+      returned: totals.returned,
+      cancelled: totals.cancelled,
+      failed_attempts: totals.failed_attempts,
+      on_time_rate: totals.decided === 0 ? null : totals.on_time / totals.decided,
+      delivery_time_s: times ? { p50: daysToSeconds(times.p50), p90: daysToSeconds(times.p90) } : null,
+      by_courier: cachedStatement(db, SUMMARY_STATEMENTS.by_courier).all(params) as ReportSummary['by_courier'],
+      by_day: datesOf(range).map((date) => ({
+        date,
+        placed: placedByDay.get(date) ?? 0,
+        delivered: deliveredByDay.get(date) ?? 0,
+      })),
+    };
+  })();
+}
+
+interface Totals {
+  placed: number;
+  delivered: number;
+  returned: number;
+  cancelled: number;
+  failed_attempts: number;
+  on_time: number;
+  decided: number;
+}
+
+interface DateCount {
+  date: string;
+  n: number;
+}
+
+/** The 1-based rank of the `percent`th percentile of `count` sorted values (nearest rank: ⌈p·n⌉). */
+function nearestRank(percent: number, count: number): number {
+  return Math.max(1, Math.ceil((percent * count) / 100));
+}
+
+/** Days as seconds to the millisecond: stored times have milliseconds, julianday's floats add noise below them. */
+function daysToSeconds(days: number): number {
+  return Math.round(days * 86_400_000) / 1000;
+}
+
+function countsByDate(rows: DateCount[]): Map<string, number> {
+  return new Map(rows.map((row) => [row.date, row.n]));
+}
+
+/** Each UTC date from `from`'s to the one holding the last instant before `to`. */
+function datesOf(range: ReportRange): string[] {
+  const first = Date.parse(range.from.slice(0, 10));
+  const last = Date.parse(range.to) - 1;
+  const dates: string[] = [];
+  for (let day = first; day <= last; day += DAY_MS) dates.push(new Date(day).toISOString().slice(0, 10));
+  return dates;
+}
+
+// What a CSV row needs: the columns, and the amount out of the JSON doc (parsed by SQLite, not in JS).
+const EXPORT_COLUMNS = `o.id, o.external_id, o.status, o.customer_id, o.courier_id, o.created_at, o.delivered_at,
+  o.promised_by, json_extract(o.doc, '$.amount.value') AS amount_value,
+  json_extract(o.doc, '$.amount.currency') AS amount_currency`;
+
+interface ExportRow {
+  id: string;
+  external_id: string | null;
+  status: string;
+  customer_id: string;
+  courier_id: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  promised_by: string | null;
+  amount_value: number | null;
+  amount_currency: string | null;
+}
+
+/** One page of the export after `after`, in the search order (newest first), and where the next one starts. */
+export function exportPage(
+  db: Database,
+  tenantId: string,
+  filter: OrderFilter,
+  after: OrderCursor | undefined,
+  limit: number,
+): { orders: ExportedOrder[]; next: OrderCursor | null } {
+  const { rows, next } = searchRows<ExportRow>(db, tenantId, { ...filter, limit, after }, EXPORT_COLUMNS);
+  return { orders: rows.map(toExported), next };
+}
+
+function toExported({ amount_value, amount_currency, status, ...row }: ExportRow): ExportedOrder {
+  return {
+    ...row,
+    status: status as OrderStatus,
+    amount: amount_value !== null && amount_currency !== null ? { value: amount_value, currency: amount_currency } : null,
+  };
+}

@@ -1,0 +1,136 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { canTransition, STATUSES, type OrderStatus } from '../../domain/status';
+import type { DashboardApi } from './dashboard-api';
+import { errorWords, statusLabel } from './format';
+
+/** Statuses the order may move to next (legal per API.md), then the others, which the API will refuse. */
+function statusChoices(current: OrderStatus): { next: OrderStatus[]; other: OrderStatus[] } {
+  const next = STATUSES.filter((status) => canTransition(current, status, null));
+  return { next, other: STATUSES.filter((status) => !next.includes(status)) };
+}
+
+/** A fresh event id per intended change: a double click or a retry posts the same event once. */
+function newEventId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `dash-${[...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Posts a status change; the API's refusal (an illegal move, say) is shown in words. */
+export function StatusForm({ api, orderId, current, onDone }: { api: DashboardApi; orderId: string; current: OrderStatus; onDone: () => void }) {
+  const { next, other } = statusChoices(current);
+  const [status, setStatus] = useState<OrderStatus | ''>(next[0] ?? '');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const eventId = useRef(newEventId());
+  // A new status of the order resets the suggestion.
+  useEffect(() => setStatus(statusChoices(current).next[0] ?? ''), [current]);
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    if (!status || busy) return;
+    setBusy(true);
+    setResult(null);
+    try {
+      await api.post(`/v1/orders/${encodeURIComponent(orderId)}/status`, { status, event_id: eventId.current, ...(note.trim() ? { note: note.trim() } : {}) });
+      setResult({ ok: true, text: `Status set to ${statusLabel(status).toLowerCase()}.` });
+      setNote('');
+      eventId.current = newEventId();
+      onDone();
+    } catch (failure) {
+      setResult({ ok: false, text: errorWords(failure) });
+      eventId.current = newEventId();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="stack" onSubmit={submit} data-testid="status-form">
+      <label class="field">
+        <span>New status</span>
+        <select data-testid="status-select" value={status} onChange={(event) => setStatus(event.currentTarget.value as OrderStatus)}>
+          {next.length > 0 && (
+            <optgroup label="Next steps">
+              {next.map((choice) => (
+                <option key={choice} value={choice}>
+                  {statusLabel(choice)}
+                </option>
+              ))}
+            </optgroup>
+          )}
+          <optgroup label={next.length > 0 ? 'Others (not allowed from here)' : 'No move is allowed from here'}>
+            {other.map((choice) => (
+              <option key={choice} value={choice}>
+                {statusLabel(choice)}
+              </option>
+            ))}
+          </optgroup>
+        </select>
+      </label>
+      <label class="field">
+        <span>Note (optional)</span>
+        <input type="text" maxLength={500} value={note} onInput={(event) => setNote(event.currentTarget.value)} placeholder="e.g. Customer asked to leave it at reception" />
+      </label>
+      <div class="form-actions">
+        <button type="submit" class="button primary" data-testid="status-submit" disabled={busy || !status}>
+          {busy ? 'Posting…' : 'Post status'}
+        </button>
+        {result && (
+          <p class={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'} data-testid="status-result">
+            {result.text}
+          </p>
+        )}
+      </div>
+    </form>
+  );
+}
+
+/** Assigns the order to a courier (suggesting the couriers on the road). */
+export function AssignForm({ api, orderId, current, known, onDone }: { api: DashboardApi; orderId: string; current: string | null; known: string[]; onDone: () => void }) {
+  const [courier, setCourier] = useState(current ?? '');
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  useEffect(() => setCourier(current ?? ''), [current]);
+
+  const submit = async (event: Event): Promise<void> => {
+    event.preventDefault();
+    const courierId = courier.trim();
+    if (!courierId || busy) return;
+    setBusy(true);
+    setResult(null);
+    try {
+      await api.post(`/v1/orders/${encodeURIComponent(orderId)}/assign`, { courier_id: courierId });
+      setResult({ ok: true, text: `Assigned to ${courierId}.` });
+      onDone();
+    } catch (failure) {
+      setResult({ ok: false, text: errorWords(failure) });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="stack" onSubmit={submit} data-testid="assign-form">
+      <label class="field">
+        <span>Courier id</span>
+        <div class="inline">
+          <input type="text" list="known-couriers" data-testid="assign-input" value={courier} onInput={(event) => setCourier(event.currentTarget.value)} placeholder="e.g. k7" autocomplete="off" />
+          <button type="submit" class="button" data-testid="assign-submit" disabled={busy || !courier.trim() || courier.trim() === current}>
+            {busy ? 'Assigning…' : current ? 'Reassign' : 'Assign'}
+          </button>
+        </div>
+      </label>
+      <datalist id="known-couriers">
+        {known.map((id) => (
+          <option key={id} value={id} />
+        ))}
+      </datalist>
+      {result && (
+        <p class={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'}>
+          {result.text}
+        </p>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,47 @@
+/** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
+import type { OrderEvent, OrderView } from '../../domain/order';
+import type { ReportSummary as StoreReportSummary } from '../../store/store';
+
+/** An order as `GET /v1/orders` answers it (`promised_by` is newer than some servers). */
+export type Order = OrderView & { promised_by?: string | null };
+
+export interface OrderPage {
+  items: Order[];
+  next_cursor: string | null;
+}
+
+export type OrderWithHistory = Order & { history: OrderEvent[] };
+
+/** One line of `GET /v1/orders/:id/notifications`. */
+export interface DeliveryLogEntry {
+  channel: 'websocket' | 'email' | 'sms';
+  status: 'sent' | 'failed' | 'skipped';
+  seq: number;
+  attempts: number;
+  at: string;
+  reason?: string;
+  error?: string;
+}
+
+/** `GET /v1/reports/summary`: the store's figures and the range they cover. */
+export type ReportSummary = StoreReportSummary & { from: string; to: string };
+
+export interface Webhook {
+  id: string;
+  url: string;
+  enabled: boolean;
+}
+
+/** One line of `GET /v1/webhooks/:id/deliveries`. */
+export interface WebhookDelivery {
+  id: string;
+  type: string;
+  order_id: string | null;
+  seq: number | null;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+}

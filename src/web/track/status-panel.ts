@@ -1,0 +1,77 @@
+import type { OrderStatus } from '../../domain/status';
+import { fill, h } from './dom';
+import { formatFull, formatWhen } from './format';
+import { STATUS_WORDS, STEPS, stepIndex } from './statuses';
+
+/** What the status panel shows. */
+export interface StatusView {
+  status: OrderStatus;
+  /** When the status was reached (`occurred_at` of its event). */
+  since: string;
+  /** Furthest main-path step the order has reached (0-based), for the progress bar of an exception status. */
+  furthestStep: number;
+  eta: string | null;
+  promisedBy: string | null;
+  /** The destination's address, when the order has one. */
+  address: string | null;
+}
+
+const FINISHED: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'returned', 'cancelled']);
+
+/**
+ * The top of the page: the status in words (`[data-testid=order-status]` with `data-status`), one sentence on
+ * what it means, a progress bar over the main path, and the promised and expected arrival times and the address. Status
+ * changes after the first are announced to screen readers through a polite live region.
+ */
+export class StatusPanel {
+  readonly element: HTMLElement;
+  private readonly status = h('div', { class: 'status', 'data-testid': 'order-status' });
+  private readonly steps: HTMLLIElement[];
+  private readonly progress: HTMLOListElement;
+  private readonly times = h('dl', { class: 'times' });
+  private readonly announcer = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+  private shown: OrderStatus | null = null;
+
+  constructor() {
+    this.steps = STEPS.map((step) => h('li', { class: 'step', 'data-step': step.status }, h('span', { class: 'step-label' }, step.label)));
+    this.progress = h('ol', { class: 'progress', 'aria-label': 'Delivery progress' }, ...this.steps);
+    this.element = h('section', { class: 'panel status-panel', 'aria-labelledby': 'status-title' }, this.status, this.progress, this.times, this.announcer);
+  }
+
+  render(view: StatusView): void {
+    const words = STATUS_WORDS[view.status];
+    this.status.setAttribute('data-status', view.status);
+    this.status.className = `status tone-${words.tone}`;
+    fill(
+      this.status,
+      h('h1', { id: 'status-title', class: 'status-title' }, words.title),
+      h('p', { class: 'status-sentence' }, words.sentence),
+    );
+
+    const current = stepIndex(view.status) >= 0 ? stepIndex(view.status) : view.furthestStep;
+    this.progress.className = `progress tone-${words.tone}`;
+    this.steps.forEach((step, index) => {
+      step.classList.toggle('done', index <= current);
+      if (index === current) step.setAttribute('aria-current', 'step');
+      else step.removeAttribute('aria-current');
+    });
+    this.progress.setAttribute('aria-label', `Delivery progress: step ${current + 1} of ${STEPS.length}, ${STEPS[current]!.label}`);
+
+    const rows: Array<[string, string]> = [];
+    if (!FINISHED.has(view.status) && view.eta) rows.push(['Expected', view.eta]);
+    if (!FINISHED.has(view.status) && view.promisedBy) rows.push(['Promised by', view.promisedBy]);
+    rows.push([view.status === 'delivered' ? 'Delivered' : 'Last update', view.since]);
+    fill(
+      this.times,
+      ...rows.flatMap(([label, iso]) => [
+        h('dt', {}, label),
+        h('dd', {}, h('time', { datetime: iso, title: formatFull(iso) }, formatWhen(iso))),
+      ]),
+      view.address && h('dt', {}, 'Delivering to'),
+      view.address && h('dd', { class: 'address' }, view.address),
+    );
+
+    if (this.shown !== null && this.shown !== view.status) this.announcer.textContent = `Status: ${words.title}. ${words.sentence}`;
+    this.shown = view.status;
+  }
+}

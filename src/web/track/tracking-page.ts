@@ -1,0 +1,153 @@
+import type { LatLng, OrderEvent, OrderView } from '../../domain/order';
+import type { OrderStatus } from '../../domain/status';
+import type { CourierLocationUpdate, OrderStatusUpdate } from '../../gateways/events';
+import type { PageSettings } from '../shared/settings';
+import { CourierMap } from './courier-map';
+import { fill, h } from './dom';
+import { LiveBadge, type LiveState } from './live-badge';
+import { COURIER_ACTIVE_STATUSES, STATUS_WORDS, stepIndex } from './statuses';
+import { StatusPanel } from './status-panel';
+import { Timeline } from './timeline';
+
+/** The order as `GET /v1/orders/:id` answers a tracking link. */
+export type OrderWithHistory = OrderView & { history: OrderEvent[] };
+
+/** A courier's position and when it was taken. */
+interface Position extends LatLng {
+  at: string;
+}
+
+/**
+ * The tracking page of one order: it holds what the page knows (the order, the newest applied event, the
+ * courier's position) and keeps the status panel, map and timeline in step with it. Events come in seq order
+ * (first the history, then the live client's updates); an event already shown is ignored.
+ */
+export class TrackingPage {
+  private readonly live: LiveBadge;
+  private order: OrderView;
+  private status: OrderStatus;
+  private seq: number;
+  private since: string;
+  private furthestStep = 0;
+  private courier: Position | null;
+  private readonly panel = new StatusPanel();
+  private readonly timeline = new Timeline();
+  private readonly map: CourierMap;
+  private readonly notice = h('p', { class: 'notice', role: 'status', hidden: '' });
+
+  constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings) {
+    this.order = order;
+    this.status = order.status;
+    this.seq = order.version;
+    this.since = order.updated_at;
+    this.courier = order.last_location;
+    this.live = new LiveBadge('reconnecting', 'Connecting…');
+
+    const canvas = h('div', { class: 'map-canvas', role: 'region', 'aria-label': 'Map of the delivery' });
+    const mapSection = h(
+      'section',
+      { class: 'panel map-panel', 'aria-labelledby': 'map-title', hidden: '' },
+      h('h2', { id: 'map-title', class: 'visually-hidden' }, 'Map'),
+      canvas,
+    );
+    this.map = new CourierMap(mapSection, canvas, settings);
+    fill(
+      root,
+      h(
+        'header',
+        { class: 'top' },
+        h('p', { class: 'brand' }, 'Order ', h('span', { class: 'reference' }, order.external_id ?? order.id)),
+        this.live.element,
+      ),
+      this.notice,
+      // One grid: on a phone status, map and timeline stack; on a desk the map is a column of its own.
+      h(
+        'div',
+        { class: 'layout' },
+        this.panel.element,
+        mapSection,
+        h(
+          'section',
+          { class: 'panel timeline-panel', 'aria-labelledby': 'timeline-title' },
+          h('h2', { id: 'timeline-title', class: 'panel-title' }, 'Progress'),
+          this.timeline.element,
+        ),
+      ),
+    );
+    root.removeAttribute('aria-busy');
+
+    this.timeline.addHistory(order.history);
+    for (const event of order.history) this.noteStep(event.status, event.seq !== null);
+    const newest = order.history.find((event) => event.seq === order.version);
+    if (newest) this.since = newest.occurred_at;
+    this.render();
+  }
+
+  /** The seq of the newest applied event shown: where the live client starts. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** One applied event, from the live client (in seq order, once each). */
+  applyUpdate(update: OrderStatusUpdate): void {
+    if (update.order_id !== this.order.id) return;
+    this.timeline.addUpdate(update);
+    if (update.seq <= this.seq) return;
+    this.seq = update.seq;
+    this.status = update.status;
+    this.since = update.occurred_at;
+    this.noteStep(update.status, true);
+    this.render();
+  }
+
+  /** The order as of a (re)subscription: its times, destination and last courier position may have changed. */
+  applyOrder(order: OrderView): void {
+    if (order.id !== this.order.id) return;
+    this.order = { ...this.order, ...order };
+    const last = order.last_location;
+    if (last && (!this.courier || Date.parse(last.at) > Date.parse(this.courier.at))) this.courier = last;
+    this.render();
+  }
+
+  /** A courier position for this order. */
+  applyLocation(update: CourierLocationUpdate): void {
+    if (update.order_id !== this.order.id) return;
+    if (this.courier && Date.parse(update.at) < Date.parse(this.courier.at)) return; // an older ping, overtaken
+    this.courier = { lat: update.lat, lng: update.lng, at: update.at };
+    this.renderMap();
+  }
+
+  setLive(state: LiveState, text?: string): void {
+    this.live.set(state, text);
+  }
+
+  /** A sentence above the page (e.g. why live updates stopped); null removes it. */
+  setNotice(text: string | null): void {
+    this.notice.hidden = text === null;
+    this.notice.textContent = text;
+  }
+
+  private noteStep(status: OrderStatus, applied: boolean): void {
+    if (applied) this.furthestStep = Math.max(this.furthestStep, stepIndex(status));
+  }
+
+  private render(): void {
+    this.panel.render({
+      status: this.status,
+      since: this.since,
+      furthestStep: this.furthestStep,
+      eta: this.order.eta,
+      promisedBy: this.order.promised_by,
+      address: this.order.destination?.address || null,
+    });
+    document.title = `${STATUS_WORDS[this.status].title} · Order ${this.order.external_id ?? this.order.id}`;
+    this.renderMap();
+  }
+
+  private renderMap(): void {
+    const destination = this.order.destination;
+    const target = destination && typeof destination.lat === 'number' && typeof destination.lng === 'number' ? { lat: destination.lat, lng: destination.lng } : null;
+    // The courier is shown only while it is bringing the order (API.md "Couriers").
+    this.map.show(target, COURIER_ACTIVE_STATUSES.has(this.status) ? this.courier : null);
+  }
+}

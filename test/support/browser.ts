@@ -1,0 +1,83 @@
+/**
+ * Real Chromium for page tests (Debian's /usr/bin/chromium, driven by playwright-core; never a downloaded
+ * browser). One browser per test file; each test gets a fresh context (no shared storage), which records every
+ * request the page makes so a test can check that nothing left for another host.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+const EXECUTABLE = '/usr/bin/chromium';
+// Closed network: without these Chromium keeps trying Google's hosts at start and in the background.
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--no-first-run',
+];
+
+/** Where tests write screenshots of the pages; the README shows them. */
+export const SCREENSHOTS = path.resolve(__dirname, '../../docs/screenshots');
+
+export const PHONE = { width: 360, height: 740 };
+export const DESK = { width: 1280, height: 800 };
+
+let browser: Browser | null = null;
+
+/** The file's browser, launched on first use. Close it with `closeBrowser` in afterAll. */
+export async function launchBrowser(): Promise<Browser> {
+  browser ??= await chromium.launch({ executablePath: EXECUTABLE, args: FLAGS });
+  return browser;
+}
+
+export async function closeBrowser(): Promise<void> {
+  await browser?.close();
+  browser = null;
+}
+
+export interface TestPage {
+  page: Page;
+  context: BrowserContext;
+  /** Every URL the page requested, in order (documents, scripts, XHR/fetch, websockets). */
+  requests: string[];
+  /** Console errors and uncaught page errors, for a test to assert there were none. */
+  errors: string[];
+}
+
+/** A fresh context and page at `viewport` (default: desk size). */
+export async function openPage(viewport = DESK): Promise<TestPage> {
+  const context = await (await launchBrowser()).newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('websocket', (socket) => requests.push(socket.url()));
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return { page, context, requests, errors };
+}
+
+/** Writes a PNG of the page to docs/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}
+
+/** The hosts (host:port) among `urls` other than `allowed`: what a page fetched from elsewhere. */
+export function foreignHosts(urls: string[], allowed: string[]): string[] {
+  const hosts = new Set<string>();
+  for (const url of urls) {
+    if (url.startsWith('data:') || url.startsWith('blob:') || url === 'about:blank') continue;
+    const host = new URL(url).host;
+    if (!allowed.includes(host)) hosts.add(host);
+  }
+  return [...hosts];
+}
