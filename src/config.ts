@@ -42,6 +42,7 @@ const schema = z.object({
   PORT: optional(port).default(3000),
   HOST: optional(z.string().min(1)).default('127.0.0.1'),
   DATA_DIR: optional(z.string().min(1)).default('./data'),
+  DATABASE_URL: optional(url(['postgres:', 'postgresql:'])),
   MONGODB_URI: optional(url(['mongodb:', 'mongodb+srv:'])),
   REDIS_URL: optional(url(['redis:', 'rediss:'])).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')).default('trk'),
@@ -85,12 +86,35 @@ export interface RateBudget {
   durationSeconds: number;
 }
 
+/**
+ * The store a node uses (API.md: at most one of `DATABASE_URL` and `MONGODB_URI`; neither means the embedded one).
+ */
+export type StoreConfig =
+  | {
+      kind: 'sqlite';
+      /** Holds `tracking.db`. */
+      dataDir: string;
+      /**
+       * `full`: every commit is fsynced before anyone hears of it (survives power loss); `normal`: commits reach the
+       * OS before the answer (survive a process crash), fsync happens at checkpoints — faster on slow disks.
+       */
+      sync: 'full' | 'normal';
+      /** How long a request waits for another process's lock on the file before it is answered 503. */
+      busyTimeoutMs: number;
+    }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'mongo'; uri: string };
+
 /** The node's settings, read and validated once at start-up. */
 export interface Config {
   port: number;
   host: string;
+  /**
+   * The node's own files: the generated JWT secret (whatever the store), and the embedded store's database when it
+   * is the one in use.
+   */
   dataDir: string;
-  mongodbUri: string | undefined;
+  store: StoreConfig;
   redisUrl: string;
   /** Prefix of this cluster's Redis channels, so several clusters (or test runs) can share one Redis. */
   redisPrefix: string;
@@ -108,13 +132,6 @@ export interface Config {
   maxActors: number;
   /** Shutdown gives up waiting for in-flight work after this long. */
   shutdownTimeoutMs: number;
-  /**
-   * `full`: every commit is fsynced before anyone hears of it (survives power loss); `normal`: commits reach the
-   * OS before the answer (survive a process crash), fsync happens at checkpoints — faster on slow disks.
-   */
-  storeSync: 'full' | 'normal';
-  /** How long a request waits for another process's lock on the embedded store before it is answered 503. */
-  storeBusyTimeoutMs: number;
   /**
    * Base of links in alerts (`/track/<order>?token=…`) and of the printed dashboard address. Unset: the node's own
    * address once it listens (a worker-only process, which does not listen: `http://HOST:PORT`).
@@ -170,11 +187,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'][twilioParts.indexOf(undefined)]!;
     throw new ConfigError(missing, 'must be set together with the other TWILIO_* settings');
   }
+  if (v.DATABASE_URL !== undefined && v.MONGODB_URI !== undefined) {
+    throw new ConfigError('DATABASE_URL', 'must not be set together with MONGODB_URI (a node uses one store)');
+  }
+  const store: StoreConfig =
+    v.DATABASE_URL !== undefined
+      ? { kind: 'postgres', url: v.DATABASE_URL }
+      : v.MONGODB_URI !== undefined
+        ? { kind: 'mongo', uri: v.MONGODB_URI }
+        : { kind: 'sqlite', dataDir: v.DATA_DIR, sync: v.STORE_SYNC, busyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS };
   return {
     port: v.PORT,
     host: v.HOST,
     dataDir: v.DATA_DIR,
-    mongodbUri: v.MONGODB_URI,
+    store,
     redisUrl: v.REDIS_URL,
     redisPrefix: v.REDIS_PREFIX,
     adminToken: v.ADMIN_TOKEN,
@@ -189,8 +215,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     actorIdleMs: v.ACTOR_IDLE_MS,
     maxActors: v.MAX_ACTORS,
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
-    storeSync: v.STORE_SYNC,
-    storeBusyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS,
     publicUrl: v.PUBLIC_URL?.replace(/\/$/, ''),
     role: v.PROCESS_ROLE,
     notify: {

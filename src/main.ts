@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from './config';
+import { ConfigError, loadConfig, type Config, type StoreConfig } from './config';
 import { createLogger } from './logger';
 import { startNode } from './node';
 import { SqliteStore } from './store/sqlite/sqlite-store';
@@ -23,22 +23,16 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  if (config.mongodbUri) {
-    process.stderr.write('configuration error: MONGODB_URI: the MongoDB store is not part of this build yet\n');
-    process.exit(1);
-  }
-
   const metrics = new Metrics();
   let store: Store;
   try {
-    store = new SqliteStore({
-      dataDir: config.dataDir,
-      sync: config.storeSync,
-      busyTimeoutMs: config.storeBusyTimeoutMs,
-      onBatch: metrics.observeStoreBatch,
-    });
+    store = openStore(config.store, metrics);
   } catch (error) {
-    process.stderr.write(`start-up failed at store: ${(error as Error).message}\n`);
+    if (error instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${error.message}\n`);
+    } else {
+      process.stderr.write(`start-up failed at store: ${(error as Error).message}\n`);
+    }
     process.exit(1);
   }
   const node = await startNode({ config, logger, store: wrapStore(store), metrics });
@@ -78,6 +72,27 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * The store adapter the settings choose. Only main picks an adapter (the demo asks it too); everything else sees
+ * the ports.
+ * @throws ConfigError for a store this build does not have
+ */
+export function openStore(settings: StoreConfig, metrics: Metrics): Store {
+  switch (settings.kind) {
+    case 'sqlite':
+      return new SqliteStore({
+        dataDir: settings.dataDir,
+        sync: settings.sync,
+        busyTimeoutMs: settings.busyTimeoutMs,
+        onBatch: metrics.observeStoreBatch,
+      });
+    case 'postgres':
+      throw new ConfigError('DATABASE_URL', 'the PostgreSQL store is not part of this build yet');
+    case 'mongo':
+      throw new ConfigError('MONGODB_URI', 'the MongoDB store is not part of this build yet');
+  }
 }
 
 /** Starts a node, reporting a failed start on one line. */

@@ -3,12 +3,10 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { default as Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { CourierService } from './actors/courier-service';
 import { EventBus } from './actors/event-bus';
-import { LoyaltyService } from './actors/loyalty-service';
-import { OrderService } from './actors/order-service';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
+import type { Presence } from './domain/presence';
 import { Gateway } from './gateways/gateway';
 import { createIo } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
@@ -17,10 +15,18 @@ import { createApp } from './http/app';
 import { Basemap } from './http/basemap';
 import { pages } from './http/pages';
 import { RateLimit } from './http/rate-limit';
+import { Lifecycle } from './lifecycle';
 import { Metrics } from './metrics';
-import type { Presence } from './domain/presence';
+import { AlertQueue } from './notifiers/alert-queue';
 import { Notifier } from './notifiers/notifier';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
+import { CourierService } from './services/courier-service';
+import { DeliveryLogService } from './services/delivery-log-service';
+import { LoyaltyService } from './services/loyalty-service';
+import { OrderService } from './services/order-service';
+import { PreferenceService } from './services/preference-service';
+import { ReportService } from './services/report-service';
+import { TenantService } from './services/tenant-service';
 import type { Store } from './store/store';
 
 export interface NodeDeps {
@@ -49,11 +55,17 @@ export interface RunningNode {
   publicUrl: string;
   adminToken: string;
   adminTokenGenerated: boolean;
-  orders: OrderService;
-  couriers: CourierService;
+  /** Null in a worker-only process (nothing there places or changes orders). */
+  orders: OrderService | null;
+  /** Null in a worker-only process (no courier reports there). */
+  couriers: CourierService | null;
   loyalty: LoyaltyService;
+  /** Null in a worker-only process. */
   gateway: Gateway | null;
-  notifier: Notifier;
+  /** Moves alerts from the outbox to the queue (every role). */
+  alerts: AlertQueue;
+  /** The alert workers; null in an API-only process. */
+  notifier: Notifier | null;
   /** Whether an event reached a customer-side watcher on any node (what alerts ask). */
   presence: Presence;
   bus: EventBus;
@@ -73,8 +85,10 @@ const STOP_STEP_TIMEOUT_MS = 3000;
 const REDIS_STARTUP_WAIT_MS = 3000;
 
 /**
- * Builds and starts a node: store → Redis → actors → HTTP + gateway → notifiers. `config.role` leaves out the
- * HTTP side (`worker`) or the alert workers (`api`). Each step fails with one line of context.
+ * Builds and starts a node as a lifecycle list: store → Redis → bus, alert queue and services → HTTP + gateway →
+ * alert workers → listen. Each part registers its stop as it is built, and `stop()` runs them in reverse (see
+ * {@link Lifecycle}). `config.role` decides which parts are built: a `worker` builds no HTTP side, an `api` no
+ * alert workers. A failing step fails with one line of context, after stopping what was built before it.
  */
 export async function startNode({
   config,
@@ -83,74 +97,164 @@ export async function startNode({
   metrics = new Metrics(),
   redisUrlFor = () => config.redisUrl,
 }: NodeDeps): Promise<RunningNode> {
-  await step('store', () => store.init());
+  const parts = new Lifecycle({ logger, stepTimeoutMs: STOP_STEP_TIMEOUT_MS });
   const serveHttp = config.role !== 'worker';
   const runWorkers = config.role !== 'api';
+
+  await parts.part('store', () => store.init(), () => store.close());
   const adminTokenGenerated = config.adminToken === undefined;
   const adminToken = config.adminToken ?? generateAdminToken();
-  const jwtSecret = config.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir);
+  const jwtSecret = await parts.part('jwt secret', () => config.jwtSecret ?? loadOrCreateJwtSecret(config.dataDir));
 
-  // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers
-  // queue their commands until the connection is back.
-  const connect = (name: RedisConnection, options: RedisOptions) => createRedis(redisUrlFor(name), name, logger, options);
-  const publisher = connect('publisher', { enableOfflineQueue: false });
-  const adapterSubscriber = connect('adapter-subscriber', { maxRetriesPerRequest: null });
-  const feedSubscriber = serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null }) : null;
-  const workerConnection = runWorkers ? connect('worker', { maxRetriesPerRequest: null }) : null;
-  const redisClients = [publisher, adapterSubscriber, feedSubscriber, workerConnection].filter(
-    (client): client is Redis => client !== null,
+  const redis = await parts.part(
+    'redis',
+    async () => {
+      // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers
+      // queue their commands until the connection is back.
+      const connect = (name: RedisConnection, options: RedisOptions) => createRedis(redisUrlFor(name), name, logger, options);
+      const connections = {
+        publisher: connect('publisher', { enableOfflineQueue: false }),
+        adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null }),
+        feedSubscriber: serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null }) : null,
+        worker: runWorkers ? connect('worker', { maxRetriesPerRequest: null }) : null,
+      };
+      await waitForRedis(clientsOf(connections), logger);
+      return connections;
+    },
+    (connections) => Promise.all(clientsOf(connections).map(closeRedis)),
   );
-  await waitForRedis(redisClients, logger);
 
-  const bus = new EventBus((error) => logger.error({ err: error }, 'applied-event listener failed'));
-  const couriers = new CourierService({
-    store,
-    bus,
-    idleMs: config.actorIdleMs,
-    onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
-  });
-  const loyalty = new LoyaltyService({
-    store,
-    idleMs: config.actorIdleMs,
-    onError: (error) => logger.error({ err: error }, 'loyalty sweep failed'),
-    beforeBooking:
-      config.faultInjection === 'crash_before_loyalty_booking' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
-  });
-  const orders = new OrderService({
-    store,
-    bus,
-    actorIdleMs: config.actorIdleMs,
-    maxActors: config.maxActors,
-    onActorActivate: () => {
-      metrics.actorActivations.inc();
-      metrics.actorsLive.inc();
-    },
-    onActorPassivate: () => {
-      metrics.actorPassivations.inc();
-      metrics.actorsLive.dec();
-    },
-    afterApplied: (order, event) => loyalty.onApplied(order, event),
-    onEffectError: (error) => logger.warn({ err: error }, 'loyalty booking deferred to the sweep'),
-  });
+  const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
+  // Built before the services and stopped after them: what actors apply while they drain is still queued at once.
+  const alerts = await parts.part(
+    'alert queue',
+    () =>
+      new AlertQueue({
+        store,
+        bus,
+        connection: redis.publisher,
+        prefix: config.redisPrefix,
+        logger,
+        backoffMs: config.notify.backoffMs,
+      }),
+    (queue) => queue.close(),
+  );
+  const loyalty = await parts.part(
+    'loyalty',
+    () =>
+      new LoyaltyService({
+        store,
+        bus,
+        idleMs: config.actorIdleMs,
+        onError: (error) => logger.error({ err: error }, 'loyalty sweep failed'),
+        beforeBooking:
+          config.faultInjection === 'crash_before_loyalty_booking' ? () => process.kill(process.pid, 'SIGKILL') : undefined,
+      }),
+    (service) => service.stop(),
+  );
   // Bookings a crash left undone are owed now, not after the first periodic sweep.
   void loyalty.sweep(0);
   const tokens = new TokenService({ store, adminToken, jwtSecret });
+  const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
 
-  const readiness = async (): Promise<void> => {
-    await store.ping();
-    await publisher.ping();
+  const api = serveHttp ? await buildApi() : null;
+  // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence).
+  const io = api?.io ?? createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix: config.redisPrefix });
+  const gateway = api && redis.feedSubscriber ? await buildGateway(api.orders, redis.feedSubscriber) : null;
+  // A worker-only node's Socket.IO server has no engine: only its adapter (Redis subscriptions) to close.
+  if (!gateway) parts.add('sockets', () => io.of('/').adapter.close());
+  const presence = new ClusterPresence({
+    io,
+    local: gateway ? (orderId, seq, waitMs) => gateway.handedToWatcher(orderId, seq, waitMs) : undefined,
+  });
+
+  // PUBLIC_URL, or this node's own address once it listens (a worker-only process: the configured host and port).
+  let publicUrl = config.publicUrl ?? `http://${bracketed(config.host)}:${config.port}`;
+  const notifier = redis.worker ? await buildNotifier(redis.worker) : null;
+
+  let url: string | null = null;
+  let port: number | null = null;
+  if (api) {
+    await parts.part('listen', () => listen(api.server, config.port, config.host), () => api.stopAccepting());
+    port = (api.server.address() as AddressInfo).port;
+    url = `http://${bracketed(config.host)}:${port}`;
+    publicUrl = config.publicUrl ?? url;
+  }
+
+  return {
+    url,
+    port,
+    publicUrl,
+    adminToken,
+    adminTokenGenerated,
+    orders: api?.orders ?? null,
+    couriers: api?.couriers ?? null,
+    loyalty,
+    gateway,
+    alerts,
+    notifier,
+    presence,
+    bus,
+    metrics,
+    store,
+    stop: () => parts.stop(),
   };
-  // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
-  // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
-  const rateLimit = new RateLimit({ redis: publisher, prefix: config.redisPrefix, ...config.rateLimit });
-  const server = serveHttp
-    ? http.createServer(
-        createApp({
+
+  /**
+   * The HTTP side: the services routes call, the Koa app, its server (not listening yet) and the Socket.IO server on
+   * it. Stops, in reverse: the server waits for the requests in flight, then the order actors and the couriers drain.
+   */
+  async function buildApi() {
+    const couriers = await parts.part(
+      'couriers',
+      () =>
+        new CourierService({
           store,
+          bus,
+          idleMs: config.actorIdleMs,
+          onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
+        }),
+      (service) => service.stop(),
+    );
+    const orders = await parts.part(
+      'order actors',
+      () =>
+        new OrderService({
+          store,
+          bus,
+          actorIdleMs: config.actorIdleMs,
+          maxActors: config.maxActors,
+          onActorActivate: () => {
+            metrics.actorActivations.inc();
+            metrics.actorsLive.inc();
+          },
+          onActorPassivate: () => {
+            metrics.actorPassivations.inc();
+            metrics.actorsLive.dec();
+          },
+          afterApplied: (order, event) => loyalty.onApplied(order, event),
+          onEffectError: (error) => logger.warn({ err: error }, 'loyalty booking deferred to the sweep'),
+        }),
+      (service) => service.stop(),
+    );
+    const readiness = async (): Promise<void> => {
+      await store.ping();
+      await redis.publisher.ping();
+    };
+    return parts.part(
+      'http',
+      () => {
+        // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
+        // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
+        const app = createApp({
           orders,
           couriers,
           loyalty,
+          tenants: new TenantService({ store }),
           tokens,
+          preferences: new PreferenceService({ store }),
+          deliveries: new DeliveryLogService({ store }),
+          reports: new ReportService({ store }),
           rateLimit,
           metrics,
           logger,
@@ -162,100 +266,103 @@ export async function startNode({
             staleAfterHours: config.staleAfterHours,
             logger,
           }),
-        }).callback(),
-      )
-    : null;
-  const io = createIo({ publisher, subscriber: adapterSubscriber, prefix: config.redisPrefix, httpServer: server ?? undefined });
-  const gateway =
-    server && feedSubscriber
-      ? new Gateway({
+        });
+        const server = http.createServer(app.callback());
+        // Keep-alive longer than common load balancers' idle timeout, so they close first.
+        server.keepAliveTimeout = 65_000;
+        const io = createIo({
+          publisher: redis.publisher,
+          subscriber: redis.adapterSubscriber,
+          prefix: config.redisPrefix,
+          httpServer: server,
+        });
+        // After Socket.IO attached: it takes over the request listeners present then, and a shutdown must see its
+        // requests (long polling) too.
+        return { server, io, orders, couriers, ...serverShutdown(server) };
+      },
+      // Registered before the gateway, so it runs after the sockets are closed (they hold connections open).
+      (built) => built.finished(),
+    );
+  }
+
+  /** The Socket.IO gateway on the HTTP server: live pushes of this node's events to its sockets. */
+  function buildGateway(orders: OrderService, feedSubscriber: Redis): Promise<Gateway> {
+    return parts.part(
+      'sockets',
+      () =>
+        new Gateway({
           io,
           tokens,
           orders,
           store,
           bus,
-          publisher,
+          publisher: redis.publisher,
           feedSubscriber,
           prefix: config.redisPrefix,
           logger,
           liveCheckMs: config.liveCheckMs,
           admitAnonymous: async (address) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true,
-        })
-      : null;
-  if (gateway) {
-    couriers.setSink((tenantId, courierId, orderIds, position) => gateway.pushLocation(tenantId, courierId, orderIds, position));
-    loyalty.setSink((tenantId, update) => gateway.pushLoyalty(tenantId, update));
-  }
-  const presence = new ClusterPresence({
-    io,
-    local: gateway ? (orderId, seq, waitMs) => gateway.handedToWatcher(orderId, seq, waitMs) : undefined,
-  });
-  const notifier = new Notifier({
-    config,
-    store,
-    bus,
-    presence,
-    queueConnection: publisher,
-    workerConnection: workerConnection ?? undefined,
-    trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
-    publicUrl: () => publicUrl,
-    logger,
-  });
-
-  let url: string | null = null;
-  let port: number | null = null;
-  // PUBLIC_URL, or this node's own address once it listens (a worker-only process: the configured host and port).
-  let publicUrl = config.publicUrl ?? `http://${bracketed(config.host)}:${config.port}`;
-  let drain = (): void => {};
-  if (server) {
-    // Keep-alive longer than common load balancers' idle timeout, so they close first.
-    server.keepAliveTimeout = 65_000;
-    drain = trackResponses(server);
-    await step('http', () => listen(server, config.port, config.host));
-    port = (server.address() as AddressInfo).port;
-    url = `http://${bracketed(config.host)}:${port}`;
-    publicUrl = config.publicUrl ?? url;
+        }),
+      (built) => built.close(),
+    );
   }
 
-  let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      // HTTP stops accepting → sockets close → in-flight requests finish → actors drain → workers finish their
-      // jobs → store flushes → Redis. A step that fails is logged and the rest still run.
-      // Each step gets a bounded wait: with Redis down, closing its clients would otherwise wait for a reconnect.
-      const attempt = async (name: string, run: () => Promise<unknown> | unknown): Promise<void> => {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(resolve, STOP_STEP_TIMEOUT_MS, 'timeout');
-        });
-        try {
-          const outcome = await Promise.race([Promise.resolve().then(run), timeout]);
-          if (outcome === 'timeout') logger.warn({ step: name }, 'shutdown step timed out; going on');
-        } catch (error) {
-          logger.error({ err: error, step: name }, 'shutdown step failed');
-        } finally {
-          clearTimeout(timer);
-        }
-      };
-      const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-      drain();
-      server?.closeIdleConnections();
-      // A worker-only node's Socket.IO server has no engine: only its adapter (Redis subscriptions) to close.
-      await attempt('sockets', () => (gateway ? gateway.close() : io.of('/').adapter.close()));
-      await attempt('http', () => closed);
-      await attempt('order actors', () => orders.stop());
-      await attempt('couriers', () => couriers.stop());
-      await attempt('loyalty', () => loyalty.stop());
-      await attempt('notifier', () => notifier.close());
-      await attempt('store', () => store.close());
-      await Promise.all(
-        redisClients.map((client) =>
-          client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : client.disconnect(),
-        ),
-      );
-    })());
+  /** The alert workers: they take queued alerts and reach the customer. */
+  function buildNotifier(workerConnection: Redis): Promise<Notifier> {
+    const crashAfter =
+      config.faultInjection === 'crash_after_email_sent' ? 'email' : config.faultInjection === 'crash_after_sms_sent' ? 'sms' : null;
+    return parts.part(
+      'notifier',
+      () =>
+        new Notifier({
+          settings: config,
+          store,
+          presence,
+          workerConnection,
+          trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
+          publicUrl: () => publicUrl,
+          logger,
+          // Crash tests: die after the provider took the message and before the delivery log says so.
+          afterSend: crashAfter
+            ? (channel) => {
+                if (channel === crashAfter) process.kill(process.pid, 'SIGKILL');
+              }
+            : undefined,
+        }),
+      (built) => built.close(),
+    );
+  }
+}
 
-  return { url, port, publicUrl, adminToken, adminTokenGenerated, orders, couriers, loyalty, gateway, notifier, presence, bus, metrics, store, stop };
+/** Every connection of the node. */
+function clientsOf(connections: Record<string, Redis | null>): Redis[] {
+  return Object.values(connections).filter((client): client is Redis => client !== null);
+}
+
+function closeRedis(client: Redis): Promise<unknown> {
+  return client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : Promise.resolve(client.disconnect());
+}
+
+/**
+ * A server's shutdown in two moves: `stopAccepting` (no new connections; keep-alive clients are told to close after
+ * their last answer, idle ones are closed), then `finished`, which resolves once every connection has ended.
+ */
+function serverShutdown(server: http.Server): { stopAccepting(): void; finished(): Promise<void> } {
+  const drain = trackResponses(server);
+  let closed: Promise<void> | null = null;
+  const stopAccepting = (): void => {
+    if (closed) return;
+    closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    drain();
+    server.closeIdleConnections();
+  };
+  return {
+    stopAccepting,
+    finished: () => {
+      stopAccepting();
+      return closed!;
+    },
+  };
 }
 
 /**
@@ -286,14 +393,6 @@ async function waitForRedis(clients: Redis[], logger: Logger): Promise<void> {
   );
   if ((await Promise.race([ready, timeout])) === 'timeout') {
     logger.warn('redis is not reachable: serving HTTP without live updates until it is');
-  }
-}
-
-async function step<T>(name: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw new Error(`start-up failed at ${name}: ${(error as Error).message}`, { cause: error });
   }
 }
 

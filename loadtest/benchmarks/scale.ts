@@ -4,7 +4,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import { STATUSES, type OrderStatus } from '../../src/domain/status';
-import type { OrderQuery } from '../../src/store/store';
+import type { OrderQuery } from '../../src/store/ports/order-search';
 import { Nodes } from '../lib/nodes';
 import { seedStore, type SeedResult } from '../lib/seed';
 import { Recorder, round } from '../lib/stats';

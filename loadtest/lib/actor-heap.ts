@@ -8,7 +8,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { EventBus } from '../../src/actors/event-bus';
-import { OrderService } from '../../src/actors/order-service';
+import { OrderService } from '../../src/services/order-service';
 import { NotFoundError } from '../../src/domain/errors';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 

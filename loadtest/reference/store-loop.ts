@@ -2,7 +2,7 @@
  * Reference for the `scale` read paths: the same store calls the HTTP routes make, called directly in process in a
  * bare sequential loop (no HTTP, no auth, no validation, no JSON), so the HTTP figure can be set against it.
  */
-import type { OrderQuery } from '../../src/store/store';
+import type { OrderQuery } from '../../src/store/ports/order-search';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 import { Recorder } from '../lib/stats';
 

@@ -1,6 +1,6 @@
 import type { Location, Order } from '../domain/order';
 import { COURIER_ACTIVE_STATUSES } from '../domain/status';
-import type { Store } from '../store/store';
+import type { OrderSearch } from '../store/ports/order-search';
 import type { Actor } from './actor-system';
 
 /** A courier's position with its optional motion fields. */
@@ -17,7 +17,8 @@ export type CourierMessage =
   | { kind: 'invalidate' };
 
 export interface CourierActorDeps {
-  store: Store;
+  /** Reads the courier's orders on the way. */
+  store: Pick<OrderSearch, 'searchOrders'>;
   now: () => number;
   /**
    * How long the active set is trusted before it is re-read. Changes made on this node arrive at once;

@@ -1,4 +1,6 @@
+import type { LedgerEntry } from '../domain/loyalty';
 import type { Order, OrderEvent } from '../domain/order';
+import type { CourierPosition } from './courier-actor';
 
 /** What the rest of the node learns of each applied event, after it is durable. */
 export interface AppliedEvent {
@@ -13,22 +15,48 @@ export interface AssignedEvent {
   previousCourierId: string | null;
 }
 
-/** The node's in-process events, each after its write is durable. */
+/**
+ * A courier's position as it arrives, with the orders it concerns (its orders on the way). Pushed live at once;
+ * it is stored as their `last_location` later, in coalesced batches.
+ */
+export interface PositionEvent {
+  tenantId: string;
+  courierId: string;
+  orderIds: readonly string[];
+  position: CourierPosition;
+}
+
+/** A booking on a customer's points account (accrual, reversal, redemption), after it is durable. */
+export interface LoyaltyEvent {
+  tenantId: string;
+  entry: LedgerEntry;
+  /** The account's balance after the booking. */
+  balance: number;
+}
+
+/** The node's in-process events. */
 export interface NodeEvents {
   applied: AppliedEvent;
   assigned: AssignedEvent;
+  position: PositionEvent;
+  loyalty: LoyaltyEvent;
 }
 
 type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
 
 /**
  * In-process fan-out of the node's events to their consumers (live push, notifications, loyalty, couriers).
- * A listener that throws is reported and does not affect the write or the other listeners.
+ * A listener that throws is reported and does not affect the emitter or the other listeners.
  */
 export class EventBus {
-  private readonly listeners: { [K in keyof NodeEvents]: Array<Listener<K>> } = { applied: [], assigned: [] };
+  private readonly listeners: { [K in keyof NodeEvents]: Array<Listener<K>> } = {
+    applied: [],
+    assigned: [],
+    position: [],
+    loyalty: [],
+  };
 
-  constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
+  constructor(private readonly onListenerError: (error: unknown, event: keyof NodeEvents) => void = () => {}) {}
 
   /** Adds a listener; returns a function that removes it. */
   on<K extends keyof NodeEvents>(name: K, listener: Listener<K>): () => void {
@@ -45,7 +73,7 @@ export class EventBus {
       try {
         listener(payload);
       } catch (error) {
-        this.onListenerError(error);
+        this.onListenerError(error, name);
       }
     }
   }

@@ -1,4 +1,5 @@
-import type { LedgerBooking, LedgerResult, Store } from '../store/store';
+import type { LedgerBooking } from '../domain/loyalty';
+import type { LedgerResult, LoyaltyLedger } from '../store/ports/loyalty-ledger';
 import type { Actor } from './actor-system';
 
 /**
@@ -6,9 +7,9 @@ import type { Actor } from './actor-system';
  * itself is read and written inside each store transaction, so other nodes' bookings are always seen.
  */
 export class LoyaltyAccountActor implements Actor<LedgerBooking, LedgerResult> {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly ledger: Pick<LoyaltyLedger, 'bookLedger'>) {}
 
   receive(booking: LedgerBooking): Promise<LedgerResult> {
-    return this.store.bookLedger(booking);
+    return this.ledger.bookLedger(booking);
   }
 }

@@ -1,8 +1,8 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
+import { effectsOf } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
-import { NOTIFYING_STATUSES, type OrderStatus } from '../domain/status';
-import type { EffectKind, Store } from '../store/store';
+import type { OrderLog } from '../store/ports/order-log';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
 
@@ -25,8 +25,11 @@ export interface OrderReply {
   event?: OrderEvent;
 }
 
+/** What an order's actor needs of the store: its order, its log and the guarded writes. */
+export type OrderActorStore = Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+
 export interface OrderActorDeps {
-  store: Store;
+  store: OrderActorStore;
   bus: EventBus;
   now: () => Date;
   /**
@@ -37,14 +40,6 @@ export interface OrderActorDeps {
   onEffectError?: (error: unknown) => void;
   /** Waits between attempts after a lost compare-and-set. @default a timer */
   pause?: (ms: number) => Promise<void>;
-}
-
-/** Effects an applied status owes, recorded atomically with its event. */
-function effectsOf(status: OrderStatus): EffectKind[] {
-  const effects: EffectKind[] = [];
-  if (NOTIFYING_STATUSES.has(status)) effects.push('alert');
-  if (status === 'delivered' || status === 'returned') effects.push('loyalty');
-  return effects;
 }
 
 // A lost compare-and-set means another node wrote the same order first. Retries back off with random jitter

@@ -2,7 +2,7 @@ import { createHash, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
-import type { Store, Tenant } from '../store/store';
+import type { Tenant, TenantDirectory } from '../store/ports/tenant-directory';
 
 export type MintableRole = 'customer' | 'courier' | 'staff';
 
@@ -22,7 +22,8 @@ export interface Session {
 }
 
 export interface TokenServiceOptions {
-  store: Store;
+  /** Looks tenants up by the hash of their API key. */
+  store: Pick<TenantDirectory, 'findTenantByApiKeyHash'>;
   adminToken: string;
   jwtSecret: string;
   now?: () => number;

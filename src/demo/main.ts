@@ -9,8 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { openStore } from '../main';
+import { Metrics } from '../metrics';
 import { startNode } from '../node';
-import { SqliteStore } from '../store/sqlite/sqlite-store';
 import { DemoFleet } from './fleet';
 
 async function demo(): Promise<void> {
@@ -24,8 +25,9 @@ async function demo(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  const store = new SqliteStore({ dataDir: config.dataDir, sync: config.storeSync, busyTimeoutMs: config.storeBusyTimeoutMs });
-  const node = await startNode({ config, logger, store });
+  const metrics = new Metrics();
+  const store = openStore(config.store, metrics);
+  const node = await startNode({ config, logger, store, metrics });
   const url = node.url!;
   const links = node.publicUrl;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);

@@ -3,7 +3,8 @@
  * nothing matches on message text.
  */
 export abstract class DomainError extends Error {
-  abstract readonly code: string;
+  /** The wire code: one literal per class, so {@link DomainErrorCode} lists exactly the codes there are. */
+  abstract readonly code: DomainErrorCode;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -95,3 +96,20 @@ export class RateLimitedError extends DomainError {
     super(`too many requests; retry in ${retryAfterSeconds} s`);
   }
 }
+
+/**
+ * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the HTTP error
+ * mapper's table, keyed by {@link DomainErrorCode}, then fails to compile until the code has a status.
+ */
+export type AnyDomainError =
+  | ValidationError
+  | UnauthorizedError
+  | ForbiddenError
+  | NotFoundError
+  | IllegalTransitionError
+  | IdempotencyConflictError
+  | InsufficientPointsError
+  | UnavailableError
+  | RateLimitedError;
+
+export type DomainErrorCode = AnyDomainError['code'];

@@ -29,3 +29,90 @@ export const ledgerKeys = {
   reversal: (orderId: string) => `reversal:${orderId}`,
   redemption: (eventId: string) => `redemption:${eventId}`,
 };
+
+export type LedgerReason = 'accrual' | 'reversal' | 'redemption';
+
+/** One booked loyalty fact. The ledger is the truth; a customer's balance is the sum of its entries' deltas. */
+export interface LedgerEntry {
+  id: string;
+  tenant_id: string;
+  customer_id: string;
+  unique_key: string;
+  /** Signed: accruals add, reversals and redemptions take. */
+  delta: number;
+  reason: LedgerReason;
+  order_id: string | null;
+  /** Redemptions: `discount` or `charity`. */
+  kind: string | null;
+  /** Reversals: points that could not be taken back because the balance was too low. */
+  shortfall: number;
+  /** Redemptions: hash of the request, so a replay with another body is told apart. */
+  request_hash: string | null;
+  at: string;
+}
+
+/** A loyalty fact to book, as its use case asks for it. */
+export interface LedgerBooking {
+  id: string;
+  tenantId: string;
+  customerId: string;
+  uniqueKey: string;
+  reason: LedgerReason;
+  /** Positive: the points to add (accrual) or take (reversal, redemption). */
+  points: number;
+  orderId: string | null;
+  kind: string | null;
+  requestHash: string | null;
+  at: string;
+}
+
+/** What a customer's account holds when a booking is decided: read in the same transaction that writes it. */
+export interface AccountState {
+  balance: number;
+  /** The entry already booked under the booking's unique key, if any. */
+  existing: LedgerEntry | null;
+}
+
+/**
+ * What to do with a booking: `book` writes `entry` and sets the balance to `balance`; the others write nothing.
+ */
+export type BookingDecision =
+  | { kind: 'book'; entry: LedgerEntry; balance: number }
+  /** The fact was booked before (same unique key): the first booking stands. */
+  | { kind: 'duplicate'; entry: LedgerEntry; balance: number }
+  /** A redemption the balance does not cover. */
+  | { kind: 'insufficient'; balance: number };
+
+/**
+ * Decides a booking against the account as it is: a repeat of a unique key returns the first booking; a
+ * redemption never takes the balance below zero (refused instead); a reversal takes what it can and records the
+ * rest as its shortfall; an accrual adds its points.
+ */
+export function decideBooking(account: AccountState, booking: LedgerBooking): BookingDecision {
+  const { balance, existing } = account;
+  if (existing) return { kind: 'duplicate', entry: existing, balance };
+  let delta = booking.points;
+  let shortfall = 0;
+  if (booking.reason === 'redemption') {
+    if (booking.points > balance) return { kind: 'insufficient', balance };
+    delta = -booking.points;
+  } else if (booking.reason === 'reversal') {
+    const taken = Math.min(booking.points, balance);
+    shortfall = booking.points - taken;
+    delta = taken > 0 ? -taken : 0; // 0, not -0: the entry says what the store will read back
+  }
+  const entry: LedgerEntry = {
+    id: booking.id,
+    tenant_id: booking.tenantId,
+    customer_id: booking.customerId,
+    unique_key: booking.uniqueKey,
+    delta,
+    reason: booking.reason,
+    order_id: booking.orderId,
+    kind: booking.kind,
+    shortfall,
+    request_hash: booking.requestHash,
+    at: booking.at,
+  };
+  return { kind: 'book', entry, balance: balance + delta };
+}

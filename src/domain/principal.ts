@@ -1,5 +1,5 @@
 import { ForbiddenError, NotFoundError } from './errors';
-import type { Order } from './order';
+import type { EventSource, Order } from './order';
 
 /** Who is calling, as established by their token. */
 export type Principal =
@@ -69,4 +69,9 @@ export function principalScope(principal: Principal): string {
  */
 export function externalIdScope(principal: TenantPrincipal): string {
   return principal.role === 'customer' ? `customer:${principal.subject}` : 'tenant';
+}
+
+/** Where an event a principal posts comes from, as its history records it. */
+export function eventSourceOf(principal: TenantPrincipal): EventSource {
+  return principal.role === 'staff' ? 'staff' : principal.role === 'courier' ? 'courier' : 'business';
 }

@@ -2,14 +2,12 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Socket } from 'socket.io';
-import type { CourierPosition } from '../actors/courier-actor';
-import type { AppliedEvent, AssignedEvent, EventBus } from '../actors/event-bus';
-import type { OrderService } from '../actors/order-service';
+import type { AppliedEvent, AssignedEvent, EventBus, LoyaltyEvent, PositionEvent } from '../actors/event-bus';
 import type { TokenService } from '../auth/token-service';
 import { DomainError, RateLimitedError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { toOrderView } from '../domain/order';
 import { canReadOrder, type TenantPrincipal } from '../domain/principal';
-import type { Store } from '../store/store';
+import type { OrderService } from '../services/order-service';
 import {
   rooms,
   toStatusUpdate,
@@ -25,7 +23,7 @@ import {
   type WireError,
 } from './events';
 import type { IoServer } from './io';
-import { LiveFeed } from './live-feed';
+import { LiveFeed, type LiveFeedOptions } from './live-feed';
 
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -34,7 +32,9 @@ export interface GatewayOptions {
   io: IoServer;
   tokens: Pick<TokenService, 'authenticateSession'>;
   orders: Pick<OrderService, 'get'>;
-  store: Pick<Store, 'loadOrder' | 'listEvents' | 'orderHeads'>;
+  /** What live streams read to catch up and to compare with (see {@link LiveFeedOptions.store}). */
+  store: LiveFeedOptions['store'];
+  /** Applied events, reassignments, courier positions and loyalty bookings of this node, pushed as they come. */
   bus: EventBus;
   /** Publishing connection (fails fast while Redis is down, so local delivery never waits on it). */
   publisher: Redis;
@@ -133,29 +133,9 @@ export class Gateway {
     this.unsubscribeBus = [
       options.bus.on('applied', (applied) => this.onApplied(applied)),
       options.bus.on('assigned', (assigned) => this.onAssigned(assigned)),
+      options.bus.on('position', (position) => this.pushPosition(position)),
+      options.bus.on('loyalty', (booking) => this.pushLoyalty(booking)),
     ];
-  }
-
-  /** Pushes a courier's position to watchers of each given order and to the tenant feed. */
-  pushLocation(tenantId: string, courierId: string, orderIds: readonly string[], location: CourierPosition): void {
-    const updates = orderIds.map((orderId) => ({
-      order_id: orderId,
-      courier_id: courierId,
-      lat: location.lat,
-      lng: location.lng,
-      heading: location.heading ?? null,
-      speed: location.speed ?? null,
-      at: location.at,
-    }));
-    // This node's sockets at once; the others through one message per ping rather than two room broadcasts
-    // per order (the adapter publishes each broadcast to Redis before delivering it even locally).
-    this.deliverLocations(tenantId, updates);
-    this.io.serverSideEmit('courier_locations', tenantId, updates);
-  }
-
-  /** Pushes a loyalty booking to the customer's sockets. */
-  pushLoyalty(tenantId: string, update: LoyaltyUpdate): void {
-    this.io.to(rooms.customer(tenantId, update.customer_id)).emit('loyalty_update', update);
   }
 
   /**
@@ -406,6 +386,35 @@ export class Gateway {
       this.io.local.to(rooms.order(update.order_id)).emit('courier_location', update);
       this.io.local.to(rooms.tenant(tenantId)).except(rooms.order(update.order_id)).emit('courier_location', update);
     }
+  }
+
+  /** Pushes a courier's position to watchers of each of its orders on the way and to the tenant feed. */
+  private pushPosition({ tenantId, courierId, orderIds, position }: PositionEvent): void {
+    const updates = orderIds.map((orderId) => ({
+      order_id: orderId,
+      courier_id: courierId,
+      lat: position.lat,
+      lng: position.lng,
+      heading: position.heading ?? null,
+      speed: position.speed ?? null,
+      at: position.at,
+    }));
+    // This node's sockets at once; the others through one message per ping rather than two room broadcasts
+    // per order (the adapter publishes each broadcast to Redis before delivering it even locally).
+    this.deliverLocations(tenantId, updates);
+    this.io.serverSideEmit('courier_locations', tenantId, updates);
+  }
+
+  /** Pushes a loyalty booking to the customer's sockets on every node. */
+  private pushLoyalty({ tenantId, entry, balance }: LoyaltyEvent): void {
+    const update: LoyaltyUpdate = {
+      customer_id: entry.customer_id,
+      balance,
+      delta: entry.delta,
+      reason: entry.reason,
+      order_id: entry.order_id,
+    };
+    this.io.to(rooms.customer(tenantId, entry.customer_id)).emit('loyalty_update', update);
   }
 
   private onApplied({ event, order }: AppliedEvent): void {

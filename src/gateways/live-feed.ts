@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { OrderEvent } from '../domain/order';
-import type { Store } from '../store/store';
+import type { OrderLog } from '../store/ports/order-log';
 import { toStatusUpdate, type OrderStatusUpdate } from './events';
 import { OrderStream } from './order-stream';
 
@@ -12,7 +12,8 @@ type FeedMessage =
   | { kind: 'courier'; courier_id: string | null };
 
 export interface LiveFeedOptions {
-  store: Pick<Store, 'loadOrder' | 'listEvents' | 'orderHeads'>;
+  /** Orders and their events, to catch streams up; their heads, to compare the streams with. */
+  store: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'orderHeads'>;
   /** Publishes updates (shared with other commands). */
   publisher: Redis;
   /** A connection of its own: it enters subscriber mode. */

@@ -1,5 +1,5 @@
 import type { Order, OrderEvent } from '../domain/order';
-import type { OrderHead } from '../store/store';
+import type { OrderHead } from '../store/ports/order-log';
 import { toStatusUpdate, type OrderStatusUpdate } from './events';
 
 /** What a stream needs from its node. */

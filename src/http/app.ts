@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
-import type { Logger } from 'pino';
 import { UnauthorizedError } from '../domain/errors';
 import { requireRole, type Principal } from '../domain/principal';
 import { readJson } from './body';

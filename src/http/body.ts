@@ -25,19 +25,18 @@ export async function readJson(ctx: Context): Promise<unknown> {
     text = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
-      // raw-body stops reading at the limit and leaves the rest of a streamed body unread, so a keep-alive
-      // connection would never reach the client's next request: answer, then close it.
-      ctx.set('Connection', 'close');
-      throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+      // raw-body stops reading at the limit and leaves the rest of a streamed body unread (the answer closes the
+      // connection, see PayloadTooLargeError).
+      throw new PayloadTooLargeError(BODY_LIMIT_BYTES, true);
     }
-    throw new InvalidJsonError('request body could not be read');
+    throw new InvalidJsonError('request body could not be read', { cause: error });
   }
   if (text.trim() === '') return undefined;
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch {
-    throw new InvalidJsonError();
+  } catch (error) {
+    throw new InvalidJsonError(undefined, { cause: error });
   }
   const issue = shapeIssue(body);
   if (issue) throw new ValidationError('the request body is not valid', [issue]);

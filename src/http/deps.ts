@@ -1,20 +1,26 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
-import type { CourierService } from '../actors/courier-service';
-import type { LoyaltyService } from '../actors/loyalty-service';
-import type { OrderService } from '../actors/order-service';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
-import type { Store } from '../store/store';
+import type { CourierService } from '../services/courier-service';
+import type { DeliveryLogService } from '../services/delivery-log-service';
+import type { LoyaltyService } from '../services/loyalty-service';
+import type { OrderService } from '../services/order-service';
+import type { PreferenceService } from '../services/preference-service';
+import type { ReportService } from '../services/report-service';
+import type { TenantService } from '../services/tenant-service';
 import type { RateLimit } from './rate-limit';
 
-/** Everything the HTTP layer calls into. */
+/** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
 export interface HttpDeps {
-  store: Store;
-  orders: OrderService;
-  couriers: CourierService;
-  loyalty: LoyaltyService;
-  tokens: TokenService;
+  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan'>;
+  couriers: Pick<CourierService, 'record'>;
+  loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
+  tenants: Pick<TenantService, 'create'>;
+  tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
+  preferences: Pick<PreferenceService, 'set'>;
+  deliveries: Pick<DeliveryLogService, 'outcomes'>;
+  reports: Pick<ReportService, 'summary' | 'exportOrders'>;
   /** Request budgets, spent by every authenticated route once its caller is known. */
   rateLimit: Pick<RateLimit, 'admit'>;
   metrics: Metrics;

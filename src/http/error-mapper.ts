@@ -1,19 +1,10 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import {
-  ForbiddenError,
-  IdempotencyConflictError,
-  IllegalTransitionError,
-  InsufficientPointsError,
-  NotFoundError,
-  RateLimitedError,
-  UnauthorizedError,
-  UnavailableError,
-  ValidationError,
-} from '../domain/errors';
-import { InvalidJsonError, PayloadTooLargeError } from './http-errors';
+import { DomainError, type AnyDomainError } from '../domain/errors';
+import { HttpError, type AnyHttpError } from './http-errors';
 
-interface WireError {
+/** An error as it goes on the wire: status, `{ error: { code, message, details? } }` and headers. */
+export interface WireError {
   status: number;
   code: string;
   message: string;
@@ -21,48 +12,69 @@ interface WireError {
   headers?: Record<string, string>;
 }
 
-/** Maps a thrown error to API.md's status and code. Unknown errors are 500 and say nothing of internals. */
+/** Every typed error a request can end with, by its code. */
+type MappedError = AnyDomainError | AnyHttpError;
+type MappedCode = MappedError['code'];
+type ErrorWithCode<C extends MappedCode> = Extract<MappedError, { code: C }>;
+
+const plain = (status: number) => (error: MappedError): WireError => ({ status, code: error.code, message: error.message });
+
+/**
+ * API.md's status, headers and details for every error code. Keyed by code and checked by the compiler: a new
+ * error class (it must join `AnyDomainError` or `AnyHttpError`) fails the build until it has a line here.
+ */
+const WIRE = {
+  validation_failed: (error) => ({ status: 400, code: error.code, message: error.message, details: error.details }),
+  invalid_json: plain(400),
+  unauthorized: (error) => ({
+    status: 401,
+    code: error.code,
+    message: error.message,
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  }),
+  forbidden: plain(403),
+  not_found: plain(404),
+  illegal_transition: (error) => ({
+    status: 409,
+    code: error.code,
+    message: error.message,
+    details: { from: error.from, to: error.to },
+  }),
+  idempotency_conflict: plain(409),
+  insufficient_points: (error) => ({
+    status: 409,
+    code: error.code,
+    message: error.message,
+    details: { balance: error.balance, requested: error.requested },
+  }),
+  payload_too_large: (error) => ({
+    status: 413,
+    code: error.code,
+    message: error.message,
+    ...(error.bodyLeftUnread ? { headers: { Connection: 'close' } } : {}),
+  }),
+  // The RateLimit-* headers are already on the answer (set when the budget was consumed).
+  rate_limited: (error) => ({
+    status: 429,
+    code: error.code,
+    message: error.message,
+    headers: { 'Retry-After': String(error.retryAfterSeconds) },
+  }),
+  unavailable: (error) => ({
+    status: 503,
+    code: error.code,
+    message: error.message,
+    headers: { 'Retry-After': String(error.retryAfterSeconds) },
+  }),
+} satisfies { [C in MappedCode]: (error: ErrorWithCode<C>) => WireError };
+
+/** Maps a thrown error to API.md's status and code; null for anything untyped (the caller answers 500). */
 export function toWireError(error: unknown): WireError | null {
-  if (error instanceof ValidationError) {
-    return { status: 400, code: error.code, message: error.message, details: error.details };
-  }
-  if (error instanceof InvalidJsonError) return { status: 400, code: error.code, message: error.message };
-  if (error instanceof UnauthorizedError) {
-    return { status: 401, code: error.code, message: error.message, headers: { 'WWW-Authenticate': 'Bearer' } };
-  }
-  if (error instanceof ForbiddenError) return { status: 403, code: error.code, message: error.message };
-  if (error instanceof NotFoundError) return { status: 404, code: error.code, message: error.message };
-  if (error instanceof IllegalTransitionError) {
-    return { status: 409, code: error.code, message: error.message, details: { from: error.from, to: error.to } };
-  }
-  if (error instanceof IdempotencyConflictError) return { status: 409, code: error.code, message: error.message };
-  if (error instanceof InsufficientPointsError) {
-    return {
-      status: 409,
-      code: error.code,
-      message: error.message,
-      details: { balance: error.balance, requested: error.requested },
-    };
-  }
-  if (error instanceof PayloadTooLargeError) return { status: 413, code: error.code, message: error.message };
-  if (error instanceof RateLimitedError) {
-    // The RateLimit-* headers are already on the answer (set when the budget was consumed).
-    return {
-      status: 429,
-      code: error.code,
-      message: error.message,
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-    };
-  }
-  if (error instanceof UnavailableError) {
-    return {
-      status: 503,
-      code: error.code,
-      message: error.message,
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-    };
-  }
-  return null;
+  if (!(error instanceof DomainError || error instanceof HttpError)) return null;
+  // Each class's code is a literal of its own, so the entry under `error.code` takes exactly this error's class;
+  // the compiler cannot follow that correlation through the lookup, hence the widened signature.
+  const map = WIRE[error.code] as (error: MappedError) => WireError;
+  return map(error as MappedError);
 }
 
 /** The one place errors become responses: `{ error: { code, message, details? } }`. */

@@ -1,16 +1,35 @@
 /** Errors of the HTTP layer itself (the domain's own live in src/domain/errors.ts). */
-export class InvalidJsonError extends Error {
-  readonly code = 'invalid_json';
-  constructor(message = 'request body is not valid JSON') {
-    super(message);
-    this.name = 'InvalidJsonError';
+export abstract class HttpError extends Error {
+  /** The wire code: one literal per class, so {@link HttpErrorCode} lists exactly the codes there are. */
+  abstract readonly code: HttpErrorCode;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
   }
 }
 
-export class PayloadTooLargeError extends Error {
-  readonly code = 'payload_too_large';
-  constructor(readonly limitBytes: number) {
-    super(`request body is larger than ${limitBytes} bytes`);
-    this.name = 'PayloadTooLargeError';
+export class InvalidJsonError extends HttpError {
+  readonly code = 'invalid_json';
+  constructor(message = 'request body is not valid JSON', options?: ErrorOptions) {
+    super(message, options);
   }
 }
+
+export class PayloadTooLargeError extends HttpError {
+  readonly code = 'payload_too_large';
+  constructor(
+    readonly limitBytes: number,
+    /**
+     * The reader stopped at the limit and left the rest of the body on the connection: a keep-alive connection
+     * would never reach the client's next request, so the answer closes it.
+     */
+    readonly bodyLeftUnread = false,
+  ) {
+    super(`request body is larger than ${limitBytes} bytes`);
+  }
+}
+
+/** Every concrete HTTP-layer error; a new class joins this union, and the error mapper must then map its code. */
+export type AnyHttpError = InvalidJsonError | PayloadTooLargeError;
+
+export type HttpErrorCode = AnyHttpError['code'];

@@ -2,13 +2,20 @@ import type { Logger } from 'pino';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Delivery, DeliveryChannel, Preferences, Store } from '../store/store';
+import type { Delivery, DeliveryChannel, DeliveryLog } from '../store/ports/delivery-log';
+import type { OrderLog } from '../store/ports/order-log';
+import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
 import type { AlertMessage, Channel } from './channel';
 import { DeliveryError } from './delivery-errors';
 import type { TemplateCatalog } from './templates';
 
+/** What deciding an alert reads (the order, its events, the customer's preferences) and the log it claims in. */
+export type AlertProcessorStore = Pick<OrderLog, 'loadOrder' | 'listEvents'> &
+  DeliveryLog &
+  Pick<PreferenceBook, 'getPreferences'>;
+
 export interface AlertProcessorOptions {
-  store: Store;
+  store: AlertProcessorStore;
   presence: Presence;
   /** Configured channels; tried in the order email → SMS whatever the order given. */
   channels: Channel[];

@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import type { AppliedEvent } from '../actors/event-bus';
+import type { AppliedEvent, EventBus } from '../actors/event-bus';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Store } from '../store/store';
+import type { Outbox } from '../store/ports/outbox';
 
 export const ALERT_QUEUE = 'alerts';
 
@@ -28,7 +28,10 @@ export interface AlertJob {
 }
 
 export interface AlertQueueOptions {
-  store: Store;
+  /** Alerts owed by applied events, written with them: what could not be queued at once. */
+  store: Outbox;
+  /** Applied events of this node, queued as they come (absent: the sweep alone queues what the outbox holds). */
+  bus?: EventBus;
   /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
   connection: Redis;
   prefix: string;
@@ -62,6 +65,7 @@ const SWEEP_BATCH = 500;
 export class AlertQueue {
   readonly queue: Queue<AlertJob>;
   private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
   private sweeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AlertQueueOptions) {
@@ -77,14 +81,9 @@ export class AlertQueue {
     });
     const warn = throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert queue error'));
     this.queue.on('error', warn);
+    this.unsubscribe = options.bus?.on('applied', (applied) => this.onApplied(applied)) ?? (() => {});
     this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 2000);
     this.timer.unref();
-  }
-
-  /** Bus listener: queues the alert of an applied notifying event at once (its outbox row is the fallback). */
-  onApplied({ event, order }: AppliedEvent): void {
-    if (event.seq === null || !NOTIFYING_STATUSES.has(event.status)) return;
-    void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
   }
 
   /** Queues every outbox alert older than the grace period. */
@@ -98,9 +97,16 @@ export class AlertQueue {
   }
 
   async close(): Promise<void> {
+    this.unsubscribe();
     clearInterval(this.timer);
     await this.sweeping;
     await this.queue.close();
+  }
+
+  /** Queues the alert of an applied notifying event at once (its outbox row is the fallback). */
+  private onApplied({ event, order }: AppliedEvent): void {
+    if (event.seq === null || !NOTIFYING_STATUSES.has(event.status)) return;
+    void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
   }
 
   private async enqueue(alert: AlertJob): Promise<void> {

@@ -191,6 +191,7 @@ describe('process lifecycle', () => {
     ['ADMIN_TOKEN', 'short-token'],
     ['JWT_SECRET', 'a-secret-that-is-too-short'],
     ['REDIS_URL', 'localhost:6379'],
+    ['DATABASE_URL', 'mysql://db/tracking'],
   ])('refuses to start with a bad %s (%s): exit code 1, one stderr line naming it, nothing started', async (variable, value) => {
     const parent = newDir();
     const dataDir = path.join(parent, 'data'); // does not exist yet: start-up must not create it
@@ -203,6 +204,26 @@ describe('process lifecycle', () => {
     expect(run.stderr[0]).toMatch(new RegExp(`\\b${variable}\\b`));
     if (variable === 'ADMIN_TOKEN' || variable === 'JWT_SECRET') expect(run.stderr[0]).not.toContain(value);
     expect(run.stdout.filter((line) => /listening|url/i.test(line))).toEqual([]);
+    expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    [
+      'both networked stores',
+      { DATABASE_URL: 'postgres://127.0.0.1/tracking', MONGODB_URI: 'mongodb://127.0.0.1/tracking' },
+      /\bDATABASE_URL\b.*\bMONGODB_URI\b/,
+    ],
+    // Until the adapters are wired into main.ts: each is refused in one line rather than half-started.
+    ['the PostgreSQL store', { DATABASE_URL: 'postgres://127.0.0.1/tracking' }, /\bDATABASE_URL\b.*not part of this build yet/],
+    ['the MongoDB store', { MONGODB_URI: 'mongodb://127.0.0.1/tracking' }, /\bMONGODB_URI\b.*not part of this build yet/],
+  ])('refuses to start with %s: exit code 1, one stderr line, nothing started', async (_, env, line) => {
+    const dataDir = path.join(newDir(), 'data');
+    const run = await runUntilExit(dataDir, env);
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.listened).toBe(false);
+    expect(run.stderr).toHaveLength(1);
+    expect(run.stderr[0]).toMatch(line);
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 

@@ -2,6 +2,7 @@
  * Who receives what across two nodes sharing a DATA_DIR and REDIS_PREFIX: order subscribers, the tenant feed
  * of staff and business sockets (no subscription needed), tenant isolation, and loyalty updates per customer.
  */
+import type { LoyaltyEvent } from '../../src/actors/event-bus';
 import { placeOrder } from '../support/fixtures';
 import { client } from '../support/http';
 import { Recorder, closeAllSockets, connectSocket, subscribeOk, uniquePrefix } from '../support/live';
@@ -138,6 +139,24 @@ describe('loyalty updates', () => {
     reason: 'accrual' as const,
     order_id: 'ord_loyal',
   });
+  /** A booking of 10 points on the node's bus, as the loyalty service publishes it: `update` on the wire. */
+  const booked = (tenant: Tenant, customerId: string, balance: number): LoyaltyEvent => ({
+    tenantId: tenant.id,
+    balance,
+    entry: {
+      id: `pts_${customerId}_${balance}`,
+      tenant_id: tenant.id,
+      customer_id: customerId,
+      unique_key: `accrual:ord_loyal:${balance}`,
+      delta: 10,
+      reason: 'accrual',
+      order_id: 'ord_loyal',
+      kind: null,
+      shortfall: 0,
+      request_hash: null,
+      at: new Date().toISOString(),
+    },
+  });
 
   it("reach the customer's sockets on every node, and no other customer or tenant", async () => {
     const c1OnA = await connectSocket(a.url, await acme.token('customer', 'c1'));
@@ -154,7 +173,7 @@ describe('loyalty updates', () => {
     ];
 
     // Pushed from node B: the socket on A gets it through the adapter.
-    b.node.gateway!.pushLoyalty(acme.id, update('c1', 10));
+    b.node.bus.emit('loyalty', booked(acme, 'c1', 10));
     const isLoyalty = (customerId: string, balance: number) => (e: { event: string; data: any }) =>
       e.event === 'loyalty_update' && e.data.customer_id === customerId && e.data.balance === balance;
     for (const log of [logC1A, logC1B]) {
@@ -163,15 +182,15 @@ describe('loyalty updates', () => {
     }
 
     // Markers for the others, pushed after: each gets its own and nothing before it.
-    b.node.gateway!.pushLoyalty(acme.id, update('c2', 20));
-    b.node.gateway!.pushLoyalty(other.id, update('c1', 30));
+    b.node.bus.emit('loyalty', booked(acme, 'c2', 20));
+    b.node.bus.emit('loyalty', booked(other, 'c1', 30));
     expect(await logC2.until(isLoyalty('c2', 20), 'loyalty of c2').then(() => logC2.of('loyalty_update'))).toEqual([update('c2', 20)]);
     expect(await logOther.until(isLoyalty('c1', 30), 'loyalty of other c1').then(() => logOther.of('loyalty_update'))).toEqual([
       update('c1', 30),
     ]);
     // Staff are not a customer account.
-    b.node.gateway!.pushLoyalty(acme.id, update('s1', 40));
-    a.node.gateway!.pushLoyalty(acme.id, update('c1', 50));
+    b.node.bus.emit('loyalty', booked(acme, 's1', 40));
+    a.node.bus.emit('loyalty', booked(acme, 'c1', 50));
     await logC1A.until(isLoyalty('c1', 50), 'second loyalty of c1');
     expect(logStaff.of('loyalty_update')).toEqual([]);
     expect(logC1A.of('loyalty_update')).toEqual([update('c1', 10), update('c1', 50)]);

@@ -59,7 +59,7 @@ describe('a failure while the alert is rendered', () => {
         return { subject: `Order ${data.reference}: ${data.status}`, text: `Track: ${data.trackingUrl}`, sms: data.trackingUrl };
       },
     };
-    node.node.notifier.templates.add('en', flaky, tenant.id);
+    node.node.notifier!.templates.add('en', flaky, tenant.id);
     const processed = new ProcessedRecorder([node.node]);
     const email = `${unique('c')}@mail.example`;
     const order = await placeOrder(biz, { customer: { id: unique('c'), email }, notify: { email: true } });

@@ -4,7 +4,7 @@
  * tenants and bad input.
  */
 import http from 'node:http';
-import type { ExportedOrder, OrderFilter } from '../../src/store/store';
+import type { ExportedOrder, OrderFilter } from '../../src/store/ports/order-search';
 import { allOrderIds, expectError, placeOrder, type Client } from '../support/fixtures';
 import { client } from '../support/http';
 import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';

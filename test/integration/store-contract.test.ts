@@ -4,7 +4,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../src/domain/errors';
 import type { Order, OrderEvent } from '../../src/domain/order';
-import type { Store } from '../../src/store/store';
 import { migrate } from '../../src/store/sqlite/migrations';
 import { SUMMARY_STATEMENTS } from '../../src/store/sqlite/reports';
 import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
@@ -25,13 +24,6 @@ describeStoreContract('SqliteStore contract', async () => {
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
-});
-
-describe.skip('MongoDB store contract (skipped: MONGODB_URI not set)', () => {
-  // There is no MongoDB adapter yet; once there is, its factory goes here and the same suite runs against it.
-  describeStoreContract('MongoStore contract', async (): Promise<{ store: Store; cleanup: () => Promise<void> }> => {
-    throw new Error('no MongoDB store adapter');
-  });
 });
 
 describe('SqliteStore group commit', () => {

@@ -49,7 +49,8 @@ export async function startTestNode(
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = new Metrics();
-  const store = new SqliteStore({ dataDir, busyTimeoutMs: config.storeBusyTimeoutMs, onBatch: metrics.observeStoreBatch });
+  if (config.store.kind !== 'sqlite') throw new Error('startTestNode runs the embedded store');
+  const store = new SqliteStore({ dataDir, busyTimeoutMs: config.store.busyTimeoutMs, onBatch: metrics.observeStoreBatch });
   const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

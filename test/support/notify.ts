@@ -504,8 +504,11 @@ export class ProcessedRecorder {
         this.seen.push({ orderId, seq, outcome });
         this.changed.emit('seen');
       };
-      node.notifier.events.on('processed', listener);
-      this.detachers.push(() => node.notifier.events.off('processed', listener));
+      // An API-only node runs no alert jobs.
+      const { notifier } = node;
+      if (!notifier) continue;
+      notifier.events.on('processed', listener);
+      this.detachers.push(() => notifier.events.off('processed', listener));
     }
   }
 

@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       redisUrl: 'redis://127.0.0.1:6379',
       mailFrom: 'tracking@localhost',
-      mongodbUri: undefined,
+      store: { kind: 'sqlite', dataDir: './data', sync: 'full', busyTimeoutMs: 5000 },
       smtpUrl: undefined,
       adminToken: undefined,
       jwtSecret: undefined,
@@ -49,9 +49,9 @@ describe('loadConfig', () => {
   });
 
   it('treats empty strings as unset', () => {
-    const config = loadConfig({ PORT: '', HOST: '', REDIS_URL: '', MONGODB_URI: '', TWILIO_ACCOUNT_SID: '' });
+    const config = loadConfig({ PORT: '', HOST: '', REDIS_URL: '', MONGODB_URI: '', DATABASE_URL: '', TWILIO_ACCOUNT_SID: '' });
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', twilio: undefined });
-    expect(config.mongodbUri).toBeUndefined();
+    expect(config.store.kind).toBe('sqlite');
   });
 
   it('reads valid settings', () => {
@@ -71,7 +71,7 @@ describe('loadConfig', () => {
       port: 0,
       host: '0.0.0.0',
       dataDir: '/var/lib/tracking',
-      mongodbUri: 'mongodb://db:27017/tracking',
+      store: { kind: 'mongo', uri: 'mongodb://db:27017/tracking' },
       redisUrl: 'rediss://cache:6380',
       adminToken: 'a'.repeat(16),
       jwtSecret: 'j'.repeat(32),
@@ -102,6 +102,11 @@ describe('loadConfig', () => {
     ['REDIS_URL', { REDIS_URL: 'not a url' }],
     ['MONGODB_URI', { MONGODB_URI: 'nope' }],
     ['MONGODB_URI', { MONGODB_URI: 'postgres://db/x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'nope' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mongodb://db/x' }],
+    ['STORE_SYNC', { STORE_SYNC: 'sometimes' }],
+    ['STORE_BUSY_TIMEOUT_MS', { STORE_BUSY_TIMEOUT_MS: '0' }],
     ['SMTP_URL', { SMTP_URL: 'ftp://x' }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
     ['JWT_SECRET', { JWT_SECRET: 'j'.repeat(31) }],
@@ -138,5 +143,46 @@ describe('loadConfig', () => {
     const error = configErrorFor(env);
     expect(missing).toContain(error.variable);
     expect(error.message).toContain(error.variable);
+  });
+
+  describe('the store', () => {
+    it('is the embedded one by default, in DATA_DIR with its sync and lock wait', () => {
+      expect(loadConfig({ DATA_DIR: '/srv/data', STORE_SYNC: 'normal', STORE_BUSY_TIMEOUT_MS: '250' }).store).toEqual({
+        kind: 'sqlite',
+        dataDir: '/srv/data',
+        sync: 'normal',
+        busyTimeoutMs: 250,
+      });
+    });
+
+    it.each(['postgres://db:5432/tracking', 'postgresql://user@db/tracking'])('is PostgreSQL with DATABASE_URL=%s', (url) => {
+      expect(loadConfig({ DATABASE_URL: url }).store).toEqual({ kind: 'postgres', url });
+    });
+
+    it('is MongoDB with MONGODB_URI', () => {
+      expect(loadConfig({ MONGODB_URI: 'mongodb+srv://cluster.example/tracking' }).store).toEqual({
+        kind: 'mongo',
+        uri: 'mongodb+srv://cluster.example/tracking',
+      });
+    });
+
+    it('keeps DATA_DIR for the node\'s own files (the JWT secret) with a networked store', () => {
+      const config = loadConfig({ DATABASE_URL: 'postgres://db/tracking', DATA_DIR: '/srv/node-a' });
+      expect(config.dataDir).toBe('/srv/node-a');
+      expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://db/tracking' });
+    });
+
+    it('refuses DATABASE_URL and MONGODB_URI together, in one line naming both', () => {
+      const error = configErrorFor({ DATABASE_URL: 'postgres://db/tracking', MONGODB_URI: 'mongodb://db/tracking' });
+      expect(error.variable).toBe('DATABASE_URL');
+      expect(error.message).toContain('DATABASE_URL');
+      expect(error.message).toContain('MONGODB_URI');
+      expect(error.message).not.toContain('\n');
+    });
+
+    it('treats an empty one as unset, so the other one alone is fine', () => {
+      expect(loadConfig({ DATABASE_URL: '', MONGODB_URI: 'mongodb://db/tracking' }).store.kind).toBe('mongo');
+      expect(loadConfig({ DATABASE_URL: 'postgres://db/tracking', MONGODB_URI: '' }).store.kind).toBe('postgres');
+    });
   });
 });

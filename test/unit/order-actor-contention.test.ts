@@ -1,19 +1,18 @@
 import { EventBus } from '../../src/actors/event-bus';
-import { OrderActor } from '../../src/actors/order-actor';
+import { OrderActor, type OrderActorStore } from '../../src/actors/order-actor';
 import { UnavailableError } from '../../src/domain/errors';
 import type { Order } from '../../src/domain/order';
 import { toWireError } from '../../src/http/error-mapper';
-import type { Store } from '../../src/store/store';
 import { buildOrder } from '../support/store-contract';
 
 /** A store where another writer always wins: every compare-and-set fails. */
-function contendedStore(order: Order): Store {
+function contendedStore(order: Order): OrderActorStore {
   return {
     loadOrder: async () => order,
     commitEvent: async () => ({ kind: 'rev_conflict' }),
     assignCourier: async () => ({ kind: 'rev_conflict' }),
     findEvent: async () => null,
-  } as Partial<Store> as Store;
+  };
 }
 
 describe('an order whose writes keep losing the compare-and-set', () => {

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import type { OrderService } from '../../actors/order-service';
 import { ValidationError } from '../../domain/errors';
 import { requireRole, type Principal } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
@@ -38,7 +37,7 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
           lng: body.lng,
           heading: body.heading,
           speed: body.speed,
-          at: body.at ?? new Date().toISOString(),
+          at: body.at,
         });
         return {};
       },
@@ -51,7 +50,7 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
  * one `orders.scan` call and answers every item at its input position.
  */
 async function scanEach(
-  orders: OrderService,
+  orders: HttpDeps['orders'],
   courier: Extract<Principal, { role: 'courier' }>,
   items: unknown[],
 ): Promise<ScanResultView[]> {

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../domain/errors';
-import type { OrderCursor } from '../../store/store';
+import type { OrderCursor } from '../../store/ports/order-search';
 
 /** Opaque page cursors: base64url of the last item's sort key. */
 export function encodeCursor(cursor: OrderCursor | null): string | null {

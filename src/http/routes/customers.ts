@@ -4,7 +4,7 @@ import { route, type RouteSpec } from '../route';
 import { preferencesBody, preferencesResponse } from '../schemas';
 
 /** Customers' notification preferences. */
-export function customerRoutes({ store }: HttpDeps): RouteSpec[] {
+export function customerRoutes({ preferences }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'put',
@@ -19,15 +19,8 @@ export function customerRoutes({ store }: HttpDeps): RouteSpec[] {
         const caller = requireRole(principal, ['business', 'customer']);
         const customerId = params.id!;
         requireOwnAccount(caller, customerId);
-        const preferences = {
-          email: body.email,
-          sms: body.sms,
-          email_address: body.email_address ?? null,
-          phone: body.phone ?? null,
-          updated_at: new Date().toISOString(),
-        };
-        await store.putPreferences(caller.tenantId, customerId, preferences);
-        return { body: { customer_id: customerId, ...preferences } };
+        const stored = await preferences.set(caller.tenantId, customerId, body);
+        return { body: { customer_id: customerId, ...stored } };
       },
     }),
   ];

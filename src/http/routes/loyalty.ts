@@ -2,10 +2,10 @@ import { requireOwnAccount, requireRole } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { ledgerEntryResponse, loyaltyResponse, loyaltySettingsBody, loyaltySettingsResponse, redemptionBody } from '../schemas';
-import type { LedgerEntry } from '../../store/store';
+import type { LedgerEntry } from '../../domain/loyalty';
 
 /** Loyalty points: balances, redemptions and the tenant's accrual rate. */
-export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
+export function loyaltyRoutes({ loyalty }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -19,7 +19,7 @@ export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
         const caller = requireRole(principal, ['business', 'staff', 'customer']);
         const customerId = params.id!;
         requireOwnAccount(caller, customerId);
-        const account = await store.getLoyalty(caller.tenantId, customerId);
+        const account = await loyalty.account(caller.tenantId, customerId);
         return { body: { customer_id: customerId, balance: account.balance, entries: account.entries.map(toWire) } };
       },
     }),
@@ -52,7 +52,7 @@ export function loyaltyRoutes({ store, loyalty }: HttpDeps): RouteSpec[] {
       response: loyaltySettingsResponse,
       handler: async ({ principal, body }) => {
         const business = requireRole(principal, ['business']);
-        await store.setPointsRate(business.tenantId, body.points_per_unit);
+        await loyalty.setPointsRate(business.tenantId, body.points_per_unit);
         return { body: { points_per_unit: body.points_per_unit } };
       },
     }),

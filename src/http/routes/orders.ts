@@ -3,7 +3,7 @@ import type { OrderReply } from '../../actors/order-actor';
 import { ValidationError } from '../../domain/errors';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
-import type { OrderQuery } from '../../store/store';
+import type { OrderQuery } from '../../store/ports/order-search';
 import type { HttpDeps } from '../deps';
 import { route, type RouteResult, type RouteSpec } from '../route';
 import {
@@ -25,7 +25,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
+export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'post',
@@ -104,19 +104,15 @@ export function orderRoutes({ orders, tokens, store }: HttpDeps): RouteSpec[] {
       errors: [404],
       handler: async ({ principal, params }) => {
         const order = await orders.get(principal, params.id!);
-        const deliveries = await store.listDeliveries(order.id);
-        // In-flight records (`sending`, `retrying`) are bookkeeping; the log shows outcomes.
-        const items = deliveries
-          .filter((delivery) => delivery.status === 'sent' || delivery.status === 'failed' || delivery.status === 'skipped')
-          .map((delivery) => ({
-            channel: delivery.channel,
-            status: delivery.status,
-            seq: delivery.seq,
-            attempts: delivery.attempts,
-            at: delivery.at,
-            ...(delivery.reason ? { reason: delivery.reason } : {}),
-            ...(delivery.error ? { error: delivery.error } : {}),
-          }));
+        const items = (await deliveries.outcomes(order.id)).map((delivery) => ({
+          channel: delivery.channel,
+          status: delivery.status,
+          seq: delivery.seq,
+          attempts: delivery.attempts,
+          at: delivery.at,
+          ...(delivery.reason ? { reason: delivery.reason } : {}),
+          ...(delivery.error ? { error: delivery.error } : {}),
+        }));
         return { body: { items } };
       },
     }),

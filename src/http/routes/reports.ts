@@ -1,8 +1,7 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import { stringify } from 'csv-stringify';
-import { keptPromise } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
-import type { ExportedOrder } from '../../store/store';
+import type { ExportRow } from '../../services/report-service';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { exportQuery, summaryQuery, summaryResponse } from '../schemas';
@@ -30,7 +29,7 @@ type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
 const CHUNK_BYTES = 32 * 1024;
 
 /** Reports over the tenant's orders: the summary and the CSV export. */
-export function reportRoutes({ store, logger }: HttpDeps): RouteSpec[] {
+export function reportRoutes({ reports, logger }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'get',
@@ -48,7 +47,7 @@ export function reportRoutes({ store, logger }: HttpDeps): RouteSpec[] {
       response: summaryResponse,
       handler: async ({ principal, query }) => {
         const caller = requireRole(principal, REPORT_READERS);
-        const summary = await store.reportSummary(caller.tenantId, query, new Date().toISOString());
+        const summary = await reports.summary(caller.tenantId, query);
         return { body: { from: query.from, to: query.to, ...summary } };
       },
     }),
@@ -66,12 +65,12 @@ export function reportRoutes({ store, logger }: HttpDeps): RouteSpec[] {
       produces: 'text/csv',
       handler: async ({ principal, query }) => {
         const caller = requireRole(principal, REPORT_READERS);
-        const pages = store.exportOrders(caller.tenantId, query)[Symbol.asyncIterator]();
+        const pages = reports.exportOrders(caller.tenantId, query);
         // The first page is read before answering: a store that cannot serve it gets an error answer (503), not
         // a 200 cut short.
         const first = await pages.next();
         const body = pipeline(
-          new CsvRecords(first, pages, new Date().toISOString()),
+          new CsvRecords(first, pages),
           // Customers choose their orders' external ids: a field that a spreadsheet would run as a formula (=, +, -,
           // @, tab, CR first) is written with a leading ' so opening the export never runs it.
           stringify({ header: true, columns: [...CSV_COLUMNS], escape_formulas: true }),
@@ -101,12 +100,11 @@ export function reportRoutes({ store, logger }: HttpDeps): RouteSpec[] {
  * read is pending, so no further page is read.
  */
 class CsvRecords extends Readable {
-  private pending: IteratorResult<ExportedOrder[]> | null;
+  private pending: IteratorResult<ExportRow[]> | null;
 
   constructor(
-    first: IteratorResult<ExportedOrder[]>,
-    private readonly pages: AsyncIterator<ExportedOrder[]>,
-    private readonly nowIso: string,
+    first: IteratorResult<ExportRow[]>,
+    private readonly pages: AsyncIterator<ExportRow[]>,
   ) {
     super({ objectMode: true });
     this.pending = first;
@@ -128,14 +126,14 @@ class CsvRecords extends Readable {
   }
 
   /** Pushes a whole page: the page is in memory already, and the next is read only once these are drained. */
-  private pushPage(step: IteratorResult<ExportedOrder[]>): void {
+  private pushPage(step: IteratorResult<ExportRow[]>): void {
     if (step.done) {
       this.push(null);
       return;
     }
     // Nothing pushed, nothing would ask for more: read on (the port promises no empty page; this keeps it safe).
     if (step.value.length === 0) this._read();
-    for (const order of step.value) this.push(csvRecord(order, this.nowIso));
+    for (const order of step.value) this.push(csvRecord(order));
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -147,8 +145,7 @@ class CsvRecords extends Readable {
   }
 }
 
-function csvRecord(order: ExportedOrder, nowIso: string): CsvRecord {
-  const onTime = keptPromise(order, nowIso);
+function csvRecord(order: ExportRow): CsvRecord {
   return {
     id: order.id,
     external_id: order.external_id ?? '',
@@ -159,7 +156,7 @@ function csvRecord(order: ExportedOrder, nowIso: string): CsvRecord {
     delivered_at: order.delivered_at ?? '',
     promised_by: order.promised_by ?? '',
     // Spelled out: csv-stringify would write a boolean as 1 or nothing.
-    on_time: onTime === null ? '' : String(onTime),
+    on_time: order.on_time === null ? '' : String(order.on_time),
     amount_value: order.amount ? String(order.amount.value) : '',
     amount_currency: order.amount?.currency ?? '',
   };

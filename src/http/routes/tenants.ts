@@ -1,12 +1,10 @@
-import { newId, newSecret } from '../../domain/ids';
-import { hashApiKey } from '../../auth/token-service';
 import { requireRole } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
 import { tenantBody, tenantResponse, tokenBody, tokenResponse } from '../schemas';
 
 /** Tenants (platform admin) and the tokens a business mints for its people. */
-export function tenantRoutes({ store, tokens }: HttpDeps): RouteSpec[] {
+export function tenantRoutes({ tenants, tokens }: HttpDeps): RouteSpec[] {
   return [
     route({
       method: 'post',
@@ -17,9 +15,7 @@ export function tenantRoutes({ store, tokens }: HttpDeps): RouteSpec[] {
       status: 201,
       response: tenantResponse,
       handler: async ({ body }) => {
-        const apiKey = newSecret('ak');
-        const tenant = { id: newId('ten'), name: body.name, points_per_unit: 1, created_at: new Date().toISOString() };
-        await store.createTenant(tenant, hashApiKey(apiKey));
+        const { tenant, apiKey } = await tenants.create(body.name);
         return { body: { id: tenant.id, name: tenant.name, api_key: apiKey } };
       },
     }),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
+import { decideBooking } from '../../domain/loyalty';
 import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
   CommitResult,
@@ -13,6 +14,7 @@ import type {
   LedgerBooking,
   LedgerEntry,
   LedgerResult,
+  LoyaltyAccount,
   PendingEffect,
   Preferences,
   EventCommit,
@@ -281,7 +283,7 @@ export class SqliteStore implements Store {
     return this.read(() => (this.stmt.ledgerByKey.get(tenantId, customerId, uniqueKey) as LedgerEntry | undefined) ?? null);
   }
 
-  getLoyalty(tenantId: string, customerId: string): Promise<{ balance: number; entries: LedgerEntry[] }> {
+  getLoyalty(tenantId: string, customerId: string): Promise<LoyaltyAccount> {
     // One read transaction: balance and entries from the same snapshot, whatever other nodes commit meanwhile.
     return this.read(() =>
       this.db.transaction(() => {
@@ -352,38 +354,18 @@ function parseLocation(text: string | null | undefined): Location | null {
   return text ? (JSON.parse(text) as Location) : null;
 }
 
-/** Books one ledger fact inside the current transaction (see Store.bookLedger). */
+/**
+ * Books one ledger fact inside the current transaction (see LoyaltyLedger.bookLedger): reads the account, lets
+ * the domain decide, writes what it decided.
+ */
 function bookLedger(stmt: ReturnType<typeof prepare>, booking: LedgerBooking): LedgerResult {
   const balanceRow = stmt.balanceGet.get(booking.tenantId, booking.customerId) as { balance: number } | undefined;
-  const balance = balanceRow?.balance ?? 0;
   const existing = stmt.ledgerByKey.get(booking.tenantId, booking.customerId, booking.uniqueKey) as LedgerEntry | undefined;
-  if (existing) return { kind: 'duplicate', entry: existing, balance };
-  let delta = booking.points;
-  let shortfall = 0;
-  if (booking.reason === 'redemption') {
-    if (booking.points > balance) return { kind: 'insufficient', balance };
-    delta = -booking.points;
-  } else if (booking.reason === 'reversal') {
-    const taken = Math.min(booking.points, balance);
-    shortfall = booking.points - taken;
-    delta = -taken;
-  }
-  const entry: LedgerEntry = {
-    id: booking.id,
-    tenant_id: booking.tenantId,
-    customer_id: booking.customerId,
-    unique_key: booking.uniqueKey,
-    delta,
-    reason: booking.reason,
-    order_id: booking.orderId,
-    kind: booking.kind,
-    shortfall,
-    request_hash: booking.requestHash,
-    at: booking.at,
-  };
-  stmt.ledgerInsert.run(entry);
-  stmt.balancePut.run(booking.tenantId, booking.customerId, balance + delta);
-  return { kind: 'booked', entry, balance: balance + delta };
+  const decision = decideBooking({ balance: balanceRow?.balance ?? 0, existing: existing ?? null }, booking);
+  if (decision.kind !== 'book') return decision;
+  stmt.ledgerInsert.run(decision.entry);
+  stmt.balancePut.run(booking.tenantId, booking.customerId, decision.balance);
+  return { kind: 'booked', entry: decision.entry, balance: decision.balance };
 }
 
 /** Every statement the store runs, prepared once. */

@@ -1,6 +1,6 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
-import type { ReportSummary as StoreReportSummary } from '../../store/store';
+import type { ReportSummary as StoreReportSummary } from '../../store/ports/order-search';
 
 /** An order as `GET /v1/orders` answers it (`promised_by` is newer than some servers). */
 export type Order = OrderView & { promised_by?: string | null };

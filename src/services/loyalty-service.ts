@@ -1,25 +1,27 @@
 import { createHash } from 'node:crypto';
+import { ActorSystem } from '../actors/actor-system';
+import type { EventBus } from '../actors/event-bus';
+import { LoyaltyAccountActor } from '../actors/loyalty-account-actor';
+import { loyaltyFactOf } from '../domain/effects';
 import { IdempotencyConflictError, InsufficientPointsError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { accrualPoints, ledgerKeys } from '../domain/loyalty';
+import { accrualPoints, ledgerKeys, type LedgerBooking, type LedgerEntry } from '../domain/loyalty';
 import type { Order, OrderEvent } from '../domain/order';
-import type { LedgerBooking, LedgerEntry, LedgerResult, Store } from '../store/store';
-import { ActorSystem } from './actor-system';
-import { LoyaltyAccountActor } from './loyalty-account-actor';
+import type { LedgerResult, LoyaltyAccount, LoyaltyLedger } from '../store/ports/loyalty-ledger';
+import type { OrderLog } from '../store/ports/order-log';
+import type { Outbox } from '../store/ports/outbox';
+import type { TenantDirectory } from '../store/ports/tenant-directory';
 
-/** A booking as pushed to the customer's sockets. */
-export interface LoyaltyPush {
-  customer_id: string;
-  balance: number;
-  delta: number;
-  reason: LedgerEntry['reason'];
-  order_id: string | null;
-}
-
-export type LoyaltySink = (tenantId: string, update: LoyaltyPush) => void;
+/** What loyalty's use cases need of the store: the ledger, the tenant's rate, the outbox and the order's log. */
+export type LoyaltyServiceStore = Pick<LoyaltyLedger, 'bookLedger' | 'getLoyalty'> &
+  Pick<TenantDirectory, 'getTenant' | 'setPointsRate'> &
+  Outbox &
+  Pick<OrderLog, 'loadOrder' | 'listEvents'>;
 
 export interface LoyaltyServiceOptions {
-  store: Store;
+  store: LoyaltyServiceStore;
+  /** Carries each booking (`loyalty`) to whoever pushes it live. */
+  bus: EventBus;
   idleMs?: number;
   /**
    * How often the effects outbox is swept for bookings a crash left undone.
@@ -29,6 +31,8 @@ export interface LoyaltyServiceOptions {
   onError?: (error: unknown) => void;
   /** Crash tests: called after the event is durable and before its points are booked. */
   beforeBooking?: () => void;
+  /** @default the system clock */
+  now?: () => Date;
 }
 
 // A booking the node that applied the event is probably still making; the sweep leaves it alone this long.
@@ -36,16 +40,18 @@ const SWEEP_GRACE_MS = 2000;
 
 /**
  * Loyalty points: accrual when an order is delivered, reversal when a delivered order is returned, redemptions.
- * Each customer's bookings go through that customer's account actor, one at a time; the store books each fact
- * once (unique key) and never lets a redemption overdraw, which keeps nodes sharing the store correct too.
+ * Each customer's bookings go through that customer's account actor, one at a time; the ledger books each fact
+ * once (unique key), deciding each against the balance in its own transaction (`decideBooking`: a redemption
+ * never overdraws), which keeps nodes sharing the store correct too.
  */
 export class LoyaltyService {
   private readonly accounts: ActorSystem<string, LedgerBooking, LedgerResult>;
   private readonly timer: NodeJS.Timeout;
-  private sink: LoyaltySink = () => {};
+  private readonly now: () => Date;
   private sweeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LoyaltyServiceOptions) {
+    this.now = options.now ?? (() => new Date());
     this.accounts = new ActorSystem<string, LedgerBooking, LedgerResult>({
       create: () => new LoyaltyAccountActor(options.store),
       idleMs: options.idleMs,
@@ -54,8 +60,14 @@ export class LoyaltyService {
     this.timer.unref();
   }
 
-  setSink(sink: LoyaltySink): void {
-    this.sink = sink;
+  /** A customer's balance and ledger. */
+  account(tenantId: string, customerId: string): Promise<LoyaltyAccount> {
+    return this.options.store.getLoyalty(tenantId, customerId);
+  }
+
+  /** Sets the tenant's accrual rate: points = floor(whole currency units × `pointsPerUnit`). */
+  setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
+    return this.options.store.setPointsRate(tenantId, pointsPerUnit);
   }
 
   /**
@@ -63,9 +75,11 @@ export class LoyaltyService {
    * Idempotent: the ledger's keys make a repeat a no-op, so a sweep may run it again safely.
    */
   async onApplied(order: Order, event: OrderEvent, fromSweep = false): Promise<void> {
-    if (event.seq === null || (event.status !== 'delivered' && event.status !== 'returned')) return;
+    if (event.seq === null) return;
+    const fact = loyaltyFactOf(event.status);
+    if (fact === null) return;
     if (!fromSweep) this.options.beforeBooking?.();
-    if (event.status === 'delivered') {
+    if (fact === 'accrual') {
       await this.accrue(order);
     } else if (await this.wasDelivered(order.id, event.seq)) {
       // Book the accrual first (a no-op if it is there): a return can reach this node before the delivery's
@@ -114,7 +128,7 @@ export class LoyaltyService {
    */
   sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
     this.sweeping = this.sweeping.then(async () => {
-      const before = new Date(Date.now() - graceMs).toISOString();
+      const before = new Date(this.now().getTime() - graceMs).toISOString();
       try {
         for (const effect of await this.options.store.pendingEffects('loyalty', before, 500)) {
           const order = await this.options.store.loadOrder(effect.orderId);
@@ -164,17 +178,12 @@ export class LoyaltyService {
   }
 
   private base(tenantId: string, customerId: string) {
-    return { id: newId('pts'), tenantId, customerId, at: new Date().toISOString() };
+    const now = this.now();
+    return { id: newId('pts', now.getTime()), tenantId, customerId, at: now.toISOString() };
   }
 
   private push(tenantId: string, entry: LedgerEntry, balance: number): void {
-    this.sink(tenantId, {
-      customer_id: entry.customer_id,
-      balance,
-      delta: entry.delta,
-      reason: entry.reason,
-      order_id: entry.order_id,
-    });
+    this.options.bus.emit('loyalty', { tenantId, entry, balance });
   }
 
   private async wasDelivered(orderId: string, beforeSeq: number): Promise<boolean> {

@@ -1,14 +1,16 @@
+import { ActorSystem } from '../actors/actor-system';
+import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierPosition } from '../actors/courier-actor';
+import type { EventBus } from '../actors/event-bus';
 import type { Location } from '../domain/order';
-import type { Store } from '../store/store';
-import { ActorSystem } from './actor-system';
-import { CourierActor, type CourierMessage, type CourierPosition } from './courier-actor';
-import type { EventBus } from './event-bus';
+import type { OrderLog } from '../store/ports/order-log';
 
-/** Receives each position with the orders it concerns (the live gateway). */
-export type LocationSink = (tenantId: string, courierId: string, orderIds: readonly string[], position: CourierPosition) => void;
+/** A position as a courier reports it: without a time, it is taken when it arrives. */
+export type ReportedPosition = Omit<CourierPosition, 'at'> & { at?: string };
 
 export interface CourierServiceOptions {
-  store: Store;
+  /** Couriers' orders on the way (for their actors) and the coalesced `last_location` writes. */
+  store: CourierActorDeps['store'] & Pick<OrderLog, 'updateLastLocations'>;
+  /** Hears of order changes and assignments; carries each position (`position`) to whoever pushes it live. */
   bus: EventBus;
   /**
    * How often coalesced `last_location` writes are flushed: a courier pinging every second costs one write per
@@ -20,26 +22,29 @@ export interface CourierServiceOptions {
   refreshMs?: number;
   idleMs?: number;
   maxActors?: number;
+  /** Epoch milliseconds. @default Date.now */
   now?: () => number;
   /** Told when a batch of positions could not be stored (they are retried with the next flush). */
   onFlushError?: (error: unknown) => void;
 }
 
-/** Couriers' live positions: pushed at once to watchers, stored as `last_location` in coalesced batches. */
+/** Couriers' live positions: published at once for watchers, stored as `last_location` in coalesced batches. */
 export class CourierService {
   private readonly actors: ActorSystem<string, CourierMessage, readonly string[]>;
   private readonly pendingLocations = new Map<string, Location>();
   private readonly timer: NodeJS.Timeout;
-  private readonly store: Store;
-  private sink: LocationSink = () => {};
+  private readonly store: CourierServiceOptions['store'];
+  private readonly bus: EventBus;
+  private readonly now: () => number;
   private flushing: Promise<void> = Promise.resolve();
   private readonly onFlushError: (error: unknown) => void;
 
   constructor(options: CourierServiceOptions) {
     this.store = options.store;
+    this.bus = options.bus;
     this.onFlushError = options.onFlushError ?? (() => {});
-    const now = options.now ?? Date.now;
-    const deps = { store: options.store, now, refreshMs: options.refreshMs ?? 5000 };
+    this.now = options.now ?? Date.now;
+    const deps: CourierActorDeps = { store: options.store, now: this.now, refreshMs: options.refreshMs ?? 5000 };
     this.actors = new ActorSystem({
       create: (key) => {
         const [tenantId, courierId] = splitKey(key);
@@ -47,7 +52,7 @@ export class CourierService {
       },
       idleMs: options.idleMs,
       maxActors: options.maxActors,
-      now,
+      now: this.now,
     });
     options.bus.on('applied', ({ order }) => {
       if (order.courier_id !== null) this.tellIfLive(order.tenant_id, order.courier_id, { kind: 'order_changed', order });
@@ -62,16 +67,12 @@ export class CourierService {
     this.timer.unref();
   }
 
-  /** Where positions are pushed (set once the gateway exists). */
-  setSink(sink: LocationSink): void {
-    this.sink = sink;
-  }
-
-  /** A courier's position: pushed now to its orders on the way, stored with the next flush. */
-  async record(tenantId: string, courierId: string, position: CourierPosition): Promise<void> {
+  /** A courier's position: published now for its orders on the way, stored with the next flush. */
+  async record(tenantId: string, courierId: string, reported: ReportedPosition): Promise<void> {
+    const position: CourierPosition = { ...reported, at: reported.at ?? new Date(this.now()).toISOString() };
     const orderIds = await this.actors.ask(key(tenantId, courierId), { kind: 'ping' });
     if (orderIds.length === 0) return;
-    this.sink(tenantId, courierId, orderIds, position);
+    this.bus.emit('position', { tenantId, courierId, orderIds, position });
     const stored: Location = { lat: position.lat, lng: position.lng, at: position.at };
     for (const orderId of orderIds) this.pendingLocations.set(orderId, stored);
   }

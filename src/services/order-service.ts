@@ -1,36 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { ActorSystem } from '../actors/actor-system';
+import type { EventBus } from '../actors/event-bus';
+import {
+  OrderActor,
+  type EventOutcomeKind,
+  type OrderActorDeps,
+  type OrderActorStore,
+  type OrderMessage,
+  type OrderReply,
+} from '../actors/order-actor';
 import type { EventInput } from '../domain/apply-event';
 import { ForbiddenError, IdempotencyConflictError, IllegalTransitionError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import type {
-  Customer,
-  Destination,
-  EventSource,
-  LatLng,
-  Money,
-  NotifyChoice,
-  Order,
-  OrderEvent,
-} from '../domain/order';
-import { canReadOrder, externalIdScope, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
+import type { LatLng, Order, OrderEvent } from '../domain/order';
+import { placeOrder, type PlaceOrderInput } from '../domain/placement';
+import {
+  canReadOrder,
+  eventSourceOf,
+  externalIdScope,
+  principalScope,
+  type Principal,
+  type TenantPrincipal,
+} from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
 import type { OrderStatus } from '../domain/status';
-import type { OrderPage, OrderQuery, Store } from '../store/store';
-import { ActorSystem } from './actor-system';
-import type { EventBus } from './event-bus';
-import { OrderActor, type EventOutcomeKind, type OrderActorDeps, type OrderMessage, type OrderReply } from './order-actor';
-
-export interface PlaceOrderInput {
-  external_id?: string;
-  customer: Customer;
-  destination?: Destination;
-  amount?: Money;
-  items?: unknown[];
-  notify?: NotifyChoice;
-  metadata?: Record<string, unknown>;
-  /** The delivery time promised to the customer (ISO, UTC). */
-  promised_by?: string;
-}
+import type { OrderLog } from '../store/ports/order-log';
+import type { OrderPage, OrderQuery, OrderSearch } from '../store/ports/order-search';
 
 export interface StatusInput {
   status: OrderStatus;
@@ -52,8 +47,13 @@ export type ScanResult =
   | { event_id: string; outcome: EventOutcomeKind; seq: number | null }
   | { event_id: string; outcome: 'rejected'; error: { code: string; message: string } };
 
+/** What orders' use cases need of the store: placement and reads here, the rest for the actors. */
+export type OrderServiceStore = OrderActorStore &
+  Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents'> &
+  Pick<OrderSearch, 'searchOrders'>;
+
 export interface OrderServiceOptions {
-  store: Store;
+  store: OrderServiceStore;
   bus: EventBus;
   now?: () => Date;
   actorIdleMs?: number;
@@ -68,7 +68,7 @@ export interface OrderServiceOptions {
 /** Orders' use cases: placement and reads go to the store, every change goes through the order's actor. */
 export class OrderService {
   readonly actors: ActorSystem<string, OrderMessage, OrderReply>;
-  private readonly store: Store;
+  private readonly store: OrderServiceStore;
   private readonly bus: EventBus;
   private readonly now: () => Date;
 
@@ -99,46 +99,12 @@ export class OrderService {
   ): Promise<{ order: Order; created: boolean }> {
     if (principal.role === 'customer' && input.customer.id !== principal.subject) throw new ForbiddenError();
     const now = this.now();
-    const nowIso = now.toISOString();
-    const id = newId('ord', now.getTime());
-    const order: Order = {
-      id,
-      tenant_id: principal.tenantId,
-      external_id: input.external_id ?? null,
-      status: 'placed',
-      version: 1,
-      rev: 1,
-      customer: input.customer,
-      destination: input.destination ?? null,
-      amount: input.amount ?? null,
-      items: input.items ?? null,
-      notify: input.notify ?? null,
-      metadata: input.metadata ?? null,
-      courier_id: null,
-      created_at: nowIso,
-      updated_at: nowIso,
-      eta: null,
-      promised_by: input.promised_by ?? null,
-      last_location: null,
-      last_event_at: nowIso,
-      held_at: null,
-      delivered_at: null,
-      failed_attempts: 0,
-    };
-    const firstEvent: OrderEvent = {
-      seq: 1,
-      order_id: id,
-      type: 'status',
-      status: 'placed',
-      scan_type: null,
-      event_id: `placed-${id}`,
-      occurred_at: nowIso,
-      recorded_at: nowIso,
-      location: null,
-      note: null,
-      source: sourceOf(principal),
-      applied: true,
-    };
+    const { order, firstEvent } = placeOrder(input, {
+      orderId: newId('ord', now.getTime()),
+      tenantId: principal.tenantId,
+      source: eventSourceOf(principal),
+      at: now.toISOString(),
+    });
     const result = await this.store.createOrder({
       order,
       firstEvent,
@@ -183,7 +149,7 @@ export class OrderService {
       occurred_at: input.occurred_at ?? null,
       location: input.location ?? null,
       note: input.note ?? null,
-      source: sourceOf(principal),
+      source: eventSourceOf(principal),
     };
     return this.actors.ask(orderId, { kind: 'event', tenantId: principal.tenantId, input: event });
   }
@@ -232,8 +198,4 @@ export class OrderService {
   stop(): Promise<void> {
     return this.actors.stop();
   }
-}
-
-function sourceOf(principal: TenantPrincipal): EventSource {
-  return principal.role === 'staff' ? 'staff' : principal.role === 'courier' ? 'courier' : 'business';
 }

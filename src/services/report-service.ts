@@ -1,0 +1,43 @@
+import { keptPromise } from '../domain/order';
+import type { ExportedOrder, OrderFilter, OrderSearch, ReportRange, ReportSummary } from '../store/ports/order-search';
+
+/** One order as the CSV export lists it, with whether it kept its promise as of the export (see `keptPromise`). */
+export type ExportRow = ExportedOrder & { on_time: boolean | null };
+
+export interface ReportServiceOptions {
+  store: Pick<OrderSearch, 'reportSummary' | 'exportOrders'>;
+  /** Decides which promises are past. @default the system clock */
+  now?: () => Date;
+}
+
+/** Reports over a tenant's orders: the summary figures and the export. */
+export class ReportService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: ReportServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The figures over the orders created in `[range.from, range.to)`, as of now. */
+  summary(tenantId: string, range: ReportRange): Promise<ReportSummary> {
+    return this.options.store.reportSummary(tenantId, range, this.now().toISOString());
+  }
+
+  /**
+   * Every order matching `filter`, newest first, a store page at a time as the consumer pulls them. Ending it
+   * early (`return`) ends the store's iteration at once, even while a page read is pending, so no further page is
+   * read (an async generator here would wait for that read first).
+   */
+  exportOrders(tenantId: string, filter: OrderFilter): AsyncIterator<ExportRow[]> {
+    const nowIso = this.now().toISOString();
+    const pages = this.options.store.exportOrders(tenantId, filter)[Symbol.asyncIterator]();
+    const rows = (step: IteratorResult<ExportedOrder[]>): IteratorResult<ExportRow[]> =>
+      step.done
+        ? { done: true, value: undefined }
+        : { done: false, value: step.value.map((order) => ({ ...order, on_time: keptPromise(order, nowIso) })) };
+    return {
+      next: async () => rows(await pages.next()),
+      return: async () => rows((await pages.return?.()) ?? { done: true, value: undefined }),
+    };
+  }
+}

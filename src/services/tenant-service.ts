@@ -1,0 +1,35 @@
+import { hashApiKey } from '../auth/token-service';
+import { newId, newSecret } from '../domain/ids';
+import type { Tenant, TenantDirectory } from '../store/ports/tenant-directory';
+
+export interface TenantServiceOptions {
+  store: Pick<TenantDirectory, 'createTenant'>;
+  /** @default the system clock */
+  now?: () => Date;
+}
+
+// A new tenant earns one point per whole currency unit until it sets its own rate (API.md "Loyalty").
+const DEFAULT_POINTS_PER_UNIT = 1;
+
+/** Tenants: the platform admin creates them, each with the API key its business calls with. */
+export class TenantService {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: TenantServiceOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Creates a tenant; its API key is returned here only (the store keeps its hash). */
+  async create(name: string): Promise<{ tenant: Tenant; apiKey: string }> {
+    const now = this.now();
+    const apiKey = newSecret('ak');
+    const tenant: Tenant = {
+      id: newId('ten', now.getTime()),
+      name,
+      points_per_unit: DEFAULT_POINTS_PER_UNIT,
+      created_at: now.toISOString(),
+    };
+    await this.options.store.createTenant(tenant, hashApiKey(apiKey));
+    return { tenant, apiKey };
+  }
+}

@@ -1,0 +1,38 @@
+/** The log of alert deliveries per (order, seq, channel): what makes sends idempotent across crashes. */
+export interface DeliveryLog {
+  /** The delivery log of an order, oldest first. */
+  listDeliveries(orderId: string): Promise<Delivery[]>;
+  /**
+   * Takes the right to send an alert on a channel: granted when the channel has no record for the alert yet
+   * or its last attempt failed in a way that may be retried; the record becomes `sending` with one more attempt.
+   */
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim>;
+  /** Writes an alert's outcome on a channel. */
+  recordDelivery(delivery: Delivery): Promise<void>;
+  /**
+   * Records an alert as skipped on a channel unless the channel already has an attempt that may have sent it
+   * (`sending`, `sent`) or a final outcome; a `retrying` record is overwritten. Resolves with whether it was recorded.
+   */
+  skipDelivery(delivery: Delivery): Promise<boolean>;
+}
+
+export type DeliveryChannel = 'websocket' | 'email' | 'sms';
+
+/**
+ * `sending`: claimed, outcome not known yet (a crash here is never resent); `retrying`: a transient failure,
+ * another attempt will come; the others are final.
+ */
+export type DeliveryStatus = 'sending' | 'retrying' | 'sent' | 'failed' | 'skipped';
+
+export interface Delivery {
+  order_id: string;
+  seq: number;
+  channel: DeliveryChannel;
+  status: DeliveryStatus;
+  attempts: number;
+  at: string;
+  reason: string | null;
+  error: string | null;
+}
+
+export type DeliveryClaim = { claimed: true; attempts: number } | { claimed: false; delivery: Delivery };

@@ -1,0 +1,15 @@
+/** Tenants, their API keys (stored hashed only) and their settings. */
+export interface TenantDirectory {
+  createTenant(tenant: Tenant, apiKeyHash: string): Promise<void>;
+  findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null>;
+  getTenant(tenantId: string): Promise<Tenant | null>;
+  /** The tenant's loyalty accrual rate (points per whole currency unit). */
+  setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void>;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  points_per_unit: number;
+  created_at: string;
+}
