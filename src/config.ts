@@ -43,6 +43,7 @@ const schema = z.object({
   HOST: optional(z.string().min(1)).default('127.0.0.1'),
   DATA_DIR: optional(z.string().min(1)).default('./data'),
   DATABASE_URL: optional(url(['postgres:', 'postgresql:'])),
+  DATABASE_SCHEMA: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')).default('public'),
   MONGODB_URI: optional(url(['mongodb:', 'mongodb+srv:'])),
   REDIS_URL: optional(url(['redis:', 'rediss:'])).default('redis://127.0.0.1:6379'),
   REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')).default('trk'),
@@ -102,7 +103,12 @@ export type StoreConfig =
       /** How long a request waits for another process's lock on the file before it is answered 503. */
       busyTimeoutMs: number;
     }
-  | { kind: 'postgres'; url: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      /** Schema of the tables (`DATABASE_SCHEMA`), so several clusters can share one database. */
+      schema: string;
+    }
   | { kind: 'mongo'; uri: string };
 
 /** The node's settings, read and validated once at start-up. */
@@ -192,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const store: StoreConfig =
     v.DATABASE_URL !== undefined
-      ? { kind: 'postgres', url: v.DATABASE_URL }
+      ? { kind: 'postgres', url: v.DATABASE_URL, schema: v.DATABASE_SCHEMA }
       : v.MONGODB_URI !== undefined
         ? { kind: 'mongo', uri: v.MONGODB_URI }
         : { kind: 'sqlite', dataDir: v.DATA_DIR, sync: v.STORE_SYNC, busyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS };

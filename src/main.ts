@@ -1,6 +1,9 @@
 import { ConfigError, loadConfig, type Config, type StoreConfig } from './config';
 import { createLogger } from './logger';
 import { startNode } from './node';
+import type { Logger } from 'pino';
+import { MongoStore } from './store/mongo/mongo-store';
+import { PostgresStore } from './store/postgres/postgres-store';
 import { SqliteStore } from './store/sqlite/sqlite-store';
 import type { Store } from './store/store';
 import { Metrics } from './metrics';
@@ -26,7 +29,7 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
   const metrics = new Metrics();
   let store: Store;
   try {
-    store = openStore(config.store, metrics);
+    store = openStore(config.store, metrics, logger);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`configuration error: ${error.message}\n`);
@@ -77,9 +80,8 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
 /**
  * The store adapter the settings choose. Only main picks an adapter (the demo asks it too); everything else sees
  * the ports.
- * @throws ConfigError for a store this build does not have
  */
-export function openStore(settings: StoreConfig, metrics: Metrics): Store {
+export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logger): Store {
   switch (settings.kind) {
     case 'sqlite':
       return new SqliteStore({
@@ -89,9 +91,13 @@ export function openStore(settings: StoreConfig, metrics: Metrics): Store {
         onBatch: metrics.observeStoreBatch,
       });
     case 'postgres':
-      throw new ConfigError('DATABASE_URL', 'the PostgreSQL store is not part of this build yet');
+      return new PostgresStore({
+        url: settings.url,
+        schema: settings.schema,
+        onPoolError: (error) => logger.warn({ err: error.message }, 'database connection lost; it is replaced'),
+      });
     case 'mongo':
-      throw new ConfigError('MONGODB_URI', 'the MongoDB store is not part of this build yet');
+      return new MongoStore({ uri: settings.uri });
   }
 }
 

@@ -13,7 +13,8 @@ import { hashApiKey } from '../../src/auth/token-service';
 import { newId, newSecret } from '../../src/domain/ids';
 import type { Order, OrderEvent } from '../../src/domain/order';
 import type { OrderStatus } from '../../src/domain/status';
-import { eventToRow, orderToRow, searchTerms } from '../../src/store/sqlite/rows';
+import { searchTerms } from '../../src/store/search-terms';
+import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
 
 export interface SeedOptions {

@@ -26,7 +26,7 @@ async function demo(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
-  const store = openStore(config.store, metrics);
+  const store = openStore(config.store, metrics, logger);
   const node = await startNode({ config, logger, store, metrics });
   const url = node.url!;
   const links = node.publicUrl;

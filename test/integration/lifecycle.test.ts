@@ -213,9 +213,7 @@ describe('process lifecycle', () => {
       { DATABASE_URL: 'postgres://127.0.0.1/tracking', MONGODB_URI: 'mongodb://127.0.0.1/tracking' },
       /\bDATABASE_URL\b.*\bMONGODB_URI\b/,
     ],
-    // Until the adapters are wired into main.ts: each is refused in one line rather than half-started.
-    ['the PostgreSQL store', { DATABASE_URL: 'postgres://127.0.0.1/tracking' }, /\bDATABASE_URL\b.*not part of this build yet/],
-    ['the MongoDB store', { MONGODB_URI: 'mongodb://127.0.0.1/tracking' }, /\bMONGODB_URI\b.*not part of this build yet/],
+    ['a PostgreSQL schema that is not an identifier', { DATABASE_URL: 'postgres://127.0.0.1/test', DATABASE_SCHEMA: 'a-b' }, /\bDATABASE_SCHEMA\b/],
   ])('refuses to start with %s: exit code 1, one stderr line, nothing started', async (_, env, line) => {
     const dataDir = path.join(newDir(), 'data');
     const run = await runUntilExit(dataDir, env);
@@ -225,6 +223,14 @@ describe('process lifecycle', () => {
     expect(run.stderr).toHaveLength(1);
     expect(run.stderr[0]).toMatch(line);
     expect(fs.existsSync(dataDir)).toBe(false);
+  });
+
+  it('refuses to start, in one line, when the PostgreSQL store cannot be reached', async () => {
+    const run = await runUntilExit(newDir(), { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test' });
+    expect(run.timedOut).toBe(false);
+    expect(run.code).toBe(1);
+    expect(run.listened).toBe(false);
+    expect(run.stderr.filter((line) => line.startsWith('start-up failed at store'))).toHaveLength(1);
   });
 
   it('without ADMIN_TOKEN, prints a generated admin token that creates tenants', async () => {

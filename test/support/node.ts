@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { Metrics } from '../../src/metrics';
 import { startNode, type NodeDeps, type RunningNode } from '../../src/node';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { openStore } from '../../src/main';
 import { client } from './http';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -33,7 +33,7 @@ export interface TestNode {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts a node in this process on port 0 with a real SQLite file in a temp dir. */
+/** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
 export async function startTestNode(
   options: { dataDir?: string; env?: Record<string, string>; redisUrlFor?: NodeDeps['redisUrlFor'] } = {},
 ): Promise<TestNode> {
@@ -49,8 +49,8 @@ export async function startTestNode(
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = new Metrics();
-  if (config.store.kind !== 'sqlite') throw new Error('startTestNode runs the embedded store');
-  const store = new SqliteStore({ dataDir, busyTimeoutMs: config.store.busyTimeoutMs, onBatch: metrics.observeStoreBatch });
+  // The store the settings choose: the embedded one, or PostgreSQL with DATABASE_URL (see test/support/postgres.ts).
+  const store = openStore(config.store, metrics, logger);
   const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

@@ -156,7 +156,12 @@ describe('loadConfig', () => {
     });
 
     it.each(['postgres://db:5432/tracking', 'postgresql://user@db/tracking'])('is PostgreSQL with DATABASE_URL=%s', (url) => {
-      expect(loadConfig({ DATABASE_URL: url }).store).toEqual({ kind: 'postgres', url });
+      expect(loadConfig({ DATABASE_URL: url }).store).toEqual({ kind: 'postgres', url, schema: 'public' });
+    });
+
+    it('takes the PostgreSQL schema from DATABASE_SCHEMA, and refuses one that is not a plain identifier', () => {
+      expect(loadConfig({ DATABASE_URL: 'postgres://db/t', DATABASE_SCHEMA: 'cluster_b' }).store).toMatchObject({ schema: 'cluster_b' });
+      expect(configErrorFor({ DATABASE_URL: 'postgres://db/t', DATABASE_SCHEMA: 'x; DROP TABLE orders' }).variable).toBe('DATABASE_SCHEMA');
     });
 
     it('is MongoDB with MONGODB_URI', () => {
@@ -169,7 +174,7 @@ describe('loadConfig', () => {
     it('keeps DATA_DIR for the node\'s own files (the JWT secret) with a networked store', () => {
       const config = loadConfig({ DATABASE_URL: 'postgres://db/tracking', DATA_DIR: '/srv/node-a' });
       expect(config.dataDir).toBe('/srv/node-a');
-      expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://db/tracking' });
+      expect(config.store).toEqual({ kind: 'postgres', url: 'postgres://db/tracking', schema: 'public' });
     });
 
     it('refuses DATABASE_URL and MONGODB_URI together, in one line naming both', () => {

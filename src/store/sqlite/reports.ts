@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { OrderStatus } from '../../domain/status';
 import type { ExportedOrder, OrderCursor, OrderFilter, ReportRange, ReportSummary } from '../store';
+import { byDay } from '../report-days';
 import { searchRows } from './search';
 import { cachedStatement } from './statements';
 
@@ -51,8 +52,6 @@ export const SUMMARY_STATEMENTS = {
   delivered_by_day: DELIVERED_BY_DAY,
 } as const;
 
-const DAY_MS = 24 * 3600_000;
-
 /** The summary of {@link ReportSummary}, from one read snapshot (every figure counts the same orders). */
 export function reportSummary(db: Database, tenantId: string, range: ReportRange, nowIso: string): ReportSummary {
   const params = { tenant_id: tenantId, from: range.from, to: range.to };
@@ -66,8 +65,8 @@ export function reportSummary(db: Database, tenantId: string, range: ReportRange
             rank_p50: nearestRank(50, totals.delivered),
             rank_p90: nearestRank(90, totals.delivered),
           }) as { p50: number; p90: number });
-    const placedByDay = countsByDate(cachedStatement(db, SUMMARY_STATEMENTS.placed_by_day).all(params) as DateCount[]);
-    const deliveredByDay = countsByDate(cachedStatement(db, SUMMARY_STATEMENTS.delivered_by_day).all(params) as DateCount[]);
+    const placedByDay = dateCounts(cachedStatement(db, SUMMARY_STATEMENTS.placed_by_day).all(params) as DateCount[]);
+    const deliveredByDay = dateCounts(cachedStatement(db, SUMMARY_STATEMENTS.delivered_by_day).all(params) as DateCount[]);
     return {
       placed: totals.placed,
       delivered: totals.delivered,
@@ -77,11 +76,7 @@ export function reportSummary(db: Database, tenantId: string, range: ReportRange
       on_time_rate: totals.decided === 0 ? null : totals.on_time / totals.decided,
       delivery_time_s: times ? { p50: daysToSeconds(times.p50), p90: daysToSeconds(times.p90) } : null,
       by_courier: cachedStatement(db, SUMMARY_STATEMENTS.by_courier).all(params) as ReportSummary['by_courier'],
-      by_day: datesOf(range).map((date) => ({
-        date,
-        placed: placedByDay.get(date) ?? 0,
-        delivered: deliveredByDay.get(date) ?? 0,
-      })),
+      by_day: byDay(range, placedByDay, deliveredByDay),
     };
   })();
 }
@@ -111,17 +106,8 @@ function daysToSeconds(days: number): number {
   return Math.round(days * 86_400_000) / 1000;
 }
 
-function countsByDate(rows: DateCount[]): Map<string, number> {
-  return new Map(rows.map((row) => [row.date, row.n]));
-}
-
-/** Each UTC date from `from`'s to the one holding the last instant before `to`. */
-function datesOf(range: ReportRange): string[] {
-  const first = Date.parse(range.from.slice(0, 10));
-  const last = Date.parse(range.to) - 1;
-  const dates: string[] = [];
-  for (let day = first; day <= last; day += DAY_MS) dates.push(new Date(day).toISOString().slice(0, 10));
-  return dates;
+function dateCounts(rows: DateCount[]): Array<[string, number]> {
+  return rows.map((row) => [row.date, row.n]);
 }
 
 // What a CSV row needs: the columns, and the amount out of the JSON doc (parsed by SQLite, not in JS).

@@ -123,22 +123,3 @@ export function rowToEvent(row: EventRow): OrderEvent {
     applied: row.applied === 1,
   };
 }
-
-/** Lower-cased search terms of an order, matched by prefix against `q`. */
-export function searchTerms(order: Order): string[] {
-  const terms = new Set<string>();
-  const add = (value: string | null | undefined): void => {
-    const term = value?.trim().toLowerCase();
-    if (term) terms.add(term);
-  };
-  add(order.id);
-  add(order.external_id);
-  add(order.customer.email);
-  add(order.customer.name);
-  for (const word of order.customer.name?.split(/\s+/) ?? []) add(word);
-  if (order.customer.phone) {
-    add(order.customer.phone);
-    add(order.customer.phone.replace(/\D/g, ''));
-  }
-  return [...terms];
-}

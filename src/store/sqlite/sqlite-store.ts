@@ -32,7 +32,8 @@ import type {
 } from '../store';
 import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
-import { eventToRow, orderToRow, rowToEvent, rowToOrder, searchTerms, type EventRow, type OrderRow } from './rows';
+import { searchTerms } from '../search-terms';
+import { eventToRow, orderToRow, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
 import { exportPage, reportSummary } from './reports';
 import { searchOrders } from './search';
 

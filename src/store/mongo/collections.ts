@@ -1,0 +1,61 @@
+import type { IndexDescription } from 'mongodb';
+
+// Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
+const NEWEST = { created_at: -1, _id: -1 } as const;
+
+interface CollectionSpec {
+  /** Named `${collectionPrefix}${name}`. */
+  name: string;
+  /**
+   * The indexes `init()` creates, beside the `_id` one (which carries the uniqueness of idempotency keys, loyalty
+   * accounts, deliveries and preferences through the ids they are given). Named, so a node creating the same list
+   * again is a no-op; changing an existing index's keys or options needs a new name (the server refuses to redefine one).
+   */
+  indexes: IndexDescription[];
+}
+
+export type CollectionRole = 'tenants' | 'orders' | 'idempotencyKeys' | 'accounts' | 'deliveries' | 'preferences';
+
+/** The store's collections by role, and their indexes. */
+export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
+  tenants: { name: 'tenants', indexes: [{ name: 'tenants_by_api_key', key: { api_key_hash: 1 }, unique: true }] },
+  orders: {
+    name: 'orders',
+    indexes: [
+      // A repeated external id within its namespace is a duplicate-key error; orders without one are not indexed.
+      {
+        name: 'orders_external_id',
+        key: { tenant_id: 1, external_scope: 1, external_id: 1 },
+        unique: true,
+        partialFilterExpression: { external_id: { $type: 'string' } },
+      },
+      // Search and export, one per equality filter (as the embedded store's `orders_by_*`).
+      { name: 'orders_by_created', key: { tenant_id: 1, ...NEWEST } },
+      { name: 'orders_by_status', key: { tenant_id: 1, status: 1, ...NEWEST } },
+      { name: 'orders_by_customer', key: { tenant_id: 1, customer_id: 1, ...NEWEST } },
+      { name: 'orders_by_courier', key: { tenant_id: 1, courier_id: 1, ...NEWEST } },
+      { name: 'orders_by_updated', key: { tenant_id: 1, updated_at: -1 } },
+      // Not partial: a range on promised_by never matches null (comparisons bracket by type), and a partial index
+      // would be used only by queries that repeat its filter.
+      { name: 'orders_by_promised', key: { tenant_id: 1, promised_by: 1 } },
+      { name: 'orders_by_status_promised', key: { tenant_id: 1, status: 1, promised_by: 1 } },
+      // `q`: an anchored prefix regex on the terms array is a range scan of this multikey index.
+      { name: 'orders_by_terms', key: { tenant_id: 1, terms: 1 } },
+      // Reports read their created range through orders_by_created, not through a covering index of the fields they
+      // count: a read is not a snapshot here, and an index whose key holds a field a commit changes (status,
+      // delivered_at) may hand a moving order to a running scan twice, or not at all. Keys that never change
+      // (tenant, created_at, _id) hand each order over exactly once.
+      // The outbox sweep: owed effects of a kind, oldest first, across orders (multikey on the embedded array).
+      { name: 'orders_by_effect', key: { 'effects.kind': 1, 'effects.created_at': 1 } },
+    ],
+  },
+  idempotencyKeys: { name: 'idempotency_keys', indexes: [] },
+  accounts: { name: 'loyalty_accounts', indexes: [] },
+  deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
+  preferences: { name: 'preferences', indexes: [] },
+};
+
+/** Every collection name under `prefix` (tests drop them). */
+export function collectionNames(prefix: string): string[] {
+  return Object.values(COLLECTIONS).map((collection) => `${prefix}${collection.name}`);
+}

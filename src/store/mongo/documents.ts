@@ -1,0 +1,235 @@
+import type { EffectKind } from '../../domain/effects';
+import type { LedgerEntry } from '../../domain/loyalty';
+import type { Order, OrderEvent } from '../../domain/order';
+import type { Delivery, Preferences, Tenant } from '../store';
+import { searchTerms } from '../search-terms';
+
+/**
+ * The documents the MongoDB store keeps, and their conversion to and from the domain's types. Every field is copied
+ * by name both ways, so nothing the store keeps for itself (`terms`, `events`, …) rides along into an `Order`, and
+ * times stay the domain's ISO UTC strings (`…T…Z` with milliseconds), which compare correctly as strings.
+ */
+
+/**
+ * An order with its event log and its owed effects embedded: everything one commit writes is in this one document,
+ * so a single-document update makes the commit atomic without a transaction.
+ */
+export interface OrderDocument extends Omit<Order, 'id'> {
+  _id: string;
+  /** Namespace in which `external_id` is unique (see `NewOrder.externalScope`). */
+  external_scope: string;
+  /** `customer.id`, top level for its index. */
+  customer_id: string;
+  /** Search terms (`searchTerms`), matched by prefix against `q` through a multikey index. */
+  terms: string[];
+  /** Every recorded event, applied and late, in the order they were recorded. */
+  events: OrderEvent[];
+  /** The outbox: side effects owed by applied events and not yet done. */
+  effects: EffectDocument[];
+}
+
+export interface EffectDocument {
+  kind: EffectKind;
+  seq: number;
+  created_at: string;
+}
+
+/** What reading an order leaves out: the log, the outbox and the search terms are read on their own. */
+export const ORDER_ONLY = { events: 0, effects: 0, terms: 0 } as const;
+
+export function orderDocument(order: Order, firstEvent: OrderEvent, externalScope: string): OrderDocument {
+  return {
+    _id: order.id,
+    tenant_id: order.tenant_id,
+    external_id: order.external_id,
+    external_scope: externalScope,
+    status: order.status,
+    version: order.version,
+    rev: order.rev,
+    customer: order.customer,
+    customer_id: order.customer.id,
+    destination: order.destination,
+    amount: order.amount,
+    items: order.items,
+    notify: order.notify,
+    metadata: order.metadata,
+    courier_id: order.courier_id,
+    created_at: order.created_at,
+    updated_at: order.updated_at,
+    eta: order.eta,
+    promised_by: order.promised_by,
+    last_location: order.last_location,
+    last_event_at: order.last_event_at,
+    held_at: order.held_at,
+    delivered_at: order.delivered_at,
+    failed_attempts: order.failed_attempts,
+    terms: searchTerms(order),
+    events: [eventDocument(firstEvent)],
+    effects: [],
+  };
+}
+
+export function documentToOrder(doc: Omit<OrderDocument, 'terms' | 'events' | 'effects'>): Order {
+  return {
+    id: doc._id,
+    tenant_id: doc.tenant_id,
+    external_id: doc.external_id,
+    status: doc.status,
+    version: doc.version,
+    rev: doc.rev,
+    customer: doc.customer,
+    destination: doc.destination,
+    amount: doc.amount,
+    items: doc.items,
+    notify: doc.notify,
+    metadata: doc.metadata,
+    courier_id: doc.courier_id,
+    created_at: doc.created_at,
+    updated_at: doc.updated_at,
+    eta: doc.eta,
+    promised_by: doc.promised_by,
+    last_location: doc.last_location,
+    last_event_at: doc.last_event_at,
+    held_at: doc.held_at,
+    delivered_at: doc.delivered_at,
+    failed_attempts: doc.failed_attempts,
+  };
+}
+
+/** The fields an applied event changes (as the other adapters' guarded UPDATE does); `rev` is incremented apart. */
+export type OrderState = Pick<
+  Order,
+  'status' | 'version' | 'updated_at' | 'last_event_at' | 'held_at' | 'courier_id' | 'delivered_at' | 'failed_attempts'
+>;
+
+export function stateOf(next: Order): OrderState {
+  return {
+    status: next.status,
+    version: next.version,
+    updated_at: next.updated_at,
+    last_event_at: next.last_event_at,
+    held_at: next.held_at,
+    courier_id: next.courier_id,
+    delivered_at: next.delivered_at,
+    failed_attempts: next.failed_attempts,
+  };
+}
+
+export function eventDocument(event: OrderEvent): OrderEvent {
+  return {
+    seq: event.seq,
+    order_id: event.order_id,
+    type: event.type,
+    status: event.status,
+    scan_type: event.scan_type,
+    event_id: event.event_id,
+    occurred_at: event.occurred_at,
+    recorded_at: event.recorded_at,
+    location: event.location,
+    note: event.note,
+    source: event.source,
+    applied: event.applied,
+  };
+}
+
+/** A stored event as the domain's type (the same fields: the copy keeps anything else out). */
+export const documentToEvent = eventDocument;
+
+export interface TenantDocument extends Omit<Tenant, 'id'> {
+  _id: string;
+  /** Unique (index `tenants_by_api_key`): the key itself is never stored. */
+  api_key_hash: string;
+}
+
+export function documentToTenant(doc: TenantDocument): Tenant {
+  return { id: doc._id, name: doc.name, points_per_unit: doc.points_per_unit, created_at: doc.created_at };
+}
+
+/** An idempotency key as claimed: `_id` is {@link idempotencyKeyId}, so a second claim is a duplicate-key error. */
+export interface IdempotencyDocument {
+  _id: string;
+  tenant_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  /** The order the first request under the key creates (it may not be stored yet: see `MongoStore.createOrder`). */
+  order_id: string;
+  created_at: string;
+}
+
+/** The id of a document per tuple of strings: a JSON array, so no choice of separator can make two tuples meet. */
+export function tupleId(...parts: string[]): string {
+  return JSON.stringify(parts);
+}
+
+export const idempotencyKeyId = (tenantId: string, scope: string, key: string): string => tupleId(tenantId, scope, key);
+export const accountId = (tenantId: string, customerId: string): string => tupleId(tenantId, customerId);
+export const preferencesId = (tenantId: string, customerId: string): string => tupleId(tenantId, customerId);
+
+/**
+ * A customer's points account: the balance and the ledger in one document, so a booking checks the balance, the
+ * unique key and writes both in one guarded update, and a read sees both from the same write.
+ */
+export interface AccountDocument {
+  _id: string;
+  tenant_id: string;
+  customer_id: string;
+  balance: number;
+  /** Booked facts in the order they were booked. A customer has at most thousands: well inside a document. */
+  entries: LedgerEntry[];
+  /** Grows on every write; the compare-and-set that serialises bookings across nodes. */
+  version: number;
+}
+
+export function ledgerEntry(entry: LedgerEntry): LedgerEntry {
+  return {
+    id: entry.id,
+    tenant_id: entry.tenant_id,
+    customer_id: entry.customer_id,
+    unique_key: entry.unique_key,
+    delta: entry.delta,
+    reason: entry.reason,
+    order_id: entry.order_id,
+    kind: entry.kind,
+    shortfall: entry.shortfall,
+    request_hash: entry.request_hash,
+    at: entry.at,
+  };
+}
+
+/** One alert on one channel; `_id` is {@link deliveryId}, so a second claim is a duplicate-key error. */
+export interface DeliveryDocument extends Delivery {
+  _id: string;
+}
+
+/** `order:seq:channel`: unambiguous read from the right, as neither a seq nor a channel name holds a colon. */
+export function deliveryId(orderId: string, seq: number, channel: string): string {
+  return `${orderId}:${seq}:${channel}`;
+}
+
+export function deliveryDocument(delivery: Delivery): DeliveryDocument {
+  return { _id: deliveryId(delivery.order_id, delivery.seq, delivery.channel), ...documentToDelivery(delivery) };
+}
+
+export function documentToDelivery(doc: Delivery): Delivery {
+  return {
+    order_id: doc.order_id,
+    seq: doc.seq,
+    channel: doc.channel,
+    status: doc.status,
+    attempts: doc.attempts,
+    at: doc.at,
+    reason: doc.reason,
+    error: doc.error,
+  };
+}
+
+export interface PreferencesDocument extends Preferences {
+  _id: string;
+  tenant_id: string;
+  customer_id: string;
+}
+
+export function documentToPreferences(doc: Preferences): Preferences {
+  return { email: doc.email, sms: doc.sms, email_address: doc.email_address, phone: doc.phone, updated_at: doc.updated_at };
+}

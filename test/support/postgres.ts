@@ -1,0 +1,39 @@
+/**
+ * PostgreSQL for tests: the machine's server (127.0.0.1:5432, trust auth, database `test`, or `TEST_DATABASE_URL`),
+ * with a schema of its own per store so tests and runs never see each other's rows.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store';
+
+export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A fresh schema name: `t_<pid>_<random>`. */
+export function freshSchema(prefix = 't'): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+/** A store in a fresh schema; `drop` removes the schema and everything in it. */
+export function postgresStore(options: Partial<PostgresStoreOptions> = {}): { store: PostgresStore; schema: string; drop: () => Promise<void> } {
+  const schema = options.schema ?? freshSchema();
+  const store = new PostgresStore({ url: POSTGRES_URL, schema, ...options });
+  return { store, schema, drop: () => dropSchema(schema) };
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The settings that put a node on PostgreSQL in `schema`: nodes given the same schema (and separate DATA_DIRs) are
+ * one cluster across "machines".
+ */
+export function postgresEnv(schema: string): Record<string, string> {
+  return { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema };
+}
