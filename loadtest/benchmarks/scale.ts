@@ -3,9 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { STATUSES, type OrderStatus } from '../../src/domain/status';
 import type { OrderQuery } from '../../src/store/ports/order-search';
-import { Nodes } from '../lib/nodes';
+import { PostgresStore } from '../../src/store/postgres/postgres-store';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { copyToPostgres } from '../lib/copy-to-postgres';
+import { BENCH_DATABASE_URL, Nodes } from '../lib/nodes';
 import { seedStore, type SeedResult } from '../lib/seed';
 import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
@@ -32,11 +36,12 @@ interface Workload {
 /** A store holding one day of a large tenant: start-up, searches and order reads over HTTP, live actor heap. */
 export const scale: Benchmark = {
   name: 'scale',
-  description: 'one day of a large tenant in SQLite: node start-up, search and order-with-history p99 over HTTP, heap of live actors',
-  defaults: { orders: 100_000, events: 1_000_000, requests: 300, actors: 100_000, per_customer: 5, budget_s: 20 },
+  description:
+    'one day of a large tenant in SQLite (--pg 1: PostgreSQL): node start-up, search and order-with-history p99 over HTTP, heap of live actors',
+  defaults: { orders: 100_000, events: 1_000_000, requests: 300, actors: 100_000, per_customer: 5, budget_s: 20, pg: 0 },
   target: 'start-up ≤ 2 s; search p99 ≤ 50 ms; order with history p99 ≤ 10 ms; 100,000 live order actors ≤ 300 MB heap',
   async run({ options, progress }) {
-    const nodes = new Nodes();
+    const nodes = new Nodes({ postgres: options.pg === 1 });
     try {
       // 1. Seed straight into SQLite.
       const seed = await seedStore({
@@ -47,6 +52,8 @@ export const scale: Benchmark = {
         onProgress: progress,
       });
       const dbBytes = fs.statSync(path.join(nodes.dataDir, 'tracking.db')).size;
+      // On PostgreSQL the same day is copied over, so both stores serve the same data.
+      if (nodes.schema) await copyToPostgres(nodes.dataDir, BENCH_DATABASE_URL, nodes.schema, progress);
 
       // 2. Start-up on that store: spawn → "listening" log line, then → /readyz answering 200.
       progress('starting a node on the seeded store');
@@ -57,7 +64,11 @@ export const scale: Benchmark = {
       const readyMs = performance.now() - spawned;
       // The same start on an empty store: what the process costs without the data.
       const emptySpawned = performance.now();
-      const emptyNode = await nodes.start({ LOG_LEVEL: 'info', DATA_DIR: path.join(nodes.dataDir, 'empty') });
+      const emptyNode = await nodes.start({
+        LOG_LEVEL: 'info',
+        DATA_DIR: path.join(nodes.dataDir, 'empty'),
+        ...(nodes.schema ? { DATABASE_SCHEMA: nodes.scratchSchema('empty') } : {}),
+      });
       const emptyStartupMs = performance.now() - emptySpawned;
       await new Promise((resolve) => {
         emptyNode.child.once('exit', resolve);
@@ -97,7 +108,10 @@ export const scale: Benchmark = {
       // 4. Reference: the same store calls in process.
       progress('reference: the same reads as direct store calls');
       const reference = await storeLoop(
-        nodes.dataDir,
+        () =>
+          nodes.schema
+            ? new PostgresStore({ url: BENCH_DATABASE_URL, schema: nodes.schema })
+            : new SqliteStore({ dataDir: nodes.dataDir }),
         seed.tenantId,
         workloads.map((workload) => ({ name: workload.name, searches: workload.searches, orderIds: workload.orderIds })),
         WARMUP,
@@ -107,10 +121,11 @@ export const scale: Benchmark = {
       const actorCount = Math.min(options.actors!, seed.orders);
       const heap = await measureActorHeap(nodes.dataDir, actorCount, progress);
 
-      const plans = explainSearches(nodes.dataDir);
+      const plans = nodes.schema ? await explainPostgres(nodes.schema, seed.tenantId) : explainSearches(nodes.dataDir);
 
       // Figures.
       const metrics: Record<string, number | string> = {
+        store: nodes.storeName,
         orders: seed.orders,
         events: seed.events,
         search_terms: seed.terms,
@@ -293,5 +308,52 @@ function explainSearches(dataDir: string): string[] {
     });
   } finally {
     db.close();
+  }
+}
+
+/** The PostgreSQL plans of the same read shapes (the planner picks the index itself, with ANALYZE statistics). */
+async function explainPostgres(schema: string, tenantId: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL, options: `-c search_path=${schema}` });
+  await client.connect();
+  const order = 'ORDER BY o.created_at DESC, o.id DESC LIMIT 51';
+  const shapes: Array<[string, string, unknown[]]> = [
+    [
+      'search status + created range',
+      `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.status = $2 AND o.created_at >= now() - interval '6 hours' ${order}`,
+      [tenantId, 'in_transit'],
+    ],
+    [
+      'search 2 statuses',
+      `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.status = ANY($2::text[]) ${order}`,
+      [tenantId, ['failed_attempt', 'on_hold']],
+    ],
+    ['search customer_id', `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.customer_id = $2 ${order}`, [tenantId, 'x']],
+    ['search courier_id', `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.courier_id = $2 ${order}`, [tenantId, 'k1']],
+    [
+      'search updated range',
+      `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.updated_at <= now() - interval '20 hours' ${order}`,
+      [tenantId],
+    ],
+    [
+      'search promised_to (past promises)',
+      `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.status = $2 AND o.promised_by <= now() - interval '12 hours' ${order}`,
+      [tenantId, 'out_for_delivery'],
+    ],
+    [
+      'search q',
+      `SELECT o.* FROM orders o WHERE o.tenant_id = $1 AND o.id IN (SELECT order_id FROM order_terms WHERE tenant_id = $1 AND term >= $2 AND term < $3) ${order}`,
+      [tenantId, 'ada', 'ada\uffff'],
+    ],
+    ['history', 'SELECT * FROM events WHERE order_id = $1 ORDER BY occurred_at, position', ['x']],
+  ];
+  try {
+    const plans: string[] = [];
+    for (const [name, sql, values] of shapes) {
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, values);
+      plans.push(`Plan (PostgreSQL), ${name}: ${rows.map((row) => row['QUERY PLAN'].trim()).join(' | ')}`);
+    }
+    return plans;
+  } finally {
+    await client.end();
   }
 }

@@ -37,10 +37,11 @@ async function drive(options: autocannon.Options, progress: (line: string) => vo
 export const status: Benchmark = {
   name: 'status',
   description: 'status posts and scans over many orders, HTTP, one node (vs a bare Koa JSON route)',
-  defaults: { orders: 2000, duration: 15, connections: 64 },
+  // --pg 1: the node on PostgreSQL instead of the embedded store.
+  defaults: { orders: 2000, duration: 15, connections: 64, pg: 0 },
   target: '≥ 5,000 applied events/s sustained; p99 ≤ 50 ms at half that rate; ≥ 30% of the bare Koa route',
   async run({ options, progress }) {
-    const nodes = new Nodes();
+    const nodes = new Nodes({ postgres: options.pg === 1 });
     try {
       const node = await nodes.start();
       const key = await tenant(node.url);
@@ -94,6 +95,7 @@ export const status: Benchmark = {
       const ratio = full.rate / bare.rate;
       return {
         metrics: {
+          store: nodes.storeName,
           applied_events_per_s: Math.round(full.rate),
           p50_ms: full.p50,
           p99_ms: full.p99,

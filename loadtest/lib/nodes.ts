@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
+import pg from 'pg';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const JWT_SECRET = 'bench-jwt-secret-0123456789-0123456789-abcdef';
@@ -15,11 +16,37 @@ export interface ServerProcess {
   pid: number;
 }
 
-/** Server processes of one benchmark: own temp DATA_DIR and Redis prefix, all stopped by `stop()`. */
+/** The PostgreSQL server benchmarks use with `--pg 1` (a schema of their own in it, dropped afterwards). */
+export const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * Server processes of one benchmark: own temp DATA_DIR and Redis prefix, all stopped by `stop()`. With `postgres`,
+ * every node uses PostgreSQL (a schema of the run's own) instead of the embedded store.
+ */
 export class Nodes {
   readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   readonly prefix = `bench-${process.pid}-${Date.now()}`;
+  /** The run's PostgreSQL schema, or null on the embedded store. */
+  readonly schema: string | null;
   private readonly children: ChildProcess[] = [];
+  private readonly scratch: string[] = [];
+
+  constructor(options: { postgres?: boolean } = {}) {
+    this.schema = options.postgres ? `bench_${process.pid}_${Date.now().toString(36)}` : null;
+  }
+
+  /** Another schema of this run (dropped with the run's own), e.g. for a node that must start on an empty store. */
+  scratchSchema(suffix: string): string {
+    if (!this.schema) throw new Error('scratchSchema: this run is on the embedded store');
+    const name = `${this.schema}_${suffix}`;
+    this.scratch.push(name);
+    return name;
+  }
+
+  /** What the store is, for reports. */
+  get storeName(): string {
+    return this.schema ? 'PostgreSQL' : 'SQLite';
+  }
 
   /** Starts a node (or a worker with `PROCESS_ROLE=worker`); resolves when it is ready. */
   start(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<ServerProcess> {
@@ -43,6 +70,7 @@ export class Nodes {
         RATE_LIMIT_BUSINESS: '100000000/s',
         RATE_LIMIT_USER: '100000000/s',
         RATE_LIMIT_ANON: '100000000/s',
+        ...(this.schema ? { DATABASE_URL: BENCH_DATABASE_URL, DATABASE_SCHEMA: this.schema } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -78,6 +106,19 @@ export class Nodes {
     );
     fs.rmSync(this.dataDir, { recursive: true, force: true });
     await this.dropRedisKeys();
+    for (const schema of [...(this.schema ? [this.schema] : []), ...this.scratch]) await this.dropSchema(schema);
+  }
+
+  private async dropSchema(schema: string): Promise<void> {
+    const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+    try {
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    } catch {
+      // The database gone: nothing to clean
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   /** Deletes the keys the run left under its prefix (BullMQ queues and metadata). */

@@ -3,7 +3,7 @@
  * bare sequential loop (no HTTP, no auth, no validation, no JSON), so the HTTP figure can be set against it.
  */
 import type { OrderQuery } from '../../src/store/ports/order-search';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import type { Store } from '../../src/store/store';
 import { Recorder } from '../lib/stats';
 
 export interface StoreLoopWorkload {
@@ -13,14 +13,14 @@ export interface StoreLoopWorkload {
   orderIds?: string[];
 }
 
-/** Runs each workload against a store opened on `dataDir`; returns a recorder per workload. */
+/** Runs each workload against the store `open` gives (initialised here, closed after); a recorder per workload. */
 export async function storeLoop(
-  dataDir: string,
+  open: () => Store,
   tenantId: string,
   workloads: StoreLoopWorkload[],
   warmup: number,
 ): Promise<Map<string, Recorder>> {
-  const store = new SqliteStore({ dataDir });
+  const store = open();
   await store.init();
   const results = new Map<string, Recorder>();
   try {

@@ -174,6 +174,31 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     });
 
     describe('commitEvent', () => {
+      it('answers each of many commits issued at once on its own (applied, duplicate, stale), as if made one by one', async () => {
+        const orders = await Promise.all(Array.from({ length: 30 }, () => place(buildOrder('t1'))));
+        const seen = await advance(orders[0]!, 'processing', at(1)); // its next event id will be a repeat
+        const stale = orders[1]!;
+        await advance(stale, 'processing', at(1)); // its rev moved on: a commit decided on rev 1 is stale
+        const commits = orders.map((order, index) => {
+          if (index === 0) {
+            return commit(seen.order, seen.order.rev, { ...seen.event, seq: 3, status: 'shipped' }, moved(seen.order, 'shipped', at(2)));
+          }
+          const event = buildEvent(order, { status: 'shipped', occurred_at: at(2), recorded_at: at(2) });
+          return store.commitEvent({ orderId: order.id, expectedRev: 1, event, next: moved(order, 'shipped', at(2)), effects: ['alert'] });
+        });
+        const results = await Promise.all(commits);
+        expect(results[0]).toEqual({ kind: 'duplicate_event' });
+        expect(results[1]).toEqual({ kind: 'rev_conflict' });
+        expect(results.slice(2)).toEqual(orders.slice(2).map(() => ({ kind: 'ok', rev: 2, lastLocation: null })));
+        for (const order of orders.slice(2)) {
+          expect(await store.loadOrder(order.id)).toMatchObject({ status: 'shipped', version: 2, rev: 2 });
+          expect((await store.listEvents(order.id, 1, 10)).map((event) => event.status)).toEqual(['shipped']);
+        }
+        expect((await store.loadOrder(stale.id))?.status).toBe('processing');
+        const owed = await store.pendingEffects('alert', at(60), 100);
+        expect(owed.map((effect) => effect.orderId).sort()).toEqual(orders.slice(2).map((order) => order.id).sort());
+      });
+
       it('appends an applied event and writes the new state, bumping rev', async () => {
         const order = await place(buildOrder('t1'));
         const next = moved(order, 'on_hold', at(5), { held_at: 'processing', courier_id: 'k7' });

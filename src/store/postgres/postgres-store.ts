@@ -26,6 +26,7 @@ import type {
 } from '../store';
 import { searchTerms } from '../search-terms';
 import { translate, sqlState, UNIQUE_VIOLATION } from './errors';
+import { CommitBatch } from './commit-batch';
 import { migrate } from './migrations';
 import { reportSummary } from './reports';
 import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
@@ -77,11 +78,13 @@ const CREATE_ATTEMPTS = 3;
  * does not depend on any node: events are unique per (order, event id) and (order, seq), order state is written
  * under a compare-and-set on its revision, idempotency keys, external ids, ledger keys and delivery claims are unique
  * constraints, and loyalty bookings lock the customer's balance row. A commit is one statement (data-modifying
- * CTEs: duplicate check, guarded update, event and outbox in one round trip). An outage is `unavailable` (503).
+ * CTEs: duplicate check, guarded update, event and outbox in one round trip), and the commits of many actors in one
+ * turn of the event loop share one statement (CommitBatch). An outage is `unavailable` (503).
  */
 export class PostgresStore implements Store {
   private readonly pool: Pool;
   private readonly schema: string;
+  private readonly batch: CommitBatch;
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -97,6 +100,10 @@ export class PostgresStore implements Store {
     });
     // An idle connection that breaks (server restart) is dropped and replaced; without a listener it would crash us.
     this.pool.on('error', (error) => options.onPoolError?.(error));
+    this.batch = new CommitBatch(
+      async (text, values) => (await this.pool.query(text, values)).rows,
+      (commit) => this.commitOne(commit),
+    );
   }
 
   /** Creates the schema if needed and migrates it; nodes starting at once take turns (see migrations.ts). */
@@ -231,8 +238,14 @@ export class PostgresStore implements Store {
     return rows;
   }
 
-  async commitEvent(commit: EventCommit): Promise<CommitResult> {
-    const { orderId, expectedRev, event, next } = commit;
+  commitEvent(commit: EventCommit): Promise<CommitResult> {
+    const { next } = commit;
+    return next ? this.batch.commit({ ...commit, next }) : this.commitOne(commit);
+  }
+
+  /** One commit as one statement (a late event, a batch of one, a batch done again commit by commit). */
+  private async commitOne(commit: EventCommit): Promise<CommitResult> {
+    const { expectedRev, event, next } = commit;
     const effects = next && event.seq !== null ? (commit.effects ?? []) : [];
     try {
       if (next) {
