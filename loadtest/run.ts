@@ -8,17 +8,19 @@
 import { actors } from './benchmarks/actors';
 import { connections } from './benchmarks/connections';
 import { fanout } from './benchmarks/fanout';
+import { importBench } from './benchmarks/import';
 import { location } from './benchmarks/location';
 import { notify } from './benchmarks/notify';
 import { ratelimit } from './benchmarks/ratelimit';
 import { reports } from './benchmarks/reports';
 import { scale } from './benchmarks/scale';
 import { status } from './benchmarks/status';
+import { webhooks } from './benchmarks/webhooks';
 import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, scale, ratelimit, reports];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench];
 
 function parseOptions(args: string[], defaults: Record<string, number>): Record<string, number> {
   const options = { ...defaults };

@@ -68,6 +68,14 @@ const schema = z.object({
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
   LIVE_CHECK_MS: optional(positiveInt).default(500),
+  WEBHOOK_ALLOW_PRIVATE: optional(z.enum(['true', 'false'], { message: 'must be true or false' })).default('false'),
+  WEBHOOK_ATTEMPTS: optional(positiveInt).default(8),
+  WEBHOOK_BACKOFF_MS: optional(positiveInt).default(5000),
+  WEBHOOK_TIMEOUT_MS: optional(positiveInt).default(15_000),
+  WEBHOOK_CONCURRENCY: optional(positiveInt).default(50),
+  WEBHOOK_ENDPOINT_CONCURRENCY: optional(positiveInt).default(4),
+  WEBHOOK_TENANT_CONCURRENCY: optional(positiveInt).default(16),
+  WEBHOOK_LOCK_MS: optional(positiveInt).default(30_000),
   MAP_TILE_URL: optional(
     z
       .string()
@@ -154,6 +162,24 @@ export interface Config {
     /** Job lock: a dead worker's jobs run again after about this long. */
     lockMs: number;
   };
+  /** Outbound webhooks (API.md "Webhooks"): where they may go and how they are delivered. */
+  webhooks: {
+    /** Lets endpoints point at loopback and private addresses (local development, tests). */
+    allowPrivate: boolean;
+    /** Attempts per message before it is `failed`. */
+    attempts: number;
+    /** Delay before the second attempt, doubled before each later one. */
+    backoffMs: number;
+    /** One attempt's time limit (a 2xx within it is success). */
+    timeoutMs: number;
+    /** Attempts one worker process makes at once. */
+    concurrency: number;
+    /** Attempts in flight per endpoint, and per tenant, across the cluster. */
+    endpointConcurrency: number;
+    tenantConcurrency: number;
+    /** Job lock: a dead worker's messages are tried again after about this long. */
+    lockMs: number;
+  };
   /**
    * How often each node compares the orders its sockets watch with the store, to deliver events no publish
    * carried (within about two of these).
@@ -193,6 +219,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'][twilioParts.indexOf(undefined)]!;
     throw new ConfigError(missing, 'must be set together with the other TWILIO_* settings');
   }
+  if (v.WEBHOOK_TENANT_CONCURRENCY < v.WEBHOOK_ENDPOINT_CONCURRENCY) {
+    throw new ConfigError('WEBHOOK_TENANT_CONCURRENCY', 'must be at least WEBHOOK_ENDPOINT_CONCURRENCY');
+  }
   if (v.DATABASE_URL !== undefined && v.MONGODB_URI !== undefined) {
     throw new ConfigError('DATABASE_URL', 'must not be set together with MONGODB_URI (a node uses one store)');
   }
@@ -230,6 +259,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       lockMs: v.NOTIFY_LOCK_MS,
     },
     liveCheckMs: v.LIVE_CHECK_MS,
+    webhooks: {
+      allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',
+      attempts: v.WEBHOOK_ATTEMPTS,
+      backoffMs: v.WEBHOOK_BACKOFF_MS,
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      concurrency: v.WEBHOOK_CONCURRENCY,
+      endpointConcurrency: v.WEBHOOK_ENDPOINT_CONCURRENCY,
+      tenantConcurrency: v.WEBHOOK_TENANT_CONCURRENCY,
+      lockMs: v.WEBHOOK_LOCK_MS,
+    },
     map: { tileUrl: v.MAP_TILE_URL, attribution: v.MAP_ATTRIBUTION },
     staleAfterHours: v.STALE_AFTER_H,
     rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },

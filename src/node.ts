@@ -18,15 +18,24 @@ import { RateLimit } from './http/rate-limit';
 import { Lifecycle } from './lifecycle';
 import { Metrics } from './metrics';
 import { AlertQueue } from './notifiers/alert-queue';
+import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier } from './notifiers/notifier';
+import { WebhookProcessor } from './notifiers/webhook-processor';
+import { WebhookRelay } from './notifiers/webhook-relay';
+import { HttpWebhookTransport, type WebhookTransport } from './notifiers/webhook-transport';
+import { WebhookWorker } from './notifiers/webhook-worker';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import { CourierService } from './services/courier-service';
 import { DeliveryLogService } from './services/delivery-log-service';
+import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { PreferenceService } from './services/preference-service';
 import { ReportService } from './services/report-service';
+import { SourceService } from './services/source-service';
 import { TenantService } from './services/tenant-service';
+import { WebhookService } from './services/webhook-service';
+import { openInterimSourceDirectory } from './store/interim-source-directory';
 import type { Store } from './store/store';
 
 export interface NodeDeps {
@@ -41,6 +50,10 @@ export interface NodeDeps {
    * they can cut. @default `config.redisUrl` for all
    */
   redisUrlFor?: (connection: RedisConnection) => string;
+  /** Resolves webhook hosts, at registration and on every connection. @default the system resolver */
+  resolve?: Resolve;
+  /** Sends webhook attempts. @default node's HTTP client behind the destination guard (HttpWebhookTransport) */
+  webhookTransport?: WebhookTransport;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -66,6 +79,10 @@ export interface RunningNode {
   alerts: AlertQueue;
   /** The alert workers; null in an API-only process. */
   notifier: Notifier | null;
+  /** Moves webhook messages from the outbox to their queue (every role). */
+  webhooks: WebhookRelay;
+  /** The webhook workers; null in an API-only process. */
+  webhookWorker: WebhookWorker | null;
   /** Whether an event reached a customer-side watcher on any node (what alerts ask). */
   presence: Presence;
   bus: EventBus;
@@ -85,10 +102,10 @@ const STOP_STEP_TIMEOUT_MS = 3000;
 const REDIS_STARTUP_WAIT_MS = 3000;
 
 /**
- * Builds and starts a node as a lifecycle list: store → Redis → bus, alert queue and services → HTTP + gateway →
- * alert workers → listen. Each part registers its stop as it is built, and `stop()` runs them in reverse (see
- * {@link Lifecycle}). `config.role` decides which parts are built: a `worker` builds no HTTP side, an `api` no
- * alert workers. A failing step fails with one line of context, after stopping what was built before it.
+ * Builds and starts a node as a lifecycle list: store → Redis → bus, alert queue, webhook relay and services → HTTP +
+ * gateway → alert workers → webhook workers → listen. Each part registers its stop as it is built, and `stop()` runs
+ * them in reverse (see {@link Lifecycle}). `config.role` decides which parts are built: a `worker` builds no HTTP
+ * side, an `api` no alert or webhook workers. A failing step fails with one line of context, after stopping what was built before it.
  */
 export async function startNode({
   config,
@@ -96,6 +113,8 @@ export async function startNode({
   store,
   metrics = new Metrics(),
   redisUrlFor = () => config.redisUrl,
+  resolve,
+  webhookTransport,
 }: NodeDeps): Promise<RunningNode> {
   const parts = new Lifecycle({ logger, stepTimeoutMs: STOP_STEP_TIMEOUT_MS });
   const serveHttp = config.role !== 'worker';
@@ -139,6 +158,13 @@ export async function startNode({
       }),
     (queue) => queue.close(),
   );
+  // Every role, like the alert queue: what this node's changes owe goes out from here, and the sweep finds the rest.
+  const webhooks = await parts.part(
+    'webhook relay',
+    () => new WebhookRelay({ store, bus, connection: redis.publisher, prefix: config.redisPrefix, logger }),
+    (relay) => relay.close(),
+  );
+  const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve });
   const loyalty = await parts.part(
     'loyalty',
     () =>
@@ -171,6 +197,7 @@ export async function startNode({
   // PUBLIC_URL, or this node's own address once it listens (a worker-only process: the configured host and port).
   let publicUrl = config.publicUrl ?? `http://${bracketed(config.host)}:${config.port}`;
   const notifier = redis.worker ? await buildNotifier(redis.worker) : null;
+  const webhookWorker = redis.worker ? await buildWebhookWorker(redis.worker) : null;
 
   let url: string | null = null;
   let port: number | null = null;
@@ -193,6 +220,8 @@ export async function startNode({
     gateway,
     alerts,
     notifier,
+    webhooks,
+    webhookWorker,
     presence,
     bus,
     metrics,
@@ -237,6 +266,22 @@ export async function startNode({
         }),
       (service) => service.stop(),
     );
+    // INTERIM (see store/interim-source-directory.ts): once the store implements SourceDirectory, `store` replaces it.
+    const sourceStore = await parts.part(
+      'source directory',
+      () => openInterimSourceDirectory(config.store, (error) => logger.warn({ err: error.message }, 'database connection lost; it is replaced')),
+      (opened) => opened.close(),
+    );
+    const sources = await parts.part(
+      'sources',
+      () =>
+        new SourceService({
+          store: sourceStore.directory,
+          orders: orders.actors,
+          onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
+        }),
+      (service) => service.stop(),
+    );
     const readiness = async (): Promise<void> => {
       await store.ping();
       await redis.publisher.ping();
@@ -255,6 +300,9 @@ export async function startNode({
           preferences: new PreferenceService({ store }),
           deliveries: new DeliveryLogService({ store }),
           reports: new ReportService({ store }),
+          webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
+          sources,
+          imports: new ImportService({ orders }),
           rateLimit,
           metrics,
           logger,
@@ -322,6 +370,7 @@ export async function startNode({
           trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
           publicUrl: () => publicUrl,
           logger,
+          bus,
           // Crash tests: die after the provider took the message and before the delivery log says so.
           afterSend: crashAfter
             ? (channel) => {
@@ -331,6 +380,42 @@ export async function startNode({
         }),
       (built) => built.close(),
     );
+  }
+
+  /**
+   * The webhook workers: they take queued messages and post them, each endpoint within its slots. Stopped before
+   * the transport, whose idle connections it then closes.
+   */
+  function buildWebhookWorker(workerConnection: Redis): Promise<WebhookWorker> {
+    const settings = config.webhooks;
+    return parts.part(
+      'webhook workers',
+      () => {
+        const transport = webhookTransport ?? new HttpWebhookTransport({ guard: destinations });
+        const worker = new WebhookWorker({
+          processor: new WebhookProcessor({
+            store,
+            transport,
+            logger,
+            maxAttempts: settings.attempts,
+            backoffMs: settings.backoffMs,
+            timeoutMs: settings.timeoutMs,
+          }),
+          connection: workerConnection,
+          prefix: config.redisPrefix,
+          logger,
+          concurrency: settings.concurrency,
+          perEndpoint: settings.endpointConcurrency,
+          perTenant: settings.tenantConcurrency,
+          lockMs: settings.lockMs,
+        });
+        return { worker, transport };
+      },
+      async ({ worker, transport }) => {
+        await worker.close();
+        transport.close?.();
+      },
+    ).then(({ worker }) => worker);
   }
 }
 

@@ -34,12 +34,23 @@ export interface LoyaltyEvent {
   balance: number;
 }
 
+/** An alert reached the customer on no channel (the alert processor's `failed` outcome), after its record is durable. */
+export interface AlertFailedEvent {
+  orderId: string;
+  /** The alert's event. */
+  seq: number;
+  tenantId: string;
+  /** When it was found to have failed (the outbox row's time). */
+  createdAt: string;
+}
+
 /** The node's in-process events. */
 export interface NodeEvents {
   applied: AppliedEvent;
   assigned: AssignedEvent;
   position: PositionEvent;
   loyalty: LoyaltyEvent;
+  alertFailed: AlertFailedEvent;
 }
 
 type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
@@ -54,6 +65,7 @@ export class EventBus {
     assigned: [],
     position: [],
     loyalty: [],
+    alertFailed: [],
   };
 
   constructor(private readonly onListenerError: (error: unknown, event: keyof NodeEvents) => void = () => {}) {}

@@ -1,6 +1,6 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
-import { effectsOf } from '../domain/effects';
+import { effectsOf, effectsOfCourierChange } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
 import type { OrderLog } from '../store/ports/order-log';
 import type { Actor } from './actor-system';
@@ -116,6 +116,8 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         event: decision.event,
         next,
         effects: decision.kind === 'applied' ? effectsOf(decision.next.status) : [],
+        // A pickup that assigns the order (applied or late) changes its courier: that owes its own messages.
+        revisionEffects: next && next.courier_id !== order.courier_id ? effectsOfCourierChange() : [],
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;
@@ -154,7 +156,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const order = await this.current(tenantId, false);
       if (order.courier_id === courierId) return { order };
       const updatedAt = this.deps.now().toISOString();
-      const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt);
+      const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt, effectsOfCourierChange());
       if (result.kind === 'ok') {
         this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
         this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });

@@ -1,7 +1,15 @@
 import { NOTIFYING_STATUSES, type OrderStatus } from './status';
 
-/** A side effect an applied event owes, kept in the store's outbox with the event until it is done. */
-export type EffectKind = 'alert' | 'loyalty';
+/**
+ * A side effect a stored change owes, kept in the store's outbox with the change until it is done:
+ * - `alert`, `loyalty`, `webhook`: owed by an applied event, keyed by its seq;
+ * - `webhook_assignment`: owed by a change of the order's courier, keyed by the order revision that wrote it;
+ * - `webhook_alert_failed`: owed by an alert that reached the customer on no channel, keyed by the alert's seq.
+ */
+export type EffectKind = 'alert' | 'loyalty' | 'webhook' | 'webhook_assignment' | 'webhook_alert_failed';
+
+/** The effect kinds keyed by an order revision rather than an event seq. */
+export const REVISION_KEYED_EFFECTS: ReadonlySet<EffectKind> = new Set<EffectKind>(['webhook_assignment']);
 
 /**
  * The loyalty fact an applied status books: points accrue once an order is delivered and are taken back when it
@@ -18,10 +26,28 @@ export function owesLoyalty(status: OrderStatus): boolean {
   return loyaltyFactOf(status) !== null;
 }
 
-/** Effects an applied status owes, recorded atomically with its event: an alert, a loyalty booking. */
+/**
+ * Effects an applied status owes, recorded atomically with its event: an alert, a loyalty booking, and always the
+ * tenant's webhook messages (API.md "Webhooks": `order.status_changed` for every applied event, `order.created` too
+ * for the first one, which placement records).
+ */
 export function effectsOf(status: OrderStatus): EffectKind[] {
   const effects: EffectKind[] = [];
   if (NOTIFYING_STATUSES.has(status)) effects.push('alert');
   if (owesLoyalty(status)) effects.push('loyalty');
+  effects.push('webhook');
   return effects;
+}
+
+/**
+ * Effects a change of the order's courier owes (an explicit assignment, or a courier's pickup of an unassigned
+ * order), recorded atomically with it under the revision it writes: the `order.assigned` webhook messages.
+ */
+export function effectsOfCourierChange(): EffectKind[] {
+  return ['webhook_assignment'];
+}
+
+/** Effects an alert that reached the customer on no channel owes: the `notification.failed` webhook messages. */
+export function effectsOfUndeliveredAlert(): EffectKind[] {
+  return ['webhook_alert_failed'];
 }

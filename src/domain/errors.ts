@@ -97,6 +97,25 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/** A per-tenant limit would be exceeded (e.g. the number of webhook endpoints). */
+export class LimitReachedError extends DomainError {
+  readonly code = 'limit_reached';
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`at most ${limit} ${what} per tenant`);
+  }
+}
+
+/** The webhook endpoint is disabled: nothing is sent to it (enable it first). */
+export class WebhookDisabledError extends DomainError {
+  readonly code = 'webhook_disabled';
+  constructor() {
+    super('the webhook endpoint is disabled; enable it (PATCH enabled: true) first');
+  }
+}
+
 /**
  * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the HTTP error
  * mapper's table, keyed by {@link DomainErrorCode}, then fails to compile until the code has a status.
@@ -110,6 +129,8 @@ export type AnyDomainError =
   | IdempotencyConflictError
   | InsufficientPointsError
   | UnavailableError
-  | RateLimitedError;
+  | RateLimitedError
+  | LimitReachedError
+  | WebhookDisabledError;
 
 export type DomainErrorCode = AnyDomainError['code'];

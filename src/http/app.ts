@@ -9,11 +9,14 @@ import { buildOpenApi } from './openapi';
 import { validate, type RouteSpec } from './route';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
+import { importRoutes } from './routes/import';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
+import { sourceRoutes } from './routes/sources';
 import { tenantRoutes } from './routes/tenants';
+import { webhookRoutes } from './routes/webhooks';
 
 /** Every route of the API, in one list: mounted on the router and described in `/openapi.json`. */
 export function allRoutes(deps: HttpDeps): RouteSpec[] {
@@ -27,6 +30,9 @@ export function allRoutes(deps: HttpDeps): RouteSpec[] {
     ...customerRoutes(deps),
     ...loyaltyRoutes(deps),
     ...reportRoutes(deps),
+    ...webhookRoutes(deps),
+    ...sourceRoutes(deps),
+    ...importRoutes(deps),
     ...serviceRoutes(deps, openapi),
   );
   return routes;
@@ -51,7 +57,8 @@ function mount(router: Router, spec: RouteSpec, deps: HttpDeps): void {
   router[spec.method](spec.path, async (ctx: Context) => {
     ctx.state.route = spec.path;
     let principal: Principal = { role: 'admin' };
-    // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes.
+    // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
+    // source deliveries, which check their signature and spend their budget themselves (routes/sources.ts).
     if (spec.roles !== 'public') {
       principal = await authenticate(ctx, deps);
       requireRole(principal, spec.roles);

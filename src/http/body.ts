@@ -18,11 +18,20 @@ export const BODY_MAX_DEPTH = 64;
  * @throws PayloadTooLargeError, InvalidJsonError, or ValidationError for a body too deep or with a `__proto__` key
  */
 export async function readJson(ctx: Context): Promise<unknown> {
+  const text = await readText(ctx);
+  return text.trim() === '' ? undefined : parseJson(text);
+}
+
+/**
+ * Reads a body as text, up to {@link BODY_LIMIT_BYTES}: for a route that must check the bytes before it parses
+ * them (a signed body).
+ * @throws PayloadTooLargeError, or InvalidJsonError when the body cannot be read
+ */
+export async function readText(ctx: Context): Promise<string> {
   const declared = Number(ctx.request.length);
   if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
-  let text: string;
   try {
-    text = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
+    return await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
       // raw-body stops reading at the limit and leaves the rest of a streamed body unread (the answer closes the
@@ -31,7 +40,13 @@ export async function readJson(ctx: Context): Promise<unknown> {
     }
     throw new InvalidJsonError('request body could not be read', { cause: error });
   }
-  if (text.trim() === '') return undefined;
+}
+
+/**
+ * Parses one JSON text with the checks every body gets (nesting, `__proto__` keys).
+ * @throws InvalidJsonError, or ValidationError for a value too deep or with a `__proto__` key
+ */
+export function parseJson(text: string): unknown {
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -4,11 +4,14 @@ import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
 import type { CourierService } from '../services/courier-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
+import type { ImportService } from '../services/import-service';
 import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
 import type { ReportService } from '../services/report-service';
+import type { SourceService } from '../services/source-service';
 import type { TenantService } from '../services/tenant-service';
+import type { WebhookService } from '../services/webhook-service';
 import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
@@ -21,6 +24,12 @@ export interface HttpDeps {
   preferences: Pick<PreferenceService, 'set'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;
+  sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
+  imports: Pick<ImportService, 'importOrders'>;
+  webhooks: Pick<
+    WebhookService,
+    'create' | 'list' | 'get' | 'update' | 'remove' | 'rotateSecret' | 'sendTest' | 'deliveries' | 'delivery' | 'replay'
+  >;
   /** Request budgets, spent by every authenticated route once its caller is known. */
   rateLimit: Pick<RateLimit, 'admit'>;
   metrics: Metrics;

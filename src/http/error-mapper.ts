@@ -41,6 +41,13 @@ const WIRE = {
     details: { from: error.from, to: error.to },
   }),
   idempotency_conflict: plain(409),
+  limit_reached: (error) => ({
+    status: 409,
+    code: error.code,
+    message: error.message,
+    details: { limit: error.limit },
+  }),
+  webhook_disabled: plain(409),
   insufficient_points: (error) => ({
     status: 409,
     code: error.code,

@@ -24,8 +24,10 @@ export class PayloadTooLargeError extends HttpError {
      * would never reach the client's next request, so the answer closes it.
      */
     readonly bodyLeftUnread = false,
+    /** What was exceeded, when it is not the byte limit (an import's line count). */
+    message = `request body is larger than ${limitBytes} bytes`,
   ) {
-    super(`request body is larger than ${limitBytes} bytes`);
+    super(message);
   }
 }
 

@@ -7,8 +7,9 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'unauthorized: missing, invalid or expired token',
   403: 'forbidden: this role may not do this',
   404: 'not_found: no such resource, or not yours',
-  409: 'illegal_transition, idempotency_conflict or insufficient_points',
-  413: 'payload_too_large: body over 1 MiB',
+  409: 'illegal_transition, idempotency_conflict, insufficient_points, limit_reached or webhook_disabled',
+  413: 'payload_too_large: body over 1 MiB (an import: over 20 MiB or 10,000 lines)',
+  429: 'rate_limited: request budget spent (Retry-After)',
   503: 'unavailable: a dependency is down (Retry-After)',
 };
 
@@ -35,7 +36,7 @@ export function buildOpenApi(routes: RouteSpec[]): object {
       }
     }
     const statuses = new Set<number>([400, ...(spec.roles === 'public' ? [] : [401, 403]), ...(spec.errors ?? [])]);
-    if (spec.body) statuses.add(413);
+    if (spec.body || spec.rawBody) statuses.add(413);
     const responses: Record<string, unknown> = {
       [spec.status]: spec.response
         ? { description: 'success', content: { 'application/json': { schema: jsonSchema(spec.response) } } }
@@ -62,7 +63,15 @@ export function buildOpenApi(routes: RouteSpec[]): object {
       parameters,
       ...(spec.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(spec.body) } } } }
-        : {}),
+        : spec.rawBody
+          ? {
+              requestBody: {
+                required: true,
+                description: spec.rawBody.description,
+                content: { [spec.rawBody.mediaType]: { schema: jsonSchema(spec.rawBody.schema) } },
+              },
+            }
+          : {}),
       responses,
     };
   }

@@ -20,13 +20,18 @@ export interface RouteResult {
 
 /** One HTTP route: its contract (for validation and the OpenAPI document) and its handler. */
 export interface RouteSpec<B extends z.ZodType | undefined = z.ZodType | undefined, Q extends z.ZodType | undefined = z.ZodType | undefined> {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Koa path, e.g. `/v1/orders/:id`. */
   path: string;
   summary: string;
   /** Roles that may call it at all (others get 403); `public` needs no token. */
   roles: readonly PrincipalRole[] | 'public';
   body?: B;
+  /**
+   * A body the handler reads itself (a signed body checked before it is parsed, a stream parsed as it arrives):
+   * described in the OpenAPI document, never read before the handler. Not with `body`.
+   */
+  rawBody?: { mediaType: string; schema: z.ZodType; description: string };
   query?: Q;
   /** Success status and body schema. */
   status: number;

@@ -7,7 +7,8 @@ import { nestsDeeperThan } from './body';
 // Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.
 const MAX_FUTURE_MS = 5 * 60 * 1000;
 
-const id = z.string().min(1).max(200);
+/** An id a client chooses (external ids, event ids, subjects). */
+export const id = z.string().min(1).max(200);
 // API.md: `metadata` is JSON at most 32 levels deep; `items` is free-form JSON too and gets the same bound.
 const FREE_JSON_MAX_DEPTH = 32;
 
@@ -20,7 +21,8 @@ function boundedDepth<S extends z.ZodType>(schema: S): S {
 
 /** ISO 8601 with a zone, stored normalised to UTC `…Z` so stored times compare as strings. */
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
-const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
+/** An event's time: at most 5 minutes ahead (API.md). */
+export const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
   message: 'must not be more than 5 minutes in the future',
 });
 // A promise further out than this is a unit mistake (seconds for milliseconds), not a delivery plan.

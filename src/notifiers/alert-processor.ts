@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import type { EventBus } from '../actors/event-bus';
+import { effectsOfUndeliveredAlert } from '../domain/effects';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { NOTIFYING_STATUSES } from '../domain/status';
 import type { Delivery, DeliveryChannel, DeliveryLog } from '../store/ports/delivery-log';
 import type { OrderLog } from '../store/ports/order-log';
+import type { Outbox } from '../store/ports/outbox';
 import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
 import type { AlertMessage, Channel } from './channel';
 import { DeliveryError } from './delivery-errors';
@@ -12,7 +15,8 @@ import type { TemplateCatalog } from './templates';
 /** What deciding an alert reads (the order, its events, the customer's preferences) and the log it claims in. */
 export type AlertProcessorStore = Pick<OrderLog, 'loadOrder' | 'listEvents'> &
   DeliveryLog &
-  Pick<PreferenceBook, 'getPreferences'>;
+  Pick<PreferenceBook, 'getPreferences'> &
+  Pick<Outbox, 'oweEffect'>;
 
 export interface AlertProcessorOptions {
   store: AlertProcessorStore;
@@ -31,6 +35,8 @@ export interface AlertProcessorOptions {
   logger: Logger;
   /** Fault injection for crash tests: called right after a provider accepted a message, before it is logged. */
   afterSend?: (channel: DeliveryChannel) => void;
+  /** Told of an alert that reached nobody (`alertFailed`), once what it owes is recorded. */
+  bus?: EventBus;
 }
 
 /** Thrown to have the queue run the alert again later (a channel failed transiently and has attempts left). */
@@ -111,7 +117,20 @@ export class AlertProcessor {
       if (outcome === 'sent') return { kind: 'sent', channel: name };
     }
     logger.warn({ order_id: orderId, seq }, 'alert could not be delivered on any channel');
+    await this.oweUndelivered(order, seq);
     return { kind: 'failed' };
+  }
+
+  /**
+   * Records what an alert that reached nobody owes (the `notification.failed` webhook messages) before the job ends:
+   * a crash before this leaves the job to run again, which comes back here (every channel's record says failed).
+   */
+  private async oweUndelivered(order: Order, seq: number): Promise<void> {
+    const createdAt = this.now().toISOString();
+    for (const kind of effectsOfUndeliveredAlert()) {
+      await this.options.store.oweEffect({ kind, orderId: order.id, seq, tenantId: order.tenant_id, createdAt });
+    }
+    this.options.bus?.emit('alertFailed', { orderId: order.id, seq, tenantId: order.tenant_id, createdAt });
   }
 
   /** Sends on one channel at most once; 'failed' means fall through to the next channel. */

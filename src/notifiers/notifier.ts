@@ -28,6 +28,8 @@ export interface NotifierOptions {
   templates?: TemplateCatalog;
   /** See {@link AlertProcessorOptions.afterSend}. */
   afterSend?: AlertProcessorOptions['afterSend'];
+  /** See {@link AlertProcessorOptions.bus}. */
+  bus?: AlertProcessorOptions['bus'];
 }
 
 /**
@@ -65,6 +67,7 @@ export class Notifier {
       maxAttempts: settings.notify.attempts,
       logger,
       afterSend: options.afterSend,
+      bus: options.bus,
     });
     this.worker = createAlertWorker({
       processor,

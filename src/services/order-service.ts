@@ -10,6 +10,7 @@ import {
   type OrderReply,
 } from '../actors/order-actor';
 import type { EventInput } from '../domain/apply-event';
+import { effectsOf } from '../domain/effects';
 import { ForbiddenError, IdempotencyConflictError, IllegalTransitionError, NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { LatLng, Order, OrderEvent } from '../domain/order';
@@ -110,6 +111,8 @@ export class OrderService {
       firstEvent,
       idempotency: idempotency ? { scope: principalScope(principal), ...idempotency } : null,
       externalScope: externalIdScope(principal),
+      // What the first event owes (the webhook messages of a new order), recorded with it.
+      effects: effectsOf(firstEvent.status),
     });
     if (result.kind === 'idempotency_conflict') throw new IdempotencyConflictError();
     // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.

@@ -6,6 +6,8 @@ import type { Outbox } from './ports/outbox';
 import type { PreferenceBook } from './ports/preference-book';
 import type { StoreLifecycle } from './ports/store-lifecycle';
 import type { TenantDirectory } from './ports/tenant-directory';
+import type { WebhookDirectory } from './ports/webhook-directory';
+import type { WebhookLog } from './ports/webhook-log';
 
 export type * from './ports/delivery-log';
 export type * from './ports/loyalty-ledger';
@@ -15,6 +17,8 @@ export type * from './ports/outbox';
 export type * from './ports/preference-book';
 export type * from './ports/store-lifecycle';
 export type * from './ports/tenant-directory';
+export type * from './ports/webhook-directory';
+export type * from './ports/webhook-log';
 
 /**
  * A whole store: every port (`ports/`), one per aggregate. This is what an adapter implements (one class may
@@ -30,4 +34,6 @@ export type Store = StoreLifecycle &
   Outbox &
   LoyaltyLedger &
   DeliveryLog &
-  PreferenceBook;
+  PreferenceBook &
+  WebhookDirectory &
+  WebhookLog;

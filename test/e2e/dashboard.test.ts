@@ -12,6 +12,7 @@ import { iso } from '../support/fixtures';
 import { client } from '../support/http';
 import { eventually, uniquePrefix } from '../support/live';
 import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { startReceiver } from '../support/webhooks';
 
 const TABLET = { width: 768, height: 1024 };
 const ROOT = path.resolve(__dirname, '../..');
@@ -28,7 +29,7 @@ const pages: TestPage[] = [];
 
 beforeAll(async () => {
   await ensurePagesBuilt();
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('dashboard') } });
+  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('dashboard'), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_MS: '50' } });
   tenant = await createTenant(node.url, 'Harbour Goods');
   other = await createTenant(node.url, 'Elsewhere Ltd');
   const foreign = await client(node.url, other.apiKey).post('/v1/orders', {
@@ -293,6 +294,42 @@ describe('dashboard', () => {
     expectClean(view, [/status of 401/]);
   });
 
+  // Last: it registers a webhook for the tenant, which the tests before expect it not to have.
+  test("the order view lists the order's webhook deliveries: what was sent, its outcome and the receiver's answer", async () => {
+    const receiver = await startReceiver((request) => (request.delivery === 1 ? { status: 503, body: 'try later' } : { status: 200, body: 'ok' }));
+    try {
+      const api = client(node.url, tenant.apiKey);
+      const registered = await api.post('/v1/webhooks', { url: `${receiver.url}/erp`, events: ['order.status_changed'] });
+      expect(registered.status).toBe(201);
+      const order = shop.byRef['HG-1008']!;
+      const posted = await api.post(`/v1/orders/${order.id}/status`, { status: 'shipped' });
+      expect(posted.status).toBe(200);
+      order.status = 'shipped';
+      const [first] = await receiver.waitFor(1);
+      await receiver.waitFor(2);
+      await eventually(
+        async () => (await api.get(`/v1/webhooks/${registered.body.id}/deliveries?order_id=${order.id}`)).body.items[0]?.status === 'succeeded',
+        'the message to be delivered',
+      );
+
+      const view = await open();
+      await signIn(view.page, tenant.apiKey);
+      await view.page.goto(`${node.url}/dashboard#/orders/${order.id}`);
+      const line = view.page.locator(`[data-testid=webhook-delivery][data-message-id="${first!.id}"]`);
+      await line.and(view.page.locator('[data-status=succeeded]')).waitFor();
+      const text = await line.textContent();
+      expect(text).toContain('order.status_changed');
+      expect(text).toContain(`${receiver.url}/erp`);
+      expect(text).toContain('2 attempts');
+      expect(text).toContain('HTTP 200');
+      // Only this order's messages: another order of the tenant has none.
+      await view.page.goto(`${node.url}/dashboard#/orders/${shop.byRef['HG-1001']!.id}`);
+      await view.page.getByTestId('webhook-deliveries-empty').waitFor();
+      expectClean(view);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
 
 // ---------- helpers ----------

@@ -40,5 +40,7 @@ export function client(baseUrl: string, token?: string) {
     get: <T = any>(path: string, options?: RequestOptions) => call<T>('GET', path, options),
     post: <T = any>(path: string, body?: unknown, options?: RequestOptions) => call<T>('POST', path, { body, ...options }),
     put: <T = any>(path: string, body?: unknown, options?: RequestOptions) => call<T>('PUT', path, { body, ...options }),
+    patch: <T = any>(path: string, body?: unknown, options?: RequestOptions) => call<T>('PATCH', path, { body, ...options }),
+    delete: <T = any>(path: string, options?: RequestOptions) => call<T>('DELETE', path, options),
   };
 }

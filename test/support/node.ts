@@ -35,7 +35,13 @@ export interface TestNode {
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
 export async function startTestNode(
-  options: { dataDir?: string; env?: Record<string, string>; redisUrlFor?: NodeDeps['redisUrlFor'] } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    redisUrlFor?: NodeDeps['redisUrlFor'];
+    /** Resolves webhook host names (SSRF tests). */
+    resolve?: NodeDeps['resolve'];
+  } = {},
 ): Promise<TestNode> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({
@@ -51,7 +57,7 @@ export async function startTestNode(
   const metrics = new Metrics();
   // The store the settings choose: the embedded one, or PostgreSQL with DATABASE_URL (see test/support/postgres.ts).
   const store = openStore(config.store, metrics, logger);
-  const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor });
+  const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor, resolve: options.resolve });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {
     node,

@@ -5,11 +5,15 @@ import type {
   Delivery,
   ExportedOrder,
   IdempotencyClaim,
+  NewWebhookAttempt,
+  NewWebhookMessage,
   OrderFilter,
   OrderQuery,
   ReportSummary,
   Store,
+  StoredWebhook,
   Tenant,
+  WebhookMessageCursor,
 } from '../../src/store/store';
 
 /** A fixed instant `minutes` after 2024-01-01T00:00Z, as the ISO string the domain stores. */
@@ -365,10 +369,256 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       });
     });
 
+    describe('outbox', () => {
+      it('records what placement owes under seq 1, with the first event', async () => {
+        const order = buildOrder('t1', { created_at: at(3) });
+        await store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant', effects: ['webhook'] });
+        expect(await store.pendingEffects('webhook', at(60), 100)).toEqual([{ orderId: order.id, seq: 1, tenantId: 't1', createdAt: at(3) }]);
+        // A repeat of the placement (the same external id) owes nothing more.
+        expect(await store.pendingEffects('webhook', at(3), 100)).toEqual([]);
+      });
+
+      it('records a courier change\'s effects under the revision it writes: an assignment, and an event that assigns', async () => {
+        const order = await place(buildOrder('t1'));
+        expect(await store.assignCourier(order.id, 1, 'k1', at(1), ['webhook_assignment'])).toMatchObject({ kind: 'ok', rev: 2 });
+        expect(await store.assignCourier(order.id, 1, 'k9', at(1), ['webhook_assignment'])).toEqual({ kind: 'rev_conflict' });
+        const late = lateEvent(order, at(0), 'shipped');
+        const next = { ...order, courier_id: 'k2', updated_at: at(2) };
+        expect(await store.commitEvent({ orderId: order.id, expectedRev: 2, event: late, next, revisionEffects: ['webhook_assignment'] })).toMatchObject({
+          kind: 'ok',
+          rev: 3,
+        });
+        const owed = await store.pendingEffects('webhook_assignment', at(120), 100);
+        expect(owed.map((effect) => [effect.seq, effect.createdAt])).toEqual([
+          [2, at(1)],
+          [3, at(99)],
+        ]);
+        await store.clearEffect('webhook_assignment', order.id, 2);
+        expect((await store.pendingEffects('webhook_assignment', at(120), 100)).map((effect) => effect.seq)).toEqual([3]);
+      });
+
+      it('records an effect owed by a change outside the order once, however often it is owed', async () => {
+        const order = await place(buildOrder('t1'));
+        const owed = { kind: 'webhook_alert_failed' as const, orderId: order.id, seq: 2, tenantId: 't1', createdAt: at(5) };
+        await store.oweEffect(owed);
+        await store.oweEffect({ ...owed, createdAt: at(6) });
+        expect(await store.pendingEffects('webhook_alert_failed', at(60), 100)).toEqual([{ orderId: order.id, seq: 2, tenantId: 't1', createdAt: at(5) }]);
+      });
+    });
+
+    describeWebhookDirectoryContract(() => store);
+    describeWebhookLogContract(() => store);
     describeSearchContract(() => store, place);
     describePromisedSearchContract(() => store, place);
     describeExportContract(() => store, place);
     describeSummaryContract(() => store, place);
+  });
+}
+
+function buildWebhook(tenantId: string, overrides: Partial<StoredWebhook> = {}): StoredWebhook {
+  return {
+    id: uniqueId('wh'), tenant_id: tenantId, url: 'https://hooks.example.com/in', events: ['order.created', 'order.status_changed'],
+    description: 'ERP', enabled: true, disabled_reason: null, secret: 'whsec_AAAA', previous_secret: null,
+    previous_secret_expires_at: null, created_at: at(0), updated_at: at(0),
+    ...overrides,
+  };
+}
+
+function buildMessage(webhook: StoredWebhook, overrides: Partial<NewWebhookMessage> = {}): NewWebhookMessage {
+  const id = overrides.id ?? uniqueId('msg');
+  return {
+    id, webhook_id: webhook.id, tenant_id: webhook.tenant_id, type: 'order.status_changed', order_id: 'ord_1', seq: 2,
+    payload: '{"type":"order.status_changed","timestamp":"2024-01-01T00:00:00.000Z","data":{}}', job_id: id, created_at: at(1),
+    ...overrides,
+  };
+}
+
+/** WebhookDirectory: endpoints per tenant, their secrets and rotations. */
+function describeWebhookDirectoryContract(getStore: () => Store): void {
+  describe('webhook directory', () => {
+    it('stores endpoints per tenant: another tenant\'s is absent; listed oldest first', async () => {
+      const store = getStore();
+      const first = buildWebhook('t1', { created_at: at(1), updated_at: at(1) });
+      const second = buildWebhook('t1', { created_at: at(2), updated_at: at(2), events: ['order.assigned'], description: null });
+      await store.createWebhook(second);
+      await store.createWebhook(first);
+      await store.createWebhook(buildWebhook('t2'));
+      expect(await store.getWebhook('t1', first.id)).toEqual(first);
+      expect(await store.getWebhook('t2', first.id)).toBeNull();
+      expect(await store.loadWebhook(first.id)).toEqual(first);
+      expect(await store.listWebhooks('t1')).toEqual([first, second]);
+    });
+
+    it('updates only the fields given, for the tenant that owns the endpoint', async () => {
+      const store = getStore();
+      const webhook = buildWebhook('t1');
+      await store.createWebhook(webhook);
+      expect(await store.updateWebhook('t2', webhook.id, { enabled: false, updated_at: at(3) })).toBeNull();
+      const changed = await store.updateWebhook('t1', webhook.id, { events: ['order.assigned'], enabled: false, updated_at: at(3) });
+      expect(changed).toEqual({ ...webhook, events: ['order.assigned'], enabled: false, updated_at: at(3) });
+      expect(await store.updateWebhook('t1', webhook.id, { description: null, url: 'https://new.example.com/', updated_at: at(4) })).toEqual({
+        ...changed, description: null, url: 'https://new.example.com/', updated_at: at(4),
+      });
+    });
+
+    it('rotates a secret: the replaced one signs until it expires; a second rotation drops the first one\'s', async () => {
+      const store = getStore();
+      const webhook = buildWebhook('t1', { secret: 'whsec_one' });
+      await store.createWebhook(webhook);
+      expect(await store.rotateWebhookSecret('t2', webhook.id, 'whsec_x', at(100), at(5))).toBeNull();
+      expect(await store.rotateWebhookSecret('t1', webhook.id, 'whsec_two', at(100), at(5))).toMatchObject({
+        secret: 'whsec_two', previous_secret: 'whsec_one', previous_secret_expires_at: at(100), updated_at: at(5),
+      });
+      expect(await store.rotateWebhookSecret('t1', webhook.id, 'whsec_three', at(200), at(6))).toMatchObject({
+        secret: 'whsec_three', previous_secret: 'whsec_two', previous_secret_expires_at: at(200),
+      });
+      expect(await store.loadWebhook(webhook.id)).toMatchObject({ secret: 'whsec_three', previous_secret: 'whsec_two' });
+    });
+
+    it('disables an enabled endpoint once, saying why', async () => {
+      const store = getStore();
+      const webhook = buildWebhook('t1');
+      await store.createWebhook(webhook);
+      expect(await store.disableWebhook(webhook.id, 'the receiver answered 410 Gone', at(7))).toBe(true);
+      expect(await store.disableWebhook(webhook.id, 'again', at(8))).toBe(false);
+      expect(await store.getWebhook('t1', webhook.id)).toMatchObject({ enabled: false, disabled_reason: 'the receiver answered 410 Gone', updated_at: at(7) });
+    });
+
+    it('deletes an endpoint with its delivery log, only for its tenant', async () => {
+      const store = getStore();
+      const webhook = buildWebhook('t1');
+      const kept = buildWebhook('t1');
+      await store.createWebhook(webhook);
+      await store.createWebhook(kept);
+      const gone = buildMessage(webhook);
+      const stays = buildMessage(kept);
+      await store.addWebhookMessages([gone, stays]);
+      expect(await store.deleteWebhook('t2', webhook.id)).toBe(false);
+      expect(await store.deleteWebhook('t1', webhook.id)).toBe(true);
+      expect(await store.deleteWebhook('t1', webhook.id)).toBe(false);
+      expect(await store.getWebhook('t1', webhook.id)).toBeNull();
+      expect(await store.getWebhookMessage(gone.id)).toBeNull();
+      expect(await store.getWebhookMessage(stays.id)).not.toBeNull();
+    });
+  });
+}
+
+/** WebhookLog: messages (idempotent by id), their attempts, the delivery log's filters and pages, the overdue sweep. */
+function describeWebhookLogContract(getStore: () => Store): void {
+  describe('webhook log', () => {
+    let webhook: StoredWebhook;
+    beforeEach(async () => {
+      webhook = buildWebhook('t1');
+      await getStore().createWebhook(webhook);
+    });
+
+    const attempt = (minute: number, status_code: number | null, error: string | null = null, response: string | null = null): NewWebhookAttempt => ({
+      started_at: at(minute), finished_at: status_code === null && error?.startsWith('interrupted') ? null : at(minute + 1), status_code, error, response,
+      duration_ms: status_code === null && error?.startsWith('interrupted') ? null : 60_000,
+    });
+
+    it('stores a message once: a repeated fan-out leaves the stored one as it is', async () => {
+      const store = getStore();
+      const message = buildMessage(webhook);
+      await store.addWebhookMessages([message]);
+      expect(await store.recordWebhookAttempts(message.id, message.job_id, 0, [attempt(2, 500, 'HTTP 500', 'no')], { status: 'pending', next_attempt_at: at(9) })).toBe(true);
+      await store.addWebhookMessages([{ ...message, payload: '{"changed":true}' }, buildMessage(webhook)]);
+      expect(await store.getWebhookMessage(message.id)).toEqual({
+        id: message.id, webhook_id: webhook.id, tenant_id: 't1', type: 'order.status_changed', order_id: 'ord_1', seq: 2,
+        payload: message.payload, job_id: message.job_id, status: 'pending', attempts: 1, last_status_code: 500, last_error: 'HTTP 500',
+        last_response: 'no', last_attempt_at: at(2), next_attempt_at: at(9), created_at: at(1),
+      });
+      expect((await store.listWebhookMessages(webhook.id, { limit: 10 })).items).toHaveLength(2);
+    });
+
+    it('logs attempts numbered on from the count, only for the carrying job at the expected count', async () => {
+      const store = getStore();
+      const message = buildMessage(webhook);
+      await store.addWebhookMessages([message]);
+      const retry = { status: 'pending' as const, next_attempt_at: at(10) };
+      expect(await store.recordWebhookAttempts(message.id, 'another-job', 0, [attempt(2, 500, 'HTTP 500')], retry)).toBe(false);
+      // A run after a worker's death logs the attempt that was cut off, then its own.
+      expect(
+        await store.recordWebhookAttempts(message.id, message.job_id, 0, [attempt(2, null, 'interrupted: the worker stopped'), attempt(3, 500, 'HTTP 500', 'oops')], retry),
+      ).toBe(true);
+      // A run that read the message before that write (at 0 attempts) writes nothing.
+      expect(await store.recordWebhookAttempts(message.id, message.job_id, 0, [attempt(4, 200)], { status: 'succeeded', next_attempt_at: null })).toBe(false);
+      expect(await store.recordWebhookAttempts(message.id, message.job_id, 2, [attempt(10, 204, null, '')], { status: 'succeeded', next_attempt_at: null })).toBe(true);
+      expect(await store.recordWebhookAttempts(message.id, message.job_id, 3, [attempt(12, 204)], { status: 'succeeded', next_attempt_at: null })).toBe(false);
+      expect(await store.listWebhookAttempts(message.id)).toEqual([
+        { attempt: 1, started_at: at(2), finished_at: null, status_code: null, error: 'interrupted: the worker stopped', response: null, duration_ms: null },
+        { attempt: 2, started_at: at(3), finished_at: at(4), status_code: 500, error: 'HTTP 500', response: 'oops', duration_ms: 60_000 },
+        { attempt: 3, started_at: at(10), finished_at: at(11), status_code: 204, error: null, response: '', duration_ms: 60_000 },
+      ]);
+      expect(await store.getWebhookMessage(message.id)).toMatchObject({
+        status: 'succeeded', attempts: 3, last_status_code: 204, last_error: null, last_response: '', last_attempt_at: at(10), next_attempt_at: null,
+      });
+    });
+
+    it('settles a message without an attempt only for the job carrying it; a replay carries it again', async () => {
+      const store = getStore();
+      const message = buildMessage(webhook);
+      await store.addWebhookMessages([message]);
+      await store.settleWebhookMessage(message.id, 'another-job', { status: 'failed', next_attempt_at: null, last_error: 'x' });
+      expect(await store.getWebhookMessage(message.id)).toMatchObject({ status: 'pending' });
+      await store.settleWebhookMessage(message.id, message.job_id, { status: 'failed', next_attempt_at: null, last_error: 'endpoint disabled' });
+      expect(await store.getWebhookMessage(message.id)).toMatchObject({ status: 'failed', last_error: 'endpoint disabled', next_attempt_at: null });
+      expect(await store.requeueWebhookMessage('msg_unknown', 'r1', at(20))).toBeNull();
+      expect(await store.requeueWebhookMessage(message.id, 'replay-1', at(20))).toMatchObject({ status: 'pending', job_id: 'replay-1', next_attempt_at: at(20) });
+      expect(await store.recordWebhookAttempts(message.id, message.job_id, 0, [attempt(21, 200)], { status: 'succeeded', next_attempt_at: null })).toBe(false);
+      expect(await store.recordWebhookAttempts(message.id, 'replay-1', 0, [attempt(21, 200)], { status: 'succeeded', next_attempt_at: null })).toBe(true);
+    });
+
+    it('lists an endpoint\'s messages newest first, by status and by order, in pages', async () => {
+      const store = getStore();
+      const other = buildWebhook('t1');
+      await store.createWebhook(other);
+      const messages = Array.from({ length: 7 }, (_, index) =>
+        buildMessage(webhook, { id: `msg_${String(index).padStart(2, '0')}_${webhook.id}`, order_id: index % 2 ? 'ord_odd' : 'ord_even', created_at: at(index < 4 ? 1 : index) }),
+      );
+      await store.addWebhookMessages([...messages, buildMessage(other)]);
+      const first = messages[0]!;
+      await store.recordWebhookAttempts(first.id, first.job_id, 0, [attempt(2, 200, null, 'ok')], { status: 'succeeded', next_attempt_at: null });
+      const newestFirst = [...messages].sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? 1 : -1) : a.created_at < b.created_at ? 1 : -1));
+      const seen: string[] = [];
+      let after: WebhookMessageCursor | undefined;
+      for (let page = 0; page < 10; page++) {
+        const result = await store.listWebhookMessages(webhook.id, { limit: 3, after });
+        seen.push(...result.items.map((item) => item.id));
+        if (!result.next) break;
+        after = result.next;
+      }
+      expect(seen).toEqual(newestFirst.map((message) => message.id));
+      expect((await store.listWebhookMessages(webhook.id, { limit: 10, status: 'succeeded' })).items.map((item) => item.id)).toEqual([first.id]);
+      expect((await store.listWebhookMessages(webhook.id, { limit: 10, status: 'pending', orderId: 'ord_odd' })).items.map((item) => item.id)).toEqual(
+        newestFirst.filter((message) => message.order_id === 'ord_odd').map((message) => message.id),
+      );
+      const page = await store.listWebhookMessages(webhook.id, { limit: 7 });
+      expect(page.next).toBeNull();
+      expect(page.items[0]).toEqual({
+        id: newestFirst[0]!.id, webhook_id: webhook.id, type: 'order.status_changed', order_id: newestFirst[0]!.order_id, seq: 2, status: 'pending',
+        attempts: 0, last_status_code: null, last_error: null, last_response: null, last_attempt_at: null, next_attempt_at: newestFirst[0]!.created_at,
+        created_at: newestFirst[0]!.created_at,
+      });
+    });
+
+    it('finds pending messages due before a time, oldest due first, page after page', async () => {
+      const store = getStore();
+      const due = [buildMessage(webhook, { created_at: at(1) }), buildMessage(webhook, { created_at: at(1) }), buildMessage(webhook, { created_at: at(2) })];
+      const later = buildMessage(webhook, { created_at: at(50) });
+      const settled = buildMessage(webhook, { created_at: at(1) });
+      await store.addWebhookMessages([...due, later, settled]);
+      await store.settleWebhookMessage(settled.id, settled.job_id, { status: 'failed', next_attempt_at: null, last_error: 'x' });
+      const expected = [...due].sort((a, b) => (a.created_at === b.created_at ? (a.id < b.id ? -1 : 1) : a.created_at < b.created_at ? -1 : 1));
+      const firstPage = await store.overdueWebhookMessages(at(10), null, 2);
+      expect(firstPage).toEqual(
+        expected.slice(0, 2).map((message) => ({
+          id: message.id, webhook_id: webhook.id, tenant_id: 't1', job_id: message.job_id, attempts: 0, next_attempt_at: message.created_at,
+        })),
+      );
+      const last = firstPage[1]!;
+      expect((await store.overdueWebhookMessages(at(10), { next_attempt_at: last.next_attempt_at, id: last.id }, 2)).map((message) => message.id)).toEqual([expected[2]!.id]);
+    });
   });
 }
 

@@ -48,6 +48,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the webhook settings (API.md: private targets refused, 8 attempts from 5 s, 15 s per attempt)', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      allowPrivate: false, attempts: 8, backoffMs: 5000, timeoutMs: 15_000, concurrency: 50, endpointConcurrency: 4, tenantConcurrency: 16, lockMs: 30_000,
+    });
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_ATTEMPTS: '3', WEBHOOK_BACKOFF_MS: '50' }).webhooks).toMatchObject({
+      allowPrivate: true, attempts: 3, backoffMs: 50,
+    });
+    expect(configErrorFor({ WEBHOOK_ALLOW_PRIVATE: 'yes' }).variable).toBe('WEBHOOK_ALLOW_PRIVATE');
+    expect(configErrorFor({ WEBHOOK_ATTEMPTS: '0' }).variable).toBe('WEBHOOK_ATTEMPTS');
+    expect(configErrorFor({ WEBHOOK_ENDPOINT_CONCURRENCY: '8', WEBHOOK_TENANT_CONCURRENCY: '4' }).variable).toBe('WEBHOOK_TENANT_CONCURRENCY');
+  });
+
   it('treats empty strings as unset', () => {
     const config = loadConfig({ PORT: '', HOST: '', REDIS_URL: '', MONGODB_URI: '', DATABASE_URL: '', TWILIO_ACCOUNT_SID: '' });
     expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', twilio: undefined });

@@ -1,4 +1,4 @@
-import { effectsOf, loyaltyFactOf, owesLoyalty } from '../../src/domain/effects';
+import { effectsOf, effectsOfCourierChange, effectsOfUndeliveredAlert, loyaltyFactOf, owesLoyalty } from '../../src/domain/effects';
 import { NOTIFYING_STATUSES, STATUSES } from '../../src/domain/status';
 
 describe('what an applied status owes', () => {
@@ -13,17 +13,26 @@ describe('what an applied status owes', () => {
     expect(STATUSES.filter((status) => effectsOf(status).includes('alert'))).toEqual([...NOTIFYING_STATUSES]);
   });
 
+  it('owes webhook messages for every applied status (order.status_changed)', () => {
+    expect(STATUSES.filter((status) => effectsOf(status).includes('webhook'))).toEqual([...STATUSES]);
+  });
+
+  it('owes order.assigned messages for a courier change and notification.failed ones for an alert that reached nobody', () => {
+    expect(effectsOfCourierChange()).toEqual(['webhook_assignment']);
+    expect(effectsOfUndeliveredAlert()).toEqual(['webhook_alert_failed']);
+  });
+
   it.each([
-    ['placed', []],
-    ['processing', []],
-    ['in_transit', []],
-    ['shipped', ['alert']],
-    ['out_for_delivery', ['alert']],
-    ['failed_attempt', ['alert']],
-    ['delivered', ['alert', 'loyalty']],
-    ['returned', ['alert', 'loyalty']],
-    ['on_hold', []],
-    ['cancelled', []],
+    ['placed', ['webhook']],
+    ['processing', ['webhook']],
+    ['in_transit', ['webhook']],
+    ['shipped', ['alert', 'webhook']],
+    ['out_for_delivery', ['alert', 'webhook']],
+    ['failed_attempt', ['alert', 'webhook']],
+    ['delivered', ['alert', 'loyalty', 'webhook']],
+    ['returned', ['alert', 'loyalty', 'webhook']],
+    ['on_hold', ['webhook']],
+    ['cancelled', ['webhook']],
   ] as const)('%s owes %j', (status, effects) => {
     expect(effectsOf(status)).toEqual(effects);
   });

@@ -3,11 +3,13 @@ import {
   IdempotencyConflictError,
   IllegalTransitionError,
   InsufficientPointsError,
+  LimitReachedError,
   NotFoundError,
   RateLimitedError,
   UnauthorizedError,
   UnavailableError,
   ValidationError,
+  WebhookDisabledError,
 } from '../../src/domain/errors';
 import { toWireError } from '../../src/http/error-mapper';
 import { InvalidJsonError, PayloadTooLargeError } from '../../src/http/http-errors';
@@ -34,6 +36,11 @@ describe('the error mapper', () => {
       new InsufficientPointsError(5, 10),
       { status: 409, code: 'insufficient_points', message: expect.any(String), details: { balance: 5, requested: 10 } },
     ],
+    [
+      new LimitReachedError('webhook endpoints', 20),
+      { status: 409, code: 'limit_reached', message: 'at most 20 webhook endpoints per tenant', details: { limit: 20 } },
+    ],
+    [new WebhookDisabledError(), { status: 409, code: 'webhook_disabled', message: expect.any(String) }],
     [new PayloadTooLargeError(1024), { status: 413, code: 'payload_too_large', message: expect.any(String) }],
     [
       new PayloadTooLargeError(1024, true),

@@ -14,7 +14,15 @@ interface CollectionSpec {
   indexes: IndexDescription[];
 }
 
-export type CollectionRole = 'tenants' | 'orders' | 'idempotencyKeys' | 'accounts' | 'deliveries' | 'preferences';
+export type CollectionRole =
+  | 'tenants'
+  | 'orders'
+  | 'idempotencyKeys'
+  | 'accounts'
+  | 'deliveries'
+  | 'preferences'
+  | 'webhooks'
+  | 'webhookMessages';
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
@@ -53,6 +61,18 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   accounts: { name: 'loyalty_accounts', indexes: [] },
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
   preferences: { name: 'preferences', indexes: [] },
+  webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
+  // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).
+  webhookMessages: {
+    name: 'webhook_messages',
+    indexes: [
+      { name: 'webhook_messages_by_webhook', key: { webhook_id: 1, ...NEWEST } },
+      { name: 'webhook_messages_by_status', key: { webhook_id: 1, status: 1, ...NEWEST } },
+      { name: 'webhook_messages_by_order', key: { webhook_id: 1, order_id: 1, ...NEWEST } },
+      // The sweep for messages whose job Redis lost: pending ones by due time.
+      { name: 'webhook_messages_due', key: { next_attempt_at: 1, _id: 1 }, partialFilterExpression: { status: 'pending' } },
+    ],
+  },
 };
 
 /** Every collection name under `prefix` (tests drop them). */

@@ -1,7 +1,16 @@
 import type { EffectKind } from '../../domain/effects';
 import type { LedgerEntry } from '../../domain/loyalty';
 import type { Order, OrderEvent } from '../../domain/order';
-import type { Delivery, Preferences, Tenant } from '../store';
+import type {
+  Delivery,
+  NewWebhookMessage,
+  Preferences,
+  StoredWebhook,
+  StoredWebhookMessage,
+  Tenant,
+  WebhookAttempt,
+  WebhookMessage,
+} from '../store';
 import { searchTerms } from '../search-terms';
 
 /**
@@ -37,7 +46,12 @@ export interface EffectDocument {
 /** What reading an order leaves out: the log, the outbox and the search terms are read on their own. */
 export const ORDER_ONLY = { events: 0, effects: 0, terms: 0 } as const;
 
-export function orderDocument(order: Order, firstEvent: OrderEvent, externalScope: string): OrderDocument {
+export function orderDocument(
+  order: Order,
+  firstEvent: OrderEvent,
+  externalScope: string,
+  effects: readonly EffectKind[] = [],
+): OrderDocument {
   return {
     _id: order.id,
     tenant_id: order.tenant_id,
@@ -65,7 +79,7 @@ export function orderDocument(order: Order, firstEvent: OrderEvent, externalScop
     failed_attempts: order.failed_attempts,
     terms: searchTerms(order),
     events: [eventDocument(firstEvent)],
-    effects: [],
+    effects: effects.map((kind) => ({ kind, seq: 1, created_at: firstEvent.recorded_at })),
   };
 }
 
@@ -232,4 +246,108 @@ export interface PreferencesDocument extends Preferences {
 
 export function documentToPreferences(doc: Preferences): Preferences {
   return { email: doc.email, sms: doc.sms, email_address: doc.email_address, phone: doc.phone, updated_at: doc.updated_at };
+}
+
+/** An endpoint: `_id` is its id. */
+export interface WebhookDocument extends Omit<StoredWebhook, 'id'> {
+  _id: string;
+}
+
+export function webhookDocument(webhook: StoredWebhook): WebhookDocument {
+  return {
+    _id: webhook.id,
+    tenant_id: webhook.tenant_id,
+    url: webhook.url,
+    events: webhook.events,
+    description: webhook.description,
+    enabled: webhook.enabled,
+    disabled_reason: webhook.disabled_reason,
+    secret: webhook.secret,
+    previous_secret: webhook.previous_secret,
+    previous_secret_expires_at: webhook.previous_secret_expires_at,
+    created_at: webhook.created_at,
+    updated_at: webhook.updated_at,
+  };
+}
+
+export function documentToWebhook(doc: WebhookDocument): StoredWebhook {
+  return {
+    id: doc._id,
+    tenant_id: doc.tenant_id,
+    url: doc.url,
+    events: doc.events,
+    description: doc.description,
+    enabled: doc.enabled,
+    disabled_reason: doc.disabled_reason,
+    secret: doc.secret,
+    previous_secret: doc.previous_secret,
+    previous_secret_expires_at: doc.previous_secret_expires_at,
+    created_at: doc.created_at,
+    updated_at: doc.updated_at,
+  };
+}
+
+/** A message with its attempts embedded, so an attempt and the message's new state are one document's update. */
+export interface WebhookMessageDocument extends Omit<StoredWebhookMessage, 'id'> {
+  _id: string;
+  attempt_log: WebhookAttempt[];
+}
+
+export function webhookMessageDocument(message: NewWebhookMessage): WebhookMessageDocument {
+  return {
+    _id: message.id,
+    webhook_id: message.webhook_id,
+    tenant_id: message.tenant_id,
+    type: message.type,
+    order_id: message.order_id,
+    seq: message.seq,
+    payload: message.payload,
+    status: 'pending',
+    attempts: 0,
+    last_status_code: null,
+    last_error: null,
+    last_response: null,
+    last_attempt_at: null,
+    next_attempt_at: message.created_at,
+    job_id: message.job_id,
+    created_at: message.created_at,
+    attempt_log: [],
+  };
+}
+
+/** What a delivery log line reads of a message (not its body or attempts). */
+export const MESSAGE_LINE = { payload: 0, attempt_log: 0, tenant_id: 0, job_id: 0 } as const;
+
+export function documentToWebhookMessage(doc: Omit<WebhookMessageDocument, 'payload' | 'attempt_log' | 'tenant_id' | 'job_id'>): WebhookMessage {
+  return {
+    id: doc._id,
+    webhook_id: doc.webhook_id,
+    type: doc.type,
+    order_id: doc.order_id,
+    seq: doc.seq,
+    status: doc.status,
+    attempts: doc.attempts,
+    last_status_code: doc.last_status_code,
+    last_error: doc.last_error,
+    last_response: doc.last_response,
+    last_attempt_at: doc.last_attempt_at,
+    next_attempt_at: doc.next_attempt_at,
+    created_at: doc.created_at,
+  };
+}
+
+export function documentToStoredWebhookMessage(doc: WebhookMessageDocument): StoredWebhookMessage {
+  return { ...documentToWebhookMessage(doc), tenant_id: doc.tenant_id, payload: doc.payload, job_id: doc.job_id };
+}
+
+export function attemptEntry(attempt: WebhookAttempt): WebhookAttempt {
+  return {
+    attempt: attempt.attempt,
+    started_at: attempt.started_at,
+    finished_at: attempt.finished_at,
+    status_code: attempt.status_code,
+    error: attempt.error,
+    response: attempt.response,
+    duration_ms: attempt.duration_ms,
+  };
 }

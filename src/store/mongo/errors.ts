@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoErrorLabel,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -14,6 +15,13 @@ export const DUPLICATE_KEY = 11000;
 /** Whether a write lost to a unique index: how every race in this store is told (never by the message). */
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && Number(error.code) === DUPLICATE_KEY;
+}
+
+/** Whether a bulk insert failed only because some of its documents were there already (each a duplicate key). */
+export function onlyDuplicateKeys(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError) || error.err) return false;
+  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  return writeErrors.length > 0 && writeErrors.every((writeError) => Number(writeError.code) === DUPLICATE_KEY);
 }
 
 // Server codes that mean "this node cannot serve now" rather than "this request is wrong": the server shutting down,

@@ -1,4 +1,12 @@
-import { MongoClient, MongoTopologyClosedError, type AnyBulkWriteOperation, type Collection, type Db, type UpdateFilter } from 'mongodb';
+import {
+  MongoClient,
+  MongoTopologyClosedError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Filter,
+  type UpdateFilter,
+} from 'mongodb';
 import { UnavailableError } from '../../domain/errors';
 import { decideBooking } from '../../domain/loyalty';
 import type { Location, Order, OrderEvent } from '../../domain/order';
@@ -26,12 +34,33 @@ import type {
   Preferences,
   ReportRange,
   ReportSummary,
+  NewWebhookMessage,
+  OverdueCursor,
+  OverdueWebhookMessage,
   Store,
+  StoredWebhook,
+  StoredWebhookMessage,
   Tenant,
+  NewWebhookAttempt,
+  WebhookAttempt,
+  WebhookChanges,
+  WebhookMessage,
+  WebhookMessagePage,
+  WebhookMessageNext,
+  WebhookMessageQuery,
 } from '../store';
 import { COLLECTIONS, type CollectionRole } from './collections';
 import {
   accountId,
+  attemptEntry,
+  documentToStoredWebhookMessage,
+  documentToWebhook,
+  documentToWebhookMessage,
+  MESSAGE_LINE,
+  webhookDocument,
+  webhookMessageDocument,
+  type WebhookDocument,
+  type WebhookMessageDocument,
   deliveryDocument,
   deliveryId,
   documentToDelivery,
@@ -54,7 +83,7 @@ import {
   type PreferencesDocument,
   type TenantDocument,
 } from './documents';
-import { isDuplicateKey, translate } from './errors';
+import { isDuplicateKey, onlyDuplicateKeys, translate } from './errors';
 import { reportSummary } from './reports';
 import { exportPage, searchOrders } from './search';
 
@@ -109,6 +138,8 @@ export class MongoStore implements Store {
   private readonly accounts: Collection<AccountDocument>;
   private readonly deliveries: Collection<DeliveryDocument>;
   private readonly preferences: Collection<PreferencesDocument>;
+  private readonly webhooks: Collection<WebhookDocument>;
+  private readonly messages: Collection<WebhookMessageDocument>;
   private readonly prefix: string;
   /** Set when the client's topology was closed under us (see `run`): the next operation connects it again. */
   private reconnect = false;
@@ -136,6 +167,8 @@ export class MongoStore implements Store {
     this.accounts = this.collection('accounts');
     this.deliveries = this.collection('deliveries');
     this.preferences = this.collection('preferences');
+    this.webhooks = this.collection('webhooks');
+    this.messages = this.collection('webhookMessages');
   }
 
   /**
@@ -250,9 +283,10 @@ export class MongoStore implements Store {
   }
 
   /** Inserts the order document; a duplicate key is the order already stored under its id or its external id. */
-  private async insertOrder({ order, firstEvent, externalScope }: NewOrder, keyId: string | null): Promise<CreateOrderResult> {
+  private async insertOrder({ order, firstEvent, externalScope, effects }: NewOrder, keyId: string | null): Promise<CreateOrderResult> {
     try {
-      await this.orders.insertOne(orderDocument(order, firstEvent, externalScope));
+      // The first event's owed effects are in the document it is inserted with: recorded in the same write.
+      await this.orders.insertOne(orderDocument(order, firstEvent, externalScope, effects));
       return { kind: 'created', order };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -316,6 +350,8 @@ export class MongoStore implements Store {
         const { seq } = event;
         // Effects are owed by applied events only (a late event that changes the order owes none).
         const effects: EffectDocument[] = seq === null ? [] : (commit.effects ?? []).map((kind) => ({ kind, seq, created_at: event.recorded_at }));
+        // A change of courier owes its effects under the revision this commit writes.
+        for (const kind of commit.revisionEffects ?? []) effects.push({ kind, seq: expectedRev + 1, created_at: event.recorded_at });
         update = {
           $set: stateOf(next),
           $inc: { rev: 1 },
@@ -336,11 +372,16 @@ export class MongoStore implements Store {
     });
   }
 
-  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult> {
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
     return this.run(async () => {
+      const owed: EffectDocument[] = effects.map((kind) => ({ kind, seq: expectedRev + 1, created_at: updatedAt }));
       const stored = await this.orders.findOneAndUpdate(
         { _id: orderId, rev: expectedRev },
-        { $set: { courier_id: courierId, updated_at: updatedAt }, $inc: { rev: 1 } },
+        {
+          $set: { courier_id: courierId, updated_at: updatedAt },
+          $inc: { rev: 1 },
+          ...(owed.length > 0 ? { $push: { effects: { $each: owed } } } : {}),
+        },
         { projection: { last_location: 1 }, returnDocument: 'after' },
       );
       if (!stored) return { kind: 'rev_conflict' };
@@ -445,7 +486,7 @@ export class MongoStore implements Store {
           { $match: { 'effects.kind': kind, 'effects.created_at': { $lt: createdBefore } } },
           { $sort: { 'effects.created_at': 1 } },
           { $limit: limit },
-          { $project: { _id: 0, orderId: '$_id', seq: '$effects.seq', tenantId: '$tenant_id' } },
+          { $project: { _id: 0, orderId: '$_id', seq: '$effects.seq', tenantId: '$tenant_id', createdAt: '$effects.created_at' } },
         ])
         .toArray(),
     );
@@ -454,6 +495,218 @@ export class MongoStore implements Store {
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
     return this.run(async () => {
       await this.orders.updateOne({ _id: orderId }, { $pull: { effects: { kind, seq } } });
+    });
+  }
+
+  /** Pushed onto the order's outbox unless an effect of that kind and key is there (one guarded update). */
+  oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
+    return this.run(async () => {
+      await this.orders.updateOne(
+        { _id: effect.orderId, effects: { $not: { $elemMatch: { kind: effect.kind, seq: effect.seq } } } },
+        { $push: { effects: { kind: effect.kind, seq: effect.seq, created_at: effect.createdAt } } },
+      );
+    });
+  }
+
+  // ---- webhooks ------------------------------------------------------------------------------------------------
+
+  createWebhook(webhook: StoredWebhook): Promise<void> {
+    return this.run(async () => {
+      await this.webhooks.insertOne(webhookDocument(webhook));
+    });
+  }
+
+  getWebhook(tenantId: string, webhookId: string): Promise<StoredWebhook | null> {
+    return this.run(async () => {
+      const doc = await this.webhooks.findOne({ _id: webhookId, tenant_id: tenantId });
+      return doc ? documentToWebhook(doc) : null;
+    });
+  }
+
+  loadWebhook(webhookId: string): Promise<StoredWebhook | null> {
+    return this.run(async () => {
+      const doc = await this.webhooks.findOne({ _id: webhookId });
+      return doc ? documentToWebhook(doc) : null;
+    });
+  }
+
+  listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
+    return this.run(async () => {
+      const docs = await this.webhooks.find({ tenant_id: tenantId }, { sort: { created_at: 1, _id: 1 } }).toArray();
+      return docs.map(documentToWebhook);
+    });
+  }
+
+  updateWebhook(tenantId: string, webhookId: string, changes: WebhookChanges): Promise<StoredWebhook | null> {
+    return this.run(async () => {
+      const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      const doc = await this.webhooks.findOneAndUpdate({ _id: webhookId, tenant_id: tenantId }, { $set: fields }, { returnDocument: 'after' });
+      return doc ? documentToWebhook(doc) : null;
+    });
+  }
+
+  /** An update pipeline, so `previous_secret` takes the secret the same atomic update replaces. */
+  rotateWebhookSecret(tenantId: string, webhookId: string, secret: string, previousExpiresAt: string, at: string): Promise<StoredWebhook | null> {
+    return this.run(async () => {
+      const doc = await this.webhooks.findOneAndUpdate(
+        { _id: webhookId, tenant_id: tenantId },
+        [
+          {
+            $set: {
+              previous_secret: '$secret',
+              secret: { $literal: secret },
+              previous_secret_expires_at: { $literal: previousExpiresAt },
+              updated_at: { $literal: at },
+            },
+          },
+        ],
+        { returnDocument: 'after' },
+      );
+      return doc ? documentToWebhook(doc) : null;
+    });
+  }
+
+  disableWebhook(webhookId: string, reason: string, at: string): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.webhooks.updateOne(
+        { _id: webhookId, enabled: true },
+        { $set: { enabled: false, disabled_reason: reason, updated_at: at } },
+      );
+      return result.modifiedCount > 0;
+    });
+  }
+
+  /**
+   * The endpoint first, then its messages (no transaction: messages left by a crash in between belong to no
+   * endpoint, so no route reads them and a worker that meets one drops it).
+   */
+  deleteWebhook(tenantId: string, webhookId: string): Promise<boolean> {
+    return this.run(async () => {
+      const { deletedCount } = await this.webhooks.deleteOne({ _id: webhookId, tenant_id: tenantId });
+      if (deletedCount === 0) return false;
+      await this.messages.deleteMany({ webhook_id: webhookId });
+      return true;
+    });
+  }
+
+  addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
+    return this.run(async () => {
+      if (messages.length === 0) return;
+      try {
+        // Unordered: every new message goes in; the ones already stored fail alone, on their `_id`.
+        await this.messages.insertMany(messages.map(webhookMessageDocument), { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicateKeys(error)) throw error;
+      }
+    });
+  }
+
+  getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
+    return this.run(async () => {
+      const doc = await this.messages.findOne({ _id: messageId }, { projection: { attempt_log: 0 } });
+      return doc ? documentToStoredWebhookMessage(doc) : null;
+    });
+  }
+
+  listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
+    return this.run(async () => {
+      const filter: Filter<WebhookMessageDocument> = { webhook_id: webhookId };
+      if (query.status) filter.status = query.status;
+      if (query.orderId !== undefined) filter.order_id = query.orderId;
+      if (query.after) {
+        filter.$or = [{ created_at: { $lt: query.after.created_at } }, { created_at: query.after.created_at, _id: { $lt: query.after.id } }];
+      }
+      const docs = await this.messages
+        .find(filter, { projection: MESSAGE_LINE, sort: { created_at: -1, _id: -1 }, limit: query.limit + 1 })
+        .toArray();
+      const items: WebhookMessage[] = docs.slice(0, query.limit).map(documentToWebhookMessage);
+      const last = items[items.length - 1];
+      return { items, next: docs.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
+    });
+  }
+
+  listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
+    return this.run(async () => {
+      const doc = await this.messages.findOne({ _id: messageId }, { projection: { _id: 0, attempt_log: 1 } });
+      return (doc?.attempt_log ?? []).map(attemptEntry).sort((a, b) => a.attempt - b.attempt);
+    });
+  }
+
+  /**
+   * One update of the message, matched only while it is pending, carried by `jobId` and at the expected count: its
+   * state and the attempts appended to its log, atomically.
+   */
+  recordWebhookAttempts(
+    messageId: string,
+    jobId: string,
+    expectedAttempts: number,
+    attempts: NewWebhookAttempt[],
+    next: WebhookMessageNext,
+  ): Promise<boolean> {
+    return this.run(async () => {
+      const last = attempts[attempts.length - 1];
+      if (!last) return false;
+      const entries = attempts.map((attempt, index) => attemptEntry({ ...attempt, attempt: expectedAttempts + index + 1 }));
+      const result = await this.messages.updateOne(
+        { _id: messageId, job_id: jobId, status: 'pending', attempts: expectedAttempts },
+        {
+          $set: {
+            attempts: expectedAttempts + attempts.length,
+            last_attempt_at: last.started_at,
+            status: next.status,
+            next_attempt_at: next.next_attempt_at,
+            last_status_code: last.status_code,
+            last_error: last.error,
+            last_response: last.response,
+          },
+          $push: { attempt_log: { $each: entries } },
+        },
+      );
+      return result.matchedCount > 0;
+    });
+  }
+
+  settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
+    return this.run(async () => {
+      await this.messages.updateOne(
+        { _id: messageId, job_id: jobId, status: 'pending' },
+        { $set: { status: next.status, next_attempt_at: next.next_attempt_at, last_error: next.last_error } },
+      );
+    });
+  }
+
+  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
+    return this.run(async () => {
+      const doc = await this.messages.findOneAndUpdate(
+        { _id: messageId },
+        { $set: { status: 'pending', job_id: jobId, next_attempt_at: at } },
+        { projection: { attempt_log: 0 }, returnDocument: 'after' },
+      );
+      return doc ? documentToStoredWebhookMessage(doc) : null;
+    });
+  }
+
+  overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
+    return this.run(async () => {
+      // `status: 'pending'` repeats the partial index's filter, which is what lets the planner use it.
+      const filter: Filter<WebhookMessageDocument> = { status: 'pending', next_attempt_at: { $lt: before } };
+      if (after) {
+        filter.$or = [
+          { next_attempt_at: { $gt: after.next_attempt_at, $lt: before } },
+          { next_attempt_at: after.next_attempt_at, _id: { $gt: after.id } },
+        ];
+      }
+      const docs = await this.messages
+        .find(filter, { projection: { webhook_id: 1, tenant_id: 1, job_id: 1, attempts: 1, next_attempt_at: 1 }, sort: { next_attempt_at: 1, _id: 1 }, limit })
+        .toArray();
+      return docs.map((doc) => ({
+        id: doc._id,
+        webhook_id: doc.webhook_id,
+        tenant_id: doc.tenant_id,
+        job_id: doc.job_id,
+        attempts: doc.attempts,
+        next_attempt_at: doc.next_attempt_at ?? before,
+      }));
     });
   }
 

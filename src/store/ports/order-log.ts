@@ -23,8 +23,11 @@ export interface OrderLog {
    * stored revision is still `expectedRev`.
    */
   commitEvent(commit: EventCommit): Promise<CommitResult>;
-  /** Changes an order's courier under the same revision guard. */
-  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult>;
+  /**
+   * Changes an order's courier under the same revision guard; `effects` (`effectsOfCourierChange`) are recorded in
+   * the outbox in the same write, keyed by the revision it writes (`expectedRev + 1`).
+   */
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects?: EffectKind[]): Promise<CommitResult>;
   findEvent(orderId: string, eventId: string): Promise<OrderEvent | null>;
   /** Applied events with `seq > sinceSeq`, in seq order. */
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;
@@ -57,6 +60,8 @@ export interface NewOrder {
    * orders its business or staff place, the customer's own for orders a customer places.
    */
   externalScope: string;
+  /** Side effects the first event owes (`effectsOf('placed')`): recorded in the outbox with it, under seq 1. */
+  effects?: EffectKind[];
 }
 
 export type CreateOrderResult =
@@ -75,6 +80,11 @@ export interface EventCommit {
    * Side effects the event owes (`effectsOf` in domain/effects.ts): recorded in the outbox in the same transaction.
    */
   effects?: EffectKind[];
+  /**
+   * Side effects the order's change of courier owes (`effectsOfCourierChange`, when `next` assigns another courier,
+   * late events included): recorded in the same transaction, keyed by the revision the commit writes.
+   */
+  revisionEffects?: EffectKind[];
 }
 
 export type CommitResult =

@@ -11,10 +11,18 @@ export interface Outbox {
   pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]>;
   /** The effect is done (alert queued, points booked): forget it. */
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void>;
+  /**
+   * Records an effect owed by a change that is not an order write (an alert that reached nobody), unless it is
+   * recorded already.
+   */
+  oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void>;
 }
 
 export interface PendingEffect {
   orderId: string;
+  /** The applied event's seq; for a kind keyed by revision (`REVISION_KEYED_EFFECTS`), the order revision. */
   seq: number;
   tenantId: string;
+  /** When the change that owes it was made. */
+  createdAt: string;
 }

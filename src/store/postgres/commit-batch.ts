@@ -3,6 +3,15 @@ import type { CommitResult, EventCommit } from '../store';
 import { isUnavailable, translate } from './errors';
 import { eventValues } from './rows';
 
+/** The outbox rows a commit owes, each with its key: the event's seq, or the revision the commit writes. */
+export function owedEffects(commit: EventCommit): Array<{ kind: string; key: number }> {
+  const owed: Array<{ kind: string; key: number }> = [];
+  const { seq } = commit.event;
+  if (seq !== null) for (const kind of commit.effects ?? []) owed.push({ kind, key: seq });
+  for (const kind of commit.revisionEffects ?? []) owed.push({ kind, key: commit.expectedRev + 1 });
+  return owed;
+}
+
 /** Runs one statement on a pooled connection (errors as the pool throws them). */
 export type Execute = <R>(text: string, values: unknown[]) => Promise<R[]>;
 
@@ -123,6 +132,7 @@ export class CommitBatch {
     const columns: unknown[][] = Array.from({ length: 22 }, () => []);
     const effectRows: number[] = [];
     const effectKinds: string[] = [];
+    const effectKeys: number[] = [];
     commits.forEach((commit, index) => {
       const { next } = commit;
       const row = [
@@ -139,17 +149,17 @@ export class CommitBatch {
         next.tenant_id,
       ];
       row.forEach((value, column) => columns[column]!.push(value));
-      if (commit.event.seq !== null) {
-        for (const kind of commit.effects ?? []) {
-          effectRows.push(index + 1);
-          effectKinds.push(kind);
-        }
+      for (const { kind, key } of owedEffects(commit)) {
+        effectRows.push(index + 1);
+        effectKinds.push(kind);
+        effectKeys.push(key);
       }
     });
     const rows = await this.execute<{ n: string; duplicate: boolean; updated: boolean; last_location: Location | null }>(COMMIT_MANY, [
       ...columns,
       effectRows,
       effectKinds,
+      effectKeys,
     ]);
     return rows.map((row, index): CommitResult => {
       if (row.duplicate) return { kind: 'duplicate_event' };
@@ -163,7 +173,7 @@ export class CommitBatch {
  * Many applied events in one statement. Each input row is one commit (column arrays, in EVENT_COLUMNS order, then
  * the guard and the new state; `n` is its position): a row whose event id is already in its order's log is a
  * duplicate; otherwise its order's state is written only if the revision is still the expected one, and only then
- * are its event and owed effects ($23/$24: row numbers and kinds) inserted. One answer row per commit, in order.
+ * are its event and owed effects ($23/$24/$25: row numbers, kinds and keys) inserted. One answer row per commit, in order.
  */
 const COMMIT_MANY = `
   WITH input AS (
@@ -193,8 +203,8 @@ const COMMIT_MANY = `
   ),
   effect AS (
     INSERT INTO effects (kind, order_id, seq, tenant_id, created_at)
-    SELECT e.kind, i.order_id, i.seq, i.tenant_id, i.recorded_at
-    FROM unnest($23::int[], $24::text[]) AS e(n, kind) JOIN input i ON i.n = e.n JOIN updated u ON u.n = e.n
+    SELECT e.kind, i.order_id, e.key, i.tenant_id, i.recorded_at
+    FROM unnest($23::int[], $24::text[], $25::int[]) AS e(n, kind, key) JOIN input i ON i.n = e.n JOIN updated u ON u.n = e.n
     ON CONFLICT DO NOTHING
   )
   SELECT i.n, EXISTS (SELECT 1 FROM duplicate d WHERE d.n = i.n) AS duplicate, u.n IS NOT NULL AS updated, u.last_location

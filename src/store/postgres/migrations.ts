@@ -144,6 +144,61 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (order_id, seq, channel)
   );
   `,
+  `
+  -- Outbound webhook endpoints with their signing secrets (the replaced one signs too until it expires).
+  CREATE TABLE webhooks (
+    id text PRIMARY KEY,
+    tenant_id text NOT NULL,
+    url text NOT NULL,
+    events text[] NOT NULL,
+    description text,
+    enabled boolean NOT NULL,
+    disabled_reason text,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_secret_expires_at timestamptz,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+  );
+  CREATE INDEX webhooks_by_tenant ON webhooks (tenant_id, created_at, id);
+
+  -- One message per endpoint, change and type (its id is the webhook-id). The body is text, not jsonb: it is kept
+  -- byte for byte as it was signed and sent.
+  CREATE TABLE webhook_messages (
+    id text PRIMARY KEY,
+    webhook_id text NOT NULL,
+    tenant_id text NOT NULL,
+    type text NOT NULL,
+    order_id text,
+    seq integer,
+    payload text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL DEFAULT 0,
+    last_status_code integer,
+    last_error text,
+    last_response text,
+    last_attempt_at timestamptz,
+    next_attempt_at timestamptz,
+    job_id text NOT NULL,
+    created_at timestamptz NOT NULL
+  );
+  CREATE INDEX webhook_messages_by_webhook ON webhook_messages (webhook_id, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_by_status ON webhook_messages (webhook_id, status, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_by_order ON webhook_messages (webhook_id, order_id, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at, id) WHERE status = 'pending';
+
+  CREATE TABLE webhook_attempts (
+    message_id text NOT NULL,
+    attempt integer NOT NULL,
+    started_at timestamptz NOT NULL,
+    finished_at timestamptz,
+    status_code integer,
+    error text,
+    response text,
+    duration_ms integer,
+    PRIMARY KEY (message_id, attempt)
+  );
+  `,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -21,12 +21,24 @@ import type {
   Preferences,
   ReportRange,
   ReportSummary,
+  NewWebhookMessage,
+  OverdueCursor,
+  OverdueWebhookMessage,
   Store,
+  StoredWebhook,
+  StoredWebhookMessage,
   Tenant,
+  NewWebhookAttempt,
+  WebhookAttempt,
+  WebhookChanges,
+  WebhookMessage,
+  WebhookMessageNext,
+  WebhookMessagePage,
+  WebhookMessageQuery,
 } from '../store';
 import { searchTerms } from '../search-terms';
 import { translate, sqlState, UNIQUE_VIOLATION } from './errors';
-import { CommitBatch } from './commit-batch';
+import { CommitBatch, owedEffects } from './commit-batch';
 import { migrate } from './migrations';
 import { reportSummary } from './reports';
 import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
@@ -160,7 +172,8 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async createOrderIn(client: PoolClient, { order, firstEvent, idempotency, externalScope }: NewOrder): Promise<CreateOrderResult> {
+  private async createOrderIn(client: PoolClient, input: NewOrder): Promise<CreateOrderResult> {
+    const { order, firstEvent, idempotency, externalScope } = input;
     if (idempotency) {
       const { rows } = await client.query<{ request_hash: string; order_id: string }>(
         'SELECT request_hash, order_id FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3',
@@ -213,6 +226,13 @@ export class PostgresStore implements Store {
       );
     }
     await client.query(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, eventValues(firstEvent));
+    if (input.effects && input.effects.length > 0) {
+      await client.query(
+        `INSERT INTO effects (kind, order_id, seq, tenant_id, created_at) SELECT kind, $2, 1, $3, $4 FROM unnest($1::text[]) AS kind
+         ON CONFLICT DO NOTHING`,
+        [input.effects, order.id, order.tenant_id, firstEvent.recorded_at],
+      );
+    }
     if (idempotency) {
       await client.query(
         'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
@@ -246,7 +266,7 @@ export class PostgresStore implements Store {
   /** One commit as one statement (a late event, a batch of one, a batch done again commit by commit). */
   private async commitOne(commit: EventCommit): Promise<CommitResult> {
     const { expectedRev, event, next } = commit;
-    const effects = next && event.seq !== null ? (commit.effects ?? []) : [];
+    const effects = next ? owedEffects(commit) : [];
     try {
       if (next) {
         const { rows } = await this.query<{ duplicate: boolean; updated: boolean; last_location: Location | null }>(COMMIT_APPLIED, [
@@ -260,8 +280,9 @@ export class PostgresStore implements Store {
           next.courier_id,
           next.delivered_at,
           next.failed_attempts,
-          effects,
+          effects.map((effect) => effect.kind),
           next.tenant_id,
+          effects.map((effect) => effect.key),
         ]);
         const result = rows[0]!;
         if (result.duplicate) return { kind: 'duplicate_event' };
@@ -279,10 +300,20 @@ export class PostgresStore implements Store {
     }
   }
 
-  async assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult> {
+  async assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
+    // One statement: the guarded update and, only when it wrote, the effects it owes under the revision it wrote.
     const { rows } = await this.query<{ last_location: Location | null }>(
-      'UPDATE orders SET courier_id = $1, updated_at = $2, rev = rev + 1 WHERE id = $3 AND rev = $4 RETURNING last_location',
-      [courierId, updatedAt, orderId, expectedRev],
+      `WITH updated AS (
+         UPDATE orders SET courier_id = $1, updated_at = $2, rev = rev + 1 WHERE id = $3 AND rev = $4
+         RETURNING last_location, tenant_id, rev
+       ),
+       effect AS (
+         INSERT INTO effects (kind, order_id, seq, tenant_id, created_at)
+         SELECT kind, $3, u.rev, u.tenant_id, $2 FROM unnest($5::text[]) AS kind, updated u
+         ON CONFLICT DO NOTHING
+       )
+       SELECT last_location FROM updated`,
+      [courierId, updatedAt, orderId, expectedRev, effects],
     );
     if (!rows[0]) return { kind: 'rev_conflict' };
     return { kind: 'ok', rev: expectedRev + 1, lastLocation: rows[0].last_location };
@@ -371,7 +402,7 @@ export class PostgresStore implements Store {
 
   async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
     const { rows } = await this.query<PendingEffect>(
-      `SELECT order_id AS "orderId", seq, tenant_id AS "tenantId" FROM effects
+      `SELECT order_id AS "orderId", seq, tenant_id AS "tenantId", created_at AS "createdAt" FROM effects
        WHERE kind = $1 AND created_at < $2 ORDER BY created_at LIMIT $3`,
       [kind, createdBefore, limit],
     );
@@ -380,6 +411,195 @@ export class PostgresStore implements Store {
 
   async clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
     await this.query('DELETE FROM effects WHERE kind = $1 AND order_id = $2 AND seq = $3', [kind, orderId, seq]);
+  }
+
+  async oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
+    await this.query(
+      'INSERT INTO effects (kind, order_id, seq, tenant_id, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [effect.kind, effect.orderId, effect.seq, effect.tenantId, effect.createdAt],
+    );
+  }
+
+  // ---- webhooks ------------------------------------------------------------------------------------------------
+
+  async createWebhook(webhook: StoredWebhook): Promise<void> {
+    await this.query(
+      `INSERT INTO webhooks (id, tenant_id, url, events, description, enabled, disabled_reason, secret, previous_secret,
+         previous_secret_expires_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [webhook.id, webhook.tenant_id, webhook.url, webhook.events, webhook.description, webhook.enabled, webhook.disabled_reason,
+        webhook.secret, webhook.previous_secret, webhook.previous_secret_expires_at, webhook.created_at, webhook.updated_at],
+    );
+  }
+
+  async getWebhook(tenantId: string, webhookId: string): Promise<StoredWebhook | null> {
+    const { rows } = await this.query<StoredWebhook>(`${WEBHOOK_SELECT} WHERE tenant_id = $1 AND id = $2`, [tenantId, webhookId]);
+    return rows[0] ?? null;
+  }
+
+  async loadWebhook(webhookId: string): Promise<StoredWebhook | null> {
+    const { rows } = await this.query<StoredWebhook>(`${WEBHOOK_SELECT} WHERE id = $1`, [webhookId]);
+    return rows[0] ?? null;
+  }
+
+  async listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
+    const { rows } = await this.query<StoredWebhook>(`${WEBHOOK_SELECT} WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
+    return rows;
+  }
+
+  async updateWebhook(tenantId: string, webhookId: string, changes: WebhookChanges): Promise<StoredWebhook | null> {
+    // Each column is set only when the change names it ($n IS NULL AND NOT set: kept), in one guarded statement.
+    const set = (field: keyof WebhookChanges) => changes[field] !== undefined;
+    const { rows } = await this.query<StoredWebhook>(
+      `UPDATE webhooks SET
+         url = CASE WHEN $3 THEN $4 ELSE url END,
+         events = CASE WHEN $5 THEN $6::text[] ELSE events END,
+         description = CASE WHEN $7 THEN $8 ELSE description END,
+         enabled = CASE WHEN $9 THEN $10::boolean ELSE enabled END,
+         disabled_reason = CASE WHEN $11 THEN $12 ELSE disabled_reason END,
+         updated_at = $13
+       WHERE tenant_id = $1 AND id = $2
+       RETURNING ${WEBHOOK_COLUMNS}`,
+      [tenantId, webhookId, set('url'), changes.url ?? null, set('events'), changes.events ?? null, set('description'),
+        changes.description ?? null, set('enabled'), changes.enabled ?? null, set('disabled_reason'), changes.disabled_reason ?? null,
+        changes.updated_at],
+    );
+    return rows[0] ?? null;
+  }
+
+  async rotateWebhookSecret(tenantId: string, webhookId: string, secret: string, previousExpiresAt: string, at: string): Promise<StoredWebhook | null> {
+    // The right-hand sides read the row as it was: `previous_secret = secret` takes the secret being replaced.
+    const { rows } = await this.query<StoredWebhook>(
+      `UPDATE webhooks SET previous_secret = secret, secret = $3, previous_secret_expires_at = $4, updated_at = $5
+       WHERE tenant_id = $1 AND id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
+      [tenantId, webhookId, secret, previousExpiresAt, at],
+    );
+    return rows[0] ?? null;
+  }
+
+  async disableWebhook(webhookId: string, reason: string, at: string): Promise<boolean> {
+    const { rowCount } = await this.query('UPDATE webhooks SET enabled = false, disabled_reason = $2, updated_at = $3 WHERE id = $1 AND enabled', [
+      webhookId,
+      reason,
+      at,
+    ]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  deleteWebhook(tenantId: string, webhookId: string): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const { rowCount } = await client.query('DELETE FROM webhooks WHERE tenant_id = $1 AND id = $2', [tenantId, webhookId]);
+      if ((rowCount ?? 0) === 0) return false;
+      await client.query('DELETE FROM webhook_attempts WHERE message_id IN (SELECT id FROM webhook_messages WHERE webhook_id = $1)', [webhookId]);
+      await client.query('DELETE FROM webhook_messages WHERE webhook_id = $1', [webhookId]);
+      return true;
+    });
+  }
+
+  async addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const column = <K extends keyof NewWebhookMessage>(key: K) => messages.map((message) => message[key]);
+    await this.query(
+      `INSERT INTO webhook_messages (id, webhook_id, tenant_id, type, order_id, seq, payload, status, attempts, next_attempt_at,
+         job_id, created_at)
+       SELECT id, webhook_id, tenant_id, type, order_id, seq, payload, 'pending', 0, created_at, job_id, created_at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::timestamptz[])
+         AS m(id, webhook_id, tenant_id, type, order_id, seq, payload, job_id, created_at)
+       ON CONFLICT (id) DO NOTHING`,
+      [column('id'), column('webhook_id'), column('tenant_id'), column('type'), column('order_id'), column('seq'), column('payload'),
+        column('job_id'), column('created_at')],
+    );
+  }
+
+  async getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
+    const { rows } = await this.query<StoredWebhookMessage>(
+      `SELECT ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id FROM webhook_messages WHERE id = $1`,
+      [messageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
+    const { rows } = await this.query<WebhookMessage>(
+      `SELECT ${WEBHOOK_MESSAGE_COLUMNS} FROM webhook_messages
+       WHERE webhook_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR order_id = $3)
+         AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
+       ORDER BY created_at DESC, id DESC LIMIT $6`,
+      [webhookId, query.status ?? null, query.orderId ?? null, query.after?.created_at ?? null, query.after?.id ?? null, query.limit + 1],
+    );
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
+  }
+
+  async listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
+    const { rows } = await this.query<WebhookAttempt>(
+      `SELECT attempt, started_at, finished_at, status_code, error, response, duration_ms FROM webhook_attempts
+       WHERE message_id = $1 ORDER BY attempt`,
+      [messageId],
+    );
+    return rows;
+  }
+
+  async recordWebhookAttempts(
+    messageId: string,
+    jobId: string,
+    expectedAttempts: number,
+    attempts: NewWebhookAttempt[],
+    next: WebhookMessageNext,
+  ): Promise<boolean> {
+    const last = attempts[attempts.length - 1];
+    if (!last) return false;
+    const column = <K extends keyof NewWebhookAttempt>(key: K) => attempts.map((attempt) => attempt[key]);
+    // One statement: the message moves only while pending, carried by this job and at the expected count; only then
+    // are the attempts logged, numbered on from it.
+    const { rows } = await this.query<{ id: string }>(
+      `WITH recorded AS (
+         UPDATE webhook_messages SET attempts = $3 + cardinality($6::timestamptz[]), last_attempt_at = $4, status = $5,
+           next_attempt_at = $12, last_status_code = $13, last_error = $14, last_response = $15
+         WHERE id = $1 AND job_id = $2 AND status = 'pending' AND attempts = $3
+         RETURNING id
+       ),
+       logged AS (
+         INSERT INTO webhook_attempts (message_id, attempt, started_at, finished_at, status_code, error, response, duration_ms)
+         SELECT $1, $3 + a.n, a.started_at, a.finished_at, a.status_code, a.error, a.response, a.duration_ms
+         FROM unnest($6::timestamptz[], $7::timestamptz[], $8::int[], $9::text[], $10::text[], $11::int[])
+           WITH ORDINALITY AS a(started_at, finished_at, status_code, error, response, duration_ms, n)
+         WHERE EXISTS (SELECT 1 FROM recorded)
+         ON CONFLICT (message_id, attempt) DO NOTHING
+       )
+       SELECT id FROM recorded`,
+      [messageId, jobId, expectedAttempts, last.started_at, next.status, column('started_at'), column('finished_at'), column('status_code'),
+        column('error'), column('response'), column('duration_ms'), next.next_attempt_at, last.status_code, last.error, last.response],
+    );
+    return rows.length > 0;
+  }
+
+  async settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
+    await this.query(
+      `UPDATE webhook_messages SET status = $3, next_attempt_at = $4, last_error = $5 WHERE id = $1 AND job_id = $2 AND status = 'pending'`,
+      [messageId, jobId, next.status, next.next_attempt_at, next.last_error],
+    );
+  }
+
+  async requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
+    const { rows } = await this.query<StoredWebhookMessage>(
+      `UPDATE webhook_messages SET status = 'pending', job_id = $2, next_attempt_at = $3 WHERE id = $1
+       RETURNING ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id`,
+      [messageId, jobId, at],
+    );
+    return rows[0] ?? null;
+  }
+
+  async overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
+    const { rows } = await this.query<OverdueWebhookMessage>(
+      `SELECT id, webhook_id, tenant_id, job_id, attempts, next_attempt_at FROM webhook_messages
+       WHERE status = 'pending' AND next_attempt_at < $1
+         AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2::timestamptz, $3::text))
+       ORDER BY next_attempt_at, id LIMIT $4`,
+      [before, after?.next_attempt_at ?? null, after?.id ?? null, limit],
+    );
+    return rows;
   }
 
   // ---- loyalty -------------------------------------------------------------------------------------------------
@@ -548,6 +768,11 @@ export class PostgresStore implements Store {
 const EXPORT_PAGE = 1000;
 
 const TENANT_SELECT = 'SELECT id, name, points_per_unit, created_at FROM tenants';
+const WEBHOOK_COLUMNS =
+  'id, tenant_id, url, events, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at';
+const WEBHOOK_SELECT = `SELECT ${WEBHOOK_COLUMNS} FROM webhooks`;
+const WEBHOOK_MESSAGE_COLUMNS =
+  'id, webhook_id, type, order_id, seq, status, attempts, last_status_code, last_error, last_response, last_attempt_at, next_attempt_at, created_at';
 const LEDGER_SELECT =
   'SELECT id, tenant_id, customer_id, unique_key, delta, reason, order_id, kind, shortfall, request_hash, at FROM ledger';
 const DELIVERY_SELECT = 'SELECT order_id, seq, channel, status, attempts, at, reason, error FROM deliveries';
@@ -583,7 +808,7 @@ const COMMIT_APPLIED = `
   ),
   effect AS (
     INSERT INTO effects (kind, order_id, seq, tenant_id, created_at)
-    SELECT kind, $1, $2, $23::text, $8 FROM unnest($22::text[]) AS kind WHERE EXISTS (SELECT 1 FROM updated)
+    SELECT e.kind, $1, e.key, $23::text, $8 FROM unnest($22::text[], $24::int[]) AS e(kind, key) WHERE EXISTS (SELECT 1 FROM updated)
     ON CONFLICT DO NOTHING
   )
   SELECT EXISTS (SELECT 1 FROM duplicate) AS duplicate, EXISTS (SELECT 1 FROM updated) AS updated,

@@ -161,6 +161,60 @@ const MIGRATIONS: string[] = [
   CREATE INDEX orders_by_promised ON orders (tenant_id, promised_by) WHERE promised_by IS NOT NULL;
   CREATE INDEX orders_by_status_promised ON orders (tenant_id, status, promised_by) WHERE promised_by IS NOT NULL;
   `,
+  `
+  -- Outbound webhook endpoints with their signing secrets (the replaced one signs too until it expires).
+  CREATE TABLE webhooks (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT NOT NULL,
+    description TEXT,
+    enabled INTEGER NOT NULL,
+    disabled_reason TEXT,
+    secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_expires_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX webhooks_by_tenant ON webhooks (tenant_id, created_at, id);
+
+  -- One message per endpoint, change and type (its id is the webhook-id), with the body as signed and sent.
+  CREATE TABLE webhook_messages (
+    id TEXT PRIMARY KEY,
+    webhook_id TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    order_id TEXT,
+    seq INTEGER,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status_code INTEGER,
+    last_error TEXT,
+    last_response TEXT,
+    last_attempt_at TEXT,
+    next_attempt_at TEXT,
+    job_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX webhook_messages_by_webhook ON webhook_messages (webhook_id, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_by_status ON webhook_messages (webhook_id, status, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_by_order ON webhook_messages (webhook_id, order_id, created_at DESC, id DESC);
+  CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at, id) WHERE status = 'pending';
+
+  CREATE TABLE webhook_attempts (
+    message_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status_code INTEGER,
+    error TEXT,
+    response TEXT,
+    duration_ms INTEGER,
+    PRIMARY KEY (message_id, attempt)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

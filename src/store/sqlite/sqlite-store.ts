@@ -27,13 +27,37 @@ import type {
   OrderQuery,
   ReportRange,
   ReportSummary,
+  NewWebhookMessage,
+  OverdueCursor,
+  OverdueWebhookMessage,
   Store,
+  StoredWebhook,
+  StoredWebhookMessage,
   Tenant,
+  NewWebhookAttempt,
+  WebhookAttempt,
+  WebhookChanges,
+  WebhookMessage,
+  WebhookMessageNext,
+  WebhookMessagePage,
+  WebhookMessageQuery,
 } from '../store';
 import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
 import { searchTerms } from '../search-terms';
-import { eventToRow, orderToRow, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
+import {
+  eventToRow,
+  orderToRow,
+  rowToEvent,
+  rowToOrder,
+  rowToWebhook,
+  WEBHOOK_MESSAGE_COLUMNS,
+  webhookToRow,
+  type EventRow,
+  type OrderRow,
+  type WebhookRow,
+} from './rows';
+import { cachedStatement } from './statements';
 import { exportPage, reportSummary } from './reports';
 import { searchOrders } from './search';
 
@@ -134,6 +158,7 @@ export class SqliteStore implements Store {
       this.stmt.insertOrder.run({ ...orderToRow(order), external_scope: externalScope });
       for (const term of searchTerms(order)) this.stmt.insertTerm.run(order.tenant_id, term, order.id);
       this.stmt.insertEvent.run(eventToRow(firstEvent));
+      for (const kind of input.effects ?? []) this.stmt.insertEffect.run(kind, order.id, 1, order.tenant_id, firstEvent.recorded_at);
       if (idempotency) {
         this.stmt.idempotencyPut.run(
           order.tenant_id,
@@ -189,14 +214,22 @@ export class SqliteStore implements Store {
       if (next && event.seq !== null) {
         for (const kind of commit.effects ?? []) this.stmt.insertEffect.run(kind, orderId, event.seq, next.tenant_id, event.recorded_at);
       }
+      if (next) {
+        for (const kind of commit.revisionEffects ?? []) {
+          this.stmt.insertEffect.run(kind, orderId, expectedRev + 1, next.tenant_id, event.recorded_at);
+        }
+      }
       return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev, lastLocation: parseLocation(stored?.last_location) };
     });
   }
 
-  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string): Promise<CommitResult> {
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
     return this.writes.write((): CommitResult => {
-      const stored = this.stmt.assign.get(courierId, updatedAt, orderId, expectedRev) as { last_location: string | null } | undefined;
+      const stored = this.stmt.assign.get(courierId, updatedAt, orderId, expectedRev) as
+        | { last_location: string | null; tenant_id: string }
+        | undefined;
       if (!stored) return { kind: 'rev_conflict' };
+      for (const kind of effects) this.stmt.insertEffect.run(kind, orderId, expectedRev + 1, stored.tenant_id, updatedAt);
       return { kind: 'ok', rev: expectedRev + 1, lastLocation: parseLocation(stored.last_location) };
     });
   }
@@ -270,6 +303,12 @@ export class SqliteStore implements Store {
     });
   }
 
+  oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.insertEffect.run(effect.kind, effect.orderId, effect.seq, effect.tenantId, effect.createdAt);
+    });
+  }
+
   setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
     return this.writes.write(() => {
       this.stmt.setRate.run(pointsPerUnit, tenantId);
@@ -326,6 +365,145 @@ export class SqliteStore implements Store {
     return this.writes.write(() => this.stmt.deliverySkip.run(delivery).changes > 0);
   }
 
+  createWebhook(webhook: StoredWebhook): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.webhookInsert.run(webhookToRow(webhook));
+    });
+  }
+
+  getWebhook(tenantId: string, webhookId: string): Promise<StoredWebhook | null> {
+    return this.read(() => {
+      const row = this.stmt.webhookGet.get(tenantId, webhookId) as WebhookRow | undefined;
+      return row ? rowToWebhook(row) : null;
+    });
+  }
+
+  loadWebhook(webhookId: string): Promise<StoredWebhook | null> {
+    return this.read(() => {
+      const row = this.stmt.webhookLoad.get(webhookId) as WebhookRow | undefined;
+      return row ? rowToWebhook(row) : null;
+    });
+  }
+
+  listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
+    return this.read(() => (this.stmt.webhookList.all(tenantId) as WebhookRow[]).map(rowToWebhook));
+  }
+
+  updateWebhook(tenantId: string, webhookId: string, changes: WebhookChanges): Promise<StoredWebhook | null> {
+    // Read and written in one transaction (the write lock is held throughout): a change merges with the latest row.
+    return this.writes.write(() => {
+      const row = this.stmt.webhookGet.get(tenantId, webhookId) as WebhookRow | undefined;
+      if (!row) return null;
+      const merged: StoredWebhook = { ...rowToWebhook(row), ...definedFields(changes) };
+      this.stmt.webhookPut.run(webhookToRow(merged));
+      return merged;
+    });
+  }
+
+  rotateWebhookSecret(tenantId: string, webhookId: string, secret: string, previousExpiresAt: string, at: string): Promise<StoredWebhook | null> {
+    return this.writes.write(() => {
+      const row = this.stmt.webhookRotate.get(secret, previousExpiresAt, at, tenantId, webhookId) as WebhookRow | undefined;
+      return row ? rowToWebhook(row) : null;
+    });
+  }
+
+  disableWebhook(webhookId: string, reason: string, at: string): Promise<boolean> {
+    return this.writes.write(() => this.stmt.webhookDisable.run(reason, at, webhookId).changes > 0);
+  }
+
+  deleteWebhook(tenantId: string, webhookId: string): Promise<boolean> {
+    return this.writes.write(() => {
+      if (!this.stmt.webhookGet.get(tenantId, webhookId)) return false;
+      this.stmt.webhookAttemptsDelete.run(webhookId);
+      this.stmt.webhookMessagesDelete.run(webhookId);
+      this.stmt.webhookDelete.run(webhookId);
+      return true;
+    });
+  }
+
+  addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
+    if (messages.length === 0) return Promise.resolve();
+    return this.writes.write(() => {
+      for (const message of messages) this.stmt.messageInsert.run({ ...message, next_attempt_at: message.created_at });
+    });
+  }
+
+  getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
+    return this.read(() => (this.stmt.messageGet.get(messageId) as StoredWebhookMessage | undefined) ?? null);
+  }
+
+  listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
+    return this.read(() => {
+      const where = ['webhook_id = ?'];
+      const values: unknown[] = [webhookId];
+      if (query.status) {
+        where.push('status = ?');
+        values.push(query.status);
+      }
+      if (query.orderId !== undefined) {
+        where.push('order_id = ?');
+        values.push(query.orderId);
+      }
+      if (query.after) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        values.push(query.after.created_at, query.after.created_at, query.after.id);
+      }
+      const sql = `SELECT ${WEBHOOK_MESSAGE_COLUMNS} FROM webhook_messages WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT ?`;
+      const rows = cachedStatement(this.db, sql).all(...values, query.limit + 1) as WebhookMessage[];
+      const items = rows.slice(0, query.limit);
+      const last = items[items.length - 1];
+      return { items, next: rows.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
+    });
+  }
+
+  listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
+    return this.read(() => this.stmt.attemptsList.all(messageId) as WebhookAttempt[]);
+  }
+
+  recordWebhookAttempts(
+    messageId: string,
+    jobId: string,
+    expectedAttempts: number,
+    attempts: NewWebhookAttempt[],
+    next: WebhookMessageNext,
+  ): Promise<boolean> {
+    const last = attempts[attempts.length - 1];
+    if (!last) return Promise.resolve(false);
+    return this.writes.write(() => {
+      const written = this.stmt.messageRecord.run({
+        id: messageId,
+        job_id: jobId,
+        expected: expectedAttempts,
+        attempts: expectedAttempts + attempts.length,
+        last_attempt_at: last.started_at,
+        status_code: last.status_code,
+        error: last.error,
+        response: last.response,
+        ...next,
+      });
+      if (written.changes === 0) return false;
+      attempts.forEach((attempt, index) => this.stmt.attemptInsert.run({ message_id: messageId, attempt: expectedAttempts + index + 1, ...attempt }));
+      return true;
+    });
+  }
+
+  settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.messageSettle.run({ id: messageId, job_id: jobId, ...next });
+    });
+  }
+
+  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
+    return this.writes.write(() => (this.stmt.messageRequeue.get(jobId, at, messageId) as StoredWebhookMessage | undefined) ?? null);
+  }
+
+  overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
+    return this.read(
+      () => this.stmt.messagesOverdue.all(before, after?.next_attempt_at ?? '', after?.next_attempt_at ?? '', after?.id ?? '', limit) as OverdueWebhookMessage[],
+    );
+  }
+
   private loadOrderSync(orderId: string): Order | null {
     const row = this.stmt.orderById.get(orderId) as OrderRow | undefined;
     return row ? rowToOrder(row) : null;
@@ -349,6 +527,11 @@ export class SqliteStore implements Store {
       }
     }
   }
+}
+
+/** The fields of a partial change that are set (undefined ones are left out rather than written). */
+function definedFields<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function parseLocation(text: string | null | undefined): Location | null {
@@ -411,7 +594,7 @@ function prepare(db: Db) {
        WHERE id = @id AND rev = @expected_rev RETURNING last_location`,
     ),
     assign: db.prepare(
-      'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location',
+      'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location, tenant_id',
     ),
     eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
@@ -421,7 +604,7 @@ function prepare(db: Db) {
       'INSERT OR IGNORE INTO effects (kind, order_id, seq, tenant_id, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
     effectsPending: db.prepare(
-      `SELECT order_id AS orderId, seq, tenant_id AS tenantId FROM effects WHERE kind = ? AND created_at < ?
+      `SELECT order_id AS orderId, seq, tenant_id AS tenantId, created_at AS createdAt FROM effects WHERE kind = ? AND created_at < ?
        ORDER BY created_at LIMIT ?`,
     ),
     effectDelete: db.prepare('DELETE FROM effects WHERE kind = ? AND order_id = ? AND seq = ?'),
@@ -461,6 +644,63 @@ function prepare(db: Db) {
        ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
          reason = excluded.reason, error = excluded.error, at = excluded.at
        WHERE deliveries.status = 'retrying'`,
+    ),
+    webhookInsert: db.prepare(
+      `INSERT INTO webhooks (id, tenant_id, url, events, description, enabled, disabled_reason, secret, previous_secret,
+         previous_secret_expires_at, created_at, updated_at)
+       VALUES (@id, @tenant_id, @url, @events, @description, @enabled, @disabled_reason, @secret, @previous_secret,
+         @previous_secret_expires_at, @created_at, @updated_at)`,
+    ),
+    webhookPut: db.prepare(
+      `UPDATE webhooks SET url = @url, events = @events, description = @description, enabled = @enabled,
+         disabled_reason = @disabled_reason, updated_at = @updated_at
+       WHERE id = @id`,
+    ),
+    webhookGet: db.prepare('SELECT * FROM webhooks WHERE tenant_id = ? AND id = ?'),
+    webhookLoad: db.prepare('SELECT * FROM webhooks WHERE id = ?'),
+    webhookList: db.prepare('SELECT * FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id'),
+    webhookRotate: db.prepare(
+      `UPDATE webhooks SET previous_secret = secret, secret = ?, previous_secret_expires_at = ?, updated_at = ?
+       WHERE tenant_id = ? AND id = ? RETURNING *`,
+    ),
+    webhookDisable: db.prepare('UPDATE webhooks SET enabled = 0, disabled_reason = ?, updated_at = ? WHERE id = ? AND enabled = 1'),
+    webhookDelete: db.prepare('DELETE FROM webhooks WHERE id = ?'),
+    webhookMessagesDelete: db.prepare('DELETE FROM webhook_messages WHERE webhook_id = ?'),
+    webhookAttemptsDelete: db.prepare(
+      'DELETE FROM webhook_attempts WHERE message_id IN (SELECT id FROM webhook_messages WHERE webhook_id = ?)',
+    ),
+    messageInsert: db.prepare(
+      `INSERT OR IGNORE INTO webhook_messages (id, webhook_id, tenant_id, type, order_id, seq, payload, status, attempts,
+         next_attempt_at, job_id, created_at)
+       VALUES (@id, @webhook_id, @tenant_id, @type, @order_id, @seq, @payload, 'pending', 0, @next_attempt_at, @job_id,
+         @created_at)`,
+    ),
+    messageGet: db.prepare(`SELECT ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id FROM webhook_messages WHERE id = ?`),
+    messageRecord: db.prepare(
+      `UPDATE webhook_messages SET attempts = @attempts, last_attempt_at = @last_attempt_at, status = @status,
+         next_attempt_at = @next_attempt_at, last_status_code = @status_code, last_error = @error, last_response = @response
+       WHERE id = @id AND job_id = @job_id AND status = 'pending' AND attempts = @expected`,
+    ),
+    messageSettle: db.prepare(
+      `UPDATE webhook_messages SET status = @status, next_attempt_at = @next_attempt_at, last_error = @last_error
+       WHERE id = @id AND job_id = @job_id AND status = 'pending'`,
+    ),
+    messageRequeue: db.prepare(
+      `UPDATE webhook_messages SET status = 'pending', job_id = ?, next_attempt_at = ? WHERE id = ?
+       RETURNING ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id`,
+    ),
+    messagesOverdue: db.prepare(
+      `SELECT id, webhook_id, tenant_id, job_id, attempts, next_attempt_at FROM webhook_messages
+       WHERE status = 'pending' AND next_attempt_at < ? AND (next_attempt_at > ? OR (next_attempt_at = ? AND id > ?))
+       ORDER BY next_attempt_at, id LIMIT ?`,
+    ),
+    attemptsList: db.prepare(
+      `SELECT attempt, started_at, finished_at, status_code, error, response, duration_ms FROM webhook_attempts
+       WHERE message_id = ? ORDER BY attempt`,
+    ),
+    attemptInsert: db.prepare(
+      `INSERT OR REPLACE INTO webhook_attempts (message_id, attempt, started_at, finished_at, status_code, error, response, duration_ms)
+       VALUES (@message_id, @attempt, @started_at, @finished_at, @status_code, @error, @response, @duration_ms)`,
     ),
   };
 }

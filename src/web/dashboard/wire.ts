@@ -1,6 +1,7 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
 import type { ReportSummary as StoreReportSummary } from '../../store/ports/order-search';
+import type { WebhookMessage } from '../../store/ports/webhook-log';
 
 /** An order as `GET /v1/orders` answers it (`promised_by` is newer than some servers). */
 export type Order = OrderView & { promised_by?: string | null };
@@ -32,16 +33,6 @@ export interface Webhook {
   enabled: boolean;
 }
 
-/** One line of `GET /v1/webhooks/:id/deliveries`. */
-export interface WebhookDelivery {
-  id: string;
-  type: string;
-  order_id: string | null;
-  seq: number | null;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-}
+/** One line of `GET /v1/webhooks/:id/deliveries` (`last_response`, `last_attempt_at` are newer than some servers). */
+export type WebhookDelivery = Omit<WebhookMessage, 'webhook_id' | 'last_response' | 'last_attempt_at'> &
+  Partial<Pick<WebhookMessage, 'last_response' | 'last_attempt_at'>>;
