@@ -35,7 +35,6 @@ import { ReportService } from './services/report-service';
 import { SourceService } from './services/source-service';
 import { TenantService } from './services/tenant-service';
 import { WebhookService } from './services/webhook-service';
-import { openInterimSourceDirectory } from './store/interim-source-directory';
 import type { Store } from './store/store';
 
 export interface NodeDeps {
@@ -266,17 +265,11 @@ export async function startNode({
         }),
       (service) => service.stop(),
     );
-    // INTERIM (see store/interim-source-directory.ts): once the store implements SourceDirectory, `store` replaces it.
-    const sourceStore = await parts.part(
-      'source directory',
-      () => openInterimSourceDirectory(config.store, (error) => logger.warn({ err: error.message }, 'database connection lost; it is replaced')),
-      (opened) => opened.close(),
-    );
     const sources = await parts.part(
       'sources',
       () =>
         new SourceService({
-          store: sourceStore.directory,
+          store,
           orders: orders.actors,
           onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
         }),

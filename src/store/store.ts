@@ -5,6 +5,7 @@ import type { OrderSearch } from './ports/order-search';
 import type { Outbox } from './ports/outbox';
 import type { PreferenceBook } from './ports/preference-book';
 import type { StoreLifecycle } from './ports/store-lifecycle';
+import type { SourceDirectory } from './ports/source-directory';
 import type { TenantDirectory } from './ports/tenant-directory';
 import type { WebhookDirectory } from './ports/webhook-directory';
 import type { WebhookLog } from './ports/webhook-log';
@@ -16,6 +17,7 @@ export type * from './ports/order-search';
 export type * from './ports/outbox';
 export type * from './ports/preference-book';
 export type * from './ports/store-lifecycle';
+export type * from './ports/source-directory';
 export type * from './ports/tenant-directory';
 export type * from './ports/webhook-directory';
 export type * from './ports/webhook-log';
@@ -35,5 +37,6 @@ export type Store = StoreLifecycle &
   LoyaltyLedger &
   DeliveryLog &
   PreferenceBook &
+  SourceDirectory &
   WebhookDirectory &
   WebhookLog;

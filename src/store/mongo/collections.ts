@@ -1,4 +1,5 @@
 import type { IndexDescription } from 'mongodb';
+import { SOURCE_COLLECTIONS } from './sources';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -22,7 +23,8 @@ export type CollectionRole =
   | 'deliveries'
   | 'preferences'
   | 'webhooks'
-  | 'webhookMessages';
+  | 'webhookMessages'
+  | keyof typeof SOURCE_COLLECTIONS;
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
@@ -61,6 +63,7 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   accounts: { name: 'loyalty_accounts', indexes: [] },
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
   preferences: { name: 'preferences', indexes: [] },
+  ...SOURCE_COLLECTIONS,
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).
   webhookMessages: {

@@ -1,3 +1,4 @@
+import type { ClaimResult, ExternalIdMatch, MessageClaim, Source, SourceChanges } from '../ports/source-directory';
 import {
   MongoClient,
   MongoTopologyClosedError,
@@ -85,6 +86,7 @@ import {
 } from './documents';
 import { isDuplicateKey, onlyDuplicateKeys, translate } from './errors';
 import { reportSummary } from './reports';
+import { MongoSourceDirectory } from './sources';
 import { exportPage, searchOrders } from './search';
 
 export interface MongoStoreOptions {
@@ -141,6 +143,7 @@ export class MongoStore implements Store {
   private readonly webhooks: Collection<WebhookDocument>;
   private readonly messages: Collection<WebhookMessageDocument>;
   private readonly prefix: string;
+  private readonly sources: MongoSourceDirectory;
   /** Set when the client's topology was closed under us (see `run`): the next operation connects it again. */
   private reconnect = false;
   private closed = false;
@@ -167,6 +170,12 @@ export class MongoStore implements Store {
     this.accounts = this.collection('accounts');
     this.deliveries = this.collection('deliveries');
     this.preferences = this.collection('preferences');
+    this.sources = new MongoSourceDirectory({
+      sources: this.collection('sources'),
+      messages: this.collection('sourceMessages'),
+      orders: this.orders,
+      run: (work) => this.run(work),
+    });
     this.webhooks = this.collection('webhooks');
     this.messages = this.collection('webhookMessages');
   }
@@ -844,6 +853,52 @@ export class MongoStore implements Store {
       const replaced = await this.deliveries.replaceOne({ _id, status: 'retrying' }, fields);
       return replaced.matchedCount > 0;
     });
+  }
+
+  // ---- sources (SourceDirectory, implemented in ./sources.ts) ----
+
+  createSource(source: Source): Promise<void> {
+    return this.sources.createSource(source);
+  }
+
+  listSources(tenantId: string): Promise<Source[]> {
+    return this.sources.listSources(tenantId);
+  }
+
+  getSource(tenantId: string, sourceId: string): Promise<Source | null> {
+    return this.sources.getSource(tenantId, sourceId);
+  }
+
+  findSource(sourceId: string): Promise<Source | null> {
+    return this.sources.findSource(sourceId);
+  }
+
+  updateSource(tenantId: string, sourceId: string, changes: SourceChanges): Promise<Source | null> {
+    return this.sources.updateSource(tenantId, sourceId, changes);
+  }
+
+  deleteSource(tenantId: string, sourceId: string): Promise<boolean> {
+    return this.sources.deleteSource(tenantId, sourceId);
+  }
+
+  claimMessage(sourceId: string, webhookId: string, claim: MessageClaim): Promise<ClaimResult> {
+    return this.sources.claimMessage(sourceId, webhookId, claim);
+  }
+
+  answerMessage(sourceId: string, webhookId: string, token: string, answer: string, at: string): Promise<void> {
+    return this.sources.answerMessage(sourceId, webhookId, token, answer, at);
+  }
+
+  releaseMessage(sourceId: string, webhookId: string, token: string): Promise<void> {
+    return this.sources.releaseMessage(sourceId, webhookId, token);
+  }
+
+  pruneMessages(before: string, limit: number): Promise<number> {
+    return this.sources.pruneMessages(before, limit);
+  }
+
+  orderIdsByExternalId(tenantId: string, externalScope: string, externalIds: readonly string[]): Promise<ExternalIdMatch[]> {
+    return this.sources.orderIdsByExternalId(tenantId, externalScope, externalIds);
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------------

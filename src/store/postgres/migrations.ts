@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { POSTGRES_SOURCES_MIGRATION } from './sources';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration
@@ -199,6 +200,7 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (message_id, attempt)
   );
   `,
+  POSTGRES_SOURCES_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

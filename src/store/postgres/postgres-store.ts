@@ -1,3 +1,4 @@
+import type { ClaimResult, ExternalIdMatch, MessageClaim, Source, SourceChanges } from '../ports/source-directory';
 import pg, { type Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
@@ -40,6 +41,7 @@ import { searchTerms } from '../search-terms';
 import { translate, sqlState, UNIQUE_VIOLATION } from './errors';
 import { CommitBatch, owedEffects } from './commit-batch';
 import { migrate } from './migrations';
+import { PostgresSourceDirectory } from './sources';
 import { reportSummary } from './reports';
 import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
 import { exportPage, searchOrders } from './search';
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
   private readonly pool: Pool;
   private readonly schema: string;
   private readonly batch: CommitBatch;
+  private readonly sources = new PostgresSourceDirectory(async (text, values) => (await this.query(text, values)).rows);
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -714,6 +717,52 @@ export class PostgresStore implements Store {
   async skipDelivery(delivery: Delivery): Promise<boolean> {
     const { rowCount } = await this.query(`${DELIVERY_UPSERT} WHERE deliveries.status = 'retrying'`, deliveryValues(delivery));
     return (rowCount ?? 0) > 0;
+  }
+
+  // ---- sources (SourceDirectory, implemented in ./sources.ts) ----
+
+  createSource(source: Source): Promise<void> {
+    return this.sources.createSource(source);
+  }
+
+  listSources(tenantId: string): Promise<Source[]> {
+    return this.sources.listSources(tenantId);
+  }
+
+  getSource(tenantId: string, sourceId: string): Promise<Source | null> {
+    return this.sources.getSource(tenantId, sourceId);
+  }
+
+  findSource(sourceId: string): Promise<Source | null> {
+    return this.sources.findSource(sourceId);
+  }
+
+  updateSource(tenantId: string, sourceId: string, changes: SourceChanges): Promise<Source | null> {
+    return this.sources.updateSource(tenantId, sourceId, changes);
+  }
+
+  deleteSource(tenantId: string, sourceId: string): Promise<boolean> {
+    return this.sources.deleteSource(tenantId, sourceId);
+  }
+
+  claimMessage(sourceId: string, webhookId: string, claim: MessageClaim): Promise<ClaimResult> {
+    return this.sources.claimMessage(sourceId, webhookId, claim);
+  }
+
+  answerMessage(sourceId: string, webhookId: string, token: string, answer: string, at: string): Promise<void> {
+    return this.sources.answerMessage(sourceId, webhookId, token, answer, at);
+  }
+
+  releaseMessage(sourceId: string, webhookId: string, token: string): Promise<void> {
+    return this.sources.releaseMessage(sourceId, webhookId, token);
+  }
+
+  pruneMessages(before: string, limit: number): Promise<number> {
+    return this.sources.pruneMessages(before, limit);
+  }
+
+  orderIdsByExternalId(tenantId: string, externalScope: string, externalIds: readonly string[]): Promise<ExternalIdMatch[]> {
+    return this.sources.orderIdsByExternalId(tenantId, externalScope, externalIds);
   }
 
   // ---- plumbing ------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { SQLITE_SOURCES_MIGRATION } from './sources';
 
 /**
  * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped
@@ -215,6 +216,7 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (message_id, attempt)
   ) WITHOUT ROWID;
   `,
+  SQLITE_SOURCES_MIGRATION,
 ];
 
 /**

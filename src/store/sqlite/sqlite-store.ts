@@ -1,3 +1,4 @@
+import type { ClaimResult, ExternalIdMatch, MessageClaim, Source, SourceChanges } from '../ports/source-directory';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
@@ -60,6 +61,7 @@ import {
 import { cachedStatement } from './statements';
 import { exportPage, reportSummary } from './reports';
 import { searchOrders } from './search';
+import { SqliteSourceDirectory } from './sources';
 
 // An export reads this many orders per read: memory holds one page, and the event loop is free between pages
 // (a page is about 10 ms of SQLite work).
@@ -93,6 +95,7 @@ export class SqliteStore implements Store {
   private readonly busyTimeoutMs: number;
   private writes!: GroupCommit;
   private stmt!: ReturnType<typeof prepare>;
+  private sources!: SqliteSourceDirectory;
 
   constructor(private readonly options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -112,6 +115,7 @@ export class SqliteStore implements Store {
     await this.whenFree(() => migrate(this.db));
     this.stmt = prepare(this.db);
     this.writes = new GroupCommit(this.db, { observe: this.options.onBatch, busyTimeoutMs: this.busyTimeoutMs });
+    this.sources = new SqliteSourceDirectory({ db: this.db, write: (run) => this.writes.write(run), read: (run) => this.read(run) });
   }
 
   async ping(): Promise<void> {
@@ -502,6 +506,52 @@ export class SqliteStore implements Store {
     return this.read(
       () => this.stmt.messagesOverdue.all(before, after?.next_attempt_at ?? '', after?.next_attempt_at ?? '', after?.id ?? '', limit) as OverdueWebhookMessage[],
     );
+  }
+
+  // ---- sources (SourceDirectory, implemented in ./sources.ts) ----
+
+  createSource(source: Source): Promise<void> {
+    return this.sources.createSource(source);
+  }
+
+  listSources(tenantId: string): Promise<Source[]> {
+    return this.sources.listSources(tenantId);
+  }
+
+  getSource(tenantId: string, sourceId: string): Promise<Source | null> {
+    return this.sources.getSource(tenantId, sourceId);
+  }
+
+  findSource(sourceId: string): Promise<Source | null> {
+    return this.sources.findSource(sourceId);
+  }
+
+  updateSource(tenantId: string, sourceId: string, changes: SourceChanges): Promise<Source | null> {
+    return this.sources.updateSource(tenantId, sourceId, changes);
+  }
+
+  deleteSource(tenantId: string, sourceId: string): Promise<boolean> {
+    return this.sources.deleteSource(tenantId, sourceId);
+  }
+
+  claimMessage(sourceId: string, webhookId: string, claim: MessageClaim): Promise<ClaimResult> {
+    return this.sources.claimMessage(sourceId, webhookId, claim);
+  }
+
+  answerMessage(sourceId: string, webhookId: string, token: string, answer: string, at: string): Promise<void> {
+    return this.sources.answerMessage(sourceId, webhookId, token, answer, at);
+  }
+
+  releaseMessage(sourceId: string, webhookId: string, token: string): Promise<void> {
+    return this.sources.releaseMessage(sourceId, webhookId, token);
+  }
+
+  pruneMessages(before: string, limit: number): Promise<number> {
+    return this.sources.pruneMessages(before, limit);
+  }
+
+  orderIdsByExternalId(tenantId: string, externalScope: string, externalIds: readonly string[]): Promise<ExternalIdMatch[]> {
+    return this.sources.orderIdsByExternalId(tenantId, externalScope, externalIds);
   }
 
   private loadOrderSync(orderId: string): Order | null {
