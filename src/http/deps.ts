@@ -19,7 +19,7 @@ export interface HttpDeps {
   orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan'>;
   couriers: Pick<CourierService, 'record'>;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
-  tenants: Pick<TenantService, 'create'>;
+  tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   preferences: Pick<PreferenceService, 'set'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;

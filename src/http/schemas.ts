@@ -107,6 +107,34 @@ export const locationBody = z.strictObject({
 
 export const tenantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
 
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 24-hour');
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Asia/Hong_Kong');
+
+/** `PUT /v1/tenants/me/settings`: the fields given change, the others stay. */
+export const tenantSettingsBody = z.strictObject({
+  // Up to ten years; null keeps personal data for as long as the orders.
+  retention_days: z.number().int().min(1).max(3650).nullable().optional(),
+  arrival_radius_m: z.number().int().min(20).max(5000).optional(),
+  quiet_hours: z
+    .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
+    .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
+    .nullable()
+    .optional(),
+});
+
+export const tenantSettingsResponse = z.object({
+  retention_days: z.number().int().nullable(),
+  arrival_radius_m: z.number().int(),
+  quiet_hours: z.object({ start: z.string(), end: z.string(), time_zone: z.string() }).nullable(),
+});
+
 export const tokenBody = z.strictObject({
   role: z.enum(['customer', 'courier', 'staff']),
   subject: id,

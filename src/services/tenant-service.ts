@@ -1,9 +1,11 @@
 import { hashApiKey } from '../auth/token-service';
+import { NotFoundError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
+import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
 import type { Tenant, TenantDirectory } from '../store/ports/tenant-directory';
 
 export interface TenantServiceOptions {
-  store: Pick<TenantDirectory, 'createTenant'>;
+  store: Pick<TenantDirectory, 'createTenant' | 'getTenantSettings' | 'putTenantSettings'>;
   /** @default the system clock */
   now?: () => Date;
 }
@@ -31,5 +33,19 @@ export class TenantService {
     };
     await this.options.store.createTenant(tenant, hashApiKey(apiKey));
     return { tenant, apiKey };
+  }
+
+  /** The tenant's settings. @throws NotFoundError for an unknown tenant */
+  async settings(tenantId: string): Promise<TenantSettings> {
+    const settings = await this.options.store.getTenantSettings(tenantId);
+    if (!settings) throw new NotFoundError('tenant');
+    return settings;
+  }
+
+  /** Changes the settings given and answers them all. */
+  async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
+    const next = changeSettings(await this.settings(tenantId), change);
+    await this.options.store.putTenantSettings(tenantId, next);
+    return next;
   }
 }

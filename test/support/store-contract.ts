@@ -116,6 +116,17 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(await store.getTenant('ten_unknown')).toBeNull();
     });
 
+    it('keeps a tenant\'s settings: the defaults until set, then what was put', async () => {
+      const tenant = buildTenant();
+      await store.createTenant(tenant, 'hash-settings');
+      expect(await store.getTenantSettings(tenant.id)).toEqual({ retention_days: null, arrival_radius_m: 300, quiet_hours: null });
+      const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' } };
+      await store.putTenantSettings(tenant.id, settings);
+      expect(await store.getTenantSettings(tenant.id)).toEqual(settings);
+      expect(await store.getTenant(tenant.id)).toEqual(tenant);
+      expect(await store.getTenantSettings('ten_unknown')).toBeNull();
+    });
+
     describe('createOrder', () => {
       const claim = (requestHash: string, scope = 'business'): IdempotencyClaim => ({ scope, key: 'k-1', requestHash });
 

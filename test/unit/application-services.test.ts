@@ -14,7 +14,10 @@ const now = () => NOW;
 describe('TenantService', () => {
   it('creates a tenant at the rate of one point per unit, keeping only its API key hash', async () => {
     const created: Array<[Tenant, string]> = [];
-    const tenants = new TenantService({ store: { createTenant: async (tenant, hash) => void created.push([tenant, hash]) }, now });
+    const tenants = new TenantService({
+      store: { createTenant: async (tenant, hash) => void created.push([tenant, hash]), getTenantSettings: async () => null, putTenantSettings: async () => {} },
+      now,
+    });
     const { tenant, apiKey } = await tenants.create('Acme');
     expect(tenant).toEqual({ id: expect.stringMatching(/^ten_/), name: 'Acme', points_per_unit: 1, created_at: NOW.toISOString() });
     expect(apiKey).toMatch(/^ak_/);

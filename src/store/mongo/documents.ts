@@ -1,3 +1,4 @@
+import type { TenantSettings } from '../../domain/tenant-settings';
 import type { EffectKind } from '../../domain/effects';
 import type { LedgerEntry } from '../../domain/loyalty';
 import type { Order, OrderEvent } from '../../domain/order';
@@ -153,6 +154,8 @@ export interface TenantDocument extends Omit<Tenant, 'id'> {
   _id: string;
   /** Unique (index `tenants_by_api_key`): the key itself is never stored. */
   api_key_hash: string;
+  /** The tenant's settings; absent: the defaults (see `withDefaults`). */
+  settings?: Partial<TenantSettings>;
 }
 
 export function documentToTenant(doc: TenantDocument): Tenant {

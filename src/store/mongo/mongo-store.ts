@@ -10,6 +10,7 @@ import {
 } from 'mongodb';
 import { UnavailableError } from '../../domain/errors';
 import { decideBooking } from '../../domain/loyalty';
+import { withDefaults, type TenantSettings } from '../../domain/tenant-settings';
 import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
   CommitResult,
@@ -230,6 +231,19 @@ export class MongoStore implements Store {
     return this.run(async () => {
       const doc = await this.tenants.findOne({ _id: tenantId });
       return doc ? documentToTenant(doc) : null;
+    });
+  }
+
+  getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
+    return this.run(async () => {
+      const doc = await this.tenants.findOne({ _id: tenantId }, { projection: { settings: 1 } });
+      return doc ? withDefaults(doc.settings) : null;
+    });
+  }
+
+  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+    return this.run(async () => {
+      await this.tenants.updateOne({ _id: tenantId }, { $set: { settings } });
     });
   }
 

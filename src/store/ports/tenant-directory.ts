@@ -1,3 +1,5 @@
+import type { TenantSettings } from '../../domain/tenant-settings';
+
 /** Tenants, their API keys (stored hashed only) and their settings. */
 export interface TenantDirectory {
   createTenant(tenant: Tenant, apiKeyHash: string): Promise<void>;
@@ -5,6 +7,10 @@ export interface TenantDirectory {
   getTenant(tenantId: string): Promise<Tenant | null>;
   /** The tenant's loyalty accrual rate (points per whole currency unit). */
   setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void>;
+  /** The tenant's settings as stored (missing fields are the defaults); null for an unknown tenant. */
+  getTenantSettings(tenantId: string): Promise<TenantSettings | null>;
+  /** Replaces the tenant's settings. */
+  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void>;
 }
 
 export interface Tenant {

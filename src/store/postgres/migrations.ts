@@ -201,6 +201,10 @@ const MIGRATIONS: string[] = [
   );
   `,
   POSTGRES_SOURCES_MIGRATION,
+  `
+  -- A tenant's own settings (retention, arrival radius, quiet hours) as one document; NULL: the defaults.
+  ALTER TABLE tenants ADD COLUMN settings jsonb;
+  `,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

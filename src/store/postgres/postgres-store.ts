@@ -1,6 +1,7 @@
 import type { ClaimResult, ExternalIdMatch, MessageClaim, Source, SourceChanges } from '../ports/source-directory';
 import pg, { type Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { Location, Order, OrderEvent } from '../../domain/order';
+import { withDefaults, type TenantSettings } from '../../domain/tenant-settings';
 import type {
   CommitResult,
   CreateOrderResult,
@@ -157,6 +158,15 @@ export class PostgresStore implements Store {
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { rows } = await this.query<Tenant>(`${TENANT_SELECT} WHERE id = $1`, [tenantId]);
     return rows[0] ?? null;
+  }
+
+  async getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
+    const { rows } = await this.query<{ settings: Partial<TenantSettings> | null }>('SELECT settings FROM tenants WHERE id = $1', [tenantId]);
+    return rows[0] ? withDefaults(rows[0].settings) : null;
+  }
+
+  async putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+    await this.query('UPDATE tenants SET settings = $1 WHERE id = $2', [JSON.stringify(settings), tenantId]);
   }
 
   async setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {

@@ -11,8 +11,7 @@ import type {
 /**
  * The tables of the source directory: one migration, appended to the PostgreSQL store's list (`migrations.ts`).
  * `source_messages` holds one row per (source, webhook id): a claim while its batch is processed, then the answer;
- * the primary key is what lets only one of two concurrent deliveries of a message claim it. `IF NOT EXISTS`: a schema
- * that got these tables before they were a migration (the interim directory) keeps them.
+ * the primary key is what lets only one of two concurrent deliveries of a message claim it.
  */
 export const POSTGRES_SOURCES_MIGRATION = `
   CREATE TABLE IF NOT EXISTS sources (

@@ -217,6 +217,10 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   `,
   SQLITE_SOURCES_MIGRATION,
+  `
+  -- A tenant's own settings (retention, arrival radius, quiet hours) as one JSON document; NULL: the defaults.
+  ALTER TABLE tenants ADD COLUMN settings TEXT;
+  `,
 ];
 
 /**

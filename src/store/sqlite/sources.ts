@@ -12,7 +12,6 @@ import type {
 /**
  * The tables of the source directory: one migration, appended to the embedded store's list (`migrations.ts`).
  * `source_messages` holds one row per (source, webhook id): a claim while its batch is processed, then the answer.
- * `IF NOT EXISTS`: a file that got these tables before they were a migration (the interim directory) keeps them.
  */
 export const SQLITE_SOURCES_MIGRATION = `
   CREATE TABLE IF NOT EXISTS sources (

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
+import { withDefaults, type TenantSettings } from '../../domain/tenant-settings';
 import { decideBooking } from '../../domain/loyalty';
 import type { Location, Order, OrderEvent } from '../../domain/order';
 import type {
@@ -310,6 +311,19 @@ export class SqliteStore implements Store {
   oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
     return this.writes.write(() => {
       this.stmt.insertEffect.run(effect.kind, effect.orderId, effect.seq, effect.tenantId, effect.createdAt);
+    });
+  }
+
+  getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
+    return this.read(() => {
+      const row = this.stmt.settingsGet.get(tenantId) as { settings: string | null } | undefined;
+      return row ? withDefaults(row.settings === null ? null : (JSON.parse(row.settings) as Partial<TenantSettings>)) : null;
+    });
+  }
+
+  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+    return this.writes.write(() => {
+      this.stmt.settingsPut.run(JSON.stringify(settings), tenantId);
     });
   }
 
@@ -659,6 +673,8 @@ function prepare(db: Db) {
     ),
     effectDelete: db.prepare('DELETE FROM effects WHERE kind = ? AND order_id = ? AND seq = ?'),
     setRate: db.prepare('UPDATE tenants SET points_per_unit = ? WHERE id = ?'),
+    settingsGet: db.prepare('SELECT settings FROM tenants WHERE id = ?'),
+    settingsPut: db.prepare('UPDATE tenants SET settings = ? WHERE id = ?'),
     ledgerByKey: db.prepare('SELECT * FROM ledger WHERE tenant_id = ? AND customer_id = ? AND unique_key = ?'),
     ledgerList: db.prepare('SELECT * FROM ledger WHERE tenant_id = ? AND customer_id = ? ORDER BY at, rowid'),
     ledgerSum: db.prepare('SELECT SUM(delta) AS total FROM ledger WHERE tenant_id = ? AND customer_id = ?'),

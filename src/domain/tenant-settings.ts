@@ -1,0 +1,41 @@
+/**
+ * A tenant's own settings (API.md "Privacy", "Arrival"): how long personal data of finished orders is kept, how
+ * near the destination a courier is "arriving", and the hours when email and SMS alerts wait.
+ */
+export interface TenantSettings {
+  /** Personal data of orders terminal for longer than this many days is erased; null: kept. */
+  retention_days: number | null;
+  /** A courier this close (metres) to the destination is arriving: the customer gets one `arriving` alert. */
+  arrival_radius_m: number;
+  /** Email and SMS alerts due between `start` and `end` (local times in `time_zone`) wait for `end`; null: none. */
+  quiet_hours: QuietHours | null;
+}
+
+export interface QuietHours {
+  /** `HH:MM`, 24-hour, local to `time_zone`. */
+  start: string;
+  end: string;
+  /** An IANA time zone, e.g. `Asia/Hong_Kong`. */
+  time_zone: string;
+}
+
+/** What a tenant has until it says otherwise. */
+export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
+  retention_days: null,
+  arrival_radius_m: 300,
+  quiet_hours: null,
+};
+
+/** The settings after a change: fields present in `change` replace the current ones, the others stay. */
+export function changeSettings(current: TenantSettings, change: Partial<TenantSettings>): TenantSettings {
+  return {
+    retention_days: change.retention_days !== undefined ? change.retention_days : current.retention_days,
+    arrival_radius_m: change.arrival_radius_m ?? current.arrival_radius_m,
+    quiet_hours: change.quiet_hours !== undefined ? change.quiet_hours : current.quiet_hours,
+  };
+}
+
+/** Stored settings read back: anything a stored document lacks (written before a setting existed) is the default. */
+export function withDefaults(stored: Partial<TenantSettings> | null | undefined): TenantSettings {
+  return changeSettings(DEFAULT_TENANT_SETTINGS, stored ?? {});
+}
