@@ -1,4 +1,6 @@
 import type { PoolClient } from 'pg';
+import { POSTGRES_ARRIVAL_MIGRATION } from './arrival-migration';
+import { POSTGRES_PRIVACY_MIGRATION } from './privacy-migration';
 import { POSTGRES_SOURCES_MIGRATION } from './sources';
 
 /**
@@ -205,6 +207,8 @@ const MIGRATIONS: string[] = [
   -- A tenant's own settings (retention, arrival radius, quiet hours) as one document; NULL: the defaults.
   ALTER TABLE tenants ADD COLUMN settings jsonb;
   `,
+  POSTGRES_ARRIVAL_MIGRATION,
+  POSTGRES_PRIVACY_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

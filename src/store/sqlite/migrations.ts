@@ -1,4 +1,6 @@
 import type { Database } from 'better-sqlite3';
+import { SQLITE_ARRIVAL_MIGRATION } from './arrival-migration';
+import { SQLITE_PRIVACY_MIGRATION } from './privacy-migration';
 import { SQLITE_SOURCES_MIGRATION } from './sources';
 
 /**
@@ -221,6 +223,8 @@ const MIGRATIONS: string[] = [
   -- A tenant's own settings (retention, arrival radius, quiet hours) as one JSON document; NULL: the defaults.
   ALTER TABLE tenants ADD COLUMN settings TEXT;
   `,
+  SQLITE_ARRIVAL_MIGRATION,
+  SQLITE_PRIVACY_MIGRATION,
 ];
 
 /**
