@@ -7,6 +7,7 @@
  */
 import { actors } from './benchmarks/actors';
 import { connections } from './benchmarks/connections';
+import { day } from './benchmarks/day';
 import { fanout } from './benchmarks/fanout';
 import { importBench } from './benchmarks/import';
 import { location } from './benchmarks/location';
@@ -20,7 +21,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day];
 
 function parseOptions(args: string[], defaults: Record<string, number>): Record<string, number> {
   const options = { ...defaults };
