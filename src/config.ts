@@ -1,4 +1,6 @@
+import type { ClusterNode } from 'ioredis';
 import { z } from 'zod';
+import { parseClusterNodes } from './gateways/redis';
 
 /** Raised for a bad setting; `variable` names the environment variable at fault. */
 export class ConfigError extends Error {
@@ -46,10 +48,12 @@ const schema = z.object({
   DATABASE_SCHEMA: optional(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')).default('public'),
   MONGODB_URI: optional(url(['mongodb:', 'mongodb+srv:'])),
   REDIS_URL: optional(url(['redis:', 'rediss:'])).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: optional(z.string().min(1)),
   REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')).default('trk'),
   ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   SMTP_URL: optional(url(['smtp:', 'smtps:'])),
+  SMTP_FALLBACK_URL: optional(url(['smtp:', 'smtps:'])),
   MAIL_FROM: optional(z.string().regex(/@/, 'must be an email address')).default('tracking@localhost'),
   TWILIO_ACCOUNT_SID: optional(z.string().min(1)),
   TWILIO_AUTH_TOKEN: optional(z.string().min(1)),
@@ -83,6 +87,7 @@ const schema = z.object({
   ),
   MAP_ATTRIBUTION: optional(z.string().max(500)),
   STALE_AFTER_H: optional(positiveInt).default(24),
+  RETENTION_SWEEP_MS: optional(positiveInt).default(3_600_000),
   RATE_LIMIT_BUSINESS: budgetOr('2000/s'),
   RATE_LIMIT_USER: budgetOr('20/s'),
   RATE_LIMIT_ANON: budgetOr('10/s'),
@@ -130,6 +135,8 @@ export interface Config {
   dataDir: string;
   store: StoreConfig;
   redisUrl: string;
+  /** `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster that every Redis user connects to instead of `redisUrl`. */
+  redisCluster: ClusterNode[] | null;
   /** Prefix of this cluster's Redis channels, so several clusters (or test runs) can share one Redis. */
   redisPrefix: string;
   /** Unset: main generates one and prints it. */
@@ -137,6 +144,8 @@ export interface Config {
   /** Unset: main generates one and keeps it in `dataDir`, so nodes sharing it agree. */
   jwtSecret: string | undefined;
   smtpUrl: string | undefined;
+  /** A second mail relay for when the first is down or keeps failing (needs `smtpUrl`). */
+  smtpFallbackUrl: string | undefined;
   mailFrom: string;
   twilio: { accountSid: string; authToken: string; from: string; apiBase: string } | undefined;
   logLevel: string;
@@ -189,6 +198,8 @@ export interface Config {
   map: { tileUrl: string | undefined; attribution: string | undefined };
   /** The dashboard lists an order as stale after this many hours without an event. */
   staleAfterHours: number;
+  /** How often each node runs the retention sweep (API.md "Privacy"). */
+  retentionSweepMs: number;
   /** Request budgets of the HTTP API (`RATE_LIMIT_*`), held across the cluster in Redis. */
   rateLimit: {
     /** Per tenant API key. */
@@ -219,8 +230,19 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     const missing = ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'][twilioParts.indexOf(undefined)]!;
     throw new ConfigError(missing, 'must be set together with the other TWILIO_* settings');
   }
+  if (v.SMTP_FALLBACK_URL !== undefined && v.SMTP_URL === undefined) {
+    throw new ConfigError('SMTP_FALLBACK_URL', 'needs SMTP_URL (it is the second relay, tried when the first fails)');
+  }
   if (v.WEBHOOK_TENANT_CONCURRENCY < v.WEBHOOK_ENDPOINT_CONCURRENCY) {
     throw new ConfigError('WEBHOOK_TENANT_CONCURRENCY', 'must be at least WEBHOOK_ENDPOINT_CONCURRENCY');
+  }
+  let redisCluster: ClusterNode[] | null = null;
+  if (v.REDIS_CLUSTER_NODES !== undefined) {
+    try {
+      redisCluster = parseClusterNodes(v.REDIS_CLUSTER_NODES);
+    } catch (error) {
+      throw new ConfigError('REDIS_CLUSTER_NODES', `must be a comma list of host:port (${(error as Error).message})`);
+    }
   }
   if (v.DATABASE_URL !== undefined && v.MONGODB_URI !== undefined) {
     throw new ConfigError('DATABASE_URL', 'must not be set together with MONGODB_URI (a node uses one store)');
@@ -237,10 +259,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: v.DATA_DIR,
     store,
     redisUrl: v.REDIS_URL,
+    redisCluster,
     redisPrefix: v.REDIS_PREFIX,
     adminToken: v.ADMIN_TOKEN,
     jwtSecret: v.JWT_SECRET,
     smtpUrl: v.SMTP_URL,
+    smtpFallbackUrl: v.SMTP_FALLBACK_URL,
     mailFrom: v.MAIL_FROM,
     twilio:
       twilioSet === 3
@@ -271,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     map: { tileUrl: v.MAP_TILE_URL, attribution: v.MAP_ATTRIBUTION },
     staleAfterHours: v.STALE_AFTER_H,
+    retentionSweepMs: v.RETENTION_SWEEP_MS,
     rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },
     faultInjection: v.FAULT_INJECTION,
   };

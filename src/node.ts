@@ -1,7 +1,6 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { default as Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { EventBus } from './actors/event-bus';
 import { TokenService } from './auth/token-service';
@@ -10,7 +9,7 @@ import type { Presence } from './domain/presence';
 import { Gateway } from './gateways/gateway';
 import { createIo } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
-import { createRedis } from './gateways/redis';
+import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
 import { Basemap } from './http/basemap';
 import { pages } from './http/pages';
@@ -31,6 +30,8 @@ import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { PreferenceService } from './services/preference-service';
+import { PrivacyService } from './services/privacy-service';
+import { RetentionSweep, type RetentionSweepOptions } from './services/retention-sweep';
 import { ReportService } from './services/report-service';
 import { SourceService } from './services/source-service';
 import { TenantService } from './services/tenant-service';
@@ -53,6 +54,10 @@ export interface NodeDeps {
   resolve?: Resolve;
   /** Sends webhook attempts. @default node's HTTP client behind the destination guard (HttpWebhookTransport) */
   webhookTransport?: WebhookTransport;
+  /** The retention sweep's clock and period (tests turn the clock). @default the system clock, hourly */
+  retention?: Pick<RetentionSweepOptions, 'now' | 'intervalMs'>;
+  /** The alert workers' clock, which decides quiet hours (tests turn it). @default the system clock */
+  alertClock?: () => Date;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -84,6 +89,10 @@ export interface RunningNode {
   webhookWorker: WebhookWorker | null;
   /** Whether an event reached a customer-side watcher on any node (what alerts ask). */
   presence: Presence;
+  /** Customers' exports and erasures (every role). */
+  privacy: PrivacyService;
+  /** The periodic erasure of orders past their tenant's retention (every role). */
+  retention: RetentionSweep;
   bus: EventBus;
   metrics: Metrics;
   store: Store;
@@ -114,6 +123,8 @@ export async function startNode({
   redisUrlFor = () => config.redisUrl,
   resolve,
   webhookTransport,
+  retention: retentionOptions,
+  alertClock,
 }: NodeDeps): Promise<RunningNode> {
   const parts = new Lifecycle({ logger, stepTimeoutMs: STOP_STEP_TIMEOUT_MS });
   const serveHttp = config.role !== 'worker';
@@ -129,11 +140,12 @@ export async function startNode({
     async () => {
       // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers
       // queue their commands until the connection is back.
-      const connect = (name: RedisConnection, options: RedisOptions) => createRedis(redisUrlFor(name), name, logger, options);
+      const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
+        createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: redisUrlFor(name) }, name, logger, options);
       const connections = {
         publisher: connect('publisher', { enableOfflineQueue: false }),
-        adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null }),
-        feedSubscriber: serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null }) : null,
+        adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null, sharded: true }),
+        feedSubscriber: serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null, sharded: true }) : null,
         worker: runWorkers ? connect('worker', { maxRetriesPerRequest: null }) : null,
       };
       await waitForRedis(clientsOf(connections), logger);
@@ -179,6 +191,13 @@ export async function startNode({
   );
   // Bookings a crash left undone are owed now, not after the first periodic sweep.
   void loyalty.sweep(0);
+  const privacy = new PrivacyService({ store, bus });
+  // Every role sweeps: a batch takes only orders not erased yet, so sweepers on several nodes share the work.
+  const retention = await parts.part(
+    'retention sweep',
+    () => new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...retentionOptions, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
+    (sweep) => sweep.stop(),
+  );
   const tokens = new TokenService({ store, adminToken, jwtSecret });
   const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
 
@@ -191,7 +210,25 @@ export async function startNode({
   const presence = new ClusterPresence({
     io,
     local: gateway ? (orderId, seq, waitMs) => gateway.handedToWatcher(orderId, seq, waitMs) : undefined,
+    localArriving: gateway ? (update) => gateway.handArriving(update) : undefined,
   });
+
+  // Erased orders leave every node's memory (their actors hold them): here at once, elsewhere through the adapter. Should
+  // Redis miss a node, its stale actor still cannot write (an erasure moves the revision on) and is passivated when idle.
+  const dropErased = (orderIds: readonly string[]): void => {
+    for (const orderId of orderIds) api?.orders.actors.drop(orderId);
+  };
+  io.on('orders_erased', dropErased);
+  parts.add(
+    'erasure broadcast',
+    bus.on('erased', ({ orderIds }) => {
+      dropErased(orderIds);
+      // The adapter's own call, whose promise can be caught (io.serverSideEmit drops it; it rejects without Redis).
+      Promise.resolve(io.of('/').adapter.serverSideEmit(['orders_erased', orderIds]) as unknown).catch((error: unknown) =>
+        logger.warn({ err: error }, 'erasure not announced to the other nodes'),
+      );
+    }),
+  );
 
   // PUBLIC_URL, or this node's own address once it listens (a worker-only process: the configured host and port).
   let publicUrl = config.publicUrl ?? `http://${bracketed(config.host)}:${config.port}`;
@@ -222,6 +259,8 @@ export async function startNode({
     webhooks,
     webhookWorker,
     presence,
+    privacy,
+    retention,
     bus,
     metrics,
     store,
@@ -241,6 +280,7 @@ export async function startNode({
           bus,
           idleMs: config.actorIdleMs,
           onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
+          onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
         }),
       (service) => service.stop(),
     );
@@ -291,6 +331,7 @@ export async function startNode({
           tenants: new TenantService({ store }),
           tokens,
           preferences: new PreferenceService({ store }),
+          privacy,
           deliveries: new DeliveryLogService({ store }),
           reports: new ReportService({ store }),
           webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
@@ -327,7 +368,7 @@ export async function startNode({
   }
 
   /** The Socket.IO gateway on the HTTP server: live pushes of this node's events to its sockets. */
-  function buildGateway(orders: OrderService, feedSubscriber: Redis): Promise<Gateway> {
+  function buildGateway(orders: OrderService, feedSubscriber: RedisClient): Promise<Gateway> {
     return parts.part(
       'sockets',
       () =>
@@ -349,7 +390,7 @@ export async function startNode({
   }
 
   /** The alert workers: they take queued alerts and reach the customer. */
-  function buildNotifier(workerConnection: Redis): Promise<Notifier> {
+  function buildNotifier(workerConnection: RedisClient): Promise<Notifier> {
     const crashAfter =
       config.faultInjection === 'crash_after_email_sent' ? 'email' : config.faultInjection === 'crash_after_sms_sent' ? 'sms' : null;
     return parts.part(
@@ -364,6 +405,7 @@ export async function startNode({
           publicUrl: () => publicUrl,
           logger,
           bus,
+          now: alertClock,
           // Crash tests: die after the provider took the message and before the delivery log says so.
           afterSend: crashAfter
             ? (channel) => {
@@ -379,7 +421,7 @@ export async function startNode({
    * The webhook workers: they take queued messages and post them, each endpoint within its slots. Stopped before
    * the transport, whose idle connections it then closes.
    */
-  function buildWebhookWorker(workerConnection: Redis): Promise<WebhookWorker> {
+  function buildWebhookWorker(workerConnection: RedisClient): Promise<WebhookWorker> {
     const settings = config.webhooks;
     return parts.part(
       'webhook workers',
@@ -413,11 +455,11 @@ export async function startNode({
 }
 
 /** Every connection of the node. */
-function clientsOf(connections: Record<string, Redis | null>): Redis[] {
-  return Object.values(connections).filter((client): client is Redis => client !== null);
+function clientsOf(connections: Record<string, RedisClient | null>): RedisClient[] {
+  return Object.values(connections).filter((client): client is RedisClient => client !== null);
 }
 
-function closeRedis(client: Redis): Promise<unknown> {
+function closeRedis(client: RedisClient): Promise<unknown> {
   return client.status === 'ready' ? client.quit().catch(() => client.disconnect()) : Promise.resolve(client.disconnect());
 }
 
@@ -461,7 +503,7 @@ function trackResponses(server: http.Server): () => void {
   };
 }
 
-async function waitForRedis(clients: Redis[], logger: Logger): Promise<void> {
+async function waitForRedis(clients: RedisClient[], logger: Logger): Promise<void> {
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, REDIS_STARTUP_WAIT_MS, 'timeout').unref());
   // Not events.once: it rejects on the first 'error', and a connection error here only means "not yet".
   const ready = Promise.all(

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import Redis from 'ioredis';
+import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import type { Socket } from 'socket.io-client';
-import { inBatches, Nodes, tenant } from '../lib/nodes';
+import { BENCH_DATABASE_URL, inBatches, Nodes, tenant } from '../lib/nodes';
 import { generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
 import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
@@ -209,6 +211,32 @@ class DayTraffic {
   }
 }
 
+/**
+ * What the day costs its dependencies: Redis commands processed (INFO stats) and, on PostgreSQL, transactions
+ * committed in the benchmark's database, read before and after a phase. The Redis server is the benchmark's alone
+ * while it runs; so is the database.
+ */
+async function dependencyCounters(postgres: boolean): Promise<{ redisCommands: number; pgTransactions: number }> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  try {
+    const info = await redis.info('stats');
+    const redisCommands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+    if (!postgres) return { redisCommands, pgTransactions: 0 };
+    const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+    await client.connect();
+    try {
+      // Statistics are sent to the collector at transaction end and read through a snapshot: clear it first.
+      await client.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await client.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
+      return { redisCommands, pgTransactions: Number(rows[0]?.xact_commit ?? 0) };
+    } finally {
+      await client.end();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 /** Counts emails by recipient and subject (one alert = one distinct pair; a repeat is a double send). */
 async function startSink(domain: string) {
   const seen = new Set<string>();
@@ -292,6 +320,7 @@ export const day: Benchmark = {
       const peakHour = rates.indexOf(Math.max(...rates));
       const view = new ServerView(server.url);
       await view.start();
+      const countersBefore = await dependencyCounters(nodes.schema !== null);
       const generator = generatorLoopDelay();
       const inFlight = new Set<Promise<void>>();
       const track = (work: Promise<void>) => {
@@ -332,6 +361,7 @@ export const day: Benchmark = {
       const settleBy = Date.now() + 10_000;
       while (traffic.missed() > 0 && Date.now() < settleBy) await sleep(50);
       const dayServer = await view.finish();
+      const countersAfter = await dependencyCounters(nodes.schema !== null);
       const generatorLag = generator.stop();
       const dayS = (performance.now() - dayStarted) / 1000;
 
@@ -393,6 +423,10 @@ export const day: Benchmark = {
           emails_repeated: sink.repeated,
           server_loop_lag_p99_ms: dayServer.loopLagP99Ms,
           server_cpu_s_day: dayServer.cpuSeconds,
+          // Per unit of the day's mix (an applied event with its share of positions, pushes and alerts).
+          server_cpu_ms_per_event: round((dayServer.cpuSeconds * 1000) / Math.max(1, before), 3),
+          redis_commands_per_event: round((countersAfter.redisCommands - countersBefore.redisCommands) / Math.max(1, before), 2),
+          pg_transactions_per_event: nodes.schema ? round((countersAfter.pgTransactions - countersBefore.pgTransactions) / Math.max(1, before), 2) : '-',
           server_cpu_share_peak_hour: peakView ? round(peakView.cpuSeconds / hourS, 2) : '-',
           generator_loop_lag_p99_ms: generatorLag.p99Ms,
           capacity_events_per_s: Math.round(capacityPerS),

@@ -73,6 +73,7 @@ function html(name: string, document: object, result: BenchResult): string {
 <body><h1>${escape(name)}</h1><table>${table}</table>
 ${chart('Latency distribution', result.latency ?? [], 'percentile', 'ms')}
 ${chart('Throughput over time', result.throughput ?? [], 'second', 'per second')}
+${(result.charts ?? []).map((extra) => chart(extra.title, extra.series, extra.xLabel, extra.yLabel)).join('\n')}
 ${(result.notes ?? []).map((note) => `<p>${escape(note)}</p>`).join('')}
 <details><summary>raw</summary><pre>${escape(JSON.stringify(document, null, 2))}</pre></details></body></html>\n`;
 }

@@ -31,5 +31,7 @@ export interface BenchResult {
   latency?: Array<[number, number]>;
   /** Throughput over time (per second). */
   throughput?: Series;
+  /** More line charts for the HTML report (e.g. a soak's memory per minute). */
+  charts?: Array<{ title: string; series: Series; xLabel: string; yLabel: string }>;
   notes?: string[];
 }

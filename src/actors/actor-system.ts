@@ -7,6 +7,8 @@ export interface Actor<M, R> {
   receive(message: M): Promise<R> | R;
   /** Called when the actor is dropped from memory (idle or evicted). */
   passivate?(): void;
+  /** Forgets the state it holds (it is stale); the next message works from the store. */
+  reset?(): void;
 }
 
 export interface ActorSystemOptions<K, M, R> {
@@ -115,6 +117,17 @@ export class ActorSystem<K, M, R> {
       target.mailbox.push(message, resolve, reject);
       if (!target.busy) this.run(key, target);
     });
+  }
+
+  /**
+   * Drops what the actor for `key` holds in memory (its state is known to be stale, e.g. erased): an idle actor is
+   * passivated at once; a busy one is reset, so its next message loads afresh.
+   */
+  drop(key: K): void {
+    const cell = this.cells.get(key);
+    if (!cell) return;
+    if (!cell.busy && cell.mailbox.length === 0) this.remove(key, cell);
+    else cell.actor.reset?.();
   }
 
   /** Passivates actors idle for longer than `idleMs`. Runs on a timer; exposed for tests. */

@@ -26,6 +26,22 @@ export interface PositionEvent {
   position: CourierPosition;
 }
 
+/** New ETAs of a courier's orders out for delivery (API.md "Arrival"), each moved by a minute or more. */
+export interface EtaEvent {
+  tenantId: string;
+  courierId: string;
+  etas: ReadonlyArray<{ orderId: string; eta: string }>;
+}
+
+/** The store's arriving claim for an order was made here (once per order over the cluster); its alert is owed. */
+export interface ArrivingEvent {
+  orderId: string;
+  tenantId: string;
+  /** The order's version at the claim: keys the `arriving` alert. */
+  seq: number;
+  arrivingAt: string;
+}
+
 /** A booking on a customer's points account (accrual, reversal, redemption), after it is durable. */
 export interface LoyaltyEvent {
   tenantId: string;
@@ -44,13 +60,21 @@ export interface AlertFailedEvent {
   createdAt: string;
 }
 
+/** Orders whose personal data was just erased (API.md "Privacy"): whoever holds them in memory must drop them. */
+export interface ErasedEvent {
+  orderIds: readonly string[];
+}
+
 /** The node's in-process events. */
 export interface NodeEvents {
   applied: AppliedEvent;
   assigned: AssignedEvent;
   position: PositionEvent;
+  eta: EtaEvent;
+  arriving: ArrivingEvent;
   loyalty: LoyaltyEvent;
   alertFailed: AlertFailedEvent;
+  erased: ErasedEvent;
 }
 
 type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
@@ -64,8 +88,11 @@ export class EventBus {
     applied: [],
     assigned: [],
     position: [],
+    eta: [],
+    arriving: [],
     loyalty: [],
     alertFailed: [],
+    erased: [],
   };
 
   constructor(private readonly onListenerError: (error: unknown, event: keyof NodeEvents) => void = () => {}) {}

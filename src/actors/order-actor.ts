@@ -72,6 +72,11 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     this.state = await this.deps.store.loadOrder(this.orderId);
   }
 
+  reset(): void {
+    this.state = null;
+    this.recent.clear();
+  }
+
   receive(message: OrderMessage): Promise<OrderReply> {
     return message.kind === 'event' ? this.applyEvent(message) : this.assign(message.tenantId, message.courierId);
   }
@@ -81,6 +86,11 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await this.current(message.tenantId, verified);
       const input = { ...message.input };
+      // An order whose personal data was erased gathers none again: no notes, no places.
+      if (order.erased_at) {
+        input.note = null;
+        input.location = null;
+      }
       // A courier learns nothing of an order that is not its own, not even that an event id exists there.
       if (message.courierId !== undefined && order.courier_id !== message.courierId) {
         if (order.courier_id === null && input.scan_type === 'pickup') {

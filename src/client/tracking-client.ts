@@ -4,7 +4,9 @@ import type { OrderView } from '../domain/order';
 import type {
   ClientToServerEvents,
   CourierLocationUpdate,
+  EtaUpdate,
   LoyaltyUpdate,
+  OrderArriving,
   OrderStatusUpdate,
   ServerToClientEvents,
   SubscribeAck,
@@ -31,6 +33,10 @@ export interface TrackingClientEvents {
   /** The state of a subscribed order as of its (re)subscription. */
   order: (order: OrderView) => void;
   location: (update: CourierLocationUpdate) => void;
+  /** A subscribed order's new ETA (API.md "Arrival"). */
+  eta: (update: EtaUpdate) => void;
+  /** The courier came within the arrival radius of a subscribed order's destination. */
+  arriving: (update: OrderArriving) => void;
   loyalty: (update: LoyaltyUpdate) => void;
   connected: (url: string) => void;
   disconnected: (reason: string) => void;
@@ -146,6 +152,8 @@ export class TrackingClient extends Emitter<Record<string, never>, Record<string
     });
     socket.on('order_status_update', (update) => this.onUpdate(update));
     socket.on('courier_location', (update) => this.emitReserved('location', update));
+    socket.on('eta_update', (update) => this.emitReserved('eta', update));
+    socket.on('order_arriving', (update) => this.emitReserved('arriving', update));
     socket.on('loyalty_update', (update) => this.emitReserved('loyalty', update));
   }
 

@@ -4,12 +4,22 @@ import { NOTIFYING_STATUSES, type OrderStatus } from './status';
  * A side effect a stored change owes, kept in the store's outbox with the change until it is done:
  * - `alert`, `loyalty`, `webhook`: owed by an applied event, keyed by its seq;
  * - `webhook_assignment`: owed by a change of the order's courier, keyed by the order revision that wrote it;
- * - `webhook_alert_failed`: owed by an alert that reached the customer on no channel, keyed by the alert's seq.
+ * - `webhook_alert_failed`: owed by an alert that reached the customer on no channel, keyed by the alert's seq;
+ * - `arriving`: the `arriving` alert owed by the store's arriving claim, keyed by the order version it was made at.
  */
-export type EffectKind = 'alert' | 'loyalty' | 'webhook' | 'webhook_assignment' | 'webhook_alert_failed';
+export type EffectKind = 'alert' | 'loyalty' | 'webhook' | 'webhook_assignment' | 'webhook_alert_failed' | 'arriving';
 
 /** The effect kinds keyed by an order revision rather than an event seq. */
 export const REVISION_KEYED_EFFECTS: ReadonlySet<EffectKind> = new Set<EffectKind>(['webhook_assignment']);
+
+/**
+ * What an alert is about: an applied notifying status (keyed by its event's seq), or the courier arriving (keyed by
+ * the order's version when the store's arriving claim was made, so a newer notifying status supersedes it).
+ */
+export type AlertKind = 'status' | 'arriving';
+
+/** The outbox kind that owes an alert of each kind. */
+export const ALERT_EFFECT: Record<AlertKind, EffectKind> = { status: 'alert', arriving: 'arriving' };
 
 /**
  * The loyalty fact an applied status books: points accrue once an order is delivered and are taken back when it

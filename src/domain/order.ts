@@ -53,6 +53,11 @@ export interface Order {
   /** The delivery time promised to the customer, fixed at placement. */
   promised_by: string | null;
   last_location: Location | null;
+  /**
+   * When the courier first came within the tenant's arrival radius of the destination (API.md "Arrival"); set
+   * once, by the store's arriving claim. Absent or null: not yet.
+   */
+  arriving_at?: string | null;
   /** `occurred_at` of the newest applied event: older events arrive late and are not applied. */
   last_event_at: string;
   /** Main-path status an `on_hold` order was held at. */
@@ -64,6 +69,8 @@ export interface Order {
   delivered_at: string | null;
   /** How many `failed_attempt` events were applied. */
   failed_attempts: number;
+  /** When the customer's personal data on the order was erased (API.md "Privacy"); absent while it is held. */
+  erased_at?: string;
   /** Revision of the stored state: grows on every write and guards writes (compare-and-set). */
   rev: number;
 }
@@ -84,10 +91,10 @@ export interface OrderEvent {
 }
 
 /** Bookkeeping kept on the order for ordering, guarding and reports; never part of its public shape. */
-type InternalField = 'last_event_at' | 'held_at' | 'rev' | 'delivered_at' | 'failed_attempts';
+type InternalField = 'last_event_at' | 'held_at' | 'rev' | 'delivered_at' | 'failed_attempts' | 'erased_at';
 
 /** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
-export type OrderView = Omit<Order, InternalField>;
+export type OrderView = Omit<Order, InternalField | 'arriving_at'> & { arriving_at: string | null };
 
 /** The order resource; fields are copied one by one so nothing internal rides along on a spread object. */
 export function toOrderView(order: Order): OrderView {
@@ -109,6 +116,7 @@ export function toOrderView(order: Order): OrderView {
     eta: order.eta,
     promised_by: order.promised_by,
     last_location: order.last_location,
+    arriving_at: order.arriving_at ?? null,
   };
 }
 

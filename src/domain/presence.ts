@@ -7,4 +7,9 @@ import type { Order } from './order';
  */
 export interface Presence {
   handedToWatcher(order: Order, seq: number): Promise<boolean>;
+  /**
+   * Hands the order's arriving notice to every socket watching it, on every node; resolves with whether one of
+   * them watches on the customer's behalf (then the `arriving` alert went over the socket).
+   */
+  handArrivingToWatcher(order: Order, arrivingAt: string): Promise<boolean>;
 }

@@ -23,6 +23,18 @@ export interface CourierLocationUpdate {
   at: string;
 }
 
+/** `eta_update`: an order's new ETA (API.md "Arrival"), sent wherever its courier's positions go. */
+export interface EtaUpdate {
+  order_id: string;
+  eta: string;
+}
+
+/** `order_arriving`: the courier came within the arrival radius of the order's destination (once per order). */
+export interface OrderArriving {
+  order_id: string;
+  arriving_at: string;
+}
+
 /** `loyalty_update`: a booking on the customer's points account. */
 export interface LoyaltyUpdate {
   customer_id: string;
@@ -51,6 +63,8 @@ export interface ClientToServerEvents {
 export interface ServerToClientEvents {
   order_status_update: (update: OrderStatusUpdate) => void;
   courier_location: (update: CourierLocationUpdate) => void;
+  eta_update: (update: EtaUpdate) => void;
+  order_arriving: (update: OrderArriving) => void;
   loyalty_update: (update: LoyaltyUpdate) => void;
 }
 
@@ -60,11 +74,20 @@ export interface ServerToClientEvents {
  */
 export interface InterServerEvents {
   courier_locations: (tenantId: string, updates: CourierLocationUpdate[]) => void;
+  /** New ETAs of a courier's orders, once per ping that moved any, delivered like `courier_locations`. */
+  eta_updates: (tenantId: string, updates: EtaUpdate[]) => void;
+  /**
+   * An `arriving` alert's worker asks every node to hand the notice to the order's watchers there; each answers
+   * whether a socket watching on the customer's behalf was among them.
+   */
+  arriving: (update: OrderArriving, reply: (handed: boolean) => void) => void;
   /**
    * An alert's worker asks every node: was event `seq` of the order handed to a socket watching it on the
    * customer's behalf? Each node answers for its own sockets.
    */
   handed: (orderId: string, seq: number, reply: (handed: boolean) => void) => void;
+  /** These orders' personal data was erased: every node drops them from memory (their actors). */
+  orders_erased: (orderIds: readonly string[]) => void;
 }
 
 export interface SocketData {

@@ -1,8 +1,8 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Socket } from 'socket.io';
-import type { AppliedEvent, AssignedEvent, EventBus, LoyaltyEvent, PositionEvent } from '../actors/event-bus';
+import type { AppliedEvent, AssignedEvent, EtaEvent, EventBus, LoyaltyEvent, PositionEvent } from '../actors/event-bus';
 import type { TokenService } from '../auth/token-service';
 import { DomainError, RateLimitedError, UnauthorizedError, ValidationError } from '../domain/errors';
 import { toOrderView } from '../domain/order';
@@ -13,7 +13,9 @@ import {
   toStatusUpdate,
   type ClientToServerEvents,
   type CourierLocationUpdate,
+  type EtaUpdate,
   type InterServerEvents,
+  type OrderArriving,
   type LoyaltyUpdate,
   type OrderStatusUpdate,
   type ServerToClientEvents,
@@ -37,9 +39,9 @@ export interface GatewayOptions {
   /** Applied events, reassignments, courier positions and loyalty bookings of this node, pushed as they come. */
   bus: EventBus;
   /** Publishing connection (fails fast while Redis is down, so local delivery never waits on it). */
-  publisher: Redis;
+  publisher: RedisClient;
   /** Subscriber connection for per-order live channels. */
-  feedSubscriber: Redis;
+  feedSubscriber: RedisClient;
   /** Prefix of every Redis channel, so clusters can share a Redis. */
   prefix: string;
   logger: Logger;
@@ -130,10 +132,12 @@ export class Gateway {
     });
     this.io.on('connection', (socket) => this.onConnection(socket));
     this.io.on('courier_locations', (tenantId, updates) => this.deliverLocations(tenantId, updates));
+    this.io.on('eta_updates', (tenantId, updates) => this.deliverEtas(tenantId, updates));
     this.unsubscribeBus = [
       options.bus.on('applied', (applied) => this.onApplied(applied)),
       options.bus.on('assigned', (assigned) => this.onAssigned(assigned)),
       options.bus.on('position', (position) => this.pushPosition(position)),
+      options.bus.on('eta', (eta) => this.pushEtas(eta)),
       options.bus.on('loyalty', (booking) => this.pushLoyalty(booking)),
     ];
   }
@@ -144,6 +148,21 @@ export class Gateway {
    */
   handedToWatcher(orderId: string, seq: number, waitMs: number): Promise<boolean> {
     return this.feed.handedTo(orderId, seq, waitMs);
+  }
+
+  /**
+   * Hands an order's arriving notice to this node's sockets watching it; whether one of them watches on the
+   * customer's behalf.
+   */
+  handArriving(update: OrderArriving): boolean {
+    const room = rooms.order(update.order_id);
+    const members = this.io.of('/').adapter.rooms.get(room);
+    if (!members || members.size === 0) return false;
+    this.io.local.to(room).emit('order_arriving', update);
+    return [...members].some((socketId) => {
+      const session = this.sessions.get(socketId);
+      return session !== undefined && watchesForCustomer(session.principal);
+    });
   }
 
   /** Disconnects this node's sockets and stops pushing. */
@@ -403,6 +422,21 @@ export class Gateway {
     // per order (the adapter publishes each broadcast to Redis before delivering it even locally).
     this.deliverLocations(tenantId, updates);
     this.io.serverSideEmit('courier_locations', tenantId, updates);
+  }
+
+  /** Delivers ETAs to this node's watchers of each order and to its tenant-feed sockets, like positions. */
+  private deliverEtas(tenantId: string, updates: EtaUpdate[]): void {
+    for (const update of updates) {
+      this.io.local.to(rooms.order(update.order_id)).emit('eta_update', update);
+      this.io.local.to(rooms.tenant(tenantId)).except(rooms.order(update.order_id)).emit('eta_update', update);
+    }
+  }
+
+  /** Pushes new ETAs wherever the courier's positions go: this node's sockets now, the others in one message. */
+  private pushEtas({ tenantId, etas }: EtaEvent): void {
+    const updates = etas.map(({ orderId, eta }) => ({ order_id: orderId, eta }));
+    this.deliverEtas(tenantId, updates);
+    this.io.serverSideEmit('eta_updates', tenantId, updates);
   }
 
   /** Pushes a loyalty booking to the customer's sockets on every node. */

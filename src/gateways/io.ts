@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { createShardedAdapter } from '@socket.io/redis-adapter';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from './events';
 
@@ -12,8 +12,8 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
  * cluster, e.g. so a worker process can ask who is watching.
  */
 export function createIo(options: {
-  publisher: Redis;
-  subscriber: Redis;
+  publisher: RedisClient;
+  subscriber: RedisClient;
   prefix: string;
   httpServer?: http.Server;
 }): IoServer {

@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis';
 import type { Logger } from 'pino';
 import type { OrderEvent } from '../domain/order';
 import type { OrderLog } from '../store/ports/order-log';
@@ -15,9 +15,9 @@ export interface LiveFeedOptions {
   /** Orders and their events, to catch streams up; their heads, to compare the streams with. */
   store: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'orderHeads'>;
   /** Publishes updates (shared with other commands). */
-  publisher: Redis;
+  publisher: RedisClient;
   /** A connection of its own: it enters subscriber mode. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** Channel prefix, so several clusters can share one Redis. */
   prefix: string;
   /** Sends an update to this node's sockets in the order's room; see {@link StreamHost.emit}. */

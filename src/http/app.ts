@@ -12,6 +12,7 @@ import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
+import { privacyRoutes } from './routes/privacy';
 import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { sourceRoutes } from './routes/sources';
@@ -28,6 +29,7 @@ export function allRoutes(deps: HttpDeps): RouteSpec[] {
     ...orderRoutes(deps),
     ...courierRoutes(deps),
     ...customerRoutes(deps),
+    ...privacyRoutes(deps),
     ...loyaltyRoutes(deps),
     ...reportRoutes(deps),
     ...webhookRoutes(deps),

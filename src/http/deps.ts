@@ -8,6 +8,7 @@ import type { ImportService } from '../services/import-service';
 import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
+import type { PrivacyService } from '../services/privacy-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TenantService } from '../services/tenant-service';
@@ -22,6 +23,7 @@ export interface HttpDeps {
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   preferences: Pick<PreferenceService, 'set'>;
+  privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;

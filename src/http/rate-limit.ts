@@ -1,4 +1,4 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../gateways/redis';
 import type { Context } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateBudget } from '../config';
@@ -23,7 +23,7 @@ export interface RateLimitOptions {
    * The node's fail-fast Redis connection (`enableOfflineQueue: false`): while Redis is down a call fails at once
    * and the node's own in-memory budget decides, so no request waits for a reconnection.
    */
-  redis: Redis;
+  redis: RedisClient;
   /** Prefix of the Redis keys: the cluster's `redisPrefix`, so clusters (and test runs) sharing a Redis never collide. */
   prefix: string;
   /**

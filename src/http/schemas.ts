@@ -262,6 +262,8 @@ export const orderResponse = z.object({
   eta: z.string().nullable(),
   promised_by: z.string().nullable(),
   last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
+  /** When the courier first came within the tenant's arrival radius (API.md "Arrival"); null: not yet. */
+  arriving_at: z.string().nullable(),
 });
 
 export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });
@@ -301,10 +303,14 @@ export const notificationsResponse = z.object({
       channel: z.enum(['websocket', 'email', 'sms']),
       status: z.enum(['sent', 'failed', 'skipped']),
       seq: z.number().int(),
+      /** `arriving`: the courier-is-near alert, claimed at order version `seq`; absent: the alert of event `seq`. */
+      kind: z.enum(['arriving']).optional(),
       attempts: z.number().int(),
       at: z.string(),
       reason: z.string().optional(),
       error: z.string().optional(),
+      /** With `SMTP_FALLBACK_URL` set, the relay that took a sent email: `primary` (`SMTP_URL`) or `fallback`. */
+      relay: z.enum(['primary', 'fallback']).optional(),
     }),
   ),
 });

@@ -1,21 +1,27 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
-import { effectsOfUndeliveredAlert } from '../domain/effects';
+import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
+import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Delivery, DeliveryChannel, DeliveryLog } from '../store/ports/delivery-log';
+import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/ports/delivery-log';
 import type { OrderLog } from '../store/ports/order-log';
 import type { Outbox } from '../store/ports/outbox';
 import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
+import type { TenantDirectory } from '../store/ports/tenant-directory';
 import type { AlertMessage, Channel } from './channel';
 import { DeliveryError } from './delivery-errors';
-import type { TemplateCatalog } from './templates';
+import type { AlertSubject, TemplateCatalog } from './templates';
 
-/** What deciding an alert reads (the order, its events, the customer's preferences) and the log it claims in. */
+/**
+ * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours) and
+ * the log it claims in.
+ */
 export type AlertProcessorStore = Pick<OrderLog, 'loadOrder' | 'listEvents'> &
   DeliveryLog &
   Pick<PreferenceBook, 'getPreferences'> &
+  Pick<TenantDirectory, 'getTenantSettings'> &
   Pick<Outbox, 'oweEffect'>;
 
 export interface AlertProcessorOptions {
@@ -50,14 +56,19 @@ export class RetryAlertError extends Error {
 export type AlertOutcome =
   | { kind: 'sent'; channel: DeliveryChannel }
   | { kind: 'skipped'; reason: string }
-  | { kind: 'failed' };
+  | { kind: 'failed' }
+  /**
+   * Due inside the tenant's quiet hours: email and SMS wait until `until` (the queue runs the alert again then,
+   * `delayMs` from now by the processor's clock). Nothing was sent or claimed.
+   */
+  | { kind: 'held'; until: string; delayMs: number };
 
 const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
 
 /**
- * Decides and delivers one alert (an applied notifying event): over the socket when a socket watching for the
- * customer was handed the event,
- * otherwise by the first channel that succeeds among those opted into. Every send is claimed in the delivery
+ * Decides and delivers one alert (an applied notifying event, or the courier arriving): over the socket when a
+ * socket watching for the customer was handed the event (or the arriving notice), otherwise by the first channel
+ * that succeeds among those opted into, after the tenant's quiet hours. Every send is claimed in the delivery
  * log first, so a re-run — after a crash, a stalled job or a duplicate enqueue — never sends twice on a channel.
  */
 export class AlertProcessor {
@@ -72,16 +83,25 @@ export class AlertProcessor {
     this.channels = new Map(options.channels.map((channel) => [channel.name, channel]));
   }
 
-  async process(orderId: string, seq: number): Promise<AlertOutcome> {
+  /**
+   * Decides and delivers the alert of event `seq` (`status`), or the order's `arriving` alert claimed at version
+   * `seq`. Email and SMS due inside the tenant's quiet hours are `held` (socket pushes and `failed_attempt` never are).
+   */
+  async process(orderId: string, seq: number, kind: AlertKind = 'status'): Promise<AlertOutcome> {
     const { store, logger } = this.options;
     const order = await store.loadOrder(orderId);
-    const [event] = await store.listEvents(orderId, seq - 1, 1);
-    if (!order || !event || event.seq !== seq || !NOTIFYING_STATUSES.has(event.status)) {
-      return { kind: 'skipped', reason: 'not_an_alert' };
-    }
-    const log = new Map((await store.listDeliveries(orderId)).filter((d) => d.seq === seq).map((d) => [d.channel, d]));
+    const subject = order ? await this.subjectOf(order, seq, kind) : null;
+    if (!order || !subject) return { kind: 'skipped', reason: 'not_an_alert' };
+    const ref: AlertRef = { orderId, seq, kind };
+    const deliveries = await store.listDeliveries(orderId);
+    const log = new Map(deliveries.filter((d) => d.seq === seq && (d.kind ?? 'status') === kind).map((d) => [d.channel, d]));
     const done = [...log.values()].find((delivery) => delivery.status === 'sent');
     if (done) return { kind: 'sent', channel: done.channel };
+    // The customer's personal data on the order was erased: the alert goes nowhere (API.md "Privacy").
+    if (order.erased_at) {
+      await store.skipDelivery(this.entry(ref, 'websocket', 'skipped', 0, 'erased'));
+      return { kind: 'skipped', reason: 'erased' };
+    }
 
     const preferences = await store.getPreferences(order.tenant_id, order.customer.id);
     const candidates = CHANNEL_ORDER.flatMap((name) => {
@@ -93,32 +113,57 @@ export class AlertProcessor {
     // may have gone out, and a channel never sends the same alert twice.
     const interrupted = [...log.values()].find((delivery) => delivery.status === 'sending');
     if (interrupted && interrupted.channel !== 'websocket') {
-      await this.unknownOutcome(orderId, seq, interrupted.channel, interrupted);
+      await this.unknownOutcome(ref, interrupted.channel, interrupted);
       return { kind: 'sent', channel: interrupted.channel };
     }
     if (await this.supersededAfter(order, seq)) {
-      await this.options.store.skipDelivery(this.entry(orderId, seq, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
+      await this.options.store.skipDelivery(this.entry(ref, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
       return { kind: 'skipped', reason: 'superseded' };
     }
-    if (await this.handed(order, seq)) {
-      await this.record(orderId, seq, 'websocket', 'sent', 1, null);
-      logger.info({ order_id: orderId, seq }, 'websocket sent');
+    if (await this.handed(order, ref)) {
+      await this.record(ref, 'websocket', 'sent', 1, null);
+      logger.info({ order_id: orderId, seq, kind }, 'websocket sent');
       return { kind: 'sent', channel: 'websocket' };
     }
     if (candidates.length === 0) {
-      if (!log.has('websocket')) await this.record(orderId, seq, 'websocket', 'skipped', 0, 'no_channel');
+      if (!log.has('websocket')) await this.record(ref, 'websocket', 'skipped', 0, 'no_channel');
       return { kind: 'skipped', reason: 'no_channel' };
+    }
+    const held = await this.quietUntil(order, subject);
+    if (held) {
+      logger.info({ order_id: orderId, seq, kind, until: held.until }, 'alert held for quiet hours');
+      return held;
     }
 
     for (const { name, to } of candidates) {
       const previous = log.get(name);
       if (previous?.status === 'failed') continue;
-      const outcome = await this.tryChannel(order, seq, event.status, name, to, previous);
+      const outcome = await this.tryChannel(order, ref, subject, name, to, previous);
       if (outcome === 'sent') return { kind: 'sent', channel: name };
     }
-    logger.warn({ order_id: orderId, seq }, 'alert could not be delivered on any channel');
-    await this.oweUndelivered(order, seq);
+    logger.warn({ order_id: orderId, seq, kind }, 'alert could not be delivered on any channel');
+    // `notification.failed` names an event; an arriving alert has none of its own (its seq is a status alert's).
+    if (kind === 'status') await this.oweUndelivered(order, seq);
     return { kind: 'failed' };
+  }
+
+  /** What the alert tells, or null when there is no such alert (not a notifying event; never arriving). */
+  private async subjectOf(order: Order, seq: number, kind: AlertKind): Promise<AlertSubject | null> {
+    if (kind === 'arriving') return order.arriving_at ? 'arriving' : null;
+    const [event] = await this.options.store.listEvents(order.id, seq - 1, 1);
+    return event && event.seq === seq && NOTIFYING_STATUSES.has(event.status) ? event.status : null;
+  }
+
+  /**
+   * The tenant's quiet hours hold email and SMS until their end (API.md "Arrival"); a `failed_attempt` is not held
+   * (the customer may still be reached before the courier gives up for the day).
+   */
+  private async quietUntil(order: Order, subject: AlertSubject): Promise<Extract<AlertOutcome, { kind: 'held' }> | null> {
+    if (subject === 'failed_attempt') return null;
+    const settings = await this.options.store.getTenantSettings(order.tenant_id);
+    const now = this.now();
+    const end = quietHoursEnd(settings?.quiet_hours ?? null, now);
+    return end ? { kind: 'held', until: end.toISOString(), delayMs: end.getTime() - now.getTime() } : null;
   }
 
   /**
@@ -136,41 +181,43 @@ export class AlertProcessor {
   /** Sends on one channel at most once; 'failed' means fall through to the next channel. */
   private async tryChannel(
     order: Order,
-    seq: number,
-    status: Order['status'],
+    ref: AlertRef,
+    subject: AlertSubject,
     name: 'email' | 'sms',
     to: string,
     previous: Delivery | undefined,
   ): Promise<'sent' | 'failed'> {
     const { store, logger } = this.options;
-    if (previous?.status === 'sending') return this.unknownOutcome(order.id, seq, name, previous);
+    const { seq, kind } = ref;
+    if (previous?.status === 'sending') return this.unknownOutcome(ref, name, previous);
     // Everything that can fail before the send (rendering) happens before the claim: a claim is the point after
     // which a crash is taken as "may have been sent", so it comes as late as possible.
-    const message = this.render(order, seq, status, name, to);
-    const claim = await store.claimDelivery(order.id, seq, name, this.now().toISOString());
+    const message = this.render(order, ref, subject, name, to);
+    const claim = await store.claimDelivery(order.id, seq, name, this.now().toISOString(), kind);
     if (!claim.claimed) {
       if (claim.delivery.status === 'sent') return 'sent';
-      if (claim.delivery.status === 'sending') return this.unknownOutcome(order.id, seq, name, claim.delivery);
+      if (claim.delivery.status === 'sending') return this.unknownOutcome(ref, name, claim.delivery);
       return 'failed';
     }
+    const exhausted = claim.attempts >= this.maxAttempts;
+    let relay: MailRelay | null = null;
     try {
-      await this.channels.get(name)!.send(message);
+      relay = (await this.channels.get(name)!.send(message, { last: exhausted }))?.relay ?? null;
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
-      const exhausted = claim.attempts >= this.maxAttempts;
       if (error.retryable && !exhausted) {
-        await this.record(order.id, seq, name, 'retrying', claim.attempts, null, error.message);
-        logger.info({ order_id: order.id, seq, channel: name, attempts: claim.attempts, err: error.message }, 'alert will be retried');
+        await this.record(ref, name, 'retrying', claim.attempts, null, error.message);
+        logger.info({ order_id: order.id, seq, kind, channel: name, attempts: claim.attempts, err: error.message }, 'alert will be retried');
         throw new RetryAlertError(name);
       }
       const reason = error.retryable ? 'retries_exhausted' : 'permanent';
-      await this.record(order.id, seq, name, 'failed', claim.attempts, reason, error.message);
-      logger.info({ order_id: order.id, seq, channel: name, reason, err: error.message }, `${name} failed`);
+      await this.record(ref, name, 'failed', claim.attempts, reason, error.message);
+      logger.info({ order_id: order.id, seq, kind, channel: name, reason, err: error.message }, `${name} failed`);
       return 'failed';
     }
     this.options.afterSend?.(name);
-    await this.record(order.id, seq, name, 'sent', claim.attempts, null);
-    logger.info({ order_id: order.id, seq, channel: name }, `${name} sent`);
+    await this.record(ref, name, 'sent', claim.attempts, null, null, relay);
+    logger.info({ order_id: order.id, seq, kind, channel: name, relay }, `${name} sent`);
     return 'sent';
   }
 
@@ -178,9 +225,9 @@ export class AlertProcessor {
    * A claim without an outcome: the process died while the provider had the message. It may have gone out, and
    * a channel never sends the same alert twice, so it is recorded as sent, saying why.
    */
-  private async unknownOutcome(orderId: string, seq: number, name: 'email' | 'sms', claim: Delivery): Promise<'sent'> {
-    await this.record(orderId, seq, name, 'sent', claim.attempts, 'interrupted_not_resent');
-    this.options.logger.warn({ order_id: orderId, seq, channel: name }, 'send was interrupted; not resending');
+  private async unknownOutcome(ref: AlertRef, name: 'email' | 'sms', claim: Delivery): Promise<'sent'> {
+    await this.record(ref, name, 'sent', claim.attempts, 'interrupted_not_resent');
+    this.options.logger.warn({ order_id: ref.orderId, seq: ref.seq, kind: ref.kind, channel: name }, 'send was interrupted; not resending');
     return 'sent';
   }
 
@@ -193,15 +240,16 @@ export class AlertProcessor {
     return wanted ? (preferences?.phone ?? order.customer.phone ?? null) : null;
   }
 
-  private render(order: Order, seq: number, status: Order['status'], name: 'email' | 'sms', to: string): AlertMessage {
+  private render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): AlertMessage {
     const trackingUrl = this.options.trackingUrl(order);
     const rendered = this.options.templates.render(order.tenant_id, order.customer.locale, {
       reference: order.external_id ?? order.id,
-      status,
+      status: subject,
       customerName: order.customer.name ?? null,
       trackingUrl,
     });
-    return { id: `${order.id}.${seq}.${name}`, to, ...rendered };
+    const id = ref.kind === 'status' ? `${order.id}.${ref.seq}.${name}` : `${order.id}.${ref.seq}.${ref.kind}.${name}`;
+    return { id, to, ...rendered };
   }
 
   private async supersededAfter(order: Order, seq: number): Promise<boolean> {
@@ -210,10 +258,12 @@ export class AlertProcessor {
     return later.some((event) => NOTIFYING_STATUSES.has(event.status));
   }
 
-  /** Whether a socket watching for the customer was handed the event (on any node). */
-  private async handed(order: Order, seq: number): Promise<boolean> {
+  /** Whether a socket watching for the customer was handed the event or the arriving notice (on any node). */
+  private async handed(order: Order, { seq, kind }: AlertRef): Promise<boolean> {
     try {
-      return await this.options.presence.handedToWatcher(order, seq);
+      return kind === 'arriving'
+        ? await this.options.presence.handArrivingToWatcher(order, order.arriving_at!)
+        : await this.options.presence.handedToWatcher(order, seq);
     } catch (error) {
       // Unknown (Redis unreachable): reach the customer another way rather than not at all.
       this.options.logger.warn({ err: error, order_id: order.id }, 'presence check failed');
@@ -222,26 +272,32 @@ export class AlertProcessor {
   }
 
   private record(
-    orderId: string,
-    seq: number,
+    ref: AlertRef,
     channel: DeliveryChannel,
     status: Delivery['status'],
     attempts: number,
     reason: string | null,
     error: string | null = null,
+    relay: MailRelay | null = null,
   ): Promise<void> {
-    return this.options.store.recordDelivery(this.entry(orderId, seq, channel, status, attempts, reason, error));
+    return this.options.store.recordDelivery({ ...this.entry(ref, channel, status, attempts, reason, error), relay });
   }
 
   private entry(
-    orderId: string,
-    seq: number,
+    { orderId, seq, kind }: AlertRef,
     channel: DeliveryChannel,
     status: Delivery['status'],
     attempts: number,
     reason: string | null,
     error: string | null = null,
   ): Delivery {
-    return { order_id: orderId, seq, channel, status, attempts, at: this.now().toISOString(), reason, error };
+    return { order_id: orderId, seq, kind, channel, status, attempts, at: this.now().toISOString(), reason, error };
   }
+}
+
+/** One alert: an order's event `seq` (`status`), or its `arriving` alert claimed at version `seq`. */
+interface AlertRef {
+  orderId: string;
+  seq: number;
+  kind: AlertKind;
 }

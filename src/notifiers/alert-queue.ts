@@ -1,7 +1,8 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
-import type { AppliedEvent, EventBus } from '../actors/event-bus';
+import type { AppliedEvent, ArrivingEvent, EventBus } from '../actors/event-bus';
+import { ALERT_EFFECT, type AlertKind } from '../domain/effects';
 import { NOTIFYING_STATUSES } from '../domain/status';
 import type { Outbox } from '../store/ports/outbox';
 
@@ -25,15 +26,25 @@ export interface AlertJob {
   orderId: string;
   seq: number;
   tenantId: string;
+  /** Absent (jobs queued before arriving alerts existed): `status`. */
+  kind?: AlertKind;
+}
+
+/** The job id of an alert: one job per alert however often it is queued (BullMQ job ids may not contain ':'). */
+export function alertJobId(alert: Pick<AlertJob, 'orderId' | 'seq' | 'kind'>): string {
+  return alert.kind === 'arriving' ? `${alert.orderId}-${alert.seq}-arriving` : `${alert.orderId}-${alert.seq}`;
 }
 
 export interface AlertQueueOptions {
   /** Alerts owed by applied events, written with them: what could not be queued at once. */
   store: Outbox;
-  /** Applied events of this node, queued as they come (absent: the sweep alone queues what the outbox holds). */
+  /**
+   * Applied events and arriving claims of this node, queued as they come (absent: the sweep alone queues what the
+   * outbox holds).
+   */
   bus?: EventBus;
   /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   /**
@@ -58,20 +69,20 @@ const SWEEP_GRACE_MS = 1000;
 const SWEEP_BATCH = 500;
 
 /**
- * Moves alerts from the store's outbox to BullMQ. An applied notifying event is queued at once; the outbox row,
- * written with the event, is removed only once the job is in Redis, and a periodic sweep queues whatever was
- * left behind. The job id is (order, seq), so queuing twice is harmless.
+ * Moves alerts from the store's outbox to BullMQ. An applied notifying event (or an arriving claim) is queued at
+ * once; the outbox row, written with the event (or the claim), is removed only once the job is in Redis, and a
+ * periodic sweep queues whatever was left behind. The job id is (order, seq, kind), so queuing twice is harmless.
  */
 export class AlertQueue {
   readonly queue: Queue<AlertJob>;
   private readonly timer: NodeJS.Timeout;
-  private readonly unsubscribe: () => void;
+  private readonly unsubscribe: Array<() => void>;
   private sweeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AlertQueueOptions) {
     this.queue = new Queue<AlertJob>(ALERT_QUEUE, {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.connection, options.prefix, ALERT_QUEUE),
       defaultJobOptions: {
         attempts: options.attempts ?? 25,
         backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
@@ -81,7 +92,9 @@ export class AlertQueue {
     });
     const warn = throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert queue error'));
     this.queue.on('error', warn);
-    this.unsubscribe = options.bus?.on('applied', (applied) => this.onApplied(applied)) ?? (() => {});
+    this.unsubscribe = options.bus
+      ? [options.bus.on('applied', (applied) => this.onApplied(applied)), options.bus.on('arriving', (arriving) => this.onArriving(arriving))]
+      : [];
     this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 2000);
     this.timer.unref();
   }
@@ -90,14 +103,16 @@ export class AlertQueue {
   sweep(): Promise<void> {
     this.sweeping = this.sweeping.then(async () => {
       const before = new Date(Date.now() - SWEEP_GRACE_MS).toISOString();
-      const pending = await this.options.store.pendingEffects('alert', before, SWEEP_BATCH).catch(() => []);
-      for (const alert of pending) await this.enqueue(alert);
+      for (const kind of ['status', 'arriving'] as const) {
+        const pending = await this.options.store.pendingEffects(ALERT_EFFECT[kind], before, SWEEP_BATCH).catch(() => []);
+        for (const alert of pending) await this.enqueue({ ...alert, kind });
+      }
     });
     return this.sweeping;
   }
 
   async close(): Promise<void> {
-    this.unsubscribe();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     clearInterval(this.timer);
     await this.sweeping;
     await this.queue.close();
@@ -109,11 +124,15 @@ export class AlertQueue {
     void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
   }
 
+  /** Queues the `arriving` alert of a claim made on this node at once (its outbox row is the fallback). */
+  private onArriving({ orderId, seq, tenantId }: ArrivingEvent): void {
+    void this.enqueue({ orderId, seq, tenantId, kind: 'arriving' });
+  }
+
   private async enqueue(alert: AlertJob): Promise<void> {
     try {
-      // BullMQ job ids may not contain ':'.
-      await this.queue.add('alert', alert, { jobId: `${alert.orderId}-${alert.seq}` });
-      await this.options.store.clearEffect('alert', alert.orderId, alert.seq);
+      await this.queue.add('alert', alert, { jobId: alertJobId(alert) });
+      await this.options.store.clearEffect(ALERT_EFFECT[alert.kind ?? 'status'], alert.orderId, alert.seq);
     } catch (error) {
       this.options.logger.debug({ err: (error as Error).message, order_id: alert.orderId }, 'alert left in the outbox');
     }

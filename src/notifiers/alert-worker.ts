@@ -1,5 +1,5 @@
-import { Worker } from 'bullmq';
-import type Redis from 'ioredis';
+import { DelayedError, Worker } from 'bullmq';
+import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import { ALERT_QUEUE, throttled, type AlertJob } from './alert-queue';
 import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert-processor';
@@ -7,7 +7,7 @@ import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert
 export interface AlertWorkerOptions {
   processor: AlertProcessor;
   /** Must have `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   /**
@@ -20,17 +20,30 @@ export interface AlertWorkerOptions {
    * @default 15000
    */
   lockMs?: number;
+  /** Told of an alert held for quiet hours, once its job waits in the queue's delayed set. */
+  onHeld?: (job: AlertJob, outcome: Extract<AlertOutcome, { kind: 'held' }>) => void;
 }
 
-/** Runs queued alerts through the processor; a transient channel failure makes BullMQ retry with backoff. */
+/**
+ * Runs queued alerts through the processor; a transient channel failure makes BullMQ retry with backoff, and an
+ * alert held for quiet hours waits as a delayed job until they end (no process sleeps meanwhile; any worker of the
+ * cluster runs it then).
+ */
 export function createAlertWorker(options: AlertWorkerOptions): Worker<AlertJob, AlertOutcome> {
   const lockMs = options.lockMs ?? 15_000;
   const worker = new Worker<AlertJob, AlertOutcome>(
     ALERT_QUEUE,
-    (job) => options.processor.process(job.data.orderId, job.data.seq),
+    async (job, token) => {
+      const outcome = await options.processor.process(job.data.orderId, job.data.seq, job.data.kind);
+      if (outcome.kind !== 'held') return outcome;
+      // The processor's clock says how long; the queue's own (Redis) time is when.
+      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      options.onHeld?.(job.data, outcome);
+      throw new DelayedError();
+    },
     {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.connection, options.prefix, ALERT_QUEUE),
       concurrency: options.concurrency ?? 50,
       lockDuration: lockMs,
       stalledInterval: lockMs,

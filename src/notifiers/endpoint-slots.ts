@@ -1,8 +1,8 @@
-import type Redis from 'ioredis';
+import type { RedisClient } from '../gateways/redis';
 
 export interface EndpointSlotsOptions {
   /** Any connection (the commands do not block). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   /**
    * Attempts to one endpoint in flight at once, across the cluster.
@@ -68,7 +68,7 @@ export interface TakenSlot {
  * that was cut off without a store write before every attempt.
  */
 export class EndpointSlots {
-  private readonly redis: Redis & SlotCommands;
+  private readonly redis: RedisClient & SlotCommands;
   private readonly prefix: string;
   private readonly perEndpoint: number;
   private readonly perTenant: number;
@@ -81,7 +81,7 @@ export class EndpointSlots {
     }
     this.prefix = options.prefix;
     options.connection.defineCommand('webhookSlotAcquire', { numberOfKeys: 3, lua: ACQUIRE });
-    this.redis = options.connection as Redis & SlotCommands;
+    this.redis = options.connection as RedisClient & SlotCommands;
   }
 
   /**
@@ -91,9 +91,9 @@ export class EndpointSlots {
   async acquire(endpointId: string, tenantId: string, messageId: string, holder: string, ttlMs: number, startedAt: string): Promise<TakenSlot | null> {
     const now = Date.now();
     const [taken, previous] = await this.redis.webhookSlotAcquire(
-      this.endpointKey(endpointId),
+      this.endpointKey(tenantId, endpointId),
       this.tenantKey(tenantId),
-      this.markKey(messageId),
+      this.markKey(tenantId, messageId),
       holder,
       now,
       now + ttlMs,
@@ -107,23 +107,24 @@ export class EndpointSlots {
 
   /** Gives the slot back (the receiver answered, or the attempt failed). */
   async release(endpointId: string, tenantId: string, holder: string): Promise<void> {
-    await this.redis.multi().zrem(this.endpointKey(endpointId), holder).zrem(this.tenantKey(tenantId), holder).exec();
+    await this.redis.multi().zrem(this.endpointKey(tenantId, endpointId), holder).zrem(this.tenantKey(tenantId), holder).exec();
   }
 
   /** The attempt's outcome is logged: the message is no longer being attempted. */
-  async unmark(messageId: string): Promise<void> {
-    await this.redis.del(this.markKey(messageId));
+  async unmark(tenantId: string, messageId: string): Promise<void> {
+    await this.redis.del(this.markKey(tenantId, messageId));
   }
 
-  private endpointKey(endpointId: string): string {
-    return `${this.prefix}:webhook-slots:endpoint:${endpointId}`;
+  // A tenant's keys share one hash tag, so the acquire script's three keys are in one slot of a Redis Cluster.
+  private endpointKey(tenantId: string, endpointId: string): string {
+    return `${this.prefix}:{webhook-slots:${tenantId}}:endpoint:${endpointId}`;
   }
 
-  private markKey(messageId: string): string {
-    return `${this.prefix}:webhook-attempt:${messageId}`;
+  private markKey(tenantId: string, messageId: string): string {
+    return `${this.prefix}:{webhook-slots:${tenantId}}:attempt:${messageId}`;
   }
 
   private tenantKey(tenantId: string): string {
-    return `${this.prefix}:webhook-slots:tenant:${tenantId}`;
+    return `${this.prefix}:{webhook-slots:${tenantId}}:tenant`;
   }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'bullmq';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Order } from '../domain/order';
@@ -13,14 +13,14 @@ import { SmsChannel } from './sms-channel';
 import { TemplateCatalog } from './templates';
 
 /** The settings the alert workers use. */
-export type NotifierSettings = Pick<Config, 'redisPrefix' | 'smtpUrl' | 'mailFrom' | 'twilio' | 'notify'>;
+export type NotifierSettings = Pick<Config, 'redisPrefix' | 'smtpUrl' | 'smtpFallbackUrl' | 'mailFrom' | 'twilio' | 'notify'>;
 
 export interface NotifierOptions {
   settings: NotifierSettings;
   store: AlertProcessorStore;
   presence: Presence;
   /** `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   trackingToken: (order: Order) => string;
   /** Base of the tracking links in alerts (known once the node listens). */
   publicUrl: () => string;
@@ -30,6 +30,8 @@ export interface NotifierOptions {
   afterSend?: AlertProcessorOptions['afterSend'];
   /** See {@link AlertProcessorOptions.bus}. */
   bus?: AlertProcessorOptions['bus'];
+  /** The processor's clock (quiet hours are decided by it). @default the system clock */
+  now?: AlertProcessorOptions['now'];
 }
 
 /**
@@ -37,7 +39,10 @@ export interface NotifierOptions {
  * running queued alerts through it. (What puts alerts in the queue is the {@link AlertQueue}, on every node.)
  */
 export class Notifier {
-  /** Emits `processed` (orderId, seq, outcome) after an alert job of this process has finished. */
+  /**
+   * Emits `processed` (orderId, seq, outcome, kind) after an alert job of this process has finished, and `held`
+   * (orderId, seq, outcome, kind) when one waits for the end of quiet hours.
+   */
   readonly events = new EventEmitter();
   readonly templates: TemplateCatalog;
   private readonly worker: Worker;
@@ -47,7 +52,9 @@ export class Notifier {
     const { settings, logger } = options;
     this.templates = options.templates ?? new TemplateCatalog();
     this.channels = [];
-    if (settings.smtpUrl) this.channels.push(new EmailChannel({ smtpUrl: settings.smtpUrl, from: settings.mailFrom }));
+    if (settings.smtpUrl) {
+      this.channels.push(new EmailChannel({ smtpUrl: settings.smtpUrl, fallbackUrl: settings.smtpFallbackUrl, from: settings.mailFrom }));
+    }
     if (settings.twilio) {
       this.channels.push(
         new SmsChannel({
@@ -68,6 +75,7 @@ export class Notifier {
       logger,
       afterSend: options.afterSend,
       bus: options.bus,
+      now: options.now,
     });
     this.worker = createAlertWorker({
       processor,
@@ -76,8 +84,11 @@ export class Notifier {
       logger,
       concurrency: settings.notify.concurrency,
       lockMs: settings.notify.lockMs,
+      onHeld: (job, outcome) => this.events.emit('held', job.orderId, job.seq, outcome, job.kind ?? 'status'),
     });
-    this.worker.on('completed', (job, outcome) => this.events.emit('processed', job.data.orderId, job.data.seq, outcome));
+    this.worker.on('completed', (job, outcome) =>
+      this.events.emit('processed', job.data.orderId, job.data.seq, outcome, job.data.kind ?? 'status'),
+    );
   }
 
   /** Stops taking jobs, lets running ones finish, and closes the channels. */

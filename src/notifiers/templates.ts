@@ -1,9 +1,12 @@
 import type { OrderStatus } from '../domain/status';
 
+/** What an alert tells: a notifying status, or that the courier is arriving (API.md "Arrival"). */
+export type AlertSubject = OrderStatus | 'arriving';
+
 /** What a template sees. */
 export interface TemplateData {
   reference: string;
-  status: OrderStatus;
+  status: AlertSubject;
   customerName: string | null;
   trackingUrl: string;
 }
@@ -14,8 +17,8 @@ export interface Rendered {
   sms: string;
 }
 
-/** One language's texts: a function per notifying status (others fall back to `default`). */
-export type TemplateSet = Partial<Record<OrderStatus, (data: TemplateData) => Rendered>> & {
+/** One language's texts: a function per alert subject (others fall back to `default`). */
+export type TemplateSet = Partial<Record<AlertSubject, (data: TemplateData) => Rendered>> & {
   default: (data: TemplateData) => Rendered;
 };
 
@@ -31,6 +34,11 @@ const english: TemplateSet = {
     subject: `Your order ${d.reference} is out for delivery`,
     text: `${greeting(d)}\n\nYour order ${d.reference} is out for delivery today.\nFollow it live: ${d.trackingUrl}\n`,
     sms: `Order ${d.reference} is out for delivery. Track it: ${d.trackingUrl}`,
+  }),
+  arriving: (d) => ({
+    subject: `Your order ${d.reference} is almost there`,
+    text: `${greeting(d)}\n\nThe courier with your order ${d.reference} is nearly at your door.\nFollow it live: ${d.trackingUrl}\n`,
+    sms: `The courier with order ${d.reference} is nearly there. Track it: ${d.trackingUrl}`,
   }),
   delivered: (d) => ({
     subject: `Your order ${d.reference} was delivered`,

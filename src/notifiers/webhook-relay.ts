@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
 import type { EffectKind } from '../domain/effects';
@@ -28,7 +28,7 @@ export interface WebhookRelayOptions {
   /** This node's changes, fanned out as they come (absent: the sweep alone moves what the outbox holds). */
   bus?: EventBus;
   /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   /**
@@ -74,7 +74,7 @@ export class WebhookRelay {
   constructor(private readonly options: WebhookRelayOptions) {
     this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.connection, options.prefix, WEBHOOK_QUEUE),
       defaultJobOptions: {
         // Retries of a message are the processor's (moveToDelayed); these cover a worker's own failures (store down).
         attempts: 10,

@@ -1,5 +1,5 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
-import type Redis from 'ioredis';
+import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import { throttled } from './alert-queue';
 import { EndpointSlots } from './endpoint-slots';
@@ -9,7 +9,7 @@ import { WEBHOOK_QUEUE } from './webhook-relay';
 export interface WebhookWorkerOptions {
   processor: WebhookProcessor;
   /** Must have `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   logger: Logger;
   /**
@@ -62,7 +62,7 @@ const SLOT_MARGIN_MS = 5000;
 export class WebhookWorker {
   private readonly worker: Worker<WebhookJob, WebhookOutcome>;
   private readonly slots: EndpointSlots;
-  private readonly slotConnection: Redis;
+  private readonly slotConnection: RedisClient;
   private readonly waits: SlotWaits;
   private readonly perEndpoint: number;
   /** This process's attempts in flight per endpoint, and the jobs waiting here for one of them to end. */
@@ -83,7 +83,7 @@ export class WebhookWorker {
     this.waits = new SlotWaits(this.perEndpoint);
     this.worker = new Worker(WEBHOOK_QUEUE, (job, token) => this.run(job, token), {
       connection: options.connection,
-      prefix: options.prefix,
+      prefix: queuePrefix(options.connection, options.prefix, WEBHOOK_QUEUE),
       concurrency: options.concurrency ?? 50,
       lockDuration: lockMs,
       stalledInterval: lockMs,
@@ -152,7 +152,7 @@ export class WebhookWorker {
           local.waiters.shift()?.();
         }
       },
-      logged: () => this.slots.unmark(job.data.messageId),
+      logged: () => this.slots.unmark(tenantId, job.data.messageId),
     });
     if (outcome.kind === 'no_slot') {
       await job.moveToDelayed(Date.now() + this.waits.missed(webhookId, jobId), token);

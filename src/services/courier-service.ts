@@ -1,16 +1,23 @@
 import { ActorSystem } from '../actors/actor-system';
-import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierPosition } from '../actors/courier-actor';
+import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierPosition, type PingResult } from '../actors/courier-actor';
 import type { EventBus } from '../actors/event-bus';
 import type { Location } from '../domain/order';
+import type { ArrivalLog } from '../store/ports/arrival-log';
 import type { OrderLog } from '../store/ports/order-log';
 
 /** A position as a courier reports it: without a time, it is taken when it arrives. */
 export type ReportedPosition = Omit<CourierPosition, 'at'> & { at?: string };
 
 export interface CourierServiceOptions {
-  /** Couriers' orders on the way (for their actors) and the coalesced `last_location` writes. */
-  store: CourierActorDeps['store'] & Pick<OrderLog, 'updateLastLocations'>;
-  /** Hears of order changes and assignments; carries each position (`position`) to whoever pushes it live. */
+  /**
+   * Couriers' orders on the way and the arrival radius (for their actors), the coalesced `last_location` and `eta`
+   * writes, and the arriving claims.
+   */
+  store: CourierActorDeps['store'] & Pick<OrderLog, 'updateLastLocations'> & ArrivalLog;
+  /**
+   * Hears of order changes and assignments; carries each position (`position`), new ETAs (`eta`) and arriving claims
+   * made here (`arriving`) to whoever pushes them live or owes their alert.
+   */
   bus: EventBus;
   /**
    * How often coalesced `last_location` writes are flushed: a courier pinging every second costs one write per
@@ -24,25 +31,34 @@ export interface CourierServiceOptions {
   maxActors?: number;
   /** Epoch milliseconds. @default Date.now */
   now?: () => number;
-  /** Told when a batch of positions could not be stored (they are retried with the next flush). */
+  /** Told when a batch of positions or ETAs could not be stored (they are retried with the next flush). */
   onFlushError?: (error: unknown) => void;
+  /** Told when an arriving claim could not be made (it is asked for again with the courier's next position). */
+  onClaimError?: (error: unknown) => void;
 }
 
-/** Couriers' live positions: published at once for watchers, stored as `last_location` in coalesced batches. */
+/**
+ * Couriers' live positions: published at once for watchers, stored as `last_location` in coalesced batches; the
+ * ETAs they give orders out for delivery likewise (pushed when they move by a minute, never a new event); and the
+ * arriving claim when a courier first comes within the arrival radius.
+ */
 export class CourierService {
-  private readonly actors: ActorSystem<string, CourierMessage, readonly string[]>;
+  private readonly actors: ActorSystem<string, CourierMessage, PingResult>;
   private readonly pendingLocations = new Map<string, Location>();
+  private readonly pendingEtas = new Map<string, string>();
   private readonly timer: NodeJS.Timeout;
   private readonly store: CourierServiceOptions['store'];
   private readonly bus: EventBus;
   private readonly now: () => number;
   private flushing: Promise<void> = Promise.resolve();
   private readonly onFlushError: (error: unknown) => void;
+  private readonly onClaimError: (error: unknown) => void;
 
   constructor(options: CourierServiceOptions) {
     this.store = options.store;
     this.bus = options.bus;
     this.onFlushError = options.onFlushError ?? (() => {});
+    this.onClaimError = options.onClaimError ?? (() => {});
     this.now = options.now ?? Date.now;
     const deps: CourierActorDeps = { store: options.store, now: this.now, refreshMs: options.refreshMs ?? 5000 };
     this.actors = new ActorSystem({
@@ -67,27 +83,42 @@ export class CourierService {
     this.timer.unref();
   }
 
-  /** A courier's position: published now for its orders on the way, stored with the next flush. */
+  /**
+   * A courier's position: published now for its orders on the way, with the ETAs it moved; stored with the next
+   * flush. Resolves once the arriving claims it makes (rarely any) are durable.
+   */
   async record(tenantId: string, courierId: string, reported: ReportedPosition): Promise<void> {
     const position: CourierPosition = { ...reported, at: reported.at ?? new Date(this.now()).toISOString() };
-    const orderIds = await this.actors.ask(key(tenantId, courierId), { kind: 'ping' });
+    const { orderIds, etas, arrivals } = await this.actors.ask(key(tenantId, courierId), { kind: 'ping', position });
     if (orderIds.length === 0) return;
     this.bus.emit('position', { tenantId, courierId, orderIds, position });
+    if (etas.length > 0) this.bus.emit('eta', { tenantId, courierId, etas });
     const stored: Location = { lat: position.lat, lng: position.lng, at: position.at };
     for (const orderId of orderIds) this.pendingLocations.set(orderId, stored);
+    for (const { orderId, eta } of etas) this.pendingEtas.set(orderId, eta);
+    await Promise.all(arrivals.map((orderId) => this.claimArrival(tenantId, courierId, orderId, position.at)));
   }
 
-  /** Writes the latest position of every order that has one pending. */
+  /** Makes the store's arriving claim; the one that wins (of any node's) owes the alert, which is queued at once. */
+  private async claimArrival(tenantId: string, courierId: string, orderId: string, at: string): Promise<void> {
+    try {
+      const claim = await this.store.claimArrival(orderId, at);
+      if (claim.claimed) this.bus.emit('arriving', { orderId, tenantId: claim.tenantId, seq: claim.seq, arrivingAt: at });
+    } catch (error) {
+      this.onClaimError(error);
+      this.tellIfLive(tenantId, courierId, { kind: 'arrival_unclaimed', orderId });
+    }
+  }
+
+  /** Writes the latest position and ETA of every order that has one pending. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      if (this.pendingLocations.size === 0) return;
-      const updates = [...this.pendingLocations].map(([orderId, location]) => ({ orderId, location }));
-      this.pendingLocations.clear();
-      await this.store.updateLastLocations(updates).catch((error: unknown) => {
-        this.onFlushError(error);
-        // Keep the newest position of each order for the next flush unless a newer one arrived meanwhile.
-        for (const update of updates) if (!this.pendingLocations.has(update.orderId)) this.pendingLocations.set(update.orderId, update.location);
-      });
+      await flushPending(this.pendingLocations, (updates) =>
+        this.store.updateLastLocations(updates.map(([orderId, location]) => ({ orderId, location }))),
+      ).catch(this.onFlushError);
+      await flushPending(this.pendingEtas, (updates) => this.store.updateEtas(updates.map(([orderId, eta]) => ({ orderId, eta })))).catch(
+        this.onFlushError,
+      );
     });
     return this.flushing;
   }
@@ -102,6 +133,22 @@ export class CourierService {
   private tellIfLive(tenantId: string, courierId: string, message: CourierMessage): void {
     const actorKey = key(tenantId, courierId);
     if (this.actors.has(actorKey)) void this.actors.ask(actorKey, message).catch(() => {});
+  }
+}
+
+/**
+ * Writes what `pending` holds and empties it; on a failure, puts back the value of each order unless a newer one
+ * arrived meanwhile (for the next flush), and rejects.
+ */
+async function flushPending<T>(pending: Map<string, T>, write: (updates: Array<[string, T]>) => Promise<void>): Promise<void> {
+  if (pending.size === 0) return;
+  const updates = [...pending];
+  pending.clear();
+  try {
+    await write(updates);
+  } catch (error) {
+    for (const [orderId, value] of updates) if (!pending.has(orderId)) pending.set(orderId, value);
+    throw error;
   }
 }
 

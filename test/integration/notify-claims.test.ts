@@ -105,7 +105,7 @@ describe('a superseded alert whose email was claimed by a worker that died', () 
     // The first worker claimed the email of seq 2 and died while the SMTP server had it.
     expect(await store.claimDelivery(order.id, 2, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
 
-    const nobodyWatching: Presence = { handedToWatcher: async () => false };
+    const nobodyWatching: Presence = { handedToWatcher: async () => false, handArrivingToWatcher: async () => false };
     const channel = new EmailChannel({ smtpUrl: smtp.url, from: MAIL_FROM });
     const processor = new AlertProcessor({
       store,

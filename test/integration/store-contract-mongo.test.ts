@@ -4,7 +4,7 @@ import { UnavailableError } from '../../src/domain/errors';
 import { collectionNames } from '../../src/store/mongo/collections';
 import { MongoStore } from '../../src/store/mongo/mongo-store';
 import { freshSchema } from '../support/postgres';
-import { describeStoreContract, type StoreFactory } from '../support/store-contract';
+import { describePrivacyContract, describeStoreContract, type StoreFactory } from '../support/store-contract';
 
 /**
  * The Store contract against a real MongoDB server, when `MONGODB_URI` names one (a standalone server is enough: the
@@ -33,11 +33,13 @@ function mongoStores(uri: string): StoreFactory {
 const uri = process.env.MONGODB_URI;
 if (uri) {
   describeStoreContract('MongoStore contract', mongoStores(uri));
+  describePrivacyContract('MongoStore', mongoStores(uri));
 } else {
   // Reported as skipped rather than left out: no MongoDB server can be installed on this machine (Debian packages
   // none, and mongodb-memory-server would download a binary), so the suite runs wherever MONGODB_URI is set.
   describe.skip('MongoStore contract (skipped: MONGODB_URI is not set; no MongoDB server can run on this machine)', () => {
     describeStoreContract('MongoStore contract', () => Promise.reject(new Error('MONGODB_URI is not set')));
+    describePrivacyContract('MongoStore', () => Promise.reject(new Error('MONGODB_URI is not set')));
   });
 }
 

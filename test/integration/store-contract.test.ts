@@ -8,13 +8,25 @@ import { migrate } from '../../src/store/sqlite/migrations';
 import { SUMMARY_STATEMENTS } from '../../src/store/sqlite/reports';
 import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
-import { at, buildEvent, buildOrder, buildTenant, describeStoreContract, moved, placedEvent } from '../support/store-contract';
+import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'store-contract-'));
 }
 
 describeStoreContract('SqliteStore contract', async () => {
+  const dataDir = tempDir();
+  const store = new SqliteStore({ dataDir });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+});
+
+describePrivacyContract('SqliteStore', async () => {
   const dataDir = tempDir();
   const store = new SqliteStore({ dataDir });
   return {

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
 import { client } from './http';
+import { IP } from './netns';
 import { ADMIN_TOKEN, JWT_SECRET, UNLIMITED_BUDGETS } from './node';
 import { lineWaiter, type NodeProcess } from './process';
 
@@ -42,8 +43,21 @@ const children = new Set<Launched['process']>();
 /** Entry points a test can start: the server itself, or a test entry that wraps a part of it with a fault. */
 export type Entry = 'src/main.ts' | 'test/support/entries/crash-after-commit.ts';
 
-function launch(dataDir: string, env: Record<string, string>, entry: Entry = 'src/main.ts'): Launched {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+/** Where a server process runs. */
+export interface LaunchOptions {
+  /**
+   * A network namespace to run it in (`ip netns exec`, see test/support/netns.ts): a host of its own.
+   * @default the test's own namespace
+   */
+  netns?: string;
+}
+
+function launch(dataDir: string, env: Record<string, string>, entry: Entry = 'src/main.ts', options: LaunchOptions = {}): Launched {
+  const node = ['--import', 'tsx', path.join(ROOT, entry)];
+  // `ip netns exec` execs the command in place, so the child's pid (and its signals) stay the server's.
+  const command = options.netns ? IP : process.execPath;
+  const args = options.netns ? ['netns', 'exec', options.netns, process.execPath, ...node] : node;
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -96,8 +110,9 @@ export async function spawnServer(
   env: Record<string, string> = {},
   startTimeoutMs = 20_000,
   entry: Entry = 'src/main.ts',
+  options: LaunchOptions = {},
 ): Promise<ServerProcess> {
-  const { process: proc, listening } = launch(dataDir, env, entry);
+  const { process: proc, listening } = launch(dataDir, env, entry, options);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), startTimeoutMs);

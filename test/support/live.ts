@@ -225,20 +225,23 @@ export interface RedisServer {
 
 const redisServers = new Set<ChildProcess>();
 
-/** Starts a private, empty, non-persistent redis-server on a free port. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * Starts a private, empty, non-persistent redis-server on a free port, on 127.0.0.1 or `host` (an address other
+ * network namespaces reach, see test/support/netns.ts).
+ */
+export async function startRedis({ host = '127.0.0.1' }: { host?: string } = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child = await launchRedis(port);
+  let child = await launchRedis(port, host);
   const stop = async (): Promise<void> => {
     await stopChild(child);
   };
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${host}:${port}`,
     stop,
     restart: async () => {
       await stop();
-      child = await launchRedis(port);
+      child = await launchRedis(port, host);
     },
   };
 }
@@ -256,8 +259,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-function launchRedis(port: number, timeoutMs = 10_000): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'notice'];
+function launchRedis(port: number, host: string, timeoutMs = 10_000): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--loglevel', 'notice'];
+  // Protected mode refuses every client but loopback ones when there is no password: the test's own server, reached
+  // from other namespaces, lets them in.
+  if (host !== '127.0.0.1') args.push('--protected-mode', 'no');
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   redisServers.add(child);
   child.once('exit', () => redisServers.delete(child));

@@ -41,6 +41,10 @@ export async function startTestNode(
     redisUrlFor?: NodeDeps['redisUrlFor'];
     /** Resolves webhook host names (SSRF tests). */
     resolve?: NodeDeps['resolve'];
+    /** The alert workers' clock (quiet-hours tests). */
+    alertClock?: NodeDeps['alertClock'];
+    /** The retention sweep's clock and period (retention tests turn the clock and sweep by hand). */
+    retention?: NodeDeps['retention'];
   } = {},
 ): Promise<TestNode> {
   const dataDir = options.dataDir ?? tempDir();
@@ -51,13 +55,25 @@ export async function startTestNode(
     JWT_SECRET,
     LOG_LEVEL: 'silent',
     ...UNLIMITED_BUDGETS,
+    // The cluster suites run with REDIS_CLUSTER_NODES set (test/support/with-redis-cluster.ts): in-process nodes
+    // take it like spawned ones, which inherit the environment.
+    ...(process.env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: process.env.REDIS_CLUSTER_NODES } : {}),
     ...options.env,
   });
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const metrics = new Metrics();
   // The store the settings choose: the embedded one, or PostgreSQL with DATABASE_URL (see test/support/postgres.ts).
   const store = openStore(config.store, metrics, logger);
-  const node = await startNode({ config, logger, store, metrics, redisUrlFor: options.redisUrlFor, resolve: options.resolve });
+  const node = await startNode({
+    config,
+    logger,
+    store,
+    metrics,
+    redisUrlFor: options.redisUrlFor,
+    resolve: options.resolve,
+    alertClock: options.alertClock,
+    retention: options.retention,
+  });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {
     node,

@@ -64,8 +64,19 @@ export async function startRedisCluster(): Promise<RedisCluster> {
       return all.filter((node) => !node.master && node.masterId === master?.id).map((node) => node.port);
     },
     failover: async (replicaPort) => {
-      await cli(replicaPort, 'cluster', 'failover');
-      await until(async () => (await cli(replicaPort, 'role')).startsWith('master'), 15_000, `node ${replicaPort} to become master`);
+      // A manual failover needs the replica in sync with its master, and gives up if it cannot catch up in time
+      // (a busy machine): ask again until it has taken over.
+      await until(async () => (await cli(replicaPort, 'info', 'replication')).includes('master_link_status:up'), 15_000, `node ${replicaPort} to be in sync`);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        await cli(replicaPort, 'cluster', 'failover');
+        try {
+          await until(async () => (await cli(replicaPort, 'role')).startsWith('master'), 5_000, `node ${replicaPort} to become master`);
+          break;
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+        }
+      }
       await cluster.healthy();
     },
     kill: async (port) => {

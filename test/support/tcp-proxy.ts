@@ -6,7 +6,7 @@ import net from 'node:net';
 
 export interface TcpProxy {
   port: number;
-  /** `scheme://127.0.0.1:<port>` */
+  /** `scheme://<host>:<port>` */
   url(scheme: string): string;
   /** Drops every connection through the proxy and refuses new ones (they are closed at once) until healed. */
   cut(): void;
@@ -16,8 +16,11 @@ export interface TcpProxy {
 
 const proxies = new Set<TcpProxy>();
 
-/** Starts a proxy to `targetPort` on 127.0.0.1. */
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+/**
+ * Starts a proxy to `targetPort` on 127.0.0.1; it listens on 127.0.0.1, or on `host` (an address other network
+ * namespaces reach, see test/support/netns.ts).
+ */
+export async function startTcpProxy(targetPort: number, { host = '127.0.0.1' }: { host?: string } = {}): Promise<TcpProxy> {
   const open = new Set<net.Socket>();
   let cut = false;
   const server = net.createServer((downstream) => {
@@ -39,12 +42,12 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as net.AddressInfo;
   const proxy: TcpProxy = {
     port,
-    url: (scheme) => `${scheme}://127.0.0.1:${port}`,
+    url: (scheme) => `${scheme}://${host}:${port}`,
     cut: () => {
       cut = true;
       for (const socket of open) socket.destroy();

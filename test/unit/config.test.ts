@@ -93,6 +93,14 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads a second mail relay beside the first', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://mail:25', SMTP_FALLBACK_URL: 'smtps://backup:465' })).toMatchObject({
+      smtpUrl: 'smtp://mail:25',
+      smtpFallbackUrl: 'smtps://backup:465',
+    });
+    expect(loadConfig({}).smtpFallbackUrl).toBeUndefined();
+  });
+
   it('enables SMS only with all three TWILIO_* settings, with the default API base', () => {
     expect(loadConfig(TWILIO).twilio).toEqual({
       accountSid: 'AC123',
@@ -120,6 +128,8 @@ describe('loadConfig', () => {
     ['STORE_SYNC', { STORE_SYNC: 'sometimes' }],
     ['STORE_BUSY_TIMEOUT_MS', { STORE_BUSY_TIMEOUT_MS: '0' }],
     ['SMTP_URL', { SMTP_URL: 'ftp://x' }],
+    ['SMTP_FALLBACK_URL', { SMTP_URL: 'smtp://mail:25', SMTP_FALLBACK_URL: 'http://x' }],
+    ['SMTP_FALLBACK_URL', { SMTP_FALLBACK_URL: 'smtp://backup:25' }],
     ['JWT_SECRET', { JWT_SECRET: 'short' }],
     ['JWT_SECRET', { JWT_SECRET: 'j'.repeat(31) }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],

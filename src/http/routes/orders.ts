@@ -21,6 +21,7 @@ import {
   statusBody,
 } from '../schemas';
 import { decodeCursor, encodeCursor } from './cursor';
+import { deliveryWire } from '../delivery-wire';
 
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
@@ -104,15 +105,7 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
       errors: [404],
       handler: async ({ principal, params }) => {
         const order = await orders.get(principal, params.id!);
-        const items = (await deliveries.outcomes(order.id)).map((delivery) => ({
-          channel: delivery.channel,
-          status: delivery.status,
-          seq: delivery.seq,
-          attempts: delivery.attempts,
-          at: delivery.at,
-          ...(delivery.reason ? { reason: delivery.reason } : {}),
-          ...(delivery.error ? { error: delivery.error } : {}),
-        }));
+        const items = (await deliveries.outcomes(order.id)).map(deliveryWire);
         return { body: { items } };
       },
     }),

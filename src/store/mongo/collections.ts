@@ -24,6 +24,7 @@ export type CollectionRole =
   | 'preferences'
   | 'webhooks'
   | 'webhookMessages'
+  | 'privacyAudit'
   | keyof typeof SOURCE_COLLECTIONS;
 
 /** The store's collections by role, and their indexes. */
@@ -57,6 +58,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       // (tenant, created_at, _id) hand each order over exactly once.
       // The outbox sweep: owed effects of a kind, oldest first, across orders (multikey on the embedded array).
       { name: 'orders_by_effect', key: { 'effects.kind': 1, 'effects.created_at': 1 } },
+      // The retention sweep: a tenant's terminal orders by when they last changed.
+      { name: 'orders_by_status_updated', key: { tenant_id: 1, status: 1, updated_at: 1 } },
     ],
   },
   idempotencyKeys: { name: 'idempotency_keys', indexes: [] },
@@ -64,6 +67,7 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
   preferences: { name: 'preferences', indexes: [] },
   ...SOURCE_COLLECTIONS,
+  privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).
   webhookMessages: {
@@ -72,6 +76,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       { name: 'webhook_messages_by_webhook', key: { webhook_id: 1, ...NEWEST } },
       { name: 'webhook_messages_by_status', key: { webhook_id: 1, status: 1, ...NEWEST } },
       { name: 'webhook_messages_by_order', key: { webhook_id: 1, order_id: 1, ...NEWEST } },
+      // An erasure finds an order's messages (their bodies carry the order).
+      { name: 'webhook_messages_of_order', key: { order_id: 1 } },
       // The sweep for messages whose job Redis lost: pending ones by due time.
       { name: 'webhook_messages_due', key: { next_attempt_at: 1, _id: 1 }, partialFilterExpression: { status: 'pending' } },
     ],

@@ -1,5 +1,5 @@
 import type { TenantSettings } from '../../domain/tenant-settings';
-import type { EffectKind } from '../../domain/effects';
+import type { AlertKind, EffectKind } from '../../domain/effects';
 import type { LedgerEntry } from '../../domain/loyalty';
 import type { Order, OrderEvent } from '../../domain/order';
 import type {
@@ -108,6 +108,8 @@ export function documentToOrder(doc: Omit<OrderDocument, 'terms' | 'events' | 'e
     held_at: doc.held_at,
     delivered_at: doc.delivered_at,
     failed_attempts: doc.failed_attempts,
+    ...(doc.arriving_at ? { arriving_at: doc.arriving_at } : {}),
+    ...(doc.erased_at ? { erased_at: doc.erased_at } : {}),
   };
 }
 
@@ -219,13 +221,16 @@ export interface DeliveryDocument extends Delivery {
   _id: string;
 }
 
-/** `order:seq:channel`: unambiguous read from the right, as neither a seq nor a channel name holds a colon. */
-export function deliveryId(orderId: string, seq: number, channel: string): string {
-  return `${orderId}:${seq}:${channel}`;
+/**
+ * `order:seq:channel` (a status alert) or `order:seq:kind:channel`: unambiguous read from the right, as neither a
+ * seq, a kind nor a channel name holds a colon, and a kind is never a number.
+ */
+export function deliveryId(orderId: string, seq: number, channel: string, kind: AlertKind = 'status'): string {
+  return kind === 'status' ? `${orderId}:${seq}:${channel}` : `${orderId}:${seq}:${kind}:${channel}`;
 }
 
 export function deliveryDocument(delivery: Delivery): DeliveryDocument {
-  return { _id: deliveryId(delivery.order_id, delivery.seq, delivery.channel), ...documentToDelivery(delivery) };
+  return { _id: deliveryId(delivery.order_id, delivery.seq, delivery.channel, delivery.kind), ...documentToDelivery(delivery) };
 }
 
 export function documentToDelivery(doc: Delivery): Delivery {
@@ -238,6 +243,8 @@ export function documentToDelivery(doc: Delivery): Delivery {
     at: doc.at,
     reason: doc.reason,
     error: doc.error,
+    kind: doc.kind ?? 'status',
+    relay: doc.relay ?? null,
   };
 }
 

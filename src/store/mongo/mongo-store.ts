@@ -88,6 +88,12 @@ import {
 import { isDuplicateKey, onlyDuplicateKeys, translate } from './errors';
 import { reportSummary } from './reports';
 import { MongoSourceDirectory } from './sources';
+import { MongoPrivacy } from './privacy';
+import type { PrivacyAuditEntry } from '../../domain/privacy';
+import type { CustomerDeliveriesPage, CustomerOrdersPage, PrivacyAuditCursor, PrivacyAuditPage } from '../ports/privacy';
+import { MongoArrivalLog } from './arrival';
+import type { ArrivalClaim } from '../ports/arrival-log';
+import type { AlertKind } from '../../domain/effects';
 import { exportPage, searchOrders } from './search';
 
 export interface MongoStoreOptions {
@@ -145,6 +151,8 @@ export class MongoStore implements Store {
   private readonly messages: Collection<WebhookMessageDocument>;
   private readonly prefix: string;
   private readonly sources: MongoSourceDirectory;
+  private readonly privacy: MongoPrivacy;
+  private readonly arrivals: MongoArrivalLog;
   /** Set when the client's topology was closed under us (see `run`): the next operation connects it again. */
   private reconnect = false;
   private closed = false;
@@ -179,6 +187,17 @@ export class MongoStore implements Store {
     });
     this.webhooks = this.collection('webhooks');
     this.messages = this.collection('webhookMessages');
+    this.privacy = new MongoPrivacy({
+      tenants: this.tenants,
+      orders: this.orders,
+      deliveries: this.deliveries,
+      preferences: this.preferences,
+      accounts: this.accounts,
+      messages: this.messages,
+      audit: this.collection('privacyAudit'),
+      run: (work) => this.run(work),
+    });
+    this.arrivals = new MongoArrivalLog({ orders: this.orders, run: (work) => this.run(work) });
   }
 
   /**
@@ -447,13 +466,24 @@ export class MongoStore implements Store {
     return doc?.events ?? [];
   }
 
+  // ---- arrival (ArrivalLog, implemented in ./arrival.ts) ----
+
+  claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
+    return this.arrivals.claimArrival(orderId, at);
+  }
+
+  updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
+    return this.arrivals.updateEtas(updates);
+  }
+
   /** Positions are written beside the state without touching `rev`; the last update of an order in a call wins. */
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     return this.run(async () => {
       const latest = new Map(updates.map((update) => [update.orderId, update.location]));
       if (latest.size === 0) return;
       const operations: AnyBulkWriteOperation<OrderDocument>[] = [...latest].map(([orderId, location]) => ({
-        updateOne: { filter: { _id: orderId }, update: { $set: { last_location: location } } },
+        // An erased order keeps no courier position (a flush may come after its erasure).
+        updateOne: { filter: { _id: orderId, erased_at: { $exists: false } }, update: { $set: { last_location: location } } },
       }));
       // One round trip; unordered, as each order is written at most once here.
       await this.orders.bulkWrite(operations, { ordered: false });
@@ -813,7 +843,7 @@ export class MongoStore implements Store {
 
   listDeliveries(orderId: string): Promise<Delivery[]> {
     return this.run(async () => {
-      const docs = await this.deliveries.find({ order_id: orderId }, { sort: { at: 1, seq: 1, channel: 1 } }).toArray();
+      const docs = await this.deliveries.find({ order_id: orderId }, { sort: { at: 1, seq: 1, kind: 1, channel: 1 } }).toArray();
       return docs.map(documentToDelivery);
     });
   }
@@ -822,12 +852,12 @@ export class MongoStore implements Store {
    * An insert of a `sending` record claims a channel nobody has claimed (a duplicate key: somebody has); a
    * `retrying` record is claimed by one atomic update matched on that status, so of two claimers only one wins.
    */
-  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim> {
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind: AlertKind = 'status'): Promise<DeliveryClaim> {
     return this.run(async () => {
-      const _id = deliveryId(orderId, seq, channel);
+      const _id = deliveryId(orderId, seq, channel, kind);
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.deliveries.insertOne({ _id, order_id: orderId, seq, channel, status: 'sending', attempts: 1, at, reason: null, error: null });
+          await this.deliveries.insertOne({ _id, order_id: orderId, seq, kind, channel, status: 'sending', attempts: 1, at, reason: null, error: null, relay: null });
           return { claimed: true, attempts: 1 };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
@@ -948,6 +978,48 @@ export class MongoStore implements Store {
       this.reconnect = true;
       throw error;
     }
+  }
+
+  // ---- privacy (PrivacyRecords, implemented in ./privacy.ts) ----
+
+  customerOrdersPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerOrdersPage> {
+    return this.privacy.customerOrdersPage(tenantId, customerId, after, limit);
+  }
+
+  customerDeliveriesPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerDeliveriesPage> {
+    return this.privacy.customerDeliveriesPage(tenantId, customerId, after, limit);
+  }
+
+  customerKnown(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.customerKnown(tenantId, customerId);
+  }
+
+  eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseCustomerOrders(tenantId, customerId, at, limit);
+  }
+
+  erasePreferences(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.erasePreferences(tenantId, customerId);
+  }
+
+  eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseExpiredOrders(tenantId, terminalBefore, at, limit);
+  }
+
+  retentionTenants(): Promise<Array<{ tenantId: string; retentionDays: number }>> {
+    return this.privacy.retentionTenants();
+  }
+
+  purgeErased(): Promise<void> {
+    return this.privacy.purgeErased();
+  }
+
+  recordPrivacyAudit(entry: PrivacyAuditEntry): Promise<void> {
+    return this.privacy.recordPrivacyAudit(entry);
+  }
+
+  listPrivacyAudit(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
+    return this.privacy.listPrivacyAudit(tenantId, limit, after);
   }
 
   private collection<T extends { _id: string }>(role: CollectionRole): Collection<T> {

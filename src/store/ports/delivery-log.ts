@@ -1,4 +1,9 @@
-/** The log of alert deliveries per (order, seq, channel): what makes sends idempotent across crashes. */
+import type { AlertKind } from '../../domain/effects';
+
+/**
+ * The log of alert deliveries per (order, seq, kind, channel): what makes sends idempotent across crashes. `kind`
+ * defaults to `status` wherever it is optional.
+ */
 export interface DeliveryLog {
   /** The delivery log of an order, oldest first. */
   listDeliveries(orderId: string): Promise<Delivery[]>;
@@ -6,7 +11,7 @@ export interface DeliveryLog {
    * Takes the right to send an alert on a channel: granted when the channel has no record for the alert yet
    * or its last attempt failed in a way that may be retried; the record becomes `sending` with one more attempt.
    */
-  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim>;
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind?: AlertKind): Promise<DeliveryClaim>;
   /** Writes an alert's outcome on a channel. */
   recordDelivery(delivery: Delivery): Promise<void>;
   /**
@@ -33,6 +38,12 @@ export interface Delivery {
   at: string;
   reason: string | null;
   error: string | null;
+  /** What the alert is about; absent when written: `status`. Stores always return it. */
+  kind?: AlertKind;
+  /** Which mail relay took an email: `primary` (`SMTP_URL`) or `fallback` (`SMTP_FALLBACK_URL`); null otherwise. */
+  relay?: MailRelay | null;
 }
+
+export type MailRelay = 'primary' | 'fallback';
 
 export type DeliveryClaim = { claimed: true; attempts: number } | { claimed: false; delivery: Delivery };

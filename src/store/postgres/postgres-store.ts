@@ -43,6 +43,13 @@ import { translate, sqlState, UNIQUE_VIOLATION } from './errors';
 import { CommitBatch, owedEffects } from './commit-batch';
 import { migrate } from './migrations';
 import { PostgresSourceDirectory } from './sources';
+import { PostgresArrivalLog } from './arrival';
+import { completeDelivery } from '../delivery-keys';
+import type { ArrivalClaim } from '../ports/arrival-log';
+import type { AlertKind } from '../../domain/effects';
+import { PostgresPrivacy } from './privacy';
+import type { PrivacyAuditEntry } from '../../domain/privacy';
+import type { CustomerDeliveriesPage, CustomerOrdersPage, OrderCursor, PrivacyAuditCursor, PrivacyAuditPage } from '../store';
 import { reportSummary } from './reports';
 import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from './rows';
 import { exportPage, searchOrders } from './search';
@@ -101,6 +108,8 @@ export class PostgresStore implements Store {
   private readonly schema: string;
   private readonly batch: CommitBatch;
   private readonly sources = new PostgresSourceDirectory(async (text, values) => (await this.query(text, values)).rows);
+  private readonly arrivals = new PostgresArrivalLog(async (text, values) => (await this.query(text, values)).rows);
+  private readonly privacy = new PostgresPrivacy({ withClient: (work) => this.withClient(work), transaction: (work) => this.transaction(work) });
 
   constructor(private readonly options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -112,6 +121,10 @@ export class PostgresStore implements Store {
       idleTimeoutMillis: 30_000,
       application_name: 'order-tracking',
       options: `-c search_path=${this.schema} -c statement_timeout=${options.statementTimeoutMs ?? 10_000} -c timezone=UTC`,
+      // The server ends a statement past statement_timeout, but a partitioned server never says so: past that and a
+      // margin, the node stops waiting (a 503 like any outage) instead of hanging until TCP gives up.
+      query_timeout: (options.statementTimeoutMs ?? 10_000) + 5_000,
+      keepAlive: true,
       types: TYPES,
     });
     // An idle connection that breaks (server restart) is dropped and replaced; without a listener it would crash us.
@@ -382,11 +395,21 @@ export class PostgresStore implements Store {
     });
   }
 
+  // ---- arrival (ArrivalLog, implemented in ./arrival.ts) ----
+
+  claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
+    return this.arrivals.claimArrival(orderId, at);
+  }
+
+  updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
+    return this.arrivals.updateEtas(updates);
+  }
+
   async updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     if (updates.length === 0) return;
     await this.query(
       `UPDATE orders o SET last_location = u.location
-       FROM unnest($1::text[], $2::jsonb[]) AS u(id, location) WHERE o.id = u.id`,
+       FROM unnest($1::text[], $2::jsonb[]) AS u(id, location) WHERE o.id = u.id AND o.erased_at IS NULL`,
       [updates.map((update) => update.orderId), updates.map((update) => JSON.stringify(update.location))],
     );
   }
@@ -697,25 +720,26 @@ export class PostgresStore implements Store {
   // ---- delivery log --------------------------------------------------------------------------------------------
 
   async listDeliveries(orderId: string): Promise<Delivery[]> {
-    const { rows } = await this.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 ORDER BY at, seq, channel`, [orderId]);
+    const { rows } = await this.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 ORDER BY at, seq, kind, channel`, [orderId]);
     return rows;
   }
 
-  async claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim> {
+  async claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind: AlertKind = 'status'): Promise<DeliveryClaim> {
     const { rows } = await this.query<{ attempts: number }>(
-      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
-       VALUES ($1, $2, $3, 'sending', 1, NULL, NULL, $4)
-       ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = 'sending', attempts = deliveries.attempts + 1,
+      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at, kind)
+       VALUES ($1, $2, $3, 'sending', 1, NULL, NULL, $4, $5)
+       ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = 'sending', attempts = deliveries.attempts + 1,
          reason = NULL, error = NULL, at = EXCLUDED.at
        WHERE deliveries.status = 'retrying'
        RETURNING attempts`,
-      [orderId, seq, channel, at],
+      [orderId, seq, channel, at, kind],
     );
     if (rows[0]) return { claimed: true, attempts: rows[0].attempts };
-    const existing = await this.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 AND seq = $2 AND channel = $3`, [
+    const existing = await this.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 AND seq = $2 AND channel = $3 AND kind = $4`, [
       orderId,
       seq,
       channel,
+      kind,
     ]);
     return { claimed: false, delivery: existing.rows[0]! };
   }
@@ -778,6 +802,48 @@ export class PostgresStore implements Store {
   // ---- plumbing ------------------------------------------------------------------------------------------------
 
   /** One statement on any pooled connection; an outage becomes `unavailable`. */
+  // ---- privacy (PrivacyRecords, implemented in ./privacy.ts) ----------------------------------------------------
+
+  customerOrdersPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerOrdersPage> {
+    return this.privacy.customerOrdersPage(tenantId, customerId, after, limit);
+  }
+
+  customerDeliveriesPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerDeliveriesPage> {
+    return this.privacy.customerDeliveriesPage(tenantId, customerId, after, limit);
+  }
+
+  customerKnown(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.customerKnown(tenantId, customerId);
+  }
+
+  eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseCustomerOrders(tenantId, customerId, at, limit);
+  }
+
+  erasePreferences(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.erasePreferences(tenantId, customerId);
+  }
+
+  eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseExpiredOrders(tenantId, terminalBefore, at, limit);
+  }
+
+  retentionTenants(): Promise<Array<{ tenantId: string; retentionDays: number }>> {
+    return this.privacy.retentionTenants();
+  }
+
+  purgeErased(): Promise<void> {
+    return this.privacy.purgeErased();
+  }
+
+  recordPrivacyAudit(entry: PrivacyAuditEntry): Promise<void> {
+    return this.privacy.recordPrivacyAudit(entry);
+  }
+
+  listPrivacyAudit(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
+    return this.privacy.listPrivacyAudit(tenantId, limit, after);
+  }
+
   private async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]) {
     try {
       return await this.pool.query<R>(text, values);
@@ -834,14 +900,15 @@ const WEBHOOK_MESSAGE_COLUMNS =
   'id, webhook_id, type, order_id, seq, status, attempts, last_status_code, last_error, last_response, last_attempt_at, next_attempt_at, created_at';
 const LEDGER_SELECT =
   'SELECT id, tenant_id, customer_id, unique_key, delta, reason, order_id, kind, shortfall, request_hash, at FROM ledger';
-const DELIVERY_SELECT = 'SELECT order_id, seq, channel, status, attempts, at, reason, error FROM deliveries';
-const DELIVERY_UPSERT = `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-  ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
-    reason = EXCLUDED.reason, error = EXCLUDED.error, at = EXCLUDED.at`;
+const DELIVERY_SELECT = 'SELECT order_id, seq, kind, channel, status, attempts, at, reason, error, relay FROM deliveries';
+const DELIVERY_UPSERT = `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at, kind, relay)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+    reason = EXCLUDED.reason, error = EXCLUDED.error, at = EXCLUDED.at, relay = EXCLUDED.relay`;
 
 function deliveryValues(delivery: Delivery): unknown[] {
-  return [delivery.order_id, delivery.seq, delivery.channel, delivery.status, delivery.attempts, delivery.reason, delivery.error, delivery.at];
+  const { kind, relay } = completeDelivery(delivery);
+  return [delivery.order_id, delivery.seq, delivery.channel, delivery.status, delivery.attempts, delivery.reason, delivery.error, delivery.at, kind, relay];
 }
 
 // The event's columns as typed parameters (a parameter only in a SELECT list has no type of its own).

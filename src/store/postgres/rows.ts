@@ -20,6 +20,11 @@ export interface OrderRow {
   promised_by: string | null;
   delivered_at: string | null;
   failed_attempts: number;
+  /** Absent in rows read without it (older reads select listed columns). */
+  erased_at?: string | null;
+  /** The live ETA and the arriving claim (API.md "Arrival"); absent in rows read without them. */
+  eta?: string | null;
+  arriving_at?: string | null;
   doc: OrderDoc;
 }
 
@@ -55,13 +60,16 @@ export function rowToOrder(row: OrderRow): Order {
     courier_id: row.courier_id,
     created_at: row.created_at,
     updated_at: row.updated_at,
-    eta: row.doc.eta,
+    // Courier pings keep it in its own column; the document's copy is what placement wrote.
+    eta: row.eta ?? row.doc.eta,
     promised_by: row.promised_by,
     last_location: row.last_location,
     last_event_at: row.last_event_at,
     held_at: row.held_at as OrderStatus | null,
     delivered_at: row.delivered_at,
     failed_attempts: row.failed_attempts,
+    ...(row.erased_at ? { erased_at: row.erased_at } : {}),
+    ...(row.arriving_at ? { arriving_at: row.arriving_at } : {}),
   };
 }
 

@@ -63,6 +63,13 @@ import { cachedStatement } from './statements';
 import { exportPage, reportSummary } from './reports';
 import { searchOrders } from './search';
 import { SqliteSourceDirectory } from './sources';
+import { SqliteArrivalLog } from './arrival';
+import { completeDelivery } from '../delivery-keys';
+import type { ArrivalClaim } from '../ports/arrival-log';
+import type { AlertKind } from '../../domain/effects';
+import { SqlitePrivacy } from './privacy';
+import type { PrivacyAuditEntry } from '../../domain/privacy';
+import type { CustomerDeliveriesPage, CustomerOrdersPage, PrivacyAuditCursor, PrivacyAuditPage } from '../ports/privacy';
 
 // An export reads this many orders per read: memory holds one page, and the event loop is free between pages
 // (a page is about 10 ms of SQLite work).
@@ -97,6 +104,8 @@ export class SqliteStore implements Store {
   private writes!: GroupCommit;
   private stmt!: ReturnType<typeof prepare>;
   private sources!: SqliteSourceDirectory;
+  private arrivals!: SqliteArrivalLog;
+  private privacy!: SqlitePrivacy;
 
   constructor(private readonly options: SqliteStoreOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -108,6 +117,8 @@ export class SqliteStore implements Store {
     this.db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('cache_size = -65536'); // 64 MiB page cache
+    // Deleted and overwritten records are zeroed in the file, so erased personal data leaves no bytes behind (privacy.ts).
+    this.db.pragma('secure_delete = ON');
   }
 
   /** Switches the file to WAL and migrates it, waiting (asynchronously) for nodes starting at the same time. */
@@ -117,6 +128,8 @@ export class SqliteStore implements Store {
     this.stmt = prepare(this.db);
     this.writes = new GroupCommit(this.db, { observe: this.options.onBatch, busyTimeoutMs: this.busyTimeoutMs });
     this.sources = new SqliteSourceDirectory({ db: this.db, write: (run) => this.writes.write(run), read: (run) => this.read(run) });
+    this.arrivals = new SqliteArrivalLog({ db: this.db, write: (run) => this.writes.write(run) });
+    this.privacy = new SqlitePrivacy({ db: this.db, write: (run) => this.writes.write(run), read: (run) => this.read(run) });
   }
 
   async ping(): Promise<void> {
@@ -271,6 +284,16 @@ export class SqliteStore implements Store {
     return this.read(() => reportSummary(this.db, tenantId, range, nowIso));
   }
 
+  // ---- arrival (ArrivalLog, implemented in ./arrival.ts) ----
+
+  claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
+    return this.arrivals.claimArrival(orderId, at);
+  }
+
+  updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
+    return this.arrivals.updateEtas(updates);
+  }
+
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     return this.writes.write(() => {
       for (const update of updates) this.stmt.setLocation.run(JSON.stringify(update.location), update.orderId);
@@ -363,24 +386,24 @@ export class SqliteStore implements Store {
     return this.read(() => this.stmt.deliveriesList.all(orderId) as Delivery[]);
   }
 
-  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string): Promise<DeliveryClaim> {
+  claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind: AlertKind = 'status'): Promise<DeliveryClaim> {
     return this.writes.write((): DeliveryClaim => {
-      const existing = this.stmt.deliveryGet.get(orderId, seq, channel) as Delivery | undefined;
+      const existing = this.stmt.deliveryGet.get(orderId, seq, kind, channel) as Delivery | undefined;
       if (existing && existing.status !== 'retrying') return { claimed: false, delivery: existing };
       const attempts = (existing?.attempts ?? 0) + 1;
-      this.stmt.deliveryPut.run({ order_id: orderId, seq, channel, status: 'sending', attempts, at, reason: null, error: null });
+      this.stmt.deliveryPut.run({ order_id: orderId, seq, kind, channel, status: 'sending', attempts, at, reason: null, error: null, relay: null });
       return { claimed: true, attempts };
     });
   }
 
   recordDelivery(delivery: Delivery): Promise<void> {
     return this.writes.write(() => {
-      this.stmt.deliveryPut.run(delivery);
+      this.stmt.deliveryPut.run(completeDelivery(delivery));
     });
   }
 
   skipDelivery(delivery: Delivery): Promise<boolean> {
-    return this.writes.write(() => this.stmt.deliverySkip.run(delivery).changes > 0);
+    return this.writes.write(() => this.stmt.deliverySkip.run(completeDelivery(delivery)).changes > 0);
   }
 
   createWebhook(webhook: StoredWebhook): Promise<void> {
@@ -568,6 +591,48 @@ export class SqliteStore implements Store {
     return this.sources.orderIdsByExternalId(tenantId, externalScope, externalIds);
   }
 
+  // ---- privacy (PrivacyRecords, implemented in ./privacy.ts) ----
+
+  customerOrdersPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerOrdersPage> {
+    return this.privacy.customerOrdersPage(tenantId, customerId, after, limit);
+  }
+
+  customerDeliveriesPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerDeliveriesPage> {
+    return this.privacy.customerDeliveriesPage(tenantId, customerId, after, limit);
+  }
+
+  customerKnown(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.customerKnown(tenantId, customerId);
+  }
+
+  eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseCustomerOrders(tenantId, customerId, at, limit);
+  }
+
+  erasePreferences(tenantId: string, customerId: string): Promise<boolean> {
+    return this.privacy.erasePreferences(tenantId, customerId);
+  }
+
+  eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]> {
+    return this.privacy.eraseExpiredOrders(tenantId, terminalBefore, at, limit);
+  }
+
+  retentionTenants(): Promise<Array<{ tenantId: string; retentionDays: number }>> {
+    return this.privacy.retentionTenants();
+  }
+
+  purgeErased(): Promise<void> {
+    return this.privacy.purgeErased();
+  }
+
+  recordPrivacyAudit(entry: PrivacyAuditEntry): Promise<void> {
+    return this.privacy.recordPrivacyAudit(entry);
+  }
+
+  listPrivacyAudit(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
+    return this.privacy.listPrivacyAudit(tenantId, limit, after);
+  }
+
   private loadOrderSync(orderId: string): Order | null {
     const row = this.stmt.orderById.get(orderId) as OrderRow | undefined;
     return row ? rowToOrder(row) : null;
@@ -663,7 +728,8 @@ function prepare(db: Db) {
     eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
-    setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ?'),
+    // An erased order keeps no courier position (a flush may come after its erasure).
+    setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ? AND erased_at IS NULL'),
     insertEffect: db.prepare(
       'INSERT OR IGNORE INTO effects (kind, order_id, seq, tenant_id, created_at) VALUES (?, ?, ?, ?, ?)',
     ),
@@ -696,19 +762,19 @@ function prepare(db: Db) {
        ON CONFLICT (tenant_id, customer_id) DO UPDATE SET email = excluded.email, sms = excluded.sms,
          email_address = excluded.email_address, phone = excluded.phone, updated_at = excluded.updated_at`,
     ),
-    deliveriesList: db.prepare('SELECT * FROM deliveries WHERE order_id = ? ORDER BY at, seq, channel'),
-    deliveryGet: db.prepare('SELECT * FROM deliveries WHERE order_id = ? AND seq = ? AND channel = ?'),
+    deliveriesList: db.prepare('SELECT * FROM deliveries WHERE order_id = ? ORDER BY at, seq, kind, channel'),
+    deliveryGet: db.prepare('SELECT * FROM deliveries WHERE order_id = ? AND seq = ? AND kind = ? AND channel = ?'),
     deliveryPut: db.prepare(
-      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
-       VALUES (@order_id, @seq, @channel, @status, @attempts, @reason, @error, @at)
-       ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-         reason = excluded.reason, error = excluded.error, at = excluded.at`,
+      `INSERT INTO deliveries (order_id, seq, kind, channel, status, attempts, reason, error, relay, at)
+       VALUES (@order_id, @seq, @kind, @channel, @status, @attempts, @reason, @error, @relay, @at)
+       ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         reason = excluded.reason, error = excluded.error, relay = excluded.relay, at = excluded.at`,
     ),
     deliverySkip: db.prepare(
-      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at)
-       VALUES (@order_id, @seq, @channel, @status, @attempts, @reason, @error, @at)
-       ON CONFLICT (order_id, seq, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-         reason = excluded.reason, error = excluded.error, at = excluded.at
+      `INSERT INTO deliveries (order_id, seq, kind, channel, status, attempts, reason, error, relay, at)
+       VALUES (@order_id, @seq, @kind, @channel, @status, @attempts, @reason, @error, @relay, @at)
+       ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
+         reason = excluded.reason, error = excluded.error, relay = excluded.relay, at = excluded.at
        WHERE deliveries.status = 'retrying'`,
     ),
     webhookInsert: db.prepare(

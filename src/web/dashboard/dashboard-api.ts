@@ -26,6 +26,10 @@ export class DashboardApi {
     return this.guard(() => this.api.post<T>(path, body), 0);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.guard(() => this.api.delete<T>(path), 0);
+  }
+
   /** The raw answer of a GET (downloads). */
   fetch(path: string): Promise<Response> {
     return this.guard(() => this.api.fetch(path), READ_RETRIES);

@@ -8,6 +8,7 @@ import { errorWords, formatAgo, formatDateTime, formatMoney, statusLabel } from 
 import type { LiveFeed } from './live-feed';
 import { Throttle } from './model';
 import { AssignForm, StatusForm } from './order-actions';
+import { CustomerPrivacy } from './customer-privacy';
 import { useLoad } from './use-load';
 import { OrderMap } from './order-map';
 import { isLate } from './order-table';
@@ -166,6 +167,11 @@ export function OrderView({ id, api, feed, capabilities, role, settings, knownCo
           <Section title="Delivery log" aside={<span class="count">{log?.length ?? 0}</span>}>
             <DeliveryLog entries={log ?? []} history={order.history} />
           </Section>
+          {role === 'business' && (
+            <Section title="Customer data">
+              <CustomerPrivacy api={api} customerId={shown.customer.id} onErased={reload} />
+            </Section>
+          )}
           <Section title="Webhook deliveries">
             <WebhookDeliveries api={api} orderId={shown.id} capabilities={capabilities} role={role} reloads={reloads} />
           </Section>

@@ -26,6 +26,10 @@ export class Api {
     return this.call<T>('POST', path, body);
   }
 
+  delete<T>(path: string): Promise<T> {
+    return this.call<T>('DELETE', path);
+  }
+
   /** The raw answer (for downloads such as the CSV export). */
   async fetch(path: string): Promise<Response> {
     const response = await fetch(path, { headers: { authorization: `Bearer ${this.token}` } });

@@ -85,6 +85,8 @@ function follow(link: TrackingLink, page: TrackingPage): void {
 
   live.on('update', (update) => page.applyUpdate(update));
   live.on('location', (update) => page.applyLocation(update));
+  live.on('eta', (update) => page.applyEta(update));
+  live.on('arriving', (update) => page.applyArriving(update));
   live.on('order', (order) => {
     page.applyOrder(order);
     subscribed = true;

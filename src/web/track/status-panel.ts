@@ -11,6 +11,11 @@ export interface StatusView {
   /** Furthest main-path step the order has reached (0-based), for the progress bar of an exception status. */
   furthestStep: number;
   eta: string | null;
+  /**
+   * An ETA is on its way (out for delivery to a destination with coordinates): its row is kept from the start, so
+   * the first estimate fills it in instead of pushing the map down.
+   */
+  etaExpected: boolean;
   promisedBy: string | null;
   /** The destination's address, when the order has one. */
   address: string | null;
@@ -57,15 +62,19 @@ export class StatusPanel {
     });
     this.progress.setAttribute('aria-label', `Delivery progress: step ${current + 1} of ${STEPS.length}, ${STEPS[current]!.label}`);
 
-    const rows: Array<[string, string]> = [];
-    if (!FINISHED.has(view.status) && view.eta) rows.push(['Expected', view.eta]);
+    const rows: Array<[string, string | null, string?]> = [];
+    if (!FINISHED.has(view.status) && (view.eta || view.etaExpected)) rows.push(['Expected', view.eta, 'eta']);
     if (!FINISHED.has(view.status) && view.promisedBy) rows.push(['Promised by', view.promisedBy]);
     rows.push([view.status === 'delivered' ? 'Delivered' : 'Last update', view.since]);
     fill(
       this.times,
-      ...rows.flatMap(([label, iso]) => [
+      ...rows.flatMap(([label, iso, testId]) => [
         h('dt', {}, label),
-        h('dd', {}, h('time', { datetime: iso, title: formatFull(iso) }, formatWhen(iso))),
+        h(
+          'dd',
+          testId ? { 'data-testid': testId } : {},
+          iso ? h('time', { datetime: iso, title: formatFull(iso) }, formatWhen(iso)) : h('span', { class: 'pending' }, 'Working it out…'),
+        ),
       ]),
       view.address && h('dt', {}, 'Delivering to'),
       view.address && h('dd', { class: 'address' }, view.address),

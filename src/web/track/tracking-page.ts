@@ -1,6 +1,6 @@
 import type { LatLng, OrderEvent, OrderView } from '../../domain/order';
 import type { OrderStatus } from '../../domain/status';
-import type { CourierLocationUpdate, OrderStatusUpdate } from '../../gateways/events';
+import type { CourierLocationUpdate, EtaUpdate, OrderArriving, OrderStatusUpdate } from '../../gateways/events';
 import type { PageSettings } from '../shared/settings';
 import { CourierMap } from './courier-map';
 import { fill, h } from './dom';
@@ -34,6 +34,8 @@ export class TrackingPage {
   private readonly timeline = new Timeline();
   private readonly map: CourierMap;
   private readonly notice = h('p', { class: 'notice', role: 'status', hidden: '' });
+  /** Over the map, so it appears without moving anything; a live region, so it is announced. */
+  private readonly near = h('p', { class: 'courier-near', 'data-testid': 'courier-near', role: 'status', hidden: '' });
 
   constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings) {
     this.order = order;
@@ -49,6 +51,7 @@ export class TrackingPage {
       { class: 'panel map-panel', 'aria-labelledby': 'map-title', hidden: '' },
       h('h2', { id: 'map-title', class: 'visually-hidden' }, 'Map'),
       canvas,
+      this.near,
     );
     this.map = new CourierMap(mapSection, canvas, settings);
     fill(
@@ -109,6 +112,20 @@ export class TrackingPage {
     this.render();
   }
 
+  /** A new ETA for this order (pushed when it moves by a minute or more). */
+  applyEta(update: EtaUpdate): void {
+    if (update.order_id !== this.order.id) return;
+    this.order = { ...this.order, eta: update.eta };
+    this.render();
+  }
+
+  /** The courier came within the arrival radius: the page says it is near. */
+  applyArriving(update: OrderArriving): void {
+    if (update.order_id !== this.order.id || this.order.arriving_at) return;
+    this.order = { ...this.order, arriving_at: update.arriving_at };
+    this.render();
+  }
+
   /** A courier position for this order. */
   applyLocation(update: CourierLocationUpdate): void {
     if (update.order_id !== this.order.id) return;
@@ -137,6 +154,7 @@ export class TrackingPage {
       since: this.since,
       furthestStep: this.furthestStep,
       eta: this.order.eta,
+      etaExpected: this.status === 'out_for_delivery' && this.destinationPoint() !== null,
       promisedBy: this.order.promised_by,
       address: this.order.destination?.address || null,
     });
@@ -145,9 +163,16 @@ export class TrackingPage {
   }
 
   private renderMap(): void {
-    const destination = this.order.destination;
-    const target = destination && typeof destination.lat === 'number' && typeof destination.lng === 'number' ? { lat: destination.lat, lng: destination.lng } : null;
     // The courier is shown only while it is bringing the order (API.md "Couriers").
-    this.map.show(target, COURIER_ACTIVE_STATUSES.has(this.status) ? this.courier : null);
+    this.map.show(this.destinationPoint(), COURIER_ACTIVE_STATUSES.has(this.status) ? this.courier : null);
+    // Near only while it is still on the way: a delivered (or failed) order's courier has moved on.
+    const near = this.order.arriving_at !== null && this.status === 'out_for_delivery';
+    if (near && this.near.hidden) this.near.textContent = 'Your courier is nearly there';
+    this.near.hidden = !near;
+  }
+
+  private destinationPoint(): LatLng | null {
+    const destination = this.order.destination;
+    return destination && typeof destination.lat === 'number' && typeof destination.lng === 'number' ? { lat: destination.lat, lng: destination.lng } : null;
   }
 }

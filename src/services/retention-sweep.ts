@@ -1,0 +1,104 @@
+import { setTimeout as pause } from 'node:timers/promises';
+import type { EventBus } from '../actors/event-bus';
+import { newId } from '../domain/ids';
+import { retentionCutoff } from '../domain/privacy';
+import type { PrivacyRecords } from '../store/ports/privacy';
+
+export interface RetentionSweepOptions {
+  store: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'>;
+  /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
+  bus: EventBus;
+  /** @default the system clock */
+  now?: () => Date;
+  /**
+   * How often the sweep runs; 0: never on its own (tests call {@link RetentionSweep.sweep}).
+   * @default 3600000 (hourly: retention counts in days)
+   */
+  intervalMs?: number;
+  /**
+   * Orders erased per write: one short transaction, so the API's writes wait at most one batch.
+   * @default 200
+   */
+  batchSize?: number;
+  /**
+   * Pause between batches, leaving the store to the API's writes.
+   * @default 20
+   */
+  pauseMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The retention sweep (API.md "Privacy"): for each tenant with `retention_days` set, erases the personal data of
+ * orders terminal (delivered, returned, cancelled) for longer, as an erasure does, in bounded batches with pauses
+ * between them. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
+ * erased the same, so a second sweeper only shares the work. Each sweep that erased anything is in the audit trail.
+ */
+export class RetentionSweep {
+  private readonly now: () => Date;
+  private readonly batchSize: number;
+  private readonly pauseMs: number;
+  private readonly timer: NodeJS.Timeout | null;
+  private running: Promise<number> | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: RetentionSweepOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.batchSize = options.batchSize ?? 200;
+    this.pauseMs = options.pauseMs ?? 20;
+    const intervalMs = options.intervalMs ?? 3_600_000;
+    if (!(this.batchSize >= 1)) throw new RangeError('RetentionSweep: batchSize must be >= 1');
+    if (!(this.pauseMs >= 0)) throw new RangeError('RetentionSweep: pauseMs must be >= 0');
+    if (!(intervalMs >= 0)) throw new RangeError('RetentionSweep: intervalMs must be >= 0');
+    this.timer = intervalMs > 0 ? setInterval(() => void this.sweep().catch((error) => options.onError?.(error)), intervalMs) : null;
+    this.timer?.unref();
+  }
+
+  /** Runs one sweep over every tenant (joining the one in progress); resolves with how many orders it erased. */
+  sweep(): Promise<number> {
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Stops the timer and waits for a sweep in progress (it stops after its current batch). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => {});
+  }
+
+  private async run(): Promise<number> {
+    const { store, bus } = this.options;
+    let total = 0;
+    for (const { tenantId, retentionDays } of await store.retentionTenants()) {
+      const now = this.now();
+      const at = now.toISOString();
+      const cutoff = retentionCutoff(now, retentionDays);
+      let erased = 0;
+      while (!this.stopped) {
+        const ids = await store.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
+        if (ids.length > 0) bus.emit('erased', { orderIds: ids });
+        erased += ids.length;
+        if (ids.length < this.batchSize) break;
+        await pause(this.pauseMs);
+      }
+      if (erased > 0) {
+        await store.recordPrivacyAudit({
+          id: newId('aud', now.getTime()),
+          tenant_id: tenantId,
+          action: 'retention',
+          customer_id: null,
+          orders: erased,
+          actor: 'retention',
+          at,
+        });
+      }
+      total += erased;
+      if (this.stopped) break;
+    }
+    if (total > 0) await store.purgeErased();
+    return total;
+  }
+}

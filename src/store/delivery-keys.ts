@@ -1,0 +1,6 @@
+import type { Delivery } from './ports/delivery-log';
+
+/** A delivery with its optional fields filled in as the stores keep them: `kind` `status`, `relay` null. */
+export function completeDelivery(delivery: Delivery): Required<Delivery> {
+  return { ...delivery, kind: delivery.kind ?? 'status', relay: delivery.relay ?? null };
+}

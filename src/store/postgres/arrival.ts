@@ -1,0 +1,33 @@
+import type { ArrivalClaim, ArrivalLog } from '../ports/arrival-log';
+import type { PostgresQuery } from './sources';
+
+// One statement, so one transaction: the conditional update is the claim (a concurrent one waits on the row lock,
+// then matches nothing), and the alert it owes is in the outbox when it commits.
+const CLAIM = `
+  WITH claimed AS (
+    UPDATE orders SET arriving_at = $2 WHERE id = $1 AND arriving_at IS NULL AND status = 'out_for_delivery'
+    RETURNING version, tenant_id
+  ), owed AS (
+    INSERT INTO effects (kind, order_id, seq, tenant_id, created_at)
+    SELECT 'arriving', $1, version, tenant_id, $2 FROM claimed
+    ON CONFLICT DO NOTHING
+  )
+  SELECT version, tenant_id FROM claimed`;
+
+/** ETAs and arriving claims in PostgreSQL. */
+export class PostgresArrivalLog implements ArrivalLog {
+  constructor(private readonly query: PostgresQuery) {}
+
+  async claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
+    const [claimed] = (await this.query(CLAIM, [orderId, at])) as Array<{ version: number; tenant_id: string }>;
+    return claimed ? { claimed: true, seq: claimed.version, tenantId: claimed.tenant_id } : { claimed: false };
+  }
+
+  async updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
+    if (updates.length === 0) return;
+    await this.query(
+      `UPDATE orders o SET eta = u.eta FROM unnest($1::text[], $2::timestamptz[]) AS u(id, eta) WHERE o.id = u.id`,
+      [updates.map((update) => update.orderId), updates.map((update) => update.eta)],
+    );
+  }
+}

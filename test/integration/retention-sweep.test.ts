@@ -1,0 +1,97 @@
+/**
+ * The retention sweep (API.md "Privacy") on a running node with its clock turned by the test: with
+ * `retention_days` set, a sweep erases the personal data of exactly the orders terminal for longer, on the embedded
+ * store and on PostgreSQL, and the audit trail records it.
+ */
+import { placeOrder, unique, type Client } from '../support/fixtures';
+import { client } from '../support/http';
+import { createTenant, startTestNode, type TestNode } from '../support/node';
+import { postStatus } from '../support/notify';
+import { dropSchema, freshSchema, postgresEnv } from '../support/postgres';
+
+jest.setTimeout(60_000);
+
+const DAY_MS = 86_400_000;
+
+describe.each([
+  ['SQLite', () => null as string | null],
+  ['PostgreSQL', () => freshSchema('retain')],
+] as const)('retention sweep on %s', (_store, chooseSchema) => {
+  let server: TestNode;
+  let schema: string | null;
+  let biz: Client;
+  let clock = Date.now();
+
+  beforeEach(async () => {
+    schema = chooseSchema();
+    server = await startTestNode({ env: schema ? postgresEnv(schema) : {}, retention: { now: () => new Date(clock), intervalMs: 0 } });
+    biz = client(server.url, (await createTenant(server.url)).apiKey);
+  });
+
+  afterEach(async () => {
+    await server?.close();
+    if (schema) await dropSchema(schema);
+  });
+
+  /** An order with personal data, moved to `status` (none: left as placed); resolves with its last change time. */
+  async function order(status?: string) {
+    const name = `Retained ${unique('n')}`;
+    const placed = await placeOrder(biz, {
+      customer: { id: unique('cust'), name, email: `${unique('e')}@keep.example`, phone: '+15550000123' },
+      destination: { address: '1 Keep Road', lat: 22.3, lng: 114.2 },
+    });
+    if (status) await postStatus(biz, placed.id, status);
+    const read = (await biz.get(`/v1/orders/${placed.id}`)).body;
+    return { id: placed.id, name, updatedAt: Date.parse(read.updated_at) };
+  }
+
+  async function erased(id: string): Promise<boolean> {
+    const read = (await biz.get(`/v1/orders/${id}`)).body;
+    return read.customer.name === undefined && read.destination === null;
+  }
+
+  /** The next order changes at a later millisecond than everything before it. */
+  async function laterThan(ms: number): Promise<void> {
+    while (Date.now() <= ms + 1) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  it('erases exactly the orders terminal for longer than retention_days, once', async () => {
+    expect((await biz.put('/v1/tenants/me/settings', { retention_days: 30 })).status).toBe(200);
+    const delivered = await order('delivered');
+    const cancelled = await order('cancelled');
+    const active = await order('in_transit');
+    const placed = await order();
+    await laterThan(Math.max(delivered.updatedAt, cancelled.updatedAt));
+    const recent = await order('delivered');
+    expect(recent.updatedAt).toBeGreaterThan(Math.max(delivered.updatedAt, cancelled.updatedAt));
+
+    // Just under 30 days after the newest terminal order: the two older ones are past the limit, it is not.
+    clock = recent.updatedAt + 30 * DAY_MS - 1;
+    expect(await server.node.retention.sweep()).toBe(2);
+    expect(await erased(delivered.id)).toBe(true);
+    expect(await erased(cancelled.id)).toBe(true);
+    for (const kept of [recent, active, placed]) {
+      expect((await biz.get(`/v1/orders/${kept.id}`)).body.customer.name).toBe(kept.name);
+    }
+    // Statuses stay.
+    expect((await biz.get(`/v1/orders/${delivered.id}`)).body.status).toBe('delivered');
+
+    // The same instant again: nothing left to do. A year on: only the newest terminal order more; active ones never.
+    expect(await server.node.retention.sweep()).toBe(0);
+    clock = recent.updatedAt + 365 * DAY_MS;
+    expect(await server.node.retention.sweep()).toBe(1);
+    expect(await erased(recent.id)).toBe(true);
+    expect((await biz.get(`/v1/orders/${active.id}`)).body.customer.name).toBe(active.name);
+    expect((await biz.get(`/v1/orders/${placed.id}`)).body.customer.name).toBe(placed.name);
+
+    const audit = (await biz.get('/v1/privacy/audit')).body.items as Array<{ action: string; orders: number; actor: string }>;
+    expect(audit.filter((entry) => entry.action === 'retention').map((entry) => entry.orders)).toEqual([1, 2]);
+  });
+
+  it('erases nothing for a tenant without retention_days', async () => {
+    const delivered = await order('delivered');
+    clock = delivered.updatedAt + 3650 * DAY_MS;
+    await server.node.retention.sweep();
+    expect(await erased(delivered.id)).toBe(false);
+  });
+});
