@@ -6,7 +6,7 @@
  */
 import { placeOrder, unique, type Client } from '../support/fixtures';
 import { client } from '../support/http';
-import { closeAllSockets, connectSocket, eventually, Recorder, seqRange, startPoster, subscribeOk } from '../support/live';
+import { closeAllSockets, connectSocket, eventually, orderChannel, Recorder, seqRange, shardSubscribers, startPoster, subscribeOk } from '../support/live';
 import { createTenant, startPair, type TestPair } from '../support/node';
 import { notifyEnv, startSmtp, type SmtpServerHandle } from '../support/notify';
 import { startRedisCluster, stopAllRedisClusters, type RedisCluster } from '../support/redis-cluster';
@@ -20,11 +20,13 @@ let receiver: Receiver;
 let pair: TestPair;
 let biz: Client;
 let apiKey: string;
+let prefix: string;
 
 beforeAll(async () => {
   [cluster, smtp, receiver] = await Promise.all([startRedisCluster(), startSmtp(), startReceiver()]);
+  prefix = unique('rc');
   pair = await startPair(
-    notifyEnv(unique('rc'), { smtp }, { REDIS_CLUSTER_NODES: cluster.seeds, WEBHOOK_ALLOW_PRIVATE: 'true', RATE_LIMIT_ANON: '6/min' }),
+    notifyEnv(prefix, { smtp }, { REDIS_CLUSTER_NODES: cluster.seeds, WEBHOOK_ALLOW_PRIVATE: 'true', RATE_LIMIT_ANON: '6/min' }),
   );
   apiKey = (await createTenant(pair.a.url)).apiKey;
   biz = client(pair.a.url, apiKey);
@@ -58,6 +60,9 @@ it('pushes across nodes, alerts once, sends webhooks and shares rate limits over
   const socket = await connectSocket(pair.b.url, watched.tracking_token);
   const recorder = Recorder.of(socket);
   await subscribeOk(socket, watched.id);
+  // The subscription is a sharded one, on the master that owns the order channel's slot (and on no other).
+  const counts = await Promise.all((await cluster.masters()).map(async (port) => (await shardSubscribers(`redis://127.0.0.1:${port}`, [orderChannel(prefix, watched.id)]))?.[0] ?? 0));
+  expect(counts.filter((count) => count > 0)).toHaveLength(1);
 
   for (const status of ['shipped', 'in_transit', 'out_for_delivery']) {
     expect((await biz.post(`/v1/orders/${watched.id}/status`, { status })).status).toBe(200);

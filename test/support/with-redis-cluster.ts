@@ -1,15 +1,20 @@
 /**
  * Runs a command (a test run) against a fresh local Redis Cluster: three masters and three replicas on free ports,
- * handed to the command as REDIS_CLUSTER_NODES, stopped when it ends. `.ci/run` runs the live, notify, webhook and
- * rate-limit suites this way.
+ * handed to the command as REDIS_CLUSTER_NODES, stopped when it ends. With no command: the live, notify, webhook and
+ * rate-limit suites (`npm run test:redis-cluster`, part of `npm test`), but for the tests that stop, restart or cut
+ * a single Redis server of their own (a cluster's outages are redis-cluster.test.ts's failovers).
+ *   npx tsx test/support/with-redis-cluster.ts
  *   npx tsx test/support/with-redis-cluster.ts npx jest test/integration/live-smoke.test.ts
  */
 import { spawn } from 'node:child_process';
 import { startRedisCluster } from './redis-cluster';
 
+const CLUSTER_SUITES = ['test/integration/live-', 'test/integration/notify-', 'test/integration/webhook', 'test/integration/rate-limit'];
+const SINGLE_SERVER_TESTS = ['publisher connection is cut', 'append-only Redis', 'through a Redis outage', 'while Redis is down'];
+
 async function main(): Promise<number> {
-  const [command, ...args] = process.argv.slice(2);
-  if (!command) throw new Error('usage: with-redis-cluster.ts <command> [args…]');
+  const given = process.argv.slice(2);
+  const [command = 'npx', ...args] = given.length > 0 ? given : ['npx', 'jest', ...CLUSTER_SUITES, '-t', `^(?!.*(${SINGLE_SERVER_TESTS.join('|')}))`];
   const cluster = await startRedisCluster();
   process.stderr.write(`redis cluster up: ${cluster.seeds}\n`);
   try {
