@@ -218,10 +218,12 @@ const MIGRATION_LOCK = 0x7472_6b6d; // "trkm"
  * Brings the schema up to date inside one transaction holding an advisory lock, so nodes starting at once take
  * turns: the first migrates, the others find nothing left to do.
  */
-export async function migrate(client: PoolClient): Promise<void> {
+export async function migrate(client: PoolClient, schema: string): Promise<void> {
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    // Under the lock: two nodes creating a new schema at once would otherwise race on its name.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL)');
     const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
     for (let version = (rows[0]?.v ?? 0) + 1; version <= MIGRATIONS.length; version++) {

@@ -138,8 +138,7 @@ export class PostgresStore implements Store {
   /** Creates the schema if needed and migrates it; nodes starting at once take turns (see migrations.ts). */
   async init(): Promise<void> {
     await this.withClient(async (client) => {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await migrate(client);
+      await migrate(client, this.schema);
     });
   }
 
