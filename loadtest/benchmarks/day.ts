@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import Redis from 'ioredis';
 import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import type { Socket } from 'socket.io-client';
-import { BENCH_DATABASE_URL, inBatches, Nodes, tenant } from '../lib/nodes';
+import { BENCH_DATABASE_URL, inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
 import { generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
 import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
@@ -217,23 +216,17 @@ class DayTraffic {
  * while it runs; so is the database.
  */
 async function dependencyCounters(postgres: boolean): Promise<{ redisCommands: number; pgTransactions: number }> {
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  const redisCommands = await redisCommandsProcessed();
+  if (!postgres) return { redisCommands, pgTransactions: 0 };
+  const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await client.connect();
   try {
-    const info = await redis.info('stats');
-    const redisCommands = Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
-    if (!postgres) return { redisCommands, pgTransactions: 0 };
-    const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
-    await client.connect();
-    try {
-      // Statistics are sent to the collector at transaction end and read through a snapshot: clear it first.
-      await client.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await client.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
-      return { redisCommands, pgTransactions: Number(rows[0]?.xact_commit ?? 0) };
-    } finally {
-      await client.end();
-    }
+    // Statistics are sent to the collector at transaction end and read through a snapshot: clear it first.
+    await client.query('SELECT pg_stat_clear_snapshot()');
+    const { rows } = await client.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
+    return { redisCommands, pgTransactions: Number(rows[0]?.xact_commit ?? 0) };
   } finally {
-    redis.disconnect();
+    await client.end();
   }
 }
 

@@ -172,3 +172,13 @@ export async function inBatches<T, R>(items: T[], concurrency: number, work: (it
   );
   return results;
 }
+
+/** Commands the benchmarks' Redis has processed so far (INFO stats): read before and after a phase for its cost. */
+export async function redisCommandsProcessed(): Promise<number> {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
+  try {
+    return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+  } finally {
+    redis.disconnect();
+  }
+}

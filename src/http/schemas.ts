@@ -105,6 +105,9 @@ export const locationBody = z.strictObject({
   at: notInFuture.optional(),
 });
 
+/** A batch of buffered positions, at most 100. */
+export const locationsBody = z.strictObject({ positions: z.array(locationBody).min(1).max(100) });
+
 export const tenantBody = z.strictObject({ name: z.string().trim().min(1).max(200) });
 
 const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM, 24-hour');

@@ -99,6 +99,17 @@ export class CourierService {
     await Promise.all(arrivals.map((orderId) => this.claimArrival(tenantId, courierId, orderId, position.at)));
   }
 
+  /**
+   * Positions a courier's app buffered (say, offline) and sends at once: each goes the way of {@link record}, oldest
+   * first, so watchers see the track in order, the speed behind the ETA uses every fix and the newest is kept.
+   */
+  async recordMany(tenantId: string, courierId: string, reported: readonly ReportedPosition[]): Promise<void> {
+    const now = new Date(this.now()).toISOString();
+    const positions = reported.map((position) => ({ ...position, at: position.at ?? now }));
+    positions.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    for (const position of positions) await this.record(tenantId, courierId, position);
+  }
+
   /** Makes the store's arriving claim; the one that wins (of any node's) owes the alert, which is queued at once. */
   private async claimArrival(tenantId: string, courierId: string, orderId: string, at: string): Promise<void> {
     try {

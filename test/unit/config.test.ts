@@ -93,6 +93,26 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads Redis Cluster seed nodes, and names REDIS_CLUSTER_NODES when one is not host:port', () => {
+    expect(loadConfig({}).redisCluster).toBeNull();
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b.internal:7001,[::1]:7002' }).redisCluster).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-b.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    for (const bad of ['10.0.0.1', '10.0.0.1:0', 'a:7000,,b:7001', 'host:99999']) {
+      const error = configErrorFor({ REDIS_CLUSTER_NODES: bad });
+      expect(error.variable).toBe('REDIS_CLUSTER_NODES');
+      expect(error.message).toMatch(/host:port/);
+    }
+  });
+
+  it('reads the retention sweep period', () => {
+    expect(loadConfig({}).retentionSweepMs).toBe(3_600_000);
+    expect(loadConfig({ RETENTION_SWEEP_MS: '60000' }).retentionSweepMs).toBe(60_000);
+    expect(configErrorFor({ RETENTION_SWEEP_MS: '0' }).variable).toBe('RETENTION_SWEEP_MS');
+  });
+
   it('reads a second mail relay beside the first', () => {
     expect(loadConfig({ SMTP_URL: 'smtp://mail:25', SMTP_FALLBACK_URL: 'smtps://backup:465' })).toMatchObject({
       smtpUrl: 'smtp://mail:25',

@@ -3,7 +3,7 @@ import { ValidationError } from '../../domain/errors';
 import { requireRole, type Principal } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';
-import { locationBody, scanResultsResponse, scanSchema, scansBody } from '../schemas';
+import { locationBody, locationsBody, scanResultsResponse, scanSchema, scansBody } from '../schemas';
 
 type ScanResultView = z.output<typeof scanResultsResponse>['results'][number];
 
@@ -39,6 +39,19 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
           speed: body.speed,
           at: body.at,
         });
+        return {};
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/couriers/me/locations',
+      summary: 'Report several positions at once (an app that buffered them): each pushed live in time order, the newest kept',
+      roles: ['courier'],
+      body: locationsBody,
+      status: 204,
+      handler: async ({ principal, body }) => {
+        const courier = requireRole(principal, ['courier']);
+        await couriers.recordMany(courier.tenantId, courier.subject, body.positions);
         return {};
       },
     }),
