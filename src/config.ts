@@ -72,6 +72,8 @@ const schema = z.object({
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
   LIVE_CHECK_MS: optional(positiveInt).default(500),
+  LIVE_PING_INTERVAL_MS: optional(positiveInt).default(25_000),
+  LIVE_PING_TIMEOUT_MS: optional(positiveInt).default(20_000),
   WEBHOOK_ALLOW_PRIVATE: optional(z.enum(['true', 'false'], { message: 'must be true or false' })).default('false'),
   WEBHOOK_ATTEMPTS: optional(positiveInt).default(8),
   WEBHOOK_BACKOFF_MS: optional(positiveInt).default(5000),
@@ -194,6 +196,11 @@ export interface Config {
    * carried (within about two of these).
    */
   liveCheckMs: number;
+  /**
+   * The sockets' heartbeat (`LIVE_PING_INTERVAL_MS`, `LIVE_PING_TIMEOUT_MS`): a client whose node goes silent moves to
+   * another within about their sum.
+   */
+  liveHeartbeat: { pingIntervalMs: number; pingTimeoutMs: number };
   /** The pages' maps: raster tiles from `tileUrl` (with its attribution), or the bundled offline basemap. */
   map: { tileUrl: string | undefined; attribution: string | undefined };
   /** The dashboard lists an order as stale after this many hours without an event. */
@@ -283,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       lockMs: v.NOTIFY_LOCK_MS,
     },
     liveCheckMs: v.LIVE_CHECK_MS,
+    liveHeartbeat: { pingIntervalMs: v.LIVE_PING_INTERVAL_MS, pingTimeoutMs: v.LIVE_PING_TIMEOUT_MS },
     webhooks: {
       allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',
       attempts: v.WEBHOOK_ATTEMPTS,

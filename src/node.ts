@@ -357,6 +357,7 @@ export async function startNode({
           subscriber: redis.adapterSubscriber,
           prefix: config.redisPrefix,
           httpServer: server,
+          heartbeat: config.liveHeartbeat,
         });
         // After Socket.IO attached: it takes over the request listeners present then, and a shutdown must see its
         // requests (long polling) too.

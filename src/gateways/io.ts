@@ -16,9 +16,15 @@ export function createIo(options: {
   subscriber: RedisClient;
   prefix: string;
   httpServer?: http.Server;
+  /**
+   * The heartbeat: a ping every `pingIntervalMs`, and a connection that has not answered within `pingTimeoutMs`
+   * more is closed. Clients use the same figures to notice a silent server and move to another node.
+   */
+  heartbeat?: { pingIntervalMs: number; pingTimeoutMs: number };
 }): IoServer {
   const serverOptions = {
     serveClient: false,
+    ...(options.heartbeat ? { pingInterval: options.heartbeat.pingIntervalMs, pingTimeout: options.heartbeat.pingTimeoutMs } : {}),
     adapter: createShardedAdapter(options.publisher, options.subscriber, { channelPrefix: `${options.prefix}:sio` }),
   };
   return options.httpServer ? new Server(options.httpServer, serverOptions) : new Server(serverOptions);

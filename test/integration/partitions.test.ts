@@ -197,6 +197,9 @@ describeNetns('a node cut off from one dependency while two others carry the loa
       REDIS_PREFIX: prefix,
       DATABASE_URL: databaseUrl.toString(),
       DATABASE_SCHEMA: schema,
+      // A shorter heartbeat than the default 25 s + 20 s: clients of a node that goes silent move within ~10 s.
+      LIVE_PING_INTERVAL_MS: '5000',
+      LIVE_PING_TIMEOUT_MS: '5000',
     });
     // The first node creates and migrates the schema; the others then start side by side.
     const start = (host: Host) => {

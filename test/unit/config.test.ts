@@ -107,6 +107,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('reads the sockets\' heartbeat, 25 s + 20 s by default', () => {
+    expect(loadConfig({}).liveHeartbeat).toEqual({ pingIntervalMs: 25_000, pingTimeoutMs: 20_000 });
+    expect(loadConfig({ LIVE_PING_INTERVAL_MS: '5000', LIVE_PING_TIMEOUT_MS: '4000' }).liveHeartbeat).toEqual({ pingIntervalMs: 5000, pingTimeoutMs: 4000 });
+    expect(configErrorFor({ LIVE_PING_TIMEOUT_MS: 'soon' }).variable).toBe('LIVE_PING_TIMEOUT_MS');
+  });
+
   it('reads the retention sweep period', () => {
     expect(loadConfig({}).retentionSweepMs).toBe(3_600_000);
     expect(loadConfig({ RETENTION_SWEEP_MS: '60000' }).retentionSweepMs).toBe(60_000);
