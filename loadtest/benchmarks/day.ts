@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import type { Socket } from 'socket.io-client';
 import { BENCH_DATABASE_URL, inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
 import { generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
+import { startSmtpSink } from '../lib/smtp-sink';
 import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
 
@@ -235,31 +234,18 @@ async function startSink(domain: string) {
   const seen = new Set<string>();
   let received = 0;
   let repeated = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
-    logger: false,
-    closeTimeout: 1000,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const head = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n')[0] ?? '';
-        const subject = /^Subject: (.*)$/im.exec(head)?.[1] ?? '';
-        const key = `${session.envelope.rcptTo[0]?.address ?? ''}\u0000${subject}`;
-        received++;
-        if (seen.has(key)) repeated++;
-        seen.add(key);
-        callback();
-      });
+  const sink = await startSmtpSink({
+    keepBody: true,
+    onMessage: ({ to, raw }) => {
+      const head = raw!.split('\r\n\r\n')[0] ?? '';
+      const key = `${to}\u0000${/^Subject: (.*)$/im.exec(head)?.[1] ?? ''}`;
+      received++;
+      if (seen.has(key)) repeated++;
+      seen.add(key);
     },
   });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: sink.url,
     domain,
     get received() {
       return received;
@@ -267,7 +253,7 @@ async function startSink(domain: string) {
     get repeated() {
       return repeated;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: sink.close,
   };
 }
 

@@ -1,22 +1,20 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
-import { SMTPServer } from 'smtp-server';
 import { ALERT_QUEUE } from '../../src/notifiers/alert-queue';
 import { inBatches, Nodes, post, tenant, type ServerProcess } from '../lib/nodes';
 import { Recorder, round } from '../lib/stats';
+import { cpuSeconds } from '../lib/process-cpu';
+import { startSmtpSink } from '../lib/smtp-sink';
 import type { Benchmark } from '../lib/types';
 import { smtpLoop } from '../reference/smtp-loop';
 
 const TARGET_EMAILS_PER_S = 500;
 const ROOT = path.resolve(__dirname, '../..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream Linux).
-const CLOCK_TICKS = 100;
 
 /**
  * Alerts by email through one worker process: N orders placed with `notify.email`, each moved to `shipped`, one email
@@ -222,37 +220,21 @@ async function startSink() {
   let series = new Recorder();
   let latency = new Recorder();
   const applied: number[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
-    logger: false,
-    closeTimeout: 1000,
-    onConnect(_session, callback) {
-      connections++;
-      callback();
-    },
-    onData(stream, session, callback) {
-      stream.on('end', () => {
-        const now = performance.now();
-        received++;
-        if (received === 1) firstAt = now;
-        lastAt = now;
-        series.count();
-        const to = session.envelope.rcptTo[0]?.address ?? '';
-        seen.add(to);
-        const index = Number(/^c(\d+)@/.exec(to)?.[1] ?? -1);
-        if (applied[index] !== undefined) latency.record(now - applied[index]!);
-        callback();
-      });
-      stream.resume();
+  const sink = await startSmtpSink({
+    onConnect: () => connections++,
+    onMessage: ({ to }) => {
+      const now = performance.now();
+      received++;
+      if (received === 1) firstAt = now;
+      lastAt = now;
+      series.count();
+      seen.add(to);
+      const index = Number(/^c(\d+)@/.exec(to)?.[1] ?? -1);
+      if (applied[index] !== undefined) latency.record(now - applied[index]!);
     },
   });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: sink.url,
     /** Post times of the statuses, by order index (for the live mode's latency). */
     applied,
     address: (index: number) => `c${index}@bench.test`,
@@ -281,7 +263,7 @@ async function startSink() {
         latency,
       };
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: sink.close,
   };
 }
 
@@ -336,17 +318,6 @@ function runReferenceChild(
       else reject(new Error(`reference loop ended with ${signal ?? code}`));
     });
   });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; 0 where /proc is not available. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
 
 async function redisCpuSeconds(): Promise<number> {

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
-import { SMTPServer } from 'smtp-server';
 import type { Socket } from 'socket.io-client';
 import { inBatches, Nodes, post, tenant } from '../lib/nodes';
 import { metricSamples, openSocket, subscribe } from '../lib/sockets';
+import { startSmtpSink } from '../lib/smtp-sink';
 import { round } from '../lib/stats';
 import type { Benchmark, Series } from '../lib/types';
 
@@ -274,27 +274,8 @@ function report(samples: Sample[], counts: Record<string, number>, options: Reco
 /** A local SMTP server that takes and counts every message. */
 async function startSmtp() {
   let received = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    disableReverseLookup: true,
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.on('end', () => {
-        received++;
-        callback();
-      });
-      stream.resume();
-    },
-  });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return {
-    url: `smtp://127.0.0.1:${port}`,
-    count: () => received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const sink = await startSmtpSink({ onMessage: () => received++ });
+  return { url: sink.url, count: () => received, close: sink.close };
 }
 
 /** A local webhook receiver: answers 200 to everything and counts. */

@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -9,12 +8,11 @@ import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_QUEUE } from '../../src/notifiers/webhook-relay';
 import { inBatches, Nodes, post, tenant, type ServerProcess } from '../lib/nodes';
 import { Recorder, round } from '../lib/stats';
+import { cpuSeconds } from '../lib/process-cpu';
 import type { Benchmark } from '../lib/types';
 
 const ROOT = path.resolve(__dirname, '../..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-// USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream Linux).
-const CLOCK_TICKS = 100;
 // The receiver checks every this-many-th message with standardwebhooks (all of them would load the bench process).
 const VERIFY_EVERY = 25;
 
@@ -262,15 +260,4 @@ function runReference(url: string, messages: number, concurrency: number, secret
       else reject(new Error(`reference loop ended with ${signal ?? code}`));
     });
   });
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; 0 where /proc is not available. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
 }
