@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import { ALERT_QUEUE } from '../../src/notifiers/alert-queue';
-import { inBatches, Nodes, post, tenant, type ServerProcess } from '../lib/nodes';
+import { inBatches, Nodes, post, type ServerProcess, tenant, waitForQueued } from '../lib/nodes';
 import { Recorder, round } from '../lib/stats';
 import { cpuSeconds } from '../lib/process-cpu';
 import { startSmtpSink } from '../lib/smtp-sink';
@@ -75,7 +74,7 @@ export const notify: Benchmark = {
       let window: Awaited<ReturnType<typeof openWindow>>;
       if (options.prequeue) {
         await shipAll();
-        await waitForQueued(nodes.prefix, count, progress);
+        await waitForQueued(ALERT_QUEUE, nodes.prefix, count, 'alerts', 30_000, progress);
         sink.reset();
         windowStart = performance.now();
         window = await openWindow(await startWorker());
@@ -265,28 +264,6 @@ async function startSink() {
     },
     close: sink.close,
   };
-}
-
-/** Waits until `count` alert jobs are in the queue (the api node queues them as it applies the statuses). */
-async function waitForQueued(prefix: string, count: number, progress: (line: string) => void): Promise<void> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  connection.on('error', () => {});
-  const queue = new Queue(ALERT_QUEUE, { connection, prefix });
-  queue.on('error', () => {});
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
-      const queued = Object.values(counts).reduce((sum, value) => sum + value, 0);
-      progress(`alerts queued ${queued.toLocaleString()}/${count.toLocaleString()}`);
-      if (queued >= count) return;
-      if (Date.now() > deadline) throw new Error(`only ${queued} of ${count} alerts were queued within 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
 }
 
 function cpuOf(usage: NodeJS.CpuUsage): number {

@@ -2,17 +2,14 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Queue } from 'bullmq';
-import Redis from 'ioredis';
 import { Webhook } from 'standardwebhooks';
 import { WEBHOOK_QUEUE } from '../../src/notifiers/webhook-relay';
-import { inBatches, Nodes, post, tenant, type ServerProcess } from '../lib/nodes';
+import { inBatches, Nodes, post, type ServerProcess, tenant, waitForQueued } from '../lib/nodes';
 import { Recorder, round } from '../lib/stats';
 import { cpuSeconds } from '../lib/process-cpu';
 import type { Benchmark } from '../lib/types';
 
 const ROOT = path.resolve(__dirname, '../..');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The receiver checks every this-many-th message with standardwebhooks (all of them would load the bench process).
 const VERIFY_EVERY = 25;
 
@@ -67,7 +64,7 @@ export const webhooks: Benchmark = {
         });
         if (index % 500 === 0) progress(`placed ${index.toLocaleString()}/${placements.length.toLocaleString()} orders`);
       });
-      await waitForQueued(nodes.prefix, count, progress);
+      await waitForQueued(WEBHOOK_QUEUE, nodes.prefix, count, 'webhook messages', 60_000, progress);
 
       // 3. One worker delivers the backlog.
       sink.reset();
@@ -218,28 +215,6 @@ async function startSink() {
         server.closeAllConnections();
       }),
   };
-}
-
-/** Waits until `count` webhook jobs are in the queue (the api node's relay queues them as the orders are placed). */
-async function waitForQueued(prefix: string, count: number, progress: (line: string) => void): Promise<void> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  connection.on('error', () => {});
-  const queue = new Queue(WEBHOOK_QUEUE, { connection, prefix });
-  queue.on('error', () => {});
-  try {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
-      const queued = Object.values(counts).reduce((sum, value) => sum + value, 0);
-      progress(`messages queued ${queued.toLocaleString()}/${count.toLocaleString()}`);
-      if (queued >= count) return;
-      if (Date.now() > deadline) throw new Error(`only ${queued} of ${count} webhook messages were queued within 60 s`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  } finally {
-    await queue.close();
-    connection.disconnect();
-  }
 }
 
 /** Runs loadtest/reference/webhook-loop.ts in a child process; killed if it outlives `limitMs`. */

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import pg from 'pg';
 
@@ -180,5 +181,37 @@ export async function redisCommandsProcessed(): Promise<number> {
     return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
   } finally {
     redis.disconnect();
+  }
+}
+
+/**
+ * Waits until `count` jobs of a BullMQ queue of the run (under `prefix`) wait to be worked on (a backlog queued
+ * before a worker starts); `what` names them in progress lines and in the error after `timeoutMs`.
+ */
+export async function waitForQueued(
+  queueName: string,
+  prefix: string,
+  count: number,
+  what: string,
+  timeoutMs: number,
+  progress: (line: string) => void,
+): Promise<void> {
+  const connection = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  connection.on('error', () => {});
+  const queue = new Queue(queueName, { connection, prefix });
+  queue.on('error', () => {});
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed');
+      const queued = Object.values(counts).reduce((sum, value) => sum + value, 0);
+      progress(`${what} queued ${queued.toLocaleString()}/${count.toLocaleString()}`);
+      if (queued >= count) return;
+      if (Date.now() > deadline) throw new Error(`only ${queued} of ${count} ${what} were queued within ${timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    await queue.close();
+    connection.disconnect();
   }
 }
