@@ -14,6 +14,7 @@ import { fanout } from './benchmarks/fanout';
 import { importBench } from './benchmarks/import';
 import { location } from './benchmarks/location';
 import { notify } from './benchmarks/notify';
+import { pages } from './benchmarks/pages';
 import { privacy } from './benchmarks/privacy';
 import { ratelimit } from './benchmarks/ratelimit';
 import { reports } from './benchmarks/reports';
@@ -25,7 +26,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 

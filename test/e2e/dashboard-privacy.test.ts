@@ -41,6 +41,8 @@ test('exports a customer as JSON and erases their personal data after a confirma
   await page.goto(`${node.url}/dashboard`);
   await page.getByTestId('signin-token').fill(tenant.apiKey);
   await page.getByTestId('signin-submit').click();
+  // Signing in checks the token with the API before it is kept: wait for the board it opens on.
+  await page.locator(`[data-testid=order-row][data-order-id="${placed.body.id}"]`).waitFor();
   await page.goto(`${node.url}/dashboard#/orders/${placed.body.id}`);
   await page.getByTestId('order-view').waitFor();
   await page.getByText('Wilhelmina Privacy').waitFor();
