@@ -31,21 +31,29 @@ export interface ActorSystemOptions<K, M, R> {
   onPassivate?: () => void;
 }
 
+/** Handled messages kept in a cell's queue before they are cut off. */
+const COMPACT_AT = 1024;
+
 interface Cell<M, R> {
   actor: Actor<M, R>;
+  /** Messages waiting for the actor, from `head` on (no shifting). */
+  queue: M[];
+  head: number;
   /**
-   * Pending messages as flat triples (message, resolve, reject): no object per message, which matters at
-   * a million messages a second.
+   * The reply of the last message asked, or null when the actor is idle. A message asked while it is busy waits on
+   * it: its reply is `tail.then(next, next)`, so a waiting message costs one promise and nothing else.
    */
-  mailbox: unknown[];
-  /** Settles the message being handled; made once per actor rather than once per message. */
-  onReply: ((value: R) => void) | null;
-  onError: ((error: unknown) => void) | null;
-  settle: ((value: R) => void) | null;
-  fail: ((error: unknown) => void) | null;
-  busy: boolean;
+  tail: Promise<unknown> | null;
+  /** Messages asked and not yet handled. */
+  pending: number;
+  /** Handles the next queued message (made once per actor). */
+  next: (() => Promise<R> | R) | null;
+  /** Counts a handled message (made once per actor). */
+  done: (() => void) | null;
+  /** Why activation failed: every message waiting for it fails with this. */
+  failed: unknown;
   active: boolean;
-  /** Clock time of the last message, for idle passivation. */
+  /** Clock time the actor last went idle, for idle passivation. */
   lastUsed: number;
   /** Order of last use (a counter, so ties of a coarse clock still order), for LRU eviction. */
   useOrder: number;
@@ -95,28 +103,22 @@ export class ActorSystem<K, M, R> {
     if (!cell) {
       // Make room first, so the new actor is never the one evicted.
       if (this.cells.size >= this.maxActors) this.evict();
-      cell = {
-        actor: this.options.create(key),
-        mailbox: [],
-        onReply: null,
-        onError: null,
-        settle: null,
-        fail: null,
-        busy: false,
-        active: false,
-        lastUsed: 0,
-        useOrder: 0,
-      };
-      this.cells.set(key, cell);
+      cell = this.activate(key);
     }
-    // No reordering here: recency is the timestamp, read by the (rare) idle scan and eviction.
-    cell.lastUsed = this.now();
+    // No reordering here: recency is the use counter, read by the (rare) eviction; the idle clock is read when the
+    // actor goes idle (a busy actor is never passivated).
     cell.useOrder = ++this.uses;
-    const target = cell;
-    return new Promise<R>((resolve, reject) => {
-      target.mailbox.push(message, resolve, reject);
-      if (!target.busy) this.run(key, target);
-    });
+    if (cell.pending++ === 0) this.busyCount++;
+    if (cell.tail === null) {
+      // Idle: handled at once, and the handler's own promise is the reply.
+      const reply = this.handle(cell, message);
+      cell.tail = reply;
+      return reply;
+    }
+    cell.queue.push(message);
+    const reply = cell.tail.then(cell.next, cell.next) as Promise<R>;
+    cell.tail = reply;
+    return reply;
   }
 
   /**
@@ -126,7 +128,7 @@ export class ActorSystem<K, M, R> {
   drop(key: K): void {
     const cell = this.cells.get(key);
     if (!cell) return;
-    if (!cell.busy && cell.mailbox.length === 0) this.remove(key, cell);
+    if (cell.pending === 0) this.remove(key, cell);
     else cell.actor.reset?.();
   }
 
@@ -134,7 +136,7 @@ export class ActorSystem<K, M, R> {
   passivateIdle(): void {
     const cutoff = this.now() - this.idleMs;
     for (const [key, cell] of this.cells) {
-      if (cell.lastUsed <= cutoff && !cell.busy && cell.mailbox.length === 0) this.remove(key, cell);
+      if (cell.lastUsed <= cutoff && cell.pending === 0) this.remove(key, cell);
     }
   }
 
@@ -146,77 +148,89 @@ export class ActorSystem<K, M, R> {
     for (const [key, cell] of this.cells) this.remove(key, cell);
   }
 
-  private run(key: K, cell: Cell<M, R>): void {
-    cell.busy = true;
-    this.busyCount++;
-    if (cell.active) {
-      this.drain(cell);
-      return;
-    }
+  /**
+   * A new cell for `key`. The actor's activation is the first thing its messages wait on; when it fails (e.g. the
+   * store is unreachable) those messages fail with its error and the cell is dropped, so the next message retries.
+   */
+  private activate(key: K): Cell<M, R> {
+    const cell: Cell<M, R> = {
+      actor: this.options.create(key),
+      queue: [],
+      head: 0,
+      tail: null,
+      pending: 0,
+      next: null,
+      done: null,
+      failed: undefined,
+      active: false,
+      lastUsed: 0,
+      useOrder: 0,
+    };
+    cell.done = () => {
+      if (--cell.pending === 0) {
+        // Every queued message has been taken: start the queue afresh.
+        cell.tail = null;
+        cell.queue.length = 0;
+        cell.head = 0;
+        this.finish(cell);
+      }
+    };
+    cell.next = () => {
+      const message = cell.queue[cell.head]!;
+      cell.queue[cell.head++] = undefined as M;
+      if (cell.head >= COMPACT_AT && cell.head * 2 >= cell.queue.length) {
+        cell.queue.splice(0, cell.head);
+        cell.head = 0;
+      }
+      if (cell.failed !== undefined) {
+        cell.done!();
+        throw cell.failed;
+      }
+      return this.handle(cell, message);
+    };
     let activation: Promise<void> | void;
     try {
       activation = cell.actor.activate?.();
     } catch (error) {
       activation = Promise.reject(error);
     }
-    Promise.resolve(activation).then(
+    this.cells.set(key, cell);
+    if (activation === undefined) {
+      cell.active = true;
+      this.options.onActivate?.();
+      return cell;
+    }
+    cell.tail = Promise.resolve(activation).then(
       () => {
         cell.active = true;
         this.options.onActivate?.();
-        this.drain(cell);
       },
       (error: unknown) => {
-        // Activation failed (e.g. the store is unreachable): fail what is waiting; the next message retries.
-        const waiting = cell.mailbox.splice(0);
+        cell.failed = error ?? new Error('actor activation failed');
         if (this.cells.get(key) === cell) this.cells.delete(key);
-        for (let index = 2; index < waiting.length; index += 3) (waiting[index] as (error: unknown) => void)(error);
-        this.finish(cell);
       },
     );
+    return cell;
   }
 
-  /**
-   * Handles queued messages one at a time. Written with callbacks rather than `async`/`await`: this is the hot
-   * path, and a synchronous reply is handled without a promise hop.
-   */
-  private drain(cell: Cell<M, R>): void {
-    const mailbox = cell.mailbox;
-    while (mailbox.length > 0) {
-      const message = mailbox.shift() as M;
-      const resolve = mailbox.shift() as (value: R) => void;
-      const reject = mailbox.shift() as (error: unknown) => void;
-      let reply: Promise<R> | R;
-      try {
-        reply = cell.actor.receive(message);
-      } catch (error) {
-        reject(error);
-        continue;
-      }
-      if (reply instanceof Promise) {
-        cell.settle = resolve;
-        cell.fail = reject;
-        cell.onReply ??= (value) => {
-          const settle = cell.settle!;
-          cell.settle = cell.fail = null;
-          settle(value);
-          this.drain(cell);
-        };
-        cell.onError ??= (error) => {
-          const fail = cell.fail!;
-          cell.settle = cell.fail = null;
-          fail(error);
-          this.drain(cell);
-        };
-        reply.then(cell.onReply, cell.onError);
-        return;
-      }
-      resolve(reply);
+  /** Hands one message to the actor; counts it as handled when its reply settles. */
+  private handle(cell: Cell<M, R>, message: M): Promise<R> {
+    let reply: Promise<R> | R;
+    try {
+      reply = cell.actor.receive(message);
+    } catch (error) {
+      cell.done!();
+      return Promise.reject(error);
     }
-    this.finish(cell);
+    if (reply instanceof Promise) {
+      reply.then(cell.done, cell.done);
+      return reply;
+    }
+    cell.done!();
+    return Promise.resolve(reply);
   }
 
   private finish(cell: Cell<M, R>): void {
-    cell.busy = false;
     cell.lastUsed = this.now();
     if (--this.busyCount === 0 && this.onIdle.length > 0) {
       const waiting = this.onIdle;
@@ -232,7 +246,7 @@ export class ActorSystem<K, M, R> {
   private evict(): void {
     const target = Math.max(0, this.maxActors - Math.max(1, Math.floor(this.maxActors / 10)));
     // Busy actors stay: the bound is exceeded briefly rather than dropping work in progress.
-    const idle = [...this.cells].filter(([, cell]) => !cell.busy && cell.mailbox.length === 0);
+    const idle = [...this.cells].filter(([, cell]) => cell.pending === 0);
     idle.sort(([, a], [, b]) => a.useOrder - b.useOrder);
     for (const [key, cell] of idle) {
       if (this.cells.size <= target) return;

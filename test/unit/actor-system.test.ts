@@ -137,6 +137,43 @@ describe('ActorSystem', () => {
     expect(harness.passivated).toEqual([]);
   });
 
+  it('keeps order over a backlog of thousands on one key, and starts afresh once it drains', async () => {
+    const gate = deferred();
+    const first = harness.system.ask('a', { op: 'gate', gate: gate.promise, label: 'first' });
+    const backlog = Array.from({ length: 5_000 }, (_, index) =>
+      harness.system.ask('a', index % 997 === 0 ? { op: 'boom' } : { op: 'inc' }).catch(() => -1),
+    );
+    await settle();
+    expect(harness.log).toEqual(['activate a', 'start first']); // nothing of the backlog ran while the first waits
+    gate.resolve();
+    expect(await first).toBe(1);
+    const replies = await Promise.all(backlog);
+    // Each successful reply is one more than the last; the failures in between change nothing.
+    const counted = replies.filter((reply) => reply !== -1);
+    expect(counted).toEqual(Array.from({ length: counted.length }, (_, index) => index + 2));
+    expect(replies.filter((reply) => reply === -1)).toHaveLength(Math.ceil(5_000 / 997));
+    await expect(harness.system.ask('a', { op: 'inc' })).resolves.toBe(counted.length + 2);
+  });
+
+  it('serialises an actor whose receive answers synchronously or throws synchronously', async () => {
+    let count = 0;
+    const system = new ActorSystem<string, string, number>({
+      create: () => ({
+        receive: (message) => {
+          if (message === 'throw') throw new Error('sync boom');
+          return ++count;
+        },
+      }),
+    });
+    try {
+      const replies = ['a', 'throw', 'b'].map((message) => system.ask('k', message).catch((error: Error) => error.message));
+      await expect(Promise.all(replies)).resolves.toEqual([1, 'sync boom', 2]);
+      await expect(system.ask('k', 'c')).resolves.toBe(3);
+    } finally {
+      await system.stop();
+    }
+  });
+
   it('activates once, before the first message, while messages wait', async () => {
     const activated = deferred();
     harness.activation = () => activated.promise;
