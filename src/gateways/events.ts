@@ -92,6 +92,8 @@ export interface InterServerEvents {
 
 export interface SocketData {
   principal: Exclude<Principal, { role: 'admin' }>;
+  /** Epoch ms when the socket's token runs out; null: never. */
+  expiresAt: number | null;
 }
 
 /** Room names. Rooms are per tenant so ids from different tenants can never meet. */

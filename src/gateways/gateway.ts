@@ -25,6 +25,7 @@ import {
   type WireError,
 } from './events';
 import type { IoServer } from './io';
+import { ExpirySchedule } from './expiry-schedule';
 import { LiveFeed, type LiveFeedOptions } from './live-feed';
 
 type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -69,19 +70,18 @@ export interface GatewayOptions {
 }
 
 const MAX_ID_LENGTH = 200;
-// setTimeout takes at most a signed 32-bit delay; a longer expiry is re-armed when it fires.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** A connected socket's state on this node. */
-interface Session {
-  principal: TenantPrincipal;
+/** A connected socket's state on this node: the socket's own `data` (no second map of sockets beside Socket.IO's). */
+interface Session extends SocketData {
   /** Orders subscribed (`joined`) or being subscribed (`joining`). */
   orders: Map<string, 'joining' | 'joined'>;
-  /** Per order, the tail of this socket's subscribe/unsubscribe requests, run one after another as sent. */
-  queues: Map<string, Promise<void>>;
-  /** Epoch ms when the socket's token runs out; null: never. */
-  expiresAt: number | null;
-  expiry: NodeJS.Timeout | null;
+  /**
+   * Per order, the tail of this socket's subscribe/unsubscribe requests, run one after another as sent; made on
+   * the first request (a node holds many sockets that never make one).
+   */
+  queues: Map<string, Promise<void>> | null;
+  /** From the connection until the socket is gone. */
+  open: boolean;
 }
 
 /**
@@ -94,12 +94,17 @@ interface Session {
 export class Gateway {
   readonly io: IoServer;
   private readonly feed: LiveFeed;
-  private readonly sessions = new Map<string, Session>();
   private readonly unsubscribeBus: Array<() => void>;
   private readonly maxSubscriptions: number;
   private readonly limiter: RateLimiterMemory;
   private readonly requestsPerSecond: number;
   private readonly now: () => number;
+  /** The sockets' token expiries: one timer for the node, not one per socket. */
+  private readonly expiries: ExpirySchedule<IoSocket>;
+  // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): none made per socket.
+  private readonly onSubscribe: (this: IoSocket, payload: unknown, ack: (reply: SubscribeAck) => void) => void;
+  private readonly onUnsubscribe: (this: IoSocket, payload: unknown, ack: (reply: UnsubscribeAck) => void) => void;
+  private readonly onDisconnect: (this: IoSocket) => void;
 
   constructor(private readonly options: GatewayOptions) {
     this.io = options.io;
@@ -109,6 +114,21 @@ export class Gateway {
     if (!(this.requestsPerSecond >= 1)) throw new RangeError('Gateway: requestsPerSecond must be >= 1');
     this.limiter = new RateLimiterMemory({ points: this.requestsPerSecond, duration: 1 });
     this.now = options.now ?? Date.now;
+    this.expiries = new ExpirySchedule((socket) => socket.disconnect(true), this.now);
+    const gateway = this;
+    this.onSubscribe = function (payload, ack) {
+      if (typeof ack !== 'function') return;
+      gateway.requestAdmitted(this, ack, () =>
+        gateway.request(this, payload, (orderId, since) => gateway.subscribe(this, orderId, since, ack), ack),
+      );
+    };
+    this.onUnsubscribe = function (payload, ack) {
+      if (typeof ack !== 'function') return;
+      gateway.requestAdmitted(this, ack, () => gateway.request(this, payload, (orderId) => gateway.unsubscribe(this, orderId, ack), ack));
+    };
+    this.onDisconnect = function () {
+      gateway.endSession(this);
+    };
     this.feed = new LiveFeed({
       store: options.store,
       publisher: options.publisher,
@@ -160,7 +180,7 @@ export class Gateway {
     if (!members || members.size === 0) return false;
     this.io.local.to(room).emit('order_arriving', update);
     return [...members].some((socketId) => {
-      const session = this.sessions.get(socketId);
+      const session = this.sessionById(socketId);
       return session !== undefined && watchesForCustomer(session.principal);
     });
   }
@@ -169,6 +189,7 @@ export class Gateway {
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribeBus) unsubscribe();
     this.feed.close();
+    this.expiries.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -177,64 +198,61 @@ export class Gateway {
   private async authenticate(socket: IoSocket): Promise<void> {
     const auth = socket.handshake.auth as { token?: unknown } | undefined;
     const token = typeof auth?.token === 'string' ? auth.token : undefined;
-    let session: Awaited<ReturnType<TokenService['authenticateSession']>>;
+    let credential: Awaited<ReturnType<TokenService['authenticateSession']>>;
     try {
-      session = await this.options.tokens.authenticateSession(token);
+      credential = await this.options.tokens.authenticateSession(token);
     } catch (error) {
       if (error instanceof UnauthorizedError && !(await (this.options.admitAnonymous?.(socket.handshake.address) ?? true))) {
         throw new RateLimitedError(1);
       }
       throw error;
     }
-    const { principal, expiresAt } = session;
+    const { principal, expiresAt } = credential;
     if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
     if (expiresAt !== null && expiresAt <= this.now()) throw new UnauthorizedError();
-    socket.data = { principal };
-    this.sessions.set(socket.id, { principal, orders: new Map(), queues: new Map(), expiresAt, expiry: null });
-    // A handshake that fails after this point (or a socket that never connects) leaves no session behind.
-    socket.conn.once('close', () => this.endSession(socket));
-    if (expiresAt !== null) this.armExpiry(socket, expiresAt);
+    // The credential is checked: the socket keeps what it grants, not the token itself.
+    delete (auth as { token?: unknown }).token;
+    const session: Session = { principal, expiresAt, orders: new Map(), queues: null, open: false };
+    socket.data = session;
   }
 
-  /** Cuts the socket when its token runs out. */
-  private armExpiry(socket: IoSocket, expiresAt: number): void {
-    const session = this.sessions.get(socket.id);
-    if (!session) return;
-    const left = expiresAt - this.now();
-    if (left <= 0) {
-      socket.disconnect(true);
-      return;
-    }
-    session.expiry = setTimeout(() => this.armExpiry(socket, expiresAt), Math.min(left, MAX_TIMER_MS));
-    session.expiry.unref();
+  /** The socket's session while it is open. */
+  private sessionOf(socket: IoSocket): Session | undefined {
+    const session = socket.data as Session;
+    return session.open ? session : undefined;
+  }
+
+  /** The session of this node's socket `socketId` while it is open. */
+  private sessionById(socketId: string): Session | undefined {
+    const socket = this.io.of('/').sockets.get(socketId);
+    return socket ? this.sessionOf(socket) : undefined;
   }
 
   private onConnection(socket: IoSocket): void {
-    const { principal } = socket.data;
+    const session = socket.data as Session;
+    const { principal, expiresAt } = session;
+    // The session begins here, not in the handshake: a handshake that never becomes a connection leaves nothing.
+    session.open = true;
+    if (expiresAt !== null) {
+      if (expiresAt <= this.now()) {
+        socket.disconnect(true);
+        return;
+      }
+      this.expiries.add(socket, expiresAt);
+    }
     if (principal.role === 'business' || principal.role === 'staff') void socket.join(rooms.tenant(principal.tenantId));
     if (principal.role === 'customer') void socket.join(rooms.customer(principal.tenantId, principal.subject));
+    socket.on('subscribe', this.onSubscribe);
+    socket.on('unsubscribe', this.onUnsubscribe);
+    socket.on('disconnect', this.onDisconnect);
+  }
 
-    socket.on('subscribe', (payload, ack) => {
-      if (typeof ack !== 'function') return;
-      this.admit(socket).then(
-        (refusal) => {
-          if (refusal) ack({ ok: false, error: refusal });
-          else this.request(socket, payload, (orderId, since) => this.subscribe(socket, orderId, since, ack), ack);
-        },
-        (error: unknown) => ack({ ok: false, error: this.toWire(error) }),
-      );
-    });
-    socket.on('unsubscribe', (payload, ack) => {
-      if (typeof ack !== 'function') return;
-      this.admit(socket).then(
-        (refusal) => {
-          if (refusal) ack({ ok: false, error: refusal });
-          else this.request(socket, payload, (orderId) => this.unsubscribe(socket, orderId, ack), ack);
-        },
-        (error: unknown) => ack({ ok: false, error: this.toWire(error) }),
-      );
-    });
-    socket.on('disconnect', () => this.endSession(socket));
+  /** Runs `go` once the request is within the socket's budget; otherwise acknowledges the refusal. */
+  private requestAdmitted(socket: IoSocket, ack: (reply: { ok: false; error: WireError }) => void, go: () => void): void {
+    this.admit(socket).then(
+      (refusal) => (refusal ? ack({ ok: false, error: refusal }) : go()),
+      (error: unknown) => ack({ ok: false, error: this.toWire(error) }),
+    );
   }
 
   /** Spends one request of the socket's budget; a refusal says why. A socket far past its budget is cut. */
@@ -259,7 +277,7 @@ export class Gateway {
     run: (orderId: string, sinceSeq: number | undefined) => Promise<void>,
     ack: (reply: { ok: false; error: WireError }) => void,
   ): void {
-    const session = this.sessions.get(socket.id);
+    const session = this.sessionOf(socket);
     let parsed: { orderId: string; sinceSeq: number | undefined };
     try {
       if (!session) throw new UnauthorizedError();
@@ -269,13 +287,16 @@ export class Gateway {
       return;
     }
     const { orderId, sinceSeq } = parsed;
-    const previous = session.queues.get(orderId) ?? Promise.resolve();
+    const queues = (session.queues ??= new Map());
+    const previous = queues.get(orderId) ?? Promise.resolve();
     const next = previous.then(() =>
       run(orderId, sinceSeq).catch((error: unknown) => ack({ ok: false, error: this.toWire(error) })),
     );
-    session.queues.set(orderId, next);
+    queues.set(orderId, next);
     void next.then(() => {
-      if (session.queues.get(orderId) === next) session.queues.delete(orderId);
+      if (queues.get(orderId) !== next) return;
+      queues.delete(orderId);
+      if (queues.size === 0 && session.queues === queues) session.queues = null;
     });
   }
 
@@ -285,7 +306,7 @@ export class Gateway {
     sinceSeq: number | undefined,
     ack: (reply: SubscribeAck) => void,
   ): Promise<void> {
-    const session = this.sessions.get(socket.id);
+    const session = this.sessionOf(socket);
     if (!session || !socket.connected) {
       ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
       return;
@@ -316,7 +337,7 @@ export class Gateway {
       await stream.join(sinceSeq, (current, missed) => {
         // Runs synchronously between two deliveries of the stream: joining the room and acknowledging here means
         // the acknowledgement is written before any later event, and nothing falls between the two.
-        if (!socket.connected || !this.sessions.has(socket.id)) {
+        if (!socket.connected || !this.sessionOf(socket)) {
           this.forget(session, orderId);
           ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
           return;
@@ -346,7 +367,7 @@ export class Gateway {
   }
 
   private async unsubscribe(socket: IoSocket, orderId: string, ack: (reply: UnsubscribeAck) => void): Promise<void> {
-    const session = this.sessions.get(socket.id);
+    const session = this.sessionOf(socket);
     if (session?.orders.has(orderId)) {
       void socket.leave(rooms.order(orderId));
       this.forget(session, orderId);
@@ -360,10 +381,10 @@ export class Gateway {
   }
 
   private endSession(socket: IoSocket): void {
-    const session = this.sessions.get(socket.id);
+    const session = this.sessionOf(socket);
     if (!session) return;
-    this.sessions.delete(socket.id);
-    if (session.expiry) clearTimeout(session.expiry);
+    session.open = false;
+    if (session.expiresAt !== null) this.expiries.remove(socket, session.expiresAt);
     // Subscriptions still joining release themselves when they find the session gone.
     for (const [orderId, state] of session.orders) {
       if (state !== 'joined') continue;
@@ -379,7 +400,7 @@ export class Gateway {
   private dropLostAccess(orderId: string, courierId: string | null): void {
     const members = this.io.of('/').adapter.rooms.get(rooms.order(orderId));
     for (const socketId of members ?? []) {
-      const session = this.sessions.get(socketId);
+      const session = this.sessionById(socketId);
       if (session?.principal.role !== 'courier' || session.principal.subject === courierId) continue;
       const socket = this.io.of('/').sockets.get(socketId);
       if (!socket) continue;
@@ -393,7 +414,7 @@ export class Gateway {
     const room = rooms.order(update.order_id);
     this.io.local.to(room).emit('order_status_update', update);
     for (const socketId of this.io.of('/').adapter.rooms.get(room) ?? []) {
-      const session = this.sessions.get(socketId);
+      const session = this.sessionById(socketId);
       if (session && watchesForCustomer(session.principal)) return true;
     }
     return false;

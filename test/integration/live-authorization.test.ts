@@ -84,6 +84,10 @@ it('a socket whose token expires is disconnected, and the token no longer connec
   const token = await tenant.token('customer', 'c-exp', 2);
   const socket = await connectSocket(a.url, token);
   await subscribeOk(socket, order.id);
+  // The node keeps what the token grants and when it runs out, not the token itself.
+  const held = a.node.gateway!.io.of('/').sockets.get(socket.id!)!;
+  expect(held.handshake.auth).not.toHaveProperty('token');
+  expect(held.data.expiresAt).toBeGreaterThan(Date.now());
   const reason = await new Promise<string>((resolve) => socket.once('disconnect', (why) => resolve(why)));
   expect(reason).toBe('io server disconnect');
   expect(await handshake(a.url, token)).toBe('unauthorized');
