@@ -96,7 +96,8 @@ async function waitUntil(condition: () => boolean, seconds: number): Promise<voi
 export const fanout: Benchmark = {
   name: 'fanout',
   description: 'post → socket receipt latency and exactly-once delivery, N watchers on a 2-node cluster vs bare Socket.IO',
-  defaults: { sockets: 2000, rate: 500, duration: 10, nodes: 2, concurrency: 100, drain: 5, cpuprof: 0 },
+  // --pg 1: the nodes on PostgreSQL (a schema of the run's own) instead of a shared SQLite file.
+  defaults: { sockets: 2000, rate: 500, duration: 10, nodes: 2, concurrency: 100, drain: 5, cpuprof: 0, pg: 0 },
   target: 'p99 post→receipt ≤ 100 ms at 10,000 sockets and 2,000 events/s over 2 nodes; zero missed or duplicated',
   async run({ options, progress }) {
     const sockets = options.sockets!;
@@ -105,7 +106,7 @@ export const fanout: Benchmark = {
     // --nodes 1 is for comparison only: it takes the cluster out (cross-node pushes, the shared SQLite writer lock).
     const nodeCount = options.nodes === 1 ? 1 : 2;
     const profile = cpuProfileArgs(options.cpuprof === 1, 'fanout');
-    const nodes = new Nodes();
+    const nodes = new Nodes({ postgres: options.pg === 1 });
     const pool = new SocketPool();
     const referencePool = new SocketPool();
     const clients: JsonClient[] = [];
@@ -257,6 +258,7 @@ export const fanout: Benchmark = {
       const worst = <K extends keyof (typeof serverViews)[number]>(field: K) => Math.max(...serverViews.map((view) => view[field] as number));
       return {
         metrics: {
+          store: nodes.storeName,
           nodes: nodeCount,
           sockets_requested: sockets,
           sockets_subscribed: pool.subscribed,
