@@ -1,8 +1,8 @@
 import { requireOwnAccount, requireRole } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
+import { ledgerWire } from '../ledger-wire';
 import { route, type RouteSpec } from '../route';
 import { ledgerEntryResponse, loyaltyResponse, loyaltySettingsBody, loyaltySettingsResponse, redemptionBody } from '../schemas';
-import type { LedgerEntry } from '../../domain/loyalty';
 
 /** Loyalty points: balances, redemptions and the tenant's accrual rate. */
 export function loyaltyRoutes({ loyalty }: HttpDeps): RouteSpec[] {
@@ -20,7 +20,7 @@ export function loyaltyRoutes({ loyalty }: HttpDeps): RouteSpec[] {
         const customerId = params.id!;
         requireOwnAccount(caller, customerId);
         const account = await loyalty.account(caller.tenantId, customerId);
-        return { body: { customer_id: customerId, balance: account.balance, entries: account.entries.map(toWire) } };
+        return { body: { customer_id: customerId, balance: account.balance, entries: account.entries.map(ledgerWire) } };
       },
     }),
     route({
@@ -39,7 +39,7 @@ export function loyaltyRoutes({ loyalty }: HttpDeps): RouteSpec[] {
         requireOwnAccount(caller, customerId);
         const { entry, replayed } = await loyalty.redeem(caller.tenantId, customerId, body);
         const headers: Record<string, string> = replayed ? { 'Idempotent-Replayed': 'true' } : {};
-        return { status: replayed ? 200 : 201, body: toWire(entry), headers };
+        return { status: replayed ? 200 : 201, body: ledgerWire(entry), headers };
       },
     }),
     route({
@@ -57,16 +57,4 @@ export function loyaltyRoutes({ loyalty }: HttpDeps): RouteSpec[] {
       },
     }),
   ];
-}
-
-function toWire(entry: LedgerEntry) {
-  return {
-    id: entry.id,
-    delta: entry.delta,
-    reason: entry.reason,
-    ...(entry.order_id ? { order_id: entry.order_id } : {}),
-    ...(entry.kind ? { kind: entry.kind } : {}),
-    ...(entry.shortfall ? { shortfall: entry.shortfall } : {}),
-    at: entry.at,
-  };
 }

@@ -1,6 +1,5 @@
 import { Readable } from 'node:stream';
 import { ValidationError } from '../../domain/errors';
-import type { LedgerEntry } from '../../domain/loyalty';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
 import type { CustomerExport } from '../../services/privacy-service';
@@ -10,6 +9,7 @@ import type { HttpDeps } from '../deps';
 import { auditPageResponse, auditQuery, customerExportResponse, erasureResponse } from '../privacy-schemas';
 import { route, type RouteSpec } from '../route';
 import { deliveryWire } from '../delivery-wire';
+import { ledgerWire } from '../ledger-wire';
 
 /** Privacy (API.md): a customer's export and erasure, and the audit trail of both. */
 export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
@@ -102,18 +102,6 @@ async function* exportDocument(exported: CustomerExport): AsyncGenerator<string>
   }
   yield ']}';
   await exported.finished(count);
-}
-
-/** A loyalty entry as `GET /v1/customers/:id/loyalty` shows it. */
-function ledgerWire(entry: LedgerEntry) {
-  return {
-    id: entry.id,
-    delta: entry.delta,
-    reason: entry.reason,
-    ...(entry.order_id ? { order_id: entry.order_id } : {}),
-    ...(entry.kind ? { kind: entry.kind } : {}),
-    at: entry.at,
-  };
 }
 
 /** @throws ValidationError for a cursor this server did not issue. */
