@@ -1,20 +1,43 @@
 import { ValidationError } from '../../domain/errors';
 import type { OrderCursor } from '../../store/ports/order-search';
+import type { PrivacyAuditCursor } from '../../store/ports/privacy';
 
-/** Opaque page cursors: base64url of the last item's sort key. */
-export function encodeCursor(cursor: OrderCursor | null): string | null {
-  return cursor ? Buffer.from(JSON.stringify([cursor.created_at, cursor.id])).toString('base64url') : null;
+/** Opaque page cursors: base64url of the last item's sort key, a pair of strings. */
+function encodeKey(key: readonly [string, string]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
 /** @throws ValidationError for a cursor this server did not issue. */
-export function decodeCursor(text: string): OrderCursor {
+function decodeKey(text: string): [string, string] {
   try {
     const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
-      return { created_at: value[0] as string, id: value[1] as string };
+      return [value[0] as string, value[1] as string];
     }
   } catch {
     // fall through to the validation error
   }
   throw new ValidationError('the request query is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+}
+
+/** An order page's cursor (orders by creation). */
+export function encodeCursor(cursor: OrderCursor | null): string | null {
+  return cursor ? encodeKey([cursor.created_at, cursor.id]) : null;
+}
+
+/** @throws ValidationError for a cursor this server did not issue. */
+export function decodeCursor(text: string): OrderCursor {
+  const [createdAt, id] = decodeKey(text);
+  return { created_at: createdAt, id };
+}
+
+/** A privacy audit page's cursor (entries by time). */
+export function encodeAuditCursor(cursor: PrivacyAuditCursor | null): string | null {
+  return cursor ? encodeKey([cursor.at, cursor.id]) : null;
+}
+
+/** @throws ValidationError for a cursor this server did not issue. */
+export function decodeAuditCursor(text: string): PrivacyAuditCursor {
+  const [at, id] = decodeKey(text);
+  return { at, id };
 }

@@ -1,13 +1,12 @@
 import { Readable } from 'node:stream';
-import { ValidationError } from '../../domain/errors';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
 import type { CustomerExport } from '../../services/privacy-service';
 import type { Delivery } from '../../store/ports/delivery-log';
-import type { PrivacyAuditCursor } from '../../store/ports/privacy';
 import type { HttpDeps } from '../deps';
 import { auditPageResponse, auditQuery, customerExportResponse, erasureResponse } from '../privacy-schemas';
 import { route, type RouteSpec } from '../route';
+import { decodeAuditCursor, encodeAuditCursor } from './cursor';
 import { deliveryWire } from '../delivery-wire';
 import { ledgerWire } from '../ledger-wire';
 
@@ -68,7 +67,7 @@ export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
         return {
           body: {
             items: page.items.map(({ tenant_id: _tenant, ...entry }) => entry),
-            next_cursor: page.next ? Buffer.from(JSON.stringify([page.next.at, page.next.id])).toString('base64url') : null,
+            next_cursor: encodeAuditCursor(page.next),
           },
         };
       },
@@ -102,17 +101,4 @@ async function* exportDocument(exported: CustomerExport): AsyncGenerator<string>
   }
   yield ']}';
   await exported.finished(count);
-}
-
-/** @throws ValidationError for a cursor this server did not issue. */
-function decodeAuditCursor(text: string): PrivacyAuditCursor {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) {
-      return { at: value[0] as string, id: value[1] as string };
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError('the request query is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
 }
