@@ -143,7 +143,7 @@ export async function startNode({
       const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
         createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: redisUrlFor(name) }, name, logger, options);
       const connections = {
-        publisher: connect('publisher', { enableOfflineQueue: false }),
+        publisher: connect('publisher', { enableOfflineQueue: false, enableAutoPipelining: true }),
         adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null, sharded: true }),
         feedSubscriber: serveHttp ? connect('feed-subscriber', { maxRetriesPerRequest: null, sharded: true }) : null,
         worker: runWorkers ? connect('worker', { maxRetriesPerRequest: null }) : null,
