@@ -19,9 +19,15 @@ export function isBusy(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
 
-/** Pause before the next try of a busy lock: 1, 2, 4 … up to 50 ms, jittered so waiters do not retry in step. */
+/**
+ * Pause before the next try of a busy lock. Another node's group commit holds the lock for about a millisecond, so
+ * the first 20 tries come every 1–2 ms (about 30 ms in all: a waiter takes the lock soon after it is free); a lock
+ * held longer than that (a long transaction elsewhere) is tried less and less often, up to every 50 ms. Jittered so
+ * waiters do not retry in step.
+ */
 export function busyPause(attempt: number): number {
-  return Math.min(50, 2 ** attempt) * (0.5 + Math.random() / 2);
+  const base = attempt <= 20 ? 2 : Math.min(50, 2 ** (attempt - 19));
+  return base * (0.5 + Math.random() / 2);
 }
 
 export interface GroupCommitOptions {
