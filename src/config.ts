@@ -66,6 +66,7 @@ const schema = z.object({
   PUBLIC_URL: optional(url(['http:', 'https:'])),
   STORE_SYNC: optional(z.enum(['full', 'normal'])).default('full'),
   STORE_BUSY_TIMEOUT_MS: optional(positiveInt).default(5000),
+  STORE_THREAD: optional(z.enum(['true', 'false'], { message: 'must be true or false' })).default('false'),
   PROCESS_ROLE: optional(z.enum(['all', 'api', 'worker'])).default('all'),
   NOTIFY_ATTEMPTS: optional(positiveInt).default(4),
   NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
@@ -117,6 +118,8 @@ export type StoreConfig =
       sync: 'full' | 'normal';
       /** How long a request waits for another process's lock on the file before it is answered 503. */
       busyTimeoutMs: number;
+      /** The database on a thread of its own (`STORE_THREAD`), so commits do not hold the event loop. */
+      thread: boolean;
     }
   | {
       kind: 'postgres';
@@ -259,7 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       ? { kind: 'postgres', url: v.DATABASE_URL, schema: v.DATABASE_SCHEMA }
       : v.MONGODB_URI !== undefined
         ? { kind: 'mongo', uri: v.MONGODB_URI }
-        : { kind: 'sqlite', dataDir: v.DATA_DIR, sync: v.STORE_SYNC, busyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS };
+        : { kind: 'sqlite', dataDir: v.DATA_DIR, sync: v.STORE_SYNC, busyTimeoutMs: v.STORE_BUSY_TIMEOUT_MS, thread: v.STORE_THREAD === 'true' };
   return {
     port: v.PORT,
     host: v.HOST,

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { MongoStore } from './store/mongo/mongo-store';
 import { PostgresStore } from './store/postgres/postgres-store';
 import { SqliteStore } from './store/sqlite/sqlite-store';
+import { createThreadedStore } from './store/sqlite/threaded-store';
 import type { Store } from './store/store';
 import { Metrics } from './metrics';
 
@@ -83,13 +84,19 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
  */
 export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logger): Store {
   switch (settings.kind) {
-    case 'sqlite':
-      return new SqliteStore({
+    case 'sqlite': {
+      const options = {
         dataDir: settings.dataDir,
         sync: settings.sync,
         busyTimeoutMs: settings.busyTimeoutMs,
         onBatch: metrics.observeStoreBatch,
+      };
+      if (!settings.thread) return new SqliteStore(options);
+      return createThreadedStore({
+        ...options,
+        onThreadExit: (error) => logger.error({ err: error }, 'the store thread stopped; a new one opens the database'),
       });
+    }
     case 'postgres':
       return new PostgresStore({
         url: settings.url,

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { inBatches, Nodes, post, tenant } from '../lib/nodes';
+import { cpuProfileArgs, ServerView } from '../lib/sockets';
 import { round } from '../lib/stats';
 import type { Benchmark, Series } from '../lib/types';
 
@@ -37,13 +38,14 @@ async function drive(options: autocannon.Options, progress: (line: string) => vo
 export const status: Benchmark = {
   name: 'status',
   description: 'status posts and scans over many orders, HTTP, one node (vs a bare Koa JSON route)',
-  // --pg 1: the node on PostgreSQL instead of the embedded store.
-  defaults: { orders: 2000, duration: 15, connections: 64, pg: 0 },
+  // --pg 1: the node on PostgreSQL instead of the embedded store. --cpuprof 1: a V8 CPU profile of the node.
+  defaults: { orders: 2000, duration: 15, connections: 64, pg: 0, cpuprof: 0 },
   target: '≥ 5,000 applied events/s sustained; p99 ≤ 50 ms at half that rate; ≥ 30% of the bare Koa route',
   async run({ options, progress }) {
     const nodes = new Nodes({ postgres: options.pg === 1 });
     try {
-      const node = await nodes.start();
+      const profile = cpuProfileArgs(options.cpuprof === 1, 'status');
+      const node = await nodes.start({}, profile.nodeArgs);
       const key = await tenant(node.url);
       const courier = await post<{ token: string }>(`${node.url}/v1/tokens`, key, { role: 'courier', subject: 'k1', ttl_s: 86_400 });
       progress(`placing ${options.orders} orders`);
@@ -77,7 +79,11 @@ export const status: Benchmark = {
           },
         ],
       });
+      const view = new ServerView(node.url);
+      await view.start();
       const full = await drive(request(), progress);
+      // The node's own account of the full-rate phase: CPU it used and how long its store commits held it.
+      const server = await view.finish();
       const half = await drive(request(Math.max(1, Math.round(full.rate / 2))), progress);
 
       const reference = await nodes.startScript('loadtest/reference/koa-json-route.ts');
@@ -103,6 +109,15 @@ export const status: Benchmark = {
           errors: full.errors,
           half_rate_per_s: Math.round(half.rate),
           half_rate_p99_ms: half.p99,
+          server_cpu_s: server.cpuSeconds,
+          server_ms_cpu_per_event: full.rate > 0 ? round((server.cpuSeconds * 1000) / (full.rate * options.duration!), 3) : 0,
+          store_batches: server.storeBatches,
+          store_writes_per_batch: server.storeBatches > 0 ? round(server.storeWrites / server.storeBatches, 1) : 0,
+          store_batch_mean_ms: server.storeBatchMeanMs,
+          // Share of the phase's wall time the event loop spent inside store commits (statements and fsync).
+          store_commit_share: round((server.storeBatches * server.storeBatchMeanMs) / (options.duration! * 1000), 3),
+          loop_lag_p99_ms: server.loopLagP99Ms,
+          ...(profile.dir ? { cpu_profile_dir: profile.dir } : {}),
         },
         reference: { name: 'bare Koa JSON route', metrics: { req_per_s: Math.round(bare.rate), p99_ms: bare.p99 } },
         ratio: { metric: 'requests/s', value: round(ratio, 3) },

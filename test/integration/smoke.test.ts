@@ -1,10 +1,14 @@
 import { client } from '../support/http';
 import { createTenant, startTestNode, type TestNode } from '../support/node';
 
-describe('order lifecycle over HTTP', () => {
+// Also with the embedded store on its own thread (STORE_THREAD=true): the same answers through the thread.
+describe.each([
+  ['in-process store', {}],
+  ['store on its own thread', { STORE_THREAD: 'true' }],
+])('order lifecycle over HTTP (%s)', (_name, env: Record<string, string>) => {
   let server: TestNode;
   beforeAll(async () => {
-    server = await startTestNode();
+    server = await startTestNode({ env });
   });
   afterAll(() => server.close());
 
@@ -32,5 +36,9 @@ describe('order lifecycle over HTTP', () => {
       ['placed', 1],
       ['shipped', 2],
     ]);
+
+    // The store's commits are counted whichever thread runs them.
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/^store_write_batch_duration_seconds_count (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   });
 });

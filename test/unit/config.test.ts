@@ -200,7 +200,13 @@ describe('loadConfig', () => {
         dataDir: '/srv/data',
         sync: 'normal',
         busyTimeoutMs: 250,
+        thread: false,
       });
+    });
+
+    it('runs the embedded store on its own thread with STORE_THREAD=true, and refuses anything but true or false', () => {
+      expect(loadConfig({ STORE_THREAD: 'true' }).store).toMatchObject({ kind: 'sqlite', thread: true });
+      expect(configErrorFor({ STORE_THREAD: 'yes' }).variable).toBe('STORE_THREAD');
     });
 
     it.each(['postgres://db:5432/tracking', 'postgresql://user@db/tracking'])('is PostgreSQL with DATABASE_URL=%s', (url) => {

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { UnavailableError } from '../../domain/errors';
+import type { Store } from '../store';
+import type { BatchObserver } from './group-commit';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store';
+import { deserializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
+
+export interface ThreadedStoreOptions extends SqliteStoreOptions {
+  /** Called when the store thread stops unexpectedly (its pending calls have failed as `unavailable`). */
+  onThreadExit?: (error: Error) => void;
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, 'id'> : never) : never;
+
+// The thread's entry. Under tsx (`npm start`) or jest the sources are TypeScript: the thread registers tsx's
+// loader before loading it. A compiled build loads the JavaScript beside this file.
+const ENTRY = path.join(__dirname, `store-thread${path.extname(__filename)}`);
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+if (workerData.entry.endsWith('.ts')) require('tsx/cjs/api').register();
+require(workerData.entry);
+`;
+
+// Which of the store's methods hand back an async iterable (exports) rather than a promise.
+const ITERATING = new Set(
+  Object.getOwnPropertyNames(SqliteStore.prototype).filter(
+    (name) => (SqliteStore.prototype as unknown as Record<string, unknown>)[name]?.constructor?.name === 'AsyncGeneratorFunction',
+  ),
+);
+const METHODS = Object.getOwnPropertyNames(SqliteStore.prototype).filter(
+  (name) => name !== 'constructor' && typeof (SqliteStore.prototype as unknown as Record<string, unknown>)[name] === 'function',
+);
+
+/** The store's thread, for an operator's diagnostics and for tests that stop it as a crash would. */
+export const STORE_THREAD = Symbol('store thread');
+
+/**
+ * The embedded store with its database on a thread of its own: the same {@link SqliteStore}, run by a worker
+ * thread, so statement execution and each commit's fsync happen beside the event loop instead of inside it (the
+ * node goes on parsing requests and writing sockets while a transaction commits). Every method of the store is a
+ * message to that thread; answers, errors (typed domain errors stay their class) and exports' pages come back.
+ * Guarantees are the thread's store's: a write is answered after its transaction is durable.
+ */
+export function createThreadedStore(options: ThreadedStoreOptions): Store {
+  const { onBatch, onThreadExit, ...threadOptions } = options;
+  const link = new ThreadLink(threadOptions, onBatch, onThreadExit);
+  const store: Record<string, unknown> = {};
+  for (const method of METHODS) {
+    store[method] = ITERATING.has(method)
+      ? (...args: unknown[]) => link.iterate(method, args)
+      : (...args: unknown[]) => link.call(method, args);
+  }
+  store.close = () => link.close();
+  Object.defineProperty(store, STORE_THREAD, { value: () => link.thread });
+  return store as unknown as Store;
+}
+
+class ThreadLink {
+  private worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private outgoing: ThreadRequest[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly options: Omit<SqliteStoreOptions, 'onBatch'>,
+    private readonly onBatch: BatchObserver | undefined,
+    private readonly onThreadExit: ((error: Error) => void) | undefined,
+  ) {
+    this.worker = this.spawn();
+  }
+
+  get thread(): Worker {
+    return this.worker;
+  }
+
+  call(method: string, args: unknown[]): Promise<unknown> {
+    return this.send({ op: 'call', method, args });
+  }
+
+  async *iterate(method: string, args: unknown[]): AsyncGenerator<unknown> {
+    const iteration = (await this.send({ op: 'iterate', method, args })) as number;
+    let done = false;
+    try {
+      while (true) {
+        const step = (await this.send({ op: 'next', iteration })) as IteratorResult<unknown>;
+        if (step.done) {
+          done = true;
+          return;
+        }
+        yield step.value;
+      }
+    } finally {
+      // The consumer left early (a client closed its download): the thread drops its cursor.
+      if (!done) await this.send({ op: 'return', iteration }).catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    try {
+      await this.send({ op: 'call', method: 'close', args: [] });
+    } finally {
+      await this.worker.terminate();
+    }
+  }
+
+  private send(request: Request): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // The calls of one turn of the loop cross as one message: one wake-up of the thread for the lot.
+      if (this.outgoing.push({ ...request, id } as ThreadRequest) === 1) setImmediate(this.flush);
+    });
+  }
+
+  private readonly flush = (): void => {
+    const requests = this.outgoing;
+    this.outgoing = [];
+    if (requests.length > 0) this.worker.postMessage(requests);
+  };
+
+  private spawn(): Worker {
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, entry: ENTRY } });
+    worker.on('message', (replies: ThreadReply[]) => {
+      for (const reply of replies) {
+        if ('batch' in reply) {
+          this.onBatch?.(reply.batch[0], reply.batch[1]);
+          continue;
+        }
+        const pending = this.pending.get(reply.id);
+        if (!pending) continue;
+        this.pending.delete(reply.id);
+        if (reply.ok) pending.resolve(reply.value);
+        else pending.reject(deserializeError(reply.error));
+      }
+    });
+    worker.on('error', (error) => this.lost(error));
+    worker.on('exit', (code) => this.lost(new Error(`the store thread exited (${code})`)));
+    return worker;
+  }
+
+  /**
+   * The thread is gone: whatever it had not answered fails as `unavailable` (nothing unanswered was acknowledged
+   * to anyone, so nothing accepted is lost), and a new thread opens the database for the calls that follow.
+   */
+  private lost(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    // Calls not posted yet are failed with the rest, never run later on the new thread behind their callers' backs.
+    this.outgoing = [];
+    const unavailable = new UnavailableError('store', 1, { cause: error });
+    for (const call of pending) call.reject(unavailable);
+    if (this.closing) return;
+    this.onThreadExit?.(error);
+    this.worker.removeAllListeners();
+    this.worker = this.spawn();
+    // The new thread's store is opened but not migrated yet: init before anything else it is asked.
+    void this.send({ op: 'call', method: 'init', args: [] }).catch(() => undefined);
+  }
+}

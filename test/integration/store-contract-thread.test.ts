@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { UnavailableError } from '../../src/domain/errors';
+import type { Store } from '../../src/store/store';
+import { createThreadedStore, STORE_THREAD } from '../../src/store/sqlite/threaded-store';
+import { at, buildEvent, buildOrder, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'store-thread-'));
+}
+
+function threaded(onBatch?: (size: number) => void, busyTimeoutMs?: number) {
+  const dataDir = tempDir();
+  const store = createThreadedStore({ dataDir, onBatch, busyTimeoutMs });
+  return {
+    dataDir,
+    store,
+    cleanup: async () => {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const threadOf = (store: Store) => (store as unknown as { [STORE_THREAD]: () => Worker })[STORE_THREAD]();
+
+// The same contract as the in-process store: every answer, error and export page crosses the thread boundary.
+describeStoreContract('SqliteStore on its own thread: contract', async () => threaded());
+describePrivacyContract('SqliteStore on its own thread', async () => threaded());
+
+describe('SqliteStore on its own thread', () => {
+  let setup: ReturnType<typeof threaded>;
+  let batches: number[];
+  afterEach(() => setup.cleanup());
+
+  const place = (store: Store, order = buildOrder('t1')) =>
+    store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }).then(() => order);
+
+  it('commits calls posted in the same turn together, and every one is stored', async () => {
+    batches = [];
+    setup = threaded((size) => batches.push(size));
+    const { store } = setup;
+    await store.init();
+    const orders = await Promise.all(Array.from({ length: 50 }, () => place(store)));
+    batches = [];
+    const results = await Promise.all(
+      orders.map((order) =>
+        store.commitEvent({ orderId: order.id, expectedRev: 1, event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }), next: moved(order, 'shipped', at(1)) }),
+      ),
+    );
+    expect(results).toEqual(orders.map(() => ({ kind: 'ok', rev: 2, lastLocation: null })));
+    // The thread reports each transaction: 50 commits, fewer transactions.
+    expect(batches.reduce((sum, size) => sum + size, 0)).toBe(50);
+    expect(batches.length).toBeLessThan(50);
+    for (const order of orders) expect(await store.loadOrder(order.id)).toMatchObject({ status: 'shipped', rev: 2 });
+  });
+
+  it('hands back typed errors as their own class, and a write that failed stored nothing', async () => {
+    setup = threaded(undefined, 300);
+    const { store, dataDir } = setup;
+    await store.init();
+    const other = new Database(path.join(dataDir, 'tracking.db'));
+    other.exec('BEGIN IMMEDIATE');
+    const order = buildOrder('t1');
+    const failed = await place(store, order).catch((error: unknown) => error);
+    other.exec('ROLLBACK');
+    other.close();
+    expect(failed).toBeInstanceOf(UnavailableError);
+    expect(failed).toMatchObject({ code: 'unavailable', dependency: 'store' });
+    expect(await store.loadOrder(order.id)).toBeNull();
+    await place(store, order);
+    expect(await store.loadOrder(order.id)).toEqual(order);
+  });
+
+  it('an export left early releases its cursor, and the store answers on', async () => {
+    setup = threaded();
+    const { store } = setup;
+    await store.init();
+    for (let i = 0; i < 1200; i += 100) await Promise.all(Array.from({ length: 100 }, () => place(store, buildOrder('tx'))));
+    let pages = 0;
+    for await (const page of store.exportOrders('tx', {})) {
+      expect(page.length).toBeGreaterThan(0);
+      pages += 1;
+      break;
+    }
+    expect(pages).toBe(1);
+    let total = 0;
+    for await (const page of store.exportOrders('tx', {})) total += page.length;
+    expect(total).toBe(1200);
+  });
+
+  it('when the thread dies, its unanswered calls fail as unavailable, and a new thread serves what was committed', async () => {
+    setup = threaded();
+    const { store } = setup;
+    await store.init();
+    const kept = await place(store);
+    const thread = threadOf(store);
+    const exited = new Promise((resolve) => thread.once('exit', resolve));
+    const inFlight = Array.from({ length: 20 }, () => store.getOrder('t1', kept.id).catch((error: unknown) => error));
+    await thread.terminate();
+    await exited;
+    const outcomes = await Promise.all(inFlight);
+    // Each call either was answered before the thread died or failed as unavailable: none hangs, none is wrong.
+    for (const outcome of outcomes) {
+      if (outcome instanceof Error) expect(outcome).toBeInstanceOf(UnavailableError);
+      else expect(outcome).toEqual(kept);
+    }
+    expect(threadOf(store)).not.toBe(thread);
+    expect(await store.loadOrder(kept.id)).toEqual(kept);
+    const after = await place(store);
+    expect(await store.loadOrder(after.id)).toEqual(after);
+  });
+});
