@@ -40,6 +40,7 @@ import type {
 } from '../store';
 import { searchTerms } from '../search-terms';
 import { translate, sqlState, UNIQUE_VIOLATION } from './errors';
+import { TurnBatch } from './turn-batch';
 import { CommitBatch, owedEffects } from './commit-batch';
 import { migrate } from './migrations';
 import { PostgresSourceDirectory } from './sources';
@@ -107,6 +108,35 @@ export class PostgresStore implements Store {
   private readonly pool: Pool;
   private readonly schema: string;
   private readonly batch: CommitBatch;
+  // Point reads and outbox clears of one turn, one statement each (turn-batch.ts): fewer round trips and
+  // transactions per event on the alert, webhook and actor paths.
+  private readonly orderReads = new TurnBatch<string, Order | null>(async (ids) => {
+    const { rows } = await this.query<OrderRow>('SELECT * FROM orders WHERE id = ANY($1::text[])', [ids]);
+    const byId = new Map(rows.map((row) => [row.id, rowToOrder(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }, String);
+  private readonly settingsReads = new TurnBatch<string, TenantSettings | null>(async (ids) => {
+    const { rows } = await this.query<{ id: string; settings: Partial<TenantSettings> | null }>(
+      'SELECT id, settings FROM tenants WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(rows.map((row) => [row.id, withDefaults(row.settings)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }, String);
+  private readonly webhookReads = new TurnBatch<string, StoredWebhook[]>(async (tenantIds) => {
+    const { rows } = await this.query<StoredWebhook>(`${WEBHOOK_SELECT} WHERE tenant_id = ANY($1::text[]) ORDER BY created_at, id`, [tenantIds]);
+    return tenantIds.map((tenantId) => rows.filter((row) => row.tenant_id === tenantId));
+  }, String);
+  private readonly effectClears = new TurnBatch<{ kind: EffectKind; orderId: string; seq: number }, void>(
+    async (effects) => {
+      await this.query(
+        `DELETE FROM effects WHERE (kind, order_id, seq) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::int[]))`,
+        [effects.map((e) => e.kind), effects.map((e) => e.orderId), effects.map((e) => e.seq)],
+      );
+      return effects.map(() => undefined);
+    },
+    (effect) => `${effect.kind}\u0000${effect.orderId}\u0000${effect.seq}`,
+  );
   private readonly sources = new PostgresSourceDirectory(async (text, values) => (await this.query(text, values)).rows);
   private readonly arrivals = new PostgresArrivalLog(async (text, values) => (await this.query(text, values)).rows);
   private readonly privacy = new PostgresPrivacy({ withClient: (work) => this.withClient(work), transaction: (work) => this.transaction(work) });
@@ -172,9 +202,8 @@ export class PostgresStore implements Store {
     return rows[0] ?? null;
   }
 
-  async getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
-    const { rows } = await this.query<{ settings: Partial<TenantSettings> | null }>('SELECT settings FROM tenants WHERE id = $1', [tenantId]);
-    return rows[0] ? withDefaults(rows[0].settings) : null;
+  getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
+    return this.settingsReads.load(tenantId);
   }
 
   async putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
@@ -272,9 +301,8 @@ export class PostgresStore implements Store {
     return rows[0] ? rowToOrder(rows[0]) : null;
   }
 
-  async loadOrder(orderId: string): Promise<Order | null> {
-    const { rows } = await this.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [orderId]);
-    return rows[0] ? rowToOrder(rows[0]) : null;
+  loadOrder(orderId: string): Promise<Order | null> {
+    return this.orderReads.load(orderId);
   }
 
   async orderHeads(orderIds: readonly string[]): Promise<OrderHead[]> {
@@ -444,8 +472,8 @@ export class PostgresStore implements Store {
     return rows;
   }
 
-  async clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
-    await this.query('DELETE FROM effects WHERE kind = $1 AND order_id = $2 AND seq = $3', [kind, orderId, seq]);
+  clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
+    return this.effectClears.load({ kind, orderId, seq });
   }
 
   async oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
@@ -477,9 +505,8 @@ export class PostgresStore implements Store {
     return rows[0] ?? null;
   }
 
-  async listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
-    const { rows } = await this.query<StoredWebhook>(`${WEBHOOK_SELECT} WHERE tenant_id = $1 ORDER BY created_at, id`, [tenantId]);
-    return rows;
+  listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
+    return this.webhookReads.load(tenantId);
   }
 
   async updateWebhook(tenantId: string, webhookId: string, changes: WebhookChanges): Promise<StoredWebhook | null> {
