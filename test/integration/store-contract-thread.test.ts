@@ -92,6 +92,20 @@ describe('SqliteStore on its own thread', () => {
     expect(total).toBe(1200);
   });
 
+  it('a store whose thread cannot start fails every call as unavailable, and is not started again and again', async () => {
+    const blocker = path.join(tempDir(), 'a-file');
+    fs.writeFileSync(blocker, '');
+    // The data directory would be below a plain file: the thread cannot create it and dies before answering.
+    const store = createThreadedStore({ dataDir: path.join(blocker, 'data') });
+    setup = { dataDir: '', store, cleanup: () => store.close() };
+    const failed = await store.init().catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(UnavailableError);
+    expect(((failed as Error).cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
+    const thread = threadOf(store);
+    await expect(store.loadOrder('ord_1')).rejects.toBeInstanceOf(UnavailableError);
+    expect(threadOf(store)).toBe(thread);
+  });
+
   it('when the thread dies, its unanswered calls fail as unavailable, and a new thread serves what was committed', async () => {
     setup = threaded();
     const { store } = setup;

@@ -30,13 +30,25 @@ const store = new SqliteStore({
 // Open iterations (exports): pulled one page per `next`, ended early by `return`.
 const iterations = new Map<number, AsyncIterator<unknown>>();
 let nextIteration = 1;
-// Calls that arrive while the store is still migrating wait for it (a thread started again after a crash is
-// asked `init` and then, at once, whatever comes next).
-let opened: Promise<void> | null = null;
+// Once `init` was asked, every call waits for the store to be open (a thread started again after a crash is asked
+// `init` and then, at once, whatever comes next); an open that failed (a lock held past the busy timeout) is tried
+// again by the next call instead of leaving the store half open.
+let initAsked = false;
+let opening: Promise<void> | null = null;
+function open(): Promise<void> {
+  opening ??= store.init().catch((error: unknown) => {
+    opening = null;
+    throw error;
+  });
+  return opening;
+}
 
 async function answer(request: ThreadRequest): Promise<unknown> {
-  if (request.op === 'call' && request.method === 'init') return (opened ??= store.init());
-  if (opened) await opened;
+  if (request.op === 'call' && request.method === 'init') {
+    initAsked = true;
+    return open();
+  }
+  if (initAsked) await open();
   switch (request.op) {
     case 'call': {
       const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[request.method];

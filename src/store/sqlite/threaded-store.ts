@@ -63,6 +63,10 @@ class ThreadLink {
   private nextId = 1;
   private outgoing: ThreadRequest[] = [];
   private closing = false;
+  /** Whether the current thread has answered anything (a thread that dies before that is not started again). */
+  private answered = false;
+  /** Why the store cannot run at all (its thread died before answering): every call fails as unavailable. */
+  private broken: Error | null = null;
 
   constructor(
     private readonly options: Omit<SqliteStoreOptions, 'onBatch'>,
@@ -101,6 +105,7 @@ class ThreadLink {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.broken) return;
     try {
       await this.send({ op: 'call', method: 'close', args: [] });
     } finally {
@@ -109,6 +114,7 @@ class ThreadLink {
   }
 
   private send(request: Request): Promise<unknown> {
+    if (this.broken) return Promise.reject(new UnavailableError('store', 1, { cause: this.broken }));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -125,7 +131,9 @@ class ThreadLink {
 
   private spawn(): Worker {
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, entry: ENTRY } });
+    this.answered = false;
     worker.on('message', (replies: ThreadReply[]) => {
+      this.answered = true;
       for (const reply of replies) {
         if ('batch' in reply) {
           this.onBatch?.(reply.batch[0], reply.batch[1]);
@@ -145,7 +153,9 @@ class ThreadLink {
 
   /**
    * The thread is gone: whatever it had not answered fails as `unavailable` (nothing unanswered was acknowledged
-   * to anyone, so nothing accepted is lost), and a new thread opens the database for the calls that follow.
+   * to anyone, so nothing accepted is lost), and a new thread opens the database for the calls that follow. A
+   * thread that died before it answered anything (the database cannot be opened, the code cannot load) is not
+   * started again: every call fails as `unavailable` rather than the node starting threads in a loop.
    */
   private lost(error: Error): void {
     const pending = [...this.pending.values()];
@@ -157,6 +167,10 @@ class ThreadLink {
     if (this.closing) return;
     this.onThreadExit?.(error);
     this.worker.removeAllListeners();
+    if (!this.answered) {
+      this.broken = error;
+      return;
+    }
     this.worker = this.spawn();
     // The new thread's store is opened but not migrated yet: init before anything else it is asked.
     void this.send({ op: 'call', method: 'init', args: [] }).catch(() => undefined);
