@@ -94,7 +94,11 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
       if (!settings.thread) return new SqliteStore(options);
       return createThreadedStore({
         ...options,
-        onThreadExit: (error) => logger.error({ err: error }, 'the store thread stopped; a new one opens the database'),
+        onThreadExit: (error, replaced) =>
+          logger.error(
+            { err: error },
+            replaced ? 'the store thread stopped; a new one opens the database' : 'the store thread could not start; the store is unavailable',
+          ),
       });
     }
     case 'postgres':

@@ -1,11 +1,21 @@
+import { TurnQueue } from '../turn-queue';
+
+interface Call<K, V> {
+  key: K;
+  resolve: (value: V) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * Calls of one turn of the event loop answered by one statement: the alert queue, the webhook relay and the
- * loyalty service each clear outbox rows and read endpoints one change at a time, and many changes land in the
- * same turn. Every call made in a turn waits for a statement issued after it (at `setImmediate`), so an answer is
- * never older than its call; a statement that fails fails each of its calls.
+ * Calls of one turn of the event loop answered by one statement: actors load orders, and the alert queue, the
+ * webhook relay and the loyalty service read settings and endpoints and clear outbox rows, one change at a time,
+ * while many changes land in the same turn. Every call made in a turn waits for a statement issued after it (at
+ * `setImmediate`), so an answer is never older than its call; a statement that fails fails each of its calls.
  */
 export class TurnBatch<K, V> {
-  private pending: Array<{ key: K; resolve: (value: V) => void; reject: (error: unknown) => void }> = [];
+  private readonly pending = new TurnQueue<Call<K, V>>((calls) => {
+    for (let start = 0; start < calls.length; start += this.maxKeys) void this.answer(calls.slice(start, start + this.maxKeys));
+  });
 
   /**
    * @param run answers the distinct keys of one turn, in their order (one value per key).
@@ -19,18 +29,10 @@ export class TurnBatch<K, V> {
   ) {}
 
   load(key: K): Promise<V> {
-    return new Promise((resolve, reject) => {
-      if (this.pending.push({ key, resolve, reject }) === 1) setImmediate(() => this.flush());
-    });
+    return new Promise((resolve, reject) => this.pending.push({ key, resolve, reject }));
   }
 
-  private flush(): void {
-    const calls = this.pending;
-    this.pending = [];
-    for (let start = 0; start < calls.length; start += this.maxKeys) void this.answer(calls.slice(start, start + this.maxKeys));
-  }
-
-  private async answer(calls: typeof this.pending): Promise<void> {
+  private async answer(calls: Array<Call<K, V>>): Promise<void> {
     const index = new Map<string, number>();
     const keys: K[] = [];
     for (const call of calls) {

@@ -1,9 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store';
+import { TurnQueue } from '../turn-queue';
 import { serializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
 
 /**
- * The thread that owns the database of a {@link ThreadedSqliteStore}: it runs an ordinary {@link SqliteStore} and
+ * The thread that owns the database of a store made by `createThreadedStore` (threaded-store.ts): it runs an ordinary {@link SqliteStore} and
  * answers the calls the node's event loop posts to it. Calls arriving in one turn of this thread's loop share one
  * group-commit transaction, as they would in-process; a caller hears "done" only after its commit is durable.
  */
@@ -12,16 +13,8 @@ if (!port) throw new Error('store-thread: not started as a worker thread');
 
 const options = workerData as Omit<SqliteStoreOptions, 'onBatch'>;
 // Replies of one turn of this thread's loop go back as one message (a group commit answers its whole batch at once).
-let outgoing: ThreadReply[] = [];
-function reply(message: ThreadReply): void {
-  if (outgoing.push(message) === 1) {
-    setImmediate(() => {
-      const replies = outgoing;
-      outgoing = [];
-      port!.postMessage(replies);
-    });
-  }
-}
+const replies = new TurnQueue<ThreadReply>((batch) => port.postMessage(batch));
+const reply = (message: ThreadReply) => replies.push(message);
 
 const store = new SqliteStore({
   ...options,

@@ -2,13 +2,17 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../domain/errors';
 import type { Store } from '../store';
+import { TurnQueue } from '../turn-queue';
 import type { BatchObserver } from './group-commit';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store';
 import { deserializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
 
 export interface ThreadedStoreOptions extends SqliteStoreOptions {
-  /** Called when the store thread stops unexpectedly (its pending calls have failed as `unavailable`). */
-  onThreadExit?: (error: Error) => void;
+  /**
+   * Called when the store thread stops unexpectedly (its pending calls have failed as `unavailable`); `replaced`
+   * says whether a new thread took over (not when the thread died before it ever answered).
+   */
+  onThreadExit?: (error: Error, replaced: boolean) => void;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -61,7 +65,8 @@ class ThreadLink {
   private worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private outgoing: ThreadRequest[] = [];
+  // The calls of one turn of the loop cross as one message: one wake-up of the thread for the lot.
+  private readonly outgoing = new TurnQueue<ThreadRequest>((requests) => this.worker.postMessage(requests));
   private closing = false;
   /** Whether the current thread has answered anything (a thread that dies before that is not started again). */
   private answered = false;
@@ -71,7 +76,7 @@ class ThreadLink {
   constructor(
     private readonly options: Omit<SqliteStoreOptions, 'onBatch'>,
     private readonly onBatch: BatchObserver | undefined,
-    private readonly onThreadExit: ((error: Error) => void) | undefined,
+    private readonly onThreadExit: ThreadedStoreOptions['onThreadExit'],
   ) {
     this.worker = this.spawn();
   }
@@ -118,16 +123,9 @@ class ThreadLink {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // The calls of one turn of the loop cross as one message: one wake-up of the thread for the lot.
-      if (this.outgoing.push({ ...request, id } as ThreadRequest) === 1) setImmediate(this.flush);
+      this.outgoing.push({ ...request, id } as ThreadRequest);
     });
   }
-
-  private readonly flush = (): void => {
-    const requests = this.outgoing;
-    this.outgoing = [];
-    if (requests.length > 0) this.worker.postMessage(requests);
-  };
 
   private spawn(): Worker {
     const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, entry: ENTRY } });
@@ -161,12 +159,12 @@ class ThreadLink {
     const pending = [...this.pending.values()];
     this.pending.clear();
     // Calls not posted yet are failed with the rest, never run later on the new thread behind their callers' backs.
-    this.outgoing = [];
+    this.outgoing.clear();
     const unavailable = new UnavailableError('store', 1, { cause: error });
     for (const call of pending) call.reject(unavailable);
     if (this.closing) return;
-    this.onThreadExit?.(error);
     this.worker.removeAllListeners();
+    this.onThreadExit?.(error, this.answered);
     if (!this.answered) {
       this.broken = error;
       return;
