@@ -60,8 +60,8 @@ async function pingCost(positions: number, orders: number, status: Order['status
   );
   const deps: CourierActorDeps = {
     store: {
-      searchOrders: async () => ({ items: courierOrders, next: null }),
-      getTenantSettings: async () => DEFAULT_TENANT_SETTINGS,
+      search: { searchOrders: async () => ({ items: courierOrders, next: null }) },
+      tenants: { getTenantSettings: async () => DEFAULT_TENANT_SETTINGS },
     },
     now: Date.now,
     refreshMs: 3_600_000,

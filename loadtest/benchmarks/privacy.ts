@@ -1,8 +1,8 @@
 import { hashApiKey } from '../../src/auth/token-service';
 import { newId, newSecret } from '../../src/domain/ids';
 import type { Order } from '../../src/domain/order';
-import { PostgresStore } from '../../src/store/postgres/postgres-store';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createPostgresStore } from '../../src/store/postgres/create-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 import type { Store } from '../../src/store/store';
 import { BENCH_DATABASE_URL, inBatches, Nodes } from '../lib/nodes';
 import { JsonClient, sleep, withTimeout } from '../lib/sockets';
@@ -27,7 +27,7 @@ async function seed(store: Store, orders: Order[]): Promise<void> {
   for (let from = 0; from < orders.length; from += 500) {
     await Promise.all(
       orders.slice(from, from + 500).map((item) =>
-        store.createOrder({
+        store.orders.createOrder({
           order: item,
           firstEvent: { seq: 1, order_id: item.id, type: 'status', status: 'placed', scan_type: null, event_id: `placed-${item.id}`,
             occurred_at: item.created_at, recorded_at: item.created_at, location: { lat: 22.3, lng: 114.2 }, note: 'at the door', source: 'business', applied: true },
@@ -41,8 +41,8 @@ async function seed(store: Store, orders: Order[]): Promise<void> {
 
 /** The store of a benchmark's nodes, opened in this process to seed it before (or beside) them. */
 async function openStore(nodes: Nodes): Promise<Store> {
-  const store = nodes.schema ? new PostgresStore({ url: BENCH_DATABASE_URL, schema: nodes.schema }) : new SqliteStore({ dataDir: nodes.dataDir });
-  await store.init();
+  const store = nodes.schema ? createPostgresStore({ url: BENCH_DATABASE_URL, schema: nodes.schema }) : createSqliteStore({ dataDir: nodes.dataDir });
+  await store.lifecycle.init();
   return store;
 }
 
@@ -73,12 +73,12 @@ export const privacy: Benchmark = {
       const seeded = await openStore(nodes);
       const tenantId = newId('ten');
       const apiKey = newSecret('ak');
-      await seeded.createTenant({ id: tenantId, name: 'Bench', points_per_unit: 1, created_at: new Date().toISOString() }, hashApiKey(apiKey));
-      await seeded.putTenantSettings(tenantId, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null });
+      await seeded.tenants.createTenant({ id: tenantId, name: 'Bench', points_per_unit: 1, created_at: new Date().toISOString() }, hashApiKey(apiKey));
+      await seeded.tenants.putTenantSettings(tenantId, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null });
       const now = Date.now();
       await seed(seeded, Array.from({ length: options.orders! }, () => order(tenantId, 'bench-customer', 1, now)));
       await seed(seeded, Array.from({ length: options.expired! }, (_, index) => order(tenantId, `c${index % 500}`, 60, now)));
-      await seeded.close();
+      await seeded.lifecycle.close();
 
       // The node's sweep runs `sweep_after_s` after it starts: time for the erasure and a baseline of the load first.
       const server = await withTimeout(nodes.start({ RETENTION_SWEEP_MS: String(options.sweep_after_s! * 1000) }), 60_000, 'node start');

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { stringify } from 'csv-stringify';
 import { keptPromise } from '../../src/domain/order';
 import type { OrderStatus } from '../../src/domain/status';
-import { reportSummary, SUMMARY_STATEMENTS } from '../../src/store/sqlite/reports';
+import { reportSummary, SUMMARY_STATEMENTS } from '../../src/store/search/sqlite-reports';
 import { Nodes } from '../lib/nodes';
 import { seedStore } from '../lib/seed';
 import { Recorder, round } from '../lib/stats';

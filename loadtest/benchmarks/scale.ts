@@ -5,9 +5,9 @@ import readline from 'node:readline';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { STATUSES, type OrderStatus } from '../../src/domain/status';
-import type { OrderQuery } from '../../src/store/ports/order-search';
-import { PostgresStore } from '../../src/store/postgres/postgres-store';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import type { OrderQuery } from '../../src/store/search/port';
+import { createPostgresStore } from '../../src/store/postgres/create-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 import { copyToPostgres } from '../lib/copy-to-postgres';
 import { BENCH_DATABASE_URL, Nodes } from '../lib/nodes';
 import { seedStore, type SeedResult } from '../lib/seed';
@@ -110,8 +110,8 @@ export const scale: Benchmark = {
       const reference = await storeLoop(
         () =>
           nodes.schema
-            ? new PostgresStore({ url: BENCH_DATABASE_URL, schema: nodes.schema })
-            : new SqliteStore({ dataDir: nodes.dataDir }),
+            ? createPostgresStore({ url: BENCH_DATABASE_URL, schema: nodes.schema })
+            : createSqliteStore({ dataDir: nodes.dataDir }),
         seed.tenantId,
         workloads.map((workload) => ({ name: workload.name, searches: workload.searches, orderIds: workload.orderIds })),
         WARMUP,

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { EventBus } from '../../src/actors/event-bus';
 import { OrderService } from '../../src/services/order-service';
 import { NotFoundError } from '../../src/domain/errors';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -30,8 +30,8 @@ async function main(): Promise<void> {
   const wanted = Number(countArg);
   const concurrency = Number(concurrencyArg ?? 1000);
 
-  const store = new SqliteStore({ dataDir });
-  await store.init();
+  const store = createSqliteStore({ dataDir });
+  await store.lifecycle.init();
   const orders = new OrderService({ store, bus: new EventBus(), maxActors: Math.max(200_000, wanted), actorIdleMs: 3_600_000 });
   try {
     const before = settle();
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await orders.stop();
-    await store.close();
+    await store.lifecycle.close();
   }
 }
 

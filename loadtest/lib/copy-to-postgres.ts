@@ -1,12 +1,12 @@
 /**
  * Copies a seeded embedded store (loadtest/lib/seed.ts) into a PostgreSQL schema, so the `scale` benchmark can
  * read the same day of data from both stores. Rows move in batches through `json_populate_recordset`; the schema
- * is the product's own (PostgresStore.init), so what is measured is what a node runs.
+ * is the product's own (the PostgreSQL store's `lifecycle.init()`), so what is measured is what a node runs.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { PostgresStore } from '../../src/store/postgres/postgres-store';
+import { createPostgresStore } from '../../src/store/postgres/create-store';
 
 // Per table: the columns both stores share, and how an SQLite value becomes a JSON value PostgreSQL reads.
 type Convert = (row: Record<string, unknown>) => Record<string, unknown>;
@@ -57,9 +57,9 @@ export async function copyToPostgres(
   schema: string,
   progress: (line: string) => void = () => {},
 ): Promise<number> {
-  const store = new PostgresStore({ url, schema });
-  await store.init();
-  await store.close();
+  const store = createPostgresStore({ url, schema });
+  await store.lifecycle.init();
+  await store.lifecycle.close();
   const source = new Database(path.join(dataDir, 'tracking.db'), { readonly: true });
   const target = new pg.Client({ connectionString: url, options: `-c search_path=${schema} -c synchronous_commit=off` });
   await target.connect();

@@ -1,7 +1,7 @@
 /**
  * Fast seeding of the embedded store with one day of a large tenant, for the `scale` benchmark.
  *
- * The schema comes from the product (a `SqliteStore` is opened once, which runs the migrations, and creates the
+ * The schema comes from the product (the embedded store is opened once, which runs the migrations, and creates the
  * tenant through the Store port); the bulk rows then go straight into SQLite with prepared statements in big
  * transactions, built by the product's own row mapping (`orderToRow`, `eventToRow`, `searchTerms`) so they are
  * exactly what the server would have written. Events follow the status machine (seq 1..n, each a legal move).
@@ -15,7 +15,7 @@ import type { Order, OrderEvent } from '../../src/domain/order';
 import type { OrderStatus } from '../../src/domain/status';
 import { searchTerms } from '../../src/store/search-terms';
 import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 
 export interface SeedOptions {
   dataDir: string;
@@ -185,15 +185,15 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
   // 1. Schema and tenant through the product.
   const apiKey = newSecret('ak');
   const tenantId = newId('ten', dayStartMs);
-  const store = new SqliteStore({ dataDir: options.dataDir });
-  await store.init();
+  const store = createSqliteStore({ dataDir: options.dataDir });
+  await store.lifecycle.init();
   try {
-    await store.createTenant(
+    await store.tenants.createTenant(
       { id: tenantId, name: 'Scale', points_per_unit: 1, created_at: new Date(dayStartMs - dayMs).toISOString() },
       hashApiKey(apiKey),
     );
   } finally {
-    await store.close();
+    await store.lifecycle.close();
   }
 
   // Per-order event count that gives the wanted total: the short paths are fixed, the others share the rest.

@@ -2,7 +2,7 @@
  * Reference for the `scale` read paths: the same store calls the HTTP routes make, called directly in process in a
  * bare sequential loop (no HTTP, no auth, no validation, no JSON), so the HTTP figure can be set against it.
  */
-import type { OrderQuery } from '../../src/store/ports/order-search';
+import type { OrderQuery } from '../../src/store/search/port';
 import type { Store } from '../../src/store/store';
 import { Recorder } from '../lib/stats';
 
@@ -21,16 +21,16 @@ export async function storeLoop(
   warmup: number,
 ): Promise<Map<string, Recorder>> {
   const store = open();
-  await store.init();
+  await store.lifecycle.init();
   const results = new Map<string, Recorder>();
   try {
     for (const workload of workloads) {
       const run = workload.searches
-        ? workload.searches.map((query) => () => store.searchOrders(tenantId, query))
+        ? workload.searches.map((query) => () => store.search.searchOrders(tenantId, query))
         : (workload.orderIds ?? []).map((id) => async () => {
             // What GET /v1/orders/:id reads: the order, scoped to the tenant, then its history.
-            await store.getOrder(tenantId, id);
-            await store.history(id);
+            await store.orders.getOrder(tenantId, id);
+            await store.orders.history(id);
           });
       for (const call of run.slice(0, warmup)) await call();
       const recorder = new Recorder();
@@ -42,7 +42,7 @@ export async function storeLoop(
       results.set(workload.name, recorder);
     }
   } finally {
-    await store.close();
+    await store.lifecycle.close();
   }
   return results;
 }

@@ -1,4 +1,4 @@
-import type { Delivery } from './ports/delivery-log';
+import type { Delivery } from './deliveries/port';
 
 /** A delivery with its optional fields filled in as the stores keep them: `kind` `status`, `relay` null. */
 export function completeDelivery(delivery: Delivery): Required<Delivery> {

@@ -1,48 +1,139 @@
-import type { ArrivalLog } from './ports/arrival-log';
-import type { DeliveryLog } from './ports/delivery-log';
-import type { LoyaltyLedger } from './ports/loyalty-ledger';
-import type { OrderLog } from './ports/order-log';
-import type { OrderSearch } from './ports/order-search';
-import type { Outbox } from './ports/outbox';
-import type { PreferenceBook } from './ports/preference-book';
-import type { PrivacyRecords } from './ports/privacy';
-import type { StoreLifecycle } from './ports/store-lifecycle';
-import type { SourceDirectory } from './ports/source-directory';
-import type { TenantDirectory } from './ports/tenant-directory';
-import type { WebhookDirectory } from './ports/webhook-directory';
-import type { WebhookLog } from './ports/webhook-log';
+import type { ArrivalLog } from './arrival/port';
+import type { DeliveryLog } from './deliveries/port';
+import type { StoreLifecycle } from './lifecycle';
+import type { LoyaltyLedger } from './loyalty/port';
+import type { OrderLog } from './orders/port';
+import type { Outbox } from './outbox/port';
+import type { PreferenceBook } from './preferences/port';
+import type { PrivacyRecords } from './privacy/port';
+import type { OrderSearch } from './search/port';
+import type { SourceDirectory } from './sources/port';
+import type { TenantDirectory } from './tenants/port';
+import type { WebhookLog } from './webhook-log/port';
+import type { WebhookDirectory } from './webhooks/port';
 
-export type * from './ports/arrival-log';
-export type * from './ports/delivery-log';
-export type * from './ports/loyalty-ledger';
-export type * from './ports/order-log';
-export type * from './ports/order-search';
-export type * from './ports/outbox';
-export type * from './ports/preference-book';
-export type * from './ports/privacy';
-export type * from './ports/store-lifecycle';
-export type * from './ports/source-directory';
-export type * from './ports/tenant-directory';
-export type * from './ports/webhook-directory';
-export type * from './ports/webhook-log';
+export type * from './arrival/port';
+export type * from './deliveries/port';
+export type * from './lifecycle';
+export type * from './loyalty/port';
+export type * from './orders/port';
+export type * from './outbox/port';
+export type * from './preferences/port';
+export type * from './privacy/port';
+export type * from './search/port';
+export type * from './sources/port';
+export type * from './tenants/port';
+export type * from './webhook-log/port';
+export type * from './webhooks/port';
 
 /**
- * A whole store: every port (`ports/`), one per aggregate. This is what an adapter implements (one class may
- * implement all of them) and what the composition root hands out; every other part of the node depends on the
- * narrow slice it uses (`Pick<OrderLog, …>`, `Outbox`, …), never on this. Rules the store must keep are decided in
- * `src/domain/` (which status owes what, how a booking is decided), so an adapter only stores and guards: unique
- * keys, the revision compare-and-set, atomic writes.
+ * A whole store: one repository per aggregate (`<aggregate>/port.ts`), built around one connection by
+ * `createSqliteStore()`, `createPostgresStore()` or `createMongoStore()`. Only the composition root holds all of it;
+ * every other part depends on the repositories it uses, narrowed to the methods it calls
+ * (`{ orders: Pick<OrderLog, 'loadOrder'>; outbox: Outbox }`). Rules the store must keep are decided in
+ * `src/domain/` (which status owes what, how a booking is decided, on time, terminal), so an adapter only stores and
+ * guards: unique keys, the revision compare-and-set, atomic writes.
  */
-export type Store = StoreLifecycle &
-  TenantDirectory &
-  OrderLog &
-  ArrivalLog &
-  OrderSearch &
-  Outbox &
-  LoyaltyLedger &
-  DeliveryLog &
-  PreferenceBook &
-  PrivacyRecords &
-  SourceDirectory &
-  WebhookDirectory &
-  WebhookLog;
+export interface Store {
+  lifecycle: StoreLifecycle;
+  tenants: TenantDirectory;
+  orders: OrderLog;
+  arrival: ArrivalLog;
+  search: OrderSearch;
+  outbox: Outbox;
+  loyalty: LoyaltyLedger;
+  deliveries: DeliveryLog;
+  preferences: PreferenceBook;
+  privacy: PrivacyRecords;
+  sources: SourceDirectory;
+  webhooks: WebhookDirectory;
+  webhookLog: WebhookLog;
+}
+
+/** The repositories of a store (its lifecycle apart). */
+export type Repositories = Omit<Store, 'lifecycle'>;
+
+/** How a repository method answers: one promise (`call`), or pages of an async iterable read as pulled (`iterate`). */
+export type MethodKind = 'call' | 'iterate';
+
+/**
+ * Every repository method and how it answers: what a store that runs elsewhere (the embedded store on its own
+ * thread) builds its stand-in repositories from. The compiler checks it against the ports both ways, so a method
+ * added to a port without a line here, or a line without its method, fails the build.
+ */
+export const REPOSITORY_METHODS = {
+  tenants: {
+    createTenant: 'call',
+    findTenantByApiKeyHash: 'call',
+    getTenant: 'call',
+    setPointsRate: 'call',
+    getTenantSettings: 'call',
+    putTenantSettings: 'call',
+  },
+  orders: {
+    createOrder: 'call',
+    getOrder: 'call',
+    loadOrder: 'call',
+    orderHeads: 'call',
+    commitEvent: 'call',
+    assignCourier: 'call',
+    findEvent: 'call',
+    listEvents: 'call',
+    history: 'call',
+    updateLastLocations: 'call',
+  },
+  arrival: { claimArrival: 'call', updateEtas: 'call' },
+  search: { searchOrders: 'call', exportOrders: 'iterate', reportSummary: 'call' },
+  outbox: { pendingEffects: 'call', clearEffect: 'call', oweEffect: 'call' },
+  loyalty: { bookLedger: 'call', findLedgerEntry: 'call', getLoyalty: 'call', rebuildBalance: 'call' },
+  deliveries: { listDeliveries: 'call', claimDelivery: 'call', recordDelivery: 'call', skipDelivery: 'call' },
+  preferences: { getPreferences: 'call', putPreferences: 'call' },
+  privacy: {
+    customerOrdersPage: 'call',
+    customerDeliveriesPage: 'call',
+    customerKnown: 'call',
+    eraseCustomerOrders: 'call',
+    erasePreferences: 'call',
+    eraseExpiredOrders: 'call',
+    retentionTenants: 'call',
+    purgeErased: 'call',
+    recordPrivacyAudit: 'call',
+    listPrivacyAudit: 'call',
+  },
+  sources: {
+    createSource: 'call',
+    listSources: 'call',
+    getSource: 'call',
+    findSource: 'call',
+    updateSource: 'call',
+    deleteSource: 'call',
+    claimMessage: 'call',
+    answerMessage: 'call',
+    releaseMessage: 'call',
+    pruneMessages: 'call',
+    orderIdsByExternalId: 'call',
+  },
+  webhooks: {
+    createWebhook: 'call',
+    getWebhook: 'call',
+    loadWebhook: 'call',
+    listWebhooks: 'call',
+    updateWebhook: 'call',
+    rotateWebhookSecret: 'call',
+    disableWebhook: 'call',
+    deleteWebhook: 'call',
+  },
+  webhookLog: {
+    addWebhookMessages: 'call',
+    getWebhookMessage: 'call',
+    listWebhookMessages: 'call',
+    listWebhookAttempts: 'call',
+    recordWebhookAttempts: 'call',
+    settleWebhookMessage: 'call',
+    requeueWebhookMessage: 'call',
+    overdueWebhookMessages: 'call',
+  },
+} as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
+
+/** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */
+type KindOf<Method> = Method extends (...args: never[]) => AsyncIterable<unknown> ? 'iterate' : 'call';

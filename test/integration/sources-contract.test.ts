@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GroupCommit } from '../../src/store/sqlite/group-commit';
-import { SQLITE_SOURCES_MIGRATION, SqliteSourceDirectory } from '../../src/store/sqlite/sources';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { SQLITE_SOURCES_MIGRATION, SqliteSourceDirectory } from '../../src/store/sources/sqlite';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 import { describeSourceContract } from '../support/source-contract';
 
 /**
@@ -14,8 +14,8 @@ import { describeSourceContract } from '../support/source-contract';
  */
 describeSourceContract('SqliteSourceDirectory contract', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'source-contract-'));
-  const store = new SqliteStore({ dataDir });
-  await store.init();
+  const store = createSqliteStore({ dataDir });
+  await store.lifecycle.init();
   const connections: Database.Database[] = [];
   const open = (): { directory: SqliteSourceDirectory; writes: GroupCommit } => {
     const db = new Database(path.join(dataDir, 'tracking.db'), { timeout: 0 });
@@ -30,11 +30,11 @@ describeSourceContract('SqliteSourceDirectory contract', async () => {
   return {
     sources: first.directory,
     twin: second.directory,
-    orders: store,
+    orders: store.orders,
     cleanup: async () => {
       await Promise.all([first.writes.drained(), second.writes.drained()]);
       for (const db of connections) db.close();
-      await store.close();
+      await store.lifecycle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -43,9 +43,9 @@ describeSourceContract('SqliteSourceDirectory contract', async () => {
 describe('SqliteSourceDirectory queries', () => {
   it('finds orders by external id through the unique index, not a scan', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'source-plan-'));
-    const store = new SqliteStore({ dataDir });
-    await store.init();
-    await store.close();
+    const store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
+    await store.lifecycle.close();
     const db = new Database(path.join(dataDir, 'tracking.db'));
     try {
       const plan = db

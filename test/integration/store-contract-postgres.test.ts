@@ -1,23 +1,23 @@
 import { describePrivacyContract, describeStoreContract } from '../support/store-contract';
 import { postgresStore } from '../support/postgres';
 
-describeStoreContract('PostgresStore contract', async () => {
+describeStoreContract('PostgreSQL store contract', async () => {
   const { store, drop } = postgresStore();
   return {
     store,
     cleanup: async () => {
-      await store.close();
+      await store.lifecycle.close();
       await drop();
     },
   };
 });
 
-describePrivacyContract('PostgresStore', async () => {
+describePrivacyContract('PostgreSQL store', async () => {
   const { store, drop } = postgresStore();
   return {
     store,
     cleanup: async () => {
-      await store.close();
+      await store.lifecycle.close();
       await drop();
     },
   };

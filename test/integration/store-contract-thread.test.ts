@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../src/domain/errors';
 import type { Store } from '../../src/store/store';
-import { createThreadedStore, STORE_THREAD } from '../../src/store/sqlite/threaded-store';
+import { createThreadedStore, STORE_THREAD, type ThreadedStore } from '../../src/store/sqlite/threaded-store';
 import { at, buildEvent, buildOrder, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
 
 function tempDir(): string {
@@ -19,49 +18,49 @@ function threaded(onBatch?: (size: number) => void, busyTimeoutMs?: number) {
     dataDir,
     store,
     cleanup: async () => {
-      await store.close();
+      await store.lifecycle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-const threadOf = (store: Store) => (store as unknown as { [STORE_THREAD]: () => Worker })[STORE_THREAD]();
+const threadOf = (store: ThreadedStore) => store[STORE_THREAD]();
 
 // The same contract as the in-process store: every answer, error and export page crosses the thread boundary.
-describeStoreContract('SqliteStore on its own thread: contract', async () => threaded());
-describePrivacyContract('SqliteStore on its own thread', async () => threaded());
+describeStoreContract('SQLite store on its own thread', async () => threaded());
+describePrivacyContract('SQLite store on its own thread', async () => threaded());
 
-describe('SqliteStore on its own thread', () => {
+describe('SQLite store on its own thread: the thread', () => {
   let setup: ReturnType<typeof threaded>;
   let batches: number[];
   afterEach(() => setup.cleanup());
 
   const place = (store: Store, order = buildOrder('t1')) =>
-    store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }).then(() => order);
+    store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }).then(() => order);
 
   it('commits calls posted in the same turn together, and every one is stored', async () => {
     batches = [];
     setup = threaded((size) => batches.push(size));
     const { store } = setup;
-    await store.init();
+    await store.lifecycle.init();
     const orders = await Promise.all(Array.from({ length: 50 }, () => place(store)));
     batches = [];
     const results = await Promise.all(
       orders.map((order) =>
-        store.commitEvent({ orderId: order.id, expectedRev: 1, event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }), next: moved(order, 'shipped', at(1)) }),
+        store.orders.commitEvent({ orderId: order.id, expectedRev: 1, event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }), next: moved(order, 'shipped', at(1)) }),
       ),
     );
     expect(results).toEqual(orders.map(() => ({ kind: 'ok', rev: 2, lastLocation: null })));
     // The thread reports each transaction: 50 commits, fewer transactions.
     expect(batches.reduce((sum, size) => sum + size, 0)).toBe(50);
     expect(batches.length).toBeLessThan(50);
-    for (const order of orders) expect(await store.loadOrder(order.id)).toMatchObject({ status: 'shipped', rev: 2 });
+    for (const order of orders) expect(await store.orders.loadOrder(order.id)).toMatchObject({ status: 'shipped', rev: 2 });
   });
 
   it('hands back typed errors as their own class, and a write that failed stored nothing', async () => {
     setup = threaded(undefined, 300);
     const { store, dataDir } = setup;
-    await store.init();
+    await store.lifecycle.init();
     const other = new Database(path.join(dataDir, 'tracking.db'));
     other.exec('BEGIN IMMEDIATE');
     const order = buildOrder('t1');
@@ -70,25 +69,25 @@ describe('SqliteStore on its own thread', () => {
     other.close();
     expect(failed).toBeInstanceOf(UnavailableError);
     expect(failed).toMatchObject({ code: 'unavailable', dependency: 'store' });
-    expect(await store.loadOrder(order.id)).toBeNull();
+    expect(await store.orders.loadOrder(order.id)).toBeNull();
     await place(store, order);
-    expect(await store.loadOrder(order.id)).toEqual(order);
+    expect(await store.orders.loadOrder(order.id)).toEqual(order);
   });
 
   it('an export left early releases its cursor, and the store answers on', async () => {
     setup = threaded();
     const { store } = setup;
-    await store.init();
+    await store.lifecycle.init();
     for (let i = 0; i < 1200; i += 100) await Promise.all(Array.from({ length: 100 }, () => place(store, buildOrder('tx'))));
     let pages = 0;
-    for await (const page of store.exportOrders('tx', {})) {
+    for await (const page of store.search.exportOrders('tx', {})) {
       expect(page.length).toBeGreaterThan(0);
       pages += 1;
       break;
     }
     expect(pages).toBe(1);
     let total = 0;
-    for await (const page of store.exportOrders('tx', {})) total += page.length;
+    for await (const page of store.search.exportOrders('tx', {})) total += page.length;
     expect(total).toBe(1200);
   });
 
@@ -97,23 +96,23 @@ describe('SqliteStore on its own thread', () => {
     fs.writeFileSync(blocker, '');
     // The data directory would be below a plain file: the thread cannot create it and dies before answering.
     const store = createThreadedStore({ dataDir: path.join(blocker, 'data') });
-    setup = { dataDir: '', store, cleanup: () => store.close() };
-    const failed = await store.init().catch((error: unknown) => error);
+    setup = { dataDir: '', store, cleanup: () => store.lifecycle.close() };
+    const failed = await store.lifecycle.init().catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(UnavailableError);
     expect(((failed as Error).cause as NodeJS.ErrnoException).code).toBe('ENOTDIR');
     const thread = threadOf(store);
-    await expect(store.loadOrder('ord_1')).rejects.toBeInstanceOf(UnavailableError);
+    await expect(store.orders.loadOrder('ord_1')).rejects.toBeInstanceOf(UnavailableError);
     expect(threadOf(store)).toBe(thread);
   });
 
   it('when the thread dies, its unanswered calls fail as unavailable, and a new thread serves what was committed', async () => {
     setup = threaded();
     const { store } = setup;
-    await store.init();
+    await store.lifecycle.init();
     const kept = await place(store);
     const thread = threadOf(store);
     const exited = new Promise((resolve) => thread.once('exit', resolve));
-    const inFlight = Array.from({ length: 20 }, () => store.getOrder('t1', kept.id).catch((error: unknown) => error));
+    const inFlight = Array.from({ length: 20 }, () => store.orders.getOrder('t1', kept.id).catch((error: unknown) => error));
     await thread.terminate();
     await exited;
     const outcomes = await Promise.all(inFlight);
@@ -123,8 +122,8 @@ describe('SqliteStore on its own thread', () => {
       else expect(outcome).toEqual(kept);
     }
     expect(threadOf(store)).not.toBe(thread);
-    expect(await store.loadOrder(kept.id)).toEqual(kept);
+    expect(await store.orders.loadOrder(kept.id)).toEqual(kept);
     const after = await place(store);
-    expect(await store.loadOrder(after.id)).toEqual(after);
+    expect(await store.orders.loadOrder(after.id)).toEqual(after);
   });
 });

@@ -5,64 +5,65 @@ import Database from 'better-sqlite3';
 import { UnavailableError } from '../../src/domain/errors';
 import type { Order, OrderEvent } from '../../src/domain/order';
 import { migrate } from '../../src/store/sqlite/migrations';
-import { SUMMARY_STATEMENTS } from '../../src/store/sqlite/reports';
+import { SUMMARY_STATEMENTS } from '../../src/store/search/sqlite-reports';
 import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
+import type { Store } from '../../src/store/store';
 import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'store-contract-'));
 }
 
-describeStoreContract('SqliteStore contract', async () => {
+describeStoreContract('SQLite store', async () => {
   const dataDir = tempDir();
-  const store = new SqliteStore({ dataDir });
+  const store = createSqliteStore({ dataDir });
   return {
     store,
     cleanup: async () => {
-      await store.close();
+      await store.lifecycle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 });
 
-describePrivacyContract('SqliteStore', async () => {
+describePrivacyContract('SQLite store', async () => {
   const dataDir = tempDir();
-  const store = new SqliteStore({ dataDir });
+  const store = createSqliteStore({ dataDir });
   return {
     store,
     cleanup: async () => {
-      await store.close();
+      await store.lifecycle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 });
 
-describe('SqliteStore group commit', () => {
+describe('SQLite store: group commit', () => {
   let dataDir: string;
   let batches: number[];
-  let store: SqliteStore;
+  let store: Store;
   beforeEach(() => {
     dataDir = tempDir();
     batches = [];
-    store = new SqliteStore({ dataDir, onBatch: (size) => batches.push(size) });
-    return store.init();
+    store = createSqliteStore({ dataDir, onBatch: (size) => batches.push(size) });
+    return store.lifecycle.init();
   });
   afterEach(async () => {
-    await store.close();
+    await store.lifecycle.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('commits writes issued in the same tick together, and every one is stored', async () => {
     const orders = Array.from({ length: 50 }, () => buildOrder('t1'));
     await Promise.all(
-      orders.map((order) => store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' })),
+      orders.map((order) => store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' })),
     );
     batches = [];
 
     const results = await Promise.all(
       orders.map((order) =>
-        store.commitEvent({
+        store.orders.commitEvent({
           orderId: order.id,
           expectedRev: 1,
           event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }),
@@ -74,40 +75,40 @@ describe('SqliteStore group commit', () => {
     expect(batches.reduce((sum, size) => sum + size, 0)).toBe(50);
     expect(batches.length).toBeLessThan(50);
     for (const order of orders) {
-      expect(await store.loadOrder(order.id)).toMatchObject({ status: 'shipped', version: 2, rev: 2 });
-      expect((await store.listEvents(order.id, 1, 10)).map((event) => event.status)).toEqual(['shipped']);
+      expect(await store.orders.loadOrder(order.id)).toMatchObject({ status: 'shipped', version: 2, rev: 2 });
+      expect((await store.orders.listEvents(order.id, 1, 10)).map((event) => event.status)).toEqual(['shipped']);
     }
   });
 
   it('fails only the write that throws; the rest of its batch is stored', async () => {
-    await store.createTenant(buildTenant(), 'hash-taken');
+    await store.tenants.createTenant(buildTenant(), 'hash-taken');
     const good = buildTenant();
     const clash = buildTenant();
-    const outcomes = await Promise.allSettled([store.createTenant(good, 'hash-new'), store.createTenant(clash, 'hash-taken')]);
+    const outcomes = await Promise.allSettled([store.tenants.createTenant(good, 'hash-new'), store.tenants.createTenant(clash, 'hash-taken')]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
-    expect(await store.getTenant(good.id)).toEqual(good);
-    expect(await store.getTenant(clash.id)).toBeNull();
+    expect(await store.tenants.getTenant(good.id)).toEqual(good);
+    expect(await store.tenants.getTenant(clash.id)).toBeNull();
   });
 
   it('close() flushes pending writes, which a reopened store sees', async () => {
     const order = buildOrder('t1');
-    const pending = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
-    await store.close();
+    const pending = store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    await store.lifecycle.close();
     await expect(pending).resolves.toEqual({ kind: 'created', order });
-    store = new SqliteStore({ dataDir });
-    await store.init();
-    expect(await store.loadOrder(order.id)).toEqual(order);
+    store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
+    expect(await store.orders.loadOrder(order.id)).toEqual(order);
   });
 });
 
-describe('SqliteStore while another process holds the write lock', () => {
+describe('SQLite store: while another process holds the write lock', () => {
   let dataDir: string;
-  let store: SqliteStore;
+  let store: Store;
   let other: Database.Database;
   beforeEach(async () => {
     dataDir = tempDir();
-    store = new SqliteStore({ dataDir, busyTimeoutMs: 1500 });
-    await store.init();
+    store = createSqliteStore({ dataDir, busyTimeoutMs: 1500 });
+    await store.lifecycle.init();
     // Another process's connection to the same file, holding the write lock as a long transaction would.
     other = new Database(path.join(dataDir, 'tracking.db'));
     other.exec('BEGIN IMMEDIATE');
@@ -115,47 +116,47 @@ describe('SqliteStore while another process holds the write lock', () => {
   afterEach(async () => {
     if (other.inTransaction) other.exec('ROLLBACK');
     other.close();
-    await store.close();
+    await store.lifecycle.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('waits for the lock without blocking the event loop, then commits', async () => {
     const order = buildOrder('t1');
-    const write = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    const write = store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
     // Timers still fire while the write waits: SQLite's synchronous busy handler would hold the loop until it gave up.
     await timerTicks(10);
     // Reads do not need the write lock (WAL): they answer at once.
-    expect(await store.loadOrder(order.id)).toBeNull();
+    expect(await store.orders.loadOrder(order.id)).toBeNull();
     other.exec('COMMIT');
     await expect(write).resolves.toEqual({ kind: 'created', order });
-    expect(await store.loadOrder(order.id)).toEqual(order);
+    expect(await store.orders.loadOrder(order.id)).toEqual(order);
   });
 
   it('fails writes as unavailable once the lock is held past the busy timeout, storing nothing', async () => {
     const order = buildOrder('t1');
-    const write = store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    const write = store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
     await expect(write).rejects.toBeInstanceOf(UnavailableError);
     other.exec('ROLLBACK');
-    expect(await store.loadOrder(order.id)).toBeNull();
+    expect(await store.orders.loadOrder(order.id)).toBeNull();
     // The lock is free again: the next write goes through.
     await expect(
-      store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }),
+      store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' }),
     ).resolves.toEqual({ kind: 'created', order });
   });
 
   it('a node starting meanwhile waits for the lock to migrate, without failing', async () => {
-    const starting = new SqliteStore({ dataDir });
+    const starting = createSqliteStore({ dataDir });
     let initDone = false;
-    const init = starting.init().then(() => (initDone = true));
+    const init = starting.lifecycle.init().then(() => (initDone = true));
     await timerTicks(10);
     expect(initDone).toBe(false);
     other.exec('COMMIT');
     await init;
-    await starting.close();
+    await starting.lifecycle.close();
   });
 });
 
-describe('SqliteStore migration to promised_by and the report projections', () => {
+describe('SQLite store: migration to promised_by and the report projections', () => {
   it("backfills delivered_at and failed_attempts of existing orders from their applied events", async () => {
     const dataDir = tempDir();
     try {
@@ -196,14 +197,14 @@ describe('SqliteStore migration to promised_by and the report projections', () =
       write(untouched, [['placed', 0]]);
       db.close();
 
-      const store = new SqliteStore({ dataDir });
-      await store.init();
+      const store = createSqliteStore({ dataDir });
+      await store.lifecycle.init();
       try {
-        expect(await store.loadOrder(returned.id)).toEqual({ ...returned, delivered_at: at(40), failed_attempts: 1 });
-        expect(await store.loadOrder(lateOnly.id)).toEqual(lateOnly);
-        expect(await store.loadOrder(untouched.id)).toEqual(untouched);
+        expect(await store.orders.loadOrder(returned.id)).toEqual({ ...returned, delivered_at: at(40), failed_attempts: 1 });
+        expect(await store.orders.loadOrder(lateOnly.id)).toEqual(lateOnly);
+        expect(await store.orders.loadOrder(untouched.id)).toEqual(untouched);
       } finally {
-        await store.close();
+        await store.lifecycle.close();
       }
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
@@ -211,12 +212,12 @@ describe('SqliteStore migration to promised_by and the report projections', () =
   });
 });
 
-describe('SqliteStore report queries', () => {
+describe('SQLite store: report queries', () => {
   it('read only the covering report index: no row lookups, no table scan', async () => {
     const dataDir = tempDir();
-    const store = new SqliteStore({ dataDir });
-    await store.init();
-    await store.close();
+    const store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
+    await store.lifecycle.close();
     const db = new Database(path.join(dataDir, 'tracking.db'), { readonly: true });
     try {
       for (const [name, sql] of Object.entries(SUMMARY_STATEMENTS)) {

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store';
+import { createPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/create-store';
+import type { Store } from '../../src/store/store';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -14,9 +15,9 @@ export function freshSchema(prefix = 't'): string {
 }
 
 /** A store in a fresh schema; `drop` removes the schema and everything in it. */
-export function postgresStore(options: Partial<PostgresStoreOptions> = {}): { store: PostgresStore; schema: string; drop: () => Promise<void> } {
+export function postgresStore(options: Partial<PostgresStoreOptions> = {}): { store: Store; schema: string; drop: () => Promise<void> } {
   const schema = options.schema ?? freshSchema();
-  const store = new PostgresStore({ url: POSTGRES_URL, schema, ...options });
+  const store = createPostgresStore({ url: POSTGRES_URL, schema, ...options });
   return { store, schema, drop: () => dropSchema(schema) };
 }
 

@@ -1,5 +1,4 @@
 import type { IndexDescription } from 'mongodb';
-import { SOURCE_COLLECTIONS } from './sources';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -25,7 +24,8 @@ export type CollectionRole =
   | 'webhooks'
   | 'webhookMessages'
   | 'privacyAudit'
-  | keyof typeof SOURCE_COLLECTIONS;
+  | 'sources'
+  | 'sourceMessages';
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
@@ -66,7 +66,16 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   accounts: { name: 'loyalty_accounts', indexes: [] },
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
   preferences: { name: 'preferences', indexes: [] },
-  ...SOURCE_COLLECTIONS,
+  sources: { name: 'sources', indexes: [{ name: 'sources_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
+  // A message record's `_id` is (source, webhook id), which carries its uniqueness: of two deliveries at once, one
+  // insert wins.
+  sourceMessages: {
+    name: 'source_messages',
+    indexes: [
+      { name: 'source_messages_by_claimed', key: { claimed_at: 1 } },
+      { name: 'source_messages_by_source', key: { source_id: 1 } },
+    ],
+  },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).

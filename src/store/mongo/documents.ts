@@ -47,12 +47,8 @@ export interface EffectDocument {
 /** What reading an order leaves out: the log, the outbox and the search terms are read on their own. */
 export const ORDER_ONLY = { events: 0, effects: 0, terms: 0 } as const;
 
-export function orderDocument(
-  order: Order,
-  firstEvent: OrderEvent,
-  externalScope: string,
-  effects: readonly EffectKind[] = [],
-): OrderDocument {
+/** A new order's document, its first event logged and the effects that event owes (`owedEffects`) in its outbox. */
+export function orderDocument(order: Order, firstEvent: OrderEvent, externalScope: string, effects: EffectDocument[]): OrderDocument {
   return {
     _id: order.id,
     tenant_id: order.tenant_id,
@@ -80,7 +76,7 @@ export function orderDocument(
     failed_attempts: order.failed_attempts,
     terms: searchTerms(order),
     events: [eventDocument(firstEvent)],
-    effects: effects.map((kind) => ({ kind, seq: 1, created_at: firstEvent.recorded_at })),
+    effects,
   };
 }
 
@@ -171,7 +167,7 @@ export interface IdempotencyDocument {
   scope: string;
   key: string;
   request_hash: string;
-  /** The order the first request under the key creates (it may not be stored yet: see `MongoStore.createOrder`). */
+  /** The order the first request under the key creates (it may not be stored yet: see `MongoOrderLog.createOrder`). */
   order_id: string;
   created_at: string;
 }

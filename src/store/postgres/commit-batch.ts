@@ -1,5 +1,6 @@
 import type { Location } from '../../domain/order';
-import type { CommitResult, EventCommit } from '../store';
+import type { CommitResult, EventCommit } from '../orders/port';
+import { oweEffectsSql } from '../outbox/postgres';
 import { isUnavailable, translate } from './errors';
 import { eventValues } from './rows';
 
@@ -202,10 +203,8 @@ const COMMIT_MANY = `
     FROM input i JOIN updated u ON u.n = i.n
   ),
   effect AS (
-    INSERT INTO effects (kind, order_id, seq, tenant_id, created_at)
-    SELECT e.kind, i.order_id, e.key, i.tenant_id, i.recorded_at
-    FROM unnest($23::int[], $24::text[], $25::int[]) AS e(n, kind, key) JOIN input i ON i.n = e.n JOIN updated u ON u.n = e.n
-    ON CONFLICT DO NOTHING
+    ${oweEffectsSql(`SELECT e.kind, i.order_id, e.key, i.tenant_id, i.recorded_at
+    FROM unnest($23::int[], $24::text[], $25::int[]) AS e(n, kind, key) JOIN input i ON i.n = e.n JOIN updated u ON u.n = e.n`)}
   )
   SELECT i.n, EXISTS (SELECT 1 FROM duplicate d WHERE d.n = i.n) AS duplicate, u.n IS NOT NULL AS updated, u.last_location
   FROM input i LEFT JOIN updated u ON u.n = i.n

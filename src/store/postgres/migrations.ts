@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
-import { POSTGRES_ARRIVAL_MIGRATION } from './arrival-migration';
-import { POSTGRES_PRIVACY_MIGRATION } from './privacy-migration';
-import { POSTGRES_SOURCES_MIGRATION } from './sources';
+import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
+import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
+import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration

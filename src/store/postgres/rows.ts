@@ -2,7 +2,7 @@ import type { LatLng, Location, Order, OrderEvent } from '../../domain/order';
 import type { ScanType } from '../../domain/scan';
 import type { OrderStatus } from '../../domain/status';
 
-/** An `orders` row as the pool hands it over: times as ISO strings (see `types` in postgres-store.ts), jsonb parsed. */
+/** An `orders` row as the pool hands it over: times as ISO strings (see `TYPES` in context.ts), jsonb parsed. */
 export interface OrderRow {
   id: string;
   tenant_id: string;
@@ -121,6 +121,14 @@ export function eventValues(event: OrderEvent): unknown[] {
     event.source,
     event.applied,
   ];
+}
+
+/**
+ * An order status as an SQL literal: a status a statement names is one of the domain's (`STATUSES`), checked by the
+ * compiler rather than copied as text.
+ */
+export function statusLiteral(status: OrderStatus): string {
+  return `'${status}'`;
 }
 
 export const EVENT_COLUMNS =

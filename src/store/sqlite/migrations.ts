@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { SQLITE_ARRIVAL_MIGRATION } from './arrival-migration';
-import { SQLITE_PRIVACY_MIGRATION } from './privacy-migration';
-import { SQLITE_SOURCES_MIGRATION } from './sources';
+import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
+import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
+import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 
 /**
  * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped

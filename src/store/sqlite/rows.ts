@@ -1,7 +1,6 @@
 import type { LatLng, Location, Order, OrderEvent } from '../../domain/order';
 import type { ScanType } from '../../domain/scan';
 import type { OrderStatus } from '../../domain/status';
-import type { StoredWebhook } from '../ports/webhook-directory';
 
 /** Column layout of `orders`: searchable and mutable fields in columns, placement data in `doc`. */
 export interface OrderRow {
@@ -132,34 +131,3 @@ export function rowToEvent(row: EventRow): OrderEvent {
     applied: row.applied === 1,
   };
 }
-
-/** A `webhooks` row: the event filter as a JSON array, `enabled` as 0/1. */
-export interface WebhookRow extends Omit<StoredWebhook, 'events' | 'enabled'> {
-  events: string;
-  enabled: number;
-}
-
-export function webhookToRow(webhook: StoredWebhook): WebhookRow {
-  return { ...webhook, events: JSON.stringify(webhook.events), enabled: webhook.enabled ? 1 : 0 };
-}
-
-export function rowToWebhook(row: WebhookRow): StoredWebhook {
-  return {
-    id: row.id,
-    tenant_id: row.tenant_id,
-    url: row.url,
-    events: JSON.parse(row.events) as StoredWebhook['events'],
-    description: row.description,
-    enabled: row.enabled === 1,
-    disabled_reason: row.disabled_reason,
-    secret: row.secret,
-    previous_secret: row.previous_secret,
-    previous_secret_expires_at: row.previous_secret_expires_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-/** The columns of a delivery log line (the body, the tenant and the job stay in the store unless asked for). */
-export const WEBHOOK_MESSAGE_COLUMNS =
-  'id, webhook_id, type, order_id, seq, status, attempts, last_status_code, last_error, last_response, last_attempt_at, next_attempt_at, created_at';

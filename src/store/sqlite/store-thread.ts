@@ -1,12 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { SqliteStore, type SqliteStoreOptions } from './sqlite-store';
+import { REPOSITORY_METHODS, type Store } from '../store';
 import { TurnQueue } from '../turn-queue';
+import { createSqliteStore, type SqliteStoreOptions } from './create-store';
 import { serializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
 
 /**
- * The thread that owns the database of a store made by `createThreadedStore` (threaded-store.ts): it runs an ordinary {@link SqliteStore} and
- * answers the calls the node's event loop posts to it. Calls arriving in one turn of this thread's loop share one
- * group-commit transaction, as they would in-process; a caller hears "done" only after its commit is durable.
+ * The thread that owns the database of a store made by `createThreadedStore` (threaded-store.ts): it runs an
+ * ordinary store from {@link createSqliteStore} and answers the calls the node's event loop posts to it, each to
+ * `store[repository][method]`. Calls arriving in one turn of this thread's loop share one group-commit transaction,
+ * as they would in-process; a caller hears "done" only after its commit is durable.
  */
 const port = parentPort;
 if (!port) throw new Error('store-thread: not started as a worker thread');
@@ -16,10 +18,11 @@ const options = workerData as Omit<SqliteStoreOptions, 'onBatch'>;
 const replies = new TurnQueue<ThreadReply>((batch) => port.postMessage(batch));
 const reply = (message: ThreadReply) => replies.push(message);
 
-const store = new SqliteStore({
+const store = createSqliteStore({
   ...options,
   onBatch: (size, seconds) => reply({ batch: [size, seconds] }),
 });
+const methods = dispatchTable(store);
 // Open iterations (exports): pulled one page per `next`, ended early by `return`.
 const iterations = new Map<number, AsyncIterator<unknown>>();
 let nextIteration = 1;
@@ -29,7 +32,7 @@ let nextIteration = 1;
 let initAsked = false;
 let opening: Promise<void> | null = null;
 function open(): Promise<void> {
-  opening ??= store.init().catch((error: unknown) => {
+  opening ??= store.lifecycle.init().catch((error: unknown) => {
     opening = null;
     throw error;
   });
@@ -37,21 +40,19 @@ function open(): Promise<void> {
 }
 
 async function answer(request: ThreadRequest): Promise<unknown> {
-  if (request.op === 'call' && request.method === 'init') {
+  if (request.op === 'call' && request.repository === 'lifecycle' && request.method === 'init') {
     initAsked = true;
     return open();
   }
   if (initAsked) await open();
   switch (request.op) {
-    case 'call': {
-      const method = (store as unknown as Record<string, (...args: unknown[]) => unknown>)[request.method];
-      if (typeof method !== 'function') throw new TypeError(`store has no method ${request.method}`);
-      return method.apply(store, request.args);
-    }
+    case 'call':
+      return method(request)(request.args);
     case 'iterate': {
-      const method = (store as unknown as Record<string, (...args: unknown[]) => AsyncIterable<unknown>>)[request.method]!;
+      const iterable = method(request)(request.args);
+      if (!isAsyncIterable(iterable)) throw new TypeError(`${request.repository}.${request.method} does not iterate`);
       const id = nextIteration++;
-      iterations.set(id, method.apply(store, request.args)[Symbol.asyncIterator]());
+      iterations.set(id, iterable[Symbol.asyncIterator]());
       return id;
     }
     case 'next': {
@@ -68,6 +69,35 @@ async function answer(request: ThreadRequest): Promise<unknown> {
       return undefined;
     }
   }
+}
+
+type Method = (args: unknown[]) => unknown;
+
+/** The store's method a request names; a request can reach nothing but the lifecycle and what the table lists. */
+function method(request: { repository: keyof Store; method: string }): Method {
+  const found = methods.get(`${request.repository}.${request.method}`);
+  if (!found) throw new TypeError(`the store has no method ${request.repository}.${request.method}`);
+  return found;
+}
+
+/** `repository.method` → the store's method, bound to its repository, for the lifecycle and every method of the table. */
+function dispatchTable(store: Store): Map<string, Method> {
+  const table = new Map<string, Method>();
+  const add = (repository: string, name: string): void => {
+    const target: unknown = Reflect.get(store, repository);
+    const fn: unknown = typeof target === 'object' && target !== null ? Reflect.get(target, name) : undefined;
+    if (typeof fn !== 'function') throw new TypeError(`the store has no method ${repository}.${name}`);
+    table.set(`${repository}.${name}`, (args) => Reflect.apply(fn, target, args));
+  };
+  for (const name of ['init', 'ping', 'close'] satisfies Array<keyof Store['lifecycle']>) add('lifecycle', name);
+  for (const [repository, names] of Object.entries(REPOSITORY_METHODS)) {
+    for (const name of Object.keys(names)) add(repository, name);
+  }
+  return table;
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 port.on('message', (requests: ThreadRequest[]) => {

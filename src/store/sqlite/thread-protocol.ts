@@ -1,9 +1,13 @@
 import * as domainErrors from '../../domain/errors';
+import type { Store } from '../store';
 
-/** What the node's event loop asks of the store thread. */
+/**
+ * What the node's event loop asks of the store thread: a method of one part of the store (`lifecycle` or a
+ * repository, as `REPOSITORY_METHODS` lists them) answered once (`call`) or as an iteration pulled page by page.
+ */
 export type ThreadRequest =
-  | { id: number; op: 'call'; method: string; args: unknown[] }
-  | { id: number; op: 'iterate'; method: string; args: unknown[] }
+  | { id: number; op: 'call'; repository: keyof Store; method: string; args: unknown[] }
+  | { id: number; op: 'iterate'; repository: keyof Store; method: string; args: unknown[] }
   | { id: number; op: 'next'; iteration: number }
   | { id: number; op: 'return'; iteration: number };
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../domain/errors';
-import type { Store } from '../store';
+import { REPOSITORY_METHODS, type Repositories, type Store } from '../store';
 import { TurnQueue } from '../turn-queue';
+import type { SqliteStoreOptions } from './create-store';
 import type { BatchObserver } from './group-commit';
-import { SqliteStore, type SqliteStoreOptions } from './sqlite-store';
 import { deserializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
 
 export interface ThreadedStoreOptions extends SqliteStoreOptions {
@@ -13,6 +13,12 @@ export interface ThreadedStoreOptions extends SqliteStoreOptions {
    * says whether a new thread took over (not when the thread died before it ever answered).
    */
   onThreadExit?: (error: Error, replaced: boolean) => void;
+}
+
+/** A store on its own thread: a {@link Store}, and its thread for an operator's diagnostics and for tests. */
+export interface ThreadedStore extends Store {
+  /** The thread serving the store now (a new one after the last one died). */
+  readonly [STORE_THREAD]: () => Worker;
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -27,38 +33,58 @@ if (workerData.entry.endsWith('.ts')) require('tsx/cjs/api').register();
 require(workerData.entry);
 `;
 
-// Which of the store's methods hand back an async iterable (exports) rather than a promise.
-const ITERATING = new Set(
-  Object.getOwnPropertyNames(SqliteStore.prototype).filter(
-    (name) => (SqliteStore.prototype as unknown as Record<string, unknown>)[name]?.constructor?.name === 'AsyncGeneratorFunction',
-  ),
-);
-const METHODS = Object.getOwnPropertyNames(SqliteStore.prototype).filter(
-  (name) => name !== 'constructor' && typeof (SqliteStore.prototype as unknown as Record<string, unknown>)[name] === 'function',
-);
-
 /** The store's thread, for an operator's diagnostics and for tests that stop it as a crash would. */
 export const STORE_THREAD = Symbol('store thread');
 
 /**
- * The embedded store with its database on a thread of its own: the same {@link SqliteStore}, run by a worker
- * thread, so statement execution and each commit's fsync happen beside the event loop instead of inside it (the
- * node goes on parsing requests and writing sockets while a transaction commits). Every method of the store is a
- * message to that thread; answers, errors (typed domain errors stay their class) and exports' pages come back.
- * Guarantees are the thread's store's: a write is answered after its transaction is durable.
+ * The embedded store with its database on a thread of its own: the same store (`createSqliteStore`), run by a
+ * worker thread, so statement execution and each commit's fsync happen beside the event loop instead of inside it
+ * (the node goes on parsing requests and writing sockets while a transaction commits). Each repository here is a
+ * stand-in built from `REPOSITORY_METHODS`: every method is a message to that thread; answers, errors (typed domain
+ * errors stay their class) and exports' pages come back. Guarantees are the thread's store's: a write is answered
+ * after its transaction is durable.
  */
-export function createThreadedStore(options: ThreadedStoreOptions): Store {
+export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStore {
   const { onBatch, onThreadExit, ...threadOptions } = options;
   const link = new ThreadLink(threadOptions, onBatch, onThreadExit);
-  const store: Record<string, unknown> = {};
-  for (const method of METHODS) {
-    store[method] = ITERATING.has(method)
-      ? (...args: unknown[]) => link.iterate(method, args)
-      : (...args: unknown[]) => link.call(method, args);
+  return {
+    lifecycle: {
+      init: () => link.call('lifecycle', 'init', []).then(() => undefined),
+      ping: () => link.call('lifecycle', 'ping', []).then(() => undefined),
+      close: () => link.close(),
+    },
+    tenants: standIn(link, 'tenants'),
+    orders: standIn(link, 'orders'),
+    arrival: standIn(link, 'arrival'),
+    search: standIn(link, 'search'),
+    outbox: standIn(link, 'outbox'),
+    loyalty: standIn(link, 'loyalty'),
+    deliveries: standIn(link, 'deliveries'),
+    preferences: standIn(link, 'preferences'),
+    privacy: standIn(link, 'privacy'),
+    sources: standIn(link, 'sources'),
+    webhooks: standIn(link, 'webhooks'),
+    webhookLog: standIn(link, 'webhookLog'),
+    [STORE_THREAD]: () => link.thread,
+  };
+}
+
+/**
+ * The node's side of one repository: each method of the table posts itself to the thread, a `call` answered by one
+ * promise, an `iterate` by an async iterable whose pages are fetched as the consumer pulls them.
+ */
+function standIn<R extends keyof Repositories>(link: ThreadLink, repository: R): Repositories[R] {
+  const methods = REPOSITORY_METHODS[repository];
+  const standIn: { [M in keyof typeof methods]?: (...args: unknown[]) => Promise<unknown> | AsyncIterable<unknown> } = {};
+  for (const method in methods) {
+    standIn[method] =
+      methods[method] === 'iterate'
+        ? (...args: unknown[]) => link.iterate(repository, method, args)
+        : (...args: unknown[]) => link.call(repository, method, args);
   }
-  store.close = () => link.close();
-  Object.defineProperty(store, STORE_THREAD, { value: () => link.thread });
-  return store as unknown as Store;
+  // Every method of the repository is there (the table lists them all, checked against the port); what the compiler
+  // cannot follow is the message channel: the answers are structured clones of what the thread's repository returned.
+  return standIn as Repositories[R];
 }
 
 class ThreadLink {
@@ -85,12 +111,12 @@ class ThreadLink {
     return this.worker;
   }
 
-  call(method: string, args: unknown[]): Promise<unknown> {
-    return this.send({ op: 'call', method, args });
+  call(repository: keyof Store, method: string, args: unknown[]): Promise<unknown> {
+    return this.send({ op: 'call', repository, method, args });
   }
 
-  async *iterate(method: string, args: unknown[]): AsyncGenerator<unknown> {
-    const iteration = (await this.send({ op: 'iterate', method, args })) as number;
+  async *iterate(repository: keyof Store, method: string, args: unknown[]): AsyncGenerator<unknown> {
+    const iteration = (await this.send({ op: 'iterate', repository, method, args })) as number;
     let done = false;
     try {
       while (true) {
@@ -112,7 +138,7 @@ class ThreadLink {
     this.closing = true;
     if (this.broken) return;
     try {
-      await this.send({ op: 'call', method: 'close', args: [] });
+      await this.send({ op: 'call', repository: 'lifecycle', method: 'close', args: [] });
     } finally {
       await this.worker.terminate();
     }
@@ -171,6 +197,6 @@ class ThreadLink {
     }
     this.worker = this.spawn();
     // The new thread's store is opened but not migrated yet: init before anything else it is asked.
-    void this.send({ op: 'call', method: 'init', args: [] }).catch(() => undefined);
+    void this.send({ op: 'call', repository: 'lifecycle', method: 'init', args: [] }).catch(() => undefined);
   }
 }

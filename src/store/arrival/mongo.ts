@@ -1,0 +1,50 @@
+import type { AnyBulkWriteOperation } from 'mongodb';
+import type { Run } from '../mongo/connection';
+import type { MongoCollection } from '../mongo/database';
+import type { OrderDocument } from '../mongo/documents';
+import { withOwedEffect } from '../outbox/mongo';
+import type { ArrivalClaim, ArrivalLog } from './port';
+
+export interface MongoArrivalLogOptions {
+  orders: MongoCollection<OrderDocument>;
+  run: Run;
+}
+
+/** ETAs and arriving claims on the order documents: each a single-document write. */
+export class MongoArrivalLog implements ArrivalLog {
+  private readonly orders: MongoCollection<OrderDocument>;
+  private readonly run: Run;
+
+  constructor(options: MongoArrivalLogOptions) {
+    this.orders = options.orders;
+    this.run = options.run;
+  }
+
+  /**
+   * One conditional update of the order document: the filter is the claim (of concurrent ones, one matches), and
+   * the alert it owes goes into the document's outbox in the same write, keyed by the version it reads (a pipeline
+   * update, so the seq is the document's own).
+   */
+  claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
+    return this.run(async () => {
+      const claimed = await this.orders.findOneAndUpdate(
+        { _id: orderId, status: 'out_for_delivery', arriving_at: { $in: [null] } },
+        [{ $set: { arriving_at: at, effects: withOwedEffect('arriving', '$version', at) } }],
+        { projection: { version: 1, tenant_id: 1 }, returnDocument: 'after' },
+      );
+      return claimed ? { claimed: true, seq: claimed.version, tenantId: claimed.tenant_id } : { claimed: false };
+    });
+  }
+
+  /** Written beside the state without touching `rev`; the last update of an order in a call wins. */
+  updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
+    return this.run(async () => {
+      const latest = new Map(updates.map((update) => [update.orderId, update.eta]));
+      if (latest.size === 0) return;
+      const operations: AnyBulkWriteOperation<OrderDocument>[] = [...latest].map(([orderId, eta]) => ({
+        updateOne: { filter: { _id: orderId }, update: { $set: { eta } } },
+      }));
+      await this.orders.bulkWrite(operations, { ordered: false });
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import type { AlertKind } from '../../domain/effects';
+import { completeDelivery } from '../delivery-keys';
+import type { PostgresContext } from '../postgres/context';
+import type { Delivery, DeliveryChannel, DeliveryClaim, DeliveryLog } from './port';
+
+const DELIVERY_SELECT = 'SELECT order_id, seq, kind, channel, status, attempts, at, reason, error, relay FROM deliveries';
+const DELIVERY_UPSERT = `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at, kind, relay)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+    reason = EXCLUDED.reason, error = EXCLUDED.error, at = EXCLUDED.at, relay = EXCLUDED.relay`;
+
+/**
+ * The alert delivery log on PostgreSQL: one row per (order, seq, kind, channel), claimed by an upsert that only a
+ * `retrying` row lets through, so two nodes never both send.
+ */
+export class PostgresDeliveryLog implements DeliveryLog {
+  constructor(private readonly db: PostgresContext) {}
+
+  async listDeliveries(orderId: string): Promise<Delivery[]> {
+    const { rows } = await this.db.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 ORDER BY at, seq, kind, channel`, [orderId]);
+    return rows;
+  }
+
+  async claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind: AlertKind = 'status'): Promise<DeliveryClaim> {
+    const { rows } = await this.db.query<{ attempts: number }>(
+      `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at, kind)
+       VALUES ($1, $2, $3, 'sending', 1, NULL, NULL, $4, $5)
+       ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = 'sending', attempts = deliveries.attempts + 1,
+         reason = NULL, error = NULL, at = EXCLUDED.at
+       WHERE deliveries.status = 'retrying'
+       RETURNING attempts`,
+      [orderId, seq, channel, at, kind],
+    );
+    if (rows[0]) return { claimed: true, attempts: rows[0].attempts };
+    const existing = await this.db.query<Delivery>(`${DELIVERY_SELECT} WHERE order_id = $1 AND seq = $2 AND channel = $3 AND kind = $4`, [
+      orderId,
+      seq,
+      channel,
+      kind,
+    ]);
+    return { claimed: false, delivery: existing.rows[0]! };
+  }
+
+  async recordDelivery(delivery: Delivery): Promise<void> {
+    await this.db.query(DELIVERY_UPSERT, deliveryValues(delivery));
+  }
+
+  async skipDelivery(delivery: Delivery): Promise<boolean> {
+    const { rowCount } = await this.db.query(`${DELIVERY_UPSERT} WHERE deliveries.status = 'retrying'`, deliveryValues(delivery));
+    return (rowCount ?? 0) > 0;
+  }
+}
+
+function deliveryValues(delivery: Delivery): unknown[] {
+  const { kind, relay } = completeDelivery(delivery);
+  return [delivery.order_id, delivery.seq, delivery.channel, delivery.status, delivery.attempts, delivery.reason, delivery.error, delivery.at, kind, relay];
+}

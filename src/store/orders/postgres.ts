@@ -1,0 +1,260 @@
+import type { PoolClient } from 'pg';
+import type { Location, Order, OrderEvent } from '../../domain/order';
+import { oweEffectsIn, oweEffectsSql } from '../outbox/postgres';
+import type { EffectKind } from '../outbox/port';
+import { CommitBatch, owedEffects } from '../postgres/commit-batch';
+import type { PostgresContext } from '../postgres/context';
+import { sqlState, UNIQUE_VIOLATION } from '../postgres/errors';
+import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from '../postgres/rows';
+import { TurnBatch } from '../postgres/turn-batch';
+import { searchTerms } from '../search-terms';
+import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
+
+// A writer that loses a unique race (two nodes placing the same key at once) tries again and finds the winner.
+const CREATE_ATTEMPTS = 3;
+
+/**
+ * Orders and their event logs on PostgreSQL. Events are unique per (order, event id) and (order, seq), order state is
+ * written under a compare-and-set on its revision, idempotency keys and external ids are unique constraints. A
+ * commit is one statement (data-modifying CTEs: duplicate check, guarded update, event and outbox in one round
+ * trip), and the commits of many actors in one turn of the event loop share one statement (CommitBatch); the
+ * actors' loads of one turn are one statement too.
+ */
+export class PostgresOrderLog implements OrderLog {
+  private readonly batch: CommitBatch;
+  private readonly reads = new TurnBatch<string, Order | null>(async (ids) => {
+    const { rows } = await this.db.query<OrderRow>('SELECT * FROM orders WHERE id = ANY($1::text[])', [ids]);
+    const byId = new Map(rows.map((row) => [row.id, rowToOrder(row)]));
+    return ids.map((id) => byId.get(id) ?? null);
+  }, String);
+
+  constructor(private readonly db: PostgresContext) {
+    this.batch = new CommitBatch(
+      async (text, values) => (await db.pool.query(text, values)).rows,
+      (commit) => this.commitOne(commit),
+    );
+  }
+
+  async createOrder(input: NewOrder): Promise<CreateOrderResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((client) => this.createOrderIn(client, input));
+      } catch (error) {
+        if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= CREATE_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async createOrderIn(client: PoolClient, input: NewOrder): Promise<CreateOrderResult> {
+    const { order, firstEvent, idempotency, externalScope } = input;
+    if (idempotency) {
+      const { rows } = await client.query<{ request_hash: string; order_id: string }>(
+        'SELECT request_hash, order_id FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3',
+        [order.tenant_id, idempotency.scope, idempotency.key],
+      );
+      const claimed = rows[0];
+      if (claimed) {
+        if (claimed.request_hash !== idempotency.requestHash) return { kind: 'idempotency_conflict' };
+        const existing = await client.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [claimed.order_id]);
+        return { kind: 'existing', order: rowToOrder(existing.rows[0]!) };
+      }
+    }
+    if (order.external_id !== null) {
+      const { rows } = await client.query<OrderRow>(
+        'SELECT * FROM orders WHERE tenant_id = $1 AND external_scope = $2 AND external_id = $3',
+        [order.tenant_id, externalScope, order.external_id],
+      );
+      if (rows[0]) return { kind: 'existing', order: rowToOrder(rows[0]) };
+    }
+    await client.query(
+      `INSERT INTO orders (id, tenant_id, external_id, external_scope, status, version, rev, customer_id, courier_id,
+         created_at, updated_at, last_event_at, held_at, last_location, promised_by, delivered_at, failed_attempts, doc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+      [
+        order.id,
+        order.tenant_id,
+        order.external_id,
+        externalScope,
+        order.status,
+        order.version,
+        order.rev,
+        order.customer.id,
+        order.courier_id,
+        order.created_at,
+        order.updated_at,
+        order.last_event_at,
+        order.held_at,
+        order.last_location === null ? null : JSON.stringify(order.last_location),
+        order.promised_by,
+        order.delivered_at,
+        order.failed_attempts,
+        JSON.stringify(docOf(order)),
+      ],
+    );
+    const terms = searchTerms(order);
+    if (terms.length > 0) {
+      await client.query(
+        'INSERT INTO order_terms (tenant_id, term, order_id) SELECT $1, term, $2 FROM unnest($3::text[]) AS term ON CONFLICT DO NOTHING',
+        [order.tenant_id, order.id, terms],
+      );
+    }
+    await client.query(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, eventValues(firstEvent));
+    await oweEffectsIn(client, {
+      kinds: input.effects ?? [],
+      orderId: order.id,
+      seq: 1,
+      tenantId: order.tenant_id,
+      createdAt: firstEvent.recorded_at,
+    });
+    if (idempotency) {
+      await client.query(
+        'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [order.tenant_id, idempotency.scope, idempotency.key, idempotency.requestHash, order.id, order.created_at],
+      );
+    }
+    return { kind: 'created', order };
+  }
+
+  async getOrder(tenantId: string, orderId: string): Promise<Order | null> {
+    const { rows } = await this.db.query<OrderRow>('SELECT * FROM orders WHERE tenant_id = $1 AND id = $2', [tenantId, orderId]);
+    return rows[0] ? rowToOrder(rows[0]) : null;
+  }
+
+  loadOrder(orderId: string): Promise<Order | null> {
+    return this.reads.load(orderId);
+  }
+
+  async orderHeads(orderIds: readonly string[]): Promise<OrderHead[]> {
+    if (orderIds.length === 0) return [];
+    const { rows } = await this.db.query<OrderHead>('SELECT id, version, courier_id FROM orders WHERE id = ANY($1::text[])', [orderIds]);
+    return rows;
+  }
+
+  commitEvent(commit: EventCommit): Promise<CommitResult> {
+    const { next } = commit;
+    return next ? this.batch.commit({ ...commit, next }) : this.commitOne(commit);
+  }
+
+  /** One commit as one statement (a late event, a batch of one, a batch done again commit by commit). */
+  private async commitOne(commit: EventCommit): Promise<CommitResult> {
+    const { expectedRev, event, next } = commit;
+    const effects = next ? owedEffects(commit) : [];
+    try {
+      if (next) {
+        const { rows } = await this.db.query<{ duplicate: boolean; updated: boolean; last_location: Location | null }>(COMMIT_APPLIED, [
+          ...eventValues(event),
+          expectedRev,
+          next.status,
+          next.version,
+          next.updated_at,
+          next.last_event_at,
+          next.held_at,
+          next.courier_id,
+          next.delivered_at,
+          next.failed_attempts,
+          effects.map((effect) => effect.kind),
+          next.tenant_id,
+          effects.map((effect) => effect.key),
+        ]);
+        const result = rows[0]!;
+        if (result.duplicate) return { kind: 'duplicate_event' };
+        if (!result.updated) return { kind: 'rev_conflict' };
+        return { kind: 'ok', rev: expectedRev + 1, lastLocation: result.last_location };
+      }
+      const { rows } = await this.db.query<{ duplicate: boolean; last_location: Location | null }>(COMMIT_LATE, eventValues(event));
+      const result = rows[0]!;
+      if (result.duplicate) return { kind: 'duplicate_event' };
+      return { kind: 'ok', rev: expectedRev, lastLocation: result.last_location };
+    } catch (error) {
+      // Another node wrote the same event id in the same instant: it is a duplicate now.
+      if (sqlState(error) === UNIQUE_VIOLATION) return { kind: 'duplicate_event' };
+      throw error;
+    }
+  }
+
+  async assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
+    // One statement: the guarded update and, only when it wrote, the effects it owes under the revision it wrote.
+    const { rows } = await this.db.query<{ last_location: Location | null }>(
+      `WITH updated AS (
+         UPDATE orders SET courier_id = $1, updated_at = $2, rev = rev + 1 WHERE id = $3 AND rev = $4
+         RETURNING last_location, tenant_id, rev
+       ),
+       effect AS (
+         ${oweEffectsSql('SELECT kind, $3, u.rev, u.tenant_id, $2 FROM unnest($5::text[]) AS kind, updated u')}
+       )
+       SELECT last_location FROM updated`,
+      [courierId, updatedAt, orderId, expectedRev, effects],
+    );
+    if (!rows[0]) return { kind: 'rev_conflict' };
+    return { kind: 'ok', rev: expectedRev + 1, lastLocation: rows[0].last_location };
+  }
+
+  async findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
+    const { rows } = await this.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 AND event_id = $2`, [
+      orderId,
+      eventId,
+    ]);
+    return rows[0] ? rowToEvent(rows[0]) : null;
+  }
+
+  async listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [orderId, sinceSeq, limit],
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async history(orderId: string): Promise<OrderEvent[]> {
+    const { rows } = await this.db.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 ORDER BY occurred_at, position`,
+      [orderId],
+    );
+    return rows.map(rowToEvent);
+  }
+
+  async updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
+    if (updates.length === 0) return;
+    await this.db.query(
+      `UPDATE orders o SET last_location = u.location
+       FROM unnest($1::text[], $2::jsonb[]) AS u(id, location) WHERE o.id = u.id AND o.erased_at IS NULL`,
+      [updates.map((update) => update.orderId), updates.map((update) => JSON.stringify(update.location))],
+    );
+  }
+}
+
+// The event's columns as typed parameters (a parameter only in a SELECT list has no type of its own).
+const EVENT_PARAMS =
+  '$1::text, $2::int, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::jsonb, $10::text, $11::text, $12::boolean';
+
+/**
+ * An applied event in one statement: refused as a duplicate when the event id is in the order's log; otherwise
+ * the order's state is written only if its revision is still the expected one, and only then are the event and
+ * its owed effects inserted. $1-$12 are the event's columns (EVENT_COLUMNS), then the guard and the new state.
+ */
+const COMMIT_APPLIED = `
+  WITH duplicate AS (SELECT 1 FROM events WHERE order_id = $1 AND event_id = $3),
+  updated AS (
+    UPDATE orders SET status = $14, version = $15, rev = rev + 1, updated_at = $16, last_event_at = $17, held_at = $18,
+      courier_id = $19, delivered_at = $20, failed_attempts = $21
+    WHERE id = $1 AND rev = $13 AND NOT EXISTS (SELECT 1 FROM duplicate)
+    RETURNING last_location
+  ),
+  event AS (
+    INSERT INTO events (${EVENT_COLUMNS})
+    SELECT ${EVENT_PARAMS} WHERE EXISTS (SELECT 1 FROM updated)
+  ),
+  effect AS (
+    ${oweEffectsSql('SELECT e.kind, $1, e.key, $23::text, $8 FROM unnest($22::text[], $24::int[]) AS e(kind, key) WHERE EXISTS (SELECT 1 FROM updated)')}
+  )
+  SELECT EXISTS (SELECT 1 FROM duplicate) AS duplicate, EXISTS (SELECT 1 FROM updated) AS updated,
+    (SELECT last_location FROM updated) AS last_location`;
+
+/** A late event: recorded unless its id is already in the log; the order is not touched. */
+const COMMIT_LATE = `
+  WITH duplicate AS (SELECT 1 FROM events WHERE order_id = $1 AND event_id = $3),
+  event AS (
+    INSERT INTO events (${EVENT_COLUMNS})
+    SELECT ${EVENT_PARAMS} WHERE NOT EXISTS (SELECT 1 FROM duplicate)
+  )
+  SELECT EXISTS (SELECT 1 FROM duplicate) AS duplicate, (SELECT last_location FROM orders WHERE id = $1) AS last_location`;

@@ -1,0 +1,198 @@
+import type { Database } from 'better-sqlite3';
+import type { EffectKind } from '../../domain/effects';
+import type { Location, Order, OrderEvent } from '../../domain/order';
+import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
+import { prepareOweEffect } from '../outbox/sqlite';
+import { searchTerms } from '../search-terms';
+import { preparedOnUse, type SqliteContext } from '../sqlite/context';
+import { eventToRow, orderToRow, rowToEvent, rowToOrder, type EventRow, type OrderRow } from '../sqlite/rows';
+
+/**
+ * Orders and their event logs in the embedded store. A write is one group-commit item: the revision guard, the
+ * event, the search terms and the effects it owes (the outbox's insert) are stored together or not at all.
+ */
+export class SqliteOrderLog implements OrderLog {
+  private readonly stmt: () => ReturnType<typeof prepare>;
+
+  constructor(private readonly context: SqliteContext) {
+    this.stmt = preparedOnUse(context.db, prepare);
+  }
+
+  createOrder(input: NewOrder): Promise<CreateOrderResult> {
+    const { order, firstEvent, idempotency, externalScope } = input;
+    return this.context.write((): CreateOrderResult => {
+      const stmt = this.stmt();
+      if (idempotency) {
+        const claimed = stmt.idempotencyGet.get(order.tenant_id, idempotency.scope, idempotency.key) as
+          | { request_hash: string; order_id: string }
+          | undefined;
+        if (claimed) {
+          if (claimed.request_hash !== idempotency.requestHash) return { kind: 'idempotency_conflict' };
+          return { kind: 'existing', order: this.loadOrderNow(claimed.order_id)! };
+        }
+      }
+      if (order.external_id !== null) {
+        const existing = stmt.orderByExternalId.get(order.tenant_id, externalScope, order.external_id) as
+          | OrderRow
+          | undefined;
+        if (existing) return { kind: 'existing', order: rowToOrder(existing) };
+      }
+      stmt.insertOrder.run({ ...orderToRow(order), external_scope: externalScope });
+      for (const term of searchTerms(order)) stmt.insertTerm.run(order.tenant_id, term, order.id);
+      stmt.insertEvent.run(eventToRow(firstEvent));
+      for (const kind of input.effects ?? []) stmt.oweEffect(kind, order.id, 1, order.tenant_id, firstEvent.recorded_at);
+      if (idempotency) {
+        stmt.idempotencyPut.run(
+          order.tenant_id,
+          idempotency.scope,
+          idempotency.key,
+          idempotency.requestHash,
+          order.id,
+          order.created_at,
+        );
+      }
+      return { kind: 'created', order };
+    });
+  }
+
+  getOrder(tenantId: string, orderId: string): Promise<Order | null> {
+    return this.context.read(() => {
+      const row = this.stmt().orderByTenantAndId.get(tenantId, orderId) as OrderRow | undefined;
+      return row ? rowToOrder(row) : null;
+    });
+  }
+
+  loadOrder(orderId: string): Promise<Order | null> {
+    return this.context.read(() => this.loadOrderNow(orderId));
+  }
+
+  orderHeads(orderIds: readonly string[]): Promise<OrderHead[]> {
+    return this.context.read(() => this.stmt().heads.all(JSON.stringify(orderIds)) as OrderHead[]);
+  }
+
+  commitEvent(commit: EventCommit): Promise<CommitResult> {
+    const { orderId, expectedRev, event, next } = commit;
+    return this.context.write((): CommitResult => {
+      const stmt = this.stmt();
+      if (stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
+      let stored: { last_location: string | null } | undefined;
+      if (next) {
+        stored = stmt.updateState.get({
+          id: orderId,
+          expected_rev: expectedRev,
+          status: next.status,
+          version: next.version,
+          updated_at: next.updated_at,
+          last_event_at: next.last_event_at,
+          held_at: next.held_at,
+          courier_id: next.courier_id,
+          delivered_at: next.delivered_at,
+          failed_attempts: next.failed_attempts,
+        }) as { last_location: string | null } | undefined;
+        if (!stored) return { kind: 'rev_conflict' };
+      } else {
+        stored = stmt.locationOf.get(orderId) as { last_location: string | null } | undefined;
+      }
+      stmt.insertEvent.run(eventToRow(event));
+      if (next && event.seq !== null) {
+        for (const kind of commit.effects ?? []) stmt.oweEffect(kind, orderId, event.seq, next.tenant_id, event.recorded_at);
+      }
+      if (next) {
+        for (const kind of commit.revisionEffects ?? []) {
+          stmt.oweEffect(kind, orderId, expectedRev + 1, next.tenant_id, event.recorded_at);
+        }
+      }
+      return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev, lastLocation: parseLocation(stored?.last_location) };
+    });
+  }
+
+  assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
+    return this.context.write((): CommitResult => {
+      const stmt = this.stmt();
+      const stored = stmt.assign.get(courierId, updatedAt, orderId, expectedRev) as
+        | { last_location: string | null; tenant_id: string }
+        | undefined;
+      if (!stored) return { kind: 'rev_conflict' };
+      for (const kind of effects) stmt.oweEffect(kind, orderId, expectedRev + 1, stored.tenant_id, updatedAt);
+      return { kind: 'ok', rev: expectedRev + 1, lastLocation: parseLocation(stored.last_location) };
+    });
+  }
+
+  findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
+    return this.context.read(() => {
+      const row = this.stmt().eventById.get(orderId, eventId) as EventRow | undefined;
+      return row ? rowToEvent(row) : null;
+    });
+  }
+
+  listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
+    return this.context.read(() => (this.stmt().eventsSince.all(orderId, sinceSeq, limit) as EventRow[]).map(rowToEvent));
+  }
+
+  history(orderId: string): Promise<OrderEvent[]> {
+    return this.context.read(() => (this.stmt().history.all(orderId) as EventRow[]).map(rowToEvent));
+  }
+
+  updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
+    return this.context.write(() => {
+      const stmt = this.stmt();
+      for (const update of updates) stmt.setLocation.run(JSON.stringify(update.location), update.orderId);
+    });
+  }
+
+  /** The order, read in the caller's read or transaction. */
+  private loadOrderNow(orderId: string): Order | null {
+    const row = this.stmt().orderById.get(orderId) as OrderRow | undefined;
+    return row ? rowToOrder(row) : null;
+  }
+}
+
+function parseLocation(text: string | null | undefined): Location | null {
+  return text ? (JSON.parse(text) as Location) : null;
+}
+
+function prepare(db: Database) {
+  return {
+    oweEffect: prepareOweEffect(db),
+    idempotencyGet: db.prepare(
+      'SELECT request_hash, order_id FROM idempotency_keys WHERE tenant_id = ? AND scope = ? AND key = ?',
+    ),
+    idempotencyPut: db.prepare(
+      'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    orderByExternalId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND external_scope = ? AND external_id = ?'),
+    insertOrder: db.prepare(
+      `INSERT INTO orders (id, tenant_id, external_id, external_scope, status, version, rev, customer_id, courier_id,
+         created_at, updated_at, last_event_at, held_at, last_location, promised_by, delivered_at, failed_attempts, doc)
+       VALUES (@id, @tenant_id, @external_id, @external_scope, @status, @version, @rev, @customer_id, @courier_id,
+         @created_at, @updated_at, @last_event_at, @held_at, @last_location, @promised_by, @delivered_at,
+         @failed_attempts, @doc)`,
+    ),
+    insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
+    insertEvent: db.prepare(
+      `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
+         source, applied)
+       VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
+         @source, @applied)`,
+    ),
+    orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
+    orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
+    heads: db.prepare('SELECT id, version, courier_id FROM orders WHERE id IN (SELECT value FROM json_each(?))'),
+    locationOf: db.prepare('SELECT last_location FROM orders WHERE id = ?'),
+    eventExists: db.prepare('SELECT 1 FROM events WHERE order_id = ? AND event_id = ?'),
+    updateState: db.prepare(
+      `UPDATE orders SET status = @status, version = @version, rev = rev + 1, updated_at = @updated_at,
+         last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id, delivered_at = @delivered_at,
+         failed_attempts = @failed_attempts
+       WHERE id = @id AND rev = @expected_rev RETURNING last_location`,
+    ),
+    assign: db.prepare(
+      'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location, tenant_id',
+    ),
+    eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
+    eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+    history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
+    // An erased order keeps no courier position (a flush may come after its erasure).
+    setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ? AND erased_at IS NULL'),
+  };
+}

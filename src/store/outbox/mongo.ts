@@ -1,0 +1,74 @@
+import type { Document } from 'mongodb';
+import type { EffectKind } from '../../domain/effects';
+import type { Run } from '../mongo/connection';
+import type { MongoCollection } from '../mongo/database';
+import type { EffectDocument, OrderDocument } from '../mongo/documents';
+import type { Outbox, PendingEffect } from './port';
+
+/**
+ * The owed effects an order's write records: each of `kinds` under `seq`, made at `createdAt`. They go into the
+ * order document's `effects` in the same single-document write as the change that owes them (the order's insert,
+ * a commit's or a reassignment's update), which is what makes that write and its outbox atomic.
+ */
+export function owedEffects(kinds: readonly EffectKind[], seq: number, createdAt: string): EffectDocument[] {
+  return kinds.map((kind) => ({ kind, seq, created_at: createdAt }));
+}
+
+/**
+ * The order's `effects` with one more owed, as an expression of an update pipeline: for a write whose key is a field
+ * of the document itself (`seq` a field path such as `'$version'`), read by the same atomic update that records it.
+ */
+export function withOwedEffect(kind: EffectKind, seqPath: `$${string}`, createdAt: string): Document {
+  return { $concatArrays: [{ $ifNull: ['$effects', []] }, [{ kind, seq: seqPath, created_at: createdAt }]] };
+}
+
+export interface MongoOutboxOptions {
+  /** Each order's owed effects are embedded in its document (`effects`, index `orders_by_effect`). */
+  orders: MongoCollection<OrderDocument>;
+  run: Run;
+}
+
+/** The outbox on MongoDB: an array in each order's document, read across orders through a multikey index. */
+export class MongoOutbox implements Outbox {
+  private readonly orders: MongoCollection<OrderDocument>;
+  private readonly run: Run;
+
+  constructor(options: MongoOutboxOptions) {
+    this.orders = options.orders;
+    this.run = options.run;
+  }
+
+  /** Owed effects of a kind recorded before `createdBefore`, oldest first, across orders (from `orders_by_effect`). */
+  pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
+    return this.run(() =>
+      this.orders
+        .aggregate<PendingEffect>([
+          // $elemMatch: both conditions on the same element, so the multikey index bounds both fields.
+          { $match: { effects: { $elemMatch: { kind, created_at: { $lt: createdBefore } } } } },
+          { $project: { _id: 1, tenant_id: 1, effects: 1 } },
+          { $unwind: '$effects' },
+          { $match: { 'effects.kind': kind, 'effects.created_at': { $lt: createdBefore } } },
+          { $sort: { 'effects.created_at': 1 } },
+          { $limit: limit },
+          { $project: { _id: 0, orderId: '$_id', seq: '$effects.seq', tenantId: '$tenant_id', createdAt: '$effects.created_at' } },
+        ])
+        .toArray(),
+    );
+  }
+
+  clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
+    return this.run(async () => {
+      await this.orders.updateOne({ _id: orderId }, { $pull: { effects: { kind, seq } } });
+    });
+  }
+
+  /** Pushed onto the order's outbox unless an effect of that kind and key is there (one guarded update). */
+  oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
+    return this.run(async () => {
+      await this.orders.updateOne(
+        { _id: effect.orderId, effects: { $not: { $elemMatch: { kind: effect.kind, seq: effect.seq } } } },
+        { $push: { effects: { kind: effect.kind, seq: effect.seq, created_at: effect.createdAt } } },
+      );
+    });
+  }
+}

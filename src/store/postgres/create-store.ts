@@ -1,0 +1,51 @@
+import { PostgresArrivalLog } from '../arrival/postgres';
+import { PostgresDeliveryLog } from '../deliveries/postgres';
+import { PostgresLoyaltyLedger } from '../loyalty/postgres';
+import { PostgresOrderLog } from '../orders/postgres';
+import { PostgresOutbox } from '../outbox/postgres';
+import { PostgresPreferenceBook } from '../preferences/postgres';
+import { PostgresPrivacyRecords } from '../privacy/postgres';
+import { PostgresOrderSearch } from '../search/postgres';
+import { PostgresSourceDirectory } from '../sources/postgres';
+import type { Store } from '../store';
+import { PostgresTenantDirectory } from '../tenants/postgres';
+import { PostgresWebhookLog } from '../webhook-log/postgres';
+import { PostgresWebhookDirectory } from '../webhooks/postgres';
+import { PostgresContext, type PostgresStoreOptions } from './context';
+import { migrate } from './migrations';
+
+export type { PostgresStoreOptions } from './context';
+
+/**
+ * The PostgreSQL store, for clusters across machines: every node has its own pool to one database, shared by its
+ * repositories. Correctness does not depend on any node: events are unique per (order, event id) and (order, seq),
+ * order state is written under a compare-and-set on its revision, idempotency keys, external ids, ledger keys and
+ * delivery claims are unique constraints, and loyalty bookings lock the customer's balance row. Writes and reads
+ * that actors and relays make one at a time are batched per turn of the event loop (CommitBatch, TurnBatch). An
+ * outage is `unavailable` (503). Nothing touches the database before `lifecycle.init()`.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  const db = new PostgresContext(options);
+  return {
+    lifecycle: {
+      // Creates the schema if needed and migrates it; nodes starting at once take turns (see migrations.ts).
+      init: () => db.withClient((client) => migrate(client, db.schema)),
+      ping: async () => {
+        await db.query('SELECT 1');
+      },
+      close: () => db.pool.end(),
+    },
+    tenants: new PostgresTenantDirectory(db),
+    orders: new PostgresOrderLog(db),
+    arrival: new PostgresArrivalLog(db),
+    search: new PostgresOrderSearch(db),
+    outbox: new PostgresOutbox(db),
+    loyalty: new PostgresLoyaltyLedger(db),
+    deliveries: new PostgresDeliveryLog(db),
+    preferences: new PostgresPreferenceBook(db),
+    privacy: new PostgresPrivacyRecords(db),
+    sources: new PostgresSourceDirectory(db),
+    webhooks: new PostgresWebhookDirectory(db),
+    webhookLog: new PostgresWebhookLog(db),
+  };
+}

@@ -1,0 +1,197 @@
+import type { Filter } from 'mongodb';
+import { erasedEvent, erasedOrder, erasedWebhookBody, RETENTION_STATUSES, type PrivacyAuditEntry } from '../../domain/privacy';
+import type { Run } from '../mongo/connection';
+import type { MongoCollection } from '../mongo/database';
+import type { OrderCursor } from '../search/port';
+import { searchOrders } from '../search/mongo';
+import { searchTerms } from '../search-terms';
+import type { CustomerDeliveriesPage, CustomerOrdersPage, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from './port';
+import {
+  accountId,
+  documentToDelivery,
+  documentToEvent,
+  documentToOrder,
+  preferencesId,
+  type AccountDocument,
+  type DeliveryDocument,
+  type OrderDocument,
+  type PreferencesDocument,
+  type TenantDocument,
+  type WebhookMessageDocument,
+} from '../mongo/documents';
+
+/** A line of the audit trail as stored. */
+export interface PrivacyAuditDocument extends Omit<PrivacyAuditEntry, 'id'> {
+  _id: string;
+}
+
+export interface MongoPrivacyRecordsOptions {
+  tenants: MongoCollection<TenantDocument>;
+  orders: MongoCollection<OrderDocument>;
+  deliveries: MongoCollection<DeliveryDocument>;
+  preferences: MongoCollection<PreferencesDocument>;
+  accounts: MongoCollection<AccountDocument>;
+  messages: MongoCollection<WebhookMessageDocument>;
+  audit: MongoCollection<PrivacyAuditDocument>;
+  run: Run;
+}
+
+// An order whose revision moved between its read and its erasure (a commit came first) is read again this many times.
+const ERASE_ATTEMPTS = 5;
+
+/**
+ * Privacy on MongoDB. An order, its event log and its search terms are one document, so erasing them is one update,
+ * guarded by the order's revision like every commit (and moving it on, so actors holding the order reload it). The
+ * delivery log and the webhook messages (with their attempts embedded) are updated by order id afterwards.
+ */
+export class MongoPrivacyRecords implements PrivacyRecords {
+  constructor(private readonly options: MongoPrivacyRecordsOptions) {}
+
+  customerOrdersPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerOrdersPage> {
+    return this.options.run(async () => {
+      const page = await searchOrders(this.options.orders, tenantId, { customerId, limit, after: after ?? undefined });
+      const logs = await this.options.orders
+        .find<Pick<OrderDocument, '_id' | 'events'>>({ _id: { $in: page.items.map((order) => order.id) } }, { projection: { events: 1 } })
+        .toArray();
+      const byOrder = new Map(logs.map((doc) => [doc._id, doc.events]));
+      return {
+        orders: page.items.map((order) => ({ ...order, history: byOccurrence(byOrder.get(order.id) ?? []).map(documentToEvent) })),
+        next: page.next,
+      };
+    });
+  }
+
+  customerDeliveriesPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerDeliveriesPage> {
+    return this.options.run(async () => {
+      const page = await searchOrders(this.options.orders, tenantId, { customerId, limit, after: after ?? undefined });
+      const docs = await this.options.deliveries
+        .find({ order_id: { $in: page.items.map((order) => order.id) } }, { sort: { order_id: 1, at: 1, seq: 1, channel: 1 } })
+        .toArray();
+      const rank = new Map(page.items.map((order, index) => [order.id, index]));
+      docs.sort((a, b) => rank.get(a.order_id)! - rank.get(b.order_id)!);
+      return { deliveries: docs.map(documentToDelivery), next: page.next };
+    });
+  }
+
+  customerKnown(tenantId: string, customerId: string): Promise<boolean> {
+    return this.options.run(async () => {
+      const [order, preferences, account] = await Promise.all([
+        this.options.orders.findOne({ tenant_id: tenantId, customer_id: customerId }, { projection: { _id: 1 } }),
+        this.options.preferences.findOne({ _id: preferencesId(tenantId, customerId) }, { projection: { _id: 1 } }),
+        this.options.accounts.findOne({ _id: accountId(tenantId, customerId) }, { projection: { _id: 1 } }),
+      ]);
+      return order !== null || preferences !== null || account !== null;
+    });
+  }
+
+  eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]> {
+    return this.options.run(() => this.erase({ tenant_id: tenantId, customer_id: customerId, erased_at: { $exists: false } }, at, limit));
+  }
+
+  erasePreferences(tenantId: string, customerId: string): Promise<boolean> {
+    return this.options.run(async () => (await this.options.preferences.deleteOne({ _id: preferencesId(tenantId, customerId) })).deletedCount > 0);
+  }
+
+  eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]> {
+    return this.options.run(() =>
+      this.erase(
+        { tenant_id: tenantId, erased_at: { $exists: false }, status: { $in: [...RETENTION_STATUSES] }, updated_at: { $lt: terminalBefore } },
+        at,
+        limit,
+      ),
+    );
+  }
+
+  retentionTenants(): Promise<Array<{ tenantId: string; retentionDays: number }>> {
+    return this.options.run(async () => {
+      const docs = await this.options.tenants
+        .find({ 'settings.retention_days': { $type: 'number' } }, { projection: { 'settings.retention_days': 1 } })
+        .toArray();
+      return docs.map((doc) => ({ tenantId: doc._id, retentionDays: doc.settings!.retention_days! }));
+    });
+  }
+
+  async purgeErased(): Promise<void> {
+    // The server owns its files (and compacts them itself); no query reads an overwritten value.
+  }
+
+  recordPrivacyAudit(entry: PrivacyAuditEntry): Promise<void> {
+    return this.options.run(async () => {
+      const { id, ...rest } = entry;
+      await this.options.audit.insertOne({ _id: id, ...rest });
+    });
+  }
+
+  listPrivacyAudit(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
+    return this.options.run(async () => {
+      const filter: Filter<PrivacyAuditDocument> = after
+        ? { tenant_id: tenantId, $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] }
+        : { tenant_id: tenantId };
+      const docs = await this.options.audit.find(filter, { sort: { at: -1, _id: -1 }, limit: limit + 1 }).toArray();
+      const items = docs.slice(0, limit).map(({ _id, ...rest }) => ({ id: _id, ...rest }));
+      const last = items[items.length - 1];
+      return { items, next: docs.length > limit && last ? { at: last.at, id: last.id } : null };
+    });
+  }
+
+  /** Erases up to `limit` orders matching `filter`, each under its revision guard (a lost guard reads it again). */
+  private async erase(filter: Filter<OrderDocument>, at: string, limit: number): Promise<string[]> {
+    const { orders } = this.options;
+    const erased: string[] = [];
+    let pending = await orders.find(filter, { limit }).toArray();
+    for (let attempt = 0; attempt < ERASE_ATTEMPTS && pending.length > 0; attempt++) {
+      const lost: string[] = [];
+      for (const doc of pending) {
+        const order = documentToOrder(doc);
+        const after = erasedOrder(order, at);
+        const result = await orders.updateOne(
+          { _id: doc._id, rev: doc.rev },
+          {
+            $set: {
+              customer: after.customer,
+              destination: null,
+              last_location: null,
+              erased_at: at,
+              terms: searchTerms(after),
+              events: doc.events.map(erasedEvent),
+            },
+            $inc: { rev: 1 },
+          },
+        );
+        if (result.modifiedCount === 1) erased.push(doc._id);
+        else lost.push(doc._id);
+      }
+      pending = lost.length > 0 ? await orders.find({ ...filter, _id: { $in: lost } }).toArray() : [];
+    }
+    if (erased.length === 0) return erased;
+    // A provider's error text may quote the address or number it refused.
+    await this.options.deliveries.updateMany({ order_id: { $in: erased }, error: { $ne: null } }, { $set: { error: null } });
+    const messages = await this.options.messages
+      .find({ order_id: { $in: erased } }, { projection: { payload: 1, attempt_log: 1 } })
+      .toArray();
+    if (messages.length > 0) {
+      // A receiver's answer may echo the body it was sent.
+      await this.options.messages.bulkWrite(
+        messages.map((message) => ({
+          updateOne: {
+            filter: { _id: message._id },
+            update: {
+              $set: {
+                payload: erasedWebhookBody(message.payload),
+                last_response: null,
+                attempt_log: message.attempt_log.map((attempt) => ({ ...attempt, response: null })),
+              },
+            },
+          },
+        })),
+        { ordered: false },
+      );
+    }
+    return erased;
+  }
+}
+
+/** Events by `occurred_at`, those of the same instant in the order they were recorded (a stable sort). */
+function byOccurrence<T extends { occurred_at: string }>(events: T[]): T[] {
+  return [...events].sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0));
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database, { type Database as Db } from 'better-sqlite3';
+import { UnavailableError } from '../../domain/errors';
+import { SqliteArrivalLog } from '../arrival/sqlite';
+import { SqliteDeliveryLog } from '../deliveries/sqlite';
+import type { StoreLifecycle } from '../lifecycle';
+import { SqliteLoyaltyLedger } from '../loyalty/sqlite';
+import { SqliteOrderLog } from '../orders/sqlite';
+import { SqliteOutbox } from '../outbox/sqlite';
+import { SqlitePreferenceBook } from '../preferences/sqlite';
+import { SqlitePrivacyRecords } from '../privacy/sqlite';
+import { SqliteOrderSearch } from '../search/sqlite';
+import { SqliteSourceDirectory } from '../sources/sqlite';
+import type { Store } from '../store';
+import { SqliteTenantDirectory } from '../tenants/sqlite';
+import { SqliteWebhookLog } from '../webhook-log/sqlite';
+import { SqliteWebhookDirectory } from '../webhooks/sqlite';
+import type { SqliteContext } from './context';
+import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
+import { migrate } from './migrations';
+
+export interface SqliteStoreOptions {
+  /** Directory holding `tracking.db`; created if missing. */
+  dataDir: string;
+  /** Called after each group-commit transaction with its size and duration. */
+  onBatch?: BatchObserver;
+  /**
+   * How long a read or write waits for another process's lock before it fails as `unavailable` (503). The wait
+   * is asynchronous: the event loop keeps serving meanwhile.
+   * @default 5000
+   */
+  busyTimeoutMs?: number;
+  /**
+   * `full`: each commit is fsynced before its callers hear "done" (an acknowledged event survives power loss);
+   * `normal`: each commit reaches the OS first (it survives a crash of the process), fsync at checkpoints.
+   * @default 'full'
+   */
+  sync?: 'full' | 'normal';
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, one connection, one group commit for every repository's writes.
+ * Several processes may open the same file; the revision guard on `orders` keeps them correct, and SQLite's write
+ * lock serialises their commits. The repositories work once `lifecycle.init()` resolved (it migrates the file).
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  // No busy handler: SQLite's sleeps synchronously, stalling every request of the node while another process
+  // holds the lock. A busy lock is retried asynchronously instead (see `whenFree` and GroupCommit).
+  const db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: 0 });
+  // Group commit amortises the fsync of FULL over every write of the batch.
+  db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  // Deleted and overwritten records are zeroed in the file, so erased personal data leaves no bytes behind
+  // (privacy/sqlite.ts).
+  db.pragma('secure_delete = ON');
+
+  const writes = new GroupCommit(db, { observe: options.onBatch, busyTimeoutMs });
+  // A read runs at once, retried asynchronously while another process holds a lock it needs (rare in WAL mode).
+  const read = <T>(run: () => T): Promise<T> => whenFree(busyTimeoutMs, run);
+  const context: SqliteContext = { db, write: (run) => writes.write(run), read };
+
+  return {
+    lifecycle: lifecycle(db, writes, busyTimeoutMs),
+    tenants: new SqliteTenantDirectory(context),
+    orders: new SqliteOrderLog(context),
+    arrival: new SqliteArrivalLog(context),
+    search: new SqliteOrderSearch(context),
+    outbox: new SqliteOutbox(context),
+    loyalty: new SqliteLoyaltyLedger(context),
+    deliveries: new SqliteDeliveryLog(context),
+    preferences: new SqlitePreferenceBook(context),
+    privacy: new SqlitePrivacyRecords(context),
+    sources: new SqliteSourceDirectory(context),
+    webhooks: new SqliteWebhookDirectory(context),
+    webhookLog: new SqliteWebhookLog(context),
+  };
+}
+
+function lifecycle(db: Db, writes: GroupCommit, busyTimeoutMs: number): StoreLifecycle {
+  let ping: Database.Statement | undefined;
+  return {
+    /** Switches the file to WAL and migrates it, waiting (asynchronously) for nodes starting at the same time. */
+    async init(): Promise<void> {
+      await whenFree(busyTimeoutMs, () => db.pragma('journal_mode = WAL'));
+      await whenFree(busyTimeoutMs, () => migrate(db));
+    },
+    async ping(): Promise<void> {
+      await whenFree(busyTimeoutMs, () => (ping ??= db.prepare('SELECT 1')).get());
+    },
+    async close(): Promise<void> {
+      await writes.drained();
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** Runs `run`, retrying on a busy lock with growing pauses; past the busy timeout it is `unavailable`. */
+async function whenFree<T>(busyTimeoutMs: number, run: () => T): Promise<T> {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return run();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+      if (Date.now() >= deadline) throw new UnavailableError('store', 1, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, busyPause(attempt)));
+    }
+  }
+}

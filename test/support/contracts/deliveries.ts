@@ -1,0 +1,45 @@
+import type { Delivery, Store } from '../../../src/store/store';
+import { at, freshStore, type StoreFactory } from './fixtures';
+
+/** DeliveryLog: one claim per order, seq, channel and kind of alert; retries, skips and what each attempt recorded. */
+export function describeDeliveriesContract(factory: StoreFactory): void {
+  const store: Pick<Store, 'deliveries'> = freshStore(factory);
+
+  const entry = (channel: 'email' | 'sms' | 'websocket', status: Delivery['status'], orderId = 'ord_d1'): Delivery => ({
+    order_id: orderId, seq: 3, channel, status, attempts: status === 'skipped' ? 0 : 1, at: at(1), reason: null, error: null,
+  });
+
+  it('claims a channel once; a retrying record may be claimed again', async () => {
+    expect(await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
+    expect(await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(2))).toMatchObject({ claimed: false, delivery: { status: 'sending' } });
+    await store.deliveries.recordDelivery({ ...entry('email', 'retrying'), attempts: 1 });
+    expect(await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(3))).toEqual({ claimed: true, attempts: 2 });
+  });
+
+  it('records a skip only over nothing or a retrying attempt, never over one that may have sent', async () => {
+    expect(await store.deliveries.skipDelivery({ ...entry('websocket', 'skipped'), reason: 'superseded' })).toBe(true);
+    await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(1));
+    expect(await store.deliveries.skipDelivery({ ...entry('email', 'skipped'), reason: 'superseded' })).toBe(false);
+    await store.deliveries.recordDelivery(entry('sms', 'retrying'));
+    expect(await store.deliveries.skipDelivery({ ...entry('sms', 'skipped'), reason: 'superseded' })).toBe(true);
+    const log = new Map((await store.deliveries.listDeliveries('ord_d1')).map((d) => [d.channel, d]));
+    expect(log.get('email')?.status).toBe('sending');
+    expect(log.get('sms')).toMatchObject({ status: 'skipped', reason: 'superseded' });
+    expect(log.get('websocket')).toMatchObject({ status: 'skipped', reason: 'superseded' });
+  });
+
+  it('logs an arriving alert apart from the status alert of the same seq, with the relay that sent it', async () => {
+    expect(await store.deliveries.claimDelivery('ord_a1', 2, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
+    expect(await store.deliveries.claimDelivery('ord_a1', 2, 'email', at(1), 'arriving')).toEqual({ claimed: true, attempts: 1 });
+    expect(await store.deliveries.claimDelivery('ord_a1', 2, 'email', at(2), 'arriving')).toMatchObject({ claimed: false, delivery: { status: 'sending' } });
+    const sent: Delivery = {
+      order_id: 'ord_a1', seq: 2, kind: 'arriving', channel: 'email', status: 'sent', attempts: 1, at: at(3), reason: null, error: null,
+      relay: 'fallback',
+    };
+    await store.deliveries.recordDelivery(sent);
+    const log = await store.deliveries.listDeliveries('ord_a1');
+    expect(log).toHaveLength(2);
+    expect(log.find((d) => d.kind === 'arriving')).toEqual(sent);
+    expect(log.find((d) => d.kind === 'status')).toMatchObject({ status: 'sending', relay: null });
+  });
+}

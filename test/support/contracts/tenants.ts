@@ -1,0 +1,28 @@
+import type { Store } from '../../../src/store/store';
+import { buildTenant, freshStore, type StoreFactory } from './fixtures';
+
+/** TenantDirectory: tenants by API key hash and by id, and their settings. */
+export function describeTenantsContract(factory: StoreFactory): void {
+  const store: Pick<Store, 'tenants'> = freshStore(factory);
+
+  it('creates tenants and finds them by API key hash and by id', async () => {
+    const tenant = buildTenant();
+    await store.tenants.createTenant(tenant, 'hash-1');
+    await store.tenants.createTenant(buildTenant({ name: 'Other' }), 'hash-2');
+    expect(await store.tenants.findTenantByApiKeyHash('hash-1')).toEqual(tenant);
+    expect(await store.tenants.getTenant(tenant.id)).toEqual(tenant);
+    expect(await store.tenants.findTenantByApiKeyHash('hash-unknown')).toBeNull();
+    expect(await store.tenants.getTenant('ten_unknown')).toBeNull();
+  });
+
+  it('keeps a tenant\'s settings: the defaults until set, then what was put', async () => {
+    const tenant = buildTenant();
+    await store.tenants.createTenant(tenant, 'hash-settings');
+    expect(await store.tenants.getTenantSettings(tenant.id)).toEqual({ retention_days: null, arrival_radius_m: 300, quiet_hours: null });
+    const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' } };
+    await store.tenants.putTenantSettings(tenant.id, settings);
+    expect(await store.tenants.getTenantSettings(tenant.id)).toEqual(settings);
+    expect(await store.tenants.getTenant(tenant.id)).toEqual(tenant);
+    expect(await store.tenants.getTenantSettings('ten_unknown')).toBeNull();
+  });
+}
