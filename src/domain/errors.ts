@@ -1,6 +1,6 @@
 /**
- * Typed domain errors. The HTTP error mapper and the socket gateway map these to API.md's wire codes;
- * nothing matches on message text.
+ * Typed domain errors. `error-answers.ts` gives each code its answer, which the HTTP error mapper and the socket
+ * gateway put on the wire; nothing matches on message text.
  */
 export abstract class DomainError extends Error {
   /** The wire code: one literal per class, so {@link DomainErrorCode} lists exactly the codes there are. */
@@ -117,8 +117,8 @@ export class WebhookDisabledError extends DomainError {
 }
 
 /**
- * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the HTTP error
- * mapper's table, keyed by {@link DomainErrorCode}, then fails to compile until the code has a status.
+ * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the table of
+ * answers in `error-answers.ts`, keyed by {@link DomainErrorCode}, then fails to compile until the code has one.
  */
 export type AnyDomainError =
   | ValidationError

@@ -1,7 +1,7 @@
 import type { RedisClient } from './redis';
 import type { Logger } from 'pino';
 import type { OrderEvent } from '../domain/order';
-import type { OrderLog } from '../store/ports/order-log';
+import type { OrderLog } from '../store/orders/port';
 import { toStatusUpdate, type OrderStatusUpdate } from './events';
 import { OrderStream } from './order-stream';
 
@@ -13,7 +13,7 @@ type FeedMessage =
 
 export interface LiveFeedOptions {
   /** Orders and their events, to catch streams up; their heads, to compare the streams with. */
-  store: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'orderHeads'>;
+  store: { orders: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'orderHeads'> };
   /** Publishes updates (shared with other commands). */
   publisher: RedisClient;
   /** A connection of its own: it enters subscriber mode. */
@@ -92,8 +92,8 @@ export class LiveFeed {
     let entry = this.streams.get(orderId);
     if (!entry) {
       const stream = new OrderStream(orderId, {
-        loadOrder: (id) => this.options.store.loadOrder(id),
-        loadEvents: (id, after, limit) => this.options.store.listEvents(id, after, limit),
+        loadOrder: (id) => this.options.store.orders.loadOrder(id),
+        loadEvents: (id, after, limit) => this.options.store.orders.listEvents(id, after, limit),
         emit: this.options.emitLocal,
         onCourierChanged: this.options.onCourierChanged,
         onError: (error) => this.options.logger.error({ err: error, order_id: orderId }, 'live stream failed'),
@@ -145,7 +145,7 @@ export class LiveFeed {
     try {
       const ids = [...this.streams].filter(([, entry]) => entry.stream.started).map(([id]) => id);
       for (let from = 0; from < ids.length; from += HEADS_PER_QUERY) {
-        for (const head of await this.options.store.orderHeads(ids.slice(from, from + HEADS_PER_QUERY))) {
+        for (const head of await this.options.store.orders.orderHeads(ids.slice(from, from + HEADS_PER_QUERY))) {
           this.streams.get(head.id)?.stream.observe(head);
         }
       }

@@ -1,5 +1,6 @@
+import { NotFoundError } from '../domain/errors';
 import type { Order, OrderEvent } from '../domain/order';
-import type { OrderHead } from '../store/ports/order-log';
+import type { OrderHead } from '../store/orders/port';
 import { toStatusUpdate, type OrderStatusUpdate } from './events';
 
 /** What a stream needs from its node. */
@@ -150,7 +151,8 @@ export class OrderStream {
 
   private async load(): Promise<Order> {
     const order = await this.host.loadOrder(this.orderId);
-    if (!order) throw new Error(`order ${this.orderId} vanished`);
+    // The store no longer has it: to a subscriber, an order that does not exist (as API.md answers it), not a fault.
+    if (!order) throw new NotFoundError('order');
     if (this.courierId === undefined) this.courierId = order.courier_id;
     else if (order.courier_id !== this.courierId) this.courierChanged(order.courier_id);
     return order;

@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
-import { DomainError, type AnyDomainError } from '../domain/errors';
-import { HttpError, type AnyHttpError } from './http-errors';
+import { answerFor, type ErrorAnswer } from '../domain/error-answers';
+import { HttpError, type AnyHttpError, type HttpErrorCode } from './http-errors';
 
 /** An error as it goes on the wire: status, `{ error: { code, message, details? } }` and headers. */
 export interface WireError {
@@ -12,76 +12,58 @@ export interface WireError {
   headers?: Record<string, string>;
 }
 
-/** Every typed error a request can end with, by its code. */
-type MappedError = AnyDomainError | AnyHttpError;
-type MappedCode = MappedError['code'];
-type ErrorWithCode<C extends MappedCode> = Extract<MappedError, { code: C }>;
-
-const plain = (status: number) => (error: MappedError): WireError => ({ status, code: error.code, message: error.message });
+type ErrorWithCode<C extends HttpErrorCode> = Extract<AnyHttpError, { code: C }>;
+type HttpWireTable = { [C in HttpErrorCode]: (error: ErrorWithCode<C>) => WireError };
 
 /**
- * API.md's status, headers and details for every error code. Keyed by code and checked by the compiler: a new
- * error class (it must join `AnyDomainError` or `AnyHttpError`) fails the build until it has a line here.
+ * API.md's status, headers and details for the HTTP layer's own error codes (the domain's are in
+ * `domain/error-answers.ts`, shared with the sockets). Checked by the compiler: a new class (it must join
+ * `AnyHttpError`) fails the build until it has a line here.
  */
-const WIRE = {
-  validation_failed: (error) => ({ status: 400, code: error.code, message: error.message, details: error.details }),
-  invalid_json: plain(400),
-  unauthorized: (error) => ({
-    status: 401,
-    code: error.code,
-    message: error.message,
-    headers: { 'WWW-Authenticate': 'Bearer' },
-  }),
-  forbidden: plain(403),
-  not_found: plain(404),
-  illegal_transition: (error) => ({
-    status: 409,
-    code: error.code,
-    message: error.message,
-    details: { from: error.from, to: error.to },
-  }),
-  idempotency_conflict: plain(409),
-  limit_reached: (error) => ({
-    status: 409,
-    code: error.code,
-    message: error.message,
-    details: { limit: error.limit },
-  }),
-  webhook_disabled: plain(409),
-  insufficient_points: (error) => ({
-    status: 409,
-    code: error.code,
-    message: error.message,
-    details: { balance: error.balance, requested: error.requested },
-  }),
+const HTTP_WIRE = {
+  invalid_json: (error) => ({ status: 400, code: error.code, message: error.message }),
   payload_too_large: (error) => ({
     status: 413,
     code: error.code,
     message: error.message,
     ...(error.bodyLeftUnread ? { headers: { Connection: 'close' } } : {}),
   }),
-  // The RateLimit-* headers are already on the answer (set when the budget was consumed).
-  rate_limited: (error) => ({
-    status: 429,
-    code: error.code,
-    message: error.message,
-    headers: { 'Retry-After': String(error.retryAfterSeconds) },
-  }),
-  unavailable: (error) => ({
-    status: 503,
-    code: error.code,
-    message: error.message,
-    headers: { 'Retry-After': String(error.retryAfterSeconds) },
-  }),
-} satisfies { [C in MappedCode]: (error: ErrorWithCode<C>) => WireError };
+} satisfies HttpWireTable;
+
+function httpWireError<C extends HttpErrorCode>(code: C, error: ErrorWithCode<C>): WireError {
+  const table: HttpWireTable = HTTP_WIRE;
+  return table[code](error);
+}
+
+/** Every `HttpError` is one of `AnyHttpError`: its abstract `code` admits only the codes of that union. */
+function isHttpError(error: unknown): error is AnyHttpError {
+  return error instanceof HttpError;
+}
+
+/**
+ * A domain error's answer in HTTP: a 401 challenges for a bearer token (RFC 9110 wants `WWW-Authenticate` on
+ * every 401), and a delay is `Retry-After` (the RateLimit-* headers of a 429 are already on the answer, set when
+ * the budget was consumed).
+ */
+function fromAnswer(answer: ErrorAnswer): WireError {
+  const headers = {
+    ...(answer.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+    ...(answer.retryAfterSeconds !== undefined ? { 'Retry-After': String(answer.retryAfterSeconds) } : {}),
+  };
+  return {
+    status: answer.status,
+    code: answer.code,
+    message: answer.message,
+    ...(answer.details !== undefined ? { details: answer.details } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  };
+}
 
 /** Maps a thrown error to API.md's status and code; null for anything untyped (the caller answers 500). */
 export function toWireError(error: unknown): WireError | null {
-  if (!(error instanceof DomainError || error instanceof HttpError)) return null;
-  // Each class's code is a literal of its own, so the entry under `error.code` takes exactly this error's class;
-  // the compiler cannot follow that correlation through the lookup, hence the widened signature.
-  const map = WIRE[error.code] as (error: MappedError) => WireError;
-  return map(error as MappedError);
+  if (isHttpError(error)) return httpWireError(error.code, error);
+  const answer = answerFor(error);
+  return answer ? fromAnswer(answer) : null;
 }
 
 /** The one place errors become responses: `{ error: { code, message, details? } }`. */

@@ -1,0 +1,77 @@
+import { DomainError, type AnyDomainError, type DomainErrorCode } from './errors';
+
+/**
+ * What API.md answers for a domain error, whatever carries it: the HTTP status of its code, the code, the message,
+ * the details a client can act on and, for errors that pass, when to try again. HTTP writes all of it (the
+ * delay as `Retry-After`); a socket acknowledgement carries the code and the message; a refused handshake says
+ * the code and, when limited, the delay.
+ */
+export interface ErrorAnswer {
+  status: number;
+  code: DomainErrorCode;
+  message: string;
+  details?: unknown;
+  /** Whole seconds after which the same call may succeed. */
+  retryAfterSeconds?: number;
+}
+
+type ErrorWithCode<C extends DomainErrorCode> = Extract<AnyDomainError, { code: C }>;
+type AnswerTable = { [C in DomainErrorCode]: (error: ErrorWithCode<C>) => ErrorAnswer };
+
+const plain =
+  (status: number) =>
+  (error: AnyDomainError): ErrorAnswer => ({ status, code: error.code, message: error.message });
+
+/**
+ * The answer of every domain error code. Keyed by code and checked by the compiler: a new error class (it must
+ * join `AnyDomainError`) fails the build until it has a line here.
+ */
+const ANSWERS = {
+  validation_failed: (error) => ({ status: 400, code: error.code, message: error.message, details: error.details }),
+  unauthorized: plain(401),
+  forbidden: plain(403),
+  not_found: plain(404),
+  illegal_transition: (error) => ({
+    status: 409,
+    code: error.code,
+    message: error.message,
+    details: { from: error.from, to: error.to },
+  }),
+  idempotency_conflict: plain(409),
+  limit_reached: (error) => ({ status: 409, code: error.code, message: error.message, details: { limit: error.limit } }),
+  webhook_disabled: plain(409),
+  insufficient_points: (error) => ({
+    status: 409,
+    code: error.code,
+    message: error.message,
+    details: { balance: error.balance, requested: error.requested },
+  }),
+  rate_limited: (error) => ({
+    status: 429,
+    code: error.code,
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+  }),
+  unavailable: (error) => ({
+    status: 503,
+    code: error.code,
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+  }),
+} satisfies AnswerTable;
+
+/** Every `DomainError` is one of `AnyDomainError`: its abstract `code` admits only the codes of that union. */
+function isDomainError(error: unknown): error is AnyDomainError {
+  return error instanceof DomainError;
+}
+
+/** The entry of `code`, given the error of exactly that code (the caller passes `error.code` with `error`). */
+function answerWith<C extends DomainErrorCode>(code: C, error: ErrorWithCode<C>): ErrorAnswer {
+  const table: AnswerTable = ANSWERS;
+  return table[code](error);
+}
+
+/** API.md's answer for a domain error; null for anything else (the caller answers `internal` and logs it). */
+export function answerFor(error: unknown): ErrorAnswer | null {
+  return isDomainError(error) ? answerWith(error.code, error) : null;
+}

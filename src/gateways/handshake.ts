@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { TokenService } from '../auth/token-service';
+import { answerFor } from '../domain/error-answers';
+import { RateLimitedError, UnauthorizedError } from '../domain/errors';
+import { attachSession, type IoSocket } from './session';
+
+export interface HandshakeOptions {
+  tokens: Pick<TokenService, 'authenticateSession'>;
+  /** See {@link GatewayOptions.admitAnonymous}. */
+  admitAnonymous?: (address: string) => Promise<boolean>;
+  logger: Logger;
+  now: () => number;
+}
+
+/** What a refused handshake's `connect_error` carries besides its message. */
+export interface RefusalData {
+  code: 'rate_limited' | 'unavailable';
+  message: string;
+  retry_after?: number;
+}
+
+/**
+ * A refused handshake: Socket.IO hands its `message` (the code, API.md) and `data` to the client's
+ * `connect_error`.
+ */
+export class HandshakeRefusal extends Error {
+  constructor(
+    message: 'unauthorized' | 'rate_limited' | 'unavailable',
+    readonly data?: RefusalData,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'HandshakeRefusal';
+  }
+}
+
+/**
+ * The handshake of every socket (a Socket.IO middleware): the token must grant a tenant's principal, and the
+ * socket keeps what it grants (see {@link attachSession}), not the token. A flood of bad handshakes spends the
+ * address's anonymous budget, like a flood of 401s.
+ */
+export function handshake(options: HandshakeOptions): (socket: IoSocket, next: (refusal?: HandshakeRefusal) => void) => void {
+  return (socket, next) => {
+    authenticate(socket, options).then(
+      () => next(),
+      (error: unknown) => {
+        const refusal = refusalOf(error);
+        if (refusal.message === 'unavailable') options.logger.warn({ err: error }, 'socket handshake could not be checked');
+        next(refusal);
+      },
+    );
+  };
+}
+
+async function authenticate(socket: IoSocket, options: HandshakeOptions): Promise<void> {
+  const auth: Record<string, unknown> | undefined = socket.handshake.auth;
+  const token = typeof auth?.token === 'string' ? auth.token : undefined;
+  let credential: Awaited<ReturnType<TokenService['authenticateSession']>>;
+  try {
+    credential = await options.tokens.authenticateSession(token);
+  } catch (error) {
+    if (error instanceof UnauthorizedError && !(await (options.admitAnonymous?.(socket.handshake.address) ?? true))) {
+      throw new RateLimitedError(1);
+    }
+    throw error;
+  }
+  const { principal, expiresAt } = credential;
+  if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
+  if (expiresAt !== null && expiresAt <= options.now()) throw new UnauthorizedError();
+  // The credential is checked: the socket keeps what it grants, not the token itself.
+  if (auth) delete auth.token;
+  attachSession(socket, { principal, expiresAt });
+}
+
+/**
+ * API.md: a bad or expired token is `unauthorized`; a flood `rate_limited`, with when to retry; anything else (the
+ * store unreachable while an API key is checked) is not the client's fault, and says so, so the client retries
+ * rather than giving up.
+ */
+function refusalOf(error: unknown): HandshakeRefusal {
+  const answer = answerFor(error);
+  if (answer?.code === 'unauthorized') return new HandshakeRefusal('unauthorized', undefined, { cause: error });
+  if (answer?.code === 'rate_limited') {
+    const data: RefusalData = { code: 'rate_limited', message: answer.message, retry_after: answer.retryAfterSeconds };
+    return new HandshakeRefusal('rate_limited', data, { cause: error });
+  }
+  const data: RefusalData = { code: 'unavailable', message: 'the server cannot check credentials right now; retry shortly' };
+  return new HandshakeRefusal('unavailable', data, { cause: error });
+}

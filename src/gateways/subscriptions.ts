@@ -1,0 +1,178 @@
+import type { Logger } from 'pino';
+import { NotFoundError, UnauthorizedError } from '../domain/errors';
+import { toOrderView } from '../domain/order';
+import { canReadOrder } from '../domain/principal';
+import type { OrderService } from '../services/order-service';
+import { ackError, type RefuseAck } from './ack-error';
+import { rooms, type SubscribeAck, type UnsubscribeAck } from './events';
+import type { LiveFeed } from './live-feed';
+import { parseOrderRequest } from './request-payloads';
+import { sessionOf, watchesForCustomer, type IoSocket, type Session } from './session';
+import type { TokenExpiry } from './token-expiry';
+
+export interface SubscriptionsOptions {
+  orders: Pick<OrderService, 'get'>;
+  /** The orders' live streams: a subscription holds a share of its order's. */
+  feed: Pick<LiveFeed, 'acquire' | 'release'>;
+  expiry: Pick<TokenExpiry, 'isOver'>;
+  /** Orders one socket may be subscribed to at once (API.md Limits); at least 1, checked with the gateway's options. */
+  maxSubscriptions: number;
+  logger: Logger;
+}
+
+/**
+ * The orders a socket follows: `subscribe` checks the socket may read the order and joins its room at an exact
+ * seq (the acknowledgement carries what was missed, the room everything after); `unsubscribe` leaves it. A
+ * socket's requests for one order run one after another, as sent.
+ */
+export class Subscriptions {
+  constructor(private readonly options: SubscriptionsOptions) {}
+
+  /** A `subscribe` request: validated, then run after the socket's earlier requests for the same order. */
+  subscribe(socket: IoSocket, payload: unknown, ack: (reply: SubscribeAck) => void): void {
+    this.request(socket, payload, ack, (orderId, sinceSeq) => this.join(socket, orderId, sinceSeq, ack));
+  }
+
+  /** An `unsubscribe` request, queued like {@link subscribe}. */
+  unsubscribe(socket: IoSocket, payload: unknown, ack: (reply: UnsubscribeAck) => void): void {
+    this.request(socket, payload, ack, (orderId) => this.leave(socket, orderId, ack));
+  }
+
+  /**
+   * The socket may no longer read the order: it leaves the room at once (not even the next event reaches it), and
+   * the subscription goes in its turn, after a `subscribe` still in flight (which then finds access gone).
+   */
+  evict(socket: IoSocket, orderId: string): void {
+    void socket.leave(rooms.order(orderId));
+    const session = sessionOf(socket);
+    if (session) this.enqueue(session, orderId, () => this.leave(socket, orderId, () => {}), () => {});
+  }
+
+  /** The socket is gone: its subscriptions give back their share of the streams. */
+  end(session: Session): void {
+    // Subscriptions still joining release themselves when they find the session gone.
+    for (const [orderId, state] of session.orders) {
+      if (state !== 'joined') continue;
+      session.orders.delete(orderId);
+      this.options.feed.release(orderId);
+    }
+  }
+
+  private request(
+    socket: IoSocket,
+    payload: unknown,
+    ack: RefuseAck,
+    run: (orderId: string, sinceSeq: number | undefined) => Promise<void>,
+  ): void {
+    const session = sessionOf(socket);
+    let orderId: string;
+    let sinceSeq: number | undefined;
+    try {
+      if (!session) throw new UnauthorizedError();
+      ({ orderId, sinceSeq } = parseOrderRequest(payload));
+    } catch (error) {
+      ack({ ok: false, error: ackError(error, this.options.logger) });
+      return;
+    }
+    this.enqueue(session, orderId, () => run(orderId, sinceSeq), ack);
+  }
+
+  /**
+   * Runs `run` after the session's earlier requests for the same order, so an `unsubscribe` sent while its
+   * `subscribe` is in flight applies after it (and the socket ends up out).
+   */
+  private enqueue(session: Session, orderId: string, run: () => Promise<void>, ack: RefuseAck): void {
+    const queues = (session.queues ??= new Map());
+    const previous = queues.get(orderId) ?? Promise.resolve();
+    const next = previous.then(() =>
+      run().catch((error: unknown) => ack({ ok: false, error: ackError(error, this.options.logger) })),
+    );
+    queues.set(orderId, next);
+    void next.then(() => {
+      if (queues.get(orderId) !== next) return;
+      queues.delete(orderId);
+      if (queues.size === 0 && session.queues === queues) session.queues = null;
+    });
+  }
+
+  private async join(
+    socket: IoSocket,
+    orderId: string,
+    sinceSeq: number | undefined,
+    ack: (reply: SubscribeAck) => void,
+  ): Promise<void> {
+    const { feed, maxSubscriptions } = this.options;
+    const session = sessionOf(socket);
+    if (!session || !socket.connected) {
+      ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
+      return;
+    }
+    if (this.options.expiry.isOver(session)) {
+      // The expiry timer is due but has not fired: the token no longer grants anything.
+      socket.disconnect(true);
+      return;
+    }
+    const already = session.orders.has(orderId);
+    if (!already) {
+      if (session.orders.size >= maxSubscriptions) {
+        ack({
+          ok: false,
+          error: { code: 'too_many_subscriptions', message: `a socket may follow at most ${maxSubscriptions} orders` },
+        });
+        return;
+      }
+      session.orders.set(orderId, 'joining'); // holds its place under the cap while the order is looked up
+    }
+    let acquired = false;
+    try {
+      const order = await this.options.orders.get(session.principal, orderId);
+      const stream = await feed.acquire(order.id);
+      acquired = true;
+      // A resubscription (to resume with since_seq) keeps the one registration it has.
+      if (already) feed.release(order.id);
+      await stream.join(sinceSeq, (current, missed) => {
+        // Runs synchronously between two deliveries of the stream: joining the room and acknowledging here means
+        // the acknowledgement is written before any later event, and nothing falls between the two.
+        if (!socket.connected || !sessionOf(socket)) {
+          this.forget(session, orderId);
+          ack({ ok: false, error: { code: 'unavailable', message: 'socket disconnected' } });
+          return;
+        }
+        if (!canReadOrder(session.principal, current)) {
+          // Reassigned away from this courier while the subscribe was on its way.
+          void socket.leave(rooms.order(order.id));
+          this.forget(session, orderId);
+          ack({ ok: false, error: ackError(new NotFoundError('order'), this.options.logger) });
+          return;
+        }
+        void socket.join(rooms.order(order.id));
+        session.orders.set(orderId, 'joined');
+        if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
+        ack({ ok: true, order: toOrderView(current), missed });
+      });
+    } catch (error) {
+      // A refused subscribe leaves the socket unsubscribed, also when it was one before (access lost meanwhile).
+      if (already || acquired) {
+        void socket.leave(rooms.order(orderId));
+        this.forget(session, orderId);
+      } else {
+        session.orders.delete(orderId);
+      }
+      throw error;
+    }
+  }
+
+  private async leave(socket: IoSocket, orderId: string, ack: (reply: UnsubscribeAck) => void): Promise<void> {
+    const session = sessionOf(socket);
+    if (session?.orders.has(orderId)) {
+      void socket.leave(rooms.order(orderId));
+      this.forget(session, orderId);
+    }
+    ack({ ok: true });
+  }
+
+  /** Drops one subscription of a session and its share of the order's stream. */
+  private forget(session: Session, orderId: string): void {
+    if (session.orders.delete(orderId)) this.options.feed.release(orderId);
+  }
+}
