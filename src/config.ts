@@ -94,7 +94,6 @@ const schema = z.object({
   RATE_LIMIT_BUSINESS: budgetOr('2000/s'),
   RATE_LIMIT_USER: budgetOr('20/s'),
   RATE_LIMIT_ANON: budgetOr('10/s'),
-  FAULT_INJECTION: optional(z.enum(['crash_after_email_sent', 'crash_after_sms_sent', 'crash_before_loyalty_booking'])),
 });
 
 /** A request budget: at most `points` requests per window of `durationSeconds`. */
@@ -219,8 +218,6 @@ export interface Config {
     /** Per client address, for calls without valid credentials. */
     anonymous: RateBudget;
   };
-  /** Crash-test hook: SIGKILL the process at a named point. Never set in production. */
-  faultInjection: 'crash_after_email_sent' | 'crash_after_sms_sent' | 'crash_before_loyalty_booking' | undefined;
 }
 
 /**
@@ -308,6 +305,5 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     staleAfterHours: v.STALE_AFTER_H,
     retentionSweepMs: v.RETENTION_SWEEP_MS,
     rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },
-    faultInjection: v.FAULT_INJECTION,
   };
 }

@@ -1,21 +1,26 @@
 import { ConfigError, loadConfig, type Config, type StoreConfig } from './config';
 import { createLogger } from './logger';
-import { startNode } from './node';
+import { startNode, type NodeDeps } from './node';
 import type { Logger } from 'pino';
-import { MongoStore } from './store/mongo/mongo-store';
-import { PostgresStore } from './store/postgres/postgres-store';
-import { SqliteStore } from './store/sqlite/sqlite-store';
+import { createMongoStore } from './store/mongo/create-store';
+import { createPostgresStore } from './store/postgres/create-store';
+import { createSqliteStore } from './store/sqlite/create-store';
 import { createThreadedStore } from './store/sqlite/threaded-store';
 import type { Store } from './store/store';
 import { Metrics } from './metrics';
 
 export interface RunOptions {
-  /** Wraps the store before the node uses it: crash tests' entry points inject faults here, never production. */
+  /**
+   * Wraps the store before the node uses it: crash tests' entry points inject faults here, never production.
+   * @default the store itself
+   */
   wrapStore?: (store: Store) => Store;
+  /** See {@link NodeDeps.wrapChannel}. @default the channel itself */
+  wrapChannel?: NodeDeps['wrapChannel'];
 }
 
 /** Composition root: config → logger → store → node; SIGTERM/SIGINT shut down in reverse order. */
-export async function run({ wrapStore = (store) => store }: RunOptions = {}): Promise<void> {
+export async function run({ wrapStore = (store) => store, wrapChannel }: RunOptions = {}): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -39,7 +44,7 @@ export async function run({ wrapStore = (store) => store }: RunOptions = {}): Pr
     }
     process.exit(1);
   }
-  const node = await startNode({ config, logger, store: wrapStore(store), metrics });
+  const node = await startNode({ config, logger, store: wrapStore(store), metrics, wrapChannel });
   if (node.url) {
     logger.info(
       { url: node.url, dashboard: `${node.publicUrl}/dashboard`, role: config.role, data_dir: config.dataDir, pid: process.pid },
@@ -91,7 +96,7 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
         busyTimeoutMs: settings.busyTimeoutMs,
         onBatch: metrics.observeStoreBatch,
       };
-      if (!settings.thread) return new SqliteStore(options);
+      if (!settings.thread) return createSqliteStore(options);
       return createThreadedStore({
         ...options,
         onThreadExit: (error, replaced) =>
@@ -102,13 +107,13 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
       });
     }
     case 'postgres':
-      return new PostgresStore({
+      return createPostgresStore({
         url: settings.url,
         schema: settings.schema,
         onPoolError: (error) => logger.warn({ err: error.message }, 'database connection lost; it is replaced'),
       });
     case 'mongo':
-      return new MongoStore({ uri: settings.uri });
+      return createMongoStore({ uri: settings.uri });
   }
 }
 

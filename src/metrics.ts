@@ -27,6 +27,12 @@ export class Metrics {
     help: 'Order actors passivated (idle or evicted)',
     registers: [this.registry],
   });
+  readonly outboxRelayErrors = new Counter({
+    name: 'outbox_relay_errors_total',
+    help: 'Owed effects (alerts, webhook messages, loyalty bookings) the outbox relay could not read or do, by kind; a later sweep tries again',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly storeBatchSize = new Histogram({
     name: 'store_write_batch_size',
     help: 'Writes per group-commit transaction',

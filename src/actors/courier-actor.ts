@@ -2,8 +2,8 @@ import { destinationPoint, estimateArrival, etaMoved, SpeedTrack } from '../doma
 import type { LatLng, Location, Order } from '../domain/order';
 import { COURIER_ACTIVE_STATUSES } from '../domain/status';
 import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant-settings';
-import type { OrderSearch } from '../store/ports/order-search';
-import type { TenantDirectory } from '../store/ports/tenant-directory';
+import type { OrderSearch } from '../store/search/port';
+import type { TenantDirectory } from '../store/tenants/port';
 import type { Actor } from './actor-system';
 
 /** A courier's position with its optional motion fields. */
@@ -33,7 +33,7 @@ export interface PingResult {
 
 export interface CourierActorDeps {
   /** Reads the courier's orders on the way and the tenant's arrival radius. */
-  store: Pick<OrderSearch, 'searchOrders'> & Pick<TenantDirectory, 'getTenantSettings'>;
+  store: { search: Pick<OrderSearch, 'searchOrders'>; tenants: Pick<TenantDirectory, 'getTenantSettings'> };
   now: () => number;
   /**
    * How long the active set (and the tenant's arrival radius) is trusted before it is re-read. Changes made on this
@@ -130,12 +130,12 @@ export class CourierActor implements Actor<CourierMessage, PingResult> {
 
   private async load(): Promise<void> {
     const [page, settings] = await Promise.all([
-      this.deps.store.searchOrders(this.tenantId, {
+      this.deps.store.search.searchOrders(this.tenantId, {
         courierId: this.courierId,
         statuses: [...COURIER_ACTIVE_STATUSES],
         limit: MAX_ACTIVE_ORDERS,
       }),
-      this.deps.store.getTenantSettings(this.tenantId),
+      this.deps.store.tenants.getTenantSettings(this.tenantId),
     ]);
     const previous = this.active;
     this.active = new Map(

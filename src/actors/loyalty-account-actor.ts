@@ -1,5 +1,5 @@
 import type { LedgerBooking } from '../domain/loyalty';
-import type { LedgerResult, LoyaltyLedger } from '../store/ports/loyalty-ledger';
+import type { LedgerResult, LoyaltyLedger } from '../store/loyalty/port';
 import type { Actor } from './actor-system';
 
 /**

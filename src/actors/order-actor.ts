@@ -2,7 +2,7 @@ import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
 import { effectsOf, effectsOfCourierChange } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
-import type { OrderLog } from '../store/ports/order-log';
+import type { OrderLog } from '../store/orders/port';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
 
@@ -26,7 +26,9 @@ export interface OrderReply {
 }
 
 /** What an order's actor needs of the store: its order, its log and the guarded writes. */
-export type OrderActorStore = Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+export interface OrderActorStore {
+  orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+}
 
 export interface OrderActorDeps {
   store: OrderActorStore;
@@ -69,7 +71,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   ) {}
 
   async activate(): Promise<void> {
-    this.state = await this.deps.store.loadOrder(this.orderId);
+    this.state = await this.deps.store.orders.loadOrder(this.orderId);
   }
 
   reset(): void {
@@ -111,7 +113,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       } catch (error) {
         if (!(error instanceof IllegalTransitionError)) throw error;
         // The cache may be stale, or this is a retry of an event that was applied before: ask the store.
-        const original = await this.deps.store.findEvent(this.orderId, input.event_id);
+        const original = await this.deps.store.orders.findEvent(this.orderId, input.event_id);
         if (original) return this.duplicate(message.tenantId, original);
         if (verified) throw error;
         verified = true;
@@ -120,7 +122,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       }
 
       const next = decision.next;
-      const result = await this.deps.store.commitEvent({
+      const result = await this.deps.store.orders.commitEvent({
         orderId: this.orderId,
         expectedRev: order.rev,
         event: decision.event,
@@ -135,7 +137,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         continue;
       }
       if (result.kind === 'duplicate_event') {
-        const original = await this.deps.store.findEvent(this.orderId, input.event_id);
+        const original = await this.deps.store.orders.findEvent(this.orderId, input.event_id);
         if (!original) throw new Error(`event ${input.event_id} reported as duplicate but not found`);
         return this.duplicate(message.tenantId, original);
       }
@@ -166,7 +168,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const order = await this.current(tenantId, false);
       if (order.courier_id === courierId) return { order };
       const updatedAt = this.deps.now().toISOString();
-      const result = await this.deps.store.assignCourier(this.orderId, order.rev, courierId, updatedAt, effectsOfCourierChange());
+      const result = await this.deps.store.orders.assignCourier(this.orderId, order.rev, courierId, updatedAt, effectsOfCourierChange());
       if (result.kind === 'ok') {
         this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
         this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });
@@ -186,7 +188,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
 
   /** The order, loading it when the cache is empty or `reload` is set; absent or another tenant's → not found. */
   private async current(tenantId: string, reload: boolean): Promise<Order> {
-    if (!this.state || reload) this.state = await this.deps.store.loadOrder(this.orderId);
+    if (!this.state || reload) this.state = await this.deps.store.orders.loadOrder(this.orderId);
     if (!this.state || this.state.tenant_id !== tenantId) throw new NotFoundError('order');
     return this.state;
   }

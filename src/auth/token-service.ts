@@ -2,7 +2,7 @@ import { createHash, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
-import type { Tenant, TenantDirectory } from '../store/ports/tenant-directory';
+import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
 export type MintableRole = 'customer' | 'courier' | 'staff';
 
@@ -23,7 +23,7 @@ export interface Session {
 
 export interface TokenServiceOptions {
   /** Looks tenants up by the hash of their API key. */
-  store: Pick<TenantDirectory, 'findTenantByApiKeyHash'>;
+  store: { tenants: Pick<TenantDirectory, 'findTenantByApiKeyHash'> };
   adminToken: string;
   jwtSecret: string;
   now?: () => number;
@@ -130,7 +130,7 @@ export class TokenService {
     const hash = hashApiKey(apiKey);
     const cached = this.tenantsByKey.get(hash);
     if (cached) return cached;
-    const tenant = await this.options.store.findTenantByApiKeyHash(hash);
+    const tenant = await this.options.store.tenants.findTenantByApiKeyHash(hash);
     if (!tenant) throw new UnauthorizedError();
     if (this.tenantsByKey.size >= API_KEY_CACHE_SIZE) this.tenantsByKey.clear();
     this.tenantsByKey.set(hash, tenant);

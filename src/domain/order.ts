@@ -1,7 +1,6 @@
 import type { ScanType } from './scan';
 import type { OrderStatus } from './status';
 
-export type Role = 'admin' | 'business' | 'staff' | 'courier' | 'customer' | 'tracker';
 export type EventSource = 'business' | 'staff' | 'courier' | 'provider';
 
 export interface Money {

@@ -53,10 +53,6 @@ function mainIndex(status: OrderStatus): number {
   return MAIN_PATH.indexOf(status);
 }
 
-export function isTerminal(status: OrderStatus): boolean {
-  return status === 'returned' || status === 'cancelled' || status === 'delivered';
-}
-
 /**
  * Whether `from → to` is legal. `heldAt` is the main-path status an `on_hold` order was held at
  * (needed only when `from` is `on_hold`).

@@ -1,4 +1,4 @@
-import type { Delivery } from '../store/ports/delivery-log';
+import type { Delivery } from '../store/deliveries/port';
 
 /**
  * A delivery log line as the API shows it (`GET /v1/orders/:id/notifications`, the customer export): empty fields

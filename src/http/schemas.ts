@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
-import type { OrderFilter } from '../store/ports/order-search';
+import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
 
 // Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.

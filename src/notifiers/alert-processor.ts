@@ -5,11 +5,11 @@ import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/ports/delivery-log';
-import type { OrderLog } from '../store/ports/order-log';
-import type { Outbox } from '../store/ports/outbox';
-import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
-import type { TenantDirectory } from '../store/ports/tenant-directory';
+import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
+import type { OrderLog } from '../store/orders/port';
+import type { Outbox } from '../store/outbox/port';
+import type { PreferenceBook, Preferences } from '../store/preferences/port';
+import type { TenantDirectory } from '../store/tenants/port';
 import type { AlertMessage, Channel } from './channel';
 import { DeliveryError } from './delivery-errors';
 import type { AlertSubject, TemplateCatalog } from './templates';
@@ -18,11 +18,13 @@ import type { AlertSubject, TemplateCatalog } from './templates';
  * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours) and
  * the log it claims in.
  */
-export type AlertProcessorStore = Pick<OrderLog, 'loadOrder' | 'listEvents'> &
-  DeliveryLog &
-  Pick<PreferenceBook, 'getPreferences'> &
-  Pick<TenantDirectory, 'getTenantSettings'> &
-  Pick<Outbox, 'oweEffect'>;
+export interface AlertProcessorStore {
+  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+  deliveries: DeliveryLog;
+  preferences: Pick<PreferenceBook, 'getPreferences'>;
+  tenants: Pick<TenantDirectory, 'getTenantSettings'>;
+  outbox: Pick<Outbox, 'oweEffect'>;
+}
 
 export interface AlertProcessorOptions {
   store: AlertProcessorStore;
@@ -39,8 +41,6 @@ export interface AlertProcessorOptions {
   maxAttempts?: number;
   now?: () => Date;
   logger: Logger;
-  /** Fault injection for crash tests: called right after a provider accepted a message, before it is logged. */
-  afterSend?: (channel: DeliveryChannel) => void;
   /** Told of an alert that reached nobody (`alertFailed`), once what it owes is recorded. */
   bus?: EventBus;
 }
@@ -89,21 +89,21 @@ export class AlertProcessor {
    */
   async process(orderId: string, seq: number, kind: AlertKind = 'status'): Promise<AlertOutcome> {
     const { store, logger } = this.options;
-    const order = await store.loadOrder(orderId);
+    const order = await store.orders.loadOrder(orderId);
     const subject = order ? await this.subjectOf(order, seq, kind) : null;
     if (!order || !subject) return { kind: 'skipped', reason: 'not_an_alert' };
     const ref: AlertRef = { orderId, seq, kind };
-    const deliveries = await store.listDeliveries(orderId);
+    const deliveries = await store.deliveries.listDeliveries(orderId);
     const log = new Map(deliveries.filter((d) => d.seq === seq && (d.kind ?? 'status') === kind).map((d) => [d.channel, d]));
     const done = [...log.values()].find((delivery) => delivery.status === 'sent');
     if (done) return { kind: 'sent', channel: done.channel };
     // The customer's personal data on the order was erased: the alert goes nowhere (API.md "Privacy").
     if (order.erased_at) {
-      await store.skipDelivery(this.entry(ref, 'websocket', 'skipped', 0, 'erased'));
+      await store.deliveries.skipDelivery(this.entry(ref, 'websocket', 'skipped', 0, 'erased'));
       return { kind: 'skipped', reason: 'erased' };
     }
 
-    const preferences = await store.getPreferences(order.tenant_id, order.customer.id);
+    const preferences = await store.preferences.getPreferences(order.tenant_id, order.customer.id);
     const candidates = CHANNEL_ORDER.flatMap((name) => {
       const to = this.channels.has(name) ? this.address(name, order, preferences) : null;
       return to ? [{ name, to }] : [];
@@ -117,7 +117,7 @@ export class AlertProcessor {
       return { kind: 'sent', channel: interrupted.channel };
     }
     if (await this.supersededAfter(order, seq)) {
-      await this.options.store.skipDelivery(this.entry(ref, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
+      await this.options.store.deliveries.skipDelivery(this.entry(ref, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
       return { kind: 'skipped', reason: 'superseded' };
     }
     if (await this.handed(order, ref)) {
@@ -150,7 +150,7 @@ export class AlertProcessor {
   /** What the alert tells, or null when there is no such alert (not a notifying event; never arriving). */
   private async subjectOf(order: Order, seq: number, kind: AlertKind): Promise<AlertSubject | null> {
     if (kind === 'arriving') return order.arriving_at ? 'arriving' : null;
-    const [event] = await this.options.store.listEvents(order.id, seq - 1, 1);
+    const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
     return event && event.seq === seq && NOTIFYING_STATUSES.has(event.status) ? event.status : null;
   }
 
@@ -160,7 +160,7 @@ export class AlertProcessor {
    */
   private async quietUntil(order: Order, subject: AlertSubject): Promise<Extract<AlertOutcome, { kind: 'held' }> | null> {
     if (subject === 'failed_attempt') return null;
-    const settings = await this.options.store.getTenantSettings(order.tenant_id);
+    const settings = await this.options.store.tenants.getTenantSettings(order.tenant_id);
     const now = this.now();
     const end = quietHoursEnd(settings?.quiet_hours ?? null, now);
     return end ? { kind: 'held', until: end.toISOString(), delayMs: end.getTime() - now.getTime() } : null;
@@ -173,7 +173,7 @@ export class AlertProcessor {
   private async oweUndelivered(order: Order, seq: number): Promise<void> {
     const createdAt = this.now().toISOString();
     for (const kind of effectsOfUndeliveredAlert()) {
-      await this.options.store.oweEffect({ kind, orderId: order.id, seq, tenantId: order.tenant_id, createdAt });
+      await this.options.store.outbox.oweEffect({ kind, orderId: order.id, seq, tenantId: order.tenant_id, createdAt });
     }
     this.options.bus?.emit('alertFailed', { orderId: order.id, seq, tenantId: order.tenant_id, createdAt });
   }
@@ -193,7 +193,7 @@ export class AlertProcessor {
     // Everything that can fail before the send (rendering) happens before the claim: a claim is the point after
     // which a crash is taken as "may have been sent", so it comes as late as possible.
     const message = this.render(order, ref, subject, name, to);
-    const claim = await store.claimDelivery(order.id, seq, name, this.now().toISOString(), kind);
+    const claim = await store.deliveries.claimDelivery(order.id, seq, name, this.now().toISOString(), kind);
     if (!claim.claimed) {
       if (claim.delivery.status === 'sent') return 'sent';
       if (claim.delivery.status === 'sending') return this.unknownOutcome(ref, name, claim.delivery);
@@ -215,7 +215,6 @@ export class AlertProcessor {
       logger.info({ order_id: order.id, seq, kind, channel: name, reason, err: error.message }, `${name} failed`);
       return 'failed';
     }
-    this.options.afterSend?.(name);
     await this.record(ref, name, 'sent', claim.attempts, null, null, relay);
     logger.info({ order_id: order.id, seq, kind, channel: name, relay }, `${name} sent`);
     return 'sent';
@@ -254,7 +253,7 @@ export class AlertProcessor {
 
   private async supersededAfter(order: Order, seq: number): Promise<boolean> {
     if (order.version <= seq) return false;
-    const later = await this.options.store.listEvents(order.id, seq, order.version - seq);
+    const later = await this.options.store.orders.listEvents(order.id, seq, order.version - seq);
     return later.some((event) => NOTIFYING_STATUSES.has(event.status));
   }
 
@@ -280,7 +279,7 @@ export class AlertProcessor {
     error: string | null = null,
     relay: MailRelay | null = null,
   ): Promise<void> {
-    return this.options.store.recordDelivery({ ...this.entry(ref, channel, status, attempts, reason, error), relay });
+    return this.options.store.deliveries.recordDelivery({ ...this.entry(ref, channel, status, attempts, reason, error), relay });
   }
 
   private entry(

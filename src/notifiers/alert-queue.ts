@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AppliedEvent, ArrivingEvent, EventBus } from '../actors/event-bus';
 import { ALERT_EFFECT, type AlertKind } from '../domain/effects';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { Outbox } from '../store/ports/outbox';
+import type { OutboxRelay, OwedKind } from '../services/outbox-relay';
 
 export const ALERT_QUEUE = 'alerts';
 
@@ -36,8 +36,8 @@ export function alertJobId(alert: Pick<AlertJob, 'orderId' | 'seq' | 'kind'>): s
 }
 
 export interface AlertQueueOptions {
-  /** Alerts owed by applied events, written with them: what could not be queued at once. */
-  store: Outbox;
+  /** The outbox relay: alerts owed by applied events (and arriving claims) are queued through it, then cleared. */
+  relay: Pick<OutboxRelay, 'register'>;
   /**
    * Applied events and arriving claims of this node, queued as they come (absent: the sweep alone queues what the
    * outbox holds).
@@ -66,20 +66,19 @@ export interface AlertQueueOptions {
 
 // An alert younger than this is probably being queued by the node that applied it; the sweep leaves it alone.
 const SWEEP_GRACE_MS = 1000;
-const SWEEP_BATCH = 500;
 
 /**
- * Moves alerts from the store's outbox to BullMQ. An applied notifying event (or an arriving claim) is queued at
- * once; the outbox row, written with the event (or the claim), is removed only once the job is in Redis, and a
- * periodic sweep queues whatever was left behind. The job id is (order, seq, kind), so queuing twice is harmless.
+ * Moves alerts from the store's outbox to BullMQ, as the outbox relay's work for the `alert` and `arriving` kinds.
+ * An applied notifying event (or an arriving claim) is queued at once; the outbox row, written with the event (or
+ * the claim), is removed only once the job is in Redis, and the relay's sweep queues whatever was left behind. The
+ * job id is (order, seq, kind), so queuing twice is harmless.
  */
 export class AlertQueue {
   readonly queue: Queue<AlertJob>;
-  private readonly timer: NodeJS.Timeout;
+  private readonly owed: Record<AlertKind, OwedKind>;
   private readonly unsubscribe: Array<() => void>;
-  private sweeping: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: AlertQueueOptions) {
+  constructor(options: AlertQueueOptions) {
     this.queue = new Queue<AlertJob>(ALERT_QUEUE, {
       connection: options.connection,
       prefix: queuePrefix(options.connection, options.prefix, ALERT_QUEUE),
@@ -92,49 +91,36 @@ export class AlertQueue {
     });
     const warn = throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert queue error'));
     this.queue.on('error', warn);
+    const owe = (kind: AlertKind): OwedKind =>
+      options.relay.register(ALERT_EFFECT[kind], {
+        sweepMs: options.sweepMs ?? 2000,
+        graceMs: SWEEP_GRACE_MS,
+        perform: ({ orderId, seq, tenantId }) => this.enqueue({ orderId, seq, tenantId, kind }),
+      });
+    this.owed = { status: owe('status'), arriving: owe('arriving') };
     this.unsubscribe = options.bus
       ? [options.bus.on('applied', (applied) => this.onApplied(applied)), options.bus.on('arriving', (arriving) => this.onArriving(arriving))]
       : [];
-    this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 2000);
-    this.timer.unref();
-  }
-
-  /** Queues every outbox alert older than the grace period. */
-  sweep(): Promise<void> {
-    this.sweeping = this.sweeping.then(async () => {
-      const before = new Date(Date.now() - SWEEP_GRACE_MS).toISOString();
-      for (const kind of ['status', 'arriving'] as const) {
-        const pending = await this.options.store.pendingEffects(ALERT_EFFECT[kind], before, SWEEP_BATCH).catch(() => []);
-        for (const alert of pending) await this.enqueue({ ...alert, kind });
-      }
-    });
-    return this.sweeping;
   }
 
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
-    clearInterval(this.timer);
-    await this.sweeping;
+    await Promise.all(Object.values(this.owed).map((owed) => owed.close()));
     await this.queue.close();
   }
 
   /** Queues the alert of an applied notifying event at once (its outbox row is the fallback). */
   private onApplied({ event, order }: AppliedEvent): void {
     if (event.seq === null || !NOTIFYING_STATUSES.has(event.status)) return;
-    void this.enqueue({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id });
+    void this.owed.status.perform({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at });
   }
 
   /** Queues the `arriving` alert of a claim made on this node at once (its outbox row is the fallback). */
-  private onArriving({ orderId, seq, tenantId }: ArrivingEvent): void {
-    void this.enqueue({ orderId, seq, tenantId, kind: 'arriving' });
+  private onArriving({ orderId, seq, tenantId, arrivingAt }: ArrivingEvent): void {
+    void this.owed.arriving.perform({ orderId, seq, tenantId, createdAt: arrivingAt });
   }
 
   private async enqueue(alert: AlertJob): Promise<void> {
-    try {
-      await this.queue.add('alert', alert, { jobId: alertJobId(alert) });
-      await this.options.store.clearEffect(ALERT_EFFECT[alert.kind ?? 'status'], alert.orderId, alert.seq);
-    } catch (error) {
-      this.options.logger.debug({ err: (error as Error).message, order_id: alert.orderId }, 'alert left in the outbox');
-    }
+    await this.queue.add('alert', alert, { jobId: alertJobId(alert) });
   }
 }

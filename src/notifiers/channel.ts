@@ -1,4 +1,4 @@
-import type { MailRelay } from '../store/ports/delivery-log';
+import type { MailRelay } from '../store/deliveries/port';
 
 /** A rendered alert, ready for a channel. */
 export interface AlertMessage {

@@ -22,12 +22,16 @@ export interface NotifierOptions {
   /** `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
   workerConnection: RedisClient;
   trackingToken: (order: Order) => string;
-  /** Base of the tracking links in alerts (known once the node listens). */
-  publicUrl: () => string;
+  /** Base of the tracking links in alerts. */
+  publicUrl: string;
   logger: Logger;
   templates?: TemplateCatalog;
-  /** See {@link AlertProcessorOptions.afterSend}. */
-  afterSend?: AlertProcessorOptions['afterSend'];
+  /**
+   * Wraps each configured channel (email, SMS) before the workers use it: crash tests' entry points inject faults
+   * here, never production.
+   * @default the channel itself
+   */
+  wrapChannel?: (channel: Channel) => Channel;
   /** See {@link AlertProcessorOptions.bus}. */
   bus?: AlertProcessorOptions['bus'];
   /** The processor's clock (quiet hours are decided by it). @default the system clock */
@@ -49,31 +53,17 @@ export class Notifier {
   private readonly channels: Channel[];
 
   constructor(options: NotifierOptions) {
-    const { settings, logger } = options;
+    const { settings, logger, wrapChannel = (channel) => channel } = options;
     this.templates = options.templates ?? new TemplateCatalog();
-    this.channels = [];
-    if (settings.smtpUrl) {
-      this.channels.push(new EmailChannel({ smtpUrl: settings.smtpUrl, fallbackUrl: settings.smtpFallbackUrl, from: settings.mailFrom }));
-    }
-    if (settings.twilio) {
-      this.channels.push(
-        new SmsChannel({
-          accountSid: settings.twilio.accountSid,
-          authToken: settings.twilio.authToken,
-          from: settings.twilio.from,
-          apiBase: settings.twilio.apiBase,
-        }),
-      );
-    }
+    this.channels = configuredChannels(settings).map(wrapChannel);
     const processor = new AlertProcessor({
       store: options.store,
       presence: options.presence,
       channels: this.channels,
       templates: this.templates,
-      trackingUrl: (order) => `${options.publicUrl()}/track/${order.id}?token=${options.trackingToken(order)}`,
+      trackingUrl: (order) => `${options.publicUrl}/track/${order.id}?token=${options.trackingToken(order)}`,
       maxAttempts: settings.notify.attempts,
       logger,
-      afterSend: options.afterSend,
       bus: options.bus,
       now: options.now,
     });
@@ -96,4 +86,17 @@ export class Notifier {
     await this.worker.close();
     for (const channel of this.channels) channel.close?.();
   }
+}
+
+/** The channels the settings configure: email with `SMTP_URL`, SMS with the `TWILIO_*` settings. */
+function configuredChannels(settings: NotifierSettings): Channel[] {
+  const channels: Channel[] = [];
+  if (settings.smtpUrl) {
+    channels.push(new EmailChannel({ smtpUrl: settings.smtpUrl, fallbackUrl: settings.smtpFallbackUrl, from: settings.mailFrom }));
+  }
+  if (settings.twilio) {
+    const { accountSid, authToken, from, apiBase } = settings.twilio;
+    channels.push(new SmsChannel({ accountSid, authToken, from, apiBase }));
+  }
+  return channels;
 }

@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import { retryDelayMs, signingSecretsAt } from '../domain/webhooks';
-import type { WebhookDirectory } from '../store/ports/webhook-directory';
-import type { NewWebhookAttempt, WebhookLog, WebhookMessageNext } from '../store/ports/webhook-log';
+import type { WebhookDirectory } from '../store/webhooks/port';
+import type { NewWebhookAttempt, WebhookLog, WebhookMessageNext } from '../store/webhook-log/port';
 import { signedHeaders } from './webhook-signature';
 import type { WebhookResponse, WebhookTransport } from './webhook-transport';
 
 /** What one attempt reads and writes: the endpoint (and its secrets), the message, its attempts. */
-export type WebhookProcessorStore = Pick<WebhookDirectory, 'loadWebhook' | 'disableWebhook'> &
-  Pick<WebhookLog, 'getWebhookMessage' | 'recordWebhookAttempts' | 'settleWebhookMessage'>;
+export interface WebhookProcessorStore {
+  webhooks: Pick<WebhookDirectory, 'loadWebhook' | 'disableWebhook'>;
+  webhookLog: Pick<WebhookLog, 'getWebhookMessage' | 'recordWebhookAttempts' | 'settleWebhookMessage'>;
+}
 
 export interface WebhookProcessorOptions {
   store: WebhookProcessorStore;
@@ -101,14 +103,14 @@ export class WebhookProcessor {
 
   async process(job: WebhookJob, jobId: string, gate: AttemptGate = OPEN_GATE): Promise<WebhookOutcome> {
     const { store, logger } = this.options;
-    const message = await store.getWebhookMessage(job.messageId);
+    const message = await store.webhookLog.getWebhookMessage(job.messageId);
     if (!message) return { kind: 'skipped', reason: 'no_such_message' };
     if (message.status !== 'pending' || message.job_id !== jobId) return { kind: 'skipped', reason: 'not_carried_by_this_job' };
-    const endpoint = await store.loadWebhook(message.webhook_id);
+    const endpoint = await store.webhooks.loadWebhook(message.webhook_id);
     if (!endpoint) return { kind: 'skipped', reason: 'endpoint_deleted' };
     if (!endpoint.enabled) {
       const reason = 'endpoint disabled: not sent (replay it once the endpoint is enabled again)';
-      await store.settleWebhookMessage(message.id, jobId, { status: 'failed', next_attempt_at: null, last_error: reason });
+      await store.webhookLog.settleWebhookMessage(message.id, jobId, { status: 'failed', next_attempt_at: null, last_error: reason });
       return { kind: 'failed', attempt: null, reason: 'endpoint_disabled' };
     }
     const started = this.now();
@@ -128,7 +130,7 @@ export class WebhookProcessor {
       : [];
     const attempt = message.attempts + cutOff.length + 1;
     const verdict = this.judge(response, attempt - job.budgetFrom, finished);
-    const recorded = await store.recordWebhookAttempts(
+    const recorded = await store.webhookLog.recordWebhookAttempts(
       message.id,
       jobId,
       message.attempts,
@@ -154,7 +156,7 @@ export class WebhookProcessor {
       return { kind: 'succeeded', attempt, status: response.status };
     }
     if (verdict.outcome === 'gone') {
-      await store.disableWebhook(endpoint.id, `the receiver answered 410 Gone at ${finished.toISOString()}`, finished.toISOString());
+      await store.webhooks.disableWebhook(endpoint.id, `the receiver answered 410 Gone at ${finished.toISOString()}`, finished.toISOString());
       logger.warn(context, 'webhook endpoint answered 410 Gone: disabled');
       return { kind: 'failed', attempt, reason: 'gone' };
     }

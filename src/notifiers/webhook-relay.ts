@@ -5,26 +5,27 @@ import type { EventBus } from '../actors/event-bus';
 import type { EffectKind } from '../domain/effects';
 import { toOrderView } from '../domain/order';
 import { changeKey, subscribes, typesOwedBy, webhookBody, webhookMessageId, type WebhookData } from '../domain/webhooks';
-import type { OrderLog } from '../store/ports/order-log';
-import type { Outbox, PendingEffect } from '../store/ports/outbox';
-import type { WebhookDirectory } from '../store/ports/webhook-directory';
-import type { NewWebhookMessage, OverdueCursor, WebhookLog } from '../store/ports/webhook-log';
+import type { OrderLog } from '../store/orders/port';
+import type { OutboxRelay, OwedKind } from '../services/outbox-relay';
+import type { PendingEffect } from '../store/outbox/port';
+import type { WebhookDirectory } from '../store/webhooks/port';
+import type { NewWebhookMessage, OverdueCursor, WebhookLog } from '../store/webhook-log/port';
 import { throttled } from './alert-queue';
 import type { WebhookJob } from './webhook-processor';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
-/** The outbox kinds that owe webhook messages. */
-const WEBHOOK_EFFECTS: readonly EffectKind[] = ['webhook', 'webhook_assignment', 'webhook_alert_failed'];
-
-/** What the relay reads and writes: the outbox, the order and its events, the tenant's endpoints, the messages. */
-export type WebhookRelayStore = Outbox &
-  Pick<OrderLog, 'loadOrder' | 'listEvents'> &
-  Pick<WebhookDirectory, 'listWebhooks'> &
-  Pick<WebhookLog, 'addWebhookMessages' | 'overdueWebhookMessages'>;
+/** What the relay reads and writes: the order and its events, the tenant's endpoints, the messages. */
+export interface WebhookRelayStore {
+  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+  webhooks: Pick<WebhookDirectory, 'listWebhooks'>;
+  webhookLog: Pick<WebhookLog, 'addWebhookMessages' | 'overdueWebhookMessages'>;
+}
 
 export interface WebhookRelayOptions {
   store: WebhookRelayStore;
+  /** The outbox relay: the changes that owe messages are fanned out through it, then cleared. */
+  relay: Pick<OutboxRelay, 'register'>;
   /** This node's changes, fanned out as they come (absent: the sweep alone moves what the outbox holds). */
   bus?: EventBus;
   /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
@@ -32,7 +33,8 @@ export interface WebhookRelayOptions {
   prefix: string;
   logger: Logger;
   /**
-   * How often the outbox is swept for changes whose messages were not made or queued (Redis down, a crash).
+   * How often the outbox is swept for changes whose messages were not made or queued (Redis down, a crash), and
+   * messages stored outside it are queued again when Redis was down.
    * @default 2000
    */
   sweepMs?: number;
@@ -50,21 +52,21 @@ export interface WebhookRelayOptions {
 
 // A change younger than this is probably being fanned out by the node that made it; the sweep leaves it alone.
 const SWEEP_GRACE_MS = 1000;
-const SWEEP_BATCH = 500;
 const OVERDUE_BATCH = 200;
 // Messages whose job could not be queued (Redis down) are retried from memory at each sweep, up to this many; past
 // it (or after a restart) the overdue sweep finds them.
 const MAX_UNQUEUED = 10_000;
 
 /**
- * Moves webhook messages from the outbox to BullMQ. A change's outbox row (written with the change) is fanned out
- * at once: one message per subscribed endpoint and type, stored with the body it will always carry and an id derived
- * from endpoint, type and change; then one job per message, whose id is the message id (queuing twice is harmless).
- * Only then is the row cleared, so a crash or a Redis outage at any step leaves it for the sweep, which does the
- * same again: the same ids, nothing twice.
+ * Moves webhook messages from the outbox to BullMQ, as the outbox relay's work for the kinds that owe messages. A
+ * change's outbox row (written with the change) is fanned out at once: one message per subscribed endpoint and type,
+ * stored with the body it will always carry and an id derived from endpoint, type and change; then one job per
+ * message, whose id is the message id (queuing twice is harmless). Only then is the row cleared, so a crash or a
+ * Redis outage at any step leaves it for the relay's sweep, which does the same again: the same ids, nothing twice.
  */
 export class WebhookRelay {
   readonly queue: Queue<WebhookJob>;
+  private readonly owed: OwedKind[];
   private readonly timers: NodeJS.Timeout[];
   private readonly unsubscribe: Array<() => void>;
   private readonly unqueued = new Map<string, { name: string; job: WebhookJob }>();
@@ -84,20 +86,27 @@ export class WebhookRelay {
       },
     });
     this.queue.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'webhook queue error')));
+    const sweepMs = options.sweepMs ?? 2000;
+    const owe = (kind: EffectKind): OwedKind =>
+      options.relay.register(kind, { sweepMs, graceMs: SWEEP_GRACE_MS, perform: (effect) => this.fanOut({ kind, ...effect }) });
+    const statusChanged = owe('webhook');
+    const assigned = owe('webhook_assignment');
+    const alertFailed = owe('webhook_alert_failed');
+    this.owed = [statusChanged, assigned, alertFailed];
     const { bus } = options;
     this.unsubscribe = bus
       ? [
           bus.on('applied', ({ event, order }) => {
             if (event.seq === null) return;
-            void this.relay({ kind: 'webhook', orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at });
+            void statusChanged.perform({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at });
           }),
           bus.on('assigned', ({ order }) => {
-            void this.relay({ kind: 'webhook_assignment', orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: order.updated_at });
+            void assigned.perform({ orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: order.updated_at });
           }),
-          bus.on('alertFailed', (failed) => void this.relay({ kind: 'webhook_alert_failed', ...failed })),
+          bus.on('alertFailed', (failed) => void alertFailed.perform(failed)),
         ]
       : [];
-    this.timers = [setInterval(() => void this.sweep(), options.sweepMs ?? 2000), setInterval(() => void this.sweepOverdue(), options.overdueSweepMs ?? 30_000)];
+    this.timers = [setInterval(() => void this.retryUnqueued(), sweepMs), setInterval(() => void this.sweepOverdue(), options.overdueSweepMs ?? 30_000)];
     for (const timer of this.timers) timer.unref();
   }
 
@@ -111,26 +120,6 @@ export class WebhookRelay {
     }
   }
 
-  /** Fans out every outbox change older than the grace period, and queues what could not be queued before. */
-  sweep(): Promise<void> {
-    this.sweeping = this.sweeping.then(async () => {
-      const before = new Date(Date.now() - SWEEP_GRACE_MS).toISOString();
-      for (const kind of WEBHOOK_EFFECTS) {
-        const pending = await this.options.store.pendingEffects(kind, before, SWEEP_BATCH).catch(() => []);
-        for (const effect of pending) await this.relay({ kind, ...effect });
-      }
-      for (const [jobId, { name, job }] of [...this.unqueued]) {
-        try {
-          await this.queue.add(name, job, { jobId });
-          this.unqueued.delete(jobId);
-        } catch {
-          break; // Redis still down: the rest waits for the next sweep
-        }
-      }
-    });
-    return this.sweeping;
-  }
-
   /**
    * Queues again the pending messages long past due whose job Redis no longer has (it restarted without its data).
    * One page per run, continuing where the last one stopped.
@@ -139,7 +128,7 @@ export class WebhookRelay {
     this.sweeping = this.sweeping.then(async () => {
       const before = new Date(Date.now() - (this.options.overdueAfterMs ?? 60_000)).toISOString();
       try {
-        const overdue = await this.options.store.overdueWebhookMessages(before, this.overdueCursor, OVERDUE_BATCH);
+        const overdue = await this.options.store.webhookLog.overdueWebhookMessages(before, this.overdueCursor, OVERDUE_BATCH);
         const last = overdue[overdue.length - 1];
         this.overdueCursor = overdue.length === OVERDUE_BATCH && last ? { next_attempt_at: last.next_attempt_at, id: last.id } : null;
         for (const message of overdue) {
@@ -158,44 +147,54 @@ export class WebhookRelay {
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     for (const timer of this.timers) clearInterval(timer);
+    await Promise.all(this.owed.map((owed) => owed.close()));
     await this.sweeping;
     await this.queue.close();
   }
 
-  /** Makes and queues the messages one outbox change owes, then clears it; a failure leaves it for the sweep. */
-  private async relay(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
-    const { store, logger } = this.options;
-    try {
-      const messages = await this.messagesOf(effect);
-      if (messages.length > 0) {
-        await store.addWebhookMessages(messages);
-        await this.queue.addBulk(
-          messages.map((message) => ({
-            name: message.type,
-            data: { messageId: message.id, webhookId: message.webhook_id, tenantId: message.tenant_id, budgetFrom: 0 },
-            opts: { jobId: message.job_id },
-          })),
-        );
+  /** Queues the messages stored outside the outbox that could not be queued before. */
+  private retryUnqueued(): Promise<void> {
+    this.sweeping = this.sweeping.then(async () => {
+      for (const [jobId, { name, job }] of [...this.unqueued]) {
+        try {
+          await this.queue.add(name, job, { jobId });
+          this.unqueued.delete(jobId);
+        } catch {
+          break; // Redis still down: the rest waits for the next sweep
+        }
       }
-      await store.clearEffect(effect.kind, effect.orderId, effect.seq);
-    } catch (error) {
-      logger.debug({ err: (error as Error).message, order_id: effect.orderId, kind: effect.kind }, 'webhook change left in the outbox');
-    }
+    });
+    return this.sweeping;
+  }
+
+  /** Makes and queues the messages one outbox change owes (the relay clears its row then). */
+  private async fanOut(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
+    const { store } = this.options;
+    const messages = await this.messagesOf(effect);
+    if (messages.length === 0) return;
+    await store.webhookLog.addWebhookMessages(messages);
+    await this.queue.addBulk(
+      messages.map((message) => ({
+        name: message.type,
+        data: { messageId: message.id, webhookId: message.webhook_id, tenantId: message.tenant_id, budgetFrom: 0 },
+        opts: { jobId: message.job_id },
+      })),
+    );
   }
 
   /** The messages a change owes: one per subscribed endpoint and type, each with the body it will always carry. */
   private async messagesOf(effect: PendingEffect & { kind: EffectKind }): Promise<NewWebhookMessage[]> {
     const { store } = this.options;
     const types = typesOwedBy(effect.kind, effect.seq);
-    const endpoints = (await store.listWebhooks(effect.tenantId)).filter((endpoint) =>
+    const endpoints = (await store.webhooks.listWebhooks(effect.tenantId)).filter((endpoint) =>
       types.some((type) => subscribes(endpoint, type, effect.createdAt)),
     );
     if (endpoints.length === 0) return [];
-    const order = await store.loadOrder(effect.orderId);
+    const order = await store.orders.loadOrder(effect.orderId);
     if (!order) return [];
     const data: WebhookData = { order: toOrderView(order) };
     if (effect.kind !== 'webhook_assignment') {
-      const [event] = await store.listEvents(effect.orderId, effect.seq - 1, 1);
+      const [event] = await store.orders.listEvents(effect.orderId, effect.seq - 1, 1);
       if (!event || event.seq !== effect.seq) return [];
       data.event = event;
     }

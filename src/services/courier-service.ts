@@ -2,8 +2,8 @@ import { ActorSystem } from '../actors/actor-system';
 import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierPosition, type PingResult } from '../actors/courier-actor';
 import type { EventBus } from '../actors/event-bus';
 import type { Location } from '../domain/order';
-import type { ArrivalLog } from '../store/ports/arrival-log';
-import type { OrderLog } from '../store/ports/order-log';
+import type { ArrivalLog } from '../store/arrival/port';
+import type { OrderLog } from '../store/orders/port';
 
 /** A position as a courier reports it: without a time, it is taken when it arrives. */
 export type ReportedPosition = Omit<CourierPosition, 'at'> & { at?: string };
@@ -13,7 +13,7 @@ export interface CourierServiceOptions {
    * Couriers' orders on the way and the arrival radius (for their actors), the coalesced `last_location` and `eta`
    * writes, and the arriving claims.
    */
-  store: CourierActorDeps['store'] & Pick<OrderLog, 'updateLastLocations'> & ArrivalLog;
+  store: CourierActorDeps['store'] & { orders: Pick<OrderLog, 'updateLastLocations'>; arrival: ArrivalLog };
   /**
    * Hears of order changes and assignments; carries each position (`position`), new ETAs (`eta`) and arriving claims
    * made here (`arriving`) to whoever pushes them live or owes their alert.
@@ -113,7 +113,7 @@ export class CourierService {
   /** Makes the store's arriving claim; the one that wins (of any node's) owes the alert, which is queued at once. */
   private async claimArrival(tenantId: string, courierId: string, orderId: string, at: string): Promise<void> {
     try {
-      const claim = await this.store.claimArrival(orderId, at);
+      const claim = await this.store.arrival.claimArrival(orderId, at);
       if (claim.claimed) this.bus.emit('arriving', { orderId, tenantId: claim.tenantId, seq: claim.seq, arrivingAt: at });
     } catch (error) {
       this.onClaimError(error);
@@ -125,9 +125,9 @@ export class CourierService {
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       await flushPending(this.pendingLocations, (updates) =>
-        this.store.updateLastLocations(updates.map(([orderId, location]) => ({ orderId, location }))),
+        this.store.orders.updateLastLocations(updates.map(([orderId, location]) => ({ orderId, location }))),
       ).catch(this.onFlushError);
-      await flushPending(this.pendingEtas, (updates) => this.store.updateEtas(updates.map(([orderId, eta]) => ({ orderId, eta })))).catch(
+      await flushPending(this.pendingEtas, (updates) => this.store.arrival.updateEtas(updates.map(([orderId, eta]) => ({ orderId, eta })))).catch(
         this.onFlushError,
       );
     });

@@ -1,10 +1,10 @@
-import type { Delivery, DeliveryLog } from '../store/ports/delivery-log';
+import type { Delivery, DeliveryLog } from '../store/deliveries/port';
 
 /** A delivery with a final outcome, as the order's notification log lists it. */
 export type DeliveryOutcome = Delivery & { status: 'sent' | 'failed' | 'skipped' };
 
 export interface DeliveryLogServiceOptions {
-  store: Pick<DeliveryLog, 'listDeliveries'>;
+  store: { deliveries: Pick<DeliveryLog, 'listDeliveries'> };
 }
 
 /** The alert delivery log of orders, as the business and its staff read it. */
@@ -16,7 +16,7 @@ export class DeliveryLogService {
    * bookkeeping, not outcomes, and are left out. The caller has checked that the order may be read.
    */
   async outcomes(orderId: string): Promise<DeliveryOutcome[]> {
-    const deliveries = await this.options.store.listDeliveries(orderId);
+    const deliveries = await this.options.store.deliveries.listDeliveries(orderId);
     return deliveries.filter(isOutcome);
   }
 }

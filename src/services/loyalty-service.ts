@@ -7,30 +7,32 @@ import { IdempotencyConflictError, InsufficientPointsError } from '../domain/err
 import { newId } from '../domain/ids';
 import { accrualPoints, ledgerKeys, type LedgerBooking, type LedgerEntry } from '../domain/loyalty';
 import type { Order, OrderEvent } from '../domain/order';
-import type { LedgerResult, LoyaltyAccount, LoyaltyLedger } from '../store/ports/loyalty-ledger';
-import type { OrderLog } from '../store/ports/order-log';
-import type { Outbox } from '../store/ports/outbox';
-import type { TenantDirectory } from '../store/ports/tenant-directory';
+import type { OrderStatus } from '../domain/status';
+import type { LedgerResult, LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
+import type { OrderLog } from '../store/orders/port';
+import type { PendingEffect } from '../store/outbox/port';
+import type { TenantDirectory } from '../store/tenants/port';
+import type { OutboxRelay, OwedKind } from './outbox-relay';
 
-/** What loyalty's use cases need of the store: the ledger, the tenant's rate, the outbox and the order's log. */
-export type LoyaltyServiceStore = Pick<LoyaltyLedger, 'bookLedger' | 'getLoyalty'> &
-  Pick<TenantDirectory, 'getTenant' | 'setPointsRate'> &
-  Outbox &
-  Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+/** What loyalty's use cases need of the store: the ledger, the tenant's rate and the order's log. */
+export interface LoyaltyServiceStore {
+  loyalty: Pick<LoyaltyLedger, 'bookLedger' | 'getLoyalty'>;
+  tenants: Pick<TenantDirectory, 'getTenant' | 'setPointsRate'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+}
 
 export interface LoyaltyServiceOptions {
   store: LoyaltyServiceStore;
   /** Carries each booking (`loyalty`) to whoever pushes it live. */
   bus: EventBus;
+  /** The outbox relay: each booking an event owes is cleared through it, and swept for when a crash left it undone. */
+  relay: Pick<OutboxRelay, 'register'>;
   idleMs?: number;
   /**
    * How often the effects outbox is swept for bookings a crash left undone.
    * @default 5000
    */
   sweepMs?: number;
-  onError?: (error: unknown) => void;
-  /** Crash tests: called after the event is durable and before its points are booked. */
-  beforeBooking?: () => void;
   /** @default the system clock */
   now?: () => Date;
 }
@@ -46,42 +48,56 @@ const SWEEP_GRACE_MS = 2000;
  */
 export class LoyaltyService {
   private readonly accounts: ActorSystem<string, LedgerBooking, LedgerResult>;
-  private readonly timer: NodeJS.Timeout;
+  private readonly owed: OwedKind;
   private readonly now: () => Date;
-  private sweeping: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: LoyaltyServiceOptions) {
     this.now = options.now ?? (() => new Date());
     this.accounts = new ActorSystem<string, LedgerBooking, LedgerResult>({
-      create: () => new LoyaltyAccountActor(options.store),
+      create: () => new LoyaltyAccountActor(options.store.loyalty),
       idleMs: options.idleMs,
     });
-    this.timer = setInterval(() => void this.sweep(), options.sweepMs ?? 5000);
-    this.timer.unref();
+    this.owed = options.relay.register('loyalty', {
+      sweepMs: options.sweepMs ?? 5000,
+      graceMs: SWEEP_GRACE_MS,
+      perform: (effect) => this.bookOwed(effect),
+    });
+    // Bookings a crash left undone are owed now, not after the first periodic sweep. The grace is 0: a booking
+    // another node is making at that moment is made twice at worst, and the ledger keeps one.
+    void this.owed.sweep(0);
   }
 
   /** A customer's balance and ledger. */
   account(tenantId: string, customerId: string): Promise<LoyaltyAccount> {
-    return this.options.store.getLoyalty(tenantId, customerId);
+    return this.options.store.loyalty.getLoyalty(tenantId, customerId);
   }
 
   /** Sets the tenant's accrual rate: points = floor(whole currency units × `pointsPerUnit`). */
   setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
-    return this.options.store.setPointsRate(tenantId, pointsPerUnit);
+    return this.options.store.tenants.setPointsRate(tenantId, pointsPerUnit);
   }
 
   /**
-   * Books what an applied event earns or takes back (called by the order's actor, after the event is durable).
-   * Idempotent: the ledger's keys make a repeat a no-op, so a sweep may run it again safely.
+   * Books what an applied event earns or takes back (called by the order's actor, after the event is durable), and
+   * clears what it owed. A failure leaves it owed, for the sweep.
    */
-  async onApplied(order: Order, event: OrderEvent, fromSweep = false): Promise<void> {
-    if (event.seq === null) return;
-    const fact = loyaltyFactOf(event.status);
-    if (fact === null) return;
-    if (!fromSweep) this.options.beforeBooking?.();
+  onApplied(order: Order, event: OrderEvent): Promise<void> {
+    const { seq } = event;
+    if (seq === null || loyaltyFactOf(event.status) === null) return Promise.resolve();
+    return this.owed.perform({ orderId: order.id, seq, tenantId: order.tenant_id, createdAt: event.recorded_at }, () =>
+      this.bookFact(order, event.status, seq),
+    );
+  }
+
+  /**
+   * Books what the applied event `seq` (`status`) earns or takes back. Idempotent: the ledger's keys make a repeat a
+   * no-op, so a sweep may run it again safely.
+   */
+  private async bookFact(order: Order, status: OrderStatus, seq: number): Promise<void> {
+    const fact = loyaltyFactOf(status);
     if (fact === 'accrual') {
       await this.accrue(order);
-    } else if (await this.wasDelivered(order.id, event.seq)) {
+    } else if (fact === 'reversal' && (await this.wasDelivered(order.id, seq))) {
       // Book the accrual first (a no-op if it is there): a return can reach this node before the delivery's
       // booking on another node has finished, and what is reversed must be what was accrued.
       const accrual = await this.accrue(order);
@@ -94,7 +110,13 @@ export class LoyaltyService {
         });
       }
     }
-    await this.options.store.clearEffect('loyalty', order.id, event.seq);
+  }
+
+  /** The booking an outbox row owes, found from the order and its event (neither there: nothing to book). */
+  private async bookOwed(effect: PendingEffect): Promise<void> {
+    const order = await this.options.store.orders.loadOrder(effect.orderId);
+    const [event] = await this.options.store.orders.listEvents(effect.orderId, effect.seq - 1, 1);
+    if (order && event) await this.bookFact(order, event.status, effect.seq);
   }
 
   /** Redeems points; a replay of the same `event_id` returns the first entry. */
@@ -122,35 +144,13 @@ export class LoyaltyService {
     return { entry: result.entry, replayed: false };
   }
 
-  /**
-   * Books every loyalty effect older than `graceMs` that no node finished (after a crash). At start-up the grace is
-   * 0: a booking another node is making at that moment is made twice at worst, and the ledger keeps one.
-   */
-  sweep(graceMs = SWEEP_GRACE_MS): Promise<void> {
-    this.sweeping = this.sweeping.then(async () => {
-      const before = new Date(this.now().getTime() - graceMs).toISOString();
-      try {
-        for (const effect of await this.options.store.pendingEffects('loyalty', before, 500)) {
-          const order = await this.options.store.loadOrder(effect.orderId);
-          const [event] = await this.options.store.listEvents(effect.orderId, effect.seq - 1, 1);
-          if (order && event) await this.onApplied(order, event, true);
-          else await this.options.store.clearEffect('loyalty', effect.orderId, effect.seq);
-        }
-      } catch (error) {
-        this.options.onError?.(error);
-      }
-    });
-    return this.sweeping;
-  }
-
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.sweeping;
+    await this.owed.close();
     await this.accounts.stop();
   }
 
   private async accrue(order: Order): Promise<LedgerEntry | null> {
-    const tenant = await this.options.store.getTenant(order.tenant_id);
+    const tenant = await this.options.store.tenants.getTenant(order.tenant_id);
     const points = accrualPoints(order.amount, tenant?.points_per_unit ?? 1);
     if (points <= 0) return null;
     return this.book(order.tenant_id, order.customer.id, {
@@ -187,7 +187,7 @@ export class LoyaltyService {
   }
 
   private async wasDelivered(orderId: string, beforeSeq: number): Promise<boolean> {
-    const events = await this.options.store.listEvents(orderId, 0, beforeSeq - 1);
+    const events = await this.options.store.orders.listEvents(orderId, 0, beforeSeq - 1);
     return events.some((event) => event.status === 'delivered');
   }
 }

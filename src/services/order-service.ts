@@ -25,8 +25,8 @@ import {
 } from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
 import type { OrderStatus } from '../domain/status';
-import type { OrderLog } from '../store/ports/order-log';
-import type { OrderPage, OrderQuery, OrderSearch } from '../store/ports/order-search';
+import type { OrderLog } from '../store/orders/port';
+import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
 export interface StatusInput {
   status: OrderStatus;
@@ -49,9 +49,10 @@ export type ScanResult =
   | { event_id: string; outcome: 'rejected'; error: { code: string; message: string } };
 
 /** What orders' use cases need of the store: placement and reads here, the rest for the actors. */
-export type OrderServiceStore = OrderActorStore &
-  Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents'> &
-  Pick<OrderSearch, 'searchOrders'>;
+export type OrderServiceStore = OrderActorStore & {
+  orders: Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents'>;
+  search: Pick<OrderSearch, 'searchOrders'>;
+};
 
 export interface OrderServiceOptions {
   store: OrderServiceStore;
@@ -106,7 +107,7 @@ export class OrderService {
       source: eventSourceOf(principal),
       at: now.toISOString(),
     });
-    const result = await this.store.createOrder({
+    const result = await this.store.orders.createOrder({
       order,
       firstEvent,
       idempotency: idempotency ? { scope: principalScope(principal), ...idempotency } : null,
@@ -125,21 +126,21 @@ export class OrderService {
   /** An order the principal may read. @throws NotFoundError otherwise. */
   async get(principal: Principal, orderId: string): Promise<Order> {
     if (principal.role === 'admin') throw new NotFoundError('order');
-    const order = await this.store.getOrder(principal.tenantId, orderId);
+    const order = await this.store.orders.getOrder(principal.tenantId, orderId);
     if (!order || !canReadOrder(principal, order)) throw new NotFoundError('order');
     return order;
   }
 
   history(orderId: string): Promise<OrderEvent[]> {
-    return this.store.history(orderId);
+    return this.store.orders.history(orderId);
   }
 
   events(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return this.store.listEvents(orderId, sinceSeq, limit);
+    return this.store.orders.listEvents(orderId, sinceSeq, limit);
   }
 
   search(tenantId: string, query: OrderQuery): Promise<OrderPage> {
-    return this.store.searchOrders(tenantId, query);
+    return this.store.search.searchOrders(tenantId, query);
   }
 
   /** Applies a business's or staff's status change through the order's actor. */
@@ -195,6 +196,11 @@ export class OrderService {
         }
       }),
     );
+  }
+
+  /** Drops these orders' actors (their personal data was erased): a later change loads the order from the store. */
+  forget(orderIds: readonly string[]): void {
+    for (const orderId of orderIds) this.actors.drop(orderId);
   }
 
   /** Stops taking changes and waits for actors to finish what they hold. */

@@ -1,10 +1,10 @@
-import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
+import type { PreferenceBook, Preferences } from '../store/preferences/port';
 
 /** A customer's choice of alert channels and where to reach them, as it is set. */
 export type PreferenceInput = Pick<Preferences, 'email' | 'sms'> & { email_address?: string; phone?: string };
 
 export interface PreferenceServiceOptions {
-  store: Pick<PreferenceBook, 'putPreferences'>;
+  store: { preferences: Pick<PreferenceBook, 'putPreferences'> };
   /** @default the system clock */
   now?: () => Date;
 }
@@ -26,7 +26,7 @@ export class PreferenceService {
       phone: input.phone ?? null,
       updated_at: this.now().toISOString(),
     };
-    await this.options.store.putPreferences(tenantId, customerId, preferences);
+    await this.options.store.preferences.putPreferences(tenantId, customerId, preferences);
     return preferences;
   }
 }

@@ -4,14 +4,18 @@ import { NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { PrivacyAction } from '../domain/privacy';
 import { principalScope, requireOwnAccount, type TenantPrincipal } from '../domain/principal';
-import type { Delivery } from '../store/ports/delivery-log';
-import type { LoyaltyAccount, LoyaltyLedger } from '../store/ports/loyalty-ledger';
-import type { OrderCursor } from '../store/ports/order-search';
-import type { PreferenceBook, Preferences } from '../store/ports/preference-book';
-import type { ExportedCustomerOrder, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from '../store/ports/privacy';
+import type { Delivery } from '../store/deliveries/port';
+import type { LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
+import type { OrderCursor } from '../store/search/port';
+import type { PreferenceBook, Preferences } from '../store/preferences/port';
+import type { ExportedCustomerOrder, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from '../store/privacy/port';
 
 /** What the privacy use cases read and write. */
-export type PrivacyServiceStore = PrivacyRecords & Pick<PreferenceBook, 'getPreferences'> & Pick<LoyaltyLedger, 'getLoyalty'>;
+export interface PrivacyServiceStore {
+  privacy: PrivacyRecords;
+  preferences: Pick<PreferenceBook, 'getPreferences'>;
+  loyalty: Pick<LoyaltyLedger, 'getLoyalty'>;
+}
 
 export interface PrivacyServiceOptions {
   store: PrivacyServiceStore;
@@ -71,9 +75,9 @@ export class PrivacyService {
     requireOwnAccount(principal, customerId);
     const { store } = this.options;
     const tenantId = principal.tenantId;
-    if (!(await store.customerKnown(tenantId, customerId))) throw new NotFoundError('customer');
-    const first = await store.customerOrdersPage(tenantId, customerId, null, this.exportPageSize);
-    const [preferences, loyalty] = await Promise.all([store.getPreferences(tenantId, customerId), store.getLoyalty(tenantId, customerId)]);
+    if (!(await store.privacy.customerKnown(tenantId, customerId))) throw new NotFoundError('customer');
+    const first = await store.privacy.customerOrdersPage(tenantId, customerId, null, this.exportPageSize);
+    const [preferences, loyalty] = await Promise.all([store.preferences.getPreferences(tenantId, customerId), store.loyalty.getLoyalty(tenantId, customerId)]);
     const limit = this.exportPageSize;
     const pages = async function* <T>(firstPage: { items: T; next: OrderCursor | null } | null, read: (after: OrderCursor | null) => Promise<{ items: T; next: OrderCursor | null }>) {
       let page = firstPage ?? (await read(null));
@@ -89,11 +93,11 @@ export class PrivacyService {
       preferences,
       loyalty,
       orders: pages({ items: first.orders, next: first.next }, async (after) => {
-        const page = await store.customerOrdersPage(tenantId, customerId, after, limit);
+        const page = await store.privacy.customerOrdersPage(tenantId, customerId, after, limit);
         return { items: page.orders, next: page.next };
       }),
       notifications: pages(null, async (after) => {
-        const page = await store.customerDeliveriesPage(tenantId, customerId, after, limit);
+        const page = await store.privacy.customerDeliveriesPage(tenantId, customerId, after, limit);
         return { items: page.deliveries, next: page.next };
       }),
       finished: (orders) => this.audit(principal, 'export', customerId, orders),
@@ -109,30 +113,30 @@ export class PrivacyService {
   async erase(principal: TenantPrincipal, customerId: string): Promise<number> {
     const { store } = this.options;
     const tenantId = principal.tenantId;
-    if (!(await store.customerKnown(tenantId, customerId))) throw new NotFoundError('customer');
+    if (!(await store.privacy.customerKnown(tenantId, customerId))) throw new NotFoundError('customer');
     const at = this.now().toISOString();
     let erased = 0;
     for (;;) {
-      const ids = await store.eraseCustomerOrders(tenantId, customerId, at, this.batchSize);
+      const ids = await store.privacy.eraseCustomerOrders(tenantId, customerId, at, this.batchSize);
       if (ids.length > 0) this.options.bus.emit('erased', { orderIds: ids });
       erased += ids.length;
       if (ids.length < this.batchSize) break;
       await yieldToLoop();
     }
-    const hadPreferences = await store.erasePreferences(tenantId, customerId);
-    if (erased > 0 || hadPreferences) await store.purgeErased();
+    const hadPreferences = await store.privacy.erasePreferences(tenantId, customerId);
+    if (erased > 0 || hadPreferences) await store.privacy.purgeErased();
     await this.audit(principal, 'erasure', customerId, erased);
     return erased;
   }
 
   /** The tenant's audit trail of exports and erasures, newest first. */
   auditTrail(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
-    return this.options.store.listPrivacyAudit(tenantId, limit, after);
+    return this.options.store.privacy.listPrivacyAudit(tenantId, limit, after);
   }
 
   private audit(principal: TenantPrincipal, action: PrivacyAction, customerId: string, orders: number): Promise<void> {
     const now = this.now();
-    return this.options.store.recordPrivacyAudit({
+    return this.options.store.privacy.recordPrivacyAudit({
       id: newId('aud', now.getTime()),
       tenant_id: principal.tenantId,
       action,

@@ -1,11 +1,11 @@
 import { keptPromise } from '../domain/order';
-import type { ExportedOrder, OrderFilter, OrderSearch, ReportRange, ReportSummary } from '../store/ports/order-search';
+import type { ExportedOrder, OrderFilter, OrderSearch, ReportRange, ReportSummary } from '../store/search/port';
 
 /** One order as the CSV export lists it, with whether it kept its promise as of the export (see `keptPromise`). */
 export type ExportRow = ExportedOrder & { on_time: boolean | null };
 
 export interface ReportServiceOptions {
-  store: Pick<OrderSearch, 'reportSummary' | 'exportOrders'>;
+  store: { search: Pick<OrderSearch, 'reportSummary' | 'exportOrders'> };
   /** Decides which promises are past. @default the system clock */
   now?: () => Date;
 }
@@ -20,7 +20,7 @@ export class ReportService {
 
   /** The figures over the orders created in `[range.from, range.to)`, as of now. */
   summary(tenantId: string, range: ReportRange): Promise<ReportSummary> {
-    return this.options.store.reportSummary(tenantId, range, this.now().toISOString());
+    return this.options.store.search.reportSummary(tenantId, range, this.now().toISOString());
   }
 
   /**
@@ -30,7 +30,7 @@ export class ReportService {
    */
   exportOrders(tenantId: string, filter: OrderFilter): AsyncIterator<ExportRow[]> {
     const nowIso = this.now().toISOString();
-    const pages = this.options.store.exportOrders(tenantId, filter)[Symbol.asyncIterator]();
+    const pages = this.options.store.search.exportOrders(tenantId, filter)[Symbol.asyncIterator]();
     const rows = (step: IteratorResult<ExportedOrder[]>): IteratorResult<ExportRow[]> =>
       step.done
         ? { done: true, value: undefined }

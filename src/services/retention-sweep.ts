@@ -2,10 +2,10 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { EventBus } from '../actors/event-bus';
 import { newId } from '../domain/ids';
 import { retentionCutoff } from '../domain/privacy';
-import type { PrivacyRecords } from '../store/ports/privacy';
+import type { PrivacyRecords } from '../store/privacy/port';
 
 export interface RetentionSweepOptions {
-  store: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'>;
+  store: { privacy: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'> };
   /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
   bus: EventBus;
   /** @default the system clock */
@@ -72,20 +72,20 @@ export class RetentionSweep {
   private async run(): Promise<number> {
     const { store, bus } = this.options;
     let total = 0;
-    for (const { tenantId, retentionDays } of await store.retentionTenants()) {
+    for (const { tenantId, retentionDays } of await store.privacy.retentionTenants()) {
       const now = this.now();
       const at = now.toISOString();
       const cutoff = retentionCutoff(now, retentionDays);
       let erased = 0;
       while (!this.stopped) {
-        const ids = await store.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
+        const ids = await store.privacy.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
         if (ids.length > 0) bus.emit('erased', { orderIds: ids });
         erased += ids.length;
         if (ids.length < this.batchSize) break;
         await pause(this.pauseMs);
       }
       if (erased > 0) {
-        await store.recordPrivacyAudit({
+        await store.privacy.recordPrivacyAudit({
           id: newId('aud', now.getTime()),
           tenant_id: tenantId,
           action: 'retention',
@@ -98,7 +98,7 @@ export class RetentionSweep {
       total += erased;
       if (this.stopped) break;
     }
-    if (total > 0) await store.purgeErased();
+    if (total > 0) await store.privacy.purgeErased();
     return total;
   }
 }

@@ -16,7 +16,7 @@ import type { LatLng } from '../domain/order';
 import { externalIdScope } from '../domain/principal';
 import { newSigningSecret, statusForCode, UNMAPPED_CODE } from '../domain/source';
 import type { OrderStatus } from '../domain/status';
-import type { Source, SourceDirectory } from '../store/ports/source-directory';
+import type { Source, SourceDirectory } from '../store/sources/port';
 
 /** One event as a source posts it, once it has passed validation. */
 export interface SourceEventInput {
@@ -65,7 +65,7 @@ export interface SignatureHeaders {
 }
 
 export interface SourceServiceOptions {
-  store: SourceDirectory;
+  store: { sources: SourceDirectory };
   /** The order actors (`OrderService.actors`): every event a source posts goes through its order's actor. */
   orders: Pick<ActorSystem<string, OrderMessage, OrderReply>, 'ask'>;
   now?: () => Date;
@@ -108,7 +108,7 @@ const MAX_WEBHOOK_ID = 200;
  * actors with `source: "provider"`.
  */
 export class SourceService {
-  private readonly store: SourceDirectory;
+  private readonly store: { sources: SourceDirectory };
   private readonly orders: SourceServiceOptions['orders'];
   private readonly now: () => Date;
   private readonly pendingWaitMs: number;
@@ -151,25 +151,25 @@ export class SourceService {
       created_at: at,
       updated_at: at,
     };
-    await this.store.createSource(source);
+    await this.store.sources.createSource(source);
     return source;
   }
 
   /** The tenant's sources, oldest first. */
   list(tenantId: string): Promise<Source[]> {
-    return this.store.listSources(tenantId);
+    return this.store.sources.listSources(tenantId);
   }
 
   /** Renames and/or remaps a source (the map is replaced whole). @throws NotFoundError for no such source of the tenant */
   async update(tenantId: string, sourceId: string, changes: Partial<SourceSettings>): Promise<Source> {
-    const updated = await this.store.updateSource(tenantId, sourceId, { ...changes, updated_at: this.now().toISOString() });
+    const updated = await this.store.sources.updateSource(tenantId, sourceId, { ...changes, updated_at: this.now().toISOString() });
     if (!updated) throw new NotFoundError('source');
     return updated;
   }
 
   /** Removes a source and its message records. @throws NotFoundError for no such source of the tenant */
   async remove(tenantId: string, sourceId: string): Promise<void> {
-    if (!(await this.store.deleteSource(tenantId, sourceId))) throw new NotFoundError('source');
+    if (!(await this.store.sources.deleteSource(tenantId, sourceId))) throw new NotFoundError('source');
   }
 
   /**
@@ -179,7 +179,7 @@ export class SourceService {
    * @throws UnauthorizedError for an unknown source, a missing, bad or stale signature: the same error for all
    */
   async authenticate(sourceId: string, headers: SignatureHeaders, body: string): Promise<Source> {
-    const source = await this.store.findSource(sourceId);
+    const source = await this.store.sources.findSource(sourceId);
     const verifier = source ? new Webhook(source.secret) : this.decoy;
     try {
       verifier.verify(body, { ...headers }, { jsonParse: false });
@@ -208,7 +208,7 @@ export class SourceService {
     const deadline = Date.now() + this.pendingWaitMs;
     for (let attempt = 0; ; attempt++) {
       const at = this.now();
-      const claim = await this.store.claimMessage(source.id, webhookId, {
+      const claim = await this.store.sources.claimMessage(source.id, webhookId, {
         token,
         at: at.toISOString(),
         staleBefore: new Date(at.getTime() - this.claimStaleMs).toISOString(),
@@ -223,17 +223,17 @@ export class SourceService {
       answer = { results: await this.apply(source, items) };
     } catch (error) {
       // Nothing is answered: the sender's retry is processed afresh (what this one applied is then a duplicate).
-      await this.store.releaseMessage(source.id, webhookId, token).catch(this.onError);
+      await this.store.sources.releaseMessage(source.id, webhookId, token).catch(this.onError);
       throw error;
     }
-    await this.store.answerMessage(source.id, webhookId, token, JSON.stringify(answer), this.now().toISOString());
+    await this.store.sources.answerMessage(source.id, webhookId, token, JSON.stringify(answer), this.now().toISOString());
     return answer;
   }
 
   /** Forgets message records older than the retention, a bounded batch at a time. */
   async prune(): Promise<void> {
     const before = new Date(this.now().getTime() - this.retentionMs).toISOString();
-    while ((await this.store.pruneMessages(before, PRUNE_BATCH)) === PRUNE_BATCH);
+    while ((await this.store.sources.pruneMessages(before, PRUNE_BATCH)) === PRUNE_BATCH);
   }
 
   /** Stops the periodic prune. */
@@ -249,7 +249,7 @@ export class SourceService {
     const externalIds = new Set<string>();
     for (const item of items) if (item.ok && 'external_id' in item.event.order) externalIds.add(item.event.order.external_id);
     const byExternalId = new Map(
-      (await this.store.orderIdsByExternalId(source.tenant_id, externalIdScope({ role: 'business', tenantId: source.tenant_id }), [...externalIds])).map(
+      (await this.store.sources.orderIdsByExternalId(source.tenant_id, externalIdScope({ role: 'business', tenantId: source.tenant_id }), [...externalIds])).map(
         (match) => [match.external_id, match.order_id],
       ),
     );

@@ -2,10 +2,10 @@ import { hashApiKey } from '../auth/token-service';
 import { NotFoundError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
 import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
-import type { Tenant, TenantDirectory } from '../store/ports/tenant-directory';
+import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
 export interface TenantServiceOptions {
-  store: Pick<TenantDirectory, 'createTenant' | 'getTenantSettings' | 'putTenantSettings'>;
+  store: { tenants: Pick<TenantDirectory, 'createTenant' | 'getTenantSettings' | 'putTenantSettings'> };
   /** @default the system clock */
   now?: () => Date;
 }
@@ -31,13 +31,13 @@ export class TenantService {
       points_per_unit: DEFAULT_POINTS_PER_UNIT,
       created_at: now.toISOString(),
     };
-    await this.options.store.createTenant(tenant, hashApiKey(apiKey));
+    await this.options.store.tenants.createTenant(tenant, hashApiKey(apiKey));
     return { tenant, apiKey };
   }
 
   /** The tenant's settings. @throws NotFoundError for an unknown tenant */
   async settings(tenantId: string): Promise<TenantSettings> {
-    const settings = await this.options.store.getTenantSettings(tenantId);
+    const settings = await this.options.store.tenants.getTenantSettings(tenantId);
     if (!settings) throw new NotFoundError('tenant');
     return settings;
   }
@@ -45,7 +45,7 @@ export class TenantService {
   /** Changes the settings given and answers them all. */
   async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
     const next = changeSettings(await this.settings(tenantId), change);
-    await this.options.store.putTenantSettings(tenantId, next);
+    await this.options.store.tenants.putTenantSettings(tenantId, next);
     return next;
   }
 }

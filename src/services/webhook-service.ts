@@ -3,12 +3,14 @@ import { LimitReachedError, NotFoundError, ValidationError, WebhookDisabledError
 import { newId } from '../domain/ids';
 import { parseWebhookUrl } from '../domain/webhook-destination';
 import { newWebhookSecret, ROTATION_OVERLAP_MS, webhookBody, type WebhookEventType } from '../domain/webhooks';
-import type { StoredWebhook, Webhook, WebhookDirectory } from '../store/ports/webhook-directory';
-import type { WebhookAttempt, WebhookLog, WebhookMessage, WebhookMessagePage, WebhookMessageQuery } from '../store/ports/webhook-log';
+import type { StoredWebhook, Webhook, WebhookDirectory } from '../store/webhooks/port';
+import type { WebhookAttempt, WebhookLog, WebhookMessage, WebhookMessagePage, WebhookMessageQuery } from '../store/webhook-log/port';
 
 /** What webhooks' use cases need of the store: the endpoints and their delivery log. */
-export type WebhookServiceStore = WebhookDirectory &
-  Pick<WebhookLog, 'addWebhookMessages' | 'getWebhookMessage' | 'listWebhookMessages' | 'listWebhookAttempts' | 'requeueWebhookMessage'>;
+export interface WebhookServiceStore {
+  webhooks: WebhookDirectory;
+  webhookLog: Pick<WebhookLog, 'addWebhookMessages' | 'getWebhookMessage' | 'listWebhookMessages' | 'listWebhookAttempts' | 'requeueWebhookMessage'>;
+}
 
 /** Puts a stored message's job in the queue (the webhook relay); keeps it to retry when Redis is down. */
 export interface WebhookQueue {
@@ -68,7 +70,7 @@ export class WebhookService {
   /** Registers an endpoint; its signing secret is returned here (and on rotation) only. */
   async create(tenantId: string, input: NewWebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
     const url = await this.checkedUrl(input.url);
-    if ((await this.options.store.listWebhooks(tenantId)).length >= this.maxPerTenant) {
+    if ((await this.options.store.webhooks.listWebhooks(tenantId)).length >= this.maxPerTenant) {
       throw new LimitReachedError('webhook endpoints', this.maxPerTenant);
     }
     const at = this.now().toISOString();
@@ -86,12 +88,12 @@ export class WebhookService {
       created_at: at,
       updated_at: at,
     };
-    await this.options.store.createWebhook(stored);
+    await this.options.store.webhooks.createWebhook(stored);
     return { webhook: this.view(stored), secret: stored.secret };
   }
 
   async list(tenantId: string): Promise<WebhookView[]> {
-    return (await this.options.store.listWebhooks(tenantId)).map((webhook) => this.view(webhook));
+    return (await this.options.store.webhooks.listWebhooks(tenantId)).map((webhook) => this.view(webhook));
   }
 
   async get(tenantId: string, webhookId: string): Promise<WebhookView> {
@@ -101,7 +103,7 @@ export class WebhookService {
   /** Changes an endpoint; enabling it clears why the server disabled it. */
   async update(tenantId: string, webhookId: string, update: WebhookUpdate): Promise<WebhookView> {
     const url = update.url === undefined ? undefined : await this.checkedUrl(update.url);
-    const changed = await this.options.store.updateWebhook(tenantId, webhookId, {
+    const changed = await this.options.store.webhooks.updateWebhook(tenantId, webhookId, {
       url,
       events: update.events && unique(update.events),
       description: update.description,
@@ -115,7 +117,7 @@ export class WebhookService {
 
   /** Removes an endpoint and its delivery log; its queued messages are dropped when their turn comes. */
   async remove(tenantId: string, webhookId: string): Promise<void> {
-    if (!(await this.options.store.deleteWebhook(tenantId, webhookId))) throw new NotFoundError('webhook');
+    if (!(await this.options.store.webhooks.deleteWebhook(tenantId, webhookId))) throw new NotFoundError('webhook');
   }
 
   /**
@@ -125,7 +127,7 @@ export class WebhookService {
   async rotateSecret(tenantId: string, webhookId: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
-    const rotated = await this.options.store.rotateWebhookSecret(tenantId, webhookId, newWebhookSecret(), expiresAt, now.toISOString());
+    const rotated = await this.options.store.webhooks.rotateWebhookSecret(tenantId, webhookId, newWebhookSecret(), expiresAt, now.toISOString());
     if (!rotated) throw new NotFoundError('webhook');
     return { secret: rotated.secret, previous_secret_expires_at: expiresAt };
   }
@@ -137,7 +139,7 @@ export class WebhookService {
     const at = this.now().toISOString();
     const id = newId('msg', Date.parse(at));
     const payload = webhookBody('webhook.test', at, { webhook: { id: endpoint.id, url: endpoint.url } });
-    await this.options.store.addWebhookMessages([
+    await this.options.store.webhookLog.addWebhookMessages([
       { id, webhook_id: endpoint.id, tenant_id: tenantId, type: 'webhook.test', order_id: null, seq: null, payload, job_id: id, created_at: at },
     ]);
     await this.options.queue.enqueue({ messageId: id, webhookId: endpoint.id, tenantId, budgetFrom: 0 }, id, 'webhook.test');
@@ -147,13 +149,13 @@ export class WebhookService {
   /** The endpoint's delivery log, newest first. */
   async deliveries(tenantId: string, webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
     const endpoint = await this.stored(tenantId, webhookId);
-    return this.options.store.listWebhookMessages(endpoint.id, query);
+    return this.options.store.webhookLog.listWebhookMessages(endpoint.id, query);
   }
 
   /** One message: what was sent (the body) and every attempt with the receiver's answer. */
   async delivery(tenantId: string, webhookId: string, messageId: string): Promise<WebhookDeliveryDetail> {
     const message = await this.message(await this.stored(tenantId, webhookId), messageId);
-    return { ...this.line(message), payload: JSON.parse(message.payload) as unknown, attempts_log: await this.options.store.listWebhookAttempts(message.id) };
+    return { ...this.line(message), payload: JSON.parse(message.payload) as unknown, attempts_log: await this.options.store.webhookLog.listWebhookAttempts(message.id) };
   }
 
   /**
@@ -166,20 +168,20 @@ export class WebhookService {
     if (!endpoint.enabled) throw new WebhookDisabledError();
     // A job of its own (BullMQ keeps job ids unique); the message names it, so an older job carrying it stops.
     const jobId = `${message.id}-replay-${randomBytes(6).toString('hex')}`;
-    const requeued = await this.options.store.requeueWebhookMessage(message.id, jobId, this.now().toISOString());
+    const requeued = await this.options.store.webhookLog.requeueWebhookMessage(message.id, jobId, this.now().toISOString());
     if (!requeued) throw new NotFoundError('delivery');
     await this.options.queue.enqueue({ messageId: message.id, webhookId: endpoint.id, tenantId, budgetFrom: requeued.attempts }, jobId, message.type);
     return this.line(requeued);
   }
 
   private async stored(tenantId: string, webhookId: string): Promise<StoredWebhook> {
-    const webhook = await this.options.store.getWebhook(tenantId, webhookId);
+    const webhook = await this.options.store.webhooks.getWebhook(tenantId, webhookId);
     if (!webhook) throw new NotFoundError('webhook');
     return webhook;
   }
 
   private async message(endpoint: StoredWebhook, messageId: string) {
-    const message = await this.options.store.getWebhookMessage(messageId);
+    const message = await this.options.store.webhookLog.getWebhookMessage(messageId);
     if (!message || message.webhook_id !== endpoint.id) throw new NotFoundError('delivery');
     return message;
   }

@@ -75,7 +75,7 @@ it('pushes decreasing ETAs to the watcher, keeps the ETA on the order, and sends
   expect(times.at(-1)!).toBeGreaterThanOrEqual(drivenFrom);
   for (let i = 1; i < times.length; i++) expect(times[i - 1]! - times[i]!).toBeGreaterThanOrEqual(60_000);
 
-  await a.node.couriers!.flush();
+  await a.node.parts.couriers!.flush();
   const order = (await api.get(`/v1/orders/${delivery.orderId}`)).body;
   expect(order.eta).toBe(etas.at(-1).eta);
   expect(order.arriving_at).toBe(notices[0].arriving_at);
@@ -98,7 +98,7 @@ it('emails one arriving alert to a customer nobody watches, however the fixes ji
   for (const position of jitterAcrossRadius(RADIUS_M, 6, Date.now())) await courier.report(position);
   await courier.report({ lat: ARRIVAL_TRACK.at(-1)!.lat, lng: ARRIVAL_TRACK.at(-1)!.lng });
 
-  expect(await a.node.store.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
+  expect(await a.node.parts.store.arrival.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
   expect(arriving.of(delivery.orderId)).toHaveLength(1);
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
   expect(await arrivingLog(delivery.orderId)).toEqual([
@@ -121,8 +121,8 @@ it('sends one arriving alert when pings alternate between two nodes and two node
   for (const position of jitterAcrossRadius(RADIUS_M, 6, Date.now())) await courier.report(position);
 
   expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
-  expect(await b.node.store.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
-  expect(await a.node.store.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
+  expect(await b.node.parts.store.arrival.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
+  expect(await a.node.parts.store.outbox.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
   expect(arriving.of(delivery.orderId)).toHaveLength(1);
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
   expect(await arrivingLog(delivery.orderId)).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', kind: 'arriving' })]);
@@ -132,11 +132,11 @@ it('sends the alert of a claim whose node died before queuing it: the outbox row
   const delivery = await outForDelivery(api);
   // The claim as a node makes it, without that node living on to queue the alert (no `arriving` event here).
   const claimedAt = new Date(Date.now() - 5000).toISOString();
-  expect(await a.node.store.claimArrival(delivery.orderId, claimedAt)).toMatchObject({ claimed: true });
+  expect(await a.node.parts.store.arrival.claimArrival(delivery.orderId, claimedAt)).toMatchObject({ claimed: true });
 
-  await b.node.alerts.sweep();
+  await b.node.parts.outbox.sweep('arriving');
   expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
-  expect(await a.node.store.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
+  expect(await a.node.parts.store.outbox.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
   expect((await api.get(`/v1/orders/${delivery.orderId}`)).body.arriving_at).toBe(claimedAt);
 });

@@ -194,7 +194,7 @@ describe('a worker killed right after the SMTP server took an alert', () => {
     const workerDir = tempDir('pg-worker-');
     dirs.push(workerDir);
     const workerEnv = { ...postgresEnv(schema), ...notifyEnv(alerts, { smtp }), NOTIFY_LOCK_MS: '2000' };
-    const doomed = await spawnWorker(workerDir, { ...workerEnv, FAULT_INJECTION: 'crash_after_email_sent' });
+    const doomed = await spawnWorker(workerDir, { ...workerEnv, CRASH_AFTER_SEND: 'email' }, 20_000, 'test/support/entries/crash-after-send.ts');
     const biz = client(api.url, tenant.apiKey);
     const placed = await biz.post('/v1/orders', { customer: { id: 'pg-alert', email: 'pg-alert@mail.example' }, notify: { email: true } });
     expect(placed.status).toBe(201);

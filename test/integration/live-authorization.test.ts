@@ -68,12 +68,12 @@ it('a reassignment made while the watching node missed the message still takes e
   const staffSeen = Recorder.of(staff);
   await subscribeOk(staff, order.id);
   // Written straight to the store, as a node that died before publishing would leave it.
-  const stored = await a.node.store.loadOrder(order.id);
-  expect((await a.node.store.assignCourier(order.id, stored!.rev, 'k4', new Date().toISOString())).kind).toBe('ok');
+  const stored = await a.node.parts.store.orders.loadOrder(order.id);
+  expect((await a.node.parts.store.orders.assignCourier(order.id, stored!.rev, 'k4', new Date().toISOString())).kind).toBe('ok');
   // B compares with the store twice a second: k3 is out of the room once it has, and gets nothing after.
   const room = `order:${order.id}`;
   // (the client's socket id is the server's id of it)
-  await eventually(() => !b.node.gateway!.io.of('/').adapter.rooms.get(room)?.has(k3.id!), 'k3 out of the room');
+  await eventually(() => !b.node.parts.io.of('/').adapter.rooms.get(room)?.has(k3.id!), 'k3 out of the room');
   expect((await biz.post(`/v1/orders/${order.id}/status`, { status: 'in_transit' })).status).toBe(200);
   await staffSeen.untilSeq(order.id, 3);
   expect(seen.seqs(order.id)).toEqual([]);
@@ -85,7 +85,7 @@ it('a socket whose token expires is disconnected, and the token no longer connec
   const socket = await connectSocket(a.url, token);
   await subscribeOk(socket, order.id);
   // The node keeps what the token grants and when it runs out, not the token itself.
-  const held = a.node.gateway!.io.of('/').sockets.get(socket.id!)!;
+  const held = a.node.parts.io.of('/').sockets.get(socket.id!)!;
   expect(held.handshake.auth).not.toHaveProperty('token');
   expect(held.data.expiresAt).toBeGreaterThan(Date.now());
   const reason = await new Promise<string>((resolve) => socket.once('disconnect', (why) => resolve(why)));
@@ -97,7 +97,7 @@ it('a handshake the server cannot check answers unavailable, not unauthorized', 
   const node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('authz-down') } });
   try {
     const fresh = await createTenant(node.url, 'Fresh'); // its API key has not been looked up yet
-    await node.node.store.close(); // the store is gone
+    await node.node.parts.store.lifecycle.close(); // the store is gone
     expect(await handshake(node.url, fresh.apiKey)).toBe('unavailable');
     expect(await handshake(node.url, 'ak_not-a-real-key')).toBe('unavailable');
     expect(await handshake(node.url, 'forged.jwt.token')).toBe('unauthorized');

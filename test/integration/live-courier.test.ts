@@ -85,7 +85,7 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   expect((await log1.until(isLocation(onTheWay.id, 22.3), 'first position at c1')).data).toEqual(expectedFirst);
   expect((await staffLog.until(isLocation(onTheWay.id, 22.3), 'first position in the feed')).data).toEqual(expectedFirst);
   expect((await liveLog.until(isLocation(onTheWay.id, 22.3), 'first position at the client')).data).toEqual(expectedFirst);
-  await b.node.couriers!.flush();
+  await b.node.parts.couriers!.flush();
   expect((await ok(api.get(`/v1/orders/${onTheWay.id}`))).last_location).toEqual({ lat: 22.3, lng: 114.1, at: first.at });
   expect((await ok(api.get(`/v1/orders/${notYet.id}`))).last_location).toBeNull();
 
@@ -132,7 +132,7 @@ it('pushes a position to the watchers of the courier orders on the way and to th
     ].sort(),
   );
 
-  await b.node.couriers!.flush();
+  await b.node.parts.couriers!.flush();
   const stored = await Promise.all([onTheWay, notYet, othersOrder].map((order) => ok(api.get(`/v1/orders/${order.id}`))));
   expect(stored.map((order) => order.last_location)).toEqual([
     { lat: 22.4, lng: 114.2, at: atC1.at },

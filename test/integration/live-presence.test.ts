@@ -38,19 +38,19 @@ afterAll(async () => {
 
 /** The presence check the node's notifier uses. */
 function presenceOn(node: TestNode): Presence {
-  return node.node.presence;
+  return node.node.parts.presence;
 }
 
 /** An order as the store holds it (what the notifier hands to the presence check). */
 async function loadOrder(orderId: string): Promise<Order> {
-  const order = await a.node.store.loadOrder(orderId);
+  const order = await a.node.parts.store.orders.loadOrder(orderId);
   if (!order) throw new Error(`no order ${orderId}`);
   return order;
 }
 
 /** Resolves once `node` has processed the disconnection of `socket` (its rooms are left by then). */
 function goneFrom(node: TestNode, socket: Socket): Promise<void> {
-  const serverSocket = node.node.gateway!.io.of('/').sockets.get(socket.id!);
+  const serverSocket = node.node.parts.io.of('/').sockets.get(socket.id!);
   if (!serverSocket) return Promise.resolve();
   return new Promise((resolve) => serverSocket.once('disconnect', () => resolve()));
 }

@@ -113,7 +113,7 @@ it('when its node drops the connection, the client moves to the next node and mi
   const poster = startPoster([b.url, a.url], tenant.apiKey, order.id);
   await log.untilSeq(order.id, 12);
   const moved = nextConnection(live);
-  a.node.gateway!.io.local.disconnectSockets(true);
+  a.node.parts.io.local.disconnectSockets(true);
   expect(await moved).toBe(b.url);
   const atMove = live.lastSeq(order.id)!;
   await log.until((e) => e.event === 'update' && e.data.seq >= atMove + 15, 'events after the move');

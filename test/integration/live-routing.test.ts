@@ -173,7 +173,7 @@ describe('loyalty updates', () => {
     ];
 
     // Pushed from node B: the socket on A gets it through the adapter.
-    b.node.bus.emit('loyalty', booked(acme, 'c1', 10));
+    b.node.parts.bus.emit('loyalty', booked(acme, 'c1', 10));
     const isLoyalty = (customerId: string, balance: number) => (e: { event: string; data: any }) =>
       e.event === 'loyalty_update' && e.data.customer_id === customerId && e.data.balance === balance;
     for (const log of [logC1A, logC1B]) {
@@ -182,15 +182,15 @@ describe('loyalty updates', () => {
     }
 
     // Markers for the others, pushed after: each gets its own and nothing before it.
-    b.node.bus.emit('loyalty', booked(acme, 'c2', 20));
-    b.node.bus.emit('loyalty', booked(other, 'c1', 30));
+    b.node.parts.bus.emit('loyalty', booked(acme, 'c2', 20));
+    b.node.parts.bus.emit('loyalty', booked(other, 'c1', 30));
     expect(await logC2.until(isLoyalty('c2', 20), 'loyalty of c2').then(() => logC2.of('loyalty_update'))).toEqual([update('c2', 20)]);
     expect(await logOther.until(isLoyalty('c1', 30), 'loyalty of other c1').then(() => logOther.of('loyalty_update'))).toEqual([
       update('c1', 30),
     ]);
     // Staff are not a customer account.
-    b.node.bus.emit('loyalty', booked(acme, 's1', 40));
-    a.node.bus.emit('loyalty', booked(acme, 'c1', 50));
+    b.node.parts.bus.emit('loyalty', booked(acme, 's1', 40));
+    a.node.parts.bus.emit('loyalty', booked(acme, 'c1', 50));
     await logC1A.until(isLoyalty('c1', 50), 'second loyalty of c1');
     expect(logStaff.of('loyalty_update')).toEqual([]);
     expect(logC1A.of('loyalty_update')).toEqual([update('c1', 10), update('c1', 50)]);

@@ -100,8 +100,8 @@ it('an unsubscribe sent while the subscribe is in flight applies after it: the s
   await biz.post(`/v1/orders/${marker.id}/status`, { status: 'shipped' });
   await markerSeen.untilSeq(marker.id, 2);
   // Delivered to B's room (the marker came after it on the same node) but this socket is not in it any more.
-  const orderAfter = await a.node.store.loadOrder(order.id);
-  expect(await a.node.presence.handedToWatcher(orderAfter!, Number(response.headers.get('event-seq')))).toBe(false);
+  const orderAfter = await a.node.parts.store.orders.loadOrder(order.id);
+  expect(await a.node.parts.presence.handedToWatcher(orderAfter!, Number(response.headers.get('event-seq')))).toBe(false);
   expect(seen.seqs(order.id)).toEqual([]);
 });
 

@@ -1,7 +1,7 @@
 /**
- * A crash between an order's event and its points: with FAULT_INJECTION=crash_before_loyalty_booking the process
- * SIGKILLs itself after the `delivered` (or `returned`) event is durable and before the booking. The event must
- * survive, the effects outbox must still owe the booking, and a restarted node must book it exactly once.
+ * A crash between an order's event and its points: a node started from the crash-before-booking entry SIGKILLs
+ * itself after the `delivered` (or `returned`) event is durable and before the booking. The event must survive, the
+ * effects outbox must still owe the booking, and a restarted node must book it exactly once.
  */
 import { killAllServers, spawnServer, type ServerProcess } from '../support/cluster';
 import { client } from '../support/http';
@@ -9,7 +9,7 @@ import { eventually, uniquePrefix } from '../support/live';
 import { expectConsistentAccount, getAccount, placeFor, type Account } from '../support/loyalty';
 import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
 import { stopProcess } from '../support/process';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +20,7 @@ const RECOVERY_DEADLINE_MS = 20_000;
 describe('loyalty booking across a crash', () => {
   const dataDir = tempDir('loyalty-crash-');
   const env = { REDIS_PREFIX: uniquePrefix('loyalty-crash') };
-  const faulty = { ...env, FAULT_INJECTION: 'crash_before_loyalty_booking' };
+  const spawnFaulty = () => spawnServer(dataDir, env, 20_000, 'test/support/entries/crash-before-booking.ts');
   let tenant: Tenant;
   let orderId: string;
 
@@ -43,17 +43,17 @@ describe('loyalty booking across a crash', () => {
 
   /** What the store holds while no node runs: owed loyalty effects of the order, and the account. */
   async function inStore(): Promise<{ owed: number[]; account: { balance: number; keys: string[] } }> {
-    const store = new SqliteStore({ dataDir });
-    await store.init();
+    const store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
     try {
-      const owed = await store.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
-      const account = await store.getLoyalty(tenant.id, CUSTOMER);
+      const owed = await store.outbox.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
+      const account = await store.loyalty.getLoyalty(tenant.id, CUSTOMER);
       return {
         owed: owed.filter((effect) => effect.orderId === orderId).map((effect) => effect.seq),
         account: { balance: account.balance, keys: account.entries.map((entry) => entry.unique_key) },
       };
     } finally {
-      await store.close();
+      await store.lifecycle.close();
     }
   }
 
@@ -74,7 +74,7 @@ describe('loyalty booking across a crash', () => {
   }
 
   it('keeps the delivered event and books its accrual exactly once after a restart', async () => {
-    const crashing = await spawnServer(dataDir, faulty);
+    const crashing = await spawnFaulty();
     tenant = await createTenant(crashing.url, 'Crash');
     orderId = (await placeFor(crashing.url, tenant.apiKey, CUSTOMER, { value: 12950, currency: 'HKD' })).id;
 
@@ -114,7 +114,7 @@ describe('loyalty booking across a crash', () => {
 
   it('keeps the returned event and books its reversal exactly once after a restart', async () => {
     // A node with the fault starts cleanly: its start-up sweep finds nothing owed (else it would kill itself).
-    const crashing = await spawnServer(dataDir, faulty);
+    const crashing = await spawnFaulty();
     const { answer, exit } = await postAndDie(crashing, 'returned');
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
     expect(answer).toBe('no answer');

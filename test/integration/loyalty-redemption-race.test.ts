@@ -9,7 +9,7 @@ import { uniquePrefix } from '../support/live';
 import { entriesOf, expectConsistentAccount, getAccount, moveTo, placeFor, redeem, tally } from '../support/loyalty';
 import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
 import { stopProcess } from '../support/process';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
 
 jest.setTimeout(60_000);
 
@@ -169,19 +169,19 @@ describe('concurrent redemptions on two processes', () => {
     ]);
     nodes = [];
 
-    const store = new SqliteStore({ dataDir });
-    await store.init();
+    const store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
     try {
-      const kept = await store.getLoyalty(tenant.id, CUSTOMER);
+      const kept = await store.loyalty.getLoyalty(tenant.id, CUSTOMER);
       expect(kept.balance).toBe(seen.balance);
       expect(kept.entries.map((entry) => entry.id)).toEqual(seen.entries.map((entry) => entry.id));
       const sum = kept.entries.reduce((total, entry) => total + entry.delta, 0);
-      expect(await store.rebuildBalance(tenant.id, CUSTOMER)).toBe(kept.balance);
+      expect(await store.loyalty.rebuildBalance(tenant.id, CUSTOMER)).toBe(kept.balance);
       expect(sum).toBe(kept.balance);
       // Rebuilding changed nothing.
-      expect((await store.getLoyalty(tenant.id, CUSTOMER)).balance).toBe(kept.balance);
+      expect((await store.loyalty.getLoyalty(tenant.id, CUSTOMER)).balance).toBe(kept.balance);
     } finally {
-      await store.close();
+      await store.lifecycle.close();
     }
   });
 });

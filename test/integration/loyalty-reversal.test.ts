@@ -97,7 +97,7 @@ describe('loyalty reversal', () => {
       });
     }
     // The store's outbox has nothing left owed for these orders either.
-    const owed = await a.node.store.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
+    const owed = await a.node.parts.store.outbox.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
     expect(owed.filter((effect) => [shipped.id, failed.id, held.id].includes(effect.orderId))).toEqual([]);
   });
 

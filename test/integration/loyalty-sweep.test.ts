@@ -37,7 +37,7 @@ async function sweepingDuring<T>(work: Promise<T>): Promise<{ result: T; sweeps:
   let sweeps = 0;
   const loops = [a, b].map(async (node) => {
     while (!done) {
-      await node.node.loyalty.sweep(0);
+      await node.node.parts.outbox.sweep('loyalty', 0);
       sweeps++;
       // An empty sweep settles in microtasks only: give HTTP and the actors their turn before the next one.
       await new Promise((resolve) => setImmediate(resolve));
@@ -51,7 +51,7 @@ async function sweepingDuring<T>(work: Promise<T>): Promise<{ result: T; sweeps:
   }
 }
 
-const owedNow = () => a.node.store.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
+const owedNow = () => a.node.parts.store.outbox.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
 
 describe('loyalty sweep racing live bookings', () => {
   it('books and pushes each accrual and reversal once while both nodes sweep the outbox', async () => {
@@ -82,7 +82,7 @@ describe('loyalty sweep racing live bookings', () => {
     expect(sweeps).toBeGreaterThan(0);
 
     // Whatever a sweep left half-way is finished by one more, and then nothing is owed.
-    await Promise.all([a.node.loyalty.sweep(0), b.node.loyalty.sweep(0)]);
+    await Promise.all([a.node.parts.outbox.sweep('loyalty', 0), b.node.parts.outbox.sweep('loyalty', 0)]);
     expect((await owedNow()).filter((effect) => orders.some((order) => order.id === effect.orderId))).toEqual([]);
 
     for (const [c, customerId] of CUSTOMERS.entries()) {

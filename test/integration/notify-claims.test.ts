@@ -8,7 +8,8 @@ import type { Presence } from '../../src/domain/presence';
 import { AlertProcessor } from '../../src/notifiers/alert-processor';
 import { EmailChannel } from '../../src/notifiers/email-channel';
 import { TemplateCatalog, type TemplateSet } from '../../src/notifiers/templates';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store';
+import { createSqliteStore } from '../../src/store/sqlite/create-store';
+import type { Store } from '../../src/store/store';
 import { placeOrder, unique, type Client } from '../support/fixtures';
 import { client } from '../support/http';
 import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
@@ -59,7 +60,7 @@ describe('a failure while the alert is rendered', () => {
         return { subject: `Order ${data.reference}: ${data.status}`, text: `Track: ${data.trackingUrl}`, sms: data.trackingUrl };
       },
     };
-    node.node.notifier!.templates.add('en', flaky, tenant.id);
+    node.node.parts.notifier!.templates.add('en', flaky, tenant.id);
     const processed = new ProcessedRecorder([node.node]);
     const email = `${unique('c')}@mail.example`;
     const order = await placeOrder(biz, { customer: { id: unique('c'), email }, notify: { email: true } });
@@ -77,33 +78,33 @@ describe('a failure while the alert is rendered', () => {
 
 describe('a superseded alert whose email was claimed by a worker that died', () => {
   let dataDir: string;
-  let store: SqliteStore;
+  let store: Store;
   beforeEach(async () => {
     dataDir = tempDir();
-    store = new SqliteStore({ dataDir });
-    await store.init();
+    store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
   });
   afterEach(async () => {
-    await store.close();
+    await store.lifecycle.close();
     removeDir(dataDir);
   });
 
   it('is recorded as possibly sent, never over-written as skipped, and not sent again', async () => {
     const email = `${unique('c')}@mail.example`;
     const order = buildOrder('t1', { customer: { id: 'c1', email }, notify: { email: true, sms: false } });
-    await store.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
+    await store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' });
     // shipped (seq 2), then out_for_delivery (seq 3): the alert of seq 2 is superseded by the time it re-runs.
     const shipped = moved(order, 'shipped', at(1));
-    await store.commitEvent({ orderId: order.id, expectedRev: 1, event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }), next: shipped });
+    await store.orders.commitEvent({ orderId: order.id, expectedRev: 1, event: buildEvent(order, { status: 'shipped', occurred_at: at(1) }), next: shipped });
     const outForDelivery = moved({ ...shipped, rev: 2 }, 'out_for_delivery', at(2));
-    await store.commitEvent({
+    await store.orders.commitEvent({
       orderId: order.id,
       expectedRev: 2,
       event: buildEvent(shipped, { status: 'out_for_delivery', occurred_at: at(2) }),
       next: outForDelivery,
     });
     // The first worker claimed the email of seq 2 and died while the SMTP server had it.
-    expect(await store.claimDelivery(order.id, 2, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
+    expect(await store.deliveries.claimDelivery(order.id, 2, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
 
     const nobodyWatching: Presence = { handedToWatcher: async () => false, handArrivingToWatcher: async () => false };
     const channel = new EmailChannel({ smtpUrl: smtp.url, from: MAIL_FROM });
@@ -120,7 +121,7 @@ describe('a superseded alert whose email was claimed by a worker that died', () 
     } finally {
       channel.close();
     }
-    const entries = await store.listDeliveries(order.id);
+    const entries = await store.deliveries.listDeliveries(order.id);
     expect(entries).toEqual([expect.objectContaining({ seq: 2, channel: 'email', status: 'sent', reason: 'interrupted_not_resent' })]);
     expect(smtp.messages.filter((message) => message.to.includes(email))).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 /**
  * A worker dies in the middle of sending (API.md "Notifications": "No channel ever sends the same alert twice,
- * also when a worker dies mid-job"). An API-only node takes the status; a worker-only process with
- * FAULT_INJECTION SIGKILLs itself right after the provider accepted the message and before the delivery log
+ * also when a worker dies mid-job"). An API-only node takes the status; a worker-only process started from the
+ * crash-after-send entry SIGKILLs itself right after the provider accepted the message and before the delivery log
  * says so. A second worker picks the job up once its lock (NOTIFY_LOCK_MS) has run out, and must not send again.
  */
 import { placeOrder, unique, type Client } from '../support/fixtures';
@@ -62,15 +62,19 @@ afterEach(async () => {
 const workerEnv = (extra: Record<string, string> = {}) =>
   notifyEnv(prefix, { smtp, twilio }, { NOTIFY_LOCK_MS: LOCK_MS, ...extra });
 
+/** A worker that dies right after the provider accepted a message on `channel`. */
+const spawnDoomedWorker = (channel: 'email' | 'sms') =>
+  spawnWorker(dataDir, workerEnv({ CRASH_AFTER_SEND: channel }), 20_000, 'test/support/entries/crash-after-send.ts');
+
 /** Whether a worker log line is about (order, seq). */
 const about = (line: string, orderId: string, seq: number) => line.includes(`"order_id":"${orderId}"`) && line.includes(`"seq":${seq}`);
 
-it('crash_after_email_sent: the re-run records the email as sent and sends nothing again, by no channel', async () => {
+it('a worker killed right after the email was accepted: the re-run records the email as sent and sends nothing again, by no channel', async () => {
   const id = unique('cust');
   const who = { id, name: 'Kai', email: `${id}@mail.example`, phone: '+15550004401' };
   const order = await placeOrder(biz, { external_id: unique('ref'), customer: who, notify: { email: true, sms: true } });
 
-  const doomed = await spawnWorker(dataDir, workerEnv({ FAULT_INJECTION: 'crash_after_email_sent' }));
+  const doomed = await spawnDoomedWorker('email');
   const seq = await postStatus(biz, order.id, 'shipped');
 
   const [mail] = await smtp.waitForMessagesTo(who.email, 1, 20_000);
@@ -103,12 +107,12 @@ it('crash_after_email_sent: the re-run records the email as sent and sends nothi
   ]);
 });
 
-it('crash_after_sms_sent (SMS only): the re-run records the SMS as sent and sends it only once', async () => {
+it('a worker killed right after the SMS was accepted (SMS only): the re-run records the SMS as sent and sends it only once', async () => {
   const id = unique('cust');
   const who = { id, name: 'Noor', phone: '+15550004402' };
   const order = await placeOrder(biz, { external_id: unique('ref'), customer: who, notify: { email: false, sms: true } });
 
-  const doomed = await spawnWorker(dataDir, workerEnv({ FAULT_INJECTION: 'crash_after_sms_sent' }));
+  const doomed = await spawnDoomedWorker('sms');
   const seq = await postStatus(biz, order.id, 'out_for_delivery');
 
   const [sms] = await twilio.waitForRequestsTo(who.phone, 1, 20_000);

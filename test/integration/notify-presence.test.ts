@@ -142,7 +142,7 @@ it("another customer's socket, or a watcher that has left, does not count", asyn
   await watchOnB(await tenant.token('customer', other.who.id), other.order.id);
   // The customer watched, then closed the socket before the order shipped.
   const gone = await watchOnB(await tenant.token('customer', who.id), order.id);
-  const serverSide = b.node.gateway!.io.of('/').sockets.get(gone.id!);
+  const serverSide = b.node.parts.io.of('/').sockets.get(gone.id!);
   expect(serverSide).toBeDefined();
   const left = new Promise<void>((resolve) => serverSide!.once('disconnect', () => resolve()));
   gone.close();

@@ -105,7 +105,7 @@ it('non-notifying statuses (processing, in_transit) queue no job and send nothin
   const loud = await postStatus(biz, order.id, 'out_for_delivery');
   expect(await processed!.outcome(order.id, loud)).toEqual({ kind: 'sent', channel: 'email' });
 
-  const queue = api!.node.alerts.queue;
+  const queue = api!.node.parts.alertQueue;
   for (const seq of [1, ...quiet]) expect(await queue.getJob(`${order.id}-${seq}`)).toBeUndefined();
   expect(await queue.getJob(`${order.id}-${loud}`)).toBeDefined();
   expect(processed!.of(order.id).map((p) => p.seq)).toEqual([loud]);

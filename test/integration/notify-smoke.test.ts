@@ -42,7 +42,7 @@ describe('alerts by email', () => {
     });
     const mailed = new Promise<void>((resolve) => (onMail = resolve));
     const processed = new Promise<unknown>((resolve) =>
-      server.node.notifier!.events.on('processed', (orderId: string, _seq: number, outcome: unknown) => {
+      server.node.parts.notifier!.events.on('processed', (orderId: string, _seq: number, outcome: unknown) => {
         if (orderId === placed.body.id) resolve(outcome);
       }),
     );

@@ -273,10 +273,10 @@ describe('erasure on a two-node cluster', () => {
     // B's actor now holds the order, customer and all.
     const first = await onB.post(`/v1/orders/${order.id}/status`, { status: 'processing', event_id: 'evt-1' });
     expect(first.body.customer.email).toBe(who.email);
-    expect(pair.b.node.orders!.actors.has(order.id)).toBe(true);
+    expect(pair.b.node.parts.orders!.actors.has(order.id)).toBe(true);
 
     expect((await onA.delete(`/v1/customers/${who.id}/personal-data`)).body).toEqual({ orders: 1 });
-    await eventually(() => !pair.b.node.orders!.actors.has(order.id), "B's actor dropped");
+    await eventually(() => !pair.b.node.parts.orders!.actors.has(order.id), "B's actor dropped");
     // The same event again is answered by B's actor (a duplicate) from the order as it is now.
     const repeat = await onB.post(`/v1/orders/${order.id}/status`, { status: 'processing', event_id: 'evt-1' });
     expect(repeat.status).toBe(200);

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const settings = await biz.put('/v1/tenants/me/settings', { quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' } });
   expect(settings.status).toBe(200);
   processed = new ProcessedRecorder([node.node]);
-  node.node.notifier!.events.on('held', (orderId: string, seq: number, outcome: AlertOutcome) => held.push({ orderId, seq, outcome }));
+  node.node.parts.notifier!.events.on('held', (orderId: string, seq: number, outcome: AlertOutcome) => held.push({ orderId, seq, outcome }));
 });
 
 afterAll(async () => {
@@ -55,13 +55,13 @@ async function heldAlert(orderId: string, seq: number, timeoutMs = 10_000): Prom
     const entry = held.find((h) => h.orderId === orderId && h.seq === seq);
     if (entry) return entry.outcome;
     if (Date.now() > deadline) throw new Error(`alert ${orderId}#${seq} not held`);
-    await new Promise((resolve) => node.node.notifier!.events.once('held', resolve));
+    await new Promise((resolve) => node.node.parts.notifier!.events.once('held', resolve));
   }
 }
 
 /** The held alert's job, now a delayed job of the queue. */
 async function delayedJob(orderId: string, seq: number) {
-  const job = await node.node.alerts.queue.getJob(alertJobId({ orderId, seq }));
+  const job = await node.node.parts.alertQueue.getJob(alertJobId({ orderId, seq }));
   expect(job).toBeDefined();
   return job!;
 }

@@ -4,7 +4,7 @@
  * tenants and bad input.
  */
 import http from 'node:http';
-import type { ExportedOrder, OrderFilter } from '../../src/store/ports/order-search';
+import type { ExportedOrder, OrderFilter } from '../../src/store/search/port';
 import { allOrderIds, expectError, placeOrder, type Client } from '../support/fixtures';
 import { client } from '../support/http';
 import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
@@ -347,14 +347,14 @@ describe('GET /v1/reports/orders.csv, streamed', () => {
    * Held there, an export that is not streamed never answers, and one that ignores a departed client never stops.
    */
   function gateExports() {
-    const store = server.node.store;
-    const real = store.exportOrders.bind(store);
+    const store = server.node.parts.store;
+    const real = store.search.exportOrders.bind(store.search);
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
     let stop!: () => void;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
     const gate = { pages: 0, rows: 0, release, stopped };
-    jest.spyOn(store, 'exportOrders').mockImplementation((tenantId: string, filter: OrderFilter): AsyncIterable<ExportedOrder[]> => {
+    jest.spyOn(store.search, 'exportOrders').mockImplementation((tenantId: string, filter: OrderFilter): AsyncIterable<ExportedOrder[]> => {
       const source = real(tenantId, filter)[Symbol.asyncIterator]();
       let ended: ((result: IteratorResult<ExportedOrder[]>) => void) | undefined;
       const iterator: AsyncIterator<ExportedOrder[]> = {

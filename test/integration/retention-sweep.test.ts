@@ -67,7 +67,7 @@ describe.each([
 
     // Just under 30 days after the newest terminal order: the two older ones are past the limit, it is not.
     clock = recent.updatedAt + 30 * DAY_MS - 1;
-    expect(await server.node.retention.sweep()).toBe(2);
+    expect(await server.node.parts.retention.sweep()).toBe(2);
     expect(await erased(delivered.id)).toBe(true);
     expect(await erased(cancelled.id)).toBe(true);
     for (const kept of [recent, active, placed]) {
@@ -77,9 +77,9 @@ describe.each([
     expect((await biz.get(`/v1/orders/${delivered.id}`)).body.status).toBe('delivered');
 
     // The same instant again: nothing left to do. A year on: only the newest terminal order more; active ones never.
-    expect(await server.node.retention.sweep()).toBe(0);
+    expect(await server.node.parts.retention.sweep()).toBe(0);
     clock = recent.updatedAt + 365 * DAY_MS;
-    expect(await server.node.retention.sweep()).toBe(1);
+    expect(await server.node.parts.retention.sweep()).toBe(1);
     expect(await erased(recent.id)).toBe(true);
     expect((await biz.get(`/v1/orders/${active.id}`)).body.customer.name).toBe(active.name);
     expect((await biz.get(`/v1/orders/${placed.id}`)).body.customer.name).toBe(placed.name);
@@ -91,7 +91,7 @@ describe.each([
   it('erases nothing for a tenant without retention_days', async () => {
     const delivered = await order('delivered');
     clock = delivered.updatedAt + 3650 * DAY_MS;
-    await server.node.retention.sweep();
+    await server.node.parts.retention.sweep();
     expect(await erased(delivered.id)).toBe(false);
   });
 });

@@ -288,7 +288,7 @@ describe('every route: happy path and error codes', () => {
       const res = await courier.post('/v1/couriers/me/location', { lat: 22.31, lng: 114.17, heading: 90, speed: 4.2, at });
       expect(res.status).toBe(204);
       // Positions are stored in coalesced batches; flush the pending one instead of waiting for the timer.
-      await server.node.couriers!.flush();
+      await server.node.parts.couriers!.flush();
       for (const [i, [, , expected]] of setup.entries()) {
         const got = (await biz.get(`/v1/orders/${ids[i]}`)).body;
         expect(got.last_location).toEqual(expected === 'yes' ? { lat: 22.31, lng: 114.17, at } : null);

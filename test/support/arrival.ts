@@ -4,7 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { AlertOutcome } from '../../src/notifiers/alert-processor';
-import type { RunningNode } from '../../src/node';
+import type { Node } from '../../src/node';
 import { DESTINATION } from './arrival-track';
 import { placeOrder, unique, type Client } from './fixtures';
 import { client } from './http';
@@ -58,8 +58,8 @@ export class ArrivingRecorder {
   private readonly changed = new EventEmitter();
   private readonly detachers: Array<() => void> = [];
 
-  constructor(nodes: RunningNode[]) {
-    for (const { notifier } of nodes) {
+  constructor(nodes: Node[]) {
+    for (const { notifier } of nodes.map((node) => node.parts)) {
       if (!notifier) continue;
       for (const event of ['processed', 'held'] as const) {
         const listener = (orderId: string, seq: number, outcome: AlertOutcome, kind: string): void => {

@@ -41,7 +41,11 @@ export function redisPrefix(): string {
 const children = new Set<Launched['process']>();
 
 /** Entry points a test can start: the server itself, or a test entry that wraps a part of it with a fault. */
-export type Entry = 'src/main.ts' | 'test/support/entries/crash-after-commit.ts';
+export type Entry =
+  | 'src/main.ts'
+  | 'test/support/entries/crash-after-commit.ts'
+  | 'test/support/entries/crash-after-send.ts'
+  | 'test/support/entries/crash-before-booking.ts';
 
 /** Where a server process runs. */
 export interface LaunchOptions {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { Metrics } from '../../src/metrics';
-import { startNode, type NodeDeps, type RunningNode } from '../../src/node';
+import { startNode, type Node, type NodeDeps } from '../../src/node';
 import { openStore } from '../../src/main';
 import { client } from './http';
 
@@ -26,7 +26,8 @@ export function removeDir(dir: string): void {
 }
 
 export interface TestNode {
-  node: RunningNode;
+  /** The running node; what a test observes or drives in it is `node.parts`. */
+  node: Node;
   url: string;
   dataDir: string;
   /** Stops the node and, unless `keepData`, removes its data directory. */

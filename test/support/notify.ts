@@ -12,7 +12,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
 import { SMTPServer } from 'smtp-server';
-import type { RunningNode } from '../../src/node';
+import type { Node } from '../../src/node';
+import type { Entry } from './cluster';
 import type { Client } from './fixtures';
 import { freePort } from './live';
 import { ADMIN_TOKEN, JWT_SECRET, UNLIMITED_BUDGETS, tempDir } from './node';
@@ -373,9 +374,14 @@ export interface WorkerProcess {
 
 const workerChildren = new Set<WorkerProcess>();
 
-/** Spawns `src/main.ts` with PROCESS_ROLE=worker and resolves once it logs its `"worker":true` line. */
-export async function spawnWorker(dataDir: string, env: Record<string, string>, startTimeoutMs = 20_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+/** Spawns `entry` with PROCESS_ROLE=worker and resolves once it logs its `"worker":true` line. */
+export async function spawnWorker(
+  dataDir: string,
+  env: Record<string, string>,
+  startTimeoutMs = 20_000,
+  entry: Entry = 'src/main.ts',
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ADMIN_TOKEN, JWT_SECRET, LOG_LEVEL: 'info', ...UNLIMITED_BUDGETS, ...env, PROCESS_ROLE: 'worker' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -498,14 +504,14 @@ export class ProcessedRecorder {
   private readonly changed = new EventEmitter();
   private readonly detachers: Array<() => void> = [];
 
-  constructor(nodes: RunningNode[]) {
+  constructor(nodes: Node[]) {
     for (const node of nodes) {
       const listener = (orderId: string, seq: number, outcome: Outcome): void => {
         this.seen.push({ orderId, seq, outcome });
         this.changed.emit('seen');
       };
       // An API-only node runs no alert jobs.
-      const { notifier } = node;
+      const { notifier } = node.parts;
       if (!notifier) continue;
       notifier.events.on('processed', listener);
       this.detachers.push(() => notifier.events.off('processed', listener));

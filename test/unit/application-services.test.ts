@@ -3,9 +3,9 @@ import { DeliveryLogService } from '../../src/services/delivery-log-service';
 import { PreferenceService } from '../../src/services/preference-service';
 import { ReportService } from '../../src/services/report-service';
 import { TenantService } from '../../src/services/tenant-service';
-import type { Delivery } from '../../src/store/ports/delivery-log';
-import type { ExportedOrder, ReportSummary } from '../../src/store/ports/order-search';
-import type { Tenant } from '../../src/store/ports/tenant-directory';
+import type { Delivery } from '../../src/store/deliveries/port';
+import type { ExportedOrder, ReportSummary } from '../../src/store/search/port';
+import type { Tenant } from '../../src/store/tenants/port';
 
 // The services' clock: every use case here reads it through `now`.
 const NOW = new Date('2024-03-01T12:00:00.000Z');
@@ -15,7 +15,9 @@ describe('TenantService', () => {
   it('creates a tenant at the rate of one point per unit, keeping only its API key hash', async () => {
     const created: Array<[Tenant, string]> = [];
     const tenants = new TenantService({
-      store: { createTenant: async (tenant, hash) => void created.push([tenant, hash]), getTenantSettings: async () => null, putTenantSettings: async () => {} },
+      store: {
+        tenants: { createTenant: async (tenant, hash) => void created.push([tenant, hash]), getTenantSettings: async () => null, putTenantSettings: async () => {} },
+      },
       now,
     });
     const { tenant, apiKey } = await tenants.create('Acme');
@@ -29,7 +31,7 @@ describe('PreferenceService', () => {
   it('stores what was chosen, an address left out as null, stamped with the clock', async () => {
     const stored: unknown[] = [];
     const preferences = new PreferenceService({
-      store: { putPreferences: async (...args) => void stored.push(args) },
+      store: { preferences: { putPreferences: async (...args) => void stored.push(args) } },
       now,
     });
     const result = await preferences.set('t1', 'c1', { email: true, sms: false, email_address: 'ada@example.com' });
@@ -52,7 +54,7 @@ describe('DeliveryLogService', () => {
       error: null,
     });
     const log = [delivery('sent', 2), delivery('sending', 3), delivery('retrying', 4), delivery('failed', 5), delivery('skipped', 6)];
-    const deliveries = new DeliveryLogService({ store: { listDeliveries: async () => log } });
+    const deliveries = new DeliveryLogService({ store: { deliveries: { listDeliveries: async () => log } } });
     expect((await deliveries.outcomes('o1')).map((entry) => [entry.seq, entry.status])).toEqual([
       [2, 'sent'],
       [5, 'failed'],
@@ -89,11 +91,13 @@ describe('ReportService', () => {
     const asked: string[] = [];
     const reports = new ReportService({
       store: {
-        reportSummary: async (_tenant, _range, nowIso) => {
-          asked.push(nowIso);
-          return nothing;
+        search: {
+          reportSummary: async (_tenant, _range, nowIso) => {
+            asked.push(nowIso);
+            return nothing;
+          },
+          exportOrders: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
         },
-        exportOrders: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
       },
       now,
     });
@@ -114,20 +118,22 @@ describe('ReportService', () => {
     ];
     const reports = new ReportService({
       store: {
-        reportSummary: async () => nothing,
-        exportOrders: () => ({
-          [Symbol.asyncIterator]: () => ({
-            next: async () => {
-              if (pagesRead++ === 0) return { done: false, value: page };
-              await held; // the second read is held
-              return { done: true, value: undefined };
-            },
-            return: async () => {
-              ended = true;
-              return { done: true, value: undefined };
-            },
+        search: {
+          reportSummary: async () => nothing,
+          exportOrders: () => ({
+            [Symbol.asyncIterator]: () => ({
+              next: async () => {
+                if (pagesRead++ === 0) return { done: false, value: page };
+                await held; // the second read is held
+                return { done: true, value: undefined };
+              },
+              return: async () => {
+                ended = true;
+                return { done: true, value: undefined };
+              },
+            }),
           }),
-        }),
+        },
       },
       now,
     });

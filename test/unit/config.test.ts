@@ -48,6 +48,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('has no setting that makes a node kill itself: FAULT_INJECTION changes nothing (crash tests use entry points)', () => {
+    for (const fault of ['crash_after_email_sent', 'crash_after_sms_sent', 'crash_before_loyalty_booking']) {
+      expect(loadConfig({ FAULT_INJECTION: fault })).toEqual(loadConfig({}));
+    }
+  });
+
   it('reads the webhook settings (API.md: private targets refused, 8 attempts from 5 s, 15 s per attempt)', () => {
     expect(loadConfig({}).webhooks).toEqual({
       allowPrivate: false, attempts: 8, backoffMs: 5000, timeoutMs: 15_000, concurrency: 50, endpointConcurrency: 4, tenantConcurrency: 16, lockMs: 30_000,

@@ -8,10 +8,12 @@ import { buildOrder } from '../support/store-contract';
 /** A store where another writer always wins: every compare-and-set fails. */
 function contendedStore(order: Order): OrderActorStore {
   return {
-    loadOrder: async () => order,
-    commitEvent: async () => ({ kind: 'rev_conflict' }),
-    assignCourier: async () => ({ kind: 'rev_conflict' }),
-    findEvent: async () => null,
+    orders: {
+      loadOrder: async () => order,
+      commitEvent: async () => ({ kind: 'rev_conflict' }),
+      assignCourier: async () => ({ kind: 'rev_conflict' }),
+      findEvent: async () => null,
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/errors';
-import type { OrderCursor } from '../../store/ports/order-search';
-import type { PrivacyAuditCursor } from '../../store/ports/privacy';
+import type { OrderCursor } from '../../store/search/port';
+import type { PrivacyAuditCursor } from '../../store/privacy/port';
 
 /** Opaque page cursors: base64url of the last item's sort key, a pair of strings. */
 function encodeKey(key: readonly [string, string]): string {

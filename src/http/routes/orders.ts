@@ -3,7 +3,7 @@ import type { OrderReply } from '../../actors/order-actor';
 import { ValidationError } from '../../domain/errors';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
-import type { OrderQuery } from '../../store/ports/order-search';
+import type { OrderQuery } from '../../store/search/port';
 import type { HttpDeps } from '../deps';
 import { route, type RouteResult, type RouteSpec } from '../route';
 import {

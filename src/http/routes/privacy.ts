@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { toOrderView } from '../../domain/order';
 import { requireRole } from '../../domain/principal';
 import type { CustomerExport } from '../../services/privacy-service';
-import type { Delivery } from '../../store/ports/delivery-log';
+import type { Delivery } from '../../store/deliveries/port';
 import type { HttpDeps } from '../deps';
 import { auditPageResponse, auditQuery, customerExportResponse, erasureResponse } from '../privacy-schemas';
 import { route, type RouteSpec } from '../route';

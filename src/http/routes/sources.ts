@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { UnauthorizedError, ValidationError } from '../../domain/errors';
 import { requireRole } from '../../domain/principal';
 import type { CheckedSourceEvent, SignatureHeaders } from '../../services/source-service';
-import type { Source } from '../../store/ports/source-directory';
+import type { Source } from '../../store/sources/port';
 import { parseJson, readText } from '../body';
 import type { HttpDeps } from '../deps';
 import { route, validate, type RouteSpec } from '../route';

@@ -1,5 +1,5 @@
 import { requireRole } from '../../domain/principal';
-import type { WebhookMessage } from '../../store/ports/webhook-log';
+import type { WebhookMessage } from '../../store/webhook-log/port';
 import type { WebhookView } from '../../services/webhook-service';
 import type { HttpDeps } from '../deps';
 import { route, type RouteSpec } from '../route';

@@ -1,7 +1,7 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
-import type { ReportSummary as StoreReportSummary } from '../../store/ports/order-search';
-import type { WebhookMessage } from '../../store/ports/webhook-log';
+import type { ReportSummary as StoreReportSummary } from '../../store/search/port';
+import type { WebhookMessage } from '../../store/webhook-log/port';
 
 /** An order as `GET /v1/orders` answers it (`promised_by` is newer than some servers). */
 export type Order = OrderView & { promised_by?: string | null };

@@ -15,10 +15,10 @@ interface BasemapTile {
  * The offline basemap as a Leaflet layer: each 256 px tile is drawn on a canvas from `/basemap/z/x/y.json`
  * (Natural Earth land, cut into tiles by the server), water behind it. Nothing is fetched from any other host.
  */
-const OfflineBasemap = L.GridLayer.extend({
-  createTile(coords: L.Coords, done: L.DoneCallback): HTMLCanvasElement {
+class OfflineBasemap extends L.GridLayer {
+  protected override createTile(coords: L.Coords, done: L.DoneCallback): HTMLCanvasElement {
     const tile = document.createElement('canvas');
-    const size = this.getTileSize() as L.Point;
+    const size = this.getTileSize();
     const ratio = window.devicePixelRatio || 1;
     tile.width = size.x * ratio;
     tile.height = size.y * ratio;
@@ -33,8 +33,8 @@ const OfflineBasemap = L.GridLayer.extend({
       })
       .catch((error: Error) => done(error, tile));
     return tile;
-  },
-});
+  }
+}
 
 function drawLand(context: CanvasRenderingContext2D, data: BasemapTile, scale: number): void {
   context.beginPath();
@@ -61,10 +61,7 @@ export function createMap(element: HTMLElement, settings: PageSettings, options:
   if (settings.mapTileUrl) {
     L.tileLayer(settings.mapTileUrl, { maxZoom: 19, attribution: settings.mapAttribution ?? '' }).addTo(map);
   } else {
-    new (OfflineBasemap as unknown as new (options: L.GridLayerOptions) => L.GridLayer)({
-      maxZoom: 18,
-      attribution: 'Natural Earth',
-    }).addTo(map);
+    new OfflineBasemap({ maxZoom: 18, attribution: 'Natural Earth' }).addTo(map);
   }
   map.attributionControl.setPrefix(false);
   return map;

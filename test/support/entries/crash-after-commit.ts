@@ -4,24 +4,19 @@
  * commit and publish leaves behind.
  */
 import { runOrExit } from '../../../src/main';
-import type { EventCommit, Store } from '../../../src/store/store';
+import type { EventCommit } from '../../../src/store/store';
+import { die, replaceMethod } from './faults';
 
 const status = process.env.CRASH_AFTER_COMMIT;
 if (!status) throw new Error('CRASH_AFTER_COMMIT must name a status');
 
 runOrExit({
-  wrapStore: (store) =>
-    new Proxy(store, {
-      get(target, property) {
-        if (property === 'commitEvent') {
-          return async (commit: EventCommit) => {
-            const result = await target.commitEvent(commit);
-            if (result.kind === 'ok' && commit.event.applied && commit.event.status === status) process.kill(process.pid, 'SIGKILL');
-            return result;
-          };
-        }
-        const value: unknown = Reflect.get(target, property, target);
-        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-      },
-    }) satisfies Store,
+  wrapStore: (store) => ({
+    ...store,
+    orders: replaceMethod(store.orders, 'commitEvent', (commitEvent) => async (commit: EventCommit) => {
+      const result = await commitEvent(commit);
+      if (result.kind === 'ok' && commit.event.applied && commit.event.status === status) die();
+      return result;
+    }),
+  }),
 });

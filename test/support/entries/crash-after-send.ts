@@ -1,0 +1,26 @@
+/**
+ * A node whose alert workers die (SIGKILL) right after the provider accepted a message on the channel
+ * `CRASH_AFTER_SEND` names (`email` or `sms`), before the delivery log says it was sent: what an OOM kill in the
+ * middle of a job leaves behind.
+ */
+import { runOrExit } from '../../../src/main';
+import type { AlertMessage, Channel, SendAttempt } from '../../../src/notifiers/channel';
+import { die } from './faults';
+
+const target = process.env.CRASH_AFTER_SEND;
+if (target !== 'email' && target !== 'sms') throw new Error('CRASH_AFTER_SEND must be email or sms');
+
+runOrExit({
+  wrapChannel: (channel): Channel =>
+    channel.name !== target
+      ? channel
+      : {
+          name: channel.name,
+          async send(message: AlertMessage, attempt?: SendAttempt) {
+            const receipt = await channel.send(message, attempt);
+            die();
+            return receipt;
+          },
+          close: () => channel.close?.(),
+        },
+});
