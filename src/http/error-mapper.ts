@@ -60,6 +60,13 @@ const WIRE = {
     message: error.message,
     ...(error.bodyLeftUnread ? { headers: { Connection: 'close' } } : {}),
   }),
+  // RFC 9110 §15.5.16: `Accept` names the media types the route would have taken.
+  unsupported_media_type: (error) => ({
+    status: 415,
+    code: error.code,
+    message: error.message,
+    headers: { Accept: error.accepted.join(', ') },
+  }),
   // The RateLimit-* headers are already on the answer (set when the budget was consumed).
   rate_limited: (error) => ({
     status: 429,
