@@ -52,7 +52,7 @@ export type SuccessBody<R extends z.ZodType | undefined, M extends string | unde
   | (St extends true ? Readable : never);
 
 /** The headers an answer may set: those its route declares, and its content type. */
-export type AnswerHeaders<H extends string> = { [Name in H]?: string } & { 'Content-Type'?: string };
+export type AnswerHeaders<H extends string> = { [Name in H | 'Content-Type']?: string };
 
 /**
  * A handler's answer: one of the route's success statuses with the body and headers it declares, or one of the
@@ -60,7 +60,7 @@ export type AnswerHeaders<H extends string> = { [Name in H]?: string } & { 'Cont
  */
 export type RouteResult<S extends number, Body, H extends string, E extends ErrorStatus> =
   | ({ status?: S; headers?: AnswerHeaders<H> } & (undefined extends Body ? { body?: Body } : { body: Body }))
-  | { status: E; body: ErrorBody; headers?: Record<string, string> };
+  | ([E] extends [never] ? never : { status: E; body: ErrorBody; headers?: { 'Retry-After'?: string } });
 
 /** A body the handler reads itself, described in the OpenAPI document and checked for its media type before. */
 export interface RawBody {
