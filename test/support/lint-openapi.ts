@@ -23,7 +23,10 @@ try {
     stdio: 'inherit',
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_NOTIFICATIONS: 'true', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
   });
-  if (lint.error) throw lint.error;
+  if (lint.error) {
+    const missing = (lint.error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw missing ? new Error('redocly is not installed: run npm ci (it is a devDependency)', { cause: lint.error }) : lint.error;
+  }
   process.exitCode = lint.status ?? 1;
 } finally {
   rmSync(directory, { recursive: true, force: true });
