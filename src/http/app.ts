@@ -1,12 +1,11 @@
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { UnauthorizedError } from '../domain/errors';
-import { requireRole, type Principal } from '../domain/principal';
-import { readJson } from './body';
+import type { Principal } from '../domain/principal';
 import type { HttpDeps } from './deps';
 import { errorMapper } from './error-mapper';
-import { buildOpenApi } from './openapi';
-import { validate, type RouteSpec } from './route';
+import { buildOpenApi, type ApiTag, type OpenApiDocument } from './openapi';
+import type { Route } from './route';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
@@ -19,23 +18,28 @@ import { sourceRoutes } from './routes/sources';
 import { tenantRoutes } from './routes/tenants';
 import { webhookRoutes } from './routes/webhooks';
 
+/** A route with the part of the API it belongs to. */
+export type TaggedRoute = Route & { tag: ApiTag };
+
+const tagged = (tag: ApiTag, routes: Route[]): TaggedRoute[] => routes.map((route) => ({ ...route, tag }));
+
 /** Every route of the API, in one list: mounted on the router and described in `/openapi.json`. */
-export function allRoutes(deps: HttpDeps): RouteSpec[] {
-  let document: object | undefined;
-  const routes: RouteSpec[] = [];
-  const openapi = (): object => (document ??= buildOpenApi(routes));
+export function allRoutes(deps: HttpDeps): TaggedRoute[] {
+  let document: OpenApiDocument | undefined;
+  const routes: TaggedRoute[] = [];
+  const openapi = (): OpenApiDocument => (document ??= buildOpenApi(routes));
   routes.push(
-    ...tenantRoutes(deps),
-    ...orderRoutes(deps),
-    ...courierRoutes(deps),
-    ...customerRoutes(deps),
-    ...privacyRoutes(deps),
-    ...loyaltyRoutes(deps),
-    ...reportRoutes(deps),
-    ...webhookRoutes(deps),
-    ...sourceRoutes(deps),
-    ...importRoutes(deps),
-    ...serviceRoutes(deps, openapi),
+    ...tagged('tenants', tenantRoutes(deps)),
+    ...tagged('orders', orderRoutes(deps)),
+    ...tagged('orders', importRoutes(deps)),
+    ...tagged('couriers', courierRoutes(deps)),
+    ...tagged('customers', customerRoutes(deps)),
+    ...tagged('customers', privacyRoutes(deps)),
+    ...tagged('customers', loyaltyRoutes(deps)),
+    ...tagged('reports', reportRoutes(deps)),
+    ...tagged('webhooks', webhookRoutes(deps)),
+    ...tagged('sources', sourceRoutes(deps)),
+    ...tagged('service', serviceRoutes(deps, openapi)),
   );
   return routes;
 }
@@ -46,32 +50,21 @@ export function createApp(deps: HttpDeps): Koa {
   app.proxy = false;
   app.silent = true; // errors are logged by the error mapper, once
   const router = new Router();
-  for (const spec of allRoutes(deps)) mount(router, spec, deps);
+  const caller = (ctx: Context) => authenticate(ctx, deps);
+  // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
+  // source deliveries, which check their signature and spend their budget themselves (routes/sources.ts).
+  for (const route of allRoutes(deps)) {
+    router[route.method](route.path, async (ctx) => {
+      ctx.state.route = route.path;
+      await route.answer(ctx, ctx.params, caller);
+    });
+  }
   app.use(observe(deps));
   app.use(errorMapper(deps.logger));
   if (deps.pages) app.use(deps.pages);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
-}
-
-function mount(router: Router, spec: RouteSpec, deps: HttpDeps): void {
-  router[spec.method](spec.path, async (ctx: Context) => {
-    ctx.state.route = spec.path;
-    let principal: Principal = { role: 'admin' };
-    // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
-    // source deliveries, which check their signature and spend their budget themselves (routes/sources.ts).
-    if (spec.roles !== 'public') {
-      principal = await authenticate(ctx, deps);
-      requireRole(principal, spec.roles);
-    }
-    const query = spec.query ? validate(spec.query, ctx.query, 'query') : undefined;
-    const body = spec.body ? validate(spec.body, await readJson(ctx), 'body') : undefined;
-    const result = await spec.handler({ ctx, principal, params: ctx.params as Record<string, string>, body, query });
-    ctx.status = result.status ?? spec.status;
-    for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
-    if (result.body !== undefined) ctx.body = result.body;
-  });
 }
 
 /**

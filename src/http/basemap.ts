@@ -43,8 +43,9 @@ export class Basemap {
       // Type 3: polygons, one array of rings (outer and holes, wound so that even-odd filling draws them).
       if (shape.type !== 3) continue;
       // @types/geojson-vt types every geometry as a list of points; a polygon's is a list of rings of points.
-      const rings = shape.geometry as unknown as Array<Array<[number, number]>>;
+      const rings: readonly unknown[] = shape.geometry;
       for (const ring of rings) {
+        if (!isRing(ring)) continue;
         land.push(ring.flatMap(([px, py]) => [Math.round((px - offsetX) * zoomIn), Math.round((py - offsetY) * zoomIn)]));
       }
     }
@@ -59,4 +60,9 @@ export class Basemap {
     }
     return this.index;
   }
+}
+
+/** A polygon's ring: a list of points (a point is a pair of numbers, not a list). */
+function isRing(value: unknown): value is Array<[number, number]> {
+  return Array.isArray(value) && (value.length === 0 || Array.isArray(value[0]));
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { ValidationError, type FieldIssue } from '../domain/errors';
-import { InvalidJsonError, PayloadTooLargeError } from './http-errors';
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors';
 
 /** API.md: bodies over 1 MiB are refused with 413. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -12,6 +12,20 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * the store's JSON.stringify) far from the stack limit.
  */
 export const BODY_MAX_DEPTH = 64;
+
+/** The media types a JSON body may be sent as: `application/json`, or a `+json` type built on it. */
+export const JSON_MEDIA_TYPES: readonly string[] = ['application/json', 'application/*+json'];
+
+/**
+ * Refuses a body sent as another media type than the route reads (API.md: 415). A request without content (no
+ * body, or an empty one) is left to the route, which answers it as it answers an empty body.
+ * @throws UnsupportedMediaTypeError
+ */
+export function requireMediaType(ctx: Context, accepted: readonly string[]): void {
+  const declaredLength = ctx.get('content-length');
+  const hasContent = ctx.get('transfer-encoding') !== '' || (declaredLength !== '' && Number(declaredLength) !== 0);
+  if (hasContent && !ctx.is([...accepted])) throw new UnsupportedMediaTypeError(accepted);
+}
 
 /**
  * Reads and parses a JSON body; an empty body is `undefined`.

@@ -28,6 +28,13 @@ const HTTP_WIRE = {
     message: error.message,
     ...(error.bodyLeftUnread ? { headers: { Connection: 'close' } } : {}),
   }),
+  // RFC 9110 §15.5.16: `Accept` names the media types the route would have taken.
+  unsupported_media_type: (error) => ({
+    status: 415,
+    code: error.code,
+    message: error.message,
+    headers: { Accept: error.accepted.join(', ') },
+  }),
 } satisfies HttpWireTable;
 
 function httpWireError<C extends HttpErrorCode>(code: C, error: ErrorWithCode<C>): WireError {

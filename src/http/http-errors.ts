@@ -31,7 +31,17 @@ export class PayloadTooLargeError extends HttpError {
   }
 }
 
+export class UnsupportedMediaTypeError extends HttpError {
+  readonly code = 'unsupported_media_type';
+  constructor(
+    /** What the route reads, for the answer's `Accept` header. */
+    readonly accepted: readonly string[],
+  ) {
+    super(`the request body must be sent as ${accepted[0] ?? 'another media type'}`);
+  }
+}
+
 /** Every concrete HTTP-layer error; a new class joins this union, and the error mapper must then map its code. */
-export type AnyHttpError = InvalidJsonError | PayloadTooLargeError;
+export type AnyHttpError = InvalidJsonError | PayloadTooLargeError | UnsupportedMediaTypeError;
 
 export type HttpErrorCode = AnyHttpError['code'];

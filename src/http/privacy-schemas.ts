@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { exportedDeliveryLine } from './delivery-wire';
+import { customerSchema, loyaltyResponse, orderWithHistoryResponse, preferencesResponse } from './schemas';
 
 /** `GET /v1/privacy/audit`: a page of the audit trail. */
 export const auditQuery = z.strictObject({
@@ -24,9 +26,9 @@ export const auditPageResponse = z.object({
 });
 
 export const customerExportResponse = z.object({
-  customer: z.object({ id: z.string() }).passthrough(),
-  preferences: z.object({}).passthrough().nullable(),
-  loyalty: z.object({ customer_id: z.string(), balance: z.number().int(), entries: z.array(z.object({}).passthrough()) }),
-  orders: z.array(z.object({ id: z.string(), history: z.array(z.object({}).passthrough()) }).passthrough()),
-  notifications: z.array(z.object({ order_id: z.string(), channel: z.string(), status: z.string(), seq: z.number().int() }).passthrough()),
+  customer: customerSchema,
+  preferences: preferencesResponse.omit({ customer_id: true }).nullable(),
+  loyalty: loyaltyResponse,
+  orders: z.array(orderWithHistoryResponse).describe('newest first'),
+  notifications: z.array(exportedDeliveryLine).describe('the delivery log of those orders'),
 });

@@ -3,6 +3,7 @@ import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
 import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
+import { deliveryLine } from './delivery-wire';
 
 // Upstream clocks drift; an event further ahead than this is a client bug, not a late-arriving fact.
 const MAX_FUTURE_MS = 5 * 60 * 1000;
@@ -211,9 +212,12 @@ export const preferencesBody = z.strictObject({
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550000001').optional(),
 });
 
+/** What redeemed points go to. */
+export const redemptionKind = z.enum(['discount', 'charity']);
+
 export const redemptionBody = z.strictObject({
   points: z.number().int().positive(),
-  kind: z.enum(['discount', 'charity']),
+  kind: redemptionKind,
   event_id: id,
 });
 
@@ -227,7 +231,7 @@ export const eventsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 });
 
-// Response shapes, for the OpenAPI document.
+// Response shapes: the OpenAPI document shows them, and handlers' answers are typed from them.
 export const errorResponse = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
@@ -300,29 +304,13 @@ export const preferencesResponse = z.object({
   phone: z.string().nullable(),
   updated_at: z.string(),
 });
-export const notificationsResponse = z.object({
-  items: z.array(
-    z.object({
-      channel: z.enum(['websocket', 'email', 'sms']),
-      status: z.enum(['sent', 'failed', 'skipped']),
-      seq: z.number().int(),
-      /** `arriving`: the courier-is-near alert, claimed at order version `seq`; absent: the alert of event `seq`. */
-      kind: z.enum(['arriving']).optional(),
-      attempts: z.number().int(),
-      at: z.string(),
-      reason: z.string().optional(),
-      error: z.string().optional(),
-      /** With `SMTP_FALLBACK_URL` set, the relay that took a sent email: `primary` (`SMTP_URL`) or `fallback`. */
-      relay: z.enum(['primary', 'fallback']).optional(),
-    }),
-  ),
-});
+export const notificationsResponse = z.object({ items: z.array(deliveryLine) });
 export const ledgerEntryResponse = z.object({
   id: z.string(),
   delta: z.number().int(),
   reason: z.enum(['accrual', 'reversal', 'redemption']),
   order_id: z.string().optional(),
-  kind: z.enum(['discount', 'charity']).optional(),
+  kind: redemptionKind.optional(),
   shortfall: z.number().int().optional(),
   at: z.string(),
 });
@@ -355,3 +343,8 @@ export const summaryResponse = z.object({
   by_courier: z.array(z.object({ courier_id: z.string(), delivered: z.number().int(), failed_attempts: z.number().int() })),
   by_day: z.array(z.object({ date: z.string(), placed: z.number().int(), delivered: z.number().int() })),
 });
+
+/** `/healthz`, `/readyz`. */
+export const okResponse = z.object({ ok: z.literal(true) });
+/** `/openapi.json`: the API's description (OpenAPI 3.1). */
+export const openApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });

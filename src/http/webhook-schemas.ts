@@ -69,14 +69,17 @@ export const deliveryResponse = z.object({
 
 export const deliveryPageResponse = z.object({ items: z.array(deliveryResponse), next_cursor: z.string().nullable() });
 
+/** A message's body as it is signed and sent. */
+const webhookPayload = z.object({
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  timestamp: z.string(),
+  data: z.object({ order: orderResponse.optional(), event: eventResponse.optional(), webhook: z.object({ id: z.string(), url: z.string() }).optional() }),
+});
+// Documented as the body is sent; answered as it was stored (the bytes that were signed, parsed), never rebuilt.
+const { $schema: _dialect, ...payloadDocument } = z.toJSONSchema(webhookPayload, { io: 'input', unrepresentable: 'any' });
+
 export const deliveryDetailResponse = deliveryResponse.extend({
-  payload: z
-    .object({
-      type: z.enum(WEBHOOK_EVENT_TYPES),
-      timestamp: z.string(),
-      data: z.object({ order: orderResponse.optional(), event: eventResponse.optional(), webhook: z.object({ id: z.string(), url: z.string() }).optional() }),
-    })
-    .describe('the body as signed and sent on every attempt'),
+  payload: z.unknown().meta({ ...payloadDocument, description: 'the body as signed and sent on every attempt' }),
   attempts_log: z.array(
     z.object({
       attempt: z.number().int(),

@@ -149,6 +149,65 @@ describe('bad input is refused cleanly and stores nothing', () => {
     });
   });
 
+  describe('a body of another media type → 415 unsupported_media_type', () => {
+    /** Posts `body` with exactly these headers (fetch would add a Content-Type of its own). */
+    const post = (path: string, body: string, contentType: string | null) => () =>
+      new Promise<ApiResponse>((resolve, reject) => {
+        const headers: Record<string, string> = { authorization: `Bearer ${tenant.apiKey}`, 'content-length': String(Buffer.byteLength(body)) };
+        if (contentType !== null) headers['content-type'] = contentType;
+        const req = http.request(`${server.url}${path.replace(':id', orderId)}`, { method: 'POST', headers });
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            const answered = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') answered.set(name, value);
+            resolve({ status: res.statusCode!, body: text === '' ? text : JSON.parse(text), headers: answered });
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const order = JSON.stringify({ customer: { id: 'c-typed' } });
+
+    it.each([
+      ['/v1/orders', order, 'text/plain'],
+      ['/v1/orders', order, 'text/plain; charset=utf-8'],
+      ['/v1/orders', order, 'application/x-ndjson'],
+      ['/v1/orders', 'customer%5Bid%5D=c1', 'application/x-www-form-urlencoded'],
+      ['/v1/orders', order, null],
+      ['/v1/orders/:id/status', JSON.stringify({ status: 'processing' }), 'text/plain'],
+    ])('POST %s with %s as %s', async (path, body, contentType) => {
+      let answer: ApiResponse | undefined;
+      await refused(async () => (answer = await post(path, body, contentType)()), 415, 'unsupported_media_type');
+      expect(answer!.headers.get('accept')).toBe('application/json, application/*+json');
+    });
+
+    it('JSON is read under any JSON media type', async () => {
+      for (const contentType of ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/vnd.shop+json']) {
+        const external = `typed-${contentType.replace(/\W/g, '-')}-${Date.now()}`;
+        const placed = await post('/v1/orders', JSON.stringify({ external_id: external, customer: { id: 'c-typed' } }), contentType)();
+        expect({ contentType, status: placed.status }).toEqual({ contentType, status: 201 });
+      }
+    });
+
+    it('an empty body is answered as before, whatever its media type: 400 validation_failed', async () => {
+      for (const contentType of ['text/plain', null]) {
+        await refused(post('/v1/orders', '', contentType), 400, 'validation_failed');
+      }
+    });
+
+    it('is documented on every operation with a body', async () => {
+      const document = (await request(server.url, 'GET', '/openapi.json')).body;
+      expect(document.paths['/v1/orders'].post.responses['415']).toMatchObject({
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        headers: { Accept: { $ref: '#/components/headers/Accept' } },
+      });
+      expect(document.paths['/v1/orders'].get.responses['415']).toBeUndefined();
+    });
+  });
+
   describe('ids and queries that look like operators → clean 4xx', () => {
     const weirdIds = [
       '%7B%22%24gt%22%3A%22%22%7D',

@@ -187,11 +187,25 @@ describe('POST /v1/orders/import', () => {
     ]);
   });
 
+  it('a body that is not NDJSON is 415 unsupported_media_type and imports nothing, even when its lines would be orders', async () => {
+    const run = unique('typed');
+    const line = JSON.stringify({ external_id: `${run}-1`, customer: { id: 'c1' } });
+    const before = (await allOrderIds(biz)).length;
+    for (const contentType of ['application/json', 'text/plain', 'application/json; charset=utf-8']) {
+      const answer = await importFile(line, { 'content-type': contentType });
+      expectError(answer, 415, 'unsupported_media_type');
+      expect(answer.headers.get('accept')).toBe('application/x-ndjson');
+    }
+    expect((await allOrderIds(biz)).length).toBe(before);
+    // The same line as NDJSON goes in.
+    expect((await importFile(line)).body.results).toEqual([{ line: 1, outcome: 'created', id: expect.any(String) }]);
+  });
+
   it('10,001 lines: 413 with Connection: close, nothing imported; the next request goes on a new connection and is answered', async () => {
     const run = unique('toomany');
     const body = Array.from({ length: 10_001 }, (_, index) => JSON.stringify({ external_id: `${run}-${index}`, customer: { id: 'c1' } })).join('\n');
     const before = (await allOrderIds(biz)).length;
-    const refused = await keepAlive.send('POST', '/v1/orders/import', { token: tenant.apiKey, body, chunked: true });
+    const refused = await keepAlive.send('POST', '/v1/orders/import', { token: tenant.apiKey, body, chunked: true, contentType: 'application/x-ndjson' });
     const next = await keepAlive.send('GET', '/v1/orders?limit=1', { token: tenant.apiKey });
     expect(refused.status).toBe(413);
     expect(refused.body.error).toEqual({ code: 'payload_too_large', message: expect.stringMatching(/10000 lines/) });
@@ -209,7 +223,7 @@ describe('POST /v1/orders/import', () => {
     ).join('\n');
     expect(body.length).toBeGreaterThan(20 * MiB);
     const before = (await allOrderIds(biz)).length;
-    const refused = await keepAlive.send('POST', '/v1/orders/import', { token: tenant.apiKey, body, chunked: true });
+    const refused = await keepAlive.send('POST', '/v1/orders/import', { token: tenant.apiKey, body, chunked: true, contentType: 'application/x-ndjson' });
     const next = await keepAlive.send('GET', '/v1/orders?limit=1', { token: tenant.apiKey });
     expect(refused.status).toBe(413);
     expect(refused.body.error.code).toBe('payload_too_large');
@@ -266,5 +280,7 @@ describe('POST /v1/orders/import', () => {
       'rejected',
     ]);
     expect(operation.responses['413']).toBeDefined();
+    expect(operation.responses['415']).toBeDefined();
+    expect(operation.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]));
   });
 });

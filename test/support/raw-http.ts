@@ -18,6 +18,8 @@ export interface RawRequest {
   body?: string;
   /** Send `Transfer-Encoding: chunked` instead of a Content-Length. */
   chunked?: boolean;
+  /** The body's media type. @default application/json */
+  contentType?: string;
 }
 
 export interface KeepAliveClient {
@@ -31,12 +33,12 @@ const WRITE_BYTES = 64 * 1024;
 export function keepAliveClient(baseUrl: string): KeepAliveClient {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return {
-    send: (method, path, { token, body, chunked = false } = {}) =>
+    send: (method, path, { token, body, chunked = false, contentType = 'application/json' } = {}) =>
       new Promise<RawResponse>((resolve, reject) => {
         const headers: Record<string, string> = {};
         if (token) headers.authorization = `Bearer ${token}`;
         if (body !== undefined) {
-          headers['content-type'] = 'application/json';
+          headers['content-type'] = contentType;
           if (chunked) headers['transfer-encoding'] = 'chunked';
           else headers['content-length'] = String(Buffer.byteLength(body));
         }

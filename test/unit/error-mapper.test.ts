@@ -12,7 +12,7 @@ import {
   WebhookDisabledError,
 } from '../../src/domain/errors';
 import { toWireError } from '../../src/http/error-mapper';
-import { InvalidJsonError, PayloadTooLargeError } from '../../src/http/http-errors';
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../src/http/http-errors';
 
 describe('the error mapper', () => {
   it.each<[Error, object]>([
@@ -45,6 +45,15 @@ describe('the error mapper', () => {
     [
       new PayloadTooLargeError(1024, true),
       { status: 413, code: 'payload_too_large', message: expect.any(String), headers: { Connection: 'close' } },
+    ],
+    [
+      new UnsupportedMediaTypeError(['application/x-ndjson']),
+      {
+        status: 415,
+        code: 'unsupported_media_type',
+        message: 'the request body must be sent as application/x-ndjson',
+        headers: { Accept: 'application/x-ndjson' },
+      },
     ],
     [new RateLimitedError(7), { status: 429, code: 'rate_limited', message: expect.any(String), headers: { 'Retry-After': '7' } }],
     [

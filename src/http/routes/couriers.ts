@@ -1,37 +1,37 @@
 import type { z } from 'zod';
 import { ValidationError } from '../../domain/errors';
-import { requireRole, type Principal } from '../../domain/principal';
+import type { Principal } from '../../domain/principal';
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
 import { locationBody, locationsBody, scanResultsResponse, scanSchema, scansBody } from '../schemas';
 
 type ScanResultView = z.output<typeof scanResultsResponse>['results'][number];
 
 /** Couriers: batched scans and live location. */
-export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
+export function courierRoutes({ orders, couriers }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
       path: '/v1/scans',
+      operationId: 'uploadScans',
       summary: 'Upload 1–500 scans; each is applied, duplicate, late or rejected on its own',
       roles: ['courier'],
       body: scansBody,
       status: 200,
       response: scanResultsResponse,
       handler: async ({ principal, body }) => {
-        const courier = requireRole(principal, ['courier']);
-        return { body: { results: await scanEach(orders, courier, body.scans) } };
+        return { body: { results: await scanEach(orders, principal, body.scans) } };
       },
     }),
     route({
       method: 'post',
       path: '/v1/couriers/me/location',
+      operationId: 'reportCourierLocation',
       summary: "Report the courier's position: pushed live to watchers of its orders on the way, kept as their last_location",
       roles: ['courier'],
       body: locationBody,
       status: 204,
-      handler: async ({ principal, body }) => {
-        const courier = requireRole(principal, ['courier']);
+      handler: async ({ principal: courier, body }) => {
         await couriers.record(courier.tenantId, courier.subject, {
           lat: body.lat,
           lng: body.lng,
@@ -45,12 +45,12 @@ export function courierRoutes({ orders, couriers }: HttpDeps): RouteSpec[] {
     route({
       method: 'post',
       path: '/v1/couriers/me/locations',
+      operationId: 'reportCourierLocations',
       summary: 'Report several positions at once (an app that buffered them): each pushed live in time order, the newest kept',
       roles: ['courier'],
       body: locationsBody,
       status: 204,
-      handler: async ({ principal, body }) => {
-        const courier = requireRole(principal, ['courier']);
+      handler: async ({ principal: courier, body }) => {
         await couriers.recordMany(courier.tenantId, courier.subject, body.positions);
         return {};
       },

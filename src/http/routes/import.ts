@@ -1,21 +1,21 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../domain/errors';
-import { requireRole } from '../../domain/principal';
 import type { ImportError, ImportLine } from '../../services/import-service';
 import { BODY_LIMIT_BYTES, parseJson } from '../body';
 import type { HttpDeps } from '../deps';
 import { InvalidJsonError, PayloadTooLargeError } from '../http-errors';
 import { IMPORT_MAX_BYTES, IMPORT_MAX_LINES, importResultsResponse } from '../import-schemas';
 import { readNdjsonLines, type NdjsonLine } from '../ndjson';
-import { route, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
 import { placeOrderBody } from '../schemas';
 
 /** Bulk import: NDJSON, one `POST /v1/orders` body per line. */
-export function importRoutes({ imports }: HttpDeps): RouteSpec[] {
+export function importRoutes({ imports }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
       path: '/v1/orders/import',
+      operationId: 'importOrders',
       summary:
         'Place up to 10,000 orders (20 MiB) from NDJSON, one POST /v1/orders body per line; one result per line, in order: ' +
         'created, existing (a repeated external_id) or rejected with its error (invalid_json, validation_failed, ' +
@@ -31,11 +31,13 @@ export function importRoutes({ imports }: HttpDeps): RouteSpec[] {
           'One JSON object per line, each the body of POST /v1/orders (the schema below is one line). Blank lines are skipped; ' +
           'CRLF line ends are fine. Read line by line as it arrives; the lines are placed once the body has ended within the limits.',
       },
+      requestHeaders: {
+        'Idempotency-Key': { description: 'at most 200 characters: each line is placed under this key and its line number' },
+      },
       status: 200,
       response: importResultsResponse,
       errors: [413],
       handler: async ({ ctx, principal }) => {
-        const business = requireRole(principal, ['business']);
         const key = ctx.get('idempotency-key');
         if (key.length > 200) {
           throw new ValidationError('the request is not valid', [{ path: 'Idempotency-Key', message: 'must be at most 200 characters' }]);
@@ -46,7 +48,7 @@ export function importRoutes({ imports }: HttpDeps): RouteSpec[] {
         await readNdjsonLines(ctx.req, { maxBytes: IMPORT_MAX_BYTES, maxLines: IMPORT_MAX_LINES, maxLineBytes: BODY_LIMIT_BYTES }, (line) =>
           lines.push(checkLine(line)),
         );
-        return { body: { results: await imports.importOrders(business, lines, key === '' ? null : key) } };
+        return { body: { results: await imports.importOrders(principal, lines, key === '' ? null : key) } };
       },
     }),
   ];

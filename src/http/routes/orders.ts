@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { OrderReply } from '../../actors/order-actor';
 import { ValidationError } from '../../domain/errors';
 import { toOrderView } from '../../domain/order';
-import { requireRole } from '../../domain/principal';
 import type { OrderQuery } from '../../store/search/port';
 import type { HttpDeps } from '../deps';
-import { route, type RouteResult, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
 import {
   assignBody,
   eventsQuery,
@@ -26,20 +24,23 @@ import { deliveryWire } from '../delivery-wire';
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec[] {
+export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
       path: '/v1/orders',
+      operationId: 'placeOrder',
       summary: 'Place an order (idempotent by Idempotency-Key header or external_id)',
       roles: ['business', 'staff', 'customer'],
       body: placeOrderBody,
       status: 201,
       response: placedOrderResponse,
       alsoReturns: [{ status: 200, description: 'a repeat (same Idempotency-Key or external_id): the original order' }],
+      requestHeaders: {
+        'Idempotency-Key': { description: 'at most 200 characters: a repeat under the same key answers the original order (200)' },
+      },
       errors: [409],
       handler: async ({ ctx, principal, body }) => {
-        const caller = requireRole(principal, ['business', 'staff', 'customer']);
         const key = ctx.get('idempotency-key');
         if (key.length > 200) {
           throw new ValidationError('the request is not valid', [
@@ -47,7 +48,7 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
           ]);
         }
         const idempotency = key ? { key, requestHash: hashBody(body) } : null;
-        const { order, created } = await orders.place(caller, body, idempotency);
+        const { order, created } = await orders.place(principal, body, idempotency);
         return {
           status: created ? 201 : 200,
           body: { ...toOrderView(order), tracking_token: tokens.mintTracking(order.tenant_id, order.id) },
@@ -57,19 +58,21 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
     route({
       method: 'get',
       path: '/v1/orders/:id',
+      operationId: 'getOrder',
       summary: 'An order with its history (oldest first)',
       roles: ORDER_READERS,
       status: 200,
       response: orderWithHistoryResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const order = await orders.get(principal, params.id!);
+        const order = await orders.get(principal, params.id);
         return { body: { ...toOrderView(order), history: await orders.history(order.id) } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/orders/:id/events',
+      operationId: 'listOrderEvents',
       summary: 'Applied events with seq > since_seq',
       roles: ORDER_READERS,
       query: eventsQuery,
@@ -77,41 +80,52 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
       response: eventsResponse,
       errors: [404],
       handler: async ({ principal, params, query }) => {
-        const order = await orders.get(principal, params.id!);
+        const order = await orders.get(principal, params.id);
         return { body: { items: await orders.events(order.id, query.since_seq, query.limit) } };
       },
     }),
     route({
       method: 'post',
       path: '/v1/orders/:id/status',
+      operationId: 'postOrderStatus',
       summary: 'Post a status change (idempotent by event_id)',
       roles: ['business', 'staff'],
       body: statusBody,
       status: 200,
       response: orderWithEventResponse,
+      headers: {
+        'Event-Outcome': 'what the posted event became: applied, duplicate (a replay of its event_id) or late',
+        'Event-Seq': "the event's seq; absent for an event that was not applied",
+      },
       errors: [404, 409],
       handler: async ({ principal, params, body }) => {
-        const caller = requireRole(principal, ['business', 'staff']);
-        return replyWithOrder(await orders.postStatus(caller, params.id!, body));
+        // A replay answers with the original event, not with whatever changed the order since.
+        const { order, outcome, event } = await orders.postStatus(principal, params.id, body);
+        // The order's actor answers every event with what it became; only an assignment has no event.
+        if (!event || !outcome) throw new Error('a status post was answered without its event');
+        const headers = event.seq != null ? { 'Event-Outcome': outcome, 'Event-Seq': String(event.seq) } : { 'Event-Outcome': outcome };
+        return { body: { ...toOrderView(order), event }, headers };
       },
     }),
     route({
       method: 'get',
       path: '/v1/orders/:id/notifications',
+      operationId: 'listOrderNotifications',
       summary: "The order's alert delivery log",
       roles: ['business', 'staff'],
       status: 200,
       response: notificationsResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const order = await orders.get(principal, params.id!);
-        const items = (await deliveries.outcomes(order.id)).map(deliveryWire);
+        const order = await orders.get(principal, params.id);
+        const items = (await deliveries.outcomes(order.id)).map((delivery) => deliveryWire(delivery));
         return { body: { items } };
       },
     }),
     route({
       method: 'post',
       path: '/v1/orders/:id/assign',
+      operationId: 'assignOrder',
       summary: 'Assign the order to a courier',
       roles: ['business', 'staff'],
       body: assignBody,
@@ -119,20 +133,20 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
       response: orderResponse,
       errors: [404],
       handler: async ({ principal, params, body }) => {
-        const caller = requireRole(principal, ['business', 'staff']);
-        return replyWithOrder(await orders.assign(caller, params.id!, body.courier_id));
+        const { order } = await orders.assign(principal, params.id, body.courier_id);
+        return { body: toOrderView(order) };
       },
     }),
     route({
       method: 'get',
       path: '/v1/orders',
+      operationId: 'searchOrders',
       summary: 'Search orders, newest first (customers see their own, couriers their assigned ones)',
       roles: ['business', 'staff', 'customer', 'courier'],
       query: searchQuery,
       status: 200,
       response: orderPageResponse,
-      handler: async ({ principal, query }) => {
-        const caller = requireRole(principal, ['business', 'staff', 'customer', 'courier']);
+      handler: async ({ principal: caller, query }) => {
         const filter: OrderQuery = {
           ...query.filter,
           limit: query.limit,
@@ -153,20 +167,8 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): RouteSpec
   ];
 }
 
-function emptyPage(): RouteResult {
+function emptyPage() {
   return { body: { items: [], next_cursor: null } };
-}
-
-/**
- * The order after a change. For an event, `Event-Outcome`/`Event-Seq` and `event` tell a retried post what its
- * event became: a replay answers with the original event, not with whatever changed the order since.
- */
-function replyWithOrder(reply: OrderReply): RouteResult {
-  const headers: Record<string, string> = {};
-  if (reply.outcome) headers['Event-Outcome'] = reply.outcome;
-  if (reply.event?.seq != null) headers['Event-Seq'] = String(reply.event.seq);
-  const order = toOrderView(reply.order);
-  return { body: reply.event ? { ...order, event: reply.event } : order, headers };
 }
 
 /** A stable hash of a request body: keys sorted, so field order does not matter. */

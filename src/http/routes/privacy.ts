@@ -1,31 +1,32 @@
 import { Readable } from 'node:stream';
+import type { z } from 'zod';
 import { toOrderView } from '../../domain/order';
-import { requireRole } from '../../domain/principal';
 import type { CustomerExport } from '../../services/privacy-service';
-import type { Delivery } from '../../store/deliveries/port';
 import type { HttpDeps } from '../deps';
 import { auditPageResponse, auditQuery, customerExportResponse, erasureResponse } from '../privacy-schemas';
-import { route, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
 import { decodeAuditCursor, encodeAuditCursor } from './cursor';
 import { deliveryWire } from '../delivery-wire';
 import { ledgerWire } from '../ledger-wire';
 
 /** Privacy (API.md): a customer's export and erasure, and the audit trail of both. */
-export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
+export function privacyRoutes({ privacy, logger }: HttpDeps): Route[] {
   return [
     route({
       method: 'get',
       path: '/v1/customers/:id/export',
+      operationId: 'exportCustomer',
       summary:
         'Everything held about a customer as one JSON document (streamed): customer, preferences, loyalty, orders ' +
         '(each with its history), notifications (the delivery log of those orders)',
       roles: ['business', 'customer'],
       status: 200,
       response: customerExportResponse,
+      streamed: true,
+      headers: { 'Content-Disposition': 'attachment; filename="customer-export.json"' },
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, ['business', 'customer']);
-        const exported = await privacy.export(caller, params.id!);
+        const exported = await privacy.export(principal, params.id);
         const body = Readable.from(exportDocument(exported));
         body.on('error', (error) => logger.error({ err: error }, 'customer export failed mid-stream'));
         return {
@@ -40,6 +41,7 @@ export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
     route({
       method: 'delete',
       path: '/v1/customers/:id/personal-data',
+      operationId: 'eraseCustomerPersonalData',
       summary:
         "Erase a customer's personal data everywhere (name, email, phone, destinations, event notes and locations, " +
         'courier positions, preferences, addresses in the delivery log and webhook messages); orders, statuses, times, ' +
@@ -49,21 +51,20 @@ export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
       response: erasureResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, ['business']);
-        return { body: { orders: await privacy.erase(caller, params.id!) } };
+        return { body: { orders: await privacy.erase(principal, params.id) } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/privacy/audit',
+      operationId: 'listPrivacyAudit',
       summary: 'The audit trail of exports, erasures and retention sweeps, newest first (who, when, which customer, how many orders)',
       roles: ['business'],
       query: auditQuery,
       status: 200,
       response: auditPageResponse,
       handler: async ({ principal, query }) => {
-        const caller = requireRole(principal, ['business']);
-        const page = await privacy.auditTrail(caller.tenantId, query.limit, query.cursor ? decodeAuditCursor(query.cursor) : null);
+        const page = await privacy.auditTrail(principal.tenantId, query.limit, query.cursor ? decodeAuditCursor(query.cursor) : null);
         return {
           body: {
             items: page.items.map(({ tenant_id: _tenant, ...entry }) => entry),
@@ -80,25 +81,33 @@ export function privacyRoutes({ privacy, logger }: HttpDeps): RouteSpec[] {
  * time, whatever the customer's number of orders. Recorded in the audit trail once the last byte is written.
  */
 async function* exportDocument(exported: CustomerExport): AsyncGenerator<string> {
-  const { customer, preferences, loyalty } = exported;
-  yield `{"customer":${JSON.stringify(customer)},"preferences":${JSON.stringify(preferences)},"loyalty":${JSON.stringify({
+  const { customer, preferences } = exported;
+  const loyalty: ExportDocument['loyalty'] = {
     customer_id: customer.id,
-    balance: loyalty.balance,
-    entries: loyalty.entries.map(ledgerWire),
-  })},"orders":[`;
+    balance: exported.loyalty.balance,
+    entries: exported.loyalty.entries.map(ledgerWire),
+  };
+  yield `{"customer":${JSON.stringify(customer satisfies ExportDocument['customer'])},"preferences":${JSON.stringify(
+    preferences satisfies ExportDocument['preferences'],
+  )},"loyalty":${JSON.stringify(loyalty)},"orders":[`;
   let count = 0;
   for await (const orders of exported.orders) {
     if (orders.length === 0) continue;
-    yield (count > 0 ? ',' : '') + orders.map((order) => JSON.stringify({ ...toOrderView(order), history: order.history })).join(',');
+    const written = orders.map((order): ExportDocument['orders'][number] => ({ ...toOrderView(order), history: order.history }));
+    yield (count > 0 ? ',' : '') + written.map((order) => JSON.stringify(order)).join(',');
     count += orders.length;
   }
   yield '],"notifications":[';
   let lines = 0;
   for await (const deliveries of exported.notifications) {
     if (deliveries.length === 0) continue;
-    yield (lines > 0 ? ',' : '') + deliveries.map((delivery) => JSON.stringify({ order_id: delivery.order_id, ...deliveryWire(delivery) })).join(',');
+    const written = deliveries.map((delivery): ExportDocument['notifications'][number] => ({ order_id: delivery.order_id, ...deliveryWire(delivery) }));
+    yield (lines > 0 ? ',' : '') + written.map((line) => JSON.stringify(line)).join(',');
     lines += deliveries.length;
   }
   yield ']}';
   await exported.finished(count);
 }
+
+/** The export as its schema declares it: each piece written is checked against it. */
+type ExportDocument = z.input<typeof customerExportResponse>;

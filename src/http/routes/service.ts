@@ -1,5 +1,7 @@
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
+import { okResponse, openApiResponse } from '../schemas';
+import type { OpenApiDocument } from '../openapi';
 
 /**
  * How long `/readyz` waits for the dependencies. Behind a partition a dependency does not refuse, it stops answering
@@ -17,28 +19,34 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
+const OK = { ok: true } as const;
+
 /** Health, readiness, metrics and the API description. */
-export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi: () => object): RouteSpec[] {
+export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi: () => OpenApiDocument): Route[] {
   return [
     route({
       method: 'get',
       path: '/healthz',
+      operationId: 'getHealth',
       summary: 'The process is up',
       roles: 'public',
       status: 200,
-      handler: async () => ({ body: { ok: true } }),
+      response: okResponse,
+      handler: async () => ({ body: OK }),
     }),
     route({
       method: 'get',
       path: '/readyz',
+      operationId: 'getReadiness',
       summary: 'The store (and Redis, when used) answer',
       roles: 'public',
       status: 200,
+      response: okResponse,
       errors: [503],
       handler: async () => {
         try {
           await withDeadline(readiness(), READINESS_TIMEOUT_MS);
-          return { body: { ok: true } };
+          return { body: OK };
         } catch (error) {
           logger.warn({ err: error }, 'not ready');
           return {
@@ -52,9 +60,11 @@ export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi:
     route({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       summary: 'Prometheus metrics',
       roles: 'public',
       status: 200,
+      produces: 'text/plain',
       handler: async ({ ctx }) => {
         ctx.type = metrics.registry.contentType;
         return { body: await metrics.registry.metrics() };
@@ -63,9 +73,11 @@ export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi:
     route({
       method: 'get',
       path: '/openapi.json',
+      operationId: 'getOpenApi',
       summary: 'This API, described in OpenAPI 3.1',
       roles: 'public',
       status: 200,
+      response: openApiResponse,
       handler: async () => ({ body: openapi() }),
     }),
   ];

@@ -1,11 +1,10 @@
 import type { Context } from 'koa';
 import { UnauthorizedError, ValidationError } from '../../domain/errors';
-import { requireRole } from '../../domain/principal';
 import type { CheckedSourceEvent, SignatureHeaders } from '../../services/source-service';
 import type { Source } from '../../store/sources/port';
 import { parseJson, readText } from '../body';
 import type { HttpDeps } from '../deps';
-import { route, validate, type RouteSpec } from '../route';
+import { route, validate, type Route } from '../route';
 import { scanResultsResponse } from '../schemas';
 import {
   createdSourceResponse,
@@ -20,37 +19,38 @@ import {
 const MANAGERS = ['business'] as const;
 
 /** Inbound sources: the business manages them; the sources themselves post signed batches, with no token. */
-export function sourceRoutes({ sources, rateLimit }: HttpDeps): RouteSpec[] {
+export function sourceRoutes({ sources, rateLimit }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
       path: '/v1/sources',
+      operationId: 'createSource',
       summary: 'Register an upstream source with its map from its codes to our statuses; its signing secret is returned once',
       roles: MANAGERS,
       body: sourceBody,
       status: 201,
       response: createdSourceResponse,
       handler: async ({ principal, body }) => {
-        const business = requireRole(principal, MANAGERS);
-        const source = await sources.create(business.tenantId, body);
+        const source = await sources.create(principal.tenantId, body);
         return { body: { ...toSourceView(source), secret: source.secret } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/sources',
+      operationId: 'listSources',
       summary: "The tenant's sources, oldest first (without their secrets)",
       roles: MANAGERS,
       status: 200,
       response: sourceListResponse,
       handler: async ({ principal }) => {
-        const business = requireRole(principal, MANAGERS);
-        return { body: { items: (await sources.list(business.tenantId)).map(toSourceView) } };
+        return { body: { items: (await sources.list(principal.tenantId)).map(toSourceView) } };
       },
     }),
     route({
       method: 'patch',
       path: '/v1/sources/:id',
+      operationId: 'updateSource',
       summary: "Change a source's name and/or status map (the map is replaced whole)",
       roles: MANAGERS,
       body: sourcePatchBody,
@@ -58,26 +58,26 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): RouteSpec[] {
       response: sourceResponse,
       errors: [404],
       handler: async ({ principal, params, body }) => {
-        const business = requireRole(principal, MANAGERS);
-        return { body: toSourceView(await sources.update(business.tenantId, params.id!, body)) };
+        return { body: toSourceView(await sources.update(principal.tenantId, params.id, body)) };
       },
     }),
     route({
       method: 'delete',
       path: '/v1/sources/:id',
+      operationId: 'deleteSource',
       summary: 'Remove a source: its batches are refused (401) from then on',
       roles: MANAGERS,
       status: 204,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const business = requireRole(principal, MANAGERS);
-        await sources.remove(business.tenantId, params.id!);
+        await sources.remove(principal.tenantId, params.id);
         return {};
       },
     }),
     route({
       method: 'post',
       path: '/v1/sources/:id/events',
+      operationId: 'receiveSourceEvents',
       summary:
         "A source's batch of 1–500 events, signed with its secret (no bearer token); each item is applied, duplicate, " +
         'late or rejected on its own (unmapped_code, not_found, illegal_transition, validation_failed), in input order. ' +
@@ -91,6 +91,11 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): RouteSpec[] {
           '(Unix seconds, within 5 minutes of now) and webhook-signature (v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>, ' +
           'several space-separated allowed). The signature is checked before the body is parsed.',
       },
+      requestHeaders: {
+        'webhook-id': { description: 'the message id: a repeat gets the first answer', required: true },
+        'webhook-timestamp': { description: 'Unix seconds, within 5 minutes of now', required: true },
+        'webhook-signature': { description: 'v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>, several space-separated allowed', required: true },
+      },
       status: 200,
       response: scanResultsResponse,
       errors: [401, 413, 429, 503],
@@ -101,7 +106,7 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): RouteSpec[] {
           'webhook-timestamp': ctx.get('webhook-timestamp'),
           'webhook-signature': ctx.get('webhook-signature'),
         };
-        const source = await authenticate(ctx, params.id!, headers, body);
+        const source = await authenticate(ctx, params.id, headers, body);
         const envelope = validate(sourceEventsBody, parseJson(body), 'body');
         return { body: await sources.receive(source, headers['webhook-id'], envelope.events.map(checkEvent)) };
       },

@@ -1,8 +1,7 @@
-import { requireRole } from '../../domain/principal';
 import type { WebhookMessage } from '../../store/webhook-log/port';
 import type { WebhookView } from '../../services/webhook-service';
 import type { HttpDeps } from '../deps';
-import { route, type RouteSpec } from '../route';
+import { route, type Route } from '../route';
 import {
   createdWebhookResponse,
   createWebhookBody,
@@ -21,11 +20,12 @@ import { decodeCursor, encodeCursor } from './cursor';
 const OWNER = ['business'] as const;
 
 /** Outbound webhooks: endpoints, secret rotation, test messages, the delivery log and replay. */
-export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
+export function webhookRoutes({ webhooks }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
       path: '/v1/webhooks',
+      operationId: 'createWebhook',
       summary: 'Register an endpoint for the given event types; the answer holds its signing secret (shown only here and on rotation)',
       roles: OWNER,
       body: createWebhookBody,
@@ -33,39 +33,39 @@ export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
       response: createdWebhookResponse,
       errors: [409],
       handler: async ({ principal, body }) => {
-        const caller = requireRole(principal, OWNER);
-        const { webhook, secret } = await webhooks.create(caller.tenantId, body);
+        const { webhook, secret } = await webhooks.create(principal.tenantId, body);
         return { body: { ...wire(webhook), secret } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/webhooks',
+      operationId: 'listWebhooks',
       summary: "The tenant's endpoints, oldest first (secrets are never shown)",
       roles: OWNER,
       status: 200,
       response: webhookListResponse,
       handler: async ({ principal }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: { items: (await webhooks.list(caller.tenantId)).map(wire) } };
+        return { body: { items: (await webhooks.list(principal.tenantId)).map(wire) } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/webhooks/:id',
+      operationId: 'getWebhook',
       summary: 'An endpoint',
       roles: OWNER,
       status: 200,
       response: webhookResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: wire(await webhooks.get(caller.tenantId, params.id!)) };
+        return { body: wire(await webhooks.get(principal.tenantId, params.id)) };
       },
     }),
     route({
       method: 'patch',
       path: '/v1/webhooks/:id',
+      operationId: 'updateWebhook',
       summary: 'Change an endpoint (url, events, description, enabled); enabling clears disabled_reason',
       roles: OWNER,
       body: updateWebhookBody,
@@ -73,26 +73,26 @@ export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
       response: webhookResponse,
       errors: [404],
       handler: async ({ principal, params, body }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: wire(await webhooks.update(caller.tenantId, params.id!, body)) };
+        return { body: wire(await webhooks.update(principal.tenantId, params.id, body)) };
       },
     }),
     route({
       method: 'delete',
       path: '/v1/webhooks/:id',
+      operationId: 'deleteWebhook',
       summary: 'Remove an endpoint and its delivery log',
       roles: OWNER,
       status: 204,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        await webhooks.remove(caller.tenantId, params.id!);
+        await webhooks.remove(principal.tenantId, params.id);
         return {};
       },
     }),
     route({
       method: 'post',
       path: '/v1/webhooks/:id/rotate-secret',
+      operationId: 'rotateWebhookSecret',
       summary:
         'A new signing secret. For 24 h the replaced one signs beside it (webhook-signature then carries both, space ' +
         'separated); a second rotation ends the first one\'s overlap at once',
@@ -101,26 +101,26 @@ export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
       response: rotatedSecretResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: await webhooks.rotateSecret(caller.tenantId, params.id!) };
+        return { body: await webhooks.rotateSecret(principal.tenantId, params.id) };
       },
     }),
     route({
       method: 'post',
       path: '/v1/webhooks/:id/test',
+      operationId: 'testWebhook',
       summary: 'Send a webhook.test message to the endpoint (whatever its event filter); answers with its delivery log line',
       roles: OWNER,
       status: 202,
       response: deliveryResponse,
       errors: [404, 409],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: delivery(await webhooks.sendTest(caller.tenantId, params.id!)) };
+        return { body: delivery(await webhooks.sendTest(principal.tenantId, params.id)) };
       },
     }),
     route({
       method: 'get',
       path: '/v1/webhooks/:id/deliveries',
+      operationId: 'listWebhookDeliveries',
       summary: "The endpoint's messages, newest first, by status and by order",
       roles: OWNER,
       query: deliveriesQuery,
@@ -128,8 +128,7 @@ export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
       response: deliveryPageResponse,
       errors: [404],
       handler: async ({ principal, params, query }) => {
-        const caller = requireRole(principal, OWNER);
-        const page = await webhooks.deliveries(caller.tenantId, params.id!, {
+        const page = await webhooks.deliveries(principal.tenantId, params.id, {
           status: query.status,
           orderId: query.order_id,
           limit: query.limit,
@@ -141,28 +140,28 @@ export function webhookRoutes({ webhooks }: HttpDeps): RouteSpec[] {
     route({
       method: 'get',
       path: '/v1/webhooks/:id/deliveries/:message_id',
+      operationId: 'getWebhookDelivery',
       summary: 'One message: the body as sent and every attempt with the status, the start of the answer and the error',
       roles: OWNER,
       status: 200,
       response: deliveryDetailResponse,
       errors: [404],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        const detail = await webhooks.delivery(caller.tenantId, params.id!, params.message_id!);
+        const detail = await webhooks.delivery(principal.tenantId, params.id, params.message_id);
         return { body: { ...delivery(detail), payload: detail.payload, attempts_log: detail.attempts_log } };
       },
     }),
     route({
       method: 'post',
       path: '/v1/webhooks/:id/deliveries/:message_id/replay',
+      operationId: 'replayWebhookDelivery',
       summary: 'Send a message again now: the same webhook-id and body, a fresh budget of attempts',
       roles: OWNER,
       status: 202,
       response: deliveryResponse,
       errors: [404, 409],
       handler: async ({ principal, params }) => {
-        const caller = requireRole(principal, OWNER);
-        return { body: delivery(await webhooks.replay(caller.tenantId, params.id!, params.message_id!)) };
+        return { body: delivery(await webhooks.replay(principal.tenantId, params.id, params.message_id)) };
       },
     }),
   ];

@@ -1,5 +1,6 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
+import type { DeliveryLine } from '../../http/delivery-wire';
 import type { ReportSummary as StoreReportSummary } from '../../store/search/port';
 import type { WebhookMessage } from '../../store/webhook-log/port';
 
@@ -13,16 +14,8 @@ export interface OrderPage {
 
 export type OrderWithHistory = Order & { history: OrderEvent[] };
 
-/** One line of `GET /v1/orders/:id/notifications`. */
-export interface DeliveryLogEntry {
-  channel: 'websocket' | 'email' | 'sms';
-  status: 'sent' | 'failed' | 'skipped';
-  seq: number;
-  attempts: number;
-  at: string;
-  reason?: string;
-  error?: string;
-}
+/** One line of `GET /v1/orders/:id/notifications`, as the API declares it. */
+export type DeliveryLogEntry = DeliveryLine;
 
 /** `GET /v1/reports/summary`: the store's figures and the range they cover. */
 export type ReportSummary = StoreReportSummary & { from: string; to: string };
