@@ -142,13 +142,12 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const queues = { relay, bus, connection: redis.publisher, prefix: config.redisPrefix, logger };
   const alerts = await part('alert queue', () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs }), (queue) => queue.close());
   const webhooks = await part('webhook relay', () => new WebhookRelay({ store, ...queues }), (relayed) => relayed.close());
-  const loyalty = await part('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }), (service) => service.stop());
+  const service = stoppable(lifecycle);
+  const loyalty = await service('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }));
   const privacy = new PrivacyService({ store, bus });
   // Every role sweeps: a batch takes only orders not erased yet, so sweepers on several nodes share the work.
-  const retention = await part(
-    'retention sweep',
-    () => new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...deps.retention, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
-    (sweep) => sweep.stop(),
+  const retention = await service('retention sweep', () =>
+    new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...deps.retention, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
   );
   const tokens = new TokenService({ store, adminToken: secrets.adminToken, jwtSecret: secrets.jwtSecret });
   const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
@@ -204,6 +203,12 @@ interface NodeContext {
   logger: Logger;
   metrics: Metrics;
   redis: RedisConnections;
+}
+
+/** Builds a part that stops itself (`stop()`: it drains and ends its timers) and registers that stop. */
+function stoppable(lifecycle: Lifecycle) {
+  return <T extends { stop(): unknown }>(name: string, build: () => T | Promise<T>): Promise<T> =>
+    lifecycle.part(name, build, (built) => built.stop());
 }
 
 /** The admin token (generated when none is set) and the key tokens are signed with. */
@@ -270,48 +275,40 @@ interface ApiInputs {
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
   const { store, bus, logger, metrics, redis } = context;
   const { loyalty, privacy, tokens, rateLimit, webhooks, destinations } = inputs;
-  const couriers = await lifecycle.part(
-    'couriers',
-    () =>
-      new CourierService({
-        store,
-        bus,
-        idleMs: config.actorIdleMs,
-        onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
-        onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
-      }),
-    (service) => service.stop(),
+  const service = stoppable(lifecycle);
+  const couriers = await service('couriers', () =>
+    new CourierService({
+      store,
+      bus,
+      idleMs: config.actorIdleMs,
+      onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
+      onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
+    }),
   );
-  const orders = await lifecycle.part(
-    'order actors',
-    () =>
-      new OrderService({
-        store,
-        bus,
-        actorIdleMs: config.actorIdleMs,
-        maxActors: config.maxActors,
-        onActorActivate: () => {
-          metrics.actorActivations.inc();
-          metrics.actorsLive.inc();
-        },
-        onActorPassivate: () => {
-          metrics.actorPassivations.inc();
-          metrics.actorsLive.dec();
-        },
-        // Loyalty is booked inside the order's message; what fails is left owed, for the relay's sweep.
-        afterApplied: (order, event) => loyalty.onApplied(order, event),
-      }),
-    (service) => service.stop(),
+  const orders = await service('order actors', () =>
+    new OrderService({
+      store,
+      bus,
+      actorIdleMs: config.actorIdleMs,
+      maxActors: config.maxActors,
+      onActorActivate: () => {
+        metrics.actorActivations.inc();
+        metrics.actorsLive.inc();
+      },
+      onActorPassivate: () => {
+        metrics.actorPassivations.inc();
+        metrics.actorsLive.dec();
+      },
+      // Loyalty is booked inside the order's message; what fails is left owed, for the relay's sweep.
+      afterApplied: (order, event) => loyalty.onApplied(order, event),
+    }),
   );
-  const sources = await lifecycle.part(
-    'sources',
-    () =>
-      new SourceService({
-        store,
-        orders: orders.actors,
-        onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
-      }),
-    (service) => service.stop(),
+  const sources = await service('sources', () =>
+    new SourceService({
+      store,
+      orders: orders.actors,
+      onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
+    }),
   );
   const { http, io } = await lifecycle.part(
     'http',

@@ -1,16 +1,7 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { OrderView } from '../domain/order';
-import type {
-  ClientToServerEvents,
-  CourierLocationUpdate,
-  EtaUpdate,
-  LoyaltyUpdate,
-  OrderArriving,
-  OrderStatusUpdate,
-  ServerToClientEvents,
-  SubscribeAck,
-} from '../gateways/events';
+import type { ClientToServerEvents, OrderStatusUpdate, ServerToClientEvents, SubscribeAck } from '../gateways/events';
 
 export interface TrackingClientOptions {
   /** Nodes of the cluster; the client moves to the next one when its node goes away. */
@@ -26,18 +17,18 @@ export interface TrackingClientOptions {
   maxBackoffMs?: number;
 }
 
-/** Events a {@link TrackingClient} emits to its user. */
+/** Events a {@link TrackingClient} emits to its user: the server's pushes under shorter names, and its own. */
 export interface TrackingClientEvents {
   /** Each applied event of a subscribed order exactly once, in seq order, across reconnections. */
-  update: (update: OrderStatusUpdate) => void;
+  update: ServerToClientEvents['order_status_update'];
   /** The state of a subscribed order as of its (re)subscription. */
   order: (order: OrderView) => void;
-  location: (update: CourierLocationUpdate) => void;
+  location: ServerToClientEvents['courier_location'];
   /** A subscribed order's new ETA (API.md "Arrival"). */
-  eta: (update: EtaUpdate) => void;
+  eta: ServerToClientEvents['eta_update'];
   /** The courier came within the arrival radius of a subscribed order's destination. */
-  arriving: (update: OrderArriving) => void;
-  loyalty: (update: LoyaltyUpdate) => void;
+  arriving: ServerToClientEvents['order_arriving'];
+  loyalty: ServerToClientEvents['loyalty_update'];
   connected: (url: string) => void;
   disconnected: (reason: string) => void;
   /**

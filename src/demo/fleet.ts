@@ -7,20 +7,24 @@
  */
 import { CUSTOMERS, DEPOTS, STREETS, type Depot, type Place } from './city';
 
-export interface FleetOptions {
+/** How busy the day is and how the couriers move, unless the options say otherwise. */
+const PACE = {
+  couriersPerDepot: 3,
+  /** A new order arrives about this often. */
+  orderEveryMs: 8000,
+  /** Speed of the couriers in km/h. */
+  speedKmh: 35,
+  /** Position reports per courier. */
+  pingMs: 1000,
+  /** Dwell at a customer's door before the outcome is scanned. */
+  dwellMs: 6000,
+};
+
+export interface FleetOptions extends Partial<typeof PACE> {
   /** Base URL of a node, e.g. http://127.0.0.1:3000 */
   url: string;
   /** The tenant's API key (the shop system's credential). */
   apiKey: string;
-  couriersPerDepot?: number;
-  /** A new order arrives about this often. @default 8000 */
-  orderEveryMs?: number;
-  /** Speed of the couriers in km/h. @default 35 */
-  speedKmh?: number;
-  /** Position reports per courier. @default 1000 */
-  pingMs?: number;
-  /** Dwell at a customer's door before the outcome is scanned. @default 6000 */
-  dwellMs?: number;
   random?: () => number;
   /** Told of what happens (for the demo's console). */
   log?: (line: string) => void;
@@ -54,17 +58,20 @@ export class DemoFleet {
   private readonly waiting = new Map<Depot, PlacedOrder[]>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly random: () => number;
+  private readonly pace: typeof PACE;
   private stopped = false;
   private serial = 0;
 
   constructor(private readonly options: FleetOptions) {
     this.random = options.random ?? Math.random;
+    this.pace = { ...PACE };
+    for (const name of Object.keys(PACE) as Array<keyof typeof PACE>) this.pace[name] = options[name] ?? PACE[name];
     for (const depot of DEPOTS) this.waiting.set(depot, []);
   }
 
   /** Creates couriers, places a first batch of orders and starts the day. Resolves with a few placed orders. */
   async start(initialOrders = 12): Promise<PlacedOrder[]> {
-    const perDepot = this.options.couriersPerDepot ?? 3;
+    const perDepot = this.pace.couriersPerDepot;
     for (const depot of DEPOTS) {
       for (let i = 0; i < perDepot; i++) {
         const id = `courier-${this.couriers.length + 1}`;
@@ -78,7 +85,7 @@ export class DemoFleet {
     }
     const first: PlacedOrder[] = [];
     for (let i = 0; i < initialOrders; i++) first.push(await this.newOrder());
-    this.every(this.options.orderEveryMs ?? 8000, () => this.newOrder());
+    this.every(this.pace.orderEveryMs, () => this.newOrder());
     this.every(2000, () => this.dispatch());
     void this.dispatch();
     return first;
@@ -146,7 +153,7 @@ export class DemoFleet {
     for (const order of stops) {
       if (this.stopped) return;
       await this.drive(courier, order.destination);
-      await this.pause(this.options.dwellMs ?? 6000);
+      await this.pause(this.pace.dwellMs);
       const roll = this.random();
       if (!order.failedOnce && roll < 0.12) {
         // Nobody home: the same courier tries again on its next round.
@@ -166,8 +173,8 @@ export class DemoFleet {
 
   /** Moves the courier to `to` at city speed, reporting its position every ping. */
   private async drive(courier: Courier, to: { lat: number; lng: number }): Promise<void> {
-    const speed = ((this.options.speedKmh ?? 35) * 1000) / 3600; // m/s
-    const pingMs = this.options.pingMs ?? 1000;
+    const speed = (this.pace.speedKmh * 1000) / 3600; // m/s
+    const pingMs = this.pace.pingMs;
     const from = { ...courier.at };
     const metres = distanceMetres(from, to);
     const steps = Math.max(1, Math.ceil(metres / (speed * (pingMs / 1000))));

@@ -1,4 +1,4 @@
-import { DomainError, type AnyDomainError, type DomainErrorCode } from './errors';
+import { DomainError, type AnyDomainError, type DomainErrorCode, type RateLimitedError, type UnavailableError } from './errors';
 
 /**
  * What API.md answers for a domain error, whatever carries it: the HTTP status of its code, the code, the message,
@@ -18,46 +18,42 @@ export interface ErrorAnswer {
 type ErrorWithCode<C extends DomainErrorCode> = Extract<AnyDomainError, { code: C }>;
 type AnswerTable = { [C in DomainErrorCode]: (error: ErrorWithCode<C>) => ErrorAnswer };
 
+/** An answer of the code and the message alone. */
 const plain =
   (status: number) =>
   (error: AnyDomainError): ErrorAnswer => ({ status, code: error.code, message: error.message });
+
+/** An answer with the details a client can act on. */
+const detailed =
+  <E extends AnyDomainError>(status: number, details: (error: E) => unknown) =>
+  (error: E): ErrorAnswer => ({ status, code: error.code, message: error.message, details: details(error) });
+
+/** An answer to an error that passes: the same call may succeed after `retryAfterSeconds`. */
+const retryLater =
+  (status: number) =>
+  (error: RateLimitedError | UnavailableError): ErrorAnswer => ({
+    status,
+    code: error.code,
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
 
 /**
  * The answer of every domain error code. Keyed by code and checked by the compiler: a new error class (it must
  * join `AnyDomainError`) fails the build until it has a line here.
  */
 const ANSWERS = {
-  validation_failed: (error) => ({ status: 400, code: error.code, message: error.message, details: error.details }),
+  validation_failed: detailed(400, (error) => error.details),
   unauthorized: plain(401),
   forbidden: plain(403),
   not_found: plain(404),
-  illegal_transition: (error) => ({
-    status: 409,
-    code: error.code,
-    message: error.message,
-    details: { from: error.from, to: error.to },
-  }),
+  illegal_transition: detailed(409, (error) => ({ from: error.from, to: error.to })),
   idempotency_conflict: plain(409),
-  limit_reached: (error) => ({ status: 409, code: error.code, message: error.message, details: { limit: error.limit } }),
+  limit_reached: detailed(409, (error) => ({ limit: error.limit })),
   webhook_disabled: plain(409),
-  insufficient_points: (error) => ({
-    status: 409,
-    code: error.code,
-    message: error.message,
-    details: { balance: error.balance, requested: error.requested },
-  }),
-  rate_limited: (error) => ({
-    status: 429,
-    code: error.code,
-    message: error.message,
-    retryAfterSeconds: error.retryAfterSeconds,
-  }),
-  unavailable: (error) => ({
-    status: 503,
-    code: error.code,
-    message: error.message,
-    retryAfterSeconds: error.retryAfterSeconds,
-  }),
+  insufficient_points: detailed(409, (error) => ({ balance: error.balance, requested: error.requested })),
+  rate_limited: retryLater(429),
+  unavailable: retryLater(503),
 } satisfies AnswerTable;
 
 /** Every `DomainError` is one of `AnyDomainError`: its abstract `code` admits only the codes of that union. */

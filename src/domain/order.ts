@@ -95,7 +95,66 @@ type InternalField = 'last_event_at' | 'held_at' | 'rev' | 'delivered_at' | 'fai
 /** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
 export type OrderView = Omit<Order, InternalField | 'arriving_at'> & { arriving_at: string | null };
 
-/** The order resource; fields are copied one by one so nothing internal rides along on a spread object. */
+/** What placing an order sets and no event changes. */
+export type Placement = Pick<Order, 'customer' | 'destination' | 'amount' | 'items' | 'notify' | 'metadata'>;
+
+/** The fields an applied event changes: what a commit writes under the revision guard (`rev` moves on apart). */
+export type OrderState = Pick<
+  Order,
+  'status' | 'version' | 'updated_at' | 'last_event_at' | 'held_at' | 'courier_id' | 'delivered_at' | 'failed_attempts'
+>;
+
+/*
+ * The builders below copy an order's fields by name, so nothing else a stored row or document carries (search terms,
+ * an event log, columns of the store's own) rides along; each is typed by what it returns, so a field the type gains
+ * and a builder lacks fails the build. They are object literals rather than loops over lists of names: every read and
+ * commit of an order goes through them, and a literal is what the engine builds fastest.
+ */
+
+/** The placement data of `source`. */
+export function placementOf(source: Placement): Placement {
+  return {
+    customer: source.customer,
+    destination: source.destination,
+    amount: source.amount,
+    items: source.items,
+    notify: source.notify,
+    metadata: source.metadata,
+  };
+}
+
+/** What a commit of `source` writes, in the order the SQL stores' commit statements list its columns. */
+export function orderState(source: OrderState): OrderState {
+  return {
+    status: source.status,
+    version: source.version,
+    updated_at: source.updated_at,
+    last_event_at: source.last_event_at,
+    held_at: source.held_at,
+    courier_id: source.courier_id,
+    delivered_at: source.delivered_at,
+    failed_attempts: source.failed_attempts,
+  };
+}
+
+/** Every field of an order but its id (a stored document keeps that apart), its optional marks only when set. */
+export function orderFields(source: Omit<Order, 'id'>): Omit<Order, 'id'> {
+  return {
+    tenant_id: source.tenant_id,
+    external_id: source.external_id,
+    rev: source.rev,
+    created_at: source.created_at,
+    promised_by: source.promised_by,
+    ...placementOf(source),
+    ...orderState(source),
+    eta: source.eta,
+    last_location: source.last_location,
+    ...(source.arriving_at ? { arriving_at: source.arriving_at } : {}),
+    ...(source.erased_at ? { erased_at: source.erased_at } : {}),
+  };
+}
+
+/** The order resource, its fields in the order API.md lists them. */
 export function toOrderView(order: Order): OrderView {
   return {
     id: order.id,
@@ -103,12 +162,7 @@ export function toOrderView(order: Order): OrderView {
     external_id: order.external_id,
     status: order.status,
     version: order.version,
-    customer: order.customer,
-    destination: order.destination,
-    amount: order.amount,
-    items: order.items,
-    notify: order.notify,
-    metadata: order.metadata,
+    ...placementOf(order),
     courier_id: order.courier_id,
     created_at: order.created_at,
     updated_at: order.updated_at,
@@ -119,11 +173,30 @@ export function toOrderView(order: Order): OrderView {
   };
 }
 
+/** An event of exactly its fields (a stored document or row may carry more). */
+export function eventFrom(source: OrderEvent): OrderEvent {
+  return {
+    seq: source.seq,
+    order_id: source.order_id,
+    type: source.type,
+    status: source.status,
+    scan_type: source.scan_type,
+    event_id: source.event_id,
+    occurred_at: source.occurred_at,
+    recorded_at: source.recorded_at,
+    location: source.location,
+    note: source.note,
+    source: source.source,
+    applied: source.applied,
+  };
+}
+
 /**
  * Whether an order kept its delivery promise: `true` when delivered at or before `promised_by`, `false` when
  * delivered after it or when it is past without a delivery, `null` while undecided (not yet delivered and the
  * promise not yet past), when nothing was promised, or when the order was cancelled (no delivery was owed).
- * The store's report queries count by the same rule.
+ * Each store's report counts by the same rule, in its own query language; test/unit/on-time-rule.test.ts holds
+ * those queries to this function.
  */
 export function keptPromise(
   order: Pick<Order, 'status' | 'promised_by' | 'delivered_at'>,
@@ -134,4 +207,9 @@ export function keptPromise(
   if (order.delivered_at !== null) return order.delivered_at <= order.promised_by;
   if (order.status === 'cancelled') return null;
   return order.promised_by < nowIso ? false : null;
+}
+
+/** The on-time rate of a set of orders: kept ÷ decided, by {@link keptPromise}; null while none is decided. */
+export function onTimeRate(kept: number, decided: number): number | null {
+  return decided === 0 ? null : kept / decided;
 }

@@ -1,5 +1,4 @@
 import type { Order, OrderEvent } from './order';
-import type { OrderStatus } from './status';
 
 /**
  * What erasing a customer's personal data leaves of an order (API.md "Privacy"): the customer's id (the business's
@@ -14,9 +13,6 @@ export function erasedOrder(order: Order, at: string): Order {
 export function erasedEvent(event: OrderEvent): OrderEvent {
   return { ...event, note: null, location: null };
 }
-
-/** Statuses after which an order's personal data counts towards retention (API.md "Privacy"). */
-export const RETENTION_STATUSES: readonly OrderStatus[] = ['delivered', 'returned', 'cancelled'];
 
 /** The instant before which orders terminal then are past a retention of `days` days, at `now`. */
 export function retentionCutoff(now: Date, days: number): string {

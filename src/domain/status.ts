@@ -1,28 +1,20 @@
 /** Order statuses and the transition rules of API.md ("Orders"). Pure code. */
 
-export const STATUSES = [
-  'placed',
-  'processing',
-  'shipped',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-  'failed_attempt',
-  'on_hold',
-  'returned',
-  'cancelled',
-] as const;
+// The main path comes first among the statuses.
+const MAIN_STEPS = ['placed', 'processing', 'shipped', 'in_transit', 'out_for_delivery', 'delivered'] as const;
+
+export const STATUSES = [...MAIN_STEPS, 'failed_attempt', 'on_hold', 'returned', 'cancelled'] as const;
 export type OrderStatus = (typeof STATUSES)[number];
 
 /** The main path, in order. A move forward may skip steps. */
-export const MAIN_PATH: readonly OrderStatus[] = [
-  'placed',
-  'processing',
-  'shipped',
-  'in_transit',
-  'out_for_delivery',
-  'delivered',
-];
+export const MAIN_PATH: readonly OrderStatus[] = MAIN_STEPS;
+
+/**
+ * Statuses in which an order's course is over (a delivered order may still be returned): retention counts from them
+ * (API.md "Privacy"). Listed in the order of the partial indexes `orders_unerased_terminal`, which a query naming
+ * them the same way is served by.
+ */
+export const TERMINAL_STATUSES = ['delivered', 'returned', 'cancelled'] as const satisfies readonly OrderStatus[];
 
 /** Statuses that alert the customer (API.md "Notifications"). */
 export const NOTIFYING_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>([

@@ -44,4 +44,3 @@ export const sourceResponse = z.object({
 export const createdSourceResponse = sourceResponse.extend({
   secret: z.string().describe('whsec_<base64>: signs the source\'s batches (Standard Webhooks); shown only here'),
 });
-export const sourceListResponse = z.object({ items: z.array(sourceResponse) });

@@ -46,7 +46,6 @@ export const webhookResponse = z.object({
 });
 
 export const createdWebhookResponse = webhookResponse.extend({ secret: z.string().describe('whsec_<base64>: shown only here and on rotation') });
-export const webhookListResponse = z.object({ items: z.array(webhookResponse) });
 export const rotatedSecretResponse = z.object({
   secret: z.string(),
   previous_secret_expires_at: z.string().describe('the replaced secret signs beside the new one until then (24 h)'),

@@ -1,26 +1,11 @@
-import { Queue } from 'bullmq';
-import { queuePrefix, type RedisClient } from '../gateways/redis';
-import type { Logger } from 'pino';
-import type { AppliedEvent, ArrivingEvent, EventBus } from '../actors/event-bus';
+import type { Queue } from 'bullmq';
+import type { AppliedEvent, ArrivingEvent } from '../actors/event-bus';
 import { ALERT_EFFECT, type AlertKind } from '../domain/effects';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { OutboxRelay, OwedKind } from '../services/outbox-relay';
+import type { OwedKind } from '../services/outbox-relay';
+import { outboxQueue, oweThrough, type OutboxQueueOptions } from './outbox-queue';
 
 export const ALERT_QUEUE = 'alerts';
-
-// BullMQ reports a Redis outage once per reconnect attempt; one line per this long is enough.
-const ERROR_LOG_INTERVAL_MS = 30_000;
-
-/** Calls `log` at most once per interval (outages make queues repeat the same error every second). */
-export function throttled<T>(log: (value: T) => void, intervalMs = ERROR_LOG_INTERVAL_MS): (value: T) => void {
-  let last = 0;
-  return (value) => {
-    const now = Date.now();
-    if (now - last < intervalMs) return;
-    last = now;
-    log(value);
-  };
-}
 
 export interface AlertJob {
   orderId: string;
@@ -35,23 +20,8 @@ export function alertJobId(alert: Pick<AlertJob, 'orderId' | 'seq' | 'kind'>): s
   return alert.kind === 'arriving' ? `${alert.orderId}-${alert.seq}-arriving` : `${alert.orderId}-${alert.seq}`;
 }
 
-export interface AlertQueueOptions {
-  /** The outbox relay: alerts owed by applied events (and arriving claims) are queued through it, then cleared. */
-  relay: Pick<OutboxRelay, 'register'>;
-  /**
-   * Applied events and arriving claims of this node, queued as they come (absent: the sweep alone queues what the
-   * outbox holds).
-   */
-  bus?: EventBus;
-  /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
-  connection: RedisClient;
-  prefix: string;
-  logger: Logger;
-  /**
-   * How often the outbox is swept for alerts that were not queued (Redis down, process crashed).
-   * @default 2000
-   */
-  sweepMs?: number;
+/** Alerts are owed by applied notifying events and arriving claims. */
+export interface AlertQueueOptions extends OutboxQueueOptions {
   /**
    * Job attempts; each channel stops on its own attempt limit well before this.
    * @default 25
@@ -63,9 +33,6 @@ export interface AlertQueueOptions {
    */
   backoffMs?: number;
 }
-
-// An alert younger than this is probably being queued by the node that applied it; the sweep leaves it alone.
-const SWEEP_GRACE_MS = 1000;
 
 /**
  * Moves alerts from the store's outbox to BullMQ, as the outbox relay's work for the `alert` and `arriving` kinds.
@@ -79,24 +46,14 @@ export class AlertQueue {
   private readonly unsubscribe: Array<() => void>;
 
   constructor(options: AlertQueueOptions) {
-    this.queue = new Queue<AlertJob>(ALERT_QUEUE, {
-      connection: options.connection,
-      prefix: queuePrefix(options.connection, options.prefix, ALERT_QUEUE),
-      defaultJobOptions: {
-        attempts: options.attempts ?? 25,
-        backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
-        removeOnComplete: { age: 3600, count: 10_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+    this.queue = outboxQueue<AlertJob>(ALERT_QUEUE, 'alert', options, {
+      attempts: options.attempts ?? 25,
+      backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
     });
-    const warn = throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert queue error'));
-    this.queue.on('error', warn);
     const owe = (kind: AlertKind): OwedKind =>
-      options.relay.register(ALERT_EFFECT[kind], {
-        sweepMs: options.sweepMs ?? 2000,
-        graceMs: SWEEP_GRACE_MS,
-        perform: ({ orderId, seq, tenantId }) => this.enqueue({ orderId, seq, tenantId, kind }),
-      });
+      oweThrough(options, ALERT_EFFECT[kind], ({ orderId, seq, tenantId }) => this.enqueue({ orderId, seq, tenantId, kind }));
     this.owed = { status: owe('status'), arriving: owe('arriving') };
     this.unsubscribe = options.bus
       ? [options.bus.on('applied', (applied) => this.onApplied(applied)), options.bus.on('arriving', (arriving) => this.onArriving(arriving))]

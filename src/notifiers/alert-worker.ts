@@ -1,7 +1,8 @@
 import { DelayedError, Worker } from 'bullmq';
 import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
-import { ALERT_QUEUE, throttled, type AlertJob } from './alert-queue';
+import { ALERT_QUEUE, type AlertJob } from './alert-queue';
+import { throttled } from './outbox-queue';
 import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert-processor';
 
 export interface AlertWorkerOptions {

@@ -1,16 +1,13 @@
-import { Queue } from 'bullmq';
-import { queuePrefix, type RedisClient } from '../gateways/redis';
-import type { Logger } from 'pino';
-import type { EventBus } from '../actors/event-bus';
+import type { Queue } from 'bullmq';
 import type { EffectKind } from '../domain/effects';
 import { toOrderView } from '../domain/order';
 import { changeKey, subscribes, typesOwedBy, webhookBody, webhookMessageId, type WebhookData } from '../domain/webhooks';
 import type { OrderLog } from '../store/orders/port';
-import type { OutboxRelay, OwedKind } from '../services/outbox-relay';
+import type { OwedKind } from '../services/outbox-relay';
 import type { PendingEffect } from '../store/outbox/port';
 import type { WebhookDirectory } from '../store/webhooks/port';
 import type { NewWebhookMessage, OverdueCursor, WebhookLog } from '../store/webhook-log/port';
-import { throttled } from './alert-queue';
+import { outboxQueue, oweThrough, sweepMsOf, type OutboxQueueOptions } from './outbox-queue';
 import type { WebhookJob } from './webhook-processor';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -22,22 +19,12 @@ export interface WebhookRelayStore {
   webhookLog: Pick<WebhookLog, 'addWebhookMessages' | 'overdueWebhookMessages'>;
 }
 
-export interface WebhookRelayOptions {
+/**
+ * Messages are owed by status changes, assignments and failed alerts. `sweepMs` also paces the retries of messages
+ * stored outside the outbox (a test message, a replay) that Redis did not take.
+ */
+export interface WebhookRelayOptions extends OutboxQueueOptions {
   store: WebhookRelayStore;
-  /** The outbox relay: the changes that owe messages are fanned out through it, then cleared. */
-  relay: Pick<OutboxRelay, 'register'>;
-  /** This node's changes, fanned out as they come (absent: the sweep alone moves what the outbox holds). */
-  bus?: EventBus;
-  /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
-  connection: RedisClient;
-  prefix: string;
-  logger: Logger;
-  /**
-   * How often the outbox is swept for changes whose messages were not made or queued (Redis down, a crash), and
-   * messages stored outside it are queued again when Redis was down.
-   * @default 2000
-   */
-  sweepMs?: number;
   /**
    * How often pending messages long past due are checked for a job (Redis lost it: a restart without persistence).
    * @default 30000
@@ -50,8 +37,6 @@ export interface WebhookRelayOptions {
   overdueAfterMs?: number;
 }
 
-// A change younger than this is probably being fanned out by the node that made it; the sweep leaves it alone.
-const SWEEP_GRACE_MS = 1000;
 const OVERDUE_BATCH = 200;
 // Messages whose job could not be queued (Redis down) are retried from memory at each sweep, up to this many; past
 // it (or after a restart) the overdue sweep finds them.
@@ -74,21 +59,14 @@ export class WebhookRelay {
   private overdueCursor: OverdueCursor | null = null;
 
   constructor(private readonly options: WebhookRelayOptions) {
-    this.queue = new Queue<WebhookJob>(WEBHOOK_QUEUE, {
-      connection: options.connection,
-      prefix: queuePrefix(options.connection, options.prefix, WEBHOOK_QUEUE),
-      defaultJobOptions: {
-        // Retries of a message are the processor's (moveToDelayed); these cover a worker's own failures (store down).
-        attempts: 10,
-        backoff: { type: 'exponential', delay: 1000 },
-        removeOnComplete: true,
-        removeOnFail: { age: 7 * 24 * 3600 },
-      },
+    this.queue = outboxQueue<WebhookJob>(WEBHOOK_QUEUE, 'webhook', options, {
+      // Retries of a message are the processor's (moveToDelayed); these cover a worker's own failures (store down).
+      attempts: 10,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 24 * 3600 },
     });
-    this.queue.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'webhook queue error')));
-    const sweepMs = options.sweepMs ?? 2000;
-    const owe = (kind: EffectKind): OwedKind =>
-      options.relay.register(kind, { sweepMs, graceMs: SWEEP_GRACE_MS, perform: (effect) => this.fanOut({ kind, ...effect }) });
+    const owe = (kind: EffectKind): OwedKind => oweThrough(options, kind, (effect) => this.fanOut({ kind, ...effect }));
     const statusChanged = owe('webhook');
     const assigned = owe('webhook_assignment');
     const alertFailed = owe('webhook_alert_failed');
@@ -106,7 +84,7 @@ export class WebhookRelay {
           bus.on('alertFailed', (failed) => void alertFailed.perform(failed)),
         ]
       : [];
-    this.timers = [setInterval(() => void this.retryUnqueued(), sweepMs), setInterval(() => void this.sweepOverdue(), options.overdueSweepMs ?? 30_000)];
+    this.timers = [setInterval(() => void this.retryUnqueued(), sweepMsOf(options)), setInterval(() => void this.sweepOverdue(), options.overdueSweepMs ?? 30_000)];
     for (const timer of this.timers) timer.unref();
   }
 

@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
-import { throttled } from './alert-queue';
+import { throttled } from './outbox-queue';
 import { EndpointSlots } from './endpoint-slots';
 import type { WebhookJob, WebhookOutcome, WebhookProcessor } from './webhook-processor';
 import { WEBHOOK_QUEUE } from './webhook-relay';

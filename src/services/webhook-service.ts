@@ -68,7 +68,7 @@ export class WebhookService {
   }
 
   /** Registers an endpoint; its signing secret is returned here (and on rotation) only. */
-  async create(tenantId: string, input: NewWebhookInput): Promise<{ webhook: WebhookView; secret: string }> {
+  async create(tenantId: string, input: NewWebhookInput): Promise<WebhookView & { secret: string }> {
     const url = await this.checkedUrl(input.url);
     if ((await this.options.store.webhooks.listWebhooks(tenantId)).length >= this.maxPerTenant) {
       throw new LimitReachedError('webhook endpoints', this.maxPerTenant);
@@ -89,7 +89,7 @@ export class WebhookService {
       updated_at: at,
     };
     await this.options.store.webhooks.createWebhook(stored);
-    return { webhook: this.view(stored), secret: stored.secret };
+    return { ...this.view(stored), secret: stored.secret };
   }
 
   async list(tenantId: string): Promise<WebhookView[]> {
@@ -143,7 +143,7 @@ export class WebhookService {
       { id, webhook_id: endpoint.id, tenant_id: tenantId, type: 'webhook.test', order_id: null, seq: null, payload, job_id: id, created_at: at },
     ]);
     await this.options.queue.enqueue({ messageId: id, webhookId: endpoint.id, tenantId, budgetFrom: 0 }, id, 'webhook.test');
-    return this.line(await this.message(endpoint, id));
+    return this.message(endpoint, id);
   }
 
   /** The endpoint's delivery log, newest first. */
@@ -155,7 +155,7 @@ export class WebhookService {
   /** One message: what was sent (the body) and every attempt with the receiver's answer. */
   async delivery(tenantId: string, webhookId: string, messageId: string): Promise<WebhookDeliveryDetail> {
     const message = await this.message(await this.stored(tenantId, webhookId), messageId);
-    return { ...this.line(message), payload: JSON.parse(message.payload) as unknown, attempts_log: await this.options.store.webhookLog.listWebhookAttempts(message.id) };
+    return { ...message, payload: JSON.parse(message.payload) as unknown, attempts_log: await this.options.store.webhookLog.listWebhookAttempts(message.id) };
   }
 
   /**
@@ -171,7 +171,7 @@ export class WebhookService {
     const requeued = await this.options.store.webhookLog.requeueWebhookMessage(message.id, jobId, this.now().toISOString());
     if (!requeued) throw new NotFoundError('delivery');
     await this.options.queue.enqueue({ messageId: message.id, webhookId: endpoint.id, tenantId, budgetFrom: requeued.attempts }, jobId, message.type);
-    return this.line(requeued);
+    return requeued;
   }
 
   private async stored(tenantId: string, webhookId: string): Promise<StoredWebhook> {
@@ -196,38 +196,11 @@ export class WebhookService {
     return parsed.url.toString();
   }
 
+  /** The endpoint without its secrets; the replaced secret's expiry only while it still signs. */
   private view(webhook: StoredWebhook): WebhookView {
+    const { secret: _secret, previous_secret: _previous, ...endpoint } = webhook;
     const overlapping = webhook.previous_secret_expires_at !== null && webhook.previous_secret_expires_at > this.now().toISOString();
-    return {
-      id: webhook.id,
-      tenant_id: webhook.tenant_id,
-      url: webhook.url,
-      events: webhook.events,
-      description: webhook.description,
-      enabled: webhook.enabled,
-      disabled_reason: webhook.disabled_reason,
-      previous_secret_expires_at: overlapping ? webhook.previous_secret_expires_at : null,
-      created_at: webhook.created_at,
-      updated_at: webhook.updated_at,
-    };
-  }
-
-  private line(message: WebhookMessage): WebhookMessage {
-    return {
-      id: message.id,
-      webhook_id: message.webhook_id,
-      type: message.type,
-      order_id: message.order_id,
-      seq: message.seq,
-      status: message.status,
-      attempts: message.attempts,
-      last_status_code: message.last_status_code,
-      last_error: message.last_error,
-      last_response: message.last_response,
-      last_attempt_at: message.last_attempt_at,
-      next_attempt_at: message.next_attempt_at,
-      created_at: message.created_at,
-    };
+    return { ...endpoint, previous_secret_expires_at: overlapping ? webhook.previous_secret_expires_at : null };
   }
 }
 

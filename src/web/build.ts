@@ -1,6 +1,6 @@
 /**
  * Builds the pages (`src/web/*`) into `dist/web/`: one bundled, minified script and stylesheet per page, and its
- * HTML shell. Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
+ * HTML shell (the shell both pages share, `src/web/shared/page.html`, with the page's own head and body). Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
  * well under a second. `--check` prints each page's gzipped weight against its budget and fails past it.
  */
 import fs from 'node:fs';
@@ -48,11 +48,26 @@ export async function buildPage(name: PageName): Promise<{ name: string; gzipped
     outdir: OUT,
     loader: { '.png': 'dataurl', '.svg': 'dataurl' },
   });
-  fs.copyFileSync(path.join(ROOT, `src/web/${page.name}/index.html`), path.join(OUT, `${page.name}.html`));
+  fs.writeFileSync(path.join(OUT, `${page.name}.html`), pageShell(page.name));
   const gzipped = [`${page.name}.js`, `${page.name}.css`]
     .map((file) => zlib.gzipSync(fs.readFileSync(path.join(OUT, file)), { level: 9 }).length)
     .reduce((sum, size) => sum + size, 0);
   return { name: page.name, gzippedKb: Math.round((gzipped / 1024) * 10) / 10, budgetKb: page.budgetKb };
+}
+
+/** The shared shell with the page's assets, and its own head and body (`src/web/<page>/index.html`) put in. */
+function pageShell(name: PageName): string {
+  const own = fs.readFileSync(path.join(ROOT, `src/web/${name}/index.html`), 'utf8');
+  const part = (tag: 'head' | 'body'): string[] => {
+    const found = new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(own);
+    if (!found) throw new Error(`src/web/${name}/index.html has no <${tag}> part`);
+    return found[1]!.split('\n');
+  };
+  // Each part takes the place (and the indentation) of its marker line.
+  const put = (html: string, marker: string, lines: string[]): string =>
+    html.replace(new RegExp(`^( *)<!-- ${marker} -->$`, 'm'), (_line, indent: string) => lines.map((line) => indent + line.replace(/^ {2}/, '')).join('\n'));
+  const shell = fs.readFileSync(path.join(ROOT, 'src/web/shared/page.html'), 'utf8').replaceAll('{page}', name);
+  return put(put(shell, 'page head', part('head')), 'page body', part('body'));
 }
 
 /** Builds every page; returns each one's gzipped weight and budget. */

@@ -6,73 +6,26 @@ import { parseJson, readText } from '../body';
 import type { HttpDeps } from '../deps';
 import { route, validate, type Route } from '../route';
 import { scanResultsResponse } from '../schemas';
-import {
-  createdSourceResponse,
-  sourceBody,
-  sourceEventSchema,
-  sourceEventsBody,
-  sourceListResponse,
-  sourcePatchBody,
-  sourceResponse,
-} from '../source-schemas';
-
-const MANAGERS = ['business'] as const;
+import { createdSourceResponse, sourceBody, sourceEventSchema, sourceEventsBody, sourcePatchBody, sourceResponse } from '../source-schemas';
+import { collectionRoutes } from './collection';
 
 /** Inbound sources: the business manages them; the sources themselves post signed batches, with no token. */
 export function sourceRoutes({ sources, rateLimit }: HttpDeps): Route[] {
   return [
-    route({
-      method: 'post',
-      path: '/v1/sources',
-      operationId: 'createSource',
-      summary: 'Register an upstream source with its map from its codes to our statuses; its signing secret is returned once',
-      roles: MANAGERS,
+    ...collectionRoutes({
+      base: '/v1/sources',
+      names: { one: 'Source', many: 'Sources' },
+      summaries: {
+        create: 'Register an upstream source with its map from its codes to our statuses; its signing secret is returned once',
+        list: "The tenant's sources, oldest first (without their secrets)",
+        update: "Change a source's name and/or status map (the map is replaced whole)",
+        remove: 'Remove a source: its batches are refused (401) from then on',
+      },
       body: sourceBody,
-      status: 201,
-      response: createdSourceResponse,
-      handler: async ({ principal, body }) => {
-        const source = await sources.create(principal.tenantId, body);
-        return { body: { ...toSourceView(source), secret: source.secret } };
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/sources',
-      operationId: 'listSources',
-      summary: "The tenant's sources, oldest first (without their secrets)",
-      roles: MANAGERS,
-      status: 200,
-      response: sourceListResponse,
-      handler: async ({ principal }) => {
-        return { body: { items: (await sources.list(principal.tenantId)).map(toSourceView) } };
-      },
-    }),
-    route({
-      method: 'patch',
-      path: '/v1/sources/:id',
-      operationId: 'updateSource',
-      summary: "Change a source's name and/or status map (the map is replaced whole)",
-      roles: MANAGERS,
-      body: sourcePatchBody,
-      status: 200,
-      response: sourceResponse,
-      errors: [404],
-      handler: async ({ principal, params, body }) => {
-        return { body: toSourceView(await sources.update(principal.tenantId, params.id, body)) };
-      },
-    }),
-    route({
-      method: 'delete',
-      path: '/v1/sources/:id',
-      operationId: 'deleteSource',
-      summary: 'Remove a source: its batches are refused (401) from then on',
-      roles: MANAGERS,
-      status: 204,
-      errors: [404],
-      handler: async ({ principal, params }) => {
-        await sources.remove(principal.tenantId, params.id);
-        return {};
-      },
+      patch: sourcePatchBody,
+      view: sourceResponse,
+      created: createdSourceResponse,
+      keeper: sources,
     }),
     route({
       method: 'post',
@@ -130,11 +83,6 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): Route[] {
     await rateLimit.admit(ctx, { role: 'business', tenantId: source.tenant_id });
     return source;
   }
-}
-
-/** A source as its business sees it: everything but the secret. */
-function toSourceView(source: Source) {
-  return { id: source.id, name: source.name, status_map: source.status_map, created_at: source.created_at, updated_at: source.updated_at };
 }
 
 /** Validates one item on its own: a bad item is `rejected` with the fields at fault, paths relative to the item. */

@@ -1,24 +1,12 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
+import type { MongoContext } from '../mongo/context';
 import type { OrderDocument } from '../mongo/documents';
 import { withOwedEffect } from '../outbox/mongo';
 import type { ArrivalClaim, ArrivalLog } from './port';
 
-export interface MongoArrivalLogOptions {
-  orders: MongoCollection<OrderDocument>;
-  run: Run;
-}
-
 /** ETAs and arriving claims on the order documents: each a single-document write. */
 export class MongoArrivalLog implements ArrivalLog {
-  private readonly orders: MongoCollection<OrderDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoArrivalLogOptions) {
-    this.orders = options.orders;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'orders' | 'run'>) {}
 
   /**
    * One conditional update of the order document: the filter is the claim (of concurrent ones, one matches), and
@@ -26,8 +14,8 @@ export class MongoArrivalLog implements ArrivalLog {
    * update, so the seq is the document's own).
    */
   claimArrival(orderId: string, at: string): Promise<ArrivalClaim> {
-    return this.run(async () => {
-      const claimed = await this.orders.findOneAndUpdate(
+    return this.db.run(async () => {
+      const claimed = await this.db.orders.findOneAndUpdate(
         { _id: orderId, status: 'out_for_delivery', arriving_at: { $in: [null] } },
         [{ $set: { arriving_at: at, effects: withOwedEffect('arriving', '$version', at) } }],
         { projection: { version: 1, tenant_id: 1 }, returnDocument: 'after' },
@@ -38,13 +26,13 @@ export class MongoArrivalLog implements ArrivalLog {
 
   /** Written beside the state without touching `rev`; the last update of an order in a call wins. */
   updateEtas(updates: ReadonlyArray<{ orderId: string; eta: string }>): Promise<void> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const latest = new Map(updates.map((update) => [update.orderId, update.eta]));
       if (latest.size === 0) return;
       const operations: AnyBulkWriteOperation<OrderDocument>[] = [...latest].map(([orderId, eta]) => ({
         updateOne: { filter: { _id: orderId }, update: { $set: { eta } } },
       }));
-      await this.orders.bulkWrite(operations, { ordered: false });
+      await this.db.orders.bulkWrite(operations, { ordered: false });
     });
   }
 }

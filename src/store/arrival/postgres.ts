@@ -1,13 +1,13 @@
 import { oweEffectsSql } from '../outbox/postgres';
 import type { PostgresContext } from '../postgres/context';
-import { statusLiteral } from '../postgres/rows';
+import { sqlStatuses } from '../sql-statuses';
 import type { ArrivalClaim, ArrivalLog } from './port';
 
 // One statement, so one transaction: the conditional update is the claim (a concurrent one waits on the row lock,
 // then matches nothing), and the alert it owes is in the outbox when it commits.
 const CLAIM = `
   WITH claimed AS (
-    UPDATE orders SET arriving_at = $2 WHERE id = $1 AND arriving_at IS NULL AND status = ${statusLiteral('out_for_delivery')}
+    UPDATE orders SET arriving_at = $2 WHERE id = $1 AND arriving_at IS NULL AND status = ${sqlStatuses('out_for_delivery')}
     RETURNING version, tenant_id
   ), owed AS (
     ${oweEffectsSql(`SELECT 'arriving', $1, version, tenant_id, $2 FROM claimed`)}

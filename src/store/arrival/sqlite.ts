@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { ArrivalClaim, ArrivalLog } from './port';
 import { prepareOweEffect } from '../outbox/sqlite';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
-import { sqlStatuses } from '../sqlite/sql';
+import { sqlStatuses } from '../sql-statuses';
 
 /** ETAs and arriving claims on the embedded store's file. */
 export class SqliteArrivalLog implements ArrivalLog {

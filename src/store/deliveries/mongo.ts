@@ -1,8 +1,7 @@
 import { UnavailableError } from '../../domain/errors';
 import type { AlertKind } from '../../domain/effects';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import { deliveryDocument, deliveryId, documentToDelivery, type DeliveryDocument } from '../mongo/documents';
+import type { MongoContext } from '../mongo/context';
+import { deliveryDocument, deliveryId, documentToDelivery } from '../mongo/documents';
 import { isDuplicateKey } from '../mongo/errors';
 import { replaceOrCreate } from '../mongo/replace-or-create';
 import type { Delivery, DeliveryChannel, DeliveryClaim, DeliveryLog } from './port';
@@ -10,25 +9,13 @@ import type { Delivery, DeliveryChannel, DeliveryClaim, DeliveryLog } from './po
 // A claim whose record vanished between the failed insert and the read is tried again this many times.
 const CLAIM_ATTEMPTS = 3;
 
-export interface MongoDeliveryLogOptions {
-  /** One record per alert and channel, unique by `_id` (`deliveryId`). */
-  deliveries: MongoCollection<DeliveryDocument>;
-  run: Run;
-}
-
 /** The delivery log on MongoDB: a claim is an insert or an update matched on the status it takes over. */
 export class MongoDeliveryLog implements DeliveryLog {
-  private readonly deliveries: MongoCollection<DeliveryDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoDeliveryLogOptions) {
-    this.deliveries = options.deliveries;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'deliveries' | 'run'>) {}
 
   listDeliveries(orderId: string): Promise<Delivery[]> {
-    return this.run(async () => {
-      const docs = await this.deliveries.find({ order_id: orderId }, { sort: { at: 1, seq: 1, kind: 1, channel: 1 } }).toArray();
+    return this.db.run(async () => {
+      const docs = await this.db.deliveries.find({ order_id: orderId }, { sort: { at: 1, seq: 1, kind: 1, channel: 1 } }).toArray();
       return docs.map(documentToDelivery);
     });
   }
@@ -38,22 +25,22 @@ export class MongoDeliveryLog implements DeliveryLog {
    * `retrying` record is claimed by one atomic update matched on that status, so of two claimers only one wins.
    */
   claimDelivery(orderId: string, seq: number, channel: DeliveryChannel, at: string, kind: AlertKind = 'status'): Promise<DeliveryClaim> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const _id = deliveryId(orderId, seq, channel, kind);
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.deliveries.insertOne({ _id, order_id: orderId, seq, kind, channel, status: 'sending', attempts: 1, at, reason: null, error: null, relay: null });
+          await this.db.deliveries.insertOne({ _id, order_id: orderId, seq, kind, channel, status: 'sending', attempts: 1, at, reason: null, error: null, relay: null });
           return { claimed: true, attempts: 1 };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
-        const reclaimed = await this.deliveries.findOneAndUpdate(
+        const reclaimed = await this.db.deliveries.findOneAndUpdate(
           { _id, status: 'retrying' },
           { $set: { status: 'sending', at, reason: null, error: null }, $inc: { attempts: 1 } },
           { returnDocument: 'after' },
         );
         if (reclaimed) return { claimed: true, attempts: reclaimed.attempts };
-        const current = await this.deliveries.findOne({ _id });
+        const current = await this.db.deliveries.findOne({ _id });
         if (current) return { claimed: false, delivery: documentToDelivery(current) };
         // Records are never deleted; should this one be gone, claim it again.
         if (attempt >= CLAIM_ATTEMPTS) throw new UnavailableError('database', 1);
@@ -62,24 +49,24 @@ export class MongoDeliveryLog implements DeliveryLog {
   }
 
   recordDelivery(delivery: Delivery): Promise<void> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const { _id, ...fields } = deliveryDocument(delivery);
-      await replaceOrCreate((upsert) => this.deliveries.replaceOne({ _id }, fields, { upsert }));
+      await replaceOrCreate((upsert) => this.db.deliveries.replaceOne({ _id }, fields, { upsert }));
     });
   }
 
   /** An insert over nothing, or a replacement matched on `retrying` (atomic: a claim in between makes it miss). */
   skipDelivery(delivery: Delivery): Promise<boolean> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const doc = deliveryDocument(delivery);
       try {
-        await this.deliveries.insertOne(doc);
+        await this.db.deliveries.insertOne(doc);
         return true;
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
       const { _id, ...fields } = doc;
-      const replaced = await this.deliveries.replaceOne({ _id, status: 'retrying' }, fields);
+      const replaced = await this.db.deliveries.replaceOne({ _id, status: 'retrying' }, fields);
       return replaced.matchedCount > 0;
     });
   }

@@ -1,7 +1,6 @@
 import { UnavailableError } from '../../domain/errors';
 import { decideBooking } from '../../domain/loyalty';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
+import type { MongoContext } from '../mongo/context';
 import { accountId, ledgerEntry, type AccountDocument } from '../mongo/documents';
 import { isDuplicateKey } from '../mongo/errors';
 import type { LedgerBooking, LedgerEntry, LedgerResult, LoyaltyAccount, LoyaltyLedger } from './port';
@@ -11,21 +10,9 @@ import type { LedgerBooking, LedgerEntry, LedgerResult, LoyaltyAccount, LoyaltyL
 // client retries), not a reason to spin.
 const BOOK_ATTEMPTS = 20;
 
-export interface MongoLoyaltyLedgerOptions {
-  /** One document per customer (`accountId`): the balance, the ledger and the version guarding both. */
-  accounts: MongoCollection<AccountDocument>;
-  run: Run;
-}
-
 /** The points ledger on MongoDB: a customer's account is one document, written under its own version. */
 export class MongoLoyaltyLedger implements LoyaltyLedger {
-  private readonly accounts: MongoCollection<AccountDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoLoyaltyLedgerOptions) {
-    this.accounts = options.accounts;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'accounts' | 'run'>) {}
 
   /**
    * Reads the account, lets the domain decide (`decideBooking`), and writes the decision in one update guarded by
@@ -34,16 +21,16 @@ export class MongoLoyaltyLedger implements LoyaltyLedger {
    * creates the account (an upsert on version 0; two firsts at once: one gets a duplicate key and decides again).
    */
   bookLedger(booking: LedgerBooking): Promise<LedgerResult> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const _id = accountId(booking.tenantId, booking.customerId);
       for (let attempt = 1; attempt <= BOOK_ATTEMPTS; attempt++) {
-        const account = await this.accounts.findOne({ _id });
+        const account = await this.db.accounts.findOne({ _id });
         const version = account?.version ?? 0;
         const existing = account?.entries.find((entry) => entry.unique_key === booking.uniqueKey) ?? null;
         const decision = decideBooking({ balance: account?.balance ?? 0, existing: existing && ledgerEntry(existing) }, booking);
         if (decision.kind !== 'book') return decision;
         try {
-          const written = await this.accounts.updateOne(
+          const written = await this.db.accounts.updateOne(
             { _id, version, 'entries.unique_key': { $ne: booking.uniqueKey } },
             {
               $push: { entries: ledgerEntry(decision.entry) },
@@ -65,8 +52,8 @@ export class MongoLoyaltyLedger implements LoyaltyLedger {
   }
 
   findLedgerEntry(tenantId: string, customerId: string, uniqueKey: string): Promise<LedgerEntry | null> {
-    return this.run(async () => {
-      const doc = await this.accounts.findOne<Partial<Pick<AccountDocument, 'entries'>>>(
+    return this.db.run(async () => {
+      const doc = await this.db.accounts.findOne<Partial<Pick<AccountDocument, 'entries'>>>(
         { _id: accountId(tenantId, customerId) },
         { projection: { _id: 0, entries: { $elemMatch: { unique_key: uniqueKey } } } },
       );
@@ -77,8 +64,8 @@ export class MongoLoyaltyLedger implements LoyaltyLedger {
 
   /** One document read: the balance and the entries as the same write left them. */
   getLoyalty(tenantId: string, customerId: string): Promise<LoyaltyAccount> {
-    return this.run(async () => {
-      const account = await this.accounts.findOne({ _id: accountId(tenantId, customerId) });
+    return this.db.run(async () => {
+      const account = await this.db.accounts.findOne({ _id: accountId(tenantId, customerId) });
       if (!account) return { balance: 0, entries: [] };
       // Oldest first; a stable sort keeps entries of the same instant in the order they were booked.
       const entries = account.entries.map(ledgerEntry).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
@@ -88,13 +75,13 @@ export class MongoLoyaltyLedger implements LoyaltyLedger {
 
   /** The sum of the entries' deltas, written under the same version guard as a booking. */
   rebuildBalance(tenantId: string, customerId: string): Promise<number> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const _id = accountId(tenantId, customerId);
       for (let attempt = 1; attempt <= BOOK_ATTEMPTS; attempt++) {
-        const account = await this.accounts.findOne({ _id });
+        const account = await this.db.accounts.findOne({ _id });
         if (!account) return 0;
         const total = account.entries.reduce((sum, entry) => sum + entry.delta, 0);
-        const written = await this.accounts.updateOne({ _id, version: account.version }, { $set: { balance: total }, $inc: { version: 1 } });
+        const written = await this.db.accounts.updateOne({ _id, version: account.version }, { $set: { balance: total }, $inc: { version: 1 } });
         if (written.matchedCount > 0) return total;
       }
       throw new UnavailableError('database', 1);

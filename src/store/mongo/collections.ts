@@ -1,4 +1,17 @@
 import type { IndexDescription } from 'mongodb';
+import type {
+  AccountDocument,
+  DeliveryDocument,
+  IdempotencyDocument,
+  OrderDocument,
+  PreferencesDocument,
+  PrivacyAuditDocument,
+  SourceDocument,
+  SourceMessageDocument,
+  TenantDocument,
+  WebhookDocument,
+  WebhookMessageDocument,
+} from './documents';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -14,18 +27,22 @@ interface CollectionSpec {
   indexes: IndexDescription[];
 }
 
-export type CollectionRole =
-  | 'tenants'
-  | 'orders'
-  | 'idempotencyKeys'
-  | 'accounts'
-  | 'deliveries'
-  | 'preferences'
-  | 'webhooks'
-  | 'webhookMessages'
-  | 'privacyAudit'
-  | 'sources'
-  | 'sourceMessages';
+/** The document type of each of the store's collections, by role. */
+export interface CollectionDocuments {
+  tenants: TenantDocument;
+  orders: OrderDocument;
+  idempotencyKeys: IdempotencyDocument;
+  accounts: AccountDocument;
+  deliveries: DeliveryDocument;
+  preferences: PreferencesDocument;
+  webhooks: WebhookDocument;
+  webhookMessages: WebhookMessageDocument;
+  privacyAudit: PrivacyAuditDocument;
+  sources: SourceDocument;
+  sourceMessages: SourceMessageDocument;
+}
+
+export type CollectionRole = keyof CollectionDocuments;
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {

@@ -1,30 +1,20 @@
-import type { Document } from 'mongodb';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
 import { MongoOutbox } from '../outbox/mongo';
 import { MongoPreferenceBook } from '../preferences/mongo';
-import { MongoPrivacyRecords, type PrivacyAuditDocument } from '../privacy/mongo';
+import { MongoPrivacyRecords } from '../privacy/mongo';
 import { MongoOrderSearch } from '../search/mongo';
-import { MongoSourceDirectory, type SourceDocument, type SourceMessageDocument } from '../sources/mongo';
+import { MongoSourceDirectory } from '../sources/mongo';
 import type { Store } from '../store';
 import { MongoTenantDirectory } from '../tenants/mongo';
 import { MongoWebhookLog } from '../webhook-log/mongo';
 import { MongoWebhookDirectory } from '../webhooks/mongo';
-import { COLLECTIONS, type CollectionRole } from './collections';
+import { COLLECTIONS, type CollectionDocuments, type CollectionRole } from './collections';
 import { MongoConnection, type MongoHandleOptions, type MongoServerOptions } from './connection';
+import type { MongoContext } from './context';
 import type { MongoCollection } from './database';
-import type {
-  AccountDocument,
-  DeliveryDocument,
-  IdempotencyDocument,
-  OrderDocument,
-  PreferencesDocument,
-  TenantDocument,
-  WebhookDocument,
-  WebhookMessageDocument,
-} from './documents';
 
 /** A server to connect to (`uri`), or a database handle opened elsewhere (`db`); either under a collection prefix. */
 export type MongoStoreOptions = (MongoServerOptions | MongoHandleOptions) & {
@@ -50,13 +40,22 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   if (!PREFIX.test(prefix)) throw new RangeError('MongoDB store: collectionPrefix must be up to 64 of [A-Za-z0-9_.-], not system.*');
   const connection = new MongoConnection(options);
   const { db, run } = connection;
-  const collection = <T extends Document>(role: CollectionRole): MongoCollection<T> => db.collection<T>(`${prefix}${COLLECTIONS[role].name}`);
-  const tenants = collection<TenantDocument>('tenants');
-  const orders = collection<OrderDocument>('orders');
-  const accounts = collection<AccountDocument>('accounts');
-  const deliveries = collection<DeliveryDocument>('deliveries');
-  const preferences = collection<PreferencesDocument>('preferences');
-  const messages = collection<WebhookMessageDocument>('webhookMessages');
+  const collection = <Role extends CollectionRole>(role: Role): MongoCollection<CollectionDocuments[Role]> =>
+    db.collection<CollectionDocuments[Role]>(`${prefix}${COLLECTIONS[role].name}`);
+  const context: MongoContext = {
+    tenants: collection('tenants'),
+    orders: collection('orders'),
+    idempotencyKeys: collection('idempotencyKeys'),
+    accounts: collection('accounts'),
+    deliveries: collection('deliveries'),
+    preferences: collection('preferences'),
+    webhooks: collection('webhooks'),
+    webhookMessages: collection('webhookMessages'),
+    privacyAudit: collection('privacyAudit'),
+    sources: collection('sources'),
+    sourceMessages: collection('sourceMessages'),
+    run,
+  };
   return {
     lifecycle: {
       /**
@@ -76,31 +75,17 @@ export function createMongoStore(options: MongoStoreOptions): Store {
         }),
       close: () => connection.close(),
     },
-    tenants: new MongoTenantDirectory({ tenants, run }),
-    orders: new MongoOrderLog({ orders, keys: collection<IdempotencyDocument>('idempotencyKeys'), run }),
-    arrival: new MongoArrivalLog({ orders, run }),
-    search: new MongoOrderSearch({ orders, run }),
-    outbox: new MongoOutbox({ orders, run }),
-    loyalty: new MongoLoyaltyLedger({ accounts, run }),
-    deliveries: new MongoDeliveryLog({ deliveries, run }),
-    preferences: new MongoPreferenceBook({ preferences, run }),
-    privacy: new MongoPrivacyRecords({
-      tenants,
-      orders,
-      deliveries,
-      preferences,
-      accounts,
-      messages,
-      audit: collection<PrivacyAuditDocument>('privacyAudit'),
-      run,
-    }),
-    sources: new MongoSourceDirectory({
-      sources: collection<SourceDocument>('sources'),
-      messages: collection<SourceMessageDocument>('sourceMessages'),
-      orders,
-      run,
-    }),
-    webhooks: new MongoWebhookDirectory({ webhooks: collection<WebhookDocument>('webhooks'), messages, run }),
-    webhookLog: new MongoWebhookLog({ messages, run }),
+    tenants: new MongoTenantDirectory(context),
+    orders: new MongoOrderLog(context),
+    arrival: new MongoArrivalLog(context),
+    search: new MongoOrderSearch(context),
+    outbox: new MongoOutbox(context),
+    loyalty: new MongoLoyaltyLedger(context),
+    deliveries: new MongoDeliveryLog(context),
+    preferences: new MongoPreferenceBook(context),
+    privacy: new MongoPrivacyRecords(context),
+    sources: new MongoSourceDirectory(context),
+    webhooks: new MongoWebhookDirectory(context),
+    webhookLog: new MongoWebhookLog(context),
   };
 }

@@ -1,17 +1,23 @@
 import type { TenantSettings } from '../../domain/tenant-settings';
 import type { AlertKind, EffectKind } from '../../domain/effects';
 import type { LedgerEntry } from '../../domain/loyalty';
-import type { Order, OrderEvent } from '../../domain/order';
+import { eventFrom, orderFields, type Order, type OrderEvent } from '../../domain/order';
+import { pick } from '../../domain/pick';
+import type { PrivacyAuditEntry } from '../../domain/privacy';
+import type { OrderStatus } from '../../domain/status';
 import type {
   Delivery,
   NewWebhookMessage,
   Preferences,
+  Source,
   StoredWebhook,
   StoredWebhookMessage,
   Tenant,
   WebhookAttempt,
   WebhookMessage,
 } from '../store';
+import { STORED_WEBHOOK_FIELDS } from '../webhooks/port';
+import { WEBHOOK_MESSAGE_FIELDS } from '../webhook-log/port';
 import { searchTerms } from '../search-terms';
 
 /**
@@ -51,102 +57,19 @@ export const ORDER_ONLY = { events: 0, effects: 0, terms: 0 } as const;
 export function orderDocument(order: Order, firstEvent: OrderEvent, externalScope: string, effects: EffectDocument[]): OrderDocument {
   return {
     _id: order.id,
-    tenant_id: order.tenant_id,
-    external_id: order.external_id,
+    ...orderFields(order),
     external_scope: externalScope,
-    status: order.status,
-    version: order.version,
-    rev: order.rev,
-    customer: order.customer,
     customer_id: order.customer.id,
-    destination: order.destination,
-    amount: order.amount,
-    items: order.items,
-    notify: order.notify,
-    metadata: order.metadata,
-    courier_id: order.courier_id,
-    created_at: order.created_at,
-    updated_at: order.updated_at,
-    eta: order.eta,
-    promised_by: order.promised_by,
-    last_location: order.last_location,
-    last_event_at: order.last_event_at,
-    held_at: order.held_at,
-    delivered_at: order.delivered_at,
-    failed_attempts: order.failed_attempts,
     terms: searchTerms(order),
-    events: [eventDocument(firstEvent)],
+    events: [eventFrom(firstEvent)],
     effects,
   };
 }
 
+/** The order a document holds (read without its log, outbox and terms). */
 export function documentToOrder(doc: Omit<OrderDocument, 'terms' | 'events' | 'effects'>): Order {
-  return {
-    id: doc._id,
-    tenant_id: doc.tenant_id,
-    external_id: doc.external_id,
-    status: doc.status,
-    version: doc.version,
-    rev: doc.rev,
-    customer: doc.customer,
-    destination: doc.destination,
-    amount: doc.amount,
-    items: doc.items,
-    notify: doc.notify,
-    metadata: doc.metadata,
-    courier_id: doc.courier_id,
-    created_at: doc.created_at,
-    updated_at: doc.updated_at,
-    eta: doc.eta,
-    promised_by: doc.promised_by,
-    last_location: doc.last_location,
-    last_event_at: doc.last_event_at,
-    held_at: doc.held_at,
-    delivered_at: doc.delivered_at,
-    failed_attempts: doc.failed_attempts,
-    ...(doc.arriving_at ? { arriving_at: doc.arriving_at } : {}),
-    ...(doc.erased_at ? { erased_at: doc.erased_at } : {}),
-  };
+  return { id: doc._id, ...orderFields(doc) };
 }
-
-/** The fields an applied event changes (as the other adapters' guarded UPDATE does); `rev` is incremented apart. */
-export type OrderState = Pick<
-  Order,
-  'status' | 'version' | 'updated_at' | 'last_event_at' | 'held_at' | 'courier_id' | 'delivered_at' | 'failed_attempts'
->;
-
-export function stateOf(next: Order): OrderState {
-  return {
-    status: next.status,
-    version: next.version,
-    updated_at: next.updated_at,
-    last_event_at: next.last_event_at,
-    held_at: next.held_at,
-    courier_id: next.courier_id,
-    delivered_at: next.delivered_at,
-    failed_attempts: next.failed_attempts,
-  };
-}
-
-export function eventDocument(event: OrderEvent): OrderEvent {
-  return {
-    seq: event.seq,
-    order_id: event.order_id,
-    type: event.type,
-    status: event.status,
-    scan_type: event.scan_type,
-    event_id: event.event_id,
-    occurred_at: event.occurred_at,
-    recorded_at: event.recorded_at,
-    location: event.location,
-    note: event.note,
-    source: event.source,
-    applied: event.applied,
-  };
-}
-
-/** A stored event as the domain's type (the same fields: the copy keeps anything else out). */
-export const documentToEvent = eventDocument;
 
 export interface TenantDocument extends Omit<Tenant, 'id'> {
   _id: string;
@@ -170,6 +93,11 @@ export interface IdempotencyDocument {
   /** The order the first request under the key creates (it may not be stored yet: see `MongoOrderLog.createOrder`). */
   order_id: string;
   created_at: string;
+}
+
+/** A record's field names but `id`, which a document holds as `_id`. */
+function withoutId<Field extends string>(fields: readonly Field[]): Array<Exclude<Field, 'id'>> {
+  return fields.filter((field): field is Exclude<Field, 'id'> => field !== 'id');
 }
 
 /** The id of a document per tuple of strings: a JSON array, so no choice of separator can make two tuples meet. */
@@ -259,38 +187,15 @@ export interface WebhookDocument extends Omit<StoredWebhook, 'id'> {
   _id: string;
 }
 
+// What a document holds of an endpoint besides its id.
+const WEBHOOK_DOCUMENT_FIELDS = withoutId(STORED_WEBHOOK_FIELDS);
+
 export function webhookDocument(webhook: StoredWebhook): WebhookDocument {
-  return {
-    _id: webhook.id,
-    tenant_id: webhook.tenant_id,
-    url: webhook.url,
-    events: webhook.events,
-    description: webhook.description,
-    enabled: webhook.enabled,
-    disabled_reason: webhook.disabled_reason,
-    secret: webhook.secret,
-    previous_secret: webhook.previous_secret,
-    previous_secret_expires_at: webhook.previous_secret_expires_at,
-    created_at: webhook.created_at,
-    updated_at: webhook.updated_at,
-  };
+  return Object.assign(pick(webhook, WEBHOOK_DOCUMENT_FIELDS), { _id: webhook.id });
 }
 
 export function documentToWebhook(doc: WebhookDocument): StoredWebhook {
-  return {
-    id: doc._id,
-    tenant_id: doc.tenant_id,
-    url: doc.url,
-    events: doc.events,
-    description: doc.description,
-    enabled: doc.enabled,
-    disabled_reason: doc.disabled_reason,
-    secret: doc.secret,
-    previous_secret: doc.previous_secret,
-    previous_secret_expires_at: doc.previous_secret_expires_at,
-    created_at: doc.created_at,
-    updated_at: doc.updated_at,
-  };
+  return Object.assign(pick(doc, WEBHOOK_DOCUMENT_FIELDS), { id: doc._id });
 }
 
 /** A message with its attempts embedded, so an attempt and the message's new state are one document's update. */
@@ -324,22 +229,11 @@ export function webhookMessageDocument(message: NewWebhookMessage): WebhookMessa
 /** What a delivery log line reads of a message (not its body or attempts). */
 export const MESSAGE_LINE = { payload: 0, attempt_log: 0, tenant_id: 0, job_id: 0 } as const;
 
+// What a document holds of a delivery log line besides its id.
+const MESSAGE_DOCUMENT_FIELDS = withoutId(WEBHOOK_MESSAGE_FIELDS);
+
 export function documentToWebhookMessage(doc: Omit<WebhookMessageDocument, 'payload' | 'attempt_log' | 'tenant_id' | 'job_id'>): WebhookMessage {
-  return {
-    id: doc._id,
-    webhook_id: doc.webhook_id,
-    type: doc.type,
-    order_id: doc.order_id,
-    seq: doc.seq,
-    status: doc.status,
-    attempts: doc.attempts,
-    last_status_code: doc.last_status_code,
-    last_error: doc.last_error,
-    last_response: doc.last_response,
-    last_attempt_at: doc.last_attempt_at,
-    next_attempt_at: doc.next_attempt_at,
-    created_at: doc.created_at,
-  };
+  return Object.assign(pick(doc, MESSAGE_DOCUMENT_FIELDS), { id: doc._id });
 }
 
 export function documentToStoredWebhookMessage(doc: WebhookMessageDocument): StoredWebhookMessage {
@@ -356,4 +250,30 @@ export function attemptEntry(attempt: WebhookAttempt): WebhookAttempt {
     response: attempt.response,
     duration_ms: attempt.duration_ms,
   };
+}
+
+/** A line of the privacy audit trail. */
+export interface PrivacyAuditDocument extends Omit<PrivacyAuditEntry, 'id'> {
+  _id: string;
+}
+
+/**
+ * A source. The status map is a list of pairs, not a sub-document: a code is the source's own string, and a field
+ * name may not hold a `.` or start with `$`.
+ */
+export interface SourceDocument extends Omit<Source, 'id' | 'status_map'> {
+  _id: string;
+  status_map: Array<{ code: string; status: OrderStatus }>;
+}
+
+/** A delivery of a source's webhook, claimed to be handled once; `_id` carries its uniqueness (of two, one insert wins). */
+export interface SourceMessageDocument {
+  /** `tupleId(source_id, webhook_id)`. */
+  _id: string;
+  source_id: string;
+  webhook_id: string;
+  token: string;
+  claimed_at: string;
+  answer: string | null;
+  answered_at: string | null;
 }

@@ -1,20 +1,9 @@
 import type { AnyBulkWriteOperation, UpdateFilter } from 'mongodb';
 import { UnavailableError } from '../../domain/errors';
 import type { EffectKind } from '../../domain/effects';
-import type { Location, Order, OrderEvent } from '../../domain/order';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import {
-  documentToEvent,
-  documentToOrder,
-  eventDocument,
-  idempotencyKeyId,
-  ORDER_ONLY,
-  orderDocument,
-  stateOf,
-  type IdempotencyDocument,
-  type OrderDocument,
-} from '../mongo/documents';
+import { eventFrom, orderState, type Location, type Order, type OrderEvent } from '../../domain/order';
+import type { MongoContext } from '../mongo/context';
+import { documentToOrder, idempotencyKeyId, ORDER_ONLY, orderDocument, type OrderDocument } from '../mongo/documents';
 import { isDuplicateKey } from '../mongo/errors';
 import { owedEffects } from '../outbox/mongo';
 import type { CommitResult, CreateOrderResult, EventCommit, IdempotencyClaim, NewOrder, OrderHead, OrderLog } from './port';
@@ -22,29 +11,13 @@ import type { CommitResult, CreateOrderResult, EventCommit, IdempotencyClaim, Ne
 // A create whose key or order lost a race reads the winner; a winner that is not there yet is read again.
 const CREATE_ATTEMPTS = 3;
 
-export interface MongoOrderLogOptions {
-  /** An order with its event log and owed effects embedded; unique on its external id (`orders_external_id`). */
-  orders: MongoCollection<OrderDocument>;
-  /** Idempotency keys, unique by `_id` (`idempotencyKeyId`). */
-  keys: MongoCollection<IdempotencyDocument>;
-  run: Run;
-}
-
 /**
  * Orders on MongoDB, without multi-document transactions: an order is one document holding its state, its event
  * log and its owed effects, so a commit is one guarded update (revision and event id in the filter); idempotency
  * keys and external ids are unique.
  */
 export class MongoOrderLog implements OrderLog {
-  private readonly orders: MongoCollection<OrderDocument>;
-  private readonly keys: MongoCollection<IdempotencyDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoOrderLogOptions) {
-    this.orders = options.orders;
-    this.keys = options.keys;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'orders' | 'idempotencyKeys' | 'run'>) {}
 
   /**
    * The idempotency key is claimed first (an insert: a duplicate key means it was seen), then the order is inserted
@@ -53,13 +26,13 @@ export class MongoOrderLog implements OrderLog {
    * under the id the key holds, so every request under one key ends with the one order.
    */
   createOrder(input: NewOrder): Promise<CreateOrderResult> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const { order, idempotency } = input;
       if (!idempotency) return this.insertOrder(input, null);
       const keyId = idempotencyKeyId(order.tenant_id, idempotency.scope, idempotency.key);
       for (let attempt = 1; ; attempt++) {
         if (await this.claimKey(keyId, order, idempotency)) return this.insertOrder(input, keyId);
-        const claimed = await this.keys.findOne({ _id: keyId });
+        const claimed = await this.db.idempotencyKeys.findOne({ _id: keyId });
         // Keys are never deleted, so a claimed key is there to read; should it not be, claim it again.
         if (!claimed) {
           if (attempt >= CREATE_ATTEMPTS) throw new UnavailableError('database', 1);
@@ -80,7 +53,7 @@ export class MongoOrderLog implements OrderLog {
   /** Inserts the idempotency key naming this order; false when the key was claimed before (a duplicate key). */
   private async claimKey(keyId: string, order: Order, idempotency: IdempotencyClaim): Promise<boolean> {
     try {
-      await this.keys.insertOne({
+      await this.db.idempotencyKeys.insertOne({
         _id: keyId,
         tenant_id: order.tenant_id,
         scope: idempotency.scope,
@@ -100,7 +73,7 @@ export class MongoOrderLog implements OrderLog {
   private async insertOrder({ order, firstEvent, externalScope, effects }: NewOrder, keyId: string | null): Promise<CreateOrderResult> {
     try {
       // The first event's owed effects are in the document it is inserted with: recorded in the same write.
-      await this.orders.insertOne(orderDocument(order, firstEvent, externalScope, owedEffects(effects ?? [], 1, firstEvent.recorded_at)));
+      await this.db.orders.insertOne(orderDocument(order, firstEvent, externalScope, owedEffects(effects ?? [], 1, firstEvent.recorded_at)));
       return { kind: 'created', order };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -109,14 +82,14 @@ export class MongoOrderLog implements OrderLog {
         (order.external_id === null ? null : await this.orderByExternalId(order.tenant_id, externalScope, order.external_id));
       if (!existing) throw error;
       // The key's order is the one its external id found: later requests under the key read that one at once.
-      if (keyId && existing.id !== order.id) await this.keys.updateOne({ _id: keyId, order_id: order.id }, { $set: { order_id: existing.id } });
+      if (keyId && existing.id !== order.id) await this.db.idempotencyKeys.updateOne({ _id: keyId, order_id: order.id }, { $set: { order_id: existing.id } });
       return { kind: 'existing', order: existing };
     }
   }
 
   private async orderByExternalId(tenantId: string, externalScope: string, externalId: string): Promise<Order | null> {
     // `$type` repeats the unique index's partial filter, which is what lets the planner use that index.
-    const doc = await this.orders.findOne(
+    const doc = await this.db.orders.findOne(
       { tenant_id: tenantId, external_scope: externalScope, external_id: { $eq: externalId, $type: 'string' } },
       { projection: ORDER_ONLY },
     );
@@ -124,25 +97,25 @@ export class MongoOrderLog implements OrderLog {
   }
 
   getOrder(tenantId: string, orderId: string): Promise<Order | null> {
-    return this.run(async () => {
-      const doc = await this.orders.findOne({ _id: orderId, tenant_id: tenantId }, { projection: ORDER_ONLY });
+    return this.db.run(async () => {
+      const doc = await this.db.orders.findOne({ _id: orderId, tenant_id: tenantId }, { projection: ORDER_ONLY });
       return doc ? documentToOrder(doc) : null;
     });
   }
 
   loadOrder(orderId: string): Promise<Order | null> {
-    return this.run(() => this.loadOrderDocument(orderId));
+    return this.db.run(() => this.loadOrderDocument(orderId));
   }
 
   private async loadOrderDocument(orderId: string): Promise<Order | null> {
-    const doc = await this.orders.findOne({ _id: orderId }, { projection: ORDER_ONLY });
+    const doc = await this.db.orders.findOne({ _id: orderId }, { projection: ORDER_ONLY });
     return doc ? documentToOrder(doc) : null;
   }
 
   orderHeads(orderIds: readonly string[]): Promise<OrderHead[]> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       if (orderIds.length === 0) return [];
-      const docs = await this.orders
+      const docs = await this.db.orders
         .find<Pick<OrderDocument, '_id' | 'version' | 'courier_id'>>({ _id: { $in: [...orderIds] } }, { projection: { version: 1, courier_id: 1 } })
         .toArray();
       return docs.map((doc) => ({ id: doc._id, version: doc.version, courier_id: doc.courier_id }));
@@ -156,7 +129,7 @@ export class MongoOrderLog implements OrderLog {
    * When nothing matched, one read tells a duplicate event from a lost revision race.
    */
   commitEvent(commit: EventCommit): Promise<CommitResult> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const { orderId, expectedRev, event, next } = commit;
       const notLogged = { 'events.event_id': { $ne: event.event_id } };
       let update: UpdateFilter<OrderDocument>;
@@ -169,29 +142,29 @@ export class MongoOrderLog implements OrderLog {
           ...owedEffects(commit.revisionEffects ?? [], expectedRev + 1, event.recorded_at),
         ];
         update = {
-          $set: stateOf(next),
+          $set: orderState(next),
           $inc: { rev: 1 },
-          $push: effects.length > 0 ? { events: eventDocument(event), effects: { $each: effects } } : { events: eventDocument(event) },
+          $push: effects.length > 0 ? { events: eventFrom(event), effects: { $each: effects } } : { events: eventFrom(event) },
         };
       } else {
-        update = { $push: { events: eventDocument(event) } };
+        update = { $push: { events: eventFrom(event) } };
       }
       const filter = next ? { _id: orderId, rev: expectedRev, ...notLogged } : { _id: orderId, ...notLogged };
-      const stored = await this.orders.findOneAndUpdate(filter, update, {
+      const stored = await this.db.orders.findOneAndUpdate(filter, update, {
         projection: { last_location: 1 },
         returnDocument: 'after',
       });
       if (stored) return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev, lastLocation: stored.last_location ?? null };
-      const logged = await this.orders.findOne({ _id: orderId, 'events.event_id': event.event_id }, { projection: { _id: 1 } });
+      const logged = await this.db.orders.findOne({ _id: orderId, 'events.event_id': event.event_id }, { projection: { _id: 1 } });
       // Neither a duplicate nor a late event on a missing order can be applied: the caller reloads and decides again.
       return logged ? { kind: 'duplicate_event' } : { kind: 'rev_conflict' };
     });
   }
 
   assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const owed = owedEffects(effects, expectedRev + 1, updatedAt);
-      const stored = await this.orders.findOneAndUpdate(
+      const stored = await this.db.orders.findOneAndUpdate(
         { _id: orderId, rev: expectedRev },
         {
           $set: { courier_id: courierId, updated_at: updatedAt },
@@ -206,43 +179,43 @@ export class MongoOrderLog implements OrderLog {
   }
 
   findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       // `$elemMatch` in a projection returns the first matching element only.
-      const doc = await this.orders.findOne({ _id: orderId }, { projection: { _id: 0, events: { $elemMatch: { event_id: eventId } } } });
+      const doc = await this.db.orders.findOne({ _id: orderId }, { projection: { _id: 0, events: { $elemMatch: { event_id: eventId } } } });
       const event = doc?.events?.[0];
-      return event ? documentToEvent(event) : null;
+      return event ? eventFrom(event) : null;
     });
   }
 
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       // Applied events have unique seqs by construction: each is pushed by the commit that moved `version` to it.
       const events = await this.eventsOf(orderId);
       return events
         .filter((event): event is OrderEvent & { seq: number } => event.seq !== null && event.seq > sinceSeq)
         .sort((a, b) => a.seq - b.seq)
         .slice(0, Math.max(0, limit))
-        .map(documentToEvent);
+        .map(eventFrom);
     });
   }
 
   history(orderId: string): Promise<OrderEvent[]> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       // Sorting is stable: events of the same instant stay in the order they were recorded.
       const events = await this.eventsOf(orderId);
-      return events.sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0)).map(documentToEvent);
+      return events.sort((a, b) => (a.occurred_at < b.occurred_at ? -1 : a.occurred_at > b.occurred_at ? 1 : 0)).map(eventFrom);
     });
   }
 
   /** The embedded log, as recorded (an order has tens of events: read whole, filtered here). */
   private async eventsOf(orderId: string): Promise<OrderEvent[]> {
-    const doc = await this.orders.findOne<Pick<OrderDocument, 'events'>>({ _id: orderId }, { projection: { _id: 0, events: 1 } });
+    const doc = await this.db.orders.findOne<Pick<OrderDocument, 'events'>>({ _id: orderId }, { projection: { _id: 0, events: 1 } });
     return doc?.events ?? [];
   }
 
   /** Positions are written beside the state without touching `rev`; the last update of an order in a call wins. */
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const latest = new Map(updates.map((update) => [update.orderId, update.location]));
       if (latest.size === 0) return;
       const operations: AnyBulkWriteOperation<OrderDocument>[] = [...latest].map(([orderId, location]) => ({
@@ -250,7 +223,7 @@ export class MongoOrderLog implements OrderLog {
         updateOne: { filter: { _id: orderId, erased_at: { $exists: false } }, update: { $set: { last_location: location } } },
       }));
       // One round trip; unordered, as each order is written at most once here.
-      await this.orders.bulkWrite(operations, { ordered: false });
+      await this.db.orders.bulkWrite(operations, { ordered: false });
     });
   }
 }

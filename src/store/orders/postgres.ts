@@ -1,11 +1,12 @@
 import type { PoolClient } from 'pg';
-import type { Location, Order, OrderEvent } from '../../domain/order';
+import { eventFrom, type Location, type Order, type OrderEvent } from '../../domain/order';
 import { oweEffectsIn, oweEffectsSql } from '../outbox/postgres';
 import type { EffectKind } from '../outbox/port';
 import { CommitBatch, owedEffects } from '../postgres/commit-batch';
 import type { PostgresContext } from '../postgres/context';
 import { sqlState, UNIQUE_VIOLATION } from '../postgres/errors';
-import { EVENT_COLUMNS, docOf, eventValues, rowToEvent, rowToOrder, type EventRow, type OrderRow } from '../postgres/rows';
+import { docOf, orderColumns, type OrderColumns } from '../order-row';
+import { EVENT_COLUMNS, eventValues, rowToOrder, stateValues, type OrderRow } from '../postgres/rows';
 import { TurnBatch } from '../postgres/turn-batch';
 import { searchTerms } from '../search-terms';
 import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
@@ -66,31 +67,12 @@ export class PostgresOrderLog implements OrderLog {
       );
       if (rows[0]) return { kind: 'existing', order: rowToOrder(rows[0]) };
     }
-    await client.query(
-      `INSERT INTO orders (id, tenant_id, external_id, external_scope, status, version, rev, customer_id, courier_id,
-         created_at, updated_at, last_event_at, held_at, last_location, promised_by, delivered_at, failed_attempts, doc)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-      [
-        order.id,
-        order.tenant_id,
-        order.external_id,
-        externalScope,
-        order.status,
-        order.version,
-        order.rev,
-        order.customer.id,
-        order.courier_id,
-        order.created_at,
-        order.updated_at,
-        order.last_event_at,
-        order.held_at,
-        order.last_location === null ? null : JSON.stringify(order.last_location),
-        order.promised_by,
-        order.delivered_at,
-        order.failed_attempts,
-        JSON.stringify(docOf(order)),
-      ],
-    );
+    const row: NewOrderRow = Object.assign(orderColumns(order), {
+      external_scope: externalScope,
+      last_location: order.last_location === null ? null : JSON.stringify(order.last_location),
+      doc: JSON.stringify(docOf(order)),
+    });
+    await client.query(INSERT_ORDER, NEW_ORDER_COLUMNS.map((column) => row[column]));
     const terms = searchTerms(order);
     if (terms.length > 0) {
       await client.query(
@@ -144,14 +126,7 @@ export class PostgresOrderLog implements OrderLog {
         const { rows } = await this.db.query<{ duplicate: boolean; updated: boolean; last_location: Location | null }>(COMMIT_APPLIED, [
           ...eventValues(event),
           expectedRev,
-          next.status,
-          next.version,
-          next.updated_at,
-          next.last_event_at,
-          next.held_at,
-          next.courier_id,
-          next.delivered_at,
-          next.failed_attempts,
+          ...stateValues(next),
           effects.map((effect) => effect.kind),
           next.tenant_id,
           effects.map((effect) => effect.key),
@@ -190,27 +165,27 @@ export class PostgresOrderLog implements OrderLog {
   }
 
   async findEvent(orderId: string, eventId: string): Promise<OrderEvent | null> {
-    const { rows } = await this.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 AND event_id = $2`, [
+    const { rows } = await this.db.query<OrderEvent>(`SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 AND event_id = $2`, [
       orderId,
       eventId,
     ]);
-    return rows[0] ? rowToEvent(rows[0]) : null;
+    return rows[0] ? eventFrom(rows[0]) : null;
   }
 
   async listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    const { rows } = await this.db.query<EventRow>(
+    const { rows } = await this.db.query<OrderEvent>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [orderId, sinceSeq, limit],
     );
-    return rows.map(rowToEvent);
+    return rows.map(eventFrom);
   }
 
   async history(orderId: string): Promise<OrderEvent[]> {
-    const { rows } = await this.db.query<EventRow>(
+    const { rows } = await this.db.query<OrderEvent>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 ORDER BY occurred_at, position`,
       [orderId],
     );
-    return rows.map(rowToEvent);
+    return rows.map(eventFrom);
   }
 
   async updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
@@ -223,6 +198,16 @@ export class PostgresOrderLog implements OrderLog {
   }
 }
 
+/** A new order's row: its plain columns, its namespace of external ids, and its JSON as text. */
+type NewOrderRow = OrderColumns & { external_scope: string; last_location: string | null; doc: string };
+
+const NEW_ORDER_COLUMNS = ['id', 'tenant_id', 'external_id', 'external_scope', 'status', 'version', 'rev', 'customer_id', 'courier_id',
+  'created_at', 'updated_at', 'last_event_at', 'held_at', 'last_location', 'promised_by', 'delivered_at', 'failed_attempts',
+  'doc'] as const satisfies ReadonlyArray<keyof NewOrderRow>;
+
+const INSERT_ORDER = `INSERT INTO orders (${NEW_ORDER_COLUMNS.join(', ')})
+  VALUES (${NEW_ORDER_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
+
 // The event's columns as typed parameters (a parameter only in a SELECT list has no type of its own).
 const EVENT_PARAMS =
   '$1::text, $2::int, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::jsonb, $10::text, $11::text, $12::boolean';
@@ -230,7 +215,8 @@ const EVENT_PARAMS =
 /**
  * An applied event in one statement: refused as a duplicate when the event id is in the order's log; otherwise
  * the order's state is written only if its revision is still the expected one, and only then are the event and
- * its owed effects inserted. $1-$12 are the event's columns (EVENT_COLUMNS), then the guard and the new state.
+ * its owed effects inserted. $1-$12 are the event's columns (EVENT_COLUMNS), then the guard and the new state
+ * (`stateValues`).
  */
 const COMMIT_APPLIED = `
   WITH duplicate AS (SELECT 1 FROM events WHERE order_id = $1 AND event_id = $3),

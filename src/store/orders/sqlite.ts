@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { EffectKind } from '../../domain/effects';
-import type { Location, Order, OrderEvent } from '../../domain/order';
+import { orderState, type Location, type Order, type OrderEvent } from '../../domain/order';
 import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
 import { prepareOweEffect } from '../outbox/sqlite';
 import { searchTerms } from '../search-terms';
@@ -77,18 +77,7 @@ export class SqliteOrderLog implements OrderLog {
       if (stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
       let stored: { last_location: string | null } | undefined;
       if (next) {
-        stored = stmt.updateState.get({
-          id: orderId,
-          expected_rev: expectedRev,
-          status: next.status,
-          version: next.version,
-          updated_at: next.updated_at,
-          last_event_at: next.last_event_at,
-          held_at: next.held_at,
-          courier_id: next.courier_id,
-          delivered_at: next.delivered_at,
-          failed_attempts: next.failed_attempts,
-        }) as { last_location: string | null } | undefined;
+        stored = stmt.updateState.get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
         if (!stored) return { kind: 'rev_conflict' };
       } else {
         stored = stmt.locationOf.get(orderId) as { last_location: string | null } | undefined;

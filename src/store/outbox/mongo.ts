@@ -1,8 +1,7 @@
 import type { Document } from 'mongodb';
 import type { EffectKind } from '../../domain/effects';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import type { EffectDocument, OrderDocument } from '../mongo/documents';
+import type { MongoContext } from '../mongo/context';
+import type { EffectDocument } from '../mongo/documents';
 import type { Outbox, PendingEffect } from './port';
 
 /**
@@ -22,26 +21,14 @@ export function withOwedEffect(kind: EffectKind, seqPath: `$${string}`, createdA
   return { $concatArrays: [{ $ifNull: ['$effects', []] }, [{ kind, seq: seqPath, created_at: createdAt }]] };
 }
 
-export interface MongoOutboxOptions {
-  /** Each order's owed effects are embedded in its document (`effects`, index `orders_by_effect`). */
-  orders: MongoCollection<OrderDocument>;
-  run: Run;
-}
-
 /** The outbox on MongoDB: an array in each order's document, read across orders through a multikey index. */
 export class MongoOutbox implements Outbox {
-  private readonly orders: MongoCollection<OrderDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoOutboxOptions) {
-    this.orders = options.orders;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'orders' | 'run'>) {}
 
   /** Owed effects of a kind recorded before `createdBefore`, oldest first, across orders (from `orders_by_effect`). */
   pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
-    return this.run(() =>
-      this.orders
+    return this.db.run(() =>
+      this.db.orders
         .aggregate<PendingEffect>([
           // $elemMatch: both conditions on the same element, so the multikey index bounds both fields.
           { $match: { effects: { $elemMatch: { kind, created_at: { $lt: createdBefore } } } } },
@@ -57,15 +44,15 @@ export class MongoOutbox implements Outbox {
   }
 
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
-    return this.run(async () => {
-      await this.orders.updateOne({ _id: orderId }, { $pull: { effects: { kind, seq } } });
+    return this.db.run(async () => {
+      await this.db.orders.updateOne({ _id: orderId }, { $pull: { effects: { kind, seq } } });
     });
   }
 
   /** Pushed onto the order's outbox unless an effect of that kind and key is there (one guarded update). */
   oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {
-    return this.run(async () => {
-      await this.orders.updateOne(
+    return this.db.run(async () => {
+      await this.db.orders.updateOne(
         { _id: effect.orderId, effects: { $not: { $elemMatch: { kind: effect.kind, seq: effect.seq } } } },
         { $push: { effects: { kind: effect.kind, seq: effect.seq, created_at: effect.createdAt } } },
       );

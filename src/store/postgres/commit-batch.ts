@@ -2,7 +2,7 @@ import type { Location } from '../../domain/order';
 import type { CommitResult, EventCommit } from '../orders/port';
 import { oweEffectsSql } from '../outbox/postgres';
 import { isUnavailable, translate } from './errors';
-import { eventValues } from './rows';
+import { eventValues, stateValues } from './rows';
 
 /** The outbox rows a commit owes, each with its key: the event's seq, or the revision the commit writes. */
 export function owedEffects(commit: EventCommit): Array<{ kind: string; key: number }> {
@@ -139,14 +139,7 @@ export class CommitBatch {
       const row = [
         ...eventValues(commit.event),
         commit.expectedRev,
-        next.status,
-        next.version,
-        next.updated_at,
-        next.last_event_at,
-        next.held_at,
-        next.courier_id,
-        next.delivered_at,
-        next.failed_attempts,
+        ...stateValues(next),
         next.tenant_id,
       ];
       row.forEach((value, column) => columns[column]!.push(value));
@@ -172,8 +165,8 @@ export class CommitBatch {
 
 /**
  * Many applied events in one statement. Each input row is one commit (column arrays, in EVENT_COLUMNS order, then
- * the guard and the new state; `n` is its position): a row whose event id is already in its order's log is a
- * duplicate; otherwise its order's state is written only if the revision is still the expected one, and only then
+ * the guard, the new state (`stateValues`) and the tenant; `n` is its position): a row whose event id is already in
+ * its order's log is a duplicate; otherwise its order's state is written only if the revision is still the expected one, and only then
  * are its event and owed effects ($23/$24/$25: row numbers, kinds and keys) inserted. One answer row per commit, in order.
  */
 const COMMIT_MANY = `

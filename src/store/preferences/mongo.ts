@@ -1,37 +1,24 @@
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import { documentToPreferences, preferencesId, type PreferencesDocument } from '../mongo/documents';
+import type { MongoContext } from '../mongo/context';
+import { documentToPreferences, preferencesId } from '../mongo/documents';
 import { replaceOrCreate } from '../mongo/replace-or-create';
 import type { PreferenceBook, Preferences } from './port';
 
-export interface MongoPreferenceBookOptions {
-  /** One document per customer (`preferencesId`). */
-  preferences: MongoCollection<PreferencesDocument>;
-  run: Run;
-}
-
 /** Customers' notification preferences on MongoDB: one document each, replaced whole. */
 export class MongoPreferenceBook implements PreferenceBook {
-  private readonly preferences: MongoCollection<PreferencesDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoPreferenceBookOptions) {
-    this.preferences = options.preferences;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'preferences' | 'run'>) {}
 
   getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
-    return this.run(async () => {
-      const doc = await this.preferences.findOne({ _id: preferencesId(tenantId, customerId) });
+    return this.db.run(async () => {
+      const doc = await this.db.preferences.findOne({ _id: preferencesId(tenantId, customerId) });
       return doc ? documentToPreferences(doc) : null;
     });
   }
 
   putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const fields = { tenant_id: tenantId, customer_id: customerId, ...documentToPreferences(preferences) };
       const _id = preferencesId(tenantId, customerId);
-      await replaceOrCreate((upsert) => this.preferences.replaceOne({ _id }, fields, { upsert }));
+      await replaceOrCreate((upsert) => this.db.preferences.replaceOne({ _id }, fields, { upsert }));
     });
   }
 }

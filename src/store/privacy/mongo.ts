@@ -1,7 +1,8 @@
 import type { Filter } from 'mongodb';
-import { erasedEvent, erasedOrder, erasedWebhookBody, RETENTION_STATUSES, type PrivacyAuditEntry } from '../../domain/privacy';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
+import { eventFrom } from '../../domain/order';
+import { erasedEvent, erasedOrder, erasedWebhookBody, type PrivacyAuditEntry } from '../../domain/privacy';
+import { TERMINAL_STATUSES } from '../../domain/status';
+import type { MongoContext } from '../mongo/context';
 import type { OrderCursor } from '../search/port';
 import { searchOrders } from '../search/mongo';
 import { searchTerms } from '../search-terms';
@@ -9,32 +10,14 @@ import type { CustomerDeliveriesPage, CustomerOrdersPage, PrivacyAuditCursor, Pr
 import {
   accountId,
   documentToDelivery,
-  documentToEvent,
   documentToOrder,
   preferencesId,
-  type AccountDocument,
-  type DeliveryDocument,
   type OrderDocument,
-  type PreferencesDocument,
-  type TenantDocument,
-  type WebhookMessageDocument,
+  type PrivacyAuditDocument,
 } from '../mongo/documents';
 
-/** A line of the audit trail as stored. */
-export interface PrivacyAuditDocument extends Omit<PrivacyAuditEntry, 'id'> {
-  _id: string;
-}
-
-export interface MongoPrivacyRecordsOptions {
-  tenants: MongoCollection<TenantDocument>;
-  orders: MongoCollection<OrderDocument>;
-  deliveries: MongoCollection<DeliveryDocument>;
-  preferences: MongoCollection<PreferencesDocument>;
-  accounts: MongoCollection<AccountDocument>;
-  messages: MongoCollection<WebhookMessageDocument>;
-  audit: MongoCollection<PrivacyAuditDocument>;
-  run: Run;
-}
+/** The collections that hold a customer's personal data (or whether there is any). */
+type HoldingPersonalData = 'tenants' | 'orders' | 'deliveries' | 'preferences' | 'accounts' | 'webhookMessages';
 
 // An order whose revision moved between its read and its erasure (a commit came first) is read again this many times.
 const ERASE_ATTEMPTS = 5;
@@ -45,26 +28,26 @@ const ERASE_ATTEMPTS = 5;
  * delivery log and the webhook messages (with their attempts embedded) are updated by order id afterwards.
  */
 export class MongoPrivacyRecords implements PrivacyRecords {
-  constructor(private readonly options: MongoPrivacyRecordsOptions) {}
+  constructor(private readonly db: Pick<MongoContext, HoldingPersonalData | 'privacyAudit' | 'run'>) {}
 
   customerOrdersPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerOrdersPage> {
-    return this.options.run(async () => {
-      const page = await searchOrders(this.options.orders, tenantId, { customerId, limit, after: after ?? undefined });
-      const logs = await this.options.orders
+    return this.db.run(async () => {
+      const page = await searchOrders(this.db.orders, tenantId, { customerId, limit, after: after ?? undefined });
+      const logs = await this.db.orders
         .find<Pick<OrderDocument, '_id' | 'events'>>({ _id: { $in: page.items.map((order) => order.id) } }, { projection: { events: 1 } })
         .toArray();
       const byOrder = new Map(logs.map((doc) => [doc._id, doc.events]));
       return {
-        orders: page.items.map((order) => ({ ...order, history: byOccurrence(byOrder.get(order.id) ?? []).map(documentToEvent) })),
+        orders: page.items.map((order) => ({ ...order, history: byOccurrence(byOrder.get(order.id) ?? []).map(eventFrom) })),
         next: page.next,
       };
     });
   }
 
   customerDeliveriesPage(tenantId: string, customerId: string, after: OrderCursor | null, limit: number): Promise<CustomerDeliveriesPage> {
-    return this.options.run(async () => {
-      const page = await searchOrders(this.options.orders, tenantId, { customerId, limit, after: after ?? undefined });
-      const docs = await this.options.deliveries
+    return this.db.run(async () => {
+      const page = await searchOrders(this.db.orders, tenantId, { customerId, limit, after: after ?? undefined });
+      const docs = await this.db.deliveries
         .find({ order_id: { $in: page.items.map((order) => order.id) } }, { sort: { order_id: 1, at: 1, seq: 1, channel: 1 } })
         .toArray();
       const rank = new Map(page.items.map((order, index) => [order.id, index]));
@@ -74,28 +57,28 @@ export class MongoPrivacyRecords implements PrivacyRecords {
   }
 
   customerKnown(tenantId: string, customerId: string): Promise<boolean> {
-    return this.options.run(async () => {
+    return this.db.run(async () => {
       const [order, preferences, account] = await Promise.all([
-        this.options.orders.findOne({ tenant_id: tenantId, customer_id: customerId }, { projection: { _id: 1 } }),
-        this.options.preferences.findOne({ _id: preferencesId(tenantId, customerId) }, { projection: { _id: 1 } }),
-        this.options.accounts.findOne({ _id: accountId(tenantId, customerId) }, { projection: { _id: 1 } }),
+        this.db.orders.findOne({ tenant_id: tenantId, customer_id: customerId }, { projection: { _id: 1 } }),
+        this.db.preferences.findOne({ _id: preferencesId(tenantId, customerId) }, { projection: { _id: 1 } }),
+        this.db.accounts.findOne({ _id: accountId(tenantId, customerId) }, { projection: { _id: 1 } }),
       ]);
       return order !== null || preferences !== null || account !== null;
     });
   }
 
   eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]> {
-    return this.options.run(() => this.erase({ tenant_id: tenantId, customer_id: customerId, erased_at: { $exists: false } }, at, limit));
+    return this.db.run(() => this.erase({ tenant_id: tenantId, customer_id: customerId, erased_at: { $exists: false } }, at, limit));
   }
 
   erasePreferences(tenantId: string, customerId: string): Promise<boolean> {
-    return this.options.run(async () => (await this.options.preferences.deleteOne({ _id: preferencesId(tenantId, customerId) })).deletedCount > 0);
+    return this.db.run(async () => (await this.db.preferences.deleteOne({ _id: preferencesId(tenantId, customerId) })).deletedCount > 0);
   }
 
   eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]> {
-    return this.options.run(() =>
+    return this.db.run(() =>
       this.erase(
-        { tenant_id: tenantId, erased_at: { $exists: false }, status: { $in: [...RETENTION_STATUSES] }, updated_at: { $lt: terminalBefore } },
+        { tenant_id: tenantId, erased_at: { $exists: false }, status: { $in: [...TERMINAL_STATUSES] }, updated_at: { $lt: terminalBefore } },
         at,
         limit,
       ),
@@ -103,8 +86,8 @@ export class MongoPrivacyRecords implements PrivacyRecords {
   }
 
   retentionTenants(): Promise<Array<{ tenantId: string; retentionDays: number }>> {
-    return this.options.run(async () => {
-      const docs = await this.options.tenants
+    return this.db.run(async () => {
+      const docs = await this.db.tenants
         .find({ 'settings.retention_days': { $type: 'number' } }, { projection: { 'settings.retention_days': 1 } })
         .toArray();
       return docs.map((doc) => ({ tenantId: doc._id, retentionDays: doc.settings!.retention_days! }));
@@ -116,18 +99,18 @@ export class MongoPrivacyRecords implements PrivacyRecords {
   }
 
   recordPrivacyAudit(entry: PrivacyAuditEntry): Promise<void> {
-    return this.options.run(async () => {
+    return this.db.run(async () => {
       const { id, ...rest } = entry;
-      await this.options.audit.insertOne({ _id: id, ...rest });
+      await this.db.privacyAudit.insertOne({ _id: id, ...rest });
     });
   }
 
   listPrivacyAudit(tenantId: string, limit: number, after: PrivacyAuditCursor | null): Promise<PrivacyAuditPage> {
-    return this.options.run(async () => {
+    return this.db.run(async () => {
       const filter: Filter<PrivacyAuditDocument> = after
         ? { tenant_id: tenantId, $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] }
         : { tenant_id: tenantId };
-      const docs = await this.options.audit.find(filter, { sort: { at: -1, _id: -1 }, limit: limit + 1 }).toArray();
+      const docs = await this.db.privacyAudit.find(filter, { sort: { at: -1, _id: -1 }, limit: limit + 1 }).toArray();
       const items = docs.slice(0, limit).map(({ _id, ...rest }) => ({ id: _id, ...rest }));
       const last = items[items.length - 1];
       return { items, next: docs.length > limit && last ? { at: last.at, id: last.id } : null };
@@ -136,7 +119,7 @@ export class MongoPrivacyRecords implements PrivacyRecords {
 
   /** Erases up to `limit` orders matching `filter`, each under its revision guard (a lost guard reads it again). */
   private async erase(filter: Filter<OrderDocument>, at: string, limit: number): Promise<string[]> {
-    const { orders } = this.options;
+    const { orders } = this.db;
     const erased: string[] = [];
     let pending = await orders.find(filter, { limit }).toArray();
     for (let attempt = 0; attempt < ERASE_ATTEMPTS && pending.length > 0; attempt++) {
@@ -165,13 +148,13 @@ export class MongoPrivacyRecords implements PrivacyRecords {
     }
     if (erased.length === 0) return erased;
     // A provider's error text may quote the address or number it refused.
-    await this.options.deliveries.updateMany({ order_id: { $in: erased }, error: { $ne: null } }, { $set: { error: null } });
-    const messages = await this.options.messages
+    await this.db.deliveries.updateMany({ order_id: { $in: erased }, error: { $ne: null } }, { $set: { error: null } });
+    const messages = await this.db.webhookMessages
       .find({ order_id: { $in: erased } }, { projection: { payload: 1, attempt_log: 1 } })
       .toArray();
     if (messages.length > 0) {
       // A receiver's answer may echo the body it was sent.
-      await this.options.messages.bulkWrite(
+      await this.db.webhookMessages.bulkWrite(
         messages.map((message) => ({
           updateOne: {
             filter: { _id: message._id },

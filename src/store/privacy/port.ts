@@ -28,7 +28,7 @@ export interface PrivacyRecords {
   /** Forgets the customer's preferences (addresses and phone included); false when there were none. */
   erasePreferences(tenantId: string, customerId: string): Promise<boolean>;
   /**
-   * Erases up to `limit` of the tenant's orders that are terminal (`RETENTION_STATUSES`) since before `terminalBefore`
+   * Erases up to `limit` of the tenant's orders that are terminal (`TERMINAL_STATUSES`) since before `terminalBefore`
    * and not erased yet, as {@link eraseCustomerOrders} does; two nodes sweeping at once erase different orders.
    */
   eraseExpiredOrders(tenantId: string, terminalBefore: string, at: string, limit: number): Promise<string[]>;

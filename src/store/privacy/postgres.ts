@@ -1,10 +1,13 @@
 import type { PoolClient } from 'pg';
-import { erasedOrder, erasedWebhookBody, RETENTION_STATUSES, type PrivacyAuditEntry } from '../../domain/privacy';
+import { eventFrom, type OrderEvent } from '../../domain/order';
+import { erasedOrder, erasedWebhookBody, type PrivacyAuditEntry } from '../../domain/privacy';
+import { TERMINAL_STATUSES } from '../../domain/status';
 import type { Delivery } from '../deliveries/port';
 import type { OrderCursor } from '../search/port';
 import { groupBy } from '../group-by';
 import type { PostgresContext } from '../postgres/context';
-import { docOf, EVENT_COLUMNS, rowToEvent, rowToOrder, type EventRow, type OrderRow } from '../postgres/rows';
+import { docOf } from '../order-row';
+import { EVENT_COLUMNS, rowToOrder, type OrderRow } from '../postgres/rows';
 import { searchOrders } from '../search/postgres';
 import { searchTerms } from '../search-terms';
 import type { CustomerDeliveriesPage, CustomerOrdersPage, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from './port';
@@ -21,13 +24,13 @@ export class PostgresPrivacyRecords implements PrivacyRecords {
     // The orders and their histories from one snapshot.
     return this.db.snapshot(async (client) => {
       const page = await searchOrders(client, tenantId, { customerId, limit, after: after ?? undefined });
-      const { rows } = await client.query<EventRow>(
+      const { rows } = await client.query<OrderEvent>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = ANY($1::text[]) ORDER BY order_id, occurred_at, position`,
         [page.items.map((order) => order.id)],
       );
       const byOrder = groupBy(rows, (row) => row.order_id);
       return {
-        orders: page.items.map((order) => ({ ...order, history: (byOrder.get(order.id) ?? []).map(rowToEvent) })),
+        orders: page.items.map((order) => ({ ...order, history: (byOrder.get(order.id) ?? []).map(eventFrom) })),
         next: page.next,
       };
     });
@@ -80,7 +83,7 @@ export class PostgresPrivacyRecords implements PrivacyRecords {
       const { rows } = await client.query<OrderRow>(
         `SELECT * FROM orders WHERE tenant_id = $1 AND erased_at IS NULL AND status = ANY($2::text[]) AND updated_at < $3
          ORDER BY updated_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
-        [tenantId, RETENTION_STATUSES, terminalBefore, limit],
+        [tenantId, TERMINAL_STATUSES, terminalBefore, limit],
       );
       return erase(client, rows, at);
     });

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { erasedOrder, erasedWebhookBody, RETENTION_STATUSES, type PrivacyAuditEntry } from '../../domain/privacy';
+import { erasedOrder, erasedWebhookBody, type PrivacyAuditEntry } from '../../domain/privacy';
+import { TERMINAL_STATUSES } from '../../domain/status';
 import type { Delivery } from '../deliveries/port';
 import type { OrderCursor } from '../search/port';
 import type {
@@ -14,7 +15,7 @@ import { searchRows } from '../search/sqlite';
 import { searchTerms } from '../search-terms';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
 import { orderToRow, rowToEvent, rowToOrder, type EventRow, type OrderRow } from '../sqlite/rows';
-import { sqlStatuses } from '../sqlite/sql';
+import { sqlStatuses } from '../sql-statuses';
 
 export interface SqlitePrivacyOptions extends SqliteContext {
   /** Waits before a checkpoint is tried again (a reader on another connection holds an old snapshot). */
@@ -164,7 +165,7 @@ function prepare(db: Database) {
     ),
     unerasedExpired: db.prepare(
       `SELECT * FROM orders INDEXED BY orders_unerased_terminal WHERE tenant_id = ? AND erased_at IS NULL
-         AND status IN (${sqlStatuses(...RETENTION_STATUSES)}) AND updated_at < ?
+         AND status IN (${sqlStatuses(...TERMINAL_STATUSES)}) AND updated_at < ?
        ORDER BY updated_at LIMIT ?`,
     ),
     // The revision moves on: an actor holding the order as it was reloads it before its next write.

@@ -1,8 +1,9 @@
 import type { Document } from 'mongodb';
+import type { OrderStatus } from '../../domain/status';
 import type { MongoCollection } from '../mongo/database';
 import type { OrderDocument } from '../mongo/documents';
-import { byDay } from '../report-days';
 import type { ReportRange, ReportSummary } from './port';
+import { summaryOf, type ReportTotals } from './report-summary';
 
 /**
  * The summary as one aggregation over a tenant's created range: a `$match` on `orders_by_created` (whose key never
@@ -18,29 +19,26 @@ export async function reportSummary(
   nowIso: string,
 ): Promise<ReportSummary> {
   const [result] = await orders.aggregate<Facets>(summaryPipeline(tenantId, range, nowIso)).toArray();
-  const totals = result?.totals[0];
   const times = result?.delivery_times[0];
-  const placed = (result?.placed_by_day ?? []).map((row) => [row._id, row.n] as const);
-  const delivered = (result?.delivered_by_day ?? []).map((row) => [row._id, row.n] as const);
-  return {
-    placed: totals?.placed ?? 0,
-    delivered: totals?.delivered ?? 0,
-    returned: totals?.returned ?? 0,
-    cancelled: totals?.cancelled ?? 0,
-    failed_attempts: totals?.failed_attempts ?? 0,
-    on_time_rate: !totals || totals.decided === 0 ? null : totals.on_time / totals.decided,
-    delivery_time_s: times ? { p50: times.p50 / 1000, p90: times.p90 / 1000 } : null,
-    by_courier: (result?.by_courier ?? []).map((row) => ({
+  const dateCounts = (rows: DateCount[] = []) => rows.map((row) => ({ date: row._id, n: row.n }));
+  return summaryOf(range, {
+    totals: result?.totals[0] ?? NO_ORDERS,
+    deliveryTimeS: times ? { p50: times.p50 / 1000, p90: times.p90 / 1000 } : null,
+    byCourier: (result?.by_courier ?? []).map((row) => ({
       courier_id: row._id,
       delivered: row.delivered,
       failed_attempts: row.failed_attempts,
     })),
-    by_day: byDay(range, placed, delivered),
-  };
+    placedByDay: dateCounts(result?.placed_by_day),
+    deliveredByDay: dateCounts(result?.delivered_by_day),
+  });
 }
 
+// `$group` over no documents yields no group at all: a range without orders.
+const NO_ORDERS: ReportTotals = { placed: 0, delivered: 0, returned: 0, cancelled: 0, failed_attempts: 0, on_time: 0, decided: 0 };
+
 interface Facets {
-  totals: Array<{ placed: number; delivered: number; returned: number; cancelled: number; failed_attempts: number; on_time: number; decided: number }>;
+  totals: ReportTotals[];
   /** Milliseconds; absent when nothing was delivered. */
   delivery_times: Array<{ p50: number; p90: number }>;
   by_courier: Array<{ _id: string; delivered: number; failed_attempts: number }>;
@@ -57,6 +55,22 @@ interface DateCount {
 const isString = (field: string): Document => ({ $eq: [{ $type: field }, 'string'] });
 const countIf = (condition: Document): Document => ({ $sum: { $cond: [condition, 1, 0] } });
 const DELIVERED = isString('$delivered_at');
+const isStatus = (status: OrderStatus): Document => ({ $eq: ['$status', status] });
+
+/**
+ * keptPromise (domain/order.ts) as expressions over an order document, counted: kept = promised and delivered at or
+ * before it; decided = promised, and delivered, or not cancelled and past its promise. A missing or null time is not a
+ * string, and BSON orders null before every string, hence the explicit checks. `$literal`: in an expression a string
+ * is a value, never a path. test/unit/on-time-rule.test.ts holds both to `keptPromise`.
+ */
+export const KEPT_PROMISE: Document = { $and: [isString('$promised_by'), DELIVERED, { $lte: ['$delivered_at', '$promised_by'] }] };
+
+/** Decided as of `nowIso` (see {@link KEPT_PROMISE}). */
+export function decidedPromise(nowIso: string): Document {
+  const pastAndOwed = { $and: [{ $ne: ['$status', 'cancelled' satisfies OrderStatus] }, { $lt: ['$promised_by', { $literal: nowIso }] }] };
+  return { $and: [isString('$promised_by'), { $or: [DELIVERED, pastAndOwed] }] };
+}
+
 // Milliseconds from creation to delivery: the difference of two dates is their distance in milliseconds.
 const DELIVERY_MS = {
   $subtract: [{ $dateFromString: { dateString: '$delivered_at' } }, { $dateFromString: { dateString: '$created_at' } }],
@@ -80,18 +94,11 @@ export function summaryPipeline(tenantId: string, range: ReportRange, nowIso: st
               _id: null,
               placed: { $sum: 1 },
               delivered: countIf(DELIVERED),
-              returned: countIf({ $eq: ['$status', 'returned'] }),
-              cancelled: countIf({ $eq: ['$status', 'cancelled'] }),
+              returned: countIf(isStatus('returned')),
+              cancelled: countIf(isStatus('cancelled')),
               failed_attempts: { $sum: '$failed_attempts' },
-              // keptPromise, counted: decided = promised, and delivered, or not cancelled and past its promise;
-              // on time = delivered at or before it. `$literal`: in an expression a string is a value, never a path.
-              on_time: countIf({ $and: [isString('$promised_by'), DELIVERED, { $lte: ['$delivered_at', '$promised_by'] }] }),
-              decided: countIf({
-                $and: [
-                  isString('$promised_by'),
-                  { $or: [DELIVERED, { $and: [{ $ne: ['$status', 'cancelled'] }, { $lt: ['$promised_by', { $literal: nowIso }] }] }] },
-                ],
-              }),
+              on_time: countIf(KEPT_PROMISE),
+              decided: countIf(decidedPromise(nowIso)),
             },
           },
         ],

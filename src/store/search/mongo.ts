@@ -1,5 +1,5 @@
 import type { Filter } from 'mongodb';
-import type { Run } from '../mongo/connection';
+import type { MongoContext } from '../mongo/context';
 import type { MongoCollection } from '../mongo/database';
 import { documentToOrder, ORDER_ONLY, type OrderDocument } from '../mongo/documents';
 import { reportSummary } from './mongo-reports';
@@ -8,38 +8,26 @@ import type { ExportedOrder, OrderCursor, OrderFilter, OrderPage, OrderQuery, Or
 // CSV export pages: large enough that a round trip per page costs little, small enough to keep memory flat.
 const EXPORT_PAGE = 1000;
 
-export interface MongoOrderSearchOptions {
-  /** Searched through the `orders_by_*` indexes (collections.ts). */
-  orders: MongoCollection<OrderDocument>;
-  run: Run;
-}
-
 /** Search, export and reports over the order documents. */
 export class MongoOrderSearch implements OrderSearch {
-  private readonly orders: MongoCollection<OrderDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoOrderSearchOptions) {
-    this.orders = options.orders;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'orders' | 'run'>) {}
 
   searchOrders(tenantId: string, query: OrderQuery): Promise<OrderPage> {
-    return this.run(() => searchOrders(this.orders, tenantId, query));
+    return this.db.run(() => searchOrders(this.db.orders, tenantId, query));
   }
 
   async *exportOrders(tenantId: string, filter: OrderFilter): AsyncGenerator<ExportedOrder[]> {
     let after: OrderCursor | null | undefined;
     do {
       const cursor = after ?? undefined;
-      const page = await this.run(() => exportPage(this.orders, tenantId, filter, cursor, EXPORT_PAGE));
+      const page = await this.db.run(() => exportPage(this.db.orders, tenantId, filter, cursor, EXPORT_PAGE));
       if (page.orders.length > 0) yield page.orders;
       after = page.next;
     } while (after);
   }
 
   reportSummary(tenantId: string, range: ReportRange, nowIso: string): Promise<ReportSummary> {
-    return this.run(() => reportSummary(this.orders, tenantId, range, nowIso));
+    return this.db.run(() => reportSummary(this.db.orders, tenantId, range, nowIso));
   }
 }
 

@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
-import { statusLiteral } from '../postgres/rows';
-import { byDay } from '../report-days';
+import { sqlStatuses } from '../sql-statuses';
+import { decidedPromiseSql, KEPT_PROMISE_SQL } from './on-time-sql';
 import type { ReportRange, ReportSummary } from './port';
+import { summaryOf, type DateCount, type ReportTotals } from './report-summary';
 
 /**
  * The summary's SQL for PostgreSQL: aggregates over a tenant's created range, read from `orders_for_reports` (an
@@ -13,14 +14,12 @@ const RANGE = 'FROM orders WHERE tenant_id = $1 AND created_at >= $2 AND created
 const TOTALS = `SELECT
     COUNT(*)::int AS placed,
     COUNT(delivered_at)::int AS delivered,
-    COUNT(*) FILTER (WHERE status = ${statusLiteral('returned')})::int AS returned,
-    COUNT(*) FILTER (WHERE status = ${statusLiteral('cancelled')})::int AS cancelled,
+    COUNT(*) FILTER (WHERE status = ${sqlStatuses('returned')})::int AS returned,
+    COUNT(*) FILTER (WHERE status = ${sqlStatuses('cancelled')})::int AS cancelled,
     COALESCE(SUM(failed_attempts), 0)::int AS failed_attempts,
-    -- keptPromise (domain/order.ts): kept when delivered by the promise; decided once delivered, or once the promise
-    -- is past unless cancelled (no delivery was owed).
-    COUNT(*) FILTER (WHERE promised_by IS NOT NULL AND delivered_at <= promised_by)::int AS on_time,
-    COUNT(*) FILTER (WHERE promised_by IS NOT NULL
-      AND (delivered_at IS NOT NULL OR (status <> ${statusLiteral('cancelled')} AND promised_by < $4)))::int AS decided,
+    -- keptPromise (domain/order.ts), counted (on-time-sql.ts).
+    COUNT(*) FILTER (WHERE ${KEPT_PROMISE_SQL})::int AS on_time,
+    COUNT(*) FILTER (WHERE ${decidedPromiseSql('$4')})::int AS decided,
     -- Nearest-rank percentiles (the value at rank ⌈p·n⌉), as milliseconds.
     percentile_disc(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM delivered_at - created_at))
       FILTER (WHERE delivered_at IS NOT NULL)::float8 AS p50,
@@ -44,36 +43,21 @@ export async function reportSummary(client: PoolClient, tenantId: string, range:
   const values = [tenantId, range.from, range.to];
   const totals = (await client.query<Totals>(TOTALS, [...values, nowIso])).rows[0]!;
   const byCourier = (await client.query<ReportSummary['by_courier'][number]>(BY_COURIER, values)).rows;
-  const placed = (await client.query<DateCount>(PLACED_BY_DAY, values)).rows.map((row) => [row.date, row.n] as const);
-  const delivered = (await client.query<DateCount>(DELIVERED_BY_DAY, values)).rows.map((row) => [row.date, row.n] as const);
-  return {
-    placed: totals.placed,
-    delivered: totals.delivered,
-    returned: totals.returned,
-    cancelled: totals.cancelled,
-    failed_attempts: totals.failed_attempts,
-    on_time_rate: totals.decided === 0 ? null : totals.on_time / totals.decided,
-    delivery_time_s: totals.p50 === null || totals.p90 === null ? null : { p50: toMs(totals.p50), p90: toMs(totals.p90) },
-    by_courier: byCourier,
-    by_day: byDay(range, placed, delivered),
-  };
+  const placedByDay = (await client.query<DateCount>(PLACED_BY_DAY, values)).rows;
+  const deliveredByDay = (await client.query<DateCount>(DELIVERED_BY_DAY, values)).rows;
+  return summaryOf(range, {
+    totals,
+    deliveryTimeS: totals.p50 === null || totals.p90 === null ? null : { p50: toMs(totals.p50), p90: toMs(totals.p90) },
+    byCourier,
+    placedByDay,
+    deliveredByDay,
+  });
 }
 
-interface Totals {
-  placed: number;
-  delivered: number;
-  returned: number;
-  cancelled: number;
-  failed_attempts: number;
-  on_time: number;
-  decided: number;
+/** The totals, and the nearest-rank percentiles of the delivered orders' times in seconds (null: none delivered). */
+interface Totals extends ReportTotals {
   p50: number | null;
   p90: number | null;
-}
-
-interface DateCount {
-  date: string;
-  n: number;
 }
 
 /** Seconds to the millisecond: stored times have milliseconds. */

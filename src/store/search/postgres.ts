@@ -1,5 +1,4 @@
 import type { PoolClient } from 'pg';
-import type { OrderStatus } from '../../domain/status';
 import type { PostgresContext } from '../postgres/context';
 import { rowToOrder, type OrderRow } from '../postgres/rows';
 import type { ExportedOrder, OrderCursor, OrderFilter, OrderPage, OrderQuery, OrderSearch, ReportRange, ReportSummary } from './port';
@@ -94,18 +93,8 @@ async function searchRows<R extends SortKey>(
 const EXPORT_COLUMNS = `o.id, o.external_id, o.status, o.customer_id, o.courier_id, o.created_at, o.delivered_at, o.promised_by,
   (o.doc -> 'amount' ->> 'value')::bigint AS amount_value, o.doc -> 'amount' ->> 'currency' AS amount_currency`;
 
-interface ExportRow {
-  id: string;
-  external_id: string | null;
-  status: string;
-  customer_id: string;
-  courier_id: string | null;
-  created_at: string;
-  delivered_at: string | null;
-  promised_by: string | null;
-  amount_value: string | null;
-  amount_currency: string | null;
-}
+/** A CSV row as selected: the amount in two columns, its value a bigint (which arrives as a string). */
+type ExportRow = Omit<ExportedOrder, 'amount'> & { amount_value: string | null; amount_currency: string | null };
 
 /** One page of the export after `after`, in the search order (newest first), and where the next one starts. */
 export async function exportPage(
@@ -119,10 +108,9 @@ export async function exportPage(
   return { orders: rows.map(toExported), next };
 }
 
-function toExported({ amount_value, amount_currency, status, ...row }: ExportRow): ExportedOrder {
+function toExported({ amount_value, amount_currency, ...row }: ExportRow): ExportedOrder {
   return {
     ...row,
-    status: status as OrderStatus,
     // bigint arrives as a string; amounts are minor units, well inside a double's exact range.
     amount: amount_value !== null && amount_currency !== null ? { value: Number(amount_value), currency: amount_currency } : null,
   };

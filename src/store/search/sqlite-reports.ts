@@ -1,8 +1,9 @@
 import type { Database } from 'better-sqlite3';
-import type { ReportRange, ReportSummary } from './port';
-import { byDay } from '../report-days';
-import { sqlStatuses } from '../sqlite/sql';
+import { sqlStatuses } from '../sql-statuses';
 import { cachedStatement } from '../sqlite/statements';
+import { decidedPromiseSql, KEPT_PROMISE_SQL } from './on-time-sql';
+import type { ReportRange, ReportSummary } from './port';
+import { summaryOf, type DateCount, type ReportTotals } from './report-summary';
 
 /**
  * Report reads: the summary as SQL aggregates over `orders_for_reports` (a covering index on the created range,
@@ -13,17 +14,15 @@ import { cachedStatement } from '../sqlite/statements';
 const RANGE = `FROM orders INDEXED BY orders_for_reports
   WHERE tenant_id = @tenant_id AND created_at >= @from AND created_at < @to`;
 
-// The on-time rule of `keptPromise` (domain/order.ts), counted: decided = has a promise, and delivered, or not
-// cancelled and past its promise; on time = delivered at or before it. ISO UTC strings compare as times.
+// The on-time rule of `keptPromise` (domain/order.ts), counted (on-time-sql.ts).
 const TOTALS = `SELECT
     COUNT(*) AS placed,
     COUNT(delivered_at) AS delivered,
     COALESCE(SUM(status = ${sqlStatuses('returned')}), 0) AS returned,
     COALESCE(SUM(status = ${sqlStatuses('cancelled')}), 0) AS cancelled,
     COALESCE(SUM(failed_attempts), 0) AS failed_attempts,
-    COALESCE(SUM(promised_by IS NOT NULL AND delivered_at <= promised_by), 0) AS on_time,
-    COALESCE(SUM(promised_by IS NOT NULL
-      AND (delivered_at IS NOT NULL OR (status <> ${sqlStatuses('cancelled')} AND promised_by < @now))), 0) AS decided
+    COALESCE(SUM(${KEPT_PROMISE_SQL}), 0) AS on_time,
+    COALESCE(SUM(${decidedPromiseSql('@now')}), 0) AS decided
   ${RANGE}`;
 
 // Nearest-rank percentiles: one sort of the delivered orders' durations, two ranks picked from it. Durations are
@@ -55,7 +54,7 @@ export const SUMMARY_STATEMENTS = {
 export function reportSummary(db: Database, tenantId: string, range: ReportRange, nowIso: string): ReportSummary {
   const params = { tenant_id: tenantId, from: range.from, to: range.to };
   return db.transaction((): ReportSummary => {
-    const totals = cachedStatement(db, SUMMARY_STATEMENTS.totals).get({ ...params, now: nowIso }) as Totals;
+    const totals = cachedStatement(db, SUMMARY_STATEMENTS.totals).get({ ...params, now: nowIso }) as ReportTotals;
     const times =
       totals.delivered === 0
         ? null
@@ -64,35 +63,14 @@ export function reportSummary(db: Database, tenantId: string, range: ReportRange
             rank_p50: nearestRank(50, totals.delivered),
             rank_p90: nearestRank(90, totals.delivered),
           }) as { p50: number; p90: number });
-    const placedByDay = dateCounts(cachedStatement(db, SUMMARY_STATEMENTS.placed_by_day).all(params) as DateCount[]);
-    const deliveredByDay = dateCounts(cachedStatement(db, SUMMARY_STATEMENTS.delivered_by_day).all(params) as DateCount[]);
-    return {
-      placed: totals.placed,
-      delivered: totals.delivered,
-      returned: totals.returned,
-      cancelled: totals.cancelled,
-      failed_attempts: totals.failed_attempts,
-      on_time_rate: totals.decided === 0 ? null : totals.on_time / totals.decided,
-      delivery_time_s: times ? { p50: daysToSeconds(times.p50), p90: daysToSeconds(times.p90) } : null,
-      by_courier: cachedStatement(db, SUMMARY_STATEMENTS.by_courier).all(params) as ReportSummary['by_courier'],
-      by_day: byDay(range, placedByDay, deliveredByDay),
-    };
+    return summaryOf(range, {
+      totals,
+      deliveryTimeS: times ? { p50: daysToSeconds(times.p50), p90: daysToSeconds(times.p90) } : null,
+      byCourier: cachedStatement(db, SUMMARY_STATEMENTS.by_courier).all(params) as ReportSummary['by_courier'],
+      placedByDay: cachedStatement(db, SUMMARY_STATEMENTS.placed_by_day).all(params) as DateCount[],
+      deliveredByDay: cachedStatement(db, SUMMARY_STATEMENTS.delivered_by_day).all(params) as DateCount[],
+    });
   })();
-}
-
-interface Totals {
-  placed: number;
-  delivered: number;
-  returned: number;
-  cancelled: number;
-  failed_attempts: number;
-  on_time: number;
-  decided: number;
-}
-
-interface DateCount {
-  date: string;
-  n: number;
 }
 
 /** The 1-based rank of the `percent`th percentile of `count` sorted values (nearest rank: ⌈p·n⌉). */
@@ -103,8 +81,4 @@ function nearestRank(percent: number, count: number): number {
 /** Days as seconds to the millisecond: stored times have milliseconds, julianday's floats add noise below them. */
 function daysToSeconds(days: number): number {
   return Math.round(days * 86_400_000) / 1000;
-}
-
-function dateCounts(rows: DateCount[]): Array<[string, number]> {
-  return rows.map((row) => [row.date, row.n]);
 }

@@ -1,99 +1,57 @@
 import type { OrderStatus } from '../../domain/status';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import { tupleId, type OrderDocument } from '../mongo/documents';
+import type { MongoContext } from '../mongo/context';
+import { tupleId, type OrderDocument, type SourceDocument } from '../mongo/documents';
+import { deleteWithDependents } from '../mongo/delete-with-dependents';
 import { isDuplicateKey } from '../mongo/errors';
 import type { ClaimResult, ExternalIdMatch, MessageClaim, Source, SourceChanges, SourceDirectory } from './port';
-
-/**
- * A source. The status map is a list of pairs, not a sub-document: a code is the source's own string, and a field
- * name may not hold a `.` or start with `$`.
- */
-export interface SourceDocument extends Omit<Source, 'id' | 'status_map'> {
-  _id: string;
-  status_map: Array<{ code: string; status: OrderStatus }>;
-}
-
-/** A delivery of a source's webhook, claimed to be handled once; `_id` carries its uniqueness (of two, one insert wins). */
-export interface SourceMessageDocument {
-  /** `tupleId(source_id, webhook_id)`. */
-  _id: string;
-  source_id: string;
-  webhook_id: string;
-  token: string;
-  claimed_at: string;
-  answer: string | null;
-  answered_at: string | null;
-}
-
-export interface MongoSourceDirectoryOptions {
-  sources: MongoCollection<SourceDocument>;
-  messages: MongoCollection<SourceMessageDocument>;
-  /** The store's orders, for external ids. */
-  orders: MongoCollection<OrderDocument>;
-  run: Run;
-}
 
 // A claim whose record vanished between the failed insert and the read (released in that instant) is tried again.
 const CLAIM_ATTEMPTS = 3;
 
 /** The source directory on MongoDB: single-document operations and the unique `_id`, no transactions. */
 export class MongoSourceDirectory implements SourceDirectory {
-  private readonly sources: MongoCollection<SourceDocument>;
-  private readonly messages: MongoCollection<SourceMessageDocument>;
-  private readonly orders: MongoCollection<OrderDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoSourceDirectoryOptions) {
-    this.sources = options.sources;
-    this.messages = options.messages;
-    this.orders = options.orders;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'sources' | 'sourceMessages' | 'orders' | 'run'>) {}
 
   createSource(source: Source): Promise<void> {
-    return this.run(async () => {
-      await this.sources.insertOne(sourceDocument(source));
+    return this.db.run(async () => {
+      await this.db.sources.insertOne(sourceDocument(source));
     });
   }
 
   listSources(tenantId: string): Promise<Source[]> {
-    return this.run(async () => (await this.sources.find({ tenant_id: tenantId }).sort({ created_at: 1, _id: 1 }).toArray()).map(documentToSource));
+    return this.db.run(async () => (await this.db.sources.find({ tenant_id: tenantId }).sort({ created_at: 1, _id: 1 }).toArray()).map(documentToSource));
   }
 
   getSource(tenantId: string, sourceId: string): Promise<Source | null> {
-    return this.run(async () => optional(await this.sources.findOne({ _id: sourceId, tenant_id: tenantId })));
+    return this.db.run(async () => optional(await this.db.sources.findOne({ _id: sourceId, tenant_id: tenantId })));
   }
 
   findSource(sourceId: string): Promise<Source | null> {
-    return this.run(async () => optional(await this.sources.findOne({ _id: sourceId })));
+    return this.db.run(async () => optional(await this.db.sources.findOne({ _id: sourceId })));
   }
 
   updateSource(tenantId: string, sourceId: string, changes: SourceChanges): Promise<Source | null> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const set: Partial<SourceDocument> = { updated_at: changes.updated_at };
       if (changes.name !== undefined) set.name = changes.name;
       if (changes.status_map !== undefined) set.status_map = mapToPairs(changes.status_map);
-      return optional(await this.sources.findOneAndUpdate({ _id: sourceId, tenant_id: tenantId }, { $set: set }, { returnDocument: 'after' }));
+      return optional(await this.db.sources.findOneAndUpdate({ _id: sourceId, tenant_id: tenantId }, { $set: set }, { returnDocument: 'after' }));
     });
   }
 
   /** The source first, then its records: a crash between the two leaves records no request can reach (pruned later). */
   deleteSource(tenantId: string, sourceId: string): Promise<boolean> {
-    return this.run(async () => {
-      const { deletedCount } = await this.sources.deleteOne({ _id: sourceId, tenant_id: tenantId });
-      if (deletedCount === 0) return false;
-      await this.messages.deleteMany({ source_id: sourceId });
-      return true;
-    });
+    return this.db.run(() =>
+      deleteWithDependents(this.db.sources, { _id: sourceId, tenant_id: tenantId }, this.db.sourceMessages, { source_id: sourceId }),
+    );
   }
 
   claimMessage(sourceId: string, webhookId: string, claim: MessageClaim): Promise<ClaimResult> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const _id = tupleId(sourceId, webhookId);
       for (let attempt = 1; ; attempt++) {
         try {
-          await this.messages.insertOne({
+          await this.db.sourceMessages.insertOne({
             _id,
             source_id: sourceId,
             webhook_id: webhookId,
@@ -106,12 +64,12 @@ export class MongoSourceDirectory implements SourceDirectory {
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
-        const takenOver = await this.messages.findOneAndUpdate(
+        const takenOver = await this.db.sourceMessages.findOneAndUpdate(
           { _id, answer: null, claimed_at: { $lt: claim.staleBefore } },
           { $set: { token: claim.token, claimed_at: claim.at } },
         );
         if (takenOver) return { kind: 'claimed' };
-        const current = await this.messages.findOne({ _id }, { projection: { answer: 1 } });
+        const current = await this.db.sourceMessages.findOne({ _id }, { projection: { answer: 1 } });
         if (current) return current.answer !== null ? { kind: 'answered', answer: current.answer } : { kind: 'pending' };
         if (attempt >= CLAIM_ATTEMPTS) return { kind: 'pending' };
       }
@@ -119,32 +77,32 @@ export class MongoSourceDirectory implements SourceDirectory {
   }
 
   answerMessage(sourceId: string, webhookId: string, token: string, answer: string, at: string): Promise<void> {
-    return this.run(async () => {
-      await this.messages.updateOne({ _id: tupleId(sourceId, webhookId), token, answer: null }, { $set: { answer, answered_at: at } });
+    return this.db.run(async () => {
+      await this.db.sourceMessages.updateOne({ _id: tupleId(sourceId, webhookId), token, answer: null }, { $set: { answer, answered_at: at } });
     });
   }
 
   releaseMessage(sourceId: string, webhookId: string, token: string): Promise<void> {
-    return this.run(async () => {
-      await this.messages.deleteOne({ _id: tupleId(sourceId, webhookId), token, answer: null });
+    return this.db.run(async () => {
+      await this.db.sourceMessages.deleteOne({ _id: tupleId(sourceId, webhookId), token, answer: null });
     });
   }
 
   pruneMessages(before: string, limit: number): Promise<number> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       // deleteMany takes no limit: the oldest ids first, then those.
-      const doomed = await this.messages.find({ claimed_at: { $lt: before } }, { projection: { _id: 1 } }).sort({ claimed_at: 1 }).limit(limit).toArray();
+      const doomed = await this.db.sourceMessages.find({ claimed_at: { $lt: before } }, { projection: { _id: 1 } }).sort({ claimed_at: 1 }).limit(limit).toArray();
       if (doomed.length === 0) return 0;
-      const { deletedCount } = await this.messages.deleteMany({ _id: { $in: doomed.map((doc) => doc._id) } });
+      const { deletedCount } = await this.db.sourceMessages.deleteMany({ _id: { $in: doomed.map((doc) => doc._id) } });
       return deletedCount;
     });
   }
 
   orderIdsByExternalId(tenantId: string, externalScope: string, externalIds: readonly string[]): Promise<ExternalIdMatch[]> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       if (externalIds.length === 0) return [];
       // `$type` repeats the unique index's partial filter, which is what lets the planner use that index.
-      const docs = await this.orders
+      const docs = await this.db.orders
         .find<Pick<OrderDocument, '_id' | 'external_id'>>(
           { tenant_id: tenantId, external_scope: externalScope, external_id: { $in: [...externalIds], $type: 'string' } },
           { projection: { external_id: 1 } },

@@ -1,6 +1,5 @@
 import type { Filter } from 'mongodb';
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
+import type { MongoContext } from '../mongo/context';
 import {
   attemptEntry,
   documentToStoredWebhookMessage,
@@ -10,75 +9,51 @@ import {
   type WebhookMessageDocument,
 } from '../mongo/documents';
 import { onlyDuplicateKeys } from '../mongo/errors';
-import type {
-  NewWebhookAttempt,
-  NewWebhookMessage,
-  OverdueCursor,
-  OverdueWebhookMessage,
-  StoredWebhookMessage,
-  WebhookAttempt,
-  WebhookLog,
-  WebhookMessage,
-  WebhookMessageNext,
-  WebhookMessagePage,
-  WebhookMessageQuery,
-} from './port';
-
-export interface MongoWebhookLogOptions {
-  /** A message holds its attempts: an attempt and the message's state change are one atomic update. */
-  messages: MongoCollection<WebhookMessageDocument>;
-  run: Run;
-}
+import type * as port from './port';
 
 /** The webhook delivery log on MongoDB: one document per message, its attempts embedded. */
-export class MongoWebhookLog implements WebhookLog {
-  private readonly messages: MongoCollection<WebhookMessageDocument>;
-  private readonly run: Run;
+export class MongoWebhookLog implements port.WebhookLog {
+  constructor(private readonly db: Pick<MongoContext, 'webhookMessages' | 'run'>) {}
 
-  constructor(options: MongoWebhookLogOptions) {
-    this.messages = options.messages;
-    this.run = options.run;
-  }
-
-  addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
-    return this.run(async () => {
+  addWebhookMessages(messages: port.NewWebhookMessage[]): Promise<void> {
+    return this.db.run(async () => {
       if (messages.length === 0) return;
       try {
         // Unordered: every new message goes in; the ones already stored fail alone, on their `_id`.
-        await this.messages.insertMany(messages.map(webhookMessageDocument), { ordered: false });
+        await this.db.webhookMessages.insertMany(messages.map(webhookMessageDocument), { ordered: false });
       } catch (error) {
         if (!onlyDuplicateKeys(error)) throw error;
       }
     });
   }
 
-  getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
-    return this.run(async () => {
-      const doc = await this.messages.findOne({ _id: messageId }, { projection: { attempt_log: 0 } });
+  getWebhookMessage(messageId: string): Promise<port.StoredWebhookMessage | null> {
+    return this.db.run(async () => {
+      const doc = await this.db.webhookMessages.findOne({ _id: messageId }, { projection: { attempt_log: 0 } });
       return doc ? documentToStoredWebhookMessage(doc) : null;
     });
   }
 
-  listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
-    return this.run(async () => {
+  listWebhookMessages(webhookId: string, query: port.WebhookMessageQuery): Promise<port.WebhookMessagePage> {
+    return this.db.run(async () => {
       const filter: Filter<WebhookMessageDocument> = { webhook_id: webhookId };
       if (query.status) filter.status = query.status;
       if (query.orderId !== undefined) filter.order_id = query.orderId;
       if (query.after) {
         filter.$or = [{ created_at: { $lt: query.after.created_at } }, { created_at: query.after.created_at, _id: { $lt: query.after.id } }];
       }
-      const docs = await this.messages
+      const docs = await this.db.webhookMessages
         .find(filter, { projection: MESSAGE_LINE, sort: { created_at: -1, _id: -1 }, limit: query.limit + 1 })
         .toArray();
-      const items: WebhookMessage[] = docs.slice(0, query.limit).map(documentToWebhookMessage);
+      const items: port.WebhookMessage[] = docs.slice(0, query.limit).map(documentToWebhookMessage);
       const last = items[items.length - 1];
       return { items, next: docs.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
     });
   }
 
-  listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
-    return this.run(async () => {
-      const doc = await this.messages.findOne({ _id: messageId }, { projection: { _id: 0, attempt_log: 1 } });
+  listWebhookAttempts(messageId: string): Promise<port.WebhookAttempt[]> {
+    return this.db.run(async () => {
+      const doc = await this.db.webhookMessages.findOne({ _id: messageId }, { projection: { _id: 0, attempt_log: 1 } });
       return (doc?.attempt_log ?? []).map(attemptEntry).sort((a, b) => a.attempt - b.attempt);
     });
   }
@@ -87,18 +62,12 @@ export class MongoWebhookLog implements WebhookLog {
    * One update of the message, matched only while it is pending, carried by `jobId` and at the expected count: its
    * state and the attempts appended to its log, atomically.
    */
-  recordWebhookAttempts(
-    messageId: string,
-    jobId: string,
-    expectedAttempts: number,
-    attempts: NewWebhookAttempt[],
-    next: WebhookMessageNext,
-  ): Promise<boolean> {
-    return this.run(async () => {
+  recordWebhookAttempts(messageId: string, jobId: string, expectedAttempts: number, attempts: port.NewWebhookAttempt[], next: port.WebhookMessageNext): Promise<boolean> {
+    return this.db.run(async () => {
       const last = attempts[attempts.length - 1];
       if (!last) return false;
       const entries = attempts.map((attempt, index) => attemptEntry({ ...attempt, attempt: expectedAttempts + index + 1 }));
-      const result = await this.messages.updateOne(
+      const result = await this.db.webhookMessages.updateOne(
         { _id: messageId, job_id: jobId, status: 'pending', attempts: expectedAttempts },
         {
           $set: {
@@ -117,18 +86,18 @@ export class MongoWebhookLog implements WebhookLog {
     });
   }
 
-  settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
-    return this.run(async () => {
-      await this.messages.updateOne(
+  settleWebhookMessage(messageId: string, jobId: string, next: port.WebhookMessageNext & { last_error: string }): Promise<void> {
+    return this.db.run(async () => {
+      await this.db.webhookMessages.updateOne(
         { _id: messageId, job_id: jobId, status: 'pending' },
         { $set: { status: next.status, next_attempt_at: next.next_attempt_at, last_error: next.last_error } },
       );
     });
   }
 
-  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
-    return this.run(async () => {
-      const doc = await this.messages.findOneAndUpdate(
+  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<port.StoredWebhookMessage | null> {
+    return this.db.run(async () => {
+      const doc = await this.db.webhookMessages.findOneAndUpdate(
         { _id: messageId },
         { $set: { status: 'pending', job_id: jobId, next_attempt_at: at } },
         { projection: { attempt_log: 0 }, returnDocument: 'after' },
@@ -137,8 +106,8 @@ export class MongoWebhookLog implements WebhookLog {
     });
   }
 
-  overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
-    return this.run(async () => {
+  overdueWebhookMessages(before: string, after: port.OverdueCursor | null, limit: number): Promise<port.OverdueWebhookMessage[]> {
+    return this.db.run(async () => {
       // `status: 'pending'` repeats the partial index's filter, which is what lets the planner use it.
       const filter: Filter<WebhookMessageDocument> = { status: 'pending', next_attempt_at: { $lt: before } };
       if (after) {
@@ -147,7 +116,7 @@ export class MongoWebhookLog implements WebhookLog {
           { next_attempt_at: after.next_attempt_at, _id: { $gt: after.id } },
         ];
       }
-      const docs = await this.messages
+      const docs = await this.db.webhookMessages
         .find(filter, { projection: { webhook_id: 1, tenant_id: 1, job_id: 1, attempts: 1, next_attempt_at: 1 }, sort: { next_attempt_at: 1, _id: 1 }, limit })
         .toArray();
       return docs.map((doc) => ({

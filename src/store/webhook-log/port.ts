@@ -66,6 +66,13 @@ export interface WebhookMessage {
   created_at: string;
 }
 
+/**
+ * Every field of a delivery log line, in the order the API shows them, for adapters that copy or select one by name
+ * (the body, the tenant and the job stay in the store unless asked for).
+ */
+export const WEBHOOK_MESSAGE_FIELDS = ['id', 'webhook_id', 'type', 'order_id', 'seq', 'status', 'attempts', 'last_status_code', 'last_error',
+  'last_response', 'last_attempt_at', 'next_attempt_at', 'created_at'] as const satisfies ReadonlyArray<keyof WebhookMessage>;
+
 export type StoredWebhookMessage = WebhookMessage & { tenant_id: string; payload: string; job_id: string };
 
 export interface WebhookAttempt {

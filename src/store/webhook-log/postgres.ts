@@ -1,31 +1,18 @@
 import type { PostgresContext } from '../postgres/context';
-import type {
-  NewWebhookAttempt,
-  NewWebhookMessage,
-  OverdueCursor,
-  OverdueWebhookMessage,
-  StoredWebhookMessage,
-  WebhookAttempt,
-  WebhookLog,
-  WebhookMessage,
-  WebhookMessageNext,
-  WebhookMessagePage,
-  WebhookMessageQuery,
-} from './port';
+import * as port from './port';
 
-const WEBHOOK_MESSAGE_COLUMNS =
-  'id, webhook_id, type, order_id, seq, status, attempts, last_status_code, last_error, last_response, last_attempt_at, next_attempt_at, created_at';
+const WEBHOOK_MESSAGE_COLUMNS = port.WEBHOOK_MESSAGE_FIELDS.join(', ');
 
 /**
  * Webhook messages and their attempts on PostgreSQL. Attempts are recorded in one statement guarded by the job
  * carrying the message and the attempt count it expects, so two workers never both record the same attempt.
  */
-export class PostgresWebhookLog implements WebhookLog {
+export class PostgresWebhookLog implements port.WebhookLog {
   constructor(private readonly db: PostgresContext) {}
 
-  async addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
+  async addWebhookMessages(messages: port.NewWebhookMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const column = <K extends keyof NewWebhookMessage>(key: K) => messages.map((message) => message[key]);
+    const column = <K extends keyof port.NewWebhookMessage>(key: K) => messages.map((message) => message[key]);
     await this.db.query(
       `INSERT INTO webhook_messages (id, webhook_id, tenant_id, type, order_id, seq, payload, status, attempts, next_attempt_at,
          job_id, created_at)
@@ -38,16 +25,16 @@ export class PostgresWebhookLog implements WebhookLog {
     );
   }
 
-  async getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
-    const { rows } = await this.db.query<StoredWebhookMessage>(
+  async getWebhookMessage(messageId: string): Promise<port.StoredWebhookMessage | null> {
+    const { rows } = await this.db.query<port.StoredWebhookMessage>(
       `SELECT ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id FROM webhook_messages WHERE id = $1`,
       [messageId],
     );
     return rows[0] ?? null;
   }
 
-  async listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
-    const { rows } = await this.db.query<WebhookMessage>(
+  async listWebhookMessages(webhookId: string, query: port.WebhookMessageQuery): Promise<port.WebhookMessagePage> {
+    const { rows } = await this.db.query<port.WebhookMessage>(
       `SELECT ${WEBHOOK_MESSAGE_COLUMNS} FROM webhook_messages
        WHERE webhook_id = $1 AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR order_id = $3)
          AND ($4::timestamptz IS NULL OR (created_at, id) < ($4::timestamptz, $5::text))
@@ -59,8 +46,8 @@ export class PostgresWebhookLog implements WebhookLog {
     return { items, next: rows.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
   }
 
-  async listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
-    const { rows } = await this.db.query<WebhookAttempt>(
+  async listWebhookAttempts(messageId: string): Promise<port.WebhookAttempt[]> {
+    const { rows } = await this.db.query<port.WebhookAttempt>(
       `SELECT attempt, started_at, finished_at, status_code, error, response, duration_ms FROM webhook_attempts
        WHERE message_id = $1 ORDER BY attempt`,
       [messageId],
@@ -68,16 +55,10 @@ export class PostgresWebhookLog implements WebhookLog {
     return rows;
   }
 
-  async recordWebhookAttempts(
-    messageId: string,
-    jobId: string,
-    expectedAttempts: number,
-    attempts: NewWebhookAttempt[],
-    next: WebhookMessageNext,
-  ): Promise<boolean> {
+  async recordWebhookAttempts(messageId: string, jobId: string, expectedAttempts: number, attempts: port.NewWebhookAttempt[], next: port.WebhookMessageNext): Promise<boolean> {
     const last = attempts[attempts.length - 1];
     if (!last) return false;
-    const column = <K extends keyof NewWebhookAttempt>(key: K) => attempts.map((attempt) => attempt[key]);
+    const column = <K extends keyof port.NewWebhookAttempt>(key: K) => attempts.map((attempt) => attempt[key]);
     // One statement: the message moves only while pending, carried by this job and at the expected count; only then
     // are the attempts logged, numbered on from it.
     const { rows } = await this.db.query<{ id: string }>(
@@ -102,15 +83,15 @@ export class PostgresWebhookLog implements WebhookLog {
     return rows.length > 0;
   }
 
-  async settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
+  async settleWebhookMessage(messageId: string, jobId: string, next: port.WebhookMessageNext & { last_error: string }): Promise<void> {
     await this.db.query(
       `UPDATE webhook_messages SET status = $3, next_attempt_at = $4, last_error = $5 WHERE id = $1 AND job_id = $2 AND status = 'pending'`,
       [messageId, jobId, next.status, next.next_attempt_at, next.last_error],
     );
   }
 
-  async requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
-    const { rows } = await this.db.query<StoredWebhookMessage>(
+  async requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<port.StoredWebhookMessage | null> {
+    const { rows } = await this.db.query<port.StoredWebhookMessage>(
       `UPDATE webhook_messages SET status = 'pending', job_id = $2, next_attempt_at = $3 WHERE id = $1
        RETURNING ${WEBHOOK_MESSAGE_COLUMNS}, tenant_id, payload, job_id`,
       [messageId, jobId, at],
@@ -118,8 +99,8 @@ export class PostgresWebhookLog implements WebhookLog {
     return rows[0] ?? null;
   }
 
-  async overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
-    const { rows } = await this.db.query<OverdueWebhookMessage>(
+  async overdueWebhookMessages(before: string, after: port.OverdueCursor | null, limit: number): Promise<port.OverdueWebhookMessage[]> {
+    const { rows } = await this.db.query<port.OverdueWebhookMessage>(
       `SELECT id, webhook_id, tenant_id, job_id, attempts, next_attempt_at FROM webhook_messages
        WHERE status = 'pending' AND next_attempt_at < $1
          AND ($2::timestamptz IS NULL OR (next_attempt_at, id) > ($2::timestamptz, $3::text))

@@ -1,36 +1,22 @@
 import type { Database } from 'better-sqlite3';
-import type {
-  NewWebhookAttempt,
-  NewWebhookMessage,
-  OverdueCursor,
-  OverdueWebhookMessage,
-  StoredWebhookMessage,
-  WebhookAttempt,
-  WebhookLog,
-  WebhookMessage,
-  WebhookMessageNext,
-  WebhookMessagePage,
-  WebhookMessageQuery,
-} from './port';
+import * as port from './port';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
 import { cachedStatement } from '../sqlite/statements';
 
-/** The columns of a delivery log line (the body, the tenant and the job stay in the store unless asked for). */
-const WEBHOOK_MESSAGE_COLUMNS =
-  'id, webhook_id, type, order_id, seq, status, attempts, last_status_code, last_error, last_response, last_attempt_at, next_attempt_at, created_at';
+const WEBHOOK_MESSAGE_COLUMNS = port.WEBHOOK_MESSAGE_FIELDS.join(', ');
 
 /**
  * Webhook messages and their delivery attempts in the embedded store (`webhook_messages`, `webhook_attempts`). A
  * message's writes are guarded by its job and attempt count, so a stale worker's write matches no row.
  */
-export class SqliteWebhookLog implements WebhookLog {
+export class SqliteWebhookLog implements port.WebhookLog {
   private readonly stmt: () => ReturnType<typeof prepare>;
 
   constructor(private readonly context: SqliteContext) {
     this.stmt = preparedOnUse(context.db, prepare);
   }
 
-  addWebhookMessages(messages: NewWebhookMessage[]): Promise<void> {
+  addWebhookMessages(messages: port.NewWebhookMessage[]): Promise<void> {
     if (messages.length === 0) return Promise.resolve();
     return this.context.write(() => {
       const stmt = this.stmt();
@@ -38,11 +24,11 @@ export class SqliteWebhookLog implements WebhookLog {
     });
   }
 
-  getWebhookMessage(messageId: string): Promise<StoredWebhookMessage | null> {
-    return this.context.read(() => (this.stmt().get.get(messageId) as StoredWebhookMessage | undefined) ?? null);
+  getWebhookMessage(messageId: string): Promise<port.StoredWebhookMessage | null> {
+    return this.context.read(() => (this.stmt().get.get(messageId) as port.StoredWebhookMessage | undefined) ?? null);
   }
 
-  listWebhookMessages(webhookId: string, query: WebhookMessageQuery): Promise<WebhookMessagePage> {
+  listWebhookMessages(webhookId: string, query: port.WebhookMessageQuery): Promise<port.WebhookMessagePage> {
     return this.context.read(() => {
       const where = ['webhook_id = ?'];
       const values: unknown[] = [webhookId];
@@ -60,24 +46,18 @@ export class SqliteWebhookLog implements WebhookLog {
       }
       const sql = `SELECT ${WEBHOOK_MESSAGE_COLUMNS} FROM webhook_messages WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT ?`;
-      const rows = cachedStatement(this.context.db, sql).all(...values, query.limit + 1) as WebhookMessage[];
+      const rows = cachedStatement(this.context.db, sql).all(...values, query.limit + 1) as port.WebhookMessage[];
       const items = rows.slice(0, query.limit);
       const last = items[items.length - 1];
       return { items, next: rows.length > query.limit && last ? { created_at: last.created_at, id: last.id } : null };
     });
   }
 
-  listWebhookAttempts(messageId: string): Promise<WebhookAttempt[]> {
-    return this.context.read(() => this.stmt().attempts.all(messageId) as WebhookAttempt[]);
+  listWebhookAttempts(messageId: string): Promise<port.WebhookAttempt[]> {
+    return this.context.read(() => this.stmt().attempts.all(messageId) as port.WebhookAttempt[]);
   }
 
-  recordWebhookAttempts(
-    messageId: string,
-    jobId: string,
-    expectedAttempts: number,
-    attempts: NewWebhookAttempt[],
-    next: WebhookMessageNext,
-  ): Promise<boolean> {
+  recordWebhookAttempts(messageId: string, jobId: string, expectedAttempts: number, attempts: port.NewWebhookAttempt[], next: port.WebhookMessageNext): Promise<boolean> {
     const last = attempts[attempts.length - 1];
     if (!last) return Promise.resolve(false);
     return this.context.write(() => {
@@ -99,19 +79,19 @@ export class SqliteWebhookLog implements WebhookLog {
     });
   }
 
-  settleWebhookMessage(messageId: string, jobId: string, next: WebhookMessageNext & { last_error: string }): Promise<void> {
+  settleWebhookMessage(messageId: string, jobId: string, next: port.WebhookMessageNext & { last_error: string }): Promise<void> {
     return this.context.write(() => {
       this.stmt().settle.run({ id: messageId, job_id: jobId, ...next });
     });
   }
 
-  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<StoredWebhookMessage | null> {
-    return this.context.write(() => (this.stmt().requeue.get(jobId, at, messageId) as StoredWebhookMessage | undefined) ?? null);
+  requeueWebhookMessage(messageId: string, jobId: string, at: string): Promise<port.StoredWebhookMessage | null> {
+    return this.context.write(() => (this.stmt().requeue.get(jobId, at, messageId) as port.StoredWebhookMessage | undefined) ?? null);
   }
 
-  overdueWebhookMessages(before: string, after: OverdueCursor | null, limit: number): Promise<OverdueWebhookMessage[]> {
+  overdueWebhookMessages(before: string, after: port.OverdueCursor | null, limit: number): Promise<port.OverdueWebhookMessage[]> {
     return this.context.read(
-      () => this.stmt().overdue.all(before, after?.next_attempt_at ?? '', after?.next_attempt_at ?? '', after?.id ?? '', limit) as OverdueWebhookMessage[],
+      () => this.stmt().overdue.all(before, after?.next_attempt_at ?? '', after?.next_attempt_at ?? '', after?.id ?? '', limit) as port.OverdueWebhookMessage[],
     );
   }
 }

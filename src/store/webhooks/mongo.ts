@@ -1,66 +1,51 @@
-import type { Run } from '../mongo/connection';
-import type { MongoCollection } from '../mongo/database';
-import { documentToWebhook, webhookDocument, type WebhookDocument, type WebhookMessageDocument } from '../mongo/documents';
+import type { MongoContext } from '../mongo/context';
+import { deleteWithDependents } from '../mongo/delete-with-dependents';
+import { documentToWebhook, webhookDocument } from '../mongo/documents';
 import type { StoredWebhook, WebhookChanges, WebhookDirectory } from './port';
-
-export interface MongoWebhookDirectoryOptions {
-  webhooks: MongoCollection<WebhookDocument>;
-  /** The endpoints' messages, removed with their endpoint. */
-  messages: MongoCollection<WebhookMessageDocument>;
-  run: Run;
-}
 
 /** Webhook endpoints on MongoDB: one document each. */
 export class MongoWebhookDirectory implements WebhookDirectory {
-  private readonly webhooks: MongoCollection<WebhookDocument>;
-  private readonly messages: MongoCollection<WebhookMessageDocument>;
-  private readonly run: Run;
-
-  constructor(options: MongoWebhookDirectoryOptions) {
-    this.webhooks = options.webhooks;
-    this.messages = options.messages;
-    this.run = options.run;
-  }
+  constructor(private readonly db: Pick<MongoContext, 'webhooks' | 'webhookMessages' | 'run'>) {}
 
   createWebhook(webhook: StoredWebhook): Promise<void> {
-    return this.run(async () => {
-      await this.webhooks.insertOne(webhookDocument(webhook));
+    return this.db.run(async () => {
+      await this.db.webhooks.insertOne(webhookDocument(webhook));
     });
   }
 
   getWebhook(tenantId: string, webhookId: string): Promise<StoredWebhook | null> {
-    return this.run(async () => {
-      const doc = await this.webhooks.findOne({ _id: webhookId, tenant_id: tenantId });
+    return this.db.run(async () => {
+      const doc = await this.db.webhooks.findOne({ _id: webhookId, tenant_id: tenantId });
       return doc ? documentToWebhook(doc) : null;
     });
   }
 
   loadWebhook(webhookId: string): Promise<StoredWebhook | null> {
-    return this.run(async () => {
-      const doc = await this.webhooks.findOne({ _id: webhookId });
+    return this.db.run(async () => {
+      const doc = await this.db.webhooks.findOne({ _id: webhookId });
       return doc ? documentToWebhook(doc) : null;
     });
   }
 
   listWebhooks(tenantId: string): Promise<StoredWebhook[]> {
-    return this.run(async () => {
-      const docs = await this.webhooks.find({ tenant_id: tenantId }, { sort: { created_at: 1, _id: 1 } }).toArray();
+    return this.db.run(async () => {
+      const docs = await this.db.webhooks.find({ tenant_id: tenantId }, { sort: { created_at: 1, _id: 1 } }).toArray();
       return docs.map(documentToWebhook);
     });
   }
 
   updateWebhook(tenantId: string, webhookId: string, changes: WebhookChanges): Promise<StoredWebhook | null> {
-    return this.run(async () => {
+    return this.db.run(async () => {
       const fields = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
-      const doc = await this.webhooks.findOneAndUpdate({ _id: webhookId, tenant_id: tenantId }, { $set: fields }, { returnDocument: 'after' });
+      const doc = await this.db.webhooks.findOneAndUpdate({ _id: webhookId, tenant_id: tenantId }, { $set: fields }, { returnDocument: 'after' });
       return doc ? documentToWebhook(doc) : null;
     });
   }
 
   /** An update pipeline, so `previous_secret` takes the secret the same atomic update replaces. */
   rotateWebhookSecret(tenantId: string, webhookId: string, secret: string, previousExpiresAt: string, at: string): Promise<StoredWebhook | null> {
-    return this.run(async () => {
-      const doc = await this.webhooks.findOneAndUpdate(
+    return this.db.run(async () => {
+      const doc = await this.db.webhooks.findOneAndUpdate(
         { _id: webhookId, tenant_id: tenantId },
         [
           {
@@ -79,8 +64,8 @@ export class MongoWebhookDirectory implements WebhookDirectory {
   }
 
   disableWebhook(webhookId: string, reason: string, at: string): Promise<boolean> {
-    return this.run(async () => {
-      const result = await this.webhooks.updateOne(
+    return this.db.run(async () => {
+      const result = await this.db.webhooks.updateOne(
         { _id: webhookId, enabled: true },
         { $set: { enabled: false, disabled_reason: reason, updated_at: at } },
       );
@@ -93,11 +78,8 @@ export class MongoWebhookDirectory implements WebhookDirectory {
    * endpoint, so no route reads them and a worker that meets one drops it).
    */
   deleteWebhook(tenantId: string, webhookId: string): Promise<boolean> {
-    return this.run(async () => {
-      const { deletedCount } = await this.webhooks.deleteOne({ _id: webhookId, tenant_id: tenantId });
-      if (deletedCount === 0) return false;
-      await this.messages.deleteMany({ webhook_id: webhookId });
-      return true;
-    });
+    return this.db.run(() =>
+      deleteWithDependents(this.db.webhooks, { _id: webhookId, tenant_id: tenantId }, this.db.webhookMessages, { webhook_id: webhookId }),
+    );
   }
 }

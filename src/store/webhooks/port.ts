@@ -44,6 +44,10 @@ export interface Webhook {
 /** An endpoint with its signing secrets, as the store keeps it. */
 export type StoredWebhook = Webhook & SigningSecrets;
 
+/** Every field of a stored endpoint, for adapters that copy one by name. */
+export const STORED_WEBHOOK_FIELDS = ['id', 'tenant_id', 'url', 'events', 'description', 'enabled', 'disabled_reason', 'secret',
+  'previous_secret', 'previous_secret_expires_at', 'created_at', 'updated_at'] as const satisfies ReadonlyArray<keyof StoredWebhook>;
+
 /** What `PATCH /v1/webhooks/:id` changes. */
 export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'description' | 'enabled' | 'disabled_reason'>> & {
   updated_at: string;

@@ -1,9 +1,9 @@
 import type { PostgresContext } from '../postgres/context';
 import { TurnBatch } from '../postgres/turn-batch';
-import type { StoredWebhook, WebhookChanges, WebhookDirectory } from './port';
+import { STORED_WEBHOOK_FIELDS, type StoredWebhook, type WebhookChanges, type WebhookDirectory } from './port';
 
-const WEBHOOK_COLUMNS =
-  'id, tenant_id, url, events, description, enabled, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at';
+// A column per field, each holding it as the domain does (`events` a text[]).
+const WEBHOOK_COLUMNS = STORED_WEBHOOK_FIELDS.join(', ');
 const WEBHOOK_SELECT = `SELECT ${WEBHOOK_COLUMNS} FROM webhooks`;
 
 /** Tenants' webhook endpoints and their signing secrets on PostgreSQL. */
@@ -18,11 +18,8 @@ export class PostgresWebhookDirectory implements WebhookDirectory {
 
   async createWebhook(webhook: StoredWebhook): Promise<void> {
     await this.db.query(
-      `INSERT INTO webhooks (id, tenant_id, url, events, description, enabled, disabled_reason, secret, previous_secret,
-         previous_secret_expires_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [webhook.id, webhook.tenant_id, webhook.url, webhook.events, webhook.description, webhook.enabled, webhook.disabled_reason,
-        webhook.secret, webhook.previous_secret, webhook.previous_secret_expires_at, webhook.created_at, webhook.updated_at],
+      `INSERT INTO webhooks (${WEBHOOK_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      STORED_WEBHOOK_FIELDS.map((field) => webhook[field]),
     );
   }
 

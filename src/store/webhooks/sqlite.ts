@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { StoredWebhook, WebhookChanges, WebhookDirectory } from './port';
+import { pick } from '../../domain/pick';
+import { STORED_WEBHOOK_FIELDS, type StoredWebhook, type WebhookChanges, type WebhookDirectory } from './port';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
 
 /** Tenants' webhook endpoints in the embedded store's `webhooks` table; deleting one deletes its delivery log. */
@@ -84,21 +85,11 @@ function webhookToRow(webhook: StoredWebhook): WebhookRow {
   return { ...webhook, events: JSON.stringify(webhook.events), enabled: webhook.enabled ? 1 : 0 };
 }
 
+// The fields a row holds as they are (the others are encoded: see WebhookRow).
+const PLAIN_FIELDS = STORED_WEBHOOK_FIELDS.filter((field): field is Exclude<typeof field, 'events' | 'enabled'> => field !== 'events' && field !== 'enabled');
+
 function rowToWebhook(row: WebhookRow): StoredWebhook {
-  return {
-    id: row.id,
-    tenant_id: row.tenant_id,
-    url: row.url,
-    events: JSON.parse(row.events) as StoredWebhook['events'],
-    description: row.description,
-    enabled: row.enabled === 1,
-    disabled_reason: row.disabled_reason,
-    secret: row.secret,
-    previous_secret: row.previous_secret,
-    previous_secret_expires_at: row.previous_secret_expires_at,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
+  return Object.assign(pick(row, PLAIN_FIELDS), { events: JSON.parse(row.events) as StoredWebhook['events'], enabled: row.enabled === 1 });
 }
 
 function prepare(db: Database) {

@@ -2,7 +2,6 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { PageSettings } from '../shared/settings';
 import { Board } from './board';
 import { NO_FILTERS, type BoardFilters } from './board-filters';
-import { loadCapabilities, type Capabilities } from './capabilities';
 import { DashboardApi } from './dashboard-api';
 import { Exceptions } from './exceptions';
 import { ExceptionsModel } from './exceptions-model';
@@ -20,20 +19,15 @@ import { SignIn } from './signin';
 
 /** The dashboard: sign-in until a token is accepted, then the workspace. */
 export function App({ settings }: { settings: PageSettings }) {
-  const [capabilities, setCapabilities] = useState<Capabilities | null>(null);
   const [session, setSession] = useState<Session | null>(null);
   const [restoring, setRestoring] = useState(() => storedToken() !== null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  useEffect(() => {
-    void loadCapabilities().then(setCapabilities);
-  }, []);
-
   // A reload of the tab signs in again with the token it kept, checked like a new one.
   useEffect(() => {
     const kept = storedToken();
-    if (!capabilities || !kept) return;
-    signIn(kept, capabilities).then(
+    if (!kept) return;
+    signIn(kept).then(
       (restored) => {
         setSession(restored);
         setRestoring(false);
@@ -44,7 +38,7 @@ export function App({ settings }: { settings: PageSettings }) {
         setRestoring(false);
       },
     );
-  }, [capabilities]);
+  }, []);
 
   const signOut = useCallback((why: string | null) => {
     forgetToken();
@@ -52,7 +46,7 @@ export function App({ settings }: { settings: PageSettings }) {
     setSession(null);
   }, []);
 
-  if (!capabilities || restoring) {
+  if (restoring) {
     return (
       <main class="splash">
         <Loading what="the dashboard" />
@@ -62,7 +56,6 @@ export function App({ settings }: { settings: PageSettings }) {
   if (!session) {
     return (
       <SignIn
-        capabilities={capabilities}
         notice={notice}
         onSignedIn={(signedIn) => {
           keepToken(signedIn.token);
@@ -72,18 +65,17 @@ export function App({ settings }: { settings: PageSettings }) {
       />
     );
   }
-  return <Workspace key={session.token} session={session} settings={settings} capabilities={capabilities} onSignOut={signOut} />;
+  return <Workspace key={session.token} session={session} settings={settings} onSignOut={signOut} />;
 }
 
 interface WorkspaceProps {
   session: Session;
   settings: PageSettings;
-  capabilities: Capabilities;
   onSignOut: (why: string | null) => void;
 }
 
 /** Everything after sign-in. The live feed, fleet and exceptions live as long as the session. */
-function Workspace({ session, settings, capabilities, onSignOut }: WorkspaceProps) {
+function Workspace({ session, settings, onSignOut }: WorkspaceProps) {
   const route = useRoute();
   const [filters, setFilters] = useState<BoardFilters>(NO_FILTERS);
   const parts = useMemo(() => {
@@ -93,9 +85,9 @@ function Workspace({ session, settings, capabilities, onSignOut }: WorkspaceProp
       api,
       feed,
       fleet: new FleetModel(api, feed),
-      exceptions: new ExceptionsModel({ api, feed, capabilities, staleAfterHours: settings.staleAfterHours }),
+      exceptions: new ExceptionsModel({ api, feed, staleAfterHours: settings.staleAfterHours }),
     };
-  }, [session, capabilities, settings]);
+  }, [session, settings]);
 
   useEffect(() => {
     parts.feed.start();
@@ -128,14 +120,13 @@ function Workspace({ session, settings, capabilities, onSignOut }: WorkspaceProp
         {route.view === 'orders' && <Board api={parts.api} feed={parts.feed} filters={filters} onFilters={setFilters} />}
         {route.view === 'exceptions' && <Exceptions model={parts.exceptions} feed={parts.feed} staleAfterHours={settings.staleAfterHours} />}
         {route.view === 'fleet' && <Fleet model={parts.fleet} settings={settings} />}
-        {route.view === 'reports' && <Reports api={parts.api} capabilities={capabilities} filters={filters} />}
+        {route.view === 'reports' && <Reports api={parts.api} filters={filters} />}
         {route.view === 'order' && (
           <OrderView
             key={route.id}
             id={route.id}
             api={parts.api}
             feed={parts.feed}
-            capabilities={capabilities}
             role={session.role}
             settings={settings}
             knownCouriers={parts.fleet.all.map((courier) => courier.id)}
@@ -183,7 +174,7 @@ function Header({ route, session, parts, onSignOut }: HeaderProps) {
         {tabs.map((tab) => (
           <a key={tab.view} href={href({ view: tab.view })} class={tab.view === active ? 'tab active' : 'tab'} aria-current={tab.view === active ? 'page' : undefined} data-testid={`tab-${tab.view}`}>
             {tab.label}
-            {tab.count !== undefined && <span class={`tab-count${tab.alert ? ' alert' : ''}`}>{tab.count}</span>}
+            {tab.count !== undefined && <span class={`count tab-count${tab.alert ? ' alert' : ''}`}>{tab.count}</span>}
           </a>
         ))}
       </nav>

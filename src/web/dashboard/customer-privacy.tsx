@@ -1,52 +1,25 @@
-import { useRef, useState } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import type { DashboardApi } from './dashboard-api';
-import { errorWords } from './format';
+import { download, useAction } from './parts';
 
 /**
  * A customer's personal data (API.md "Privacy"): download everything held about them as JSON, or erase it after a
  * confirmation that says what goes and what stays. Business only (the API refuses staff).
  */
 export function CustomerPrivacy({ api, customerId, onErased }: { api: DashboardApi; customerId: string; onErased: () => void }) {
-  const [busy, setBusy] = useState<'export' | 'erase' | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { running, busy, outcome, run } = useAction<'export' | 'erase'>();
   const dialog = useRef<HTMLDialogElement>(null);
   const base = `/v1/customers/${encodeURIComponent(customerId)}`;
 
-  const download = async (): Promise<void> => {
-    if (busy) return;
-    setBusy('export');
-    setResult(null);
-    try {
-      const blob = await (await api.fetch(`${base}/export`)).blob();
-      const url = URL.createObjectURL(blob);
-      const anchor = document.createElement('a');
-      anchor.href = url;
-      anchor.download = `customer-${customerId}.json`;
-      document.body.append(anchor);
-      anchor.click();
-      anchor.remove();
-      // The browser has taken the file by then; the object URL only holds memory.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (failure) {
-      setResult({ ok: false, text: errorWords(failure) });
-    } finally {
-      setBusy(null);
-    }
-  };
+  const exportData = (): Promise<void> => run(() => download(api, `${base}/export`, `customer-${customerId}.json`), 'export');
 
-  const erase = async (): Promise<void> => {
+  const erase = (): Promise<void> => {
     dialog.current?.close();
-    setBusy('erase');
-    setResult(null);
-    try {
+    return run(async () => {
       const { orders } = await api.delete<{ orders: number }>(`${base}/personal-data`);
-      setResult({ ok: true, text: `Personal data erased from ${orders} order${orders === 1 ? '' : 's'}.` });
       onErased();
-    } catch (failure) {
-      setResult({ ok: false, text: errorWords(failure) });
-    } finally {
-      setBusy(null);
-    }
+      return `Personal data erased from ${orders} order${orders === 1 ? '' : 's'}.`;
+    }, 'erase');
   };
 
   return (
@@ -55,16 +28,16 @@ export function CustomerPrivacy({ api, customerId, onErased }: { api: DashboardA
         Customer <span class="mono">{customerId}</span>
       </p>
       <div class="actions">
-        <button type="button" data-testid="customer-export" aria-busy={busy === 'export'} disabled={busy !== null} onClick={() => void download()}>
-          {busy === 'export' ? 'Preparing…' : 'Export data'}
+        <button type="button" data-testid="customer-export" aria-busy={running === 'export'} disabled={busy} onClick={() => void exportData()}>
+          {running === 'export' ? 'Preparing…' : 'Export data'}
         </button>
-        <button type="button" class="danger" data-testid="customer-erase" disabled={busy !== null} onClick={() => dialog.current?.showModal()}>
-          {busy === 'erase' ? 'Erasing…' : 'Erase personal data'}
+        <button type="button" class="danger" data-testid="customer-erase" disabled={busy} onClick={() => dialog.current?.showModal()}>
+          {running === 'erase' ? 'Erasing…' : 'Erase personal data'}
         </button>
       </div>
-      {result && (
-        <p class={result.ok ? 'form-note' : 'inline-error'} role={result.ok ? 'status' : 'alert'} data-testid="customer-privacy-result">
-          {result.text}
+      {outcome && (
+        <p class={outcome.ok ? 'form-note' : 'inline-error'} role={outcome.ok ? 'status' : 'alert'} data-testid="customer-privacy-result">
+          {outcome.text}
         </p>
       )}
       <dialog ref={dialog} data-testid="erase-dialog" aria-labelledby="erase-title">

@@ -1,8 +1,6 @@
-import type { Capabilities } from './capabilities';
 import type { DashboardApi } from './dashboard-api';
-import { errorWords } from './format';
 import type { LiveFeed } from './live-feed';
-import { Model, Throttle } from './model';
+import { PolledModel } from './model';
 import { OPEN_STATUSES } from './board-filters';
 import type { Order, OrderPage } from './wire';
 
@@ -24,7 +22,6 @@ const REFRESH_MS = 60_000;
 export interface ExceptionsOptions {
   api: DashboardApi;
   feed: LiveFeed;
-  capabilities: Capabilities;
   /** No event for this many hours makes an open order stale (`STALE_AFTER_H`). */
   staleAfterHours: number;
   now?: () => number;
@@ -35,25 +32,14 @@ export interface ExceptionsOptions {
  * no event for `staleAfterHours` (approximated by `updated_to`, among open orders). Kept fresh from the tenant
  * feed: an event of a listed order, or one that makes an order an exception, refetches (throttled).
  */
-export class ExceptionsModel extends Model {
+export class ExceptionsModel extends PolledModel {
   rows: ExceptionRow[] = [];
-  loaded = false;
-  error: string | null = null;
-  /** Whether a query had more than one page (the list shows the first of each). */
-  truncated = false;
-  /** The server cannot list late orders (no `promised_to` filter yet). */
-  readonly lateUnsupported: boolean;
-  private readonly throttle = new Throttle(() => void this.refresh(), 400, 2000);
-  private readonly stops: Array<() => void> = [];
-  private readonly refreshTimer: ReturnType<typeof setInterval>;
   private readonly now: () => number;
-  private generation = 0;
 
   constructor(private readonly options: ExceptionsOptions) {
-    super();
+    super(REFRESH_MS);
     this.now = options.now ?? Date.now;
-    this.lateUnsupported = !options.capabilities.takes('get', '/v1/orders', 'promised_to');
-    this.stops.push(
+    this.listen(
       options.feed.on('status', (update) => {
         const listed = this.rows.some((row) => row.order.id === update.order_id);
         if (listed) this.changed(); // its row shows the new status at once; the refetch decides if it stays
@@ -61,34 +47,24 @@ export class ExceptionsModel extends Model {
       }),
       options.feed.on('resynced', () => this.throttle.request()),
     );
-    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
   }
 
   get count(): number {
     return this.rows.length;
   }
 
-  close(): void {
-    clearInterval(this.refreshTimer);
-    this.throttle.cancel();
-    for (const stop of this.stops) stop();
-  }
-
-  async refresh(): Promise<void> {
-    const generation = ++this.generation;
+  /** The orders of each kind of exception, with their reasons; `truncated` when a kind had more than one page. */
+  protected async read(): Promise<() => void> {
     const { api, feed, staleAfterHours } = this.options;
     const open = OPEN_STATUSES.join(',');
     const now = this.now();
     const queries: Array<[ExceptionReason | null, string]> = [
       [null, `status=failed_attempt,on_hold&limit=${PAGE}`],
       ['stale', `status=${open}&updated_to=${encodeURIComponent(new Date(now - staleAfterHours * 3_600_000).toISOString())}&limit=${PAGE}`],
+      ['late', `status=${open}&promised_to=${encodeURIComponent(new Date(now).toISOString())}&limit=${PAGE}`],
     ];
-    if (!this.lateUnsupported) {
-      queries.push(['late', `status=${open}&promised_to=${encodeURIComponent(new Date(now).toISOString())}&limit=${PAGE}`]);
-    }
-    try {
-      const pages = await Promise.all(queries.map(([, query]) => api.get<OrderPage>(`/v1/orders?${query}`)));
-      if (generation !== this.generation) return; // a newer refresh is on its way
+    const pages = await Promise.all(queries.map(([, query]) => api.get<OrderPage>(`/v1/orders?${query}`)));
+    return () => {
       const byId = new Map<string, ExceptionRow>();
       pages.forEach((page, index) => {
         const fixed = queries[index]![0];
@@ -105,13 +81,7 @@ export class ExceptionsModel extends Model {
         .map((row) => ({ ...row, reasons: REASON_ORDER.filter((reason) => row.reasons.includes(reason)) }))
         .sort(compareRows);
       this.truncated = pages.some((page) => page.next_cursor !== null);
-      this.error = null;
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.error = errorWords(error);
-    }
-    this.loaded = true;
-    this.changed();
+    };
   }
 }
 

@@ -31,12 +31,11 @@ export function Exceptions({ model, feed, staleAfterHours }: ExceptionsProps) {
         {REASON_ORDER.map((reason) => (
           <span key={reason} class="reason-count">
             <ReasonBadge reason={reason} />
-            <strong>{reason === 'late' && model.lateUnsupported ? '–' : (counts.get(reason) ?? 0)}</strong>
+            <strong>{counts.get(reason) ?? 0}</strong>
           </span>
         ))}
       </div>
       {model.error && <Banner>{model.error}</Banner>}
-      {model.lateUnsupported && <Banner kind="info">This server cannot list orders past their promised time yet.</Banner>}
       {model.truncated && <Banner kind="info">Showing the first 200 orders of each kind; narrow it down from the order board.</Banner>}
       {!model.loaded ? (
         <Loading what="exceptions" />

@@ -1,8 +1,7 @@
 import type { Location } from '../../domain/order';
 import type { DashboardApi } from './dashboard-api';
-import { errorWords } from './format';
 import type { LiveFeed } from './live-feed';
-import { Model, Throttle } from './model';
+import { PolledModel } from './model';
 import { ON_THE_ROAD } from './board-filters';
 import type { OrderPage } from './wire';
 
@@ -25,16 +24,8 @@ const REFRESH_MS = 30_000;
  * `last_location`, then follows `courier_location` events; an order leaving the road (delivered, failed,
  * returned) drops from its courier, and a courier with none left drops from the fleet.
  */
-export class FleetModel extends Model {
+export class FleetModel extends PolledModel {
   readonly couriers = new Map<string, FleetCourier>();
-  loaded = false;
-  error: string | null = null;
-  /** More active orders than one refresh reads. */
-  truncated = false;
-  private readonly throttle = new Throttle(() => void this.refresh(), 400, 2000);
-  private readonly stops: Array<() => void>;
-  private readonly refreshTimer: ReturnType<typeof setInterval>;
-  private generation = 0;
   /** Couriers heard from since the running refresh started: its answer may predate them. */
   private readonly heardDuringRefresh = new Set<string>();
 
@@ -42,8 +33,8 @@ export class FleetModel extends Model {
     private readonly api: DashboardApi,
     feed: LiveFeed,
   ) {
-    super();
-    this.stops = [
+    super(REFRESH_MS);
+    this.listen(
       feed.on('location', (update) => {
         const courier = this.courier(update.courier_id);
         courier.orderIds.add(update.order_id);
@@ -65,8 +56,7 @@ export class FleetModel extends Model {
         }
       }),
       feed.on('resynced', () => this.throttle.request()),
-    ];
-    this.refreshTimer = setInterval(() => void this.refresh(), REFRESH_MS);
+    );
   }
 
   /** Couriers with a position, in id order (what the map shows). */
@@ -79,35 +69,28 @@ export class FleetModel extends Model {
     return [...this.couriers.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  close(): void {
-    clearInterval(this.refreshTimer);
-    this.throttle.cancel();
-    for (const stop of this.stops) stop();
-  }
-
-  async refresh(): Promise<void> {
-    const generation = ++this.generation;
+  /** The couriers of the orders on the road, at most {@link MAX_PAGES} pages of them (`truncated` beyond). */
+  protected async read(): Promise<() => void> {
     this.heardDuringRefresh.clear();
-    try {
-      const found = new Map<string, FleetCourier>();
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const query = `status=${ON_THE_ROAD.join(',')}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const page: OrderPage = await this.api.get<OrderPage>(`/v1/orders?${query}`);
-        for (const order of page.items) {
-          if (!order.courier_id) continue;
-          const courier = found.get(order.courier_id) ?? { id: order.courier_id, orderIds: new Set<string>(), position: null };
-          found.set(order.courier_id, courier);
-          courier.orderIds.add(order.id);
-          if (order.last_location && (!courier.position || courier.position.at < order.last_location.at)) {
-            courier.position = order.last_location;
-          }
+    const found = new Map<string, FleetCourier>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const query = `status=${ON_THE_ROAD.join(',')}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const page: OrderPage = await this.api.get<OrderPage>(`/v1/orders?${query}`);
+      for (const order of page.items) {
+        if (!order.courier_id) continue;
+        const courier = found.get(order.courier_id) ?? { id: order.courier_id, orderIds: new Set<string>(), position: null };
+        found.set(order.courier_id, courier);
+        courier.orderIds.add(order.id);
+        if (order.last_location && (!courier.position || courier.position.at < order.last_location.at)) {
+          courier.position = order.last_location;
         }
-        cursor = page.next_cursor;
-        pages += 1;
-      } while (cursor && pages < MAX_PAGES);
-      if (generation !== this.generation) return;
+      }
+      cursor = page.next_cursor;
+      pages += 1;
+    } while (cursor && pages < MAX_PAGES);
+    return () => {
       // Positions that arrived live while the orders were being read are newer than the stored ones.
       for (const courier of found.values()) {
         const live = this.couriers.get(courier.id)?.position;
@@ -118,13 +101,7 @@ export class FleetModel extends Model {
       }
       for (const [id, courier] of found) this.couriers.set(id, courier);
       this.truncated = cursor !== null;
-      this.error = null;
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.error = errorWords(error);
-    }
-    this.loaded = true;
-    this.changed();
+    };
   }
 
   private courier(id: string): FleetCourier {

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { errorWords } from './format';
 
 /**
  * Changes arriving within this long are shown in one render: a busy tenant's feed can bring hundreds of events a
@@ -60,4 +61,54 @@ export class Throttle {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * A model read from the API and kept fresh: read again every `refreshMs`, and (throttled, through {@link throttle})
+ * when the feed says something changed. A read overtaken by a newer one is dropped; a failed one leaves the last
+ * state and says why in `error`.
+ */
+export abstract class PolledModel extends Model {
+  loaded = false;
+  error: string | null = null;
+  /** The last read stopped at its limit: there is more than the model holds. */
+  truncated = false;
+  protected readonly throttle = new Throttle(() => void this.refresh(), 400, 2000);
+  private readonly stops: Array<() => void> = [];
+  private readonly refreshTimer: ReturnType<typeof setInterval>;
+  private generation = 0;
+
+  constructor(refreshMs: number) {
+    super();
+    this.refreshTimer = setInterval(() => void this.refresh(), refreshMs);
+  }
+
+  close(): void {
+    clearInterval(this.refreshTimer);
+    this.throttle.cancel();
+    for (const stop of this.stops) stop();
+  }
+
+  async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    try {
+      const apply = await this.read();
+      if (generation !== this.generation) return; // a newer read is on its way
+      apply();
+      this.error = null;
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.error = errorWords(error);
+    }
+    this.loaded = true;
+    this.changed();
+  }
+
+  /** Keeps the feed's unsubscribe functions, called on {@link close}. */
+  protected listen(...stops: Array<() => void>): void {
+    this.stops.push(...stops);
+  }
+
+  /** Reads the API; resolves to what puts the answer in the model (run only if no newer read started meanwhile). */
+  protected abstract read(): Promise<() => void>;
 }

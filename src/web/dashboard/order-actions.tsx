@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { canTransition, STATUSES, type OrderStatus } from '../../domain/status';
 import type { DashboardApi } from './dashboard-api';
-import { errorWords, statusLabel } from './format';
+import { statusLabel } from './format';
+import { useAction, type Outcome } from './parts';
 
 /** Statuses the order may move to next (legal per API.md), then the others, which the API will refuse. */
 function statusChoices(current: OrderStatus): { next: OrderStatus[]; other: OrderStatus[] } {
@@ -20,29 +21,25 @@ export function StatusForm({ api, orderId, current, onDone }: { api: DashboardAp
   const { next, other } = statusChoices(current);
   const [status, setStatus] = useState<OrderStatus | ''>(next[0] ?? '');
   const [note, setNote] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, outcome, run } = useAction();
   const eventId = useRef(newEventId());
   // A new status of the order resets the suggestion.
   useEffect(() => setStatus(statusChoices(current).next[0] ?? ''), [current]);
 
-  const submit = async (event: Event): Promise<void> => {
+  const submit = (event: Event): void => {
     event.preventDefault();
-    if (!status || busy) return;
-    setBusy(true);
-    setResult(null);
-    try {
-      await api.post(`/v1/orders/${encodeURIComponent(orderId)}/status`, { status, event_id: eventId.current, ...(note.trim() ? { note: note.trim() } : {}) });
-      setResult({ ok: true, text: `Status set to ${statusLabel(status).toLowerCase()}.` });
+    if (!status) return;
+    void run(async () => {
+      try {
+        await api.post(`/v1/orders/${encodeURIComponent(orderId)}/status`, { status, event_id: eventId.current, ...(note.trim() ? { note: note.trim() } : {}) });
+      } finally {
+        // Posted or refused, the next change is another event.
+        eventId.current = newEventId();
+      }
       setNote('');
-      eventId.current = newEventId();
       onDone();
-    } catch (failure) {
-      setResult({ ok: false, text: errorWords(failure) });
-      eventId.current = newEventId();
-    } finally {
-      setBusy(false);
-    }
+      return `Status set to ${statusLabel(status).toLowerCase()}.`;
+    });
   };
 
   return (
@@ -76,11 +73,7 @@ export function StatusForm({ api, orderId, current, onDone }: { api: DashboardAp
         <button type="submit" class="button primary" data-testid="status-submit" disabled={busy || !status}>
           {busy ? 'Posting…' : 'Post status'}
         </button>
-        {result && (
-          <p class={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'} data-testid="status-result">
-            {result.text}
-          </p>
-        )}
+        <OutcomeLine outcome={outcome} testid="status-result" />
       </div>
     </form>
   );
@@ -89,25 +82,18 @@ export function StatusForm({ api, orderId, current, onDone }: { api: DashboardAp
 /** Assigns the order to a courier (suggesting the couriers on the road). */
 export function AssignForm({ api, orderId, current, known, onDone }: { api: DashboardApi; orderId: string; current: string | null; known: string[]; onDone: () => void }) {
   const [courier, setCourier] = useState(current ?? '');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const { busy, outcome, run } = useAction();
   useEffect(() => setCourier(current ?? ''), [current]);
 
-  const submit = async (event: Event): Promise<void> => {
+  const submit = (event: Event): void => {
     event.preventDefault();
     const courierId = courier.trim();
-    if (!courierId || busy) return;
-    setBusy(true);
-    setResult(null);
-    try {
+    if (!courierId) return;
+    void run(async () => {
       await api.post(`/v1/orders/${encodeURIComponent(orderId)}/assign`, { courier_id: courierId });
-      setResult({ ok: true, text: `Assigned to ${courierId}.` });
       onDone();
-    } catch (failure) {
-      setResult({ ok: false, text: errorWords(failure) });
-    } finally {
-      setBusy(false);
-    }
+      return `Assigned to ${courierId}.`;
+    });
   };
 
   return (
@@ -126,11 +112,17 @@ export function AssignForm({ api, orderId, current, known, onDone }: { api: Dash
           <option key={id} value={id} />
         ))}
       </datalist>
-      {result && (
-        <p class={result.ok ? 'form-ok' : 'form-error'} role={result.ok ? 'status' : 'alert'}>
-          {result.text}
-        </p>
-      )}
+      <OutcomeLine outcome={outcome} />
     </form>
+  );
+}
+
+/** What the form's last submission came to (announced: an error at once, a success politely). */
+function OutcomeLine({ outcome, testid }: { outcome: Outcome | null; testid?: string }) {
+  if (!outcome) return null;
+  return (
+    <p class={outcome.ok ? 'form-ok' : 'form-error'} role={outcome.ok ? 'status' : 'alert'} data-testid={testid}>
+      {outcome.text}
+    </p>
   );
 }

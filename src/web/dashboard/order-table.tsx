@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { ExceptionReason } from './exceptions-model';
 import { formatAgo, formatMoney, formatShort } from './format';
 import type { LiveFeed } from './live-feed';
-import { ReasonBadge, StatusBadge } from './parts';
+import { ReasonBadge, StatusBadge, TableHead, type Column } from './parts';
 import { href } from './routes';
 import type { Order } from './wire';
 
@@ -12,6 +12,16 @@ const FINISHED = new Set(['delivered', 'returned', 'cancelled']);
 export function isLate(order: Order, now = Date.now()): boolean {
   return !!order.promised_by && Date.parse(order.promised_by) < now && !FINISHED.has(order.status);
 }
+
+// The "Why" column (exceptions only) stands between these.
+const LEADING_COLUMNS = ['Order', 'Customer', 'Status'];
+const TRAILING_COLUMNS: Column[] = [
+  { label: 'Courier', class: 'col-courier' },
+  { label: 'Destination', class: 'col-destination' },
+  { label: 'Promised', class: 'col-promised' },
+  { label: 'Updated', class: 'col-updated' },
+  { label: 'Amount', class: 'col-amount num' },
+];
 
 interface OrderTableProps {
   orders: Order[];
@@ -34,29 +44,7 @@ export function OrderTable({ orders, feed, reasons, empty }: OrderTableProps) {
   return (
     <div class="table-wrap">
       <table class="orders">
-        <thead>
-          <tr>
-            <th scope="col">Order</th>
-            <th scope="col">Customer</th>
-            <th scope="col">Status</th>
-            {reasons && <th scope="col">Why</th>}
-            <th scope="col" class="col-courier">
-              Courier
-            </th>
-            <th scope="col" class="col-destination">
-              Destination
-            </th>
-            <th scope="col" class="col-promised">
-              Promised
-            </th>
-            <th scope="col" class="col-updated">
-              Updated
-            </th>
-            <th scope="col" class="col-amount num">
-              Amount
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={[...LEADING_COLUMNS, !!reasons && 'Why', ...TRAILING_COLUMNS]} />
         <tbody>
           {orders.map((fetched) => {
             const order = feed.overlay(fetched);

@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import type { OrderEvent } from '../../domain/order';
 import type { PageSettings } from '../shared/settings';
 import { ApiError } from '../shared/api';
-import type { Capabilities } from './capabilities';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords, formatAgo, formatDateTime, formatMoney, statusLabel } from './format';
 import type { LiveFeed } from './live-feed';
@@ -12,7 +11,7 @@ import { CustomerPrivacy } from './customer-privacy';
 import { useLoad } from './use-load';
 import { OrderMap } from './order-map';
 import { isLate } from './order-table';
-import { Banner, Empty, Loading, Section, StatusBadge } from './parts';
+import { Banner, Empty, Loading, Section, StatusBadge, TableHead } from './parts';
 import { href } from './routes';
 import type { DashboardRole } from './session';
 import { WebhookDeliveries } from './webhook-deliveries';
@@ -22,7 +21,6 @@ interface OrderViewProps {
   id: string;
   api: DashboardApi;
   feed: LiveFeed;
-  capabilities: Capabilities;
   role: DashboardRole;
   settings: PageSettings;
   /** Courier ids to suggest when assigning. */
@@ -30,7 +28,7 @@ interface OrderViewProps {
 }
 
 /** One order: its details, timeline, delivery log and webhook deliveries; assign a courier, post a status. */
-export function OrderView({ id, api, feed, capabilities, role, settings, knownCouriers }: OrderViewProps) {
+export function OrderView({ id, api, feed, role, settings, knownCouriers }: OrderViewProps) {
   const [reloads, setReloads] = useState(0);
   const reload = (): void => setReloads((count) => count + 1);
   const loaded = useLoad(
@@ -173,7 +171,7 @@ export function OrderView({ id, api, feed, capabilities, role, settings, knownCo
             </Section>
           )}
           <Section title="Webhook deliveries">
-            <WebhookDeliveries api={api} orderId={shown.id} capabilities={capabilities} role={role} reloads={reloads} />
+            <WebhookDeliveries api={api} orderId={shown.id} role={role} reloads={reloads} />
           </Section>
         </div>
       </div>
@@ -222,14 +220,7 @@ function DeliveryLog({ entries, history }: { entries: DeliveryLogEntry[]; histor
   const statusOfSeq = new Map(history.filter((event) => event.seq !== null).map((event) => [event.seq!, event.status]));
   return (
     <table class="log">
-      <thead>
-        <tr>
-          <th scope="col">Alert</th>
-          <th scope="col">Channel</th>
-          <th scope="col">Outcome</th>
-          <th scope="col">When</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Alert', 'Channel', 'Outcome', 'When']} />
       <tbody>
         {entries.map((entry, index) => (
           <tr key={`${entry.seq}-${entry.channel}-${index}`}>

@@ -64,47 +64,95 @@ export function Section({ title, aside, children, class: extra }: { title: strin
   );
 }
 
+/** A column of a table: its header and the class it carries (widths, alignment, what narrow screens hide). */
+export interface Column {
+  label: ComponentChildren;
+  class?: string;
+}
+
+/** A table's header row; a column given as `false` is not shown. */
+export function TableHead({ columns }: { columns: ReadonlyArray<Column | string | false> }) {
+  return (
+    <thead>
+      <tr>
+        {columns
+          .filter((column): column is Column | string => column !== false)
+          .map((column): Column => (typeof column === 'string' ? { label: column } : column))
+          .map((column, index) => (
+            <th key={index} scope="col" class={column.class}>
+              {column.label}
+            </th>
+          ))}
+      </tr>
+    </thead>
+  );
+}
+
+/** What an action the user started came to, in words. */
+export interface Outcome {
+  ok: boolean;
+  text: string;
+}
+
+/**
+ * An action started from a button or a form: one at a time (a click while one runs does nothing), `running` names
+ * it meanwhile, and `outcome` says what it did (the text `work` resolves to, if any) or why it failed.
+ */
+export function useAction<Kind extends string = 'action'>(failureWords: (failure: unknown) => string = errorWords) {
+  const [running, setRunning] = useState<Kind | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const run = async (work: () => Promise<string | void>, kind = 'action' as Kind): Promise<void> => {
+    if (running !== null) return;
+    setRunning(kind);
+    setOutcome(null);
+    try {
+      const done = await work();
+      if (done) setOutcome({ ok: true, text: done });
+    } catch (failure) {
+      setOutcome({ ok: false, text: failureWords(failure) });
+    } finally {
+      setRunning(null);
+    }
+  };
+  return { running, busy: running !== null, outcome, run };
+}
+
+/** Fetches a file the API serves to the signed-in dashboard (it needs the bearer token) and has the browser save it. */
+export async function download(api: DashboardApi, path: string, filename: string): Promise<void> {
+  const blob = await (await api.fetch(path)).blob();
+  const url = URL.createObjectURL(blob);
+  const anchor = document.createElement('a');
+  anchor.href = url;
+  anchor.download = filename;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  // The browser has taken the file by then; the object URL only holds memory.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 /**
  * The orders CSV (`GET /v1/reports/orders.csv` with the board's filters) as a link. The export needs the bearer
  * token, so the click fetches it and hands the browser a Blob URL to save as orders.csv.
  */
 export function CsvExport({ api, filters, label = 'Export CSV' }: { api: DashboardApi; filters: BoardFilters; label?: string }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, outcome, run } = useAction();
   const path = `/v1/reports/orders.csv?${filterQuery(filters).toString()}`;
 
-  const download = async (event: MouseEvent): Promise<void> => {
+  const save = (event: MouseEvent): void => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const blob = await (await api.fetch(path)).blob();
-      const url = URL.createObjectURL(blob);
-      const anchor = document.createElement('a');
-      anchor.href = url;
-      anchor.download = 'orders.csv';
-      document.body.append(anchor);
-      anchor.click();
-      anchor.remove();
-      // The browser has taken the file by then; the object URL only holds memory.
-      setTimeout(() => URL.revokeObjectURL(url), 60_000);
-    } catch (failure) {
-      setError(errorWords(failure));
-    } finally {
-      setBusy(false);
-    }
+    void run(() => download(api, path, 'orders.csv'));
   };
 
   return (
     <span class="csv-export">
-      <a href={path} download="orders.csv" class="button" data-testid="csv-export" aria-busy={busy} onClick={download}>
+      <a href={path} download="orders.csv" class="button" data-testid="csv-export" aria-busy={busy} onClick={save}>
         <span class="icon-download" aria-hidden="true" />
         {busy ? 'Preparing…' : label}
       </a>
-      {error && (
+      {outcome && !outcome.ok && (
         <span class="inline-error" role="alert">
-          {error}
+          {outcome.text}
         </span>
       )}
     </span>

@@ -1,16 +1,14 @@
 import { useState } from 'preact/hooks';
 import { dayOf, filterQuery, isFiltered, localDay, type BoardFilters } from './board-filters';
-import type { Capabilities } from './capabilities';
 import { DailyBars, RateRing } from './charts';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords, formatDuration, formatPercent, statusLabel } from './format';
-import { Banner, CsvExport, Empty, Loading, Section } from './parts';
+import { Banner, CsvExport, Empty, Loading, Section, TableHead } from './parts';
 import { useLoad } from './use-load';
 import type { ReportSummary } from './wire';
 
 interface ReportsProps {
   api: DashboardApi;
-  capabilities: Capabilities;
   /** The board's filters: the CSV export applies them. */
   filters: BoardFilters;
 }
@@ -58,10 +56,9 @@ function everyDay(summary: ReportSummary): ReportSummary['by_day'] {
 }
 
 /** Reports: the summary of a date range with its charts, and the orders CSV. */
-export function Reports({ api, capabilities, filters }: ReportsProps) {
+export function Reports({ api, filters }: ReportsProps) {
   const [range, setRange] = useState<Range>(() => lastDays(14));
-  const available = capabilities.has('get', '/v1/reports/summary');
-  const ready = available && Boolean(range.from) && Boolean(range.to) && range.from <= range.to;
+  const ready = Boolean(range.from) && Boolean(range.to) && range.from <= range.to;
   const { from, to } = ready ? rangeQuery(range) : { from: '', to: '' };
   const { value: summary, failure, loading } = useLoad(
     ready ? () => api.get<ReportSummary>(`/v1/reports/summary?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`) : null,
@@ -95,9 +92,8 @@ export function Reports({ api, capabilities, filters }: ReportsProps) {
           </label>
         </form>
       </div>
-      {!available && <Banner kind="info">This server has no reports yet.</Banner>}
       {error && <Banner>{error}</Banner>}
-      {available && !summary && loading && <Loading what="the summary" />}
+      {!summary && loading && <Loading what="the summary" />}
       {summary && <SummaryView summary={summary} refreshing={loading} />}
       <Section title="Orders CSV" class="export-panel">
         <div class="export-row">
@@ -168,20 +164,14 @@ function SummaryView({ summary, refreshing }: { summary: ReportSummary; refreshi
           <p class="muted pad">No courier delivered or attempted an order in this range.</p>
         ) : (
           <table class="couriers-table">
-            <thead>
-              <tr>
-                <th scope="col">Courier</th>
-                <th scope="col" class="num">
-                  Delivered
-                </th>
-                <th scope="col" class="num">
-                  Failed attempts
-                </th>
-                <th scope="col" class="share-col">
-                  <span class="visually-hidden">Share</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Courier',
+                { label: 'Delivered', class: 'num' },
+                { label: 'Failed attempts', class: 'num' },
+                { label: <span class="visually-hidden">Share</span>, class: 'share-col' },
+              ]}
+            />
             <tbody>
               {byCourier.map((row) => (
                 <tr key={row.courier_id}>

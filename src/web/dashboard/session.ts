@@ -3,7 +3,6 @@
  * API, and where the token is kept (this tab's sessionStorage only: never localStorage, never a URL).
  */
 import { Api, ApiError } from '../shared/api';
-import type { Capabilities } from './capabilities';
 import { errorWords } from './format';
 
 export type DashboardRole = 'business' | 'staff';
@@ -83,29 +82,20 @@ function refusal(claims: Claims | null): SignInError {
 }
 
 /**
- * Checks a token with the API and finds its role. Any token of the tenant can list some orders, so the check
- * also calls a route that only business and staff may call (the reports summary, or an order's delivery log
- * where the server has no reports yet): a customer's, courier's or tracking link's token is refused there.
+ * Checks a token with the API and finds its role. The check calls a route that only business and staff may call
+ * (the reports summary): a customer's, courier's or tracking link's token is refused there, a wrong one is not
+ * accepted.
  */
-export async function signIn(rawToken: string, capabilities: Capabilities): Promise<Session> {
+export async function signIn(rawToken: string): Promise<Session> {
   const token = rawToken.trim();
   if (!token) throw new SignInError('Paste a tenant API key or a staff token.');
   if (/\s/.test(token)) throw new SignInError('That is not a token: tokens have no spaces.');
   const api = new Api(token);
   const claims = peekClaims(token);
   try {
-    const page = await api.get<{ items: Array<{ id: string }> }>('/v1/orders?limit=1');
-    if (capabilities.has('get', '/v1/reports/summary')) {
-      const to = new Date();
-      const from = new Date(to.getTime() - 60_000);
-      await api.get(`/v1/reports/summary?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`);
-    } else {
-      // No reports here yet: an order's delivery log is also business and staff only (404 for a made-up id).
-      const orderId = page.items[0]?.id ?? 'ord_signin_check';
-      await api.get(`/v1/orders/${encodeURIComponent(orderId)}/notifications`).catch((error: unknown) => {
-        if (!(error instanceof ApiError && error.code === 'not_found')) throw error;
-      });
-    }
+    const to = new Date();
+    const from = new Date(to.getTime() - 60_000);
+    await api.get(`/v1/reports/summary?from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`);
   } catch (error) {
     if (error instanceof ApiError) {
       if (error.status === 401) throw new SignInError('That token was not accepted: it is wrong, revoked or has expired.');

@@ -1,31 +1,26 @@
 import { useState } from 'preact/hooks';
-import type { Capabilities } from './capabilities';
+import { useAction } from './parts';
 import { signIn, SignInError, type Session } from './session';
 
 interface SignInProps {
-  capabilities: Capabilities;
   /** Why the previous session ended, if it did (shown above the form). */
   notice: string | null;
   onSignedIn: (session: Session) => void;
 }
 
-/** The sign-in card: a tenant API key or a staff token, checked with the API before anything is shown. */
-export function SignIn({ capabilities, notice, onSignedIn }: SignInProps) {
-  const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+function refusalWords(failure: unknown): string {
+  return failure instanceof SignInError ? failure.message : 'Signing in failed. Try again.';
+}
 
-  const submit = async (event: Event): Promise<void> => {
+/** The sign-in card: a tenant API key or a staff token, checked with the API before anything is shown. */
+export function SignIn({ notice, onSignedIn }: SignInProps) {
+  const [token, setToken] = useState('');
+  const { busy, outcome, run } = useAction(refusalWords);
+  const error = outcome?.text ?? null;
+
+  const submit = (event: Event): void => {
     event.preventDefault();
-    if (busy) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onSignedIn(await signIn(token, capabilities));
-    } catch (failure) {
-      setError(failure instanceof SignInError ? failure.message : 'Signing in failed. Try again.');
-      setBusy(false);
-    }
+    void run(async () => onSignedIn(await signIn(token)));
   };
 
   return (
