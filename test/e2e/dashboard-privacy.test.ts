@@ -6,8 +6,9 @@ import fs from 'node:fs';
 import { buildPages } from '../../src/web/build';
 import { closeBrowser, openPage, type TestPage } from '../support/browser';
 import { client } from '../support/http';
-import { uniquePrefix } from '../support/live';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
+import { unique } from '../support/ids';
+import { startTestNode, type TestNode } from '../support/node';
+import { createTenant } from '../support/tenant';
 
 jest.setTimeout(90_000);
 
@@ -17,7 +18,7 @@ let view: TestPage | undefined;
 beforeAll(async () => {
   // The bundle must hold the current dashboard sources.
   await buildPages();
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('dashboard-privacy') } });
+  node = await startTestNode({ env: { REDIS_PREFIX: unique('dashboard-privacy') } });
 }, 120_000);
 
 afterAll(async () => {

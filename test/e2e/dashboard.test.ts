@@ -8,10 +8,13 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildPages } from '../../src/web/build';
 import { closeBrowser, DESK, foreignHosts, openPage, screenshot, type TestPage } from '../support/browser';
-import { iso } from '../support/fixtures';
+import { eventually } from '../support/eventually';
 import { client } from '../support/http';
-import { eventually, uniquePrefix } from '../support/live';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { unique } from '../support/ids';
+import { startTestNode, type TestNode } from '../support/node';
+import { placeOrder, postStatus } from '../support/orders';
+import { createTenant, type Tenant } from '../support/tenant';
+import { iso } from '../support/time';
 import { startReceiver } from '../support/webhooks';
 
 const TABLET = { width: 768, height: 1024 };
@@ -29,7 +32,7 @@ const pages: TestPage[] = [];
 
 beforeAll(async () => {
   await ensurePagesBuilt();
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('dashboard'), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_MS: '50' } });
+  node = await startTestNode({ env: { REDIS_PREFIX: unique('dashboard'), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_MS: '50' } });
   tenant = await createTenant(node.url, 'Harbour Goods');
   other = await createTenant(node.url, 'Elsewhere Ltd');
   const foreign = await client(node.url, other.apiKey).post('/v1/orders', {
@@ -478,7 +481,7 @@ async function seedHongKong(url: string, shopTenant: Tenant): Promise<Seeded> {
   const all: SeededOrder[] = [];
   for (const plan of PLANS) {
     const [id, name, phone] = plan.customer;
-    const placed = await api.post('/v1/orders', {
+    const placed = await placeOrder(api, {
       external_id: plan.ref,
       customer: { id, name, phone, email: `${id}@example.hk`, locale: 'en' },
       destination: { address: plan.address, lat: plan.at[0], lng: plan.at[1] },
@@ -486,21 +489,19 @@ async function seedHongKong(url: string, shopTenant: Tenant): Promise<Seeded> {
       items: [{ sku: `SKU-${plan.ref.slice(3)}`, quantity: 1 }],
       ...(plan.promisedInH === undefined ? {} : { promised_by: iso(plan.promisedInH * 3_600_000) }),
     });
-    if (placed.status !== 201) throw new Error(`placing ${plan.ref}: ${placed.status} ${JSON.stringify(placed.body)}`);
     let status = 'placed';
     for (const [index, step] of plan.steps.entries()) {
       if (step.by === 'business') {
-        const answer = await api.post(`/v1/orders/${placed.body.id}/status`, { status: step.status, ...(step.note ? { note: step.note } : {}) });
-        if (answer.status !== 200) throw new Error(`${plan.ref} → ${step.status}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        await postStatus(api, placed.id, step.status, step.note ? { note: step.note } : {});
         status = step.status;
       } else {
-        const scan = { event_id: `${plan.ref}-${index}`, order_id: placed.body.id, type: step.scan, occurred_at: iso(), ...(step.at ? { location: { lat: step.at[0], lng: step.at[1] } } : {}) };
+        const scan = { event_id: `${plan.ref}-${index}`, order_id: placed.id, type: step.scan, occurred_at: iso(), ...(step.at ? { location: { lat: step.at[0], lng: step.at[1] } } : {}) };
         const answer = await (await courier(plan.courier!)).post('/v1/scans', { scans: [scan] });
         if (answer.body.results?.[0]?.outcome !== 'applied') throw new Error(`${plan.ref} ${step.scan}: ${JSON.stringify(answer.body)}`);
         status = SCAN_STATUS[step.scan]!;
       }
     }
-    all.push({ id: placed.body.id, ref: plan.ref, status });
+    all.push({ id: placed.id, ref: plan.ref, status });
   }
   // Positions of the couriers on the road, kept as their orders' last_location (stored in coalesced batches).
   const onTheRoad = PLANS.filter((plan, index) => plan.courier && ['shipped', 'in_transit', 'out_for_delivery'].includes(all[index]!.status));

@@ -7,8 +7,9 @@ import { courierClient, outForDelivery } from '../support/arrival';
 import { trackPositions } from '../support/arrival-track';
 import { closeBrowser, openPage, PHONE, type TestPage } from '../support/browser';
 import { client } from '../support/http';
-import { uniquePrefix } from '../support/live';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { unique } from '../support/ids';
+import { startTestNode, type TestNode } from '../support/node';
+import { createTenant, type Tenant } from '../support/tenant';
 
 jest.setTimeout(90_000);
 
@@ -18,7 +19,7 @@ let tracked: TestPage | undefined;
 
 beforeAll(async () => {
   await buildPage('track');
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('track-arrival') } });
+  node = await startTestNode({ env: { REDIS_PREFIX: unique('track-arrival') } });
   tenant = await createTenant(node.url);
 });
 

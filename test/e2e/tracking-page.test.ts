@@ -3,14 +3,17 @@
  * nodes sharing DATA_DIR and REDIS_PREFIX behind a failover proxy (the way a load balancer fronts a cluster),
  * with real Redis. Everything is awaited through the page's stable hooks (attributes, not text).
  */
-import { buildPage } from '../../src/web/build';
 import type { Page } from 'playwright-core';
-import { craftJwt, placeOrder, type Client } from '../support/fixtures';
-import { startFailoverProxy, type FailoverProxy } from '../support/failover-proxy';
-import { client } from '../support/http';
-import { eventually, uniquePrefix } from '../support/live';
-import { createTenant, JWT_SECRET, startPair, type Tenant, type TestPair } from '../support/node';
+import { buildPage } from '../../src/web/build';
 import { closeBrowser, DESK, foreignHosts, openPage, PHONE, screenshot, type TestPage } from '../support/browser';
+import { eventually } from '../support/eventually';
+import { type FailoverProxy, startFailoverProxy } from '../support/failover-proxy';
+import { type Client, client } from '../support/http';
+import { craftJwt } from '../support/jwt';
+import { liveCluster } from '../support/live-fixture';
+import { JWT_SECRET } from '../support/node-settings';
+import { placeOrder, postStatus } from '../support/orders';
+import { createTenant, type Tenant } from '../support/tenant';
 
 // The viewer's time zone: Chromium, launched from this process, takes it from TZ. The page must show times in it.
 const VIEWER_TIME_ZONE = 'Asia/Hong_Kong';
@@ -25,35 +28,36 @@ const COURIER_CLOSER = { lat: 22.2795, lng: 114.1903 };
 const KOWLOON_TONG = { lat: 22.3369, lng: 114.1762 };
 const TAI_PO = { lat: 22.4501, lng: 114.1688 };
 
-let pair: TestPair;
 let proxy: FailoverProxy;
 let tenant: Tenant;
 let api: Client;
 const pages: TestPage[] = [];
 
+// The pages go first, then the browser and the proxy, then the nodes (the live fixture stops them last).
+afterEach(async () => {
+  await Promise.all(pages.splice(0).map(({ context }) => context.close()));
+});
+afterAll(async () => {
+  await closeBrowser();
+  await proxy?.close();
+});
+// Built before the nodes start, as `npm test` builds the pages before any node runs.
 beforeAll(async () => {
   const built = await buildPage('track');
   process.stdout.write(`tracking page: ${built.gzippedKb} KB of script and style, gzipped\n`);
-  pair = await startPair({ REDIS_PREFIX: uniquePrefix('track-page') });
+});
+const pair = liveCluster('track-page');
+
+beforeAll(async () => {
   proxy = await startFailoverProxy([pair.a.node.port!, pair.b.node.port!]);
   tenant = await createTenant(pair.a.url);
   api = client(pair.a.url, tenant.apiKey);
 });
 
-afterEach(async () => {
-  await Promise.all(pages.splice(0).map(({ context }) => context.close()));
-});
-
-afterAll(async () => {
-  await closeBrowser();
-  await proxy?.close();
-  await pair?.close();
-});
-
 // How soon the first status shows is measured by `npm run bench -- pages` (a timed assertion here would flake on a busy machine).
 it('opens with the link’s token and shows the status, its progress and the timeline', async () => {
   const order = await placeOrder(api, { external_id: `shop-${Date.now()}`, destination: HOME });
-  await postStatus(order.id, 'processing');
+  await postStatus(api, order.id, 'processing');
   const tracked = await open(order, DESK);
   const { page } = tracked;
 
@@ -84,7 +88,7 @@ it('shows a status posted through the API without a reload, with its timeline en
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
 
   const posted = Date.now();
-  await postStatus(order.id, 'shipped');
+  await postStatus(api, order.id, 'shipped');
   await page.waitForSelector('[data-testid=order-status][data-status=shipped]', { timeout: 2000 });
   await page.waitForSelector('[data-testid=timeline] [data-seq="2"][data-status=shipped]', { timeout: 2000 });
   process.stdout.write(`tracking page: posted status shown after ${Date.now() - posted} ms\n`);
@@ -100,7 +104,7 @@ it('moves the courier marker when the courier posts its position', async () => {
   const courier = client(pair.a.url, await tenant.token('courier', courierId));
   const order = await placeOrder(api, { destination: HOME });
   expect((await api.post(`/v1/orders/${order.id}/assign`, { courier_id: courierId })).status).toBe(200);
-  await postStatus(order.id, 'shipped');
+  await postStatus(api, order.id, 'shipped');
   const tracked = await open(order, DESK);
   const { page } = tracked;
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
@@ -113,7 +117,7 @@ it('moves the courier marker when the courier posts its position', async () => {
   expect(await page.locator(marker).count()).toBe(1);
 
   // Delivered: the courier is no longer shown, the destination stays.
-  await postStatus(order.id, 'delivered');
+  await postStatus(api, order.id, 'delivered');
   await page.waitForSelector('[data-testid=order-status][data-status=delivered]');
   await page.waitForSelector(marker, { state: 'detached' });
   expect(await page.isVisible('.map-panel .leaflet-container')).toBe(true);
@@ -122,8 +126,8 @@ it('moves the courier marker when the courier posts its position', async () => {
 
 it('explains an exception status, and shows a late event without a seq and without moving the status', async () => {
   const order = await placeOrder(api, { destination: HOME });
-  await postStatus(order.id, 'processing');
-  await postStatus(order.id, 'on_hold');
+  await postStatus(api, order.id, 'processing');
+  await postStatus(api, order.id, 'on_hold');
   const late = await api.post(`/v1/orders/${order.id}/status`, { status: 'shipped', occurred_at: new Date(Date.now() - 3600_000).toISOString() });
   expect(late.status).toBe(200);
   expect(late.body.event).toMatchObject({ applied: false, seq: null });
@@ -145,7 +149,7 @@ it('follows the courier without jumping on every ping, and leaves the map alone 
   const courier = client(pair.a.url, await tenant.token('courier', courierId));
   const order = await placeOrder(api, { destination: HOME });
   expect((await api.post(`/v1/orders/${order.id}/assign`, { courier_id: courierId })).status).toBe(200);
-  await postStatus(order.id, 'out_for_delivery');
+  await postStatus(api, order.id, 'out_for_delivery');
   const tracked = await open(order, PHONE);
   const { page } = tracked;
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
@@ -195,7 +199,7 @@ it('says when it is offline and catches up when the network is back', async () =
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
   await context.setOffline(true);
   await page.waitForSelector('[data-testid=live-state][data-state=offline]');
-  await postStatus(order.id, 'processing');
+  await postStatus(api, order.id, 'processing');
   await context.setOffline(false);
   await page.waitForSelector('[data-testid=live-state][data-state=live]', { timeout: 15_000 });
   await page.waitForSelector('[data-testid=order-status][data-status=processing]');
@@ -287,7 +291,7 @@ it('resumes on the other node when its node stops, showing every event once and 
   const tracked = await open(order, PHONE);
   const { page } = tracked;
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
-  await postStatus(order.id, 'processing');
+  await postStatus(api, order.id, 'processing');
   await page.waitForSelector('[data-testid=timeline] [data-seq="2"]');
   expect(proxy.routedTo(pair.a.node.port!)).toBeGreaterThan(0);
   expect(proxy.routedTo(pair.b.node.port!)).toBe(0);
@@ -321,11 +325,6 @@ async function open(order: { id: string; tracking_token: string }, viewport: { w
   await tracked.page.goto(`${proxy.url}/track/${order.id}?token=${order.tracking_token}`);
   await tracked.page.waitForSelector('[data-testid=order-status][data-status]');
   return tracked;
-}
-
-async function postStatus(orderId: string, status: string): Promise<void> {
-  const response = await api.post(`/v1/orders/${orderId}/status`, { status });
-  if (response.status !== 200) throw new Error(`status ${status}: ${response.status} ${JSON.stringify(response.body)}`);
 }
 
 /** The seqs of the timeline's applied entries, top to bottom. */

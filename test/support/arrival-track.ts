@@ -3,7 +3,7 @@
  * (2 km west along one street, then 1.2 km south to the door) at about 8 m/s, one GPS fix every 10 s with a few
  * metres of scatter, ending at the destination. Also a track that jitters across the arrival radius.
  */
-import { seededRandom } from './cluster';
+import { seededRandom } from './random';
 
 export interface TrackPoint {
   lat: number;

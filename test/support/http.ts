@@ -44,3 +44,6 @@ export function client(baseUrl: string, token?: string) {
     delete: <T = any>(path: string, options?: RequestOptions) => call<T>('DELETE', path, options),
   };
 }
+
+/** A client bound to one server and token, as most tests hold one per role. */
+export type Client = ReturnType<typeof client>;

@@ -1,6 +1,6 @@
 /**
- * Helpers for the loyalty integration tests: reading a points account through the API, the invariants every
- * account keeps, and the few calls (place with an amount, move an order, redeem) the loyalty tests repeat.
+ * Points accounts through the API, as the loyalty tests read and spend them: an account, the invariants every
+ * account keeps, redemptions and the tenant's rate.
  */
 import { client, type ApiResponse } from './http';
 
@@ -54,28 +54,6 @@ export function expectConsistentAccount(account: Account): void {
   expect(entriesOf(account, 'accrual').every((entry) => entry.delta > 0)).toBe(true);
   expect(entriesOf(account, 'reversal').every((entry) => entry.delta <= 0)).toBe(true);
   expect(entriesOf(account, 'redemption').every((entry) => entry.delta < 0 && entry.order_id === undefined)).toBe(true);
-}
-
-/** Places an order for `customerId` (with `amount` when given) and returns its id and tracking token. */
-export async function placeFor(
-  url: string,
-  token: string,
-  customerId: string,
-  amount?: Money,
-): Promise<{ id: string; tracking_token: string }> {
-  const placed = await client(url, token).post('/v1/orders', { customer: { id: customerId }, ...(amount ? { amount } : {}) });
-  if (placed.status !== 201) throw new Error(`placing an order failed: ${placed.status} ${JSON.stringify(placed.body)}`);
-  return placed.body as { id: string; tracking_token: string };
-}
-
-/** Posts a status change and expects it applied (200); returns the order. */
-export async function moveTo(url: string, token: string, orderId: string, status: string, eventId?: string) {
-  const response = await client(url, token).post(`/v1/orders/${orderId}/status`, {
-    status,
-    ...(eventId === undefined ? {} : { event_id: eventId }),
-  });
-  if (response.status !== 200) throw new Error(`${status} on ${orderId}: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body as { id: string; status: string; version: number };
 }
 
 export interface Redemption {

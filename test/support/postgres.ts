@@ -2,16 +2,16 @@
  * PostgreSQL for tests: the machine's server (127.0.0.1:5432, trust auth, database `test`, or `TEST_DATABASE_URL`),
  * with a schema of its own per store so tests and runs never see each other's rows.
  */
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/create-store';
 import type { Store } from '../../src/store/store';
+import { unique } from './ids';
 
 export const POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A fresh schema name: `t_<pid>_<random>`. */
+/** A fresh schema name (a lower-case SQL identifier): `<prefix>_<pid>_<time>_<n>`. */
 export function freshSchema(prefix = 't'): string {
-  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  return unique(prefix, '_');
 }
 
 /** A store in a fresh schema; `drop` removes the schema and everything in it. */
@@ -21,6 +21,7 @@ export function postgresStore(options: Partial<PostgresStoreOptions> = {}): { st
   return { store, schema, drop: () => dropSchema(schema) };
 }
 
+/** Drops a schema and everything in it. */
 export async function dropSchema(schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();

@@ -3,11 +3,11 @@
  * body) and answers as the test says (a status, a redirect, or never), with helpers to verify what it got with the
  * `standardwebhooks` package (a verifier this project did not write) and to await what it has received.
  */
-import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import type { Client } from './fixtures';
+import type { Client } from './http';
+import { Recorded } from './recorded';
 
 export interface ReceivedWebhook {
   id: string;
@@ -39,8 +39,8 @@ export interface Receiver {
 
 /** Starts a receiver on a free port of 127.0.0.1. */
 export async function startReceiver(respond: (request: ReceivedWebhook) => Answer = () => ({ status: 204 })): Promise<Receiver> {
-  const received: ReceivedWebhook[] = [];
-  const changed = new EventEmitter();
+  const requests = new Recorded<ReceivedWebhook>((items) => items.map((request) => [request.body.type, request.id]));
+  const received = requests.items;
   let answerWith = respond;
   let open = 0;
   let maxOpen = 0;
@@ -71,8 +71,7 @@ export async function startReceiver(respond: (request: ReceivedWebhook) => Answe
         headers: req.headers,
         delivery: received.filter((earlier) => earlier.id === id).length + 1,
       };
-      received.push(request);
-      changed.emit('request');
+      requests.push(request);
       const answer = answerWith(request);
       if (answer === 'hang') return;
       res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
@@ -90,23 +89,7 @@ export async function startReceiver(respond: (request: ReceivedWebhook) => Answe
     answer: (next) => {
       answerWith = next;
     },
-    waitFor: (n, match = () => true, timeoutMs = 15_000) => {
-      const found = () => received.filter(match);
-      if (found().length >= n) return Promise.resolve(found().slice(0, n));
-      return new Promise((resolve, reject) => {
-        const onRequest = (): void => {
-          if (found().length < n) return;
-          clearTimeout(timer);
-          changed.off('request', onRequest);
-          resolve(found().slice(0, n));
-        };
-        const timer = setTimeout(() => {
-          changed.off('request', onRequest);
-          reject(new Error(`only ${found().length} of ${n} webhook requests within ${timeoutMs} ms; got ${JSON.stringify(received.map((r) => [r.body.type, r.id]))}`));
-        }, timeoutMs);
-        changed.on('request', onRequest);
-      });
-    },
+    waitFor: (n, match, timeoutMs) => requests.waitFor(n, 'webhook requests', match, timeoutMs),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

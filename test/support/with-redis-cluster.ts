@@ -4,12 +4,17 @@
  * rate-limit suites (`npm run test:redis-cluster`, part of `npm test`), but for the tests that stop, restart or cut
  * a single Redis server of their own (a cluster's outages are redis-cluster.test.ts's failovers).
  *   npx tsx test/support/with-redis-cluster.ts
- *   npx tsx test/support/with-redis-cluster.ts npx jest test/integration/live-smoke.test.ts
+ *   npx tsx test/support/with-redis-cluster.ts npx jest test/integration/live/live-smoke.test.ts
  */
 import { spawn } from 'node:child_process';
 import { startRedisCluster } from './redis-cluster';
 
-const CLUSTER_SUITES = ['test/integration/live-', 'test/integration/notify-', 'test/integration/webhook', 'test/integration/rate-limit'];
+const CLUSTER_SUITES = [
+  'test/integration/live/live-',
+  'test/integration/notify/notify-',
+  'test/integration/webhooks/webhook',
+  'test/integration/api/rate-limit',
+];
 const SINGLE_SERVER_TESTS = ['publisher connection is cut', 'append-only Redis', 'through a Redis outage', 'while Redis is down'];
 
 async function main(): Promise<number> {

@@ -3,7 +3,7 @@ import { OutboxRelay, type OwedWork } from '../../src/services/outbox-relay';
 import type { EffectKind, Outbox, PendingEffect } from '../../src/store/outbox/port';
 import { createSqliteStore } from '../../src/store/sqlite/create-store';
 import type { Store } from '../../src/store/store';
-import { removeDir, tempDir } from '../support/node';
+import { removeDir, tempDir } from '../support/temp-dir';
 
 const HOUR = 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();

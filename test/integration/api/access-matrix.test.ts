@@ -1,7 +1,13 @@
 import jwt from 'jsonwebtoken';
-import { client, request } from '../support/http';
-import { ADMIN_TOKEN, JWT_SECRET, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { allOrderIds, craftJwt, expectError, iso, placeOrder, unique, type Client } from '../support/fixtures';
+import { expectError } from '../../support/expect-error';
+import { client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { craftJwt } from '../../support/jwt';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN, JWT_SECRET } from '../../support/node-settings';
+import { allOrderIds, placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 type Actor =
   | 'admin'

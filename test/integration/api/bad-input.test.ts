@@ -1,7 +1,10 @@
 import http from 'node:http';
-import { client, request, type ApiResponse } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { allOrderIds, expectError, iso, placeOrder, type Client } from '../support/fixtures';
+import { expectError } from '../../support/expect-error';
+import { type ApiResponse, client, type Client, request } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { allOrderIds, placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 const MiB = 1024 * 1024;
 

@@ -1,7 +1,10 @@
-import { client, request, type ApiResponse } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { keepAliveClient, type KeepAliveClient } from '../support/raw-http';
-import { allOrderIds, expectError, placeOrder, unique, type Client } from '../support/fixtures';
+import { expectError } from '../../support/expect-error';
+import { type ApiResponse, client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { allOrderIds, placeOrder } from '../../support/orders';
+import { keepAliveClient, type KeepAliveClient } from '../../support/raw-http';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 const MiB = 1024 * 1024;
 

@@ -3,9 +3,10 @@
  * them load nothing from anywhere but this server and never send their URL (which carries the tracking token) as
  * a referrer; the offline basemap's tiles are served from here; API routes stay JSON.
  */
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
+import { client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { createTenant } from '../../support/tenant';
 
 let server: TestNode;
 

@@ -1,8 +1,13 @@
 import Redis from 'ioredis';
-import { craftJwt, expectError } from '../support/fixtures';
-import { client, request, type ApiResponse } from '../support/http';
-import { eventually, startRedis, stopAllRedis, uniquePrefix, type RedisServer } from '../support/live';
-import { ADMIN_TOKEN, JWT_SECRET, createTenant, startPair, startTestNode, type TestNode, type TestPair } from '../support/node';
+import { eventually } from '../../support/eventually';
+import { expectError } from '../../support/expect-error';
+import { type ApiResponse, client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { craftJwt } from '../../support/jwt';
+import { startPair, startTestNode, type TestNode, type TestPair } from '../../support/node';
+import { ADMIN_TOKEN, JWT_SECRET } from '../../support/node-settings';
+import { type RedisServer, startRedis, stopAllRedis } from '../../support/redis-server';
+import { createTenant } from '../../support/tenant';
 
 // Budgets per minute: a window far longer than any test step, so counts never reset mid-test.
 const BUSINESS = 6;
@@ -66,7 +71,7 @@ async function admittedUntilLimited(url: string, apiKey: string, max: number): P
 describe('rate limiting on one node', () => {
   let server: TestNode;
   beforeAll(async () => {
-    server = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('ratelimit'), ...BUDGETS } });
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('ratelimit'), ...BUDGETS } });
   });
   afterAll(() => server.close());
 
@@ -173,7 +178,7 @@ describe('rate limiting on one node', () => {
 describe('rate limiting across a cluster', () => {
   let pair: TestPair;
   beforeAll(async () => {
-    pair = await startPair({ REDIS_PREFIX: uniquePrefix('ratelimit-pair'), ...BUDGETS });
+    pair = await startPair({ REDIS_PREFIX: unique('ratelimit-pair'), ...BUDGETS });
   });
   afterAll(() => pair.close());
 
@@ -196,7 +201,7 @@ describe('rate limiting while Redis is down', () => {
   let pair: TestPair;
   beforeAll(async () => {
     redis = await startRedis();
-    pair = await startPair({ REDIS_URL: redis.url, REDIS_PREFIX: uniquePrefix('ratelimit-down'), ...BUDGETS });
+    pair = await startPair({ REDIS_URL: redis.url, REDIS_PREFIX: unique('ratelimit-down'), ...BUDGETS });
   });
   afterAll(async () => {
     await pair?.close();

@@ -1,6 +1,11 @@
-import { client, request } from '../support/http';
-import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { allOrderIds, expectError, iso, placeOrder, unique, type Client } from '../support/fixtures';
+import { expectError } from '../../support/expect-error';
+import { client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN } from '../../support/node-settings';
+import { allOrderIds, placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 type Ev = { seq: number | null; status: string; event_id: string; applied: boolean; occurred_at: string };
 

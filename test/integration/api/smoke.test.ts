@@ -1,5 +1,6 @@
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
+import { client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { createTenant } from '../../support/tenant';
 
 // Also with the embedded store on its own thread (STORE_THREAD=true): the same answers through the thread.
 describe.each([

@@ -2,9 +2,10 @@
  * A tenant's settings (API.md "Privacy", "Arrival"): `GET`/`PUT /v1/tenants/me/settings`, business only; a PUT
  * changes the fields it names and answers all of them; bad values are a 400 naming the field and change nothing.
  */
-import { expectError, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { expectError } from '../../support/expect-error';
+import { type Client, client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 let server: TestNode;
 let tenant: Tenant;

@@ -1,17 +1,11 @@
-import {
-  killAllServers,
-  listEvents,
-  placeOrder,
-  postStatus,
-  range1,
-  seededRandom,
-  shuffle,
-  spawnServer,
-  type ServerProcess,
-  type StatusResult,
-} from '../support/cluster';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { stopProcess } from '../support/process';
+import { sendStatus, type StatusResult } from '../../support/burst';
+import { processCluster } from '../../support/cluster-fixture';
+import { client } from '../../support/http';
+import type { NodeProcess } from '../../support/node-process';
+import { listEvents, placeOrder } from '../../support/orders';
+import { seededRandom, shuffle } from '../../support/random';
+import { range } from '../../support/range';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -31,13 +25,14 @@ interface Burst {
  * Places ORDERS orders, moves each to in_transit, then fires ORDERS × POSTS_PER_ORDER in_transit posts,
  * IN_FLIGHT at a time, and SIGKILLs the process synchronously as soon as `killAfter` of them have been acknowledged.
  */
-async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: number, seed: number): Promise<Burst> {
-  const orderIds = await Promise.all(range1(ORDERS).map((i) => placeOrder(node.url, tenant.apiKey, `c${i}`)));
-  const moved = await Promise.all(orderIds.map((id) => postStatus(node.url, tenant.apiKey, id, `${id}-transit`)));
+async function burstThenKill(node: NodeProcess, tenant: Tenant, killAfter: number, seed: number): Promise<Burst> {
+  const api = client(node.url, tenant.apiKey);
+  const orderIds = await Promise.all(range(1, ORDERS).map((i) => placeOrder(api, { customer: { id: `c${i}` } }).then((order) => order.id)));
+  const moved = await Promise.all(orderIds.map((id) => sendStatus(node.url, tenant.apiKey, id, `${id}-transit`)));
   expect(moved.every((r) => r.status === 200 && r.seq === 2)).toBe(true);
 
   const posts = shuffle(
-    orderIds.flatMap((orderId) => range1(POSTS_PER_ORDER).map((n) => ({ orderId, eventId: `${orderId}-hub-${n}` }))),
+    orderIds.flatMap((orderId) => range(1, POSTS_PER_ORDER).map((n) => ({ orderId, eventId: `${orderId}-hub-${n}` }))),
     seededRandom(seed),
   );
   const acknowledged: StatusResult[] = [];
@@ -48,7 +43,7 @@ async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: num
   const post = async ({ orderId, eventId }: { orderId: string; eventId: string }) => {
     let result: StatusResult;
     try {
-      result = await postStatus(node.url, tenant.apiKey, orderId, eventId);
+      result = await sendStatus(node.url, tenant.apiKey, orderId, eventId);
     } catch {
       unanswered++; // connection reset by the kill
       return;
@@ -63,7 +58,7 @@ async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: num
     if (acknowledged.length === killAfter) node.child.kill('SIGKILL');
   };
   await Promise.all(
-    range1(IN_FLIGHT).map(async () => {
+    range(1, IN_FLIGHT).map(async () => {
       for (let next = queue.shift(); next; next = queue.shift()) await post(next);
     }),
   );
@@ -71,12 +66,12 @@ async function burstThenKill(node: ServerProcess, tenant: Tenant, killAfter: num
 }
 
 /** After a restart: every acknowledged event is there with its seq, and every order's log is gap-free. */
-async function expectSurvived(node: ServerProcess, tenant: Tenant, burst: Burst): Promise<Map<string, number>> {
+async function expectSurvived(node: NodeProcess, tenant: Tenant, burst: Burst): Promise<Map<string, number>> {
   const logs = new Map<string, Awaited<ReturnType<typeof listEvents>>>();
-  for (const orderId of burst.orderIds) logs.set(orderId, await listEvents(node.url, tenant.apiKey, orderId));
+  for (const orderId of burst.orderIds) logs.set(orderId, await listEvents(client(node.url, tenant.apiKey), orderId));
 
   for (const [orderId, events] of logs) {
-    expect({ orderId, seqs: events.map((e) => e.seq) }).toEqual({ orderId, seqs: range1(events.length) });
+    expect({ orderId, seqs: events.map((e) => e.seq) }).toEqual({ orderId, seqs: range(1, events.length) });
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
     expect(events.length).toBeGreaterThanOrEqual(2);
     expect(events.length).toBeLessThanOrEqual(2 + POSTS_PER_ORDER);
@@ -91,16 +86,10 @@ async function expectSurvived(node: ServerProcess, tenant: Tenant, burst: Burst)
 }
 
 describe('durability across a crash (SIGKILL)', () => {
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await killAllServers();
-    for (const dir of dirs.splice(0)) removeDir(dir);
-  });
+  const cluster = processCluster({ per: 'test' });
 
   it('keeps every acknowledged event when killed right after the last acknowledgement of a 300-post burst', async () => {
-    const dataDir = tempDir('tracking-durability-');
-    dirs.push(dataDir);
-    const first = await spawnServer(dataDir);
+    const first = await cluster.spawn();
     const tenant = await createTenant(first.url);
 
     const burst = await burstThenKill(first, tenant, ORDERS * POSTS_PER_ORDER, 1);
@@ -110,17 +99,15 @@ describe('durability across a crash (SIGKILL)', () => {
     expect(burst.acknowledged).toHaveLength(ORDERS * POSTS_PER_ORDER);
     expect(burst.acknowledged.filter((r) => r.status !== 200 || r.outcome !== 'applied')).toEqual([]);
 
-    const second = await spawnServer(dataDir);
+    const second = await cluster.spawn();
     const lengths = await expectSurvived(second, tenant, burst);
     // Everything was acknowledged, so everything is there.
     expect([...lengths.values()].every((n) => n === 2 + POSTS_PER_ORDER)).toBe(true);
-    await stopProcess(second, 'SIGTERM');
+    await second.stop('SIGTERM');
   });
 
   it('keeps every acknowledged event, and a gap-free log, when killed in the middle of the burst', async () => {
-    const dataDir = tempDir('tracking-durability-');
-    dirs.push(dataDir);
-    const first = await spawnServer(dataDir);
+    const first = await cluster.spawn();
     const tenant = await createTenant(first.url);
 
     const burst = await burstThenKill(first, tenant, 100, 2);
@@ -131,13 +118,13 @@ describe('durability across a crash (SIGKILL)', () => {
     expect(burst.acknowledged.length).toBeGreaterThanOrEqual(100);
     expect(burst.unanswered).toBeGreaterThan(0); // the kill did land mid-burst
 
-    const second = await spawnServer(dataDir);
+    const second = await cluster.spawn();
     await expectSurvived(second, tenant, burst);
     // The restarted node goes on where the log ends: the next event of each order gets the next seq.
     const orderId = burst.orderIds[0]!;
-    const before = (await listEvents(second.url, tenant.apiKey, orderId)).length;
-    const after = await postStatus(second.url, tenant.apiKey, orderId, 'after-restart');
+    const before = (await listEvents(client(second.url, tenant.apiKey), orderId)).length;
+    const after = await sendStatus(second.url, tenant.apiKey, orderId, 'after-restart');
     expect(after).toMatchObject({ status: 200, seq: before + 1, outcome: 'applied' });
-    await stopProcess(second, 'SIGTERM');
+    await second.stop('SIGTERM');
   });
 });

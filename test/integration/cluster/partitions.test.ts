@@ -10,28 +10,22 @@
  * Cuts drop packets without a reset (test/support/netns.ts), as a real partition does: nothing fails at once, the
  * node only hears nothing back.
  */
-import { TrackingClient } from '../../src/client/tracking-client';
-import { killAllServers, postStatus, range1, spawnServer, type LoggedEvent, type ServerProcess, type StatusResult } from '../support/cluster';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import {
-  Recorder,
-  closeAllSockets,
-  emitAck,
-  eventually,
-  nextConnection,
-  openSocket,
-  seqRange,
-  startRedis,
-  stopAllRedis,
-  subscribeOk,
-  uniquePrefix,
-  type RedisServer,
-} from '../support/live';
-import { createNetwork, netnsUnavailable, type Host, type Network } from '../support/netns';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { POSTGRES_URL, dropSchema, freshSchema } from '../support/postgres';
-import { closeAllProxies, startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { sendStatus } from '../../support/burst';
+import { processCluster } from '../../support/cluster-fixture';
+import { eventually } from '../../support/eventually';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { createNetwork, type Host, netnsUnavailable, type Network } from '../../support/netns';
+import type { NodeProcess } from '../../support/node-process';
+import { listEvents, placeOrder } from '../../support/orders';
+import { startPoster } from '../../support/poster';
+import { dropSchema, freshSchema, POSTGRES_URL } from '../../support/postgres';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { type RedisServer, startRedis, stopAllRedis } from '../../support/redis-server';
+import { closeAllSockets, emitAck, nextConnection, openSocket, subscribeOk, trackingClient } from '../../support/sockets';
+import { closeAllProxies, startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 const skipReason = netnsUnavailable();
 if (skipReason) console.warn(`partition tests skipped: ${skipReason}`);
@@ -130,43 +124,6 @@ async function askSocket(cut: Cut, url: string, token: string, orderId: string):
   }
 }
 
-/** Status posts, one at a time, alternating over `urls`, until stopped: the load the healthy nodes carry. */
-function startLoad(urls: string[], apiKey: string, orderId: string, prefix: string) {
-  const acknowledged: StatusResult[] = [];
-  const failures: StatusResult[] = [];
-  let stopping = false;
-  const loop = (async () => {
-    for (let i = 0; !stopping; i++) {
-      const result = await postStatus(urls[i % urls.length]!, apiKey, orderId, `${prefix}-${i}`, 'in_transit', i % urls.length).catch(
-        (error: unknown): StatusResult => ({ eventId: `${prefix}-${i}`, node: i % urls.length, status: 0, seq: null, outcome: null, version: undefined, error: String(error) }),
-      );
-      (result.status === 200 ? acknowledged : failures).push(result);
-    }
-  })();
-  return {
-    acknowledged,
-    failures,
-    /** The highest seq acknowledged so far. */
-    last: () => Math.max(0, ...acknowledged.map((result) => result.seq ?? 0)),
-    stop: async () => {
-      stopping = true;
-      await loop;
-    },
-  };
-}
-
-/** Every applied event of an order, page by page (the load leaves more than one page). */
-async function fullLog(url: string, apiKey: string, orderId: string): Promise<LoggedEvent[]> {
-  const log: LoggedEvent[] = [];
-  for (;;) {
-    const response = await client(url, apiKey).get(`/v1/orders/${orderId}/events?since_seq=${log.length}&limit=1000`);
-    if (response.status !== 200) throw new Error(`GET events failed: ${response.status} ${JSON.stringify(response.body)}`);
-    const page = response.body.items as LoggedEvent[];
-    log.push(...page);
-    if (page.length < 1000) return log;
-  }
-}
-
 describeNetns('a node cut off from one dependency while two others carry the load', () => {
   let network: Network;
   let redis: RedisServer;
@@ -174,12 +131,14 @@ describeNetns('a node cut off from one dependency while two others carry the loa
   let redisAddress: string;
   let databaseAddress: string;
   const hosts: Host[] = [];
-  const nodes: ServerProcess[] = [];
-  const dirs: string[] = [];
-  const trackers: TrackingClient[] = [];
+  const nodes: NodeProcess[] = [];
   const schema = freshSchema('partition');
-  const prefix = uniquePrefix('partition');
+  const prefix = unique('partition');
   let tenant: Tenant;
+
+  // The clients go first, then the node processes and their directories, then what the nodes used.
+  afterAll(() => closeAllSockets());
+  const cluster = processCluster({ per: 'file' });
 
   beforeAll(async () => {
     network = await createNetwork();
@@ -202,24 +161,16 @@ describeNetns('a node cut off from one dependency while two others carry the loa
       LIVE_PING_TIMEOUT_MS: '5000',
     });
     // The first node creates and migrates the schema; the others then start side by side.
-    const start = (host: Host) => {
-      const dir = tempDir('partition-node-');
-      dirs.push(dir);
-      return spawnServer(dir, env(host), 30_000, 'src/main.ts', { netns: host.ns });
-    };
+    const start = (host: Host) => cluster.spawn({ dataDir: cluster.newDir(), env: env(host), startTimeoutMs: 30_000, netns: host.ns });
     nodes.push(await start(hosts[0]!));
     nodes.push(...(await Promise.all([start(hosts[1]!), start(hosts[2]!)])));
     tenant = await createTenant(nodes[0]!.url, 'Partitioned');
   }, 90_000);
 
   afterAll(async () => {
-    for (const tracker of trackers) tracker.close();
-    closeAllSockets();
-    await killAllServers();
     await stopAllRedis();
     await closeAllProxies();
     await network?.destroy();
-    for (const dir of dirs) removeDir(dir);
     await dropSchema(schema);
     if (observed.length > 0) {
       const rows = observed.map(
@@ -247,23 +198,22 @@ describeNetns('a node cut off from one dependency while two others carry the loa
     const watched = Recorder.of(watcher);
     const watchedFrom = (await subscribeOk(watcher, order.id)).order.version;
     // The product's client, on the node about to be cut, with the healthy nodes next in its list.
-    const tracker = new TrackingClient({
+    const tracker = trackingClient({
       urls: [cutNode.url, ...healthy.map((node) => node.url)],
       token: order.tracking_token,
       socket: { transports: ['websocket'] },
       maxBackoffMs: 500,
     });
-    trackers.push(tracker);
     const tracked = Recorder.ofClient(tracker);
     await tracker.connect();
     expect(tracker.url).toBe(cutNode.url);
     const trackedFrom = (await tracker.subscribe(order.id)).version;
 
-    const load = startLoad(
+    const load = startPoster(
       healthy.map((node) => node.url),
       tenant.apiKey,
       order.id,
-      `${cut}-load`,
+      { eventIds: `${cut}-load` },
     );
     try {
       await tracked.until((entry) => entry.event === 'update' && entry.data.seq >= 6, 'events before the cut');
@@ -311,7 +261,7 @@ describeNetns('a node cut off from one dependency while two others carry the loa
       // Recovers by itself: ready again, serves requests, and its sockets get events again.
       await eventually(async () => (await probe(cut, 'GET /readyz', cutNode.url, 'GET', '/readyz')).status === 200, 'ready after the heal', 40_000, 250);
       notes.push(`${cut} cut: /readyz answered 200 again ${Date.now() - healedAt} ms after the heal.`);
-      const after = await postStatus(cutNode.url, tenant.apiKey, order.id, `${cut}-after-heal`, 'in_transit');
+      const after = await sendStatus(cutNode.url, tenant.apiKey, order.id, `${cut}-after-heal`, 'in_transit');
       expect(after.status).toBe(200);
       const fresh = openSocket(cutNode.url, order.tracking_token);
       await new Promise<void>((resolve) => fresh.once('connect', () => resolve()));
@@ -321,15 +271,15 @@ describeNetns('a node cut off from one dependency while two others carry the loa
 
       await load.stop();
       expect(load.failures).toEqual([]);
-      const final = await postStatus(healthy[0]!.url, tenant.apiKey, order.id, `${cut}-final`, 'in_transit');
+      const final = await sendStatus(healthy[0]!.url, tenant.apiKey, order.id, `${cut}-final`, 'in_transit');
       expect(final.status).toBe(200);
       const last = final.seq!;
       await Promise.all([watched.untilSeq(order.id, last, 30_000), tracked.untilSeq(order.id, last, 30_000), freshly.untilSeq(order.id, last, 30_000)]);
 
       // The log: gap-free, each event once; every acknowledged event at the seq its answer named; nothing in it that
       // was not asked for (an unanswered probe may have been applied, nothing else).
-      const log = await fullLog(healthy[0]!.url, tenant.apiKey, order.id);
-      expect(log.map((event) => event.seq)).toEqual(range1(log.length));
+      const log = await listEvents(client(healthy[0]!.url, tenant.apiKey), order.id);
+      expect(log.map((event) => event.seq)).toEqual(range(1, log.length));
       expect(new Set(log.map((event) => event.event_id)).size).toBe(log.length);
       const seqOf = new Map(log.map((event) => [event.event_id, event.seq]));
       const acknowledged = [...load.acknowledged, after, final, ...(post.status === 200 ? [{ eventId: probeEventId, seq: Number(post.headers?.get('event-seq')) }] : [])];
@@ -354,9 +304,9 @@ describeNetns('a node cut off from one dependency while two others carry the loa
 
       // Live: every event once, in order, on the healthy node's raw socket, on the tracker wherever it went, and on the
       // socket opened on the healed node.
-      expect(watched.seqs(order.id)).toEqual(seqRange(watchedFrom + 1, last));
-      expect(tracked.seqs(order.id)).toEqual(seqRange(trackedFrom + 1, last));
-      expect(freshly.seqs(order.id)).toEqual(seqRange(freshFrom + 1, last));
+      expect(watched.seqs(order.id)).toEqual(range(watchedFrom + 1, last));
+      expect(tracked.seqs(order.id)).toEqual(range(trackedFrom + 1, last));
+      expect(freshly.seqs(order.id)).toEqual(range(freshFrom + 1, last));
     } finally {
       // A failed check must not leave the next cut with a node still cut, or the load running.
       await host.heal(peer);

@@ -4,13 +4,21 @@
  * nodes; then masters failed over (`CLUSTER FAILOVER`) and one SIGKILLed during a burst: nothing acknowledged is lost,
  * the subscriber keeps receiving every event in order, alerts and webhooks still go out once.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, eventually, orderChannel, Recorder, seqRange, shardSubscribers, startPoster, subscribeOk } from '../support/live';
-import { createTenant, startPair, type TestPair } from '../support/node';
-import { notifyEnv, startSmtp, type SmtpServerHandle } from '../support/notify';
-import { startRedisCluster, stopAllRedisClusters, type RedisCluster } from '../support/redis-cluster';
-import { registerWebhook, startReceiver, type Receiver } from '../support/webhooks';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startPair, type TestPair } from '../../support/node';
+import { notifyEnv } from '../../support/notify-fixture';
+import { placeOrder } from '../../support/orders';
+import { startPoster } from '../../support/poster';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { type RedisCluster, startRedisCluster, stopAllRedisClusters } from '../../support/redis-cluster';
+import { orderChannel, shardSubscribers } from '../../support/redis-keys';
+import { type SmtpServerHandle, startSmtp } from '../../support/smtp';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant } from '../../support/tenant';
+import { type Receiver, registerWebhook, startReceiver } from '../../support/webhooks';
 
 jest.setTimeout(120_000);
 
@@ -123,9 +131,9 @@ it('loses nothing when masters fail over and one is killed during a burst', asyn
     page = (await biz.get(`/v1/orders/${burst.id}/events?since_seq=${stored.at(-1) ?? 0}`)).body.items.map((event: { seq: number }) => event.seq);
     stored.push(...page);
   }
-  expect(stored).toEqual(seqRange(1, last));
+  expect(stored).toEqual(range(1, last));
   await recorder.untilSeq(burst.id, last, 30_000);
-  expect(recorder.seqs(burst.id)).toEqual(seqRange(2, last));
+  expect(recorder.seqs(burst.id)).toEqual(range(2, last));
 
   await smtp.waitForMessagesTo(alerted.email, 1, 30_000);
   await receiver.waitFor(1, (request) => request.body.data.order?.id === alerted.id, 30_000);

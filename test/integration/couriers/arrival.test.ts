@@ -5,48 +5,40 @@
  * with GPS jitter across the radius, not with pings alternating between two nodes, not with two nodes getting
  * positions inside the radius at the same moment.
  */
-import { ArrivingRecorder, courierClient, outForDelivery } from '../support/arrival';
-import { ARRIVAL_TRACK, jitterAcrossRadius, trackPositions } from '../support/arrival-track';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, subscribeOk } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
-import { deliveryLog, dropPrefix, notifyEnv, notifyPrefix, startSmtp, type SmtpServerHandle } from '../support/notify';
-import type { Client } from '../support/fixtures';
+import { deliveryLog } from '../../support/alerts';
+import { courierClient, outForDelivery } from '../../support/arrival';
+import { ARRIVAL_TRACK, jitterAcrossRadius, trackPositions } from '../../support/arrival-track';
+import { client, type Client } from '../../support/http';
+import type { TestNode } from '../../support/node';
+import { notifyArea } from '../../support/notify-fixture';
+import { Recorder } from '../../support/recorder';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const RADIUS_M = 300;
 const ARRIVING_SUBJECT = /almost there/;
 
-let smtp: SmtpServerHandle;
-let pair: TestPair | undefined;
+// Two nodes on one data directory and prefix, both running alert workers.
+const area = notifyArea('arrival', { per: 'file' });
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let api: Client;
-let arriving: ArrivingRecorder;
-const prefix = notifyPrefix('arrival');
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  pair = await startPair(notifyEnv(prefix, { smtp }), tempDir());
-  ({ a, b } = pair);
+  a = await area.startNode();
+  b = await area.startNode();
   tenant = await createTenant(a.url);
   api = client(a.url, tenant.apiKey);
   const settings = await api.put('/v1/tenants/me/settings', { arrival_radius_m: RADIUS_M });
   expect(settings.status).toBe(200);
-  arriving = new ArrivingRecorder([a.node, b.node]);
 });
 
-afterAll(async () => {
-  arriving?.detach();
-  closeAllSockets();
-  await pair?.close();
-  await smtp?.close();
-  await dropPrefix(prefix);
-});
+afterEach(() => closeAllSockets());
 
-const arrivingEmails = (to: string) => smtp.messagesTo(to).filter((message) => ARRIVING_SUBJECT.test(message.subject));
+const arrivingEmails = (to: string) => area.smtp.messagesTo(to).filter((message) => ARRIVING_SUBJECT.test(message.subject));
 
 async function arrivingLog(orderId: string) {
   return (await deliveryLog(api, orderId)).filter((entry) => (entry as { kind?: string }).kind === 'arriving');
@@ -63,7 +55,7 @@ it('pushes decreasing ETAs to the watcher, keeps the ETA on the order, and sends
   const drivenFrom = Date.now();
   for (const position of trackPositions(drivenFrom)) await courier.report(position);
 
-  expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'websocket' });
+  expect(await area.alerts.arriving(delivery.orderId)).toEqual({ kind: 'sent', channel: 'websocket' });
   const notices = log.of('order_arriving').filter((notice) => notice.order_id === delivery.orderId);
   expect(notices).toEqual([{ order_id: delivery.orderId, arriving_at: expect.any(String) }]);
 
@@ -91,15 +83,15 @@ it('emails one arriving alert to a customer nobody watches, however the fixes ji
   const courier = await courierClient(tenant, delivery.courierId, [a.url]);
 
   for (const position of jitterAcrossRadius(RADIUS_M, 12, Date.now())) await courier.report(position);
-  expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
-  const [email] = await smtp.waitForMessagesTo(delivery.email, 2);
+  expect(await area.alerts.arriving(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
+  const [email] = await area.smtp.waitForMessagesTo(delivery.email, 2);
   expect(email).toBeDefined();
   // More jitter and the way to the door claim nothing more.
   for (const position of jitterAcrossRadius(RADIUS_M, 6, Date.now())) await courier.report(position);
   await courier.report({ lat: ARRIVAL_TRACK.at(-1)!.lat, lng: ARRIVAL_TRACK.at(-1)!.lng });
 
   expect(await a.node.parts.store.arrival.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
-  expect(arriving.of(delivery.orderId)).toHaveLength(1);
+  expect(area.alerts.arrivingOf(delivery.orderId)).toHaveLength(1);
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
   expect(await arrivingLog(delivery.orderId)).toEqual([
     expect.objectContaining({ channel: 'email', status: 'sent', kind: 'arriving' }),
@@ -120,10 +112,10 @@ it('sends one arriving alert when pings alternate between two nodes and two node
   for (const position of inside.slice(2)) await courier.report(position);
   for (const position of jitterAcrossRadius(RADIUS_M, 6, Date.now())) await courier.report(position);
 
-  expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
+  expect(await area.alerts.arriving(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
   expect(await b.node.parts.store.arrival.claimArrival(delivery.orderId, new Date().toISOString())).toEqual({ claimed: false });
   expect(await a.node.parts.store.outbox.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
-  expect(arriving.of(delivery.orderId)).toHaveLength(1);
+  expect(area.alerts.arrivingOf(delivery.orderId)).toHaveLength(1);
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
   expect(await arrivingLog(delivery.orderId)).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', kind: 'arriving' })]);
 });
@@ -135,7 +127,7 @@ it('sends the alert of a claim whose node died before queuing it: the outbox row
   expect(await a.node.parts.store.arrival.claimArrival(delivery.orderId, claimedAt)).toMatchObject({ claimed: true });
 
   await b.node.parts.outbox.sweep('arriving');
-  expect(await arriving.next(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
+  expect(await area.alerts.arriving(delivery.orderId)).toEqual({ kind: 'sent', channel: 'email' });
   expect(arrivingEmails(delivery.email)).toHaveLength(1);
   expect(await a.node.parts.store.outbox.pendingEffects('arriving', new Date(Date.now() + 60_000).toISOString(), 100)).toEqual([]);
   expect((await api.get(`/v1/orders/${delivery.orderId}`)).body.arriving_at).toBe(claimedAt);

@@ -3,24 +3,22 @@
  * request; each reaches the order's watchers once, in time order, on the node that took it and on the other, and
  * the newest is kept as `last_location`. A bad item fails the batch with the field named, and nothing is pushed.
  */
-import { iso, placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, eventually, Recorder, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, type Tenant, type TestPair } from '../support/node';
+import { eventually } from '../../support/eventually';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 jest.setTimeout(60_000);
 
-let pair: TestPair;
+const pair = liveCluster('locations');
 let tenant: Tenant;
 
 beforeAll(async () => {
-  pair = await startPair({ REDIS_PREFIX: uniquePrefix('locations') });
   tenant = await createTenant(pair.a.url);
-});
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 it('pushes every buffered position once, oldest first, to watchers on both nodes, and keeps the newest', async () => {

@@ -3,27 +3,29 @@
  * getting an order's events and positions the moment the order is reassigned, on every node; a socket whose
  * token expires is disconnected; a handshake the server cannot check (store down) is not called unauthorized.
  */
-import { placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, emitAck, eventually, handshake, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, startTestNode, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { liveCluster } from '../../support/live-fixture';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, emitAck, handshake, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-let pair: TestPair;
+const cluster = liveCluster('authz');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let biz: Client;
 
 beforeAll(async () => {
-  pair = await startPair({ REDIS_PREFIX: uniquePrefix('authz') }, tempDir());
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url);
   biz = client(a.url, tenant.apiKey);
 });
-afterEach(() => closeAllSockets());
-afterAll(() => pair?.close());
 
 /** An order assigned to `courierId` and on its way, so positions are pushed to its watchers. */
 async function onTheWay(courierId: string) {
@@ -94,7 +96,7 @@ it('a socket whose token expires is disconnected, and the token no longer connec
 });
 
 it('a handshake the server cannot check answers unavailable, not unauthorized', async () => {
-  const node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('authz-down') } });
+  const node = await startTestNode({ env: { REDIS_PREFIX: unique('authz-down') } });
   try {
     const fresh = await createTenant(node.url, 'Fresh'); // its API key has not been looked up yet
     await node.node.parts.store.lifecycle.close(); // the store is gone
@@ -107,7 +109,7 @@ it('a handshake the server cannot check answers unavailable, not unauthorized', 
 });
 
 it('a flood of bad handshakes from one address spends its anonymous budget and is refused as rate_limited', async () => {
-  const node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('authz-flood'), RATE_LIMIT_ANON: '3/min' } });
+  const node = await startTestNode({ env: { REDIS_PREFIX: unique('authz-flood'), RATE_LIMIT_ANON: '3/min' } });
   try {
     const fresh = await createTenant(node.url, 'Flooded');
     for (let i = 0; i < 3; i++) expect(await handshake(node.url, `ak_guess-${i}`)).toBe('unauthorized');

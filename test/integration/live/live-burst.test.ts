@@ -2,32 +2,26 @@
  * A burst of status events posted alternately on two nodes reaches raw sockets on both nodes in strict seq
  * order, none missing, none twice, including sockets that subscribe in the middle of the burst.
  */
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, seqRange, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const BURST = 120;
-const dataDir = tempDir();
+const cluster = liveCluster('burst');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let tenant: Tenant;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('burst') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url);
-});
-
-afterEach(() => closeAllSockets());
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 function postBurst(orderId: string, count: number) {
@@ -54,8 +48,8 @@ it(`delivers ${BURST} events posted alternately on two nodes to sockets on both 
   expect(Math.max(...responses.map((r) => r.body.version as number))).toBe(last);
 
   await Promise.all([logA, logB].map((log) => log.untilSeq(order.id, last)));
-  expect(logA.seqs(order.id)).toEqual(seqRange(2, last));
-  expect(logB.seqs(order.id)).toEqual(seqRange(2, last));
+  expect(logA.seqs(order.id)).toEqual(range(2, last));
+  expect(logB.seqs(order.id)).toEqual(range(2, last));
 
   // What arrived is what the store holds.
   const stored = await client(b.url, tenant.apiKey).get(`/v1/orders/${order.id}/events?since_seq=1&limit=1000`);
@@ -74,7 +68,7 @@ it(`delivers ${BURST} events posted alternately on two nodes to sockets on both 
   // The tenant feed (no subscription) got every event once too; its order across nodes is not promised.
   for (const log of [logFeedA, logFeedB]) {
     await log.until(() => log.seqs(order.id).length >= BURST, `all ${BURST} feed events`);
-    expect([...log.seqs(order.id)].sort((x, y) => x - y)).toEqual(seqRange(2, last));
+    expect([...log.seqs(order.id)].sort((x, y) => x - y)).toEqual(range(2, last));
   }
 });
 
@@ -102,17 +96,17 @@ it('sockets that subscribe in the middle of a burst get an exact starting point,
   const last = 1 + BURST;
   await Promise.all([firstLog, ...lateLogs].map((log) => log.untilSeq(order.id, last)));
 
-  expect(firstLog.seqs(order.id)).toEqual(seqRange(2, last));
+  expect(firstLog.seqs(order.id)).toEqual(range(2, last));
   // Without since_seq: the order's version is the starting point, nothing missed, everything after it live.
   expect(plain.missed).toEqual([]);
   expect(plain.order.version).toBeGreaterThanOrEqual(30);
-  expect(lateLogs[0]!.seqs(order.id)).toEqual(seqRange(plain.order.version + 1, last));
+  expect(lateLogs[0]!.seqs(order.id)).toEqual(range(plain.order.version + 1, last));
   // With since_seq: missed up to the order's version, live after it, seamless.
   for (const [ack, log, since] of [
     [resumedA, lateLogs[1]!, 1],
     [resumedB, lateLogs[2]!, 10],
   ] as const) {
-    expect(ack.missed.map((update) => update.seq)).toEqual(seqRange(since + 1, ack.order.version));
-    expect([...ack.missed.map((update) => update.seq), ...log.seqs(order.id)]).toEqual(seqRange(since + 1, last));
+    expect(ack.missed.map((update) => update.seq)).toEqual(range(since + 1, ack.order.version));
+    expect([...ack.missed.map((update) => update.seq), ...log.seqs(order.id)]).toEqual(range(since + 1, last));
   }
 });

@@ -3,32 +3,24 @@
  * watchers of the courier's orders that are on the way (shipped, in_transit, out_for_delivery) and to the
  * tenant feed, on every node, and kept as the orders' `last_location`.
  */
-import { TrackingClient } from '../../src/client/tracking-client';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, subscribeOk, uniquePrefix, type Received } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { type Received, Recorder } from '../../support/recorder';
+import { connectSocket, subscribeOk, trackingClient } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const dataDir = tempDir();
+const cluster = liveCluster('courier');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let tenant: Tenant;
-let live: TrackingClient | undefined;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('courier') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url);
-});
-
-afterAll(async () => {
-  live?.close();
-  closeAllSockets();
-  await pair?.close();
 });
 
 async function ok(promise: Promise<{ status: number; body: any }>, status = 200) {
@@ -73,7 +65,7 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   await subscribeOk(c2, notYet.id);
   await subscribeOk(c3, othersOrder.id);
   await subscribeOk(staffSubscribed, onTheWay.id);
-  live = new TrackingClient({ urls: [a.url], token: onTheWay.tracking_token, socket: { transports: ['websocket'] } });
+  const live = trackingClient({ urls: [a.url], token: onTheWay.tracking_token, socket: { transports: ['websocket'] } });
   const liveLog = Recorder.ofClient(live);
   await live.connect();
   await live.subscribe(onTheWay.id);

@@ -2,36 +2,30 @@
  * Failover between two server processes sharing DATA_DIR and REDIS_PREFIX: a TrackingClient watching an
  * order through node A keeps receiving every event exactly once, in order, after A is SIGKILLed mid-flow.
  */
-import { TrackingClient } from '../../src/client/tracking-client';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, nextConnection, seqRange, startPoster, uniquePrefix } from '../support/live';
-import { createTenant, removeDir, tempDir } from '../support/node';
-import { spawnNode, stopProcess, type NodeProcess } from '../support/process';
+import { processCluster } from '../../support/cluster-fixture';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { placeOrder } from '../../support/orders';
+import { startPoster } from '../../support/poster';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { closeAllSockets, nextConnection, trackingClient } from '../../support/sockets';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(90_000);
 
-const dataDir = tempDir();
-// LOG_LEVEL stays 'info': spawnNode learns the url from the info line the server logs once it listens.
-const env = { REDIS_PREFIX: uniquePrefix('failover') };
-const started: NodeProcess[] = [];
-let live: TrackingClient | undefined;
-
-afterAll(async () => {
-  live?.close();
-  await Promise.all(started.map((node) => stopProcess(node, 'SIGKILL')));
-  removeDir(dataDir);
-});
+// Two processes on one data directory; the client is closed before they are killed.
+afterAll(() => closeAllSockets());
+const cluster = processCluster({ per: 'file' });
+const env = { REDIS_PREFIX: unique('failover') };
 
 it('a client on a SIGKILLed node moves to the other one and ends with every event once, in order', async () => {
-  const a = await spawnNode(dataDir, env);
-  started.push(a);
-  const b = await spawnNode(dataDir, env);
-  started.push(b);
+  const a = await cluster.spawn({ env });
+  const b = await cluster.spawn({ env });
   const tenant = await createTenant(a.url);
   const order = await placeOrder(client(b.url, tenant.apiKey), { customer: { id: 'c1' } });
 
-  live = new TrackingClient({ urls: [a.url, b.url], token: order.tracking_token, socket: { transports: ['websocket'] }, maxBackoffMs: 500 });
+  const live = trackingClient({ urls: [a.url, b.url], token: order.tracking_token, socket: { transports: ['websocket'] }, maxBackoffMs: 500 });
   const log = Recorder.ofClient(live);
   const disconnects: string[] = [];
   live.on('disconnected', (reason) => disconnects.push(reason));
@@ -42,7 +36,7 @@ it('a client on a SIGKILLed node moves to the other one and ends with every even
   const poster = startPoster([b.url], tenant.apiKey, order.id);
   await log.untilSeq(order.id, 20, 30_000);
   const moved = nextConnection(live);
-  expect(await stopProcess(a, 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+  expect(await a.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
   expect(await moved).toBe(b.url);
   expect(disconnects).toHaveLength(1);
   const atMove = live.lastSeq(order.id)!;
@@ -54,7 +48,7 @@ it('a client on a SIGKILLed node moves to the other one and ends with every even
   await log.untilSeq(order.id, last, 30_000);
 
   // Every event once, in order, and exactly what node B's store holds.
-  expect(log.seqs(order.id)).toEqual(seqRange(2, last));
+  expect(log.seqs(order.id)).toEqual(range(2, last));
   const stored = await client(b.url, tenant.apiKey).get(`/v1/orders/${order.id}/events?since_seq=1&limit=1000`);
   expect(stored.status).toBe(200);
   const storedUpdates = (stored.body.items as Array<Record<string, unknown>>).map((event) => ({

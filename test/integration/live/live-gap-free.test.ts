@@ -6,22 +6,19 @@
  * order, and its alert counts as delivered over the socket only when a watching socket was handed it; otherwise
  * it goes by email.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, startRedis, stopAllRedis, subscribeOk } from '../support/live';
-import { killAllServers, spawnServer } from '../support/cluster';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
-import {
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  startSmtp,
-  type SmtpServerHandle,
-} from '../support/notify';
-import { closeAllProxies, startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
-import type { NodeDeps } from '../../src/node';
+import type { NodeDeps } from '../../../src/node';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { spawnNode } from '../../support/node-process';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { startRedis, stopAllRedis } from '../../support/redis-server';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { closeAllProxies, startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -29,35 +26,15 @@ const LOCAL_REDIS = 'redis://127.0.0.1:6379';
 // The promise: an applied event reaches every subscribed socket within this long, whatever failed on the way.
 const BOUND_MS = 2000;
 
-let smtp: SmtpServerHandle;
-let dataDir: string;
-let prefix: string;
-const nodes: TestNode[] = [];
+// The watchers go first, then the nodes (one data directory and prefix per test), then what stood between them.
+afterEach(() => closeAllSockets());
+const area = notifyArea('gapfree');
+afterEach(() => closeAllProxies());
+afterAll(() => stopAllRedis());
 
-beforeAll(async () => {
-  smtp = await startSmtp();
-});
-afterAll(async () => {
-  await smtp?.close();
-  await stopAllRedis();
-});
-beforeEach(() => {
-  dataDir = tempDir();
-  prefix = notifyPrefix('gapfree');
-});
-afterEach(async () => {
-  closeAllSockets();
-  await killAllServers();
-  for (const node of nodes.splice(0)) await node.close({ keepData: true });
-  await closeAllProxies();
-  removeDir(dataDir);
-  await dropPrefix(prefix);
-});
-
-async function node(env: Record<string, string>, redisUrlFor?: NodeDeps['redisUrlFor']) {
-  const started = await startTestNode({ dataDir, env: notifyEnv(prefix, { smtp }, env), redisUrlFor });
-  nodes.push(started);
-  return started;
+/** An in-process node with the notification settings and `env`, its Redis connections where `redisUrlFor` says. */
+function node(env: Record<string, string>, redisUrlFor?: NodeDeps['redisUrlFor']) {
+  return area.startNode(env, { redisUrlFor });
 }
 
 /** An order whose customer wants email, with a tracking-link socket on `watchOn` when given. */
@@ -103,61 +80,56 @@ describe("node A's publisher connection is cut", () => {
 
   it('the event still reaches the socket on B within the bound, once, and the alert is a websocket delivery', async () => {
     await start();
-    const processed = new ProcessedRecorder([b.node]);
+    const processed = area.alerts;
     const { order, seen } = await watchedOrder(biz, b);
     proxy.cut();
     const { seq, appliedAt } = await ship(biz, order.id);
     expect(await arrival(seen!, order.id, seq, appliedAt)).toBeLessThan(BOUND_MS);
     expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'websocket' });
     expect(seen!.seqs(order.id)).toEqual([seq]);
-    expect(smtp.messages).toHaveLength(0);
-    processed.detach();
+    expect(area.smtp.messages).toHaveLength(0);
   });
 
   it('with nobody watching, the alert goes by email', async () => {
     await start();
-    const processed = new ProcessedRecorder([b.node]);
+    const processed = area.alerts;
     const { order, email } = await watchedOrder(biz, null);
     proxy.cut();
     const { seq } = await ship(biz, order.id);
     expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
-    processed.detach();
+    expect(await area.smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
   });
 
   it('a watcher that was never handed the event does not count: the alert goes by email', async () => {
     // B compares with the store only once a minute here, so with the publish lost its socket does not get the
     // event before the alert is decided: it is in the room, but nothing reached it.
     await start({ LIVE_CHECK_MS: '60000' });
-    const processed = new ProcessedRecorder([b.node]);
+    const processed = area.alerts;
     const { order, email, seen } = await watchedOrder(biz, b);
     proxy.cut();
     const { seq } = await ship(biz, order.id);
     expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
+    expect(await area.smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
     expect(seen!.seqs(order.id)).toEqual([]);
     const log = await deliveryLog(biz, order.id);
     expect(log.filter((entry) => entry.seq === seq).map((entry) => [entry.channel, entry.status])).toEqual([['email', 'sent']]);
-    processed.detach();
   });
 });
 
 describe('node A dies right after committing, before it publishes or queues the alert', () => {
   it('the watched order reaches the socket on B within the bound (a websocket delivery); the unwatched one is emailed', async () => {
     const b = await node({ PROCESS_ROLE: 'all' });
-    const processed = new ProcessedRecorder([b.node]);
+    const processed = area.alerts;
     const tenant = await createTenant(b.url);
     const biz = client(b.url, tenant.apiKey);
     const watched = await watchedOrder(biz, b);
     const unwatched = await watchedOrder(biz, null);
 
     for (const { order } of [watched, unwatched]) {
-      const a = await spawnServer(
-        dataDir,
-        { REDIS_PREFIX: prefix, PROCESS_ROLE: 'api', CRASH_AFTER_COMMIT: 'shipped' },
-        20_000,
-        'test/support/entries/crash-after-commit.ts',
-      );
+      const a = await spawnNode(area.dataDir, {
+        env: { REDIS_PREFIX: area.prefix, PROCESS_ROLE: 'api', CRASH_AFTER_COMMIT: 'shipped' },
+        entry: 'test/support/entries/crash-after-commit.ts',
+      });
       const answer = await client(a.url, tenant.apiKey)
         .post(`/v1/orders/${order.id}/status`, { status: 'shipped' })
         .then(
@@ -173,10 +145,9 @@ describe('node A dies right after committing, before it publishes or queues the 
     // The outbox row was committed with each event: B's sweep queues both alerts.
     expect(await processed.outcome(watched.order.id, 2)).toEqual({ kind: 'sent', channel: 'websocket' });
     expect(await processed.outcome(unwatched.order.id, 2)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await smtp.waitForMessagesTo(unwatched.email, 1)).toHaveLength(1);
-    expect(smtp.messages.filter((message) => message.to.includes(watched.email))).toHaveLength(0);
+    expect(await area.smtp.waitForMessagesTo(unwatched.email, 1)).toHaveLength(1);
+    expect(area.smtp.messages.filter((message) => message.to.includes(watched.email))).toHaveLength(0);
     expect(watched.seen!.seqs(watched.order.id)).toEqual([2]);
-    processed.detach();
   });
 });
 
@@ -185,7 +156,7 @@ describe('Redis is down while the event is applied', () => {
     const redis = await startRedis();
     const a = await node({ PROCESS_ROLE: 'api', REDIS_URL: redis.url });
     const b = await node({ PROCESS_ROLE: 'all', REDIS_URL: redis.url });
-    const processed = new ProcessedRecorder([b.node]);
+    const processed = area.alerts;
     const tenant = await createTenant(a.url);
     const biz = client(a.url, tenant.apiKey);
     const watched = await watchedOrder(biz, b);
@@ -199,8 +170,7 @@ describe('Redis is down while the event is applied', () => {
     await redis.restart();
     expect(await processed.outcome(watched.order.id, seq, 30_000)).toEqual({ kind: 'sent', channel: 'websocket' });
     expect(await processed.outcome(unwatched.order.id, 2, 30_000)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await smtp.waitForMessagesTo(unwatched.email, 1)).toHaveLength(1);
+    expect(await area.smtp.waitForMessagesTo(unwatched.email, 1)).toHaveLength(1);
     expect(watched.seen!.seqs(watched.order.id)).toEqual([seq]);
-    processed.detach();
   });
 });

@@ -3,10 +3,14 @@
  * the admin token and bad, expired, forged or missing tokens fail with connect_error "unauthorized".
  */
 import { io } from 'socket.io-client';
-import { craftJwt, placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, handshake, uniquePrefix } from '../support/live';
-import { ADMIN_TOKEN, JWT_SECRET, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { craftJwt } from '../../support/jwt';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN, JWT_SECRET } from '../../support/node-settings';
+import { placeOrder } from '../../support/orders';
+import { closeAllSockets, connectSocket, handshake } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -17,7 +21,7 @@ let trackingToken: string;
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('handshake') } });
+  node = await startTestNode({ env: { REDIS_PREFIX: unique('handshake') } });
   tenant = await createTenant(node.url);
   const placed = await placeOrder(client(node.url, tenant.apiKey), { customer: { id: 'c1' } });
   orderId = placed.id;

@@ -5,35 +5,28 @@
  * adapter, for one applied event at a time.
  */
 import type { Socket } from 'socket.io-client';
-import type { Order } from '../../src/domain/order';
-import type { Presence } from '../../src/domain/presence';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, emitAck, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import type { Order } from '../../../src/domain/order';
+import type { Presence } from '../../../src/domain/presence';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, emitAck, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const dataDir = tempDir();
+const cluster = liveCluster('presence');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let acme: Tenant;
 let other: Tenant;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('presence') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   acme = await createTenant(a.url, 'Acme');
   other = await createTenant(a.url, 'Other');
-});
-
-afterEach(() => closeAllSockets());
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 /** The presence check the node's notifier uses. */

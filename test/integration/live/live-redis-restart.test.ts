@@ -3,54 +3,41 @@
  * readiness reports the outage, nothing crashes; afterwards pushes work again across nodes, and watchers end
  * with every event (including those applied during the outage) exactly once, in order.
  */
-import { TrackingClient } from '../../src/client/tracking-client';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import {
-  Recorder,
-  adapterRoomChannel,
-  closeAllSockets,
-  connectSocket,
-  eventually,
-  orderChannel,
-  seqRange,
-  shardSubscribers,
-  startRedis,
-  stopAllRedis,
-  subscribeOk,
-  uniquePrefix,
-  type RedisServer,
-} from '../support/live';
-import { createTenant, startPair, tempDir, type TestNode, type TestPair } from '../support/node';
+import { eventually } from '../../support/eventually';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { adapterRoomChannel, orderChannel, shardSubscribers } from '../../support/redis-keys';
+import { startRedis, stopAllRedis, type RedisServer } from '../../support/redis-server';
+import { connectSocket, subscribeOk, trackingClient } from '../../support/sockets';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const dataDir = tempDir();
-const prefix = uniquePrefix('redis');
 let redis: RedisServer;
-let a: TestNode;
-let b: TestNode;
-let pair: TestPair | undefined;
-let live: TrackingClient | undefined;
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => {
   unhandled.push(reason);
 };
 
+// The nodes' own Redis, which the test stops and restarts: started before them, stopped after them.
 beforeAll(async () => {
   process.on('unhandledRejection', onUnhandled);
   redis = await startRedis();
-  const env = { REDIS_URL: redis.url, REDIS_PREFIX: prefix };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
 });
-
+const pair = liveCluster('redis', { env: () => ({ REDIS_URL: redis.url }) });
 afterAll(async () => {
-  live?.close();
-  closeAllSockets();
-  await pair?.close();
   await stopAllRedis();
   process.off('unhandledRejection', onUnhandled);
+});
+
+let a: TestNode;
+let b: TestNode;
+beforeAll(() => {
+  ({ a, b } = pair);
 });
 
 const ready = async (url: string) => (await client(url).get('/readyz')).status;
@@ -70,7 +57,7 @@ it('serves HTTP through a Redis outage and afterwards delivers every event once,
   const customerLog = Recorder.of(customerA);
   const staffLog = Recorder.of(staffA);
   await subscribeOk(customerA, order.id);
-  live = new TrackingClient({ urls: [a.url, b.url], token: order.tracking_token, socket: { transports: ['websocket'] } });
+  const live = trackingClient({ urls: [a.url, b.url], token: order.tracking_token, socket: { transports: ['websocket'] } });
   const liveLog = Recorder.ofClient(live);
   await live.connect();
   await live.subscribe(order.id);
@@ -79,7 +66,7 @@ it('serves HTTP through a Redis outage and afterwards delivers every event once,
   expect(await post(b.url)).toBe(2);
   await customerLog.untilSeq(order.id, 2);
   await staffLog.untilSeq(order.id, 2);
-  const watched = [orderChannel(prefix, order.id), adapterRoomChannel(prefix, `tenant:${tenant.id}`)];
+  const watched = [orderChannel(pair.prefix, order.id), adapterRoomChannel(pair.prefix, `tenant:${tenant.id}`)];
   expect(await shardSubscribers(redis.url, watched)).toEqual([1, 1]);
 
   await redis.stop();
@@ -89,7 +76,7 @@ it('serves HTTP through a Redis outage and afterwards delivers every event once,
   // can only learn of them from the store once Redis is back.
   const outage: number[] = [];
   for (const url of [a.url, b.url, a.url, b.url, b.url, b.url]) outage.push(await post(url));
-  expect(outage).toEqual(seqRange(3, 8));
+  expect(outage).toEqual(range(3, 8));
   for (const url of [a.url, b.url]) {
     expect((await client(url).get('/healthz')).status).toBe(200);
     const readiness = await client(url).get('/readyz');
@@ -105,7 +92,7 @@ it('serves HTTP through a Redis outage and afterwards delivers every event once,
   const trackerLog = Recorder.of(trackerB);
   const outageAck = await subscribeOk(trackerB, order.id, 2);
   expect(outageAck.order.version).toBe(8);
-  expect(outageAck.missed.map((update) => update.seq)).toEqual(seqRange(3, 8));
+  expect(outageAck.missed.map((update) => update.seq)).toEqual(range(3, 8));
 
   await redis.restart();
   await eventually(async () => (await ready(a.url)) === 200 && (await ready(b.url)) === 200, 'readyz 200 on both nodes');
@@ -128,12 +115,12 @@ it('serves HTTP through a Redis outage and afterwards delivers every event once,
   await liveLog.untilSeq(order.id, 10);
   await customerLog.untilSeq(order.id, 10);
 
-  expect(customerLog.seqs(order.id)).toEqual(seqRange(2, 10));
-  expect(liveLog.seqs(order.id)).toEqual(seqRange(2, 10));
+  expect(customerLog.seqs(order.id)).toEqual(range(2, 10));
+  expect(liveLog.seqs(order.id)).toEqual(range(2, 10));
   expect(trackerLog.seqs(order.id)).toEqual([9, 10]);
   expect(live.url).toBe(a.url);
   const stored = await api(b.url).get(`/v1/orders/${order.id}/events?since_seq=0`);
-  expect((stored.body.items as Array<{ seq: number }>).map((event) => event.seq)).toEqual(seqRange(1, 10));
+  expect((stored.body.items as Array<{ seq: number }>).map((event) => event.seq)).toEqual(range(1, 10));
 
   // Nothing crashed: both nodes answer, and no promise was left rejected unhandled.
   expect(unhandled).toEqual([]);

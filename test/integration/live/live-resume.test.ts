@@ -3,40 +3,31 @@
  * node and gets exactly what it missed, then the live events; the TrackingClient does this by itself when its
  * node drops it or stops, and its user sees every event once, in order.
  */
-import { TrackingClient } from '../../src/client/tracking-client';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import {
-  Recorder,
-  closeAllSockets,
-  connectSocket,
-  nextConnection,
-  seqRange,
-  startPoster,
-  subscribeOk,
-  uniquePrefix,
-} from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import type { TrackingClient } from '../../../src/client/tracking-client';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { startPoster } from '../../support/poster';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, nextConnection, subscribeOk, trackingClient } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-let dataDir: string;
+const cluster = liveCluster('resume', { per: 'test' });
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let tenant: Tenant;
-const clients: TrackingClient[] = [];
 
 function tracking(urls: string[], token: string): TrackingClient {
-  const live = new TrackingClient({ urls, token, socket: { transports: ['websocket'] }, maxBackoffMs: 500 });
-  clients.push(live);
-  return live;
+  return trackingClient({ urls, token, socket: { transports: ['websocket'] }, maxBackoffMs: 500 });
 }
 
+/** Posts `in_transit` on the node at `url`. */
 async function post(url: string, orderId: string) {
-  const response = await client(url, tenant.apiKey).post(`/v1/orders/${orderId}/status`, { status: 'in_transit' });
-  if (response.status !== 200) throw new Error(`status post failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body.version as number;
+  await postStatus(client(url, tenant.apiKey), orderId, 'in_transit');
 }
 
 async function storedSeqs(url: string, orderId: string): Promise<number[]> {
@@ -45,17 +36,8 @@ async function storedSeqs(url: string, orderId: string): Promise<number[]> {
 }
 
 beforeEach(async () => {
-  dataDir = tempDir();
-  const env = { REDIS_PREFIX: uniquePrefix('resume') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url);
-});
-
-afterEach(async () => {
-  for (const live of clients.splice(0)) live.close();
-  closeAllSockets();
-  await pair?.close();
 });
 
 it('a client that left resumes on the other node with since_seq: exactly the missed events, then live ones', async () => {
@@ -99,7 +81,7 @@ it('a resubscription while events keep coming is seamless: missed and live join 
   expect(failures).toEqual([]);
   const last = Math.max(...versions);
   await resumerLog.untilSeq(order.id, last);
-  expect([...ack.missed.map((update) => update.seq), ...resumerLog.seqs(order.id)]).toEqual(seqRange(6, last));
+  expect([...ack.missed.map((update) => update.seq), ...resumerLog.seqs(order.id)]).toEqual(range(6, last));
 });
 
 it('when its node drops the connection, the client moves to the next node and misses nothing', async () => {
@@ -121,8 +103,8 @@ it('when its node drops the connection, the client moves to the next node and mi
   expect(failures).toEqual([]);
   const last = Math.max(...versions);
   await log.untilSeq(order.id, last);
-  expect(log.seqs(order.id)).toEqual(seqRange(2, last));
-  expect(await storedSeqs(b.url, order.id)).toEqual(seqRange(1, last));
+  expect(log.seqs(order.id)).toEqual(range(2, last));
+  expect(await storedSeqs(b.url, order.id)).toEqual(range(1, last));
 });
 
 it('when its node shuts down, the client moves to the next node and misses nothing', async () => {
@@ -143,6 +125,6 @@ it('when its node shuts down, the client moves to the next node and misses nothi
   expect(failures).toEqual([]);
   const last = Math.max(...versions);
   await log.untilSeq(order.id, last);
-  expect(log.seqs(order.id)).toEqual(seqRange(2, last));
-  expect(await storedSeqs(b.url, order.id)).toEqual(seqRange(1, last));
+  expect(log.seqs(order.id)).toEqual(range(2, last));
+  expect(await storedSeqs(b.url, order.id)).toEqual(range(1, last));
 });

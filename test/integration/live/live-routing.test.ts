@@ -2,43 +2,30 @@
  * Who receives what across two nodes sharing a DATA_DIR and REDIS_PREFIX: order subscribers, the tenant feed
  * of staff and business sockets (no subscription needed), tenant isolation, and loyalty updates per customer.
  */
-import type { LoyaltyEvent } from '../../src/actors/event-bus';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import type { LoyaltyEvent } from '../../../src/actors/event-bus';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const dataDir = tempDir();
+const cluster = liveCluster('routing');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let acme: Tenant;
 let other: Tenant;
-
-async function post(url: string, tenant: Tenant, orderId: string, status = 'in_transit') {
-  const response = await client(url, tenant.apiKey).post(`/v1/orders/${orderId}/status`, { status });
-  if (response.status !== 200) throw new Error(`status post failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body as { version: number };
-}
 
 const isUpdate = (orderId: string, seq: number) => (e: { event: string; data: any }) =>
   e.event === 'order_status_update' && e.data.order_id === orderId && e.data.seq === seq;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('routing') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   acme = await createTenant(a.url, 'Acme');
   other = await createTenant(b.url, 'Other');
-});
-
-afterEach(() => closeAllSockets());
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 describe('order events across nodes', () => {
@@ -52,7 +39,7 @@ describe('order events across nodes', () => {
     await subscribeOk(customer, order.id);
     await subscribeOk(tracker, order.id);
 
-    const { version } = await post(b.url, acme, order.id, 'processing');
+    const { version } = (await postStatus(client(b.url, acme.apiKey), order.id, 'processing')).order;
     expect(version).toBe(2);
     const arrived = await Promise.all(logs.map((log) => log.until(isUpdate(order.id, 2), 'seq 2')));
     for (const entry of arrived) {
@@ -67,7 +54,7 @@ describe('order events across nodes', () => {
       });
     }
     // A second event, posted on A, reaches all four as well; each got each event once.
-    await post(a.url, acme, order.id, 'shipped');
+    await postStatus(client(a.url, acme.apiKey), order.id, 'shipped');
     await Promise.all(logs.map((log) => log.until(isUpdate(order.id, 3), 'seq 3')));
     for (const log of logs) expect(log.seqs(order.id)).toEqual([2, 3]);
   });
@@ -79,13 +66,13 @@ describe('order events across nodes', () => {
     const logs = [staffA, businessB].map(Recorder.of);
     await subscribeOk(staffA, order.id);
     await subscribeOk(businessB, order.id);
-    for (let i = 0; i < 6; i++) await post(i % 2 ? a.url : b.url, acme, order.id);
+    for (let i = 0; i < 6; i++) await postStatus(client(i % 2 ? a.url : b.url, acme.apiKey), order.id, 'in_transit');
     await Promise.all(logs.map((log) => log.untilSeq(order.id, 7)));
     // A marker on another order of the tenant, arriving later through the feed, shows nothing more came.
     // One marker per node, so each node's publisher sent its marker after anything it sent before.
     const marker = await placeOrder(client(b.url, acme.apiKey), { customer: { id: 'c9' } });
-    await post(a.url, acme, marker.id, 'processing');
-    await post(b.url, acme, marker.id, 'shipped');
+    await postStatus(client(a.url, acme.apiKey), marker.id, 'processing');
+    await postStatus(client(b.url, acme.apiKey), marker.id, 'shipped');
     await Promise.all(logs.map((log) => log.untilSeq(marker.id, 3)));
     for (const log of logs) expect(log.seqs(order.id)).toEqual([2, 3, 4, 5, 6, 7]);
   });
@@ -99,13 +86,13 @@ describe('order events across nodes', () => {
     const log = Recorder.of(socket);
     const staffLog = Recorder.of(staff);
     await subscribeOk(socket, mine.id);
-    await post(b.url, acme, theirs.id, 'processing');
-    await post(b.url, acme, alsoMine.id, 'processing');
+    await postStatus(client(b.url, acme.apiKey), theirs.id, 'processing');
+    await postStatus(client(b.url, acme.apiKey), alsoMine.id, 'processing');
     // The tenant feed has reached node A (a socket there in the tenant room got both) ...
     await staffLog.untilSeq(theirs.id, 2);
     await staffLog.untilSeq(alsoMine.id, 2);
     // ... and the customer's socket, on the same node, got neither before its own order's event.
-    await post(b.url, acme, mine.id, 'processing');
+    await postStatus(client(b.url, acme.apiKey), mine.id, 'processing');
     expect(await log.untilSeq(mine.id, 2)).toEqual([]);
   });
 
@@ -118,11 +105,11 @@ describe('order events across nodes', () => {
     const own = Recorder.of(ownStaff);
     const strangers = [otherStaff, otherBusiness].map(Recorder.of);
 
-    await post(b.url, acme, order.id, 'processing');
-    await post(a.url, acme, order.id, 'shipped');
+    await postStatus(client(b.url, acme.apiKey), order.id, 'processing');
+    await postStatus(client(a.url, acme.apiKey), order.id, 'shipped');
     await own.untilSeq(order.id, 3);
     // The marker, in the other tenant, is published after this tenant's events reached its own staff.
-    await post(b.url, other, markerOrder.id, 'processing');
+    await postStatus(client(b.url, other.apiKey), markerOrder.id, 'processing');
     for (const log of strangers) {
       expect(await log.untilSeq(markerOrder.id, 2)).toEqual([]);
       expect(log.seqs(order.id)).toEqual([]);

@@ -2,10 +2,14 @@
  * `subscribe` / `unsubscribe` (API.md "Live updates"): who may watch which order, the acknowledgement
  * (order + missed events after since_seq), payload validation, and what arrives after the ack.
  */
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, emitAck, seqRange, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { range } from '../../support/range';
+import { Recorder } from '../../support/recorder';
+import { closeAllSockets, connectSocket, emitAck, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -27,10 +31,9 @@ const toWire = (event: Record<string, unknown>) => ({
   location: event.location,
 });
 
-async function post(orderId: string, status: string, tenant = acme, extra: Record<string, unknown> = {}) {
-  const response = await client(node.url, tenant.apiKey).post(`/v1/orders/${orderId}/status`, { status, ...extra });
-  if (response.status !== 200) throw new Error(`status post failed: ${response.status} ${JSON.stringify(response.body)}`);
-  return response.body as { version: number };
+/** Posts a status change to an order of `tenant` on the node; returns the order after it. */
+async function post(orderId: string, status: string, tenant = acme, fields: Record<string, unknown> = {}) {
+  return (await postStatus(client(node.url, tenant.apiKey), orderId, status, fields)).order;
 }
 
 async function storedEvents(orderId: string) {
@@ -40,7 +43,7 @@ async function storedEvents(orderId: string) {
 }
 
 beforeAll(async () => {
-  node = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('subscribe') } });
+  node = await startTestNode({ env: { REDIS_PREFIX: unique('subscribe') } });
   acme = await createTenant(node.url, 'Acme');
   other = await createTenant(node.url, 'Other');
   const api = client(node.url, acme.apiKey);
@@ -149,7 +152,7 @@ describe('subscribe: since_seq and what follows the ack', () => {
     const socket = await connectSocket(node.url, await acme.token('customer', 'c1'));
     const ack = await subscribeOk(socket, o1.id, sinceSeq);
     expect(ack.missed).toEqual(stored.filter((event) => (event.seq as number) > sinceSeq));
-    expect(ack.missed.map((update) => update.seq)).toEqual(seqRange(sinceSeq + 1, ack.order.version));
+    expect(ack.missed.map((update) => update.seq)).toEqual(range(sinceSeq + 1, ack.order.version));
   });
 
   it('after the ack every later event arrives once, in order, with nothing of the missed ones again', async () => {
@@ -157,7 +160,7 @@ describe('subscribe: since_seq and what follows the ack', () => {
     const log = Recorder.of(socket);
     const ack = await subscribeOk(socket, o1.id, 2);
     const version = ack.order.version;
-    expect(ack.missed.map((update) => update.seq)).toEqual(seqRange(3, version));
+    expect(ack.missed.map((update) => update.seq)).toEqual(range(3, version));
     await post(o1.id, 'in_transit', acme, { location: { lat: 22.31, lng: 114.17 } });
     await post(o1.id, 'in_transit');
     await log.untilSeq(o1.id, version + 2);

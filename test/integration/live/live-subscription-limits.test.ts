@@ -4,27 +4,27 @@
  * follows at most 200 orders, and a socket flooding requests is refused and then cut, never starving the node.
  */
 import type { Socket } from 'socket.io-client';
-import { placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, emitAck, subscribeOk, uniquePrefix } from '../support/live';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { type Client, client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket, emitAck, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-let pair: TestPair;
+const cluster = liveCluster('limits');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let biz: Client;
 
 beforeAll(async () => {
-  pair = await startPair({ REDIS_PREFIX: uniquePrefix('limits') }, tempDir());
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url);
   biz = client(a.url, tenant.apiKey);
 });
-afterEach(() => closeAllSockets());
-afterAll(() => pair?.close());
 
 /** Posts `in_transit` to the order, alternating nodes, until stopped. */
 function poster(orderId: string, offset: number) {

@@ -4,34 +4,32 @@
  * polling requests fails this file instead of the test runner.
  */
 import { io, type Socket } from 'socket.io-client';
-import { TrackingClient } from '../../src/client/tracking-client';
-import { placeOrder } from '../support/fixtures';
-import { client } from '../support/http';
-import { Recorder, uniquePrefix } from '../support/live';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { spawnNode, stopProcess, type NodeProcess } from '../support/process';
+import { processCluster } from '../../support/cluster-fixture';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { NodeProcess } from '../../support/node-process';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { closeAllSockets, trackingClient } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-let dataDir: string;
 let server: NodeProcess;
 let tenant: Tenant;
+/** Long-polling sockets (the suite's own sockets are websocket only). */
 const sockets: Socket[] = [];
-let live: TrackingClient | undefined;
 
-// A server per test: one that dies in one test does not take the others down with it.
-beforeEach(async () => {
-  dataDir = tempDir();
-  server = await spawnNode(dataDir, { REDIS_PREFIX: uniquePrefix('transports') });
-  tenant = await createTenant(server.url);
-});
-
-afterEach(async () => {
-  live?.close();
-  live = undefined;
+// The clients go first, then the server.
+afterEach(() => {
   for (const socket of sockets.splice(0)) socket.close();
-  if (server) await stopProcess(server, 'SIGKILL');
-  removeDir(dataDir);
+  closeAllSockets();
+});
+// A server per test: one that dies in one test does not take the others down with it.
+const cluster = processCluster({ per: 'test' });
+beforeEach(async () => {
+  server = await cluster.spawn({ env: { REDIS_PREFIX: unique('transports') } });
+  tenant = await createTenant(server.url);
 });
 
 /** The handshake outcome of a socket: 'connected' or the connect_error message. */
@@ -84,7 +82,7 @@ it('a long-polling-only client connects, subscribes and receives updates', async
 
 it('a TrackingClient with default socket options (polling, then upgrade) receives every update', async () => {
   const order = await placeOrder(client(server.url, tenant.apiKey), { customer: { id: 'c2' } });
-  live = new TrackingClient({ urls: [server.url], token: order.tracking_token });
+  const live = trackingClient({ urls: [server.url], token: order.tracking_token });
   const log = Recorder.ofClient(live);
   await whileAlive(live.connect());
   await whileAlive(live.subscribe(order.id));

@@ -3,11 +3,13 @@
  * account (another's is 404), staff read but never redeem, couriers and tracking links neither, another tenant's
  * business never sees this tenant's entries; only the business sets the rate, with a validated body.
  */
-import { expectError } from '../support/fixtures';
-import { client, request } from '../support/http';
-import { uniquePrefix } from '../support/live';
-import { getAccount, moveTo, placeFor, redeem, setRate } from '../support/loyalty';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { expectError } from '../../support/expect-error';
+import { client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { getAccount, redeem, setRate } from '../../support/loyalty';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
@@ -18,14 +20,14 @@ let tokens: { owner: string; neighbour: string; staff: string; courier: string; 
 let orderId: string;
 
 beforeAll(async () => {
-  server = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('loyalty-access') } });
+  server = await startTestNode({ env: { REDIS_PREFIX: unique('loyalty-access') } });
   acme = await createTenant(server.url, 'Acme');
   rival = await createTenant(server.url, 'Rival');
   // The owner has 129 points and a redemption on record.
-  const order = await placeFor(server.url, acme.apiKey, 'owner', { value: 12950, currency: 'HKD' });
+  const order = await placeOrder(client(server.url, acme.apiKey), { customer: { id: 'owner' }, amount: { value: 12950, currency: 'HKD' } });
   orderId = order.id;
   await client(server.url, acme.apiKey).post(`/v1/orders/${order.id}/assign`, { courier_id: 'k1' });
-  await moveTo(server.url, acme.apiKey, order.id, 'delivered');
+  await postStatus(client(server.url, acme.apiKey), order.id, 'delivered');
   expect((await redeem(server.url, acme.apiKey, 'owner', { points: 9, kind: 'charity', event_id: 'acme-r1' })).status).toBe(201);
   tokens = {
     owner: await acme.token('customer', 'owner'),
@@ -119,8 +121,8 @@ describe('PUT /v1/loyalty/settings', () => {
     expectError(await request(server.url, 'PUT', '/v1/loyalty/settings', { body: { points_per_unit: 5 } }), 401, 'unauthorized');
     await setRate(server.url, acme.apiKey, 0.5);
     // The rate applies to the next delivery: 40.00 USD at 0.5 = 20 points.
-    const order = await placeFor(server.url, acme.apiKey, 'rated', { value: 4000, currency: 'USD' });
-    await moveTo(server.url, acme.apiKey, order.id, 'delivered');
+    const order = await placeOrder(client(server.url, acme.apiKey), { customer: { id: 'rated' }, amount: { value: 4000, currency: 'USD' } });
+    await postStatus(client(server.url, acme.apiKey), order.id, 'delivered');
     expect((await getAccount(server.url, acme.apiKey, 'rated')).balance).toBe(20);
     await setRate(server.url, acme.apiKey, 1);
   });

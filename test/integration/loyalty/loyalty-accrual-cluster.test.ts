@@ -3,12 +3,13 @@
  * points exactly once, however many `delivered` posts (same or different event ids) race on both nodes, at the
  * tenant's rate, per currency (minor digits), and nothing for an order without an amount.
  */
-import { killAllServers, spawnServer, type ServerProcess } from '../support/cluster';
-import { client } from '../support/http';
-import { uniquePrefix } from '../support/live';
-import { entriesOf, expectConsistentAccount, getAccount, placeFor, setRate, tally, type Money } from '../support/loyalty';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { stopProcess } from '../support/process';
+import { processCluster } from '../../support/cluster-fixture';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { entriesOf, expectConsistentAccount, getAccount, type Money, setRate, tally } from '../../support/loyalty';
+import type { NodeProcess } from '../../support/node-process';
+import { placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -27,28 +28,26 @@ const CUSTOMERS = 4;
 const EVENT_SUFFIXES = ['a', 'a', 'a', 'b', 'b', 'c'];
 
 describe('loyalty accrual on two processes sharing a store', () => {
-  let dataDir: string;
-  let nodes: ServerProcess[] = [];
+  let nodes: NodeProcess[] = [];
   let tenant: Tenant;
 
+  // Both stopped cleanly before the fixture kills what is left and removes their data directory.
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
+    nodes = [];
+  });
+  const cluster = processCluster({ per: 'file' });
+
   beforeAll(async () => {
-    dataDir = tempDir('loyalty-accrual-');
-    const env = { REDIS_PREFIX: uniquePrefix('loyalty-accrual') };
+    const env = { REDIS_PREFIX: unique('loyalty-accrual') };
     // One after the other: a fresh file's schema is created by the first.
-    nodes.push(await spawnServer(dataDir, env));
-    nodes.push(await spawnServer(dataDir, env));
+    nodes.push(await cluster.spawn({ env }));
+    nodes.push(await cluster.spawn({ env }));
     tenant = await createTenant(nodes[0]!.url, 'Accrual');
   });
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => stopProcess(node, 'SIGTERM')));
-    await killAllServers();
-    nodes = [];
-    if (dataDir) removeDir(dataDir);
-  });
-
   it('books one accrual per delivered order at the tenant rate, under duplicated and concurrent delivered posts', async () => {
-    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
     // The rate is set on A and read from the shared store by B.
     await setRate(a.url, tenant.apiKey, RATE);
 
@@ -56,7 +55,7 @@ describe('loyalty accrual on two processes sharing a store', () => {
       Array.from({ length: ORDERS }, async (_, i) => {
         const kind = KINDS[i % KINDS.length]!;
         const customerId = `cust-${i % CUSTOMERS}`;
-        const placed = await placeFor(nodes[i % 2]!.url, tenant.apiKey, customerId, kind.amount);
+        const placed = await placeOrder(client(nodes[i % 2]!.url, tenant.apiKey), { customer: { id: customerId }, amount: kind.amount });
         return { id: placed.id, customerId, points: kind.points };
       }),
     );
@@ -145,10 +144,10 @@ describe('loyalty accrual on two processes sharing a store', () => {
   });
 
   it('counts whole units exactly: 100.00 USD at rate 1.13 earns 113 points, not 112', async () => {
-    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
     const exact = await createTenant(a.url, 'Exact rate');
     await setRate(b.url, exact.apiKey, 1.13);
-    const placed = await placeFor(a.url, exact.apiKey, 'precise', { value: 10000, currency: 'USD' });
+    const placed = await placeOrder(client(a.url, exact.apiKey), { customer: { id: 'precise' }, amount: { value: 10000, currency: 'USD' } });
     expect((await client(b.url, exact.apiKey).post(`/v1/orders/${placed.id}/status`, { status: 'delivered' })).status).toBe(200);
     const account = await getAccount(a.url, exact.apiKey, 'precise');
     // floor(100 × 1.13) = 113. A float product (10000 × 1.13 = 11299.999999999998) floored after dividing by 100

@@ -3,13 +3,15 @@
  * itself after the `delivered` (or `returned`) event is durable and before the booking. The event must survive, the
  * effects outbox must still owe the booking, and a restarted node must book it exactly once.
  */
-import { killAllServers, spawnServer, type ServerProcess } from '../support/cluster';
-import { client } from '../support/http';
-import { eventually, uniquePrefix } from '../support/live';
-import { expectConsistentAccount, getAccount, placeFor, type Account } from '../support/loyalty';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { stopProcess } from '../support/process';
-import { createSqliteStore } from '../../src/store/sqlite/create-store';
+import { createSqliteStore } from '../../../src/store/sqlite/create-store';
+import { processCluster } from '../../support/cluster-fixture';
+import { eventually } from '../../support/eventually';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { type Account, expectConsistentAccount, getAccount } from '../../support/loyalty';
+import type { NodeProcess } from '../../support/node-process';
+import { placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -18,19 +20,15 @@ const CUSTOMER = 'crashy';
 const RECOVERY_DEADLINE_MS = 20_000;
 
 describe('loyalty booking across a crash', () => {
-  const dataDir = tempDir('loyalty-crash-');
-  const env = { REDIS_PREFIX: uniquePrefix('loyalty-crash') };
-  const spawnFaulty = () => spawnServer(dataDir, env, 20_000, 'test/support/entries/crash-before-booking.ts');
+  // The nodes of both tests, one after the other, on one data directory.
+  const cluster = processCluster({ per: 'file' });
+  const env = { REDIS_PREFIX: unique('loyalty-crash') };
+  const spawnFaulty = () => cluster.spawn({ env, entry: 'test/support/entries/crash-before-booking.ts' });
   let tenant: Tenant;
   let orderId: string;
 
-  afterAll(async () => {
-    await killAllServers();
-    removeDir(dataDir);
-  });
-
   /** Posts `status` to a node that dies of it; returns once the process has ended, with how it ended. */
-  async function postAndDie(node: ServerProcess, status: string) {
+  async function postAndDie(node: NodeProcess, status: string) {
     const answer = await client(node.url, tenant.apiKey)
       .post(`/v1/orders/${orderId}/status`, { status, event_id: `${orderId}-${status}` })
       .then(
@@ -43,7 +41,7 @@ describe('loyalty booking across a crash', () => {
 
   /** What the store holds while no node runs: owed loyalty effects of the order, and the account. */
   async function inStore(): Promise<{ owed: number[]; account: { balance: number; keys: string[] } }> {
-    const store = createSqliteStore({ dataDir });
+    const store = createSqliteStore({ dataDir: cluster.dataDir });
     await store.lifecycle.init();
     try {
       const owed = await store.outbox.pendingEffects('loyalty', new Date(Date.now() + 60_000).toISOString(), 1000);
@@ -58,8 +56,8 @@ describe('loyalty booking across a crash', () => {
   }
 
   /** Starts a healthy node and waits (deadline-bounded) until the account has `entries` entries. */
-  async function recover(entries: number): Promise<{ node: ServerProcess; account: Account }> {
-    const node = await spawnServer(dataDir, env);
+  async function recover(entries: number): Promise<{ node: NodeProcess; account: Account }> {
+    const node = await cluster.spawn({ env });
     let account: Account | null = null;
     await eventually(
       async () => {
@@ -76,7 +74,7 @@ describe('loyalty booking across a crash', () => {
   it('keeps the delivered event and books its accrual exactly once after a restart', async () => {
     const crashing = await spawnFaulty();
     tenant = await createTenant(crashing.url, 'Crash');
-    orderId = (await placeFor(crashing.url, tenant.apiKey, CUSTOMER, { value: 12950, currency: 'HKD' })).id;
+    orderId = (await placeOrder(client(crashing.url, tenant.apiKey), { customer: { id: CUSTOMER }, amount: { value: 12950, currency: 'HKD' } })).id;
 
     const { answer, exit } = await postAndDie(crashing, 'delivered');
     expect(exit).toEqual({ code: null, signal: 'SIGKILL' });
@@ -101,14 +99,14 @@ describe('loyalty booking across a crash', () => {
       event_id: `${orderId}-delivered`,
     });
     expect([repeat.status, repeat.headers.get('event-outcome')]).toEqual([200, 'duplicate']);
-    expect(await stopProcess(node, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await node.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
     // Nothing is owed any more; a second restart finds the one accrual and adds none.
     expect(await inStore()).toEqual({ owed: [], account: { balance: 129, keys: [`accrual:${orderId}`] } });
-    const again = await spawnServer(dataDir, env);
+    const again = await cluster.spawn({ env });
     const reread = await getAccount(again.url, tenant.apiKey, CUSTOMER);
     expect(reread).toEqual(account);
-    expect(await stopProcess(again, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
     expect((await inStore()).account.keys).toEqual([`accrual:${orderId}`]);
   });
 
@@ -128,14 +126,14 @@ describe('loyalty booking across a crash', () => {
       ['reversal', -129, orderId],
     ]);
     expect(account.balance).toBe(0);
-    expect(await stopProcess(node, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await node.stop('SIGTERM')).toEqual({ code: 0, signal: null });
 
     expect(await inStore()).toEqual({
       owed: [],
       account: { balance: 0, keys: [`accrual:${orderId}`, `reversal:${orderId}`] },
     });
-    const again = await spawnServer(dataDir, env);
+    const again = await cluster.spawn({ env });
     expect(await getAccount(again.url, tenant.apiKey, CUSTOMER)).toEqual(account);
-    expect(await stopProcess(again, 'SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 });

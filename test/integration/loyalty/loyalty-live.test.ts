@@ -3,33 +3,27 @@
  * customer, on both nodes of a cluster, once, with the balance after it; replays and duplicate posts push
  * nothing; no other customer, and no same-named customer of another tenant, receives it (markers prove absence).
  */
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, uniquePrefix, type Received } from '../support/live';
-import { moveTo, placeFor, redeem } from '../support/loyalty';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import { redeem } from '../../support/loyalty';
+import type { TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { type Received, Recorder } from '../../support/recorder';
+import { connectSocket } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const dataDir = tempDir('loyalty-live-');
+const cluster = liveCluster('loyalty-live');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let acme: Tenant;
 let rival: Tenant;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('loyalty-live') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   acme = await createTenant(a.url, 'Acme');
   rival = await createTenant(b.url, 'Rival');
-});
-
-afterEach(() => closeAllSockets());
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 interface Update {
@@ -69,8 +63,8 @@ describe('loyalty_update', () => {
     ];
     const fan = [logFanA, logFanB];
 
-    const big = await placeFor(a.url, acme.apiKey, 'fan', { value: 12950, currency: 'HKD' });
-    const small = await placeFor(b.url, acme.apiKey, 'fan', { value: 5000, currency: 'USD' });
+    const big = await placeOrder(client(a.url, acme.apiKey), { customer: { id: 'fan' }, amount: { value: 12950, currency: 'HKD' } });
+    const small = await placeOrder(client(b.url, acme.apiKey), { customer: { id: 'fan' }, amount: { value: 5000, currency: 'USD' } });
 
     // Accrual, booked on B: the same delivered event posted on both nodes is pushed once.
     const delivered = { status: 'delivered', event_id: `${big.id}-delivered` };
@@ -80,7 +74,7 @@ describe('loyalty_update', () => {
     await expectPushed(fan, accrual);
 
     // A second accrual, booked on A.
-    await moveTo(a.url, acme.apiKey, small.id, 'delivered');
+    await postStatus(client(a.url, acme.apiKey), small.id, 'delivered');
     const second: Update = { customer_id: 'fan', balance: 179, delta: 50, reason: 'accrual', order_id: small.id };
     await expectPushed(fan, second);
 
@@ -92,21 +86,21 @@ describe('loyalty_update', () => {
     expect((await redeem(a.url, acme.apiKey, 'fan', spend)).status).toBe(200);
 
     // Reversal of the big order, returned on A; a repeat of the return pushes nothing.
-    await moveTo(a.url, acme.apiKey, big.id, 'returned', `${big.id}-returned`);
+    await postStatus(client(a.url, acme.apiKey), big.id, 'returned', { event_id: `${big.id}-returned` });
     const reversal: Update = { customer_id: 'fan', balance: 20, delta: -129, reason: 'reversal', order_id: big.id };
     await expectPushed(fan, reversal);
     const repeat = await client(b.url, acme.apiKey).post(`/v1/orders/${big.id}/status`, { status: 'returned', event_id: `${big.id}-returned` });
     expect(repeat.headers.get('event-outcome')).toBe('duplicate');
 
     // Markers, each booked after everything above: a socket that got nothing before its own marker got nothing.
-    const theirs = await placeFor(a.url, acme.apiKey, 'neighbour', { value: 1000, currency: 'USD' });
-    await moveTo(b.url, acme.apiKey, theirs.id, 'delivered');
+    const theirs = await placeOrder(client(a.url, acme.apiKey), { customer: { id: 'neighbour' }, amount: { value: 1000, currency: 'USD' } });
+    await postStatus(client(b.url, acme.apiKey), theirs.id, 'delivered');
     const neighbourMarker: Update = { customer_id: 'neighbour', balance: 10, delta: 10, reason: 'accrual', order_id: theirs.id };
     await expectPushed([logNeighbour], neighbourMarker);
     expect(logNeighbour.of('loyalty_update')).toEqual([neighbourMarker]);
 
-    const rivals = await placeFor(b.url, rival.apiKey, 'fan', { value: 700, currency: 'USD' });
-    await moveTo(a.url, rival.apiKey, rivals.id, 'delivered');
+    const rivals = await placeOrder(client(b.url, rival.apiKey), { customer: { id: 'fan' }, amount: { value: 700, currency: 'USD' } });
+    await postStatus(client(a.url, rival.apiKey), rivals.id, 'delivered');
     const rivalMarker: Update = { customer_id: 'fan', balance: 7, delta: 7, reason: 'accrual', order_id: rivals.id };
     await expectPushed([logRivalFan], rivalMarker);
     expect(logRivalFan.of('loyalty_update')).toEqual([rivalMarker]);
@@ -122,12 +116,12 @@ describe('loyalty_update', () => {
   it('pushes the shortfall reversal with what was actually taken, and the balance floor of zero', async () => {
     const socket = await connectSocket(b.url, await acme.token('customer', 'spender'));
     const log = Recorder.of(socket);
-    const order = await placeFor(a.url, acme.apiKey, 'spender', { value: 4200, currency: 'EUR' });
-    await moveTo(a.url, acme.apiKey, order.id, 'delivered');
+    const order = await placeOrder(client(a.url, acme.apiKey), { customer: { id: 'spender' }, amount: { value: 4200, currency: 'EUR' } });
+    await postStatus(client(a.url, acme.apiKey), order.id, 'delivered');
     await expectPushed([log], { customer_id: 'spender', balance: 42, delta: 42, reason: 'accrual', order_id: order.id });
     expect((await redeem(b.url, acme.apiKey, 'spender', { points: 40, kind: 'charity', event_id: 'sp-1' })).status).toBe(201);
     await expectPushed([log], { customer_id: 'spender', balance: 2, delta: -40, reason: 'redemption', order_id: null });
-    await moveTo(b.url, acme.apiKey, order.id, 'returned');
+    await postStatus(client(b.url, acme.apiKey), order.id, 'returned');
     const reversal: Update = { customer_id: 'spender', balance: 0, delta: -2, reason: 'reversal', order_id: order.id };
     await expectPushed([log], reversal);
     expect(log.of('loyalty_update').map((update: Update) => update.reason)).toEqual(['accrual', 'redemption', 'reversal']);

@@ -3,13 +3,15 @@
  * as many succeed as the balance covers, replays of an event_id return the first entry (on either node), and the
  * kept balance equals the one rebuilt from the ledger (checked through the store once the processes are gone).
  */
-import { killAllServers, spawnServer, type ServerProcess } from '../support/cluster';
-import { expectError } from '../support/fixtures';
-import { uniquePrefix } from '../support/live';
-import { entriesOf, expectConsistentAccount, getAccount, moveTo, placeFor, redeem, tally } from '../support/loyalty';
-import { createTenant, removeDir, tempDir, type Tenant } from '../support/node';
-import { stopProcess } from '../support/process';
-import { createSqliteStore } from '../../src/store/sqlite/create-store';
+import { createSqliteStore } from '../../../src/store/sqlite/create-store';
+import { processCluster } from '../../support/cluster-fixture';
+import { expectError } from '../../support/expect-error';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { entriesOf, expectConsistentAccount, getAccount, redeem, tally } from '../../support/loyalty';
+import type { NodeProcess } from '../../support/node-process';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -20,33 +22,31 @@ const POINTS_EACH = 30;
 const ROUNDS = 24;
 
 describe('concurrent redemptions on two processes', () => {
-  let dataDir: string;
-  let nodes: ServerProcess[] = [];
+  let nodes: NodeProcess[] = [];
   let tenant: Tenant;
   let customerToken: string;
 
+  // Both stopped cleanly before the fixture kills what is left and removes their data directory.
+  afterAll(async () => {
+    await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
+    nodes = [];
+  });
+  const cluster = processCluster({ per: 'file' });
+
   beforeAll(async () => {
-    dataDir = tempDir('loyalty-redeem-');
-    const env = { REDIS_PREFIX: uniquePrefix('loyalty-redeem') };
-    nodes.push(await spawnServer(dataDir, env));
-    nodes.push(await spawnServer(dataDir, env));
+    const env = { REDIS_PREFIX: unique('loyalty-redeem') };
+    nodes.push(await cluster.spawn({ env }));
+    nodes.push(await cluster.spawn({ env }));
     tenant = await createTenant(nodes[0]!.url, 'Redeem');
     customerToken = await tenant.token('customer', CUSTOMER);
   });
 
-  afterAll(async () => {
-    await Promise.all(nodes.map((node) => stopProcess(node, 'SIGTERM')));
-    await killAllServers();
-    nodes = [];
-    if (dataDir) removeDir(dataDir);
-  });
-
   it('lets exactly as many of 50 racing redemptions through as the balance covers, never below zero', async () => {
-    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
     // Balance 500: five delivered orders of 100.00 USD at the default rate, delivered on alternate nodes.
     for (let i = 0; i < 5; i++) {
-      const order = await placeFor(nodes[i % 2]!.url, tenant.apiKey, CUSTOMER, { value: 10000, currency: 'USD' });
-      await moveTo(nodes[(i + 1) % 2]!.url, tenant.apiKey, order.id, 'delivered');
+      const order = await placeOrder(client(nodes[i % 2]!.url, tenant.apiKey), { customer: { id: CUSTOMER }, amount: { value: 10000, currency: 'USD' } });
+      await postStatus(client(nodes[(i + 1) % 2]!.url, tenant.apiKey), order.id, 'delivered');
     }
     expect((await getAccount(a.url, tenant.apiKey, CUSTOMER)).balance).toBe(500);
 
@@ -76,7 +76,7 @@ describe('concurrent redemptions on two processes', () => {
   });
 
   it('answers concurrent replays of one event_id on both nodes with the first entry, once booked', async () => {
-    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
     const before = await getAccount(a.url, tenant.apiKey, CUSTOMER);
     const body = { points: 5, kind: 'discount', event_id: 'same-everywhere' };
     const answers = await Promise.all(
@@ -124,10 +124,10 @@ describe('concurrent redemptions on two processes', () => {
   });
 
   it('answers every read during racing bookings from one snapshot: balance = sum of the entries it lists', async () => {
-    const [a, b] = nodes as [ServerProcess, ServerProcess];
+    const [a, b] = nodes as [NodeProcess, NodeProcess];
     const reader = 'reader';
-    const order = await placeFor(a.url, tenant.apiKey, reader, { value: 100_000, currency: 'USD' });
-    await moveTo(a.url, tenant.apiKey, order.id, 'delivered');
+    const order = await placeOrder(client(a.url, tenant.apiKey), { customer: { id: reader }, amount: { value: 100_000, currency: 'USD' } });
+    await postStatus(client(a.url, tenant.apiKey), order.id, 'delivered');
     // Bookings committed by process B while process A answers reads of the same account: a read that takes the
     // balance and the entries from two different moments shows a balance its entries do not add up to.
     let torn: { balance: number; sumOfEntries: number; entries: number } | null = null;
@@ -162,14 +162,14 @@ describe('concurrent redemptions on two processes', () => {
 
   it('keeps a balance the ledger rebuilds to (checked in the store after both processes stopped)', async () => {
     const seen = await getAccount(nodes[0]!.url, tenant.apiKey, CUSTOMER);
-    const exits = await Promise.all(nodes.map((node) => stopProcess(node, 'SIGTERM')));
+    const exits = await Promise.all(nodes.map((node) => node.stop('SIGTERM')));
     expect(exits).toEqual([
       { code: 0, signal: null },
       { code: 0, signal: null },
     ]);
     nodes = [];
 
-    const store = createSqliteStore({ dataDir });
+    const store = createSqliteStore({ dataDir: cluster.dataDir });
     await store.lifecycle.init();
     try {
       const kept = await store.loyalty.getLoyalty(tenant.id, CUSTOMER);

@@ -3,42 +3,42 @@
  * taking the balance below zero (the rest is recorded as `shortfall`); no reversal for an order returned before
  * it was delivered. Two in-process nodes share one store, so racing returns are tried on both.
  */
-import { client } from '../support/http';
-import { uniquePrefix } from '../support/live';
-import { entriesOf, expectConsistentAccount, getAccount, moveTo, placeFor, redeem, tally } from '../support/loyalty';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { type Client, client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import { entriesOf, expectConsistentAccount, getAccount, redeem, tally } from '../../support/loyalty';
+import type { TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const HKD_129_50 = { value: 12950, currency: 'HKD' }; // 129 points at the default rate
 
-const dataDir = tempDir('loyalty-reversal-');
+const cluster = liveCluster('loyalty-reversal');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let tenant: Tenant;
+/** The tenant's business on node A and on node B. */
+let onA: Client;
+let onB: Client;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('loyalty-reversal') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url, 'Returns');
-});
-
-afterAll(async () => {
-  await pair?.close();
+  onA = client(a.url, tenant.apiKey);
+  onB = client(b.url, tenant.apiKey);
 });
 
 describe('loyalty reversal', () => {
   it('reverses the accrual of a delivered order that is returned, and the balance is back where it was', async () => {
-    const kept = await placeFor(a.url, tenant.apiKey, 'rev-1', { value: 5000, currency: 'USD' });
-    await moveTo(a.url, tenant.apiKey, kept.id, 'delivered');
-    const order = await placeFor(a.url, tenant.apiKey, 'rev-1', HKD_129_50);
-    await moveTo(a.url, tenant.apiKey, order.id, 'out_for_delivery');
-    await moveTo(b.url, tenant.apiKey, order.id, 'delivered');
+    const kept = await placeOrder(onA, { customer: { id: 'rev-1' }, amount: { value: 5000, currency: 'USD' } });
+    await postStatus(onA, kept.id, 'delivered');
+    const order = await placeOrder(onA, { customer: { id: 'rev-1' }, amount: HKD_129_50 });
+    await postStatus(onA, order.id, 'out_for_delivery');
+    await postStatus(onB, order.id, 'delivered');
     expect((await getAccount(a.url, tenant.apiKey, 'rev-1')).balance).toBe(50 + 129);
 
-    const returned = await moveTo(a.url, tenant.apiKey, order.id, 'returned');
+    const returned = (await postStatus(onA, order.id, 'returned')).order;
     expect(returned.status).toBe('returned');
     const account = await getAccount(b.url, tenant.apiKey, 'rev-1');
     expectConsistentAccount(account);
@@ -55,8 +55,8 @@ describe('loyalty reversal', () => {
   });
 
   it('books one reversal when returns race on both nodes, with repeated and different event ids', async () => {
-    const order = await placeFor(a.url, tenant.apiKey, 'rev-race', HKD_129_50);
-    await moveTo(b.url, tenant.apiKey, order.id, 'delivered');
+    const order = await placeOrder(onA, { customer: { id: 'rev-race' }, amount: HKD_129_50 });
+    await postStatus(onB, order.id, 'delivered');
     const eventIds = ['ret-x', 'ret-x', 'ret-y', 'ret-y', 'ret-z', 'ret-x'].map((suffix) => `${order.id}-${suffix}`);
     const answers = await Promise.all(
       eventIds.map((eventId, i) =>
@@ -75,19 +75,19 @@ describe('loyalty reversal', () => {
   });
 
   it('books nothing for an order returned before it was delivered', async () => {
-    const shipped = await placeFor(a.url, tenant.apiKey, 'rev-undelivered', HKD_129_50);
-    await moveTo(a.url, tenant.apiKey, shipped.id, 'shipped');
-    await moveTo(b.url, tenant.apiKey, shipped.id, 'returned');
+    const shipped = await placeOrder(onA, { customer: { id: 'rev-undelivered' }, amount: HKD_129_50 });
+    await postStatus(onA, shipped.id, 'shipped');
+    await postStatus(onB, shipped.id, 'returned');
 
-    const failed = await placeFor(b.url, tenant.apiKey, 'rev-undelivered', HKD_129_50);
-    await moveTo(b.url, tenant.apiKey, failed.id, 'out_for_delivery');
-    await moveTo(a.url, tenant.apiKey, failed.id, 'failed_attempt');
-    await moveTo(a.url, tenant.apiKey, failed.id, 'returned');
+    const failed = await placeOrder(onB, { customer: { id: 'rev-undelivered' }, amount: HKD_129_50 });
+    await postStatus(onB, failed.id, 'out_for_delivery');
+    await postStatus(onA, failed.id, 'failed_attempt');
+    await postStatus(onA, failed.id, 'returned');
 
-    const held = await placeFor(a.url, tenant.apiKey, 'rev-undelivered', HKD_129_50);
-    await moveTo(a.url, tenant.apiKey, held.id, 'in_transit');
-    await moveTo(a.url, tenant.apiKey, held.id, 'on_hold');
-    await moveTo(b.url, tenant.apiKey, held.id, 'returned');
+    const held = await placeOrder(onA, { customer: { id: 'rev-undelivered' }, amount: HKD_129_50 });
+    await postStatus(onA, held.id, 'in_transit');
+    await postStatus(onA, held.id, 'on_hold');
+    await postStatus(onB, held.id, 'returned');
 
     for (const node of [a, b]) {
       expect(await getAccount(node.url, tenant.apiKey, 'rev-undelivered')).toEqual({
@@ -102,12 +102,12 @@ describe('loyalty reversal', () => {
   });
 
   it('records the shortfall when points were redeemed in between, and never goes below zero', async () => {
-    const order = await placeFor(a.url, tenant.apiKey, 'rev-short', HKD_129_50);
-    await moveTo(a.url, tenant.apiKey, order.id, 'delivered');
+    const order = await placeOrder(onA, { customer: { id: 'rev-short' }, amount: HKD_129_50 });
+    await postStatus(onA, order.id, 'delivered');
     const spent = await redeem(b.url, tenant.apiKey, 'rev-short', { points: 100, kind: 'charity', event_id: 'short-1' });
     expect(spent.status).toBe(201);
 
-    await moveTo(b.url, tenant.apiKey, order.id, 'returned');
+    await postStatus(onB, order.id, 'returned');
     const account = await getAccount(a.url, tenant.apiKey, 'rev-short');
     expectConsistentAccount(account);
     expect(account.balance).toBe(0);
@@ -120,18 +120,18 @@ describe('loyalty reversal', () => {
     expect(entriesOf(account, 'reversal')[0]!.order_id).toBe(order.id);
 
     // The shortfall is recorded, not carried as debt: the next order's points are spendable in full.
-    const next = await placeFor(b.url, tenant.apiKey, 'rev-short', { value: 4000, currency: 'USD' });
-    await moveTo(a.url, tenant.apiKey, next.id, 'delivered');
+    const next = await placeOrder(onB, { customer: { id: 'rev-short' }, amount: { value: 4000, currency: 'USD' } });
+    await postStatus(onA, next.id, 'delivered');
     const after = await getAccount(b.url, tenant.apiKey, 'rev-short');
     expectConsistentAccount(after);
     expect(after.balance).toBe(40);
   });
 
   it('reverses with nothing to take when everything was spent: delta 0, the whole accrual short', async () => {
-    const order = await placeFor(a.url, tenant.apiKey, 'rev-zero', { value: 3000, currency: 'USD' });
-    await moveTo(a.url, tenant.apiKey, order.id, 'delivered');
+    const order = await placeOrder(onA, { customer: { id: 'rev-zero' }, amount: { value: 3000, currency: 'USD' } });
+    await postStatus(onA, order.id, 'delivered');
     expect((await redeem(a.url, tenant.apiKey, 'rev-zero', { points: 30, kind: 'discount', event_id: 'zero-1' })).status).toBe(201);
-    await moveTo(b.url, tenant.apiKey, order.id, 'returned');
+    await postStatus(onB, order.id, 'returned');
     const account = await getAccount(a.url, tenant.apiKey, 'rev-zero');
     expectConsistentAccount(account);
     expect(account.balance).toBe(0);
@@ -142,7 +142,7 @@ describe('loyalty reversal', () => {
   });
 
   it('accrues on a courier delivered scan like on a status post, and a repeated scan books nothing more', async () => {
-    const order = await placeFor(a.url, tenant.apiKey, 'rev-scan', { value: 2500, currency: 'EUR' });
+    const order = await placeOrder(onA, { customer: { id: 'rev-scan' }, amount: { value: 2500, currency: 'EUR' } });
     expect((await client(a.url, tenant.apiKey).post(`/v1/orders/${order.id}/assign`, { courier_id: 'k1' })).status).toBe(200);
     const courier = await tenant.token('courier', 'k1');
     const scan = { event_id: `${order.id}-scan-delivered`, order_id: order.id, type: 'delivered', occurred_at: new Date().toISOString() };

@@ -1,10 +1,12 @@
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { createTenant } from '../../support/tenant';
 
 describe('loyalty points', () => {
   let server: TestNode;
   beforeAll(async () => {
-    server = await startTestNode({ env: { REDIS_PREFIX: `loyalty-smoke-${process.pid}` } });
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('loyalty-smoke') } });
   });
   afterAll(() => server.close());
 

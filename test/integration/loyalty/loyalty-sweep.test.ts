@@ -3,32 +3,28 @@
  * pick up an effect whose booking the order's actor is making at that moment. The ledger's unique keys must keep
  * one accrual and one reversal per order, each pushed to the customer once, and leave nothing owed.
  */
-import { client } from '../support/http';
-import { Recorder, closeAllSockets, connectSocket, uniquePrefix } from '../support/live';
-import { entriesOf, expectConsistentAccount, getAccount, placeFor, tally } from '../support/loyalty';
-import { createTenant, startPair, tempDir, type Tenant, type TestNode, type TestPair } from '../support/node';
+import { client } from '../../support/http';
+import { liveCluster } from '../../support/live-fixture';
+import { entriesOf, expectConsistentAccount, getAccount, tally } from '../../support/loyalty';
+import type { TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { Recorder } from '../../support/recorder';
+import { connectSocket } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const ORDERS = 12;
 const CUSTOMERS = ['sw-0', 'sw-1', 'sw-2'];
 
-const dataDir = tempDir('loyalty-sweep-');
+const cluster = liveCluster('loyalty-sweep');
 let a: TestNode;
 let b: TestNode;
-let pair: TestPair | undefined;
 let tenant: Tenant;
 
 beforeAll(async () => {
-  const env = { REDIS_PREFIX: uniquePrefix('loyalty-sweep') };
-  pair = await startPair(env, dataDir);
-  ({ a, b } = pair);
+  ({ a, b } = cluster);
   tenant = await createTenant(a.url, 'Sweep');
-});
-
-afterAll(async () => {
-  closeAllSockets();
-  await pair?.close();
 });
 
 /** Runs grace-0 sweeps on both nodes back to back until `work` settles; returns its result and the sweep count. */
@@ -60,7 +56,7 @@ describe('loyalty sweep racing live bookings', () => {
     const orders = await Promise.all(
       Array.from({ length: ORDERS }, async (_, i) => {
         const customerId = CUSTOMERS[i % CUSTOMERS.length]!;
-        const placed = await placeFor(i % 2 ? b.url : a.url, tenant.apiKey, customerId, { value: 1000 * (i + 1), currency: 'USD' });
+        const placed = await placeOrder(client(i % 2 ? b.url : a.url, tenant.apiKey), { customer: { id: customerId }, amount: { value: 1000 * (i + 1), currency: 'USD' } });
         // Every fourth order comes back after delivery (one per customer).
         return { id: placed.id, customerId, points: 10 * (i + 1), returned: i % 4 === 0 };
       }),

@@ -4,11 +4,11 @@
  * only on the channel's last attempt (earlier attempts are retried on the first); a permanent refusal never moves.
  */
 import net from 'node:net';
-import { EmailChannel } from '../../src/notifiers/email-channel';
-import { PermanentDeliveryError, TransientDeliveryError } from '../../src/notifiers/delivery-errors';
-import type { AlertMessage } from '../../src/notifiers/channel';
-import { unique } from '../support/fixtures';
-import { startSmtp, type SmtpServerHandle } from '../support/notify';
+import type { AlertMessage } from '../../../src/notifiers/channel';
+import { PermanentDeliveryError, TransientDeliveryError } from '../../../src/notifiers/delivery-errors';
+import { EmailChannel } from '../../../src/notifiers/email-channel';
+import { unique } from '../../support/ids';
+import { type SmtpServerHandle, startSmtp } from '../../support/smtp';
 
 jest.setTimeout(20_000);
 

@@ -4,51 +4,35 @@
  * while rendering leaves the alert to the re-run; and a superseded alert never writes over a send in progress.
  */
 import pino from 'pino';
-import type { Presence } from '../../src/domain/presence';
-import { AlertProcessor } from '../../src/notifiers/alert-processor';
-import { EmailChannel } from '../../src/notifiers/email-channel';
-import { TemplateCatalog, type TemplateSet } from '../../src/notifiers/templates';
-import { createSqliteStore } from '../../src/store/sqlite/create-store';
-import type { Store } from '../../src/store/store';
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
-import {
-  MAIL_FROM,
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  type SmtpServerHandle,
-} from '../support/notify';
-import { at, buildEvent, buildOrder, moved, placedEvent } from '../support/store-contract';
+import type { Presence } from '../../../src/domain/presence';
+import { AlertProcessor } from '../../../src/notifiers/alert-processor';
+import { EmailChannel } from '../../../src/notifiers/email-channel';
+import { TemplateCatalog, type TemplateSet } from '../../../src/notifiers/templates';
+import { createSqliteStore } from '../../../src/store/sqlite/create-store';
+import type { Store } from '../../../src/store/store';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { MAIL_FROM, notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { at, buildEvent, buildOrder, moved, placedEvent } from '../../support/store-contract';
+import { removeDir, tempDir } from '../../support/temp-dir';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
-let smtp: SmtpServerHandle;
-beforeAll(async () => {
-  smtp = await startSmtp();
-});
-afterAll(() => smtp?.close());
+const area = notifyArea('claims');
 
 describe('a failure while the alert is rendered', () => {
-  let prefix: string;
   let node: TestNode;
   let tenant: Tenant;
   let biz: Client;
 
   beforeEach(async () => {
-    prefix = notifyPrefix('claims');
-    node = await startTestNode({ env: notifyEnv(prefix, { smtp }) });
+    node = await area.startNode();
     tenant = await createTenant(node.url);
     biz = client(node.url, tenant.apiKey);
-  });
-  afterEach(async () => {
-    await node?.close();
-    await dropPrefix(prefix);
   });
 
   it('happens before the claim: the re-run sends the email, once', async () => {
@@ -61,18 +45,17 @@ describe('a failure while the alert is rendered', () => {
       },
     };
     node.node.parts.notifier!.templates.add('en', flaky, tenant.id);
-    const processed = new ProcessedRecorder([node.node]);
+    const processed = area.alerts;
     const email = `${unique('c')}@mail.example`;
     const order = await placeOrder(biz, { customer: { id: unique('c'), email }, notify: { email: true } });
-    const seq = await postStatus(biz, order.id, 'shipped');
+    const { seq } = await postStatus(biz, order.id, 'shipped');
 
     expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
+    expect(await area.smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
     const log = (await deliveryLog(biz, order.id)).filter((entry) => entry.seq === seq);
     expect(log).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 })]);
     expect(log[0]!.reason).toBeUndefined();
     expect(renders).toBe(2);
-    processed.detach();
   });
 });
 
@@ -107,7 +90,7 @@ describe('a superseded alert whose email was claimed by a worker that died', () 
     expect(await store.deliveries.claimDelivery(order.id, 2, 'email', at(1))).toEqual({ claimed: true, attempts: 1 });
 
     const nobodyWatching: Presence = { handedToWatcher: async () => false, handArrivingToWatcher: async () => false };
-    const channel = new EmailChannel({ smtpUrl: smtp.url, from: MAIL_FROM });
+    const channel = new EmailChannel({ smtpUrl: area.smtp.url, from: MAIL_FROM });
     const processor = new AlertProcessor({
       store,
       presence: nobodyWatching,
@@ -123,6 +106,6 @@ describe('a superseded alert whose email was claimed by a worker that died', () 
     }
     const entries = await store.deliveries.listDeliveries(order.id);
     expect(entries).toEqual([expect.objectContaining({ seq: 2, channel: 'email', status: 'sent', reason: 'interrupted_not_resent' })]);
-    expect(smtp.messages.filter((message) => message.to.includes(email))).toHaveLength(0);
+    expect(area.smtp.messages.filter((message) => message.to.includes(email))).toHaveLength(0);
   });
 });

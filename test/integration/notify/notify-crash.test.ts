@@ -4,67 +4,32 @@
  * crash-after-send entry SIGKILLs itself right after the provider accepted the message and before the delivery log
  * says so. A second worker picks the job up once its lock (NOTIFY_LOCK_MS) has run out, and must not send again.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, removeDir, startTestNode, tempDir, type TestNode } from '../support/node';
-import {
-  deliveryLog,
-  dropPrefix,
-  killAllWorkers,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  spawnWorker,
-  startSmtp,
-  startTwilioStandIn,
-  waitForLog,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog, waitForLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const LOCK_MS = '2000';
 
-let smtp: SmtpServerHandle;
-let twilio: TwilioStandIn;
-let dataDir: string;
-let prefix: string;
-let api: TestNode | undefined;
+// Per test: an API-only node, and the worker processes started on its data directory and prefix.
+const area = notifyArea('crash', { twilio: true });
 let biz: Client;
 
-beforeAll(async () => {
-  smtp = await startSmtp();
-  twilio = await startTwilioStandIn();
-});
-
-afterAll(async () => {
-  await killAllWorkers();
-  await twilio?.close();
-  await smtp?.close();
-});
-
 beforeEach(async () => {
-  dataDir = tempDir();
-  prefix = notifyPrefix('crash');
-  api = await startTestNode({ dataDir, env: notifyEnv(prefix, { smtp, twilio }, { PROCESS_ROLE: 'api' }) });
+  const api = await area.startNode({ PROCESS_ROLE: 'api' });
   biz = client(api.url, (await createTenant(api.url)).apiKey);
 });
 
-afterEach(async () => {
-  await killAllWorkers();
-  await api?.close({ keepData: true });
-  api = undefined;
-  removeDir(dataDir);
-  await dropPrefix(prefix);
-});
-
-const workerEnv = (extra: Record<string, string> = {}) =>
-  notifyEnv(prefix, { smtp, twilio }, { NOTIFY_LOCK_MS: LOCK_MS, ...extra });
+/** A worker whose job locks run out after LOCK_MS, so a dead worker's job is picked up again soon. */
+const spawnWorker = () => area.spawnWorker({ NOTIFY_LOCK_MS: LOCK_MS });
 
 /** A worker that dies right after the provider accepted a message on `channel`. */
 const spawnDoomedWorker = (channel: 'email' | 'sms') =>
-  spawnWorker(dataDir, workerEnv({ CRASH_AFTER_SEND: channel }), 20_000, 'test/support/entries/crash-after-send.ts');
+  area.spawnWorker({ NOTIFY_LOCK_MS: LOCK_MS, CRASH_AFTER_SEND: channel }, 'test/support/entries/crash-after-send.ts');
 
 /** Whether a worker log line is about (order, seq). */
 const about = (line: string, orderId: string, seq: number) => line.includes(`"order_id":"${orderId}"`) && line.includes(`"seq":${seq}`);
@@ -75,30 +40,30 @@ it('a worker killed right after the email was accepted: the re-run records the e
   const order = await placeOrder(biz, { external_id: unique('ref'), customer: who, notify: { email: true, sms: true } });
 
   const doomed = await spawnDoomedWorker('email');
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
-  const [mail] = await smtp.waitForMessagesTo(who.email, 1, 20_000);
+  const [mail] = await area.smtp.waitForMessagesTo(who.email, 1, 20_000);
   expect(mail!.subject).toContain(order.external_id);
   expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
   // The provider took the message but the outcome was never written.
   expect((await deliveryLog(biz, order.id)).filter((e) => e.status === 'sent')).toEqual([]);
 
-  const rescuer = await spawnWorker(dataDir, workerEnv());
+  const rescuer = await spawnWorker();
   // The job runs again after the dead worker's lock ran out; the claim it left tells it not to send again.
   await rescuer.waitForLine((line) => line.includes('send was interrupted') && about(line, order.id, seq), 30_000);
   const log = await waitForLog(biz, order.id, (items) => items.some((e) => e.seq === seq && e.status === 'sent'));
 
   expect(log.filter((e) => e.seq === seq)).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', seq })]);
-  expect(smtp.messagesTo(who.email)).toHaveLength(1);
-  expect(smtp.rcpts.filter((r) => r.address === who.email)).toHaveLength(1);
-  expect(twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
+  expect(area.smtp.messagesTo(who.email)).toHaveLength(1);
+  expect(area.smtp.rcpts.filter((r) => r.address === who.email)).toHaveLength(1);
+  expect(area.twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
   expect(rescuer.output.filter((line) => line.includes('"email sent"') && about(line, order.id, seq))).toEqual([]);
 
   // The rescuer is a working worker: the next alert of the order goes out normally, once.
-  const next = await postStatus(biz, order.id, 'delivered');
-  await smtp.waitForMessagesTo(who.email, 2, 20_000);
+  const { seq: next } = await postStatus(biz, order.id, 'delivered');
+  await area.smtp.waitForMessagesTo(who.email, 2, 20_000);
   await rescuer.waitForLine((line) => line.includes('"email sent"') && about(line, order.id, next), 20_000);
-  expect(smtp.messagesTo(who.email).map((m) => m.subject)).toEqual([
+  expect(area.smtp.messagesTo(who.email).map((m) => m.subject)).toEqual([
     expect.stringContaining('has shipped'),
     expect.stringContaining('was delivered'),
   ]);
@@ -113,34 +78,34 @@ it('a worker killed right after the SMS was accepted (SMS only): the re-run reco
   const order = await placeOrder(biz, { external_id: unique('ref'), customer: who, notify: { email: false, sms: true } });
 
   const doomed = await spawnDoomedWorker('sms');
-  const seq = await postStatus(biz, order.id, 'out_for_delivery');
+  const { seq } = await postStatus(biz, order.id, 'out_for_delivery');
 
-  const [sms] = await twilio.waitForRequestsTo(who.phone, 1, 20_000);
+  const [sms] = await area.twilio.waitForRequestsTo(who.phone, 1, 20_000);
   expect(sms).toMatchObject({ status: 201 });
   expect(sms!.body).toContain(order.external_id);
   expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
-  const rescuer = await spawnWorker(dataDir, workerEnv());
+  const rescuer = await spawnWorker();
   await rescuer.waitForLine((line) => line.includes('send was interrupted') && about(line, order.id, seq), 30_000);
   const log = await waitForLog(biz, order.id, (items) => items.some((e) => e.seq === seq && e.status === 'sent'));
 
   expect(log.filter((e) => e.seq === seq)).toEqual([expect.objectContaining({ channel: 'sms', status: 'sent', seq })]);
-  expect(twilio.requests.filter((r) => r.to === who.phone)).toHaveLength(1);
-  expect(smtp.messages.filter((m) => m.subject.includes(order.external_id))).toEqual([]);
+  expect(area.twilio.requests.filter((r) => r.to === who.phone)).toHaveLength(1);
+  expect(area.smtp.messages.filter((m) => m.subject.includes(order.external_id))).toEqual([]);
 });
 
 it('a worker killed while idle loses nothing: the alert posted meanwhile is sent once by the next worker', async () => {
   const id = unique('cust');
   const who = { id, name: 'Ola', email: `${id}@mail.example` };
   const order = await placeOrder(biz, { customer: who, notify: { email: true, sms: false } });
-  const first = await spawnWorker(dataDir, workerEnv());
-  await first.kill();
+  const first = await spawnWorker();
+  await first.stop('SIGKILL');
 
-  const seq = await postStatus(biz, order.id, 'shipped');
-  const second = await spawnWorker(dataDir, workerEnv());
-  await smtp.waitForMessagesTo(who.email, 1, 20_000);
+  const { seq } = await postStatus(biz, order.id, 'shipped');
+  const second = await spawnWorker();
+  await area.smtp.waitForMessagesTo(who.email, 1, 20_000);
   await second.waitForLine((line) => line.includes('"email sent"') && about(line, order.id, seq), 20_000);
-  expect(smtp.messagesTo(who.email)).toHaveLength(1);
+  expect(area.smtp.messagesTo(who.email)).toHaveLength(1);
   expect((await deliveryLog(biz, order.id)).filter((e) => e.seq === seq)).toEqual([
     expect.objectContaining({ channel: 'email', status: 'sent', attempts: 1 }),
   ]);

@@ -3,55 +3,25 @@
  * per notifying status, with the order reference, the status and a working tracking link; no SMS when the email
  * went out, although SMS is configured and the customer has a phone.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import {
-  MAIL_FROM,
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  startTwilioStandIn,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { MAIL_FROM, notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
-let smtp: SmtpServerHandle;
-let twilio: TwilioStandIn;
+const area = notifyArea('email', { twilio: true });
 let server: TestNode;
-let prefix: string;
 let tenant: Tenant;
 let biz: Client;
-let processed: ProcessedRecorder;
-
-beforeAll(async () => {
-  smtp = await startSmtp();
-  twilio = await startTwilioStandIn();
-});
-
-afterAll(async () => {
-  await twilio?.close();
-  await smtp?.close();
-});
 
 beforeEach(async () => {
-  prefix = notifyPrefix('email');
-  server = await startTestNode({ env: notifyEnv(prefix, { smtp, twilio }) });
-  processed = new ProcessedRecorder([server.node]);
+  server = await area.startNode();
   tenant = await createTenant(server.url);
   biz = client(server.url, tenant.apiKey);
-});
-
-afterEach(async () => {
-  processed?.detach();
-  await server?.close();
-  await dropPrefix(prefix);
 });
 
 /** A customer with both an email address and a phone. */
@@ -82,13 +52,13 @@ describe.each([
       ...(optIn === 'notify' ? { notify: { email: true, sms: true } } : {}),
     });
 
-    const seq = await postStatus(biz, order.id, status, `evt-${reference}`);
+    const { seq } = await postStatus(biz, order.id, status, { event_id: `evt-${reference}` });
     expect(seq).toBe(2);
     // The same event again records nothing new, so it owes no second alert.
-    expect(await postStatus(biz, order.id, status, `evt-${reference}`)).toBe(2);
+    expect((await postStatus(biz, order.id, status, { event_id: `evt-${reference}` })).seq).toBe(2);
 
-    expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-    const mails = smtp.messagesTo(who.email);
+    expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+    const mails = area.smtp.messagesTo(who.email);
     expect(mails).toHaveLength(1);
     const mail = mails[0]!;
     expect(mail.to).toEqual([who.email]);
@@ -108,12 +78,12 @@ describe.each([
     expect(tracked.body.status).toBe(status);
 
     // Email succeeded: SMS was never tried.
-    expect(twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
+    expect(area.twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
     expect(await deliveryLog(biz, order.id)).toEqual([
       { channel: 'email', status: 'sent', seq, attempts: 1, at: expect.any(String) },
     ]);
     // One job for the alert, none for the repeat.
-    expect(processed.of(order.id)).toHaveLength(1);
+    expect(area.alerts.processedOf(order.id)).toHaveLength(1);
   });
 });
 
@@ -122,12 +92,12 @@ it('sends one email per notifying status, each naming its own status', async () 
   const reference = unique('shop');
   const order = await placeOrder(biz, { external_id: reference, customer: who, notify: { email: true, sms: false } });
 
-  const shipped = await postStatus(biz, order.id, 'shipped');
-  await processed.outcome(order.id, shipped);
-  const delivered = await postStatus(biz, order.id, 'delivered');
-  expect(await processed.outcome(order.id, delivered)).toEqual({ kind: 'sent', channel: 'email' });
+  const { seq: shipped } = await postStatus(biz, order.id, 'shipped');
+  await area.alerts.outcome(order.id, shipped);
+  const { seq: delivered } = await postStatus(biz, order.id, 'delivered');
+  expect(await area.alerts.outcome(order.id, delivered)).toEqual({ kind: 'sent', channel: 'email' });
 
-  const mails = smtp.messagesTo(who.email);
+  const mails = area.smtp.messagesTo(who.email);
   expect(mails.map((m) => m.subject)).toEqual([
     expect.stringContaining('has shipped'),
     expect.stringContaining('was delivered'),

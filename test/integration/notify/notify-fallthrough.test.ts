@@ -4,23 +4,14 @@
  * (NOTIFY_ATTEMPTS) and falls through; an invalid phone number fails the SMS for good. Every case ends with the
  * delivery log telling what happened, and no channel sent twice.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import {
-  INVALID_NUMBER,
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  startTwilioStandIn,
-  type SmtpReply,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import type { SmtpReply } from '../../support/smtp';
+import { createTenant } from '../../support/tenant';
+import { INVALID_NUMBER } from '../../support/twilio';
 
 jest.setTimeout(30_000);
 
@@ -30,34 +21,15 @@ const smtpPolicy = new Map<string, (attempt: number) => SmtpReply | null>();
 /** How the Twilio stand-in answers for a number: by attempt number, null = accept. */
 const smsPolicy = new Map<string, (attempt: number) => { status: number; body: unknown } | null>();
 
-let smtp: SmtpServerHandle;
-let twilio: TwilioStandIn;
-let server: TestNode;
-let prefix: string;
+const area = notifyArea('fall', {
+  smtp: { failWith: (rcpt, attempt) => smtpPolicy.get(rcpt)?.(attempt) ?? null },
+  twilio: { respond: (to, attempt) => smsPolicy.get(to)?.(attempt) ?? null },
+});
 let biz: Client;
-let processed: ProcessedRecorder;
-
-beforeAll(async () => {
-  smtp = await startSmtp({ failWith: (rcpt, attempt) => smtpPolicy.get(rcpt)?.(attempt) ?? null });
-  twilio = await startTwilioStandIn({ respond: (to, attempt) => smsPolicy.get(to)?.(attempt) ?? null });
-});
-
-afterAll(async () => {
-  await twilio?.close();
-  await smtp?.close();
-});
 
 beforeEach(async () => {
-  prefix = notifyPrefix('fall');
-  server = await startTestNode({ env: notifyEnv(prefix, { smtp, twilio }, { NOTIFY_ATTEMPTS: String(ATTEMPTS) }) });
-  processed = new ProcessedRecorder([server.node]);
+  const server = await area.startNode({ NOTIFY_ATTEMPTS: String(ATTEMPTS) });
   biz = client(server.url, (await createTenant(server.url)).apiKey);
-});
-
-afterEach(async () => {
-  processed?.detach();
-  await server?.close();
-  await dropPrefix(prefix);
 });
 
 let phoneCounter = 0;
@@ -75,13 +47,13 @@ function newCustomer(withEmail = true) {
 /** Places an order asking for both channels and ships it; resolves with the alert's outcome. */
 async function shipAndProcess(who: ReturnType<typeof newCustomer>) {
   const order = await placeOrder(biz, { external_id: unique('ref'), customer: who, notify: { email: true, sms: true } });
-  const seq = await postStatus(biz, order.id, 'shipped');
-  const outcome = await processed.outcome(order.id, seq);
+  const { seq } = await postStatus(biz, order.id, 'shipped');
+  const outcome = await area.alerts.outcome(order.id, seq);
   return { order, seq, outcome, log: await deliveryLog(biz, order.id) };
 }
 
-const rcptCodes = (address: string) => smtp.rcpts.filter((r) => r.address === address).map((r) => r.code);
-const smsTo = (phone: string) => twilio.requests.filter((r) => r.to === phone);
+const rcptCodes = (address: string) => area.smtp.rcpts.filter((r) => r.address === address).map((r) => r.code);
+const smsTo = (phone: string) => area.twilio.requests.filter((r) => r.to === phone);
 
 describe('email fails', () => {
   it('permanently (550 on RCPT): falls through to one SMS; the log shows email failed, then SMS sent', async () => {
@@ -91,10 +63,10 @@ describe('email fails', () => {
 
     expect(outcome).toEqual({ kind: 'sent', channel: 'sms' });
     expect(rcptCodes(who.email!)).toEqual([550]); // not retried
-    expect(smtp.messagesTo(who.email!)).toEqual([]);
+    expect(area.smtp.messagesTo(who.email!)).toEqual([]);
     const sms = smsTo(who.phone);
     expect(sms).toHaveLength(1);
-    expect(sms[0]).toMatchObject({ status: 201, from: twilio.from, user: twilio.accountSid });
+    expect(sms[0]).toMatchObject({ status: 201, from: area.twilio.from, user: area.twilio.accountSid });
     expect(sms[0]!.body).toContain(order.external_id);
     expect(sms[0]!.body).toContain(`/track/${order.id}?token=`);
     expect(log).toEqual([
@@ -110,7 +82,7 @@ describe('email fails', () => {
 
     expect(outcome).toEqual({ kind: 'sent', channel: 'email' });
     expect(rcptCodes(who.email!)).toEqual([451, 250]);
-    expect(smtp.messagesTo(who.email!)).toHaveLength(1);
+    expect(area.smtp.messagesTo(who.email!)).toHaveLength(1);
     expect(smsTo(who.phone)).toEqual([]);
     expect(log).toEqual([{ channel: 'email', status: 'sent', seq, attempts: 2, at: expect.any(String) }]);
   });
@@ -122,7 +94,7 @@ describe('email fails', () => {
 
     expect(outcome).toEqual({ kind: 'sent', channel: 'sms' });
     expect(rcptCodes(who.email!)).toEqual(Array(ATTEMPTS).fill(451));
-    expect(smtp.messagesTo(who.email!)).toEqual([]);
+    expect(area.smtp.messagesTo(who.email!)).toEqual([]);
     expect(smsTo(who.phone)).toHaveLength(1);
     expect(log).toEqual([
       { channel: 'email', status: 'failed', seq, attempts: ATTEMPTS, reason: 'retries_exhausted', error: expect.stringContaining('451'), at: expect.any(String) },

@@ -3,52 +3,31 @@
  * who may set a customer's preferences, what a bad body gets, that the addresses in the preferences win over the
  * order's, and who may read an order's delivery log.
  */
-import { expectError, placeOrder, unique, type Client } from '../support/fixtures';
-import { client, request } from '../support/http';
-import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import {
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  startTwilioStandIn,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { expectError } from '../../support/expect-error';
+import { type Client, client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { ADMIN_TOKEN } from '../../support/node-settings';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
-let smtp: SmtpServerHandle;
-let twilio: TwilioStandIn;
+const area = notifyArea('prefs', { twilio: true, per: 'file' });
 let server: TestNode;
-let prefix: string;
 let a: Tenant;
 let b: Tenant;
 let bizA: Client;
 let bizB: Client;
-let processed: ProcessedRecorder;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  twilio = await startTwilioStandIn();
-  prefix = notifyPrefix('prefs');
-  server = await startTestNode({ env: notifyEnv(prefix, { smtp, twilio }) });
-  processed = new ProcessedRecorder([server.node]);
+  server = await area.startNode();
   a = await createTenant(server.url, 'A');
   b = await createTenant(server.url, 'B');
   bizA = client(server.url, a.apiKey);
   bizB = client(server.url, b.apiKey);
-});
-
-afterAll(async () => {
-  processed?.detach();
-  await server?.close();
-  await twilio?.close();
-  await smtp?.close();
-  await dropPrefix(prefix);
 });
 
 const GOOD = { email: true, sms: false, email_address: 'ada@prefs.example', phone: '+15550001111' };
@@ -114,19 +93,19 @@ describe('preferences steer the alerts', () => {
     const preferred = `${id}@preferred.example`;
     expect((await bizA.put(`/v1/customers/${id}/preferences`, { email: true, sms: false, email_address: preferred })).status).toBe(200);
     const order = await placeOrder(bizA, { customer: { id, email: orderAddress, phone: '+15550002221' } });
-    const seq = await postStatus(bizA, order.id, 'shipped');
-    expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(smtp.messagesTo(preferred)).toHaveLength(1);
-    expect(smtp.messagesTo(orderAddress)).toEqual([]);
+    const { seq } = await postStatus(bizA, order.id, 'shipped');
+    expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+    expect(area.smtp.messagesTo(preferred)).toHaveLength(1);
+    expect(area.smtp.messagesTo(orderAddress)).toEqual([]);
 
     // The customer switches itself to SMS on another phone.
     const self = client(server.url, await a.token('customer', id));
     expect((await self.put(`/v1/customers/${id}/preferences`, { email: false, sms: true, phone: '+15550002222' })).status).toBe(200);
-    const next = await postStatus(bizA, order.id, 'out_for_delivery');
-    expect(await processed.outcome(order.id, next)).toEqual({ kind: 'sent', channel: 'sms' });
-    expect(twilio.requests.filter((r) => r.to === '+15550002222')).toHaveLength(1);
-    expect(twilio.requests.filter((r) => r.to === '+15550002221')).toEqual([]);
-    expect(smtp.messagesTo(preferred)).toHaveLength(1);
+    const { seq: next } = await postStatus(bizA, order.id, 'out_for_delivery');
+    expect(await area.alerts.outcome(order.id, next)).toEqual({ kind: 'sent', channel: 'sms' });
+    expect(area.twilio.requests.filter((r) => r.to === '+15550002222')).toHaveLength(1);
+    expect(area.twilio.requests.filter((r) => r.to === '+15550002221')).toEqual([]);
+    expect(area.smtp.messagesTo(preferred)).toHaveLength(1);
   });
 
   it("another tenant's preferences for the same customer id change nothing", async () => {
@@ -135,10 +114,10 @@ describe('preferences steer the alerts', () => {
     expect((await bizB.put(`/v1/customers/${id}/preferences`, { email: true, sms: true, email_address: `${id}@b.example` })).status).toBe(200);
     // In tenant A the customer opted in to nothing: the order (no `notify`) sends nothing.
     const order = await placeOrder(bizA, { customer: { id, email: address, phone: '+15550003331' } });
-    const seq = await postStatus(bizA, order.id, 'shipped');
-    expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'skipped', reason: 'no_channel' });
-    expect(smtp.messagesTo(`${id}@b.example`)).toEqual([]);
-    expect(smtp.messagesTo(address)).toEqual([]);
+    const { seq } = await postStatus(bizA, order.id, 'shipped');
+    expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'skipped', reason: 'no_channel' });
+    expect(area.smtp.messagesTo(`${id}@b.example`)).toEqual([]);
+    expect(area.smtp.messagesTo(address)).toEqual([]);
   });
 });
 
@@ -150,8 +129,8 @@ describe('GET /v1/orders/:id/notifications', () => {
     const id = unique('cust');
     order = await placeOrder(bizA, { customer: { id, email: `${id}@mail.example` }, notify: { email: true, sms: false } });
     await bizA.post(`/v1/orders/${order.id}/assign`, { courier_id: 'k1' });
-    seq = await postStatus(bizA, order.id, 'shipped');
-    await processed.outcome(order.id, seq);
+    seq = (await postStatus(bizA, order.id, 'shipped')).seq;
+    await area.alerts.outcome(order.id, seq);
   });
 
   it.each(['business', 'staff'] as const)('%s of the tenant: 200 with the log', async (role) => {

@@ -5,62 +5,30 @@
  * check has to ask across the cluster. A staff socket watching the order does not count as the customer.
  */
 import type { Socket } from 'socket.io-client';
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, subscribeOk } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type Tenant, type TestNode } from '../support/node';
-import {
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  startTwilioStandIn,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
-let smtp: SmtpServerHandle;
-let twilio: TwilioStandIn;
-let dataDir: string;
-let prefix: string;
+// The watchers go first, then the two nodes of each test.
+afterEach(() => closeAllSockets());
+const area = notifyArea('presence', { twilio: true });
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let biz: Client;
-let processed: ProcessedRecorder;
-
-beforeAll(async () => {
-  smtp = await startSmtp();
-  twilio = await startTwilioStandIn();
-});
-
-afterAll(async () => {
-  await twilio?.close();
-  await smtp?.close();
-});
 
 beforeEach(async () => {
-  dataDir = tempDir();
-  prefix = notifyPrefix('presence');
-  a = await startTestNode({ dataDir, env: notifyEnv(prefix, { smtp, twilio }, { PROCESS_ROLE: 'all' }) });
-  b = await startTestNode({ dataDir, env: notifyEnv(prefix, { smtp, twilio }, { PROCESS_ROLE: 'api' }) });
-  processed = new ProcessedRecorder([a.node, b.node]);
+  a = await area.startNode({ PROCESS_ROLE: 'all' });
+  b = await area.startNode({ PROCESS_ROLE: 'api' });
   tenant = await createTenant(a.url);
   biz = client(a.url, tenant.apiKey);
-});
-
-afterEach(async () => {
-  closeAllSockets();
-  processed?.detach();
-  await b?.close();
-  await a?.close();
-  removeDir(dataDir);
-  await dropPrefix(prefix);
 });
 
 async function newOrder() {
@@ -72,8 +40,8 @@ async function newOrder() {
 
 /** Posts `shipped` on node A and resolves with the alert's outcome and the delivery log. */
 async function shipOnA(orderId: string) {
-  const seq = await postStatus(biz, orderId, 'shipped');
-  const outcome = await processed.outcome(orderId, seq);
+  const { seq } = await postStatus(biz, orderId, 'shipped');
+  const outcome = await area.alerts.outcome(orderId, seq);
   return { seq, outcome, log: await deliveryLog(biz, orderId) };
 }
 
@@ -101,10 +69,10 @@ it('a customer socket watching on the other node: logged websocket sent, no emai
   expect(outcome).toEqual({ kind: 'sent', channel: 'websocket' });
   expect(await pushed).toMatchObject({ seq, status: 'shipped' });
   expect(log).toEqual([{ channel: 'websocket', status: 'sent', seq, attempts: 1, at: expect.any(String) }]);
-  expect(smtp.messagesTo(who.email)).toEqual([]);
-  expect(smtp.rcpts.filter((r) => r.address === who.email)).toEqual([]);
-  expect(twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
-  expect(processed.of(order.id).map((p) => p.seq)).toEqual([seq]);
+  expect(area.smtp.messagesTo(who.email)).toEqual([]);
+  expect(area.smtp.rcpts.filter((r) => r.address === who.email)).toEqual([]);
+  expect(area.twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
+  expect(area.alerts.processedOf(order.id).map((p) => p.seq)).toEqual([seq]);
 });
 
 it("the order's tracking-link socket counts as the customer watching", async () => {
@@ -117,8 +85,8 @@ it("the order's tracking-link socket counts as the customer watching", async () 
   expect(outcome).toEqual({ kind: 'sent', channel: 'websocket' });
   expect(await pushed).toMatchObject({ seq, status: 'shipped' });
   expect(log).toEqual([expect.objectContaining({ channel: 'websocket', status: 'sent', seq })]);
-  expect(smtp.messagesTo(who.email)).toEqual([]);
-  expect(twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
+  expect(area.smtp.messagesTo(who.email)).toEqual([]);
+  expect(area.twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
 });
 
 it('a staff socket watching the order does not count: the customer is emailed', async () => {
@@ -130,8 +98,8 @@ it('a staff socket watching the order does not count: the customer is emailed', 
 
   expect(outcome).toEqual({ kind: 'sent', channel: 'email' });
   expect(await pushed).toMatchObject({ seq, status: 'shipped' }); // staff saw it live, but is not the customer
-  expect(smtp.messagesTo(who.email)).toHaveLength(1);
-  expect(twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
+  expect(area.smtp.messagesTo(who.email)).toHaveLength(1);
+  expect(area.twilio.requests.filter((r) => r.to === who.phone)).toEqual([]);
   expect(log).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', seq, attempts: 1 })]);
 });
 
@@ -151,5 +119,5 @@ it("another customer's socket, or a watcher that has left, does not count", asyn
   const { outcome } = await shipOnA(order.id);
 
   expect(outcome).toEqual({ kind: 'sent', channel: 'email' });
-  expect(smtp.messagesTo(who.email)).toHaveLength(1);
+  expect(area.smtp.messagesTo(who.email)).toHaveLength(1);
 });

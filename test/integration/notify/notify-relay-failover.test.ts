@@ -3,76 +3,42 @@
  * second, once, and the delivery log says so; with both down the email runs out of attempts and SMS reaches the
  * customer as before.
  */
-import net from 'node:net';
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import {
-  ProcessedRecorder,
-  deliveryLog,
-  dropPrefix,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  startSmtp,
-  startTwilioStandIn,
-  type SmtpServerHandle,
-  type TwilioStandIn,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { freePort } from '../../support/ports';
+import { startSmtp } from '../../support/smtp';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
 /** An SMTP URL whose port nobody listens on (connections are refused). */
 async function refusingSmtpUrl(): Promise<string> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `smtp://127.0.0.1:${port}`;
+  return `smtp://127.0.0.1:${await freePort()}`;
 }
 
-let fallback: SmtpServerHandle;
-let twilio: TwilioStandIn;
-let node: TestNode | undefined;
-let prefix: string;
-let processed: ProcessedRecorder | undefined;
-
-beforeAll(async () => {
-  fallback = await startSmtp();
-  twilio = await startTwilioStandIn();
-});
-
-afterAll(async () => {
-  await twilio?.close();
-  await fallback?.close();
-});
-
-afterEach(async () => {
-  processed?.detach();
-  await node?.close();
-  await dropPrefix(prefix);
-});
+// The file's SMTP server is the second relay; each test names the first.
+const area = notifyArea('relay', { twilio: true });
+const fallback = () => area.smtp;
 
 async function start(smtpUrl: string, fallbackUrl: string): Promise<Client> {
-  prefix = notifyPrefix('relay');
-  node = await startTestNode({
-    env: notifyEnv(prefix, { twilio }, { SMTP_URL: smtpUrl, SMTP_FALLBACK_URL: fallbackUrl, NOTIFY_ATTEMPTS: '2' }),
-  });
-  processed = new ProcessedRecorder([node.node]);
+  const node = await area.startNode({ SMTP_URL: smtpUrl, SMTP_FALLBACK_URL: fallbackUrl, NOTIFY_ATTEMPTS: '2' });
   return client(node.url, (await createTenant(node.url)).apiKey);
 }
 
 it('sends through the first relay while it is up, and says so', async () => {
   const primary = await startSmtp();
   try {
-    const biz = await start(primary.url, fallback.url);
+    const biz = await start(primary.url, fallback().url);
     const email = `${unique('c')}@mail.example`;
     const order = await placeOrder(biz, { customer: { id: unique('c'), email }, notify: { email: true } });
-    const seq = await postStatus(biz, order.id, 'shipped');
+    const { seq } = await postStatus(biz, order.id, 'shipped');
 
-    expect(await processed!.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+    expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
     expect(await primary.waitForMessagesTo(email, 1)).toHaveLength(1);
-    expect(fallback.messagesTo(email)).toEqual([]);
+    expect(fallback().messagesTo(email)).toEqual([]);
     expect(await deliveryLog(biz, order.id)).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', relay: 'primary' })]);
   } finally {
     await primary.close();
@@ -80,19 +46,19 @@ it('sends through the first relay while it is up, and says so', async () => {
 });
 
 it('sends through the second relay, once, when the first refuses connections', async () => {
-  const biz = await start(await refusingSmtpUrl(), fallback.url);
+  const biz = await start(await refusingSmtpUrl(), fallback().url);
   const email = `${unique('c')}@mail.example`;
   const order = await placeOrder(biz, { customer: { id: unique('c'), email, phone: '+15550001111' }, notify: { email: true, sms: true } });
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
-  expect(await processed!.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-  const messages = await fallback.waitForMessagesTo(email, 1);
+  expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+  const messages = await fallback().waitForMessagesTo(email, 1);
   expect(messages).toHaveLength(1);
   expect(messages[0]!.messageId).toBe(`<${order.id}.${seq}.email@tracking>`);
   expect(await deliveryLog(biz, order.id)).toEqual([
     expect.objectContaining({ channel: 'email', status: 'sent', seq, attempts: 1, relay: 'fallback' }),
   ]);
-  expect(twilio.requests.filter((request) => request.to === '+15550001111')).toEqual([]);
+  expect(area.twilio.requests.filter((request) => request.to === '+15550001111')).toEqual([]);
 });
 
 it('falls through to SMS when both relays are down', async () => {
@@ -100,11 +66,11 @@ it('falls through to SMS when both relays are down', async () => {
   const email = `${unique('c')}@mail.example`;
   const phone = '+15550002222';
   const order = await placeOrder(biz, { customer: { id: unique('c'), email, phone }, notify: { email: true, sms: true } });
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
-  expect(await processed!.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'sms' });
-  expect(twilio.requests.filter((request) => request.to === phone)).toHaveLength(1);
-  expect(fallback.messagesTo(email)).toEqual([]);
+  expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'sms' });
+  expect(area.twilio.requests.filter((request) => request.to === phone)).toHaveLength(1);
+  expect(fallback().messagesTo(email)).toEqual([]);
   const log = await deliveryLog(biz, order.id);
   expect(log).toEqual([
     expect.objectContaining({ channel: 'email', status: 'failed', reason: 'retries_exhausted', attempts: 2 }),

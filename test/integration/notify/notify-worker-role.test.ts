@@ -3,45 +3,29 @@
  * with `"worker":true`, delivers alerts queued by API nodes, and shuts down cleanly on SIGTERM like any node
  * (finishing its jobs, closing the store and Redis, exit code 0).
  */
-import { placeOrder, unique } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, removeDir, startTestNode, tempDir, type TestNode } from '../support/node';
-import {
-  deliveryLog,
-  dropPrefix,
-  killAllWorkers,
-  notifyEnv,
-  notifyPrefix,
-  postStatus,
-  spawnWorker,
-  startSmtp,
-  type SmtpServerHandle,
-} from '../support/notify';
+import { deliveryLog } from '../../support/alerts';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-let smtp: SmtpServerHandle;
-let api: TestNode;
-const dataDir = tempDir();
-const prefix = notifyPrefix('role');
 /** Per address: what the SMTP server waits for before it accepts a message. */
 const holds = new Map<string, () => Promise<void>>();
 
-beforeAll(async () => {
-  smtp = await startSmtp({ hold: (message) => holds.get(message.to[0]!)?.() });
-  api = await startTestNode({ dataDir, env: notifyEnv(prefix, { smtp }, { PROCESS_ROLE: 'api' }) });
-});
+// One API-only node for the file; each test starts a worker on its data directory and prefix.
+const area = notifyArea('role', { smtp: { hold: (message) => holds.get(message.to[0]!)?.() }, per: 'file' });
+let api: TestNode;
 
-afterAll(async () => {
-  await killAllWorkers();
-  await api?.close({ keepData: true });
-  await smtp?.close();
-  removeDir(dataDir);
-  await dropPrefix(prefix);
+beforeAll(async () => {
+  api = await area.startNode({ PROCESS_ROLE: 'api' });
 });
 
 it('serves no HTTP, delivers the alerts of the API node, and exits 0 on SIGTERM', async () => {
-  const worker = await spawnWorker(dataDir, notifyEnv(prefix, { smtp }));
+  const worker = await area.spawnWorker();
   const started = JSON.parse(worker.output.find((line) => line.includes('"worker":true'))!);
   expect(started).toMatchObject({ worker: true, role: 'worker' });
   expect(worker.output.some((line) => line.includes('"url"'))).toBe(false);
@@ -50,7 +34,7 @@ it('serves no HTTP, delivers the alerts of the API node, and exits 0 on SIGTERM'
   const id = unique('cust');
   const order = await placeOrder(biz, { customer: { id, email: `${id}@mail.example` }, notify: { email: true, sms: false } });
   await postStatus(biz, order.id, 'shipped');
-  await smtp.waitForMessagesTo(`${id}@mail.example`, 1, 20_000);
+  await area.smtp.waitForMessagesTo(`${id}@mail.example`, 1, 20_000);
 
   worker.child.kill('SIGTERM');
   const exit = await worker.exited;
@@ -62,7 +46,7 @@ it('serves no HTTP, delivers the alerts of the API node, and exits 0 on SIGTERM'
 });
 
 it('SIGTERM while a send is in flight: the worker finishes and logs the send, then exits 0', async () => {
-  const worker = await spawnWorker(dataDir, notifyEnv(prefix, { smtp }));
+  const worker = await area.spawnWorker();
   const biz = client(api.url, (await createTenant(api.url)).apiKey);
   const id = unique('cust');
   const email = `${id}@mail.example`;
@@ -75,7 +59,7 @@ it('SIGTERM while a send is in flight: the worker finishes and logs the send, th
     return released;
   });
   const order = await placeOrder(biz, { customer: { id, email }, notify: { email: true, sms: false } });
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
   await dataIn; // the worker has claimed the send and waits for the SMTP server's answer
   worker.child.kill('SIGTERM');
@@ -87,5 +71,5 @@ it('SIGTERM while a send is in flight: the worker finishes and logs the send, th
     exit: { code: 0, signal: null },
     log: [{ channel: 'email', status: 'sent', seq, attempts: 1, at: expect.any(String) }],
   });
-  expect(smtp.messagesTo(email)).toHaveLength(1);
+  expect(area.smtp.messagesTo(email)).toHaveLength(1);
 });

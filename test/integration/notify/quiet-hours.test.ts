@@ -3,13 +3,15 @@
  * for their end and are sent then; socket pushes go at once; a `failed_attempt` is not held; an alert that waited
  * past a newer status is skipped as `superseded`. The alert workers' clock is the test's: no real waiting.
  */
-import { alertJobId } from '../../src/notifiers/alert-queue';
-import type { AlertOutcome } from '../../src/notifiers/alert-processor';
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, subscribeOk } from '../support/live';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import { ProcessedRecorder, deliveryLog, dropPrefix, notifyEnv, notifyPrefix, postStatus, startSmtp, type SmtpServerHandle } from '../support/notify';
+import { alertJobId } from '../../../src/notifiers/alert-queue';
+import { deliveryLog } from '../../support/alerts';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import type { TestNode } from '../../support/node';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
@@ -17,47 +19,23 @@ jest.setTimeout(30_000);
 const LATE_EVENING = new Date('2026-03-02T15:00:00.000Z');
 const QUIET_END = '2026-03-03T00:00:00.000Z';
 
-let smtp: SmtpServerHandle;
+afterAll(() => closeAllSockets());
+const area = notifyArea('quiet', { per: 'file' });
 let node: TestNode;
 let biz: Client;
-let processed: ProcessedRecorder;
 let clock = LATE_EVENING;
-const held: Array<{ orderId: string; seq: number; outcome: AlertOutcome }> = [];
-const prefix = notifyPrefix('quiet');
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  node = await startTestNode({ env: notifyEnv(prefix, { smtp }), alertClock: () => clock });
+  node = await area.startNode({}, { alertClock: () => clock });
   const tenant = await createTenant(node.url);
   biz = client(node.url, tenant.apiKey);
   const settings = await biz.put('/v1/tenants/me/settings', { quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' } });
   expect(settings.status).toBe(200);
-  processed = new ProcessedRecorder([node.node]);
-  node.node.parts.notifier!.events.on('held', (orderId: string, seq: number, outcome: AlertOutcome) => held.push({ orderId, seq, outcome }));
-});
-
-afterAll(async () => {
-  processed?.detach();
-  closeAllSockets();
-  await node?.close();
-  await smtp?.close();
-  await dropPrefix(prefix);
 });
 
 beforeEach(() => {
   clock = LATE_EVENING;
 });
-
-/** Resolves once the alert (order, seq) is held for quiet hours. */
-async function heldAlert(orderId: string, seq: number, timeoutMs = 10_000): Promise<AlertOutcome> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const entry = held.find((h) => h.orderId === orderId && h.seq === seq);
-    if (entry) return entry.outcome;
-    if (Date.now() > deadline) throw new Error(`alert ${orderId}#${seq} not held`);
-    await new Promise((resolve) => node.node.parts.notifier!.events.once('held', resolve));
-  }
-}
 
 /** The held alert's job, now a delayed job of the queue. */
 async function delayedJob(orderId: string, seq: number) {
@@ -74,19 +52,19 @@ async function emailOrder() {
 
 it('holds an email due inside quiet hours until they end, then sends it once', async () => {
   const { order, email } = await emailOrder();
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
-  expect(await heldAlert(order.id, seq)).toEqual({ kind: 'held', until: QUIET_END, delayMs: 9 * 3600_000 });
+  expect(await area.alerts.held(order.id, seq)).toEqual({ kind: 'held', until: QUIET_END, delayMs: 9 * 3600_000 });
   const job = await delayedJob(order.id, seq);
   expect(await job.getState()).toBe('delayed');
-  expect(smtp.messagesTo(email)).toEqual([]);
+  expect(area.smtp.messagesTo(email)).toEqual([]);
   expect(await deliveryLog(biz, order.id)).toEqual([]);
 
   // The quiet hours end: the queue's timer would run the job now; the test's clock says so and runs it at once.
   clock = new Date(QUIET_END);
   await job.promote();
-  expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
-  expect(await smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
+  expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'email' });
+  expect(await area.smtp.waitForMessagesTo(email, 1)).toHaveLength(1);
   expect(await deliveryLog(biz, order.id)).toEqual([expect.objectContaining({ channel: 'email', status: 'sent', seq, at: QUIET_END })]);
 });
 
@@ -94,27 +72,27 @@ it('pushes over the socket at once inside quiet hours', async () => {
   const { order, email } = await emailOrder();
   const socket = await connectSocket(node.url, order.tracking_token);
   await subscribeOk(socket, order.id);
-  const seq = await postStatus(biz, order.id, 'shipped');
+  const { seq } = await postStatus(biz, order.id, 'shipped');
 
-  expect(await processed.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'websocket' });
-  expect(held.filter((h) => h.orderId === order.id)).toEqual([]);
-  expect(smtp.messagesTo(email)).toEqual([]);
+  expect(await area.alerts.outcome(order.id, seq)).toEqual({ kind: 'sent', channel: 'websocket' });
+  expect(area.alerts.heldOf(order.id)).toEqual([]);
+  expect(area.smtp.messagesTo(email)).toEqual([]);
 });
 
 it('does not hold a failed_attempt; the alert it outdated is skipped as superseded when the hours end', async () => {
   const { order, email } = await emailOrder();
-  const outSeq = await postStatus(biz, order.id, 'out_for_delivery');
-  await heldAlert(order.id, outSeq);
-  const failedSeq = await postStatus(biz, order.id, 'failed_attempt');
+  const { seq: outSeq } = await postStatus(biz, order.id, 'out_for_delivery');
+  await area.alerts.held(order.id, outSeq);
+  const { seq: failedSeq } = await postStatus(biz, order.id, 'failed_attempt');
 
-  expect(await processed.outcome(order.id, failedSeq)).toEqual({ kind: 'sent', channel: 'email' });
-  const [sent] = await smtp.waitForMessagesTo(email, 1);
+  expect(await area.alerts.outcome(order.id, failedSeq)).toEqual({ kind: 'sent', channel: 'email' });
+  const [sent] = await area.smtp.waitForMessagesTo(email, 1);
   expect(sent!.subject).toMatch(/We missed you/);
 
   clock = new Date(QUIET_END);
   await (await delayedJob(order.id, outSeq)).promote();
-  expect(await processed.outcome(order.id, outSeq)).toEqual({ kind: 'skipped', reason: 'superseded' });
-  expect(smtp.messagesTo(email)).toHaveLength(1);
+  expect(await area.alerts.outcome(order.id, outSeq)).toEqual({ kind: 'skipped', reason: 'superseded' });
+  expect(area.smtp.messagesTo(email)).toHaveLength(1);
   const log = await deliveryLog(biz, order.id);
   expect(log.find((entry) => entry.seq === outSeq)).toMatchObject({ status: 'skipped', reason: 'superseded' });
 });

@@ -2,36 +2,17 @@
  * `npm run demo` as a newcomer runs it: it prints the dashboard, an API key and three tracking links, the fleet
  * moves orders along through the public API, and Ctrl-C stops it cleanly.
  */
-import { spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
-import path from 'node:path';
-import readline from 'node:readline';
-import { client } from '../support/http';
-import { eventually, uniquePrefix } from '../support/live';
-import { lineWaiter } from '../support/process';
+import { eventually } from '../../support/eventually';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { spawnProcess } from '../../support/node-process';
 
 jest.setTimeout(60_000);
 
-const ROOT = path.resolve(__dirname, '../..');
-
 it('prints where to look, keeps the fleet moving, and stops on Ctrl-C', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/demo/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', REDIS_PREFIX: uniquePrefix('demo') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  const lines = new EventEmitter();
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  for (const stream of [child.stdout!, child.stderr!]) {
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      lines.emit('line', line);
-    });
-  }
-  const waitForLine = lineWaiter(output, lines, exited);
+  // As a newcomer starts it: no settings but a free port (and a Redis prefix of its own, to keep runs apart).
+  const demo = spawnProcess('src/demo/main.ts', { env: { PORT: '0', REDIS_PREFIX: unique('demo') } });
+  const { output, waitForLine, exited } = demo;
   try {
     await waitForLine((line) => line.includes('Ctrl-C stops it'), 30_000);
     const dashboard = /Dashboard:\s+(\S+)/.exec(output.join('\n'))![1]!;
@@ -52,7 +33,7 @@ it('prints where to look, keeps the fleet moving, and stops on Ctrl-C', async ()
       return page.items.some((order) => order.last_location !== null);
     }, 'an order out for delivery with a courier position', 30_000, 250);
   } finally {
-    child.kill('SIGINT');
+    demo.child.kill('SIGINT');
   }
   expect(await exited).toEqual({ code: 0, signal: null });
 });

@@ -3,20 +3,14 @@ import http from 'node:http';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
-import {
-  killAllServers,
-  listEvents,
-  parseJsonLine,
-  placeOrder,
-  postStatus,
-  range1,
-  runUntilExit,
-  spawnServer,
-  type ServerProcess,
-} from '../support/cluster';
-import { client } from '../support/http';
-import { ADMIN_TOKEN, JWT_SECRET, createTenant, removeDir, tempDir } from '../support/node';
-import { stopProcess } from '../support/process';
+import { sendStatus } from '../../support/burst';
+import { processCluster } from '../../support/cluster-fixture';
+import { client } from '../../support/http';
+import { type NodeProcess, parseJsonLine, runUntilExit, spawnNode } from '../../support/node-process';
+import { ADMIN_TOKEN, JWT_SECRET } from '../../support/node-settings';
+import { listEvents, placeOrder } from '../../support/orders';
+import { range } from '../../support/range';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -84,18 +78,13 @@ function startPost(url: string, apiKey: string, orderId: string, eventId: string
 }
 
 describe('process lifecycle', () => {
-  const dirs: string[] = [];
-  const newDir = (): string => {
-    const dir = tempDir('tracking-lifecycle-');
-    dirs.push(dir);
-    return dir;
-  };
   const agents: Array<http.Agent | false> = [];
-  afterEach(async () => {
+  // The clients' connections go first, then the processes and their directories.
+  afterEach(() => {
     for (const agent of agents.splice(0)) if (agent) agent.destroy();
-    await killAllServers();
-    for (const dir of dirs.splice(0)) removeDir(dir);
   });
+  const cluster = processCluster({ per: 'test' });
+  const newDir = () => cluster.newDir();
 
   it.each([
     ['one connection per request', false],
@@ -104,13 +93,13 @@ describe('process lifecycle', () => {
     const agent = keepAlive ? new http.Agent({ keepAlive: true }) : false;
     agents.push(agent);
     const dataDir = newDir();
-    const node = await spawnServer(dataDir);
+    const node = await spawnNode(dataDir);
     const tenant = await createTenant(node.url);
-    const orderId = await placeOrder(node.url, tenant.apiKey);
-    expect(await postStatus(node.url, tenant.apiKey, orderId, 'to-transit')).toMatchObject({ status: 200, seq: 2 });
+    const orderId = (await placeOrder(client(node.url, tenant.apiKey))).id;
+    expect(await sendStatus(node.url, tenant.apiKey, orderId, 'to-transit')).toMatchObject({ status: 200, seq: 2 });
 
     // 50 posts on one order: its actor applies them one by one, so many are still being worked on at SIGTERM.
-    const posts = range1(50).map((n) => startPost(node.url, tenant.apiKey, orderId, `hub-${n}`, agent));
+    const posts = range(1, 50).map((n) => startPost(node.url, tenant.apiKey, orderId, `hub-${n}`, agent));
     let answeredBeforeSignal = 0;
     for (const post of posts) void post.response.then(() => answeredBeforeSignal++, () => {});
     await Promise.all(posts.map((post) => post.accepted));
@@ -143,14 +132,14 @@ describe('process lifecycle', () => {
       return { eventId: posts[i]!.eventId, seq: Number(value.seq), outcome: value.outcome };
     });
     expect(acks.every((ack) => ack.outcome === 'applied')).toBe(true);
-    expect(acks.map((ack) => ack.seq).sort((x, y) => x - y)).toEqual(range1(50).map((n) => n + 2));
+    expect(acks.map((ack) => ack.seq).sort((x, y) => x - y)).toEqual(range(1, 50).map((n) => n + 2));
 
-    const restarted = await spawnServer(dataDir);
-    const events = await listEvents(restarted.url, tenant.apiKey, orderId);
-    expect(events.map((e) => e.seq)).toEqual(range1(52));
+    const restarted = await spawnNode(dataDir);
+    const events = await listEvents(client(restarted.url, tenant.apiKey), orderId);
+    expect(events.map((e) => e.seq)).toEqual(range(1, 52));
     const seqById = new Map(events.map((e) => [e.event_id, e.seq]));
     expect(acks.filter((ack) => seqById.get(ack.eventId) !== ack.seq)).toEqual([]);
-    await stopProcess(restarted, 'SIGTERM');
+    await restarted.stop('SIGTERM');
 
     // A clean shutdown, not the shutdown timeout (SHUTDOWN_TIMEOUT_MS, 10 s, exits 1 with "shutdown timed out").
     const tail = node.output.slice(-3).join('\n');
@@ -163,7 +152,7 @@ describe('process lifecycle', () => {
   });
 
   it('exits 0 promptly on SIGTERM while a client holds an idle keep-alive connection', async () => {
-    const node = await spawnServer(newDir());
+    const node = await spawnNode(newDir());
     // A keep-alive connection that sits idle (server keep-alive timeout is 65 s).
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
@@ -234,7 +223,7 @@ describe('process lifecycle', () => {
   });
 
   it('without ADMIN_TOKEN, prints a generated admin token that creates tenants', async () => {
-    const node = await spawnServer(newDir(), { ADMIN_TOKEN: '' });
+    const node = await spawnNode(newDir(), { env: { ADMIN_TOKEN: '' } });
     // The token is logged after the listening line; wait for it to come out.
     await node.waitForLine((line) => typeof parseJsonLine(line)?.admin_token === 'string');
     const tokens = node.output
@@ -265,8 +254,8 @@ describe('process lifecycle', () => {
     db.close();
     // Started together: both race to create the secret file.
     const [a, b] = await Promise.all([
-      spawnServer(dataDir, { JWT_SECRET: '' }),
-      spawnServer(dataDir, { JWT_SECRET: '' }),
+      spawnNode(dataDir, { env: { JWT_SECRET: '' } }),
+      spawnNode(dataDir, { env: { JWT_SECRET: '' } }),
     ]);
     const secretFile = path.join(dataDir, 'jwt-secret');
     expect(fs.existsSync(secretFile)).toBe(true);
@@ -296,9 +285,9 @@ describe('process lifecycle', () => {
     for (const node of [a, b]) expect((await client(node.url, forged).get(`/v1/orders/${orderId}`)).status).toBe(401);
 
     // The secret outlives the processes: a node restarted on the same DATA_DIR accepts tokens minted before.
-    await Promise.all([stopProcess(a, 'SIGTERM'), stopProcess(b, 'SIGTERM')]);
-    const c: ServerProcess = await spawnServer(dataDir, { JWT_SECRET: '' });
+    await Promise.all([a.stop('SIGTERM'), b.stop('SIGTERM')]);
+    const c: NodeProcess = await spawnNode(dataDir, { env: { JWT_SECRET: '' } });
     expect((await client(c.url, customerFromA).get(`/v1/orders/${orderId}`)).status).toBe(200);
-    await stopProcess(c, 'SIGTERM');
+    await c.stop('SIGTERM');
   });
 });

@@ -1,23 +1,17 @@
-import { client, request } from '../support/http';
-import { ADMIN_TOKEN, removeDir, tempDir } from '../support/node';
-import { spawnNode, stopProcess, type NodeProcess } from '../support/process';
+import { processCluster } from '../../support/cluster-fixture';
+import { client, request } from '../../support/http';
+import type { NodeProcess } from '../../support/node-process';
+import { ADMIN_TOKEN } from '../../support/node-settings';
 
 // Port 1 on loopback: nothing listens there, so every Redis connection is refused.
 const NO_REDIS = 'redis://127.0.0.1:1';
 
 describe('a node started while Redis is unreachable', () => {
-  let dataDir: string;
+  const cluster = processCluster({ per: 'file' });
   let node: NodeProcess | undefined;
-  beforeAll(() => {
-    dataDir = tempDir();
-  });
-  afterAll(async () => {
-    if (node) await stopProcess(node, 'SIGKILL');
-    removeDir(dataDir);
-  });
 
   it('serves HTTP, reports not ready, accepts events, and still shuts down cleanly', async () => {
-    node = await spawnNode(dataDir, { REDIS_URL: NO_REDIS });
+    node = await cluster.spawn({ env: { REDIS_URL: NO_REDIS } });
     expect((await request(node.url, 'GET', '/healthz')).status).toBe(200);
     const ready = await request(node.url, 'GET', '/readyz');
     expect(ready.status).toBe(503);
@@ -33,7 +27,7 @@ describe('a node started while Redis is unreachable', () => {
     expect(shipped.status).toBe(200);
     expect(shipped.body.version).toBe(2);
 
-    const exit = await stopProcess(node, 'SIGTERM');
+    const exit = await node.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     node = undefined;
   }, 60_000);

@@ -1,8 +1,11 @@
-import { client, request } from '../support/http';
-import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { allOrderIds, expectError, placeOrder, unique, type Client } from '../support/fixtures';
-import { keepAliveClient, type KeepAliveClient } from '../support/raw-http';
-import { uniquePrefix } from '../support/live';
+import { expectError } from '../../support/expect-error';
+import { client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN } from '../../support/node-settings';
+import { allOrderIds, placeOrder } from '../../support/orders';
+import { keepAliveClient, type KeepAliveClient } from '../../support/raw-http';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 const MiB = 1024 * 1024;
 
@@ -78,7 +81,7 @@ describe('POST /v1/orders/import', () => {
   let keepAlive: KeepAliveClient;
 
   beforeAll(async () => {
-    server = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('import') } });
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('import') } });
     tenant = await createTenant(server.url);
     biz = client(server.url, tenant.apiKey);
   });

@@ -3,10 +3,13 @@
  * event without a time; a late pickup still assigns the courier; a customer learns nothing of others' external
  * ids; answers carry the stored position.
  */
-import { eventually } from '../support/live';
-import { expectError, iso, placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import { eventually } from '../../support/eventually';
+import { expectError } from '../../support/expect-error';
+import { type Client, client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 jest.setTimeout(30_000);
 

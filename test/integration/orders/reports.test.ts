@@ -4,10 +4,13 @@
  * tenants and bad input.
  */
 import http from 'node:http';
-import type { ExportedOrder, OrderFilter } from '../../src/store/search/port';
-import { allOrderIds, expectError, placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { ADMIN_TOKEN, createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
+import type { ExportedOrder, OrderFilter } from '../../../src/store/search/port';
+import { expectError } from '../../support/expect-error';
+import { type Client, client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN } from '../../support/node-settings';
+import { allOrderIds, placeOrder, postStatus } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -21,11 +24,11 @@ const DAY_MS = 24 * 3600_000;
 const plus = (time: string, ms: number) => new Date(Date.parse(time) + ms).toISOString();
 const startOfDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
-async function post(api: Client, orderId: string, body: Record<string, unknown>): Promise<Record<string, any>> {
-  const response = await api.post(`/v1/orders/${orderId}/status`, body);
-  if (response.status !== 200) throw new Error(`status ${JSON.stringify(body)}: ${response.status} ${JSON.stringify(response.body)}`);
-  expect(response.headers.get('event-outcome')).toBe('applied');
-  return response.body;
+/** Posts a status change (`status` and the event's other fields) that must be applied; returns the order. */
+async function post(api: Client, orderId: string, { status, ...fields }: { status: string } & Record<string, unknown>): Promise<Record<string, any>> {
+  const posted = await postStatus(api, orderId, status, fields);
+  expect(posted.outcome).toBe('applied');
+  return posted.order;
 }
 
 async function assign(api: Client, orderId: string, courierId: string): Promise<void> {

@@ -1,6 +1,10 @@
-import { client, request } from '../support/http';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { expectError, iso, placeOrder, unique, type Client } from '../support/fixtures';
+import { expectError } from '../../support/expect-error';
+import { client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 type Ev = { seq: number | null; event_id: string; status: string; scan_type: string | null; applied: boolean };
 

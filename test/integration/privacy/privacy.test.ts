@@ -8,28 +8,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import Redis from 'ioredis';
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { closeAllSockets, connectSocket, eventually, subscribeOk } from '../support/live';
-import { createTenant, startPair, startTestNode, type Tenant, type TestNode, type TestPair } from '../support/node';
-import { ProcessedRecorder, deliveryLog, dropPrefix, notifyEnv, notifyPrefix, postStatus, startSmtp, type SmtpServerHandle } from '../support/notify';
-import { dropSchema, freshSchema, POSTGRES_URL, postgresEnv } from '../support/postgres';
-import { registerWebhook, startReceiver, type Receiver } from '../support/webhooks';
+import { deliveryLog } from '../../support/alerts';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { liveCluster } from '../../support/live-fixture';
+import type { TestNode } from '../../support/node';
+import { notifyArea } from '../../support/notify-fixture';
+import { placeOrder, postStatus } from '../../support/orders';
+import { dropSchema, freshSchema, POSTGRES_URL, postgresEnv } from '../../support/postgres';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { type Receiver, registerWebhook, startReceiver } from '../../support/webhooks';
 
 jest.setTimeout(60_000);
 
-let smtp: SmtpServerHandle;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
   receiver = await startReceiver();
 });
 
 afterAll(async () => {
   closeAllSockets();
   await receiver?.close();
-  await smtp?.close();
 });
 
 /** A customer whose every personal value is unique to this test, so a search for it finds only what we wrote. */
@@ -59,27 +61,22 @@ describe.each([
     return { env: postgresEnv(schema), schema };
   }],
 ] as const)('privacy on %s', (_store, storeEnv) => {
+  const area = notifyArea('privacy');
   let server: TestNode;
-  let prefix: string;
   let schema: string | null;
   let tenant: Tenant;
   let biz: Client;
-  let processed: ProcessedRecorder;
 
   beforeEach(async () => {
-    prefix = notifyPrefix('privacy');
     const chosen = storeEnv();
     schema = chosen.schema;
-    server = await startTestNode({ env: notifyEnv(prefix, { smtp }, { ...chosen.env, WEBHOOK_ALLOW_PRIVATE: 'true' }) });
-    processed = new ProcessedRecorder([server.node]);
+    server = await area.startNode({ ...chosen.env, WEBHOOK_ALLOW_PRIVATE: 'true' });
     tenant = await createTenant(server.url);
     biz = client(server.url, tenant.apiKey);
   });
 
+  // After the node (the fixture stops it first).
   afterEach(async () => {
-    processed?.detach();
-    await server?.close();
-    await dropPrefix(prefix);
     if (schema) await dropSchema(schema);
   });
 
@@ -102,9 +99,9 @@ describe.each([
     const [first] = orders;
     const moved = await biz.post(`/v1/orders/${first!.id}/status`, { status: 'shipped', note: who.note, location: { lat: who.lat, lng: 114.2 } });
     expect(moved.status).toBe(200);
-    expect(await processed.outcome(first!.id, 2)).toEqual({ kind: 'sent', channel: 'email' });
-    expect(await postStatus(biz, first!.id, 'delivered')).toBe(3);
-    await processed.outcome(first!.id, 3);
+    expect(await area.alerts.outcome(first!.id, 2)).toEqual({ kind: 'sent', channel: 'email' });
+    expect((await postStatus(biz, first!.id, 'delivered')).seq).toBe(3);
+    await area.alerts.outcome(first!.id, 3);
     await eventually(async () => (await biz.get(`/v1/customers/${who.id}/loyalty`)).body.balance === 123, 'points booked');
     await receiver.waitFor(5, (request) => request.body.data.order?.customer?.id === who.id);
     return { who, orders };
@@ -143,7 +140,7 @@ describe.each([
       const found: string[] = [];
       let cursor = '0';
       do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${area.prefix}:*`, 'COUNT', 500);
         cursor = next;
         for (const key of keys) {
           const type = await redis.type(key);
@@ -229,13 +226,13 @@ describe.each([
     for (const value of values) expect(pushed).not.toContain(value);
 
     // An alert due after the erasure goes nowhere, and says why.
-    const mailsBefore = smtp.messages.length;
-    const seq = await postStatus(biz, orders[1]!.id, 'shipped');
-    expect(await processed.outcome(orders[1]!.id, seq)).toEqual({ kind: 'skipped', reason: 'erased' });
+    const mailsBefore = area.smtp.messages.length;
+    const { seq } = await postStatus(biz, orders[1]!.id, 'shipped');
+    expect(await area.alerts.outcome(orders[1]!.id, seq)).toEqual({ kind: 'skipped', reason: 'erased' });
     expect(await deliveryLog(biz, orders[1]!.id)).toEqual([expect.objectContaining({ seq, status: 'skipped', reason: 'erased' })]);
-    expect(smtp.messages.length).toBe(mailsBefore);
+    expect(area.smtp.messages.length).toBe(mailsBefore);
     // The two sent before the erasure (shipped and delivered of the first order), no more.
-    expect(smtp.messagesTo(who.email).length + smtp.messagesTo(who.prefEmail).length).toBe(2);
+    expect(area.smtp.messagesTo(who.email).length + area.smtp.messagesTo(who.prefEmail).length).toBe(2);
 
     // A second erasure finds nothing left.
     expect((await biz.delete(`/v1/customers/${who.id}/personal-data`)).body).toEqual({ orders: 0 });
@@ -251,18 +248,7 @@ describe.each([
 });
 
 describe('erasure on a two-node cluster', () => {
-  let pair: TestPair;
-  let prefix: string;
-
-  beforeEach(async () => {
-    prefix = notifyPrefix('privacy-pair');
-    pair = await startPair({ REDIS_PREFIX: prefix });
-  });
-
-  afterEach(async () => {
-    await pair?.close();
-    await dropPrefix(prefix);
-  });
+  const pair = liveCluster('privacy-pair', { per: 'test' });
 
   it('drops the other node’s cached actor, so it no longer serves the old values', async () => {
     const tenant = await createTenant(pair.a.url);

@@ -3,11 +3,13 @@
  * `retention_days` set, a sweep erases the personal data of exactly the orders terminal for longer, on the embedded
  * store and on PostgreSQL, and the audit trail records it.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import { postStatus } from '../support/notify';
-import { dropSchema, freshSchema, postgresEnv } from '../support/postgres';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { dropSchema, freshSchema, postgresEnv } from '../../support/postgres';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -50,9 +52,9 @@ describe.each([
     return read.customer.name === undefined && read.destination === null;
   }
 
-  /** The next order changes at a later millisecond than everything before it. */
+  /** The next order changes at a later millisecond than everything before it: the clock itself is awaited. */
   async function laterThan(ms: number): Promise<void> {
-    while (Date.now() <= ms + 1) await new Promise((resolve) => setImmediate(resolve));
+    await eventually(() => Date.now() > ms + 1, `the clock past ${ms + 1}`, 1000, 1);
   }
 
   it('erases exactly the orders terminal for longer than retention_days, once', async () => {

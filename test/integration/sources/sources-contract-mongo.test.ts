@@ -1,6 +1,6 @@
-import { createMongoStore } from '../../src/store/mongo/create-store';
-import { freshMongoDatabase, MONGODB_TARGET } from '../support/mongo';
-import { describeSourceContract } from '../support/source-contract';
+import { createMongoStore } from '../../../src/store/mongo/create-store';
+import { freshMongoDatabase, MONGODB_TARGET } from '../../support/mongo';
+import { describeSourceContract } from '../../support/source-contract';
 
 /**
  * The SourceDirectory contract on MongoDB (a server when `MONGODB_URI` is set, else the in-process emulation): two

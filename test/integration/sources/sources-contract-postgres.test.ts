@@ -1,6 +1,6 @@
-import { createPostgresStore } from '../../src/store/postgres/create-store';
-import { describeSourceContract } from '../support/source-contract';
-import { POSTGRES_URL, postgresStore } from '../support/postgres';
+import { createPostgresStore } from '../../../src/store/postgres/create-store';
+import { POSTGRES_URL, postgresStore } from '../../support/postgres';
+import { describeSourceContract } from '../../support/source-contract';
 
 /**
  * The SourceDirectory contract on PostgreSQL: a fresh schema per test, migrated by the store; the twin is a second

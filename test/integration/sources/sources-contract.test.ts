@@ -1,11 +1,10 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { GroupCommit } from '../../src/store/sqlite/group-commit';
-import { SQLITE_SOURCES_MIGRATION, SqliteSourceDirectory } from '../../src/store/sources/sqlite';
-import { createSqliteStore } from '../../src/store/sqlite/create-store';
-import { describeSourceContract } from '../support/source-contract';
+import { SQLITE_SOURCES_MIGRATION, SqliteSourceDirectory } from '../../../src/store/sources/sqlite';
+import { createSqliteStore } from '../../../src/store/sqlite/create-store';
+import { GroupCommit } from '../../../src/store/sqlite/group-commit';
+import { describeSourceContract } from '../../support/source-contract';
+import { removeDir, tempDir } from '../../support/temp-dir';
 
 /**
  * The SourceDirectory contract on the embedded store: a fresh file per test, migrated by the store, the source
@@ -13,7 +12,7 @@ import { describeSourceContract } from '../support/source-contract';
  * the store will run it (two of them: two processes sharing the file).
  */
 describeSourceContract('SqliteSourceDirectory contract', async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'source-contract-'));
+  const dataDir = tempDir('source-contract-');
   const store = createSqliteStore({ dataDir });
   await store.lifecycle.init();
   const connections: Database.Database[] = [];
@@ -35,14 +34,14 @@ describeSourceContract('SqliteSourceDirectory contract', async () => {
       await Promise.all([first.writes.drained(), second.writes.drained()]);
       for (const db of connections) db.close();
       await store.lifecycle.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 });
 
 describe('SqliteSourceDirectory queries', () => {
   it('finds orders by external id through the unique index, not a scan', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'source-plan-'));
+    const dataDir = tempDir('source-plan-');
     const store = createSqliteStore({ dataDir });
     await store.lifecycle.init();
     await store.lifecycle.close();
@@ -57,7 +56,7 @@ describe('SqliteSourceDirectory queries', () => {
       expect(plan.map((step) => step.detail)).toEqual(expect.arrayContaining([expect.stringMatching(/SEARCH orders USING INDEX orders_external_id/)]));
     } finally {
       db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     }
   });
 });

@@ -1,8 +1,14 @@
 import { Webhook } from 'standardwebhooks';
-import { client, request, type ApiResponse } from '../support/http';
-import { ADMIN_TOKEN, createTenant, startPair, startTestNode, type Tenant, type TestNode, type TestPair } from '../support/node';
-import { expectError, iso, placeOrder, unique, type Client } from '../support/fixtures';
-import { closeAllSockets, collect, connectSocket, subscribeOk, uniquePrefix } from '../support/live';
+import { expectError } from '../../support/expect-error';
+import { type ApiResponse, client, type Client, request } from '../../support/http';
+import { unique } from '../../support/ids';
+import { liveCluster } from '../../support/live-fixture';
+import { startTestNode, type TestNode } from '../../support/node';
+import { ADMIN_TOKEN } from '../../support/node-settings';
+import { placeOrder } from '../../support/orders';
+import { closeAllSockets, collect, connectSocket, subscribeOk } from '../../support/sockets';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { iso } from '../../support/time';
 
 /** A source as POST /v1/sources answers it. */
 interface CreatedSource {
@@ -54,7 +60,7 @@ describe('inbound sources', () => {
   let source: CreatedSource;
 
   beforeAll(async () => {
-    server = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('sources') } });
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('sources') } });
     a = await createTenant(server.url, 'A');
     b = await createTenant(server.url, 'B');
     bizA = client(server.url, a.apiKey);
@@ -366,7 +372,7 @@ describe('inbound sources: the anonymous budget', () => {
   let biz: Client;
 
   beforeAll(async () => {
-    server = await startTestNode({ env: { REDIS_PREFIX: uniquePrefix('sources-budget'), RATE_LIMIT_ANON: '5/min' } });
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('sources-budget'), RATE_LIMIT_ANON: '5/min' } });
     biz = client(server.url, (await createTenant(server.url)).apiKey);
   });
   afterAll(() => server.close());
@@ -390,12 +396,7 @@ describe('inbound sources: the anonymous budget', () => {
 });
 
 describe('inbound sources on two nodes sharing a store', () => {
-  let pair: TestPair;
-
-  beforeAll(async () => {
-    pair = await startPair({ REDIS_PREFIX: uniquePrefix('sources-pair') });
-  });
-  afterAll(() => pair.close());
+  const pair = liveCluster('sources-pair');
 
   it('one webhook-id delivered to both nodes at once is applied once, and both answer the same', async () => {
     const biz = client(pair.a.url, (await createTenant(pair.a.url)).apiKey);

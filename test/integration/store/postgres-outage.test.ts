@@ -3,12 +3,14 @@
  * partition or a server restart would): requests that need it are answered 503 `unavailable` with Retry-After,
  * never 500; readiness says so; nothing acknowledged is lost; and the node recovers by itself when it is back.
  */
-import { placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { eventually, uniquePrefix } from '../support/live';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import { POSTGRES_URL, dropSchema, freshSchema } from '../support/postgres';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { dropSchema, freshSchema, POSTGRES_URL } from '../../support/postgres';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
@@ -22,7 +24,7 @@ beforeAll(async () => {
   const viaProxy = new URL(POSTGRES_URL);
   viaProxy.port = String(proxy.port);
   server = await startTestNode({
-    env: { DATABASE_URL: viaProxy.toString(), DATABASE_SCHEMA: schema, REDIS_PREFIX: uniquePrefix('pg-outage') },
+    env: { DATABASE_URL: viaProxy.toString(), DATABASE_SCHEMA: schema, REDIS_PREFIX: unique('pg-outage') },
   });
   biz = client(server.url, (await createTenant(server.url)).apiKey);
 });

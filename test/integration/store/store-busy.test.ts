@@ -5,9 +5,11 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { expectError, placeOrder, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
+import { expectError } from '../../support/expect-error';
+import { type Client, client } from '../../support/http';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder } from '../../support/orders';
+import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 

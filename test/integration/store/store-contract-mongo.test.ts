@@ -1,9 +1,9 @@
-import net from 'node:net';
 import { MongoServerSelectionError } from 'mongodb';
-import { UnavailableError } from '../../src/domain/errors';
-import { createMongoStore } from '../../src/store/mongo/create-store';
-import { freshMongoDatabase, MONGODB_TARGET } from '../support/mongo';
-import { describePrivacyContract, describeStoreContract, type StoreFactory } from '../support/store-contract';
+import { UnavailableError } from '../../../src/domain/errors';
+import { createMongoStore } from '../../../src/store/mongo/create-store';
+import { freshMongoDatabase, MONGODB_TARGET } from '../../support/mongo';
+import { freePort } from '../../support/ports';
+import { describePrivacyContract, describeStoreContract, type StoreFactory } from '../../support/store-contract';
 
 /**
  * The Store contract on MongoDB: against the server `MONGODB_URI` names when it is set (a standalone server is
@@ -28,17 +28,9 @@ describePrivacyContract(`MongoDB store (${MONGODB_TARGET})`, mongoStores);
 
 // These need no server: what the adapter does before one answers, and when none does.
 describe('MongoDB store without a server', () => {
-  /** A local port nothing listens on: one the OS just handed out and took back. */
-  async function closedPort(): Promise<number> {
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return port;
-  }
-
   it('answers unavailable, keeping the driver error as the cause, when no server can be selected', async () => {
-    const store = createMongoStore({ uri: `mongodb://127.0.0.1:${await closedPort()}/test`, serverSelectionTimeoutMs: 300 });
+    // A port nothing listens on: one the OS just handed out and took back.
+    const store = createMongoStore({ uri: `mongodb://127.0.0.1:${await freePort()}/test`, serverSelectionTimeoutMs: 300 });
     try {
       for (const attempt of [() => store.lifecycle.init(), () => store.lifecycle.ping(), () => store.orders.loadOrder('ord_1'), () => store.deliveries.claimDelivery('ord_1', 1, 'email', '2024-01-01T00:00:00.000Z')]) {
         const error = await attempt().then(() => null, (caught: unknown) => caught);

@@ -1,5 +1,5 @@
-import { describePrivacyContract, describeStoreContract } from '../support/store-contract';
-import { postgresStore } from '../support/postgres';
+import { postgresStore } from '../../support/postgres';
+import { describePrivacyContract, describeStoreContract } from '../../support/store-contract';
 
 describeStoreContract('PostgreSQL store contract', async () => {
   const { store, drop } = postgresStore();

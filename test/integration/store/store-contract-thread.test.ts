@@ -1,25 +1,21 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { UnavailableError } from '../../src/domain/errors';
-import type { Store } from '../../src/store/store';
-import { createThreadedStore, STORE_THREAD, type ThreadedStore } from '../../src/store/sqlite/threaded-store';
-import { at, buildEvent, buildOrder, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'store-thread-'));
-}
+import { UnavailableError } from '../../../src/domain/errors';
+import { createThreadedStore, STORE_THREAD, type ThreadedStore } from '../../../src/store/sqlite/threaded-store';
+import type { Store } from '../../../src/store/store';
+import { at, buildEvent, buildOrder, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../../support/store-contract';
+import { removeDir, tempDir } from '../../support/temp-dir';
 
 function threaded(onBatch?: (size: number) => void, busyTimeoutMs?: number) {
-  const dataDir = tempDir();
+  const dataDir = tempDir('store-thread-');
   const store = createThreadedStore({ dataDir, onBatch, busyTimeoutMs });
   return {
     dataDir,
     store,
     cleanup: async () => {
       await store.lifecycle.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 }
@@ -92,7 +88,7 @@ describe('SQLite store on its own thread: the thread', () => {
   });
 
   it('a store whose thread cannot start fails every call as unavailable, and is not started again and again', async () => {
-    const blocker = path.join(tempDir(), 'a-file');
+    const blocker = path.join(tempDir('store-thread-'), 'a-file');
     fs.writeFileSync(blocker, '');
     // The data directory would be below a plain file: the thread cannot create it and dies before answering.
     const store = createThreadedStore({ dataDir: path.join(blocker, 'data') });

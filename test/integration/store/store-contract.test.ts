@@ -1,40 +1,35 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { UnavailableError } from '../../src/domain/errors';
-import type { Order, OrderEvent } from '../../src/domain/order';
-import { migrate } from '../../src/store/sqlite/migrations';
-import { SUMMARY_STATEMENTS } from '../../src/store/search/sqlite-reports';
-import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
-import { createSqliteStore } from '../../src/store/sqlite/create-store';
-import type { Store } from '../../src/store/store';
-import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../support/store-contract';
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'store-contract-'));
-}
+import { UnavailableError } from '../../../src/domain/errors';
+import type { Order, OrderEvent } from '../../../src/domain/order';
+import { SUMMARY_STATEMENTS } from '../../../src/store/search/sqlite-reports';
+import { createSqliteStore } from '../../../src/store/sqlite/create-store';
+import { migrate } from '../../../src/store/sqlite/migrations';
+import { eventToRow, orderToRow } from '../../../src/store/sqlite/rows';
+import type { Store } from '../../../src/store/store';
+import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../../support/store-contract';
+import { removeDir, tempDir } from '../../support/temp-dir';
 
 describeStoreContract('SQLite store', async () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('store-contract-');
   const store = createSqliteStore({ dataDir });
   return {
     store,
     cleanup: async () => {
       await store.lifecycle.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 });
 
 describePrivacyContract('SQLite store', async () => {
-  const dataDir = tempDir();
+  const dataDir = tempDir('store-contract-');
   const store = createSqliteStore({ dataDir });
   return {
     store,
     cleanup: async () => {
       await store.lifecycle.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 });
@@ -44,14 +39,14 @@ describe('SQLite store: group commit', () => {
   let batches: number[];
   let store: Store;
   beforeEach(() => {
-    dataDir = tempDir();
+    dataDir = tempDir('store-contract-');
     batches = [];
     store = createSqliteStore({ dataDir, onBatch: (size) => batches.push(size) });
     return store.lifecycle.init();
   });
   afterEach(async () => {
     await store.lifecycle.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    removeDir(dataDir);
   });
 
   it('commits writes issued in the same tick together, and every one is stored', async () => {
@@ -106,7 +101,7 @@ describe('SQLite store: while another process holds the write lock', () => {
   let store: Store;
   let other: Database.Database;
   beforeEach(async () => {
-    dataDir = tempDir();
+    dataDir = tempDir('store-contract-');
     store = createSqliteStore({ dataDir, busyTimeoutMs: 1500 });
     await store.lifecycle.init();
     // Another process's connection to the same file, holding the write lock as a long transaction would.
@@ -117,7 +112,7 @@ describe('SQLite store: while another process holds the write lock', () => {
     if (other.inTransaction) other.exec('ROLLBACK');
     other.close();
     await store.lifecycle.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    removeDir(dataDir);
   });
 
   it('waits for the lock without blocking the event loop, then commits', async () => {
@@ -158,7 +153,7 @@ describe('SQLite store: while another process holds the write lock', () => {
 
 describe('SQLite store: migration to promised_by and the report projections', () => {
   it("backfills delivered_at and failed_attempts of existing orders from their applied events", async () => {
-    const dataDir = tempDir();
+    const dataDir = tempDir('store-contract-');
     try {
       // A file as the previous release left it: schema version 3, orders without the new columns.
       const db = new Database(path.join(dataDir, 'tracking.db'));
@@ -207,14 +202,14 @@ describe('SQLite store: migration to promised_by and the report projections', ()
         await store.lifecycle.close();
       }
     } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     }
   });
 });
 
 describe('SQLite store: report queries', () => {
   it('read only the covering report index: no row lookups, no table scan', async () => {
-    const dataDir = tempDir();
+    const dataDir = tempDir('store-contract-');
     const store = createSqliteStore({ dataDir });
     await store.lifecycle.init();
     await store.lifecycle.close();
@@ -228,7 +223,7 @@ describe('SQLite store: report queries', () => {
       }
     } finally {
       db.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     }
   });
 });

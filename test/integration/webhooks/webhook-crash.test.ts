@@ -3,12 +3,17 @@
  * receiver is down and go out when they are back). An API-only node takes the changes; worker-only processes
  * deliver, and one is SIGKILLed in the middle of an attempt.
  */
-import { placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { eventually, startRedis, stopAllRedis } from '../support/live';
-import { createTenant, removeDir, startTestNode, tempDir, type TestNode } from '../support/node';
-import { dropPrefix, killAllWorkers, notifyPrefix, postStatus, spawnWorker } from '../support/notify';
-import { deliveries, registerWebhook, startReceiver, verifies, type Receiver } from '../support/webhooks';
+import { eventually } from '../../support/eventually';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { killAllProcesses, spawnWorker } from '../../support/node-process';
+import { placeOrder, postStatus } from '../../support/orders';
+import { dropPrefix } from '../../support/redis-keys';
+import { startRedis, stopAllRedis } from '../../support/redis-server';
+import { removeDir, tempDir } from '../../support/temp-dir';
+import { createTenant } from '../../support/tenant';
+import { deliveries, type Receiver, registerWebhook, startReceiver, verifies } from '../../support/webhooks';
 
 jest.setTimeout(90_000);
 
@@ -27,11 +32,11 @@ const settings = (extra: Record<string, string> = {}) => ({
 
 beforeEach(() => {
   dataDir = tempDir();
-  prefix = notifyPrefix('whcrash');
+  prefix = unique('whcrash');
 });
 
 afterEach(async () => {
-  await killAllWorkers();
+  await killAllProcesses();
   await api?.close({ keepData: true });
   api = undefined;
   await receiver?.close();
@@ -49,14 +54,14 @@ it('a worker SIGKILLed mid-delivery: the message is delivered afterwards by anot
   const { id, secret } = await registerWebhook(biz, receiver.url, ['order.status_changed']);
   const order = await placeOrder(biz);
 
-  const doomed = await spawnWorker(dataDir, settings());
+  const doomed = await spawnWorker(dataDir, { env: settings() });
   const [held] = await receiver.waitFor(1, undefined, 20_000);
-  await doomed.kill();
+  await doomed.stop('SIGKILL');
   expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
   // Its outcome was never logged: the attempt is marked in Redis, and logged by the run that comes after.
   expect((await deliveries(biz, id))[0]).toMatchObject({ status: 'pending', attempts: 0 });
 
-  const rescuer = await spawnWorker(dataDir, settings());
+  const rescuer = await spawnWorker(dataDir, { env: settings() });
   // The dead worker's job runs again once its lock (2 s) has lapsed.
   const [, again] = await receiver.waitFor(2, undefined, 30_000);
   expect(again!.id).toBe(held!.id);
@@ -72,7 +77,7 @@ it('a worker SIGKILLed mid-delivery: the message is delivered afterwards by anot
   ]);
 
   // The rescuer goes on working: the next change is delivered once.
-  const seq = await postStatus(biz, order.id, 'processing');
+  const { seq } = await postStatus(biz, order.id, 'processing');
   await receiver.waitFor(1, (request) => request.body.data.event?.seq === seq, 20_000);
   expect(rescuer.output.some((line) => line.includes('"level":50'))).toBe(false);
 });
@@ -95,7 +100,7 @@ it('Redis down while events are applied: every message goes out once it is back'
   }
   await redis.restart(); // empty: nothing was queued, and nothing was kept
 
-  await spawnWorker(dataDir, settings({ REDIS_URL: redis.url }));
+  await spawnWorker(dataDir, { env: settings({ REDIS_URL: redis.url }) });
   // Per order: created (seq 1), status_changed seq 1 and 2, assigned.
   const requests = await receiver.waitFor(orders.length * 4, undefined, 30_000);
   for (const order of orders) {

@@ -4,12 +4,14 @@
  * Host names resolve through an injected resolver (no DNS traffic), except `localhost`, which is the system's.
  */
 import dns from 'node:dns';
-import { expectError, unique } from '../support/fixtures';
-import { client } from '../support/http';
-import { eventually } from '../support/live';
-import { createTenant, startTestNode, type TestNode } from '../support/node';
-import { dropPrefix, notifyPrefix } from '../support/notify';
-import { deliveries, startReceiver, type Receiver } from '../support/webhooks';
+import { eventually } from '../../support/eventually';
+import { expectError } from '../../support/expect-error';
+import { client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { dropPrefix } from '../../support/redis-keys';
+import { createTenant } from '../../support/tenant';
+import { deliveries, type Receiver, startReceiver } from '../../support/webhooks';
 
 jest.setTimeout(30_000);
 
@@ -34,7 +36,7 @@ let prefix: string;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  prefix = notifyPrefix('ssrf');
+  prefix = unique('ssrf');
   receiver = await startReceiver();
   node = await startTestNode({ env: { REDIS_PREFIX: prefix, WEBHOOK_BACKOFF_MS: '50' }, resolve });
 });

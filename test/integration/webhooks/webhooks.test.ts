@@ -3,12 +3,16 @@
  * posting to real HTTP receivers on 127.0.0.1 (WEBHOOK_ALLOW_PRIVATE=true), every message checked with the
  * `standardwebhooks` package's own verifier. Retries run with a 50 ms backoff and a 600 ms attempt timeout.
  */
-import { expectError, placeOrder, unique, type Client } from '../support/fixtures';
-import { client } from '../support/http';
-import { eventually } from '../support/live';
-import { createTenant, startTestNode, type Tenant, type TestNode } from '../support/node';
-import { dropPrefix, notifyPrefix, postStatus, startSmtp, type SmtpServerHandle } from '../support/notify';
-import { deliveries, registerWebhook, startReceiver, verifies, type Receiver, type ReceivedWebhook } from '../support/webhooks';
+import { eventually } from '../../support/eventually';
+import { expectError } from '../../support/expect-error';
+import { type Client, client } from '../../support/http';
+import { unique } from '../../support/ids';
+import { startTestNode, type TestNode } from '../../support/node';
+import { placeOrder, postStatus } from '../../support/orders';
+import { dropPrefix } from '../../support/redis-keys';
+import { type SmtpServerHandle, startSmtp } from '../../support/smtp';
+import { createTenant, type Tenant } from '../../support/tenant';
+import { deliveries, type ReceivedWebhook, type Receiver, registerWebhook, startReceiver, verifies } from '../../support/webhooks';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +36,7 @@ async function tenant(): Promise<{ tenant: Tenant; api: Client }> {
 beforeAll(async () => {
   // Every email to a `refused` address is refused for good (550): its alert reaches nobody.
   smtp = await startSmtp({ failWith: (rcpt) => (rcpt.startsWith('refused') ? { code: 550, message: 'no such mailbox' } : null) });
-  prefix = notifyPrefix('webhooks');
+  prefix = unique('webhooks');
   node = await startTestNode({
     env: {
       REDIS_PREFIX: prefix,
@@ -76,7 +80,7 @@ describe('messages', () => {
     });
     await all.waitFor(1, (request) => request.body.type === 'order.status_changed' && request.body.data.event.seq === 1);
 
-    const shipped = await postStatus(api, order.id, 'shipped');
+    const { seq: shipped } = await postStatus(api, order.id, 'shipped');
     const [changed] = await all.waitFor(1, (request) => request.body.type === 'order.status_changed' && request.body.data.event.seq === shipped);
     expect(changed!.body.data.event).toMatchObject({ seq: shipped, status: 'shipped', order_id: order.id });
     expect(changed!.body.data.order).toMatchObject({ id: order.id, status: 'shipped', version: shipped });

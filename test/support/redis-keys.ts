@@ -1,0 +1,69 @@
+/**
+ * What a node keeps in Redis, read by tests from outside: its queues' keys under a REDIS_PREFIX, alert jobs, and
+ * the sharded Pub/Sub channels it subscribes to.
+ */
+import Redis from 'ioredis';
+
+/** A client that gives up at once instead of retrying: a test asks Redis one thing and wants the answer now. */
+function oneShot(redisUrl: string): Redis {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on('error', () => {});
+  return redis;
+}
+
+/** Deletes every key under `prefix` (BullMQ queues, rate limits) from a Redis; best effort. */
+export async function dropPrefix(prefix: string, redisUrl = 'redis://127.0.0.1:6379'): Promise<void> {
+  const redis = oneShot(redisUrl);
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } catch {
+    // best effort
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Whether the alert job of (order, seq) is held in the Redis at `redisUrl` (BullMQ's job hash). */
+export async function alertJobExists(redisUrl: string, prefix: string, orderId: string, seq: number): Promise<boolean> {
+  const redis = oneShot(redisUrl);
+  try {
+    await redis.connect();
+    return (await redis.exists(`${prefix}:alerts:${orderId}-${seq}`)) === 1;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/**
+ * Number of subscribers of each sharded Pub/Sub channel (PUBSUB SHARDNUMSUB), or null when Redis does not
+ * answer. Lets a test wait until nodes have re-established the subscriptions it relies on.
+ */
+export async function shardSubscribers(redisUrl: string, channels: string[]): Promise<number[] | null> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    const reply = (await redis.call('PUBSUB', 'SHARDNUMSUB', ...channels)) as Array<string | number>;
+    return channels.map((_, i) => Number(reply[2 * i + 1]));
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The sharded adapter's channel for one room (`@socket.io/redis-adapter`, dynamic subscription mode). */
+export function adapterRoomChannel(prefix: string, room: string): string {
+  return `${prefix}:sio#/#${room}#`;
+}
+
+/** The per-order live channel of src/gateways/live-feed.ts. */
+export function orderChannel(prefix: string, orderId: string): string {
+  return `${prefix}:order:${orderId}`;
+}
