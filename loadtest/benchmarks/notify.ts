@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { ALERT_QUEUE } from '../../src/notifiers/alert-queue';
+import { dropPrefix } from '../../test/support/redis-keys';
 import { inBatches, Nodes, post, type ServerProcess, tenant, waitForQueued } from '../lib/nodes';
 import { Recorder, round } from '../lib/stats';
 import { cpuSeconds } from '../lib/process-cpu';
@@ -313,22 +314,8 @@ async function redisCpuSeconds(): Promise<number> {
 }
 
 /** Deletes this run's keys (BullMQ's) from Redis; `Nodes.stop()` leaves them. */
-export async function dropRedisPrefix(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // best effort: the prefix is unique to this run
-  } finally {
-    redis.disconnect();
-  }
+export function dropRedisPrefix(prefix: string): Promise<void> {
+  return dropPrefix(prefix, REDIS_URL);
 }
 
 /** Top self-time functions of the worker's CPU profile, as report notes. */

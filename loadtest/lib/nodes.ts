@@ -6,6 +6,7 @@ import readline from 'node:readline';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
 import pg from 'pg';
+import { dropPrefix } from '../../test/support/redis-keys';
 
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 export const JWT_SECRET = 'bench-jwt-secret-0123456789-0123456789-abcdef';
@@ -124,21 +125,7 @@ export class Nodes {
 
   /** Deletes the keys the run left under its prefix (BullMQ queues and metadata). */
   private async dropRedisKeys(): Promise<void> {
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-    redis.on('error', () => {});
-    try {
-      await redis.connect();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } catch {
-      // Redis gone: nothing to clean
-    } finally {
-      redis.disconnect();
-    }
+    await dropPrefix(this.prefix, process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   }
 }
 

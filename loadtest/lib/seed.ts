@@ -16,6 +16,7 @@ import type { OrderStatus } from '../../src/domain/status';
 import { searchTerms } from '../../src/store/search-terms';
 import { eventToRow, orderToRow } from '../../src/store/sqlite/rows';
 import { createSqliteStore } from '../../src/store/sqlite/create-store';
+import { seededRandom } from '../../test/support/random';
 
 export interface SeedOptions {
   dataDir: string;
@@ -101,18 +102,6 @@ const LAST = (
   'stewart murphy cook rogers morgan bell bailey rivera cooperman gray james watson brooks kelly sanders price'
 ).split(' ');
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function customerOf(index: number): Required<Pick<Order['customer'], 'id' | 'name' | 'email' | 'phone' | 'locale'>> {
   const first = FIRST[index % FIRST.length]!;
   const last = LAST[Math.floor(index / FIRST.length) % LAST.length]!;
@@ -175,7 +164,7 @@ const SCAN_OF: Partial<Record<OrderStatus, string>> = {
 export async function seedStore(options: SeedOptions): Promise<SeedResult> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => {});
-  const random = prng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const orderCount = options.orders;
   const customerCount = Math.max(1, Math.round(orderCount / (options.ordersPerCustomer ?? 5)));
   const batch = options.batch ?? 10_000;

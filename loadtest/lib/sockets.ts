@@ -5,12 +5,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import WebSocket from 'ws';
+
+/** A free TCP port on 127.0.0.1 (for an inspector). */
+export { freePort } from '../../test/support/ports';
 
 /** Sockets per 127.0.0.x source address: below the ~28,000 ephemeral ports of one address, with room to spare. */
 export const SOCKETS_PER_SOURCE_ADDRESS = 20_000;
@@ -351,18 +353,6 @@ export function startReference(file: string, nodeArgs: string[] = [], env: Recor
   return withTimeout(ready, 30_000, `reference ${file}`).catch(async (error: unknown) => {
     await stop();
     throw error;
-  });
-}
-
-/** A free TCP port on 127.0.0.1 (for an inspector). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -11,6 +11,7 @@ import { killAllProcesses, spawnWorker, type Entry, type TestProcess } from './n
 import { dropPrefix } from './redis-keys';
 import { startSmtp, type SmtpOptions, type SmtpServerHandle } from './smtp';
 import { removeDir, tempDir } from './temp-dir';
+import { withTenant, type TenantNode } from './tenant-node';
 import { startTwilioStandIn, type TwilioOptions, type TwilioStandIn } from './twilio';
 
 export const MAIL_FROM = 'alerts@shop.example';
@@ -54,6 +55,8 @@ export interface NotifyArea {
   env(extra?: Record<string, string>): Record<string, string>;
   /** Starts an in-process node with the notification settings and `extra`, watched by `alerts`. */
   startNode(extra?: Record<string, string>, deps?: Omit<StartOptions, 'dataDir' | 'env'>): Promise<TestNode>;
+  /** Starts such a node and creates a tenant on it: the node, the tenant and its business client. */
+  startTenantNode(extra?: Record<string, string>): Promise<TenantNode>;
   /** Starts a worker-only process with the notification settings and `extra`, from `entry`. */
   spawnWorker(extra?: Record<string, string>, entry?: Entry): Promise<TestProcess>;
 }
@@ -106,6 +109,13 @@ export function notifyArea(name: string, { smtp: smtpOptions = true, twilio: twi
   }
 
   const env = (extra: Record<string, string> = {}) => notifyEnv(current().prefix, channels(), extra);
+  const startNode = async (extra: Record<string, string> = {}, deps: Omit<StartOptions, 'dataDir' | 'env'> = {}): Promise<TestNode> => {
+    const { dataDir, nodes, alerts } = current();
+    const node = await startTestNode({ ...deps, dataDir, env: env(extra) });
+    nodes.push(node);
+    alerts.attach(node.node);
+    return node;
+  };
   return {
     get smtp() {
       if (!smtp) throw new Error(`the ${name} notification fixture has no SMTP server`);
@@ -125,13 +135,8 @@ export function notifyArea(name: string, { smtp: smtpOptions = true, twilio: twi
       return current().alerts;
     },
     env,
-    startNode: async (extra = {}, deps = {}) => {
-      const { dataDir, nodes, alerts } = current();
-      const node = await startTestNode({ ...deps, dataDir, env: env(extra) });
-      nodes.push(node);
-      alerts.attach(node.node);
-      return node;
-    },
+    startNode,
+    startTenantNode: async (extra = {}) => withTenant(await startNode(extra)),
     spawnWorker: (extra = {}, entry) => spawnWorker(current().dataDir, { env: env(extra), entry }),
   };
 }

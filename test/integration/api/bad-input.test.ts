@@ -1,9 +1,10 @@
 import http from 'node:http';
 import { expectError } from '../../support/expect-error';
 import { type ApiResponse, client, type Client, request } from '../../support/http';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { allOrderIds, placeOrder } from '../../support/orders';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 import { iso } from '../../support/time';
 
 const MiB = 1024 * 1024;
@@ -16,16 +17,13 @@ describe('bad input is refused cleanly and stores nothing', () => {
   let courierToken: string;
   let orderId: string;
 
-  beforeAll(async () => {
-    server = await startTestNode();
-    tenant = await createTenant(server.url);
-    biz = client(server.url, tenant.apiKey);
+  tenantNode(async (started) => {
+    ({ server, tenant, biz } = started);
     courierToken = await tenant.token('courier', 'k1');
     courier = client(server.url, courierToken);
     orderId = (await placeOrder(biz, { customer: { id: 'c1', name: 'Ada' } })).id;
     await biz.post(`/v1/orders/${orderId}/assign`, { courier_id: 'k1' });
   });
-  afterAll(() => server.close());
 
   /** What a refused request must leave as it was: the tenant's orders and the order's state and history. */
   async function state() {

@@ -1,10 +1,11 @@
 import { expectError } from '../../support/expect-error';
-import { type ApiResponse, client, type Client, request } from '../../support/http';
+import { type ApiResponse, type Client, request } from '../../support/http';
 import { unique } from '../../support/ids';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { allOrderIds, placeOrder } from '../../support/orders';
 import { keepAliveClient, type KeepAliveClient } from '../../support/raw-http';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 
 const MiB = 1024 * 1024;
 
@@ -18,12 +19,7 @@ describe('input hardening: hostile bodies are refused cleanly and store nothing'
   let tenant: Tenant;
   let biz: Client;
 
-  beforeAll(async () => {
-    server = await startTestNode();
-    tenant = await createTenant(server.url);
-    biz = client(server.url, tenant.apiKey);
-  });
-  afterAll(() => server.close());
+  tenantNode((started) => ({ server, tenant, biz } = started));
 
   const paths = (error: { details?: unknown }) => ((error.details ?? []) as Array<{ path: string }>).map((d) => d.path);
   const postOrder = (rawBody: string, headers?: Record<string, string>) =>

@@ -1,10 +1,11 @@
 import { expectError } from '../../support/expect-error';
 import { client, type Client, request } from '../../support/http';
 import { unique } from '../../support/ids';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { ADMIN_TOKEN } from '../../support/node-settings';
 import { allOrderIds, placeOrder } from '../../support/orders';
 import { createTenant, type Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 import { iso } from '../../support/time';
 
 type Ev = { seq: number | null; status: string; event_id: string; applied: boolean; occurred_at: string };
@@ -13,12 +14,7 @@ describe('every route: happy path and error codes', () => {
   let server: TestNode;
   let tenant: Tenant;
   let biz: Client;
-  beforeAll(async () => {
-    server = await startTestNode();
-    tenant = await createTenant(server.url);
-    biz = client(server.url, tenant.apiKey);
-  });
-  afterAll(() => server.close());
+  tenantNode((started) => ({ server, tenant, biz } = started));
 
   describe('POST /v1/tenants', () => {
     it('admin creates a tenant: 201 {id, name, api_key}', async () => {

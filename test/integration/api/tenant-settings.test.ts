@@ -4,19 +4,15 @@
  */
 import { expectError } from '../../support/expect-error';
 import { type Client, client } from '../../support/http';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { createTenant, type Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 
 let server: TestNode;
 let tenant: Tenant;
 let biz: Client;
 
-beforeAll(async () => {
-  server = await startTestNode();
-  tenant = await createTenant(server.url);
-  biz = client(server.url, tenant.apiKey);
-});
-afterAll(() => server.close());
+tenantNode((started) => ({ server, tenant, biz } = started));
 
 const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null };
 

@@ -15,17 +15,11 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('authz');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let biz: Client;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url);
-  biz = client(a.url, tenant.apiKey);
-});
+liveCluster('authz', { tenant: 'Acme', ready: (started) => ({ a, b, tenant, biz } = started) });
 
 /** An order assigned to `courierId` and on its way, so positions are pushed to its watchers. */
 async function onTheWay(courierId: string) {

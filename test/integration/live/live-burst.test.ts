@@ -9,20 +9,15 @@ import { placeOrder } from '../../support/orders';
 import { range } from '../../support/range';
 import { Recorder } from '../../support/recorder';
 import { connectSocket, subscribeOk } from '../../support/sockets';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const BURST = 120;
-const cluster = liveCluster('burst');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url);
-});
+liveCluster('burst', { tenant: 'Acme', ready: (started) => ({ a, b, tenant } = started) });
 
 function postBurst(orderId: string, count: number) {
   return Promise.all(

@@ -9,19 +9,14 @@ import type { TestNode } from '../../support/node';
 import { placeOrder } from '../../support/orders';
 import { type Received, Recorder } from '../../support/recorder';
 import { connectSocket, subscribeOk, trackingClient } from '../../support/sockets';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('courier');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url);
-});
+liveCluster('courier', { tenant: 'Acme', ready: (started) => ({ a, b, tenant } = started) });
 
 async function ok(promise: Promise<{ status: number; body: any }>, status = 200) {
   const response = await promise;

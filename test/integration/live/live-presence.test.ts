@@ -17,16 +17,16 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('presence');
 let a: TestNode;
 let b: TestNode;
 let acme: Tenant;
 let other: Tenant;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  acme = await createTenant(a.url, 'Acme');
-  other = await createTenant(a.url, 'Other');
+liveCluster('presence', {
+  tenant: 'Acme',
+  ready: async (started) => {
+    ({ a, b, tenant: acme } = started);
+    other = await createTenant(a.url, 'Other');
+  },
 });
 
 /** The presence check the node's notifier uses. */

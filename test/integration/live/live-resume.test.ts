@@ -12,14 +12,14 @@ import { startPoster } from '../../support/poster';
 import { range } from '../../support/range';
 import { Recorder } from '../../support/recorder';
 import { connectSocket, nextConnection, subscribeOk, trackingClient } from '../../support/sockets';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('resume', { per: 'test' });
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
+liveCluster('resume', { per: 'test', tenant: 'Acme', ready: (started) => ({ a, b, tenant } = started) });
 
 function tracking(urls: string[], token: string): TrackingClient {
   return trackingClient({ urls, token, socket: { transports: ['websocket'] }, maxBackoffMs: 500 });
@@ -34,11 +34,6 @@ async function storedSeqs(url: string, orderId: string): Promise<number[]> {
   const response = await client(url, tenant.apiKey).get(`/v1/orders/${orderId}/events?since_seq=0&limit=1000`);
   return (response.body.items as Array<{ seq: number }>).map((event) => event.seq);
 }
-
-beforeEach(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url);
-});
 
 it('a client that left resumes on the other node with since_seq: exactly the missed events, then live ones', async () => {
   const order = await placeOrder(client(a.url, tenant.apiKey), { customer: { id: 'c1' } });

@@ -13,20 +13,20 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('routing');
 let a: TestNode;
 let b: TestNode;
 let acme: Tenant;
 let other: Tenant;
+liveCluster('routing', {
+  tenant: 'Acme',
+  ready: async (started) => {
+    ({ a, b, tenant: acme } = started);
+    other = await createTenant(b.url, 'Other');
+  },
+});
 
 const isUpdate = (orderId: string, seq: number) => (e: { event: string; data: any }) =>
   e.event === 'order_status_update' && e.data.order_id === orderId && e.data.seq === seq;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  acme = await createTenant(a.url, 'Acme');
-  other = await createTenant(b.url, 'Other');
-});
 
 describe('order events across nodes', () => {
   it('an event posted on node B reaches subscribers on node A and B, and the tenant feed on both nodes', async () => {

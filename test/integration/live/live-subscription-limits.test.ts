@@ -14,17 +14,11 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('limits');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 let biz: Client;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url);
-  biz = client(a.url, tenant.apiKey);
-});
+liveCluster('limits', { tenant: 'Acme', ready: (started) => ({ a, b, tenant, biz } = started) });
 
 /** Posts `in_transit` to the order, alternating nodes, until stopped. */
 function poster(orderId: string, offset: number) {

@@ -14,16 +14,16 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const cluster = liveCluster('loyalty-live');
 let a: TestNode;
 let b: TestNode;
 let acme: Tenant;
 let rival: Tenant;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  acme = await createTenant(a.url, 'Acme');
-  rival = await createTenant(b.url, 'Rival');
+liveCluster('loyalty-live', {
+  tenant: 'Acme',
+  ready: async (started) => {
+    ({ a, b, tenant: acme } = started);
+    rival = await createTenant(b.url, 'Rival');
+  },
 });
 
 interface Update {

@@ -8,25 +8,24 @@ import { liveCluster } from '../../support/live-fixture';
 import { entriesOf, expectConsistentAccount, getAccount, redeem, tally } from '../../support/loyalty';
 import type { TestNode } from '../../support/node';
 import { placeOrder, postStatus } from '../../support/orders';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const HKD_129_50 = { value: 12950, currency: 'HKD' }; // 129 points at the default rate
 
-const cluster = liveCluster('loyalty-reversal');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
 /** The tenant's business on node A and on node B. */
 let onA: Client;
 let onB: Client;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url, 'Returns');
-  onA = client(a.url, tenant.apiKey);
-  onB = client(b.url, tenant.apiKey);
+liveCluster('loyalty-reversal', {
+  tenant: 'Returns',
+  ready: (started) => {
+    ({ a, b, tenant, biz: onA } = started);
+    onB = client(b.url, tenant.apiKey);
+  },
 });
 
 describe('loyalty reversal', () => {

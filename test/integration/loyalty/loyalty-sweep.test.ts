@@ -10,22 +10,17 @@ import type { TestNode } from '../../support/node';
 import { placeOrder } from '../../support/orders';
 import { Recorder } from '../../support/recorder';
 import { connectSocket } from '../../support/sockets';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const ORDERS = 12;
 const CUSTOMERS = ['sw-0', 'sw-1', 'sw-2'];
 
-const cluster = liveCluster('loyalty-sweep');
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
-
-beforeAll(async () => {
-  ({ a, b } = cluster);
-  tenant = await createTenant(a.url, 'Sweep');
-});
+liveCluster('loyalty-sweep', { tenant: 'Sweep', ready: (started) => ({ a, b, tenant } = started) });
 
 /** Runs grace-0 sweeps on both nodes back to back until `work` settles; returns its result and the sweep count. */
 async function sweepingDuring<T>(work: Promise<T>): Promise<{ result: T; sweeps: number }> {

@@ -18,7 +18,7 @@ import { MAIL_FROM, notifyArea } from '../../support/notify-fixture';
 import { placeOrder, postStatus } from '../../support/orders';
 import { at, buildEvent, buildOrder, moved, placedEvent } from '../../support/store-contract';
 import { removeDir, tempDir } from '../../support/temp-dir';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
@@ -29,11 +29,7 @@ describe('a failure while the alert is rendered', () => {
   let tenant: Tenant;
   let biz: Client;
 
-  beforeEach(async () => {
-    node = await area.startNode();
-    tenant = await createTenant(node.url);
-    biz = client(node.url, tenant.apiKey);
-  });
+  beforeEach(async () => ({ server: node, tenant, biz } = await area.startTenantNode()));
 
   it('happens before the claim: the re-run sends the email, once', async () => {
     let renders = 0;

@@ -9,7 +9,7 @@ import { unique } from '../../support/ids';
 import type { TestNode } from '../../support/node';
 import { MAIL_FROM, notifyArea } from '../../support/notify-fixture';
 import { placeOrder, postStatus } from '../../support/orders';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(30_000);
 
@@ -18,11 +18,7 @@ let server: TestNode;
 let tenant: Tenant;
 let biz: Client;
 
-beforeEach(async () => {
-  server = await area.startNode();
-  tenant = await createTenant(server.url);
-  biz = client(server.url, tenant.apiKey);
-});
+beforeEach(async () => ({ server, tenant, biz } = await area.startTenantNode()));
 
 /** A customer with both an email address and a phone. */
 function customer(name: string) {

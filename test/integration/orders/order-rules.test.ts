@@ -6,9 +6,10 @@
 import { eventually } from '../../support/eventually';
 import { expectError } from '../../support/expect-error';
 import { type Client, client } from '../../support/http';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { placeOrder } from '../../support/orders';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 import { iso } from '../../support/time';
 
 jest.setTimeout(30_000);
@@ -17,12 +18,7 @@ let server: TestNode;
 let tenant: Tenant;
 let biz: Client;
 
-beforeAll(async () => {
-  server = await startTestNode();
-  tenant = await createTenant(server.url);
-  biz = client(server.url, tenant.apiKey);
-});
-afterAll(() => server.close());
+tenantNode((started) => ({ server, tenant, biz } = started));
 
 async function status(orderId: string, body: Record<string, unknown>) {
   const response = await biz.post(`/v1/orders/${orderId}/status`, body);

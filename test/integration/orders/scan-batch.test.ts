@@ -1,9 +1,10 @@
 import { expectError } from '../../support/expect-error';
 import { client, type Client, request } from '../../support/http';
 import { unique } from '../../support/ids';
-import { startTestNode, type TestNode } from '../../support/node';
+import type { TestNode } from '../../support/node';
 import { placeOrder } from '../../support/orders';
-import { createTenant, type Tenant } from '../../support/tenant';
+import type { Tenant } from '../../support/tenant';
+import { tenantNode } from '../../support/tenant-node';
 import { iso } from '../../support/time';
 
 type Ev = { seq: number | null; event_id: string; status: string; scan_type: string | null; applied: boolean };
@@ -15,14 +16,11 @@ describe('POST /v1/scans: one bad scan does not fail the others', () => {
   let courier: Client;
   let courierId: string;
 
-  beforeAll(async () => {
-    server = await startTestNode();
-    tenant = await createTenant(server.url);
-    biz = client(server.url, tenant.apiKey);
+  tenantNode(async (started) => {
+    ({ server, tenant, biz } = started);
     courierId = unique('k');
     courier = client(server.url, await tenant.token('courier', courierId));
   });
-  afterAll(() => server.close());
 
   async function assignedOrder(): Promise<string> {
     const { id } = await placeOrder(biz);

@@ -1,7 +1,8 @@
 import { postgresStore } from '../../support/postgres';
-import { describePrivacyContract, describeStoreContract } from '../../support/store-contract';
+import { describePrivacyContract, describeStoreContract, type StoreFactory } from '../../support/store-contract';
 
-describeStoreContract('PostgreSQL store contract', async () => {
+/** Each test gets a database of its own, dropped after. */
+const postgresStores: StoreFactory = async () => {
   const { store, drop } = postgresStore();
   return {
     store,
@@ -10,15 +11,7 @@ describeStoreContract('PostgreSQL store contract', async () => {
       await drop();
     },
   };
-});
+};
 
-describePrivacyContract('PostgreSQL store', async () => {
-  const { store, drop } = postgresStore();
-  return {
-    store,
-    cleanup: async () => {
-      await store.lifecycle.close();
-      await drop();
-    },
-  };
-});
+describeStoreContract('PostgreSQL store contract', postgresStores);
+describePrivacyContract('PostgreSQL store', postgresStores);

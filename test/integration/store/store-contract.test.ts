@@ -7,10 +7,11 @@ import { createSqliteStore } from '../../../src/store/sqlite/create-store';
 import { migrate } from '../../../src/store/sqlite/migrations';
 import { eventToRow, orderToRow } from '../../../src/store/sqlite/rows';
 import type { Store } from '../../../src/store/store';
-import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent } from '../../support/store-contract';
+import { at, buildEvent, buildOrder, buildTenant, describePrivacyContract, describeStoreContract, moved, placedEvent, type StoreFactory } from '../../support/store-contract';
 import { removeDir, tempDir } from '../../support/temp-dir';
 
-describeStoreContract('SQLite store', async () => {
+/** Each test gets a data directory of its own, removed after. */
+const sqliteStores: StoreFactory = async () => {
   const dataDir = tempDir('store-contract-');
   const store = createSqliteStore({ dataDir });
   return {
@@ -20,19 +21,10 @@ describeStoreContract('SQLite store', async () => {
       removeDir(dataDir);
     },
   };
-});
+};
 
-describePrivacyContract('SQLite store', async () => {
-  const dataDir = tempDir('store-contract-');
-  const store = createSqliteStore({ dataDir });
-  return {
-    store,
-    cleanup: async () => {
-      await store.lifecycle.close();
-      removeDir(dataDir);
-    },
-  };
-});
+describeStoreContract('SQLite store', sqliteStores);
+describePrivacyContract('SQLite store', sqliteStores);
 
 describe('SQLite store: group commit', () => {
   let dataDir: string;
