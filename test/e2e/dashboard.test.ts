@@ -184,6 +184,32 @@ describe('dashboard', () => {
     expectClean(view);
   });
 
+  test('a courier id is shown on the fleet map as text, never as markup', async () => {
+    const view = await open();
+    await signIn(view.page, tenant.apiKey);
+    await view.page.getByTestId('tab-fleet').click();
+    const map = view.page.getByTestId('fleet-map');
+    // Staff may assign an order to any courier id; one that is markup must not become markup in the owner's page.
+    const courierId = '<b data-testid="injected">k-mallory</b><meta http-equiv="refresh" content="0;url=about:blank">';
+    const api = client(node.url, tenant.apiKey);
+    const courier = client(node.url, await tenant.token('courier', courierId));
+    const order = await api.post('/v1/orders', { external_id: 'HG-3002', customer: { id: 'c-fleet-2', name: 'Ho Ka Lok' } });
+    const pickup = await courier.post('/v1/scans', { scans: [{ event_id: 'mallory-pickup', order_id: order.body.id, type: 'pickup', occurred_at: iso() }] });
+    expect(pickup.body.results[0].outcome).toBe('applied');
+    expect((await courier.post('/v1/couriers/me/location', { lat: 22.3101, lng: 114.1702 })).status).toBe(204);
+
+    const label = map.locator('.fleet-label', { hasText: 'k-mallory' });
+    await label.waitFor();
+    expect(await label.textContent()).toBe(courierId);
+    expect(await view.page.locator('[data-testid=injected]').count()).toBe(0);
+    expect(await view.page.locator('meta[http-equiv=refresh]').count()).toBe(0);
+
+    await courier.post('/v1/scans', { scans: [{ event_id: 'mallory-delivered', order_id: order.body.id, type: 'delivered', occurred_at: iso() }] });
+    await label.waitFor({ state: 'detached' });
+    shop.all.push({ id: order.body.id, ref: 'HG-3002', status: 'delivered' });
+    expectClean(view);
+  });
+
   test('the CSV link downloads the orders of the board’s filters as orders.csv', async () => {
     const view = await open();
     await signIn(view.page, tenant.apiKey);

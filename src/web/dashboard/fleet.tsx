@@ -52,7 +52,7 @@ export function Fleet({ model, settings }: { model: FleetModel; settings: PageSe
       let marker = markers.current.get(courier.id);
       if (!marker) {
         marker = L.marker([position.lat, position.lng], { icon: dotIcon('fleet-dot'), title: `Courier ${courier.id}`, keyboard: true, riseOnHover: true })
-          .bindTooltip(courier.id, { permanent: true, direction: 'right', offset: [10, 0], className: 'fleet-label' })
+          .bindTooltip(textLabel(courier.id), { permanent: true, direction: 'right', offset: [10, 0], className: 'fleet-label' })
           .on('click', () => setSelected(courier.id))
           .addTo(map);
         markers.current.set(courier.id, marker);
@@ -147,4 +147,14 @@ export function Fleet({ model, settings }: { model: FleetModel; settings: PageSe
       </div>
     </div>
   );
+}
+
+/**
+ * A label that shows `text` as text. Leaflet inserts a string tooltip as HTML, and a courier id is whatever staff
+ * typed when assigning (1–200 characters), so it goes in as an element's text, never as markup.
+ */
+function textLabel(text: string): HTMLElement {
+  const label = document.createElement('span');
+  label.textContent = text;
+  return label;
 }
