@@ -8,6 +8,22 @@ import type { OrderStatusUpdate } from '../../src/gateways/events';
 
 export type LiveSocket = Socket;
 
+/**
+ * What `order_status_update` must carry for an event as `GET /v1/orders/:id/events` lists it (API.md "Socket events"),
+ * written out here rather than taken from the gateway, so a push is checked against the store, not against itself.
+ */
+export function expectedUpdate(event: Record<string, unknown>): Record<string, unknown> {
+  return {
+    order_id: event.order_id,
+    seq: event.seq,
+    status: event.status,
+    type: event.type,
+    scan_type: event.scan_type,
+    occurred_at: event.occurred_at,
+    location: event.location,
+  };
+}
+
 const sockets = new Set<Socket>();
 const trackingClients = new Set<TrackingClient>();
 

@@ -6,6 +6,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import type { z } from 'zod';
+import type { deliveryResponse } from '../../src/http/webhook-schemas';
 import type { Client } from './http';
 import { Recorded } from './recorded';
 
@@ -119,20 +121,8 @@ export async function registerWebhook(api: Client, url: string, events: string[]
   return { id: response.body.id as string, secret: response.body.secret as string };
 }
 
-export interface DeliveryLine {
-  id: string;
-  type: string;
-  order_id: string | null;
-  seq: number | null;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  last_response: string | null;
-  last_attempt_at: string | null;
-  next_attempt_at: string | null;
-  created_at: string;
-}
+/** A line of an endpoint's delivery log as `GET /v1/webhooks/:id/deliveries` declares it. */
+export type DeliveryLine = z.infer<typeof deliveryResponse>;
 
 /** Every line of an endpoint's delivery log (all pages), newest first. */
 export async function deliveries(api: Client, webhookId: string, query = ''): Promise<DeliveryLine[]> {

@@ -8,7 +8,7 @@ import type { TestNode } from '../../support/node';
 import { placeOrder } from '../../support/orders';
 import { range } from '../../support/range';
 import { Recorder } from '../../support/recorder';
-import { connectSocket, subscribeOk } from '../../support/sockets';
+import { connectSocket, expectedUpdate, subscribeOk } from '../../support/sockets';
 import type { Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -48,15 +48,7 @@ it(`delivers ${BURST} events posted alternately on two nodes to sockets on both 
 
   // What arrived is what the store holds.
   const stored = await client(b.url, tenant.apiKey).get(`/v1/orders/${order.id}/events?since_seq=1&limit=1000`);
-  const storedUpdates = (stored.body.items as Array<Record<string, unknown>>).map((event) => ({
-    order_id: event.order_id,
-    seq: event.seq,
-    status: event.status,
-    type: event.type,
-    scan_type: event.scan_type,
-    occurred_at: event.occurred_at,
-    location: event.location,
-  }));
+  const storedUpdates = (stored.body.items as Array<Record<string, unknown>>).map(expectedUpdate);
   expect(logA.of('order_status_update')).toEqual(storedUpdates);
   expect(logB.of('order_status_update')).toEqual(storedUpdates);
 

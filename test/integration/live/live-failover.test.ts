@@ -9,7 +9,7 @@ import { placeOrder } from '../../support/orders';
 import { startPoster } from '../../support/poster';
 import { range } from '../../support/range';
 import { Recorder } from '../../support/recorder';
-import { closeAllSockets, nextConnection, trackingClient } from '../../support/sockets';
+import { closeAllSockets, expectedUpdate, nextConnection, trackingClient } from '../../support/sockets';
 import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(90_000);
@@ -51,15 +51,7 @@ it('a client on a SIGKILLed node moves to the other one and ends with every even
   expect(log.seqs(order.id)).toEqual(range(2, last));
   const stored = await client(b.url, tenant.apiKey).get(`/v1/orders/${order.id}/events?since_seq=1&limit=1000`);
   expect(stored.status).toBe(200);
-  const storedUpdates = (stored.body.items as Array<Record<string, unknown>>).map((event) => ({
-    order_id: event.order_id,
-    seq: event.seq,
-    status: event.status,
-    type: event.type,
-    scan_type: event.scan_type,
-    occurred_at: event.occurred_at,
-    location: event.location,
-  }));
+  const storedUpdates = (stored.body.items as Array<Record<string, unknown>>).map(expectedUpdate);
   expect(log.of('update')).toEqual(storedUpdates);
   expect(live.url).toBe(b.url);
   // Node B survived the whole thing.

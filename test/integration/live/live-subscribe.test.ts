@@ -8,7 +8,7 @@ import { startTestNode, type TestNode } from '../../support/node';
 import { placeOrder, postStatus } from '../../support/orders';
 import { range } from '../../support/range';
 import { Recorder } from '../../support/recorder';
-import { closeAllSockets, connectSocket, emitAck, subscribeOk } from '../../support/sockets';
+import { closeAllSockets, connectSocket, emitAck, expectedUpdate, subscribeOk } from '../../support/sockets';
 import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -21,16 +21,6 @@ let o1: { id: string; tracking_token: string };
 let o2: { id: string; tracking_token: string };
 let oB: { id: string; tracking_token: string };
 
-const toWire = (event: Record<string, unknown>) => ({
-  order_id: event.order_id,
-  seq: event.seq,
-  status: event.status,
-  type: event.type,
-  scan_type: event.scan_type,
-  occurred_at: event.occurred_at,
-  location: event.location,
-});
-
 /** Posts a status change to an order of `tenant` on the node; returns the order after it. */
 async function post(orderId: string, status: string, tenant = acme, fields: Record<string, unknown> = {}) {
   return (await postStatus(client(node.url, tenant.apiKey), orderId, status, fields)).order;
@@ -39,7 +29,7 @@ async function post(orderId: string, status: string, tenant = acme, fields: Reco
 async function storedEvents(orderId: string) {
   const response = await client(node.url, acme.apiKey).get(`/v1/orders/${orderId}/events?since_seq=0`);
   expect(response.status).toBe(200);
-  return (response.body.items as Array<Record<string, unknown>>).map(toWire);
+  return (response.body.items as Array<Record<string, unknown>>).map(expectedUpdate);
 }
 
 beforeAll(async () => {
