@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { answerFor } from '../domain/error-answers';
+import { errorSummary } from '../error-summary';
 import type { WireError } from './events';
 
 /**
@@ -10,7 +11,8 @@ import type { WireError } from './events';
 export function ackError(error: unknown, logger: Logger): WireError {
   const answer = answerFor(error);
   if (answer) return { code: answer.code, message: answer.message };
-  logger.error({ err: error }, 'socket request failed');
+  // One line, no stack and no message: those may quote the request's data (see error-summary.ts).
+  logger.error({ error: errorSummary(error) }, 'socket request failed');
   return { code: 'internal', message: 'internal error' };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../domain/errors';
+import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
 
 // Longer than any order id the API hands out; a longer one cannot name an order.
 const MAX_ID_LENGTH = 200;
@@ -12,7 +13,9 @@ export const orderRequestPayload = z.object({
   order_id: z
     .string({ error: 'must be a non-empty string' })
     .min(1, 'must be a non-empty string')
-    .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`),
+    .max(MAX_ID_LENGTH, `must be at most ${MAX_ID_LENGTH} characters`)
+    // A socket message is JSON: its `\u` escapes can spell a NUL or a lone surrogate, which no store keeps as sent.
+    .refine(isText, NOT_TEXT_MESSAGE),
   since_seq: z
     .number({ error: 'must be a non-negative integer' })
     .min(0, 'must be a non-negative integer')

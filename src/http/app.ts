@@ -17,6 +17,7 @@ import { serviceRoutes } from './routes/service';
 import { sourceRoutes } from './routes/sources';
 import { tenantRoutes } from './routes/tenants';
 import { webhookRoutes } from './routes/webhooks';
+import { textGuard } from './text-guard';
 
 /** A route with the part of the API it belongs to. */
 export type TaggedRoute = Route & { tag: ApiTag };
@@ -61,6 +62,7 @@ export function createApp(deps: HttpDeps): Koa {
   }
   app.use(observe(deps));
   app.use(errorMapper(deps.logger));
+  app.use(textGuard(deps.rateLimit)); // a path or query that is not text: 400, spending the address's budget
   if (deps.pages) app.use(deps.pages);
   app.use(router.routes());
   app.use(router.allowedMethods());

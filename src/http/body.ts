@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { ValidationError, type FieldIssue } from '../domain/errors';
+import { decodeUtf8, isText, NOT_TEXT_MESSAGE } from '../domain/text';
 import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors';
 
 /** API.md: bodies over 1 MiB are refused with 413. */
@@ -29,7 +30,8 @@ export function requireMediaType(ctx: Context, accepted: readonly string[]): voi
 
 /**
  * Reads and parses a JSON body; an empty body is `undefined`.
- * @throws PayloadTooLargeError, InvalidJsonError, or ValidationError for a body too deep or with a `__proto__` key
+ * @throws PayloadTooLargeError, InvalidJsonError, or ValidationError for a body that is not UTF-8, too deep, with a
+ *   `__proto__` key, or with a string or key that is not text
  */
 export async function readJson(ctx: Context): Promise<unknown> {
   const text = await readText(ctx);
@@ -38,14 +40,16 @@ export async function readJson(ctx: Context): Promise<unknown> {
 
 /**
  * Reads a body as text, up to {@link BODY_LIMIT_BYTES}: for a route that must check the bytes before it parses
- * them (a signed body).
- * @throws PayloadTooLargeError, or InvalidJsonError when the body cannot be read
+ * them (a signed body). A leading byte-order mark is dropped.
+ * @throws PayloadTooLargeError, InvalidJsonError when the body cannot be read, or ValidationError when its bytes
+ *   are not UTF-8 (refused, never replaced: two ids differing only there would become one)
  */
 export async function readText(ctx: Context): Promise<string> {
   const declared = Number(ctx.request.length);
   if (Number.isFinite(declared) && declared > BODY_LIMIT_BYTES) throw new PayloadTooLargeError(BODY_LIMIT_BYTES);
+  let bytes: Buffer;
   try {
-    return await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES, encoding: 'utf8' });
+    bytes = await getRawBody(ctx.req, { limit: BODY_LIMIT_BYTES });
   } catch (error) {
     if ((error as { type?: string }).type === 'entity.too.large') {
       // raw-body stops reading at the limit and leaves the rest of a streamed body unread (the answer closes the
@@ -54,11 +58,15 @@ export async function readText(ctx: Context): Promise<string> {
     }
     throw new InvalidJsonError('request body could not be read', { cause: error });
   }
+  const text = decodeUtf8(bytes);
+  if (text === undefined) throw new ValidationError('the request body is not valid', [{ path: 'body', message: NOT_TEXT_MESSAGE }]);
+  return text;
 }
 
 /**
- * Parses one JSON text with the checks every body gets (nesting, `__proto__` keys).
- * @throws InvalidJsonError, or ValidationError for a value too deep or with a `__proto__` key
+ * Parses one JSON text with the checks every body gets (nesting, `__proto__` keys, text).
+ * @throws InvalidJsonError, or ValidationError for a value too deep, with a `__proto__` key, or with a string or key
+ *   that is not text (a NUL or a lone surrogate, both of which JSON's `\u` escapes can spell)
  */
 export function parseJson(text: string): unknown {
   let body: unknown;
@@ -78,11 +86,12 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 }
 
 /**
- * What makes a parsed body unacceptable whatever the route: nesting past {@link BODY_MAX_DEPTH}, or an own
+ * What makes a parsed body unacceptable whatever the route: nesting past {@link BODY_MAX_DEPTH}, an own
  * `__proto__` key (JSON.parse makes it a plain key, but any later copy into an object turns it into the
- * prototype and drops the data silently).
+ * prototype and drops the data silently), or a string or key that is not text (see domain/text.ts).
  */
 function shapeIssue(body: unknown): FieldIssue | null {
+  if (typeof body === 'string') return isText(body) ? null : { path: 'body', message: NOT_TEXT_MESSAGE };
   return (
     walkJson(body, (node, depth, path): FieldIssue | undefined => {
       if (depth > BODY_MAX_DEPTH) {
@@ -92,9 +101,21 @@ function shapeIssue(body: unknown): FieldIssue | null {
       if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, '__proto__')) {
         return { path: [...path(), '__proto__'].join('.'), message: 'a __proto__ key is not allowed' };
       }
-      return undefined;
+      return textIssue(node, path);
     }) ?? null
   );
+}
+
+/**
+ * The first key or string value of one array or object that is not text: a bad value is named by its own path, a
+ * bad key by its object's (the key itself cannot be shown).
+ */
+function textIssue(node: object, path: () => string[]): FieldIssue | undefined {
+  for (const [key, value] of Object.entries(node)) {
+    if (!isText(key)) return { path: path().join('.') || 'body', message: `its keys ${NOT_TEXT_MESSAGE}` };
+    if (typeof value === 'string' && !isText(value)) return { path: [...path(), key].join('.'), message: NOT_TEXT_MESSAGE };
+  }
+  return undefined;
 }
 
 interface Frame {

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { answerFor, type ErrorAnswer } from '../domain/error-answers';
+import { errorSummary } from '../error-summary';
 import { HttpError, type AnyHttpError, type HttpErrorCode } from './http-errors';
 
 /** An error as it goes on the wire: status, `{ error: { code, message, details? } }` and headers. */
@@ -89,7 +90,10 @@ export function errorMapper(logger: Logger) {
         writeError(ctx, wire);
         return;
       }
-      logger.error({ err: error, method: ctx.method, path: ctx.path }, 'request failed');
+      // One line, no stack and no message: those may quote the request's data (see error-summary.ts). The route's
+      // pattern, not the path, which may hold an id a person typed.
+      const route = (ctx.state.route as string | undefined) ?? 'unmatched';
+      logger.error({ error: errorSummary(error), method: ctx.method, route }, 'request failed');
       writeError(ctx, { status: 500, code: 'internal', message: 'internal error' });
     }
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { decodeUtf8 } from '../domain/text';
 import { InvalidJsonError, PayloadTooLargeError } from './http-errors';
 
 export interface NdjsonLimits {
@@ -10,8 +11,11 @@ export interface NdjsonLimits {
   maxLineBytes: number;
 }
 
-/** One non-blank line: its 1-based number in the body (blank lines counted) and its text, or that it was too long. */
-export type NdjsonLine = { line: number; text: string } | { line: number; tooLong: true };
+/**
+ * One non-blank line: its 1-based number in the body (blank lines counted) and its text, or that it was too long, or
+ * that its bytes are not UTF-8 (refused, never replaced: two lines differing only there would become one).
+ */
+export type NdjsonLine = { line: number; text: string } | { line: number; tooLong: true } | { line: number; notUtf8: true };
 
 const NEWLINE = 0x0a;
 const BOM = '\uFEFF';
@@ -65,7 +69,14 @@ export function readNdjsonLines(request: IncomingMessage, limits: NdjsonLimits, 
         onLine({ line: physicalLine, tooLong: true });
         return true;
       }
-      let text = Buffer.concat(buffered).toString('utf8');
+      // The byte-order mark is kept by the decoder and dropped here, before the first line only.
+      let text = decodeUtf8(Buffer.concat(buffered), true);
+      if (text === undefined) {
+        lines += 1;
+        if (lines > limits.maxLines) return false;
+        onLine({ line: physicalLine, notUtf8: true });
+        return true;
+      }
       if (physicalLine === 1 && text.startsWith(BOM)) text = text.slice(1);
       if (text.endsWith('\r')) text = text.slice(0, -1);
       if (text.trim() === '') return true;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
+import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
 import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
 import { deliveryLine } from './delivery-wire';
@@ -141,7 +142,9 @@ export const tenantSettingsResponse = z.object({
 
 export const tokenBody = z.strictObject({
   role: z.enum(['customer', 'courier', 'staff']),
-  subject: id,
+  // Checked again here (every JSON body already is): a token outlives its request, and its subject reaches the
+  // store and the rate limiter's keys on every call it makes.
+  subject: id.refine(isText, NOT_TEXT_MESSAGE),
   // At most 30 days: longer-lived credentials belong in an API key.
   ttl_s: z.number().int().min(1).max(30 * 24 * 3600).default(3600),
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../domain/errors';
+import { NOT_TEXT_MESSAGE } from '../../domain/text';
 import type { ImportError, ImportLine } from '../../services/import-service';
 import { BODY_LIMIT_BYTES, parseJson } from '../body';
 import type { HttpDeps } from '../deps';
@@ -59,6 +60,9 @@ export function importRoutes({ imports }: HttpDeps): Route[] {
  * to the line's object, '' for the object itself).
  */
 function checkLine(line: NdjsonLine): ImportLine {
+  if ('notUtf8' in line) {
+    return { line: line.line, error: asLineError(new ValidationError('the line is not valid', [{ path: '', message: NOT_TEXT_MESSAGE }])) };
+  }
   if (!('text' in line)) {
     const tooLarge = new PayloadTooLargeError(BODY_LIMIT_BYTES, false, `the line is larger than ${BODY_LIMIT_BYTES} bytes`);
     return { line: line.line, error: asLineError(tooLarge) };

@@ -53,7 +53,7 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): Route[] {
       response: scanResultsResponse,
       errors: [401, 413, 429, 503],
       handler: async ({ ctx, params }) => {
-        const body = await readText(ctx);
+        const body = await readBody(ctx);
         const headers: SignatureHeaders = {
           'webhook-id': ctx.get('webhook-id'),
           'webhook-timestamp': ctx.get('webhook-timestamp'),
@@ -65,6 +65,20 @@ export function sourceRoutes({ sources, rateLimit }: HttpDeps): Route[] {
       },
     }),
   ];
+
+  /**
+   * The delivery's body as text. Bytes that are not UTF-8 cannot be a signed text: like a failed signature they spend
+   * the client address's budget, so a flood of them is answered 429.
+   * @throws ValidationError, PayloadTooLargeError, InvalidJsonError, or RateLimitedError when the budget is spent
+   */
+  async function readBody(ctx: Context): Promise<string> {
+    try {
+      return await readText(ctx);
+    } catch (error) {
+      if (error instanceof ValidationError) await rateLimit.admit(ctx, { role: 'anonymous', address: ctx.ip });
+      throw error;
+    }
+  }
 
   /**
    * The source a delivery is signed by, once its budget admits it. A delivery that fails the check spends the budget

@@ -1,4 +1,5 @@
-import { UnavailableError } from '../../domain/errors';
+import { UnavailableError, ValidationError } from '../../domain/errors';
+import { NOT_TEXT_MESSAGE } from '../../domain/text';
 
 /** SQLSTATE of a unique-constraint violation. */
 export const UNIQUE_VIOLATION = '23505';
@@ -29,7 +30,21 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof Error && POOL_MESSAGES.test(error.message);
 }
 
-/** Turns an outage into the typed error the API answers 503 with; anything else is passed on as it is. */
+// SQLSTATEs of text the database cannot hold: character_not_in_repertoire (a NUL in a text value) and
+// untranslatable_character (a `\u0000` in a JSON value).
+const NOT_TEXT_STATES = new Set(['22021', '22P05']);
+
+/**
+ * Turns an outage into the typed error the API answers 503 with, and text the database refuses into the 400 the API
+ * answers it with; anything else is passed on as it is. Text is checked where it comes in (domain/text.ts): this is
+ * the backstop for any way in that check misses, so that it is never a 500. The driver's message is dropped: it
+ * quotes the value.
+ */
 export function translate(error: unknown): unknown {
-  return isUnavailable(error) ? new UnavailableError('database', 1, { cause: error }) : error;
+  if (isUnavailable(error)) return new UnavailableError('database', 1, { cause: error });
+  const state = sqlState(error);
+  if (state !== undefined && NOT_TEXT_STATES.has(state)) {
+    return new ValidationError('the request is not valid', [{ path: 'text', message: NOT_TEXT_MESSAGE }]);
+  }
+  return error;
 }

@@ -217,7 +217,6 @@ describe('bad input is refused cleanly and stores nothing', () => {
       '%27%20OR%20%271%27%3D%271',
       '*',
       '%25',
-      'ord_%00',
       '..%2F..%2Fetc%2Fpasswd',
     ];
     it.each(weirdIds)('order id %s → 404 on every id route', async (id) => {
@@ -225,6 +224,14 @@ describe('bad input is refused cleanly and stores nothing', () => {
       await refused(() => biz.get(`/v1/orders/${id}/events`), 404, 'not_found');
       await refused(() => biz.post(`/v1/orders/${id}/status`, { status: 'processing' }), 404, 'not_found');
       await refused(() => biz.post(`/v1/orders/${id}/assign`, { courier_id: 'k9' }), 404, 'not_found');
+    });
+    // API.md "Limits (more)": a path that is not text (here a NUL) is refused before any route looks it up.
+    it('order id ord_%00 → 400 validation_failed on every id route', async () => {
+      const id = 'ord_%00';
+      await refused(() => biz.get(`/v1/orders/${id}`), 400, 'validation_failed');
+      await refused(() => biz.get(`/v1/orders/${id}/events`), 400, 'validation_failed');
+      await refused(() => biz.post(`/v1/orders/${id}/status`, { status: 'processing' }), 400, 'validation_failed');
+      await refused(() => biz.post(`/v1/orders/${id}/assign`, { courier_id: 'k9' }), 400, 'validation_failed');
     });
     it.each([
       'status[$ne]=x',
