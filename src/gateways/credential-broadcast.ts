@@ -6,6 +6,7 @@ import type { TenantPrincipal } from '../domain/principal';
 import type { CredentialRevocations } from '../store/credentials/port';
 import type { IoServer } from './io';
 import type { RedisClient } from './redis';
+import { sessionOf } from './session';
 
 export interface CredentialBroadcastOptions {
   /** The cluster's Socket.IO server: changes reach the other nodes through its adapter, and its sockets are cut here. */
@@ -115,8 +116,8 @@ export class CredentialBroadcast {
     // Revocations are never lifted, so every socket of the subject here was opened with a token the change refuses
     // (a newer token connecting meanwhile is cut too, and its client connects again).
     for (const socket of this.options.io.of('/').sockets.values()) {
-      const principal = socket.data.principal as TenantPrincipal | undefined;
-      if (principal && holds(principal, change)) socket.disconnect(true);
+      const session = sessionOf(socket);
+      if (session && holds(session.principal, change)) socket.disconnect(true);
     }
   }
 }
