@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from './actors/event-bus';
+import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
 import type { Presence } from './domain/presence';
+import { CredentialBroadcast } from './gateways/credential-broadcast';
 import { ErasureBroadcast } from './gateways/erasure-broadcast';
 import { Gateway } from './gateways/gateway';
 import { createIo, type IoServer } from './gateways/io';
@@ -26,6 +28,7 @@ import { HttpWebhookTransport, type WebhookTransport } from './notifiers/webhook
 import { WebhookWorker } from './notifiers/webhook-worker';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import { CourierService } from './services/courier-service';
+import { CredentialService } from './services/credential-service';
 import { DeliveryLogService } from './services/delivery-log-service';
 import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
@@ -149,16 +152,19 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const retention = await service('retention sweep', () =>
     new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...deps.retention, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
   );
-  const tokens = new TokenService({ store, adminToken: secrets.adminToken, jwtSecret: secrets.jwtSecret });
+  const revocations = new RevocationList();
+  const tokens = new TokenService({ store, adminToken: secrets.adminToken, jwtSecret: secrets.jwtSecret, revocations });
   const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, rateLimit, webhooks, destinations }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
   const io = api?.io ?? (await part('sockets', () => clusterIo(config, redis), (server) => server.of('/').adapter.close()));
+  // A node serving no HTTP still answers credential changes (the node announcing one waits for every node's answer).
+  if (!api) await part('credential broadcast', () => startCredentialBroadcast(io, context, tokens, revocations), (built) => built.close());
   const drop = api ? (orderIds: readonly string[]) => api.orders.forget(orderIds) : undefined;
   await part('erasure broadcast', () => new ErasureBroadcast({ io, bus, drop, logger }), (broadcast) => broadcast.close());
   const presence = new ClusterPresence({
@@ -262,6 +268,8 @@ interface ApiInputs {
   loyalty: LoyaltyService;
   privacy: PrivacyService;
   tokens: TokenService;
+  /** The revoked subjects `tokens` asks, kept current by the node's credential broadcast. */
+  revocations: RevocationList;
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
   destinations: DestinationGuard;
@@ -274,7 +282,7 @@ interface ApiInputs {
  */
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
   const { store, bus, logger, metrics, redis } = context;
-  const { loyalty, privacy, tokens, rateLimit, webhooks, destinations } = inputs;
+  const { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations } = inputs;
   const service = stoppable(lifecycle);
   const couriers = await service('couriers', () =>
     new CourierService({
@@ -312,13 +320,18 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   );
   const { http, io } = await lifecycle.part(
     'http',
-    () => {
+    async () => {
+      const { redisPrefix: prefix, liveHeartbeat: heartbeat } = config;
+      // Made before the app, whose credential routes announce through it; attached to the server once the app is on it.
+      const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
+      const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
       const app = createApp({
         orders,
         couriers,
         loyalty,
         tenants: new TenantService({ store }),
         tokens,
+        credentials: new CredentialService({ store, announce: (change) => broadcast.announce(change) }),
         preferences: new PreferenceService({ store }),
         privacy,
         deliveries: new DeliveryLogService({ store }),
@@ -338,11 +351,14 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
       // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
       const server = new HttpServer(app.callback());
-      const { redisPrefix: prefix, liveHeartbeat: heartbeat } = config;
-      return { http: server, io: createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, httpServer: server.server, heartbeat }) };
+      io.attach(server.server);
+      return { http: server, io, broadcast };
     },
     // Registered before the gateway, so it runs after the sockets are closed (they hold connections open).
-    (built) => built.http.finished(),
+    async (built) => {
+      built.broadcast.close();
+      await built.http.finished();
+    },
   );
   const gateway = await lifecycle.part(
     'sockets',
@@ -363,6 +379,17 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
     (built) => built.close(),
   );
   return { orders, couriers, http, io, gateway };
+}
+
+/**
+ * The node's part in credential changes (see {@link CredentialBroadcast}): the revocations read in before the node
+ * serves, then kept current.
+ */
+async function startCredentialBroadcast(io: IoServer, context: NodeContext, tokens: TokenService, revocations: RevocationList) {
+  const { store, logger, redis } = context;
+  const broadcast = new CredentialBroadcast({ io, revocations, tokens, store, subscriber: redis.adapterSubscriber, logger });
+  await broadcast.start();
+  return broadcast;
 }
 
 /** What the workers are built with, beside the node's context. */

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
+import type { RevocationList } from './revocation-list';
 
 export type MintableRole = 'customer' | 'courier' | 'staff';
 
@@ -12,6 +13,12 @@ interface Claims {
   sub?: string;
   oid?: string;
   exp?: number;
+  iat?: number;
+  /**
+   * When the token was minted, in epoch ms: `iat` counts seconds, too coarse to tell a token minted just before a
+   * revocation from one minted just after. Absent from tokens minted before it was added (then `iat` counts).
+   */
+  iat_ms?: number;
 }
 
 /** A caller and how long its credential holds (a live socket is cut when it runs out). */
@@ -32,6 +39,15 @@ export interface TokenServiceOptions {
    * @default 180 days — a share link outlives the delivery and its return window.
    */
   trackingTtlSeconds?: number;
+  /** Revoked subjects, asked on every customer, courier and staff token. @default none revoked */
+  revocations?: Pick<RevocationList, 'refuses'>;
+  /**
+   * How long an API key found in the store is trusted without asking it again. A replaced key is dropped from every
+   * node's cache at once (see {@link TokenService.forgetApiKeys}); this bounds how long a node that missed that word
+   * still takes the old key.
+   * @default 30000
+   */
+  apiKeyCacheTtlMs?: number;
 }
 
 const API_KEY_PREFIX = 'ak_';
@@ -52,15 +68,20 @@ export class TokenService {
    * on every call (about 0.5 ms each).
    */
   private readonly secretKey: KeyObject;
-  private readonly tenantsByKey = new Map<string, Tenant>();
+  private readonly tenantsByKey = new Map<string, { tenant: Tenant; until: number }>();
+  /** Moves on whenever cached keys are dropped: a store read begun before then must not be trusted (or cached). */
+  private keyGeneration = 0;
   private readonly now: () => number;
   private readonly trackingTtl: number;
+  private readonly apiKeyCacheTtl: number;
 
   constructor(private readonly options: TokenServiceOptions) {
     this.adminDigest = createHash('sha256').update(options.adminToken).digest();
     this.secretKey = createSecretKey(Buffer.from(options.jwtSecret, 'utf8'));
     this.now = options.now ?? Date.now;
     this.trackingTtl = options.trackingTtlSeconds ?? 180 * 24 * 3600;
+    this.apiKeyCacheTtl = options.apiKeyCacheTtlMs ?? 30_000;
+    if (!(this.apiKeyCacheTtl >= 0)) throw new RangeError('TokenService: apiKeyCacheTtlMs must be >= 0');
   }
 
   isApiKey(token: string): boolean {
@@ -96,10 +117,17 @@ export class TokenService {
     return this.sign({ tid: tenantId, role: 'tracker', oid: orderId }, this.trackingTtl).token;
   }
 
+  /** Drops the tenant's API keys from this node's cache (its key was replaced): the next call asks the store. */
+  forgetApiKeys(tenantId: string): void {
+    this.keyGeneration += 1;
+    for (const [hash, cached] of this.tenantsByKey) if (cached.tenant.id === tenantId) this.tenantsByKey.delete(hash);
+  }
+
   private sign(claims: Claims, ttlSeconds: number): { token: string; expires_at: string } {
-    const iat = Math.floor(this.now() / 1000);
+    const issuedAtMs = this.now();
+    const iat = Math.floor(issuedAtMs / 1000);
     const exp = iat + ttlSeconds;
-    const token = jwt.sign({ ...claims, iat, exp }, this.secretKey, { algorithm: 'HS256', issuer: ISSUER });
+    const token = jwt.sign({ ...claims, iat, iat_ms: issuedAtMs, exp }, this.secretKey, { algorithm: 'HS256', issuer: ISSUER });
     return { token, expires_at: new Date(exp * 1000).toISOString() };
   }
 
@@ -123,17 +151,22 @@ export class TokenService {
     if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
       throw new UnauthorizedError();
     }
+    const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
+    if (this.options.revocations?.refuses(claims.tid, claims.role, claims.sub, issuedAtMs)) throw new UnauthorizedError();
     return { principal: { role: claims.role, tenantId: claims.tid, subject: claims.sub }, expiresAt };
   }
 
   private async tenantForKey(apiKey: string): Promise<Tenant> {
     const hash = hashApiKey(apiKey);
     const cached = this.tenantsByKey.get(hash);
-    if (cached) return cached;
+    if (cached && cached.until > this.now()) return cached.tenant;
+    const generation = this.keyGeneration;
     const tenant = await this.options.store.tenants.findTenantByApiKeyHash(hash);
+    // A key was replaced while the store answered: the answer may predate it, so ask again (the store has the new key).
+    if (generation !== this.keyGeneration) return this.tenantForKey(apiKey);
     if (!tenant) throw new UnauthorizedError();
     if (this.tenantsByKey.size >= API_KEY_CACHE_SIZE) this.tenantsByKey.clear();
-    this.tenantsByKey.set(hash, tenant);
+    this.tenantsByKey.set(hash, { tenant, until: this.now() + this.apiKeyCacheTtl });
     return tenant;
   }
 }

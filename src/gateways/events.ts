@@ -1,4 +1,5 @@
 import type { OrderEvent, OrderView } from '../domain/order';
+import type { CredentialChange } from '../auth/credential-change';
 import type { Principal } from '../domain/principal';
 
 /** `order_status_update`: one applied event of an order. */
@@ -88,6 +89,8 @@ export interface InterServerEvents {
   handed: (orderId: string, seq: number, reply: (handed: boolean) => void) => void;
   /** These orders' personal data was erased: every node drops them from memory (their actors). */
   orders_erased: (orderIds: readonly string[]) => void;
+  /** A credential was revoked or replaced: every node applies it and answers (see `CredentialBroadcast`). */
+  credentials_changed: (change: CredentialChange, reply: (applied: boolean) => void) => void;
 }
 
 export interface SocketData {

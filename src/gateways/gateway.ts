@@ -13,6 +13,7 @@ import { evictReassigned } from './reassignment';
 import type { RedisClient } from './redis';
 import { RequestBudget } from './request-budget';
 import { beginSession, endSession, type IoSocket } from './session';
+import { SocketSlots, type SocketSlotsOptions } from './socket-slots';
 import { Subscriptions } from './subscriptions';
 import { TokenExpiry } from './token-expiry';
 
@@ -52,6 +53,8 @@ export interface GatewayOptions {
    * @default 300
    */
   requestsPerSecond?: number;
+  /** Sockets one credential, and one tracking link, may hold open at once on this node (see {@link SocketSlotsOptions}). */
+  socketsPer?: SocketSlotsOptions;
   now?: () => number;
 }
 
@@ -61,7 +64,8 @@ export interface GatewayOptions {
  * applied events, courier positions and loyalty bookings. Order events reach subscribers through {@link LiveFeed}
  * (ordered, gap-free); everything else goes through the sharded Redis adapter. A socket keeps its rights only as
  * long as its token and its access hold: it is cut when the token expires ({@link TokenExpiry}), and leaves an
- * order's room as soon as the order is reassigned away from its courier ({@link evictReassigned}).
+ * order's room as soon as the order is reassigned away from its courier ({@link evictReassigned}). Each credential
+ * holds a bounded number of sockets on the node ({@link SocketSlots}).
  */
 export class Gateway {
   readonly io: IoServer;
@@ -119,7 +123,8 @@ export class Gateway {
       expiry.unwatch(this, session);
       subscriptions.end(session);
     };
-    io.use(handshake({ tokens: options.tokens, admitAnonymous: options.admitAnonymous, logger, now }));
+    const slots = new SocketSlots(options.socketsPer);
+    io.use(handshake({ tokens: options.tokens, admitAnonymous: options.admitAnonymous, slots, logger, now }));
     io.on('connection', (socket) => this.onConnection(socket));
     const courierPushes = new CourierPushes(io);
     this.unsubscribeBus = [

@@ -3,14 +3,20 @@ import type { TokenService } from '../auth/token-service';
 import { answerFor } from '../domain/error-answers';
 import { RateLimitedError, UnauthorizedError } from '../domain/errors';
 import { attachSession, type IoSocket } from './session';
+import type { SocketSlots } from './socket-slots';
 
 export interface HandshakeOptions {
   tokens: Pick<TokenService, 'authenticateSession'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
   admitAnonymous?: (address: string) => Promise<boolean>;
+  /** The sockets each credential holds on this node, a slot taken per socket. @default no limit */
+  slots?: Pick<SocketSlots, 'take'>;
   logger: Logger;
   now: () => number;
 }
+
+// A slot frees only when one of the credential's sockets closes: a client told to retry sooner would mostly be refused again.
+const SLOT_RETRY_SECONDS = 5;
 
 /** What a refused handshake's `connect_error` carries besides its message. */
 export interface RefusalData {
@@ -67,6 +73,8 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
   const { principal, expiresAt } = credential;
   if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
   if (expiresAt !== null && expiresAt <= options.now()) throw new UnauthorizedError();
+  // Taken last, once nothing else can refuse the socket (a refused socket takes no slot).
+  if (options.slots && !options.slots.take(socket, principal)) throw new RateLimitedError(SLOT_RETRY_SECONDS);
   // The credential is checked: the socket keeps what it grants, not the token itself.
   if (auth) delete auth.token;
   attachSession(socket, { principal, expiresAt });

@@ -8,8 +8,8 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterS
 
 /**
  * The Socket.IO server, clustered through the sharded Redis adapter (Redis 7 sharded Pub/Sub: a node only
- * receives the rooms it has members in). Without `httpServer` it serves no sockets but still takes part in the
- * cluster, e.g. so a worker process can ask who is watching.
+ * receives the rooms it has members in). Without `httpServer` it serves no sockets (until attached to one with
+ * `io.attach`) but still takes part in the cluster, e.g. so a worker process can ask who is watching.
  */
 export function createIo(options: {
   publisher: RedisClient;

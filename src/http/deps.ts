@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
 import type { CourierService } from '../services/courier-service';
+import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
 import type { ImportService } from '../services/import-service';
 import type { LoyaltyService } from '../services/loyalty-service';
@@ -22,6 +23,7 @@ export interface HttpDeps {
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
+  credentials: Pick<CredentialService, 'revoke' | 'rotateApiKey'>;
   preferences: Pick<PreferenceService, 'set'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;

@@ -325,6 +325,14 @@ export const loyaltyResponse = z.object({
 export const loyaltySettingsResponse = z.object({ points_per_unit: z.number() });
 export const tenantResponse = z.object({ id: z.string(), name: z.string(), api_key: z.string() });
 export const tokenResponse = z.object({ token: z.string(), expires_at: z.string() });
+const revocableRole = z.enum(['customer', 'courier', 'staff']);
+export const revokeBody = z.strictObject({ role: revocableRole, subject: id });
+export const revokeResponse = z.object({
+  role: revocableRole,
+  subject: z.string(),
+  revoked_before: z.string().describe("the subject's tokens issued up to this time are refused; later ones work"),
+});
+export const apiKeyResponse = z.object({ api_key: z.string().describe('the new key, shown once; the old one is refused from now on') });
 export const summaryResponse = z.object({
   from: z.string(),
   to: z.string(),

@@ -1,4 +1,5 @@
 import type { ArrivalLog } from './arrival/port';
+import type { CredentialRevocations } from './credentials/port';
 import type { DeliveryLog } from './deliveries/port';
 import type { StoreLifecycle } from './lifecycle';
 import type { LoyaltyLedger } from './loyalty/port';
@@ -13,6 +14,7 @@ import type { WebhookLog } from './webhook-log/port';
 import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
+export type * from './credentials/port';
 export type * from './deliveries/port';
 export type * from './lifecycle';
 export type * from './loyalty/port';
@@ -48,6 +50,7 @@ export interface Store {
   sources: SourceDirectory;
   webhooks: WebhookDirectory;
   webhookLog: WebhookLog;
+  credentials: CredentialRevocations;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -69,6 +72,7 @@ export const REPOSITORY_METHODS = {
     setPointsRate: 'call',
     getTenantSettings: 'call',
     putTenantSettings: 'call',
+    replaceApiKey: 'call',
   },
   orders: {
     createOrder: 'call',
@@ -133,6 +137,7 @@ export const REPOSITORY_METHODS = {
     requeueWebhookMessage: 'call',
     overdueWebhookMessages: 'call',
   },
+  credentials: { revokeSubject: 'call', listRevocations: 'call' },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -1,4 +1,5 @@
 import { describeArrivalContract } from './contracts/arrival';
+import { describeCredentialsContract } from './contracts/credentials';
 import { describeDeliveriesContract } from './contracts/deliveries';
 import type { StoreFactory } from './contracts/fixtures';
 import { describeLoyaltyContract } from './contracts/loyalty';
@@ -22,6 +23,7 @@ export { at, buildEvent, buildOrder, buildTenant, moved, placedEvent, uniqueId, 
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(name, () => {
     describe('tenants', () => describeTenantsContract(factory));
+    describe('credentials', () => describeCredentialsContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));
     describe('arrival', () => describeArrivalContract(factory));

@@ -1,9 +1,19 @@
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
-import { tenantBody, tenantResponse, tenantSettingsBody, tenantSettingsResponse, tokenBody, tokenResponse } from '../schemas';
+import {
+  apiKeyResponse,
+  revokeBody,
+  revokeResponse,
+  tenantBody,
+  tenantResponse,
+  tenantSettingsBody,
+  tenantSettingsResponse,
+  tokenBody,
+  tokenResponse,
+} from '../schemas';
 
 /** Tenants (platform admin) and the tokens a business mints for its people. */
-export function tenantRoutes({ tenants, tokens }: HttpDeps): Route[] {
+export function tenantRoutes({ tenants, tokens, credentials }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
@@ -30,6 +40,31 @@ export function tenantRoutes({ tenants, tokens }: HttpDeps): Route[] {
       response: tokenResponse,
       handler: async ({ principal, body }) => {
         return { body: tokens.mint(principal.tenantId, body.role, body.subject, body.ttl_s) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/tokens/revoke',
+      operationId: 'revokeTokens',
+      summary: "Refuse every token of a subject issued until now, on every node (its sockets are cut); later ones work",
+      roles: ['business'],
+      body: revokeBody,
+      status: 200,
+      response: revokeResponse,
+      handler: async ({ principal, body }) => {
+        return { body: await credentials.revoke(principal.tenantId, body.role, body.subject) };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/tenants/me/api-key',
+      operationId: 'rotateApiKey',
+      summary: "A new API key for the tenant, returned once; the old one is refused at once on every node (its sockets are cut)",
+      roles: ['business'],
+      status: 201,
+      response: apiKeyResponse,
+      handler: async ({ principal }) => {
+        return { body: await credentials.rotateApiKey(principal.tenantId) };
       },
     }),
     route({

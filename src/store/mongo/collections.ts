@@ -6,6 +6,7 @@ import type {
   OrderDocument,
   PreferencesDocument,
   PrivacyAuditDocument,
+  RevocationDocument,
   SourceDocument,
   SourceMessageDocument,
   TenantDocument,
@@ -40,6 +41,7 @@ export interface CollectionDocuments {
   privacyAudit: PrivacyAuditDocument;
   sources: SourceDocument;
   sourceMessages: SourceMessageDocument;
+  revocations: RevocationDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -93,6 +95,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       { name: 'source_messages_by_source', key: { source_id: 1 } },
     ],
   },
+  // A revoked subject's `_id` is (tenant, role, subject): one document per subject, all read at once.
+  revocations: { name: 'token_revocations', indexes: [] },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).

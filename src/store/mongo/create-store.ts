@@ -1,4 +1,5 @@
 import { MongoArrivalLog } from '../arrival/mongo';
+import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
@@ -54,6 +55,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     privacyAudit: collection('privacyAudit'),
     sources: collection('sources'),
     sourceMessages: collection('sourceMessages'),
+    revocations: collection('revocations'),
     run,
   };
   return {
@@ -87,5 +89,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     sources: new MongoSourceDirectory(context),
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),
+    credentials: new MongoCredentialRevocations(context),
   };
 }

@@ -7,6 +7,7 @@ import type { PrivacyAuditEntry } from '../../domain/privacy';
 import type { OrderStatus } from '../../domain/status';
 import type {
   Delivery,
+  RevocableRole,
   NewWebhookMessage,
   Preferences,
   Source,
@@ -276,4 +277,13 @@ export interface SourceMessageDocument {
   claimed_at: string;
   answer: string | null;
   answered_at: string | null;
+}
+
+/** A revoked subject: `_id` is (tenant, role, subject), so each subject has one document. */
+export interface RevocationDocument {
+  _id: string;
+  tenant_id: string;
+  role: RevocableRole;
+  subject: string;
+  before: string;
 }

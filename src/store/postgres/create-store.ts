@@ -1,4 +1,5 @@
 import { PostgresArrivalLog } from '../arrival/postgres';
+import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
@@ -47,5 +48,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     sources: new PostgresSourceDirectory(db),
     webhooks: new PostgresWebhookDirectory(db),
     webhookLog: new PostgresWebhookLog(db),
+    credentials: new PostgresCredentialRevocations(db),
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
+import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
 import { SqliteLoyaltyLedger } from '../loyalty/sqlite';
@@ -77,6 +78,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     sources: new SqliteSourceDirectory(context),
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),
+    credentials: new SqliteCredentialRevocations(context),
   };
 }
 

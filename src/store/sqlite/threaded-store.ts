@@ -65,6 +65,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     sources: standIn(link, 'sources'),
     webhooks: standIn(link, 'webhooks'),
     webhookLog: standIn(link, 'webhookLog'),
+    credentials: standIn(link, 'credentials'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -26,6 +26,13 @@ export class MongoTenantDirectory implements TenantDirectory {
     });
   }
 
+  replaceApiKey(tenantId: string, apiKeyHash: string): Promise<boolean> {
+    return this.db.run(async () => {
+      const { matchedCount } = await this.db.tenants.updateOne({ _id: tenantId }, { $set: { api_key_hash: apiKeyHash } });
+      return matchedCount > 0;
+    });
+  }
+
   getTenant(tenantId: string): Promise<Tenant | null> {
     return this.db.run(async () => {
       const doc = await this.db.tenants.findOne({ _id: tenantId });

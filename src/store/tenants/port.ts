@@ -4,6 +4,8 @@ import type { TenantSettings } from '../../domain/tenant-settings';
 export interface TenantDirectory {
   createTenant(tenant: Tenant, apiKeyHash: string): Promise<void>;
   findTenantByApiKeyHash(apiKeyHash: string): Promise<Tenant | null>;
+  /** Gives the tenant a new API key (its hash): the old one finds no tenant from then on. False for an unknown tenant. */
+  replaceApiKey(tenantId: string, apiKeyHash: string): Promise<boolean>;
   getTenant(tenantId: string): Promise<Tenant | null>;
   /** The tenant's loyalty accrual rate (points per whole currency unit). */
   setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void>;

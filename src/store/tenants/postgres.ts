@@ -34,6 +34,11 @@ export class PostgresTenantDirectory implements TenantDirectory {
     return rows[0] ?? null;
   }
 
+  async replaceApiKey(tenantId: string, apiKeyHash: string): Promise<boolean> {
+    const { rowCount } = await this.db.query('UPDATE tenants SET api_key_hash = $1 WHERE id = $2', [apiKeyHash, tenantId]);
+    return (rowCount ?? 0) > 0;
+  }
+
   async getTenant(tenantId: string): Promise<Tenant | null> {
     const { rows } = await this.db.query<Tenant>(`${TENANT_SELECT} WHERE id = $1`, [tenantId]);
     return rows[0] ?? null;

@@ -21,6 +21,10 @@ export class SqliteTenantDirectory implements TenantDirectory {
     return this.context.read(() => (this.stmt().byKey.get(apiKeyHash) as Tenant | undefined) ?? null);
   }
 
+  replaceApiKey(tenantId: string, apiKeyHash: string): Promise<boolean> {
+    return this.context.write(() => this.stmt().replaceKey.run(apiKeyHash, tenantId).changes > 0);
+  }
+
   getTenant(tenantId: string): Promise<Tenant | null> {
     return this.context.read(() => (this.stmt().byId.get(tenantId) as Tenant | undefined) ?? null);
   }
@@ -52,6 +56,7 @@ function prepare(db: Database) {
     ),
     byKey: db.prepare('SELECT id, name, points_per_unit, created_at FROM tenants WHERE api_key_hash = ?'),
     byId: db.prepare('SELECT id, name, points_per_unit, created_at FROM tenants WHERE id = ?'),
+    replaceKey: db.prepare('UPDATE tenants SET api_key_hash = ? WHERE id = ?'),
     setRate: db.prepare('UPDATE tenants SET points_per_unit = ? WHERE id = ?'),
     settingsGet: db.prepare('SELECT settings FROM tenants WHERE id = ?'),
     settingsPut: db.prepare('UPDATE tenants SET settings = ? WHERE id = ?'),

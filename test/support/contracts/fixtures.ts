@@ -31,6 +31,7 @@ export function freshStore(factory: StoreFactory): Store {
   return {
     get lifecycle() { return store().lifecycle; },
     get tenants() { return store().tenants; },
+    get credentials() { return store().credentials; },
     get orders() { return store().orders; },
     get arrival() { return store().arrival; },
     get search() { return store().search; },

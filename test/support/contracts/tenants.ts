@@ -15,6 +15,16 @@ export function describeTenantsContract(factory: StoreFactory): void {
     expect(await store.tenants.getTenant('ten_unknown')).toBeNull();
   });
 
+  it('replaces a tenant\'s API key: the old hash finds nothing, the new one the tenant', async () => {
+    const tenant = buildTenant();
+    await store.tenants.createTenant(tenant, 'hash-old');
+    expect(await store.tenants.replaceApiKey(tenant.id, 'hash-new')).toBe(true);
+    expect(await store.tenants.findTenantByApiKeyHash('hash-old')).toBeNull();
+    expect(await store.tenants.findTenantByApiKeyHash('hash-new')).toEqual(tenant);
+    expect(await store.tenants.replaceApiKey('ten_unknown', 'hash-other')).toBe(false);
+    expect(await store.tenants.findTenantByApiKeyHash('hash-other')).toBeNull();
+  });
+
   it('keeps a tenant\'s settings: the defaults until set, then what was put', async () => {
     const tenant = buildTenant();
     await store.tenants.createTenant(tenant, 'hash-settings');
