@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
+import type { ContactService } from '../services/contact-service';
 import type { CourierService } from '../services/courier-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
 import type { ImportService } from '../services/import-service';
@@ -23,6 +24,7 @@ export interface HttpDeps {
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   preferences: Pick<PreferenceService, 'set'>;
+  contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;

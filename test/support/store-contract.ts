@@ -1,4 +1,5 @@
 import { describeArrivalContract } from './contracts/arrival';
+import { describeContactsContract } from './contracts/contacts';
 import { describeDeliveriesContract } from './contracts/deliveries';
 import type { StoreFactory } from './contracts/fixtures';
 import { describeLoyaltyContract } from './contracts/loyalty';
@@ -28,6 +29,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('outbox', () => describeOutboxContract(factory));
     describe('loyalty', () => describeLoyaltyContract(factory));
     describe('preferences', () => describePreferencesContract(factory));
+    describe('contacts', () => describeContactsContract(factory));
     describe('webhooks', () => describeWebhooksContract(factory));
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
+import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 
@@ -225,6 +226,7 @@ const MIGRATIONS: string[] = [
   `,
   SQLITE_ARRIVAL_MIGRATION,
   SQLITE_PRIVACY_MIGRATION,
+  SQLITE_CONTACTS_MIGRATION,
 ];
 
 /**
