@@ -19,6 +19,8 @@ import { RateLimit } from './http/rate-limit';
 import { Lifecycle } from './lifecycle';
 import { Metrics } from './metrics';
 import { AlertQueue } from './notifiers/alert-queue';
+import { configuredChannels, type ChannelSettings } from './notifiers/configured-channels';
+import { ContactCodeSender } from './notifiers/contact-code-sender';
 import type { Channel } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
@@ -34,6 +36,7 @@ import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { OutboxRelay } from './services/outbox-relay';
+import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
 import { RetentionSweep, type RetentionSweepOptions } from './services/retention-sweep';
@@ -68,6 +71,8 @@ export interface NodeDeps {
    * here, never production. @default the channel itself
    */
   wrapChannel?: (channel: Channel) => Channel;
+  /** The clock confirmation codes are issued and checked by (tests turn it past a code's expiry). @default the system clock */
+  contactClock?: () => Date;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -158,7 +163,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -261,7 +266,7 @@ function clusterIo(config: Pick<Config, 'redisPrefix'>, redis: RedisConnections)
 }
 
 /** The settings the HTTP side uses. */
-type ApiSettings = Pick<Config, 'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours'>;
+type ApiSettings = Pick<Config, 'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours'> & ChannelSettings;
 
 /** The parts the HTTP side is built on, built before it. */
 interface ApiInputs {
@@ -273,6 +278,9 @@ interface ApiInputs {
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
   destinations: DestinationGuard;
+  /** Keys the hashes of confirmation codes (the node's token secret; the service derives its own key from it). */
+  codeSecret: string;
+  contactClock?: () => Date;
 }
 
 /**
@@ -284,6 +292,8 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   const { store, bus, logger, metrics, redis } = context;
   const { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations } = inputs;
   const service = stoppable(lifecycle);
+  // Confirmation codes go out from the node that was asked, through channels of its own (the alert workers may run elsewhere).
+  const codeSender = await lifecycle.part('code channels', () => new ContactCodeSender(configuredChannels(config)), (built) => built.close());
   const couriers = await service('couriers', () =>
     new CourierService({
       store,
@@ -333,6 +343,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         tokens,
         credentials: new CredentialService({ store, announce: (change) => broadcast.announce(change) }),
         preferences: new PreferenceService({ store }),
+        contacts: new ContactService({ store, sender: codeSender, secret: inputs.codeSecret, now: inputs.contactClock }),
         privacy,
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),

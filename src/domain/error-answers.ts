@@ -44,6 +44,7 @@ const retryLater =
  */
 const ANSWERS = {
   validation_failed: detailed(400, (error) => error.details),
+  invalid_code: plain(400),
   unauthorized: plain(401),
   forbidden: plain(403),
   not_found: plain(404),

@@ -117,6 +117,18 @@ export class WebhookDisabledError extends DomainError {
 }
 
 /**
+ * A confirmation code that does not confirm: wrong, expired, used, replaced by a newer one, or past its tries. A 400,
+ * not a 401: the caller's credentials are good (a 401 would tell a client to sign in again); the code is part of the
+ * request, and the request is what is refused.
+ */
+export class InvalidCodeError extends DomainError {
+  readonly code = 'invalid_code';
+  constructor(message = 'the code is wrong, expired or used up; ask for a new one') {
+    super(message);
+  }
+}
+
+/**
  * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the table of
  * answers in `error-answers.ts`, keyed by {@link DomainErrorCode}, then fails to compile until the code has one.
  */
@@ -131,6 +143,7 @@ export type AnyDomainError =
   | UnavailableError
   | RateLimitedError
   | LimitReachedError
-  | WebhookDisabledError;
+  | WebhookDisabledError
+  | InvalidCodeError;
 
 export type DomainErrorCode = AnyDomainError['code'];

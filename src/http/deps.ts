@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
+import type { ContactService } from '../services/contact-service';
 import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
@@ -25,6 +26,7 @@ export interface HttpDeps {
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   credentials: Pick<CredentialService, 'revoke' | 'rotateApiKey'>;
   preferences: Pick<PreferenceService, 'set'>;
+  contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;

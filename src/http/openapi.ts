@@ -3,7 +3,7 @@ import type { ErrorStatus, Route } from './route';
 import { errorResponse } from './schemas';
 
 const ERROR_TEXT: Record<ErrorStatus, string> = {
-  400: 'invalid_json or validation_failed (details lists each field)',
+  400: 'invalid_json, validation_failed (details lists each field) or invalid_code (a confirmation code that does not confirm)',
   401: 'unauthorized: missing, invalid or expired credentials',
   403: 'forbidden: this role may not do this',
   404: 'not_found: no such resource, or not yours',

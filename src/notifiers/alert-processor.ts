@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
+import { mayAlert, type AddressSource, type ContactStanding } from '../domain/contact';
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
+import type { ContactBook } from '../store/contacts/port';
 import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
 import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
@@ -22,6 +24,8 @@ export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
   deliveries: DeliveryLog;
   preferences: Pick<PreferenceBook, 'getPreferences'>;
+  /** Which of the customer's addresses it set itself and which it confirmed. */
+  contacts: Pick<ContactBook, 'contactStanding'>;
   tenants: Pick<TenantDirectory, 'getTenantSettings'>;
   outbox: Pick<Outbox, 'oweEffect'>;
 }
@@ -103,11 +107,19 @@ export class AlertProcessor {
       return { kind: 'skipped', reason: 'erased' };
     }
 
-    const preferences = await store.preferences.getPreferences(order.tenant_id, order.customer.id);
-    const candidates = CHANNEL_ORDER.flatMap((name) => {
-      const to = this.channels.has(name) ? this.address(name, order, preferences) : null;
-      return to ? [{ name, to }] : [];
-    });
+    const [preferences, standing] = await Promise.all([
+      store.preferences.getPreferences(order.tenant_id, order.customer.id),
+      store.contacts.contactStanding(order.tenant_id, order.customer.id, order.id),
+    ]);
+    const candidates: Array<{ name: 'email' | 'sms'; to: string }> = [];
+    // Channels whose only addresses are ones the customer set itself and has not confirmed (API.md "Customer portal").
+    const unconfirmed: Array<'email' | 'sms'> = [];
+    for (const name of CHANNEL_ORDER) {
+      if (!this.channels.has(name)) continue;
+      const found = this.address(name, order, preferences, standing);
+      if (found.to) candidates.push({ name, to: found.to });
+      else if (found.unconfirmed) unconfirmed.push(name);
+    }
 
     // A claim without an outcome: a worker died while the provider had the message. Whatever else holds now, it
     // may have gone out, and a channel never sends the same alert twice.
@@ -124,6 +136,13 @@ export class AlertProcessor {
       await this.record(ref, 'websocket', 'sent', 1, null);
       logger.info({ order_id: orderId, seq, kind }, 'websocket sent');
       return { kind: 'sent', channel: 'websocket' };
+    }
+    for (const name of unconfirmed) {
+      if (!log.has(name)) await store.deliveries.skipDelivery(this.entry(ref, name, 'skipped', 0, 'unconfirmed_address'));
+    }
+    if (candidates.length === 0 && unconfirmed.length > 0) {
+      logger.info({ order_id: orderId, seq, kind, channels: unconfirmed }, 'alert skipped: unconfirmed customer-set address');
+      return { kind: 'skipped', reason: 'unconfirmed_address' };
     }
     if (candidates.length === 0) {
       if (!log.has('websocket')) await this.record(ref, 'websocket', 'skipped', 0, 'no_channel');
@@ -230,13 +249,26 @@ export class AlertProcessor {
     return 'sent';
   }
 
-  private address(name: 'email' | 'sms', order: Order, preferences: Preferences | null): string | null {
-    if (name === 'email') {
-      const wanted = preferences?.email === true || order.notify?.email === true;
-      return wanted ? (preferences?.email_address ?? order.customer.email ?? null) : null;
-    }
-    const wanted = preferences?.sms === true || order.notify?.sms === true;
-    return wanted ? (preferences?.phone ?? order.customer.phone ?? null) : null;
+  /**
+   * Where a channel reaches the customer: the preferences' address, else the order's, passing over one the customer set
+   * itself and has not confirmed. `unconfirmed`: the channel is wanted and has addresses, none of them usable.
+   */
+  private address(
+    name: 'email' | 'sms',
+    order: Order,
+    preferences: Preferences | null,
+    standing: ContactStanding,
+  ): { to: string | null; unconfirmed: boolean } {
+    const wanted = name === 'email' ? preferences?.email === true || order.notify?.email === true : preferences?.sms === true || order.notify?.sms === true;
+    if (!wanted) return { to: null, unconfirmed: false };
+    const kind = name === 'email' ? 'email' : 'phone';
+    const known: Array<[AddressSource, string | null | undefined]> =
+      name === 'email'
+        ? [['preferences', preferences?.email_address], ['order', order.customer.email]]
+        : [['preferences', preferences?.phone], ['order', order.customer.phone]];
+    const addresses = known.filter((entry): entry is [AddressSource, string] => typeof entry[1] === 'string' && entry[1] !== '');
+    const usable = addresses.find(([source, address]) => mayAlert(standing, source, kind, address));
+    return { to: usable?.[1] ?? null, unconfirmed: !usable && addresses.length > 0 };
   }
 
   private render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): AlertMessage {

@@ -8,8 +8,7 @@ import type { Presence } from '../domain/presence';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
 import { createAlertWorker } from './alert-worker';
 import type { Channel } from './channel';
-import { EmailChannel } from './email-channel';
-import { SmsChannel } from './sms-channel';
+import { configuredChannels } from './configured-channels';
 import { TemplateCatalog } from './templates';
 
 /** The settings the alert workers use. */
@@ -86,17 +85,4 @@ export class Notifier {
     await this.worker.close();
     for (const channel of this.channels) channel.close?.();
   }
-}
-
-/** The channels the settings configure: email with `SMTP_URL`, SMS with the `TWILIO_*` settings. */
-function configuredChannels(settings: NotifierSettings): Channel[] {
-  const channels: Channel[] = [];
-  if (settings.smtpUrl) {
-    channels.push(new EmailChannel({ smtpUrl: settings.smtpUrl, fallbackUrl: settings.smtpFallbackUrl, from: settings.mailFrom }));
-  }
-  if (settings.twilio) {
-    const { accountSid, authToken, from, apiBase } = settings.twilio;
-    channels.push(new SmsChannel({ accountSid, authToken, from, apiBase }));
-  }
-  return channels;
 }

@@ -9,6 +9,7 @@ import {
   type OrderMessage,
   type OrderReply,
 } from '../actors/order-actor';
+import { addressesOf } from '../domain/contact';
 import type { EventInput } from '../domain/apply-event';
 import { effectsOf } from '../domain/effects';
 import { ForbiddenError, IdempotencyConflictError, IllegalTransitionError, NotFoundError } from '../domain/errors';
@@ -25,6 +26,7 @@ import {
 } from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
 import type { OrderStatus } from '../domain/status';
+import type { ContactBook } from '../store/contacts/port';
 import type { OrderLog } from '../store/orders/port';
 import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
@@ -52,6 +54,8 @@ export type ScanResult =
 export type OrderServiceStore = OrderActorStore & {
   orders: Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents'>;
   search: Pick<OrderSearch, 'searchOrders'>;
+  /** Where the addresses a customer put on an order it placed itself are marked as its own (unconfirmed). */
+  contacts: Pick<ContactBook, 'putSelfSet'>;
 };
 
 export interface OrderServiceOptions {
@@ -107,6 +111,10 @@ export class OrderService {
       source: eventSourceOf(principal),
       at: now.toISOString(),
     });
+    // A customer's own addresses on its own order are marked before the order exists, so no alert ever finds them
+    // unmarked (API.md "Customer portal": they are used once confirmed).
+    const ownAddresses = principal.role === 'customer' ? addressesOf(input.customer) : [];
+    if (ownAddresses.length > 0) await this.store.contacts.putSelfSet(principal.tenantId, input.customer.id, order.id, ownAddresses);
     const result = await this.store.orders.createOrder({
       order,
       firstEvent,
@@ -115,6 +123,8 @@ export class OrderService {
       // What the first event owes (the webhook messages of a new order), recorded with it.
       effects: effectsOf(firstEvent.status),
     });
+    // A repeat placed nothing: the marks made for the order it would have been go.
+    if (result.kind !== 'created' && ownAddresses.length > 0) await this.store.contacts.putSelfSet(principal.tenantId, input.customer.id, order.id, []);
     if (result.kind === 'idempotency_conflict') throw new IdempotencyConflictError();
     // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.
     if (result.kind === 'existing' && !canReadOrder(principal, result.order)) throw new IdempotencyConflictError();

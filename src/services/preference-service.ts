@@ -1,15 +1,27 @@
+import { addressesOf, PREFERENCES_SCOPE, type ContactAddress } from '../domain/contact';
+import type { ContactBook } from '../store/contacts/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 
 /** A customer's choice of alert channels and where to reach them, as it is set. */
 export type PreferenceInput = Pick<Preferences, 'email' | 'sms'> & { email_address?: string; phone?: string };
 
+/** Who sets the preferences: the business (or its staff), whose addresses are trusted, or the customer itself. */
+export type PreferenceSetter = 'business' | 'customer';
+
 export interface PreferenceServiceOptions {
-  store: { preferences: Pick<PreferenceBook, 'putPreferences'> };
+  store: {
+    preferences: Pick<PreferenceBook, 'getPreferences' | 'putPreferences'>;
+    contacts: Pick<ContactBook, 'contactStanding' | 'putSelfSet'>;
+  };
   /** @default the system clock */
   now?: () => Date;
 }
 
-/** Customers' alert preferences (the alert processor reads them when it picks channels). */
+/**
+ * Customers' alert preferences (the alert processor reads them when it picks channels). An address the customer sets
+ * itself is recorded as its own choice, which alerts use only once it is confirmed (API.md "Customer portal"); one the
+ * business sets is used as it is.
+ */
 export class PreferenceService {
   private readonly now: () => Date;
 
@@ -18,7 +30,8 @@ export class PreferenceService {
   }
 
   /** Replaces a customer's preferences; an address left out is cleared. Resolves with what was stored. */
-  async set(tenantId: string, customerId: string, input: PreferenceInput): Promise<Preferences> {
+  async set(tenantId: string, customerId: string, input: PreferenceInput, setBy: PreferenceSetter = 'business'): Promise<Preferences> {
+    const { store } = this.options;
     const preferences: Preferences = {
       email: input.email,
       sms: input.sms,
@@ -26,7 +39,26 @@ export class PreferenceService {
       phone: input.phone ?? null,
       updated_at: this.now().toISOString(),
     };
-    await this.options.store.preferences.putPreferences(tenantId, customerId, preferences);
+    if (setBy === 'business') {
+      // Stored before the customer's own marks go: an address is never unmarked while a customer's choice holds it.
+      await store.preferences.putPreferences(tenantId, customerId, preferences);
+      await store.contacts.putSelfSet(tenantId, customerId, PREFERENCES_SCOPE, []);
+      return preferences;
+    }
+    const [current, standing] = await Promise.all([
+      store.preferences.getPreferences(tenantId, customerId),
+      store.contacts.contactStanding(tenantId, customerId, null),
+    ]);
+    const trusted = current ? addressesOf({ email: current.email_address, phone: current.phone }) : [];
+    const ownBefore = (entry: ContactAddress) => standing.preferences.some((own) => own.kind === entry.kind && own.address === entry.address);
+    // The customer sending back an address the business set (and it did not) keeps it as trusted as it was.
+    const own = addressesOf({ email: preferences.email_address, phone: preferences.phone }).filter(
+      (entry) => ownBefore(entry) || !trusted.some((t) => t.kind === entry.kind && t.address === entry.address),
+    );
+    // Marked with the earlier marks first, so neither the old nor the new address is ever unmarked while stored.
+    await store.contacts.putSelfSet(tenantId, customerId, PREFERENCES_SCOPE, [...standing.preferences, ...own]);
+    await store.preferences.putPreferences(tenantId, customerId, preferences);
+    await store.contacts.putSelfSet(tenantId, customerId, PREFERENCES_SCOPE, own);
     return preferences;
   }
 }

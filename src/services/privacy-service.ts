@@ -4,6 +4,7 @@ import { NotFoundError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { PrivacyAction } from '../domain/privacy';
 import { principalScope, requireOwnAccount, type TenantPrincipal } from '../domain/principal';
+import type { ContactBook } from '../store/contacts/port';
 import type { Delivery } from '../store/deliveries/port';
 import type { LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
 import type { OrderCursor } from '../store/search/port';
@@ -15,6 +16,7 @@ export interface PrivacyServiceStore {
   privacy: PrivacyRecords;
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   loyalty: Pick<LoyaltyLedger, 'getLoyalty'>;
+  contacts: Pick<ContactBook, 'eraseContacts'>;
 }
 
 export interface PrivacyServiceOptions {
@@ -105,7 +107,8 @@ export class PrivacyService {
   }
 
   /**
-   * Erases a customer's personal data on every order, its preferences, and everything derived from them; orders,
+   * Erases a customer's personal data on every order, its preferences, its own and confirmed addresses and the codes
+   * sent to them, and everything derived from them; orders,
    * statuses, times, amounts and the loyalty ledger stay. A second call finds nothing left and changes nothing.
    * Resolves with how many orders this call erased.
    * @throws NotFoundError when the tenant holds nothing of the customer
@@ -124,7 +127,9 @@ export class PrivacyService {
       await yieldToLoop();
     }
     const hadPreferences = await store.privacy.erasePreferences(tenantId, customerId);
-    if (erased > 0 || hadPreferences) await store.privacy.purgeErased();
+    // The addresses it set itself or confirmed, and the codes sent to them.
+    const hadContacts = await store.contacts.eraseContacts(tenantId, customerId);
+    if (erased > 0 || hadPreferences || hadContacts) await store.privacy.purgeErased();
     await this.audit(principal, 'erasure', customerId, erased);
     return erased;
   }

@@ -2,10 +2,14 @@ import { setTimeout as pause } from 'node:timers/promises';
 import type { EventBus } from '../actors/event-bus';
 import { newId } from '../domain/ids';
 import { retentionCutoff } from '../domain/privacy';
+import type { ContactBook } from '../store/contacts/port';
 import type { PrivacyRecords } from '../store/privacy/port';
 
 export interface RetentionSweepOptions {
-  store: { privacy: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'> };
+  store: {
+    privacy: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'>;
+    contacts: Pick<ContactBook, 'pruneCodes' | 'forgetOrderContacts' | 'expireConfirmations'>;
+  };
   /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
   bus: EventBus;
   /** @default the system clock */
@@ -28,10 +32,14 @@ export interface RetentionSweepOptions {
   onError?: (error: unknown) => void;
 }
 
+// How long a confirmation code is kept: the hour in which at most a few codes go to one address.
+const CODE_WINDOW_MS = 3_600_000;
+
 /**
  * The retention sweep (API.md "Privacy"): for each tenant with `retention_days` set, erases the personal data of
  * orders terminal (delivered, returned, cancelled) for longer, as an erasure does, in bounded batches with pauses
- * between them. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
+ * between them, and the confirmation codes past their hour, the addresses customers set on those orders themselves
+ * and the confirmations older than the retention. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
  * erased the same, so a second sweeper only shares the work. Each sweep that erased anything is in the audit trail.
  */
 export class RetentionSweep {
@@ -71,6 +79,8 @@ export class RetentionSweep {
 
   private async run(): Promise<number> {
     const { store, bus } = this.options;
+    // Codes serve nothing past their rate window (an hour), in every tenant, retention set or not.
+    await store.contacts.pruneCodes(new Date(this.now().getTime() - CODE_WINDOW_MS).toISOString());
     let total = 0;
     for (const { tenantId, retentionDays } of await store.privacy.retentionTenants()) {
       const now = this.now();
@@ -79,11 +89,15 @@ export class RetentionSweep {
       let erased = 0;
       while (!this.stopped) {
         const ids = await store.privacy.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
+        // The addresses the customer put on those orders itself go with the orders' personal data.
+        await store.contacts.forgetOrderContacts(tenantId, ids);
         if (ids.length > 0) bus.emit('erased', { orderIds: ids });
         erased += ids.length;
         if (ids.length < this.batchSize) break;
         await pause(this.pauseMs);
       }
+      // A confirmation is kept as long as the tenant keeps orders: older ones are asked for again.
+      await store.contacts.expireConfirmations(tenantId, cutoff);
       if (erased > 0) {
         await store.privacy.recordPrivacyAudit({
           id: newId('aud', now.getTime()),

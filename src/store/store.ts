@@ -1,5 +1,6 @@
 import type { ArrivalLog } from './arrival/port';
 import type { CredentialRevocations } from './credentials/port';
+import type { ContactBook } from './contacts/port';
 import type { DeliveryLog } from './deliveries/port';
 import type { StoreLifecycle } from './lifecycle';
 import type { LoyaltyLedger } from './loyalty/port';
@@ -15,6 +16,7 @@ import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
 export type * from './credentials/port';
+export type * from './contacts/port';
 export type * from './deliveries/port';
 export type * from './lifecycle';
 export type * from './loyalty/port';
@@ -47,6 +49,7 @@ export interface Store {
   deliveries: DeliveryLog;
   preferences: PreferenceBook;
   privacy: PrivacyRecords;
+  contacts: ContactBook;
   sources: SourceDirectory;
   webhooks: WebhookDirectory;
   webhookLog: WebhookLog;
@@ -103,6 +106,17 @@ export const REPOSITORY_METHODS = {
     purgeErased: 'call',
     recordPrivacyAudit: 'call',
     listPrivacyAudit: 'call',
+  },
+  contacts: {
+    contactStanding: 'call',
+    putSelfSet: 'call',
+    issueCode: 'call',
+    tryCode: 'call',
+    confirmCode: 'call',
+    eraseContacts: 'call',
+    pruneCodes: 'call',
+    forgetOrderContacts: 'call',
+    expireConfirmations: 'call',
   },
   sources: {
     createSource: 'call',

@@ -30,6 +30,8 @@ export interface StartOptions {
   alertClock?: NodeDeps['alertClock'];
   /** The retention sweep's clock and period (retention tests turn the clock and sweep by hand). */
   retention?: NodeDeps['retention'];
+  /** The clock confirmation codes are issued and checked by (expiry tests). */
+  contactClock?: NodeDeps['contactClock'];
 }
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
@@ -55,6 +57,7 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
     resolve: options.resolve,
     alertClock: options.alertClock,
     retention: options.retention,
+    contactClock: options.contactClock,
   });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

@@ -1,5 +1,6 @@
 import { describeArrivalContract } from './contracts/arrival';
 import { describeCredentialsContract } from './contracts/credentials';
+import { describeContactsContract } from './contracts/contacts';
 import { describeDeliveriesContract } from './contracts/deliveries';
 import type { StoreFactory } from './contracts/fixtures';
 import { describeLoyaltyContract } from './contracts/loyalty';
@@ -30,6 +31,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('outbox', () => describeOutboxContract(factory));
     describe('loyalty', () => describeLoyaltyContract(factory));
     describe('preferences', () => describePreferencesContract(factory));
+    describe('contacts', () => describeContactsContract(factory));
     describe('webhooks', () => describeWebhooksContract(factory));
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));

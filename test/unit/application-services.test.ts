@@ -31,7 +31,10 @@ describe('PreferenceService', () => {
   it('stores what was chosen, an address left out as null, stamped with the clock', async () => {
     const stored: unknown[] = [];
     const preferences = new PreferenceService({
-      store: { preferences: { putPreferences: async (...args) => void stored.push(args) } },
+      store: {
+        preferences: { getPreferences: async () => null, putPreferences: async (...args) => void stored.push(args) },
+        contacts: { contactStanding: async () => ({ preferences: [], order: [], confirmed: [] }), putSelfSet: async () => {} },
+      },
       now,
     });
     const result = await preferences.set('t1', 'c1', { email: true, sms: false, email_address: 'ada@example.com' });

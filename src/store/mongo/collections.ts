@@ -13,6 +13,7 @@ import type {
   WebhookDocument,
   WebhookMessageDocument,
 } from './documents';
+import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -42,6 +43,9 @@ export interface CollectionDocuments {
   sources: SourceDocument;
   sourceMessages: SourceMessageDocument;
   revocations: RevocationDocument;
+  contacts: ContactsDocument;
+  contactCodes: ContactCodeDocument;
+  contactSends: ContactSendsDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -97,6 +101,22 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   },
   // A revoked subject's `_id` is (tenant, role, subject): one document per subject, all read at once.
   revocations: { name: 'token_revocations', indexes: [] },
+  // A customer's own addresses; the retention sweep finds erased orders' and old confirmations' entries by these.
+  contacts: {
+    name: 'contacts',
+    indexes: [
+      { name: 'contacts_by_scope', key: { tenant_id: 1, 'self_set.scope': 1 } },
+      { name: 'contacts_by_confirmed', key: { tenant_id: 1, 'confirmed.confirmed_at': 1 } },
+    ],
+  },
+  contactCodes: {
+    name: 'contact_codes',
+    indexes: [
+      { name: 'contact_codes_by_customer', key: { tenant_id: 1, customer_id: 1, kind: 1, address: 1, issued_at: -1 } },
+      { name: 'contact_codes_by_issue', key: { issued_at: 1 } },
+    ],
+  },
+  contactSends: { name: 'contact_sends', indexes: [{ name: 'contact_sends_by_last', key: { last: 1 } }] },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).

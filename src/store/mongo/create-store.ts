@@ -4,6 +4,7 @@ import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
 import { MongoOutbox } from '../outbox/mongo';
+import { MongoContactBook } from '../contacts/mongo';
 import { MongoPreferenceBook } from '../preferences/mongo';
 import { MongoPrivacyRecords } from '../privacy/mongo';
 import { MongoOrderSearch } from '../search/mongo';
@@ -56,6 +57,9 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     sources: collection('sources'),
     sourceMessages: collection('sourceMessages'),
     revocations: collection('revocations'),
+    contacts: collection('contacts'),
+    contactCodes: collection('contactCodes'),
+    contactSends: collection('contactSends'),
     run,
   };
   return {
@@ -86,6 +90,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     deliveries: new MongoDeliveryLog(context),
     preferences: new MongoPreferenceBook(context),
     privacy: new MongoPrivacyRecords(context),
+    contacts: new MongoContactBook(context),
     sources: new MongoSourceDirectory(context),
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),

@@ -4,6 +4,7 @@ import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
 import { PostgresOutbox } from '../outbox/postgres';
+import { PostgresContactBook } from '../contacts/postgres';
 import { PostgresPreferenceBook } from '../preferences/postgres';
 import { PostgresPrivacyRecords } from '../privacy/postgres';
 import { PostgresOrderSearch } from '../search/postgres';
@@ -45,6 +46,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     deliveries: new PostgresDeliveryLog(db),
     preferences: new PostgresPreferenceBook(db),
     privacy: new PostgresPrivacyRecords(db),
+    contacts: new PostgresContactBook(db),
     sources: new PostgresSourceDirectory(db),
     webhooks: new PostgresWebhookDirectory(db),
     webhookLog: new PostgresWebhookLog(db),

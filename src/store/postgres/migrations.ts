@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
+import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 
@@ -211,6 +212,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_ARRIVAL_MIGRATION,
   POSTGRES_PRIVACY_MIGRATION,
   POSTGRES_CREDENTIALS_MIGRATION,
+  POSTGRES_CONTACTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -4,6 +4,7 @@ import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
+import { SqliteContactBook } from '../contacts/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
 import { SqliteLoyaltyLedger } from '../loyalty/sqlite';
@@ -75,6 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     deliveries: new SqliteDeliveryLog(context),
     preferences: new SqlitePreferenceBook(context),
     privacy: new SqlitePrivacyRecords(context),
+    contacts: new SqliteContactBook(context),
     sources: new SqliteSourceDirectory(context),
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
+import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 
@@ -227,6 +228,7 @@ const MIGRATIONS: string[] = [
   SQLITE_ARRIVAL_MIGRATION,
   SQLITE_PRIVACY_MIGRATION,
   SQLITE_CREDENTIALS_MIGRATION,
+  SQLITE_CONTACTS_MIGRATION,
 ];
 
 /**

@@ -62,6 +62,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     deliveries: standIn(link, 'deliveries'),
     preferences: standIn(link, 'preferences'),
     privacy: standIn(link, 'privacy'),
+    contacts: standIn(link, 'contacts'),
     sources: standIn(link, 'sources'),
     webhooks: standIn(link, 'webhooks'),
     webhookLog: standIn(link, 'webhookLog'),

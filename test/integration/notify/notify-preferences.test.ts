@@ -98,12 +98,18 @@ describe('preferences steer the alerts', () => {
     expect(area.smtp.messagesTo(preferred)).toHaveLength(1);
     expect(area.smtp.messagesTo(orderAddress)).toEqual([]);
 
-    // The customer switches itself to SMS on another phone.
+    // The customer switches itself to SMS on another phone, which it confirms (API.md "Customer portal": a phone a
+    // customer sets itself is used once a code sent to it came back).
     const self = client(server.url, await a.token('customer', id));
     expect((await self.put(`/v1/customers/${id}/preferences`, { email: false, sms: true, phone: '+15550002222' })).status).toBe(200);
+    expect((await self.post('/v1/customers/me/contact', { phone: '+15550002222' })).status).toBe(202);
+    const [sent] = await area.twilio.waitForRequestsTo('+15550002222', 1);
+    const code = /\b(\d{6})\b/.exec(sent!.body)?.[1];
+    expect((await self.post('/v1/customers/me/contact', { phone: '+15550002222', code })).status).toBe(200);
     const { seq: next } = await postStatus(bizA, order.id, 'out_for_delivery');
     expect(await area.alerts.outcome(order.id, next)).toEqual({ kind: 'sent', channel: 'sms' });
-    expect(area.twilio.requests.filter((r) => r.to === '+15550002222')).toHaveLength(1);
+    // The code, then the alert.
+    expect(area.twilio.requests.filter((r) => r.to === '+15550002222')).toHaveLength(2);
     expect(area.twilio.requests.filter((r) => r.to === '+15550002221')).toEqual([]);
     expect(area.smtp.messagesTo(preferred)).toHaveLength(1);
   });

@@ -40,6 +40,7 @@ export function freshStore(factory: StoreFactory): Store {
     get deliveries() { return store().deliveries; },
     get preferences() { return store().preferences; },
     get privacy() { return store().privacy; },
+    get contacts() { return store().contacts; },
     get sources() { return store().sources; },
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },

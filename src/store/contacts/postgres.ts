@@ -1,0 +1,110 @@
+import { PREFERENCES_SCOPE, type ContactAddress, type ContactKind, type ContactStanding } from '../../domain/contact';
+import type { PostgresContext } from '../postgres/context';
+import type { CodeTry, ContactBook, ContactCode, IssueResult } from './port';
+
+/**
+ * Customers' own contact addresses on PostgreSQL. A code's issue counts the address's window and inserts under a
+ * transaction-scoped advisory lock on the address, so concurrent issues on any node queue up behind each other.
+ */
+export class PostgresContactBook implements ContactBook {
+  constructor(private readonly db: PostgresContext) {}
+
+  async contactStanding(tenantId: string, customerId: string, orderId: string | null): Promise<ContactStanding> {
+    const [selfSet, confirmed] = await Promise.all([
+      this.db.query<ContactAddress & { scope: string }>(
+        'SELECT scope, kind, address FROM contact_self_set WHERE tenant_id = $1 AND customer_id = $2 AND scope IN ($3, $4)',
+        [tenantId, customerId, PREFERENCES_SCOPE, orderId],
+      ),
+      this.db.query<ContactAddress>('SELECT kind, address FROM contact_confirmations WHERE tenant_id = $1 AND customer_id = $2', [
+        tenantId,
+        customerId,
+      ]),
+    ]);
+    const pick = (scope: string) => selfSet.rows.filter((entry) => entry.scope === scope).map(({ kind, address }) => ({ kind, address }));
+    return { preferences: pick(PREFERENCES_SCOPE), order: orderId === null ? [] : pick(orderId), confirmed: confirmed.rows };
+  }
+
+  async putSelfSet(tenantId: string, customerId: string, scope: string, addresses: ContactAddress[]): Promise<void> {
+    await this.db.transaction(async (client) => {
+      await client.query('DELETE FROM contact_self_set WHERE tenant_id = $1 AND customer_id = $2 AND scope = $3', [tenantId, customerId, scope]);
+      for (const { kind, address } of addresses) {
+        await client.query(
+          `INSERT INTO contact_self_set (tenant_id, customer_id, scope, kind, address) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT DO NOTHING`,
+          [tenantId, customerId, scope, kind, address],
+        );
+      }
+    });
+  }
+
+  issueCode(code: ContactCode, window: { since: string; max: number }): Promise<IssueResult> {
+    return this.db.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`contact:${code.tenant_id}:${code.kind}:${code.address}`]);
+      const { rows } = await client.query<{ issued_at: string }>(
+        `SELECT issued_at FROM contact_codes WHERE tenant_id = $1 AND kind = $2 AND address = $3 AND issued_at > $4
+         ORDER BY issued_at`,
+        [code.tenant_id, code.kind, code.address, window.since],
+      );
+      if (rows.length >= window.max) return { issued: false, oldest: rows[0]!.issued_at };
+      await client.query(
+        `INSERT INTO contact_codes (id, tenant_id, customer_id, kind, address, code_hash, issued_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [code.id, code.tenant_id, code.customer_id, code.kind, code.address, code.code_hash, code.issued_at, code.expires_at],
+      );
+      return { issued: true };
+    });
+  }
+
+  async tryCode(tenantId: string, customerId: string, kind: ContactKind, address: string): Promise<CodeTry | null> {
+    // Only the customer's latest code for the address counts: a new one makes the earlier ones useless.
+    const { rows } = await this.db.query<CodeTry>(
+      `UPDATE contact_codes SET tries = tries + 1
+       WHERE id = (SELECT id FROM contact_codes WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3 AND address = $4
+                   ORDER BY issued_at DESC, id DESC LIMIT 1)
+         AND NOT spent
+       RETURNING id, code_hash, expires_at, tries`,
+      [tenantId, customerId, kind, address],
+    );
+    return rows[0] ?? null;
+  }
+
+  confirmCode(codeId: string, confirmedAt: string): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      const { rows } = await client.query<Pick<ContactCode, 'tenant_id' | 'customer_id' | 'kind' | 'address'>>(
+        'UPDATE contact_codes SET spent = true WHERE id = $1 AND NOT spent RETURNING tenant_id, customer_id, kind, address',
+        [codeId],
+      );
+      const code = rows[0];
+      if (!code) return false;
+      await client.query(
+        `INSERT INTO contact_confirmations (tenant_id, customer_id, kind, address, confirmed_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant_id, customer_id, kind, address) DO UPDATE SET confirmed_at = EXCLUDED.confirmed_at`,
+        [code.tenant_id, code.customer_id, code.kind, code.address, confirmedAt],
+      );
+      return true;
+    });
+  }
+
+  eraseContacts(tenantId: string, customerId: string): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      let changes = 0;
+      for (const table of ['contact_codes', 'contact_self_set', 'contact_confirmations']) {
+        changes += (await client.query(`DELETE FROM ${table} WHERE tenant_id = $1 AND customer_id = $2`, [tenantId, customerId])).rowCount ?? 0;
+      }
+      return changes > 0;
+    });
+  }
+
+  async pruneCodes(issuedBefore: string): Promise<void> {
+    await this.db.query('DELETE FROM contact_codes WHERE issued_at < $1', [issuedBefore]);
+  }
+
+  async forgetOrderContacts(tenantId: string, orderIds: string[]): Promise<void> {
+    if (orderIds.length === 0) return;
+    await this.db.query('DELETE FROM contact_self_set WHERE tenant_id = $1 AND scope = ANY($2::text[])', [tenantId, orderIds]);
+  }
+
+  async expireConfirmations(tenantId: string, confirmedBefore: string): Promise<void> {
+    await this.db.query('DELETE FROM contact_confirmations WHERE tenant_id = $1 AND confirmed_at < $2', [tenantId, confirmedBefore]);
+  }
+}
