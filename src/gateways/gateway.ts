@@ -15,6 +15,7 @@ import { RequestBudget } from './request-budget';
 import { beginSession, endSession, type IoSocket } from './session';
 import { Subscriptions } from './subscriptions';
 import { TokenExpiry } from './token-expiry';
+import { TrackingLinks } from './tracking-links';
 
 export interface GatewayOptions {
   /** The Socket.IO server (see createIo), attached to the node's HTTP server. */
@@ -69,6 +70,7 @@ export class Gateway {
   private readonly watchers: OrderWatchers;
   private readonly subscriptions: Subscriptions;
   private readonly expiry: TokenExpiry;
+  private readonly trackingLinks: TrackingLinks;
   private readonly unsubscribeBus: Array<() => void>;
   // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): none made per socket.
   private readonly onSubscribe: (this: IoSocket, payload: unknown, ack: (reply: SubscribeAck) => void) => void;
@@ -119,7 +121,8 @@ export class Gateway {
       expiry.unwatch(this, session);
       subscriptions.end(session);
     };
-    io.use(handshake({ tokens: options.tokens, admitAnonymous: options.admitAnonymous, logger, now }));
+    this.trackingLinks = new TrackingLinks({ io, bus: options.bus });
+    io.use(handshake({ tokens: options.tokens, orders: options.orders, admitAnonymous: options.admitAnonymous, logger, now }));
     io.on('connection', (socket) => this.onConnection(socket));
     const courierPushes = new CourierPushes(io);
     this.unsubscribeBus = [
@@ -155,6 +158,7 @@ export class Gateway {
     for (const unsubscribe of this.unsubscribeBus) unsubscribe();
     this.feed.close();
     this.expiry.close();
+    this.trackingLinks.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -168,6 +172,7 @@ export class Gateway {
     }
     if (!this.expiry.watch(socket, session)) return;
     joinFeedRooms(socket, session.principal);
+    this.trackingLinks.join(socket, session.principal);
     socket.on('subscribe', this.onSubscribe);
     socket.on('unsubscribe', this.onUnsubscribe);
     socket.on('disconnect', this.onDisconnect);

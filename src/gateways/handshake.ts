@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import { answerFor } from '../domain/error-answers';
-import { RateLimitedError, UnauthorizedError } from '../domain/errors';
+import { NotFoundError, RateLimitedError, UnauthorizedError } from '../domain/errors';
+import type { OrderService } from '../services/order-service';
 import { attachSession, type IoSocket } from './session';
 
 export interface HandshakeOptions {
   tokens: Pick<TokenService, 'authenticateSession'>;
+  /** Reads a tracking link's order: a link that no longer opens it (renewed, erased, long over) is refused. */
+  orders: Pick<OrderService, 'get'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
   admitAnonymous?: (address: string) => Promise<boolean>;
   logger: Logger;
@@ -67,6 +70,13 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
   const { principal, expiresAt } = credential;
   if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
   if (expiresAt !== null && expiresAt <= options.now()) throw new UnauthorizedError();
+  if (principal.role === 'tracker') {
+    // A link's token outlives the link (renewal, erasure, the order long over): the order decides, as over HTTP.
+    await options.orders.get(principal, principal.orderId).catch((error: unknown) => {
+      // A link to an order that is not there (any more) is a bad link, not a server fault.
+      throw error instanceof NotFoundError ? new UnauthorizedError() : error;
+    });
+  }
   // The credential is checked: the socket keeps what it grants, not the token itself.
   if (auth) delete auth.token;
   attachSession(socket, { principal, expiresAt });

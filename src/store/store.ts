@@ -77,6 +77,7 @@ export const REPOSITORY_METHODS = {
     orderHeads: 'call',
     commitEvent: 'call',
     assignCourier: 'call',
+    renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',
     history: 'call',

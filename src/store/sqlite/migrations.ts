@@ -225,6 +225,10 @@ const MIGRATIONS: string[] = [
   `,
   SQLITE_ARRIVAL_MIGRATION,
   SQLITE_PRIVACY_MIGRATION,
+  `
+  -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
+  ALTER TABLE orders ADD COLUMN tracking_generation INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**
