@@ -435,7 +435,7 @@ async function startWorkers(
         store,
         presence,
         workerConnection,
-        trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id),
+        trackingToken: (order) => tokens.mintTracking(order.tenant_id, order.id, order.tracking_generation),
         publicUrl,
         logger,
         bus,

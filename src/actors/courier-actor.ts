@@ -25,6 +25,8 @@ export type CourierMessage =
 export interface PingResult {
   /** The orders to push the position to (the courier's orders on the way). */
   orderIds: readonly string[];
+  /** Those of them out for delivery: only their customers and tracking links are shown the position. */
+  outForDelivery: readonly string[];
   /** New ETAs of orders out for delivery, each moved by a minute or more since the last one (API.md "Arrival"). */
   etas: Array<{ orderId: string; eta: string }>;
   /** Orders whose destination the courier just came within the tenant's arrival radius of: claim their arrival. */
@@ -55,7 +57,7 @@ interface OnTheWay {
 // A courier carries a few dozen orders at most; more than this on the way at once is not a courier's day.
 const MAX_ACTIVE_ORDERS = 500;
 
-const NOTHING: PingResult = { orderIds: [], etas: [], arrivals: [] };
+const NOTHING: PingResult = { orderIds: [], outForDelivery: [], etas: [], arrivals: [] };
 
 /**
  * One courier's orders that are on the way (`shipped`, `in_transit`, `out_for_delivery`), kept in memory so a
@@ -109,10 +111,13 @@ export class CourierActor implements Actor<CourierMessage, PingResult> {
     this.track.add(position);
     const etas: PingResult['etas'] = [];
     const arrivals: string[] = [];
+    const outForDelivery: string[] = [];
     const now = this.deps.now();
     let speed: number | null = null;
     for (const [orderId, order] of active) {
-      if (order.status !== 'out_for_delivery' || !order.destination) continue;
+      if (order.status !== 'out_for_delivery') continue;
+      outForDelivery.push(orderId);
+      if (!order.destination) continue;
       speed ??= this.track.speed();
       const estimate = estimateArrival(position, order.destination, speed, now);
       if (etaMoved(order.eta, estimate.etaMs)) {
@@ -125,7 +130,7 @@ export class CourierActor implements Actor<CourierMessage, PingResult> {
         arrivals.push(orderId);
       }
     }
-    return { orderIds: [...active.keys()], etas, arrivals };
+    return { orderIds: [...active.keys()], outForDelivery, etas, arrivals };
   }
 
   private async load(): Promise<void> {

@@ -23,6 +23,8 @@ export interface PositionEvent {
   tenantId: string;
   courierId: string;
   orderIds: readonly string[];
+  /** Those of `orderIds` out for delivery: the only ones whose customers and tracking links are shown the position. */
+  outForDelivery: readonly string[];
   position: CourierPosition;
 }
 
@@ -65,6 +67,17 @@ export interface ErasedEvent {
   orderIds: readonly string[];
 }
 
+/**
+ * An order's tracking links were renewed (API.md "Tracking links"): links of earlier generations stop working, and
+ * the sockets opened with them are cut on every node.
+ */
+export interface LinkRenewedEvent {
+  tenantId: string;
+  orderId: string;
+  /** The generation now current. */
+  generation: number;
+}
+
 /** The node's in-process events. */
 export interface NodeEvents {
   applied: AppliedEvent;
@@ -75,6 +88,7 @@ export interface NodeEvents {
   loyalty: LoyaltyEvent;
   alertFailed: AlertFailedEvent;
   erased: ErasedEvent;
+  linkRenewed: LinkRenewedEvent;
 }
 
 type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
@@ -93,6 +107,7 @@ export class EventBus {
     loyalty: [],
     alertFailed: [],
     erased: [],
+    linkRenewed: [],
   };
 
   constructor(private readonly onListenerError: (error: unknown, event: keyof NodeEvents) => void = () => {}) {}

@@ -12,6 +12,8 @@ interface Claims {
   role: MintableRole | 'tracker';
   sub?: string;
   oid?: string;
+  /** A tracker token's link generation; absent: 0 (links minted before links could be renewed). */
+  gen?: number;
   exp?: number;
   iat?: number;
   /**
@@ -35,7 +37,8 @@ export interface TokenServiceOptions {
   jwtSecret: string;
   now?: () => number;
   /**
-   * Lifetime of per-order tracking links.
+   * Lifetime of per-order tracking tokens. What a link opens is decided by the order (API.md "Tracking links": it
+   * ends after the order's course, on erasure and on renewal); this only bounds a token's life in any case.
    * @default 180 days — a share link outlives the delivery and its return window.
    */
   trackingTtlSeconds?: number;
@@ -112,9 +115,12 @@ export class TokenService {
     return this.sign(claims, ttlSeconds);
   }
 
-  /** Mints the share-link token that can read and watch one order. */
-  mintTracking(tenantId: string, orderId: string): string {
-    return this.sign({ tid: tenantId, role: 'tracker', oid: orderId }, this.trackingTtl).token;
+  /**
+   * Mints the share-link token that can read and watch one order, as the order's link of `generation` (its
+   * `tracking_generation`): a later generation refuses it.
+   */
+  mintTracking(tenantId: string, orderId: string, generation = 0): string {
+    return this.sign({ tid: tenantId, role: 'tracker', oid: orderId, ...(generation ? { gen: generation } : {}) }, this.trackingTtl).token;
   }
 
   /** Drops the tenant's API keys from this node's cache (its key was replaced): the next call asks the store. */
@@ -146,7 +152,9 @@ export class TokenService {
     const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
     if (claims.role === 'tracker') {
       if (typeof claims.oid !== 'string') throw new UnauthorizedError();
-      return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid }, expiresAt };
+      const generation = claims.gen ?? 0;
+      if (!Number.isInteger(generation)) throw new UnauthorizedError();
+      return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid, generation }, expiresAt };
     }
     if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
       throw new UnauthorizedError();

@@ -1,7 +1,12 @@
 import { Emitter } from '@socket.io/component-emitter';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { OrderView } from '../domain/order';
-import type { ClientToServerEvents, OrderStatusUpdate, ServerToClientEvents, SubscribeAck } from '../gateways/events';
+import type {
+  ClientToServerEvents,
+  OrderStatusUpdate,
+  ServerToClientEvents,
+  SubscribeAck,
+  SubscribedOrder,
+} from '../gateways/events';
 
 export interface TrackingClientOptions {
   /** Nodes of the cluster; the client moves to the next one when its node goes away. */
@@ -22,7 +27,7 @@ export interface TrackingClientEvents {
   /** Each applied event of a subscribed order exactly once, in seq order, across reconnections. */
   update: ServerToClientEvents['order_status_update'];
   /** The state of a subscribed order as of its (re)subscription. */
-  order: (order: OrderView) => void;
+  order: (order: SubscribedOrder) => void;
   location: ServerToClientEvents['courier_location'];
   /** A subscribed order's new ETA (API.md "Arrival"). */
   eta: ServerToClientEvents['eta_update'];
@@ -89,7 +94,7 @@ export class TrackingClient extends Emitter<Record<string, never>, Record<string
    * the caller already has, e.g. from `GET /v1/orders/:id`) every later event is delivered as an `update`, also
    * those applied before the acknowledgement; without it the order as acknowledged is the starting point.
    */
-  subscribe(orderId: string, options: { sinceSeq?: number } = {}): Promise<OrderView> {
+  subscribe(orderId: string, options: { sinceSeq?: number } = {}): Promise<SubscribedOrder> {
     if (!this.subscriptions.has(orderId)) {
       this.subscriptions.set(orderId, { lastSeq: options.sinceSeq ?? null, buffer: [], syncing: false });
     }

@@ -70,6 +70,11 @@ export interface Order {
   failed_attempts: number;
   /** When the customer's personal data on the order was erased (API.md "Privacy"); absent while it is held. */
   erased_at?: string;
+  /**
+   * The generation of the order's tracking links (API.md "Tracking links"): a tracker token of any other generation
+   * is refused. Each new link moves it on, so every earlier one stops working. Absent: 0, the placement's link.
+   */
+  tracking_generation?: number;
   /** Revision of the stored state: grows on every write and guards writes (compare-and-set). */
   rev: number;
 }
@@ -90,7 +95,14 @@ export interface OrderEvent {
 }
 
 /** Bookkeeping kept on the order for ordering, guarding and reports; never part of its public shape. */
-type InternalField = 'last_event_at' | 'held_at' | 'rev' | 'delivered_at' | 'failed_attempts' | 'erased_at';
+type InternalField =
+  | 'last_event_at'
+  | 'held_at'
+  | 'rev'
+  | 'delivered_at'
+  | 'failed_attempts'
+  | 'erased_at'
+  | 'tracking_generation';
 
 /** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
 export type OrderView = Omit<Order, InternalField | 'arriving_at'> & { arriving_at: string | null };
@@ -151,6 +163,7 @@ export function orderFields(source: Omit<Order, 'id'>): Omit<Order, 'id'> {
     last_location: source.last_location,
     ...(source.arriving_at ? { arriving_at: source.arriving_at } : {}),
     ...(source.erased_at ? { erased_at: source.erased_at } : {}),
+    ...(source.tracking_generation ? { tracking_generation: source.tracking_generation } : {}),
   };
 }
 

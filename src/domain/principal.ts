@@ -8,7 +8,8 @@ export type Principal =
   | { role: 'staff'; tenantId: string; subject: string }
   | { role: 'courier'; tenantId: string; subject: string }
   | { role: 'customer'; tenantId: string; subject: string }
-  | { role: 'tracker'; tenantId: string; orderId: string };
+  /** `generation`: which of the order's tracking links it holds (see `Order.tracking_generation`). */
+  | { role: 'tracker'; tenantId: string; orderId: string; generation: number };
 
 export type TenantPrincipal = Exclude<Principal, { role: 'admin' }>;
 export type PrincipalRole = Principal['role'];

@@ -1,6 +1,7 @@
 /**
- * A tenant's own settings (API.md "Privacy", "Arrival"): how long personal data of finished orders is kept, how
- * near the destination a courier is "arriving", and the hours when email and SMS alerts wait.
+ * A tenant's own settings (API.md "Privacy", "Arrival", "Tracking links"): how long personal data of finished orders
+ * is kept, how near the destination a courier is "arriving", the hours when email and SMS alerts wait, and how long a
+ * tracking link outlives its order's course.
  */
 export interface TenantSettings {
   /** Personal data of orders terminal for longer than this many days is erased; null: kept. */
@@ -9,6 +10,8 @@ export interface TenantSettings {
   arrival_radius_m: number;
   /** Email and SMS alerts due between `start` and `end` (local times in `time_zone`) wait for `end`; null: none. */
   quiet_hours: QuietHours | null;
+  /** A tracking link stops working this many days (1-365) after its order became terminal. */
+  tracking_link_days: number;
 }
 
 export interface QuietHours {
@@ -24,6 +27,8 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   retention_days: null,
   arrival_radius_m: 300,
   quiet_hours: null,
+  // A month covers a late question about the delivery or a return, without a share link living on for good.
+  tracking_link_days: 30,
 };
 
 /** The settings after a change: fields present in `change` replace the current ones, the others stay. */
@@ -32,6 +37,7 @@ export function changeSettings(current: TenantSettings, change: Partial<TenantSe
     retention_days: change.retention_days !== undefined ? change.retention_days : current.retention_days,
     arrival_radius_m: change.arrival_radius_m ?? current.arrival_radius_m,
     quiet_hours: change.quiet_hours !== undefined ? change.quiet_hours : current.quiet_hours,
+    tracking_link_days: change.tracking_link_days ?? current.tracking_link_days,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { OrderEvent, OrderView } from '../domain/order';
 import type { CredentialChange } from '../auth/credential-change';
 import type { Principal } from '../domain/principal';
+import type { TrackingView } from '../domain/tracking-view';
 
 /** `order_status_update`: one applied event of an order. */
 export interface OrderStatusUpdate {
@@ -13,7 +14,10 @@ export interface OrderStatusUpdate {
   location: OrderEvent['location'];
 }
 
-/** `courier_location`: a courier's position, sent to watchers of each order it is carrying. */
+/**
+ * `courier_location`: a courier's position, sent to its tenant's feed and to the watchers of each order it is
+ * carrying out for delivery.
+ */
 export interface CourierLocationUpdate {
   order_id: string;
   courier_id: string;
@@ -50,8 +54,11 @@ export interface WireError {
   message: string;
 }
 
+/** The order as a subscription acknowledges it: the order resource, or its tracking view for a tracking link. */
+export type SubscribedOrder = OrderView | TrackingView;
+
 export type SubscribeAck =
-  | { ok: true; order: OrderView; missed: OrderStatusUpdate[] }
+  | { ok: true; order: SubscribedOrder; missed: OrderStatusUpdate[] }
   | { ok: false; error: WireError };
 
 export type UnsubscribeAck = { ok: true } | { ok: false; error: WireError };
@@ -74,7 +81,8 @@ export interface ServerToClientEvents {
  * to its own sockets. Order events travel on channels of their own (see LiveFeed).
  */
 export interface InterServerEvents {
-  courier_locations: (tenantId: string, updates: CourierLocationUpdate[]) => void;
+  /** `outForDelivery`: the orders among them whose watchers are shown the position (the rest go to the feed only). */
+  courier_locations: (tenantId: string, updates: CourierLocationUpdate[], outForDelivery: readonly string[]) => void;
   /** New ETAs of a courier's orders, once per ping that moved any, delivered like `courier_locations`. */
   eta_updates: (tenantId: string, updates: EtaUpdate[]) => void;
   /**
@@ -104,6 +112,10 @@ export const rooms = {
   order: (orderId: string) => `order:${orderId}`,
   tenant: (tenantId: string) => `tenant:${tenantId}`,
   customer: (tenantId: string, customerId: string) => `customer:${tenantId}:${customerId}`,
+  /** Every socket opened with one of the order's tracking links, whichever its generation (erasure ends them all). */
+  trackers: (orderId: string) => `trackers:${orderId}`,
+  /** The sockets opened with the order's tracking links of one generation (a renewal spares the new one's). */
+  trackerLink: (orderId: string, generation: number) => `trackers:${orderId}:${generation}`,
 };
 
 /** The wire form of an applied event. */

@@ -16,6 +16,7 @@ import { beginSession, endSession, type IoSocket } from './session';
 import { SocketSlots, type SocketSlotsOptions } from './socket-slots';
 import { Subscriptions } from './subscriptions';
 import { TokenExpiry } from './token-expiry';
+import { TrackingLinks } from './tracking-links';
 
 export interface GatewayOptions {
   /** The Socket.IO server (see createIo), attached to the node's HTTP server. */
@@ -73,6 +74,7 @@ export class Gateway {
   private readonly watchers: OrderWatchers;
   private readonly subscriptions: Subscriptions;
   private readonly expiry: TokenExpiry;
+  private readonly trackingLinks: TrackingLinks;
   private readonly unsubscribeBus: Array<() => void>;
   // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): none made per socket.
   private readonly onSubscribe: (this: IoSocket, payload: unknown, ack: (reply: SubscribeAck) => void) => void;
@@ -124,7 +126,8 @@ export class Gateway {
       subscriptions.end(session);
     };
     const slots = new SocketSlots(options.socketsPer);
-    io.use(handshake({ tokens: options.tokens, admitAnonymous: options.admitAnonymous, slots, logger, now }));
+    this.trackingLinks = new TrackingLinks({ io, bus: options.bus });
+    io.use(handshake({ tokens: options.tokens, orders: options.orders, admitAnonymous: options.admitAnonymous, slots, logger, now }));
     io.on('connection', (socket) => this.onConnection(socket));
     const courierPushes = new CourierPushes(io);
     this.unsubscribeBus = [
@@ -160,6 +163,7 @@ export class Gateway {
     for (const unsubscribe of this.unsubscribeBus) unsubscribe();
     this.feed.close();
     this.expiry.close();
+    this.trackingLinks.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -173,6 +177,7 @@ export class Gateway {
     }
     if (!this.expiry.watch(socket, session)) return;
     joinFeedRooms(socket, session.principal);
+    this.trackingLinks.join(socket, session.principal);
     socket.on('subscribe', this.onSubscribe);
     socket.on('unsubscribe', this.onUnsubscribe);
     socket.on('disconnect', this.onDisconnect);

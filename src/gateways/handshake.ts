@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import { answerFor } from '../domain/error-answers';
-import { RateLimitedError, UnauthorizedError } from '../domain/errors';
+import { NotFoundError, RateLimitedError, UnauthorizedError } from '../domain/errors';
+import type { OrderService } from '../services/order-service';
 import { attachSession, type IoSocket } from './session';
 import type { SocketSlots } from './socket-slots';
 
 export interface HandshakeOptions {
   tokens: Pick<TokenService, 'authenticateSession'>;
+  /** Reads a tracking link's order: a link that no longer opens it (renewed, erased, long over) is refused. */
+  orders: Pick<OrderService, 'get'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
   admitAnonymous?: (address: string) => Promise<boolean>;
   /** The sockets each credential holds on this node, a slot taken per socket. @default no limit */
@@ -73,6 +76,13 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
   const { principal, expiresAt } = credential;
   if (principal.role === 'admin') throw new UnauthorizedError('the admin token has no tenant to watch');
   if (expiresAt !== null && expiresAt <= options.now()) throw new UnauthorizedError();
+  if (principal.role === 'tracker') {
+    // A link's token outlives the link (renewal, erasure, the order long over): the order decides, as over HTTP.
+    await options.orders.get(principal, principal.orderId).catch((error: unknown) => {
+      // A link to an order that is not there (any more) is a bad link, not a server fault.
+      throw error instanceof NotFoundError ? new UnauthorizedError() : error;
+    });
+  }
   // Taken last, once nothing else can refuse the socket (a refused socket takes no slot).
   if (options.slots && !options.slots.take(socket, principal)) throw new RateLimitedError(SLOT_RETRY_SECONDS);
   // The credential is checked: the socket keeps what it grants, not the token itself.

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import { NotFoundError, UnauthorizedError } from '../domain/errors';
-import { toOrderView } from '../domain/order';
-import { canReadOrder } from '../domain/principal';
+import { toOrderView, type Order } from '../domain/order';
+import { canReadOrder, type TenantPrincipal } from '../domain/principal';
+import { customerOrderView, toTrackingView } from '../domain/tracking-view';
 import type { OrderService } from '../services/order-service';
 import { ackError, type RefuseAck } from './ack-error';
-import { rooms, type SubscribeAck, type UnsubscribeAck } from './events';
+import { rooms, type SubscribeAck, type SubscribedOrder, type UnsubscribeAck } from './events';
 import type { LiveFeed } from './live-feed';
 import { parseOrderRequest } from './request-payloads';
 import { sessionOf, watchesForCustomer, type IoSocket, type Session } from './session';
@@ -148,7 +149,7 @@ export class Subscriptions {
         void socket.join(rooms.order(order.id));
         session.orders.set(orderId, 'joined');
         if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
-        ack({ ok: true, order: toOrderView(current), missed });
+        ack({ ok: true, order: subscribedView(session.principal, current), missed });
       });
     } catch (error) {
       // A refused subscribe leaves the socket unsubscribed, also when it was one before (access lost meanwhile).
@@ -175,4 +176,14 @@ export class Subscriptions {
   private forget(session: Session, orderId: string): void {
     if (session.orders.delete(orderId)) this.options.feed.release(orderId);
   }
+}
+
+/**
+ * The order as a subscription hands it to `principal`: a tracking link its tracking view (API.md "Tracking links"),
+ * the customer its order with the courier only while out for delivery, anyone else the order resource.
+ */
+function subscribedView(principal: TenantPrincipal, order: Order): SubscribedOrder {
+  if (principal.role === 'tracker') return toTrackingView(order);
+  const view = toOrderView(order);
+  return principal.role === 'customer' ? customerOrderView(view) : view;
 }

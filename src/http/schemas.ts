@@ -127,6 +127,8 @@ export const tenantSettingsBody = z.strictObject({
   // Up to ten years; null keeps personal data for as long as the orders.
   retention_days: z.number().int().min(1).max(3650).nullable().optional(),
   arrival_radius_m: z.number().int().min(20).max(5000).optional(),
+  // Days a tracking link keeps working after its order became terminal: at most a year.
+  tracking_link_days: z.number().int().min(1).max(365).optional(),
   quiet_hours: z
     .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
     .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
@@ -138,6 +140,7 @@ export const tenantSettingsResponse = z.object({
   retention_days: z.number().int().nullable(),
   arrival_radius_m: z.number().int(),
   quiet_hours: z.object({ start: z.string(), end: z.string(), time_zone: z.string() }).nullable(),
+  tracking_link_days: z.number().int(),
 });
 
 export const tokenBody = z.strictObject({
@@ -277,6 +280,36 @@ export const orderResponse = z.object({
 });
 
 export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });
+/** `POST /v1/orders/:id/tracking-token`: a new tracking link, which ends every earlier one. */
+export const trackingTokenResponse = z.object({ tracking_token: z.string() });
+
+/** An applied event as a tracking link sees it (API.md "Tracking links"): no note, place or source. */
+export const trackingEventResponse = z.object({
+  seq: z.number().int(),
+  type: z.enum(['status', 'scan']),
+  status: statusSchema,
+  scan_type: z.enum(SCAN_TYPES as [string, ...string[]]).nullable(),
+  occurred_at: z.string(),
+  recorded_at: z.string(),
+});
+
+/** The tracking view: what a tracking link reads of its order (API.md "Tracking links"), never the whole order. */
+export const trackingViewResponse = z.object({
+  id: z.string(),
+  external_id: z.string().nullable(),
+  status: statusSchema,
+  version: z.number().int(),
+  eta: z.string().nullable(),
+  promised_by: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  arriving_at: z.string().nullable(),
+  destination: z.object({ address: z.string().optional(), lat: z.number().optional(), lng: z.number().optional() }).nullable(),
+  /** The courier's position, only while the order is out for delivery. */
+  last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
+  customer: z.object({ name: z.string().optional() }),
+});
+export const trackingViewWithHistoryResponse = trackingViewResponse.extend({ history: z.array(trackingEventResponse) });
+export const trackingEventsResponse = z.object({ items: z.array(trackingEventResponse) });
 /** A status post's answer: the order and the event the answer is about (for a replay, the original event). */
 export const orderWithEventResponse = orderResponse.extend({ event: eventResponse });
 export const orderWithHistoryResponse = orderResponse.extend({ history: z.array(eventResponse) });

@@ -89,9 +89,9 @@ export class CourierService {
    */
   async record(tenantId: string, courierId: string, reported: ReportedPosition): Promise<void> {
     const position: CourierPosition = { ...reported, at: reported.at ?? new Date(this.now()).toISOString() };
-    const { orderIds, etas, arrivals } = await this.actors.ask(key(tenantId, courierId), { kind: 'ping', position });
+    const { orderIds, outForDelivery, etas, arrivals } = await this.actors.ask(key(tenantId, courierId), { kind: 'ping', position });
     if (orderIds.length === 0) return;
-    this.bus.emit('position', { tenantId, courierId, orderIds, position });
+    this.bus.emit('position', { tenantId, courierId, orderIds, outForDelivery, position });
     if (etas.length > 0) this.bus.emit('eta', { tenantId, courierId, etas });
     const stored: Location = { lat: position.lat, lng: position.lng, at: position.at };
     for (const orderId of orderIds) this.pendingLocations.set(orderId, stored);

@@ -12,7 +12,13 @@ import {
 import { addressesOf } from '../domain/contact';
 import type { EventInput } from '../domain/apply-event';
 import { effectsOf } from '../domain/effects';
-import { ForbiddenError, IdempotencyConflictError, IllegalTransitionError, NotFoundError } from '../domain/errors';
+import {
+  ForbiddenError,
+  IdempotencyConflictError,
+  IllegalTransitionError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { LatLng, Order, OrderEvent } from '../domain/order';
 import { placeOrder, type PlaceOrderInput } from '../domain/placement';
@@ -25,9 +31,12 @@ import {
   type TenantPrincipal,
 } from '../domain/principal';
 import { statusForScan, type ScanType } from '../domain/scan';
+import { DEFAULT_TENANT_SETTINGS } from '../domain/tenant-settings';
+import { trackingLinkHolds } from '../domain/tracking-link';
 import type { OrderStatus } from '../domain/status';
 import type { ContactBook } from '../store/contacts/port';
 import type { OrderLog } from '../store/orders/port';
+import type { TenantDirectory } from '../store/tenants/port';
 import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
 export interface StatusInput {
@@ -52,10 +61,12 @@ export type ScanResult =
 
 /** What orders' use cases need of the store: placement and reads here, the rest for the actors. */
 export type OrderServiceStore = OrderActorStore & {
-  orders: Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents'>;
+  orders: Pick<OrderLog, 'createOrder' | 'getOrder' | 'history' | 'listEvents' | 'renewTrackingLink'>;
   search: Pick<OrderSearch, 'searchOrders'>;
   /** Where the addresses a customer put on an order it placed itself are marked as its own (unconfirmed). */
   contacts: Pick<ContactBook, 'putSelfSet'>;
+  /** How long a tracking link outlives its order's course (`tracking_link_days`). */
+  tenants: Pick<TenantDirectory, 'getTenantSettings'>;
 };
 
 export interface OrderServiceOptions {
@@ -133,12 +144,34 @@ export class OrderService {
     return { order: result.order, created: result.kind === 'created' };
   }
 
-  /** An order the principal may read. @throws NotFoundError otherwise. */
+  /**
+   * An order the principal may read.
+   * @throws NotFoundError otherwise
+   * @throws UnauthorizedError for a tracking link that no longer opens it (renewed, erased, or long over)
+   */
   async get(principal: Principal, orderId: string): Promise<Order> {
     if (principal.role === 'admin') throw new NotFoundError('order');
     const order = await this.store.orders.getOrder(principal.tenantId, orderId);
     if (!order || !canReadOrder(principal, order)) throw new NotFoundError('order');
+    if (principal.role === 'tracker') {
+      const settings = await this.store.tenants.getTenantSettings(principal.tenantId);
+      const days = settings?.tracking_link_days ?? DEFAULT_TENANT_SETTINGS.tracking_link_days;
+      if (!trackingLinkHolds(order, principal.generation, days, this.now().getTime())) throw new UnauthorizedError();
+    }
     return order;
+  }
+
+  /**
+   * A new tracking link for the order: its generation moves on, so every earlier link stops working at once (their
+   * sockets are cut on every node, see `linkRenewed`). Resolves with the order and the new generation.
+   * @throws NotFoundError when the caller's tenant has no such order
+   */
+  async renewTrackingLink(principal: TenantPrincipal, orderId: string): Promise<{ order: Order; generation: number }> {
+    const order = await this.get(principal, orderId);
+    const generation = await this.store.orders.renewTrackingLink(principal.tenantId, order.id);
+    if (generation === null) throw new NotFoundError('order');
+    this.bus.emit('linkRenewed', { tenantId: principal.tenantId, orderId: order.id, generation });
+    return { order, generation };
   }
 
   history(orderId: string): Promise<OrderEvent[]> {

@@ -20,6 +20,8 @@ export type OrderColumns = ColumnFields & {
   /** The live ETA and the arriving claim (API.md "Arrival"); absent in rows read without them. */
   eta?: string | null;
   arriving_at?: string | null;
+  /** The tracking links' generation (0 until a link is renewed); absent in rows read without it. */
+  tracking_generation?: number;
 };
 
 /*
@@ -56,5 +58,6 @@ export function orderOfRow(row: OrderColumns, doc: OrderDoc, lastLocation: Locat
     last_location: lastLocation,
     ...(row.erased_at ? { erased_at: row.erased_at } : {}),
     ...(row.arriving_at ? { arriving_at: row.arriving_at } : {}),
+    ...(row.tracking_generation ? { tracking_generation: row.tracking_generation } : {}),
   });
 }

@@ -84,6 +84,7 @@ export const REPOSITORY_METHODS = {
     orderHeads: 'call',
     commitEvent: 'call',
     assignCourier: 'call',
+    renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',
     history: 'call',

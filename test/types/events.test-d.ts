@@ -57,7 +57,7 @@ io.on('connection', (socket) => {
 
 // Between nodes.
 io.serverSideEmit('orders_erased', ['o1', 'o2']);
-io.serverSideEmit('courier_locations', 't1', []);
+io.serverSideEmit('courier_locations', 't1', [], []);
 io.serverSideEmit('eta_updates', 't1', [{ order_id: 'o1', eta: 'soon' }]);
 // @ts-expect-error: erased orders go as a list
 io.serverSideEmit('orders_erased', 'o1');

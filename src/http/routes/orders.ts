@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../domain/errors';
-import { toOrderView } from '../../domain/order';
+import { toOrderView, type Order, type OrderView } from '../../domain/order';
+import type { Principal } from '../../domain/principal';
+import { customerOrderView, toTrackingView, trackingEvents } from '../../domain/tracking-view';
 import type { OrderQuery } from '../../store/search/port';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
@@ -17,7 +19,11 @@ import {
   placedOrderResponse,
   searchQuery,
   statusBody,
+  trackingEventsResponse,
+  trackingTokenResponse,
+  trackingViewWithHistoryResponse,
 } from '../schemas';
+import { z } from 'zod';
 import { decodeCursor, encodeCursor } from './cursor';
 import { deliveryWire } from '../delivery-wire';
 
@@ -51,7 +57,10 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
         const { order, created } = await orders.place(principal, body, idempotency);
         return {
           status: created ? 201 : 200,
-          body: { ...toOrderView(order), tracking_token: tokens.mintTracking(order.tenant_id, order.id) },
+          body: {
+            ...viewFor(principal, order),
+            tracking_token: tokens.mintTracking(order.tenant_id, order.id, order.tracking_generation),
+          },
         };
       },
     }),
@@ -59,29 +68,47 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
       method: 'get',
       path: '/v1/orders/:id',
       operationId: 'getOrder',
-      summary: 'An order with its history (oldest first)',
+      summary: 'An order with its history (oldest first); a tracking link reads its tracking view',
       roles: ORDER_READERS,
       status: 200,
-      response: orderWithHistoryResponse,
+      response: z.union([orderWithHistoryResponse, trackingViewWithHistoryResponse]),
       errors: [404],
       handler: async ({ principal, params }) => {
         const order = await orders.get(principal, params.id);
-        return { body: { ...toOrderView(order), history: await orders.history(order.id) } };
+        const history = await orders.history(order.id);
+        if (principal.role === 'tracker') return { body: { ...toTrackingView(order), history: trackingEvents(history) } };
+        return { body: { ...viewFor(principal, order), history } };
       },
     }),
     route({
       method: 'get',
       path: '/v1/orders/:id/events',
       operationId: 'listOrderEvents',
-      summary: 'Applied events with seq > since_seq',
+      summary: 'Applied events with seq > since_seq (as the tracking view shows them, for a tracking link)',
       roles: ORDER_READERS,
       query: eventsQuery,
       status: 200,
-      response: eventsResponse,
+      response: z.union([eventsResponse, trackingEventsResponse]),
       errors: [404],
       handler: async ({ principal, params, query }) => {
         const order = await orders.get(principal, params.id);
-        return { body: { items: await orders.events(order.id, query.since_seq, query.limit) } };
+        const items = await orders.events(order.id, query.since_seq, query.limit);
+        if (principal.role === 'tracker') return { body: { items: trackingEvents(items) } };
+        return { body: { items } };
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/v1/orders/:id/tracking-token',
+      operationId: 'renewTrackingLink',
+      summary: "A new tracking link for the order; every earlier link of the order stops working at once",
+      roles: ['business', 'staff'],
+      status: 201,
+      response: trackingTokenResponse,
+      errors: [404],
+      handler: async ({ principal, params }) => {
+        const { order, generation } = await orders.renewTrackingLink(principal, params.id);
+        return { status: 201, body: { tracking_token: tokens.mintTracking(order.tenant_id, order.id, generation) } };
       },
     }),
     route({
@@ -161,10 +188,16 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
           filter.courierId = caller.subject;
         }
         const page = await orders.search(caller.tenantId, filter);
-        return { body: { items: page.items.map(toOrderView), next_cursor: encodeCursor(page.next) } };
+        return { body: { items: page.items.map((order) => viewFor(caller, order)), next_cursor: encodeCursor(page.next) } };
       },
     }),
   ];
+}
+
+/** The order resource as the caller reads it: its customer sees the courier only while it is out for delivery. */
+function viewFor(principal: Principal, order: Order): OrderView {
+  const view = toOrderView(order);
+  return principal.role === 'customer' ? customerOrderView(view) : view;
 }
 
 function emptyPage() {

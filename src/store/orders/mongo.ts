@@ -213,6 +213,17 @@ export class MongoOrderLog implements OrderLog {
     return doc?.events ?? [];
   }
 
+  renewTrackingLink(tenantId: string, orderId: string): Promise<number | null> {
+    return this.db.run(async () => {
+      const stored = await this.db.orders.findOneAndUpdate(
+        { _id: orderId, tenant_id: tenantId },
+        { $inc: { tracking_generation: 1 } },
+        { projection: { tracking_generation: 1 }, returnDocument: 'after' },
+      );
+      return stored ? (stored.tracking_generation ?? 0) : null;
+    });
+  }
+
   /** Positions are written beside the state without touching `rev`; the last update of an order in a call wins. */
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     return this.db.run(async () => {

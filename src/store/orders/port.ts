@@ -33,6 +33,11 @@ export interface OrderLog {
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;
   /** Every recorded event (applied and late), oldest first by `occurred_at`. */
   history(orderId: string): Promise<OrderEvent[]>;
+  /**
+   * Moves the generation of the order's tracking links on by one (see `Order.tracking_generation`), without touching
+   * its revision (it is no state an event changes); the new generation, or null when the tenant has no such order.
+   */
+  renewTrackingLink(tenantId: string, orderId: string): Promise<number | null>;
   /** Stores couriers' latest positions; several updates are written together. */
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void>;
 }

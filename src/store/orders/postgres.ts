@@ -188,6 +188,14 @@ export class PostgresOrderLog implements OrderLog {
     return rows.map(eventFrom);
   }
 
+  async renewTrackingLink(tenantId: string, orderId: string): Promise<number | null> {
+    const { rows } = await this.db.query<{ tracking_generation: number }>(
+      'UPDATE orders SET tracking_generation = tracking_generation + 1 WHERE tenant_id = $1 AND id = $2 RETURNING tracking_generation',
+      [tenantId, orderId],
+    );
+    return rows[0]?.tracking_generation ?? null;
+  }
+
   async updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     if (updates.length === 0) return;
     await this.db.query(

@@ -122,6 +122,13 @@ export class SqliteOrderLog implements OrderLog {
     return this.context.read(() => (this.stmt().history.all(orderId) as EventRow[]).map(rowToEvent));
   }
 
+  renewTrackingLink(tenantId: string, orderId: string): Promise<number | null> {
+    return this.context.write(() => {
+      const row = this.stmt().renewLink.get(tenantId, orderId) as { tracking_generation: number } | undefined;
+      return row ? row.tracking_generation : null;
+    });
+  }
+
   updateLastLocations(updates: ReadonlyArray<{ orderId: string; location: Location }>): Promise<void> {
     return this.context.write(() => {
       const stmt = this.stmt();
@@ -181,6 +188,9 @@ function prepare(db: Database) {
     eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
     history: db.prepare('SELECT * FROM events WHERE order_id = ? ORDER BY occurred_at, rowid'),
+    renewLink: db.prepare(
+      'UPDATE orders SET tracking_generation = tracking_generation + 1 WHERE tenant_id = ? AND id = ? RETURNING tracking_generation',
+    ),
     // An erased order keeps no courier position (a flush may come after its erasure).
     setLocation: db.prepare('UPDATE orders SET last_location = ? WHERE id = ? AND erased_at IS NULL'),
   };

@@ -213,6 +213,10 @@ const MIGRATIONS: string[] = [
   POSTGRES_PRIVACY_MIGRATION,
   POSTGRES_CREDENTIALS_MIGRATION,
   POSTGRES_CONTACTS_MIGRATION,
+  `
+  -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
+  ALTER TABLE orders ADD COLUMN tracking_generation integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

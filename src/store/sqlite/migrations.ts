@@ -229,6 +229,10 @@ const MIGRATIONS: string[] = [
   SQLITE_PRIVACY_MIGRATION,
   SQLITE_CREDENTIALS_MIGRATION,
   SQLITE_CONTACTS_MIGRATION,
+  `
+  -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
+  ALTER TABLE orders ADD COLUMN tracking_generation INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /**

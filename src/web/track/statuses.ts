@@ -1,8 +1,6 @@
 /** What the tracking page says about each status, in the customer's words (API.md "Orders"). */
 import type { ScanType } from '../../domain/scan';
-import { COURIER_ACTIVE_STATUSES, MAIN_PATH, type OrderStatus } from '../../domain/status';
-
-export { COURIER_ACTIVE_STATUSES };
+import { MAIN_PATH, type OrderStatus } from '../../domain/status';
 
 export type Tone = 'progress' | 'done' | 'warning' | 'stopped';
 

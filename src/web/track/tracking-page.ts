@@ -1,16 +1,17 @@
-import type { LatLng, OrderEvent, OrderView } from '../../domain/order';
+import type { LatLng } from '../../domain/order';
 import type { OrderStatus } from '../../domain/status';
-import type { CourierLocationUpdate, EtaUpdate, OrderArriving, OrderStatusUpdate } from '../../gateways/events';
+import { courierShownToCustomer, type TrackingView, type TrackingViewWithHistory } from '../../domain/tracking-view';
+import type { CourierLocationUpdate, EtaUpdate, OrderArriving, OrderStatusUpdate, SubscribedOrder } from '../../gateways/events';
 import type { PageSettings } from '../shared/settings';
 import { CourierMap } from './courier-map';
 import { fill, h } from './dom';
 import { LiveBadge, type LiveState } from './live-badge';
-import { COURIER_ACTIVE_STATUSES, STATUS_WORDS, stepIndex } from './statuses';
+import { STATUS_WORDS, stepIndex } from './statuses';
 import { StatusPanel } from './status-panel';
 import { Timeline } from './timeline';
 
-/** The order as `GET /v1/orders/:id` answers a tracking link. */
-export type OrderWithHistory = OrderView & { history: OrderEvent[] };
+/** The order as `GET /v1/orders/:id` answers a tracking link: its tracking view (API.md "Tracking links"). */
+export type OrderWithHistory = TrackingViewWithHistory;
 
 /** A courier's position and when it was taken. */
 interface Position extends LatLng {
@@ -24,7 +25,7 @@ interface Position extends LatLng {
  */
 export class TrackingPage {
   private readonly live: LiveBadge;
-  private order: OrderView;
+  private order: TrackingView;
   private status: OrderStatus;
   private seq: number;
   private since: string;
@@ -41,7 +42,8 @@ export class TrackingPage {
     this.order = order;
     this.status = order.status;
     this.seq = order.version;
-    this.since = order.updated_at;
+    // The newest applied event's time, set below; until then (a history cut short) the newest listed.
+    this.since = order.history.at(-1)?.occurred_at ?? '';
     this.courier = order.last_location;
     this.live = new LiveBadge('reconnecting', 'Connecting…');
 
@@ -80,7 +82,7 @@ export class TrackingPage {
     root.removeAttribute('aria-busy');
 
     this.timeline.addHistory(order.history);
-    for (const event of order.history) this.noteStep(event.status, event.seq !== null);
+    for (const event of order.history) this.noteStep(event.status);
     const newest = order.history.find((event) => event.seq === order.version);
     if (newest) this.since = newest.occurred_at;
     this.render();
@@ -99,14 +101,15 @@ export class TrackingPage {
     this.seq = update.seq;
     this.status = update.status;
     this.since = update.occurred_at;
-    this.noteStep(update.status, true);
+    this.noteStep(update.status);
     this.render();
   }
 
   /** The order as of a (re)subscription: its times, destination and last courier position may have changed. */
-  applyOrder(order: OrderView): void {
+  applyOrder(order: SubscribedOrder): void {
     if (order.id !== this.order.id) return;
-    this.order = { ...this.order, ...order };
+    const { eta, promised_by, arriving_at, destination, last_location } = order;
+    this.order = { ...this.order, eta, promised_by, arriving_at, destination, last_location };
     const last = order.last_location;
     if (last && (!this.courier || Date.parse(last.at) > Date.parse(this.courier.at))) this.courier = last;
     this.render();
@@ -144,8 +147,8 @@ export class TrackingPage {
     this.notice.textContent = text;
   }
 
-  private noteStep(status: OrderStatus, applied: boolean): void {
-    if (applied) this.furthestStep = Math.max(this.furthestStep, stepIndex(status));
+  private noteStep(status: OrderStatus): void {
+    this.furthestStep = Math.max(this.furthestStep, stepIndex(status));
   }
 
   private render(): void {
@@ -163,8 +166,8 @@ export class TrackingPage {
   }
 
   private renderMap(): void {
-    // The courier is shown only while it is bringing the order (API.md "Couriers").
-    this.map.show(this.destinationPoint(), COURIER_ACTIVE_STATUSES.has(this.status) ? this.courier : null);
+    // The courier is shown only while it is out for delivery: before, it is at other customers' doors.
+    this.map.show(this.destinationPoint(), courierShownToCustomer(this.status) ? this.courier : null);
     // Near only while it is still on the way: a delivered (or failed) order's courier has moved on.
     const near = this.order.arriving_at !== null && this.status === 'out_for_delivery';
     if (near && this.near.hidden) this.near.textContent = 'Your courier is nearly there';

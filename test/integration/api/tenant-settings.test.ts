@@ -1,5 +1,5 @@
 /**
- * A tenant's settings (API.md "Privacy", "Arrival"): `GET`/`PUT /v1/tenants/me/settings`, business only; a PUT
+ * A tenant's settings (API.md "Privacy", "Arrival", "Tracking links"): `GET`/`PUT /v1/tenants/me/settings`, business only; a PUT
  * changes the fields it names and answers all of them; bad values are a 400 naming the field and change nothing.
  */
 import { expectError } from '../../support/expect-error';
@@ -14,16 +14,17 @@ let biz: Client;
 
 tenantNode((started) => ({ server, tenant, biz } = started));
 
-const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null };
+const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30 };
 
 it('starts at the defaults, changes only what a PUT names, and keeps tenants apart', async () => {
   expect((await biz.get('/v1/tenants/me/settings')).body).toEqual(DEFAULTS);
   const quiet = { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' };
   const changed = await biz.put('/v1/tenants/me/settings', { retention_days: 90, quiet_hours: quiet });
   expect(changed.status).toBe(200);
-  expect(changed.body).toEqual({ retention_days: 90, arrival_radius_m: 300, quiet_hours: quiet });
-  expect((await biz.put('/v1/tenants/me/settings', { arrival_radius_m: 150 })).body).toEqual({ retention_days: 90, arrival_radius_m: 150, quiet_hours: quiet });
-  expect((await biz.put('/v1/tenants/me/settings', { quiet_hours: null, retention_days: null })).body).toEqual({ ...DEFAULTS, arrival_radius_m: 150 });
+  expect(changed.body).toEqual({ ...DEFAULTS, retention_days: 90, quiet_hours: quiet });
+  expect((await biz.put('/v1/tenants/me/settings', { arrival_radius_m: 150 })).body).toEqual({ ...DEFAULTS, retention_days: 90, arrival_radius_m: 150, quiet_hours: quiet });
+  expect((await biz.put('/v1/tenants/me/settings', { tracking_link_days: 7 })).body).toMatchObject({ arrival_radius_m: 150, tracking_link_days: 7 });
+  expect((await biz.put('/v1/tenants/me/settings', { quiet_hours: null, retention_days: null })).body).toEqual({ ...DEFAULTS, arrival_radius_m: 150, tracking_link_days: 7 });
   const other = await createTenant(server.url, 'Other');
   expect((await client(server.url, other.apiKey).get('/v1/tenants/me/settings')).body).toEqual(DEFAULTS);
 });
@@ -32,6 +33,9 @@ it.each([
   [{ retention_days: 0 }, 'retention_days'],
   [{ retention_days: 2.5 }, 'retention_days'],
   [{ arrival_radius_m: 5 }, 'arrival_radius_m'],
+  [{ tracking_link_days: 0 }, 'tracking_link_days'],
+  [{ tracking_link_days: 366 }, 'tracking_link_days'],
+  [{ tracking_link_days: null }, 'tracking_link_days'],
   [{ quiet_hours: { start: '25:00', end: '08:00', time_zone: 'UTC' } }, 'quiet_hours.start'],
   [{ quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Mars/Olympus' } }, 'quiet_hours.time_zone'],
   [{ quiet_hours: { start: '21:00', end: '21:00', time_zone: 'UTC' } }, 'quiet_hours.end'],

@@ -25,7 +25,7 @@ it('pushes every buffered position once, oldest first, to watchers on both nodes
   const api = client(pair.a.url, tenant.apiKey);
   const order = await placeOrder(api, { customer: { id: 'c-batch' } });
   expect((await api.post(`/v1/orders/${order.id}/assign`, { courier_id: 'k-batch' })).status).toBe(200);
-  expect((await api.post(`/v1/orders/${order.id}/status`, { status: 'in_transit' })).status).toBe(200);
+  expect((await api.post(`/v1/orders/${order.id}/status`, { status: 'out_for_delivery' })).status).toBe(200);
   const watchers = await Promise.all([pair.a.url, pair.b.url].map((url) => connectSocket(url, order.tracking_token)));
   const logs = watchers.map((socket) => Recorder.of(socket));
   for (const socket of watchers) await subscribeOk(socket, order.id);
@@ -52,7 +52,7 @@ it('refuses a batch with a bad item, naming it, and pushes none of it', async ()
   const api = client(pair.a.url, tenant.apiKey);
   const order = await placeOrder(api, { customer: { id: 'c-bad' } });
   await api.post(`/v1/orders/${order.id}/assign`, { courier_id: 'k-bad' });
-  await api.post(`/v1/orders/${order.id}/status`, { status: 'in_transit' });
+  await api.post(`/v1/orders/${order.id}/status`, { status: 'out_for_delivery' });
   const watcher = await connectSocket(pair.a.url, order.tracking_token);
   const log = Recorder.of(watcher);
   await subscribeOk(watcher, order.id);

@@ -1,7 +1,8 @@
 /**
- * Courier positions (API.md "Couriers"): POST /v1/couriers/me/location is pushed as `courier_location` to
- * watchers of the courier's orders that are on the way (shipped, in_transit, out_for_delivery) and to the
- * tenant feed, on every node, and kept as the orders' `last_location`.
+ * Courier positions (API.md "Couriers"): POST /v1/couriers/me/location is pushed as `courier_location` to the
+ * tenant feed for the courier's orders on the way (shipped, in_transit, out_for_delivery), to the watchers of those
+ * out for delivery (API.md "Tracking links": never to those of an order still in transit, whose customer would see the
+ * courier at other customers' doors), on every node, and kept as the orders' `last_location`.
  */
 import { client } from '../../support/http';
 import { liveCluster } from '../../support/live-fixture';
@@ -33,9 +34,9 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   const notYet = await placeOrder(api, { customer: { id: 'c2' } });
   const othersOrder = await placeOrder(api, { customer: { id: 'c3' } });
   for (const [order, courier, status] of [
-    [onTheWay, 'k1', 'in_transit'],
+    [onTheWay, 'k1', 'out_for_delivery'],
     [notYet, 'k1', null],
-    [othersOrder, 'k2', 'shipped'],
+    [othersOrder, 'k2', 'out_for_delivery'],
   ] as const) {
     await ok(api.post(`/v1/orders/${order.id}/assign`, { courier_id: courier }));
     if (status) await ok(api.post(`/v1/orders/${order.id}/status`, { status }));
@@ -65,7 +66,7 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   await live.connect();
   await live.subscribe(onTheWay.id);
 
-  // 1. k1 reports with every field: only the in_transit order is on the way.
+  // 1. k1 reports with every field: only the order out for delivery is on the way.
   const first = { lat: 22.3, lng: 114.1, heading: 90, speed: 5.5, at: new Date(Date.now() - 1000).toISOString() };
   await ok(k1.post('/v1/couriers/me/location', first), 204);
   const expectedFirst = { order_id: onTheWay.id, courier_id: 'k1', ...first };
@@ -85,9 +86,10 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   // c3 got nothing of k1 before it.
   expect(log3.of('courier_location')).toEqual([k2Position]);
 
-  // 3. The placed order ships (on node B, where the courier reports), then k1 reports again: now both of its
-  //    orders get it. Each watcher's first position of this report is the marker for what it must not have had.
-  await ok(client(b.url, tenant.apiKey).post(`/v1/orders/${notYet.id}/status`, { status: 'shipped' }));
+  // 3. The placed order goes out for delivery (on node B, where the courier reports), then k1 reports again: now
+  //    both of its orders get it. Each watcher's first position of this report is the marker for what it must not
+  //    have had.
+  await ok(client(b.url, tenant.apiKey).post(`/v1/orders/${notYet.id}/status`, { status: 'out_for_delivery' }));
   const second = { lat: 22.4, lng: 114.2 };
   await ok(k1.post('/v1/couriers/me/location', second), 204);
   const atC2 = (await log2.until(isLocation(notYet.id, 22.4), 'second position at c2')).data;
@@ -107,8 +109,8 @@ it('pushes a position to the watchers of the courier orders on the way and to th
   expect(staffSubLog.of('courier_location').filter((update) => update.order_id === onTheWay.id)).toEqual([expectedFirst, atC1]);
 
   // The unsubscribed staff socket sees the tenant's couriers, each position once per order.
-  await staffLog.until(isLocation(notYet.id, 22.4), 'second position of the shipped order in the feed');
-  await staffLog.until(isLocation(onTheWay.id, 22.4), 'second position of the in_transit order in the feed');
+  await staffLog.until(isLocation(notYet.id, 22.4), 'second position of the other order in the feed');
+  await staffLog.until(isLocation(onTheWay.id, 22.4), 'second position of the first order in the feed');
   const feed = staffLog.of('courier_location').map((update) => [update.order_id, update.courier_id, update.lat]);
   expect(feed.sort()).toEqual(
     [
@@ -139,8 +141,8 @@ it('a courier with no order on the way reports without error and reaches nobody'
   const [watcherLog, staffLog] = [Recorder.of(watcher), Recorder.of(staff)] as const;
   await subscribeOk(watcher, order.id);
   await ok(client(b.url, await tenant.token('courier', 'k5')).post('/v1/couriers/me/location', { lat: 5, lng: 5 }), 204);
-  // Marker: the order ships and the courier reports again; that report is the first anyone sees.
-  await ok(client(b.url, tenant.apiKey).post(`/v1/orders/${order.id}/status`, { status: 'shipped' }));
+  // Marker: the order goes out for delivery and the courier reports again; that report is the first anyone sees.
+  await ok(client(b.url, tenant.apiKey).post(`/v1/orders/${order.id}/status`, { status: 'out_for_delivery' }));
   await ok(client(b.url, await tenant.token('courier', 'k5')).post('/v1/couriers/me/location', { lat: 6, lng: 6 }), 204);
   await watcherLog.until(isLocation(order.id, 6), 'the marker position');
   await staffLog.until(isLocation(order.id, 6), 'the marker position in the feed');

@@ -225,6 +225,19 @@ export function describeOrdersContract(factory: StoreFactory): void {
     expect((await store.orders.loadOrder(three.id))?.last_location).toBeNull();
   });
 
+  it('renewTrackingLink moves the tracking links\' generation on, per tenant, and no event commit undoes it', async () => {
+    const order = await place(buildOrder('t1'));
+    expect((await store.orders.loadOrder(order.id))?.tracking_generation).toBeUndefined();
+    expect(await store.orders.renewTrackingLink('t1', order.id)).toBe(1);
+    expect(await store.orders.renewTrackingLink('t1', order.id)).toBe(2);
+    expect(await store.orders.renewTrackingLink('t2', order.id)).toBeNull();
+    expect(await store.orders.renewTrackingLink('t1', 'ord_unknown')).toBeNull();
+    // The generation is no state an event writes: a commit on the revision read before keeps it.
+    expect(await commit(order, order.rev, buildEvent(order, { occurred_at: at(1) }), moved(order, 'processing', at(1)))).toMatchObject({ kind: 'ok' });
+    expect(await store.orders.getOrder('t1', order.id)).toEqual({ ...moved(order, 'processing', at(1)), rev: order.rev + 1, tracking_generation: 2 });
+    expect((await store.orders.loadOrder(order.id))?.tracking_generation).toBe(2);
+  });
+
   it('orderHeads gives the version and courier of each known order in one call', async () => {
     const { order: one } = await advance(await place(buildOrder('t1')), 'processing', at(1));
     const two = await place(buildOrder('t2', { courier_id: 'k4' }));
