@@ -37,7 +37,8 @@ export interface BackupSummary {
 /**
  * Writes a consistent copy of the embedded store in `dataDir` to `file` while nodes serve and write (SQLite's online
  * backup): every event committed before it began is in it. The copy is written beside `file` and renamed into
- * place once complete, so a `file` that exists is whole; an existing `file` is never overwritten.
+ * place once complete, so a `file` that exists is whole; an existing `file` is never overwritten. Readable by its
+ * owner only.
  * @throws BackupError when there is no store in `dataDir`, or `file` exists or cannot be written
  */
 export async function backupSqliteStore(dataDir: string, file: string): Promise<BackupSummary> {
@@ -57,6 +58,8 @@ export async function backupSqliteStore(dataDir: string, file: string): Promise<
     db.close();
   }
   try {
+    // It holds what the store holds (personal data) and the JWT secret: readable by its owner only.
+    fs.chmodSync(partial, 0o600);
     const carried = carryFiles(dataDir, partial);
     // A hard link fails when `file` appeared meanwhile, where a rename would replace it.
     fs.linkSync(partial, file);

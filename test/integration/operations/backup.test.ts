@@ -52,6 +52,8 @@ it('restore refuses a DATA_DIR that is not empty, and a file that is no backup; 
   const file = path.join(scratch, 'backup.db');
   await runOk(`npm run -s backup -- ${file}`, { DATA_DIR: cluster.dataDir });
   const written = fs.readFileSync(file);
+  // It carries personal data and the JWT secret.
+  expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
   const again = await runCommand(`npm run -s backup -- ${file}`, { DATA_DIR: cluster.dataDir });
   expect(again.code).not.toBe(0);
