@@ -33,6 +33,23 @@ export class Metrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly dependencyUp = new Gauge({
+    name: 'dependency_up',
+    help: 'Whether a dependency (redis) is reachable from this node: 1, or 0 during an outage',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+  readonly dependencyHeld = new Counter({
+    name: 'dependency_held_total',
+    help: 'What waited for a dependency during its outages, by kind (live_updates, owed_alert, owed_webhook, …): the log says it once per outage, when the dependency is back',
+    labelNames: ['dependency', 'what'] as const,
+    registers: [this.registry],
+  });
+  readonly liveUpdatesUnpublished = new Counter({
+    name: 'live_updates_unpublished_total',
+    help: 'Applied events this node could not publish to the other nodes (Redis down); their watchers get them from the store',
+    registers: [this.registry],
+  });
   readonly storeBatchSize = new Histogram({
     name: 'store_write_batch_size',
     help: 'Writes per group-commit transaction',

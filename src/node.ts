@@ -4,6 +4,7 @@ import { EventBus } from './actors/event-bus';
 import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
+import { DependencyDownError, DependencyState, type ConnectionWatch, type DependencyWatch } from './dependency-state';
 import type { Presence } from './domain/presence';
 import { CredentialBroadcast } from './gateways/credential-broadcast';
 import { ErasureBroadcast } from './gateways/erasure-broadcast';
@@ -87,6 +88,8 @@ export interface Node {
   publicUrl: string;
   adminToken: string;
   adminTokenGenerated: boolean;
+  /** Whether this node reaches Redis now (the demo says what runs without it). */
+  redis: Pick<DependencyWatch, 'up'>;
   /** What tests observe and drive; the node itself goes through none of it. */
   parts: NodeParts;
   /** Stops accepting, finishes in-flight work, flushes and closes the store and Redis. */
@@ -129,6 +132,9 @@ const STOP_STEP_TIMEOUT_MS = 3000;
 // Start-up waits this long for Redis before serving anyway: HTTP works without it, and pushes start when it comes.
 const REDIS_STARTUP_WAIT_MS = 3000;
 
+/** What a node does while Redis is out of reach, and what waits for it (said once per outage, and by the demo). */
+export const WITHOUT_REDIS = 'this node serves its pages, API and live updates from the store; alerts, webhooks and other nodes wait for it';
+
 /**
  * Builds and starts a node as a lifecycle list: store → Redis → outbox relay and its kinds, services → HTTP +
  * sockets → listen → alert and webhook workers. Each part registers its stop as it is built, and `stop()` runs them in
@@ -142,12 +148,20 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const part = lifecycle.part.bind(lifecycle);
   await part('store', () => store.lifecycle.init(), () => store.lifecycle.close());
   const secrets = await part('jwt secret', () => nodeSecrets(config));
-  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, logger), closeRedis);
+  // One state for all the node's Redis connections: an outage is two lines in the log, however long it lasts.
+  const redisState = new DependencyState({
+    dependency: 'redis',
+    logger,
+    meanwhile: WITHOUT_REDIS,
+    upGauge: metrics.dependencyUp,
+    heldCounter: metrics.dependencyHeld,
+  });
+  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, redisState), closeRedis);
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
   const relay = new OutboxRelay({ outbox: store.outbox, logger, errors: metrics.outboxRelayErrors });
   // Every role relays what its changes owe, and sweeps for what any node left. Built before the services and stopped
   // after them: what actors apply while they drain is still relayed at once.
-  const queues = { relay, bus, connection: redis.publisher, prefix: config.redisPrefix, logger };
+  const queues = { relay, bus, connection: redis.publisher, redis: redisState, prefix: config.redisPrefix, logger };
   const alerts = await part('alert queue', () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs }), (queue) => queue.close());
   const webhooks = await part('webhook relay', () => new WebhookRelay({ store, ...queues }), (relayed) => relayed.close());
   const service = stoppable(lifecycle);
@@ -161,7 +175,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const tokens = new TokenService({ store, adminToken: secrets.adminToken, jwtSecret: secrets.jwtSecret, revocations });
   const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
-  const context = { store, bus, logger, metrics, redis };
+  const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
     ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock }, redis.feedSubscriber)
     : null;
@@ -191,6 +205,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
     publicUrl,
     adminToken: secrets.adminToken,
     adminTokenGenerated: secrets.adminTokenGenerated,
+    redis: redisState,
     parts: {
       store,
       bus,
@@ -214,6 +229,8 @@ interface NodeContext {
   logger: Logger;
   metrics: Metrics;
   redis: RedisConnections;
+  /** Redis's state, as the node's connections report it. */
+  redisState: DependencyWatch;
 }
 
 /** Builds a part that stops itself (`stop()`: it drains and ends its timers) and registers that stop. */
@@ -244,19 +261,28 @@ interface RedisConnections {
 async function connectRedis(
   config: Pick<Config, 'role' | 'redisUrl' | 'redisCluster'>,
   urlFor: NodeDeps['redisUrlFor'] = () => config.redisUrl,
-  logger: Logger,
+  watch: ConnectionWatch,
 ): Promise<RedisConnections> {
   // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers queue
   // their commands until the connection is back.
   const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
-    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, logger, options);
+    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, options);
   const connections: RedisConnections = {
     publisher: connect('publisher', { enableOfflineQueue: false, enableAutoPipelining: true }),
     adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null, sharded: true }),
     feedSubscriber: config.role !== 'worker' ? connect('feed-subscriber', { maxRetriesPerRequest: null, sharded: true }) : null,
     worker: config.role !== 'api' ? connect('worker', { maxRetriesPerRequest: null }) : null,
   };
-  await waitForRedis(clientsOf(connections), logger);
+  const named: Array<[RedisConnection, RedisClient | null]> = [
+    ['publisher', connections.publisher],
+    ['adapter-subscriber', connections.adapterSubscriber],
+    ['feed-subscriber', connections.feedSubscriber],
+    ['worker', connections.worker],
+  ];
+  await waitForRedis(
+    named.filter((entry): entry is [RedisConnection, RedisClient] => entry[1] !== null),
+    watch,
+  );
   return connections;
 }
 
@@ -289,7 +315,7 @@ interface ApiInputs {
  * flight, then the order actors and the couriers drain.
  */
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
-  const { store, bus, logger, metrics, redis } = context;
+  const { store, bus, logger, metrics, redis, redisState } = context;
   const { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations } = inputs;
   const service = stoppable(lifecycle);
   // Confirmation codes go out from the node that was asked, through channels of its own (the alert workers may run elsewhere).
@@ -355,7 +381,10 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         logger,
         readiness: async () => {
           await store.lifecycle.ping();
-          await redis.publisher.ping();
+          await redis.publisher.ping().catch((error: unknown) => {
+            // An outage the log has told of already: probes during it need not repeat it.
+            throw redisState.up ? error : new DependencyDownError('redis', { cause: error });
+          });
         },
         pages: pages({ dir: path.join(ROOT, 'dist/web'), basemap: new Basemap(), map: config.map, staleAfterHours: config.staleAfterHours, logger }),
       });
@@ -381,6 +410,8 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         store,
         bus,
         publisher: redis.publisher,
+        redis: redisState,
+        unpublished: metrics.liveUpdatesUnpublished,
         feedSubscriber,
         prefix: config.redisPrefix,
         logger,
@@ -490,15 +521,16 @@ function closeRedis(connections: RedisConnections): Promise<unknown> {
   );
 }
 
-async function waitForRedis(clients: RedisClient[], logger: Logger): Promise<void> {
+/** Waits for every connection to be ready, or the start-up wait to pass: those still not ready count as lost then. */
+async function waitForRedis(named: Array<[RedisConnection, RedisClient]>, watch: ConnectionWatch): Promise<void> {
   const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, REDIS_STARTUP_WAIT_MS, 'timeout').unref());
   // Not events.once: it rejects on the first 'error', and a connection error here only means "not yet".
   const ready = Promise.all(
-    clients.map((client) =>
-      client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve())),
-    ),
+    named.map(([, client]) => (client.status === 'ready' ? undefined : new Promise<void>((resolve) => client.once('ready', () => resolve())))),
   );
-  if ((await Promise.race([ready, timeout])) === 'timeout') {
-    logger.warn('redis is not reachable: serving HTTP without live updates until it is');
+  if ((await Promise.race([ready, timeout])) !== 'timeout') return;
+  // A server that takes the connection but never answers raises no error: say it here, once (lost is idempotent).
+  for (const [name, client] of named) {
+    if (client.status !== 'ready') watch.lost(name, `not ready within ${REDIS_STARTUP_WAIT_MS} ms of start`);
   }
 }

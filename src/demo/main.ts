@@ -2,7 +2,8 @@
  * `npm run demo`: one node with a demo tenant and a simulated fleet in Hong Kong (src/demo/fleet.ts, a client of
  * the public API). Prints the dashboard's address, the API key to sign in with and three tracking links, and runs
  * until Ctrl-C. Settings are the server's (PORT, HOST, REDIS_URL, …); the data lives in a fresh temporary
- * DATA_DIR unless one is given, and is removed on exit.
+ * DATA_DIR unless one is given, and is removed on exit. Without Redis it says, in one line, what runs and what waits;
+ * the node's log shows errors only unless LOG_LEVEL says otherwise, so nothing else repeats it.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,14 +12,14 @@ import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { openStore } from '../main';
 import { Metrics } from '../metrics';
-import { startNode } from '../node';
+import { startNode, WITHOUT_REDIS } from '../node';
 import { DemoFleet } from './fleet';
 
 async function demo(): Promise<void> {
   const ownDataDir = process.env.DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-demo-'));
   let config;
   try {
-    config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
+    config = loadConfig({ LOG_LEVEL: 'error', ...process.env, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`configuration error: ${error.message}\n`);
@@ -46,6 +47,7 @@ async function demo(): Promise<void> {
 
   say('');
   say('Demo fleet running in Hong Kong.');
+  if (!node.redis.up) say(`  Redis is not reachable (${config.redisCluster ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL'}): ${WITHOUT_REDIS}.`);
   say(`  Dashboard:     ${links}/dashboard`);
   say(`  Sign in with:  ${tenant.api_key}`);
   say('  Tracking links (what a customer gets in an alert):');

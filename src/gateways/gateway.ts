@@ -29,6 +29,10 @@ export interface GatewayOptions {
   bus: EventBus;
   /** Publishing connection (fails fast while Redis is down, so local delivery never waits on it). */
   publisher: RedisClient;
+  /** See {@link LiveFeedOptions.redis}. */
+  redis: LiveFeedOptions['redis'];
+  /** See {@link LiveFeedOptions.unpublished}. */
+  unpublished: LiveFeedOptions['unpublished'];
   /** Subscriber connection for per-order live channels. */
   feedSubscriber: RedisClient;
   /** Prefix of every Redis channel, so clusters can share a Redis. */
@@ -94,6 +98,8 @@ export class Gateway {
     this.feed = new LiveFeed({
       store: options.store,
       publisher: options.publisher,
+      redis: options.redis,
+      unpublished: options.unpublished,
       subscriber: options.feedSubscriber,
       prefix: options.prefix,
       emitLocal: (update) => this.watchers.emitStatus(update),

@@ -1,5 +1,6 @@
 import type { RedisClient } from './redis';
 import type { Logger } from 'pino';
+import type { DependencyWatch } from '../dependency-state';
 import type { OrderEvent } from '../domain/order';
 import type { OrderLog } from '../store/orders/port';
 import { toStatusUpdate, type OrderStatusUpdate } from './events';
@@ -16,6 +17,13 @@ export interface LiveFeedOptions {
   store: { orders: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'orderHeads'> };
   /** Publishes updates (shared with other commands). */
   publisher: RedisClient;
+  /**
+   * Redis's state on this node: a publish that fails during an outage is counted as held by it (the outage's two
+   * lines report it) instead of being logged one by one.
+   */
+  redis: DependencyWatch;
+  /** Counts every publish that failed (`live_updates_unpublished_total`). */
+  unpublished: { inc(): void };
   /** A connection of its own: it enters subscriber mode. */
   subscriber: RedisClient;
   /** Channel prefix, so several clusters can share one Redis. */
@@ -170,8 +178,12 @@ export class LiveFeed {
 
   private send(orderId: string, message: FeedMessage): void {
     this.options.publisher.spublish(this.channel(orderId), JSON.stringify(message)).catch((error: Error) => {
-      // Other nodes get it from the store within a couple of checks; clients resume by seq.
-      this.options.logger.warn({ err: error.message, order_id: orderId }, 'live update not published');
+      // Other nodes get it from the store within a couple of checks; clients resume by seq. During an outage every
+      // applied event fails here: counted, and said once when Redis is back.
+      this.options.unpublished.inc();
+      if (!this.options.redis.held('live_updates')) {
+        this.options.logger.warn({ err: error.message, order_id: orderId }, 'live update not published');
+      }
     });
   }
 

@@ -1,5 +1,5 @@
 import Redis, { Cluster, type ClusterNode, type RedisOptions } from 'ioredis';
-import type { Logger } from 'pino';
+import type { ConnectionWatch } from '../dependency-state';
 
 /** A connection to one Redis server or to a Redis Cluster (`REDIS_CLUSTER_NODES`): every Redis user takes either. */
 export type RedisClient = Redis | Cluster;
@@ -19,11 +19,12 @@ export interface RedisConnectionOptions extends RedisOptions {
 const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 
 /**
- * An ioredis connection that never crashes the process: errors are logged (once per outage), and the client
- * reconnects forever with capped backoff, restoring its subscriptions. On a cluster, commands follow slot moves and
+ * An ioredis connection that never crashes the process: its errors and its recovery go to `watch` (the node's Redis
+ * state, which says an outage once for all connections), and the client reconnects forever with capped backoff,
+ * restoring its subscriptions. On a cluster, commands follow slot moves and
  * failovers (ioredis refreshes the slot map on MOVED/ASK and on connection loss).
  */
-export function createRedis(target: RedisTarget, name: string, logger: Logger, options: RedisConnectionOptions = {}): RedisClient {
+export function createRedis(target: RedisTarget, name: string, watch: ConnectionWatch, options: RedisConnectionOptions = {}): RedisClient {
   const { sharded = false, ...redisOptions } = options;
   const client: RedisClient =
     'url' in target
@@ -38,15 +39,8 @@ export function createRedis(target: RedisTarget, name: string, logger: Logger, o
           retryDelayOnTryAgain: 200,
           redisOptions: { connectionName: name, ...redisOptions },
         });
-  let down = false;
-  client.on('error', (error: Error) => {
-    if (!down) logger.warn({ redis: name, err: error.message }, 'redis connection error');
-    down = true;
-  });
-  client.on('ready', () => {
-    if (down) logger.info({ redis: name }, 'redis connection restored');
-    down = false;
-  });
+  client.on('error', (error: Error) => watch.lost(name, error.message));
+  client.on('ready', () => watch.regained(name));
   return client;
 }
 

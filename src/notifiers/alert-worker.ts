@@ -2,7 +2,7 @@ import { DelayedError, Worker } from 'bullmq';
 import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import { ALERT_QUEUE, type AlertJob } from './alert-queue';
-import { throttled } from './outbox-queue';
+import { outageAware } from './outbox-queue';
 import { RetryAlertError, type AlertOutcome, type AlertProcessor } from './alert-processor';
 
 export interface AlertWorkerOptions {
@@ -52,7 +52,7 @@ export function createAlertWorker(options: AlertWorkerOptions): Worker<AlertJob,
       maxStalledCount: 5,
     },
   );
-  worker.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'alert worker error')));
+  worker.on('error', outageAware(options.logger, 'alert worker error'));
   worker.on('failed', (job, error) => {
     if (error instanceof RetryAlertError || error.name === 'RetryAlertError') return; // logged by the processor
     options.logger.error({ err: error, job_id: job?.id }, 'alert job failed');

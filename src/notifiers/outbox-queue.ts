@@ -1,6 +1,7 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
+import { isConnectionError, type DependencyWatch } from '../dependency-state';
 import type { EffectKind } from '../domain/effects';
 import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { OutboxRelay, OwedKind, OwedWork } from '../services/outbox-relay';
@@ -12,13 +13,26 @@ const ERROR_LOG_INTERVAL_MS = 30_000;
 const SWEEP_GRACE_MS = 1000;
 
 /** Calls `log` at most once per interval (outages make queues repeat the same error every second). */
-export function throttled<T>(log: (value: T) => void, intervalMs = ERROR_LOG_INTERVAL_MS): (value: T) => void {
+function throttled<T>(log: (value: T) => void, intervalMs = ERROR_LOG_INTERVAL_MS): (value: T) => void {
   let last = 0;
   return (value) => {
     const now = Date.now();
     if (now - last < intervalMs) return;
     last = now;
     log(value);
+  };
+}
+
+/**
+ * The `error` listener of a BullMQ queue, worker or connection: a lost or refused connection is part of a Redis outage,
+ * which the node's own connections report once (see DependencyState), so it goes to `debug`; anything else is logged
+ * at `warn`, throttled.
+ */
+export function outageAware(logger: Logger, message: string): (error: Error) => void {
+  const warn = throttled((error: Error) => logger.warn({ err: error.message }, message));
+  return (error) => {
+    if (isConnectionError(error)) logger.debug({ err: error.message }, message);
+    else warn(error);
   };
 }
 
@@ -30,6 +44,11 @@ export interface OutboxQueueOptions {
   bus?: EventBus;
   /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
   connection: RedisClient;
+  /**
+   * Redis's state on this node: what could not be queued during an outage is counted as held by it instead of being
+   * logged (see {@link OwedWork.needs}). @default none: failures are logged, throttled
+   */
+  redis?: DependencyWatch;
   prefix: string;
   logger: Logger;
   /**
@@ -42,13 +61,13 @@ export interface OutboxQueueOptions {
 /** The cluster's BullMQ queue `name` (under its prefix); its errors are logged as `<what> queue error`, throttled. */
 export function outboxQueue<Job>(name: string, what: string, options: OutboxQueueOptions, defaultJobOptions: DefaultJobOptions): Queue<Job> {
   const queue = new Queue<Job>(name, { connection: options.connection, prefix: queuePrefix(options.connection, options.prefix, name), defaultJobOptions });
-  queue.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, `${what} queue error`)));
+  queue.on('error', outageAware(options.logger, `${what} queue error`));
   return queue;
 }
 
 /** Registers with the relay what a kind of owed effect does, swept as the options say. */
 export function oweThrough(options: OutboxQueueOptions, kind: EffectKind, perform: OwedWork['perform']): OwedKind {
-  return options.relay.register(kind, { sweepMs: sweepMsOf(options), graceMs: SWEEP_GRACE_MS, perform });
+  return options.relay.register(kind, { sweepMs: sweepMsOf(options), graceMs: SWEEP_GRACE_MS, perform, needs: options.redis });
 }
 
 export function sweepMsOf(options: Pick<OutboxQueueOptions, 'sweepMs'>): number {

@@ -1,7 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { queuePrefix, type RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
-import { throttled } from './outbox-queue';
+import { outageAware } from './outbox-queue';
 import { EndpointSlots } from './endpoint-slots';
 import type { WebhookJob, WebhookOutcome, WebhookProcessor } from './webhook-processor';
 import { WEBHOOK_QUEUE } from './webhook-relay';
@@ -72,7 +72,7 @@ export class WebhookWorker {
     const lockMs = options.lockMs ?? 30_000;
     // A connection of its own: a slot's round trips never queue behind the worker's own BullMQ commands.
     this.slotConnection = options.connection.duplicate();
-    this.slotConnection.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'webhook slot connection error')));
+    this.slotConnection.on('error', outageAware(options.logger, 'webhook slot connection error'));
     this.slots = new EndpointSlots({
       connection: this.slotConnection,
       prefix: options.prefix,
@@ -90,7 +90,7 @@ export class WebhookWorker {
       // A message whose worker keeps dying is still tried; the message's own attempt budget ends it.
       maxStalledCount: 10,
     });
-    this.worker.on('error', throttled((error: Error) => options.logger.warn({ err: error.message }, 'webhook worker error')));
+    this.worker.on('error', outageAware(options.logger, 'webhook worker error'));
     this.worker.on('failed', (job, error) => options.logger.error({ err: error, job_id: job?.id }, 'webhook job failed'));
   }
 

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { DependencyWatch } from '../dependency-state';
 import type { EffectKind } from '../domain/effects';
 import type { Outbox, PendingEffect } from '../store/outbox/port';
 
@@ -13,6 +14,12 @@ export interface OwedWork {
   sweepMs: number;
   /** A row younger than this is probably being done by the node that wrote it; a sweep leaves it alone. */
   graceMs: number;
+  /**
+   * The dependency the work needs (Redis, for what is queued there). While it is down, failures are the outage's:
+   * logged at `debug`, and each effect not done at once is counted as held (`owed_<kind>`), which the outage's
+   * lines report. @default none: every failure is logged as below
+   */
+  needs?: DependencyWatch;
 }
 
 /** One kind's handle on the relay, held by the part that registered it. */
@@ -91,19 +98,27 @@ export class OutboxRelay {
     const { outbox } = this.options;
     let sweeping: Promise<void> = Promise.resolve();
     let lastWarnAt = -Infinity;
-    const failed = (error: unknown, message: string, context: Record<string, unknown> = {}): void => {
+    // `at once` / `swept`: the effect failed, at once (counted once as held by an outage in progress) or in a sweep (a retry);
+    // `read`: the outbox itself could not be read, which no outage of the work's dependency explains.
+    const failed = (error: unknown, message: string, context: Record<string, unknown>, what: 'at once' | 'swept' | 'read'): void => {
       this.options.errors.inc({ kind });
+      const { needs } = work;
+      const outage = needs !== undefined && what !== 'read' && (what === 'at once' ? needs.held(`owed_${kind}`) : !needs.up);
+      if (outage) {
+        this.options.logger.debug({ err: error, kind, ...context }, message);
+        return;
+      }
       const now = Date.now();
       const loud = now - lastWarnAt >= this.warnIntervalMs;
       if (loud) lastWarnAt = now;
       this.options.logger[loud ? 'warn' : 'debug']({ err: error, kind, ...context }, message);
     };
-    const perform = async (effect: PendingEffect, doing: () => Promise<void> = () => work.perform(effect)): Promise<void> => {
+    const perform = async (effect: PendingEffect, doing: () => Promise<void> = () => work.perform(effect), swept = false): Promise<void> => {
       try {
         await doing();
         await outbox.clearEffect(kind, effect.orderId, effect.seq);
       } catch (error) {
-        failed(error, 'owed effect left in the outbox', { order_id: effect.orderId, seq: effect.seq });
+        failed(error, 'owed effect left in the outbox', { order_id: effect.orderId, seq: effect.seq }, swept ? 'swept' : 'at once');
       }
     };
     const sweep = (graceMs = work.graceMs): Promise<void> => {
@@ -113,17 +128,17 @@ export class OutboxRelay {
         try {
           pending = await outbox.pendingEffects(kind, before, this.batchSize);
         } catch (error) {
-          failed(error, 'outbox not read; swept again later');
+          failed(error, 'outbox not read; swept again later', {}, 'read');
           return;
         }
-        for (const effect of pending) await perform(effect);
+        for (const effect of pending) await perform(effect, undefined, true);
       });
       return sweeping;
     };
     const timer = setInterval(() => void sweep(), work.sweepMs);
     timer.unref();
     return {
-      perform,
+      perform: (effect, doing) => perform(effect, doing),
       sweep,
       close: async () => {
         clearInterval(timer);

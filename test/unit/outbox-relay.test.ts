@@ -129,6 +129,26 @@ describe('OutboxRelay', () => {
     await arriving.close();
   });
 
+  it('counts what fails at once during an outage of the dependency the work needs as held, logging it at debug only', async () => {
+    let up = false;
+    const heldKinds: string[] = [];
+    const needs = { get up() { return up; }, held: (what: string) => (up ? false : (heldKinds.push(what), true)) };
+    const relay = relayOver();
+    const alerts = relay.register('alert', { ...recording(new Set(['ord_a', 'ord_b'])), needs });
+    for (const orderId of ['ord_a', 'ord_b']) await store.outbox.oweEffect({ kind: 'alert', ...owed(orderId, ago(5000)) });
+
+    await alerts.perform(owed('ord_a', ago(5000)));
+    await relay.sweep('alert');
+    // A sweep retries what is owed already: not held again.
+    expect([heldKinds, errors]).toEqual([['owed_alert'], ['alert', 'alert', 'alert']]);
+    expect(logs.map((entry) => entry.level)).toEqual([20, 20, 20]);
+
+    up = true;
+    await alerts.perform(owed('ord_b', ago(5000)));
+    expect(logs.map((entry) => entry.level)).toEqual([20, 20, 20, 40]);
+    await alerts.close();
+  });
+
   it('refuses a kind registered twice, and a sweep of a kind nobody registered', () => {
     const relay = relayOver();
     const first = relay.register('alert', recording());

@@ -1,3 +1,4 @@
+import { DependencyDownError } from '../../dependency-state';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
 import { okResponse, openApiResponse } from '../schemas';
@@ -48,7 +49,9 @@ export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi:
           await withDeadline(readiness(), READINESS_TIMEOUT_MS);
           return { body: OK };
         } catch (error) {
-          logger.warn({ err: error }, 'not ready');
+          // A probe every few seconds during an outage: the outage's own lines say it once.
+          if (error instanceof DependencyDownError) logger.debug({ dependency: error.dependency }, 'not ready');
+          else logger.warn({ err: error }, 'not ready');
           return {
             status: 503,
             headers: { 'Retry-After': '1' },

@@ -22,6 +22,9 @@ import type { SqliteContext } from './context';
 import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
 
+/** The store's file in `DATA_DIR`. */
+export const STORE_FILE = 'tracking.db';
+
 export interface SqliteStoreOptions {
   /** Directory holding `tracking.db`; created if missing. */
   dataDir: string;
@@ -51,7 +54,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   // No busy handler: SQLite's sleeps synchronously, stalling every request of the node while another process
   // holds the lock. A busy lock is retried asynchronously instead (see `whenFree` and GroupCommit).
-  const db = new Database(path.join(options.dataDir, 'tracking.db'), { timeout: 0 });
+  const db = new Database(path.join(options.dataDir, STORE_FILE), { timeout: 0 });
   // Group commit amortises the fsync of FULL over every write of the batch.
   db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');

@@ -1,6 +1,7 @@
 import { processCluster } from '../../support/cluster-fixture';
 import { client, request } from '../../support/http';
-import type { NodeProcess } from '../../support/node-process';
+import { unique } from '../../support/ids';
+import { parseJsonLine, spawnProcess, type NodeProcess } from '../../support/node-process';
 import { ADMIN_TOKEN } from '../../support/node-settings';
 
 // Port 1 on loopback: nothing listens there, so every Redis connection is refused.
@@ -27,8 +28,25 @@ describe('a node started while Redis is unreachable', () => {
     expect(shipped.status).toBe(200);
     expect(shipped.body.version).toBe(2);
 
+    // One warning for the whole outage, not one per connection, queue or event.
+    const warnings = node.output.map(parseJsonLine).filter((line) => line !== null && Number(line.level) >= 40);
+    expect(warnings.map((line) => line!.msg)).toEqual([expect.stringMatching(/^redis is not reachable: /)]);
+
     const exit = await node.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
     node = undefined;
+  }, 60_000);
+
+  it('the demo says in one line what runs without Redis and what waits for it', async () => {
+    const demo = spawnProcess('src/demo/main.ts', { env: { PORT: '0', REDIS_URL: NO_REDIS, REDIS_PREFIX: unique('demo') } });
+    try {
+      await demo.waitForLine((line) => line.includes('Ctrl-C stops it'), 30_000);
+      expect(demo.output.filter((line) => /redis/i.test(line))).toEqual([
+        '  Redis is not reachable (REDIS_URL): this node serves its pages, API and live updates from the store; alerts, webhooks and other nodes wait for it.',
+      ]);
+    } finally {
+      demo.child.kill('SIGINT');
+    }
+    expect(await demo.exited).toEqual({ code: 0, signal: null });
   }, 60_000);
 });
