@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import { answerFor } from '../domain/error-answers';
@@ -7,7 +8,7 @@ import { attachSession, type IoSocket } from './session';
 export interface HandshakeOptions {
   tokens: Pick<TokenService, 'authenticateSession'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
-  admitAnonymous?: (address: string) => Promise<boolean>;
+  admitAnonymous?: (handshake: IncomingMessage) => Promise<boolean>;
   logger: Logger;
   now: () => number;
 }
@@ -59,7 +60,7 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
   try {
     credential = await options.tokens.authenticateSession(token);
   } catch (error) {
-    if (error instanceof UnauthorizedError && !(await (options.admitAnonymous?.(socket.handshake.address) ?? true))) {
+    if (error instanceof UnauthorizedError && !(await (options.admitAnonymous?.(socket.request) ?? true))) {
       throw new RateLimitedError(1);
     }
     throw error;
