@@ -73,7 +73,7 @@ interface IndexInternals {
  */
 export class Basemap {
   private index: Index | null = null;
-  /** The index's tiles once built, with the geometry each was cut from (restored after every cut). */
+  /** The index's tiles once built, with the geometry each was cut from (restored when the index is put back). */
   private built: Map<string, unknown> | null = null;
   /** Cut tiles as JSON text by `z/x/y`, least recently used first (a Map keeps insertion order). */
   private readonly cache = new Map<string, string>();
@@ -90,7 +90,7 @@ export class Basemap {
     if (!Number.isSafeInteger(this.slicedTiles) || this.slicedTiles < 0) throw new RangeError('Basemap: slicedTiles must be a whole number >= 0');
   }
 
-  /** The tile at z/x/y as JSON text, or null when the coordinates are outside the world. */
+  /** The tile at z/x/y ({@link BasemapTile}) as JSON text, or null when the coordinates are outside the world. */
   tileJson(z: number, x: number, y: number): string | null {
     if (!inWorld(z, x, y)) return null;
     const key = `${z}/${x}/${y}`;
@@ -107,12 +107,7 @@ export class Basemap {
     return json;
   }
 
-  /** The tile at z/x/y, or null when the coordinates are outside the world. */
-  tile(z: number, x: number, y: number): BasemapTile | null {
-    const json = this.tileJson(z, x, y);
-    return json === null ? null : (JSON.parse(json) as BasemapTile);
-  }
-
+  /** What the basemap holds in memory now. */
   stats(): BasemapStats {
     const index = this.index as unknown as IndexInternals | null;
     return { cachedTiles: this.cache.size, cachedBytes: this.cachedBytes, indexTiles: index ? index.tileCoords.length : 0 };
