@@ -1,6 +1,7 @@
 import type { ClusterNode } from 'ioredis';
 import { z } from 'zod';
 import { parseClusterNodes } from './gateways/redis';
+import { parseTrustProxy, type TrustProxy } from './http/client-address';
 
 /** Raised for a bad setting; `variable` names the environment variable at fault. */
 export class ConfigError extends Error {
@@ -94,6 +95,18 @@ const schema = z.object({
   RATE_LIMIT_BUSINESS: budgetOr('2000/s'),
   RATE_LIMIT_USER: budgetOr('20/s'),
   RATE_LIMIT_ANON: budgetOr('10/s'),
+  TRUST_PROXY: optional(z.string().transform((value, context): TrustProxy => {
+    try {
+      return parseTrustProxy(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })),
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+  MAX_CONNECTIONS: optional(positiveInt).default(10_000),
+  BODY_TIMEOUT_MS: optional(positiveInt).default(30_000),
+  BASEMAP_CACHE_MB: optional(positiveInt).default(32),
 });
 
 /** A request budget: at most `points` requests per window of `durationSeconds`. */
@@ -218,6 +231,19 @@ export interface Config {
     /** Per client address, for calls without valid credentials. */
     anonymous: RateBudget;
   };
+  /** How the node's HTTP server guards itself (API.md "Limits (more)"). */
+  http: {
+    /** `TRUST_PROXY`: the proxies whose `X-Forwarded-For` names the client; null: none, the peer is the client. */
+    trustProxy: TrustProxy | null;
+    /** `MAX_CONNECTIONS`: HTTP connections (sockets' included) the node holds at once; more are refused. */
+    maxConnections: number;
+    /** `BODY_TIMEOUT_MS`: a request must have arrived whole (headers and body) this long after it began, else 408. */
+    requestTimeoutMs: number;
+  };
+  /** `METRICS_TOKEN`: the bearer token `/metrics` wants; unset: it answers loopback callers only. */
+  metricsToken: string | undefined;
+  /** `BASEMAP_CACHE_MB`: memory the offline basemap's cut tiles may take, in bytes. */
+  basemapCacheBytes: number;
 }
 
 /**
@@ -305,5 +331,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     staleAfterHours: v.STALE_AFTER_H,
     retentionSweepMs: v.RETENTION_SWEEP_MS,
     rateLimit: { business: v.RATE_LIMIT_BUSINESS, user: v.RATE_LIMIT_USER, anonymous: v.RATE_LIMIT_ANON },
+    http: { trustProxy: v.TRUST_PROXY ?? null, maxConnections: v.MAX_CONNECTIONS, requestTimeoutMs: v.BODY_TIMEOUT_MS },
+    metricsToken: v.METRICS_TOKEN,
+    basemapCacheBytes: v.BASEMAP_CACHE_MB * 1024 * 1024,
   };
 }

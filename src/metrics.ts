@@ -63,9 +63,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly basemapCachedBytes = new Gauge({
+    name: 'basemap_cache_bytes',
+    help: 'Memory the offline basemap\'s cut tiles take (their JSON text), within BASEMAP_CACHE_MB',
+    registers: [this.registry],
+  });
+  readonly basemapCachedTiles = new Gauge({ name: 'basemap_cache_tiles', help: 'Cut basemap tiles kept', registers: [this.registry] });
+  readonly basemapIndexTiles = new Gauge({
+    name: 'basemap_index_tiles',
+    help: 'Tiles in the basemap\'s slicing index (bounded: put back as built past its budget)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Records what the offline basemap holds after a tile was cut. */
+  readonly observeBasemap = (stats: { cachedBytes: number; cachedTiles: number; indexTiles: number }): void => {
+    this.basemapCachedBytes.set(stats.cachedBytes);
+    this.basemapCachedTiles.set(stats.cachedTiles);
+    this.basemapIndexTiles.set(stats.indexTiles);
+  };
 
   /** Records one group-commit transaction (the store's batch observer). */
   readonly observeStoreBatch = (size: number, seconds: number): void => {

@@ -14,6 +14,7 @@ import { ClusterPresence } from './gateways/presence';
 import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
 import { Basemap } from './http/basemap';
+import { ClientAddresses } from './http/client-address';
 import { bracketed, HttpServer } from './http/http-server';
 import { pages } from './http/pages';
 import { RateLimit } from './http/rate-limit';
@@ -292,7 +293,11 @@ function clusterIo(config: Pick<Config, 'redisPrefix'>, redis: RedisConnections)
 }
 
 /** The settings the HTTP side uses. */
-type ApiSettings = Pick<Config, 'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours'> & ChannelSettings;
+type ApiSettings = Pick<
+  Config,
+  'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours' | 'http' | 'metricsToken' | 'basemapCacheBytes'
+> &
+  ChannelSettings;
 
 /** The parts the HTTP side is built on, built before it. */
 interface ApiInputs {
@@ -354,6 +359,8 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
     }),
   );
+  const clients = new ClientAddresses(config.http.trustProxy);
+  const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
   const { http, io } = await lifecycle.part(
     'http',
     async () => {
@@ -361,6 +368,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       // Made before the app, whose credential routes announce through it; attached to the server once the app is on it.
       const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
       const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
+      const basemap = new Basemap({ cacheBytes: config.basemapCacheBytes, observe: metrics.observeBasemap });
       const app = createApp({
         orders,
         couriers,
@@ -378,6 +386,8 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         imports: new ImportService({ orders }),
         rateLimit,
         metrics,
+        clients,
+        metricsToken: config.metricsToken,
         logger,
         readiness: async () => {
           await store.lifecycle.ping();
@@ -386,11 +396,18 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
             throw redisState.up ? error : new DependencyDownError('redis', { cause: error });
           });
         },
-        pages: pages({ dir: path.join(ROOT, 'dist/web'), basemap: new Basemap(), map: config.map, staleAfterHours: config.staleAfterHours, logger }),
+        pages: pages({
+          dir: path.join(ROOT, 'dist/web'),
+          basemap,
+          admitTile: (ctx) => rateLimit.admit(ctx, { role: 'anonymous', address: ctx.ip }),
+          map: config.map,
+          staleAfterHours: config.staleAfterHours,
+          logger,
+        }),
       });
       // The Koa handler must be on the server before Socket.IO attaches: Socket.IO hands every other path to the
       // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
-      const server = new HttpServer(app.callback());
+      const server = new HttpServer(app.callback(), { requestTimeoutMs: config.http.requestTimeoutMs, maxConnections: config.http.maxConnections });
       io.attach(server.server);
       return { http: server, io, broadcast };
     },
@@ -416,7 +433,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         prefix: config.redisPrefix,
         logger,
         liveCheckMs: config.liveCheckMs,
-        admitAnonymous: async (address) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true,
+        admitAnonymous: (request) => admitAnonymous(clients.of(request)),
       }),
     (built) => built.close(),
   );

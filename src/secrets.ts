@@ -1,18 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { narrowToOwner, PRIVATE_FILE_MODE, privateDir } from './private-files';
 
 /**
  * The JWT secret kept in the data directory, created on first start. Nodes sharing the directory race to
  * create it; exclusive creation means exactly one wins and the others read its value.
  */
 export function loadOrCreateJwtSecret(dataDir: string): string {
-  fs.mkdirSync(dataDir, { recursive: true });
+  privateDir(dataDir);
   const file = path.join(dataDir, 'jwt-secret');
   try {
-    fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+    fs.writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: PRIVATE_FILE_MODE });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Made by another node, or by an older version that left it readable to others.
+    narrowToOwner(file);
   }
   // A reader can see the file between its creation and its write: wait for the content.
   for (let attempt = 0; attempt < 100; attempt++) {

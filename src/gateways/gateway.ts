@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
 import type { TokenService } from '../auth/token-service';
@@ -41,11 +42,12 @@ export interface GatewayOptions {
   /** See {@link LiveFeedOptions.checkMs}. @default 500 */
   liveCheckMs?: number;
   /**
-   * Spends one request of a client address's budget for calls without valid credentials (the HTTP API's
-   * `RATE_LIMIT_ANON`); false when it is spent. A flood of bad handshakes is refused like a flood of 401s.
+   * Spends one request of the budget of the handshake's client address (behind trusted proxies, the one they
+   * report) for calls without valid credentials (the HTTP API's `RATE_LIMIT_ANON`); false when it is spent. A
+   * flood of bad handshakes is refused like a flood of 401s.
    * @default no limit
    */
-  admitAnonymous?: (address: string) => Promise<boolean>;
+  admitAnonymous?: (handshake: IncomingMessage) => Promise<boolean>;
   /**
    * Orders one socket may be subscribed to at once (API.md Limits).
    * @default 200

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import { answerFor } from '../domain/error-answers';
@@ -11,7 +12,7 @@ export interface HandshakeOptions {
   /** Reads a tracking link's order: a link that no longer opens it (renewed, erased, long over) is refused. */
   orders: Pick<OrderService, 'get'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
-  admitAnonymous?: (address: string) => Promise<boolean>;
+  admitAnonymous?: (handshake: IncomingMessage) => Promise<boolean>;
   /** The sockets each credential holds on this node, a slot taken per socket. @default no limit */
   slots?: Pick<SocketSlots, 'take'>;
   logger: Logger;
@@ -68,7 +69,7 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
   try {
     credential = await options.tokens.authenticateSession(token);
   } catch (error) {
-    if (error instanceof UnauthorizedError && !(await (options.admitAnonymous?.(socket.handshake.address) ?? true))) {
+    if (error instanceof UnauthorizedError && !(await (options.admitAnonymous?.(socket.request) ?? true))) {
       throw new RateLimitedError(1);
     }
     throw error;

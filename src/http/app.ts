@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
+import type { ClientAddresses } from './client-address';
 import type { HttpDeps } from './deps';
 import { errorMapper } from './error-mapper';
 import { buildOpenApi, type ApiTag, type OpenApiDocument } from './openapi';
@@ -60,9 +61,11 @@ export function createApp(deps: HttpDeps): Koa {
       await route.answer(ctx, ctx.params, caller);
     });
   }
+  app.use(clientAddress(deps.clients));
   app.use(observe(deps));
   app.use(errorMapper(deps.logger));
   app.use(textGuard(deps.rateLimit)); // a path or query that is not text: 400, spending the address's budget
+  app.use(noStore);
   if (deps.pages) app.use(deps.pages);
   app.use(router.routes());
   app.use(router.allowedMethods());
@@ -90,6 +93,27 @@ function bearer(ctx: Context): string | undefined {
   const header = ctx.get('authorization');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+/**
+ * Sets `ctx.ip` to the client's address (behind trusted proxies, the one they report): the anonymous budget,
+ * `/metrics` and everything else that reads `ctx.ip` then agree on who the client is.
+ */
+function clientAddress(clients: ClientAddresses) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    ctx.request.ip = clients.of(ctx.req);
+    await next();
+  };
+}
+
+/**
+ * API answers are never stored by a browser or a shared cache (API.md "Limits (more)"): most carry personal data
+ * or credentials (orders, customers, exports, loyalty, tokens), and the rest gain nothing from a cache. A route
+ * that means otherwise sets its own `Cache-Control`.
+ */
+async function noStore(ctx: Context, next: Next): Promise<void> {
+  if (ctx.path.startsWith('/v1/')) ctx.set('Cache-Control', 'no-store');
+  await next();
 }
 
 /** Request metrics and one structured log line per request. */

@@ -11,6 +11,10 @@ const LAND_FILE = require.resolve('world-atlas/land-10m.json');
 export const BASEMAP_EXTENT = 4096;
 // Deepest zoom tiles are sliced at; deeper ones are the same data drawn bigger (10m data has no more detail).
 const MAX_ZOOM = 14;
+// The index is sliced once, when it is built, down to zoom 7 where a tile still has more than 5,000 points:
+// deeper tiles are cut from these on request, and cutting from a small ancestor keeps each cut to a few ms.
+const INDEX_MAX_ZOOM = 7;
+const INDEX_MAX_POINTS = 5000;
 
 /** One tile of the basemap: land polygons as flat rings `[x0, y0, x1, y1, …]` in tile units. */
 export interface BasemapTile {
@@ -18,26 +22,117 @@ export interface BasemapTile {
   land: number[][];
 }
 
+export interface BasemapOptions {
+  /**
+   * Memory the tiles cut on request may take (their JSON text), least recently used dropped first: the world
+   * has billions of tiles, and an unbounded cache lets anyone who asks for enough of them fill the node's memory.
+   * @default 32 MiB
+   */
+  cacheBytes?: number;
+  /**
+   * Tiles geojson-vt may slice on the way to the ones asked for (and keep, as they speed up the next cut
+   * nearby) before the index is put back as it was built: an index that keeps every tile it sliced grows with
+   * every new tile asked for.
+   * @default 4096
+   */
+  slicedTiles?: number;
+  /** Hears what the basemap holds after each tile it cut (metrics). @default nobody */
+  observe?: (stats: BasemapStats) => void;
+}
+
+/** What the basemap holds in memory now (metrics, tests). */
+export interface BasemapStats {
+  /** Cut tiles kept for the next request of the same coordinates. */
+  cachedTiles: number;
+  /** Their size as JSON text. */
+  cachedBytes: number;
+  /** Tiles in the slicing index: the ones sliced when it was built, and at most `slicedTiles` more. */
+  indexTiles: number;
+}
+
+type Index = ReturnType<typeof geojsonvt>;
+
+/**
+ * geojson-vt's index as it is inside: its tiles by id, and the list of coordinates it sliced. A tile keeps the
+ * geometry it was cut from (`source`) while its children are not sliced yet; slicing one clears it.
+ */
+interface IndexInternals {
+  tiles: Record<string, { source: unknown }>;
+  tileCoords: unknown[];
+}
+
 /**
  * The offline basemap: land and water from Natural Earth, cut into tiles on the fly (geojson-vt), so a page
  * fetches only the few small tiles it shows, from this server and nothing else. The index is built on the first
  * request (about a third of a second), not at start-up, so a node that serves no pages never pays for it.
+ *
+ * Memory stays bounded whatever is asked: the index keeps the tiles it sliced when it was built, and those
+ * geojson-vt slices on the way to a deeper tile up to {@link BasemapOptions.slicedTiles}; past that it is put
+ * back as it was built. Cut tiles are kept as JSON text within {@link BasemapOptions.cacheBytes}, least
+ * recently used dropped first.
  */
 export class Basemap {
-  private index: ReturnType<typeof geojsonvt> | null = null;
+  private index: Index | null = null;
+  /** The index's tiles once built, with the geometry each was cut from (restored when the index is put back). */
+  private built: Map<string, unknown> | null = null;
+  /** Cut tiles as JSON text by `z/x/y`, least recently used first (a Map keeps insertion order). */
+  private readonly cache = new Map<string, string>();
+  private cachedBytes = 0;
+  private readonly cacheBytes: number;
+  private readonly slicedTiles: number;
+  private readonly observe: (stats: BasemapStats) => void;
 
-  /** The tile at z/x/y, or null when the coordinates are outside the world. */
-  tile(z: number, x: number, y: number): BasemapTile | null {
-    if (!Number.isInteger(z) || z < 0 || z > 22) return null;
-    const size = 2 ** z;
-    if (!Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 || x >= size || y >= size) return null;
+  constructor(options: BasemapOptions = {}) {
+    this.cacheBytes = options.cacheBytes ?? 32 * 1024 * 1024;
+    this.slicedTiles = options.slicedTiles ?? 4096;
+    this.observe = options.observe ?? (() => undefined);
+    if (!Number.isSafeInteger(this.cacheBytes) || this.cacheBytes < 0) throw new RangeError('Basemap: cacheBytes must be a whole number >= 0');
+    if (!Number.isSafeInteger(this.slicedTiles) || this.slicedTiles < 0) throw new RangeError('Basemap: slicedTiles must be a whole number >= 0');
+  }
+
+  /** The tile at z/x/y ({@link BasemapTile}) as JSON text, or null when the coordinates are outside the world. */
+  tileJson(z: number, x: number, y: number): string | null {
+    if (!inWorld(z, x, y)) return null;
+    const key = `${z}/${x}/${y}`;
+    const cached = this.cache.get(key);
+    if (cached !== undefined) {
+      // Most recently used goes last.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
+    const json = JSON.stringify(this.cut(z, x, y));
+    this.remember(key, json);
+    this.observe(this.stats());
+    return json;
+  }
+
+  /** What the basemap holds in memory now. */
+  stats(): BasemapStats {
+    const index = this.index as unknown as IndexInternals | null;
+    return { cachedTiles: this.cache.size, cachedBytes: this.cachedBytes, indexTiles: index ? index.tileCoords.length : 0 };
+  }
+
+  private remember(key: string, json: string): void {
+    // A one-byte string per character: the tiles' JSON is ASCII.
+    if (json.length > this.cacheBytes) return;
+    this.cache.set(key, json);
+    this.cachedBytes += json.length;
+    for (const [oldest, text] of this.cache) {
+      if (this.cachedBytes <= this.cacheBytes) break;
+      this.cache.delete(oldest);
+      this.cachedBytes -= text.length;
+    }
+  }
+
+  private cut(z: number, x: number, y: number): BasemapTile {
     // Deeper than the data's detail: the ancestor tile at MAX_ZOOM, magnified to this one (the page's canvas
     // clips what falls outside).
     const zoomIn = 2 ** Math.max(0, z - MAX_ZOOM);
     const [sourceZ, sourceX, sourceY] = zoomIn > 1 ? [MAX_ZOOM, Math.floor(x / zoomIn), Math.floor(y / zoomIn)] : [z, x, y];
     const offsetX = (x - sourceX * zoomIn) * (BASEMAP_EXTENT / zoomIn);
     const offsetY = (y - sourceY * zoomIn) * (BASEMAP_EXTENT / zoomIn);
-    const tile = this.load().getTile(sourceZ, sourceX, sourceY);
+    const tile = this.sliced(sourceZ, sourceX, sourceY);
     const land: number[][] = [];
     for (const shape of tile?.features ?? []) {
       // Type 3: polygons, one array of rings (outer and holes, wound so that even-odd filling draws them).
@@ -52,14 +147,44 @@ export class Basemap {
     return { extent: BASEMAP_EXTENT, land };
   }
 
-  private load(): ReturnType<typeof geojsonvt> {
+  /**
+   * geojson-vt's tile. A tile below the index is sliced down from its ancestor, which keeps every tile on the way
+   * (and hands its geometry to them); once more than `slicedTiles` were kept, they are dropped and the index's
+   * own tiles get their geometry back, so later cuts start from them again.
+   */
+  private sliced(z: number, x: number, y: number) {
+    const index = this.load();
+    const internals = index as unknown as IndexInternals;
+    try {
+      return index.getTile(z, x, y);
+    } finally {
+      const built = this.built!;
+      if (internals.tileCoords.length > built.size + this.slicedTiles) {
+        internals.tileCoords.length = built.size;
+        for (const id of Object.keys(internals.tiles)) if (!built.has(id)) delete internals.tiles[id];
+        for (const [id, source] of built) internals.tiles[id]!.source = source;
+      }
+    }
+  }
+
+  private load(): Index {
     if (!this.index) {
       const topology = JSON.parse(fs.readFileSync(LAND_FILE, 'utf8')) as Topology<{ land: GeometryCollection }>;
       const land = feature(topology, topology.objects.land) as FeatureCollection<Geometry>;
-      this.index = geojsonvt(land, { maxZoom: MAX_ZOOM, extent: BASEMAP_EXTENT, buffer: 64, tolerance: 3, indexMaxZoom: 4 });
+      const index = geojsonvt(land, { maxZoom: MAX_ZOOM, extent: BASEMAP_EXTENT, buffer: 64, tolerance: 3, indexMaxZoom: INDEX_MAX_ZOOM, indexMaxPoints: INDEX_MAX_POINTS });
+      const { tiles } = index as unknown as IndexInternals;
+      this.built = new Map(Object.entries(tiles).map(([id, tile]) => [id, tile.source]));
+      this.index = index;
     }
     return this.index;
   }
+}
+
+/** Whether z/x/y names a tile of the world (zoom 0 to 22). */
+function inWorld(z: number, x: number, y: number): boolean {
+  if (!Number.isInteger(z) || z < 0 || z > 22) return false;
+  const size = 2 ** z;
+  return Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x < size && y < size;
 }
 
 /** A polygon's ring: a list of points (a point is a pair of numbers, not a list). */

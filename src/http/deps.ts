@@ -15,6 +15,7 @@ import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TenantService } from '../services/tenant-service';
 import type { WebhookService } from '../services/webhook-service';
+import type { ClientAddresses } from './client-address';
 import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
@@ -39,6 +40,10 @@ export interface HttpDeps {
   /** Request budgets, spent by every authenticated route once its caller is known. */
   rateLimit: Pick<RateLimit, 'admit'>;
   metrics: Metrics;
+  /** Who the client of a request is (its address, behind trusted proxies the one they report). */
+  clients: ClientAddresses;
+  /** `/metrics` wants this bearer token; unset: it answers loopback callers only. */
+  metricsToken: string | undefined;
   logger: Logger;
   /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
   readiness: () => Promise<void>;

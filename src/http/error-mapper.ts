@@ -83,6 +83,9 @@ export function errorMapper(logger: Logger) {
         writeError(ctx, { status: 404, code: 'not_found', message: 'no such route' });
       } else if (ctx.status === 405 && ctx.body === undefined) {
         writeError(ctx, { status: 405, code: 'method_not_allowed', message: 'method not allowed on this route' });
+      } else if (ctx.status === 501 && ctx.body === undefined) {
+        // A method no route has (TRACE, CONNECT, a made-up one): the router's answer, with its `Allow`.
+        writeError(ctx, { status: 501, code: 'not_implemented', message: `the method ${ctx.method} is not implemented` });
       }
     } catch (error) {
       const wire = toWireError(error);

@@ -1,5 +1,6 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export interface HttpServerOptions {
   /**
@@ -8,6 +9,19 @@ export interface HttpServerOptions {
    * @default 65000
    */
   keepAliveTimeoutMs?: number;
+  /**
+   * How long a request may take to arrive whole, headers and body, from its first byte (`BODY_TIMEOUT_MS`): a
+   * client that sends its body slowly, or not at all, holds a connection and a request in flight; past this it is
+   * answered 408 and the connection closed (API.md "Limits (more)").
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Connections the server holds at once (`MAX_CONNECTIONS`), Socket.IO's (polling and WebSocket) included;
+   * one more is closed as soon as it is accepted.
+   * @default 10000
+   */
+  maxConnections?: number;
 }
 
 /**
@@ -22,8 +36,23 @@ export class HttpServer {
   private closed: Promise<void> | null = null;
 
   constructor(handler: http.RequestListener, options: HttpServerOptions = {}) {
-    this.server = http.createServer(handler);
+    const requestTimeout = options.requestTimeoutMs ?? 30_000;
+    const maxConnections = options.maxConnections ?? 10_000;
+    if (!Number.isSafeInteger(requestTimeout) || requestTimeout < 1) throw new RangeError('HttpServer: requestTimeoutMs must be a whole number >= 1');
+    if (!Number.isSafeInteger(maxConnections) || maxConnections < 1) throw new RangeError('HttpServer: maxConnections must be a whole number >= 1');
+    this.server = http.createServer(
+      {
+        requestTimeout,
+        // Node wants the headers' own limit within the request's.
+        headersTimeout: requestTimeout,
+        // How often Node looks for requests past their time: a 408 comes at most this late.
+        connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
+      },
+      handler,
+    );
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+    this.server.maxConnections = maxConnections;
+    this.server.on('clientError', answerClientError);
   }
 
   /**
@@ -67,6 +96,33 @@ export class HttpServer {
     this.open.add(response);
     response.once('close', () => this.open.delete(response));
   }
+}
+
+/** What a request the parser refused, or one that did not arrive in time, is answered. */
+const CLIENT_ERRORS: Record<string, { status: number; code: string; message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout', message: 'the request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large', message: 'the request headers are too large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'payload_too_large', message: 'chunk extensions are too large' },
+};
+const MALFORMED = { status: 400, code: 'bad_request', message: 'the request is not valid HTTP' };
+
+/**
+ * Answers a request Node refused before the app saw it (a `clientError`) with the JSON error envelope, as every
+ * other error is, where Node would answer plain text, then closes the connection. Nothing is written once an
+ * answer to the request has begun, or to a connection the peer reset.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Node's own check (lib/_http_server.js): the response in flight on this connection, if any.
+  const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+    const { status, code, message } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED;
+    const body = JSON.stringify({ error: { code, message } });
+    socket.write(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /** An IPv6 host in brackets, as a URL wants it. */

@@ -10,7 +10,12 @@ import type { Basemap } from './basemap';
 export interface PagesOptions {
   /** Where the built pages are (`dist/web`, see src/web/build.ts). */
   dir: string;
-  basemap: Basemap;
+  basemap: Pick<Basemap, 'tileJson'>;
+  /**
+   * Spends one request of the client address's anonymous budget (API.md "Limits (more)": the basemap's tiles count
+   * against it), throwing RateLimitedError once it is spent; tiles need no credentials, so anyone may ask.
+   */
+  admitTile: (ctx: Context) => Promise<void>;
   /** Raster tiles for the maps (`MAP_TILE_URL`, `MAP_ATTRIBUTION`); unset: the bundled offline basemap. */
   map: { tileUrl: string | undefined; attribution: string | undefined };
   /** The dashboard's "stale" exception: no event for this many hours. */
@@ -21,7 +26,8 @@ export interface PagesOptions {
 type PageName = 'track' | 'dashboard';
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
-const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css)(?:\.map)?)$/;
+// Scripts and styles only: no source map is built or served (they would hand out the pages' full sources).
+const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
@@ -69,13 +75,16 @@ export function pages(options: PagesOptions): Middleware {
         return;
       }
       if (tile) {
-        const found = options.basemap.tile(Number(tile[1]), Number(tile[2]), Number(tile[3]));
-        if (!found) {
+        await options.admitTile(ctx);
+        const found = options.basemap.tileJson(Number(tile[1]), Number(tile[2]), Number(tile[3]));
+        if (found === null) {
           ctx.status = 404;
           ctx.body = { error: { code: 'not_found', message: 'no such tile' } };
           return;
         }
-        ctx.set('Cache-Control', 'public, max-age=604800, immutable');
+        // A tile is the same for as long as the bundled data is: browsers keep it and never ask again.
+        ctx.set('Cache-Control', 'public, max-age=2592000, immutable');
+        ctx.type = 'json';
         ctx.body = found;
         return;
       }

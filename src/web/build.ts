@@ -20,7 +20,8 @@ const PAGES = [
 const common: BuildOptions = {
   bundle: true,
   minify: true,
-  sourcemap: 'linked',
+  // No source maps: served beside the scripts they would hand anyone the pages' full sources, comments included.
+  sourcemap: false,
   // Safari 14.1 rather than 14: esbuild cannot lower destructuring for 14.0, which the code and socket.io-client use.
   target: ['es2020', 'chrome90', 'safari14.1', 'firefox90'],
   logLevel: 'warning',
@@ -33,6 +34,8 @@ export type PageName = (typeof PAGES)[number]['name'];
 export async function buildPage(name: PageName): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
   const page = PAGES.find((candidate) => candidate.name === name)!;
   fs.mkdirSync(OUT, { recursive: true });
+  // Maps an earlier build left behind go too.
+  for (const file of fs.readdirSync(OUT)) if (file.startsWith(`${page.name}.`) && file.endsWith('.map')) fs.rmSync(path.join(OUT, file));
   await build({
     ...common,
     entryPoints: { [page.name]: path.join(ROOT, page.script) },

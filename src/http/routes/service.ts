@@ -1,3 +1,7 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import { ForbiddenError, UnauthorizedError } from '../../domain/errors';
+import { ClientAddresses } from '../client-address';
 import { DependencyDownError } from '../../dependency-state';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
@@ -22,8 +26,25 @@ function withDeadline(work: Promise<void>, ms: number): Promise<void> {
 
 const OK = { ok: true } as const;
 
+/**
+ * Who may read `/metrics` (API.md "Limits (more)"): with `METRICS_TOKEN` set, whoever sends it as a bearer token;
+ * without it, callers on the node's own machine only. The metrics tell routes, load and error rates, which are
+ * nobody else's business.
+ * @throws UnauthorizedError (401) without the token, ForbiddenError (403) from another machine
+ */
+function checkMetricsReader(ctx: Context, metricsToken: string | undefined): void {
+  if (metricsToken !== undefined) {
+    const sent = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1] ?? '';
+    const expected = Buffer.from(metricsToken);
+    const given = Buffer.from(sent);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new UnauthorizedError('GET /metrics wants the metrics token');
+    return;
+  }
+  if (!ClientAddresses.isLoopback(ctx.ip)) throw new ForbiddenError('GET /metrics answers the node\'s own machine only (or set METRICS_TOKEN)');
+}
+
 /** Health, readiness, metrics and the API description. */
-export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi: () => OpenApiDocument): Route[] {
+export function serviceRoutes({ metrics, metricsToken, rateLimit, readiness, logger }: HttpDeps, openapi: () => OpenApiDocument): Route[] {
   return [
     route({
       method: 'get',
@@ -64,11 +85,20 @@ export function serviceRoutes({ metrics, readiness, logger }: HttpDeps, openapi:
       method: 'get',
       path: '/metrics',
       operationId: 'getMetrics',
-      summary: 'Prometheus metrics',
+      summary: 'Prometheus metrics (with the metrics token, or from the node\'s own machine)',
       roles: 'public',
       status: 200,
       produces: 'text/plain',
+      errors: [401, 403],
       handler: async ({ ctx }) => {
+        try {
+          checkMetricsReader(ctx, metricsToken);
+        } catch (error) {
+          // Refused like any call without valid credentials: it spends the address's budget, so the token cannot
+          // be guessed at full speed.
+          await rateLimit.admit(ctx, { role: 'anonymous', address: ctx.ip });
+          throw error;
+        }
         ctx.type = metrics.registry.contentType;
         return { body: await metrics.registry.metrics() };
       },

@@ -14,6 +14,7 @@ import { SqlitePreferenceBook } from '../preferences/sqlite';
 import { SqlitePrivacyRecords } from '../privacy/sqlite';
 import { SqliteOrderSearch } from '../search/sqlite';
 import { SqliteSourceDirectory } from '../sources/sqlite';
+import { narrowToOwner, privateDir, privateFile } from '../../private-files';
 import type { Store } from '../store';
 import { SqliteTenantDirectory } from '../tenants/sqlite';
 import { SqliteWebhookLog } from '../webhook-log/sqlite';
@@ -50,11 +51,16 @@ export interface SqliteStoreOptions {
  * lock serialises their commits. The repositories work once `lifecycle.init()` resolved (it migrates the file).
  */
 export function createSqliteStore(options: SqliteStoreOptions): Store {
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  // The file holds personal data and the tenants' signing secrets: the node's own user only, and its WAL and
+  // shared-memory files, which SQLite creates with the database file's mode, likewise.
+  privateDir(options.dataDir);
+  const file = path.join(options.dataDir, STORE_FILE);
+  privateFile(file);
+  narrowToOwner(`${file}-wal`, `${file}-shm`);
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   // No busy handler: SQLite's sleeps synchronously, stalling every request of the node while another process
   // holds the lock. A busy lock is retried asynchronously instead (see `whenFree` and GroupCommit).
-  const db = new Database(path.join(options.dataDir, STORE_FILE), { timeout: 0 });
+  const db = new Database(file, { timeout: 0 });
   // Group commit amortises the fsync of FULL over every write of the batch.
   db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');

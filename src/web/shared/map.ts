@@ -25,7 +25,7 @@ class OfflineBasemap extends L.GridLayer {
     const context = tile.getContext('2d')!;
     context.fillStyle = WATER;
     context.fillRect(0, 0, tile.width, tile.height);
-    fetch(`/basemap/${coords.z}/${coords.x}/${coords.y}.json`)
+    fetchTile(`/basemap/${coords.z}/${coords.x}/${coords.y}.json`)
       .then((response) => (response.ok ? (response.json() as Promise<BasemapTile>) : null))
       .then((data) => {
         if (data) drawLand(context, data, tile.width / data.extent);
@@ -33,6 +33,19 @@ class OfflineBasemap extends L.GridLayer {
       })
       .catch((error: Error) => done(error, tile));
     return tile;
+  }
+}
+
+/** Tries of one tile: the tiles count against this browser's address's request budget, and a first view asks many at once. */
+const TILE_TRIES = 4;
+
+/** A tile, asked again after the `Retry-After` the server gives when this address's budget is spent (429). */
+async function fetchTile(url: string): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(url);
+    if (response.status !== 429 || attempt === TILE_TRIES) return response;
+    const seconds = Math.min(10, Math.max(1, Number(response.headers.get('retry-after')) || 1));
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000 * (0.5 + Math.random())));
   }
 }
 
