@@ -87,6 +87,18 @@ export class ClientAddresses {
   }
 }
 
+/**
+ * The key of an address's anonymous budget: an IPv4 address itself, an IPv6 one by its /64. A single IPv6 client
+ * (a home line, a cloud machine) is handed a whole /64 and can pick any address in it, so keying by the address
+ * would give it 2^64 budgets.
+ */
+export function budgetKeyOf(address: string): string {
+  const parsed = parse(address);
+  if (!parsed || parsed.kind() === 'ipv4') return address;
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4);
+  return `${parts.map((part) => part.toString(16)).join(':')}::/64`;
+}
+
 /** An address as a proxy writes it (an IPv6 one maybe in brackets, either maybe with a port); null when not one. */
 function parse(text: string): Address | null {
   let entry = text;

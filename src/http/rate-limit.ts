@@ -1,4 +1,5 @@
 import type { RedisClient } from '../gateways/redis';
+import { budgetKeyOf } from './client-address';
 import type { Context } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateBudget } from '../config';
@@ -140,7 +141,7 @@ export class RateLimit {
       case 'admin':
         return null;
       case 'anonymous':
-        return { name: 'anonymous', key: caller.address };
+        return { name: 'anonymous', key: budgetKeyOf(caller.address) };
       case 'business':
         // A tenant has one API key.
         return { name: 'business', key: caller.tenantId };

@@ -5,7 +5,7 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { ConfigError, loadConfig } from '../../../src/config';
-import { ClientAddresses, parseTrustProxy } from '../../../src/http/client-address';
+import { budgetKeyOf, ClientAddresses, parseTrustProxy } from '../../../src/http/client-address';
 import { expectError } from '../../support/expect-error';
 import { request } from '../../support/http';
 import { unique } from '../../support/ids';
@@ -48,6 +48,13 @@ describe('reading the client address', () => {
     expect(ranges('127.0.0.1').resolve('127.0.0.1', '198.51.100.1')).toBe('198.51.100.1');
   });
 
+  it("keys an IPv6 client's budget by its /64 (one client picks any address in it), an IPv4 one by the address", () => {
+    expect(budgetKeyOf('2001:db8:1:2::5')).toBe(budgetKeyOf('2001:db8:1:2:ffff:1:2:3'));
+    expect(budgetKeyOf('2001:db8:1:2::5')).not.toBe(budgetKeyOf('2001:db8:1:3::5'));
+    expect(budgetKeyOf('198.51.100.1')).toBe('198.51.100.1');
+    expect(budgetKeyOf('198.51.100.1')).not.toBe(budgetKeyOf('198.51.100.2'));
+  });
+
   it('refuses a TRUST_PROXY that is neither hops nor ranges, naming the variable', () => {
     for (const bad of ['0', 'yes', '10.0.0.0/33', '127.0.0.1, nope']) {
       expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(ConfigError);
@@ -75,6 +82,13 @@ describe('behind one trusted proxy (TRUST_PROXY=1)', () => {
     const other = await badCall(server.url, '198.51.100.2');
     expectError(other, 401, 'unauthorized');
     expect(other.headers.get('ratelimit-remaining')).toBe('1');
+  });
+
+  it('gives a whole IPv6 /64 one budget: a client cannot rotate its addresses for fresh ones', async () => {
+    expectError(await badCall(server.url, '2001:db8:5:6::1'), 401, 'unauthorized');
+    expectError(await badCall(server.url, '2001:db8:5:6::2'), 401, 'unauthorized');
+    expectError(await badCall(server.url, '2001:db8:5:6:ab::3'), 429, 'rate_limited');
+    expectError(await badCall(server.url, '2001:db8:5:7::1'), 401, 'unauthorized');
   });
 
   it('budgets socket handshakes by the forwarded address too', async () => {
