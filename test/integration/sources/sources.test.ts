@@ -399,7 +399,8 @@ describe('inbound sources on two nodes sharing a store', () => {
   const pair = liveCluster('sources-pair');
 
   it('one webhook-id delivered to both nodes at once is applied once, and both answer the same', async () => {
-    const biz = client(pair.a.url, (await createTenant(pair.a.url)).apiKey);
+    const { apiKey } = await createTenant(pair.a.url);
+    const biz = client(pair.a.url, apiKey);
     const source = (await biz.post('/v1/sources', { name: 'twice', status_map: { PU: 'shipped' } })).body as CreatedSource;
     const orders = await Promise.all(Array.from({ length: 30 }, () => placeOrder(biz)));
     const id = unique('msg');
@@ -409,7 +410,7 @@ describe('inbound sources on two nodes sharing a store', () => {
     expect(two).toMatchObject({ status: 200, body: one.body });
     expect(new Set(one.body.results.map((result: { outcome: string }) => result.outcome))).toEqual(new Set(['applied']));
     for (const order of orders) {
-      const seen = await client(pair.b.url, undefined).get(`/v1/orders/${order.id}`, { token: order.tracking_token });
+      const seen = await client(pair.b.url, apiKey).get(`/v1/orders/${order.id}`);
       expect(seen.body.history.map((event: { source: string }) => event.source)).toEqual(['business', 'provider']);
     }
   });
