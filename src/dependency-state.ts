@@ -17,8 +17,11 @@ export interface DependencyWatch {
 
 /** What the node's connections to a dependency report. */
 export interface ConnectionWatch {
-  /** A connection lost the dependency (it retries by itself). Idempotent. */
-  lost(connection: string, error: string): void;
+  /**
+   * A connection lost the dependency (it retries by itself). Idempotent. `error` is what the connection reported,
+   * logged as an error is (its type and code; the message only where it names no data).
+   */
+  lost(connection: string, error: unknown): void;
   /** A connection has the dependency again. */
   regained(connection: string): void;
 }
@@ -58,7 +61,7 @@ export class DependencyState implements DependencyWatch, ConnectionWatch {
     return this.lostConnections.size === 0;
   }
 
-  lost(connection: string, error: string): void {
+  lost(connection: string, error: unknown): void {
     if (this.lostConnections.has(connection)) return;
     const wasUp = this.up;
     this.lostConnections.add(connection);

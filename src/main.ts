@@ -110,7 +110,7 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
       return createPostgresStore({
         url: settings.url,
         schema: settings.schema,
-        onPoolError: (error) => logger.warn({ err: error.message }, 'database connection lost; it is replaced'),
+        onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced'),
       });
     case 'mongo':
       return createMongoStore({ uri: settings.uri });

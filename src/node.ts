@@ -548,6 +548,6 @@ async function waitForRedis(named: Array<[RedisConnection, RedisClient]>, watch:
   if ((await Promise.race([ready, timeout])) !== 'timeout') return;
   // A server that takes the connection but never answers raises no error: say it here, once (lost is idempotent).
   for (const [name, client] of named) {
-    if (client.status !== 'ready') watch.lost(name, `not ready within ${REDIS_STARTUP_WAIT_MS} ms of start`);
+    if (client.status !== 'ready') watch.lost(name, new DependencyDownError('redis'));
   }
 }

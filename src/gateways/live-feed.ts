@@ -109,7 +109,7 @@ export class LiveFeed {
       const subscribing = this.options.subscriber.ssubscribe(this.channel(orderId)).then(
         () => undefined,
         (error: Error) => {
-          this.options.logger.warn({ err: error.message, order_id: orderId }, 'live subscription failed');
+          this.options.logger.warn({ err: error, order_id: orderId }, 'live subscription failed');
         },
       );
       // With Redis up, watchers wait for the subscription so nothing published after their catch-up is lost;
@@ -158,7 +158,7 @@ export class LiveFeed {
         }
       }
     } catch (error) {
-      this.options.logger.warn({ err: (error as Error).message }, 'live streams could not be compared with the store');
+      this.options.logger.warn({ err: error }, 'live streams could not be compared with the store');
     } finally {
       this.checking = false;
     }
@@ -170,7 +170,7 @@ export class LiveFeed {
       await Promise.all(entries.map(([orderId]) => this.options.subscriber.ssubscribe(this.channel(orderId))));
     } catch (error) {
       // The connection dropped again; its next `ready` comes back here.
-      this.options.logger.warn({ err: (error as Error).message }, 'live subscriptions not restored yet');
+      this.options.logger.warn({ err: error }, 'live subscriptions not restored yet');
       return;
     }
     for (const [, { stream }] of entries) stream.resync();
@@ -182,7 +182,7 @@ export class LiveFeed {
       // applied event fails here: counted, and said once when Redis is back.
       this.options.unpublished.inc();
       if (!this.options.redis.held('live_updates')) {
-        this.options.logger.warn({ err: error.message, order_id: orderId }, 'live update not published');
+        this.options.logger.warn({ err: error, order_id: orderId }, 'live update not published');
       }
     });
   }

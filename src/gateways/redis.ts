@@ -39,7 +39,7 @@ export function createRedis(target: RedisTarget, name: string, watch: Connection
           retryDelayOnTryAgain: 200,
           redisOptions: { connectionName: name, ...redisOptions },
         });
-  client.on('error', (error: Error) => watch.lost(name, error.message));
+  client.on('error', (error: Error) => watch.lost(name, error));
   client.on('ready', () => watch.regained(name));
   return client;
 }

@@ -226,12 +226,12 @@ export class AlertProcessor {
       if (!(error instanceof DeliveryError)) throw error;
       if (error.retryable && !exhausted) {
         await this.record(ref, name, 'retrying', claim.attempts, null, error.message);
-        logger.info({ order_id: order.id, seq, kind, channel: name, attempts: claim.attempts, err: error.message }, 'alert will be retried');
+        logger.info({ order_id: order.id, seq, kind, channel: name, attempts: claim.attempts, err: error }, 'alert will be retried');
         throw new RetryAlertError(name);
       }
       const reason = error.retryable ? 'retries_exhausted' : 'permanent';
       await this.record(ref, name, 'failed', claim.attempts, reason, error.message);
-      logger.info({ order_id: order.id, seq, kind, channel: name, reason, err: error.message }, `${name} failed`);
+      logger.info({ order_id: order.id, seq, kind, channel: name, reason, err: error }, `${name} failed`);
       return 'failed';
     }
     await this.record(ref, name, 'sent', claim.attempts, null, null, relay);

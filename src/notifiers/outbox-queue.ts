@@ -29,9 +29,9 @@ function throttled<T>(log: (value: T) => void, intervalMs = ERROR_LOG_INTERVAL_M
  * at `warn`, throttled.
  */
 export function outageAware(logger: Logger, message: string): (error: Error) => void {
-  const warn = throttled((error: Error) => logger.warn({ err: error.message }, message));
+  const warn = throttled((error: Error) => logger.warn({ err: error }, message));
   return (error) => {
-    if (isConnectionError(error)) logger.debug({ err: error.message }, message);
+    if (isConnectionError(error)) logger.debug({ err: error }, message);
     else warn(error);
   };
 }

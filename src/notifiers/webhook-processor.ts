@@ -161,10 +161,10 @@ export class WebhookProcessor {
       return { kind: 'failed', attempt, reason: 'gone' };
     }
     if (verdict.outcome === 'retry') {
-      logger.info({ ...context, err: verdict.error, retry_in_ms: verdict.delayMs }, 'webhook attempt failed; retrying');
+      logger.info({ ...context, ...attemptOutcome(response), retry_in_ms: verdict.delayMs }, 'webhook attempt failed; retrying');
       return { kind: 'retry', attempt, delayMs: verdict.delayMs };
     }
-    logger.warn({ ...context, err: verdict.error }, 'webhook message failed');
+    logger.warn({ ...context, ...attemptOutcome(response) }, 'webhook message failed');
     return { kind: 'failed', attempt, reason: verdict.error ?? 'failed' };
   }
 
@@ -196,4 +196,14 @@ export class WebhookProcessor {
     const delayMs = retryDelayMs(attemptsInBudget, this.backoffMs);
     return { outcome: 'retry', error, next: { status: 'pending', next_attempt_at: new Date(now.getTime() + delayMs).toISOString() }, delayMs };
   }
+}
+
+/**
+ * What the server's log says of a failed attempt: the status the receiver answered, or the failure's code. Not the
+ * attempt's error text (kept in the tenant's delivery log): it quotes the receiver (a redirect's Location, which may
+ * carry anything, or a driver's message).
+ */
+function attemptOutcome(response: WebhookResponse): { status_code: number } | { failure: string } {
+  if (response.kind === 'answered') return { status_code: response.status };
+  return { failure: response.code !== undefined && /^[A-Za-z0-9_]{1,40}$/.test(response.code) ? response.code : 'no_answer' };
 }

@@ -94,7 +94,7 @@ export class WebhookRelay {
       await this.queue.add(name, job, { jobId });
     } catch (error) {
       if (this.unqueued.size < MAX_UNQUEUED) this.unqueued.set(jobId, { name, job });
-      this.options.logger.debug({ err: (error as Error).message, message_id: job.messageId }, 'webhook message not queued yet');
+      this.options.logger.debug({ err: error, message_id: job.messageId }, 'webhook message not queued yet');
     }
   }
 
@@ -116,7 +116,7 @@ export class WebhookRelay {
           this.options.logger.info({ message_id: message.id }, 'webhook message had no job: queued again');
         }
       } catch (error) {
-        this.options.logger.debug({ err: (error as Error).message }, 'overdue webhook sweep deferred');
+        this.options.logger.debug({ err: error }, 'overdue webhook sweep deferred');
       }
     });
     return this.sweeping;

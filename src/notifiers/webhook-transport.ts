@@ -17,7 +17,14 @@ export interface WebhookRequest {
  */
 export type WebhookResponse =
   | { kind: 'answered'; status: number; excerpt: string; location: string | null }
-  | { kind: 'failed'; error: string; permanent: boolean };
+  | {
+      kind: 'failed';
+      /** For the delivery log (the tenant's own record): may quote the receiver's address. */
+      error: string;
+      permanent: boolean;
+      /** The failure as a code for the server's log, which takes no text from outside (`ECONNREFUSED`, `timeout`). */
+      code?: string;
+    };
 
 /** Sends one webhook attempt. Tests replace it; production uses {@link HttpWebhookTransport}. */
 export interface WebhookTransport {
@@ -91,7 +98,7 @@ export class HttpWebhookTransport implements WebhookTransport {
         },
       });
       const timer = setTimeout(() => {
-        settle({ kind: 'failed', error: `timeout: no complete answer within ${request.timeoutMs} ms`, permanent: false });
+        settle({ kind: 'failed', error: `timeout: no complete answer within ${request.timeoutMs} ms`, permanent: false, code: 'timeout' });
         outgoing.destroy();
       }, request.timeoutMs);
       outgoing.on('error', (error) => settle(failure(error)));
@@ -134,8 +141,13 @@ export function excerpt(text: string): string {
 }
 
 function failure(error: unknown): WebhookResponse {
-  if (error instanceof BlockedDestinationError) return { kind: 'failed', error: error.message, permanent: true };
+  if (error instanceof BlockedDestinationError) return { kind: 'failed', error: error.message, permanent: true, code: 'destination_refused' };
   const code = (error as NodeJS.ErrnoException).code;
   const message = (error as Error).message ?? String(error);
-  return { kind: 'failed', error: code && !message.includes(code) ? `${code}: ${message}` : message, permanent: false };
+  return {
+    kind: 'failed',
+    error: code && !message.includes(code) ? `${code}: ${message}` : message,
+    permanent: false,
+    ...(typeof code === 'string' ? { code } : {}),
+  };
 }
