@@ -1,5 +1,6 @@
 import type { ArrivalLog } from './arrival/port';
 import type { CredentialRevocations } from './credentials/port';
+import type { CourierRecords } from './couriers/port';
 import type { ContactBook } from './contacts/port';
 import type { DeliveryLog } from './deliveries/port';
 import type { StoreLifecycle } from './lifecycle';
@@ -16,6 +17,7 @@ import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
 export type * from './credentials/port';
+export type * from './couriers/port';
 export type * from './contacts/port';
 export type * from './deliveries/port';
 export type * from './lifecycle';
@@ -54,6 +56,7 @@ export interface Store {
   webhooks: WebhookDirectory;
   webhookLog: WebhookLog;
   credentials: CredentialRevocations;
+  couriers: CourierRecords;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -153,6 +156,17 @@ export const REPOSITORY_METHODS = {
     overdueWebhookMessages: 'call',
   },
   credentials: { revokeSubject: 'call', listRevocations: 'call' },
+  couriers: {
+    createCourier: 'call',
+    getCourier: 'call',
+    listCouriers: 'call',
+    updateCourier: 'call',
+    listInactiveCouriers: 'call',
+    recordSightings: 'call',
+    activeOrderCounts: 'call',
+    createInvite: 'call',
+    consumeInvite: 'call',
+  },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -1,5 +1,6 @@
 import { describeArrivalContract } from './contracts/arrival';
 import { describeCredentialsContract } from './contracts/credentials';
+import { describeCouriersContract } from './contracts/couriers';
 import { describeContactsContract } from './contracts/contacts';
 import { describeDeliveriesContract } from './contracts/deliveries';
 import type { StoreFactory } from './contracts/fixtures';
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
   describe(name, () => {
     describe('tenants', () => describeTenantsContract(factory));
     describe('credentials', () => describeCredentialsContract(factory));
+    describe('couriers', () => describeCouriersContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));
     describe('arrival', () => describeArrivalContract(factory));

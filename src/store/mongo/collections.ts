@@ -14,6 +14,7 @@ import type {
   WebhookMessageDocument,
 } from './documents';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
+import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -46,6 +47,8 @@ export interface CollectionDocuments {
   contacts: ContactsDocument;
   contactCodes: ContactCodeDocument;
   contactSends: ContactSendsDocument;
+  couriers: CourierDocument;
+  courierInvites: CourierInviteDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -117,6 +120,16 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
     ],
   },
   contactSends: { name: 'contact_sends', indexes: [{ name: 'contact_sends_by_last', key: { last: 1 } }] },
+  // A courier's `_id` is (tenant, id); pages read by tenant and id, the credential refresh reads the inactive ones.
+  couriers: {
+    name: 'couriers',
+    indexes: [
+      { name: 'couriers_by_tenant', key: { tenant_id: 1, id: 1 } },
+      { name: 'couriers_inactive', key: { active: 1 }, partialFilterExpression: { active: false } },
+    ],
+  },
+  // An invite's `_id` is its code's hash; expired ones are dropped by time.
+  courierInvites: { name: 'courier_invites', indexes: [{ name: 'courier_invites_by_expiry', key: { expires_at: 1 } }] },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).

@@ -1,5 +1,6 @@
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
+import { MongoCourierRecords } from '../couriers/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
@@ -60,6 +61,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     contacts: collection('contacts'),
     contactCodes: collection('contactCodes'),
     contactSends: collection('contactSends'),
+    couriers: collection('couriers'),
+    courierInvites: collection('courierInvites'),
     run,
   };
   return {
@@ -95,5 +98,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),
     credentials: new MongoCredentialRevocations(context),
+    couriers: new MongoCourierRecords(context),
   };
 }

@@ -4,6 +4,7 @@ import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
+import { SqliteCourierRecords } from '../couriers/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
@@ -90,6 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),
     credentials: new SqliteCredentialRevocations(context),
+    couriers: new SqliteCourierRecords(context),
   };
 }
 

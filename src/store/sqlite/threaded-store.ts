@@ -67,6 +67,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     webhooks: standIn(link, 'webhooks'),
     webhookLog: standIn(link, 'webhookLog'),
     credentials: standIn(link, 'credentials'),
+    couriers: standIn(link, 'couriers'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -32,6 +32,7 @@ export function freshStore(factory: StoreFactory): Store {
     get lifecycle() { return store().lifecycle; },
     get tenants() { return store().tenants; },
     get credentials() { return store().credentials; },
+    get couriers() { return store().couriers; },
     get orders() { return store().orders; },
     get arrival() { return store().arrival; },
     get search() { return store().search; },
