@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from './actors/event-bus';
+import { InactiveCouriers } from './auth/inactive-couriers';
 import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
@@ -31,6 +32,7 @@ import { WebhookRelay } from './notifiers/webhook-relay';
 import { HttpWebhookTransport, type WebhookTransport } from './notifiers/webhook-transport';
 import { WebhookWorker } from './notifiers/webhook-worker';
 import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
+import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
 import { DeliveryLogService } from './services/delivery-log-service';
@@ -75,6 +77,8 @@ export interface NodeDeps {
   wrapChannel?: (channel: Channel) => Channel;
   /** The clock confirmation codes are issued and checked by (tests turn it past a code's expiry). @default the system clock */
   contactClock?: () => Date;
+  /** The clock courier invites are issued and spent by, and the courier's own list counts back from. @default the system clock */
+  courierClock?: () => Date;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -172,13 +176,19 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const retention = await service('retention sweep', () =>
     new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...deps.retention, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
   );
-  const revocations = new RevocationList();
-  const tokens = new TokenService({ store, adminToken: secrets.adminToken, jwtSecret: secrets.jwtSecret, revocations });
+  const revocations = new CredentialLists();
+  const tokens = new TokenService({
+    store,
+    adminToken: secrets.adminToken,
+    jwtSecret: secrets.jwtSecret,
+    revocations: revocations.revocations,
+    inactiveCouriers: revocations.inactiveCouriers,
+  });
   const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -295,7 +305,17 @@ function clusterIo(config: Pick<Config, 'redisPrefix'>, redis: RedisConnections)
 /** The settings the HTTP side uses. */
 type ApiSettings = Pick<
   Config,
-  'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours' | 'http' | 'metricsToken' | 'basemapCacheBytes'
+  | 'actorIdleMs'
+  | 'maxActors'
+  | 'redisPrefix'
+  | 'liveHeartbeat'
+  | 'liveCheckMs'
+  | 'map'
+  | 'staleAfterHours'
+  | 'http'
+  | 'metricsToken'
+  | 'basemapCacheBytes'
+  | 'publicUrl'
 > &
   ChannelSettings;
 
@@ -304,14 +324,15 @@ interface ApiInputs {
   loyalty: LoyaltyService;
   privacy: PrivacyService;
   tokens: TokenService;
-  /** The revoked subjects `tokens` asks, kept current by the node's credential broadcast. */
-  revocations: RevocationList;
+  /** The revoked subjects and inactive couriers `tokens` asks, kept current by the node's credential broadcast. */
+  revocations: CredentialLists;
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
   destinations: DestinationGuard;
   /** Keys the hashes of confirmation codes (the node's token secret; the service derives its own key from it). */
   codeSecret: string;
   contactClock?: () => Date;
+  courierClock?: () => Date;
 }
 
 /**
@@ -369,13 +390,16 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
       const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
       const basemap = new Basemap({ cacheBytes: config.basemapCacheBytes, observe: metrics.observeBasemap });
+      const credentials = new CredentialService({ store, announce: (change) => broadcast.announce(change) });
       const app = createApp({
         orders,
         couriers,
+        courierRecords: new CourierRecordService({ store, credentials, tokens, now: inputs.courierClock }),
+        publicUrl: config.publicUrl,
         loyalty,
         tenants: new TenantService({ store }),
         tokens,
-        credentials: new CredentialService({ store, announce: (change) => broadcast.announce(change) }),
+        credentials,
         preferences: new PreferenceService({ store }),
         contacts: new ContactService({ store, sender: codeSender, secret: inputs.codeSecret, now: inputs.contactClock }),
         privacy,
@@ -440,13 +464,20 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   return { orders, couriers, http, io, gateway };
 }
 
+/** What the node's token service asks of every token, kept current by its credential broadcast. */
+class CredentialLists {
+  readonly revocations = new RevocationList();
+  readonly inactiveCouriers = new InactiveCouriers();
+}
+
 /**
  * The node's part in credential changes (see {@link CredentialBroadcast}): the revocations read in before the node
  * serves, then kept current.
  */
-async function startCredentialBroadcast(io: IoServer, context: NodeContext, tokens: TokenService, revocations: RevocationList) {
+async function startCredentialBroadcast(io: IoServer, context: NodeContext, tokens: TokenService, lists: CredentialLists) {
   const { store, logger, redis } = context;
-  const broadcast = new CredentialBroadcast({ io, revocations, tokens, store, subscriber: redis.adapterSubscriber, logger });
+  const { revocations, inactiveCouriers } = lists;
+  const broadcast = new CredentialBroadcast({ io, revocations, inactiveCouriers, tokens, store, subscriber: redis.adapterSubscriber, logger });
   await broadcast.start();
   return broadcast;
 }

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
+import type { InactiveCouriers } from './inactive-couriers';
 import type { RevocationList } from './revocation-list';
 
 export type MintableRole = 'customer' | 'courier' | 'staff';
@@ -44,6 +45,8 @@ export interface TokenServiceOptions {
   trackingTtlSeconds?: number;
   /** Revoked subjects, asked on every customer, courier and staff token. @default none revoked */
   revocations?: Pick<RevocationList, 'refuses'>;
+  /** Couriers made inactive, whose every token is refused (minted before or after). @default none inactive */
+  inactiveCouriers?: Pick<InactiveCouriers, 'has'>;
   /**
    * How long an API key found in the store is trusted without asking it again. A replaced key is dropped from every
    * node's cache at once (see {@link TokenService.forgetApiKeys}); this bounds how long a node that missed that word
@@ -161,6 +164,7 @@ export class TokenService {
     }
     const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
     if (this.options.revocations?.refuses(claims.tid, claims.role, claims.sub, issuedAtMs)) throw new UnauthorizedError();
+    if (claims.role === 'courier' && this.options.inactiveCouriers?.has(claims.tid, claims.sub)) throw new UnauthorizedError();
     return { principal: { role: claims.role, tenantId: claims.tid, subject: claims.sub }, expiresAt };
   }
 

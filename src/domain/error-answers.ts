@@ -52,6 +52,8 @@ const ANSWERS = {
   idempotency_conflict: plain(409),
   limit_reached: detailed(409, (error) => ({ limit: error.limit })),
   webhook_disabled: plain(409),
+  already_exists: plain(409),
+  courier_inactive: plain(409),
   insufficient_points: detailed(409, (error) => ({ balance: error.balance, requested: error.requested })),
   rate_limited: retryLater(429),
   unavailable: retryLater(503),

@@ -116,6 +116,22 @@ export class WebhookDisabledError extends DomainError {
   }
 }
 
+/** An id that exists already (e.g. a courier record's). */
+export class AlreadyExistsError extends DomainError {
+  readonly code = 'already_exists';
+  constructor(readonly resource: string) {
+    super(`a ${resource} with this id exists already`);
+  }
+}
+
+/** The courier is inactive (API.md "Courier records"): no order may be assigned to it. */
+export class CourierInactiveError extends DomainError {
+  readonly code = 'courier_inactive';
+  constructor() {
+    super('the courier is inactive; make it active first');
+  }
+}
+
 /**
  * A confirmation code that does not confirm: wrong, expired, used, replaced by a newer one, or past its tries. A 400,
  * not a 401: the caller's credentials are good (a 401 would tell a client to sign in again); the code is part of the
@@ -144,6 +160,8 @@ export type AnyDomainError =
   | RateLimitedError
   | LimitReachedError
   | WebhookDisabledError
-  | InvalidCodeError;
+  | InvalidCodeError
+  | AlreadyExistsError
+  | CourierInactiveError;
 
 export type DomainErrorCode = AnyDomainError['code'];

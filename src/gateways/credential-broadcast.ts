@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { CredentialChange } from '../auth/credential-change';
+import type { InactiveCouriers } from '../auth/inactive-couriers';
 import type { RevocationList } from '../auth/revocation-list';
 import type { TokenService } from '../auth/token-service';
 import type { TenantPrincipal } from '../domain/principal';
+import type { CourierRecords } from '../store/couriers/port';
 import type { CredentialRevocations } from '../store/credentials/port';
 import type { IoServer } from './io';
 import type { RedisClient } from './redis';
@@ -13,10 +15,12 @@ export interface CredentialBroadcastOptions {
   io: IoServer;
   /** This node's revoked subjects, which its token service asks. */
   revocations: Pick<RevocationList, 'apply'>;
+  /** This node's inactive couriers, which its token service asks. */
+  inactiveCouriers: Pick<InactiveCouriers, 'set' | 'mark' | 'replace'>;
   /** This node's token service, whose API key cache a replaced key leaves. */
   tokens: Pick<TokenService, 'forgetApiKeys'>;
   /** Where revocations are kept: read whole at start, then again every `refreshMs` and whenever Redis comes back. */
-  store: { credentials: Pick<CredentialRevocations, 'listRevocations'> };
+  store: { credentials: Pick<CredentialRevocations, 'listRevocations'>; couriers: Pick<CourierRecords, 'listInactiveCouriers'> };
   /** The connection the adapter hears the other nodes on: a node that was cut off from it may have missed changes. */
   subscriber?: Pick<RedisClient, 'on' | 'off'>;
   /**
@@ -90,11 +94,16 @@ export class CredentialBroadcast {
     });
   }
 
-  /** Reads every revocation from the store and applies those this node did not hold yet. */
+  /**
+   * Reads every revocation from the store and applies those this node did not hold yet, and the inactive couriers
+   * (a node that missed a courier's deactivation or reactivation converges here).
+   */
   async refresh(): Promise<void> {
     for (const revocation of await this.options.store.credentials.listRevocations()) {
       this.apply({ kind: 'revoked', revocation });
     }
+    const mark = this.options.inactiveCouriers.mark();
+    this.options.inactiveCouriers.replace(await this.options.store.couriers.listInactiveCouriers(), mark);
   }
 
   close(): void {
@@ -110,6 +119,10 @@ export class CredentialBroadcast {
   private apply(change: CredentialChange): void {
     if (change.kind === 'revoked') {
       if (!this.options.revocations.apply(change.revocation)) return;
+    } else if (change.kind === 'courier_active') {
+      // Reactivation cuts nothing; a deactivation heard twice finds no socket left the second time.
+      this.options.inactiveCouriers.set(change.tenantId, change.courierId, change.active);
+      if (change.active) return;
     } else {
       this.options.tokens.forgetApiKeys(change.tenantId);
     }
@@ -125,6 +138,7 @@ export class CredentialBroadcast {
 /** Whether a socket of this principal holds the credential the change takes away. */
 function holds(principal: TenantPrincipal, change: CredentialChange): boolean {
   if (change.kind === 'api_key') return principal.role === 'business' && principal.tenantId === change.tenantId;
+  if (change.kind === 'courier_active') return principal.role === 'courier' && principal.tenantId === change.tenantId && principal.subject === change.courierId;
   const { tenant_id, role, subject } = change.revocation;
   return principal.role === role && principal.tenantId === tenant_id && principal.subject === subject;
 }

@@ -7,6 +7,7 @@ import type { HttpDeps } from './deps';
 import { errorMapper } from './error-mapper';
 import { buildOpenApi, type ApiTag, type OpenApiDocument } from './openapi';
 import type { Route } from './route';
+import { courierRecordRoutes } from './routes/courier-records';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
@@ -35,6 +36,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('orders', orderRoutes(deps)),
     ...tagged('orders', importRoutes(deps)),
     ...tagged('couriers', courierRoutes(deps)),
+    ...tagged('couriers', courierRecordRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),
     ...tagged('customers', loyaltyRoutes(deps)),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
 import type { ContactService } from '../services/contact-service';
+import type { CourierRecordService } from '../services/courier-record-service';
 import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
@@ -22,6 +23,9 @@ import type { RateLimit } from './rate-limit';
 export interface HttpDeps {
   orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
+  courierRecords: Pick<CourierRecordService, 'create' | 'list' | 'get' | 'update' | 'requireAssignable' | 'invite' | 'startSession' | 'ownOrders'>;
+  /** `PUBLIC_URL`, the base of invite links; unset: the address the request came to. */
+  publicUrl?: string;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;

@@ -3,6 +3,7 @@ import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierP
 import type { EventBus } from '../actors/event-bus';
 import type { Location } from '../domain/order';
 import type { ArrivalLog } from '../store/arrival/port';
+import type { CourierRecords, CourierSighting } from '../store/couriers/port';
 import type { OrderLog } from '../store/orders/port';
 
 /** A position as a courier reports it: without a time, it is taken when it arrives. */
@@ -11,9 +12,13 @@ export type ReportedPosition = Omit<CourierPosition, 'at'> & { at?: string };
 export interface CourierServiceOptions {
   /**
    * Couriers' orders on the way and the arrival radius (for their actors), the coalesced `last_location` and `eta`
-   * writes, and the arriving claims.
+   * writes (of orders, and of couriers' records), and the arriving claims.
    */
-  store: CourierActorDeps['store'] & { orders: Pick<OrderLog, 'updateLastLocations'>; arrival: ArrivalLog };
+  store: CourierActorDeps['store'] & {
+    orders: Pick<OrderLog, 'updateLastLocations'>;
+    arrival: ArrivalLog;
+    couriers: Pick<CourierRecords, 'recordSightings'>;
+  };
   /**
    * Hears of order changes and assignments; carries each position (`position`), new ETAs (`eta`) and arriving claims
    * made here (`arriving`) to whoever pushes them live or owes their alert.
@@ -46,6 +51,8 @@ export class CourierService {
   private readonly actors: ActorSystem<string, CourierMessage, PingResult>;
   private readonly pendingLocations = new Map<string, Location>();
   private readonly pendingEtas = new Map<string, string>();
+  /** By courier (actor key), its newest position, for its record's `last_location`. */
+  private readonly pendingSightings = new Map<string, CourierSighting>();
   private readonly timer: NodeJS.Timeout;
   private readonly store: CourierServiceOptions['store'];
   private readonly bus: EventBus;
@@ -90,6 +97,9 @@ export class CourierService {
   async record(tenantId: string, courierId: string, reported: ReportedPosition): Promise<void> {
     const position: CourierPosition = { ...reported, at: reported.at ?? new Date(this.now()).toISOString() };
     const { orderIds, outForDelivery, etas, arrivals } = await this.actors.ask(key(tenantId, courierId), { kind: 'ping', position });
+    const sighting = { tenant_id: tenantId, courier_id: courierId, location: { lat: position.lat, lng: position.lng, at: position.at } };
+    const pending = this.pendingSightings.get(key(tenantId, courierId));
+    if (!pending || pending.location.at < position.at) this.pendingSightings.set(key(tenantId, courierId), sighting);
     if (orderIds.length === 0) return;
     this.bus.emit('position', { tenantId, courierId, orderIds, outForDelivery, position });
     if (etas.length > 0) this.bus.emit('eta', { tenantId, courierId, etas });
@@ -128,6 +138,9 @@ export class CourierService {
         this.store.orders.updateLastLocations(updates.map(([orderId, location]) => ({ orderId, location }))),
       ).catch(this.onFlushError);
       await flushPending(this.pendingEtas, (updates) => this.store.arrival.updateEtas(updates.map(([orderId, eta]) => ({ orderId, eta })))).catch(
+        this.onFlushError,
+      );
+      await flushPending(this.pendingSightings, (updates) => this.store.couriers.recordSightings(updates.map(([, sighting]) => sighting))).catch(
         this.onFlushError,
       );
     });

@@ -51,6 +51,16 @@ export class CredentialService {
   }
 
   /**
+   * Makes a courier inactive or active again, on every node (API.md "Courier records"; its record says so already).
+   * Inactive: its every token is refused from now on, minted before or after, and its sockets are cut; its tokens
+   * issued until now are also revoked, so that reactivation lets only tokens minted after it in.
+   */
+  async setCourierActive(tenantId: string, courierId: string, active: boolean): Promise<void> {
+    await this.options.announce({ kind: 'courier_active', tenantId, courierId, active });
+    if (!active) await this.revoke(tenantId, 'courier', courierId);
+  }
+
+  /**
    * Gives the tenant a new API key, returned here only (the store keeps its hash); the old one is refused on every
    * node from then on, and the sockets it opened are cut.
    * @throws NotFoundError for an unknown tenant

@@ -41,3 +41,13 @@ export function decodeAuditCursor(text: string): PrivacyAuditCursor {
   const [at, id] = decodeKey(text);
   return { at, id };
 }
+
+/** A courier page's cursor (couriers by id). */
+export function encodeCourierCursor(courierId: string | null): string | null {
+  return courierId === null ? null : encodeKey(['courier', courierId]);
+}
+
+/** @throws ValidationError for a cursor this server did not issue. */
+export function decodeCourierCursor(text: string): string {
+  return decodeKey(text)[1];
+}

@@ -30,7 +30,7 @@ import { deliveryWire } from '../delivery-wire';
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
+export function orderRoutes({ orders, tokens, deliveries, courierRecords }: HttpDeps): Route[] {
   return [
     route({
       method: 'post',
@@ -153,13 +153,14 @@ export function orderRoutes({ orders, tokens, deliveries }: HttpDeps): Route[] {
       method: 'post',
       path: '/v1/orders/:id/assign',
       operationId: 'assignOrder',
-      summary: 'Assign the order to a courier',
+      summary: 'Assign the order to a courier (409 courier_inactive when its record is inactive)',
       roles: ['business', 'staff'],
       body: assignBody,
       status: 200,
       response: orderResponse,
-      errors: [404],
+      errors: [404, 409],
       handler: async ({ principal, params, body }) => {
+        await courierRecords.requireAssignable(principal.tenantId, body.courier_id);
         const { order } = await orders.assign(principal, params.id, body.courier_id);
         return { body: toOrderView(order) };
       },
