@@ -114,7 +114,7 @@ export function courierRecordRoutes({ courierRecords, rateLimit, publicUrl }: Ht
       response: courierInviteResponse,
       errors: [404],
       handler: async ({ ctx, principal, params }) => ({
-        body: await courierRecords.invite(principal.tenantId, params.id, publicUrl ?? ctx.origin),
+        body: await courierRecords.invite(principal.tenantId, params.id, publicUrl ?? `${ctx.protocol}://${ctx.host}`),
       }),
     }),
     route({
