@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from './schemas';
+import { id, orderResponse } from './schemas';
 
 // `/v1/couriers/me` is the courier's own record: a record of that id could never be read by its path.
 const courierId = id.refine((value) => value !== 'me', { message: 'must not be "me"' });
@@ -53,3 +53,6 @@ export const courierInviteResponse = z.object({
 export const courierSessionBody = z.strictObject({ invite: z.string().min(1).max(200) });
 
 export const courierSessionResponse = z.object({ token: z.string(), expires_at: z.string(), courier: courierResponse });
+
+/** `GET /v1/couriers/me/orders`: the order resources, as a search reads them. */
+export const ownOrdersResponse = z.object({ items: z.array(orderResponse) });

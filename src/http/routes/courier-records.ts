@@ -8,16 +8,14 @@ import {
   courierSessionBody,
   courierSessionResponse,
   createCourierBody,
+  ownOrdersResponse,
   updateCourierBody,
 } from '../courier-schemas';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
-import { orderResponse } from '../schemas';
-import { z } from 'zod';
 import { decodeCourierCursor, encodeCourierCursor } from './cursor';
 
 const MANAGERS = ['business', 'staff'] as const;
-const ownOrdersResponse = z.object({ items: z.array(orderResponse) });
 
 /** Courier records (API.md "Courier records"): the records, invites, the courier app's sign-in and its own reads. */
 export function courierRecordRoutes({ courierRecords, rateLimit, publicUrl }: HttpDeps): Route[] {

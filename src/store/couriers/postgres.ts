@@ -3,6 +3,7 @@ import type { PostgresContext } from '../postgres/context';
 import { sqlStatuses } from '../sql-statuses';
 import { definedFields, type CourierChanges, type CourierInvite, type CourierPage, type CourierRecord, type CourierRecords, type CourierSighting } from './port';
 
+const CHANGEABLE: ReadonlyArray<keyof CourierChanges> = ['name', 'phone', 'vehicle', 'active'];
 const COLUMNS = 'tenant_id, id, name, phone, vehicle, active, created_at, last_location';
 
 /** Couriers' records and invites on PostgreSQL. */
@@ -45,7 +46,8 @@ export class PostgresCourierRecords implements CourierRecords {
 
   async updateCourier(tenantId: string, courierId: string, changes: CourierChanges): Promise<CourierRecord | null> {
     const given = definedFields(changes);
-    const fields = Object.keys(given) as Array<keyof CourierChanges>;
+    // Column names come from this fixed list only, never from the caller's keys.
+    const fields = CHANGEABLE.filter((field) => field in given);
     if (fields.length === 0) return this.getCourier(tenantId, courierId);
     const sets = fields.map((field, index) => `${field} = $${index + 3}`).join(', ');
     const { rows } = await this.db.query<CourierRecord>(

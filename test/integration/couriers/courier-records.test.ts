@@ -3,7 +3,8 @@
  * manage them, one-time invites that sign the courier app in (used, expired and concurrent spends), what a courier
  * reads of itself (its record, its day's orders in order), assignment to an inactive courier, and deactivation on a
  * two-node cluster: the courier's every token refused on both nodes at once and its socket cut on the other node,
- * a token minted while it is inactive refused too, reactivation letting a new token in.
+ * a token minted while it is inactive refused too, reactivation letting a new token in; a node started later reads
+ * the inactive couriers from the store.
  */
 import { eventually } from '../../support/eventually';
 import { expectError } from '../../support/expect-error';
@@ -12,7 +13,9 @@ import { unique } from '../../support/ids';
 import { liveCluster } from '../../support/live-fixture';
 import { startTestNode, type TestNode } from '../../support/node';
 import { assignCourier, placeOrder, postStatus } from '../../support/orders';
+import { dropPrefix } from '../../support/redis-keys';
 import { connectSocket, handshake, type LiveSocket } from '../../support/sockets';
+import { removeDir, tempDir } from '../../support/temp-dir';
 import { createTenant, type Tenant } from '../../support/tenant';
 import { iso } from '../../support/time';
 
@@ -260,6 +263,32 @@ describe('deactivation on a two-node cluster', () => {
       expect(await handshake(node.url, after)).toBe('connected');
       // The tokens of before the deactivation stay refused.
       expect(await readOwn(node, before)).toBe(401);
+    }
+  });
+
+  it('is known to a node that starts after it (read from the store), and its end likewise', async () => {
+    const prefix = unique('couriers-late');
+    const dataDir = tempDir();
+    const first = await startTestNode({ dataDir, env: { REDIS_PREFIX: prefix } });
+    try {
+      const acme = await createTenant(first.url);
+      const id = unique('late');
+      expect((await client(first.url, acme.apiKey).post('/v1/couriers', { id, name: 'Late' })).status).toBe(201);
+      expect((await client(first.url, acme.apiKey).patch(`/v1/couriers/${id}`, { active: false })).status).toBe(200);
+      const during = await acme.token('courier', id);
+      const second = await startTestNode({ dataDir, env: { REDIS_PREFIX: prefix } });
+      try {
+        expect(await readOwn(second, during)).toBe(401);
+        expect((await client(second.url, acme.apiKey).patch(`/v1/couriers/${id}`, { active: true })).status).toBe(200);
+        const after = await acme.token('courier', id);
+        for (const node of [first, second]) expect(await readOwn(node, after)).toBe(200);
+      } finally {
+        await second.close({ keepData: true });
+      }
+    } finally {
+      await first.close({ keepData: true });
+      removeDir(dataDir);
+      await dropPrefix(prefix);
     }
   });
 });
