@@ -7,6 +7,7 @@ import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
 import type { ImportService } from '../services/import-service';
+import type { LabelService } from '../services/label-service';
 import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
@@ -33,6 +34,7 @@ export interface HttpDeps {
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
+  labels: Pick<LabelService, 'render'>;
   webhooks: Pick<
     WebhookService,
     'create' | 'list' | 'get' | 'update' | 'remove' | 'rotateSecret' | 'sendTest' | 'deliveries' | 'delivery' | 'replay'
