@@ -1,3 +1,4 @@
+import { MongoPaymentLedger } from '../payments/mongo';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
@@ -60,6 +61,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     contacts: collection('contacts'),
     contactCodes: collection('contactCodes'),
     contactSends: collection('contactSends'),
+    paymentTransactions: collection('paymentTransactions'),
     run,
   };
   return {
@@ -95,5 +97,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),
     credentials: new MongoCredentialRevocations(context),
+    payments: new MongoPaymentLedger(context),
   };
 }

@@ -1,3 +1,4 @@
+import { PostgresPaymentLedger } from '../payments/postgres';
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
@@ -51,5 +52,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     webhooks: new PostgresWebhookDirectory(db),
     webhookLog: new PostgresWebhookLog(db),
     credentials: new PostgresCredentialRevocations(db),
+    payments: new PostgresPaymentLedger(db),
   };
 }

@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
+import { POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 
@@ -217,6 +218,7 @@ const MIGRATIONS: string[] = [
   -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
   ALTER TABLE orders ADD COLUMN tracking_generation integer NOT NULL DEFAULT 0;
   `,
+  POSTGRES_PAYMENTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -1,3 +1,4 @@
+import { SqlitePaymentLedger } from '../payments/sqlite';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
@@ -90,6 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),
     credentials: new SqliteCredentialRevocations(context),
+    payments: new SqlitePaymentLedger(context),
   };
 }
 
