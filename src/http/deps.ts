@@ -21,7 +21,7 @@ import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
 export interface HttpDeps {
-  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink'>;
+  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'recordPayment'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
