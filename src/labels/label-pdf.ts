@@ -1,4 +1,4 @@
-import { toBuffer } from 'bwip-js';
+import { raw } from 'bwip-js';
 import PDFDocument from 'pdfkit';
 import type { Readable } from 'node:stream';
 import { minorDigits } from '../domain/loyalty';
@@ -23,34 +23,36 @@ const WIDTH = 288;
 const HEIGHT = 432;
 const MARGIN = 14;
 const INNER = WIDTH - 2 * MARGIN;
-// Codes are drawn as PNGs at 300 dpi for their printed size (scale 4 ≈ 4 pixels a module), so a 203 or 300 dpi
-// printer and a phone's camera both read them.
-const CODE_SCALE = 4;
+// Quiet zones around the codes, in modules, as their specifications ask: 10 for Code 128, 4 for a QR code.
+const BAR_QUIET = 10;
+const QR_QUIET = 4;
 
 /**
- * The labels as one PDF, a page each, written as it is read: each page's codes are drawn when the page is reached,
- * so 100 labels never sit in memory at once. A label that cannot be drawn ends the stream with its error.
+ * The labels as one PDF, a page each, written as it is drawn: one page per turn of the event loop, so a batch never
+ * holds the node up and its first bytes go out before its last page is drawn. A label that cannot be drawn ends the
+ * stream with its error. The codes are vector drawings (bars and modules as filled rectangles): sharp at any
+ * printer's resolution, and a page of them is about 2 KiB.
  */
 export function labelPdf(labels: readonly LabelContent[]): Readable {
   const doc = new PDFDocument({ size: [WIDTH, HEIGHT], margin: MARGIN, autoFirstPage: false, info: { Title: 'Labels' } });
-  void (async () => {
+  let next = 0;
+  const drawNext = (): void => {
     try {
-      for (const label of labels) {
-        const [barcode, qr] = await Promise.all([
-          toBuffer({ bcid: 'code128', text: label.orderId, scale: CODE_SCALE, height: 12, includetext: false }),
-          toBuffer({ bcid: 'qrcode', text: label.orderId, scale: CODE_SCALE }),
-        ]);
-        drawLabel(doc, label, barcode, qr);
+      if (next < labels.length) {
+        drawLabel(doc, labels[next++]!);
+        setImmediate(drawNext);
+      } else {
+        doc.end();
       }
-      doc.end();
     } catch (error) {
       doc.destroy(error as Error);
     }
-  })();
+  };
+  setImmediate(drawNext);
   return doc;
 }
 
-function drawLabel(doc: PDFKit.PDFDocument, label: LabelContent, barcode: Buffer, qr: Buffer): void {
+function drawLabel(doc: PDFKit.PDFDocument, label: LabelContent): void {
   doc.addPage({ size: [WIDTH, HEIGHT], margin: MARGIN });
   let y = MARGIN;
   const line = (text: string, size: number, bold = false, gap = 4): void => {
@@ -78,12 +80,47 @@ function drawLabel(doc: PDFKit.PDFDocument, label: LabelContent, barcode: Buffer
   }
 
   // The codes take the bottom of the label: the QR code on the left, the Code 128 barcode beside it.
-  const qrSize = 96;
-  const codesTop = HEIGHT - MARGIN - qrSize - 12;
-  doc.image(qr, MARGIN, codesTop, { width: qrSize, height: qrSize });
-  const barX = MARGIN + qrSize + 10;
-  doc.image(barcode, barX, codesTop + 8, { width: WIDTH - MARGIN - barX, height: 64 });
-  doc.font('Courier').fontSize(7).text(label.orderId, barX, codesTop + 78, { width: WIDTH - MARGIN - barX });
+  const qrSize = 104;
+  const codesTop = HEIGHT - MARGIN - qrSize - 4;
+  drawQrCode(doc, label.orderId, MARGIN - 6, codesTop, qrSize);
+  const barX = MARGIN + qrSize;
+  drawCode128(doc, label.orderId, barX, codesTop + 12, WIDTH - barX, 64);
+  doc.font('Courier').fontSize(7).text(label.orderId, barX, codesTop + 82, { width: WIDTH - MARGIN - barX, align: 'center' });
+}
+
+/** A Code 128 barcode of `text` filling `width` (its quiet zones inside it) at `height`. */
+function drawCode128(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number, height: number): void {
+  const [symbol] = raw('code128', text, {}) as Array<{ sbs: number[] }>;
+  const widths = symbol!.sbs;
+  const modules = widths.reduce((sum, value) => sum + value, 0) + 2 * BAR_QUIET;
+  const module = width / modules;
+  let at = x + BAR_QUIET * module;
+  // Bars and spaces alternate, a bar first.
+  widths.forEach((value, index) => {
+    if (index % 2 === 0) doc.rect(at, y, value * module, height);
+    at += value * module;
+  });
+  doc.fill('#000');
+}
+
+/** A QR code of `text` in a `size` square (its quiet zone inside it). */
+function drawQrCode(doc: PDFKit.PDFDocument, text: string, x: number, y: number, size: number): void {
+  const [symbol] = raw('qrcode', text, { eclevel: 'M' } as Record<string, string>) as Array<{ pixs: number[]; pixx: number; pixy: number }>;
+  const { pixs, pixx, pixy } = symbol!;
+  const module = size / (pixx + 2 * QR_QUIET);
+  for (let row = 0; row < pixy; row++) {
+    // Each run of dark modules in a row is one rectangle.
+    for (let column = 0; column < pixx; ) {
+      if (!pixs[row * pixx + column]) {
+        column++;
+        continue;
+      }
+      const start = column;
+      while (column < pixx && pixs[row * pixx + column]) column++;
+      doc.rect(x + (QR_QUIET + start) * module, y + (QR_QUIET + row) * module, (column - start) * module, module);
+    }
+  }
+  doc.fill('#000');
 }
 
 /**
