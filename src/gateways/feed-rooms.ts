@@ -33,8 +33,11 @@ export function pushLoyalty(io: IoServer, { tenantId, entry, balance }: LoyaltyE
   io.to(rooms.customer(tenantId, entry.customer_id)).emit('loyalty_update', update);
 }
 
-/** Pushes an order's new payment to its watchers and its tenant's feed on every node (a socket in both gets it once). */
+/**
+ * Pushes an order's new payment to its watchers and its tenant's feed on every node (a socket in both gets it once),
+ * but not to tracking links: their view shows no amounts, and a link may be passed on.
+ */
 export function pushPayment(io: IoServer, { order }: PaymentEvent): void {
   const update: PaymentUpdate = { order_id: order.id, payment: order.payment };
-  io.to(rooms.order(order.id)).to(rooms.tenant(order.tenant_id)).emit('payment_update', update);
+  io.to(rooms.order(order.id)).to(rooms.tenant(order.tenant_id)).except(rooms.trackers(order.id)).emit('payment_update', update);
 }

@@ -106,16 +106,27 @@ describe('cash on delivery', () => {
     expectError(refused, 403, 'forbidden');
   });
 
-  it("the order's watchers and the tenant feed hear of the payment (payment_update)", async () => {
-    const id = await cashOrder();
+  it("the order's watchers and the tenant feed hear of the payment (payment_update); its tracking links do not", async () => {
+    const { id, tracking_token } = await placeOrder(biz, { amount: HKD(12900), payment: { method: 'cash' } });
+    await assignCourier(biz, id, courierId);
+    await postStatus(biz, id, 'out_for_delivery');
     const watcher = await connectSocket(server.url, await tenant.token('staff', unique('s')));
     await subscribeOk(watcher, id);
     const feed = await connectSocket(server.url, tenant.apiKey);
+    const tracker = await connectSocket(server.url, tracking_token);
+    await subscribeOk(tracker, id);
+    const trackerHeard: unknown[] = [];
+    tracker.on('payment_update', (update: unknown) => trackerHeard.push(update));
     const heard = collect(watcher, 'payment_update', 1);
     const fed = collect(feed, 'payment_update', 1);
     await courier.post(`/v1/orders/${id}/payments`, { event_id: 'live', kind: 'cod_collected', amount: HKD(12900) });
     const expected = { order_id: id, payment: expect.objectContaining({ status: 'cod_collected', amount_paid: HKD(12900) }) };
     expect(await heard).toEqual([expected]);
     expect(await fed).toEqual([expected]);
+    // A later change reaches the tracker after the payment's broadcast would have: it had none.
+    const delivered = collect(tracker, 'order_status_update', 1);
+    await postStatus(biz, id, 'delivered');
+    expect(await delivered).toEqual([expect.objectContaining({ status: 'delivered' })]);
+    expect(trackerHeard).toEqual([]);
   });
 });
