@@ -12,6 +12,7 @@ import { day } from './benchmarks/day';
 import { eta } from './benchmarks/eta';
 import { fanout } from './benchmarks/fanout';
 import { importBench } from './benchmarks/import';
+import { labels } from './benchmarks/labels';
 import { location } from './benchmarks/location';
 import { notify } from './benchmarks/notify';
 import { pages } from './benchmarks/pages';
@@ -26,7 +27,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 

@@ -36,6 +36,7 @@ import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
 import { DeliveryLogService } from './services/delivery-log-service';
+import { LabelService } from './services/label-service';
 import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
@@ -408,6 +409,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
         sources,
         imports: new ImportService({ orders }),
+        labels: new LabelService({ store }),
         rateLimit,
         metrics,
         clients,

@@ -1,3 +1,4 @@
+import { noPayment } from '../../src/domain/payment';
 import { hashApiKey } from '../../src/auth/token-service';
 import { newId, newSecret } from '../../src/domain/ids';
 import type { Order } from '../../src/domain/order';
@@ -20,6 +21,7 @@ function order(tenantId: string, customerId: string, ageDays: number, now: numbe
     destination: { address: '1 Bench Road, Kowloon', lat: 22.3, lng: 114.2 }, amount: { value: 1000, currency: 'HKD' },
     items: null, notify: null, metadata: null, courier_id: null, created_at: at, updated_at: at, eta: null, promised_by: null,
     last_location: null, last_event_at: at, held_at: null, delivered_at: at, failed_attempts: 0,
+    payment: noPayment(at),
   };
 }
 

@@ -1,3 +1,4 @@
+import { noPayment } from '../../src/domain/payment';
 /**
  * Fast seeding of the embedded store with one day of a large tenant, for the `scale` benchmark.
  *
@@ -298,6 +299,7 @@ export async function seedStore(options: SeedOptions): Promise<SeedResult> {
           last_event_at: last.occurred_at,
           held_at: final === 'on_hold' ? 'in_transit' : null,
           delivered_at: delivered?.occurred_at ?? null,
+          payment: noPayment(events[0]!.occurred_at),
           failed_attempts: statuses.filter((status) => status === 'failed_attempt').length,
         };
         const row = orderToRow(order);

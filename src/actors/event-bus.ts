@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../domain/loyalty';
 import type { Order, OrderEvent } from '../domain/order';
+import type { PaymentTransaction } from '../domain/payment';
 import type { CourierPosition } from './courier-actor';
 
 /** What the rest of the node learns of each applied event, after it is durable. */
@@ -78,6 +79,13 @@ export interface LinkRenewedEvent {
   generation: number;
 }
 
+/** A payment transaction was recorded on an order (API.md "Payments"), after it is durable. */
+export interface PaymentEvent {
+  /** The order with its new payment. */
+  order: Order;
+  transaction: PaymentTransaction;
+}
+
 /** The node's in-process events. */
 export interface NodeEvents {
   applied: AppliedEvent;
@@ -89,6 +97,7 @@ export interface NodeEvents {
   alertFailed: AlertFailedEvent;
   erased: ErasedEvent;
   linkRenewed: LinkRenewedEvent;
+  payment: PaymentEvent;
 }
 
 type Listener<K extends keyof NodeEvents> = (payload: NodeEvents[K]) => void;
@@ -108,6 +117,7 @@ export class EventBus {
     alertFailed: [],
     erased: [],
     linkRenewed: [],
+    payment: [],
   };
 
   constructor(private readonly onListenerError: (error: unknown, event: keyof NodeEvents) => void = () => {}) {}

@@ -1,8 +1,11 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
-import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
+import { IllegalTransitionError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
+import { newId } from '../domain/ids';
+import { afterCollection, collectionRefusal, type Money, type PaymentTransaction } from '../domain/payment';
 import { effectsOf, effectsOfCourierChange } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
 import type { OrderLog } from '../store/orders/port';
+import type { PaymentLedger } from '../store/payments/port';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
 
@@ -14,20 +17,37 @@ export type OrderMessage =
       /** Set for a courier's scan: the order must be assigned to it (or be unassigned, for a pickup). */
       courierId?: string;
     }
-  | { kind: 'assign'; tenantId: string; courierId: string };
+  | { kind: 'assign'; tenantId: string; courierId: string }
+  | {
+      kind: 'payment';
+      tenantId: string;
+      input: PaymentInput;
+      /** Set when the order's courier posts it: the order must be assigned to it and be out for delivery or delivered. */
+      courierId?: string;
+    };
+
+/** Cash collected on delivery, as `POST /v1/orders/:id/payments` posts it. */
+export interface PaymentInput {
+  event_id: string;
+  kind: 'cod_collected';
+  amount: Money;
+}
 
 export type EventOutcomeKind = 'applied' | 'duplicate' | 'late';
 
 export interface OrderReply {
   order: Order;
-  /** Absent for `assign`. */
+  /** Absent for `assign`; for a payment, `applied` or `duplicate`. */
   outcome?: EventOutcomeKind;
   event?: OrderEvent;
+  /** For a payment: the transaction it made (a duplicate: the first one). */
+  transaction?: PaymentTransaction;
 }
 
 /** What an order's actor needs of the store: its order, its log and the guarded writes. */
 export interface OrderActorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+  payments: Pick<PaymentLedger, 'recordPayment' | 'findPayment'>;
 }
 
 export interface OrderActorDeps {
@@ -80,7 +100,76 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   }
 
   receive(message: OrderMessage): Promise<OrderReply> {
-    return message.kind === 'event' ? this.applyEvent(message) : this.assign(message.tenantId, message.courierId);
+    if (message.kind === 'event') return this.applyEvent(message);
+    if (message.kind === 'payment') return this.recordPayment(message);
+    return this.assign(message.tenantId, message.courierId);
+  }
+
+  /**
+   * Records a payment transaction on the order, in the same mailbox as its delivery events, so the two never
+   * interleave; the write is guarded by the order's revision like theirs.
+   */
+  private async recordPayment(message: Extract<OrderMessage, { kind: 'payment' }>): Promise<OrderReply> {
+    const { tenantId, input, courierId } = message;
+    let verified = false;
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(tenantId, verified);
+      // A courier learns nothing of an order that is not its own.
+      if (courierId !== undefined && order.courier_id !== courierId) {
+        if (verified) throw new NotFoundError('order');
+        verified = true;
+        continue;
+      }
+      const seen = await this.deps.store.payments.findPayment(tenantId, this.orderId, input.event_id);
+      if (seen) return { order, outcome: 'duplicate', transaction: seen };
+      // The courier hands the cash over at the door: only then, or after the delivery is recorded.
+      if (courierId !== undefined && order.status !== 'out_for_delivery' && order.status !== 'delivered') {
+        if (verified) throw new IllegalTransitionError(order.status, input.kind);
+        verified = true;
+        continue;
+      }
+      const refusal = collectionRefusal(order.payment, input.amount);
+      if (refusal === 'not_cash') throw new IllegalTransitionError(order.payment.status, input.kind);
+      if (refusal === 'currency_mismatch') {
+        throw new ValidationError('the request is not valid', [
+          { path: 'amount.currency', message: `must be the currency of the amount due (${order.payment.amount_due?.currency})` },
+        ]);
+      }
+      const at = this.deps.now().toISOString();
+      const transaction: PaymentTransaction = {
+        id: newId('txn'),
+        order_id: this.orderId,
+        provider: null,
+        provider_event_id: null,
+        kind: input.kind,
+        amount: input.amount,
+        occurred_at: at,
+        recorded_at: at,
+        courier_id: courierId ?? order.courier_id,
+      };
+      const payment = afterCollection(order.payment, input.amount, at);
+      const result = await this.deps.store.payments.recordPayment({
+        tenantId,
+        orderId: this.orderId,
+        expectedRev: order.rev,
+        eventId: input.event_id,
+        transaction,
+        payment,
+      });
+      if (result.kind === 'duplicate') {
+        this.state = null;
+        return { order: await this.current(tenantId, true), outcome: 'duplicate', transaction: result.transaction };
+      }
+      if (result.kind === 'rev_conflict') {
+        this.state = null;
+        await this.backoff(attempt);
+        continue;
+      }
+      this.state = { ...order, payment, rev: result.rev };
+      this.deps.bus.emit('payment', { order: this.state, transaction });
+      return { order: this.state, outcome: 'applied', transaction };
+    }
+    throw new UnavailableError(CONTENDED);
   }
 
   private async applyEvent(message: Extract<OrderMessage, { kind: 'event' }>): Promise<OrderReply> {

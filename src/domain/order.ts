@@ -1,12 +1,10 @@
 import type { ScanType } from './scan';
+import { noPayment, paymentFrom, type Money, type Payment } from './payment';
 import type { OrderStatus } from './status';
 
 export type EventSource = 'business' | 'staff' | 'courier' | 'provider';
 
-export interface Money {
-  value: number;
-  currency: string;
-}
+export type { Money } from './payment';
 export interface LatLng {
   lat: number;
   lng: number;
@@ -52,6 +50,11 @@ export interface Order {
   /** The delivery time promised to the customer, fixed at placement. */
   promised_by: string | null;
   last_location: Location | null;
+  /**
+   * Where the order's payment stands (API.md "Payments"): set at placement, then changed only by payment
+   * transactions, never by delivery events.
+   */
+  payment: Payment;
   /**
    * When the courier first came within the tenant's arrival radius of the destination (API.md "Arrival"); set
    * once, by the store's arriving claim. Absent or null: not yet.
@@ -161,6 +164,8 @@ export function orderFields(source: Omit<Order, 'id'>): Omit<Order, 'id'> {
     ...orderState(source),
     eta: source.eta,
     last_location: source.last_location,
+    // Orders stored before payments were kept have none.
+    payment: source.payment ? paymentFrom(source.payment) : noPayment(source.created_at),
     ...(source.arriving_at ? { arriving_at: source.arriving_at } : {}),
     ...(source.erased_at ? { erased_at: source.erased_at } : {}),
     ...(source.tracking_generation ? { tracking_generation: source.tracking_generation } : {}),
@@ -183,6 +188,7 @@ export function toOrderView(order: Order): OrderView {
     promised_by: order.promised_by,
     last_location: order.last_location,
     arriving_at: order.arriving_at ?? null,
+    payment: order.payment,
   };
 }
 

@@ -1,3 +1,4 @@
+import { placedPayment, type PaymentRequest } from './payment';
 import type { Customer, Destination, EventSource, Money, NotifyChoice, Order, OrderEvent } from './order';
 
 /** An order as its placer asks for it (API.md `POST /v1/orders`). */
@@ -11,6 +12,8 @@ export interface PlaceOrderInput {
   metadata?: Record<string, unknown>;
   /** The delivery time promised to the customer (ISO, UTC). */
   promised_by?: string;
+  /** Cash on delivery (API.md "Payments"); absent: no payment through the product yet. */
+  payment?: PaymentRequest;
 }
 
 /** Who places the order, under which id and when. */
@@ -51,6 +54,7 @@ export function placeOrder(input: PlaceOrderInput, placement: Placement): { orde
     held_at: null,
     delivered_at: null,
     failed_attempts: 0,
+    payment: placedPayment(input.payment, input.amount ?? null, at),
   };
   const firstEvent: OrderEvent = {
     seq: 1,

@@ -1,4 +1,5 @@
 import type { OrderEvent, OrderView } from '../domain/order';
+import type { Payment } from '../domain/payment';
 import type { CredentialChange } from '../auth/credential-change';
 import type { Principal } from '../domain/principal';
 import type { TrackingView } from '../domain/tracking-view';
@@ -49,6 +50,12 @@ export interface LoyaltyUpdate {
   order_id: string | null;
 }
 
+/** `payment_update`: an order's payment changed (API.md "Payments"). */
+export interface PaymentUpdate {
+  order_id: string;
+  payment: Payment;
+}
+
 export interface WireError {
   code: string;
   message: string;
@@ -74,6 +81,7 @@ export interface ServerToClientEvents {
   eta_update: (update: EtaUpdate) => void;
   order_arriving: (update: OrderArriving) => void;
   loyalty_update: (update: LoyaltyUpdate) => void;
+  payment_update: (update: PaymentUpdate) => void;
 }
 
 /**

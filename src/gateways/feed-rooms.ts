@@ -1,6 +1,6 @@
-import type { AppliedEvent, LoyaltyEvent } from '../actors/event-bus';
+import type { AppliedEvent, LoyaltyEvent, PaymentEvent } from '../actors/event-bus';
 import type { TenantPrincipal } from '../domain/principal';
-import { rooms, toStatusUpdate, type LoyaltyUpdate } from './events';
+import { rooms, toStatusUpdate, type LoyaltyUpdate, type PaymentUpdate } from './events';
 import type { IoServer } from './io';
 import type { IoSocket } from './session';
 
@@ -31,4 +31,13 @@ export function pushLoyalty(io: IoServer, { tenantId, entry, balance }: LoyaltyE
     order_id: entry.order_id,
   };
   io.to(rooms.customer(tenantId, entry.customer_id)).emit('loyalty_update', update);
+}
+
+/**
+ * Pushes an order's new payment to its watchers and its tenant's feed on every node (a socket in both gets it once),
+ * but not to tracking links: their view shows no amounts, and a link may be passed on.
+ */
+export function pushPayment(io: IoServer, { order }: PaymentEvent): void {
+  const update: PaymentUpdate = { order_id: order.id, payment: order.payment };
+  io.to(rooms.order(order.id)).to(rooms.tenant(order.tenant_id)).except(rooms.trackers(order.id)).emit('payment_update', update);
 }

@@ -5,7 +5,7 @@ import type { TokenService } from '../auth/token-service';
 import type { OrderService } from '../services/order-service';
 import { CourierPushes } from './courier-pushes';
 import type { OrderArriving, SubscribeAck, UnsubscribeAck } from './events';
-import { joinFeedRooms, pushLoyalty, pushToTenantFeed } from './feed-rooms';
+import { joinFeedRooms, pushLoyalty, pushPayment, pushToTenantFeed } from './feed-rooms';
 import { handshake } from './handshake';
 import type { IoServer } from './io';
 import { LiveFeed, type LiveFeedOptions } from './live-feed';
@@ -147,6 +147,7 @@ export class Gateway {
       options.bus.on('position', (position) => courierPushes.pushPosition(position)),
       options.bus.on('eta', (eta) => courierPushes.pushEtas(eta)),
       options.bus.on('loyalty', (booking) => pushLoyalty(io, booking)),
+      options.bus.on('payment', (payment) => pushPayment(io, payment)),
     ];
   }
 

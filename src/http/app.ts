@@ -11,6 +11,8 @@ import { courierRecordRoutes } from './routes/courier-records';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
+import { labelRoutes } from './routes/labels';
+import { paymentRoutes } from './routes/payments';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
@@ -35,6 +37,8 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('tenants', tenantRoutes(deps)),
     ...tagged('orders', orderRoutes(deps)),
     ...tagged('orders', importRoutes(deps)),
+    ...tagged('orders', labelRoutes(deps)),
+    ...tagged('orders', paymentRoutes(deps)),
     ...tagged('couriers', courierRoutes(deps)),
     ...tagged('couriers', courierRecordRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),

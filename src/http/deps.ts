@@ -8,6 +8,7 @@ import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
 import type { ImportService } from '../services/import-service';
+import type { LabelService } from '../services/label-service';
 import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
@@ -21,7 +22,7 @@ import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
 export interface HttpDeps {
-  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink'>;
+  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'recordPayment'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
   courierRecords: Pick<CourierRecordService, 'create' | 'list' | 'get' | 'update' | 'requireAssignable' | 'invite' | 'startSession' | 'ownOrders'>;
   /** `PUBLIC_URL`, the base of invite links; unset: the address the request came to. */
@@ -37,6 +38,7 @@ export interface HttpDeps {
   reports: Pick<ReportService, 'summary' | 'exportOrders'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
+  labels: Pick<LabelService, 'render'>;
   webhooks: Pick<
     WebhookService,
     'create' | 'list' | 'get' | 'update' | 'remove' | 'rotateSecret' | 'sendTest' | 'deliveries' | 'delivery' | 'replay'

@@ -28,6 +28,11 @@ export const API_TAGS = {
 
 export type ApiTag = keyof typeof API_TAGS;
 
+/** A produced document's schema: text for a text media type, bytes for any other (a PDF). */
+function producedSchema(mediaType: string): object {
+  return mediaType.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' };
+}
+
 /** Headers the server sends, described once and referred to by the responses that carry them. */
 const HEADERS = {
   'RateLimit-Limit': { description: "requests the caller's budget allows per window", schema: { type: 'integer' } },
@@ -119,7 +124,7 @@ function operation(route: Route & { tag?: ApiTag }): object {
     ...(route.response
       ? { content: { 'application/json': { schema: jsonSchema(route.response) } } }
       : route.produces
-        ? { content: { [route.produces]: { schema: { type: 'string' } } } }
+        ? { content: { [route.produces]: { schema: producedSchema(route.produces) } } }
         : {}),
   });
   const responses: Record<string, unknown> = { [route.status]: success('success') };

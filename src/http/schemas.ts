@@ -73,6 +73,10 @@ export const placeOrderBody = z.strictObject({
   notify: notifySchema.optional(),
   promised_by: promise.optional(),
   metadata: boundedDepth(z.record(z.string(), z.unknown())).optional(),
+  payment: z
+    .strictObject({ method: z.literal('cash'), amount_due: moneySchema.optional() })
+    .describe("cash on delivery: the courier collects amount_due (default: the order's amount; 400 when neither is given)")
+    .optional(),
 });
 
 export const statusBody = z.strictObject({
@@ -257,6 +261,17 @@ export const eventResponse = z.object({
   applied: z.boolean(),
 });
 
+/** An order's `payment` (API.md "Payments"). */
+export const paymentSchema = z.object({
+  status: z.enum(['none', 'pending', 'authorized', 'paid', 'partially_refunded', 'refunded', 'failed', 'cod_due', 'cod_collected']),
+  method: z.enum(['card', 'wallet', 'bank_transfer', 'cash']).nullable(),
+  amount_due: moneySchema.nullable(),
+  amount_paid: moneySchema.nullable(),
+  amount_refunded: moneySchema.nullable(),
+  provider: z.string().nullable(),
+  updated_at: z.string(),
+});
+
 export const orderResponse = z.object({
   id: z.string(),
   tenant_id: z.string(),
@@ -277,6 +292,7 @@ export const orderResponse = z.object({
   last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
   /** When the courier first came within the tenant's arrival radius (API.md "Arrival"); null: not yet. */
   arriving_at: z.string().nullable(),
+  payment: paymentSchema,
 });
 
 export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });

@@ -8,6 +8,7 @@ import {
   type OrderActorStore,
   type OrderMessage,
   type OrderReply,
+  type PaymentInput,
 } from '../actors/order-actor';
 import { addressesOf } from '../domain/contact';
 import type { EventInput } from '../domain/apply-event';
@@ -199,6 +200,15 @@ export class OrderService {
       source: eventSourceOf(principal),
     };
     return this.actors.ask(orderId, { kind: 'event', tenantId: principal.tenantId, input: event });
+  }
+
+  /**
+   * Records cash collected on delivery through the order's actor: by the order's courier (while it is out for delivery
+   * or delivered), or by the business or staff.
+   */
+  recordPayment(principal: Extract<TenantPrincipal, { role: 'business' | 'staff' | 'courier' }>, orderId: string, input: PaymentInput): Promise<OrderReply> {
+    const courierId = principal.role === 'courier' ? principal.subject : undefined;
+    return this.actors.ask(orderId, { kind: 'payment', tenantId: principal.tenantId, input, ...(courierId ? { courierId } : {}) });
   }
 
   /** Assigns an order to a courier. */

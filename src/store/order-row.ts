@@ -1,4 +1,5 @@
 import { orderState, placementOf, type Location, type Order, type OrderState, type Placement } from '../domain/order';
+import { noPayment, paymentFrom, type Payment } from '../domain/payment';
 
 /**
  * The `orders` row of both SQL stores: searchable and mutable fields in columns of their own, placement data in one
@@ -6,7 +7,11 @@ import { orderState, placementOf, type Location, type Order, type OrderState, ty
  */
 
 /** Placement data and the ETA placement gave, kept as one document: read with the order, never filtered on. */
-export type OrderDoc = Placement & Pick<Order, 'eta'>;
+export type OrderDoc = Placement &
+  Pick<Order, 'eta'> & {
+    /** The payment the order was placed with; absent in orders placed before payments were kept. */
+    payment?: Payment;
+  };
 
 /** The fields each kept as it is in a column of its own. */
 type ColumnFields = Pick<Order, 'id' | 'tenant_id' | 'external_id' | 'rev' | 'created_at' | 'promised_by'> & OrderState;
@@ -47,12 +52,16 @@ export function orderColumns(order: Order): OrderColumns {
 }
 
 export function docOf(order: OrderDoc): OrderDoc {
-  return Object.assign(placementOf(order), { eta: order.eta });
+  return Object.assign(placementOf(order), { eta: order.eta }, order.payment ? { payment: paymentFrom(order.payment) } : {});
 }
 
-/** The order a row holds, from its columns and its JSON as the dialect decoded it. */
-export function orderOfRow(row: OrderColumns, doc: OrderDoc, lastLocation: Location | null): Order {
+/**
+ * The order a row holds, from its columns and its JSON as the dialect decoded it. `payment` is the `payment` column,
+ * which payment transactions write; null until the first one, when the placement's payment holds.
+ */
+export function orderOfRow(row: OrderColumns, doc: OrderDoc, lastLocation: Location | null, payment: Payment | null): Order {
   return Object.assign(columnFields(row), placementOf(doc), {
+    payment: payment ?? doc.payment ?? noPayment(row.created_at),
     // Courier pings keep it in its own column; the document's copy is what placement wrote.
     eta: row.eta ?? doc.eta,
     last_location: lastLocation,

@@ -6,6 +6,7 @@ import type { DeliveryLog } from './deliveries/port';
 import type { StoreLifecycle } from './lifecycle';
 import type { LoyaltyLedger } from './loyalty/port';
 import type { OrderLog } from './orders/port';
+import type { PaymentLedger } from './payments/port';
 import type { Outbox } from './outbox/port';
 import type { PreferenceBook } from './preferences/port';
 import type { PrivacyRecords } from './privacy/port';
@@ -23,6 +24,7 @@ export type * from './deliveries/port';
 export type * from './lifecycle';
 export type * from './loyalty/port';
 export type * from './orders/port';
+export type * from './payments/port';
 export type * from './outbox/port';
 export type * from './preferences/port';
 export type * from './privacy/port';
@@ -57,6 +59,7 @@ export interface Store {
   webhookLog: WebhookLog;
   credentials: CredentialRevocations;
   couriers: CourierRecords;
+  payments: PaymentLedger;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -167,6 +170,7 @@ export const REPOSITORY_METHODS = {
     createInvite: 'call',
     consumeInvite: 'call',
   },
+  payments: { recordPayment: 'call', findPayment: 'call' },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

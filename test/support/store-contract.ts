@@ -7,6 +7,7 @@ import type { StoreFactory } from './contracts/fixtures';
 import { describeLoyaltyContract } from './contracts/loyalty';
 import { describeOrdersContract } from './contracts/orders';
 import { describeOutboxContract } from './contracts/outbox';
+import { describePaymentsContract } from './contracts/payments';
 import { describePreferencesContract } from './contracts/preferences';
 import { describePrivacyContract as describePrivacyRecordsContract } from './contracts/privacy';
 import { describeSearchContract } from './contracts/search';
@@ -37,6 +38,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('webhooks', () => describeWebhooksContract(factory));
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));
+    describe('payments', () => describePaymentsContract(factory));
   });
 }
 

@@ -1,6 +1,7 @@
 import { decideEvent, type EventInput } from '../../src/domain/apply-event';
 import { IllegalTransitionError } from '../../src/domain/errors';
 import type { Order } from '../../src/domain/order';
+import { noPayment } from '../../src/domain/payment';
 
 const T0 = '2024-05-01T10:00:00.000Z';
 const T1 = '2024-05-01T11:00:00.000Z';
@@ -30,6 +31,7 @@ function order(overrides: Partial<Order> = {}): Order {
     held_at: null,
     delivered_at: null,
     failed_attempts: 0,
+    payment: noPayment(T0),
     ...overrides,
   };
 }

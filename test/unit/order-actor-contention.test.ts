@@ -14,6 +14,10 @@ function contendedStore(order: Order): OrderActorStore {
       assignCourier: async () => ({ kind: 'rev_conflict' }),
       findEvent: async () => null,
     },
+    payments: {
+      recordPayment: async () => ({ kind: 'rev_conflict' }),
+      findPayment: async () => null,
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import type {
   DeliveryDocument,
   IdempotencyDocument,
   OrderDocument,
+  PaymentTransactionDocument,
   PreferencesDocument,
   PrivacyAuditDocument,
   RevocationDocument,
@@ -49,6 +50,7 @@ export interface CollectionDocuments {
   contactSends: ContactSendsDocument;
   couriers: CourierDocument;
   courierInvites: CourierInviteDocument;
+  paymentTransactions: PaymentTransactionDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -131,6 +133,20 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   // An invite's `_id` is its code's hash; expired ones are dropped by time.
   courierInvites: { name: 'courier_invites', indexes: [{ name: 'courier_invites_by_expiry', key: { expires_at: 1 } }] },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
+  // The copies listings read; each order's document holds the authoritative record (store/payments/mongo.ts). A
+  // provider's event is unique per provider where it names one.
+  paymentTransactions: {
+    name: 'payment_transactions',
+    indexes: [
+      { name: 'payment_transactions_by_recorded', key: { tenant_id: 1, recorded_at: 1, _id: 1 } },
+      {
+        name: 'payment_transactions_by_provider_event',
+        key: { tenant_id: 1, provider: 1, provider_event_id: 1 },
+        unique: true,
+        partialFilterExpression: { provider_event_id: { $type: 'string' } },
+      },
+    ],
+  },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message holds its attempts (one document: an attempt and the message's state change in one atomic update).
   webhookMessages: {

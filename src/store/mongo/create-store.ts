@@ -1,3 +1,4 @@
+import { MongoPaymentLedger } from '../payments/mongo';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoCourierRecords } from '../couriers/mongo';
@@ -63,6 +64,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     contactSends: collection('contactSends'),
     couriers: collection('couriers'),
     courierInvites: collection('courierInvites'),
+    paymentTransactions: collection('paymentTransactions'),
     run,
   };
   return {
@@ -99,5 +101,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     webhookLog: new MongoWebhookLog(context),
     credentials: new MongoCredentialRevocations(context),
     couriers: new MongoCourierRecords(context),
+    payments: new MongoPaymentLedger(context),
   };
 }

@@ -1,3 +1,4 @@
+import type { PaymentTransaction } from '../../domain/payment';
 import type { TenantSettings } from '../../domain/tenant-settings';
 import type { AlertKind, EffectKind } from '../../domain/effects';
 import type { LedgerEntry } from '../../domain/loyalty';
@@ -43,6 +44,22 @@ export interface OrderDocument extends Omit<Order, 'id'> {
   events: OrderEvent[];
   /** The outbox: side effects owed by applied events and not yet done. */
   effects: EffectDocument[];
+  /**
+   * Payment transactions posted on the order, each with its poster's event id: recorded with the payment they leave in
+   * one atomic update (see store/payments/mongo.ts). Absent until the first.
+   */
+  payments?: PostedPaymentDocument[];
+}
+
+/** A payment transaction as its order's document holds it, and as the `payment_transactions` collection does. */
+export interface PostedPaymentDocument extends PaymentTransaction {
+  event_id: string;
+}
+
+/** A payment transaction in `payment_transactions`, the copy listings read across orders. */
+export interface PaymentTransactionDocument extends Omit<PostedPaymentDocument, 'id'> {
+  _id: string;
+  tenant_id: string;
 }
 
 export interface EffectDocument {
@@ -52,7 +69,7 @@ export interface EffectDocument {
 }
 
 /** What reading an order leaves out: the log, the outbox and the search terms are read on their own. */
-export const ORDER_ONLY = { events: 0, effects: 0, terms: 0 } as const;
+export const ORDER_ONLY = { events: 0, effects: 0, terms: 0, payments: 0 } as const;
 
 /** A new order's document, its first event logged and the effects that event owes (`owedEffects`) in its outbox. */
 export function orderDocument(order: Order, firstEvent: OrderEvent, externalScope: string, effects: EffectDocument[]): OrderDocument {

@@ -1,3 +1,4 @@
+import { PostgresPaymentLedger } from '../payments/postgres';
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
@@ -53,5 +54,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     webhookLog: new PostgresWebhookLog(db),
     credentials: new PostgresCredentialRevocations(db),
     couriers: new PostgresCourierRecords(db),
+    payments: new PostgresPaymentLedger(db),
   };
 }

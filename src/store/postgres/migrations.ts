@@ -3,6 +3,7 @@ import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
+import { POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 
@@ -219,6 +220,7 @@ const MIGRATIONS: string[] = [
   ALTER TABLE orders ADD COLUMN tracking_generation integer NOT NULL DEFAULT 0;
   `,
   POSTGRES_COURIERS_MIGRATION,
+  POSTGRES_PAYMENTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

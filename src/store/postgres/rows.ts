@@ -1,4 +1,5 @@
 import { orderState, type Location, type Order, type OrderEvent } from '../../domain/order';
+import type { Payment } from '../../domain/payment';
 import { orderOfRow, type OrderColumns, type OrderDoc } from '../order-row';
 
 /**
@@ -8,10 +9,12 @@ import { orderOfRow, type OrderColumns, type OrderDoc } from '../order-row';
 export interface OrderRow extends OrderColumns {
   last_location: Location | null;
   doc: OrderDoc;
+  /** Written by payment transactions; absent in rows read without it. */
+  payment?: Payment | null;
 }
 
 export function rowToOrder(row: OrderRow): Order {
-  return orderOfRow(row, row.doc, row.last_location);
+  return orderOfRow(row, row.doc, row.last_location, row.payment ?? null);
 }
 
 /** What a commit writes of `order`, as the commit statements list its columns (the order of `orderState`). */

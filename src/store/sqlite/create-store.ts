@@ -1,3 +1,4 @@
+import { SqlitePaymentLedger } from '../payments/sqlite';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
@@ -92,6 +93,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhookLog: new SqliteWebhookLog(context),
     credentials: new SqliteCredentialRevocations(context),
     couriers: new SqliteCourierRecords(context),
+    payments: new SqlitePaymentLedger(context),
   };
 }
 

@@ -3,6 +3,7 @@ import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
+import { SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 
@@ -235,6 +236,7 @@ const MIGRATIONS: string[] = [
   ALTER TABLE orders ADD COLUMN tracking_generation INTEGER NOT NULL DEFAULT 0;
   `,
   SQLITE_COURIERS_MIGRATION,
+  SQLITE_PAYMENTS_MIGRATION,
 ];
 
 /**

@@ -1,10 +1,13 @@
 import { eventFrom, type LatLng, type Location, type Order, type OrderEvent } from '../../domain/order';
+import type { Payment } from '../../domain/payment';
 import { docOf, orderColumns, orderOfRow, type OrderColumns, type OrderDoc } from '../order-row';
 
 /** An `orders` row (see order-row.ts) as SQLite holds it: JSON as text. */
 export interface OrderRow extends OrderColumns {
   last_location: string | null;
   doc: string;
+  /** Written by payment transactions (JSON); absent in rows read without it. */
+  payment?: string | null;
 }
 
 export function orderToRow(order: Order): OrderRow {
@@ -15,7 +18,12 @@ export function orderToRow(order: Order): OrderRow {
 }
 
 export function rowToOrder(row: OrderRow): Order {
-  return orderOfRow(row, JSON.parse(row.doc) as OrderDoc, row.last_location ? (JSON.parse(row.last_location) as Location) : null);
+  return orderOfRow(
+    row,
+    JSON.parse(row.doc) as OrderDoc,
+    row.last_location ? (JSON.parse(row.last_location) as Location) : null,
+    row.payment ? (JSON.parse(row.payment) as Payment) : null,
+  );
 }
 
 /** An `events` row: the location as JSON text, `applied` as 0 or 1. */

@@ -68,6 +68,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     webhookLog: standIn(link, 'webhookLog'),
     credentials: standIn(link, 'credentials'),
     couriers: standIn(link, 'couriers'),
+    payments: standIn(link, 'payments'),
     [STORE_THREAD]: () => link.thread,
   };
 }

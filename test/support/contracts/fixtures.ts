@@ -1,3 +1,4 @@
+import { noPayment } from '../../../src/domain/payment';
 import { randomBytes } from 'node:crypto';
 import type { Order, OrderEvent } from '../../../src/domain/order';
 import type { OrderStatus } from '../../../src/domain/status';
@@ -45,6 +46,7 @@ export function freshStore(factory: StoreFactory): Store {
     get sources() { return store().sources; },
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },
+    get payments() { return store().payments; },
   };
 }
 
@@ -74,7 +76,7 @@ export function buildOrder(tenantId: string, overrides: Partial<Order> = {}): Or
     amount: { value: 12900, currency: 'HKD' },
     items: [{ sku: 'book', qty: 1 }], notify: { email: true, sms: false }, metadata: { channel: 'web' },
     courier_id: null, created_at: created, updated_at: created, eta: null, promised_by: null, last_location: null,
-    last_event_at: created, held_at: null, delivered_at: null, failed_attempts: 0,
+    last_event_at: created, held_at: null, delivered_at: null, failed_attempts: 0, payment: noPayment(created),
     ...overrides,
   };
 }

@@ -1,0 +1,24 @@
+/** Schema for Payments (API.md): the order's payment state and the transactions. Append-only once shipped. */
+export const POSTGRES_PAYMENTS_MIGRATION = `
+  -- The order's payment as payment transactions leave it; NULL: as placed (the placement document's).
+  ALTER TABLE orders ADD COLUMN payment jsonb;
+
+  CREATE TABLE payment_transactions (
+    id text PRIMARY KEY,
+    tenant_id text NOT NULL,
+    order_id text,
+    event_id text,
+    provider text,
+    provider_event_id text,
+    kind text NOT NULL,
+    amount_value bigint NOT NULL,
+    amount_currency text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    courier_id text
+  );
+  -- Each posted transaction counts once per order, each provider event once per provider (NULLs never collide).
+  CREATE UNIQUE INDEX payment_transactions_by_event ON payment_transactions (tenant_id, order_id, event_id);
+  CREATE UNIQUE INDEX payment_transactions_by_provider_event ON payment_transactions (tenant_id, provider, provider_event_id);
+  CREATE INDEX payment_transactions_by_recorded ON payment_transactions (tenant_id, recorded_at, id);
+`;

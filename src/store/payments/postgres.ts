@@ -1,0 +1,61 @@
+import type { PaymentTransaction, TransactionKind } from '../../domain/payment';
+import type { PostgresContext } from '../postgres/context';
+import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+
+/** A `payment_transactions` row as the pool hands it over: bigint as a string, times as ISO strings. */
+interface TransactionRow extends Omit<PaymentTransaction, 'amount'> {
+  amount_value: string;
+  amount_currency: string;
+}
+
+const BY_EVENT = 'SELECT * FROM payment_transactions WHERE tenant_id = $1 AND order_id = $2 AND event_id = $3';
+
+/**
+ * Payment transactions on PostgreSQL; a record and its order's payment are one transaction. Two nodes recording on one
+ * order queue on the order's row: the second finds the revision moved on and decides again.
+ */
+export class PostgresPaymentLedger implements PaymentLedger {
+  constructor(private readonly db: PostgresContext) {}
+
+  recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult> {
+    const { tenantId, orderId, expectedRev, eventId, transaction: tx, payment } = commit;
+    return this.db.transaction(async (client): Promise<PaymentCommitResult> => {
+      const existing = await client.query<TransactionRow>(BY_EVENT, [tenantId, orderId, eventId]);
+      if (existing.rows[0]) return { kind: 'duplicate', transaction: rowToTransaction(existing.rows[0]) };
+      const updated = await client.query('UPDATE orders SET payment = $1, rev = rev + 1 WHERE id = $2 AND tenant_id = $3 AND rev = $4', [
+        JSON.stringify(payment),
+        orderId,
+        tenantId,
+        expectedRev,
+      ]);
+      if (updated.rowCount === 0) return { kind: 'rev_conflict' };
+      await client.query(
+        `INSERT INTO payment_transactions (id, tenant_id, order_id, event_id, provider, provider_event_id, kind, amount_value,
+           amount_currency, occurred_at, recorded_at, courier_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [tx.id, tenantId, tx.order_id, eventId, tx.provider, tx.provider_event_id, tx.kind, tx.amount.value, tx.amount.currency,
+          tx.occurred_at, tx.recorded_at, tx.courier_id],
+      );
+      return { kind: 'ok', rev: expectedRev + 1 };
+    });
+  }
+
+  async findPayment(tenantId: string, orderId: string, eventId: string): Promise<PaymentTransaction | null> {
+    const { rows } = await this.db.query<TransactionRow>(BY_EVENT, [tenantId, orderId, eventId]);
+    return rows[0] ? rowToTransaction(rows[0]) : null;
+  }
+}
+
+function rowToTransaction(row: TransactionRow): PaymentTransaction {
+  return {
+    id: row.id,
+    order_id: row.order_id,
+    provider: row.provider,
+    provider_event_id: row.provider_event_id,
+    kind: row.kind as TransactionKind,
+    amount: { value: Number(row.amount_value), currency: row.amount_currency },
+    occurred_at: row.occurred_at,
+    recorded_at: row.recorded_at,
+    courier_id: row.courier_id,
+  };
+}

@@ -1,0 +1,24 @@
+/** Schema for Payments (API.md): the order's payment state and the transactions. Append-only once shipped. */
+export const SQLITE_PAYMENTS_MIGRATION = `
+  -- The order's payment as payment transactions leave it (JSON); NULL: as placed (the placement document's).
+  ALTER TABLE orders ADD COLUMN payment TEXT;
+
+  CREATE TABLE payment_transactions (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    order_id TEXT,
+    event_id TEXT,
+    provider TEXT,
+    provider_event_id TEXT,
+    kind TEXT NOT NULL,
+    amount_value INTEGER NOT NULL,
+    amount_currency TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    courier_id TEXT
+  );
+  -- Each posted transaction counts once per order, each provider event once per provider (NULLs never collide).
+  CREATE UNIQUE INDEX payment_transactions_by_event ON payment_transactions (tenant_id, order_id, event_id);
+  CREATE UNIQUE INDEX payment_transactions_by_provider_event ON payment_transactions (tenant_id, provider, provider_event_id);
+  CREATE INDEX payment_transactions_by_recorded ON payment_transactions (tenant_id, recorded_at, id);
+`;

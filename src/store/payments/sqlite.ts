@@ -1,0 +1,70 @@
+import type { Database } from 'better-sqlite3';
+import type { PaymentTransaction, TransactionKind } from '../../domain/payment';
+import { preparedOnUse, type SqliteContext } from '../sqlite/context';
+import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+
+/** A `payment_transactions` row: the amount in two columns. */
+interface TransactionRow extends Omit<PaymentTransaction, 'amount'> {
+  amount_value: number;
+  amount_currency: string;
+}
+
+/** Payment transactions in the embedded store; a record and its order's payment are one group-commit item. */
+export class SqlitePaymentLedger implements PaymentLedger {
+  private readonly stmt: () => ReturnType<typeof prepare>;
+
+  constructor(private readonly context: SqliteContext) {
+    this.stmt = preparedOnUse(context.db, prepare);
+  }
+
+  recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult> {
+    const { tenantId, orderId, expectedRev, eventId, transaction, payment } = commit;
+    return this.context.write((): PaymentCommitResult => {
+      const stmt = this.stmt();
+      const existing = stmt.byEvent.get(tenantId, orderId, eventId) as TransactionRow | undefined;
+      if (existing) return { kind: 'duplicate', transaction: rowToTransaction(existing) };
+      if (stmt.setPayment.run(JSON.stringify(payment), orderId, tenantId, expectedRev).changes === 0) return { kind: 'rev_conflict' };
+      stmt.insert.run({ ...transactionColumns(transaction), tenant_id: tenantId, event_id: eventId });
+      return { kind: 'ok', rev: expectedRev + 1 };
+    });
+  }
+
+  findPayment(tenantId: string, orderId: string, eventId: string): Promise<PaymentTransaction | null> {
+    return this.context.read(() => {
+      const row = this.stmt().byEvent.get(tenantId, orderId, eventId) as TransactionRow | undefined;
+      return row ? rowToTransaction(row) : null;
+    });
+  }
+}
+
+function transactionColumns(transaction: PaymentTransaction): TransactionRow {
+  const { amount, ...rest } = transaction;
+  return { ...rest, amount_value: amount.value, amount_currency: amount.currency };
+}
+
+function rowToTransaction(row: TransactionRow): PaymentTransaction {
+  return {
+    id: row.id,
+    order_id: row.order_id,
+    provider: row.provider,
+    provider_event_id: row.provider_event_id,
+    kind: row.kind as TransactionKind,
+    amount: { value: row.amount_value, currency: row.amount_currency },
+    occurred_at: row.occurred_at,
+    recorded_at: row.recorded_at,
+    courier_id: row.courier_id,
+  };
+}
+
+function prepare(db: Database) {
+  return {
+    byEvent: db.prepare('SELECT * FROM payment_transactions WHERE tenant_id = ? AND order_id = ? AND event_id = ?'),
+    setPayment: db.prepare('UPDATE orders SET payment = ?, rev = rev + 1 WHERE id = ? AND tenant_id = ? AND rev = ?'),
+    insert: db.prepare(
+      `INSERT INTO payment_transactions (id, tenant_id, order_id, event_id, provider, provider_event_id, kind, amount_value,
+         amount_currency, occurred_at, recorded_at, courier_id)
+       VALUES (@id, @tenant_id, @order_id, @event_id, @provider, @provider_event_id, @kind, @amount_value, @amount_currency,
+         @occurred_at, @recorded_at, @courier_id)`,
+    ),
+  };
+}

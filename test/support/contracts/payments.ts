@@ -1,0 +1,85 @@
+import { afterCollection, cashOnDelivery, type PaymentTransaction } from '../../../src/domain/payment';
+import type { Store } from '../../../src/store/store';
+import { at, buildOrder, freshStore, orderSteps, uniqueId, type StoreFactory } from './fixtures';
+
+/**
+ * PaymentLedger: a transaction posted on an order is recorded with the payment it leaves in one write under the
+ * order's revision guard, once per event id; the order reads its payment back, and delivery commits keep it.
+ */
+export function describePaymentsContract(factory: StoreFactory): void {
+  const store: Pick<Store, 'orders' | 'payments'> = freshStore(factory);
+  const { place, advance } = orderSteps(store);
+  const HKD = (value: number) => ({ value, currency: 'HKD' });
+
+  function collected(orderId: string, value: number, recordedAt = at(5)): PaymentTransaction {
+    return {
+      id: uniqueId('txn'), order_id: orderId, provider: null, provider_event_id: null, kind: 'cod_collected',
+      amount: HKD(value), occurred_at: recordedAt, recorded_at: recordedAt, courier_id: 'k1',
+    };
+  }
+
+  it('a new order reads back the payment it was placed with', async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    expect((await store.orders.loadOrder(order.id))!.payment).toEqual(cashOnDelivery(HKD(12900), at(0)));
+    expect((await store.orders.getOrder('t1', order.id))!.payment.status).toBe('cod_due');
+  });
+
+  it('records a transaction with the payment it leaves, bumping the revision; a delivery commit keeps the payment', async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    const transaction = collected(order.id, 12900);
+    const payment = afterCollection(order.payment, transaction.amount, at(5));
+    const result = await store.payments.recordPayment({ tenantId: 't1', orderId: order.id, expectedRev: order.rev, eventId: 'e1', transaction, payment });
+    expect(result).toEqual({ kind: 'ok', rev: order.rev + 1 });
+    const stored = (await store.orders.loadOrder(order.id))!;
+    expect(stored).toMatchObject({ rev: order.rev + 1, version: order.version, status: 'placed', payment });
+    expect(await store.payments.findPayment('t1', order.id, 'e1')).toEqual(transaction);
+    const { order: moved } = await advance(stored, 'out_for_delivery', at(6));
+    expect((await store.orders.loadOrder(moved.id))!.payment).toEqual(payment);
+  });
+
+  it('the same event id again is the first transaction, and changes nothing', async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    const first = collected(order.id, 12900);
+    const payment = afterCollection(order.payment, first.amount, at(5));
+    await store.payments.recordPayment({ tenantId: 't1', orderId: order.id, expectedRev: order.rev, eventId: 'e1', transaction: first, payment });
+    const again = collected(order.id, 500, at(9));
+    const repeat = await store.payments.recordPayment({
+      tenantId: 't1', orderId: order.id, expectedRev: order.rev + 1, eventId: 'e1', transaction: again,
+      payment: afterCollection(payment, again.amount, at(9)),
+    });
+    expect(repeat).toEqual({ kind: 'duplicate', transaction: first });
+    expect((await store.orders.loadOrder(order.id))!).toMatchObject({ rev: order.rev + 1, payment });
+    // Another order may use the same event id.
+    const other = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(100), at(0)) }));
+    const result = await store.payments.recordPayment({
+      tenantId: 't1', orderId: other.id, expectedRev: other.rev, eventId: 'e1', transaction: collected(other.id, 100),
+      payment: afterCollection(other.payment, HKD(100), at(5)),
+    });
+    expect(result.kind).toBe('ok');
+  });
+
+  it('a stale revision is a conflict and records nothing', async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    const { order: moved } = await advance(order, 'processing', at(2));
+    const transaction = collected(order.id, 12900);
+    const result = await store.payments.recordPayment({
+      tenantId: 't1', orderId: order.id, expectedRev: order.rev, eventId: 'e1', transaction,
+      payment: afterCollection(order.payment, transaction.amount, at(5)),
+    });
+    expect(result).toEqual({ kind: 'rev_conflict' });
+    expect(await store.payments.findPayment('t1', order.id, 'e1')).toBeNull();
+    expect((await store.orders.loadOrder(order.id))!).toMatchObject({ rev: moved.rev, payment: order.payment });
+  });
+
+  it("another tenant's order is neither written nor read", async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    const transaction = collected(order.id, 12900);
+    const result = await store.payments.recordPayment({
+      tenantId: 't2', orderId: order.id, expectedRev: order.rev, eventId: 'e1', transaction,
+      payment: afterCollection(order.payment, transaction.amount, at(5)),
+    });
+    expect(result).toEqual({ kind: 'rev_conflict' });
+    expect((await store.orders.loadOrder(order.id))!.payment.status).toBe('cod_due');
+    expect(await store.payments.findPayment('t2', order.id, 'e1')).toBeNull();
+  });
+}
