@@ -40,6 +40,8 @@ describe('placing an order', () => {
       held_at: null,
       delivered_at: null,
       failed_attempts: 0,
+      // Not cash on delivery, and no provider has said anything yet.
+      payment: { status: 'none', method: null, amount_due: null, amount_paid: null, amount_refunded: null, provider: null, updated_at: placement.at },
     });
     expect(firstEvent).toEqual({
       seq: 1,
