@@ -1,4 +1,5 @@
 import type { ArrivalLog } from './arrival/port';
+import type { AttachmentStore } from './attachments/port';
 import type { CredentialRevocations } from './credentials/port';
 import type { ContactBook } from './contacts/port';
 import type { DeliveryLog } from './deliveries/port';
@@ -15,6 +16,7 @@ import type { WebhookLog } from './webhook-log/port';
 import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
+export type * from './attachments/port';
 export type * from './credentials/port';
 export type * from './contacts/port';
 export type * from './deliveries/port';
@@ -54,6 +56,7 @@ export interface Store {
   webhooks: WebhookDirectory;
   webhookLog: WebhookLog;
   credentials: CredentialRevocations;
+  attachments: AttachmentStore;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -153,6 +156,13 @@ export const REPOSITORY_METHODS = {
     overdueWebhookMessages: 'call',
   },
   credentials: { revokeSubject: 'call', listRevocations: 'call' },
+  attachments: {
+    createAttachment: 'call',
+    getAttachment: 'call',
+    readAttachment: 'call',
+    linkAttachments: 'call',
+    eraseOrderAttachments: 'call',
+  },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -1,4 +1,5 @@
 import { describeArrivalContract } from './contracts/arrival';
+import { describeAttachmentsContract } from './contracts/attachments';
 import { describeCredentialsContract } from './contracts/credentials';
 import { describeContactsContract } from './contracts/contacts';
 import { describeDeliveriesContract } from './contracts/deliveries';
@@ -25,6 +26,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
   describe(name, () => {
     describe('tenants', () => describeTenantsContract(factory));
     describe('credentials', () => describeCredentialsContract(factory));
+    describe('attachments', () => describeAttachmentsContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));
     describe('arrival', () => describeArrivalContract(factory));

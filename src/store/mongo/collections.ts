@@ -13,6 +13,7 @@ import type {
   WebhookDocument,
   WebhookMessageDocument,
 } from './documents';
+import type { AttachmentDocument } from '../attachments/mongo';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
@@ -46,6 +47,7 @@ export interface CollectionDocuments {
   contacts: ContactsDocument;
   contactCodes: ContactCodeDocument;
   contactSends: ContactSendsDocument;
+  attachments: AttachmentDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -114,6 +116,19 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
     indexes: [
       { name: 'contact_codes_by_customer', key: { tenant_id: 1, customer_id: 1, kind: 1, address: 1, issued_at: -1 } },
       { name: 'contact_codes_by_issue', key: { issued_at: 1 } },
+    ],
+  },
+  attachments: {
+    name: 'attachments',
+    indexes: [
+      // A repeated upload under the same key is a duplicate-key error; uploads without one are not indexed.
+      {
+        name: 'attachments_by_key',
+        key: { tenant_id: 1, uploader: 1, idempotency_key: 1 },
+        unique: true,
+        partialFilterExpression: { idempotency_key: { $type: 'string' } },
+      },
+      { name: 'attachments_by_order', key: { order_id: 1 } },
     ],
   },
   contactSends: { name: 'contact_sends', indexes: [{ name: 'contact_sends_by_last', key: { last: 1 } }] },

@@ -1,4 +1,5 @@
 import { MongoArrivalLog } from '../arrival/mongo';
+import { MongoAttachmentStore } from '../attachments/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
@@ -60,6 +61,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     contacts: collection('contacts'),
     contactCodes: collection('contactCodes'),
     contactSends: collection('contactSends'),
+    attachments: collection('attachments'),
     run,
   };
   return {
@@ -95,5 +97,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),
     credentials: new MongoCredentialRevocations(context),
+    attachments: new MongoAttachmentStore(context),
   };
 }

@@ -1,5 +1,6 @@
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
+import { PostgresAttachmentStore } from '../attachments/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
@@ -51,5 +52,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     webhooks: new PostgresWebhookDirectory(db),
     webhookLog: new PostgresWebhookLog(db),
     credentials: new PostgresCredentialRevocations(db),
+    attachments: new PostgresAttachmentStore(db),
   };
 }

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
+import { POSTGRES_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
@@ -217,6 +218,7 @@ const MIGRATIONS: string[] = [
   -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
   ALTER TABLE orders ADD COLUMN tracking_generation integer NOT NULL DEFAULT 0;
   `,
+  POSTGRES_ATTACHMENTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
+import { SqliteAttachmentStore } from '../attachments/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
@@ -90,6 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),
     credentials: new SqliteCredentialRevocations(context),
+    attachments: new SqliteAttachmentStore(context),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
+import { SQLITE_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
@@ -233,6 +234,7 @@ const MIGRATIONS: string[] = [
   -- The generation of an order's tracking links (API.md "Tracking links"): a link of another one is refused.
   ALTER TABLE orders ADD COLUMN tracking_generation INTEGER NOT NULL DEFAULT 0;
   `,
+  SQLITE_ATTACHMENTS_MIGRATION,
 ];
 
 /**

@@ -67,6 +67,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     webhooks: standIn(link, 'webhooks'),
     webhookLog: standIn(link, 'webhookLog'),
     credentials: standIn(link, 'credentials'),
+    attachments: standIn(link, 'attachments'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -44,6 +44,7 @@ export function freshStore(factory: StoreFactory): Store {
     get sources() { return store().sources; },
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },
+    get attachments() { return store().attachments; },
   };
 }
 
