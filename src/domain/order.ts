@@ -1,3 +1,4 @@
+import type { EventProof, FailReason, ProofView } from './proof';
 import type { ScanType } from './scan';
 import type { OrderStatus } from './status';
 
@@ -45,6 +46,8 @@ export interface Order {
   items: unknown[] | null;
   notify: NotifyChoice | null;
   metadata: Record<string, unknown> | null;
+  /** Shown to the courier (API.md "Orders"), at most 500 characters; absent or null: none. */
+  instructions?: string | null;
   courier_id: string | null;
   created_at: string;
   updated_at: string;
@@ -92,6 +95,10 @@ export interface OrderEvent {
   note: string | null;
   source: EventSource;
   applied: boolean;
+  /** Why a `failed_attempt` failed; absent when not said. */
+  reason?: FailReason;
+  /** A `delivered` event's proof of delivery; absent when none was given (or it was erased). */
+  proof?: EventProof;
 }
 
 /** Bookkeeping kept on the order for ordering, guarding and reports; never part of its public shape. */
@@ -105,10 +112,17 @@ type InternalField =
   | 'tracking_generation';
 
 /** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
-export type OrderView = Omit<Order, InternalField | 'arriving_at'> & { arriving_at: string | null };
+export type OrderView = Omit<Order, InternalField | 'arriving_at' | 'instructions'> & {
+  arriving_at: string | null;
+  instructions: string | null;
+  /** The proof of delivery of its applied `delivered` event (API.md "Proof of delivery"); null otherwise. */
+  proof: ProofView | null;
+};
 
 /** What placing an order sets and no event changes. */
-export type Placement = Pick<Order, 'customer' | 'destination' | 'amount' | 'items' | 'notify' | 'metadata'>;
+export type Placement = Pick<Order, 'customer' | 'destination' | 'amount' | 'items' | 'notify' | 'metadata'> & {
+  instructions?: string | null;
+};
 
 /** The fields an applied event changes: what a commit writes under the revision guard (`rev` moves on apart). */
 export type OrderState = Pick<
@@ -132,6 +146,7 @@ export function placementOf(source: Placement): Placement {
     items: source.items,
     notify: source.notify,
     metadata: source.metadata,
+    ...(source.instructions ? { instructions: source.instructions } : {}),
   };
 }
 
@@ -167,8 +182,11 @@ export function orderFields(source: Omit<Order, 'id'>): Omit<Order, 'id'> {
   };
 }
 
-/** The order resource, its fields in the order API.md lists them. */
-export function toOrderView(order: Order): OrderView {
+/**
+ * The order resource, its fields in the order API.md lists them; `proof` is the order's proof of delivery as its
+ * reader is shown it (with freshly signed links), when the caller read it.
+ */
+export function toOrderView(order: Order, proof: ProofView | null = null): OrderView {
   return {
     id: order.id,
     tenant_id: order.tenant_id,
@@ -183,6 +201,8 @@ export function toOrderView(order: Order): OrderView {
     promised_by: order.promised_by,
     last_location: order.last_location,
     arriving_at: order.arriving_at ?? null,
+    instructions: order.instructions ?? null,
+    proof,
   };
 }
 
@@ -201,6 +221,8 @@ export function eventFrom(source: OrderEvent): OrderEvent {
     note: source.note,
     source: source.source,
     applied: source.applied,
+    ...(source.reason ? { reason: source.reason } : {}),
+    ...(source.proof ? { proof: source.proof } : {}),
   };
 }
 

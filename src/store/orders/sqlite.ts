@@ -167,9 +167,9 @@ function prepare(db: Database) {
     insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
     insertEvent: db.prepare(
       `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
-         source, applied)
+         source, applied, reason, proof)
        VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
-         @source, @applied)`,
+         @source, @applied, @reason, @proof)`,
     ),
     orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
     orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
