@@ -38,6 +38,7 @@ import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { OutboxRelay } from './services/outbox-relay';
+import { AttachmentService } from './services/attachment-service';
 import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
@@ -75,6 +76,8 @@ export interface NodeDeps {
   wrapChannel?: (channel: Channel) => Channel;
   /** The clock confirmation codes are issued and checked by (tests turn it past a code's expiry). @default the system clock */
   contactClock?: () => Date;
+  /** The clock attachment links are signed and checked by (tests turn it past a link's hour). @default the system clock */
+  attachmentClock?: () => Date;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -178,7 +181,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, attachmentClock: deps.attachmentClock }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -295,7 +298,7 @@ function clusterIo(config: Pick<Config, 'redisPrefix'>, redis: RedisConnections)
 /** The settings the HTTP side uses. */
 type ApiSettings = Pick<
   Config,
-  'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours' | 'http' | 'metricsToken' | 'basemapCacheBytes'
+  'actorIdleMs' | 'maxActors' | 'redisPrefix' | 'liveHeartbeat' | 'liveCheckMs' | 'map' | 'staleAfterHours' | 'http' | 'metricsToken' | 'basemapCacheBytes' | 'publicUrl'
 > &
   ChannelSettings;
 
@@ -312,6 +315,7 @@ interface ApiInputs {
   /** Keys the hashes of confirmation codes (the node's token secret; the service derives its own key from it). */
   codeSecret: string;
   contactClock?: () => Date;
+  attachmentClock?: () => Date;
 }
 
 /**
@@ -334,10 +338,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
     }),
   );
+  // Links are signed with a key derived from the token secret, so any node of the cluster serves any link.
+  const attachments = new AttachmentService({ store, secret: inputs.codeSecret, linkBase: config.publicUrl, now: inputs.attachmentClock });
   const orders = await service('order actors', () =>
     new OrderService({
       store,
       bus,
+      proofs: attachments,
       actorIdleMs: config.actorIdleMs,
       maxActors: config.maxActors,
       onActorActivate: () => {
@@ -372,6 +379,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       const app = createApp({
         orders,
         couriers,
+        attachments,
         loyalty,
         tenants: new TenantService({ store }),
         tokens,

@@ -2,6 +2,7 @@ import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError, UnavailableError } from '../domain/errors';
 import { effectsOf, effectsOfCourierChange } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
+import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
@@ -14,7 +15,9 @@ export type OrderMessage =
       /** Set for a courier's scan: the order must be assigned to it (or be unassigned, for a pickup). */
       courierId?: string;
     }
-  | { kind: 'assign'; tenantId: string; courierId: string };
+  | { kind: 'assign'; tenantId: string; courierId: string }
+  /** Sets the order's instructions while it is not terminal. */
+  | { kind: 'instructions'; tenantId: string; instructions: string | null };
 
 export type EventOutcomeKind = 'applied' | 'duplicate' | 'late';
 
@@ -27,7 +30,7 @@ export interface OrderReply {
 
 /** What an order's actor needs of the store: its order, its log and the guarded writes. */
 export interface OrderActorStore {
-  orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier' | 'setInstructions'>;
 }
 
 export interface OrderActorDeps {
@@ -80,7 +83,26 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   }
 
   receive(message: OrderMessage): Promise<OrderReply> {
-    return message.kind === 'event' ? this.applyEvent(message) : this.assign(message.tenantId, message.courierId);
+    if (message.kind === 'event') return this.applyEvent(message);
+    if (message.kind === 'assign') return this.assign(message.tenantId, message.courierId);
+    return this.instruct(message.tenantId, message.instructions);
+  }
+
+  /** @throws IllegalTransitionError once the order is terminal: there is nothing left to instruct. */
+  private async instruct(tenantId: string, instructions: string | null): Promise<OrderReply> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(tenantId, attempt > 0);
+      if ((TERMINAL_STATUSES as readonly OrderStatus[]).includes(order.status)) throw new IllegalTransitionError(order.status, order.status);
+      const updatedAt = this.deps.now().toISOString();
+      const result = await this.deps.store.orders.setInstructions(this.orderId, order.rev, instructions, updatedAt);
+      if (result.kind === 'ok') {
+        this.state = { ...order, instructions, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
+        return { order: this.state };
+      }
+      this.state = null;
+      await this.backoff(attempt);
+    }
+    throw new UnavailableError(CONTENDED);
   }
 
   private async applyEvent(message: Extract<OrderMessage, { kind: 'event' }>): Promise<OrderReply> {
@@ -92,6 +114,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       if (order.erased_at) {
         input.note = null;
         input.location = null;
+        delete input.proof;
       }
       // A courier learns nothing of an order that is not its own, not even that an event id exists there.
       if (message.courierId !== undefined && order.courier_id !== message.courierId) {

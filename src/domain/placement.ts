@@ -11,6 +11,8 @@ export interface PlaceOrderInput {
   metadata?: Record<string, unknown>;
   /** The delivery time promised to the customer (ISO, UTC). */
   promised_by?: string;
+  /** Shown to the courier. */
+  instructions?: string;
 }
 
 /** Who places the order, under which id and when. */
@@ -41,6 +43,7 @@ export function placeOrder(input: PlaceOrderInput, placement: Placement): { orde
     items: input.items ?? null,
     notify: input.notify ?? null,
     metadata: input.metadata ?? null,
+    ...(input.instructions ? { instructions: input.instructions } : {}),
     courier_id: null,
     created_at: at,
     updated_at: at,

@@ -10,6 +10,7 @@ import type { Route } from './route';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
+import { attachmentRoutes } from './routes/attachments';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
@@ -34,6 +35,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('tenants', tenantRoutes(deps)),
     ...tagged('orders', orderRoutes(deps)),
     ...tagged('orders', importRoutes(deps)),
+    ...tagged('orders', attachmentRoutes(deps)),
     ...tagged('couriers', courierRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
+import type { AttachmentService } from '../services/attachment-service';
 import type { ContactService } from '../services/contact-service';
 import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
@@ -20,8 +21,9 @@ import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
 export interface HttpDeps {
-  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink'>;
+  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'setInstructions'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
+  attachments: Pick<AttachmentService, 'upload' | 'read' | 'readSigned' | 'proofOf'>;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;

@@ -87,6 +87,7 @@ export const REPOSITORY_METHODS = {
     orderHeads: 'call',
     commitEvent: 'call',
     assignCourier: 'call',
+    setInstructions: 'call',
     renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',

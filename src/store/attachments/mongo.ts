@@ -33,16 +33,16 @@ export class MongoAttachmentStore implements AttachmentStore {
     });
   }
 
-  getAttachment(tenantId: string, id: string): Promise<Attachment | null> {
+  getAttachment(id: string): Promise<Attachment | null> {
     return this.db.run(async () => {
-      const doc = await this.db.attachments.findOne({ _id: id, tenant_id: tenantId }, { projection: WITHOUT_DATA });
+      const doc = await this.db.attachments.findOne({ _id: id }, { projection: WITHOUT_DATA });
       return doc ? toAttachment(doc) : null;
     });
   }
 
-  readAttachment(tenantId: string, id: string): Promise<Uint8Array | null> {
+  readAttachment(id: string): Promise<Uint8Array | null> {
     return this.db.run(async () => {
-      const doc = await this.db.attachments.findOne({ _id: id, tenant_id: tenantId });
+      const doc = await this.db.attachments.findOne({ _id: id });
       if (!doc) return null;
       return doc.data instanceof Binary ? doc.data.value() : doc.data;
     });

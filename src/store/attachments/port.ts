@@ -28,10 +28,10 @@ export interface AttachmentStore {
    * keeps nothing and answers the earlier attachment (`existing`).
    */
   createAttachment(attachment: Attachment, data: Uint8Array): Promise<CreatedAttachment>;
-  /** The attachment (without its bytes), or null when the tenant has none of that id. */
-  getAttachment(tenantId: string, id: string): Promise<Attachment | null>;
-  /** The attachment's bytes, or null when it is gone (erased) or another tenant's. */
-  readAttachment(tenantId: string, id: string): Promise<Uint8Array | null>;
+  /** The attachment (without its bytes), or null when there is none of that id (whose it is, the caller checks). */
+  getAttachment(id: string): Promise<Attachment | null>;
+  /** The attachment's bytes, or null when there are none (erased). */
+  readAttachment(id: string): Promise<Uint8Array | null>;
   /**
    * Links every one of `ids` to `orderId`, all or none: each must be the tenant's, uploaded by `uploader`, and not yet
    * used by another order (linking again to the same order is a no-op, so a replayed event still works). Resolves

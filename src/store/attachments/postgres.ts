@@ -22,13 +22,13 @@ export class PostgresAttachmentStore implements AttachmentStore {
     return { kind: 'existing', attachment: earlier.rows[0]! };
   }
 
-  async getAttachment(tenantId: string, id: string): Promise<Attachment | null> {
-    const { rows } = await this.db.query<Attachment>(`SELECT ${COLUMNS} FROM attachments WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  async getAttachment(id: string): Promise<Attachment | null> {
+    const { rows } = await this.db.query<Attachment>(`SELECT ${COLUMNS} FROM attachments WHERE id = $1`, [id]);
     return rows[0] ?? null;
   }
 
-  async readAttachment(tenantId: string, id: string): Promise<Uint8Array | null> {
-    const { rows } = await this.db.query<{ data: Buffer }>('SELECT data FROM attachments WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+  async readAttachment(id: string): Promise<Uint8Array | null> {
+    const { rows } = await this.db.query<{ data: Buffer }>('SELECT data FROM attachments WHERE id = $1', [id]);
     return rows[0]?.data ?? null;
   }
 

@@ -23,13 +23,13 @@ export class SqliteAttachmentStore implements AttachmentStore {
     });
   }
 
-  getAttachment(tenantId: string, id: string): Promise<Attachment | null> {
-    return this.context.read(() => (this.stmt().get.get(tenantId, id) as Attachment | undefined) ?? null);
+  getAttachment(id: string): Promise<Attachment | null> {
+    return this.context.read(() => (this.stmt().byId.get(id) as Attachment | undefined) ?? null);
   }
 
-  readAttachment(tenantId: string, id: string): Promise<Uint8Array | null> {
+  readAttachment(id: string): Promise<Uint8Array | null> {
     return this.context.read(() => {
-      const row = this.stmt().data.get(tenantId, id) as { data: Buffer } | undefined;
+      const row = this.stmt().data.get(id) as { data: Buffer } | undefined;
       return row ? row.data : null;
     });
   }
@@ -62,7 +62,8 @@ function prepare(db: Database) {
     ),
     byKey: db.prepare(`SELECT ${COLUMNS} FROM attachments WHERE tenant_id = ? AND uploader = ? AND idempotency_key = ?`),
     get: db.prepare(`SELECT ${COLUMNS} FROM attachments WHERE tenant_id = ? AND id = ?`),
-    data: db.prepare('SELECT data FROM attachments WHERE tenant_id = ? AND id = ?'),
+    byId: db.prepare(`SELECT ${COLUMNS} FROM attachments WHERE id = ?`),
+    data: db.prepare('SELECT data FROM attachments WHERE id = ?'),
     link: db.prepare('UPDATE attachments SET order_id = ? WHERE id = ?'),
     erase: db.prepare('DELETE FROM attachments WHERE order_id IN (SELECT value FROM json_each(?))'),
   };

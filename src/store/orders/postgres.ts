@@ -154,6 +154,16 @@ export class PostgresOrderLog implements OrderLog {
     }
   }
 
+  async setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult> {
+    const { rows } = await this.db.query<{ last_location: Location | null }>(
+      `UPDATE orders SET doc = jsonb_set(doc, '{instructions}', COALESCE(to_jsonb($1::text), 'null'::jsonb)), updated_at = $2,
+         rev = rev + 1 WHERE id = $3 AND rev = $4 RETURNING last_location`,
+      [instructions, updatedAt, orderId, expectedRev],
+    );
+    if (!rows[0]) return { kind: 'rev_conflict' };
+    return { kind: 'ok', rev: expectedRev + 1, lastLocation: rows[0].last_location };
+  }
+
   async assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
     // One statement: the guarded update and, only when it wrote, the effects it owes under the revision it wrote.
     const { rows } = await this.db.query<{ last_location: Location | null }>(
