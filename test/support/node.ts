@@ -32,6 +32,8 @@ export interface StartOptions {
   retention?: NodeDeps['retention'];
   /** The clock confirmation codes are issued and checked by (expiry tests). */
   contactClock?: NodeDeps['contactClock'];
+  /** The clock attachment links are signed and checked by (link expiry tests). */
+  attachmentClock?: NodeDeps['attachmentClock'];
 }
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
@@ -58,6 +60,7 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
     alertClock: options.alertClock,
     retention: options.retention,
     contactClock: options.contactClock,
+    attachmentClock: options.attachmentClock,
   });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {
