@@ -11,6 +11,7 @@ import { unique } from '../../support/ids';
 import { startTestNode, type TestNode } from '../../support/node';
 import { assignCourier, placeOrder, postStatus } from '../../support/orders';
 import { createTenant } from '../../support/tenant';
+import { notifyArea } from '../../support/notify-fixture';
 import { registerWebhook, startReceiver, type Receiver } from '../../support/webhooks';
 
 let server: TestNode;
@@ -237,5 +238,20 @@ describe('erasure', () => {
     expect((await biz.get(`/v1/attachments/${photo}`)).status).toBe(404);
     expect(await server.node.parts.store.attachments.readAttachment(photo)).toBeNull();
     expect((await biz.get(`/v1/orders/${orderId}`)).body.proof).toBeNull();
+  });
+});
+
+describe('alerts', () => {
+  const area = notifyArea('proof-alerts', { per: 'file' });
+
+  it('the failed-attempt alert says the reason in words', async () => {
+    const { biz: business } = await area.startTenantNode();
+    const email = `${unique('c')}@mail.example`;
+    const order = await placeOrder(business, { customer: { id: unique('c'), email }, notify: { email: true } });
+    await postStatus(business, order.id, 'out_for_delivery');
+    await postStatus(business, order.id, 'failed_attempt', { reason: 'address_not_found' });
+    const messages = await area.smtp.waitForMessagesTo(email, 2);
+    const failed = messages.find((message) => message.subject.includes('We missed you'));
+    expect(failed?.text).toContain('the address could not be found');
   });
 });
