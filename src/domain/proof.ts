@@ -1,4 +1,17 @@
-import type { LatLng, OrderEvent } from './order';
+/** A place, as events record it (order.ts's LatLng; repeated here so the two files do not import each other). */
+interface Place {
+  lat: number;
+  lng: number;
+}
+
+/** What of an event the order's proof is read from. */
+export interface ProofEvent {
+  applied: boolean;
+  status: string;
+  occurred_at: string;
+  location: Place | null;
+  proof?: EventProof;
+}
 
 /** Why a delivery attempt failed (API.md "Proof of delivery"). */
 export const FAIL_REASONS = ['not_home', 'refused', 'address_not_found', 'access_denied', 'damaged', 'other'] as const;
@@ -46,7 +59,7 @@ export interface ProofView {
   signature: { id: string; url: string } | null;
   photos: Array<{ id: string; url: string }>;
   at: string;
-  location: LatLng | null;
+  location: Place | null;
   sha256: Record<string, string>;
 }
 
@@ -65,16 +78,16 @@ export function proofAttachmentIds(proof: ProofInput): string[] {
 }
 
 /** The applied `delivered` event of a history that carries a proof (the newest, should there be several). */
-export function deliveredProofEvent(history: readonly OrderEvent[]): (OrderEvent & { proof: EventProof }) | null {
+export function deliveredProofEvent<E extends ProofEvent>(history: readonly E[]): (E & { proof: EventProof }) | null {
   for (let index = history.length - 1; index >= 0; index--) {
     const event = history[index]!;
-    if (event.applied && event.status === 'delivered' && event.proof) return event as OrderEvent & { proof: EventProof };
+    if (event.applied && event.status === 'delivered' && event.proof) return event as E & { proof: EventProof };
   }
   return null;
 }
 
 /** The order's `proof` from its delivered event, each attachment's link made by `urlOf`. */
-export function proofView(event: OrderEvent & { proof: EventProof }, urlOf: (attachmentId: string) => string): ProofView {
+export function proofView(event: ProofEvent & { proof: EventProof }, urlOf: (attachmentId: string) => string): ProofView {
   const { proof } = event;
   return {
     recipient_name: proof.recipient_name,

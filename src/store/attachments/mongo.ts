@@ -1,13 +1,9 @@
 import { Binary } from 'mongodb';
 import type { MongoContext } from '../mongo/context';
 import { isDuplicateKey } from '../mongo/errors';
+import type { AttachmentDocument } from './mongo-document';
 import type { Attachment, AttachmentStore, CreatedAttachment } from './port';
 
-/** An attachment's document: its fields, `_id` its id, and its bytes (BSON binary). */
-export interface AttachmentDocument extends Omit<Attachment, 'id'> {
-  _id: string;
-  data: Uint8Array | Binary;
-}
 
 const WITHOUT_DATA = { data: 0 } as const;
 

@@ -13,7 +13,7 @@ import type {
   WebhookDocument,
   WebhookMessageDocument,
 } from './documents';
-import type { AttachmentDocument } from '../attachments/mongo';
+import type { AttachmentDocument } from '../attachments/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
