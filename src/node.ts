@@ -41,6 +41,7 @@ import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { OutboxRelay } from './services/outbox-relay';
+import { AttachmentService } from './services/attachment-service';
 import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
@@ -80,6 +81,8 @@ export interface NodeDeps {
   contactClock?: () => Date;
   /** The clock courier invites are issued and spent by, and the courier's own list counts back from. @default the system clock */
   courierClock?: () => Date;
+  /** The clock attachment links are signed and checked by (tests turn it past a link's hour). @default the system clock */
+  attachmentClock?: () => Date;
 }
 
 /** The node's Redis connections, each with one job. */
@@ -189,7 +192,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachmentClock: deps.attachmentClock }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -334,6 +337,7 @@ interface ApiInputs {
   codeSecret: string;
   contactClock?: () => Date;
   courierClock?: () => Date;
+  attachmentClock?: () => Date;
 }
 
 /**
@@ -356,10 +360,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
     }),
   );
+  // Links are signed with a key derived from the token secret, so any node of the cluster serves any link.
+  const attachments = new AttachmentService({ store, secret: inputs.codeSecret, linkBase: config.publicUrl, now: inputs.attachmentClock });
   const orders = await service('order actors', () =>
     new OrderService({
       store,
       bus,
+      proofs: attachments,
       actorIdleMs: config.actorIdleMs,
       maxActors: config.maxActors,
       onActorActivate: () => {
@@ -397,6 +404,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         couriers,
         courierRecords: new CourierRecordService({ store, credentials, tokens, now: inputs.courierClock }),
         publicUrl: config.publicUrl,
+        attachments,
         loyalty,
         tenants: new TenantService({ store }),
         tokens,

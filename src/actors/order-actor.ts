@@ -4,6 +4,7 @@ import { newId } from '../domain/ids';
 import { afterCollection, collectionRefusal, type Money, type PaymentTransaction } from '../domain/payment';
 import { effectsOf, effectsOfCourierChange } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
+import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
 import type { PaymentLedger } from '../store/payments/port';
 import type { Actor } from './actor-system';
@@ -24,7 +25,9 @@ export type OrderMessage =
       input: PaymentInput;
       /** Set when the order's courier posts it: the order must be assigned to it and be out for delivery or delivered. */
       courierId?: string;
-    };
+    }
+  /** Sets the order's instructions while it is not terminal. */
+  | { kind: 'instructions'; tenantId: string; instructions: string | null };
 
 /** Cash collected on delivery, as `POST /v1/orders/:id/payments` posts it. */
 export interface PaymentInput {
@@ -46,7 +49,7 @@ export interface OrderReply {
 
 /** What an order's actor needs of the store: its order, its log and the guarded writes. */
 export interface OrderActorStore {
-  orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier' | 'setInstructions'>;
   payments: Pick<PaymentLedger, 'recordPayment' | 'findPayment'>;
 }
 
@@ -102,7 +105,8 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   receive(message: OrderMessage): Promise<OrderReply> {
     if (message.kind === 'event') return this.applyEvent(message);
     if (message.kind === 'payment') return this.recordPayment(message);
-    return this.assign(message.tenantId, message.courierId);
+    if (message.kind === 'assign') return this.assign(message.tenantId, message.courierId);
+    return this.instruct(message.tenantId, message.instructions);
   }
 
   /**
@@ -172,6 +176,23 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     throw new UnavailableError(CONTENDED);
   }
 
+  /** @throws IllegalTransitionError once the order is terminal: there is nothing left to instruct. */
+  private async instruct(tenantId: string, instructions: string | null): Promise<OrderReply> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(tenantId, attempt > 0);
+      if ((TERMINAL_STATUSES as readonly OrderStatus[]).includes(order.status)) throw new IllegalTransitionError(order.status, order.status);
+      const updatedAt = this.deps.now().toISOString();
+      const result = await this.deps.store.orders.setInstructions(this.orderId, order.rev, instructions, updatedAt);
+      if (result.kind === 'ok') {
+        this.state = { ...order, instructions, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
+        return { order: this.state };
+      }
+      this.state = null;
+      await this.backoff(attempt);
+    }
+    throw new UnavailableError(CONTENDED);
+  }
+
   private async applyEvent(message: Extract<OrderMessage, { kind: 'event' }>): Promise<OrderReply> {
     let verified = false; // whether a rejection has been checked against the store
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -181,6 +202,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       if (order.erased_at) {
         input.note = null;
         input.location = null;
+        delete input.proof;
       }
       // A courier learns nothing of an order that is not its own, not even that an event id exists there.
       if (message.courierId !== undefined && order.courier_id !== message.courierId) {

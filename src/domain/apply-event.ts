@@ -1,5 +1,6 @@
 import { IllegalTransitionError } from './errors';
 import type { EventSource, LatLng, Order, OrderEvent } from './order';
+import type { EventProof, FailReason } from './proof';
 import type { ScanType } from './scan';
 import { canTransition, holdPoint, type OrderStatus } from './status';
 
@@ -14,6 +15,10 @@ export interface EventInput {
   location: LatLng | null;
   note: string | null;
   source: EventSource;
+  /** A `failed_attempt`'s reason. */
+  reason?: FailReason;
+  /** A `delivered` event's proof, its attachments checked and bound to the order. */
+  proof?: EventProof;
   /** Set when the event also assigns the order to a courier (a `pickup` scan of an unassigned order). */
   assign_courier_id?: string | null;
 }
@@ -44,6 +49,8 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     location: input.location,
     note: input.note,
     source: input.source,
+    ...(input.reason ? { reason: input.reason } : {}),
+    ...(input.proof ? { proof: input.proof } : {}),
   };
   if (input.occurred_at !== null && Date.parse(input.occurred_at) < Date.parse(order.last_event_at)) {
     const assigns = input.assign_courier_id != null && order.courier_id === null;

@@ -45,6 +45,8 @@ const retryLater =
 const ANSWERS = {
   validation_failed: detailed(400, (error) => error.details),
   invalid_code: plain(400),
+  proof_required: detailed(400, (error) => ({ missing: error.missing })),
+  unsupported_media_type: plain(415),
   unauthorized: plain(401),
   forbidden: plain(403),
   not_found: plain(404),

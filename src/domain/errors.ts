@@ -144,6 +144,22 @@ export class InvalidCodeError extends DomainError {
   }
 }
 
+/** A delivery without the proof the tenant requires (`proof_required`): rejected (scans) or 400 (status posts). */
+export class ProofRequiredError extends DomainError {
+  readonly code = 'proof_required';
+  constructor(readonly missing: readonly string[]) {
+    super(`this delivery needs a proof with: ${missing.join(', ')}`);
+  }
+}
+
+/** An upload whose bytes are not an image of the type it declares (API.md "Proof of delivery"): 415. */
+export class NotThatImageError extends DomainError {
+  readonly code = 'unsupported_media_type';
+  constructor(readonly declared: string) {
+    super(`the body is not an image of type ${declared}`);
+  }
+}
+
 /**
  * Every concrete domain error. A new class joins this union (its code is refused otherwise), and the table of
  * answers in `error-answers.ts`, keyed by {@link DomainErrorCode}, then fails to compile until the code has one.
@@ -162,6 +178,8 @@ export type AnyDomainError =
   | WebhookDisabledError
   | InvalidCodeError
   | AlreadyExistsError
-  | CourierInactiveError;
+  | CourierInactiveError
+  | ProofRequiredError
+  | NotThatImageError;
 
 export type DomainErrorCode = AnyDomainError['code'];

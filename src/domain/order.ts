@@ -1,3 +1,4 @@
+import type { EventProof, FailReason, ProofView } from './proof';
 import type { ScanType } from './scan';
 import { noPayment, paymentFrom, type Money, type Payment } from './payment';
 import type { OrderStatus } from './status';
@@ -43,6 +44,8 @@ export interface Order {
   items: unknown[] | null;
   notify: NotifyChoice | null;
   metadata: Record<string, unknown> | null;
+  /** Shown to the courier (API.md "Orders"), at most 500 characters; absent or null: none. */
+  instructions?: string | null;
   courier_id: string | null;
   created_at: string;
   updated_at: string;
@@ -95,6 +98,10 @@ export interface OrderEvent {
   note: string | null;
   source: EventSource;
   applied: boolean;
+  /** Why a `failed_attempt` failed; absent when not said. */
+  reason?: FailReason;
+  /** A `delivered` event's proof of delivery; absent when none was given (or it was erased). */
+  proof?: EventProof;
 }
 
 /** Bookkeeping kept on the order for ordering, guarding and reports; never part of its public shape. */
@@ -108,10 +115,17 @@ type InternalField =
   | 'tracking_generation';
 
 /** Public shape of an order (API.md "Order resource"): internal bookkeeping fields are left out. */
-export type OrderView = Omit<Order, InternalField | 'arriving_at'> & { arriving_at: string | null };
+export type OrderView = Omit<Order, InternalField | 'arriving_at' | 'instructions'> & {
+  arriving_at: string | null;
+  instructions: string | null;
+  /** The proof of delivery of its applied `delivered` event (API.md "Proof of delivery"); null otherwise. */
+  proof: ProofView | null;
+};
 
 /** What placing an order sets and no event changes. */
-export type Placement = Pick<Order, 'customer' | 'destination' | 'amount' | 'items' | 'notify' | 'metadata'>;
+export type Placement = Pick<Order, 'customer' | 'destination' | 'amount' | 'items' | 'notify' | 'metadata'> & {
+  instructions?: string | null;
+};
 
 /** The fields an applied event changes: what a commit writes under the revision guard (`rev` moves on apart). */
 export type OrderState = Pick<
@@ -135,6 +149,7 @@ export function placementOf(source: Placement): Placement {
     items: source.items,
     notify: source.notify,
     metadata: source.metadata,
+    ...(source.instructions ? { instructions: source.instructions } : {}),
   };
 }
 
@@ -172,8 +187,11 @@ export function orderFields(source: Omit<Order, 'id'>): Omit<Order, 'id'> {
   };
 }
 
-/** The order resource, its fields in the order API.md lists them. */
-export function toOrderView(order: Order): OrderView {
+/**
+ * The order resource, its fields in the order API.md lists them; `proof` is the order's proof of delivery as its
+ * reader is shown it (with freshly signed links), when the caller read it.
+ */
+export function toOrderView(order: Order, proof: ProofView | null = null): OrderView {
   return {
     id: order.id,
     tenant_id: order.tenant_id,
@@ -189,6 +207,8 @@ export function toOrderView(order: Order): OrderView {
     last_location: order.last_location,
     arriving_at: order.arriving_at ?? null,
     payment: order.payment,
+    instructions: order.instructions ?? null,
+    proof,
   };
 }
 
@@ -207,6 +227,8 @@ export function eventFrom(source: OrderEvent): OrderEvent {
     note: source.note,
     source: source.source,
     applied: source.applied,
+    ...(source.reason ? { reason: source.reason } : {}),
+    ...(source.proof ? { proof: source.proof } : {}),
   };
 }
 

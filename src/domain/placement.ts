@@ -14,6 +14,8 @@ export interface PlaceOrderInput {
   promised_by?: string;
   /** Cash on delivery (API.md "Payments"); absent: no payment through the product yet. */
   payment?: PaymentRequest;
+  /** Shown to the courier. */
+  instructions?: string;
 }
 
 /** Who places the order, under which id and when. */
@@ -44,6 +46,7 @@ export function placeOrder(input: PlaceOrderInput, placement: Placement): { orde
     items: input.items ?? null,
     notify: input.notify ?? null,
     metadata: input.metadata ?? null,
+    ...(input.instructions ? { instructions: input.instructions } : {}),
     courier_id: null,
     created_at: at,
     updated_at: at,

@@ -11,7 +11,9 @@ export function erasedOrder(order: Order, at: string): Order {
 
 /** An event with what it says of where a person was (its location) and free text (its note) erased. */
 export function erasedEvent(event: OrderEvent): OrderEvent {
-  return { ...event, note: null, location: null };
+  // A delivery's proof names the recipient and points at pictures of them and their door: it goes whole.
+  const { proof: _proof, ...kept } = event;
+  return { ...kept, note: null, location: null };
 }
 
 /** The instant before which orders terminal then are past a retention of `days` days, at `now`. */
@@ -39,7 +41,10 @@ export function erasedWebhookBody(body: string): string {
     data.order = { ...order, customer: { id: customer?.id }, destination: null, last_location: null };
   }
   const event = data.event as Record<string, unknown> | undefined;
-  if (event && typeof event === 'object') data.event = { ...event, note: null, location: null };
+  if (event && typeof event === 'object') {
+    const { proof: _proof, ...kept } = event;
+    data.event = { ...kept, note: null, location: null };
+  }
   return JSON.stringify(parsed);
 }
 

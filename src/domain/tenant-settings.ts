@@ -1,3 +1,5 @@
+import type { ProofPart } from './proof';
+
 /**
  * A tenant's own settings (API.md "Privacy", "Arrival", "Tracking links"): how long personal data of finished orders
  * is kept, how near the destination a courier is "arriving", the hours when email and SMS alerts wait, and how long a
@@ -12,6 +14,8 @@ export interface TenantSettings {
   quiet_hours: QuietHours | null;
   /** A tracking link stops working this many days (1-365) after its order became terminal. */
   tracking_link_days: number;
+  /** What a delivery's proof must hold (API.md "Proof of delivery"); empty: nothing. */
+  proof_required: ProofPart[];
 }
 
 export interface QuietHours {
@@ -29,6 +33,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   quiet_hours: null,
   // A month covers a late question about the delivery or a return, without a share link living on for good.
   tracking_link_days: 30,
+  proof_required: [],
 };
 
 /** The settings after a change: fields present in `change` replace the current ones, the others stay. */
@@ -38,6 +43,7 @@ export function changeSettings(current: TenantSettings, change: Partial<TenantSe
     arrival_radius_m: change.arrival_radius_m ?? current.arrival_radius_m,
     quiet_hours: change.quiet_hours !== undefined ? change.quiet_hours : current.quiet_hours,
     tracking_link_days: change.tracking_link_days ?? current.tracking_link_days,
+    proof_required: change.proof_required ?? current.proof_required,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Order, OrderEvent, OrderView } from './order';
+import type { ProofView } from './proof';
 import type { OrderStatus } from './status';
 
 /**
@@ -9,10 +10,10 @@ export type TrackingView = Pick<
   OrderView,
   'id' | 'external_id' | 'status' | 'version' | 'eta' | 'promised_by' | 'arriving_at' | 'destination' | 'last_location'
 > &
-  Pick<Order, 'delivered_at'> & { customer: Pick<Order['customer'], 'name'> };
+  Pick<Order, 'delivered_at'> & { customer: Pick<Order['customer'], 'name'>; proof: ProofView | null };
 
 /** An applied event as a tracking link shows it: what happened and when, without its note, place or source. */
-export type TrackingEvent = Pick<OrderEvent, 'seq' | 'type' | 'status' | 'scan_type' | 'occurred_at' | 'recorded_at'> & {
+export type TrackingEvent = Pick<OrderEvent, 'seq' | 'type' | 'status' | 'scan_type' | 'occurred_at' | 'recorded_at' | 'reason'> & {
   seq: number;
 };
 
@@ -28,8 +29,8 @@ export function courierShownToCustomer(status: OrderStatus): boolean {
   return status === 'out_for_delivery';
 }
 
-/** The tracking view of an order, its fields in the order API.md lists them. */
-export function toTrackingView(order: Order): TrackingView {
+/** The tracking view of an order, its fields in the order API.md lists them; `proof` as the order resource shows it. */
+export function toTrackingView(order: Order, proof: ProofView | null = null): TrackingView {
   return {
     id: order.id,
     external_id: order.external_id,
@@ -42,6 +43,7 @@ export function toTrackingView(order: Order): TrackingView {
     destination: order.destination,
     last_location: courierShownToCustomer(order.status) ? order.last_location : null,
     customer: order.customer.name === undefined ? {} : { name: order.customer.name },
+    proof,
   };
 }
 
@@ -57,6 +59,8 @@ export function trackingEvents(history: readonly OrderEvent[]): TrackingEvent[] 
       scan_type: event.scan_type,
       occurred_at: event.occurred_at,
       recorded_at: event.recorded_at,
+      // The reason a delivery failed tells the customer what to do next; the note stays with the business.
+      ...(event.reason ? { reason: event.reason } : {}),
     });
   }
   return shown;

@@ -13,6 +13,7 @@ import { customerRoutes } from './routes/customers';
 import { importRoutes } from './routes/import';
 import { labelRoutes } from './routes/labels';
 import { paymentRoutes } from './routes/payments';
+import { attachmentRoutes } from './routes/attachments';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
@@ -39,6 +40,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('orders', importRoutes(deps)),
     ...tagged('orders', labelRoutes(deps)),
     ...tagged('orders', paymentRoutes(deps)),
+    ...tagged('orders', attachmentRoutes(deps)),
     ...tagged('couriers', courierRoutes(deps)),
     ...tagged('couriers', courierRecordRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),

@@ -39,6 +39,21 @@ export async function readJson(ctx: Context): Promise<unknown> {
 }
 
 /**
+ * Reads a body's bytes, up to `limitBytes` (a route that takes more than JSON bodies may: attachments).
+ * @throws PayloadTooLargeError, InvalidJsonError when the body cannot be read
+ */
+export async function readBytes(ctx: Context, limitBytes: number): Promise<Buffer> {
+  const declared = Number(ctx.request.length);
+  if (Number.isFinite(declared) && declared > limitBytes) throw new PayloadTooLargeError(limitBytes);
+  try {
+    return await getRawBody(ctx.req, { limit: limitBytes });
+  } catch (error) {
+    if ((error as { type?: string }).type === 'entity.too.large') throw new PayloadTooLargeError(limitBytes, true);
+    throw new InvalidJsonError('request body could not be read', { cause: error });
+  }
+}
+
+/**
  * Reads a body as text, up to {@link BODY_LIMIT_BYTES}: for a route that must check the bytes before it parses
  * them (a signed body). A leading byte-order mark is dropped.
  * @throws PayloadTooLargeError, InvalidJsonError when the body cannot be read, or ValidationError when its bytes

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
+import type { AttachmentService } from '../services/attachment-service';
 import type { ContactService } from '../services/contact-service';
 import type { CourierRecordService } from '../services/courier-record-service';
 import type { CourierService } from '../services/courier-service';
@@ -22,11 +23,12 @@ import type { RateLimit } from './rate-limit';
 
 /** Everything the HTTP layer calls into: services only (routes never reach the store themselves). */
 export interface HttpDeps {
-  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'recordPayment'>;
+  orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'recordPayment' | 'setInstructions'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
   courierRecords: Pick<CourierRecordService, 'create' | 'list' | 'get' | 'update' | 'requireAssignable' | 'invite' | 'startSession' | 'ownOrders'>;
   /** `PUBLIC_URL`, the base of invite links; unset: the address the request came to. */
   publicUrl?: string;
+  attachments: Pick<AttachmentService, 'upload' | 'read' | 'readSigned' | 'proofOf'>;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;

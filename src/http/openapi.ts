@@ -150,7 +150,9 @@ function operation(route: Route & { tag?: ApiTag }): object {
             requestBody: {
               required: true,
               description: route.rawBody.description,
-              content: { [route.rawBody.mediaType]: { schema: jsonSchema(route.rawBody.schema) } },
+              content: Object.fromEntries(
+                [route.rawBody.mediaType, ...(route.rawBody.alsoMediaTypes ?? [])].map((type) => [type, { schema: jsonSchema(route.rawBody!.schema) }]),
+              ),
             },
           }
         : {}),

@@ -37,6 +37,8 @@ export type RouteInput<Path extends string, A extends Audience, B extends z.ZodT
   params: PathParams<Path>;
   body: Parsed<B>;
   query: Parsed<Q>;
+  /** The caller by its bearer token, budgeted like any authenticated call: for a public route that also takes one. */
+  authenticate: () => Promise<Principal>;
 } & Caller<A>;
 
 /** The body of every error answer (API.md "Errors"). */
@@ -65,6 +67,8 @@ export type RouteResult<S extends number, Body, H extends string, E extends Erro
 /** A body the handler reads itself, described in the OpenAPI document and checked for its media type before. */
 export interface RawBody {
   mediaType: string;
+  /** Further media types the route reads the same way (images of several formats). */
+  alsoMediaTypes?: readonly string[];
   schema: z.ZodType;
   description: string;
 }
@@ -180,10 +184,10 @@ export function route<
         requireMediaType(ctx, JSON_MEDIA_TYPES);
         content = await readJson(ctx);
       } else if (spec.rawBody) {
-        requireMediaType(ctx, [spec.rawBody.mediaType]);
+        requireMediaType(ctx, [spec.rawBody.mediaType, ...(spec.rawBody.alsoMediaTypes ?? [])]);
       }
       const body = parse(spec.body, content, 'body');
-      const result = await handler({ ctx, params: readParams(matched), body, query, ...caller });
+      const result = await handler({ ctx, params: readParams(matched), body, query, authenticate: () => authenticate(ctx), ...caller });
       ctx.status = result.status ?? spec.status;
       for (const [name, value] of Object.entries(result.headers ?? {})) {
         if (value !== undefined) ctx.set(name, value);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FAIL_REASONS, MAX_PROOF_PHOTOS, PROOF_PARTS } from '../domain/proof';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
 import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
@@ -35,6 +36,17 @@ const promise = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_
 });
 
 export const statusSchema = z.enum(STATUSES);
+
+/** API.md "Proof of delivery": what a `delivered` scan or status post may carry. */
+export const proofBody = z.strictObject({
+  recipient_name: z.string().trim().min(1).max(200).optional(),
+  signature: id.optional().describe('an attachment id (POST /v1/attachments) of the same caller, not used yet'),
+  photos: z.array(id).max(MAX_PROOF_PHOTOS).optional().describe('attachment ids of the same caller, not used yet'),
+  note: z.string().max(2000).optional(),
+});
+export const failReasonSchema = z.enum(FAIL_REASONS);
+/** API.md "Orders": shown to the courier. */
+export const instructionsSchema = z.string().max(500);
 export const scanTypeSchema = z.enum(SCAN_TYPES as [string, ...string[]]).transform((v) => v as (typeof SCAN_TYPES)[number]);
 
 export const latLngSchema = z.strictObject({
@@ -77,7 +89,11 @@ export const placeOrderBody = z.strictObject({
     .strictObject({ method: z.literal('cash'), amount_due: moneySchema.optional() })
     .describe("cash on delivery: the courier collects amount_due (default: the order's amount; 400 when neither is given)")
     .optional(),
+  instructions: instructionsSchema.optional(),
 });
+
+/** `PATCH /v1/orders/:id`: what may change of an order after placement. */
+export const orderPatchBody = z.strictObject({ instructions: instructionsSchema.nullable() });
 
 export const statusBody = z.strictObject({
   status: statusSchema,
@@ -85,6 +101,8 @@ export const statusBody = z.strictObject({
   occurred_at: notInFuture.optional(),
   note: z.string().max(2000).optional(),
   location: latLngSchema.optional(),
+  reason: failReasonSchema.optional().describe('only with failed_attempt'),
+  proof: proofBody.optional().describe('only with delivered'),
 });
 
 export const assignBody = z.strictObject({ courier_id: id });
@@ -95,6 +113,9 @@ export const scanSchema = z.strictObject({
   type: scanTypeSchema,
   occurred_at: notInFuture,
   location: latLngSchema.optional(),
+  note: z.string().max(2000).optional(),
+  reason: failReasonSchema.optional().describe('only with failed_attempt'),
+  proof: proofBody.optional().describe('only with delivered'),
 });
 
 // Documented as a scan, validated one by one in the route: API.md, one bad scan does not fail the others.
@@ -133,6 +154,7 @@ export const tenantSettingsBody = z.strictObject({
   arrival_radius_m: z.number().int().min(20).max(5000).optional(),
   // Days a tracking link keeps working after its order became terminal: at most a year.
   tracking_link_days: z.number().int().min(1).max(365).optional(),
+  proof_required: z.array(z.enum(PROOF_PARTS)).max(PROOF_PARTS.length).optional(),
   quiet_hours: z
     .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
     .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
@@ -145,6 +167,7 @@ export const tenantSettingsResponse = z.object({
   arrival_radius_m: z.number().int(),
   quiet_hours: z.object({ start: z.string(), end: z.string(), time_zone: z.string() }).nullable(),
   tracking_link_days: z.number().int(),
+  proof_required: z.array(z.enum(PROOF_PARTS)),
 });
 
 export const tokenBody = z.strictObject({
@@ -259,6 +282,29 @@ export const eventResponse = z.object({
   note: z.string().nullable(),
   source: z.enum(['business', 'staff', 'courier', 'provider']),
   applied: z.boolean(),
+  reason: failReasonSchema.optional().describe("a failed attempt's reason, when one was given"),
+  proof: z
+    .object({
+      recipient_name: z.string().nullable(),
+      note: z.string().nullable(),
+      signature: z.string().nullable(),
+      photos: z.array(z.string()),
+      sha256: z.record(z.string(), z.string()).describe('the SHA-256 of each attachment as stored, by attachment id'),
+    })
+    .optional()
+    .describe("a delivery's proof, when one was given"),
+});
+
+const attachmentLink = z.object({ id: z.string(), url: z.string().describe('works without a token for one hour') });
+/** The order's proof of delivery, from its applied delivered event. */
+export const proofResponse = z.object({
+  recipient_name: z.string().nullable(),
+  note: z.string().nullable(),
+  signature: attachmentLink.nullable(),
+  photos: z.array(attachmentLink),
+  at: z.string(),
+  location: latLngSchema.nullable(),
+  sha256: z.record(z.string(), z.string()),
 });
 
 /** An order's `payment` (API.md "Payments"). */
@@ -293,6 +339,8 @@ export const orderResponse = z.object({
   /** When the courier first came within the tenant's arrival radius (API.md "Arrival"); null: not yet. */
   arriving_at: z.string().nullable(),
   payment: paymentSchema,
+  instructions: z.string().nullable(),
+  proof: proofResponse.nullable(),
 });
 
 export const placedOrderResponse = orderResponse.extend({ tracking_token: z.string() });
@@ -307,6 +355,7 @@ export const trackingEventResponse = z.object({
   scan_type: z.enum(SCAN_TYPES as [string, ...string[]]).nullable(),
   occurred_at: z.string(),
   recorded_at: z.string(),
+  reason: failReasonSchema.optional(),
 });
 
 /** The tracking view: what a tracking link reads of its order (API.md "Tracking links"), never the whole order. */
@@ -323,6 +372,7 @@ export const trackingViewResponse = z.object({
   /** The courier's position, only while the order is out for delivery. */
   last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
   customer: z.object({ name: z.string().optional() }),
+  proof: proofResponse.nullable(),
 });
 export const trackingViewWithHistoryResponse = trackingViewResponse.extend({ history: z.array(trackingEventResponse) });
 export const trackingEventsResponse = z.object({ items: z.array(trackingEventResponse) });

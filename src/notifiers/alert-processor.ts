@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
+import { FAIL_REASON_WORDS } from '../domain/proof';
 import { mayAlert, type AddressSource, type ContactStanding } from '../domain/contact';
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
 import type { Order } from '../domain/order';
@@ -166,6 +167,12 @@ export class AlertProcessor {
     return { kind: 'failed' };
   }
 
+  /** A failed attempt's reason in words; null when the event gave none. */
+  private async reasonOf(order: Order, seq: number): Promise<string | null> {
+    const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
+    return event?.seq === seq && event.reason ? FAIL_REASON_WORDS[event.reason] : null;
+  }
+
   /** What the alert tells, or null when there is no such alert (not a notifying event; never arriving). */
   private async subjectOf(order: Order, seq: number, kind: AlertKind): Promise<AlertSubject | null> {
     if (kind === 'arriving') return order.arriving_at ? 'arriving' : null;
@@ -211,7 +218,7 @@ export class AlertProcessor {
     if (previous?.status === 'sending') return this.unknownOutcome(ref, name, previous);
     // Everything that can fail before the send (rendering) happens before the claim: a claim is the point after
     // which a crash is taken as "may have been sent", so it comes as late as possible.
-    const message = this.render(order, ref, subject, name, to);
+    const message = await this.render(order, ref, subject, name, to);
     const claim = await store.deliveries.claimDelivery(order.id, seq, name, this.now().toISOString(), kind);
     if (!claim.claimed) {
       if (claim.delivery.status === 'sent') return 'sent';
@@ -271,13 +278,16 @@ export class AlertProcessor {
     return { to: usable?.[1] ?? null, unconfirmed: !usable && addresses.length > 0 };
   }
 
-  private render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): AlertMessage {
+  private async render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): Promise<AlertMessage> {
     const trackingUrl = this.options.trackingUrl(order);
+    // A failed attempt says why, so the customer knows what to do (be home, fix the address).
+    const reason = subject === 'failed_attempt' && ref.kind === 'status' ? await this.reasonOf(order, ref.seq) : null;
     const rendered = this.options.templates.render(order.tenant_id, order.customer.locale, {
       reference: order.external_id ?? order.id,
       status: subject,
       customerName: order.customer.name ?? null,
       trackingUrl,
+      reason,
     });
     const id = ref.kind === 'status' ? `${order.id}.${ref.seq}.${name}` : `${order.id}.${ref.seq}.${ref.kind}.${name}`;
     return { id, to, ...rendered };

@@ -9,6 +9,8 @@ export interface TemplateData {
   status: AlertSubject;
   customerName: string | null;
   trackingUrl: string;
+  /** Why a failed attempt failed, in words; null when not said (or not a failed attempt). */
+  reason?: string | null;
 }
 
 export interface Rendered {
@@ -23,6 +25,8 @@ export type TemplateSet = Partial<Record<AlertSubject, (data: TemplateData) => R
 };
 
 const greeting = (data: TemplateData) => (data.customerName ? `Hello ${data.customerName},` : 'Hello,');
+
+const because = (data: TemplateData) => (data.reason ? `: ${data.reason}` : '');
 
 const english: TemplateSet = {
   shipped: (d) => ({
@@ -47,8 +51,8 @@ const english: TemplateSet = {
   }),
   failed_attempt: (d) => ({
     subject: `We missed you: delivery of ${d.reference} failed`,
-    text: `${greeting(d)}\n\nWe could not deliver your order ${d.reference}. We will try again.\nDetails: ${d.trackingUrl}\n`,
-    sms: `Delivery of order ${d.reference} failed; we will try again. Details: ${d.trackingUrl}`,
+    text: `${greeting(d)}\n\nWe could not deliver your order ${d.reference}${because(d)}. We will try again.\nDetails: ${d.trackingUrl}\n`,
+    sms: `Delivery of order ${d.reference} failed${because(d)}; we will try again. Details: ${d.trackingUrl}`,
   }),
   returned: (d) => ({
     subject: `Your order ${d.reference} is being returned`,

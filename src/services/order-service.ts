@@ -18,8 +18,13 @@ import {
   IdempotencyConflictError,
   IllegalTransitionError,
   NotFoundError,
+  ProofRequiredError,
   UnauthorizedError,
+  ValidationError,
+  type FieldIssue,
 } from '../domain/errors';
+import type { FailReason, ProofInput } from '../domain/proof';
+import type { AttachmentService } from './attachment-service';
 import { newId } from '../domain/ids';
 import type { LatLng, Order, OrderEvent } from '../domain/order';
 import { placeOrder, type PlaceOrderInput } from '../domain/placement';
@@ -46,6 +51,8 @@ export interface StatusInput {
   occurred_at?: string;
   note?: string;
   location?: LatLng;
+  reason?: FailReason;
+  proof?: ProofInput;
 }
 
 export interface ScanInput {
@@ -54,11 +61,17 @@ export interface ScanInput {
   type: ScanType;
   occurred_at: string;
   location?: LatLng;
+  note?: string;
+  reason?: FailReason;
+  proof?: ProofInput;
 }
+
+/** What placing and changing orders needs of proofs of delivery: checking one and binding its attachments. */
+export type ProofClaims = Pick<AttachmentService, 'claimProof'>;
 
 export type ScanResult =
   | { event_id: string; outcome: EventOutcomeKind; seq: number | null }
-  | { event_id: string; outcome: 'rejected'; error: { code: string; message: string } };
+  | { event_id: string; outcome: 'rejected'; error: { code: string; message: string; details?: FieldIssue[] } };
 
 /** What orders' use cases need of the store: placement and reads here, the rest for the actors. */
 export type OrderServiceStore = OrderActorStore & {
@@ -81,6 +94,8 @@ export interface OrderServiceOptions {
   /** See {@link OrderActorDeps.afterApplied}. */
   afterApplied?: OrderActorDeps['afterApplied'];
   onEffectError?: OrderActorDeps['onEffectError'];
+  /** Checks and binds a delivery's proof (and the tenant's `proof_required`). @default none: proofs are refused */
+  proofs?: ProofClaims;
 }
 
 /** Orders' use cases: placement and reads go to the store, every change goes through the order's actor. */
@@ -89,9 +104,11 @@ export class OrderService {
   private readonly store: OrderServiceStore;
   private readonly bus: EventBus;
   private readonly now: () => Date;
+  private readonly proofs: ProofClaims | undefined;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
+    this.proofs = options.proofs;
     this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
@@ -187,8 +204,12 @@ export class OrderService {
     return this.store.search.searchOrders(tenantId, query);
   }
 
-  /** Applies a business's or staff's status change through the order's actor. */
-  postStatus(principal: TenantPrincipal, orderId: string, input: StatusInput): Promise<OrderReply> {
+  /**
+   * Applies a business's or staff's status change through the order's actor.
+   * @throws ProofRequiredError, ValidationError for a proof that may not be used
+   */
+  async postStatus(principal: TenantPrincipal, orderId: string, input: StatusInput): Promise<OrderReply> {
+    const detail = await this.eventDetail(principal, orderId, input.status, input);
     const event: EventInput = {
       type: 'status',
       status: input.status,
@@ -198,6 +219,7 @@ export class OrderService {
       location: input.location ?? null,
       note: input.note ?? null,
       source: eventSourceOf(principal),
+      ...detail,
     };
     return this.actors.ask(orderId, { kind: 'event', tenantId: principal.tenantId, input: event });
   }
@@ -209,6 +231,44 @@ export class OrderService {
   recordPayment(principal: Extract<TenantPrincipal, { role: 'business' | 'staff' | 'courier' }>, orderId: string, input: PaymentInput): Promise<OrderReply> {
     const courierId = principal.role === 'courier' ? principal.subject : undefined;
     return this.actors.ask(orderId, { kind: 'payment', tenantId: principal.tenantId, input, ...(courierId ? { courierId } : {}) });
+  }
+
+  /**
+   * What an event carries beyond its status: a failed attempt's reason, a delivery's proof (checked against the
+   * tenant's `proof_required`, its attachments bound to the order). Either on another status is a validation error.
+   */
+  private async eventDetail(
+    principal: TenantPrincipal,
+    orderId: string,
+    status: OrderStatus,
+    input: { reason?: FailReason; proof?: ProofInput },
+  ): Promise<Pick<EventInput, 'reason' | 'proof'>> {
+    if (input.reason !== undefined && status !== 'failed_attempt') {
+      throw new ValidationError('the request is not valid', [{ path: 'reason', message: 'only a failed_attempt has a reason' }]);
+    }
+    if (input.proof !== undefined && status !== 'delivered') {
+      throw new ValidationError('the request is not valid', [{ path: 'proof', message: 'only a delivered event has a proof' }]);
+    }
+    if (status !== 'delivered') return input.reason ? { reason: input.reason } : {};
+    if (!this.proofs) {
+      if (input.proof) throw new ValidationError('the request is not valid', [{ path: 'proof', message: 'proofs are not taken here' }]);
+      return {};
+    }
+    // The actor checks that the order is the caller's; an attachment is only bound once it is.
+    await this.get(principal, orderId);
+    const proof = await this.proofs.claimProof(principal, orderId, input.proof);
+    return proof ? { proof } : {};
+  }
+
+  /**
+   * Sets an order's instructions for its courier: the business, staff, or the customer for its own order.
+   * @throws NotFoundError, IllegalTransitionError once the order is terminal
+   */
+  async setInstructions(principal: TenantPrincipal, orderId: string, instructions: string | null): Promise<Order> {
+    if (principal.role === 'customer') await this.get(principal, orderId);
+    else if (principal.role !== 'business' && principal.role !== 'staff') throw new ForbiddenError();
+    const reply = await this.actors.ask(orderId, { kind: 'instructions', tenantId: principal.tenantId, instructions });
+    return reply.order;
   }
 
   /** Assigns an order to a courier. */
@@ -223,17 +283,19 @@ export class OrderService {
   async scan(courier: Extract<Principal, { role: 'courier' }>, scans: ScanInput[]): Promise<ScanResult[]> {
     return Promise.all(
       scans.map(async (scan): Promise<ScanResult> => {
-        const input: EventInput = {
-          type: 'scan',
-          status: statusForScan(scan.type),
-          scan_type: scan.type,
-          event_id: scan.event_id,
-          occurred_at: scan.occurred_at,
-          location: scan.location ?? null,
-          note: null,
-          source: 'courier',
-        };
         try {
+          const status = statusForScan(scan.type);
+          const input: EventInput = {
+            type: 'scan',
+            status,
+            scan_type: scan.type,
+            event_id: scan.event_id,
+            occurred_at: scan.occurred_at,
+            location: scan.location ?? null,
+            note: scan.note ?? null,
+            source: 'courier',
+            ...(await this.eventDetail(courier, scan.order_id, status, scan)),
+          };
           const reply = await this.actors.ask(scan.order_id, {
             kind: 'event',
             tenantId: courier.tenantId,
@@ -242,8 +304,11 @@ export class OrderService {
           });
           return { event_id: scan.event_id, outcome: reply.outcome!, seq: reply.event?.seq ?? null };
         } catch (error) {
-          if (error instanceof NotFoundError || error instanceof IllegalTransitionError) {
+          if (error instanceof NotFoundError || error instanceof IllegalTransitionError || error instanceof ProofRequiredError) {
             return { event_id: scan.event_id, outcome: 'rejected', error: { code: error.code, message: error.message } };
+          }
+          if (error instanceof ValidationError) {
+            return { event_id: scan.event_id, outcome: 'rejected', error: { code: error.code, message: error.message, details: error.details } };
           }
           throw error;
         }

@@ -9,6 +9,7 @@ import type { Delivery } from '../store/deliveries/port';
 import type { LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
 import type { OrderCursor } from '../store/search/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
+import type { AttachmentStore } from '../store/attachments/port';
 import type { ExportedCustomerOrder, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from '../store/privacy/port';
 
 /** What the privacy use cases read and write. */
@@ -17,6 +18,8 @@ export interface PrivacyServiceStore {
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   loyalty: Pick<LoyaltyLedger, 'getLoyalty'>;
   contacts: Pick<ContactBook, 'eraseContacts'>;
+  /** Proof-of-delivery pictures of erased orders: their bytes leave the store. */
+  attachments: Pick<AttachmentStore, 'eraseOrderAttachments'>;
 }
 
 export interface PrivacyServiceOptions {
@@ -121,6 +124,7 @@ export class PrivacyService {
     let erased = 0;
     for (;;) {
       const ids = await store.privacy.eraseCustomerOrders(tenantId, customerId, at, this.batchSize);
+      await store.attachments.eraseOrderAttachments(ids);
       if (ids.length > 0) this.options.bus.emit('erased', { orderIds: ids });
       erased += ids.length;
       if (ids.length < this.batchSize) break;

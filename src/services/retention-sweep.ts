@@ -3,12 +3,15 @@ import type { EventBus } from '../actors/event-bus';
 import { newId } from '../domain/ids';
 import { retentionCutoff } from '../domain/privacy';
 import type { ContactBook } from '../store/contacts/port';
+import type { AttachmentStore } from '../store/attachments/port';
 import type { PrivacyRecords } from '../store/privacy/port';
 
 export interface RetentionSweepOptions {
   store: {
     privacy: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'>;
     contacts: Pick<ContactBook, 'pruneCodes' | 'forgetOrderContacts' | 'expireConfirmations'>;
+    /** Proof-of-delivery pictures of erased orders: their bytes leave the store. */
+    attachments: Pick<AttachmentStore, 'eraseOrderAttachments'>;
   };
   /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
   bus: EventBus;
@@ -91,6 +94,7 @@ export class RetentionSweep {
         const ids = await store.privacy.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
         // The addresses the customer put on those orders itself go with the orders' personal data.
         await store.contacts.forgetOrderContacts(tenantId, ids);
+        await store.attachments.eraseOrderAttachments(ids);
         if (ids.length > 0) bus.emit('erased', { orderIds: ids });
         erased += ids.length;
         if (ids.length < this.batchSize) break;

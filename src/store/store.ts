@@ -1,4 +1,5 @@
 import type { ArrivalLog } from './arrival/port';
+import type { AttachmentStore } from './attachments/port';
 import type { CredentialRevocations } from './credentials/port';
 import type { CourierRecords } from './couriers/port';
 import type { ContactBook } from './contacts/port';
@@ -17,6 +18,7 @@ import type { WebhookLog } from './webhook-log/port';
 import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
+export type * from './attachments/port';
 export type * from './credentials/port';
 export type * from './couriers/port';
 export type * from './contacts/port';
@@ -60,6 +62,7 @@ export interface Store {
   credentials: CredentialRevocations;
   couriers: CourierRecords;
   payments: PaymentLedger;
+  attachments: AttachmentStore;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -90,6 +93,7 @@ export const REPOSITORY_METHODS = {
     orderHeads: 'call',
     commitEvent: 'call',
     assignCourier: 'call',
+    setInstructions: 'call',
     renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',
@@ -171,6 +175,13 @@ export const REPOSITORY_METHODS = {
     consumeInvite: 'call',
   },
   payments: { recordPayment: 'call', findPayment: 'call' },
+  attachments: {
+    createAttachment: 'call',
+    getAttachment: 'call',
+    readAttachment: 'call',
+    linkAttachments: 'call',
+    eraseOrderAttachments: 'call',
+  },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

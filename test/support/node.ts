@@ -34,6 +34,8 @@ export interface StartOptions {
   contactClock?: NodeDeps['contactClock'];
   /** The clock courier invites are issued and spent by (expiry tests). */
   courierClock?: NodeDeps['courierClock'];
+  /** The clock attachment links are signed and checked by (link expiry tests). */
+  attachmentClock?: NodeDeps['attachmentClock'];
 }
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
@@ -61,6 +63,7 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
     retention: options.retention,
     contactClock: options.contactClock,
     courierClock: options.courierClock,
+    attachmentClock: options.attachmentClock,
   });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

@@ -1,4 +1,5 @@
 import { describeArrivalContract } from './contracts/arrival';
+import { describeAttachmentsContract } from './contracts/attachments';
 import { describeCredentialsContract } from './contracts/credentials';
 import { describeCouriersContract } from './contracts/couriers';
 import { describeContactsContract } from './contracts/contacts';
@@ -28,6 +29,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('tenants', () => describeTenantsContract(factory));
     describe('credentials', () => describeCredentialsContract(factory));
     describe('couriers', () => describeCouriersContract(factory));
+    describe('attachments', () => describeAttachmentsContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));
     describe('arrival', () => describeArrivalContract(factory));

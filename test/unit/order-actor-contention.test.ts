@@ -12,6 +12,7 @@ function contendedStore(order: Order): OrderActorStore {
       loadOrder: async () => order,
       commitEvent: async () => ({ kind: 'rev_conflict' }),
       assignCourier: async () => ({ kind: 'rev_conflict' }),
+      setInstructions: async () => ({ kind: 'rev_conflict' }),
       findEvent: async () => null,
     },
     payments: {

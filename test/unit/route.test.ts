@@ -127,7 +127,7 @@ describe('route()', () => {
   });
 
   it('gives a public route no caller and asks for no token', async () => {
-    expect(await call('GET', '/open', { token: 'business' })).toMatchObject({ status: 200, body: { keys: ['body', 'ctx', 'params', 'query'] } });
+    expect(await call('GET', '/open', { token: 'business' })).toMatchObject({ status: 200, body: { keys: ['authenticate', 'body', 'ctx', 'params', 'query'] } });
     expect(authentications).toBe(0);
   });
 

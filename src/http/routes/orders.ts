@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../domain/errors';
-import { toOrderView, type Order, type OrderView } from '../../domain/order';
+import { toOrderView, type Order, type OrderEvent, type OrderView } from '../../domain/order';
+import type { ProofView } from '../../domain/proof';
 import type { Principal } from '../../domain/principal';
 import { customerOrderView, toTrackingView, trackingEvents } from '../../domain/tracking-view';
 import type { OrderQuery } from '../../store/search/port';
@@ -12,6 +13,7 @@ import {
   eventsResponse,
   notificationsResponse,
   orderPageResponse,
+  orderPatchBody,
   orderResponse,
   orderWithEventResponse,
   orderWithHistoryResponse,
@@ -30,7 +32,10 @@ import { deliveryWire } from '../delivery-wire';
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens, deliveries, courierRecords }: HttpDeps): Route[] {
+export function orderRoutes({ orders, tokens, deliveries, courierRecords, attachments }: HttpDeps): Route[] {
+  /** The order's proof of delivery, links signed now: read from its history once it was delivered. */
+  const proofOf = async (order: Order, history?: OrderEvent[]) =>
+    order.delivered_at === null ? null : attachments.proofOf(history ?? (await orders.history(order.id)));
   return [
     route({
       method: 'post',
@@ -76,8 +81,9 @@ export function orderRoutes({ orders, tokens, deliveries, courierRecords }: Http
       handler: async ({ principal, params }) => {
         const order = await orders.get(principal, params.id);
         const history = await orders.history(order.id);
-        if (principal.role === 'tracker') return { body: { ...toTrackingView(order), history: trackingEvents(history) } };
-        return { body: { ...viewFor(principal, order), history } };
+        const proof = await proofOf(order, history);
+        if (principal.role === 'tracker') return { body: { ...toTrackingView(order, proof), history: trackingEvents(history) } };
+        return { body: { ...viewFor(principal, order, proof), history } };
       },
     }),
     route({
@@ -131,7 +137,22 @@ export function orderRoutes({ orders, tokens, deliveries, courierRecords }: Http
         // The order's actor answers every event with what it became; only an assignment has no event.
         if (!event || !outcome) throw new Error('a status post was answered without its event');
         const headers = event.seq != null ? { 'Event-Outcome': outcome, 'Event-Seq': String(event.seq) } : { 'Event-Outcome': outcome };
-        return { body: { ...toOrderView(order), event }, headers };
+        return { body: { ...toOrderView(order, await proofOf(order)), event }, headers };
+      },
+    }),
+    route({
+      method: 'patch',
+      path: '/v1/orders/:id',
+      operationId: 'updateOrder',
+      summary: "Change the order's instructions for its courier (null: none) while it is not terminal (409 illegal_transition after)",
+      roles: ['business', 'staff', 'customer'],
+      body: orderPatchBody,
+      status: 200,
+      response: orderResponse,
+      errors: [404, 409],
+      handler: async ({ principal, params, body }) => {
+        const order = await orders.setInstructions(principal, params.id, body.instructions);
+        return { body: viewFor(principal, order, await proofOf(order)) };
       },
     }),
     route({
@@ -189,15 +210,16 @@ export function orderRoutes({ orders, tokens, deliveries, courierRecords }: Http
           filter.courierId = caller.subject;
         }
         const page = await orders.search(caller.tenantId, filter);
-        return { body: { items: page.items.map((order) => viewFor(caller, order)), next_cursor: encodeCursor(page.next) } };
+        const items = await Promise.all(page.items.map(async (order) => viewFor(caller, order, await proofOf(order))));
+        return { body: { items, next_cursor: encodeCursor(page.next) } };
       },
     }),
   ];
 }
 
 /** The order resource as the caller reads it: its customer sees the courier only while it is out for delivery. */
-function viewFor(principal: Principal, order: Order): OrderView {
-  const view = toOrderView(order);
+function viewFor(principal: Principal, order: Order, proof: ProofView | null = null): OrderView {
+  const view = toOrderView(order, proof);
   return principal.role === 'customer' ? customerOrderView(view) : view;
 }
 

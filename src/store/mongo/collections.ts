@@ -14,6 +14,7 @@ import type {
   WebhookDocument,
   WebhookMessageDocument,
 } from './documents';
+import type { AttachmentDocument } from '../attachments/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
 
@@ -51,6 +52,7 @@ export interface CollectionDocuments {
   couriers: CourierDocument;
   courierInvites: CourierInviteDocument;
   paymentTransactions: PaymentTransactionDocument;
+  attachments: AttachmentDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -119,6 +121,19 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
     indexes: [
       { name: 'contact_codes_by_customer', key: { tenant_id: 1, customer_id: 1, kind: 1, address: 1, issued_at: -1 } },
       { name: 'contact_codes_by_issue', key: { issued_at: 1 } },
+    ],
+  },
+  attachments: {
+    name: 'attachments',
+    indexes: [
+      // A repeated upload under the same key is a duplicate-key error; uploads without one are not indexed.
+      {
+        name: 'attachments_by_key',
+        key: { tenant_id: 1, uploader: 1, idempotency_key: 1 },
+        unique: true,
+        partialFilterExpression: { idempotency_key: { $type: 'string' } },
+      },
+      { name: 'attachments_by_order', key: { order_id: 1 } },
     ],
   },
   contactSends: { name: 'contact_sends', indexes: [{ name: 'contact_sends_by_last', key: { last: 1 } }] },

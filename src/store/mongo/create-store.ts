@@ -1,5 +1,6 @@
 import { MongoPaymentLedger } from '../payments/mongo';
 import { MongoArrivalLog } from '../arrival/mongo';
+import { MongoAttachmentStore } from '../attachments/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoCourierRecords } from '../couriers/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
@@ -65,6 +66,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     couriers: collection('couriers'),
     courierInvites: collection('courierInvites'),
     paymentTransactions: collection('paymentTransactions'),
+    attachments: collection('attachments'),
     run,
   };
   return {
@@ -102,5 +104,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     credentials: new MongoCredentialRevocations(context),
     couriers: new MongoCourierRecords(context),
     payments: new MongoPaymentLedger(context),
+    attachments: new MongoAttachmentStore(context),
   };
 }

@@ -161,6 +161,18 @@ export class MongoOrderLog implements OrderLog {
     });
   }
 
+  setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult> {
+    return this.db.run(async () => {
+      const stored = await this.db.orders.findOneAndUpdate(
+        { _id: orderId, rev: expectedRev },
+        { $set: { instructions, updated_at: updatedAt }, $inc: { rev: 1 } },
+        { projection: { last_location: 1 }, returnDocument: 'after' },
+      );
+      if (!stored) return { kind: 'rev_conflict' };
+      return { kind: 'ok', rev: expectedRev + 1, lastLocation: stored.last_location ?? null };
+    });
+  }
+
   assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
     return this.db.run(async () => {
       const owed = owedEffects(effects, expectedRev + 1, updatedAt);

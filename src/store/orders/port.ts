@@ -28,6 +28,8 @@ export interface OrderLog {
    * the outbox in the same write, keyed by the revision it writes (`expectedRev + 1`).
    */
   assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects?: EffectKind[]): Promise<CommitResult>;
+  /** Sets the order's `instructions` (null: none) under the revision guard, as `assignCourier` sets its courier. */
+  setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult>;
   findEvent(orderId: string, eventId: string): Promise<OrderEvent | null>;
   /** Applied events with `seq > sinceSeq`, in seq order. */
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;

@@ -6,7 +6,7 @@ import { CommitBatch, owedEffects } from '../postgres/commit-batch';
 import type { PostgresContext } from '../postgres/context';
 import { sqlState, UNIQUE_VIOLATION } from '../postgres/errors';
 import { docOf, orderColumns, type OrderColumns } from '../order-row';
-import { EVENT_COLUMNS, eventValues, rowToOrder, stateValues, type OrderRow } from '../postgres/rows';
+import { EVENT_COLUMNS, eventDetailValues, eventParams, eventValues, rowToOrder, stateValues, type OrderRow } from '../postgres/rows';
 import { TurnBatch } from '../postgres/turn-batch';
 import { searchTerms } from '../search-terms';
 import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
@@ -80,7 +80,10 @@ export class PostgresOrderLog implements OrderLog {
         [order.tenant_id, order.id, terms],
       );
     }
-    await client.query(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, eventValues(firstEvent));
+    await client.query(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+      ...eventValues(firstEvent),
+      ...eventDetailValues(firstEvent),
+    ]);
     await oweEffectsIn(client, {
       kinds: input.effects ?? [],
       orderId: order.id,
@@ -130,13 +133,17 @@ export class PostgresOrderLog implements OrderLog {
           effects.map((effect) => effect.kind),
           next.tenant_id,
           effects.map((effect) => effect.key),
+          ...eventDetailValues(event),
         ]);
         const result = rows[0]!;
         if (result.duplicate) return { kind: 'duplicate_event' };
         if (!result.updated) return { kind: 'rev_conflict' };
         return { kind: 'ok', rev: expectedRev + 1, lastLocation: result.last_location };
       }
-      const { rows } = await this.db.query<{ duplicate: boolean; last_location: Location | null }>(COMMIT_LATE, eventValues(event));
+      const { rows } = await this.db.query<{ duplicate: boolean; last_location: Location | null }>(COMMIT_LATE, [
+        ...eventValues(event),
+        ...eventDetailValues(event),
+      ]);
       const result = rows[0]!;
       if (result.duplicate) return { kind: 'duplicate_event' };
       return { kind: 'ok', rev: expectedRev, lastLocation: result.last_location };
@@ -145,6 +152,16 @@ export class PostgresOrderLog implements OrderLog {
       if (sqlState(error) === UNIQUE_VIOLATION) return { kind: 'duplicate_event' };
       throw error;
     }
+  }
+
+  async setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult> {
+    const { rows } = await this.db.query<{ last_location: Location | null }>(
+      `UPDATE orders SET doc = jsonb_set(doc, '{instructions}', COALESCE(to_jsonb($1::text), 'null'::jsonb)), updated_at = $2,
+         rev = rev + 1 WHERE id = $3 AND rev = $4 RETURNING last_location`,
+      [instructions, updatedAt, orderId, expectedRev],
+    );
+    if (!rows[0]) return { kind: 'rev_conflict' };
+    return { kind: 'ok', rev: expectedRev + 1, lastLocation: rows[0].last_location };
   }
 
   async assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
@@ -216,15 +233,12 @@ const NEW_ORDER_COLUMNS = ['id', 'tenant_id', 'external_id', 'external_scope', '
 const INSERT_ORDER = `INSERT INTO orders (${NEW_ORDER_COLUMNS.join(', ')})
   VALUES (${NEW_ORDER_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
 
-// The event's columns as typed parameters (a parameter only in a SELECT list has no type of its own).
-const EVENT_PARAMS =
-  '$1::text, $2::int, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::jsonb, $10::text, $11::text, $12::boolean';
 
 /**
  * An applied event in one statement: refused as a duplicate when the event id is in the order's log; otherwise
  * the order's state is written only if its revision is still the expected one, and only then are the event and
  * its owed effects inserted. $1-$12 are the event's columns (EVENT_COLUMNS), then the guard and the new state
- * (`stateValues`).
+ * (`stateValues`), the effects, and last ($25, $26) the event's reason and proof (`eventDetailValues`).
  */
 const COMMIT_APPLIED = `
   WITH duplicate AS (SELECT 1 FROM events WHERE order_id = $1 AND event_id = $3),
@@ -236,7 +250,7 @@ const COMMIT_APPLIED = `
   ),
   event AS (
     INSERT INTO events (${EVENT_COLUMNS})
-    SELECT ${EVENT_PARAMS} WHERE EXISTS (SELECT 1 FROM updated)
+    SELECT ${eventParams(25)} WHERE EXISTS (SELECT 1 FROM updated)
   ),
   effect AS (
     ${oweEffectsSql('SELECT e.kind, $1, e.key, $23::text, $8 FROM unnest($22::text[], $24::int[]) AS e(kind, key) WHERE EXISTS (SELECT 1 FROM updated)')}
@@ -249,6 +263,6 @@ const COMMIT_LATE = `
   WITH duplicate AS (SELECT 1 FROM events WHERE order_id = $1 AND event_id = $3),
   event AS (
     INSERT INTO events (${EVENT_COLUMNS})
-    SELECT ${EVENT_PARAMS} WHERE NOT EXISTS (SELECT 1 FROM duplicate)
+    SELECT ${eventParams(13)} WHERE NOT EXISTS (SELECT 1 FROM duplicate)
   )
   SELECT EXISTS (SELECT 1 FROM duplicate) AS duplicate, (SELECT last_location FROM orders WHERE id = $1) AS last_location`;

@@ -95,6 +95,14 @@ export class SqliteOrderLog implements OrderLog {
     });
   }
 
+  setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult> {
+    return this.context.write((): CommitResult => {
+      const stored = this.stmt().setInstructions.get(instructions, updatedAt, orderId, expectedRev) as { last_location: string | null } | undefined;
+      if (!stored) return { kind: 'rev_conflict' };
+      return { kind: 'ok', rev: expectedRev + 1, lastLocation: stored.last_location ? (JSON.parse(stored.last_location) as Location) : null };
+    });
+  }
+
   assignCourier(orderId: string, expectedRev: number, courierId: string, updatedAt: string, effects: EffectKind[] = []): Promise<CommitResult> {
     return this.context.write((): CommitResult => {
       const stmt = this.stmt();
@@ -167,9 +175,9 @@ function prepare(db: Database) {
     insertTerm: db.prepare('INSERT OR IGNORE INTO order_terms (tenant_id, term, order_id) VALUES (?, ?, ?)'),
     insertEvent: db.prepare(
       `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
-         source, applied)
+         source, applied, reason, proof)
        VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
-         @source, @applied)`,
+         @source, @applied, @reason, @proof)`,
     ),
     orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
     orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
@@ -184,6 +192,10 @@ function prepare(db: Database) {
     ),
     assign: db.prepare(
       'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location, tenant_id',
+    ),
+    setInstructions: db.prepare(
+      `UPDATE orders SET doc = json_set(doc, '$.instructions', ?), updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ?
+       RETURNING last_location`,
     ),
     eventById: db.prepare('SELECT * FROM events WHERE order_id = ? AND event_id = ?'),
     eventsSince: db.prepare('SELECT * FROM events WHERE order_id = ? AND seq > ? ORDER BY seq LIMIT ?'),

@@ -2,7 +2,7 @@ import type { Location } from '../../domain/order';
 import type { CommitResult, EventCommit } from '../orders/port';
 import { oweEffectsSql } from '../outbox/postgres';
 import { isUnavailable, translate } from './errors';
-import { eventValues, stateValues } from './rows';
+import { eventDetailValues, eventValues, stateValues } from './rows';
 
 /** The outbox rows a commit owes, each with its key: the event's seq, or the revision the commit writes. */
 export function owedEffects(commit: EventCommit): Array<{ kind: string; key: number }> {
@@ -131,6 +131,8 @@ export class CommitBatch {
 
   private async many(commits: Array<Pending['commit']>): Promise<CommitResult[]> {
     const columns: unknown[][] = Array.from({ length: 22 }, () => []);
+    const reasons: unknown[] = [];
+    const proofs: unknown[] = [];
     const effectRows: number[] = [];
     const effectKinds: string[] = [];
     const effectKeys: number[] = [];
@@ -143,6 +145,9 @@ export class CommitBatch {
         next.tenant_id,
       ];
       row.forEach((value, column) => columns[column]!.push(value));
+      const [reason, proof] = eventDetailValues(commit.event);
+      reasons.push(reason);
+      proofs.push(proof);
       for (const { kind, key } of owedEffects(commit)) {
         effectRows.push(index + 1);
         effectKinds.push(kind);
@@ -154,6 +159,8 @@ export class CommitBatch {
       effectRows,
       effectKinds,
       effectKeys,
+      reasons,
+      proofs,
     ]);
     return rows.map((row, index): CommitResult => {
       if (row.duplicate) return { kind: 'duplicate_event' };
@@ -167,16 +174,18 @@ export class CommitBatch {
  * Many applied events in one statement. Each input row is one commit (column arrays, in EVENT_COLUMNS order, then
  * the guard, the new state (`stateValues`) and the tenant; `n` is its position): a row whose event id is already in
  * its order's log is a duplicate; otherwise its order's state is written only if the revision is still the expected one, and only then
- * are its event and owed effects ($23/$24/$25: row numbers, kinds and keys) inserted. One answer row per commit, in order.
+ * are its event and owed effects ($23/$24/$25: row numbers, kinds and keys) inserted; $26/$27 are the events' reasons and
+ * proofs. One answer row per commit, in order.
  */
 const COMMIT_MANY = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
       $8::timestamptz[], $9::jsonb[], $10::text[], $11::text[], $12::boolean[], $13::int[], $14::text[], $15::int[],
-      $16::timestamptz[], $17::timestamptz[], $18::text[], $19::text[], $20::timestamptz[], $21::int[], $22::text[])
+      $16::timestamptz[], $17::timestamptz[], $18::text[], $19::text[], $20::timestamptz[], $21::int[], $22::text[],
+      $26::text[], $27::jsonb[])
       WITH ORDINALITY AS i(order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
         source, applied, expected_rev, next_status, version, updated_at, last_event_at, held_at, courier_id,
-        delivered_at, failed_attempts, tenant_id, n)
+        delivered_at, failed_attempts, tenant_id, reason, proof, n)
   ),
   duplicate AS (
     SELECT i.n FROM input i WHERE EXISTS (SELECT 1 FROM events e WHERE e.order_id = i.order_id AND e.event_id = i.event_id)
@@ -190,9 +199,10 @@ const COMMIT_MANY = `
     RETURNING i.n, o.last_location
   ),
   event AS (
-    INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note, source, applied)
+    INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note, source, applied,
+      reason, proof)
     SELECT i.order_id, i.seq, i.event_id, i.type, i.status, i.scan_type, i.occurred_at, i.recorded_at, i.location, i.note,
-      i.source, i.applied
+      i.source, i.applied, i.reason, i.proof
     FROM input i JOIN updated u ON u.n = i.n
   ),
   effect AS (

@@ -2,6 +2,7 @@ import { PostgresPaymentLedger } from '../payments/postgres';
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
+import { PostgresAttachmentStore } from '../attachments/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
@@ -55,5 +56,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     credentials: new PostgresCredentialRevocations(db),
     couriers: new PostgresCourierRecords(db),
     payments: new PostgresPaymentLedger(db),
+    attachments: new PostgresAttachmentStore(db),
   };
 }

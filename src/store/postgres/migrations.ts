@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
+import { POSTGRES_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
@@ -221,6 +222,7 @@ const MIGRATIONS: string[] = [
   `,
   POSTGRES_COURIERS_MIGRATION,
   POSTGRES_PAYMENTS_MIGRATION,
+  POSTGRES_ATTACHMENTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -40,6 +40,22 @@ export function eventValues(event: OrderEvent): unknown[] {
   ];
 }
 
-/** An `events` row read as these columns holds every field as the domain does (`eventFrom` copies them). */
+/** What an event says beyond its status (`reason`, `proof`): the last two columns of EVENT_COLUMNS. */
+export function eventDetailValues(event: OrderEvent): unknown[] {
+  return [event.reason ?? null, event.proof ? JSON.stringify(event.proof) : null];
+}
+
+/**
+ * An `events` row read as these columns holds every field as the domain does (`eventFrom` copies them; a NULL reason
+ * or proof is left out). Written as `eventValues` then `eventDetailValues`.
+ */
 export const EVENT_COLUMNS =
-  'order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note, source, applied';
+  'order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note, source, applied, reason, proof';
+
+/** The event's columns as typed parameters: $1-$12 (`eventValues`), then the detail's two at `detailAt`, `detailAt + 1`. */
+export function eventParams(detailAt: number): string {
+  return (
+    '$1::text, $2::int, $3::text, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz, $9::jsonb, $10::text, ' +
+    `$11::text, $12::boolean, $${detailAt}::text, $${detailAt + 1}::jsonb`
+  );
+}

@@ -157,7 +157,7 @@ async function erase(client: PoolClient, rows: OrderRow[], at: string): Promise<
     [tenantId, dropped.term, dropped.order],
   );
   await client.query(
-    'UPDATE events SET note = NULL, location = NULL WHERE order_id = ANY($1::text[]) AND (note IS NOT NULL OR location IS NOT NULL)',
+    'UPDATE events SET note = NULL, location = NULL, proof = NULL WHERE order_id = ANY($1::text[]) AND (note IS NOT NULL OR location IS NOT NULL OR proof IS NOT NULL)',
     [ids],
   );
   // A provider's error text may quote the address or number it refused.

@@ -172,7 +172,7 @@ function prepare(db: Database) {
     orderErase: db.prepare('UPDATE orders SET doc = @doc, last_location = NULL, erased_at = @erased_at, rev = rev + 1 WHERE id = @id'),
     termDelete: db.prepare('DELETE FROM order_terms WHERE tenant_id = ? AND term = ? AND order_id = ?'),
     eventsErase: db.prepare(
-      'UPDATE events SET note = NULL, location = NULL WHERE order_id = ? AND (note IS NOT NULL OR location IS NOT NULL)',
+      'UPDATE events SET note = NULL, location = NULL, proof = NULL WHERE order_id = ? AND (note IS NOT NULL OR location IS NOT NULL OR proof IS NOT NULL)',
     ),
     // A provider's error text may quote the address or number it refused.
     deliveriesErase: db.prepare('UPDATE deliveries SET error = NULL WHERE order_id = ? AND error IS NOT NULL'),

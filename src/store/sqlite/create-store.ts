@@ -4,6 +4,7 @@ import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
+import { SqliteAttachmentStore } from '../attachments/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteCourierRecords } from '../couriers/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
@@ -94,6 +95,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     credentials: new SqliteCredentialRevocations(context),
     couriers: new SqliteCourierRecords(context),
     payments: new SqlitePaymentLedger(context),
+    attachments: new SqliteAttachmentStore(context),
   };
 }
 

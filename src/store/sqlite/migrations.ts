@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
+import { SQLITE_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
@@ -237,6 +238,7 @@ const MIGRATIONS: string[] = [
   `,
   SQLITE_COURIERS_MIGRATION,
   SQLITE_PAYMENTS_MIGRATION,
+  SQLITE_ATTACHMENTS_MIGRATION,
 ];
 
 /**

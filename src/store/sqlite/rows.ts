@@ -1,3 +1,4 @@
+import type { EventProof, FailReason } from '../../domain/proof';
 import { eventFrom, type LatLng, type Location, type Order, type OrderEvent } from '../../domain/order';
 import type { Payment } from '../../domain/payment';
 import { docOf, orderColumns, orderOfRow, type OrderColumns, type OrderDoc } from '../order-row';
@@ -26,20 +27,30 @@ export function rowToOrder(row: OrderRow): Order {
   );
 }
 
-/** An `events` row: the location as JSON text, `applied` as 0 or 1. */
-export interface EventRow extends Omit<OrderEvent, 'location' | 'applied'> {
+/** An `events` row: the location and proof as JSON text, `applied` as 0 or 1, no reason or proof as NULL. */
+export interface EventRow extends Omit<OrderEvent, 'location' | 'applied' | 'reason' | 'proof'> {
   location: string | null;
   applied: number;
+  reason: FailReason | null;
+  proof: string | null;
 }
 
 export function eventToRow(event: OrderEvent): EventRow {
   return {
-    ...event,
+    ...eventFrom(event),
     location: event.location ? JSON.stringify(event.location) : null,
     applied: event.applied ? 1 : 0,
+    reason: event.reason ?? null,
+    proof: event.proof ? JSON.stringify(event.proof) : null,
   };
 }
 
 export function rowToEvent(row: EventRow): OrderEvent {
-  return eventFrom({ ...row, location: row.location ? (JSON.parse(row.location) as LatLng) : null, applied: row.applied === 1 });
+  return eventFrom({
+    ...row,
+    location: row.location ? (JSON.parse(row.location) as LatLng) : null,
+    applied: row.applied === 1,
+    reason: row.reason ?? undefined,
+    proof: row.proof ? (JSON.parse(row.proof) as EventProof) : undefined,
+  });
 }

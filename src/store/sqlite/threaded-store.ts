@@ -69,6 +69,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     credentials: standIn(link, 'credentials'),
     couriers: standIn(link, 'couriers'),
     payments: standIn(link, 'payments'),
+    attachments: standIn(link, 'attachments'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -14,7 +14,7 @@ let biz: Client;
 
 tenantNode((started) => ({ server, tenant, biz } = started));
 
-const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30 };
+const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [] };
 
 it('starts at the defaults, changes only what a PUT names, and keeps tenants apart', async () => {
   expect((await biz.get('/v1/tenants/me/settings')).body).toEqual(DEFAULTS);
@@ -36,6 +36,7 @@ it.each([
   [{ tracking_link_days: 0 }, 'tracking_link_days'],
   [{ tracking_link_days: 366 }, 'tracking_link_days'],
   [{ tracking_link_days: null }, 'tracking_link_days'],
+  [{ proof_required: ['fingerprint'] }, 'proof_required.0'],
   [{ quiet_hours: { start: '25:00', end: '08:00', time_zone: 'UTC' } }, 'quiet_hours.start'],
   [{ quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Mars/Olympus' } }, 'quiet_hours.time_zone'],
   [{ quiet_hours: { start: '21:00', end: '21:00', time_zone: 'UTC' } }, 'quiet_hours.end'],

@@ -47,6 +47,7 @@ export function freshStore(factory: StoreFactory): Store {
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },
     get payments() { return store().payments; },
+    get attachments() { return store().attachments; },
   };
 }
 

@@ -201,6 +201,25 @@ export function describeOrdersContract(factory: StoreFactory): void {
     ]);
   });
 
+  it('keeps what an event says beyond its status (reason, proof), alone, in a batch and late', async () => {
+    const proof = { recipient_name: 'Grace', note: null, signature: 'att_1', photos: ['att_2'], sha256: { att_1: 'aa', att_2: 'bb' } };
+    const orders = await Promise.all([0, 1, 2].map(() => place(buildOrder('t1', { status: 'out_for_delivery' }))));
+    const events = orders.map((order, index) =>
+      index === 0
+        ? buildEvent(order, { status: 'failed_attempt', reason: 'not_home', note: 'rang twice', occurred_at: at(5), recorded_at: at(5) })
+        : buildEvent(order, { status: 'delivered', proof, occurred_at: at(5), recorded_at: at(5) }),
+    );
+    // At once, so a store that batches commits writes them together.
+    await Promise.all(orders.map((order, index) => commit(order, order.rev, events[index]!, moved(order, events[index]!.status, at(5)))));
+    for (const [index, order] of orders.entries()) {
+      expect((await store.orders.history(order.id))[1]).toEqual(events[index]);
+      expect(await store.orders.findEvent(order.id, events[index]!.event_id)).toEqual(events[index]);
+    }
+    const late = { ...lateEvent(orders[0]!, at(1), 'failed_attempt'), reason: 'refused' as const };
+    await commit(orders[0]!, orders[0]!.rev + 1, late, null);
+    expect(await store.orders.findEvent(orders[0]!.id, late.event_id)).toEqual(late);
+  });
+
   it('assignCourier writes the courier under the revision guard', async () => {
     const order = await place(buildOrder('t1'));
     expect(await store.orders.assignCourier(order.id, 1, 'k7', at(3))).toEqual({ kind: 'ok', rev: 2, lastLocation: null });
