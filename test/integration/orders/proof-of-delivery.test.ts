@@ -107,6 +107,15 @@ describe('uploads', () => {
     expect((await request(server.url, 'GET', `/v1/attachments/${response.body.id}`, { token: other })).status).toBe(404);
   });
 
+  it('answers a repeat under the same Idempotency-Key with the first upload', async () => {
+    const key = unique('key');
+    const first = await upload(biz, await smallPng(), 'image/png', { 'idempotency-key': key });
+    const again = await upload(biz, await smallPng(), 'image/png', { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+  });
+
   it('refuses bytes that are not an image of the declared type (415) and bodies over 5 MiB (413)', async () => {
     expectError(await upload(biz, await smallPng(), 'image/jpeg'), 415, 'unsupported_media_type');
     expectError(await upload(biz, Buffer.from('not an image at all'), 'image/png'), 415, 'unsupported_media_type');
