@@ -36,6 +36,8 @@ const VIEW_FIELDS = [
   'id',
   'last_location',
   'promised_by',
+  // Null until the order is delivered (API.md "Proof of delivery").
+  'proof',
   'status',
   'version',
 ];
@@ -81,6 +83,7 @@ it('shows a link the tracking view: no contact details, items, metadata, notes o
     destination: { address: '12 Tai Hang Rd', lat: 22.28, lng: 114.19 },
     last_location: null,
     customer: { name: 'Chan Tai Man' },
+    proof: null,
   });
   expect(history.map((event: Record<string, unknown>) => Object.keys(event).sort())).toEqual([EVENT_FIELDS, EVENT_FIELDS]);
   expect(history.map((event: Record<string, unknown>) => [event.seq, event.status])).toEqual([
