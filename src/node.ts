@@ -172,7 +172,10 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // after them: what actors apply while they drain is still relayed at once.
   const queues = { relay, bus, connection: redis.publisher, redis: redisState, prefix: config.redisPrefix, logger };
   const alerts = await part('alert queue', () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs }), (queue) => queue.close());
-  const webhooks = await part('webhook relay', () => new WebhookRelay({ store, ...queues }), (relayed) => relayed.close());
+  // Built here, before the webhook relay (every role), whose messages carry delivered orders' proofs. Links are signed
+  // with a key derived from the token secret, so any node of the cluster serves any link.
+  const attachments = new AttachmentService({ store, secret: secrets.jwtSecret, linkBase: config.publicUrl, now: deps.attachmentClock });
+  const webhooks = await part('webhook relay', () => new WebhookRelay({ store, proofs: attachments, ...queues }), (relayed) => relayed.close());
   const service = stoppable(lifecycle);
   const loyalty = await service('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }));
   const privacy = new PrivacyService({ store, bus });
@@ -192,7 +195,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachmentClock: deps.attachmentClock }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -337,7 +340,8 @@ interface ApiInputs {
   codeSecret: string;
   contactClock?: () => Date;
   courierClock?: () => Date;
-  attachmentClock?: () => Date;
+  /** Proof-of-delivery pictures and their signed links (also used by the webhook relay). */
+  attachments: AttachmentService;
 }
 
 /**
@@ -347,7 +351,7 @@ interface ApiInputs {
  */
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
   const { store, bus, logger, metrics, redis, redisState } = context;
-  const { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations } = inputs;
+  const { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, attachments } = inputs;
   const service = stoppable(lifecycle);
   // Confirmation codes go out from the node that was asked, through channels of its own (the alert workers may run elsewhere).
   const codeSender = await lifecycle.part('code channels', () => new ContactCodeSender(configuredChannels(config)), (built) => built.close());
@@ -360,8 +364,6 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
     }),
   );
-  // Links are signed with a key derived from the token secret, so any node of the cluster serves any link.
-  const attachments = new AttachmentService({ store, secret: inputs.codeSecret, linkBase: config.publicUrl, now: inputs.attachmentClock });
   const orders = await service('order actors', () =>
     new OrderService({
       store,
@@ -458,6 +460,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         io,
         tokens,
         orders,
+        proofs: attachments,
         store,
         bus,
         publisher: redis.publisher,

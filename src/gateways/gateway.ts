@@ -15,7 +15,7 @@ import type { RedisClient } from './redis';
 import { RequestBudget } from './request-budget';
 import { beginSession, endSession, type IoSocket } from './session';
 import { SocketSlots, type SocketSlotsOptions } from './socket-slots';
-import { Subscriptions } from './subscriptions';
+import { Subscriptions, type SubscriptionsOptions } from './subscriptions';
 import { TokenExpiry } from './token-expiry';
 import { TrackingLinks } from './tracking-links';
 
@@ -23,7 +23,9 @@ export interface GatewayOptions {
   /** The Socket.IO server (see createIo), attached to the node's HTTP server. */
   io: IoServer;
   tokens: Pick<TokenService, 'authenticateSession'>;
-  orders: Pick<OrderService, 'get'>;
+  orders: Pick<OrderService, 'get' | 'history'>;
+  /** Makes a delivered order's `proof` for the `subscribe` acknowledgement (see {@link SubscriptionsOptions.proofs}). */
+  proofs: SubscriptionsOptions['proofs'];
   /** What live streams read to catch up and to compare with (see {@link LiveFeedOptions.store}). */
   store: LiveFeedOptions['store'];
   /** Applied events, reassignments, courier positions and loyalty bookings of this node, pushed as they come. */
@@ -111,6 +113,7 @@ export class Gateway {
     });
     const subscriptions = new Subscriptions({
       orders: options.orders,
+      proofs: options.proofs,
       feed: this.feed,
       expiry: this.expiry,
       maxSubscriptions,

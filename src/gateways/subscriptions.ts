@@ -3,6 +3,8 @@ import { NotFoundError, UnauthorizedError } from '../domain/errors';
 import { toOrderView, type Order } from '../domain/order';
 import { canReadOrder, type TenantPrincipal } from '../domain/principal';
 import { customerOrderView, toTrackingView } from '../domain/tracking-view';
+import type { ProofView } from '../domain/proof';
+import type { AttachmentService } from '../services/attachment-service';
 import type { OrderService } from '../services/order-service';
 import { ackError, type RefuseAck } from './ack-error';
 import { rooms, type SubscribeAck, type SubscribedOrder, type UnsubscribeAck } from './events';
@@ -12,7 +14,10 @@ import { sessionOf, watchesForCustomer, type IoSocket, type Session } from './se
 import type { TokenExpiry } from './token-expiry';
 
 export interface SubscriptionsOptions {
-  orders: Pick<OrderService, 'get'>;
+  /** The order, and its history once it is delivered (its proof of delivery is read from it). */
+  orders: Pick<OrderService, 'get' | 'history'>;
+  /** The order's `proof` from its history, links signed at the subscribe (they work an hour, like an HTTP read's). */
+  proofs: Pick<AttachmentService, 'proofOf'>;
   /** The orders' live streams: a subscription holds a share of its order's. */
   feed: Pick<LiveFeed, 'acquire' | 'release'>;
   expiry: Pick<TokenExpiry, 'isOver'>;
@@ -127,6 +132,9 @@ export class Subscriptions {
     let acquired = false;
     try {
       const order = await this.options.orders.get(session.principal, orderId);
+      // Read before the join, whose acknowledgement is written synchronously: a delivery landing in between leaves
+      // the ack's proof null (the delivered event still reaches the socket, and an HTTP read has the proof).
+      const proof = order.delivered_at === null ? null : this.options.proofs.proofOf(await this.options.orders.history(order.id));
       const stream = await feed.acquire(order.id);
       acquired = true;
       // A resubscription (to resume with since_seq) keeps the one registration it has.
@@ -149,7 +157,7 @@ export class Subscriptions {
         void socket.join(rooms.order(order.id));
         session.orders.set(orderId, 'joined');
         if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
-        ack({ ok: true, order: subscribedView(session.principal, current), missed });
+        ack({ ok: true, order: subscribedView(session.principal, current, current.delivered_at === null ? null : proof), missed });
       });
     } catch (error) {
       // A refused subscribe leaves the socket unsubscribed, also when it was one before (access lost meanwhile).
@@ -180,10 +188,11 @@ export class Subscriptions {
 
 /**
  * The order as a subscription hands it to `principal`: a tracking link its tracking view (API.md "Tracking links"),
- * the customer its order with the courier only while out for delivery, anyone else the order resource.
+ * the customer its order with the courier only while out for delivery, anyone else the order resource; each with its
+ * proof of delivery.
  */
-function subscribedView(principal: TenantPrincipal, order: Order): SubscribedOrder {
-  if (principal.role === 'tracker') return toTrackingView(order);
-  const view = toOrderView(order);
+function subscribedView(principal: TenantPrincipal, order: Order, proof: ProofView | null): SubscribedOrder {
+  if (principal.role === 'tracker') return toTrackingView(order, proof);
+  const view = toOrderView(order, proof);
   return principal.role === 'customer' ? customerOrderView(view) : view;
 }

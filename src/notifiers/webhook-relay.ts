@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { EffectKind } from '../domain/effects';
 import { toOrderView } from '../domain/order';
 import { changeKey, subscribes, typesOwedBy, webhookBody, webhookMessageId, type WebhookData } from '../domain/webhooks';
+import type { AttachmentService } from '../services/attachment-service';
 import type { OrderLog } from '../store/orders/port';
 import type { OwedKind } from '../services/outbox-relay';
 import type { PendingEffect } from '../store/outbox/port';
@@ -14,7 +15,7 @@ export const WEBHOOK_QUEUE = 'webhooks';
 
 /** What the relay reads and writes: the order and its events, the tenant's endpoints, the messages. */
 export interface WebhookRelayStore {
-  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'history'>;
   webhooks: Pick<WebhookDirectory, 'listWebhooks'>;
   webhookLog: Pick<WebhookLog, 'addWebhookMessages' | 'overdueWebhookMessages'>;
 }
@@ -25,6 +26,8 @@ export interface WebhookRelayStore {
  */
 export interface WebhookRelayOptions extends OutboxQueueOptions {
   store: WebhookRelayStore;
+  /** Makes a delivered order's `proof` for the messages' `data.order`. */
+  proofs: Pick<AttachmentService, 'proofOf'>;
   /**
    * How often pending messages long past due are checked for a job (Redis lost it: a restart without persistence).
    * @default 30000
@@ -170,7 +173,10 @@ export class WebhookRelay {
     if (endpoints.length === 0) return [];
     const order = await store.orders.loadOrder(effect.orderId);
     if (!order) return [];
-    const data: WebhookData = { order: toOrderView(order) };
+    // The body is stored once and sent as stored, retries included: its proof links are signed here and work for an
+    // hour (a receiver keeps the pictures it wants, or reads the order again for fresh links).
+    const proof = order.delivered_at === null ? null : this.options.proofs.proofOf(await store.orders.history(order.id));
+    const data: WebhookData = { order: toOrderView(order, proof) };
     if (effect.kind !== 'webhook_assignment') {
       const [event] = await store.orders.listEvents(effect.orderId, effect.seq - 1, 1);
       if (!event || event.seq !== effect.seq) return [];

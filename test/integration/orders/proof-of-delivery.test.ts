@@ -12,6 +12,7 @@ import { startTestNode, type TestNode } from '../../support/node';
 import { assignCourier, placeOrder, postStatus } from '../../support/orders';
 import { createTenant } from '../../support/tenant';
 import { notifyArea } from '../../support/notify-fixture';
+import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
 import { registerWebhook, startReceiver, type Receiver } from '../../support/webhooks';
 
 let server: TestNode;
@@ -28,6 +29,7 @@ beforeAll(async () => {
   await registerWebhook(biz, receiver.url, ['order.status_changed']);
 });
 afterAll(async () => {
+  closeAllSockets();
   await receiver.close();
   await server.close();
 });
@@ -158,6 +160,35 @@ describe('proofs and reasons', () => {
     const tracked = await request(server.url, 'GET', `/v1/orders/${orderId}`, { token: trackingToken });
     expect(tracked.body.proof).toMatchObject({ recipient_name: 'Grace', photos: [{ id: photo }] });
     expect((await fetchLink(tracked.body.proof.signature.url)).status).toBe(200);
+  });
+
+  it("a delivered order's proof is in the list, a tracker's and a staff socket's subscribe, and its webhook", async () => {
+    const { orderId, trackingToken, courierId } = await courierWithOrder();
+    const photo = await uploaded(biz, await phonePhoto(400, 300));
+    const posted = await biz.post(`/v1/orders/${orderId}/status`, { status: 'delivered', proof: { recipient_name: 'Ida', photos: [photo] } });
+    expect(posted.status).toBe(200);
+
+    // The list carries it too.
+    const listed = await biz.get(`/v1/orders?courier_id=${courierId}`);
+    expect(listed.body.items).toEqual([expect.objectContaining({ id: orderId, proof: expect.objectContaining({ recipient_name: 'Ida' }) })]);
+
+    const staffToken = (await biz.post('/v1/tokens', { role: 'staff', subject: unique('s') })).body.token as string;
+    for (const token of [trackingToken, staffToken]) {
+      const socket = await connectSocket(server.url, token);
+      const { order } = await subscribeOk(socket, orderId);
+      expect(order.status).toBe('delivered');
+      expect(order.proof).toMatchObject({ recipient_name: 'Ida', photos: [{ id: photo }] });
+      const shown = await fetchLink(order.proof.photos[0].url);
+      expect(shown.status).toBe(200);
+      expect(createHash('sha256').update(shown.bytes).digest('hex')).toBe(posted.body.proof.sha256[photo]);
+      socket.close();
+    }
+
+    const [message] = await receiver.waitFor(1, (request) =>
+      request.body.type === 'order.status_changed' && request.body.data.order?.id === orderId && request.body.data.event?.status === 'delivered',
+    );
+    expect(message!.body.data.order.proof).toMatchObject({ recipient_name: 'Ida', photos: [{ id: photo }] });
+    expect((await fetchLink(message!.body.data.order.proof.photos[0].url)).status).toBe(200);
   });
 
   it('a delivered scan with a proof; an attachment used twice or by another caller is refused naming the field', async () => {
