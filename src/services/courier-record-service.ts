@@ -1,25 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { TokenService } from '../auth/token-service';
 import { AlreadyExistsError, CourierInactiveError, NotFoundError, UnauthorizedError } from '../domain/errors';
-import type { Location, Order } from '../domain/order';
+import type { Order } from '../domain/order';
 import { STATUSES, TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { CourierChanges, CourierRecord, CourierRecords } from '../store/couriers/port';
 import type { OrderSearch } from '../store/search/port';
 import type { CredentialService } from './credential-service';
 
 /** A courier's record as the API shows it (API.md "Courier records"). */
-export interface CourierView {
-  id: string;
-  name: string;
-  phone: string | null;
-  vehicle: string | null;
-  active: boolean;
-  created_at: string;
-  last_location: Location | null;
+export type CourierView = Omit<CourierRecord, 'tenant_id'> & {
   last_seen_at: string | null;
   /** Orders assigned to the courier that are not terminal. */
   active_orders: number;
-}
+};
 
 export interface CourierRecordServiceOptions {
   store: { couriers: CourierRecords; search: Pick<OrderSearch, 'searchOrders'> };

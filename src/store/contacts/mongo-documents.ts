@@ -1,4 +1,5 @@
 import type { ContactKind } from '../../domain/contact';
+import type { ContactCode } from './port';
 
 /**
  * A customer's own addresses, one document per (tenant, customer): those it set itself (each entry stamped with the
@@ -15,18 +16,11 @@ export interface ContactsDocument {
 }
 
 /** A code sent to an address (hashed). */
-export interface ContactCodeDocument {
+export type ContactCodeDocument = Omit<ContactCode, 'id'> & {
   _id: string;
-  tenant_id: string;
-  customer_id: string;
-  kind: ContactKind;
-  address: string;
-  code_hash: string;
-  issued_at: string;
-  expires_at: string;
   tries: number;
   spent: boolean;
-}
+};
 
 /**
  * When codes went to an address within the rate window, one document per (tenant, kind, address): a new code is a

@@ -1,18 +1,11 @@
-import type { Location } from '../../domain/order';
+import type { CourierRecord } from './port';
 
 /** A courier's record; `_id` is JSON of [tenant, courier id], which carries its uniqueness. */
-export interface CourierDocument {
+export type CourierDocument = CourierRecord & {
   _id: string;
-  tenant_id: string;
-  id: string;
-  name: string;
-  phone: string | null;
-  vehicle: string | null;
-  active: boolean;
-  created_at: string;
-  last_location: Location | null;
+  /** When its `last_location` was reported, as a field of its own: an update's filter refuses an older sighting. */
   last_seen_at: string | null;
-}
+};
 
 /** A courier invite; `_id` is the SHA-256 of its code. */
 export interface CourierInviteDocument {

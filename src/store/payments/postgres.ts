@@ -1,13 +1,9 @@
-import type { PaymentTransaction, TransactionKind } from '../../domain/payment';
+import type { PaymentTransaction } from '../../domain/payment';
 import type { PostgresContext } from '../postgres/context';
 import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+import { rowToTransaction, type TransactionRow } from './transaction-row';
 
 /** A `payment_transactions` row as the pool hands it over: bigint as a string, times as ISO strings. */
-interface TransactionRow extends Omit<PaymentTransaction, 'amount'> {
-  amount_value: string;
-  amount_currency: string;
-}
-
 const BY_EVENT = 'SELECT * FROM payment_transactions WHERE tenant_id = $1 AND order_id = $2 AND event_id = $3';
 
 /**
@@ -44,18 +40,4 @@ export class PostgresPaymentLedger implements PaymentLedger {
     const { rows } = await this.db.query<TransactionRow>(BY_EVENT, [tenantId, orderId, eventId]);
     return rows[0] ? rowToTransaction(rows[0]) : null;
   }
-}
-
-function rowToTransaction(row: TransactionRow): PaymentTransaction {
-  return {
-    id: row.id,
-    order_id: row.order_id,
-    provider: row.provider,
-    provider_event_id: row.provider_event_id,
-    kind: row.kind as TransactionKind,
-    amount: { value: Number(row.amount_value), currency: row.amount_currency },
-    occurred_at: row.occurred_at,
-    recorded_at: row.recorded_at,
-    courier_id: row.courier_id,
-  };
 }

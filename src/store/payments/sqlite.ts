@@ -1,14 +1,10 @@
 import type { Database } from 'better-sqlite3';
-import type { PaymentTransaction, TransactionKind } from '../../domain/payment';
+import type { PaymentTransaction } from '../../domain/payment';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
 import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+import { rowToTransaction, type TransactionRow } from './transaction-row';
 
 /** A `payment_transactions` row: the amount in two columns. */
-interface TransactionRow extends Omit<PaymentTransaction, 'amount'> {
-  amount_value: number;
-  amount_currency: string;
-}
-
 /** Payment transactions in the embedded store; a record and its order's payment are one group-commit item. */
 export class SqlitePaymentLedger implements PaymentLedger {
   private readonly stmt: () => ReturnType<typeof prepare>;
@@ -40,20 +36,6 @@ export class SqlitePaymentLedger implements PaymentLedger {
 function transactionColumns(transaction: PaymentTransaction): TransactionRow {
   const { amount, ...rest } = transaction;
   return { ...rest, amount_value: amount.value, amount_currency: amount.currency };
-}
-
-function rowToTransaction(row: TransactionRow): PaymentTransaction {
-  return {
-    id: row.id,
-    order_id: row.order_id,
-    provider: row.provider,
-    provider_event_id: row.provider_event_id,
-    kind: row.kind as TransactionKind,
-    amount: { value: row.amount_value, currency: row.amount_currency },
-    occurred_at: row.occurred_at,
-    recorded_at: row.recorded_at,
-    courier_id: row.courier_id,
-  };
 }
 
 function prepare(db: Database) {
