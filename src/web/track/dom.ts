@@ -20,3 +20,20 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function fill(element: Element, ...children: Child[]): void {
   element.replaceChildren(...children.filter((child): child is Node | string => Boolean(child)));
 }
+
+/**
+ * A phrase with values put in: each `{name}` of `template` becomes `values[name]` (text or an element), so a
+ * sentence stays whole for translation wherever its values go.
+ */
+export function phrase(template: string, values: Record<string, Node | string | number>): Array<Node | string> {
+  return template
+    .split(/\{(\w+)\}/)
+    .map((part, index) => (index % 2 === 0 ? part : values[part] ?? `{${part}}`))
+    .map((part) => (typeof part === 'number' ? String(part) : part))
+    .filter((part) => part !== '');
+}
+
+/** The text of a phrase whose values are all text. */
+export function phraseText(template: string, values: Record<string, string | number>): string {
+  return phrase(template, values).join('');
+}

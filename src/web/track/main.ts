@@ -1,7 +1,8 @@
 /**
  * The customer's tracking page (`/track/:order_id?token=…`, API.md "Pages"): no login, the link's token is the
  * credential. It loads the order over HTTP (so the status shows at once), then follows it live over Socket.IO
- * with the same token, resuming from the last seq it showed after any lost connection.
+ * with the same token, resuming from the last seq it showed after any lost connection. A delivery's proof and a
+ * failed attempt's reason are not in the live updates: the page reads the order again for them (TrackingPage).
  */
 import { TrackingClient } from '../../client/tracking-client';
 import { Api, ApiError } from '../shared/api';
@@ -21,9 +22,10 @@ if (link) void open(link);
 else showBadLink('This tracking link is incomplete');
 
 async function open(link: TrackingLink): Promise<void> {
-  const order = await load(new Api(link.token), link.orderId);
+  const api = new Api(link.token);
+  const order = await load(api, link.orderId);
   if (!order) return;
-  const page = new TrackingPage(root, order, pageSettings());
+  const page = new TrackingPage(root, order, pageSettings(), () => api.get<OrderWithHistory>(orderPath(link.orderId)));
   performance.mark('order-status-shown');
   follow(link, page);
 }
@@ -32,7 +34,7 @@ async function open(link: TrackingLink): Promise<void> {
 async function load(api: Api, orderId: string): Promise<OrderWithHistory | null> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await api.get<OrderWithHistory>(`/v1/orders/${encodeURIComponent(orderId)}`);
+      return await api.get<OrderWithHistory>(orderPath(orderId));
     } catch (error) {
       if (error instanceof ApiError && BAD_LINK.has(error.status)) {
         showBadLink('This tracking link is not valid or has expired');
@@ -43,6 +45,10 @@ async function load(api: Api, orderId: string): Promise<OrderWithHistory | null>
       await new Promise((resolve) => setTimeout(resolve, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
     }
   }
+}
+
+function orderPath(orderId: string): string {
+  return `/v1/orders/${encodeURIComponent(orderId)}`;
 }
 
 function showBadLink(title: string): void {

@@ -1,7 +1,8 @@
+import type { FailReason } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
 import { fill, h } from './dom';
 import { formatFull, formatWhen } from './format';
-import { STATUS_WORDS, STEPS, stepIndex } from './statuses';
+import { ATTEMPT_NEXT, REASON_WORDS, STATUS_WORDS, STEPS, stepIndex } from './statuses';
 
 /** What the status panel shows. */
 export interface StatusView {
@@ -19,14 +20,17 @@ export interface StatusView {
   promisedBy: string | null;
   /** The destination's address, when the order has one. */
   address: string | null;
+  /** Why the delivery attempt failed, while the status is `failed_attempt` and the reason is known. */
+  reason: FailReason | null;
 }
 
 const FINISHED: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'returned', 'cancelled']);
 
 /**
  * The top of the page: the status in words (`[data-testid=order-status]` with `data-status`), one sentence on
- * what it means, a progress bar over the main path, and the promised and expected arrival times and the address. Status
- * changes after the first are announced to screen readers through a polite live region.
+ * what it means (a failed attempt's reason first, `[data-testid=attempt-reason]` with `data-reason`), a progress bar
+ * over the main path, and the promised and expected arrival times and the address. Status changes after the first,
+ * and a reason that arrives after its status, are announced to screen readers through a polite live region.
  */
 export class StatusPanel {
   readonly element: HTMLElement;
@@ -35,7 +39,8 @@ export class StatusPanel {
   private readonly progress: HTMLOListElement;
   private readonly times = h('dl', { class: 'times' });
   private readonly announcer = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
-  private shown: OrderStatus | null = null;
+  /** What the panel last said (status and reason), so only a change is announced. */
+  private shown: string | null = null;
 
   constructor() {
     this.steps = STEPS.map((step) => h('li', { class: 'step', 'data-step': step.status }, h('span', { class: 'step-label' }, step.label)));
@@ -47,10 +52,13 @@ export class StatusPanel {
     const words = STATUS_WORDS[view.status];
     this.status.setAttribute('data-status', view.status);
     this.status.className = `status tone-${words.tone}`;
+    const reason = view.reason && REASON_WORDS[view.reason];
+    const sentences = reason ? [reason.sentence, ATTEMPT_NEXT] : [words.sentence];
     fill(
       this.status,
       h('h1', { id: 'status-title', class: 'status-title' }, words.title),
-      h('p', { class: 'status-sentence' }, words.sentence),
+      reason && h('p', { class: 'status-reason', 'data-testid': 'attempt-reason', 'data-reason': view.reason! }, reason.sentence),
+      h('p', { class: 'status-sentence' }, reason ? ATTEMPT_NEXT : words.sentence),
     );
 
     const current = stepIndex(view.status) >= 0 ? stepIndex(view.status) : view.furthestStep;
@@ -80,7 +88,8 @@ export class StatusPanel {
       view.address && h('dd', { class: 'address' }, view.address),
     );
 
-    if (this.shown !== null && this.shown !== view.status) this.announcer.textContent = `Status: ${words.title}. ${words.sentence}`;
-    this.shown = view.status;
+    const said = `${view.status}:${view.reason ?? ''}`;
+    if (this.shown !== null && this.shown !== said) this.announcer.textContent = `Status: ${words.title}. ${sentences.join(' ')}`;
+    this.shown = said;
   }
 }

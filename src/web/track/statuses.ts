@@ -1,4 +1,8 @@
-/** What the tracking page says about each status, in the customer's words (API.md "Orders"). */
+/**
+ * What the tracking page says about each status, a failed attempt's reason and a delivery's proof, in the customer's
+ * words (API.md "Orders", "Proof of delivery").
+ */
+import type { FailReason } from '../../domain/proof';
 import type { ScanType } from '../../domain/scan';
 import { MAIN_PATH, type OrderStatus } from '../../domain/status';
 
@@ -61,3 +65,34 @@ export const SCAN_WORDS: Record<ScanType, string> = {
 export function stepIndex(status: OrderStatus): number {
   return MAIN_PATH.indexOf(status);
 }
+
+/**
+ * A failed attempt's reason (API.md "Proof of delivery"), whole sentences so each moves into a catalog as it is:
+ * `line` for its timeline entry, `sentence` for the status panel. The reason's `note` stays with the business.
+ */
+export const REASON_WORDS: Record<FailReason, { line: string; sentence: string }> = {
+  not_home: { line: 'Nobody was home', sentence: 'We couldn’t deliver: nobody was home.' },
+  refused: { line: 'The delivery was refused', sentence: 'We couldn’t deliver: the delivery was refused.' },
+  address_not_found: { line: 'The address could not be found', sentence: 'We couldn’t deliver: the address could not be found.' },
+  access_denied: { line: 'The courier could not get in', sentence: 'We couldn’t deliver: the courier could not get in.' },
+  damaged: { line: 'The parcel was damaged', sentence: 'We couldn’t deliver: the parcel was damaged.' },
+  other: { line: 'Something else prevented it', sentence: 'We couldn’t deliver: something else prevented it.' },
+};
+
+/** After a failed attempt's reason, what happens next (the status's own sentence says both, without a reason). */
+export const ATTEMPT_NEXT = 'It will be tried again or sent back, and we will keep you posted here.';
+
+/** The proof of delivery's words; `{name}` marks where a value goes (a catalog may move it). */
+export const PROOF_WORDS = {
+  title: 'Proof of delivery',
+  deliveredTo: 'Delivered to {recipient}',
+  delivered: 'Delivered',
+  photos: 'Photos',
+  photo: 'Delivery photo {n} of {count}',
+  showPhoto: 'Show delivery photo {n} of {count} larger',
+  signature: 'Signature',
+  signatureOf: 'Signature of {recipient}',
+  recipientSignature: 'The recipient’s signature',
+  note: 'Courier’s note',
+  close: 'Close',
+} as const;

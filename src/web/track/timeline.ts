@@ -2,14 +2,15 @@ import type { TrackingEvent } from '../../domain/tracking-view';
 import type { OrderStatusUpdate } from '../../gateways/events';
 import { h } from './dom';
 import { formatFull, formatWhen } from './format';
-import { SCAN_WORDS, STATUS_WORDS } from './statuses';
+import { REASON_WORDS, SCAN_WORDS, STATUS_WORDS } from './statuses';
 
-/** One line of the timeline: an applied event, from the history or a live update. */
-type Entry = Pick<TrackingEvent, 'seq' | 'status' | 'scan_type' | 'occurred_at'>;
+/** One line of the timeline: an applied event, from the history or a live update (which carries no reason). */
+type Entry = Pick<TrackingEvent, 'seq' | 'status' | 'scan_type' | 'occurred_at' | 'reason'>;
 
 /**
  * The order's timeline, newest first. Events are keyed by seq, so an event that arrives twice (in the history and
- * again live) is shown once. A tracking link's history holds the applied events only (API.md "Tracking links").
+ * again live) is shown once; a failed attempt that came live, without its reason, gets it when the history brings
+ * it. A tracking link's history holds the applied events only (API.md "Tracking links").
  */
 export class Timeline {
   readonly element: HTMLOListElement;
@@ -31,7 +32,10 @@ export class Timeline {
   }
 
   private add(entry: Entry): void {
-    if (this.keys.has(entry.seq)) return;
+    if (this.keys.has(entry.seq)) {
+      this.fillIn(entry);
+      return;
+    }
     this.keys.add(entry.seq);
     const element = render(entry);
     // Newest first: applied events' times never go backwards along seq, so time then seq orders them.
@@ -39,6 +43,21 @@ export class Timeline {
     if (index < 0) index = this.entries.length;
     this.element.insertBefore(element, this.entries[index]?.element ?? null);
     this.entries.splice(index, 0, { entry, element });
+    this.markLatest();
+  }
+
+  /** The reason of an event shown without one. */
+  private fillIn(entry: Entry): void {
+    const shown = this.entries.find((other) => other.entry.seq === entry.seq);
+    if (!shown || !entry.reason || shown.entry.reason) return;
+    const element = render(entry);
+    shown.element.replaceWith(element);
+    shown.entry = entry;
+    shown.element = element;
+    this.markLatest();
+  }
+
+  private markLatest(): void {
     for (const [position, { element: item }] of this.entries.entries()) item.classList.toggle('latest', position === 0);
   }
 }
@@ -52,6 +71,7 @@ function isNewer(entry: Entry, than: Entry): boolean {
 function render(entry: Entry): HTMLLIElement {
   const words = STATUS_WORDS[entry.status];
   const details = entry.scan_type ? SCAN_WORDS[entry.scan_type] : null;
+  const reason = entry.reason && REASON_WORDS[entry.reason];
   return h(
     'li',
     { class: `entry tone-${words.tone}`, 'data-seq': String(entry.seq), 'data-status': entry.status },
@@ -60,6 +80,7 @@ function render(entry: Entry): HTMLLIElement {
       'div',
       { class: 'entry-body' },
       h('span', { class: 'entry-title' }, words.title),
+      reason && h('span', { class: 'entry-reason', 'data-testid': 'attempt-reason', 'data-reason': entry.reason }, reason.line),
       details && h('span', { class: 'entry-detail' }, details),
     ),
     h('time', { class: 'entry-time', datetime: entry.occurred_at, title: formatFull(entry.occurred_at) }, formatWhen(entry.occurred_at)),

@@ -1,4 +1,5 @@
 import type { LatLng } from '../../domain/order';
+import type { FailReason, ProofView } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
 import { courierShownToCustomer, type TrackingView, type TrackingViewWithHistory } from '../../domain/tracking-view';
 import type { CourierLocationUpdate, EtaUpdate, OrderArriving, OrderStatusUpdate, SubscribedOrder } from '../../gateways/events';
@@ -6,9 +7,11 @@ import type { PageSettings } from '../shared/settings';
 import { CourierMap } from './courier-map';
 import { fill, h } from './dom';
 import { LiveBadge, type LiveState } from './live-badge';
+import { ProofPanel } from './proof-panel';
 import { STATUS_WORDS, stepIndex } from './statuses';
 import { StatusPanel } from './status-panel';
 import { Timeline } from './timeline';
+import { ViewRefresh } from './view-refresh';
 
 /** The order as `GET /v1/orders/:id` answers a tracking link: its tracking view (API.md "Tracking links"). */
 export type OrderWithHistory = TrackingViewWithHistory;
@@ -18,10 +21,20 @@ interface Position extends LatLng {
   at: string;
 }
 
+/** Statuses whose live update leaves out what the page shows of them: a delivery's proof, a failed attempt's reason. */
+const DETAILED: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['delivered', 'failed_attempt']);
+
+/**
+ * How long after a read the proof's links surely still work: they are signed for an hour (API.md "Proof of
+ * delivery"). A picture that fails later is read again with new links; one that fails sooner is not coming.
+ */
+const LINKS_FRESH_MS = 50 * 60_000;
+
 /**
  * The tracking page of one order: it holds what the page knows (the order, the newest applied event, the
- * courier's position) and keeps the status panel, map and timeline in step with it. Events come in seq order
- * (first the history, then the live client's updates); an event already shown is ignored.
+ * courier's position, the proof of delivery) and keeps the status panel, proof, map and timeline in step with it.
+ * Events come in seq order (first the history, then the live client's updates); an event already shown is ignored.
+ * A live update of a delivery or a failed attempt lacks its proof or reason: the page then reads its view again.
  */
 export class TrackingPage {
   private readonly live: LiveBadge;
@@ -31,17 +44,32 @@ export class TrackingPage {
   private since: string;
   private furthestStep = 0;
   private courier: Position | null;
+  /** The newest applied event's reason (a failed attempt's), when the page has read it. */
+  private reason: FailReason | null;
+  private proof: ProofView | null;
+  /** When the proof's links were read (ms since the epoch). */
+  private linksReadAt = Date.now();
+  /** The version of the newest view read with its history, and the newest event that needs one. */
+  private viewSeq: number;
+  private detailsSeq = 0;
+  private linksExpired = false;
+  private readonly refresh: ViewRefresh;
   private readonly panel = new StatusPanel();
+  private readonly proofPanel = new ProofPanel(() => this.pictureFailed());
   private readonly timeline = new Timeline();
   private readonly map: CourierMap;
   private readonly notice = h('p', { class: 'notice', role: 'status', hidden: '' });
   /** Over the map, so it appears without moving anything; a live region, so it is announced. */
   private readonly near = h('p', { class: 'courier-near', 'data-testid': 'courier-near', role: 'status', hidden: '' });
 
-  constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings) {
+  /** @param readView reads the order's view again (`GET /v1/orders/:id` with the link's token) */
+  constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings, readView: () => Promise<OrderWithHistory>) {
     this.order = order;
     this.status = order.status;
     this.seq = order.version;
+    this.viewSeq = order.version;
+    this.proof = order.proof;
+    this.refresh = new ViewRefresh({ read: readView, apply: (view) => this.applyView(view), wanted: () => this.wantsView() });
     // The newest applied event's time, set below; until then (a history cut short) the newest listed.
     this.since = order.history.at(-1)?.occurred_at ?? '';
     this.courier = order.last_location;
@@ -70,6 +98,7 @@ export class TrackingPage {
         'div',
         { class: 'layout' },
         this.panel.element,
+        this.proofPanel.element,
         mapSection,
         h(
           'section',
@@ -85,6 +114,7 @@ export class TrackingPage {
     for (const event of order.history) this.noteStep(event.status);
     const newest = order.history.find((event) => event.seq === order.version);
     if (newest) this.since = newest.occurred_at;
+    this.reason = newest?.reason ?? null;
     this.render();
   }
 
@@ -101,7 +131,32 @@ export class TrackingPage {
     this.seq = update.seq;
     this.status = update.status;
     this.since = update.occurred_at;
+    this.reason = null;
     this.noteStep(update.status);
+    if (DETAILED.has(update.status) && update.seq > this.viewSeq) this.detailsSeq = update.seq;
+    this.render();
+    if (this.wantsView()) this.refresh.ask();
+  }
+
+  /**
+   * The order's view read again, with its history: the reasons and proof the live updates left out, new links for
+   * the proof's pictures, and any event not shown yet.
+   */
+  private applyView(view: OrderWithHistory): void {
+    if (view.id !== this.order.id) return;
+    this.timeline.addHistory(view.history);
+    for (const event of view.history) this.noteStep(event.status);
+    if (view.version >= this.seq) {
+      const newest = view.history.find((event) => event.seq === view.version);
+      this.seq = view.version;
+      this.status = view.status;
+      if (newest) this.since = newest.occurred_at;
+      this.reason = newest?.reason ?? null;
+      const { history: _history, ...order } = view;
+      this.order = order;
+      this.takeProof(view.proof);
+    }
+    this.viewSeq = Math.max(this.viewSeq, view.version);
     this.render();
   }
 
@@ -112,6 +167,8 @@ export class TrackingPage {
     this.order = { ...this.order, eta, promised_by, arriving_at, destination, last_location };
     const last = order.last_location;
     if (last && (!this.courier || Date.parse(last.at) > Date.parse(this.courier.at))) this.courier = last;
+    // The subscription's order holds the proof as of now (events missed meanwhile follow it).
+    if (order.version >= this.seq) this.takeProof(order.proof);
     this.render();
   }
 
@@ -147,6 +204,24 @@ export class TrackingPage {
     this.notice.textContent = text;
   }
 
+  /** Whether the page lacks what only a read of its view gives: an event's details, or pictures' new links. */
+  private wantsView(): boolean {
+    return this.viewSeq < this.detailsSeq || this.linksExpired;
+  }
+
+  private takeProof(proof: ProofView | null): void {
+    this.proof = proof;
+    this.linksReadAt = Date.now();
+    this.linksExpired = false;
+  }
+
+  /** A picture of the proof did not load: read new links if its link may have run out. */
+  private pictureFailed(): void {
+    if (this.linksExpired || Date.now() - this.linksReadAt < LINKS_FRESH_MS) return;
+    this.linksExpired = true;
+    this.refresh.ask();
+  }
+
   private noteStep(status: OrderStatus): void {
     this.furthestStep = Math.max(this.furthestStep, stepIndex(status));
   }
@@ -160,7 +235,9 @@ export class TrackingPage {
       etaExpected: this.status === 'out_for_delivery' && this.destinationPoint() !== null,
       promisedBy: this.order.promised_by,
       address: this.order.destination?.address || null,
+      reason: this.status === 'failed_attempt' ? this.reason : null,
     });
+    this.proofPanel.show(this.proof);
     document.title = `${STATUS_WORDS[this.status].title} · Order ${this.order.external_id ?? this.order.id}`;
     this.renderMap();
   }
