@@ -84,7 +84,7 @@ export class StatusPanel {
           iso ? h('time', { datetime: iso, title: formatFull(iso) }, formatWhen(iso)) : h('span', { class: 'pending' }, 'Working it out…'),
         ),
       ]),
-      view.address && h('dt', {}, 'Delivering to'),
+      view.address && h('dt', {}, view.status === 'delivered' ? 'Delivered to' : FINISHED.has(view.status) ? 'Address' : 'Delivering to'),
       view.address && h('dd', { class: 'address' }, view.address),
     );
 
