@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import type { OrderStatus } from './status';
 
 /** An amount in minor units of its currency (12900 HKD is HK$129.00). */
 export interface Money {
@@ -46,6 +47,18 @@ export interface PaymentTransaction {
   recorded_at: string;
   courier_id: string | null;
 }
+
+/** Transaction kinds that count as money paid in a payment report (a provider's capture, a payment taken elsewhere). */
+export const PAID_KINDS = ['capture', 'payment'] as const satisfies readonly TransactionKind[];
+
+/** Transaction kinds that count as money refunded in a payment report. */
+export const REFUNDED_KINDS = ['refund'] as const satisfies readonly TransactionKind[];
+
+/**
+ * Delivery statuses of an order whose cash on delivery is no longer to collect even while its payment still says
+ * `cod_due`: the parcel never reached the customer, so no courier holds or will hold that cash.
+ */
+export const UNCOLLECTABLE_STATUSES = ['cancelled', 'returned'] as const satisfies readonly OrderStatus[];
 
 /** A payment as placed without one: nothing owed through the product until a provider or a post says otherwise. */
 export function noPayment(at: string): Payment {

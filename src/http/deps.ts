@@ -37,7 +37,7 @@ export interface HttpDeps {
   contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
-  reports: Pick<ReportService, 'summary' | 'exportOrders'>;
+  reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
   labels: Pick<LabelService, 'render'>;

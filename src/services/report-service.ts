@@ -1,16 +1,17 @@
 import { keptPromise } from '../domain/order';
+import type { PaymentLedger, PaymentReport } from '../store/payments/port';
 import type { ExportedOrder, OrderFilter, OrderSearch, ReportRange, ReportSummary } from '../store/search/port';
 
 /** One order as the CSV export lists it, with whether it kept its promise as of the export (see `keptPromise`). */
 export type ExportRow = ExportedOrder & { on_time: boolean | null };
 
 export interface ReportServiceOptions {
-  store: { search: Pick<OrderSearch, 'reportSummary' | 'exportOrders'> };
+  store: { search: Pick<OrderSearch, 'reportSummary' | 'exportOrders'>; payments: Pick<PaymentLedger, 'paymentReport'> };
   /** Decides which promises are past. @default the system clock */
   now?: () => Date;
 }
 
-/** Reports over a tenant's orders: the summary figures and the export. */
+/** Reports over a tenant's orders and payments: the summary figures, the export and the money. */
 export class ReportService {
   private readonly now: () => Date;
 
@@ -21,6 +22,11 @@ export class ReportService {
   /** The figures over the orders created in `[range.from, range.to)`, as of now. */
   summary(tenantId: string, range: ReportRange): Promise<ReportSummary> {
     return this.options.store.search.reportSummary(tenantId, range, this.now().toISOString());
+  }
+
+  /** The money over the transactions recorded in `[range.from, range.to)`, and the cash couriers are still to collect. */
+  payments(tenantId: string, range: ReportRange): Promise<PaymentReport> {
+    return this.options.store.payments.paymentReport(tenantId, range);
   }
 
   /**

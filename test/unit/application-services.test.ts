@@ -90,6 +90,9 @@ describe('ReportService', () => {
     customer_id: 'c1',
   });
 
+  // The payment report is the store's answer as it is: nothing to decide here.
+  const NO_PAYMENTS = { paymentReport: async () => ({ by_provider: [], cash: [], unmatched: 0 }) };
+
   it('asks the summary as of its clock', async () => {
     const asked: string[] = [];
     const reports = new ReportService({
@@ -101,6 +104,7 @@ describe('ReportService', () => {
           },
           exportOrders: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
         },
+        payments: NO_PAYMENTS,
       },
       now,
     });
@@ -137,6 +141,7 @@ describe('ReportService', () => {
             }),
           }),
         },
+        payments: NO_PAYMENTS,
       },
       now,
     });

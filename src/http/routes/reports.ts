@@ -2,6 +2,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import type { ExportRow } from '../../services/report-service';
 import type { HttpDeps } from '../deps';
+import { paymentReportResponse } from '../payment-schemas';
 import { route, type Route } from '../route';
 import { exportQuery, summaryQuery, summaryResponse } from '../schemas';
 
@@ -27,7 +28,7 @@ type CsvRecord = Record<(typeof CSV_COLUMNS)[number], string>;
 // Output chunk size: large enough that per-write costs vanish (32 KiB ≈ 250 rows), small enough to start at once.
 const CHUNK_BYTES = 32 * 1024;
 
-/** Reports over the tenant's orders: the summary and the CSV export. */
+/** Reports over the tenant's orders and payments: the summary, the CSV export and the money. */
 export function reportRoutes({ reports, logger }: HttpDeps): Route[] {
   return [
     route({
@@ -49,6 +50,22 @@ export function reportRoutes({ reports, logger }: HttpDeps): Route[] {
         const summary = await reports.summary(principal.tenantId, query);
         return { body: { from: query.from, to: query.to, ...summary } };
       },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/reports/payments',
+      operationId: 'getPaymentReport',
+      summary:
+        'Money over the payment transactions recorded in [from, to) (at most 366 days), amounts in minor units of the ' +
+        "row's currency: by_provider per provider and currency (paid = captures and payments, refunded, count of every " +
+        'kind); cash per courier and currency (due = what the orders assigned to it still owe on delivery now, ' +
+        'cod_due and neither cancelled nor returned, whatever the range; collected = cod_collected recorded in the ' +
+        'range); unmatched = transactions naming no known order. Rows in byte order of provider or courier id, then currency',
+      roles: REPORT_READERS,
+      query: summaryQuery,
+      status: 200,
+      response: paymentReportResponse,
+      handler: async ({ principal, query }) => ({ body: await reports.payments(principal.tenantId, query) }),
     }),
     route({
       method: 'get',

@@ -88,6 +88,12 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       // (tenant, created_at, _id) hand each order over exactly once.
       // The outbox sweep: owed effects of a kind, oldest first, across orders (multikey on the embedded array).
       { name: 'orders_by_effect', key: { 'effects.kind': 1, 'effects.created_at': 1 } },
+      // The payment report's cash due: the few orders owing cash on delivery to a courier (store/payments/mongo.ts).
+      {
+        name: 'orders_cod_due',
+        key: { tenant_id: 1, courier_id: 1 },
+        partialFilterExpression: { 'payment.status': 'cod_due', courier_id: { $type: 'string' } },
+      },
       // The retention sweep: a tenant's terminal orders by when they last changed.
       { name: 'orders_by_status_updated', key: { tenant_id: 1, status: 1, updated_at: 1 } },
     ],

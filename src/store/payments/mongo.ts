@@ -1,7 +1,10 @@
-import type { PaymentTransaction } from '../../domain/payment';
+import type { Document } from 'mongodb';
+import { PAID_KINDS, REFUNDED_KINDS, UNCOLLECTABLE_STATUSES, type PaymentTransaction } from '../../domain/payment';
 import type { MongoContext } from '../mongo/context';
 import type { PostedPaymentDocument } from '../mongo/documents';
-import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+import type { ReportRange } from '../search/port';
+import type { PaymentCommit, PaymentCommitResult, PaymentLedger, PaymentReport } from './port';
+import { paymentReportOf, type CourierSum, type ProviderSums } from './report-rows';
 
 /**
  * Payment transactions on MongoDB, without multi-document transactions: the order's document holds each transaction
@@ -38,6 +41,25 @@ export class MongoPaymentLedger implements PaymentLedger {
     });
   }
 
+  /**
+   * The report from two aggregations: the transactions' copies recorded in the range (one `$facet` over the
+   * `payment_transactions_by_recorded` range), and the orders owing cash through `orders_cod_due`. Not a snapshot: a
+   * collection recorded between the two reads may show as due and collected at once, until the next read.
+   */
+  paymentReport(tenantId: string, range: ReportRange): Promise<PaymentReport> {
+    return this.db.run(async () => {
+      const [recorded] = await this.db.paymentTransactions.aggregate<RecordedFacets>(recordedPipeline(tenantId, range)).toArray();
+      const due = await this.db.orders.aggregate<GroupedSum>(cashDuePipeline(tenantId)).toArray();
+      const bySum = (row: GroupedSum): CourierSum => ({ courier_id: row._id.courier_id, currency: row._id.currency, amount: row.amount });
+      return paymentReportOf({
+        byProvider: (recorded?.by_provider ?? []).map((row) => ({ ...row, provider: row._id.provider, currency: row._id.currency })),
+        collected: (recorded?.collected ?? []).map(bySum),
+        unmatched: recorded?.unmatched[0]?.n ?? 0,
+        due: due.map(bySum),
+      });
+    });
+  }
+
   private async posted(tenantId: string, orderId: string, eventId: string): Promise<PostedPaymentDocument | null> {
     const doc = await this.db.orders.findOne<{ payments?: PostedPaymentDocument[] }>(
       { _id: orderId, tenant_id: tenantId, 'payments.event_id': eventId },
@@ -64,4 +86,65 @@ function transactionOf(doc: PostedPaymentDocument): PaymentTransaction {
     recorded_at: doc.recorded_at,
     courier_id: doc.courier_id,
   };
+}
+
+interface GroupedSum {
+  _id: { courier_id: string; currency: string };
+  amount: number;
+}
+
+interface RecordedFacets {
+  by_provider: Array<Omit<ProviderSums, 'provider' | 'currency'> & { _id: { provider: string; currency: string } }>;
+  collected: GroupedSum[];
+  /** Empty when none is unmatched (`$group` over nothing yields no group). */
+  unmatched: Array<{ n: number }>;
+}
+
+/** The sum of the amounts of the transactions whose kind is one of `kinds`. */
+const sumOfKinds = (kinds: readonly string[]): Document => ({ $sum: { $cond: [{ $in: ['$kind', [...kinds]] }, '$amount.value', 0] } });
+
+/** The transactions' side of the report (exported so its plan can be read with `explain`). */
+export function recordedPipeline(tenantId: string, range: ReportRange): Document[] {
+  return [
+    { $match: { tenant_id: tenantId, recorded_at: { $gte: range.from, $lt: range.to } } },
+    {
+      $facet: {
+        by_provider: [
+          { $match: { provider: { $type: 'string' } } },
+          {
+            $group: {
+              _id: { provider: '$provider', currency: '$amount.currency' },
+              paid: sumOfKinds(PAID_KINDS),
+              refunded: sumOfKinds(REFUNDED_KINDS),
+              count: { $sum: 1 },
+            },
+          },
+        ],
+        collected: [
+          { $match: { kind: 'cod_collected', courier_id: { $type: 'string' } } },
+          { $group: { _id: { courier_id: '$courier_id', currency: '$amount.currency' }, amount: { $sum: '$amount.value' } } },
+        ],
+        unmatched: [{ $match: { order_id: null } }, { $group: { _id: null, n: { $sum: 1 } } }],
+      },
+    },
+  ];
+}
+
+/**
+ * The cash still to collect: orders assigned to a courier whose payment is `cod_due` (the condition of the partial
+ * index `orders_cod_due`, repeated so the planner may use it), summed per courier and currency.
+ */
+export function cashDuePipeline(tenantId: string): Document[] {
+  return [
+    {
+      $match: {
+        tenant_id: tenantId,
+        courier_id: { $type: 'string' },
+        'payment.status': 'cod_due',
+        'payment.amount_due.currency': { $type: 'string' },
+        status: { $not: { $in: [...UNCOLLECTABLE_STATUSES] } },
+      },
+    },
+    { $group: { _id: { courier_id: '$courier_id', currency: '$payment.amount_due.currency' }, amount: { $sum: '$payment.amount_due.value' } } },
+  ];
 }

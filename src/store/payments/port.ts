@@ -1,4 +1,5 @@
 import type { Payment, PaymentTransaction } from '../../domain/payment';
+import type { ReportRange } from '../search/port';
 
 /**
  * Payment transactions and the payment state they leave on their order. A transaction posted on an order is unique by
@@ -11,6 +12,31 @@ export interface PaymentLedger {
   recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult>;
   /** The transaction posted on an order under `eventId`, or null. */
   findPayment(tenantId: string, orderId: string, eventId: string): Promise<PaymentTransaction | null>;
+  /**
+   * The figures of `GET /v1/reports/payments` (see {@link PaymentReport}), computed where the data is (aggregates, not
+   * rows brought back). `range` bounds the transactions by `recorded_at`; the cash due is as of now.
+   */
+  paymentReport(tenantId: string, range: ReportRange): Promise<PaymentReport>;
+}
+
+/**
+ * Money across a tenant's payments (API.md "Payments"), amounts in minor units of their row's currency. Rows sort by
+ * provider (or courier id), then currency, in byte order, the same in every store.
+ */
+export interface PaymentReport {
+  /**
+   * Per provider and currency, the transactions a provider reported that were recorded in the range: `paid` sums the
+   * PAID_KINDS, `refunded` the REFUNDED_KINDS, `count` counts them all (every kind).
+   */
+  by_provider: Array<{ provider: string; currency: string; paid: number; refunded: number; count: number }>;
+  /**
+   * Per courier and currency: `due`, the cash still to collect now on the orders assigned to the courier whose payment
+   * is `cod_due` (their `amount_due`), whenever they were placed, leaving out orders in an UNCOLLECTABLE_STATUSES
+   * status; `collected`, the `cod_collected` transactions recorded in the range on the courier's name.
+   */
+  cash: Array<{ courier_id: string; currency: string; due: number; collected: number }>;
+  /** Transactions recorded in the range that name no known order. */
+  unmatched: number;
 }
 
 export interface PaymentCommit {

@@ -22,3 +22,12 @@ export const POSTGRES_PAYMENTS_MIGRATION = `
   CREATE UNIQUE INDEX payment_transactions_by_provider_event ON payment_transactions (tenant_id, provider, provider_event_id);
   CREATE INDEX payment_transactions_by_recorded ON payment_transactions (tenant_id, recorded_at, id);
 `;
+
+/**
+ * The cash still to collect (`GET /v1/reports/payments`): orders owing cash on delivery to a courier, a handful among a
+ * tenant's orders, found without reading the rest (the report repeats the condition: `COD_DUE` in payments/postgres.ts).
+ */
+export const POSTGRES_CASH_DUE_MIGRATION = `
+  CREATE INDEX orders_cod_due ON orders (tenant_id, courier_id)
+    WHERE courier_id IS NOT NULL AND (COALESCE(payment, doc->'payment')->>'status') = 'cod_due';
+`;

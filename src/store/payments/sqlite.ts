@@ -1,8 +1,48 @@
 import type { Database } from 'better-sqlite3';
 import type { PaymentTransaction } from '../../domain/payment';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
-import type { PaymentCommit, PaymentCommitResult, PaymentLedger } from './port';
+import type { ReportRange } from '../search/port';
+import { cachedStatement } from '../sqlite/statements';
+import type { PaymentCommit, PaymentCommitResult, PaymentLedger, PaymentReport } from './port';
+import {
+  paymentReportOf,
+  SQL_PAID_KINDS,
+  SQL_REFUNDED_KINDS,
+  SQL_UNCOLLECTABLE_STATUSES,
+  type CourierSum,
+  type ProviderSums,
+} from './report-rows';
 import { rowToTransaction, type TransactionRow } from './transaction-row';
+
+// The transactions recorded in a report's range, read through `payment_transactions_by_recorded`.
+const RECORDED = `FROM payment_transactions WHERE tenant_id = @tenant_id AND recorded_at >= @from AND recorded_at < @to`;
+
+/**
+ * An order owing cash on delivery to a courier: the payment column once a transaction wrote it, the placement's before.
+ * Word for word the condition of the partial index `orders_cod_due` (SQLITE_CASH_DUE_MIGRATION), or SQLite would not
+ * use it.
+ */
+const COD_DUE = `courier_id IS NOT NULL
+      AND COALESCE(json_extract(payment, '$.status'), json_extract(doc, '$.payment.status')) = 'cod_due'`;
+
+/** Every payment report statement by name (the tests read their query plans). */
+export const PAYMENT_REPORT_STATEMENTS = {
+  by_provider: `SELECT provider, amount_currency AS currency,
+      COALESCE(SUM(CASE WHEN kind IN (${SQL_PAID_KINDS}) THEN amount_value END), 0) AS paid,
+      COALESCE(SUM(CASE WHEN kind IN (${SQL_REFUNDED_KINDS}) THEN amount_value END), 0) AS refunded,
+      COUNT(*) AS count
+    ${RECORDED} AND provider IS NOT NULL GROUP BY provider, amount_currency`,
+  collected: `SELECT courier_id, amount_currency AS currency, SUM(amount_value) AS amount
+    ${RECORDED} AND kind = 'cod_collected' AND courier_id IS NOT NULL GROUP BY courier_id, amount_currency`,
+  unmatched: `SELECT COUNT(*) AS n ${RECORDED} AND order_id IS NULL`,
+  // The payment column once a transaction wrote it, the placement's payment before.
+  due: `SELECT courier_id, json_extract(paid_by, '$.amount_due.currency') AS currency,
+      SUM(json_extract(paid_by, '$.amount_due.value')) AS amount
+    FROM (SELECT courier_id, COALESCE(payment, json_extract(doc, '$.payment')) AS paid_by
+      FROM orders INDEXED BY orders_cod_due
+      WHERE tenant_id = @tenant_id AND ${COD_DUE} AND status NOT IN (${SQL_UNCOLLECTABLE_STATUSES}))
+    WHERE json_extract(paid_by, '$.amount_due') IS NOT NULL GROUP BY 1, 2`,
+} as const;
 
 /** A `payment_transactions` row: the amount in two columns. */
 /** Payment transactions in the embedded store; a record and its order's payment are one group-commit item. */
@@ -31,6 +71,23 @@ export class SqlitePaymentLedger implements PaymentLedger {
       return row ? rowToTransaction(row) : null;
     });
   }
+
+  paymentReport(tenantId: string, range: ReportRange): Promise<PaymentReport> {
+    return this.context.read(() => paymentReport(this.context.db, tenantId, range));
+  }
+}
+
+/** The report from one read snapshot: the cash due and collected are as of the same moment. */
+function paymentReport(db: Database, tenantId: string, range: ReportRange): PaymentReport {
+  const recorded = { tenant_id: tenantId, from: range.from, to: range.to };
+  return db.transaction(() =>
+    paymentReportOf({
+      byProvider: cachedStatement(db, PAYMENT_REPORT_STATEMENTS.by_provider).all(recorded) as ProviderSums[],
+      collected: cachedStatement(db, PAYMENT_REPORT_STATEMENTS.collected).all(recorded) as CourierSum[],
+      unmatched: (cachedStatement(db, PAYMENT_REPORT_STATEMENTS.unmatched).get(recorded) as { n: number }).n,
+      due: cachedStatement(db, PAYMENT_REPORT_STATEMENTS.due).all({ tenant_id: tenantId }) as CourierSum[],
+    }),
+  )();
 }
 
 function transactionColumns(transaction: PaymentTransaction): TransactionRow {

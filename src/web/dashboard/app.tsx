@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import type { PageSettings } from '../shared/settings';
 import { Board } from './board';
 import { NO_FILTERS, type BoardFilters } from './board-filters';
+import { Couriers } from './couriers';
 import { DashboardApi } from './dashboard-api';
 import { Exceptions } from './exceptions';
 import { ExceptionsModel } from './exceptions-model';
@@ -121,6 +122,7 @@ function Workspace({ session, settings, onSignOut }: WorkspaceProps) {
         {route.view === 'exceptions' && <Exceptions model={parts.exceptions} feed={parts.feed} staleAfterHours={settings.staleAfterHours} />}
         {route.view === 'fleet' && <Fleet model={parts.fleet} settings={settings} />}
         {route.view === 'reports' && <Reports api={parts.api} filters={filters} />}
+        {route.view === 'couriers' && <Couriers api={parts.api} feed={parts.feed} />}
         {route.view === 'order' && (
           <OrderView
             key={route.id}
@@ -144,6 +146,7 @@ const TITLES: Record<Route['view'], string> = {
   exceptions: 'Exceptions',
   fleet: 'Fleet',
   reports: 'Reports',
+  couriers: 'Couriers',
   order: 'Order',
 };
 
@@ -162,6 +165,7 @@ function Header({ route, session, parts, onSignOut }: HeaderProps) {
     { view: 'exceptions', label: 'Exceptions', count: parts.exceptions.loaded ? parts.exceptions.count : undefined, alert: parts.exceptions.count > 0 },
     { view: 'fleet', label: 'Fleet', count: parts.fleet.loaded ? parts.fleet.couriers.size : undefined },
     { view: 'reports', label: 'Reports' },
+    { view: 'couriers', label: 'Couriers' },
   ];
   const active = route.view === 'order' ? 'orders' : route.view;
   return (

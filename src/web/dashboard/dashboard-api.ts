@@ -26,6 +26,10 @@ export class DashboardApi {
     return this.guard(() => this.api.post<T>(path, body), 0);
   }
 
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.guard(() => this.api.patch<T>(path, body), 0);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.guard(() => this.api.delete<T>(path), 0);
   }

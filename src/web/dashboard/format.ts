@@ -1,5 +1,7 @@
 /** How the dashboard writes statuses, times, money and API errors for people. */
 import type { Money } from '../../domain/order';
+import type { Payment, PaymentMethod, PaymentStatus } from '../../domain/payment';
+import type { FailReason } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
 import { ApiError } from '../shared/api';
 
@@ -69,6 +71,44 @@ export function formatMoney(money: Money | null | undefined): string {
   }
   const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
   return format.format(money.value / 10 ** digits);
+}
+
+const FAIL_REASON_LABELS: Record<FailReason, string> = {
+  not_home: 'Nobody was home',
+  refused: 'Refused by the recipient',
+  address_not_found: 'Address not found',
+  access_denied: 'Could not get access',
+  damaged: 'Parcel damaged',
+  other: 'Another reason',
+};
+
+/** Why a delivery attempt failed, in words ("Nobody was home"); a reason newer than this page as it comes. */
+export function failReasonLabel(reason: string): string {
+  return FAIL_REASON_LABELS[reason as FailReason] ?? statusLabel(reason);
+}
+
+const PAYMENT_STATUS_LABELS: Record<PaymentStatus, string> = {
+  none: 'No payment recorded',
+  pending: 'Pending',
+  authorized: 'Authorized',
+  paid: 'Paid',
+  partially_refunded: 'Partly refunded',
+  refunded: 'Refunded',
+  failed: 'Failed',
+  cod_due: 'Cash to collect on delivery',
+  cod_collected: 'Cash collected',
+};
+
+const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = { card: 'Card', wallet: 'Wallet', bank_transfer: 'Bank transfer', cash: 'Cash' };
+
+/** Where an order's payment stands, in words ("Cash to collect on delivery"). */
+export function paymentStatusLabel(payment: Pick<Payment, 'status'>): string {
+  return PAYMENT_STATUS_LABELS[payment.status] ?? statusLabel(payment.status);
+}
+
+/** How an order is paid, in words ("Bank transfer"), or null when no method is known. */
+export function paymentMethodLabel(payment: Pick<Payment, 'method'>): string | null {
+  return payment.method ? (PAYMENT_METHOD_LABELS[payment.method] ?? statusLabel(payment.method)) : null;
 }
 
 /** A rate in [0, 1] as a percentage with one decimal ("92.5%"). */

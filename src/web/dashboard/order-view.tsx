@@ -3,7 +3,8 @@ import type { OrderEvent } from '../../domain/order';
 import type { PageSettings } from '../shared/settings';
 import { ApiError } from '../shared/api';
 import type { DashboardApi } from './dashboard-api';
-import { errorWords, formatAgo, formatDateTime, formatMoney, statusLabel } from './format';
+import { DeliveryProof } from './delivery-proof';
+import { errorWords, failReasonLabel, formatAgo, formatDateTime, formatMoney, paymentMethodLabel, paymentStatusLabel, statusLabel } from './format';
 import type { LiveFeed } from './live-feed';
 import { Throttle } from './model';
 import { AssignForm, StatusForm } from './order-actions';
@@ -15,7 +16,7 @@ import { Banner, Empty, Loading, Section, StatusBadge, TableHead } from './parts
 import { href } from './routes';
 import type { DashboardRole } from './session';
 import { WebhookDeliveries } from './webhook-deliveries';
-import type { DeliveryLogEntry, OrderWithHistory } from './wire';
+import type { DeliveryLogEntry, Order, OrderWithHistory } from './wire';
 
 interface OrderViewProps {
   id: string;
@@ -148,8 +149,18 @@ export function OrderView({ id, api, feed, role, settings, knownCouriers }: Orde
                 <dt>Alerts by</dt>
                 <dd>{[shown.notify?.email && 'email', shown.notify?.sms && 'SMS'].filter(Boolean).join(', ') || 'customer preferences'}</dd>
               </div>
+              <PaymentFacts payment={shown.payment} />
+              <div class="wide">
+                <dt>Instructions for the courier</dt>
+                <dd data-testid="order-instructions">{shown.instructions ?? <span class="muted">None</span>}</dd>
+              </div>
             </dl>
           </Section>
+          {shown.proof && (
+            <Section title="Proof of delivery">
+              <DeliveryProof proof={shown.proof} />
+            </Section>
+          )}
           <Section title="Timeline" aside={<span class="count">{order.history.length}</span>}>
             <Timeline events={order.history} />
           </Section>
@@ -191,6 +202,12 @@ function Timeline({ events }: { events: OrderEvent[] }) {
               <strong>{statusLabel(event.status)}</strong>
               {event.type === 'scan' && event.scan_type && <span class="chip">scan: {event.scan_type.replace(/_/g, ' ')}</span>}
               {!event.applied && <span class="chip chip-warn">arrived late, not applied</span>}
+              {event.reason && (
+                <span class="chip chip-warn" data-testid="event-reason" data-reason={event.reason}>
+                  {failReasonLabel(event.reason)}
+                </span>
+              )}
+              {event.proof && <span class="chip">with proof of delivery</span>}
             </div>
             <div class="event-meta muted">
               <time dateTime={event.occurred_at} title={`recorded ${formatDateTime(event.recorded_at)}`}>
@@ -210,6 +227,26 @@ function Timeline({ events }: { events: OrderEvent[] }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The order's payment (API.md "Payments"): where it stands, how, and the amounts known so far. */
+function PaymentFacts({ payment }: { payment: Order['payment'] }) {
+  const amounts = [
+    payment.amount_due && `due ${formatMoney(payment.amount_due)}`,
+    payment.amount_paid && `paid ${formatMoney(payment.amount_paid)}`,
+    payment.amount_refunded && `refunded ${formatMoney(payment.amount_refunded)}`,
+  ].filter(Boolean);
+  const method = paymentMethodLabel(payment);
+  return (
+    <div class="wide" data-testid="order-payment" data-payment-status={payment.status}>
+      <dt>Payment</dt>
+      <dd>
+        {paymentStatusLabel(payment)}
+        {method && <span class="chip">{method}</span>}
+        {amounts.length > 0 && <span class="sub">{amounts.join(' · ')}</span>}
+      </dd>
+    </div>
   );
 }
 

@@ -1,6 +1,8 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
 import type { DeliveryLine } from '../../http/delivery-wire';
+import type { CourierView } from '../../services/courier-record-service';
+import type { PaymentReport as StorePaymentReport } from '../../store/payments/port';
 import type { ReportSummary as StoreReportSummary } from '../../store/search/port';
 import type { WebhookMessage } from '../../store/webhook-log/port';
 
@@ -29,3 +31,21 @@ export interface Webhook {
 /** One line of `GET /v1/webhooks/:id/deliveries` (`last_response`, `last_attempt_at` are newer than some servers). */
 export type WebhookDelivery = Omit<WebhookMessage, 'webhook_id' | 'last_response' | 'last_attempt_at'> &
   Partial<Pick<WebhookMessage, 'last_response' | 'last_attempt_at'>>;
+
+/** A courier record, as `GET /v1/couriers` lists it. */
+export type Courier = CourierView;
+
+export interface CourierPage {
+  items: Courier[];
+  next_cursor: string | null;
+}
+
+/** `POST /v1/couriers/:id/invites`: a one-time sign-in link for the courier app. */
+export interface CourierInvite {
+  code: string;
+  url: string;
+  expires_at: string;
+}
+
+/** `GET /v1/reports/payments`. */
+export type PaymentReport = StorePaymentReport;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UnavailableError } from '../../../src/domain/errors';
 import type { Order, OrderEvent } from '../../../src/domain/order';
+import { PAYMENT_REPORT_STATEMENTS } from '../../../src/store/payments/sqlite';
 import { SUMMARY_STATEMENTS } from '../../../src/store/search/sqlite-reports';
 import { createSqliteStore } from '../../../src/store/sqlite/create-store';
 import { migrate } from '../../../src/store/sqlite/migrations';
@@ -212,6 +213,31 @@ describe('SQLite store: report queries', () => {
         const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
         expect({ name, plan }).toEqual({ name, plan: expect.arrayContaining([expect.stringMatching(/USING COVERING INDEX orders_for_reports/)]) });
         expect({ name, plan: plan.filter((step) => /^SCAN orders\b|USING INDEX (?!orders_for_reports)/.test(step)) }).toEqual({ name, plan: [] });
+      }
+    } finally {
+      db.close();
+      removeDir(dataDir);
+    }
+  });
+
+  it('the payment report reads transactions by their recorded range and owed cash through its partial index', async () => {
+    const dataDir = tempDir('store-contract-');
+    const store = createSqliteStore({ dataDir });
+    await store.lifecycle.init();
+    await store.lifecycle.close();
+    const db = new Database(path.join(dataDir, 'tracking.db'), { readonly: true });
+    try {
+      const expected: Record<keyof typeof PAYMENT_REPORT_STATEMENTS, RegExp> = {
+        by_provider: /SEARCH payment_transactions USING INDEX payment_transactions_by_recorded/,
+        collected: /SEARCH payment_transactions USING INDEX payment_transactions_by_recorded/,
+        unmatched: /SEARCH payment_transactions USING INDEX payment_transactions_by_recorded/,
+        due: /SEARCH orders USING INDEX orders_cod_due/,
+      };
+      for (const [name, sql] of Object.entries(PAYMENT_REPORT_STATEMENTS)) {
+        const params = Object.fromEntries([...sql.matchAll(/@(\w+)/g)].map(([, key]) => [key!, 'x']));
+        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>).map((row) => row.detail);
+        expect({ name, plan }).toEqual({ name, plan: expect.arrayContaining([expect.stringMatching(expected[name as keyof typeof expected])]) });
+        expect({ name, plan: plan.filter((step) => /^SCAN (orders|payment_transactions)\b/.test(step)) }).toEqual({ name, plan: [] });
       }
     } finally {
       db.close();

@@ -1,4 +1,5 @@
-import { afterCollection, cashOnDelivery, type PaymentTransaction } from '../../../src/domain/payment';
+import { afterCollection, cashOnDelivery, type PaymentTransaction, type TransactionKind } from '../../../src/domain/payment';
+import type { Order } from '../../../src/domain/order';
 import type { Store } from '../../../src/store/store';
 import { at, buildOrder, freshStore, orderSteps, uniqueId, type StoreFactory } from './fixtures';
 
@@ -81,5 +82,96 @@ export function describePaymentsContract(factory: StoreFactory): void {
     expect(result).toEqual({ kind: 'rev_conflict' });
     expect((await store.orders.loadOrder(order.id))!.payment.status).toBe('cod_due');
     expect(await store.payments.findPayment('t2', order.id, 'e1')).toBeNull();
+  });
+
+  describe('the payment report', () => {
+    const USD = (value: number) => ({ value, currency: 'USD' });
+    const whole = { from: at(0), to: at(60) };
+
+    /** Records `transaction` on `order` with the payment collecting it leaves; returns the order as stored after. */
+    async function post(order: Order, transaction: PaymentTransaction): Promise<Order> {
+      const current = (await store.orders.loadOrder(order.id))!;
+      const payment = transaction.kind === 'cod_collected' ? afterCollection(current.payment, transaction.amount, transaction.recorded_at) : current.payment;
+      const result = await store.payments.recordPayment({
+        tenantId: current.tenant_id, orderId: order.id, expectedRev: current.rev, eventId: uniqueId('e'), transaction, payment,
+      });
+      expect(result.kind).toBe('ok');
+      return (await store.orders.loadOrder(order.id))!;
+    }
+
+    function providerEvent(orderId: string, provider: string, kind: TransactionKind, amount: { value: number; currency: string }, recordedAt = at(5)): PaymentTransaction {
+      return {
+        id: uniqueId('txn'), order_id: orderId, provider, provider_event_id: uniqueId('pe'), kind, amount,
+        occurred_at: recordedAt, recorded_at: recordedAt, courier_id: null,
+      };
+    }
+
+    it('is empty for a tenant with no payments', async () => {
+      await place(buildOrder('t1'));
+      expect(await store.payments.paymentReport('t1', whole)).toEqual({ by_provider: [], cash: [], unmatched: 0 });
+    });
+
+    it("sums the cash due per courier and currency, whenever the orders were placed, leaving out what is not owed", async () => {
+      const cod = (courierId: string | null, amount: { value: number; currency: string }, created = at(1)) =>
+        place(buildOrder('t1', { courier_id: courierId, created_at: created, updated_at: created, last_event_at: created, payment: cashOnDelivery(amount, created) }));
+      await cod('k2', HKD(12900));
+      await cod('k2', HKD(100), at(-10_000)); // long before the range: still owed now
+      await cod('k2', USD(2500));
+      await cod('k1', HKD(5000));
+      await cod(null, HKD(7000)); // no courier: nobody's
+      await place(buildOrder('t1', { courier_id: 'k1' })); // not cash
+      const cancelled = await cod('k1', HKD(9900));
+      await advance(cancelled, 'cancelled', at(2));
+      await place(buildOrder('t2', { courier_id: 'k1', payment: cashOnDelivery(HKD(3000), at(1)) })); // another tenant
+
+      expect(await store.payments.paymentReport('t1', whole)).toEqual({
+        by_provider: [],
+        cash: [
+          { courier_id: 'k1', currency: 'HKD', due: 5000, collected: 0 },
+          { courier_id: 'k2', currency: 'HKD', due: 13000, collected: 0 },
+          { courier_id: 'k2', currency: 'USD', due: 2500, collected: 0 },
+        ],
+        unmatched: 0,
+      });
+    });
+
+    it('counts cash collected in the range on the courier that collected it; a collected order is no longer due', async () => {
+      const first = await place(buildOrder('t1', { courier_id: 'k1', payment: cashOnDelivery(HKD(12900), at(0)) }));
+      const second = await place(buildOrder('t1', { courier_id: 'k1', payment: cashOnDelivery(HKD(5000), at(0)) }));
+      const before = await place(buildOrder('t1', { courier_id: 'k1', payment: cashOnDelivery(HKD(700), at(0)) }));
+      await post(first, collected(first.id, 12900, at(10)));
+      await post(before, collected(before.id, 700, at(-5))); // recorded before the range
+      expect(await store.payments.paymentReport('t1', whole)).toEqual({
+        by_provider: [],
+        cash: [{ courier_id: 'k1', currency: 'HKD', due: 5000, collected: 12900 }],
+        unmatched: 0,
+      });
+      // [from, to): a transaction recorded at `to` is the next range's.
+      await post(second, collected(second.id, 5000, at(60)));
+      expect((await store.payments.paymentReport('t1', whole)).cash).toEqual([{ courier_id: 'k1', currency: 'HKD', due: 0, collected: 12900 }]);
+      expect((await store.payments.paymentReport('t1', { from: at(60), to: at(61) })).cash).toEqual([
+        { courier_id: 'k1', currency: 'HKD', due: 0, collected: 5000 },
+      ]);
+      expect(await store.payments.paymentReport('t2', whole)).toEqual({ by_provider: [], cash: [], unmatched: 0 });
+    });
+
+    it("sums each provider's payments and refunds per currency, counting every kind", async () => {
+      const order = await place(buildOrder('t1'));
+      await post(order, providerEvent(order.id, 'stripe', 'authorization', HKD(12900)));
+      await post(order, providerEvent(order.id, 'stripe', 'capture', HKD(12900)));
+      await post(order, providerEvent(order.id, 'stripe', 'refund', HKD(2900)));
+      await post(order, providerEvent(order.id, 'stripe', 'capture', USD(1000)));
+      await post(order, providerEvent(order.id, 'adyen', 'failure', HKD(500)));
+      await post(order, providerEvent(order.id, 'adyen', 'capture', HKD(800), at(90))); // after the range
+      expect(await store.payments.paymentReport('t1', whole)).toEqual({
+        by_provider: [
+          { provider: 'adyen', currency: 'HKD', paid: 0, refunded: 0, count: 1 },
+          { provider: 'stripe', currency: 'HKD', paid: 12900, refunded: 2900, count: 3 },
+          { provider: 'stripe', currency: 'USD', paid: 1000, refunded: 0, count: 1 },
+        ],
+        cash: [],
+        unmatched: 0,
+      });
+    });
   });
 }
