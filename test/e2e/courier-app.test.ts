@@ -217,6 +217,16 @@ it('sends the position on shift to the watchers of an order out for delivery', a
   // The courier's own position is on the map.
   await page.waitForSelector('.orders-map .courier-dot');
 
+  // Offline, positions wait on the phone (one every 5 s at most) and go out together when the network is back.
+  await context.setOffline(true);
+  const later = { latitude: 22.2785, longitude: 114.1902 };
+  await context.setGeolocation(later);
+  await eventually(() => page.evaluate(bufferedPositions).then((count) => count >= 1), 'a position kept on the phone', 15_000);
+  expect(heard.of('courier_location').some((update) => update.lat === later.latitude)).toBe(false);
+  await context.setOffline(false);
+  await heard.until((entry) => entry.event === 'courier_location' && entry.data.lat === later.latitude, 'the buffered position');
+  await eventually(() => page.evaluate(bufferedPositions).then((count) => count === 0), 'the buffer emptied');
+
   // Off shift: the position is no longer watched.
   await page.click('[data-testid=shift-toggle]');
   await page.waitForSelector('[data-testid=shift-toggle][data-on=false]');
@@ -247,6 +257,32 @@ it('shows an action the server refused, in words', async () => {
   await page.waitForSelector('[data-testid=outbox-count][data-count="0"]');
   await page.waitForSelector(card(order.id), { state: 'detached' }); // no longer among the courier's orders
   expect((await ok(cluster.biz.get(`/v1/orders/${order.id}`))).status).toBe('out_for_delivery');
+});
+
+it('is installable: a manifest with icons, and a service worker allowed by the page’s policy', async () => {
+  const shell = await fetch(`${cluster.a.url}/courier/`);
+  const policy = shell.headers.get('content-security-policy')!;
+  expect(policy).toContain("worker-src 'self'");
+  expect(policy).toContain("manifest-src 'self'");
+  expect(policy).toContain("script-src 'self'");
+  expect(policy).not.toContain('unsafe');
+  expect(await shell.text()).toContain('<link rel="manifest" href="/courier/manifest.webmanifest">');
+
+  const manifest = await fetch(`${cluster.a.url}/courier/manifest.webmanifest`);
+  expect(manifest.headers.get('content-type')).toContain('application/manifest+json');
+  const app = await manifest.json();
+  expect(app).toMatchObject({ start_url: '/courier/', scope: '/courier/', display: 'standalone' });
+  for (const icon of app.icons as Array<{ src: string; type: string; sizes: string }>) {
+    const fetched = await fetch(cluster.a.url + icon.src);
+    expect({ src: icon.src, status: fetched.status, type: fetched.headers.get('content-type') }).toEqual({ src: icon.src, status: 200, type: icon.type });
+    if (icon.type === 'image/png') {
+      const { width } = await sharp(Buffer.from(await fetched.arrayBuffer())).metadata();
+      expect(`${width}x${width}`).toBe(icon.sizes);
+    }
+  }
+  const worker = await fetch(`${cluster.a.url}/courier/sw.js`);
+  expect(worker.headers.get('content-type')).toContain('javascript');
+  expect(worker.headers.get('cache-control')).toBe('no-cache');
 });
 
 it('signs in with a pasted token, and signs out with a clear message when the courier is made inactive', async () => {
@@ -304,6 +340,22 @@ it('is in Arabic, right to left, with no sideways scrolling on a 360 px phone', 
   await page.waitForSelector(card(order.id));
   expect(await page.textContent('.section-title')).toContain('今日訂單');
 });
+
+/** How many positions wait on the phone (the app's IndexedDB), read in the page. */
+function bufferedPositions(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open('courier-app');
+    opening.onerror = () => reject(opening.error);
+    opening.onsuccess = () => {
+      const counting = opening.result.transaction('positions').objectStore('positions').count();
+      counting.onsuccess = () => {
+        opening.result.close();
+        resolve(counting.result);
+      };
+      counting.onerror = () => reject(counting.error);
+    };
+  });
+}
 
 /** Draws a signature on the pad with mouse drags: two strokes across it. */
 async function sign(page: Page): Promise<void> {

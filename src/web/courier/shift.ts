@@ -27,6 +27,7 @@ export class Shift extends Observable {
   trouble: LocationTrouble = null;
   private watch: number | null = null;
   private lastKept = 0;
+  private keepTimer: ReturnType<typeof setTimeout> | null = null;
   private sending = false;
   private again = false;
   private closed = false;
@@ -80,7 +81,7 @@ export class Shift extends Observable {
       return;
     }
     this.watch = navigator.geolocation.watchPosition(
-      (found) => void this.take(found),
+      (found) => this.take(found),
       (error) => {
         this.trouble = error.code === error.PERMISSION_DENIED ? 'denied' : 'unavailable';
         this.changed();
@@ -92,9 +93,11 @@ export class Shift extends Observable {
   private stopWatching(): void {
     if (this.watch !== null) navigator.geolocation.clearWatch(this.watch);
     this.watch = null;
+    if (this.keepTimer) clearTimeout(this.keepTimer);
+    this.keepTimer = null;
   }
 
-  private async take(found: GeolocationPosition): Promise<void> {
+  private take(found: GeolocationPosition): void {
     const { latitude, longitude, heading, speed } = found.coords;
     const position: Position = { lat: latitude, lng: longitude, at: new Date(found.timestamp || Date.now()).toISOString() };
     if (heading !== null && Number.isFinite(heading) && heading >= 0 && heading <= 360) position.heading = heading;
@@ -102,10 +105,26 @@ export class Shift extends Observable {
     this.here = position;
     this.trouble = null;
     this.changed();
-    const now = Date.now();
-    if (!this.on || now - this.lastKept < EVERY_MS) return;
-    this.lastKept = now;
-    await this.store.addPosition(position);
+    if (this.on) this.keepSoon();
+  }
+
+  /**
+   * Keeps the latest position at most every 5 seconds: at once when the last was kept long enough ago, otherwise
+   * when the 5 seconds are up (so the newest position always goes, also when the courier then stands still).
+   */
+  private keepSoon(): void {
+    if (this.keepTimer) return;
+    const wait = Math.max(0, this.lastKept + EVERY_MS - Date.now());
+    this.keepTimer = setTimeout(() => {
+      this.keepTimer = null;
+      void this.keep();
+    }, wait);
+  }
+
+  private async keep(): Promise<void> {
+    if (!this.on || !this.here || this.closed) return;
+    this.lastKept = Date.now();
+    await this.store.addPosition(this.here);
     await this.send();
   }
 
