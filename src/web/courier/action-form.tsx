@@ -87,29 +87,35 @@ export function ActionForm({ type, order, orderId, courierId, place, onQueue, on
       collected = amount.value > 0 ? amount : null;
     }
     setBusy(true);
-    const pictures: QueuedPicture[] = [];
-    if (type === 'delivered') {
-      const drawn = await signature.current?.picture();
-      if (drawn) pictures.push({ key: newId(), kind: 'signature', blob: drawn, id: null });
-      for (const photo of photos) pictures.push({ key: newId(), kind: 'photo', blob: photo.blob, id: null });
+    try {
+      const pictures: QueuedPicture[] = [];
+      if (type === 'delivered') {
+        const drawn = await signature.current?.picture();
+        if (drawn) pictures.push({ key: newId(), kind: 'signature', blob: drawn, id: null });
+        for (const photo of photos) pictures.push({ key: newId(), kind: 'photo', blob: photo.blob, id: null });
+      }
+      const location = place();
+      await onQueue({
+        event_id: newId(),
+        courier_id: courierId,
+        queued_at: Date.now(),
+        order_id: orderId,
+        order_ref: order ? (order.external_id ?? order.id) : orderId,
+        type,
+        occurred_at: new Date().toISOString(),
+        ...(location ? { location } : {}),
+        ...(note.trim() ? { note: note.trim() } : {}),
+        ...(type === 'failed_attempt' && reason ? { reason } : {}),
+        ...(type === 'delivered' && recipient.trim() ? { recipient_name: recipient.trim() } : {}),
+        pictures,
+        cash: collected ? { event_id: newId(), amount: collected } : null,
+        scan_sent: false,
+      });
+    } catch {
+      // The phone's storage refused it (full, say): nothing was kept, so the courier is told and can try again.
+      setProblem('save_failed');
+      setBusy(false);
     }
-    const location = place();
-    await onQueue({
-      event_id: newId(),
-      courier_id: courierId,
-      queued_at: Date.now(),
-      order_id: orderId,
-      order_ref: order ? (order.external_id ?? order.id) : orderId,
-      type,
-      occurred_at: new Date().toISOString(),
-      ...(location ? { location } : {}),
-      ...(note.trim() ? { note: note.trim() } : {}),
-      ...(type === 'failed_attempt' && reason ? { reason } : {}),
-      ...(type === 'delivered' && recipient.trim() ? { recipient_name: recipient.trim() } : {}),
-      pictures,
-      cash: collected ? { event_id: newId(), amount: collected } : null,
-      scan_sent: false,
-    });
   };
 
   return (

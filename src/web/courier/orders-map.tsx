@@ -17,7 +17,15 @@ interface OrdersMapProps {
 /** Statuses whose stop is behind the courier: drawn faded. */
 const DONE = new Set(['delivered', 'failed_attempt', 'returned', 'cancelled']);
 
-/** Today's stops, numbered as in the list, and the courier's own position; a tap on a stop opens its order. */
+/** Whether there is anything to draw: a stop with coordinates or the courier's position. */
+export function hasPlaces(orders: CourierOrder[], here: Position | null): boolean {
+  return here !== null || orders.some((order) => typeof order.destination?.lat === 'number' && typeof order.destination.lng === 'number');
+}
+
+/**
+ * Today's stops, numbered as in the list, and the courier's own position; a tap on a stop opens its order. Shown
+ * only when {@link hasPlaces}.
+ */
 export function OrdersMap({ orders, here, settings, onSelect }: OrdersMapProps) {
   const { t } = useText();
   const container = useRef<HTMLDivElement>(null);
@@ -26,8 +34,8 @@ export function OrdersMap({ orders, here, settings, onSelect }: OrdersMapProps) 
   select.current = onSelect;
 
   useEffect(() => {
+    // No view until the stops are known: a first view of the whole world would ask for tiles nobody looks at.
     const map = createMap(container.current!, settings, { scrollWheelZoom: false, ...mapLimits(settings) });
-    map.setView([0, 0], 1);
     state.current = { map, stops: L.layerGroup().addTo(map), me: null, framed: '' };
     return () => {
       map.remove();

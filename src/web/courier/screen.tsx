@@ -8,7 +8,7 @@ import { LanguagePicker } from './language-picker';
 import { useObservable } from './observable';
 import { OrderList } from './order-list';
 import { OrderSheet, type Selection } from './order-sheet';
-import { OrdersMap } from './orders-map';
+import { hasPlaces, OrdersMap } from './orders-map';
 import type { Outbox } from './outbox';
 import { Results } from './results';
 import { ScanBar } from './scan-bar';
@@ -69,6 +69,7 @@ export function Screen({ parts, session, settings, onSignOut, onLanguage }: Scre
     onSignOut();
   };
 
+  const here = shift.on ? shift.here : null;
   const waitingFor = (orderId: string): number => outbox.waiting.filter((action) => action.order_id === orderId && !action.scan_sent).length;
 
   return (
@@ -124,7 +125,7 @@ export function Screen({ parts, session, settings, onSignOut, onLanguage }: Scre
         <h1 class="section-title">
           {t('orders_title')} <span class="count">{formats.formatNumber(orders.items.length)}</span>
         </h1>
-        <OrdersMap orders={orders.items} here={shift.on ? shift.here : null} settings={settings} onSelect={(order) => setSelection({ order })} />
+        {hasPlaces(orders.items, here) && <OrdersMap orders={orders.items} here={here} settings={settings} onSelect={(order) => setSelection({ order })} />}
         <OrderList
           orders={orders.items}
           loaded={orders.readAt !== null || orders.stale}

@@ -42,6 +42,7 @@ export const ar: Catalog = {
   outbox_sending: 'جارٍ إرسال {count}…',
   queued_sending: 'تم الحفظ. جارٍ الإرسال…',
   queued_offline: 'تم الحفظ على هذا الهاتف. سيُرسل عند عودة الاتصال.',
+  save_failed: 'تعذّر الحفظ على الهاتف (هل مساحة التخزين ممتلئة؟). حاول مرة أخرى.',
 
   orders_title: 'طلبات اليوم',
   orders_none: 'لا توجد طلبات لك اليوم.',

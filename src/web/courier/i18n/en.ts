@@ -43,6 +43,7 @@ export const en = {
   outbox_sending: 'Sending {count}…',
   queued_sending: 'Saved. Sending now…',
   queued_offline: 'Saved on this phone. It will be sent when you are back online.',
+  save_failed: 'This could not be saved on the phone (is its storage full?). Try again.',
 
   orders_title: 'Today’s orders',
   orders_none: 'No orders for you today.',

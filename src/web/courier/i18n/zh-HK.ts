@@ -41,6 +41,7 @@ export const zhHK: Catalog = {
   outbox_sending: '正在傳送 {count} 項…',
   queued_sending: '已儲存，正在傳送…',
   queued_offline: '已儲存在這部手機上，恢復連線後會自動傳送。',
+  save_failed: '未能儲存在這部手機上（儲存空間是否已滿？）。請再試一次。',
 
   orders_title: '今日訂單',
   orders_none: '你今日沒有訂單。',
