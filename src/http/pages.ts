@@ -23,7 +23,20 @@ export interface PagesOptions {
   logger: Logger;
 }
 
-type PageName = 'track' | 'dashboard';
+type PageName = 'track' | 'dashboard' | 'courier';
+
+/**
+ * The courier app's own files besides its shell (src/web/build.ts builds them): the service worker must be served
+ * from within the scope it controls, and the manifest and icons sit beside it.
+ */
+const APP_FILES: Record<string, { file: string; type: string; cache: string }> = {
+  // Checked on every visit: a new build's worker replaces the cached shell at once.
+  '/courier/sw.js': { file: 'courier-sw.js', type: 'application/javascript', cache: 'no-cache' },
+  '/courier/manifest.webmanifest': { file: 'courier.webmanifest', type: 'application/manifest+json', cache: 'public, max-age=300' },
+  '/courier/icon.svg': { file: 'courier-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
+  '/courier/icon-192.png': { file: 'courier-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
+  '/courier/icon-512.png': { file: 'courier-icon-512.png', type: 'image/png', cache: 'public, max-age=86400' },
+};
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
 // Scripts and styles only: no source map is built or served (they would hand out the pages' full sources).
@@ -31,14 +44,17 @@ const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
- * dashboard (`/dashboard`), their assets and the offline basemap's tiles. Pages are static shells that talk to
+ * dashboard (`/dashboard`), the courier app (`/courier/`, with its service worker, manifest and icons), their
+ * assets and the offline basemap's tiles. Pages are static shells that talk to
  * the public API; each is answered with a Content-Security-Policy that allows nothing but this server (and the
  * raster tile host when one is configured), and never sends the page's URL (which carries the tracking token)
  * as a referrer.
  */
 export function pages(options: PagesOptions): Middleware {
   const shells = new Map<PageName, string | null>();
-  const policy = contentSecurityPolicy(options.map.tileUrl);
+  const policy = contentSecurityPolicy(options.map.tileUrl, false);
+  // The courier app also registers its service worker and links its manifest.
+  const appPolicy = contentSecurityPolicy(options.map.tileUrl, true);
   const shell = (name: PageName): string | null => {
     if (!shells.has(name)) shells.set(name, loadShell(options, name));
     return shells.get(name)!;
@@ -53,15 +69,26 @@ export function pages(options: PagesOptions): Middleware {
       ctx.redirect('/dashboard');
       return;
     }
-    const page: PageName | null = /^\/track\/[^/]{1,200}$/.test(url) ? 'track' : url === '/dashboard' ? 'dashboard' : null;
+    if (url === '/courier') {
+      ctx.redirect(`/courier/${ctx.search}`);
+      return;
+    }
+    const page: PageName | null = /^\/track\/[^/]{1,200}$/.test(url)
+      ? 'track'
+      : url === '/dashboard'
+        ? 'dashboard'
+        : url === '/courier/'
+          ? 'courier'
+          : null;
     const tile = TILE_PATH.exec(url);
     const asset = ASSET_PATH.exec(url);
-    if (!page && !tile && !asset) return next();
-    ctx.state.route = page ? `/${page}` : tile ? '/basemap/:z/:x/:y.json' : '/assets/:file';
+    const appFile = Object.hasOwn(APP_FILES, url) ? APP_FILES[url]! : null;
+    if (!page && !tile && !asset && !appFile) return next();
+    ctx.state.route = page ? `/${page}` : tile ? '/basemap/:z/:x/:y.json' : appFile ? url : '/assets/:file';
     await squeeze(ctx, async () => {
       if (page) {
         const html = shell(page);
-        ctx.set('Content-Security-Policy', policy);
+        ctx.set('Content-Security-Policy', page === 'courier' ? appPolicy : policy);
         ctx.set('Referrer-Policy', 'no-referrer');
         ctx.set('X-Content-Type-Options', 'nosniff');
         ctx.set('Cache-Control', 'no-store');
@@ -86,6 +113,19 @@ export function pages(options: PagesOptions): Middleware {
         ctx.set('Cache-Control', 'public, max-age=2592000, immutable');
         ctx.type = 'json';
         ctx.body = found;
+        return;
+      }
+      if (appFile) {
+        const file = path.join(options.dir, appFile.file);
+        if (!fs.existsSync(file)) {
+          ctx.status = 404;
+          ctx.body = { error: { code: 'not_found', message: 'no such file' } };
+          return;
+        }
+        ctx.set('X-Content-Type-Options', 'nosniff');
+        ctx.set('Cache-Control', appFile.cache);
+        ctx.type = appFile.type;
+        ctx.body = fs.createReadStream(file);
         return;
       }
       ctx.set('X-Content-Type-Options', 'nosniff');
@@ -118,8 +158,11 @@ function loadShell(options: PagesOptions, name: PageName): string | null {
   return fs.readFileSync(file, 'utf8').replace('<!-- settings -->', meta);
 }
 
-/** Only this server, plus the raster tile host when tiles come from elsewhere. */
-function contentSecurityPolicy(tileUrl: string | undefined): string {
+/**
+ * Only this server, plus the raster tile host when tiles come from elsewhere; an installable app (`app`) may also
+ * register its service worker and read its manifest, both from this server.
+ */
+function contentSecurityPolicy(tileUrl: string | undefined, app: boolean): string {
   const tileOrigin = tileUrl ? ` ${new URL(tileUrl.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
   return [
     "default-src 'none'",
@@ -131,6 +174,7 @@ function contentSecurityPolicy(tileUrl: string | undefined): string {
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
+    ...(app ? ["worker-src 'self'", "manifest-src 'self'"] : []),
   ].join('; ');
 }
 

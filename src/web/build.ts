@@ -3,19 +3,44 @@
  * HTML shell (the shell both pages share, `src/web/shared/page.html`, with the page's own head and body). Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
  * well under a second. `--check` prints each page's gzipped weight against its budget and fails past it.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
+import sharp from 'sharp';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OUT = path.join(ROOT, 'dist/web');
 
-/** Each page: its entry points, and what its own scripts and styles may weigh gzipped (issue budget). */
+interface PageEntry {
+  name: string;
+  script: string;
+  style: string;
+  /** What the page's own script and style may weigh gzipped (issue budget). */
+  budgetKb: number;
+  /**
+   * An installable app's parts: its service worker (built to `<name>-sw.js`), its web app manifest and its icon
+   * (an SVG, also rendered as the PNGs installers want).
+   */
+  app?: { worker: string; manifest: string; icon: string };
+}
+
+/** Each page: its entry points and budget. */
 const PAGES = [
   { name: 'track', script: 'src/web/track/main.ts', style: 'src/web/track/track.css', budgetKb: 150 },
   { name: 'dashboard', script: 'src/web/dashboard/main.tsx', style: 'src/web/dashboard/dashboard.css', budgetKb: 400 },
-] as const;
+  {
+    name: 'courier',
+    script: 'src/web/courier/main.tsx',
+    style: 'src/web/courier/courier.css',
+    budgetKb: 250,
+    app: { worker: 'src/web/courier/sw.ts', manifest: 'src/web/courier/manifest.webmanifest', icon: 'src/web/courier/icon.svg' },
+  },
+] as const satisfies readonly PageEntry[];
+
+/** The PNG sizes of an app's icon: what Android's installer and iOS's home screen ask for. */
+const ICON_SIZES = [192, 512];
 
 const common: BuildOptions = {
   bundle: true,
@@ -32,7 +57,7 @@ export type PageName = (typeof PAGES)[number]['name'];
 
 /** Builds one page into dist/web; returns its scripts' and styles' gzipped weight and budget. */
 export async function buildPage(name: PageName): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
-  const page = PAGES.find((candidate) => candidate.name === name)!;
+  const page: PageEntry = PAGES.find((candidate) => candidate.name === name)!;
   fs.mkdirSync(OUT, { recursive: true });
   // Maps an earlier build left behind go too.
   for (const file of fs.readdirSync(OUT)) if (file.startsWith(`${page.name}.`) && file.endsWith('.map')) fs.rmSync(path.join(OUT, file));
@@ -52,14 +77,40 @@ export async function buildPage(name: PageName): Promise<{ name: string; gzipped
     loader: { '.png': 'dataurl', '.svg': 'dataurl' },
   });
   fs.writeFileSync(path.join(OUT, `${page.name}.html`), pageShell(page.name));
+  if (page.app) await buildApp(page.name, page.app);
   const gzipped = [`${page.name}.js`, `${page.name}.css`]
     .map((file) => zlib.gzipSync(fs.readFileSync(path.join(OUT, file)), { level: 9 }).length)
     .reduce((sum, size) => sum + size, 0);
   return { name: page.name, gzippedKb: Math.round((gzipped / 1024) * 10) / 10, budgetKb: page.budgetKb };
 }
 
+/**
+ * An installable app's service worker, manifest and icons. The worker carries a digest of the page's script and
+ * style: each build is a new worker to the browser, which then replaces the cached shell and assets.
+ */
+async function buildApp(name: string, app: NonNullable<PageEntry['app']>): Promise<void> {
+  const digest = crypto.createHash('sha256');
+  for (const file of [`${name}.js`, `${name}.css`, `${name}.html`]) digest.update(fs.readFileSync(path.join(OUT, file)));
+  await build({
+    ...common,
+    entryPoints: { [`${name}-sw`]: path.join(ROOT, app.worker) },
+    outdir: OUT,
+    format: 'iife',
+    define: { BUILD_ID: JSON.stringify(digest.digest('hex').slice(0, 16)) },
+  });
+  fs.copyFileSync(path.join(ROOT, app.manifest), path.join(OUT, `${name}.webmanifest`));
+  const icon = fs.readFileSync(path.join(ROOT, app.icon));
+  fs.writeFileSync(path.join(OUT, `${name}-icon.svg`), icon);
+  for (const size of ICON_SIZES) {
+    await sharp(icon, { density: Math.ceil((72 * size) / 512) * 2 })
+      .resize(size, size)
+      .png()
+      .toFile(path.join(OUT, `${name}-icon-${size}.png`));
+  }
+}
+
 /** The shared shell with the page's assets, and its own head and body (`src/web/<page>/index.html`) put in. */
-function pageShell(name: PageName): string {
+function pageShell(name: string): string {
   const own = fs.readFileSync(path.join(ROOT, `src/web/${name}/index.html`), 'utf8');
   const part = (tag: 'head' | 'body'): string[] => {
     const found = new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(own);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 const EXECUTABLE = '/usr/bin/chromium';
 // Closed network: without these Chromium keeps trying Google's hosts at start and in the background.
@@ -48,9 +48,12 @@ export interface TestPage {
   errors: string[];
 }
 
-/** A fresh context and page at `viewport` (default: desk size). */
-export async function openPage(viewport = DESK): Promise<TestPage> {
-  const context = await (await launchBrowser()).newContext({ viewport, acceptDownloads: true });
+/**
+ * A fresh context and page at `viewport` (default: desk size); `options` add to the context's (an emulated
+ * position and the permissions granted, say).
+ */
+export async function openPage(viewport = DESK, options: BrowserContextOptions = {}): Promise<TestPage> {
+  const context = await (await launchBrowser()).newContext({ viewport, acceptDownloads: true, ...options });
   const page = await context.newPage();
   const requests: string[] = [];
   const errors: string[] = [];

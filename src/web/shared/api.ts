@@ -55,7 +55,8 @@ export class Api {
   }
 }
 
-async function toError(response: Response): Promise<ApiError> {
+/** The API's error answer as an ApiError (a body that is not the error shape keeps the status). */
+export async function toError(response: Response): Promise<ApiError> {
   try {
     const { error } = (await response.json()) as { error: { code: string; message: string; details?: unknown } };
     return new ApiError(response.status, error.code, error.message, error.details);

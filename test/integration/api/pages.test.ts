@@ -21,7 +21,13 @@ it('/ redirects to the dashboard', async () => {
   expect(response.headers.get('location')).toBe('/dashboard');
 });
 
-it.each(['/dashboard', '/track/ord_anything'])('%s is an HTML page with a strict policy and no referrer', async (path) => {
+it('/courier leads to the courier app (its service worker\'s scope is /courier/), keeping the query', async () => {
+  const response = await fetch(`${server.url}/courier?lang=ar`, { redirect: 'manual' });
+  expect(response.status).toBe(302);
+  expect(response.headers.get('location')).toBe('/courier/?lang=ar');
+});
+
+it.each(['/dashboard', '/track/ord_anything', '/courier/'])('%s is an HTML page with a strict policy and no referrer', async (path) => {
   const response = await fetch(`${server.url}${path}?token=abc`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/html/);
