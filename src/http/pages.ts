@@ -26,8 +26,12 @@ export interface PagesOptions {
 type PageName = 'track' | 'dashboard';
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
-// Scripts and styles only: no source map is built or served (they would hand out the pages' full sources).
-const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
+// Scripts, styles and the courier app's barcode decoder (WebAssembly, served as `application/wasm` so browsers
+// compile it as it streams in); no source map is built or served (they would hand out the pages' full sources).
+const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css|wasm))$/;
+// The pages that compile WebAssembly: the courier app, whose camera falls back on the ZXing decoder where the
+// browser has no BarcodeDetector (src/web/courier/camera.ts). No other page is allowed to.
+const WEBASSEMBLY_PAGES: ReadonlySet<string> = new Set(['courier']);
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
@@ -39,6 +43,7 @@ const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
 export function pages(options: PagesOptions): Middleware {
   const shells = new Map<PageName, string | null>();
   const policy = contentSecurityPolicy(options.map.tileUrl);
+  const webAssemblyPolicy = contentSecurityPolicy(options.map.tileUrl, { webAssembly: true });
   const shell = (name: PageName): string | null => {
     if (!shells.has(name)) shells.set(name, loadShell(options, name));
     return shells.get(name)!;
@@ -61,7 +66,7 @@ export function pages(options: PagesOptions): Middleware {
     await squeeze(ctx, async () => {
       if (page) {
         const html = shell(page);
-        ctx.set('Content-Security-Policy', policy);
+        ctx.set('Content-Security-Policy', WEBASSEMBLY_PAGES.has(page) ? webAssemblyPolicy : policy);
         ctx.set('Referrer-Policy', 'no-referrer');
         ctx.set('X-Content-Type-Options', 'nosniff');
         ctx.set('Cache-Control', 'no-store');
@@ -118,12 +123,16 @@ function loadShell(options: PagesOptions, name: PageName): string | null {
   return fs.readFileSync(file, 'utf8').replace('<!-- settings -->', meta);
 }
 
-/** Only this server, plus the raster tile host when tiles come from elsewhere. */
-function contentSecurityPolicy(tileUrl: string | undefined): string {
+/**
+ * Only this server, plus the raster tile host when tiles come from elsewhere. `webAssembly` lets the page compile
+ * WebAssembly (`'wasm-unsafe-eval'`, which allows no JavaScript `eval`); the module itself must still come from
+ * this server (`connect-src 'self'`).
+ */
+export function contentSecurityPolicy(tileUrl: string | undefined, { webAssembly = false } = {}): string {
   const tileOrigin = tileUrl ? ` ${new URL(tileUrl.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    webAssembly ? "script-src 'self' 'wasm-unsafe-eval'" : "script-src 'self'",
     "style-src 'self'",
     `img-src 'self' data: blob:${tileOrigin}`,
     "connect-src 'self'",
