@@ -39,8 +39,9 @@ const APP_FILES: Record<string, { file: string; type: string; cache: string }> =
 };
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
-// Scripts and styles only: no source map is built or served (they would hand out the pages' full sources).
-const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
+// Scripts, styles and the courier app's barcode decoder (WebAssembly, served as `application/wasm` so browsers
+// compile it as it streams in); no source map is built or served (they would hand out the pages' full sources).
+const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css|wasm))$/;
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
@@ -52,9 +53,10 @@ const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css))$/;
  */
 export function pages(options: PagesOptions): Middleware {
   const shells = new Map<PageName, string | null>();
-  const policy = contentSecurityPolicy(options.map.tileUrl, false);
-  // The courier app also registers its service worker and links its manifest.
-  const appPolicy = contentSecurityPolicy(options.map.tileUrl, true);
+  const policy = contentSecurityPolicy(options.map.tileUrl);
+  // The courier app also registers its service worker and links its manifest; it alone compiles WebAssembly: its
+  // camera falls back on the ZXing decoder where the browser has no BarcodeDetector (src/web/courier/camera.ts).
+  const appPolicy = contentSecurityPolicy(options.map.tileUrl, { app: true, webAssembly: true });
   const shell = (name: PageName): string | null => {
     if (!shells.has(name)) shells.set(name, loadShell(options, name));
     return shells.get(name)!;
@@ -159,14 +161,16 @@ function loadShell(options: PagesOptions, name: PageName): string | null {
 }
 
 /**
- * Only this server, plus the raster tile host when tiles come from elsewhere; an installable app (`app`) may also
- * register its service worker and read its manifest, both from this server.
+ * Only this server, plus the raster tile host when tiles come from elsewhere. `webAssembly` lets the page compile
+ * WebAssembly (`'wasm-unsafe-eval'`, which allows no JavaScript `eval`); the module itself must still come from
+ * this server (`connect-src 'self'`). An installable app (`app`) may also register its service worker and read its
+ * manifest, both from this server.
  */
-function contentSecurityPolicy(tileUrl: string | undefined, app: boolean): string {
+export function contentSecurityPolicy(tileUrl: string | undefined, { app = false, webAssembly = false } = {}): string {
   const tileOrigin = tileUrl ? ` ${new URL(tileUrl.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
   return [
     "default-src 'none'",
-    "script-src 'self'",
+    webAssembly ? "script-src 'self' 'wasm-unsafe-eval'" : "script-src 'self'",
     "style-src 'self'",
     `img-src 'self' data: blob:${tileOrigin}`,
     "connect-src 'self'",

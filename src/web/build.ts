@@ -3,8 +3,9 @@
  * HTML shell (the shell both pages share, `src/web/shared/page.html`, with the page's own head and body). Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
  * well under a second. `--check` prints each page's gzipped weight against its budget and fails past it.
  */
-import crypto from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { build, type BuildOptions } from 'esbuild';
@@ -55,6 +56,13 @@ const common: BuildOptions = {
 
 export type PageName = (typeof PAGES)[number]['name'];
 
+/**
+ * The courier app's barcode decoder (src/web/courier/zxing-decoder.ts): a script and its WebAssembly, assets of
+ * their own that the app fetches only when its camera opens, so they count against a budget of their own and not
+ * the app's. Nearly all of it is the WebAssembly (ZXing-C++'s reader).
+ */
+const DECODER = { name: 'courier-decoder', script: 'src/web/courier/zxing-decoder.ts', budgetKb: 520 } as const;
+
 /** Builds one page into dist/web; returns its scripts' and styles' gzipped weight and budget. */
 export async function buildPage(name: PageName): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
   const page: PageEntry = PAGES.find((candidate) => candidate.name === name)!;
@@ -89,7 +97,7 @@ export async function buildPage(name: PageName): Promise<{ name: string; gzipped
  * style: each build is a new worker to the browser, which then replaces the cached shell and assets.
  */
 async function buildApp(name: string, app: NonNullable<PageEntry['app']>): Promise<void> {
-  const digest = crypto.createHash('sha256');
+  const digest = createHash('sha256');
   for (const file of [`${name}.js`, `${name}.css`, `${name}.html`]) digest.update(fs.readFileSync(path.join(OUT, file)));
   await build({
     ...common,
@@ -124,10 +132,34 @@ function pageShell(name: string): string {
   return put(put(shell, 'page head', part('head')), 'page body', part('body'));
 }
 
-/** Builds every page; returns each one's gzipped weight and budget. */
+/**
+ * Builds the courier app's decoder into `out` (default dist/web): its script, and beside it the WebAssembly the
+ * `barcode-detector` package was built against (checked by its SHA-256: a mismatched module fails at run time
+ * only, on a courier's phone). Returns their gzipped weight and budget.
+ */
+export async function buildDecoder(out = OUT): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
+  fs.mkdirSync(out, { recursive: true });
+  await build({ ...common, entryPoints: { [DECODER.name]: path.join(ROOT, DECODER.script) }, outdir: out, format: 'iife' });
+  // The package's own zxing-wasm (node_modules may hold another version elsewhere).
+  const ponyfill = require.resolve('barcode-detector/ponyfill');
+  const wasm = createRequire(ponyfill).resolve('zxing-wasm/reader/zxing_reader.wasm');
+  const bytes = fs.readFileSync(wasm);
+  const expected = (require(ponyfill) as { ZXING_WASM_SHA256: string }).ZXING_WASM_SHA256;
+  if (createHash('sha256').update(bytes).digest('hex') !== expected) {
+    throw new Error(`${wasm} is not the WebAssembly barcode-detector was built against (SHA-256 ${expected})`);
+  }
+  fs.writeFileSync(path.join(out, `${DECODER.name}.wasm`), bytes);
+  const gzipped = [`${DECODER.name}.js`, `${DECODER.name}.wasm`]
+    .map((file) => zlib.gzipSync(fs.readFileSync(path.join(out, file)), { level: 9 }).length)
+    .reduce((sum, size) => sum + size, 0);
+  return { name: DECODER.name, gzippedKb: Math.round((gzipped / 1024) * 10) / 10, budgetKb: DECODER.budgetKb };
+}
+
+/** Builds every page and the courier app's decoder; returns each one's gzipped weight and budget. */
 export async function buildPages(): Promise<Array<{ name: string; gzippedKb: number; budgetKb: number }>> {
   const sizes = [];
   for (const page of PAGES) sizes.push(await buildPage(page.name));
+  sizes.push(await buildDecoder());
   return sizes;
 }
 

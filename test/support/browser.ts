@@ -28,9 +28,13 @@ export const DESK = { width: 1280, height: 800 };
 
 let browser: Browser | null = null;
 
-/** The file's browser, launched on first use. Close it with `closeBrowser` in afterAll. */
-export async function launchBrowser(): Promise<Browser> {
-  browser ??= await chromium.launch({ executablePath: EXECUTABLE, args: FLAGS });
+/**
+ * The file's browser, launched on first use. Close it with `closeBrowser` in afterAll. `flags` are Chromium's
+ * further command-line switches (a fake camera's video, say); a file that needs them launches the browser with them
+ * before its first `openPage`.
+ */
+export async function launchBrowser(flags: string[] = []): Promise<Browser> {
+  browser ??= await chromium.launch({ executablePath: EXECUTABLE, args: [...FLAGS, ...flags] });
   return browser;
 }
 

@@ -32,6 +32,9 @@ const worker = self as unknown as WorkerScope;
 const SHELL_CACHE = `courier-shell-${BUILD_ID}`;
 const TILE_CACHE = 'courier-tiles';
 const SHELL = '/courier/';
+// The barcode decoder (about 460 KB, most of it WebAssembly) is not fetched at install: it is kept once the camera
+// has first opened, so scanning by camera then works offline too.
+const DECODER = ['/assets/courier-decoder.js', '/assets/courier-decoder.wasm'];
 const ASSETS = ['/assets/courier.js', '/assets/courier.css', '/courier/manifest.webmanifest', '/courier/icon.svg', '/courier/icon-192.png'];
 /** A network that answers nothing within this long is treated as none: the courier should not wait at the door. */
 const NETWORK_WAIT_MS = 4_000;
@@ -62,7 +65,7 @@ worker.addEventListener('fetch', (event) => {
   const url = new URL(request.url);
   if (url.origin !== worker.location.origin) return;
   if (request.mode === 'navigate' && url.pathname === SHELL) event.respondWith(networkFirst(request, SHELL));
-  else if (ASSETS.includes(url.pathname)) event.respondWith(networkFirst(request, url.pathname));
+  else if (ASSETS.includes(url.pathname) || DECODER.includes(url.pathname)) event.respondWith(networkFirst(request, url.pathname));
   else if (url.pathname.startsWith('/basemap/')) event.respondWith(cacheFirst(request));
   // Everything else (the API above all) goes to the network as if there were no service worker.
 });
