@@ -8,6 +8,7 @@
  */
 import { actors } from './benchmarks/actors';
 import { connections } from './benchmarks/connections';
+import { courier } from './benchmarks/courier';
 import { day } from './benchmarks/day';
 import { eta } from './benchmarks/eta';
 import { fanout } from './benchmarks/fanout';
@@ -27,7 +28,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 
