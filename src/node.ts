@@ -14,11 +14,11 @@ import { createIo, type IoServer } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
 import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
-import { Basemap } from './http/basemap';
 import { ClientAddresses } from './http/client-address';
 import { bracketed, HttpServer } from './http/http-server';
 import { pages } from './http/pages';
 import { RateLimit } from './http/rate-limit';
+import { ThreadedBasemap } from './http/threaded-basemap';
 import { Lifecycle } from './lifecycle';
 import { Metrics } from './metrics';
 import { AlertQueue } from './notifiers/alert-queue';
@@ -130,6 +130,8 @@ export interface NodeParts {
   outbox: Pick<OutboxRelay, 'sweep'>;
   /** Runs the retention sweep now. */
   retention: Pick<RetentionSweep, 'sweep'>;
+  /** The offline basemap: its thread (to stop it as a crash would) and the tiles it is cutting. */
+  basemap: Pick<ThreadedBasemap, 'thread' | 'cutting'> | null;
 }
 
 /** The repository root: the built pages are in `dist/web` below it. */
@@ -235,6 +237,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
       alertQueue: alerts.queue,
       outbox: relay,
       retention,
+      basemap: api?.basemap ?? null,
     },
     stop: () => lifecycle.stop(),
   };
@@ -392,6 +395,18 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   );
   const clients = new ClientAddresses(config.http.trustProxy);
   const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
+  // Its thread starts with the first tile asked for. Built before the HTTP side and stopped after it, so the tiles
+  // of requests still in flight at shutdown are answered.
+  const basemap = await lifecycle.part(
+    'basemap',
+    () =>
+      new ThreadedBasemap({
+        cacheBytes: config.basemapCacheBytes,
+        observe: metrics.observeBasemap,
+        onThreadExit: (error) => logger.warn({ err: error }, 'basemap thread stopped; the next tile starts a new one'),
+      }),
+    (built) => built.close(),
+  );
   const { http, io } = await lifecycle.part(
     'http',
     async () => {
@@ -399,7 +414,6 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       // Made before the app, whose credential routes announce through it; attached to the server once the app is on it.
       const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
       const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
-      const basemap = new Basemap({ cacheBytes: config.basemapCacheBytes, observe: metrics.observeBasemap });
       const credentials = new CredentialService({ store, announce: (change) => broadcast.announce(change) });
       const app = createApp({
         orders,
@@ -474,7 +488,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
-  return { orders, couriers, http, io, gateway };
+  return { orders, couriers, http, io, gateway, basemap };
 }
 
 /** What the node's token service asks of every token, kept current by its credential broadcast. */

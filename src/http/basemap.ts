@@ -24,30 +24,12 @@ export interface BasemapTile {
 
 export interface BasemapOptions {
   /**
-   * Memory the tiles cut on request may take (their JSON text), least recently used dropped first: the world
-   * has billions of tiles, and an unbounded cache lets anyone who asks for enough of them fill the node's memory.
-   * @default 32 MiB
-   */
-  cacheBytes?: number;
-  /**
    * Tiles geojson-vt may slice on the way to the ones asked for (and keep, as they speed up the next cut
    * nearby) before the index is put back as it was built: an index that keeps every tile it sliced grows with
    * every new tile asked for.
    * @default 4096
    */
   slicedTiles?: number;
-  /** Hears what the basemap holds after each tile it cut (metrics). @default nobody */
-  observe?: (stats: BasemapStats) => void;
-}
-
-/** What the basemap holds in memory now (metrics, tests). */
-export interface BasemapStats {
-  /** Cut tiles kept for the next request of the same coordinates. */
-  cachedTiles: number;
-  /** Their size as JSON text. */
-  cachedBytes: number;
-  /** Tiles in the slicing index: the ones sliced when it was built, and at most `slicedTiles` more. */
-  indexTiles: number;
 }
 
 type Index = ReturnType<typeof geojsonvt>;
@@ -62,67 +44,35 @@ interface IndexInternals {
 }
 
 /**
- * The offline basemap: land and water from Natural Earth, cut into tiles on the fly (geojson-vt), so a page
+ * The offline basemap's land and water from Natural Earth, cut into tiles on the fly (geojson-vt), so a page
  * fetches only the few small tiles it shows, from this server and nothing else. The index is built on the first
- * request (about a third of a second), not at start-up, so a node that serves no pages never pays for it.
+ * tile asked for (half a second to two, a few tens of MiB), not before, and cutting is synchronous: the node runs
+ * this on a thread of its own (threaded-basemap.ts), never on its event loop.
  *
- * Memory stays bounded whatever is asked: the index keeps the tiles it sliced when it was built, and those
+ * The index's memory stays bounded whatever is asked: it keeps the tiles it sliced when it was built, and those
  * geojson-vt slices on the way to a deeper tile up to {@link BasemapOptions.slicedTiles}; past that it is put
- * back as it was built. Cut tiles are kept as JSON text within {@link BasemapOptions.cacheBytes}, least
- * recently used dropped first.
+ * back as it was built.
  */
 export class Basemap {
   private index: Index | null = null;
   /** The index's tiles once built, with the geometry each was cut from (restored when the index is put back). */
   private built: Map<string, unknown> | null = null;
-  /** Cut tiles as JSON text by `z/x/y`, least recently used first (a Map keeps insertion order). */
-  private readonly cache = new Map<string, string>();
-  private cachedBytes = 0;
-  private readonly cacheBytes: number;
   private readonly slicedTiles: number;
-  private readonly observe: (stats: BasemapStats) => void;
 
   constructor(options: BasemapOptions = {}) {
-    this.cacheBytes = options.cacheBytes ?? 32 * 1024 * 1024;
     this.slicedTiles = options.slicedTiles ?? 4096;
-    this.observe = options.observe ?? (() => undefined);
-    if (!Number.isSafeInteger(this.cacheBytes) || this.cacheBytes < 0) throw new RangeError('Basemap: cacheBytes must be a whole number >= 0');
     if (!Number.isSafeInteger(this.slicedTiles) || this.slicedTiles < 0) throw new RangeError('Basemap: slicedTiles must be a whole number >= 0');
   }
 
   /** The tile at z/x/y ({@link BasemapTile}) as JSON text, or null when the coordinates are outside the world. */
   tileJson(z: number, x: number, y: number): string | null {
-    if (!inWorld(z, x, y)) return null;
-    const key = `${z}/${x}/${y}`;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      // Most recently used goes last.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
-    const json = JSON.stringify(this.cut(z, x, y));
-    this.remember(key, json);
-    this.observe(this.stats());
-    return json;
+    return inWorld(z, x, y) ? JSON.stringify(this.cut(z, x, y)) : null;
   }
 
-  /** What the basemap holds in memory now. */
-  stats(): BasemapStats {
+  /** Tiles in the slicing index now: the ones sliced when it was built, and at most `slicedTiles` more (metrics). */
+  indexTiles(): number {
     const index = this.index as unknown as IndexInternals | null;
-    return { cachedTiles: this.cache.size, cachedBytes: this.cachedBytes, indexTiles: index ? index.tileCoords.length : 0 };
-  }
-
-  private remember(key: string, json: string): void {
-    // A one-byte string per character: the tiles' JSON is ASCII.
-    if (json.length > this.cacheBytes) return;
-    this.cache.set(key, json);
-    this.cachedBytes += json.length;
-    for (const [oldest, text] of this.cache) {
-      if (this.cachedBytes <= this.cacheBytes) break;
-      this.cache.delete(oldest);
-      this.cachedBytes -= text.length;
-    }
+    return index ? index.tileCoords.length : 0;
   }
 
   private cut(z: number, x: number, y: number): BasemapTile {
@@ -181,7 +131,7 @@ export class Basemap {
 }
 
 /** Whether z/x/y names a tile of the world (zoom 0 to 22). */
-function inWorld(z: number, x: number, y: number): boolean {
+export function inWorld(z: number, x: number, y: number): boolean {
   if (!Number.isInteger(z) || z < 0 || z > 22) return false;
   const size = 2 ** z;
   return Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x < size && y < size;

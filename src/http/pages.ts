@@ -5,12 +5,13 @@ import type { Context, Middleware, Next } from 'koa';
 import compress from 'koa-compress';
 import send from 'koa-send';
 import type { Logger } from 'pino';
-import type { Basemap } from './basemap';
+import type { ThreadedBasemap } from './threaded-basemap';
 
 export interface PagesOptions {
   /** Where the built pages are (`dist/web`, see src/web/build.ts). */
   dir: string;
-  basemap: Pick<Basemap, 'tileJson'>;
+  /** Cuts the tiles beside the event loop; a tile it cannot answer now is 503 `unavailable`. */
+  basemap: Pick<ThreadedBasemap, 'tileJson'>;
   /**
    * Spends one request of the client address's anonymous budget (API.md "Limits (more)": the basemap's tiles count
    * against it), throwing RateLimitedError once it is spent; tiles need no credentials, so anyone may ask.
@@ -105,7 +106,7 @@ export function pages(options: PagesOptions): Middleware {
       }
       if (tile) {
         await options.admitTile(ctx);
-        const found = options.basemap.tileJson(Number(tile[1]), Number(tile[2]), Number(tile[3]));
+        const found = await options.basemap.tileJson(Number(tile[1]), Number(tile[2]), Number(tile[3]));
         if (found === null) {
           ctx.status = 404;
           ctx.body = { error: { code: 'not_found', message: 'no such tile' } };

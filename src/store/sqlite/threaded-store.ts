@@ -1,6 +1,6 @@
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { UnavailableError } from '../../domain/errors';
+import { moduleBeside, startThread } from '../../thread';
 import { REPOSITORY_METHODS, type Repositories, type Store } from '../store';
 import { TurnQueue } from '../turn-queue';
 import type { SqliteStoreOptions } from './create-store';
@@ -24,14 +24,8 @@ export interface ThreadedStore extends Store {
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 type Request = ThreadRequest extends infer R ? (R extends ThreadRequest ? Omit<R, 'id'> : never) : never;
 
-// The thread's entry. Under tsx (`npm start`) or jest the sources are TypeScript: the thread registers tsx's
-// loader before loading it. A compiled build loads the JavaScript beside this file.
-const ENTRY = path.join(__dirname, `store-thread${path.extname(__filename)}`);
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-if (workerData.entry.endsWith('.ts')) require('tsx/cjs/api').register();
-require(workerData.entry);
-`;
+// The thread's entry, beside this file.
+const ENTRY = moduleBeside(__filename, 'store-thread');
 
 /** The store's thread, for an operator's diagnostics and for tests that stop it as a crash would. */
 export const STORE_THREAD = Symbol('store thread');
@@ -159,7 +153,7 @@ class ThreadLink {
   }
 
   private spawn(): Worker {
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, entry: ENTRY } });
+    const worker = startThread(ENTRY, this.options);
     this.answered = false;
     worker.on('message', (replies: ThreadReply[]) => {
       this.answered = true;
