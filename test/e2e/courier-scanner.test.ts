@@ -118,7 +118,7 @@ beforeAll(async () => {
   app.use(
     pages({
       dir,
-      basemap: { tileJson: () => null },
+      basemap: { tileJson: async () => null },
       admitTile: async () => undefined,
       map: { tileUrl: undefined, attribution: undefined },
       staleAfterHours: 24,
