@@ -174,7 +174,7 @@ export const REPOSITORY_METHODS = {
     createInvite: 'call',
     consumeInvite: 'call',
   },
-  payments: { recordPayment: 'call', findPayment: 'call' },
+  payments: { recordPayment: 'call', findPayment: 'call', findPaymentAtRevision: 'call' },
   attachments: {
     createAttachment: 'call',
     getAttachment: 'call',

@@ -22,3 +22,12 @@ export const POSTGRES_PAYMENTS_MIGRATION = `
   CREATE UNIQUE INDEX payment_transactions_by_provider_event ON payment_transactions (tenant_id, provider, provider_event_id);
   CREATE INDEX payment_transactions_by_recorded ON payment_transactions (tenant_id, recorded_at, id);
 `;
+
+/**
+ * The order revision each transaction's record wrote: what its owed webhook messages are keyed by in the outbox (a
+ * transaction recorded before this has none, and owes nothing).
+ */
+export const POSTGRES_PAYMENT_REVISIONS_MIGRATION = `
+  ALTER TABLE payment_transactions ADD COLUMN order_rev integer;
+  CREATE UNIQUE INDEX payment_transactions_by_order_rev ON payment_transactions (order_id, order_rev);
+`;
