@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { labelPdf } from '../../../src/labels/label-pdf';
 import { runOk } from '../../support/command';
 import { expectError } from '../../support/expect-error';
 import { client, type Client } from '../../support/http';
@@ -73,13 +75,34 @@ describe('shipping labels', () => {
     expect(text.stdout).toContain('129.00 HKD');
   });
 
-  it('names in scripts the label font lacks (Chinese, Arabic) still make a label with readable codes', async () => {
+  it('a Chinese name and address and an Arabic name print in their own scripts; pdftotext reads them back, zbarimg both codes', async () => {
     const order = await placeOrder(biz, {
-      customer: { id: unique('c'), name: '陳大文 محمد' },
+      customer: { id: unique('c'), name: '陳大文 محمد بن سلمان' },
       destination: { address: '香港中環皇后大道中1號' },
     });
     const file = await pdf(`/v1/orders/${order.id}/label`);
+    // Right-to-left text comes back in reading order, between the bidirectional marks pdftotext puts around it.
+    const text = (await runOk(`pdftotext '${file}' -`)).stdout.replace(/[\u200e\u200f\u202a-\u202e]/gu, '');
+    expect(text).toContain('陳大文');
+    expect(text).toContain('香港中環皇后大道中1號');
+    expect(text).toContain('محمد بن سلمان');
+    expect(text).not.toContain('?');
+    // Only the glyphs printed are embedded: the page stays small.
+    const fonts = (await runOk(`pdffonts '${file}'`)).stdout;
+    expect(fonts).toMatch(/\+NotoSansHK-Bold\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fonts).toMatch(/\+IBMPlexSansArabic-Bold\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fs.statSync(file).size).toBeLessThan(40_000);
     expect(await codesOn(file, 1)).toEqual([order.id, order.id]);
+  });
+
+  it('without the label fonts, Chinese and Arabic print as ? and the label still reads', async () => {
+    const file = path.join(dir, `${unique('nofonts')}.pdf`);
+    const label = { orderId: 'ord_nofonts', tenantName: 'Shop', reference: 'R-1', customerName: '陳大文 محمد', destination: null, promisedBy: null, collect: null };
+    await pipeline(labelPdf([label], { chinese: null, arabic: null }), fs.createWriteStream(file));
+    const text = (await runOk(`pdftotext '${file}' -`)).stdout;
+    expect(text).toContain('??? ????');
+    expect((await runOk(`pdffonts '${file}'`)).stdout).not.toMatch(/NotoSansHK|IBMPlexSansArabic/);
+    expect(await codesOn(file, 1)).toEqual(['ord_nofonts', 'ord_nofonts']);
   });
 
   it('a batch is one PDF, a label a page in the order asked', async () => {
