@@ -28,6 +28,9 @@ const INNER = WIDTH - 2 * MARGIN;
 // Quiet zones around the codes, in modules, as their specifications ask: 10 for Code 128, 4 for a QR code.
 const BAR_QUIET = 10;
 const QR_QUIET = 4;
+const BAR_HEIGHT = 52;
+// The QR code's square, its quiet zone included: about 2.6 pt (0.036 in) a module for an order id.
+const QR_SIZE = 96;
 // A line of text: its baseline this far below its top, the next line's top this far below, in font sizes. Chinese
 // glyphs stand taller than Latin ones, so lines are spaced for them whatever script they hold.
 const ASCENT = 0.92;
@@ -106,13 +109,15 @@ function drawLabel(doc: PDFKit.PDFDocument, fonts: LabelFonts, label: LabelConte
     y += 28;
   }
 
-  // The codes take the bottom of the label: the QR code on the left, the Code 128 barcode beside it.
-  const qrSize = 104;
-  const codesTop = HEIGHT - MARGIN - qrSize - 4;
-  drawQrCode(doc, label.orderId, MARGIN - 6, codesTop, qrSize);
-  const barX = MARGIN + qrSize;
-  drawCode128(doc, label.orderId, barX, codesTop + 12, WIDTH - barX, 64);
-  doc.font('Courier').fontSize(7).text(label.orderId, barX, codesTop + 82, { width: WIDTH - MARGIN - barX, align: 'center' });
+  // The codes take the bottom of the label: the Code 128 barcode across the width inside the margins (its bars as
+  // wide as the label allows, for printers of 203 dpi), the id under it, the QR code above it on the left. Every bar
+  // and module stays inside the margins, which printers print and cutters leave alone.
+  const idTop = HEIGHT - MARGIN - 10;
+  const barTop = idTop - 4 - BAR_HEIGHT;
+  drawCode128(doc, label.orderId, MARGIN, barTop, INNER, BAR_HEIGHT);
+  doc.font('Courier').fontSize(7).text(label.orderId, MARGIN, idTop, { width: INNER, align: 'center' });
+  // The QR code's quiet zone lies inside its square: the square may reach into the margin, its modules do not.
+  drawQrCode(doc, label.orderId, MARGIN - 6, barTop - 4 - QR_SIZE, QR_SIZE);
 }
 
 /** A Code 128 barcode of `text` filling `width` (its quiet zones inside it) at `height`. */

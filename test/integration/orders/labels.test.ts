@@ -105,6 +105,39 @@ describe('shipping labels', () => {
     expect(await codesOn(file, 1)).toEqual(['ord_nofonts', 'ord_nofonts']);
   });
 
+  /** The box the dark pixels of page 1 fill, in inches from each edge (rendered at 100 dpi in grey). */
+  async function inkMargins(file: string): Promise<{ left: number; top: number; right: number; bottom: number }> {
+    const prefix = file.replace(/\.pdf$/, '-ink');
+    await runOk(`pdftoppm -r 100 -gray -f 1 -l 1 -singlefile '${file}' '${prefix}'`);
+    const pgm = fs.readFileSync(`${prefix}.pgm`);
+    const [, width, height] = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 32).toString('latin1'))!.map(Number) as [number, number, number];
+    const pixels = pgm.subarray(pgm.length - width * height);
+    let [minX, minY, maxX, maxY] = [width, height, -1, -1];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (pixels[y * width + x]! >= 128) continue;
+        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      }
+    }
+    return { left: minX / 100, top: minY / 100, right: (width - 1 - maxX) / 100, bottom: (height - 1 - maxY) / 100 };
+  }
+
+  it("nothing prints within 0.15 in of an edge (a printer's margin): the codes and the longest texts keep inside it", async () => {
+    const long = 'Bartholomew Alexander Montgomery-Fitzwilliam '.repeat(4);
+    const order = await placeOrder(biz, {
+      external_id: unique('margin'),
+      customer: { id: unique('c'), name: long },
+      destination: { address: `${long} 香港中環皇后大道中一號 ${'شارع الملك فهد '.repeat(8)}` },
+      amount: { value: 12900, currency: 'HKD' },
+      payment: { method: 'cash' },
+    });
+    const file = await pdf(`/v1/orders/${order.id}/label`);
+    const margins = await inkMargins(file);
+    // The sides closer than 0.15 in, if any, with how close they come.
+    expect(Object.entries(margins).filter(([, inches]) => inches < 0.15)).toEqual([]);
+    expect(await codesOn(file, 1)).toEqual([order.id, order.id]);
+  });
+
   it('a batch is one PDF, a label a page in the order asked', async () => {
     const ids = [(await placeOrder(biz)).id, (await placeOrder(biz)).id, (await placeOrder(biz)).id];
     const file = await pdf(`/v1/labels?ids=${ids.join(',')}`);
