@@ -36,6 +36,7 @@ import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
 import { DeliveryLogService } from './services/delivery-log-service';
+import { missingLabelFonts } from './labels/label-fonts';
 import { LabelService } from './services/label-service';
 import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
@@ -415,6 +416,10 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
       const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
       const credentials = new CredentialService({ store, announce: (change) => broadcast.announce(change) });
+      const missingFonts = missingLabelFonts();
+      if (missingFonts.length > 0) {
+        logger.warn({ missing: missingFonts }, 'label fonts not installed: Chinese and Arabic text on labels prints as ? (run npm install)');
+      }
       const app = createApp({
         orders,
         couriers,

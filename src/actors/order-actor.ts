@@ -2,7 +2,7 @@ import { decideEvent, type EventInput } from '../domain/apply-event';
 import { IllegalTransitionError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { afterCollection, collectionRefusal, type Money, type PaymentTransaction } from '../domain/payment';
-import { effectsOf, effectsOfCourierChange } from '../domain/effects';
+import { effectsOf, effectsOfCourierChange, effectsOfPayment } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
@@ -159,6 +159,8 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         eventId: input.event_id,
         transaction,
         payment,
+        // Its `payment.updated` messages, owed in the same write: a crash after it loses none.
+        effects: effectsOfPayment(),
       });
       if (result.kind === 'duplicate') {
         this.state = null;

@@ -5,12 +5,13 @@ import { NOTIFYING_STATUSES, type OrderStatus } from './status';
  * - `alert`, `loyalty`, `webhook`: owed by an applied event, keyed by its seq;
  * - `webhook_assignment`: owed by a change of the order's courier, keyed by the order revision that wrote it;
  * - `webhook_alert_failed`: owed by an alert that reached the customer on no channel, keyed by the alert's seq;
+ * - `webhook_payment`: owed by a payment transaction recorded on the order, keyed by the order revision that wrote it;
  * - `arriving`: the `arriving` alert owed by the store's arriving claim, keyed by the order version it was made at.
  */
-export type EffectKind = 'alert' | 'loyalty' | 'webhook' | 'webhook_assignment' | 'webhook_alert_failed' | 'arriving';
+export type EffectKind = 'alert' | 'loyalty' | 'webhook' | 'webhook_assignment' | 'webhook_alert_failed' | 'webhook_payment' | 'arriving';
 
 /** The effect kinds keyed by an order revision rather than an event seq. */
-export const REVISION_KEYED_EFFECTS: ReadonlySet<EffectKind> = new Set<EffectKind>(['webhook_assignment']);
+export const REVISION_KEYED_EFFECTS: ReadonlySet<EffectKind> = new Set<EffectKind>(['webhook_assignment', 'webhook_payment']);
 
 /**
  * What an alert is about: an applied notifying status (keyed by its event's seq), or the courier arriving (keyed by
@@ -55,6 +56,14 @@ export function effectsOf(status: OrderStatus): EffectKind[] {
  */
 export function effectsOfCourierChange(): EffectKind[] {
   return ['webhook_assignment'];
+}
+
+/**
+ * Effects a payment transaction recorded on an order owes, recorded atomically with it under the revision it writes:
+ * the `payment.updated` webhook messages.
+ */
+export function effectsOfPayment(): EffectKind[] {
+  return ['webhook_payment'];
 }
 
 /** Effects an alert that reached the customer on no channel owes: the `notification.failed` webhook messages. */

@@ -5,12 +5,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EffectKind } from './effects';
 import type { OrderEvent, OrderView } from './order';
+import type { PaymentTransaction } from './payment';
 
 export const WEBHOOK_EVENT_TYPES = [
   'order.created',
   'order.status_changed',
   'order.assigned',
   'notification.failed',
+  'payment.updated',
   'webhook.test',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
@@ -57,14 +59,20 @@ export function typesOwedBy(kind: EffectKind, seq: number): WebhookEventType[] {
       return ['order.assigned'];
     case 'webhook_alert_failed':
       return ['notification.failed'];
+    case 'webhook_payment':
+      return ['payment.updated'];
     default:
       return [];
   }
 }
 
-/** The change a webhook effect stands for, unique per order: `<order>.<seq>`, `<order>.r<rev>`, `<order>.<seq>.alert`. */
+/**
+ * The change a webhook effect stands for, unique per order: `<order>.<seq>`, `<order>.r<rev>` (an assignment),
+ * `<order>.<seq>.alert`, `<order>.r<rev>.payment`.
+ */
 export function changeKey(kind: EffectKind, orderId: string, key: number): string {
   if (kind === 'webhook_assignment') return `${orderId}.r${key}`;
+  if (kind === 'webhook_payment') return `${orderId}.r${key}.payment`;
   if (kind === 'webhook_alert_failed') return `${orderId}.${key}.alert`;
   return `${orderId}.${key}`;
 }
@@ -92,10 +100,15 @@ export function retryDelayMs(attempt: number, backoffMs: number): number {
   return backoffMs * 2 ** Math.max(0, Math.min(attempt - 1, 30));
 }
 
-/** What a message's body carries (API.md: `{ type, timestamp, data: { order, event? } }`). */
+/**
+ * What a message's body carries (API.md: `{ type, timestamp, data: { order, event? } }`; a `payment.updated`:
+ * `{ order, transaction }`).
+ */
 export interface WebhookData {
   order?: OrderView;
   event?: OrderEvent;
+  /** The payment transaction a `payment.updated` is about. */
+  transaction?: PaymentTransaction;
   /** A `webhook.test` names the endpoint it was sent to. */
   webhook?: { id: string; url: string };
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_WEBHOOK_URL_LENGTH } from '../domain/webhook-destination';
 import { WEBHOOK_EVENT_TYPES } from '../domain/webhooks';
+import { transactionResponse } from './payment-schemas';
 import { eventResponse, orderResponse } from './schemas';
 
 const eventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(WEBHOOK_EVENT_TYPES.length * 2);
@@ -72,7 +73,12 @@ export const deliveryPageResponse = z.object({ items: z.array(deliveryResponse),
 const webhookPayload = z.object({
   type: z.enum(WEBHOOK_EVENT_TYPES),
   timestamp: z.string(),
-  data: z.object({ order: orderResponse.optional(), event: eventResponse.optional(), webhook: z.object({ id: z.string(), url: z.string() }).optional() }),
+  data: z.object({
+    order: orderResponse.optional(),
+    event: eventResponse.optional(),
+    transaction: transactionResponse.optional().describe('payment.updated: the transaction recorded'),
+    webhook: z.object({ id: z.string(), url: z.string() }).optional(),
+  }),
 });
 // Documented as the body is sent; answered as it was stored (the bytes that were signed, parsed), never rebuilt.
 const { $schema: _dialect, ...payloadDocument } = z.toJSONSchema(webhookPayload, { io: 'input', unrepresentable: 'any' });

@@ -6,6 +6,7 @@ import type { AttachmentService } from '../services/attachment-service';
 import type { OrderLog } from '../store/orders/port';
 import type { OwedKind } from '../services/outbox-relay';
 import type { PendingEffect } from '../store/outbox/port';
+import type { PaymentLedger } from '../store/payments/port';
 import type { WebhookDirectory } from '../store/webhooks/port';
 import type { NewWebhookMessage, OverdueCursor, WebhookLog } from '../store/webhook-log/port';
 import { outboxQueue, oweThrough, sweepMsOf, type OutboxQueueOptions } from './outbox-queue';
@@ -13,15 +14,16 @@ import type { WebhookJob } from './webhook-processor';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
-/** What the relay reads and writes: the order and its events, the tenant's endpoints, the messages. */
+/** What the relay reads and writes: the order, its events and payment transactions, the tenant's endpoints, the messages. */
 export interface WebhookRelayStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents' | 'history'>;
+  payments: Pick<PaymentLedger, 'findPaymentAtRevision'>;
   webhooks: Pick<WebhookDirectory, 'listWebhooks'>;
   webhookLog: Pick<WebhookLog, 'addWebhookMessages' | 'overdueWebhookMessages'>;
 }
 
 /**
- * Messages are owed by status changes, assignments and failed alerts. `sweepMs` also paces the retries of messages
+ * Messages are owed by status changes, assignments, failed alerts and payment transactions. `sweepMs` also paces the retries of messages
  * stored outside the outbox (a test message, a replay) that Redis did not take.
  */
 export interface WebhookRelayOptions extends OutboxQueueOptions {
@@ -73,7 +75,8 @@ export class WebhookRelay {
     const statusChanged = owe('webhook');
     const assigned = owe('webhook_assignment');
     const alertFailed = owe('webhook_alert_failed');
-    this.owed = [statusChanged, assigned, alertFailed];
+    const paymentUpdated = owe('webhook_payment');
+    this.owed = [statusChanged, assigned, alertFailed, paymentUpdated];
     const { bus } = options;
     this.unsubscribe = bus
       ? [
@@ -85,6 +88,10 @@ export class WebhookRelay {
             void assigned.perform({ orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: order.updated_at });
           }),
           bus.on('alertFailed', (failed) => void alertFailed.perform(failed)),
+          // Keyed by the revision the transaction's record wrote: the order as the actor left it just after.
+          bus.on('payment', ({ order, transaction }) => {
+            void paymentUpdated.perform({ orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: transaction.recorded_at });
+          }),
         ]
       : [];
     this.timers = [setInterval(() => void this.retryUnqueued(), sweepMsOf(options)), setInterval(() => void this.sweepOverdue(), options.overdueSweepMs ?? 30_000)];
@@ -177,7 +184,11 @@ export class WebhookRelay {
     // hour (a receiver keeps the pictures it wants, or reads the order again for fresh links).
     const proof = order.delivered_at === null ? null : this.options.proofs.proofOf(await store.orders.history(order.id));
     const data: WebhookData = { order: toOrderView(order, proof) };
-    if (effect.kind !== 'webhook_assignment') {
+    if (effect.kind === 'webhook_payment') {
+      const transaction = await store.payments.findPaymentAtRevision(effect.orderId, effect.seq);
+      if (!transaction) return [];
+      data.transaction = transaction;
+    } else if (effect.kind !== 'webhook_assignment') {
       const [event] = await store.orders.listEvents(effect.orderId, effect.seq - 1, 1);
       if (!event || event.seq !== effect.seq) return [];
       data.event = event;

@@ -174,7 +174,7 @@ export const REPOSITORY_METHODS = {
     createInvite: 'call',
     consumeInvite: 'call',
   },
-  payments: { recordPayment: 'call', findPayment: 'call', paymentReport: 'call' },
+  payments: { recordPayment: 'call', findPayment: 'call', findPaymentAtRevision: 'call', paymentReport: 'call' },
   attachments: {
     createAttachment: 'call',
     getAttachment: 'call',

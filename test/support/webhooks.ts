@@ -17,7 +17,7 @@ export interface ReceivedWebhook {
   signature: string;
   /** The raw body, exactly as it arrived. */
   raw: string;
-  body: { type: string; timestamp: string; data: { order?: any; event?: any; webhook?: { id: string; url: string } } };
+  body: { type: string; timestamp: string; data: { order?: any; event?: any; transaction?: any; webhook?: { id: string; url: string } } };
   path: string;
   headers: http.IncomingHttpHeaders;
   /** Which request this is of the requests with the same webhook-id (1 for the first). */

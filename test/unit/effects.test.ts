@@ -1,4 +1,4 @@
-import { effectsOf, effectsOfCourierChange, effectsOfUndeliveredAlert, loyaltyFactOf, owesLoyalty } from '../../src/domain/effects';
+import { effectsOf, effectsOfCourierChange, effectsOfPayment, effectsOfUndeliveredAlert, loyaltyFactOf, owesLoyalty } from '../../src/domain/effects';
 import { NOTIFYING_STATUSES, STATUSES } from '../../src/domain/status';
 
 describe('what an applied status owes', () => {
@@ -20,6 +20,10 @@ describe('what an applied status owes', () => {
   it('owes order.assigned messages for a courier change and notification.failed ones for an alert that reached nobody', () => {
     expect(effectsOfCourierChange()).toEqual(['webhook_assignment']);
     expect(effectsOfUndeliveredAlert()).toEqual(['webhook_alert_failed']);
+  });
+
+  it('owes payment.updated messages for a payment transaction recorded on the order', () => {
+    expect(effectsOfPayment()).toEqual(['webhook_payment']);
   });
 
   it.each([

@@ -9,6 +9,7 @@ describe('webhook rules', () => {
     expect(typesOwedBy('webhook', 4)).toEqual(['order.status_changed']);
     expect(typesOwedBy('webhook_assignment', 3)).toEqual(['order.assigned']);
     expect(typesOwedBy('webhook_alert_failed', 3)).toEqual(['notification.failed']);
+    expect(typesOwedBy('webhook_payment', 3)).toEqual(['payment.updated']);
     expect(typesOwedBy('alert', 3)).toEqual([]);
   });
 
@@ -22,7 +23,10 @@ describe('webhook rules', () => {
       webhookMessageId('wh_1', 'order.created', changeKey('webhook', 'ord_1', 2)),
       webhookMessageId('wh_1', 'order.status_changed', changeKey('webhook', 'ord_1', 3)),
       webhookMessageId('wh_1', 'order.assigned', changeKey('webhook_assignment', 'ord_1', 2)),
-    ]).size).toBe(5);
+      webhookMessageId('wh_1', 'payment.updated', changeKey('webhook_payment', 'ord_1', 2)),
+      webhookMessageId('wh_1', 'payment.updated', changeKey('webhook_payment', 'ord_1', 3)),
+    ]).size).toBe(7);
+    expect(changeKey('webhook_payment', 'ord_1', 2)).not.toBe(changeKey('webhook_assignment', 'ord_1', 2));
   });
 
   it('retries after the backoff, doubling', () => {

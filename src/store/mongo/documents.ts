@@ -54,6 +54,8 @@ export interface OrderDocument extends Omit<Order, 'id'> {
 /** A payment transaction as its order's document holds it, and as the `payment_transactions` collection does. */
 export interface PostedPaymentDocument extends PaymentTransaction {
   event_id: string;
+  /** The order revision its record wrote (what its owed effects are keyed by); absent on those recorded before. */
+  order_rev?: number;
 }
 
 /** A payment transaction in `payment_transactions`, the copy listings read across orders. */

@@ -2,14 +2,15 @@ import type { Document } from 'mongodb';
 import { PAID_KINDS, REFUNDED_KINDS, UNCOLLECTABLE_STATUSES, type PaymentTransaction } from '../../domain/payment';
 import type { MongoContext } from '../mongo/context';
 import type { PostedPaymentDocument } from '../mongo/documents';
+import { owedEffects } from '../outbox/mongo';
 import type { ReportRange } from '../search/port';
 import type { PaymentCommit, PaymentCommitResult, PaymentLedger, PaymentReport } from './port';
 import { paymentReportOf, type CourierSum, type ProviderSums } from './report-rows';
 
 /**
  * Payment transactions on MongoDB, without multi-document transactions: the order's document holds each transaction
- * posted on it, so recording one and the payment it leaves is one guarded update (revision and event id in the
- * filter). The `payment_transactions` collection keeps a copy for listings across orders, written after; a repeat of
+ * posted on it, so recording one, the payment it leaves and the effects it owes (the order's outbox) is one guarded
+ * update (revision and event id in the filter). The `payment_transactions` collection keeps a copy for listings across orders, written after; a repeat of
  * the post writes it again, so a node that stopped between the two leaves no transaction uncopied for long.
  */
 export class MongoPaymentLedger implements PaymentLedger {
@@ -17,15 +18,20 @@ export class MongoPaymentLedger implements PaymentLedger {
 
   recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult> {
     return this.db.run(async () => {
-      const { tenantId, orderId, expectedRev, eventId, transaction, payment } = commit;
-      const posted: PostedPaymentDocument = { ...transaction, event_id: eventId };
+      const { tenantId, orderId, expectedRev, eventId, transaction, payment, effects = [] } = commit;
+      const rev = expectedRev + 1;
+      const posted: PostedPaymentDocument = { ...transaction, event_id: eventId, order_rev: rev };
       const stored = await this.db.orders.updateOne(
         { _id: orderId, tenant_id: tenantId, rev: expectedRev, 'payments.event_id': { $ne: eventId } },
-        { $set: { payment }, $inc: { rev: 1 }, $push: { payments: posted } },
+        {
+          $set: { payment },
+          $inc: { rev: 1 },
+          $push: { payments: posted, effects: { $each: owedEffects(effects, rev, transaction.recorded_at) } },
+        },
       );
       if (stored.matchedCount > 0) {
         await this.copy(tenantId, posted);
-        return { kind: 'ok', rev: expectedRev + 1 };
+        return { kind: 'ok', rev };
       }
       const original = await this.posted(tenantId, orderId, eventId);
       if (!original) return { kind: 'rev_conflict' };
@@ -57,6 +63,17 @@ export class MongoPaymentLedger implements PaymentLedger {
         unmatched: recorded?.unmatched[0]?.n ?? 0,
         due: due.map(bySum),
       });
+    });
+  }
+
+  findPaymentAtRevision(orderId: string, rev: number): Promise<PaymentTransaction | null> {
+    return this.db.run(async () => {
+      const doc = await this.db.orders.findOne<{ payments?: PostedPaymentDocument[] }>(
+        { _id: orderId, 'payments.order_rev': rev },
+        { projection: { payments: { $elemMatch: { order_rev: rev } } } },
+      );
+      const posted = doc?.payments?.[0];
+      return posted ? transactionOf(posted) : null;
     });
   }
 

@@ -1,3 +1,4 @@
+import type { EffectKind } from '../../domain/effects';
 import type { Payment, PaymentTransaction } from '../../domain/payment';
 import type { ReportRange } from '../search/port';
 
@@ -12,6 +13,11 @@ export interface PaymentLedger {
   recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult>;
   /** The transaction posted on an order under `eventId`, or null. */
   findPayment(tenantId: string, orderId: string, eventId: string): Promise<PaymentTransaction | null>;
+  /**
+   * The transaction whose record wrote the order's revision `rev` (what its outbox row is keyed by), or null (none
+   * did, or it was recorded before transactions kept their revision).
+   */
+  findPaymentAtRevision(orderId: string, rev: number): Promise<PaymentTransaction | null>;
   /**
    * The figures of `GET /v1/reports/payments` (see {@link PaymentReport}), computed where the data is (aggregates, not
    * rows brought back). `range` bounds the transactions by `recorded_at`; the cash due is as of now.
@@ -49,6 +55,11 @@ export interface PaymentCommit {
   transaction: PaymentTransaction;
   /** The order's payment after the transaction. */
   payment: Payment;
+  /**
+   * Effects the transaction owes (its webhook messages), recorded in the same write under the revision it writes
+   * (`expectedRev + 1`), made at the transaction's `recorded_at`: stored if and only if the transaction is.
+   */
+  effects?: EffectKind[];
 }
 
 export type PaymentCommitResult =

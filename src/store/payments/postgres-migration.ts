@@ -31,3 +31,12 @@ export const POSTGRES_CASH_DUE_MIGRATION = `
   CREATE INDEX orders_cod_due ON orders (tenant_id, courier_id)
     WHERE courier_id IS NOT NULL AND (COALESCE(payment, doc->'payment')->>'status') = 'cod_due';
 `;
+
+/**
+ * The order revision each transaction's record wrote: what its owed webhook messages are keyed by in the outbox (a
+ * transaction recorded before this has none, and owes nothing).
+ */
+export const POSTGRES_PAYMENT_REVISIONS_MIGRATION = `
+  ALTER TABLE payment_transactions ADD COLUMN order_rev integer;
+  CREATE UNIQUE INDEX payment_transactions_by_order_rev ON payment_transactions (order_id, order_rev);
+`;

@@ -1,4 +1,5 @@
 import type { PaymentTransaction } from '../../domain/payment';
+import { oweEffectsIn } from '../outbox/postgres';
 import type { PostgresContext } from '../postgres/context';
 import type { ReportRange } from '../search/port';
 import type { PaymentCommit, PaymentCommitResult, PaymentLedger, PaymentReport } from './port';
@@ -41,14 +42,14 @@ export const PAYMENT_REPORT_STATEMENTS = {
 } as const;
 
 /**
- * Payment transactions on PostgreSQL; a record and its order's payment are one transaction. Two nodes recording on one
- * order queue on the order's row: the second finds the revision moved on and decides again.
+ * Payment transactions on PostgreSQL; a record, its order's payment and the effects it owes are one transaction. Two
+ * nodes recording on one order queue on the order's row: the second finds the revision moved on and decides again.
  */
 export class PostgresPaymentLedger implements PaymentLedger {
   constructor(private readonly db: PostgresContext) {}
 
   recordPayment(commit: PaymentCommit): Promise<PaymentCommitResult> {
-    const { tenantId, orderId, expectedRev, eventId, transaction: tx, payment } = commit;
+    const { tenantId, orderId, expectedRev, eventId, transaction: tx, payment, effects = [] } = commit;
     return this.db.transaction(async (client): Promise<PaymentCommitResult> => {
       const existing = await client.query<TransactionRow>(BY_EVENT, [tenantId, orderId, eventId]);
       if (existing.rows[0]) return { kind: 'duplicate', transaction: rowToTransaction(existing.rows[0]) };
@@ -59,14 +60,16 @@ export class PostgresPaymentLedger implements PaymentLedger {
         expectedRev,
       ]);
       if (updated.rowCount === 0) return { kind: 'rev_conflict' };
+      const rev = expectedRev + 1;
       await client.query(
         `INSERT INTO payment_transactions (id, tenant_id, order_id, event_id, provider, provider_event_id, kind, amount_value,
-           amount_currency, occurred_at, recorded_at, courier_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+           amount_currency, occurred_at, recorded_at, courier_id, order_rev)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
         [tx.id, tenantId, tx.order_id, eventId, tx.provider, tx.provider_event_id, tx.kind, tx.amount.value, tx.amount.currency,
-          tx.occurred_at, tx.recorded_at, tx.courier_id],
+          tx.occurred_at, tx.recorded_at, tx.courier_id, rev],
       );
-      return { kind: 'ok', rev: expectedRev + 1 };
+      await oweEffectsIn(client, { kinds: effects, orderId, seq: rev, tenantId, createdAt: tx.recorded_at });
+      return { kind: 'ok', rev };
     });
   }
 
@@ -87,5 +90,10 @@ export class PostgresPaymentLedger implements PaymentLedger {
         due: (await client.query<CourierSum>(statements.due, [tenantId])).rows,
       });
     });
+  }
+
+  async findPaymentAtRevision(orderId: string, rev: number): Promise<PaymentTransaction | null> {
+    const { rows } = await this.db.query<TransactionRow>('SELECT * FROM payment_transactions WHERE order_id = $1 AND order_rev = $2', [orderId, rev]);
+    return rows[0] ? rowToTransaction(rows[0]) : null;
   }
 }

@@ -33,3 +33,12 @@ export const SQLITE_CASH_DUE_MIGRATION = `
     WHERE courier_id IS NOT NULL
       AND COALESCE(json_extract(payment, '$.status'), json_extract(doc, '$.payment.status')) = 'cod_due';
 `;
+
+/**
+ * The order revision each transaction's record wrote: what its owed webhook messages are keyed by in the outbox (a
+ * transaction recorded before this has none, and owes nothing).
+ */
+export const SQLITE_PAYMENT_REVISIONS_MIGRATION = `
+  ALTER TABLE payment_transactions ADD COLUMN order_rev INTEGER;
+  CREATE UNIQUE INDEX payment_transactions_by_order_rev ON payment_transactions (order_id, order_rev);
+`;

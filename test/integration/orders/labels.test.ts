@@ -4,6 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { labelPdf } from '../../../src/labels/label-pdf';
 import { runOk } from '../../support/command';
 import { expectError } from '../../support/expect-error';
 import { client, type Client } from '../../support/http';
@@ -73,12 +75,66 @@ describe('shipping labels', () => {
     expect(text.stdout).toContain('129.00 HKD');
   });
 
-  it('names in scripts the label font lacks (Chinese, Arabic) still make a label with readable codes', async () => {
+  it('a Chinese name and address and an Arabic name print in their own scripts; pdftotext reads them back, zbarimg both codes', async () => {
     const order = await placeOrder(biz, {
-      customer: { id: unique('c'), name: '陳大文 محمد' },
+      customer: { id: unique('c'), name: '陳大文 محمد بن سلمان' },
       destination: { address: '香港中環皇后大道中1號' },
     });
     const file = await pdf(`/v1/orders/${order.id}/label`);
+    // Right-to-left text comes back in reading order, between the bidirectional marks pdftotext puts around it.
+    const text = (await runOk(`pdftotext '${file}' -`)).stdout.replace(/[\u200e\u200f\u202a-\u202e]/gu, '');
+    expect(text).toContain('陳大文');
+    expect(text).toContain('香港中環皇后大道中1號');
+    expect(text).toContain('محمد بن سلمان');
+    expect(text).not.toContain('?');
+    // Only the glyphs printed are embedded: the page stays small.
+    const fonts = (await runOk(`pdffonts '${file}'`)).stdout;
+    expect(fonts).toMatch(/\+NotoSansHK-Bold\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fonts).toMatch(/\+IBMPlexSansArabic-Bold\s+CID TrueType\s+Identity-H\s+yes yes yes/);
+    expect(fs.statSync(file).size).toBeLessThan(40_000);
+    expect(await codesOn(file, 1)).toEqual([order.id, order.id]);
+  });
+
+  it('without the label fonts, Chinese and Arabic print as ? and the label still reads', async () => {
+    const file = path.join(dir, `${unique('nofonts')}.pdf`);
+    const label = { orderId: 'ord_nofonts', tenantName: 'Shop', reference: 'R-1', customerName: '陳大文 محمد', destination: null, promisedBy: null, collect: null };
+    await pipeline(labelPdf([label], { chinese: null, arabic: null }), fs.createWriteStream(file));
+    const text = (await runOk(`pdftotext '${file}' -`)).stdout;
+    expect(text).toContain('??? ????');
+    expect((await runOk(`pdffonts '${file}'`)).stdout).not.toMatch(/NotoSansHK|IBMPlexSansArabic/);
+    expect(await codesOn(file, 1)).toEqual(['ord_nofonts', 'ord_nofonts']);
+  });
+
+  /** The box the dark pixels of page 1 fill, in inches from each edge (rendered at 100 dpi in grey). */
+  async function inkMargins(file: string): Promise<{ left: number; top: number; right: number; bottom: number }> {
+    const prefix = file.replace(/\.pdf$/, '-ink');
+    await runOk(`pdftoppm -r 100 -gray -f 1 -l 1 -singlefile '${file}' '${prefix}'`);
+    const pgm = fs.readFileSync(`${prefix}.pgm`);
+    const [, width, height] = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 32).toString('latin1'))!.map(Number) as [number, number, number];
+    const pixels = pgm.subarray(pgm.length - width * height);
+    let [minX, minY, maxX, maxY] = [width, height, -1, -1];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        if (pixels[y * width + x]! >= 128) continue;
+        [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      }
+    }
+    return { left: minX / 100, top: minY / 100, right: (width - 1 - maxX) / 100, bottom: (height - 1 - maxY) / 100 };
+  }
+
+  it("nothing prints within 0.15 in of an edge (a printer's margin): the codes and the longest texts keep inside it", async () => {
+    const long = 'Bartholomew Alexander Montgomery-Fitzwilliam '.repeat(4);
+    const order = await placeOrder(biz, {
+      external_id: unique('margin'),
+      customer: { id: unique('c'), name: long },
+      destination: { address: `${long} 香港中環皇后大道中一號 ${'شارع الملك فهد '.repeat(8)}` },
+      amount: { value: 12900, currency: 'HKD' },
+      payment: { method: 'cash' },
+    });
+    const file = await pdf(`/v1/orders/${order.id}/label`);
+    const margins = await inkMargins(file);
+    // The sides closer than 0.15 in, if any, with how close they come.
+    expect(Object.entries(margins).filter(([, inches]) => inches < 0.15)).toEqual([]);
     expect(await codesOn(file, 1)).toEqual([order.id, order.id]);
   });
 

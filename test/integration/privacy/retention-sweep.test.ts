@@ -1,14 +1,18 @@
 /**
  * The retention sweep (API.md "Privacy") on a running node with its clock turned by the test: with
  * `retention_days` set, a sweep erases the personal data of exactly the orders terminal for longer, on the embedded
- * store and on PostgreSQL, and the audit trail records it.
+ * store and on PostgreSQL, the bytes of their proof-of-delivery pictures included, and the audit trail records it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import sharp from 'sharp';
 import { eventually } from '../../support/eventually';
 import { type Client, client } from '../../support/http';
 import { unique } from '../../support/ids';
 import { startTestNode, type TestNode } from '../../support/node';
 import { placeOrder, postStatus } from '../../support/orders';
-import { dropSchema, freshSchema, postgresEnv } from '../../support/postgres';
+import { dropSchema, freshSchema, POSTGRES_URL, postgresEnv } from '../../support/postgres';
 import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -88,6 +92,84 @@ describe.each([
 
     const audit = (await biz.get('/v1/privacy/audit')).body.items as Array<{ action: string; orders: number; actor: string }>;
     expect(audit.filter((entry) => entry.action === 'retention').map((entry) => entry.orders)).toEqual([1, 2]);
+  });
+
+  /** A picture of noise (no two alike), uploaded by the business: its id and the bytes the store keeps. */
+  async function picture(contentType: 'image/jpeg' | 'image/png'): Promise<{ id: string; bytes: Buffer }> {
+    const noise = sharp({ create: { width: 48, height: 32, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } });
+    const raw = contentType === 'image/png' ? await noise.png().toBuffer() : await noise.jpeg().toBuffer();
+    const uploaded = await biz.post('/v1/attachments', undefined, { rawBody: raw, headers: { 'content-type': contentType } });
+    expect(uploaded.status).toBe(201);
+    const id = uploaded.body.id as string;
+    const bytes = await server.node.parts.store.attachments.readAttachment(id);
+    return { id, bytes: Buffer.from(bytes!) };
+  }
+
+  /** An order delivered with a photo and a signature; resolves with them and the time of its delivery. */
+  async function deliveredWithProof() {
+    const placed = await placeOrder(biz, { customer: { id: unique('cust'), name: `Pictured ${unique('n')}` } });
+    await postStatus(biz, placed.id, 'out_for_delivery');
+    const photo = await picture('image/jpeg');
+    const signature = await picture('image/png');
+    const delivered = await biz.post(`/v1/orders/${placed.id}/status`, {
+      status: 'delivered',
+      proof: { photos: [photo.id], signature: signature.id, recipient_name: 'Grace' },
+    });
+    expect(delivered.status).toBe(200);
+    return { id: placed.id, pictures: [photo, signature], updatedAt: Date.parse(delivered.body.updated_at) };
+  }
+
+  /** Which of the pictures' bytes are still anywhere the store keeps data (the SQLite file and its log; the table). */
+  async function storeHolds(pictures: Array<{ id: string; bytes: Buffer }>): Promise<string[]> {
+    const found: string[] = [];
+    for (const { id, bytes } of pictures) {
+      if (await server.node.parts.store.attachments.readAttachment(id)) found.push(`${id}: readable`);
+    }
+    if (schema === null) {
+      for (const file of fs.readdirSync(server.dataDir).filter((name) => name.startsWith('tracking.db'))) {
+        const content = fs.readFileSync(path.join(server.dataDir, file));
+        // A stretch from the middle of the picture: compressed noise, found nowhere else.
+        for (const { id, bytes } of pictures) if (content.includes(bytes.subarray(bytes.length / 2, bytes.length / 2 + 64))) found.push(`${file}: ${id}`);
+      }
+      return found;
+    }
+    const db = new pg.Client({ connectionString: POSTGRES_URL });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ id: string }>(`SELECT id FROM ${schema}.attachments WHERE id = ANY($1)`, [pictures.map((picture) => picture.id)]);
+      return [...found, ...rows.map((row) => `attachments: ${row.id}`)];
+    } finally {
+      await db.end();
+    }
+  }
+
+  it("takes the bytes of an erased order's proof pictures out of the store; a kept order's stay", async () => {
+    expect((await biz.put('/v1/tenants/me/settings', { retention_days: 30 })).status).toBe(200);
+    const expired = await deliveredWithProof();
+    await laterThan(expired.updatedAt);
+    const kept = await deliveredWithProof();
+    // Before: each picture is readable, and its bytes are where the search looks (so finding none later means something).
+    const before = await storeHolds(expired.pictures);
+    for (const { id } of expired.pictures) {
+      expect(before).toContain(`${id}: readable`);
+      expect(before.filter((line) => line.endsWith(id) && !line.startsWith(id))).not.toEqual([]);
+    }
+    const links = (await biz.get(`/v1/orders/${expired.id}`)).body.proof;
+    expect(links.photos).toHaveLength(1);
+
+    clock = kept.updatedAt + 30 * DAY_MS - 1;
+    expect(await server.node.parts.retention.sweep()).toBe(1);
+    expect(await erased(expired.id)).toBe(true);
+    expect(await storeHolds(expired.pictures)).toEqual([]);
+    for (const { id } of expired.pictures) expect((await biz.get(`/v1/attachments/${id}`)).status).toBe(404);
+    expect((await fetch(new URL(links.photos[0].url, server.url))).status).toBe(404);
+    expect((await biz.get(`/v1/orders/${expired.id}`)).body.proof).toBeNull();
+
+    // The order still within its retention keeps its pictures, byte for byte.
+    for (const { id, bytes } of kept.pictures) {
+      expect(Buffer.from((await server.node.parts.store.attachments.readAttachment(id))!)).toEqual(bytes);
+    }
+    expect((await biz.get(`/v1/orders/${kept.id}`)).body.proof.photos).toHaveLength(1);
   });
 
   it('erases nothing for a tenant without retention_days', async () => {

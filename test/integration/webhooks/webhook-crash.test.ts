@@ -87,30 +87,33 @@ it('Redis down while events are applied: every message goes out once it is back'
   api = await startTestNode({ dataDir, env: settings({ PROCESS_ROLE: 'api', REDIS_URL: redis.url }) });
   const biz: Client = client(api.url, (await createTenant(api.url)).apiKey);
   receiver = await startReceiver();
-  const { id } = await registerWebhook(biz, receiver.url, ['order.created', 'order.status_changed', 'order.assigned']);
+  const { id } = await registerWebhook(biz, receiver.url, ['order.created', 'order.status_changed', 'order.assigned', 'payment.updated']);
 
   await redis.stop();
   // Changes need only the store: they are applied while Redis is down, and their messages wait in the outbox.
   const orders = [];
   for (let index = 0; index < 3; index++) {
-    const order = await placeOrder(biz, { external_id: unique('down') });
+    const order = await placeOrder(biz, { external_id: unique('down'), amount: { value: 5000, currency: 'HKD' }, payment: { method: 'cash' } });
     await postStatus(biz, order.id, 'processing');
     expect((await biz.post(`/v1/orders/${order.id}/assign`, { courier_id: `k${index}` })).status).toBe(200);
+    const cash = { event_id: unique('cash'), kind: 'cod_collected', amount: { value: 5000, currency: 'HKD' } };
+    expect((await biz.post(`/v1/orders/${order.id}/payments`, cash)).status).toBe(201);
     orders.push(order);
   }
   await redis.restart(); // empty: nothing was queued, and nothing was kept
 
   await spawnWorker(dataDir, { env: settings({ REDIS_URL: redis.url }) });
-  // Per order: created (seq 1), status_changed seq 1 and 2, assigned.
-  const requests = await receiver.waitFor(orders.length * 4, undefined, 30_000);
+  // Per order: created (seq 1), status_changed seq 1 and 2, assigned, the cash collected.
+  const requests = await receiver.waitFor(orders.length * 5, undefined, 30_000);
   for (const order of orders) {
     const mine = requests.filter((request) => request.body.data.order.id === order.id);
     expect(mine.map((request) => `${request.body.type}:${request.body.data.event?.seq ?? '-'}`).sort()).toEqual(
-      ['order.assigned:-', 'order.created:1', 'order.status_changed:1', 'order.status_changed:2'],
+      ['order.assigned:-', 'order.created:1', 'order.status_changed:1', 'order.status_changed:2', 'payment.updated:-'],
     );
+    expect(mine.find((request) => request.body.type === 'payment.updated')!.body.data.transaction).toMatchObject({ order_id: order.id, kind: 'cod_collected' });
   }
   await eventually(async () => {
     const log = await deliveries(biz, id);
-    return log.length === orders.length * 4 && log.every((line) => line.status === 'succeeded');
+    return log.length === orders.length * 5 && log.every((line) => line.status === 'succeeded');
   }, 'every message succeeded');
 });

@@ -8,7 +8,7 @@ import { at, buildOrder, freshStore, orderSteps, uniqueId, type StoreFactory } f
  * order's revision guard, once per event id; the order reads its payment back, and delivery commits keep it.
  */
 export function describePaymentsContract(factory: StoreFactory): void {
-  const store: Pick<Store, 'orders' | 'payments'> = freshStore(factory);
+  const store: Pick<Store, 'orders' | 'payments' | 'outbox'> = freshStore(factory);
   const { place, advance } = orderSteps(store);
   const HKD = (value: number) => ({ value, currency: 'HKD' });
 
@@ -36,6 +36,25 @@ export function describePaymentsContract(factory: StoreFactory): void {
     expect(await store.payments.findPayment('t1', order.id, 'e1')).toEqual(transaction);
     const { order: moved } = await advance(stored, 'out_for_delivery', at(6));
     expect((await store.orders.loadOrder(moved.id))!.payment).toEqual(payment);
+  });
+
+  it('owes its effects under the revision it writes, in the same write; that revision finds the transaction again', async () => {
+    const order = await place(buildOrder('t1', { payment: cashOnDelivery(HKD(12900), at(0)) }));
+    const transaction = collected(order.id, 12900, at(7));
+    const payment = afterCollection(order.payment, transaction.amount, at(7));
+    const commit = { tenantId: 't1', orderId: order.id, expectedRev: order.rev, eventId: 'e1', transaction, payment, effects: ['webhook_payment' as const] };
+    expect(await store.payments.recordPayment(commit)).toEqual({ kind: 'ok', rev: order.rev + 1 });
+    const owed = (await store.outbox.pendingEffects('webhook_payment', at(60), 100)).filter((effect) => effect.orderId === order.id);
+    expect(owed).toEqual([{ orderId: order.id, seq: order.rev + 1, tenantId: 't1', createdAt: at(7) }]);
+    expect(await store.payments.findPaymentAtRevision(order.id, order.rev + 1)).toEqual(transaction);
+    expect(await store.payments.findPaymentAtRevision(order.id, order.rev)).toBeNull();
+    // A repeat owes nothing more; a stale revision owes nothing at all.
+    expect((await store.payments.recordPayment({ ...commit, expectedRev: order.rev + 1 })).kind).toBe('duplicate');
+    expect((await store.payments.recordPayment({ ...commit, eventId: 'e2', transaction: collected(order.id, 1) })).kind).toBe('rev_conflict');
+    const after = (await store.outbox.pendingEffects('webhook_payment', at(60), 100)).filter((effect) => effect.orderId === order.id);
+    expect(after).toEqual(owed);
+    await store.outbox.clearEffect('webhook_payment', order.id, order.rev + 1);
+    expect((await store.outbox.pendingEffects('webhook_payment', at(60), 100)).filter((effect) => effect.orderId === order.id)).toEqual([]);
   });
 
   it('the same event id again is the first transaction, and changes nothing', async () => {
