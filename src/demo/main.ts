@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: one node with a demo tenant and a simulated fleet in Hong Kong (src/demo/fleet.ts, a client of
- * the public API). Prints the dashboard's address, the API key to sign in with and three tracking links, and runs
- * until Ctrl-C. Settings are the server's (PORT, HOST, REDIS_URL, …); the data lives in a fresh temporary
+ * the public API). Prints the dashboard's address, the API key to sign in with, three tracking links and a courier
+ * app invite for a round of the runner's own (src/demo/your-round.ts), and runs until Ctrl-C. Settings are the server's (PORT, HOST, REDIS_URL, …); the data lives in a fresh temporary
  * DATA_DIR unless one is given, and is removed on exit. Without Redis it says, in one line, what runs and what waits;
  * the node's log shows errors only unless LOG_LEVEL says otherwise, so nothing else repeats it.
  */
@@ -14,6 +14,7 @@ import { openStore } from '../main';
 import { Metrics } from '../metrics';
 import { startNode, WITHOUT_REDIS } from '../node';
 import { DemoFleet } from './fleet';
+import { yourRound } from './your-round';
 
 async function demo(): Promise<void> {
   const ownDataDir = process.env.DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-demo-'));
@@ -44,6 +45,7 @@ async function demo(): Promise<void> {
     log: process.env.DEMO_VERBOSE ? (line) => say(`  · ${line}`) : undefined,
   });
   const first = await fleet.start();
+  const invite = await yourRound(url, tenant.api_key);
 
   say('');
   say('Demo fleet running in Hong Kong.');
@@ -52,6 +54,8 @@ async function demo(): Promise<void> {
   say(`  Sign in with:  ${tenant.api_key}`);
   say('  Tracking links (what a customer gets in an alert):');
   for (const order of first.slice(0, 3)) say(`    ${links}/track/${order.id}?token=${order.tracking_token}`);
+  say('  Courier app (a round of your own; the link signs in once within 24 hours):');
+  say(`    ${invite}`);
   say('  Ctrl-C stops it.');
   say('');
 

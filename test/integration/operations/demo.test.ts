@@ -1,6 +1,6 @@
 /**
- * `npm run demo` as a newcomer runs it: it prints the dashboard, an API key and three tracking links, the fleet
- * moves orders along through the public API, and Ctrl-C stops it cleanly.
+ * `npm run demo` as a newcomer runs it: it prints the dashboard, an API key, three tracking links and a courier app
+ * invite for a round of its own, the fleet moves orders along through the public API, and Ctrl-C stops it cleanly.
  */
 import { eventually } from '../../support/eventually';
 import { client } from '../../support/http';
@@ -25,6 +25,17 @@ it('prints where to look, keeps the fleet moving, and stops on Ctrl-C', async ()
     const [, , orderId, token] = links[0]!;
     expect((await client(base, token).get(`/v1/orders/${orderId}`)).status).toBe(200);
     expect((await fetch(links[0]![1]!)).status).toBe(200);
+
+    // The courier app's invite signs in once, to a round of three orders (one of them cash on delivery).
+    const invite = output.map((line) => /(\S+\/courier\/#invite=(\S+))/.exec(line)).find((m) => m !== null)!;
+    expect(new URL(invite[1]!).origin).toBe(base);
+    const session = await client(base).post('/v1/courier-sessions', { invite: invite[2] });
+    expect(session.status).toBe(201);
+    const round = (await client(base, (session.body as { token: string }).token).get('/v1/couriers/me/orders')).body as {
+      items: Array<{ payment: { status: string } | null }>;
+    };
+    expect(round.items).toHaveLength(3);
+    expect(round.items.filter((order) => order.payment?.status === 'cod_due')).toHaveLength(1);
 
     // The fleet works through the public API: orders go out for delivery and couriers report where they are.
     const biz = client(base, apiKey);
