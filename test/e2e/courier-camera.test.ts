@@ -104,7 +104,7 @@ it('selects the order whose label the camera films, read from the label’s QR c
   expect(label.headers.get('content-type')).toBe('application/pdf');
   const codes = await labelCodesPicture(Buffer.from(await label.arrayBuffer()));
   // The label's bottom strip across the frame, as a phone held over the label frames it.
-  const view = await signedInWithCamera('label', [{ image: codes, left: 20, top: 140, width: 600 }], order);
+  const view = await signedInWithCamera('label', [{ image: codes, left: 110, top: 100, width: 420 }], order);
   await scanSelects(view, order);
 });
 

@@ -22,7 +22,7 @@ import { unique } from '../support/ids';
 import { removeDir, tempDir } from '../support/temp-dir';
 import { labelCodesPicture, writeCameraVideo } from '../support/y4m';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 const QR_TEXT = unique('ord_qr', '_');
@@ -103,7 +103,7 @@ beforeAll(async () => {
   await writeCameraVideo(video, [
     [{ image: qr, left: 200, top: 120, width: 240 }],
     [{ image: barcode, left: 20, top: 170, width: 600 }],
-    [{ image: label, left: 20, top: 140, width: 600 }],
+    [{ image: label, left: 110, top: 100, width: 420 }],
   ]);
   // No --use-fake-ui-for-media-stream: each page is granted the camera or not, so a refusal can be seen.
   await launchBrowser(['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
@@ -184,11 +184,11 @@ it('reads a QR code, a Code 128 barcode and a label from the rear camera with th
   });
   expect(video).toEqual({ width: 320, height: 240, videoWidth: 640, playing: true });
 
-  await page.waitForFunction(() => (window as any).harness.codes.length >= 3, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => (window as any).harness.codes.length >= 3, undefined, { timeout: 45_000 });
   // The codes go past the camera again and again (the video loops every 1.5 seconds): still each reported once
   // (the label's two codes both carry the order id: once too).
   const readsSoFar = await page.evaluate(() => (window as any).harness.reads as number);
-  await page.waitForFunction((reads) => (window as any).harness.reads >= reads + 15, readsSoFar, { timeout: 15_000 });
+  await page.waitForFunction((reads) => (window as any).harness.reads >= reads + 15, readsSoFar, { timeout: 45_000 });
   expect((await page.evaluate(() => (window as any).harness.codes as string[])).sort()).toEqual([BARCODE_TEXT, LABEL_ORDER_ID, QR_TEXT].sort());
 
   const wasm = await page.evaluate(async () => {
@@ -204,7 +204,7 @@ it('stop turns the camera off and removes the video; opened again, it reads the 
   const view = await openHarness();
   const { page } = view;
   expect(await page.evaluate(() => (window as any).harness.open())).toBe('open');
-  await page.waitForFunction((text) => (window as any).harness.codes.includes(text), QR_TEXT, { timeout: 15_000 });
+  await page.waitForFunction((text) => (window as any).harness.codes.includes(text), QR_TEXT, { timeout: 45_000 });
 
   const stopped = await page.evaluate(() => {
     const { harness } = window as any;
@@ -219,7 +219,7 @@ it('stop turns the camera off and removes the video; opened again, it reads the 
 
   await page.evaluate(() => ((window as any).harness.codes.length = 0));
   expect(await page.evaluate(() => (window as any).harness.open())).toBe('open');
-  await page.waitForFunction((text) => (window as any).harness.codes.includes(text), QR_TEXT, { timeout: 15_000 });
+  await page.waitForFunction((text) => (window as any).harness.codes.includes(text), QR_TEXT, { timeout: 45_000 });
   expect(decoderRequests(view)).toHaveLength(2); // the script and the WebAssembly, once
   await page.evaluate(() => (window as any).harness.scanner.stop());
   expect(view.errors).toEqual([]);
@@ -229,7 +229,7 @@ it('uses the browser’s own detector when it reads both formats, and never fetc
   const view = await openHarness({ native: nativeDetector(['aztec', 'code_128', 'ean_13', 'qr_code']) });
   const { page } = view;
   expect(await page.evaluate(() => (window as any).harness.open())).toBe('open');
-  await page.waitForFunction(() => (window as any).harness.codes.length > 0, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => (window as any).harness.codes.length > 0, undefined, { timeout: 45_000 });
   expect(await page.evaluate(() => (window as any).harness.codes)).toEqual(['NATIVE-READ']);
   expect(await page.evaluate(() => (window as any).nativeFormats)).toEqual(['qr_code', 'code_128']);
   expect(decoderRequests(view)).toEqual([]);
@@ -241,7 +241,7 @@ it('passes over a browser’s detector that cannot read Code 128 for the ZXing d
   const view = await openHarness({ native: nativeDetector(['qr_code', 'ean_13']) });
   const { page } = view;
   expect(await page.evaluate(() => (window as any).harness.open())).toBe('open');
-  await page.waitForFunction(() => (window as any).harness.codes.length >= 3, undefined, { timeout: 15_000 });
+  await page.waitForFunction(() => (window as any).harness.codes.length >= 3, undefined, { timeout: 45_000 });
   expect((await page.evaluate(() => (window as any).harness.codes as string[])).sort()).toEqual([BARCODE_TEXT, LABEL_ORDER_ID, QR_TEXT].sort());
   expect(await page.evaluate(() => (window as any).nativeFormats ?? null)).toBeNull();
   expect(decoderRequests(view)).toHaveLength(2);

@@ -89,7 +89,8 @@ export function yuv420(rgb: Buffer, width: number, height: number): Buffer {
 /**
  * The bottom of a shipping label (API.md "Labels"), where its QR code and Code 128 barcode are, as a PNG: the PDF's
  * first page rendered by poppler's pdftoppm at 200 dpi, as a phone held over the label would frame it. The strip's
- * height follows src/labels/label-pdf.ts (codes 104 points high above a 14-point margin, on a 432-point page).
+ * height follows src/labels/label-pdf.ts: above the 14-point margin, the id's line, the Code 128 barcode and the QR
+ * code over it take 180 points of the 432-point page.
  */
 export async function labelCodesPicture(pdf: Buffer): Promise<Buffer> {
   const dir = tempDir('label-picture-');
@@ -99,7 +100,7 @@ export async function labelCodesPicture(pdf: Buffer): Promise<Buffer> {
     await runOk(`pdftoppm -r 200 -png -f 1 -l 1 -singlefile '${file}' '${path.join(dir, 'label')}'`);
     const page = sharp(fs.readFileSync(path.join(dir, 'label.png')));
     const { width, height } = await page.metadata();
-    const strip = Math.round((height * 130) / 432);
+    const strip = Math.round((height * 190) / 432);
     return await page.extract({ left: 0, top: height - strip, width, height: strip }).png().toBuffer();
   } finally {
     removeDir(dir);

@@ -63,26 +63,31 @@ export function Couriers({ api, feed }: { api: DashboardApi; feed: LiveFeed }) {
   const more = useAction();
   const change = useAction<string>((failure) => courierErrorWords(failure));
 
-  // The first page and the cash, read together so a row and its cash are of the same moment.
+  // The first page and the cash, read together so a row and its cash are of the same moment. A read is shown unless a
+  // later one was shown already or the filter changed meanwhile: reads again on a busy tenant's events must not keep
+  // cancelling each other while the server is slow (the list would never show).
+  const shownFilter = useRef(filter);
+  shownFilter.current = filter;
+  const reads = useRef({ asked: 0, shown: 0 });
   useEffect(() => {
-    let current = true;
+    const read = ++reads.current.asked;
+    const asked = filter;
+    const stale = (): boolean => shownFilter.current !== asked || read < reads.current.shown;
     setLoading(true);
     Promise.all([api.get<CourierPage>(listPath(filter, null)), api.get<PaymentReport>(cashPath())]).then(
       ([page, report]) => {
-        if (!current) return;
+        if (stale()) return;
+        reads.current.shown = read;
         setDirectory({ items: page.items, next: page.next_cursor, cash: report.cash });
         setError(null);
         setLoading(false);
       },
       (failure: unknown) => {
-        if (!current) return;
+        if (stale()) return;
         setError(courierErrorWords(failure));
         setLoading(false);
       },
     );
-    return () => {
-      current = false;
-    };
   }, [api, filter, reloads]);
 
   // Deliveries and failures change active orders: read again (throttled) on the tenant's events, and every little while.
