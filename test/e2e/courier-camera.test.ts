@@ -89,7 +89,7 @@ async function scanSelects(view: TestPage, order: PlacedOrder): Promise<void> {
     page.evaluate(() => 'courierDecoder' in window || document.querySelector('script[src*="courier-decoder"]') !== null);
   expect(await decoderOnPage()).toBe(false);
   await page.getByTestId('scan-camera').click();
-  await page.locator(`[data-testid=selected-order][data-order-id="${order.id}"]`).waitFor({ timeout: 20_000 });
+  await page.locator(`[data-testid=selected-order][data-order-id="${order.id}"]`).waitFor({ timeout: 45_000 });
   expect(await decoderOnPage()).toBe(true);
   // The WebAssembly came from the node, as everything else did.
   expect(view.requests.some((url) => url === `${node.url}/assets/courier-decoder.wasm`)).toBe(true);

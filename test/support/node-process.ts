@@ -168,7 +168,7 @@ function nodeEnv(dataDir: string, env: Record<string, string>): Record<string, s
  * Starts a node on `dataDir` and returns it at once; `ready` resolves once it logs the URL it listens on. A node that
  * does not get there within `startTimeoutMs`, or ends first, fails `ready` with its output (and is killed).
  */
-export function launchNode(dataDir: string, { env = {}, entry = 'src/main.ts', netns, startTimeoutMs = 20_000 }: NodeOptions = {}): StartingNode {
+export function launchNode(dataDir: string, { env = {}, entry = 'src/main.ts', netns, startTimeoutMs = 45_000 }: NodeOptions = {}): StartingNode {
   const proc = spawnProcess(entry, { env: nodeEnv(dataDir, env), netns });
   const ready = proc.waitForLine((line) => typeof parseJsonLine(line)?.url === 'string', startTimeoutMs).then(
     (line): NodeProcess => ({ ...proc, url: parseJsonLine(line)!.url as string }),
@@ -188,7 +188,7 @@ export function spawnNode(dataDir: string, options: NodeOptions = {}): Promise<N
 }
 
 /** Starts a worker-only node (PROCESS_ROLE=worker, no HTTP) and resolves once it logs its `"worker":true` line. */
-export async function spawnWorker(dataDir: string, { env = {}, entry = 'src/main.ts', startTimeoutMs = 20_000 }: Omit<NodeOptions, 'netns'> = {}): Promise<TestProcess> {
+export async function spawnWorker(dataDir: string, { env = {}, entry = 'src/main.ts', startTimeoutMs = 45_000 }: Omit<NodeOptions, 'netns'> = {}): Promise<TestProcess> {
   const proc = spawnProcess(entry, { env: { ...nodeEnv(dataDir, env), PROCESS_ROLE: 'worker' } });
   try {
     await proc.waitForLine((line) => line.includes('"worker":true'), startTimeoutMs);
