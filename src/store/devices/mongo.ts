@@ -1,8 +1,6 @@
 import type { MongoContext } from '../mongo/context';
+import type { DeviceDocument } from './mongo-document';
 import type { DeviceDirectory, StoredDevice } from './port';
-
-/** A courier's device; `_id` is its id, and its key hash is unique (index `courier_devices_by_key`). */
-export type DeviceDocument = Omit<StoredDevice, 'id'> & { _id: string };
 
 /** Couriers' devices on MongoDB, one document each. */
 export class MongoDeviceDirectory implements DeviceDirectory {

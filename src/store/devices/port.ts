@@ -1,6 +1,6 @@
-/** The apps and trackers a courier's positions may come from (API.md "Devices"). */
-export const DEVICE_PROTOCOLS = ['osmand', 'owntracks', 'overland', 'mqtt'] as const;
-export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
+import type { DeviceProtocol } from '../../domain/device-setup';
+
+export type { DeviceProtocol };
 
 /**
  * A device of a courier: an app or tracker whose positions are the courier's own. Its key is the device's only

@@ -17,7 +17,7 @@ import type {
 import type { AttachmentDocument } from '../attachments/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
-import type { DeviceDocument } from '../devices/mongo';
+import type { DeviceDocument } from '../devices/mongo-document';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
