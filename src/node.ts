@@ -1,12 +1,14 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from './actors/event-bus';
+import { DeviceKeys } from './auth/device-keys';
 import { InactiveCouriers } from './auth/inactive-couriers';
 import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
 import { DependencyDownError, DependencyState, type ConnectionWatch, type DependencyWatch } from './dependency-state';
 import type { Presence } from './domain/presence';
+import { RedisFixGate } from './devices/fix-gate';
 import { CredentialBroadcast } from './gateways/credential-broadcast';
 import { ErasureBroadcast } from './gateways/erasure-broadcast';
 import { Gateway } from './gateways/gateway';
@@ -36,6 +38,7 @@ import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
 import { DeliveryLogService } from './services/delivery-log-service';
+import { DeviceService } from './services/device-service';
 import { missingLabelFonts } from './labels/label-fonts';
 import { LabelService } from './services/label-service';
 import { ImportService } from './services/import-service';
@@ -123,6 +126,8 @@ export interface NodeParts {
   orders: Pick<OrderService, 'actors'> | null;
   /** Stores the courier positions this node holds now rather than at the next flush. */
   couriers: Pick<CourierService, 'flush'> | null;
+  /** Takes devices' positions (what the MQTT intake hands its messages to). */
+  devices: Pick<DeviceService, 'ingest'> | null;
   /** The alert workers: `processed` and `held` events, and the templates they render. */
   notifier: Pick<Notifier, 'events' | 'templates'> | null;
   /** The queue alerts wait in (a held alert is a delayed job there). */
@@ -186,7 +191,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const retention = await service('retention sweep', () =>
     new RetentionSweep({ store, bus, intervalMs: config.retentionSweepMs, ...deps.retention, onError: (error) => logger.warn({ err: error }, 'retention sweep failed') }),
   );
-  const revocations = new CredentialLists();
+  const revocations = new CredentialLists(store);
   const tokens = new TokenService({
     store,
     adminToken: secrets.adminToken,
@@ -234,6 +239,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
       presence,
       orders: api?.orders ?? null,
       couriers: api?.couriers ?? null,
+      devices: api?.devices ?? null,
       notifier: workers?.notifier ?? null,
       alertQueue: alerts.queue,
       outbox: relay,
@@ -408,7 +414,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
-  const { http, io } = await lifecycle.part(
+  const { http, io, devices } = await lifecycle.part(
     'http',
     async () => {
       const { redisPrefix: prefix, liveHeartbeat: heartbeat } = config;
@@ -416,6 +422,14 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix, heartbeat });
       const broadcast = await startCredentialBroadcast(io, context, tokens, revocations);
       const credentials = new CredentialService({ store, announce: (change) => broadcast.announce(change) });
+      const devices = new DeviceService({
+        store,
+        couriers,
+        keys: revocations.deviceKeys,
+        credentials,
+        inactiveCouriers: revocations.inactiveCouriers,
+        gate: new RedisFixGate({ redis: redis.publisher, prefix: config.redisPrefix }),
+      });
       const missingFonts = missingLabelFonts();
       if (missingFonts.length > 0) {
         logger.warn({ missing: missingFonts }, 'label fonts not installed: Chinese and Arabic text on labels prints as ? (run npm install)');
@@ -424,6 +438,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         orders,
         couriers,
         courierRecords: new CourierRecordService({ store, credentials, tokens, now: inputs.courierClock }),
+        devices,
         publicUrl: config.publicUrl,
         attachments,
         loyalty,
@@ -464,7 +479,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       // request handlers present at that moment, and answers its own (`/socket.io/`) itself.
       const server = new HttpServer(app.callback(), { requestTimeoutMs: config.http.requestTimeoutMs, maxConnections: config.http.maxConnections });
       io.attach(server.server);
-      return { http: server, io, broadcast };
+      return { http: server, io, broadcast, devices };
     },
     // Registered before the gateway, so it runs after the sockets are closed (they hold connections open).
     async (built) => {
@@ -493,13 +508,18 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
-  return { orders, couriers, http, io, gateway, basemap };
+  return { orders, couriers, devices, http, io, gateway, basemap };
 }
 
-/** What the node's token service asks of every token, kept current by its credential broadcast. */
+/** What the node's token service asks of every token, and its devices' keys, kept current by its credential broadcast. */
 class CredentialLists {
   readonly revocations = new RevocationList();
   readonly inactiveCouriers = new InactiveCouriers();
+  readonly deviceKeys: DeviceKeys;
+
+  constructor(store: Store) {
+    this.deviceKeys = new DeviceKeys({ store });
+  }
 }
 
 /**
@@ -508,8 +528,8 @@ class CredentialLists {
  */
 async function startCredentialBroadcast(io: IoServer, context: NodeContext, tokens: TokenService, lists: CredentialLists) {
   const { store, logger, redis } = context;
-  const { revocations, inactiveCouriers } = lists;
-  const broadcast = new CredentialBroadcast({ io, revocations, inactiveCouriers, tokens, store, subscriber: redis.adapterSubscriber, logger });
+  const { revocations, inactiveCouriers, deviceKeys } = lists;
+  const broadcast = new CredentialBroadcast({ io, revocations, inactiveCouriers, deviceKeys, tokens, store, subscriber: redis.adapterSubscriber, logger });
   await broadcast.start();
   return broadcast;
 }

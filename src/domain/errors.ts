@@ -97,14 +97,15 @@ export class RateLimitedError extends DomainError {
   }
 }
 
-/** A per-tenant limit would be exceeded (e.g. the number of webhook endpoints). */
+/** A per-tenant (or per-courier) limit would be exceeded (e.g. the number of webhook endpoints, a courier's devices). */
 export class LimitReachedError extends DomainError {
   readonly code = 'limit_reached';
   constructor(
     readonly what: string,
     readonly limit: number,
+    per: 'tenant' | 'courier' = 'tenant',
   ) {
-    super(`at most ${limit} ${what} per tenant`);
+    super(`at most ${limit} ${what} per ${per}`);
   }
 }
 

@@ -28,28 +28,43 @@ export function metresBetween(from: LatLng, to: LatLng): number {
  * A courier's recent positions and the speed they show: path length over elapsed time across the last
  * {@link SPEED_WINDOW_MS} (a moving average, so one jumpy fix moves it little), never below {@link MIN_SPEED_MPS}.
  * Times are the positions' own (`at`), so a backlog uploaded at once still measures the speed it was driven at.
+ * Until the track spans enough time to measure, the speed the device itself reports (its GPS's own) stands in.
  */
 export class SpeedTrack {
-  private readonly samples: Array<{ position: LatLng; atMs: number; travelled: number }> = [];
+  private readonly samples: Array<{ position: LatLng; atMs: number; travelled: number; reportedMps?: number }> = [];
 
-  /** Adds a position; one not newer than the last is ignored (a late or repeated ping). */
-  add(position: Location): void {
+  /** Adds a position (with the speed its device reported, in m/s); one not newer than the last is ignored (a late or repeated ping). */
+  add(position: Location & { speed?: number }): void {
     const atMs = Date.parse(position.at);
     const last = this.samples.at(-1);
     if (!Number.isFinite(atMs) || (last && atMs <= last.atMs)) return;
     // `travelled` is cumulative, so the window's path length is one subtraction however many samples it holds.
     const travelled = last ? last.travelled + metresBetween(last.position, position) : 0;
-    this.samples.push({ position: { lat: position.lat, lng: position.lng }, atMs, travelled });
+    const reported = position.speed;
+    const reportedMps = typeof reported === 'number' && Number.isFinite(reported) && reported >= 0 ? reported : undefined;
+    this.samples.push({ position: { lat: position.lat, lng: position.lng }, atMs, travelled, reportedMps });
     while (this.samples.length > 2 && atMs - this.samples[1]!.atMs >= SPEED_WINDOW_MS) this.samples.shift();
   }
 
-  /** Metres per second over the window, floored; {@link DEFAULT_SPEED_MPS} until there is a span to measure. */
+  /**
+   * Metres per second over the window, floored. Until there is a span to measure: the mean of the speeds the device
+   * reported (a courier 2 km away reporting 10 m/s is 200 s away, not 333), else {@link DEFAULT_SPEED_MPS}. A reported
+   * standstill says nothing of the trip's pace (a red light), so only a moving mean stands in.
+   */
   speed(): number {
     const first = this.samples[0];
     const last = this.samples.at(-1);
-    if (!first || !last || last.atMs - first.atMs < MIN_SPAN_MS) return DEFAULT_SPEED_MPS;
+    if (!first || !last || last.atMs - first.atMs < MIN_SPAN_MS) return this.reportedSpeed() ?? DEFAULT_SPEED_MPS;
     const metresPerSecond = (last.travelled - first.travelled) / ((last.atMs - first.atMs) / 1000);
     return Math.max(MIN_SPEED_MPS, metresPerSecond);
+  }
+
+  /** The mean of the speeds the window's positions reported, floored; null when none did or it is a standstill. */
+  private reportedSpeed(): number | null {
+    const reported = this.samples.flatMap((sample) => (sample.reportedMps === undefined ? [] : [sample.reportedMps]));
+    if (reported.length === 0) return null;
+    const mean = reported.reduce((sum, speed) => sum + speed, 0) / reported.length;
+    return mean > 0 ? Math.max(MIN_SPEED_MPS, mean) : null;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CredentialChange } from '../auth/credential-change';
+import type { DeviceKeys } from '../auth/device-keys';
 import type { InactiveCouriers } from '../auth/inactive-couriers';
 import type { RevocationList } from '../auth/revocation-list';
 import type { TokenService } from '../auth/token-service';
@@ -19,6 +20,8 @@ export interface CredentialBroadcastOptions {
   inactiveCouriers: Pick<InactiveCouriers, 'set' | 'mark' | 'replace'>;
   /** This node's token service, whose API key cache a replaced key leaves. */
   tokens: Pick<TokenService, 'forgetApiKeys'>;
+  /** This node's device keys, which a removed device's key leaves. */
+  deviceKeys: Pick<DeviceKeys, 'forget'>;
   /** Where revocations are kept: read whole at start, then again every `refreshMs` and whenever Redis comes back. */
   store: { credentials: Pick<CredentialRevocations, 'listRevocations'>; couriers: Pick<CourierRecords, 'listInactiveCouriers'> };
   /** The connection the adapter hears the other nodes on: a node that was cut off from it may have missed changes. */
@@ -39,7 +42,7 @@ export interface CredentialBroadcastOptions {
 }
 
 /**
- * Credential changes (a subject's tokens revoked, a tenant's API key replaced) take effect on every node at once: the
+ * Credential changes (a subject's tokens revoked, a tenant's API key replaced, a device removed) take effect on every node at once: the
  * node making one applies it, asks every other node through the adapter to apply it and waits for their answers, so
  * when the caller hears "done" no node takes the old credential (HTTP 401) and no socket holding it is left. Each node
  * cuts its own sockets of that credential, found among its own (no room per credential: in the sharded adapter each
@@ -123,6 +126,10 @@ export class CredentialBroadcast {
       // Reactivation cuts nothing; a deactivation heard twice finds no socket left the second time.
       this.options.inactiveCouriers.set(change.tenantId, change.courierId, change.active);
       if (change.active) return;
+    } else if (change.kind === 'device_removed') {
+      // A device holds no socket: its key leaving the cache is all there is to do.
+      this.options.deviceKeys.forget(change.keyHash);
+      return;
     } else {
       this.options.tokens.forgetApiKeys(change.tenantId);
     }
@@ -136,7 +143,7 @@ export class CredentialBroadcast {
 }
 
 /** Whether a socket of this principal holds the credential the change takes away. */
-function holds(principal: TenantPrincipal, change: CredentialChange): boolean {
+function holds(principal: TenantPrincipal, change: Exclude<CredentialChange, { kind: 'device_removed' }>): boolean {
   if (change.kind === 'api_key') return principal.role === 'business' && principal.tenantId === change.tenantId;
   if (change.kind === 'courier_active') return principal.role === 'courier' && principal.tenantId === change.tenantId && principal.subject === change.courierId;
   const { tenant_id, role, subject } = change.revocation;

@@ -10,6 +10,7 @@ import type { Route } from './route';
 import { courierRecordRoutes } from './routes/courier-records';
 import { courierRoutes } from './routes/couriers';
 import { customerRoutes } from './routes/customers';
+import { deviceIntakeRoutes, deviceRoutes } from './routes/devices';
 import { importRoutes } from './routes/import';
 import { labelRoutes } from './routes/labels';
 import { paymentRoutes } from './routes/payments';
@@ -43,6 +44,8 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('orders', attachmentRoutes(deps)),
     ...tagged('couriers', courierRoutes(deps)),
     ...tagged('couriers', courierRecordRoutes(deps)),
+    ...tagged('couriers', deviceRoutes(deps)),
+    ...tagged('devices', deviceIntakeRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),
     ...tagged('customers', loyaltyRoutes(deps)),
@@ -62,7 +65,8 @@ export function createApp(deps: HttpDeps): Koa {
   const router = new Router();
   const caller = (ctx: Context) => authenticate(ctx, deps);
   // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
-  // source deliveries, which check their signature and spend their budget themselves (routes/sources.ts).
+  // source deliveries and devices' positions, which check their signature or key and spend their budget themselves
+  // (routes/sources.ts, routes/devices.ts).
   for (const route of allRoutes(deps)) {
     router[route.method](route.path, async (ctx) => {
       ctx.state.route = route.path;

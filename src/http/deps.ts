@@ -8,6 +8,7 @@ import type { CourierRecordService } from '../services/courier-record-service';
 import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
+import type { DeviceService } from '../services/device-service';
 import type { ImportService } from '../services/import-service';
 import type { LabelService } from '../services/label-service';
 import type { LoyaltyService } from '../services/loyalty-service';
@@ -26,6 +27,8 @@ export interface HttpDeps {
   orders: Pick<OrderService, 'place' | 'get' | 'history' | 'events' | 'postStatus' | 'assign' | 'search' | 'scan' | 'renewTrackingLink' | 'recordPayment' | 'setInstructions'>;
   couriers: Pick<CourierService, 'record' | 'recordMany'>;
   courierRecords: Pick<CourierRecordService, 'create' | 'list' | 'get' | 'update' | 'requireAssignable' | 'invite' | 'startSession' | 'ownOrders'>;
+  /** Couriers' devices, and the intake of their positions. */
+  devices: Pick<DeviceService, 'create' | 'list' | 'remove' | 'identify' | 'take'>;
   /** `PUBLIC_URL`, the base of invite links; unset: the address the request came to. */
   publicUrl?: string;
   attachments: Pick<AttachmentService, 'upload' | 'read' | 'readSigned' | 'proofOf'>;

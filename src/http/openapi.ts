@@ -18,7 +18,8 @@ const ERROR_TEXT: Record<ErrorStatus, string> = {
 export const API_TAGS = {
   tenants: 'Tenants (platform admin), their settings and the tokens a business mints for its people',
   orders: 'Orders: placement, reads, search, status changes, assignment and bulk import',
-  couriers: 'Couriers: batched scans and live positions',
+  couriers: 'Couriers: batched scans and live positions, their records and devices',
+  devices: "Devices' own intake: positions from Traccar Client or OsmAnd, OwnTracks and Overland, with the device key as credential",
   customers: "Customers: alert preferences, loyalty points, and their personal data's export and erasure",
   reports: "Reports over the tenant's orders",
   webhooks: "Outbound webhooks: endpoints, secrets, the delivery log and replays",

@@ -6,8 +6,11 @@ import type { RateBudget } from '../config';
 import { RateLimitedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
 
-/** Whose budget a request spends: its principal, or its client address when it has no valid credentials. */
-export type Caller = Principal | { role: 'anonymous'; address: string };
+/**
+ * Whose budget a request spends: its principal, a courier's device once its key checked out (API.md "Limits (more)":
+ * budgeted like an API key, per device), or its client address when it has no valid credentials.
+ */
+export type Caller = Principal | { role: 'device'; tenantId: string; deviceId: string } | { role: 'anonymous'; address: string };
 
 /** The budget's state after one request, as the `RateLimit-*` headers tell it. */
 export interface RateLimitVerdict {
@@ -28,7 +31,7 @@ export interface RateLimitOptions {
   /** Prefix of the Redis keys: the cluster's `redisPrefix`, so clusters (and test runs) sharing a Redis never collide. */
   prefix: string;
   /**
-   * Per tenant API key (`RATE_LIMIT_BUSINESS`).
+   * Per tenant API key, and per courier's device (`RATE_LIMIT_BUSINESS`).
    * @default 2000 per second
    */
   business?: RateBudget;
@@ -145,6 +148,8 @@ export class RateLimit {
       case 'business':
         // A tenant has one API key.
         return { name: 'business', key: caller.tenantId };
+      case 'device':
+        return { name: 'business', key: `${caller.tenantId}:device:${caller.deviceId}` };
       case 'tracker':
         return { name: 'user', key: `${caller.tenantId}:tracker:${caller.orderId}` };
       default:

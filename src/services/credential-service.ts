@@ -60,6 +60,11 @@ export class CredentialService {
     if (!active) await this.revoke(tenantId, 'courier', courierId);
   }
 
+  /** Refuses a removed device's key on every node (the store has it no more; nodes drop it from their caches). */
+  async forgetDeviceKey(keyHash: string): Promise<void> {
+    await this.options.announce({ kind: 'device_removed', keyHash });
+  }
+
   /**
    * Gives the tenant a new API key, returned here only (the store keeps its hash); the old one is refused on every
    * node from then on, and the sockets it opened are cut.

@@ -4,6 +4,7 @@ import type { CredentialRevocations } from './credentials/port';
 import type { CourierRecords } from './couriers/port';
 import type { ContactBook } from './contacts/port';
 import type { DeliveryLog } from './deliveries/port';
+import type { DeviceDirectory } from './devices/port';
 import type { StoreLifecycle } from './lifecycle';
 import type { LoyaltyLedger } from './loyalty/port';
 import type { OrderLog } from './orders/port';
@@ -23,6 +24,7 @@ export type * from './credentials/port';
 export type * from './couriers/port';
 export type * from './contacts/port';
 export type * from './deliveries/port';
+export type * from './devices/port';
 export type * from './lifecycle';
 export type * from './loyalty/port';
 export type * from './orders/port';
@@ -61,6 +63,7 @@ export interface Store {
   webhookLog: WebhookLog;
   credentials: CredentialRevocations;
   couriers: CourierRecords;
+  devices: DeviceDirectory;
   payments: PaymentLedger;
   attachments: AttachmentStore;
 }
@@ -174,6 +177,7 @@ export const REPOSITORY_METHODS = {
     createInvite: 'call',
     consumeInvite: 'call',
   },
+  devices: { createDevice: 'call', listDevices: 'call', findDeviceByKeyHash: 'call', deleteDevice: 'call' },
   payments: { recordPayment: 'call', findPayment: 'call', findPaymentAtRevision: 'call', paymentReport: 'call' },
   attachments: {
     createAttachment: 'call',

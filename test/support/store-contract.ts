@@ -4,6 +4,7 @@ import { describeCredentialsContract } from './contracts/credentials';
 import { describeCouriersContract } from './contracts/couriers';
 import { describeContactsContract } from './contracts/contacts';
 import { describeDeliveriesContract } from './contracts/deliveries';
+import { describeDevicesContract } from './contracts/devices';
 import type { StoreFactory } from './contracts/fixtures';
 import { describeLoyaltyContract } from './contracts/loyalty';
 import { describeOrdersContract } from './contracts/orders';
@@ -29,6 +30,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('tenants', () => describeTenantsContract(factory));
     describe('credentials', () => describeCredentialsContract(factory));
     describe('couriers', () => describeCouriersContract(factory));
+    describe('devices', () => describeDevicesContract(factory));
     describe('attachments', () => describeAttachmentsContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));

@@ -20,6 +20,29 @@ describe('SpeedTrack', () => {
     expect(track.speed()).toBeCloseTo(10, 1);
   });
 
+  it('with under 10 s of track, takes the speed the device reports: 2 km away at 10 m/s, three fixes a second apart, is 200 s away', () => {
+    const track = new SpeedTrack();
+    // Moving 10 m a second towards the destination, each fix saying 10 m/s (issue 24: it was 335 s with the default).
+    for (const s of [0, 1, 2]) track.add({ ...offsetFromDestination(0, 2000 - 10 * s), speed: 10, at: at(s) });
+    expect(track.speed()).toBe(10);
+    const estimate = estimateArrival(offsetFromDestination(0, 1980), DESTINATION, track.speed(), Date.parse(at(2)));
+    expect((estimate.etaMs - Date.parse(at(2))) / 1000).toBeGreaterThanOrEqual(195);
+    expect((estimate.etaMs - Date.parse(at(2))) / 1000).toBeLessThanOrEqual(200);
+  });
+
+  it('keeps the default for a reported standstill or no reported speed, and the measured speed once there is a span', () => {
+    const stopped = new SpeedTrack();
+    stopped.add({ ...offsetFromDestination(0, 2000), speed: 0, at: at(0) });
+    expect(stopped.speed()).toBe(DEFAULT_SPEED_MPS);
+    const crawling = new SpeedTrack();
+    crawling.add({ ...offsetFromDestination(0, 2000), speed: 0.5, at: at(0) });
+    expect(crawling.speed()).toBe(MIN_SPEED_MPS);
+    const track = new SpeedTrack();
+    // The device says 25 m/s, but 60 s of track show 10 m/s: the measurement wins.
+    for (let s = 0; s <= 60; s += 10) track.add({ ...offsetFromDestination(0, 2000 - 10 * s), speed: 25, at: at(s) });
+    expect(track.speed()).toBeCloseTo(10, 1);
+  });
+
   it('floors a parked courier at the minimum speed, and ignores fixes older than the last one', () => {
     const track = new SpeedTrack();
     for (let s = 0; s <= 120; s += 10) track.add({ ...offsetFromDestination(0, 500), at: at(s) });

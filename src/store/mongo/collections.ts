@@ -17,6 +17,7 @@ import type {
 import type { AttachmentDocument } from '../attachments/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
+import type { DeviceDocument } from '../devices/mongo-document';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -51,6 +52,7 @@ export interface CollectionDocuments {
   contactSends: ContactSendsDocument;
   couriers: CourierDocument;
   courierInvites: CourierInviteDocument;
+  devices: DeviceDocument;
   paymentTransactions: PaymentTransactionDocument;
   attachments: AttachmentDocument;
 }
@@ -153,6 +155,14 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   },
   // An invite's `_id` is its code's hash; expired ones are dropped by time.
   courierInvites: { name: 'courier_invites', indexes: [{ name: 'courier_invites_by_expiry', key: { expires_at: 1 } }] },
+  // A device's `_id` is its id; a position finds it by its key's hash (unique), the API lists a courier's by age.
+  devices: {
+    name: 'courier_devices',
+    indexes: [
+      { name: 'courier_devices_by_key', key: { key_hash: 1 }, unique: true },
+      { name: 'courier_devices_by_courier', key: { tenant_id: 1, courier_id: 1, created_at: 1, _id: 1 } },
+    ],
+  },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   // The copies listings read; each order's document holds the authoritative record (store/payments/mongo.ts). A
   // provider's event is unique per provider where it names one.

@@ -3,6 +3,7 @@ import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoAttachmentStore } from '../attachments/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoCourierRecords } from '../couriers/mongo';
+import { MongoDeviceDirectory } from '../devices/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
@@ -65,6 +66,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     contactSends: collection('contactSends'),
     couriers: collection('couriers'),
     courierInvites: collection('courierInvites'),
+    devices: collection('devices'),
     paymentTransactions: collection('paymentTransactions'),
     attachments: collection('attachments'),
     run,
@@ -103,6 +105,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     webhookLog: new MongoWebhookLog(context),
     credentials: new MongoCredentialRevocations(context),
     couriers: new MongoCourierRecords(context),
+    devices: new MongoDeviceDirectory(context),
     payments: new MongoPaymentLedger(context),
     attachments: new MongoAttachmentStore(context),
   };

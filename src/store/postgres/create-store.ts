@@ -2,6 +2,7 @@ import { PostgresPaymentLedger } from '../payments/postgres';
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
+import { PostgresDeviceDirectory } from '../devices/postgres';
 import { PostgresAttachmentStore } from '../attachments/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
@@ -55,6 +56,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     webhookLog: new PostgresWebhookLog(db),
     credentials: new PostgresCredentialRevocations(db),
     couriers: new PostgresCourierRecords(db),
+    devices: new PostgresDeviceDirectory(db),
     payments: new PostgresPaymentLedger(db),
     attachments: new PostgresAttachmentStore(db),
   };

@@ -4,6 +4,7 @@ import { POSTGRES_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migratio
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
+import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
@@ -225,6 +226,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_ATTACHMENTS_MIGRATION,
   POSTGRES_CASH_DUE_MIGRATION,
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
+  POSTGRES_DEVICES_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

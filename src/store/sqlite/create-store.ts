@@ -7,6 +7,7 @@ import { SqliteArrivalLog } from '../arrival/sqlite';
 import { SqliteAttachmentStore } from '../attachments/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteCourierRecords } from '../couriers/sqlite';
+import { SqliteDeviceDirectory } from '../devices/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
@@ -94,6 +95,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     webhookLog: new SqliteWebhookLog(context),
     credentials: new SqliteCredentialRevocations(context),
     couriers: new SqliteCourierRecords(context),
+    devices: new SqliteDeviceDirectory(context),
     payments: new SqlitePaymentLedger(context),
     attachments: new SqliteAttachmentStore(context),
   };

@@ -4,6 +4,7 @@ import { SQLITE_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
+import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
@@ -241,6 +242,7 @@ const MIGRATIONS: string[] = [
   SQLITE_ATTACHMENTS_MIGRATION,
   SQLITE_CASH_DUE_MIGRATION,
   SQLITE_PAYMENT_REVISIONS_MIGRATION,
+  SQLITE_DEVICES_MIGRATION,
 ];
 
 /**

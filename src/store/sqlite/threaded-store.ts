@@ -62,6 +62,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     webhookLog: standIn(link, 'webhookLog'),
     credentials: standIn(link, 'credentials'),
     couriers: standIn(link, 'couriers'),
+    devices: standIn(link, 'devices'),
     payments: standIn(link, 'payments'),
     attachments: standIn(link, 'attachments'),
     [STORE_THREAD]: () => link.thread,

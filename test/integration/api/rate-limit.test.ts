@@ -175,6 +175,39 @@ describe('rate limiting on one node', () => {
   });
 });
 
+describe("rate limiting of devices' positions", () => {
+  let server: TestNode;
+  beforeAll(async () => {
+    server = await startTestNode({ env: { REDIS_PREFIX: unique('ratelimit-devices'), ...BUDGETS } });
+  });
+  afterAll(() => server.close());
+
+  it("budgets each device like an API key once its key checks out; unknown keys and bad messages spend the address's", async () => {
+    const tenant = await createTenant(server.url, 'Devices');
+    const api = client(server.url, tenant.apiKey);
+    expect((await api.post('/v1/couriers', { id: 'k1', name: 'Kim' })).status).toBe(201);
+    const { key } = (await api.post('/v1/couriers/k1/devices', { protocol: 'osmand' })).body as { key: string };
+    const { key: other } = (await api.post('/v1/couriers/k1/devices', { protocol: 'osmand' })).body as { key: string };
+    const send = (deviceKey: string, lat = '22.3') => request(server.url, 'GET', `/devices/osmand?id=${deviceKey}&lat=${lat}&lon=114.1`);
+    for (let i = 0; i < BUSINESS; i++) {
+      const response = await send(key);
+      expect(response.status).toBe(200);
+      expect(limitHeaders(response)).toMatchObject({ limit: String(BUSINESS), remaining: String(BUSINESS - 1 - i) });
+    }
+    expectRateLimited(await send(key), BUSINESS);
+    // Another device of the same courier has its own budget.
+    expect((await send(other)).status).toBe(200);
+    // An unknown key, and a message that is not valid, spend the client address's anonymous budget.
+    expectError(await send(`dev_${'x'.repeat(43)}`), 400, 'validation_failed');
+    expectError(await send(other, 'north'), 400, 'validation_failed');
+    expectError(await request(server.url, 'POST', '/devices/owntracks', { body: { _type: 'location' } }), 401, 'unauthorized');
+    expectRateLimited(await send(`dev_${'y'.repeat(43)}`), ANON);
+    expectRateLimited(await request(server.url, 'POST', '/devices/overland?key=nope', { body: { locations: [] } }), ANON);
+    // The known device goes on with its own budget.
+    expect((await send(other)).status).toBe(200);
+  });
+});
+
 describe('rate limiting across a cluster', () => {
   let pair: TestPair;
   beforeAll(async () => {

@@ -91,3 +91,28 @@ it('a webhook receiver quoting the customer: the delivery log keeps its answer, 
   expect(node.output.length).toBeGreaterThan(5);
   expect(node.output.filter((text) => /Lovelace|ada\.lovelace|5550000199/.test(text))).toEqual([]);
 });
+
+it("a device key appears in no log line: not in a query, a Basic password, a Bearer token, an unknown key's or a bad message's", async () => {
+  node = await spawnNode(dataDir, { env: { REDIS_PREFIX: prefix, LOG_LEVEL: 'debug' } });
+  const biz = client(node.url, (await createTenant(node.url)).apiKey);
+  expect((await biz.post('/v1/couriers', { id: 'k1', name: 'Kim' })).status).toBe(201);
+  const added = await Promise.all(['osmand', 'owntracks', 'overland'].map((protocol) => biz.post('/v1/couriers/k1/devices', { protocol })));
+  const [osmand, owntracks, overland] = added.map((answer) => answer.body as { id: string; key: string });
+  const unknown = `dev_${'u'.repeat(43)}`;
+  const send = (path: string, init: RequestInit = {}) => fetch(`${node!.url}${path}`, init).then((answer) => answer.status);
+  expect(await send(`/devices/osmand?id=${osmand!.key}&lat=22.3&lon=114.1`)).toBe(200);
+  expect(await send(`/devices/osmand?id=${osmand!.key}&lat=north&lon=114.1`)).toBe(400);
+  expect(await send(`/devices/osmand?id=${unknown}&lat=22.3&lon=114.1`)).toBe(400);
+  const basic = `Basic ${Buffer.from(`k1:${owntracks!.key}`).toString('base64')}`;
+  const json = { 'content-type': 'application/json' };
+  expect(await send('/devices/owntracks', { method: 'POST', headers: { ...json, authorization: basic }, body: '{"_type":"location","lat":22.3,"lon":114.1,"tst":1}' })).toBe(400);
+  expect(await send(`/devices/overland?key=${overland!.key}`, { method: 'POST', headers: json, body: '{"locations":[]}' })).toBe(200);
+  expect(await send('/devices/overland', { method: 'POST', headers: { ...json, authorization: `Bearer ${unknown}` }, body: '{}' })).toBe(401);
+  expect((await biz.delete(`/v1/couriers/k1/devices/${osmand!.id}`)).status).toBe(204);
+  expect(await send(`/devices/osmand?id=${osmand!.key}&lat=22.3&lon=114.1`)).toBe(400);
+
+  // Every request was logged (debug), by its route, and none of them with a key.
+  await eventually(() => node!.output.filter((text) => parseJsonLine(text)?.msg === 'request').length >= 12, 'the requests to be logged');
+  expect(node.output.filter((text) => parseJsonLine(text)?.route === '/devices/osmand').length).toBeGreaterThanOrEqual(4);
+  expect(node.output.filter((text) => /dev_/.test(text))).toEqual([]);
+});

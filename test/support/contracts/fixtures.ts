@@ -34,6 +34,7 @@ export function freshStore(factory: StoreFactory): Store {
     get tenants() { return store().tenants; },
     get credentials() { return store().credentials; },
     get couriers() { return store().couriers; },
+    get devices() { return store().devices; },
     get orders() { return store().orders; },
     get arrival() { return store().arrival; },
     get search() { return store().search; },
