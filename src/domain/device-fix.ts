@@ -1,4 +1,4 @@
-import { ValidationError, type FieldIssue } from './errors';
+import { UnavailableError, ValidationError, type FieldIssue } from './errors';
 
 /**
  * One position as a courier's device reports it (API.md "Devices"), whatever the app or tracker: the same fields in
@@ -69,6 +69,44 @@ export function thinFixTimes(lastKeptMs: number | null, times: readonly number[]
     last = time;
   }
   return kept;
+}
+
+/** What a device's fix gate knows of it: the last fix recorded, and the last kept (recorded or being recorded). */
+export interface FixMemory {
+  recorded: number | null;
+  last: number | null;
+}
+
+/**
+ * The rule of {@link thinFixTimes} for a device whose fixes may be being recorded (by another delivery of the same
+ * message, on any node): those it keeps, or `recording` when the message repeats fixes kept but not yet recorded (it
+ * cannot be answered "taken" before their recording succeeded; see {@link FixesBeingRecordedError}). A message that
+ * repeats only recorded fixes keeps nothing; one with newer fixes keeps those.
+ */
+export function admitFixTimes(memory: FixMemory, times: readonly number[]): number[] | 'recording' {
+  const kept: number[] = [];
+  let last = memory.last;
+  for (const time of [...times].sort((a, b) => a - b)) {
+    if (last === null || time - last >= FIX_SPACING_MS) {
+      kept.push(time);
+      last = time;
+    } else if (kept.length === 0 && (memory.recorded === null || time - memory.recorded >= FIX_SPACING_MS)) {
+      // Dropped only for a fix being recorded, which may yet fail.
+      return 'recording';
+    }
+  }
+  return kept;
+}
+
+/**
+ * A message repeats fixes that another delivery of it (on any node) is recording right now: answered 503 with
+ * `Retry-After`, so the app sends it again once that recording succeeded (then it adds nothing) or failed (then it is
+ * taken). Answering "taken" instead would lose the fixes if that recording failed.
+ */
+export class FixesBeingRecordedError extends UnavailableError {
+  constructor() {
+    super('device positions (another delivery of them is being recorded)', 1);
+  }
 }
 
 /**

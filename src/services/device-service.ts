@@ -28,17 +28,32 @@ export interface IngestResult {
 
 /**
  * Decides which of a device's fixes are kept: each at least a second (`FIX_SPACING_MS`) after the one kept before it,
- * on any node (see `domain/device-fix.ts` `thinFixTimes`).
+ * on any node (see `domain/device-fix.ts` `admitFixTimes`).
  */
 export interface FixGate {
-  /** Of a device's fix times (epoch ms), those kept, ascending; the last of them is the device's last kept from now. */
-  admit(deviceId: string, times: readonly number[]): Promise<number[]>;
+  /**
+   * Of a device's fix times (epoch ms), those kept, ascending: they count as the device's while the caller records
+   * them, and once settled only those recorded do.
+   * @throws FixesBeingRecordedError when the times repeat fixes being recorded now (another delivery of the message)
+   */
+  admit(deviceId: string, times: readonly number[]): Promise<FixAdmission>;
+}
+
+/** Fixes a gate kept, for the caller to record and then settle. */
+export interface FixAdmission {
+  /** Ascending; recorded oldest first. */
+  readonly kept: number[];
+  /**
+   * Says how many of `kept` (the oldest) were recorded: only those count as kept from now on, the rest as never seen
+   * (taken when the device sends them again). Called once, also when none was recorded; never rejects.
+   */
+  settle(recorded: number): Promise<void>;
 }
 
 export interface DeviceServiceOptions {
   store: { devices: Pick<DeviceDirectory, 'createDevice' | 'listDevices' | 'deleteDevice'>; couriers: Pick<CourierRecords, 'getCourier'> };
   /** The courier position path the kept fixes take (pushed, ETA, arrival, `last_location`). */
-  couriers: Pick<CourierService, 'recordMany'>;
+  couriers: Pick<CourierService, 'record'>;
   /** This node's device keys (found by hash, cached, forgotten cluster-wide on removal). */
   keys: Pick<DeviceKeys, 'find'>;
   /** Tells every node a removed device's key is refused. */
@@ -59,7 +74,7 @@ export interface DeviceServiceOptions {
 /**
  * Couriers' devices (API.md "Devices"): the apps and trackers a courier already has, each with a key of its own
  * (hashed at rest, shown once, refused on every node at once when the device is removed), and the intake of their
- * positions, which take exactly the courier's own way (`CourierService.recordMany`): pushed to watchers, ETA,
+ * positions, which take exactly the courier's own way (`CourierService.record`): pushed to watchers, ETA,
  * arrival, `last_location`. A device's fixes are deduplicated by time and thinned to one a second.
  */
 export class DeviceService {
@@ -124,6 +139,7 @@ export class DeviceService {
   /**
    * A message's fixes from the device holding `key` (the MQTT intake's entry): taken the courier's way, or
    * `unknown_key` when no device may send with it.
+   * @throws FixesBeingRecordedError (the message repeats fixes being recorded now), or what recording them threw
    */
   async ingest(key: string, fixes: readonly DeviceFix[]): Promise<IngestResult> {
     const device = await this.identify(key);
@@ -133,7 +149,9 @@ export class DeviceService {
 
   /**
    * An identified device's fixes: "no fix" (0,0) dropped, then those the gate keeps (newer than the last kept, one a
-   * second) handed to the courier's position path, oldest first. How many were kept.
+   * second) handed to the courier's position path, oldest first. How many were kept. A fix whose recording failed
+   * (the store or the actors down: the error is thrown, an app sends the message again) does not count as kept.
+   * @throws FixesBeingRecordedError when the message repeats fixes another delivery of it is recording now
    */
   async take(device: Pick<StoredDevice, 'id' | 'tenant_id' | 'courier_id'>, fixes: readonly DeviceFix[]): Promise<number> {
     const byTime = new Map<number, DeviceFix>();
@@ -143,14 +161,19 @@ export class DeviceService {
       if (!isNoFix(fix) && Number.isFinite(atMs) && !byTime.has(atMs)) byTime.set(atMs, fix);
     }
     if (byTime.size === 0) return 0;
-    const kept = await this.options.gate.admit(device.id, [...byTime.keys()]);
-    if (kept.length === 0) return 0;
-    await this.options.couriers.recordMany(
-      device.tenant_id,
-      device.courier_id,
-      kept.map((atMs) => toPosition(byTime.get(atMs)!)),
-    );
-    return kept.length;
+    const admission = await this.options.gate.admit(device.id, [...byTime.keys()]);
+    if (admission.kept.length === 0) return 0;
+    // One at a time, as CourierService.recordMany does, so that the gate learns how far a failed recording came.
+    let recorded = 0;
+    try {
+      for (const atMs of admission.kept) {
+        await this.options.couriers.record(device.tenant_id, device.courier_id, toPosition(byTime.get(atMs)!));
+        recorded++;
+      }
+    } finally {
+      await admission.settle(recorded);
+    }
+    return recorded;
   }
 
   /** @throws NotFoundError when the tenant has no courier record of that id */

@@ -4,6 +4,7 @@
  * refused with every field at fault named.
  */
 import {
+  admitFixTimes,
   DeviceFormatError,
   fixTimeMs,
   isNoFix,
@@ -188,6 +189,18 @@ describe('fix times and thinning', () => {
   it('keeps one fix a second, each newer than the last kept', () => {
     expect(thinFixTimes(null, [0, 100, 200, 1000, 1050, 2500])).toEqual([0, 1000, 2500]);
     expect(thinFixTimes(2500, [2500, 3000, 3500, 1000])).toEqual([3500]);
+  });
+
+  it('holds off a message that repeats fixes being recorded, not one that repeats recorded fixes or brings newer ones', () => {
+    // 2000 recorded; 3000 and 4000 being recorded (by another delivery of the same batch).
+    const memory = { recorded: 2000, last: 4000 };
+    expect(admitFixTimes(memory, [3000, 4000])).toBe('recording');
+    expect(admitFixTimes(memory, [1000, 2000, 2500])).toEqual([]);
+    expect(admitFixTimes(memory, [2000, 5000, 5500])).toEqual([5000]);
+    expect(admitFixTimes(memory, [4000, 5000])).toBe('recording');
+    // Nothing recorded yet, the first delivery still recording.
+    expect(admitFixTimes({ recorded: null, last: 1000 }, [1000])).toBe('recording');
+    expect(admitFixTimes({ recorded: null, last: null }, [1000, 1500, 2000])).toEqual([1000, 2000]);
   });
 
   it('takes 0,0 for no fix', () => {
