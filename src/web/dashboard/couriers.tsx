@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DashboardApi } from './dashboard-api';
 import { CourierCreate, courierErrorWords } from './courier-create';
+import { CourierDevices } from './courier-devices';
 import { CourierInvite } from './courier-invite';
 import { formatAgo, formatDateTime, formatMoney } from './format';
 import type { LiveFeed } from './live-feed';
@@ -48,7 +49,8 @@ function cashPath(now = Date.now()): string {
 
 /**
  * Couriers (API.md "Courier records"): the tenant's couriers with their active orders, when they were last seen and the
- * cash they hold; add one, deactivate or reactivate one, and invite one to the courier app.
+ * cash they hold; add one, deactivate or reactivate one, invite one to the courier app, and manage the devices (apps
+ * and trackers) whose positions are theirs.
  */
 export function Couriers({ api, feed }: { api: DashboardApi; feed: LiveFeed }) {
   const [filter, setFilter] = useState<ActiveFilter>('all');
@@ -58,6 +60,7 @@ export function Couriers({ api, feed }: { api: DashboardApi; feed: LiveFeed }) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [invite, setInvite] = useState<{ courier: Courier; invite: Invite } | null>(null);
+  const [devicesOf, setDevicesOf] = useState<Courier | null>(null);
   const [confirming, setConfirming] = useState<Courier | null>(null);
   const dialog = useRef<HTMLDialogElement>(null);
   const more = useAction();
@@ -190,7 +193,9 @@ export function Couriers({ api, feed }: { api: DashboardApi; feed: LiveFeed }) {
                       courier={courier}
                       cash={directory.cash.filter((row) => row.courier_id === courier.id)}
                       running={change.running}
+                      devicesShown={devicesOf?.id === courier.id}
                       onInvite={() => void startInvite(courier)}
+                      onDevices={() => setDevicesOf(devicesOf?.id === courier.id ? null : courier)}
                       onToggle={() => askToggle(courier)}
                     />
                   ))}
@@ -207,6 +212,11 @@ export function Couriers({ api, feed }: { api: DashboardApi; feed: LiveFeed }) {
           )}
         </Section>
         <div class="couriers-side">
+          {devicesOf && (
+            <Section title={`Devices of ${devicesOf.name}`} class="devices-panel">
+              <CourierDevices api={api} courier={couriers.find((courier) => courier.id === devicesOf.id) ?? devicesOf} onDone={() => setDevicesOf(null)} />
+            </Section>
+          )}
           {invite && (
             <Section title={`Invite ${invite.courier.name}`}>
               <CourierInvite courier={invite.courier} invite={invite.invite} onDone={() => setInvite(null)} />
@@ -252,11 +262,14 @@ interface CourierRowProps {
   cash: PaymentReport['cash'];
   /** The change under way, if any (`invite:<id>`, `active:<id>`). */
   running: string | null;
+  /** Whether this courier's devices are shown beside the list. */
+  devicesShown: boolean;
   onInvite: () => void;
+  onDevices: () => void;
   onToggle: () => void;
 }
 
-function CourierRow({ courier, cash, running, onInvite, onToggle }: CourierRowProps) {
+function CourierRow({ courier, cash, running, devicesShown, onInvite, onDevices, onToggle }: CourierRowProps) {
   const held = cash.filter((row) => row.collected > 0);
   const due = cash.filter((row) => row.due > 0);
   return (
@@ -277,7 +290,9 @@ function CourierRow({ courier, cash, running, onInvite, onToggle }: CourierRowPr
       </td>
       <td>{courier.vehicle ?? <span class="muted">—</span>}</td>
       <td class="num">{courier.active_orders}</td>
-      <td title={courier.last_seen_at ? formatDateTime(courier.last_seen_at) : undefined}>{courier.last_seen_at ? formatAgo(courier.last_seen_at) : 'Never'}</td>
+      <td data-testid="courier-last-seen" data-at={courier.last_seen_at ?? ''} title={courier.last_seen_at ? formatDateTime(courier.last_seen_at) : undefined}>
+        {courier.last_seen_at ? formatAgo(courier.last_seen_at) : 'Never'}
+      </td>
       <td class="num" data-testid="courier-cash">
         {held.length === 0 && due.length === 0 && <span class="muted">—</span>}
         {held.map((row) => (
@@ -305,6 +320,16 @@ function CourierRow({ courier, cash, running, onInvite, onToggle }: CourierRowPr
           onClick={onInvite}
         >
           Invite
+        </button>
+        <button
+          type="button"
+          class="button"
+          data-testid="courier-devices-open"
+          aria-pressed={devicesShown}
+          title="The apps and trackers whose positions are this courier's"
+          onClick={onDevices}
+        >
+          Devices
         </button>
         <button type="button" class="button subtle" data-testid="courier-toggle-active" disabled={running !== null} aria-busy={running === `active:${courier.id}`} onClick={onToggle}>
           {courier.active ? 'Deactivate' : 'Reactivate'}

@@ -24,10 +24,22 @@ function qrPath(text: string): { d: string; side: number } {
  * `text` as a QR code drawn in the browser as inline SVG (no image request, nothing leaves the page): crisp at any size,
  * and allowed by the page's Content-Security-Policy, which takes no inline styles (only SVG attributes are used).
  */
-export function QrCode({ text, label, testid }: { text: string; label: string; testid?: string }) {
+export function QrCode({ text, label, testid, modulePx }: { text: string; label: string; testid?: string; modulePx?: number }) {
   const { d, side } = useMemo(() => qrPath(text), [text]);
+  // A whole number of pixels a module (where the stylesheet lets the size follow it): every module alike, none blurred
+  // or a pixel wider than its neighbours, which matters for a dense symbol such as a whole app configuration.
+  const size = modulePx ? side * modulePx : undefined;
   return (
-    <svg class="qr" viewBox={`0 0 ${side} ${side}`} role="img" aria-label={label} shape-rendering="crispEdges" data-testid={testid}>
+    <svg
+      class={size ? 'qr qr-fixed' : 'qr'}
+      viewBox={`0 0 ${side} ${side}`}
+      width={size}
+      height={size}
+      role="img"
+      aria-label={label}
+      shape-rendering="crispEdges"
+      data-testid={testid}
+    >
       <rect width={side} height={side} fill="#fff" />
       <path d={d} fill="#000" />
     </svg>

@@ -2,6 +2,7 @@
 import type { OrderEvent, OrderView } from '../../domain/order';
 import type { DeliveryLine } from '../../http/delivery-wire';
 import type { CourierView } from '../../services/courier-record-service';
+import type { AddedDevice as ServiceAddedDevice, DeviceView } from '../../services/device-service';
 import type { PaymentReport as StorePaymentReport } from '../../store/payments/port';
 import type { ReportSummary as StoreReportSummary } from '../../store/search/port';
 import type { WebhookMessage } from '../../store/webhook-log/port';
@@ -34,6 +35,17 @@ export type WebhookDelivery = Omit<WebhookMessage, 'webhook_id' | 'last_response
 
 /** A courier record, as `GET /v1/couriers` lists it. */
 export type Courier = CourierView;
+
+/** A courier's device, as `GET /v1/couriers/:id/devices` lists it (without its key). */
+export type Device = DeviceView;
+export type DeviceProtocol = Device['protocol'];
+
+export interface DevicePage {
+  items: Device[];
+}
+
+/** `POST /v1/couriers/:id/devices`: the device with its key (shown only here) and its app's set-up. */
+export type AddedDevice = ServiceAddedDevice;
 
 export interface CourierPage {
   items: Courier[];
