@@ -187,7 +187,9 @@ export class RedisFixGate implements FixGate {
   async admit(deviceId: string, times: readonly number[]): Promise<FixAdmission> {
     if (times.length === 0) return { kept: [], settle: async () => {} };
     const ascending = [...times].sort((a, b) => a - b);
-    const keys = [`${this.options.prefix}:device-fix:${deviceId}`, `${this.options.prefix}:device-fix-recording:${deviceId}`] as const;
+    // One hash tag per device: both keys of the scripts are in one slot of a Redis Cluster.
+    const tag = `${this.options.prefix}:{device-fix:${deviceId}}`;
+    const keys = [tag, `${tag}:recording`] as const;
     const id = randomUUID();
     const now = this.now();
     let answer: string[];

@@ -4,13 +4,14 @@
  * once it was recorded: one whose recording failed is taken when the app sends it again, and a repeat that comes
  * while another node is still recording it is held off (503) rather than answered "taken".
  */
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { FixesBeingRecordedError } from '../../../src/domain/device-fix';
 import { LocalFixGate, RedisFixGate } from '../../../src/devices/fix-gate';
 import { DeviceService, type DeviceServiceOptions } from '../../../src/services/device-service';
 import { UnavailableError } from '../../../src/domain/errors';
 import { unique } from '../../support/ids';
 import { freePort } from '../../support/ports';
+import { startRedisCluster, stopAllRedisClusters } from '../../support/redis-cluster';
 import { dropPrefix } from '../../support/redis-keys';
 
 const T0 = Date.parse('2026-03-02T10:00:00.000Z');
@@ -52,8 +53,8 @@ it("two nodes share each device's last kept fix: a repeat or a burst to the othe
     // Devices do not share.
     expect(await recorded(nodeB, 'dvc_2', [T0])).toEqual([T0]);
     // Times as large as milliseconds round-trip through Redis as they were written; no admission is left recording.
-    expect(await a.get(`${prefix}:device-fix:dvc_1`)).toBe(String(T0 + 2000));
-    expect(await a.exists(`${prefix}:device-fix-recording:dvc_1`)).toBe(0);
+    expect(await a.get(`${prefix}:{device-fix:dvc_1}`)).toBe(String(T0 + 2000));
+    expect(await a.exists(`${prefix}:{device-fix:dvc_1}:recording`)).toBe(0);
   } finally {
     await dropPrefix(prefix);
   }
@@ -100,6 +101,28 @@ it('a recording whose node died counts as not recorded once its lease ends', asy
     await dropPrefix(prefix);
   }
 });
+
+it('works on a Redis Cluster: a device\'s keys share one slot, so the cluster decides (not each node alone)', async () => {
+  const cluster = await startRedisCluster();
+  const redis = new Cluster(
+    cluster.seeds.split(',').map((seed) => ({ host: '127.0.0.1', port: Number(seed.split(':')[1]) })),
+    { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 1 } },
+  );
+  try {
+    await new Promise((resolve) => redis.once('ready', resolve));
+    // Each node's own memory starts empty: had a script failed (CROSSSLOT), each would keep the repeat again.
+    const [nodeA, nodeB] = [new RedisFixGate({ redis, prefix: 'fixgate' }), new RedisFixGate({ redis, prefix: 'fixgate' })];
+    const first = await nodeA.admit('dvc_1', [T0, T0 + 1000]);
+    expect(first.kept).toEqual([T0, T0 + 1000]);
+    await expect(nodeB.admit('dvc_1', [T0])).rejects.toBeInstanceOf(FixesBeingRecordedError);
+    await first.settle(2);
+    expect(await recorded(nodeB, 'dvc_1', [T0, T0 + 1000, T0 + 2000])).toEqual([T0 + 2000]);
+    expect(await redis.get('fixgate:{device-fix:dvc_1}')).toBe(String(T0 + 2000));
+  } finally {
+    redis.disconnect();
+    await stopAllRedisClusters();
+  }
+}, 60_000);
 
 it("decides with the node's own memory while Redis does not answer, going on from what Redis kept", async () => {
   const local = new LocalFixGate();
