@@ -15,6 +15,8 @@ import type { AttachmentAnswer, ScanItem, ScanOutcome, ScanResult } from './wire
 
 /** API.md: a scan upload holds 1 to 500 scans. */
 const SCANS_PER_BATCH = 500;
+/** Pictures uploaded at once (each action's own in turn). */
+const UPLOAD_LANES = 4;
 
 export class Outbox extends Observable {
   /** The waiting actions, oldest first, as last read from the device. */
@@ -93,11 +95,21 @@ export class Outbox extends Observable {
     const actions = await this.store.actions();
     if (actions.length === 0) return;
     let applied = false;
-    const ready: QueuedAction[] = [];
-    for (const action of actions) {
-      if (action.scan_sent) continue;
-      if (await this.uploadPictures(action)) ready.push(action);
-    }
+    // The pictures of a few actions at once: on a phone's network each upload waits mostly on the round trip.
+    const pending = actions.filter((action) => !action.scan_sent);
+    const uploaded = new Set<QueuedAction>();
+    let next = 0;
+    const lane = async (): Promise<void> => {
+      while (next < pending.length) {
+        const action = pending[next++]!;
+        if (await this.uploadPictures(action)) uploaded.add(action);
+      }
+    };
+    const lanes = await Promise.allSettled(Array.from({ length: Math.min(UPLOAD_LANES, pending.length) }, lane));
+    const failed = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+    if (failed) throw failed.reason;
+    // The scans go in the order they were done.
+    const ready = pending.filter((action) => uploaded.has(action));
     for (let start = 0; start < ready.length; start += SCANS_PER_BATCH) {
       applied = (await this.sendScans(ready.slice(start, start + SCANS_PER_BATCH))) || applied;
     }
