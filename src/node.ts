@@ -6,6 +6,7 @@ import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
 import { DependencyDownError, DependencyState, type ConnectionWatch, type DependencyWatch } from './dependency-state';
+import { MqttIntake, mqttClientId } from './devices/mqtt-intake';
 import type { Presence } from './domain/presence';
 import { CredentialBroadcast } from './gateways/credential-broadcast';
 import { ErasureBroadcast } from './gateways/erasure-broadcast';
@@ -35,6 +36,7 @@ import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
+import { DeviceService } from './services/device-service';
 import { DeliveryLogService } from './services/delivery-log-service';
 import { missingLabelFonts } from './labels/label-fonts';
 import { LabelService } from './services/label-service';
@@ -146,6 +148,9 @@ const REDIS_STARTUP_WAIT_MS = 3000;
 
 /** What a node does while Redis is out of reach, and what waits for it (said once per outage, and by the demo). */
 export const WITHOUT_REDIS = 'this node serves its pages, API and live updates from the store; alerts, webhooks and other nodes wait for it';
+
+/** What a node does while the MQTT broker is out of reach (said once per outage, and as `/readyz`'s warning). */
+export const WITHOUT_MQTT = 'this node serves HTTP as before; positions from MQTT trackers wait at the broker, which keeps what it can for the cluster';
 
 /**
  * Builds and starts a node as a lifecycle list: store → Redis → outbox relay and its kinds, services → HTTP +
@@ -327,6 +332,9 @@ type ApiSettings = Pick<
   | 'metricsToken'
   | 'basemapCacheBytes'
   | 'publicUrl'
+  | 'mqtt'
+  | 'host'
+  | 'port'
 > &
   ChannelSettings;
 
@@ -394,6 +402,11 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
     }),
   );
+  const devices = new DeviceService();
+  // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
+  const mqttState = config.mqtt
+    ? new DependencyState({ dependency: 'mqtt', logger, meanwhile: WITHOUT_MQTT, upGauge: metrics.dependencyUp, heldCounter: metrics.dependencyHeld })
+    : null;
   const clients = new ClientAddresses(config.http.trustProxy);
   const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
   // Its thread starts with the first tile asked for. Built before the HTTP side and stopped after it, so the tiles
@@ -450,6 +463,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
             // An outage the log has told of already: probes during it need not repeat it.
             throw redisState.up ? error : new DependencyDownError('redis', { cause: error });
           });
+          return mqttState && !mqttState.up ? [{ dependency: 'mqtt', message: `the MQTT broker is not reachable: ${WITHOUT_MQTT}` }] : [];
         },
         pages: pages({
           dir: path.join(ROOT, 'dist/web'),
@@ -493,6 +507,29 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
+  // Registered after the sockets, so it stops first: no position is taken once the couriers' side starts draining.
+  if (config.mqtt && mqttState) {
+    const { url, topics } = config.mqtt;
+    await lifecycle.part(
+      'mqtt',
+      async () => {
+        const intake = new MqttIntake({
+          url,
+          topics,
+          group: config.redisPrefix,
+          clientId: mqttClientId({ group: config.redisPrefix, host: config.host, port: config.port }),
+          devices,
+          watch: mqttState,
+          logger,
+          counted: metrics.mqttMessages,
+          connected: metrics.mqttConnected,
+        });
+        await intake.start();
+        return intake;
+      },
+      (intake) => intake.close(),
+    );
+  }
   return { orders, couriers, http, io, gateway, basemap };
 }
 
