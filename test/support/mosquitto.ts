@@ -36,17 +36,23 @@ export interface MqttBroker {
 
 const brokers = new Set<MqttBroker>();
 
+export interface BrokerOptions {
+  /** More lines of mosquitto.conf (a benchmark's `max_queued_messages 0`). @default none */
+  settings?: string[];
+}
+
 /** Starts a private, empty mosquitto (anonymous clients allowed) and resolves once it accepts connections. */
-export async function startBroker(): Promise<MqttBroker> {
+export async function startBroker({ settings = [] }: BrokerOptions = {}): Promise<MqttBroker> {
   const port = await freePort();
   const dir = tempDir('mosquitto-');
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_timestamp false', ''].join('\n'));
+  const lines = [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_timestamp false', ...settings];
+  fs.writeFileSync(conf, `${lines.join('\n')}\n`);
   const output: string[] = [];
-  const lines = new EventEmitter();
+  const logged = new EventEmitter();
   const record = (line: string): void => {
     output.push(line);
-    lines.emit('line', line);
+    logged.emit('line', line);
   };
   let child: ChildProcess | null = await launch(conf, record);
   const ended = (): boolean => !child || child.exitCode !== null || child.signalCode !== null;
@@ -71,16 +77,16 @@ export async function startBroker(): Promise<MqttBroker> {
         const seen = output.slice(from).find(match);
         if (seen !== undefined) return resolve(seen);
         const timer = setTimeout(() => {
-          lines.off('line', onLine);
+          logged.off('line', onLine);
           reject(new Error(`the broker logged no matching line within ${timeoutMs} ms; it logged:\n${output.slice(from).join('\n')}`));
         }, timeoutMs);
         const onLine = (line: string): void => {
           if (!match(line)) return;
           clearTimeout(timer);
-          lines.off('line', onLine);
+          logged.off('line', onLine);
           resolve(line);
         };
-        lines.on('line', onLine);
+        logged.on('line', onLine);
       }),
     stop: () => end('SIGTERM'),
     kill: () => end('SIGKILL'),
