@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { ConnectionWatch } from '../dependency-state';
 import { DeviceFormatError, owntracksFix, trkFix, type DeviceFix } from '../domain/device-fix';
 import type { DeviceService } from '../services/device-service';
-import { sharedFilter, sourceOf, type MqttFormat } from './mqtt-topics';
+import { deviceKeyOf, sharedFilter } from './mqtt-topics';
 
 /** What became of one message from the broker (`mqtt_messages_total{outcome}`). */
 export type MqttOutcome = 'taken' | 'unknown_key' | 'invalid' | 'ignored' | 'failed';
@@ -38,9 +38,12 @@ export interface MqttIntakeOptions {
    * @default 60
    */
   sessionExpirySeconds?: number;
-  /** The first reconnect delay, doubled after each failed attempt up to `reconnectMaxMs`. @default 1000 */
+  /**
+   * The first reconnect delay, doubled after each failed attempt up to `reconnectMaxMs`, each within ±20% so the
+   * nodes of a cluster do not all come back at the same moment after the broker restarts. @default 1000
+   */
   reconnectFirstMs?: number;
-  /** @default 30000 */
+  /** Bounds the delay: a broker back after a long outage is found within about this long. @default 10000 */
   reconnectMaxMs?: number;
   /** How long `start()` waits for the first connection before it lets the node serve without one. @default 3000 */
   startupWaitMs?: number;
@@ -61,11 +64,10 @@ const CONNECT_TIMEOUT_MS = 10_000;
 // How long a stop waits for the broker to see the DISCONNECT before it drops the connection.
 const DISCONNECT_WAIT_MS = 1000;
 
-const PARSERS: Record<MqttFormat, (body: unknown) => DeviceFix | null> = { owntracks: owntracksFix, trk: trkFix };
-
 /**
  * The node's MQTT client: subscribes to the device topics as the cluster's shared subscription (MQTT 5), so each
- * message is taken by one node, and hands each position to the device service under the key its topic names.
+ * message is taken by one node, and hands each position to the device service under the key its topic names
+ * (OwnTracks' JSON, or the product's own `{ lat, lng, at?, speed?, heading? }`).
  *
  * Delivery: QoS 1 in a session that outlives the connection (clean start off, an expiry interval). A message is
  * acknowledged only once the device service has it, one at a time, so a node that dies with a message in hand gets
@@ -86,13 +88,15 @@ export class MqttIntake {
   private failing = false;
   private readonly subscribed: Promise<void>;
   private markSubscribed!: () => void;
+  /** Reconnect attempts since the last connection. */
+  private attempts = 0;
   private readonly reconnectFirstMs: number;
   private readonly reconnectMaxMs: number;
 
   constructor(private readonly options: MqttIntakeOptions) {
     if (options.topics.length === 0) throw new RangeError('MqttIntake: topics must not be empty');
     this.reconnectFirstMs = options.reconnectFirstMs ?? 1000;
-    this.reconnectMaxMs = options.reconnectMaxMs ?? 30_000;
+    this.reconnectMaxMs = options.reconnectMaxMs ?? 10_000;
     if (!(this.reconnectFirstMs > 0 && this.reconnectMaxMs >= this.reconnectFirstMs)) {
       throw new RangeError('MqttIntake: reconnectFirstMs must be > 0 and at most reconnectMaxMs');
     }
@@ -125,7 +129,9 @@ export class MqttIntake {
     client.on('close', () => this.closed());
     // The package retries after `reconnectPeriod`, read again each time it schedules a retry: doubled per attempt.
     client.on('reconnect', () => {
-      client.options.reconnectPeriod = Math.min(this.reconnectMaxMs, (client.options.reconnectPeriod ?? this.reconnectFirstMs) * 2);
+      this.attempts += 1;
+      const delay = Math.min(this.reconnectMaxMs, this.reconnectFirstMs * 2 ** this.attempts);
+      client.options.reconnectPeriod = Math.round(delay * (0.8 + Math.random() * 0.4));
     });
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<'waited'>((resolve) => (timer = setTimeout(resolve, startupWaitMs, 'waited')));
@@ -155,6 +161,7 @@ export class MqttIntake {
   }
 
   private async subscribe(client: MqttClient): Promise<void> {
+    this.attempts = 0;
     client.options.reconnectPeriod = this.reconnectFirstMs;
     const { topics, group, watch, logger } = this.options;
     try {
@@ -198,18 +205,18 @@ export class MqttIntake {
   }
 
   private async outcomeOf(topic: string, payload: Buffer | string): Promise<MqttOutcome> {
-    const source = sourceOf(topic);
-    if (!source) return 'ignored';
+    const key = deviceKeyOf(this.options.topics, topic);
+    if (key === null) return 'ignored';
     let fix: DeviceFix | null;
     try {
-      fix = parse(source.format, payload);
+      fix = parse(payload);
     } catch (error) {
       if (error instanceof SyntaxError || error instanceof DeviceFormatError) return 'invalid';
       return this.failed(error);
     }
     if (fix === null) return 'ignored';
     try {
-      const { outcome } = await this.options.devices.ingest(source.key, [fix]);
+      const { outcome } = await this.options.devices.ingest(key, [fix]);
       this.failing = false;
       return outcome;
     } catch (error) {
@@ -226,12 +233,14 @@ export class MqttIntake {
 }
 
 /**
- * A message's position: null for a message of another kind (OwnTracks' other `_type`s).
+ * A message's position, in OwnTracks' format when it says its `_type` (every OwnTracks message does), else in the
+ * product's (`{ lat, lng, at?, speed?, heading? }`); null for a message of another kind (OwnTracks' other `_type`s).
  * @throws SyntaxError (not JSON), DeviceFormatError (not a position of its format)
  */
-function parse(format: MqttFormat, payload: Buffer | string): DeviceFix | null {
+function parse(payload: Buffer | string): DeviceFix | null {
   if (payload.length > MAX_PAYLOAD_BYTES) throw new DeviceFormatError('the message is too large for a position');
-  return PARSERS[format](JSON.parse(payload.toString()));
+  const body: unknown = JSON.parse(payload.toString());
+  return typeof body === 'object' && body !== null && '_type' in body ? owntracksFix(body) : trkFix(body);
 }
 
 /**

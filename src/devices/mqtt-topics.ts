@@ -1,23 +1,16 @@
 /**
  * The MQTT topics devices publish positions on (API.md "Devices"): which filters the nodes subscribe to, the shared
- * subscription that spreads them over the cluster, and which device and format a topic names.
+ * subscription that spreads them over the cluster, and which device a topic names.
  */
 
 /** `MQTT_TOPICS` unset: OwnTracks' own layout, and the product's layout for IoT trackers. */
 export const DEFAULT_MQTT_TOPICS = 'owntracks/+/+,trk/devices/+/position';
 
-/** The message formats devices publish. */
-export type MqttFormat = 'owntracks' | 'trk';
-
-/** The device a message came from (its key is in the topic) and the format its payload is in. */
-export interface MqttSource {
-  format: MqttFormat;
-  key: string;
-}
-
 /**
- * Reads `MQTT_TOPICS`: a comma list of topic filters, each a valid MQTT filter (`+` a whole level, `#` a whole last
- * level) and not a shared subscription already (the nodes make theirs).
+ * Reads `MQTT_TOPICS`: a comma list of topic filters. The level under a filter's last `+` is the device's key
+ * (`owntracks/<user>/<key>`, `trk/devices/<key>/position`), so each filter has one, and no `#` (which would let
+ * through topics where that level is something else, as OwnTracks' `…/<key>/event`). Shared subscriptions are the
+ * nodes' own doing, so no filter starts with `$`.
  * @throws Error naming the first bad filter
  */
 export function parseTopicFilters(value: string): string[] {
@@ -26,10 +19,9 @@ export function parseTopicFilters(value: string): string[] {
     if (filter === '') throw new Error('must be a comma list of topic filters, none empty');
     if (filter.startsWith('$')) throw new Error(`${filter}: must not start with $ (the nodes share the subscription themselves)`);
     const levels = filter.split('/');
-    levels.forEach((level, index) => {
-      if (level.includes('+') && level !== '+') throw new Error(`${filter}: + must be a whole level`);
-      if (level.includes('#') && (level !== '#' || index !== levels.length - 1)) throw new Error(`${filter}: # must be the whole last level`);
-    });
+    if (levels.some((level) => level.includes('#'))) throw new Error(`${filter}: must not have #: a + names the level that is the device's key`);
+    if (levels.some((level) => level.includes('+') && level !== '+')) throw new Error(`${filter}: + must be a whole level`);
+    if (!levels.includes('+')) throw new Error(`${filter}: must have a + for the level that is the device's key`);
   }
   return [...new Set(filters)];
 }
@@ -43,15 +35,16 @@ export function sharedFilter(group: string, filter: string): string {
 }
 
 /**
- * The device and format of a topic a message came on: `owntracks/<user>/<key>` (the key is the device name set in
- * the OwnTracks app) or `trk/devices/<key>/position`; null for any other topic (OwnTracks' `…/event`, `…/cmd` and
- * `…/info` topics, or whatever else a wide filter lets through).
+ * The key of the device a message came from: the level of its topic under the last `+` of the first filter that
+ * matches it; null when none does or that level is empty (`owntracks/kim/`).
  */
-export function sourceOf(topic: string): MqttSource | null {
+export function deviceKeyOf(filters: readonly string[], topic: string): string | null {
   const levels = topic.split('/');
-  if (levels.length === 3 && levels[0] === 'owntracks' && levels[1] !== '' && levels[2] !== '') return { format: 'owntracks', key: levels[2]! };
-  if (levels.length === 4 && levels[0] === 'trk' && levels[1] === 'devices' && levels[2] !== '' && levels[3] === 'position') {
-    return { format: 'trk', key: levels[2]! };
+  for (const filter of filters) {
+    const pattern = filter.split('/');
+    if (pattern.length !== levels.length || !pattern.every((level, index) => level === '+' || level === levels[index])) continue;
+    const key = levels[pattern.lastIndexOf('+')]!;
+    return key === '' ? null : key;
   }
   return null;
 }

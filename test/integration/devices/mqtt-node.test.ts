@@ -86,6 +86,21 @@ it('a broker outage: one warning and one line when it is back, a warning in /rea
   expect(node.output.join('\n')).not.toContain('dev_nobodys');
 });
 
+it('a node started while the broker is away serves at once (a warning in /readyz) and takes messages once it is there', async () => {
+  await broker.stop();
+  const node = await cluster.spawn({ env: { MQTT_URL: broker.url, REDIS_PREFIX: prefix } });
+  expect(mqttLines(node, 0).map((line) => [line.level, line.msg.split(':')[0]])).toEqual([[WARN, 'mqtt is not reachable']]);
+  expect(await request(node.url, 'GET', '/readyz')).toMatchObject({ status: 200, body: { ok: true, warnings: [{ dependency: 'mqtt' }] } });
+
+  await broker.start();
+  // Found at the next attempt: the delays have grown while the node started (doubled from 1 s, at most 10 s).
+  await node.waitForLine((line) => parseJsonLine(line)?.msg?.toString().startsWith('mqtt is back') === true, 30_000);
+  expect((await request(node.url, 'GET', '/readyz')).body).toEqual({ ok: true });
+  const tracker = await connectPublisher(broker.url);
+  await publish(tracker, 'owntracks/kim/dev_nobodys', { _type: 'location', lat: 22.28, lon: 114.16, tst: 1_893_456_000 });
+  await eventually(async () => sample(await metricsOf(node.url), 'mqtt_messages_total{outcome="unknown_key"}') === 1, 'the message counted');
+});
+
 it('a stopping node disconnects from the broker; a worker-only node never connects', async () => {
   const connectedAs = (line: string) => new RegExp(`^New client connected from \\S+ as (${prefix}-\\S+) \\(p5, c0`).exec(line)?.[1];
   const before = broker.output.length;
