@@ -150,11 +150,11 @@ const REDIS_STARTUP_WAIT_MS = 3000;
 export const WITHOUT_REDIS = 'this node serves its pages, API and live updates from the store; alerts, webhooks and other nodes wait for it';
 
 /** What a node does while the MQTT broker is out of reach (said once per outage, and as `/readyz`'s warning). */
-export const WITHOUT_MQTT = 'this node serves HTTP as before; positions from MQTT trackers wait at the broker, which keeps what it can for the cluster';
+export const WITHOUT_MQTT = 'this node serves HTTP as before; positions from MQTT trackers are taken again once it is back';
 
 /**
  * Builds and starts a node as a lifecycle list: store → Redis → outbox relay and its kinds, services → HTTP +
- * sockets → listen → alert and webhook workers. Each part registers its stop as it is built, and `stop()` runs them in
+ * sockets (+ the MQTT intake) → listen → alert and webhook workers. Each part registers its stop as it is built, and `stop()` runs them in
  * reverse (see {@link Lifecycle}), taking no new connections first. `config.role` decides which parts are built: a
  * `worker` builds no HTTP side, an `api` no alert or webhook workers. A failing step fails with one line of context,
  * after stopping what was built before it.
@@ -358,8 +358,9 @@ interface ApiInputs {
 
 /**
  * The HTTP side: the services routes call, the Koa app on its server (not listening yet), the Socket.IO server on it
- * and the gateway pushing to its sockets. Stops, in reverse: the sockets close, the server waits for the requests in
- * flight, then the order actors and the couriers drain.
+ * and the gateway pushing to its sockets, and with `MQTT_URL` the intake of the cluster's shared subscription (each
+ * node serving HTTP takes a share of the devices' messages). Stops, in reverse: the MQTT intake disconnects, the
+ * sockets close, the server waits for the requests in flight, then the order actors and the couriers drain.
  */
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
   const { store, bus, logger, metrics, redis, redisState } = context;

@@ -176,6 +176,7 @@ export class MqttIntake {
       }
       return;
     }
+    this.lastError = null;
     this.options.connected.set(1);
     watch.regained('client');
     this.markSubscribed();
