@@ -3,6 +3,7 @@
  *   npm run bench                       the short suite (every benchmark with its short defaults, ≤ 5 minutes)
  *   npm run bench -- status --duration 60 --rate 5000
  *   npm run bench -- ratelimit --duration 15
+ *   npm run bench -- devices --messages 50000
  *   npm run bench -- soak --minutes 3  (by name only; 30 minutes by default)
  *   npm run bench -- list
  */
@@ -10,6 +11,7 @@ import { actors } from './benchmarks/actors';
 import { connections } from './benchmarks/connections';
 import { courier } from './benchmarks/courier';
 import { day } from './benchmarks/day';
+import { devices } from './benchmarks/devices';
 import { eta } from './benchmarks/eta';
 import { fanout } from './benchmarks/fanout';
 import { importBench } from './benchmarks/import';
@@ -28,7 +30,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier, devices];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 

@@ -1,5 +1,6 @@
 import type { ClusterNode } from 'ioredis';
 import { z } from 'zod';
+import { DEFAULT_MQTT_TOPICS, parseTopicFilters } from './devices/mqtt-topics';
 import { parseClusterNodes } from './gateways/redis';
 import { parseTrustProxy, type TrustProxy } from './http/client-address';
 
@@ -107,6 +108,15 @@ const schema = z.object({
   MAX_CONNECTIONS: optional(positiveInt).default(10_000),
   BODY_TIMEOUT_MS: optional(positiveInt).default(30_000),
   BASEMAP_CACHE_MB: optional(positiveInt).default(32),
+  MQTT_URL: optional(url(['mqtt:', 'mqtts:', 'ws:', 'wss:'])),
+  MQTT_TOPICS: optional(z.string().transform((value, context) => {
+    try {
+      return parseTopicFilters(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })).default(parseTopicFilters(DEFAULT_MQTT_TOPICS)),
 });
 
 /** A request budget: at most `points` requests per window of `durationSeconds`. */
@@ -244,6 +254,11 @@ export interface Config {
   metricsToken: string | undefined;
   /** `BASEMAP_CACHE_MB`: memory the offline basemap's cut tiles may take, in bytes. */
   basemapCacheBytes: number;
+  /**
+   * `MQTT_URL`, `MQTT_TOPICS`: the broker IoT trackers publish positions to, and the topic filters the HTTP nodes
+   * share a subscription to (API.md "Devices"); null: no MQTT.
+   */
+  mqtt: { url: string; topics: string[] } | null;
 }
 
 /**
@@ -334,5 +349,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     http: { trustProxy: v.TRUST_PROXY ?? null, maxConnections: v.MAX_CONNECTIONS, requestTimeoutMs: v.BODY_TIMEOUT_MS },
     metricsToken: v.METRICS_TOKEN,
     basemapCacheBytes: v.BASEMAP_CACHE_MB * 1024 * 1024,
+    mqtt: v.MQTT_URL !== undefined ? { url: v.MQTT_URL, topics: v.MQTT_TOPICS } : null,
   };
 }

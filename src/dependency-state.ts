@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 /** The dependencies whose outages the node reports as one. */
-export type Dependency = 'redis';
+export type Dependency = 'redis' | 'mqtt';
 
 /** What a part that needs a dependency asks of its state: the narrow slice parts depend on. */
 export interface DependencyWatch {

@@ -35,7 +35,7 @@ export class Metrics {
   });
   readonly dependencyUp = new Gauge({
     name: 'dependency_up',
-    help: 'Whether a dependency (redis) is reachable from this node: 1, or 0 during an outage',
+    help: 'Whether a dependency (redis, mqtt) is reachable from this node: 1, or 0 during an outage',
     labelNames: ['dependency'] as const,
     registers: [this.registry],
   });
@@ -48,6 +48,17 @@ export class Metrics {
   readonly liveUpdatesUnpublished = new Counter({
     name: 'live_updates_unpublished_total',
     help: 'Applied events this node could not publish to the other nodes (Redis down); their watchers get them from the store',
+    registers: [this.registry],
+  });
+  readonly mqttMessages = new Counter({
+    name: 'mqtt_messages_total',
+    help: 'Messages this node took from the MQTT broker, by outcome: taken (a known device\'s position), unknown_key, invalid (not JSON, or not a position of its format), ignored (another OwnTracks message type, or a topic naming no device), failed (the position could not be handed on)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly mqttConnected = new Gauge({
+    name: 'mqtt_connected',
+    help: 'Whether this node is connected to the MQTT broker with its subscriptions in place: 1, or 0 (before the first connection, during an outage)',
     registers: [this.registry],
   });
   readonly storeBatchSize = new Histogram({

@@ -7,6 +7,7 @@ import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
 import type { Config } from './config';
 import { DependencyDownError, DependencyState, type ConnectionWatch, type DependencyWatch } from './dependency-state';
+import { MqttIntake, mqttClientId } from './devices/mqtt-intake';
 import type { Presence } from './domain/presence';
 import { RedisFixGate } from './devices/fix-gate';
 import { CredentialBroadcast } from './gateways/credential-broadcast';
@@ -152,9 +153,12 @@ const REDIS_STARTUP_WAIT_MS = 3000;
 /** What a node does while Redis is out of reach, and what waits for it (said once per outage, and by the demo). */
 export const WITHOUT_REDIS = 'this node serves its pages, API and live updates from the store; alerts, webhooks and other nodes wait for it';
 
+/** What a node does while the MQTT broker is out of reach (said once per outage, and as `/readyz`'s warning). */
+export const WITHOUT_MQTT = 'this node serves HTTP as before; positions from MQTT trackers are taken again once it is back';
+
 /**
  * Builds and starts a node as a lifecycle list: store → Redis → outbox relay and its kinds, services → HTTP +
- * sockets → listen → alert and webhook workers. Each part registers its stop as it is built, and `stop()` runs them in
+ * sockets (+ the MQTT intake) → listen → alert and webhook workers. Each part registers its stop as it is built, and `stop()` runs them in
  * reverse (see {@link Lifecycle}), taking no new connections first. `config.role` decides which parts are built: a
  * `worker` builds no HTTP side, an `api` no alert or webhook workers. A failing step fails with one line of context,
  * after stopping what was built before it.
@@ -333,6 +337,9 @@ type ApiSettings = Pick<
   | 'metricsToken'
   | 'basemapCacheBytes'
   | 'publicUrl'
+  | 'mqtt'
+  | 'host'
+  | 'port'
 > &
   ChannelSettings;
 
@@ -356,8 +363,9 @@ interface ApiInputs {
 
 /**
  * The HTTP side: the services routes call, the Koa app on its server (not listening yet), the Socket.IO server on it
- * and the gateway pushing to its sockets. Stops, in reverse: the sockets close, the server waits for the requests in
- * flight, then the order actors and the couriers drain.
+ * and the gateway pushing to its sockets, and with `MQTT_URL` the intake of the cluster's shared subscription (each
+ * node serving HTTP takes a share of the devices' messages). Stops, in reverse: the MQTT intake disconnects, the
+ * sockets close, the server waits for the requests in flight, then the order actors and the couriers drain.
  */
 async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiSettings, inputs: ApiInputs, feedSubscriber: RedisClient) {
   const { store, bus, logger, metrics, redis, redisState } = context;
@@ -400,6 +408,10 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
     }),
   );
+  // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
+  const mqttState = config.mqtt
+    ? new DependencyState({ dependency: 'mqtt', logger, meanwhile: WITHOUT_MQTT, upGauge: metrics.dependencyUp, heldCounter: metrics.dependencyHeld })
+    : null;
   const clients = new ClientAddresses(config.http.trustProxy);
   const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
   // Its thread starts with the first tile asked for. Built before the HTTP side and stopped after it, so the tiles
@@ -465,6 +477,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
             // An outage the log has told of already: probes during it need not repeat it.
             throw redisState.up ? error : new DependencyDownError('redis', { cause: error });
           });
+          return mqttState && !mqttState.up ? [{ dependency: 'mqtt', message: `the MQTT broker is not reachable: ${WITHOUT_MQTT}` }] : [];
         },
         pages: pages({
           dir: path.join(ROOT, 'dist/web'),
@@ -508,6 +521,29 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
+  // Registered after the sockets, so it stops first: no position is taken once the couriers' side starts draining.
+  if (config.mqtt && mqttState) {
+    const { url, topics } = config.mqtt;
+    await lifecycle.part(
+      'mqtt',
+      async () => {
+        const intake = new MqttIntake({
+          url,
+          topics,
+          group: config.redisPrefix,
+          clientId: mqttClientId({ group: config.redisPrefix, host: config.host, port: config.port }),
+          devices,
+          watch: mqttState,
+          logger,
+          counted: metrics.mqttMessages,
+          connected: metrics.mqttConnected,
+        });
+        await intake.start();
+        return intake;
+      },
+      (intake) => intake.close(),
+    );
+  }
   return { orders, couriers, devices, http, io, gateway, basemap };
 }
 

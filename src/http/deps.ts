@@ -56,8 +56,17 @@ export interface HttpDeps {
   /** `/metrics` wants this bearer token; unset: it answers loopback callers only. */
   metricsToken: string | undefined;
   logger: Logger;
-  /** Resolves when every dependency the node needs answers; rejects otherwise (`/readyz`). */
-  readiness: () => Promise<void>;
+  /**
+   * Resolves when every dependency the node needs answers, with warnings about those it serves without (the MQTT
+   * broker); rejects otherwise (`/readyz`).
+   */
+  readiness: () => Promise<readonly ReadinessWarning[]>;
   /** The pages (tracking page, dashboard, their assets and basemap), answered before the API routes. */
   pages?: Middleware;
+}
+
+/** A dependency the node is ready without, but not whole: `/readyz` answers 200 and says so. */
+export interface ReadinessWarning {
+  dependency: string;
+  message: string;
 }

@@ -456,5 +456,9 @@ export const summaryResponse = z.object({
 
 /** `/healthz`, `/readyz`. */
 export const okResponse = z.object({ ok: z.literal(true) });
+/** `/readyz`: ready, with what the node serves without (a broker of IoT trackers away) when anything. */
+export const readinessResponse = okResponse.extend({
+  warnings: z.array(z.object({ dependency: z.string(), message: z.string() })).optional(),
+});
 /** `/openapi.json`: the API's description (OpenAPI 3.1). */
 export const openApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });

@@ -119,6 +119,19 @@ describe('loadConfig', () => {
     expect(configErrorFor({ LIVE_PING_TIMEOUT_MS: 'soon' }).variable).toBe('LIVE_PING_TIMEOUT_MS');
   });
 
+  it('reads the MQTT broker and its topic filters (API.md "Devices"), off by default, and names a bad one', () => {
+    expect(loadConfig({}).mqtt).toBeNull();
+    expect(loadConfig({ MQTT_URL: 'mqtt://broker:1883' }).mqtt).toEqual({ url: 'mqtt://broker:1883', topics: ['owntracks/+/+', 'trk/devices/+/position'] });
+    expect(loadConfig({ MQTT_URL: 'mqtts://u:p@broker', MQTT_TOPICS: ' fleet/+/gps , acme/owntracks/+/+ ' }).mqtt).toEqual({ url: 'mqtts://u:p@broker', topics: ['fleet/+/gps', 'acme/owntracks/+/+'] });
+    expect(configErrorFor({ MQTT_URL: 'http://broker' }).variable).toBe('MQTT_URL');
+    // Each filter names the device key's level with a +, and lets through no topic where that level is something else.
+    for (const topics of ['owntracks/+/+,', 'fleet/a+/gps', 'owntracks/#', 'fleet/van7/gps', '$share/g/owntracks/+/+']) {
+      const error = configErrorFor({ MQTT_URL: 'mqtt://broker', MQTT_TOPICS: topics });
+      expect(error.variable).toBe('MQTT_TOPICS');
+      expect(error.message).not.toContain('\n');
+    }
+  });
+
   it('reads the retention sweep period', () => {
     expect(loadConfig({}).retentionSweepMs).toBe(3_600_000);
     expect(loadConfig({ RETENTION_SWEEP_MS: '60000' }).retentionSweepMs).toBe(60_000);

@@ -5,7 +5,7 @@ import { ClientAddresses } from '../client-address';
 import { DependencyDownError } from '../../dependency-state';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
-import { okResponse, openApiResponse } from '../schemas';
+import { okResponse, openApiResponse, readinessResponse } from '../schemas';
 import type { OpenApiDocument } from '../openapi';
 
 /**
@@ -16,7 +16,7 @@ import type { OpenApiDocument } from '../openapi';
 const READINESS_TIMEOUT_MS = 2000;
 
 /** Resolves as `work` does, or rejects once `ms` have passed without an answer. */
-function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
@@ -60,15 +60,15 @@ export function serviceRoutes({ metrics, metricsToken, rateLimit, readiness, log
       method: 'get',
       path: '/readyz',
       operationId: 'getReadiness',
-      summary: 'The store (and Redis, when used) answer',
+      summary: 'The store (and Redis, when used) answer; what the node serves without (the MQTT broker) is a warning',
       roles: 'public',
       status: 200,
-      response: okResponse,
+      response: readinessResponse,
       errors: [503],
       handler: async () => {
         try {
-          await withDeadline(readiness(), READINESS_TIMEOUT_MS);
-          return { body: OK };
+          const warnings = await withDeadline(readiness(), READINESS_TIMEOUT_MS);
+          return { body: warnings.length > 0 ? { ...OK, warnings: [...warnings] } : OK };
         } catch (error) {
           // A probe every few seconds during an outage: the outage's own lines say it once.
           if (error instanceof DependencyDownError) logger.debug({ dependency: error.dependency }, 'not ready');
