@@ -92,7 +92,9 @@ async function connected(metrics: Metrics): Promise<number> {
   return (await metrics.mqttConnected.get()).values[0]!.value;
 }
 
-const position = (index: number) => ({ lat: 22.3 + index / 10_000, lng: 114.1, at: new Date(Date.UTC(2030, 0, 1, 0, 0, index)).toISOString() });
+// Fixes of the last hour, whole seconds apart (a fix from the future is refused).
+const HOUR_AGO_S = Math.floor(Date.now() / 1000) - 3600;
+const position = (index: number) => ({ lat: 22.3 + index / 10_000, lng: 114.1, at: new Date((HOUR_AGO_S + index) * 1000).toISOString() });
 
 it('two nodes of a cluster share the subscription: each takes a part, together every message once; another cluster takes them all', async () => {
   const keys = Array.from({ length: 10 }, (_, index) => `dev_share${index}`);
@@ -125,20 +127,20 @@ it('drops what is not JSON, not a position of its format or from an unknown key,
   const tracker = await connectPublisher(broker.url);
   const trk = 'trk/devices/dev_known/position';
   // OwnTracks' own example of a location message (owntracks.org booklet, "JSON": _type location), as its app publishes it.
-  const owntracks = { _type: 'location', tid: 'ki', lat: 22.2806, lon: 114.1588, tst: 1_893_456_000, vel: 36, cog: 90, acc: 12, alt: 40, batt: 80, conn: 'm', t: 'u' };
+  const owntracks = { _type: 'location', tid: 'ki', lat: 22.2806, lon: 114.1588, tst: HOUR_AGO_S, vel: 36, cog: 90, acc: 12, alt: 40, batt: 80, conn: 'm', t: 'u' };
 
   await publish(tracker, trk, '{"lat": 22.3, "lng"');
   await publish(tracker, trk, { lat: 'north', lng: 114.1 });
   await publish(tracker, trk, Buffer.alloc(70 * 1024, 0x20));
   await publish(tracker, 'trk/devices/dev_unknown/position', position(1));
-  await publish(tracker, 'owntracks/kim/dev_known', { _type: 'transition', event: 'enter', lat: 22.3, lon: 114.1, tst: 1_893_456_000, wtst: 1_893_450_000, acc: 10, t: 'c' });
+  await publish(tracker, 'owntracks/kim/dev_known', { _type: 'transition', event: 'enter', lat: 22.3, lon: 114.1, tst: HOUR_AGO_S, wtst: HOUR_AGO_S - 60, acc: 10, t: 'c' });
   await publish(tracker, 'owntracks/kim/', owntracks);
   await publish(tracker, 'owntracks/kim/dev_known', owntracks);
   await publish(tracker, trk, position(2));
 
   const taken = await devices.taken.waitFor(2, 'positions taken');
   expect(taken).toEqual([
-    { key: 'dev_known', fix: expect.objectContaining({ at: '2030-01-01T00:00:00.000Z', lat: 22.2806, lng: 114.1588, speed_mps: 10, heading: 90 }) },
+    { key: 'dev_known', fix: expect.objectContaining({ at: new Date(HOUR_AGO_S * 1000).toISOString(), lat: 22.2806, lng: 114.1588, speed_mps: 10, heading: 90 }) },
     { key: 'dev_known', fix: expect.objectContaining(position(2)) },
   ]);
   await expectOutcomes(metrics, { invalid: 3, unknown_key: 1, ignored: 2, taken: 2 });
