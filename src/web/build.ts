@@ -63,13 +63,29 @@ export type PageName = (typeof PAGES)[number]['name'];
  */
 const DECODER = { name: 'courier-decoder', script: 'src/web/courier/zxing-decoder.ts', budgetKb: 520 } as const;
 
+/**
+ * Writes `file` whole or not at all (a temporary file renamed over it): a node serving dist/web while the pages are
+ * built again (a test building its page while another test's browser loads it) never sends half a script.
+ */
+function writeAtomic(file: string, contents: string | Uint8Array): void {
+  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  fs.writeFileSync(temporary, contents);
+  fs.renameSync(temporary, file);
+}
+
+/** esbuild, its output files written by {@link writeAtomic}. */
+async function bundle(options: BuildOptions): Promise<void> {
+  const result = await build({ ...options, write: false });
+  for (const output of result.outputFiles) writeAtomic(output.path, output.contents);
+}
+
 /** Builds one page into dist/web; returns its scripts' and styles' gzipped weight and budget. */
 export async function buildPage(name: PageName): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
   const page: PageEntry = PAGES.find((candidate) => candidate.name === name)!;
   fs.mkdirSync(OUT, { recursive: true });
   // Maps an earlier build left behind go too.
   for (const file of fs.readdirSync(OUT)) if (file.startsWith(`${page.name}.`) && file.endsWith('.map')) fs.rmSync(path.join(OUT, file));
-  await build({
+  await bundle({
     ...common,
     entryPoints: { [page.name]: path.join(ROOT, page.script) },
     outdir: OUT,
@@ -78,13 +94,13 @@ export async function buildPage(name: PageName): Promise<{ name: string; gzipped
     jsxImportSource: 'preact',
     define: { 'process.env.NODE_ENV': '"production"' },
   });
-  await build({
+  await bundle({
     ...common,
     entryPoints: { [page.name]: path.join(ROOT, page.style) },
     outdir: OUT,
     loader: { '.png': 'dataurl', '.svg': 'dataurl' },
   });
-  fs.writeFileSync(path.join(OUT, `${page.name}.html`), pageShell(page.name));
+  writeAtomic(path.join(OUT, `${page.name}.html`), pageShell(page.name));
   if (page.app) await buildApp(page.name, page.app);
   const gzipped = [`${page.name}.js`, `${page.name}.css`]
     .map((file) => zlib.gzipSync(fs.readFileSync(path.join(OUT, file)), { level: 9 }).length)
@@ -99,21 +115,22 @@ export async function buildPage(name: PageName): Promise<{ name: string; gzipped
 async function buildApp(name: string, app: NonNullable<PageEntry['app']>): Promise<void> {
   const digest = createHash('sha256');
   for (const file of [`${name}.js`, `${name}.css`, `${name}.html`]) digest.update(fs.readFileSync(path.join(OUT, file)));
-  await build({
+  await bundle({
     ...common,
     entryPoints: { [`${name}-sw`]: path.join(ROOT, app.worker) },
     outdir: OUT,
     format: 'iife',
     define: { BUILD_ID: JSON.stringify(digest.digest('hex').slice(0, 16)) },
   });
-  fs.copyFileSync(path.join(ROOT, app.manifest), path.join(OUT, `${name}.webmanifest`));
+  writeAtomic(path.join(OUT, `${name}.webmanifest`), fs.readFileSync(path.join(ROOT, app.manifest)));
   const icon = fs.readFileSync(path.join(ROOT, app.icon));
-  fs.writeFileSync(path.join(OUT, `${name}-icon.svg`), icon);
+  writeAtomic(path.join(OUT, `${name}-icon.svg`), icon);
   for (const size of ICON_SIZES) {
-    await sharp(icon, { density: Math.ceil((72 * size) / 512) * 2 })
+    const png = await sharp(icon, { density: Math.ceil((72 * size) / 512) * 2 })
       .resize(size, size)
       .png()
-      .toFile(path.join(OUT, `${name}-icon-${size}.png`));
+      .toBuffer();
+    writeAtomic(path.join(OUT, `${name}-icon-${size}.png`), png);
   }
 }
 
@@ -139,7 +156,7 @@ function pageShell(name: string): string {
  */
 export async function buildDecoder(out = OUT): Promise<{ name: string; gzippedKb: number; budgetKb: number }> {
   fs.mkdirSync(out, { recursive: true });
-  await build({ ...common, entryPoints: { [DECODER.name]: path.join(ROOT, DECODER.script) }, outdir: out, format: 'iife' });
+  await bundle({ ...common, entryPoints: { [DECODER.name]: path.join(ROOT, DECODER.script) }, outdir: out, format: 'iife' });
   // The package's own zxing-wasm (node_modules may hold another version elsewhere).
   const ponyfill = require.resolve('barcode-detector/ponyfill');
   const wasm = createRequire(ponyfill).resolve('zxing-wasm/reader/zxing_reader.wasm');
@@ -148,7 +165,7 @@ export async function buildDecoder(out = OUT): Promise<{ name: string; gzippedKb
   if (createHash('sha256').update(bytes).digest('hex') !== expected) {
     throw new Error(`${wasm} is not the WebAssembly barcode-detector was built against (SHA-256 ${expected})`);
   }
-  fs.writeFileSync(path.join(out, `${DECODER.name}.wasm`), bytes);
+  writeAtomic(path.join(out, `${DECODER.name}.wasm`), bytes);
   const gzipped = [`${DECODER.name}.js`, `${DECODER.name}.wasm`]
     .map((file) => zlib.gzipSync(fs.readFileSync(path.join(out, file)), { level: 9 }).length)
     .reduce((sum, size) => sum + size, 0);

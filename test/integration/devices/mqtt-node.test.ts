@@ -14,7 +14,7 @@ import { parseJsonLine, type NodeProcess } from '../../support/node-process';
 import { dropPrefix } from '../../support/redis-keys';
 import { eventually } from '../../support/eventually';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 const cluster = processCluster();
 let broker: MqttBroker;
