@@ -10,11 +10,11 @@ export interface RetentionSweepOptions {
   store: {
     privacy: Pick<PrivacyRecords, 'retentionTenants' | 'eraseExpiredOrders' | 'purgeErased' | 'recordPrivacyAudit'>;
     contacts: Pick<ContactBook, 'pruneCodes' | 'forgetOrderContacts' | 'expireConfirmations'>;
-    /** Proof-of-delivery pictures of erased orders: their bytes leave the store. */
-    attachments: Pick<AttachmentStore, 'eraseOrderAttachments'>;
+    /** Uploads no proof used; the pictures of erased orders' proofs go with their orders (`PrivacyRecords`). */
+    attachments: Pick<AttachmentStore, 'eraseUnusedAttachments'>;
   };
   /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
-  bus: EventBus;
+  bus: Pick<EventBus, 'emit'>;
   /** @default the system clock */
   now?: () => Date;
   /**
@@ -39,11 +39,20 @@ export interface RetentionSweepOptions {
 const CODE_WINDOW_MS = 3_600_000;
 
 /**
+ * How long an upload no proof used is kept: a courier uploads a delivery's pictures just before its scan (the app sends
+ * them first when the network is back), so one still unused after a day belongs to a delivery that never happened or
+ * whose proof was refused, and nothing will ever show it.
+ */
+export const UNUSED_ATTACHMENT_HOURS = 24;
+
+/**
  * The retention sweep (API.md "Privacy"): for each tenant with `retention_days` set, erases the personal data of
  * orders terminal (delivered, returned, cancelled) for longer, as an erasure does, in bounded batches with pauses
  * between them, and the confirmation codes past their hour, the addresses customers set on those orders themselves
  * and the confirmations older than the retention. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
  * erased the same, so a second sweeper only shares the work. Each sweep that erased anything is in the audit trail.
+ * In every tenant, retention set or not, pictures uploaded more than {@link UNUSED_ATTACHMENT_HOURS} ago that no proof
+ * used are deleted too.
  */
 export class RetentionSweep {
   private readonly now: () => Date;
@@ -84,6 +93,7 @@ export class RetentionSweep {
     const { store, bus } = this.options;
     // Codes serve nothing past their rate window (an hour), in every tenant, retention set or not.
     await store.contacts.pruneCodes(new Date(this.now().getTime() - CODE_WINDOW_MS).toISOString());
+    await this.eraseUnusedAttachments();
     let total = 0;
     for (const { tenantId, retentionDays } of await store.privacy.retentionTenants()) {
       const now = this.now();
@@ -94,7 +104,6 @@ export class RetentionSweep {
         const ids = await store.privacy.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
         // The addresses the customer put on those orders itself go with the orders' personal data.
         await store.contacts.forgetOrderContacts(tenantId, ids);
-        await store.attachments.eraseOrderAttachments(ids);
         if (ids.length > 0) bus.emit('erased', { orderIds: ids });
         erased += ids.length;
         if (ids.length < this.batchSize) break;
@@ -116,7 +125,18 @@ export class RetentionSweep {
       total += erased;
       if (this.stopped) break;
     }
-    if (total > 0) await store.privacy.purgeErased();
+    // Every time, even with nothing erased now: a sweep cut short before this point (a crash) left what it deleted
+    // readable in the embedded store's log, and this run finds nothing left to erase.
+    await store.privacy.purgeErased();
     return total;
+  }
+
+  /** Deletes the uploads no proof used that are older than {@link UNUSED_ATTACHMENT_HOURS}, a batch per write. */
+  private async eraseUnusedAttachments(): Promise<void> {
+    const before = new Date(this.now().getTime() - UNUSED_ATTACHMENT_HOURS * 3_600_000).toISOString();
+    while (!this.stopped) {
+      if ((await this.options.store.attachments.eraseUnusedAttachments(before, this.batchSize)) < this.batchSize) return;
+      await pause(this.pauseMs);
+    }
   }
 }

@@ -184,7 +184,7 @@ export const REPOSITORY_METHODS = {
     getAttachment: 'call',
     readAttachment: 'call',
     linkAttachments: 'call',
-    eraseOrderAttachments: 'call',
+    eraseUnusedAttachments: 'call',
   },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 

@@ -67,9 +67,14 @@ export class MongoAttachmentStore implements AttachmentStore {
     });
   }
 
-  eraseOrderAttachments(orderIds: readonly string[]): Promise<number> {
-    if (orderIds.length === 0) return Promise.resolve(0);
-    return this.db.run(async () => (await this.db.attachments.deleteMany({ order_id: { $in: [...orderIds] } })).deletedCount);
+  eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
+    return this.db.run(async () => {
+      const unused = { order_id: null, created_at: { $lt: createdBefore } };
+      const docs = await this.db.attachments.find(unused, { projection: { _id: 1 }, limit }).toArray();
+      if (docs.length === 0) return 0;
+      // Each deletion checks the document anew: one a proof linked meanwhile stays.
+      return (await this.db.attachments.deleteMany({ ...unused, _id: { $in: docs.map((doc) => doc._id) } })).deletedCount;
+    });
   }
 }
 

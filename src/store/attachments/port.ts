@@ -38,6 +38,11 @@ export interface AttachmentStore {
    * with the linked attachments, or null when any of them could not be linked (nothing changed then).
    */
   linkAttachments(tenantId: string, uploader: string, ids: readonly string[], orderId: string): Promise<Attachment[] | null>;
-  /** Deletes the attachments (rows and bytes) used by these orders; resolves with how many went. */
-  eraseOrderAttachments(orderIds: readonly string[]): Promise<number>;
+  /**
+   * Deletes (rows and bytes) up to `limit` attachments that no order uses and that were uploaded before
+   * `createdBefore`: pictures of deliveries that never happened or whose proof was refused. Resolves with how many
+   * went (fewer than `limit`: none is left). One being linked at the same moment is either linked or gone, never both.
+   * (A used attachment goes with its order's erasure: `PrivacyRecords`.)
+   */
+  eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number>;
 }

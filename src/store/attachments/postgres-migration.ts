@@ -19,3 +19,8 @@ export const POSTGRES_ATTACHMENTS_MIGRATION = `
   ALTER TABLE events ADD COLUMN reason text;
   ALTER TABLE events ADD COLUMN proof jsonb;
 `;
+
+/** The retention sweep's look-up of uploads no proof used (API.md "Privacy"); append-only once shipped. */
+export const POSTGRES_UNUSED_ATTACHMENTS_MIGRATION = `
+  CREATE INDEX attachments_unused ON attachments (created_at) WHERE order_id IS NULL;
+`;

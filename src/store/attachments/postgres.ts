@@ -51,9 +51,15 @@ export class PostgresAttachmentStore implements AttachmentStore {
     }
   }
 
-  async eraseOrderAttachments(orderIds: readonly string[]): Promise<number> {
-    if (orderIds.length === 0) return 0;
-    const { rowCount } = await this.db.query('DELETE FROM attachments WHERE order_id = ANY($1::text[])', [[...orderIds]]);
+  async eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
+    // The batch chosen once (a subquery in the condition may be run again, past the limit); `order_id IS NULL`
+    // again on the row deleted: one a proof linked meanwhile is checked anew and kept.
+    const { rowCount } = await this.db.query(
+      `WITH batch AS MATERIALIZED (
+         SELECT id FROM attachments WHERE order_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       DELETE FROM attachments a USING batch WHERE a.id = batch.id AND a.order_id IS NULL`,
+      [createdBefore, limit],
+    );
     return rowCount ?? 0;
   }
 }

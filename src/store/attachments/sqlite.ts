@@ -47,10 +47,10 @@ export class SqliteAttachmentStore implements AttachmentStore {
     });
   }
 
-  eraseOrderAttachments(orderIds: readonly string[]): Promise<number> {
-    if (orderIds.length === 0) return Promise.resolve(0);
-    // secure_delete (create-store.ts) zeroes the deleted bytes in the file.
-    return this.context.write(() => this.stmt().erase.run(JSON.stringify(orderIds)).changes);
+  eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
+    // secure_delete (create-store.ts) zeroes the deleted bytes in the file; writes are serial, so a link either came
+    // first (the row is used, and stays) or finds the row gone.
+    return this.context.write(() => this.stmt().eraseUnused.run(createdBefore, limit).changes);
   }
 }
 
@@ -65,6 +65,9 @@ function prepare(db: Database) {
     byId: db.prepare(`SELECT ${COLUMNS} FROM attachments WHERE id = ?`),
     data: db.prepare('SELECT data FROM attachments WHERE id = ?'),
     link: db.prepare('UPDATE attachments SET order_id = ? WHERE id = ?'),
-    erase: db.prepare('DELETE FROM attachments WHERE order_id IN (SELECT value FROM json_each(?))'),
+    eraseUnused: db.prepare(
+      `DELETE FROM attachments WHERE id IN (
+         SELECT id FROM attachments INDEXED BY attachments_unused WHERE order_id IS NULL AND created_at < ? LIMIT ?)`,
+    ),
   };
 }

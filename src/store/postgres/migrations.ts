@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
-import { POSTGRES_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
+import { POSTGRES_ATTACHMENTS_MIGRATION, POSTGRES_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
@@ -227,6 +227,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_CASH_DUE_MIGRATION,
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
   POSTGRES_DEVICES_MIGRATION,
+  POSTGRES_UNUSED_ATTACHMENTS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -17,7 +17,7 @@ import {
 } from '../mongo/documents';
 
 /** The collections that hold a customer's personal data (or whether there is any). */
-type HoldingPersonalData = 'tenants' | 'orders' | 'deliveries' | 'preferences' | 'accounts' | 'webhookMessages';
+type HoldingPersonalData = 'tenants' | 'orders' | 'deliveries' | 'preferences' | 'accounts' | 'webhookMessages' | 'attachments';
 
 // An order whose revision moved between its read and its erasure (a commit came first) is read again this many times.
 const ERASE_ATTEMPTS = 5;
@@ -25,7 +25,9 @@ const ERASE_ATTEMPTS = 5;
 /**
  * Privacy on MongoDB. An order, its event log and its search terms are one document, so erasing them is one update,
  * guarded by the order's revision like every commit (and moving it on, so actors holding the order reload it). The
- * delivery log and the webhook messages (with their attempts embedded) are updated by order id afterwards.
+ * pictures of the orders' proofs are deleted before (no transaction spans both: a crash in between leaves orders not
+ * erased yet, which the next run takes again, and deleting pictures already gone is harmless), the delivery log and
+ * the webhook messages (with their attempts embedded) are updated by order id afterwards.
  */
 export class MongoPrivacyRecords implements PrivacyRecords {
   constructor(private readonly db: Pick<MongoContext, HoldingPersonalData | 'privacyAudit' | 'run'>) {}
@@ -124,6 +126,9 @@ export class MongoPrivacyRecords implements PrivacyRecords {
     let pending = await orders.find(filter, { limit }).toArray();
     for (let attempt = 0; attempt < ERASE_ATTEMPTS && pending.length > 0; attempt++) {
       const lost: string[] = [];
+      // Before the orders are marked erased, which a later run skips: a picture that outlived its order's erasure
+      // would stay for good. Again each attempt, for a proof a commit that came first may have linked meanwhile.
+      await this.db.attachments.deleteMany({ order_id: { $in: pending.map((doc) => doc._id) } });
       for (const doc of pending) {
         const order = documentToOrder(doc);
         const after = erasedOrder(order, at);

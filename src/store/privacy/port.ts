@@ -10,7 +10,9 @@ export type { PrivacyAction, PrivacyAuditEntry } from '../../domain/privacy';
  * erasing it in bounded batches (each one short write, so no batch holds the store for long), and the audit trail of
  * both. What an erased order keeps is decided by `erasedOrder` / `erasedEvent` / `erasedWebhookBody`
  * (domain/privacy.ts); an adapter applies it to every place it keeps a copy: the order, its events, its search terms,
- * its delivery log and its webhook messages and attempts.
+ * its delivery log and its webhook messages and attempts. The pictures of its proof of delivery (attachments) are
+ * deleted, bytes and all, so that an order is never erased while they remain: in the same write, or before it where
+ * there is no transaction (a later run skips orders already erased, so nothing would take them afterwards).
  */
 export interface PrivacyRecords {
   /** One page of the customer's orders, newest first, each with its history (every recorded event, oldest first). */
@@ -20,9 +22,9 @@ export interface PrivacyRecords {
   /** Whether the tenant holds anything of the customer: an order, preferences or a loyalty entry. */
   customerKnown(tenantId: string, customerId: string): Promise<boolean>;
   /**
-   * Erases the personal data of up to `limit` of the customer's orders not erased yet, in one write, and resolves with
-   * their ids (fewer than `limit`: nothing is left). Each erased order's revision moves on, so a node holding it in
-   * memory reloads it before its next write.
+   * Erases the personal data of up to `limit` of the customer's orders not erased yet, in one write, the pictures of
+   * their proofs with them, and resolves with their ids (fewer than `limit`: nothing is left). Each erased order's
+   * revision moves on, so a node holding it in memory reloads it before its next write.
    */
   eraseCustomerOrders(tenantId: string, customerId: string, at: string, limit: number): Promise<string[]>;
   /** Forgets the customer's preferences (addresses and phone included); false when there were none. */

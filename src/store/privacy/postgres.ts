@@ -127,7 +127,10 @@ export class PostgresPrivacyRecords implements PrivacyRecords {
   }
 }
 
-/** Erases the given (locked) orders everywhere the database keeps a copy, in the caller's transaction. */
+/**
+ * Erases the given (locked) orders everywhere the database keeps a copy, their proofs' pictures too, in the caller's
+ * transaction.
+ */
 async function erase(client: PoolClient, rows: OrderRow[], at: string): Promise<string[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
@@ -160,6 +163,8 @@ async function erase(client: PoolClient, rows: OrderRow[], at: string): Promise<
     'UPDATE events SET note = NULL, location = NULL, proof = NULL WHERE order_id = ANY($1::text[]) AND (note IS NOT NULL OR location IS NOT NULL OR proof IS NOT NULL)',
     [ids],
   );
+  // Their proofs' pictures in the same transaction: no crash leaves the bytes of orders a later run skips as erased.
+  await client.query('DELETE FROM attachments WHERE order_id = ANY($1::text[])', [ids]);
   // A provider's error text may quote the address or number it refused.
   await client.query('UPDATE deliveries SET error = NULL WHERE order_id = ANY($1::text[]) AND error IS NOT NULL', [ids]);
   const messages = await client.query<{ id: string; payload: string }>(

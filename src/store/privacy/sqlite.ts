@@ -125,7 +125,7 @@ export class SqlitePrivacyRecords implements PrivacyRecords {
     return searchRows<R>(this.db, tenantId, { customerId, limit, after: after ?? undefined }, columns);
   }
 
-  /** Erases the given orders everywhere the file keeps a copy (inside the caller's transaction). */
+  /** Erases the given orders everywhere the file keeps a copy, their proofs' pictures too (in the caller's transaction). */
   private erase(rows: OrderRow[], at: string): string[] {
     const stmt = this.stmt();
     for (const row of rows) {
@@ -135,6 +135,8 @@ export class SqlitePrivacyRecords implements PrivacyRecords {
       const kept = new Set(searchTerms(erased));
       for (const term of searchTerms(order)) if (!kept.has(term)) stmt.termDelete.run(order.tenant_id, term, order.id);
       stmt.eventsErase.run(order.id);
+      // The pictures of its proof in the same write: no crash leaves the bytes of an order a later run skips as erased.
+      stmt.attachmentsErase.run(order.id);
       stmt.deliveriesErase.run(order.id);
       for (const message of stmt.messagesOf.all(order.id) as Array<{ id: string; payload: string }>) {
         stmt.messageErase.run(erasedWebhookBody(message.payload), message.id);
@@ -174,6 +176,7 @@ function prepare(db: Database) {
     eventsErase: db.prepare(
       'UPDATE events SET note = NULL, location = NULL, proof = NULL WHERE order_id = ? AND (note IS NOT NULL OR location IS NOT NULL OR proof IS NOT NULL)',
     ),
+    attachmentsErase: db.prepare('DELETE FROM attachments WHERE order_id = ?'),
     // A provider's error text may quote the address or number it refused.
     deliveriesErase: db.prepare('UPDATE deliveries SET error = NULL WHERE order_id = ? AND error IS NOT NULL'),
     messagesOf: db.prepare('SELECT id, payload FROM webhook_messages WHERE order_id = ?'),

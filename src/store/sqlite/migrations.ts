@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
-import { SQLITE_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
+import { SQLITE_ATTACHMENTS_MIGRATION, SQLITE_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
@@ -243,6 +243,7 @@ const MIGRATIONS: string[] = [
   SQLITE_CASH_DUE_MIGRATION,
   SQLITE_PAYMENT_REVISIONS_MIGRATION,
   SQLITE_DEVICES_MIGRATION,
+  SQLITE_UNUSED_ATTACHMENTS_MIGRATION,
 ];
 
 /**

@@ -2,12 +2,14 @@
  * Privacy (API.md "Privacy") end to end, on the embedded store and on PostgreSQL: the export is complete and
  * access-checked; an erasure leaves no trace of the erased values in the database (the SQLite file and its log, read
  * as raw bytes; every text column of every PostgreSQL table), in answers, search, live pushes, Redis, or alerts sent
- * afterwards; counts and the ledger stay; a second erasure changes nothing; the audit trail records both.
+ * afterwards; counts and the ledger stay; a second erasure changes nothing; the audit trail records both. An erasure
+ * that stopped right after erasing the orders leaves no proof picture behind once it is asked again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import Redis from 'ioredis';
+import { PrivacyService } from '../../../src/services/privacy-service';
 import { deliveryLog } from '../../support/alerts';
 import { eventually } from '../../support/eventually';
 import { type Client, client } from '../../support/http';
@@ -17,7 +19,9 @@ import type { TestNode } from '../../support/node';
 import { notifyArea } from '../../support/notify-fixture';
 import { placeOrder, postStatus } from '../../support/orders';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresEnv } from '../../support/postgres';
+import { proofPictures } from '../../support/proof-pictures';
 import { closeAllSockets, connectSocket, subscribeOk } from '../../support/sockets';
+import { stoppingAfterErasure } from '../../support/stopping-store';
 import { createTenant, type Tenant } from '../../support/tenant';
 import { type Receiver, registerWebhook, startReceiver } from '../../support/webhooks';
 
@@ -74,6 +78,8 @@ describe.each([
     tenant = await createTenant(server.url);
     biz = client(server.url, tenant.apiKey);
   });
+
+  const pictures = proofPictures(() => ({ server, biz, schema }));
 
   // After the node (the fixture stops it first).
   afterEach(async () => {
@@ -244,6 +250,24 @@ describe.each([
     ]);
     const rest = (await biz.get(`/v1/privacy/audit?limit=2&cursor=${audit.next_cursor}`)).body;
     expect(rest.items.map((entry: { action: string; orders: number }) => [entry.action, entry.orders])).toEqual([['erasure', 3]]);
+  });
+
+  it('leaves no picture of the customer’s proofs behind when an erasure stops right after erasing the orders: a repeat finishes', async () => {
+    const who = person();
+    const delivered = await pictures.deliveredWithProof({ id: who.id, name: who.name });
+    pictures.heldEverywhere(await pictures.storeHolds(delivered.pictures), delivered.pictures);
+
+    // The same erasure over a store whose process stops once the orders' erasure is written (nothing after it runs).
+    const stopping = new PrivacyService({ store: stoppingAfterErasure(server.node.parts.store), bus: server.node.parts.bus });
+    await expect(stopping.erase({ role: 'business', tenantId: tenant.id }, who.id)).rejects.toThrow('the process stopped after erasing orders');
+    expect((await server.node.parts.store.orders.loadOrder(delivered.id))?.erased_at).not.toBeNull();
+
+    // Asked again, the erasure finds no order left to erase, and nothing of the pictures is left anywhere.
+    const repeated = await biz.delete(`/v1/customers/${who.id}/personal-data`);
+    expect([repeated.status, repeated.body]).toEqual([200, { orders: 0 }]);
+    expect(await pictures.storeHolds(delivered.pictures)).toEqual([]);
+    for (const { id } of delivered.pictures) expect((await biz.get(`/v1/attachments/${id}`)).status).toBe(404);
+    expect((await biz.get(`/v1/orders/${delivered.id}`)).body.proof).toBeNull();
   });
 });
 

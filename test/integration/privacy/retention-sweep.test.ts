@@ -1,18 +1,18 @@
 /**
  * The retention sweep (API.md "Privacy") on a running node with its clock turned by the test: with
  * `retention_days` set, a sweep erases the personal data of exactly the orders terminal for longer, on the embedded
- * store and on PostgreSQL, the bytes of their proof-of-delivery pictures included, and the audit trail records it.
+ * store and on PostgreSQL, the bytes of their proof-of-delivery pictures included (also when a sweep stopped right
+ * after erasing the orders), and the audit trail records it. Uploads no proof used go after a day, in every tenant.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import pg from 'pg';
-import sharp from 'sharp';
+import { UNUSED_ATTACHMENT_HOURS, RetentionSweep } from '../../../src/services/retention-sweep';
 import { eventually } from '../../support/eventually';
 import { type Client, client } from '../../support/http';
 import { unique } from '../../support/ids';
 import { startTestNode, type TestNode } from '../../support/node';
 import { placeOrder, postStatus } from '../../support/orders';
-import { dropSchema, freshSchema, POSTGRES_URL, postgresEnv } from '../../support/postgres';
+import { dropSchema, freshSchema, postgresEnv } from '../../support/postgres';
+import { proofPictures } from '../../support/proof-pictures';
+import { stoppingAfterErasure } from '../../support/stopping-store';
 import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -94,54 +94,7 @@ describe.each([
     expect(audit.filter((entry) => entry.action === 'retention').map((entry) => entry.orders)).toEqual([1, 2]);
   });
 
-  /** A picture of noise (no two alike), uploaded by the business: its id and the bytes the store keeps. */
-  async function picture(contentType: 'image/jpeg' | 'image/png'): Promise<{ id: string; bytes: Buffer }> {
-    const noise = sharp({ create: { width: 48, height: 32, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } });
-    const raw = contentType === 'image/png' ? await noise.png().toBuffer() : await noise.jpeg().toBuffer();
-    const uploaded = await biz.post('/v1/attachments', undefined, { rawBody: raw, headers: { 'content-type': contentType } });
-    expect(uploaded.status).toBe(201);
-    const id = uploaded.body.id as string;
-    const bytes = await server.node.parts.store.attachments.readAttachment(id);
-    return { id, bytes: Buffer.from(bytes!) };
-  }
-
-  /** An order delivered with a photo and a signature; resolves with them and the time of its delivery. */
-  async function deliveredWithProof() {
-    const placed = await placeOrder(biz, { customer: { id: unique('cust'), name: `Pictured ${unique('n')}` } });
-    await postStatus(biz, placed.id, 'out_for_delivery');
-    const photo = await picture('image/jpeg');
-    const signature = await picture('image/png');
-    const delivered = await biz.post(`/v1/orders/${placed.id}/status`, {
-      status: 'delivered',
-      proof: { photos: [photo.id], signature: signature.id, recipient_name: 'Grace' },
-    });
-    expect(delivered.status).toBe(200);
-    return { id: placed.id, pictures: [photo, signature], updatedAt: Date.parse(delivered.body.updated_at) };
-  }
-
-  /** Which of the pictures' bytes are still anywhere the store keeps data (the SQLite file and its log; the table). */
-  async function storeHolds(pictures: Array<{ id: string; bytes: Buffer }>): Promise<string[]> {
-    const found: string[] = [];
-    for (const { id, bytes } of pictures) {
-      if (await server.node.parts.store.attachments.readAttachment(id)) found.push(`${id}: readable`);
-    }
-    if (schema === null) {
-      for (const file of fs.readdirSync(server.dataDir).filter((name) => name.startsWith('tracking.db'))) {
-        const content = fs.readFileSync(path.join(server.dataDir, file));
-        // A stretch from the middle of the picture: compressed noise, found nowhere else.
-        for (const { id, bytes } of pictures) if (content.includes(bytes.subarray(bytes.length / 2, bytes.length / 2 + 64))) found.push(`${file}: ${id}`);
-      }
-      return found;
-    }
-    const db = new pg.Client({ connectionString: POSTGRES_URL });
-    await db.connect();
-    try {
-      const { rows } = await db.query<{ id: string }>(`SELECT id FROM ${schema}.attachments WHERE id = ANY($1)`, [pictures.map((picture) => picture.id)]);
-      return [...found, ...rows.map((row) => `attachments: ${row.id}`)];
-    } finally {
-      await db.end();
-    }
-  }
+  const { picture, deliveredWithProof, storeHolds, heldEverywhere } = proofPictures(() => ({ server, biz, schema }));
 
   it("takes the bytes of an erased order's proof pictures out of the store; a kept order's stay", async () => {
     expect((await biz.put('/v1/tenants/me/settings', { retention_days: 30 })).status).toBe(200);
@@ -149,11 +102,7 @@ describe.each([
     await laterThan(expired.updatedAt);
     const kept = await deliveredWithProof();
     // Before: each picture is readable, and its bytes are where the search looks (so finding none later means something).
-    const before = await storeHolds(expired.pictures);
-    for (const { id } of expired.pictures) {
-      expect(before).toContain(`${id}: readable`);
-      expect(before.filter((line) => line.endsWith(id) && !line.startsWith(id))).not.toEqual([]);
-    }
+    heldEverywhere(await storeHolds(expired.pictures), expired.pictures);
     const links = (await biz.get(`/v1/orders/${expired.id}`)).body.proof;
     expect(links.photos).toHaveLength(1);
 
@@ -170,6 +119,54 @@ describe.each([
       expect(Buffer.from((await server.node.parts.store.attachments.readAttachment(id))!)).toEqual(bytes);
     }
     expect((await biz.get(`/v1/orders/${kept.id}`)).body.proof.photos).toHaveLength(1);
+  });
+
+  it('leaves no picture behind when a sweep stops right after erasing the orders: the next one finishes', async () => {
+    expect((await biz.put('/v1/tenants/me/settings', { retention_days: 30 })).status).toBe(200);
+    const expired = await deliveredWithProof();
+    heldEverywhere(await storeHolds(expired.pictures), expired.pictures);
+
+    clock = expired.updatedAt + 30 * DAY_MS + 1;
+    // The same sweep over a store whose process stops once the orders' erasure is written (nothing after it runs).
+    const stopping = new RetentionSweep({ store: stoppingAfterErasure(server.node.parts.store), bus: server.node.parts.bus, now: () => new Date(clock), intervalMs: 0 });
+    await expect(stopping.sweep()).rejects.toThrow('the process stopped after erasing orders');
+    expect((await server.node.parts.store.orders.loadOrder(expired.id))?.erased_at).not.toBeNull();
+
+    // The next sweep finds the order erased already, and nothing of its pictures is left anywhere.
+    expect(await server.node.parts.retention.sweep()).toBe(0);
+    expect(await storeHolds(expired.pictures)).toEqual([]);
+    for (const { id } of expired.pictures) expect((await biz.get(`/v1/attachments/${id}`)).status).toBe(404);
+  });
+
+  it('deletes uploads no proof used once they are a day old, in every tenant; newer and used ones stay', async () => {
+    // No retention_days: an unused upload belongs to no order to keep.
+    const used = await deliveredWithProof();
+    const stale = await picture('image/jpeg');
+    await laterThan(Date.parse(stale.createdAt));
+    const fresh = await picture('image/png');
+    expect(Date.parse(fresh.createdAt)).toBeGreaterThan(Date.parse(stale.createdAt));
+    heldEverywhere(await storeHolds([stale, fresh, ...used.pictures]), [stale, fresh, ...used.pictures]);
+
+    // A day after its upload, to the millisecond: not older than a day yet.
+    clock = Date.parse(stale.createdAt) + UNUSED_ATTACHMENT_HOURS * 3_600_000;
+    await server.node.parts.retention.sweep();
+    heldEverywhere(await storeHolds([stale]), [stale]);
+
+    // A day after the fresh one: the stale one is older than a day and goes, bytes and all; the fresh one, and the
+    // used ones (older still) stay with their order.
+    clock = Date.parse(fresh.createdAt) + UNUSED_ATTACHMENT_HOURS * 3_600_000;
+    expect(await server.node.parts.retention.sweep()).toBe(0);
+    expect(await storeHolds([stale])).toEqual([]);
+    expect((await biz.get(`/v1/attachments/${stale.id}`)).status).toBe(404);
+    for (const { id, bytes } of [fresh, ...used.pictures]) {
+      expect(Buffer.from((await server.node.parts.store.attachments.readAttachment(id))!)).toEqual(bytes);
+    }
+    expect((await biz.get(`/v1/orders/${used.id}`)).body.proof.photos).toHaveLength(1);
+    // The fresh one can still be used in a proof; the stale one no longer.
+    const late = await placeOrder(biz);
+    await postStatus(biz, late.id, 'out_for_delivery');
+    expect((await biz.post(`/v1/orders/${late.id}/status`, { status: 'delivered', proof: { photos: [stale.id] } })).status).toBe(400);
+    expect((await biz.post(`/v1/orders/${late.id}/status`, { status: 'delivered', proof: { photos: [fresh.id] } })).status).toBe(200);
   });
 
   it('erases nothing for a tenant without retention_days', async () => {

@@ -1,7 +1,10 @@
 import type { Attachment, Store } from '../../../src/store/store';
 import { at, freshStore, uniqueId, type StoreFactory } from './fixtures';
 
-/** AttachmentStore: bytes kept and read back, idempotent uploads, all-or-nothing links, erasure of the bytes. */
+/**
+ * AttachmentStore: bytes kept and read back, idempotent uploads, all-or-nothing links, unused uploads erased bytes and
+ * all. (Used ones go with their orders' erasure: the privacy contract.)
+ */
 export function describeAttachmentsContract(factory: StoreFactory): void {
   const store: Pick<Store, 'attachments'> = freshStore(factory);
   const attachment = (fields: Partial<Attachment> = {}): Attachment => ({
@@ -51,15 +54,25 @@ export function describeAttachmentsContract(factory: StoreFactory): void {
     expect(await store.attachments.linkAttachments('ten_2', 'courier:k1', [b.id], 'ord_1')).toBeNull();
   });
 
-  it('erases the attachments of the given orders, bytes and all', async () => {
-    const used = attachment();
-    const other = attachment();
-    await store.attachments.createAttachment(used, Buffer.from([1]));
-    await store.attachments.createAttachment(other, Buffer.from([2]));
+  it('erases the unused ones uploaded before the cutoff, a batch at a time; used and newer ones stay', async () => {
+    const old = [attachment({ created_at: at(1) }), attachment({ created_at: at(2) }), attachment({ created_at: at(3) })];
+    const fresh = attachment({ created_at: at(10) });
+    const used = attachment({ created_at: at(1) });
+    for (const [index, each] of [...old, fresh, used].entries()) await store.attachments.createAttachment(each, Buffer.from([index]));
     await store.attachments.linkAttachments('ten_1', 'courier:k1', [used.id], 'ord_1');
-    expect(await store.attachments.eraseOrderAttachments(['ord_1'])).toBe(1);
-    expect(await store.attachments.readAttachment(used.id)).toBeNull();
-    expect(await store.attachments.getAttachment(used.id)).toBeNull();
-    expect(bytes(await store.attachments.readAttachment(other.id))).toBe('02');
+
+    expect(await store.attachments.eraseUnusedAttachments(at(10), 2)).toBe(2);
+    expect(await store.attachments.eraseUnusedAttachments(at(10), 2)).toBe(1);
+    expect(await store.attachments.eraseUnusedAttachments(at(10), 2)).toBe(0);
+    for (const { id } of old) {
+      expect(await store.attachments.getAttachment(id)).toBeNull();
+      expect(await store.attachments.readAttachment(id)).toBeNull();
+    }
+    // Uploaded at the cutoff itself: not before it.
+    expect(bytes(await store.attachments.readAttachment(fresh.id))).toBe('03');
+    expect((await store.attachments.getAttachment(used.id))?.order_id).toBe('ord_1');
+    expect(bytes(await store.attachments.readAttachment(used.id))).toBe('04');
+    // A deleted upload can no longer be used in a proof.
+    expect(await store.attachments.linkAttachments('ten_1', 'courier:k1', [old[0]!.id], 'ord_2')).toBeNull();
   });
 }

@@ -9,8 +9,10 @@ import { at, buildEvent, buildOrder, buildTenant, freshStore, moved, placedEvent
  * that an erasure reached everything they keep of the customer.
  */
 export function describePrivacyContract(factory: StoreFactory): void {
-  const store: Pick<Store, 'tenants' | 'orders' | 'search' | 'deliveries' | 'preferences' | 'privacy' | 'webhooks' | 'webhookLog'> =
-    freshStore(factory);
+  const store: Pick<
+    Store,
+    'tenants' | 'orders' | 'search' | 'deliveries' | 'preferences' | 'privacy' | 'webhooks' | 'webhookLog' | 'attachments'
+  > = freshStore(factory);
 
   const SECRET = { name: 'Zelda Quartermain', email: 'zelda.q@private.example', phone: '+15557654321' };
 
@@ -159,6 +161,48 @@ export function describePrivacyContract(factory: StoreFactory): void {
     expect(await store.privacy.eraseExpiredOrders(tenant.id, at(10_000), at(60_000), 100)).toEqual([]);
     for (const kept of [recent, active, elsewhere]) expect((await store.orders.loadOrder(kept.id))!.customer).toEqual(kept.customer);
     expect((await store.orders.loadOrder(old.id))!.customer).toEqual({ id: 'c1' });
+  });
+
+  /** A picture uploaded by the tenant's courier, linked to the order's proof when given one; resolves with its id. */
+  async function picture(tenantId: string, orderId: string | null, byte: number): Promise<string> {
+    const id = uniqueId('att');
+    await store.attachments.createAttachment(
+      { id, tenant_id: tenantId, content_type: 'image/jpeg', bytes: 1, sha256: 'ab'.repeat(32), uploader: 'courier:k1', order_id: null, idempotency_key: null, created_at: at(0) },
+      Buffer.from([byte]),
+    );
+    if (orderId) expect(await store.attachments.linkAttachments(tenantId, 'courier:k1', [id], orderId)).not.toBeNull();
+    return id;
+  }
+
+  it('deletes the pictures of an erased order’s proof in the erasure itself, bytes and all; others stay', async () => {
+    const tenant = buildTenant();
+    await store.tenants.createTenant(tenant, uniqueId('hash'));
+    const mine = await move(await placed(tenant.id, 'c-pictured'), 'delivered', at(1));
+    const expired = await move(await placed(tenant.id, 'c-expired'), 'delivered', at(1));
+    const kept = await move(await placed(tenant.id, 'c-kept'), 'delivered', at(100));
+    const [photo, signature, expiredPhoto, keptPhoto, unused] = [
+      await picture(tenant.id, mine.id, 1),
+      await picture(tenant.id, mine.id, 2),
+      await picture(tenant.id, expired.id, 3),
+      await picture(tenant.id, kept.id, 4),
+      await picture(tenant.id, null, 5),
+    ];
+
+    expect(await store.privacy.eraseCustomerOrders(tenant.id, 'c-pictured', at(10), 10)).toEqual([mine.id]);
+    for (const id of [photo!, signature!]) {
+      expect(await store.attachments.getAttachment(id)).toBeNull();
+      expect(await store.attachments.readAttachment(id)).toBeNull();
+    }
+    expect(await store.privacy.eraseExpiredOrders(tenant.id, at(5), at(10), 10)).toEqual([expired.id]);
+    expect(await store.attachments.getAttachment(expiredPhoto!)).toBeNull();
+    expect(await store.attachments.readAttachment(expiredPhoto!)).toBeNull();
+    // Erasing again finds nothing and deletes nothing more; an order not erased keeps its picture, and an upload no
+    // proof used is not the erasure's.
+    expect(await store.privacy.eraseCustomerOrders(tenant.id, 'c-pictured', at(11), 10)).toEqual([]);
+    expect(await store.privacy.eraseExpiredOrders(tenant.id, at(5), at(11), 10)).toEqual([]);
+    const hex = async (id: string) => Buffer.from((await store.attachments.readAttachment(id))!).toString('hex');
+    expect(await hex(keptPhoto!)).toBe('04');
+    expect(await hex(unused!)).toBe('05');
   });
 
   it('keeps the audit trail per tenant, newest first, in pages', async () => {
