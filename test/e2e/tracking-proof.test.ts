@@ -117,8 +117,9 @@ it('says why an attempt failed, then shows the proof of delivery live and again 
   expect(await page.evaluate(() => document.activeElement?.className)).toBe('viewer-close');
   await page.keyboard.press('Escape');
   await viewer.waitFor({ state: 'detached' });
+  // The photo goes back to its place on the dialog's `close` event, a task after the dialog closed.
+  await page.waitForFunction(() => document.querySelectorAll('.proof-photo-button [data-testid=proof-photo]').length === 2);
   expect(await page.evaluate(() => document.activeElement?.classList.contains('proof-photo-button'))).toBe(true);
-  expect(await page.locator('.proof-photo-button [data-testid=proof-photo]').count()).toBe(2);
   // A tap opens the next one; a tap closes it.
   await page.locator('.proof-photo-button').nth(1).click();
   await viewer.waitFor();
