@@ -87,17 +87,20 @@ it('a broker outage: one warning and one line when it is back, a warning in /rea
 });
 
 it('a node started while the broker is away serves at once (a warning in /readyz) and takes messages once it is there', async () => {
-  await broker.stop();
-  const node = await cluster.spawn({ env: { MQTT_URL: broker.url, REDIS_PREFIX: prefix } });
+  // Each step bounded, so a step that never ends says which it is.
+  const step = <T>(name: string, work: Promise<T>, ms = 40_000): Promise<T> =>
+    Promise.race([work, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`${name}: not done within ${ms} ms`)), ms).unref())]);
+  await step('stopping the broker', broker.stop());
+  const node = await step('starting the node', cluster.spawn({ env: { MQTT_URL: broker.url, REDIS_PREFIX: prefix } }), 60_000);
   expect(mqttLines(node, 0).map((line) => [line.level, line.msg.split(':')[0]])).toEqual([[WARN, 'mqtt is not reachable']]);
-  expect(await request(node.url, 'GET', '/readyz')).toMatchObject({ status: 200, body: { ok: true, warnings: [{ dependency: 'mqtt' }] } });
+  expect(await step('/readyz', request(node.url, 'GET', '/readyz'))).toMatchObject({ status: 200, body: { ok: true, warnings: [{ dependency: 'mqtt' }] } });
 
-  await broker.start();
+  await step('starting the broker again', broker.start());
   // Found at the next attempt: the delays have grown while the node started (doubled from 1 s, at most 10 s).
   await node.waitForLine((line) => parseJsonLine(line)?.msg?.toString().startsWith('mqtt is back') === true, 30_000);
-  expect((await request(node.url, 'GET', '/readyz')).body).toEqual({ ok: true });
-  const tracker = await connectPublisher(broker.url);
-  await publish(tracker, 'owntracks/kim/dev_nobodys', { _type: 'location', lat: 22.28, lon: 114.16, tst: Math.floor(Date.now() / 1000) - 60 });
+  expect((await step('/readyz again', request(node.url, 'GET', '/readyz'))).body).toEqual({ ok: true });
+  const tracker = await step('connecting a publisher', connectPublisher(broker.url));
+  await step('publishing', publish(tracker, 'owntracks/kim/dev_nobodys', { _type: 'location', lat: 22.28, lon: 114.16, tst: Math.floor(Date.now() / 1000) - 60 }));
   await eventually(async () => sample(await metricsOf(node.url), 'mqtt_messages_total{outcome="unknown_key"}') === 1, 'the message counted');
 });
 
