@@ -133,6 +133,7 @@ it('signs in with an invite link, lists the assigned orders and moves one with a
     'action-pickup',
   ]);
   await page.click('[data-testid=sheet-close]');
+  await page.waitForSelector('.orders-map .leaflet-tile-loaded', { timeout: 20_000 });
   await screenshot(page, 'courier-orders');
   expect(foreignHosts(opened.requests, [new URL(cluster.a.url).host])).toEqual([]);
 });
