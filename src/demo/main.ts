@@ -18,6 +18,21 @@ import { yourRound } from './your-round';
 
 async function demo(): Promise<void> {
   const ownDataDir = process.env.DATA_DIR ? null : fs.mkdtempSync(path.join(os.tmpdir(), 'tracking-demo-'));
+  // Ctrl-C is taken from the first moment, also while the node and the fleet are still starting.
+  let node: Awaited<ReturnType<typeof startNode>> | undefined;
+  let fleet: DemoFleet | undefined;
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    fleet?.stop();
+    void (node ? node.stop() : Promise.resolve()).finally(() => {
+      if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   let config;
   try {
     config = loadConfig({ LOG_LEVEL: 'error', ...process.env, ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}) });
@@ -29,7 +44,7 @@ async function demo(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const metrics = new Metrics();
   const store = openStore(config.store, metrics, logger);
-  const node = await startNode({ config, logger, store, metrics });
+  node = await startNode({ config, logger, store, metrics });
   const url = node.url!;
   const links = node.publicUrl;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -39,7 +54,7 @@ async function demo(): Promise<void> {
     headers: { authorization: `Bearer ${node.adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Harbour Express (demo)' }),
   }).then((response) => response.json() as Promise<{ api_key: string }>);
-  const fleet = new DemoFleet({
+  fleet = new DemoFleet({
     url,
     apiKey: tenant.api_key,
     log: process.env.DEMO_VERBOSE ? (line) => say(`  · ${line}`) : undefined,
@@ -58,19 +73,6 @@ async function demo(): Promise<void> {
   say(`    ${invite}`);
   say('  Ctrl-C stops it.');
   say('');
-
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    fleet.stop();
-    void node.stop().finally(() => {
-      if (ownDataDir) fs.rmSync(ownDataDir, { recursive: true, force: true });
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 demo().catch((error: unknown) => {

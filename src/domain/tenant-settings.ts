@@ -1,5 +1,9 @@
 import type { ProofPart } from './proof';
 
+/** The languages of pages and alerts (API.md "Languages"): English, Traditional Chinese (Hong Kong), Arabic. */
+export const LOCALES = ['en', 'zh-HK', 'ar'] as const;
+export type Locale = (typeof LOCALES)[number];
+
 /**
  * A tenant's own settings (API.md "Privacy", "Arrival", "Tracking links"): how long personal data of finished orders
  * is kept, how near the destination a courier is "arriving", the hours when email and SMS alerts wait, and how long a
@@ -16,6 +20,8 @@ export interface TenantSettings {
   tracking_link_days: number;
   /** What a delivery's proof must hold (API.md "Proof of delivery"); empty: nothing. */
   proof_required: ProofPart[];
+  /** The language of alerts and pages when the customer's own is not known (API.md "Languages"). */
+  default_locale: Locale;
 }
 
 export interface QuietHours {
@@ -34,6 +40,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   // A month covers a late question about the delivery or a return, without a share link living on for good.
   tracking_link_days: 30,
   proof_required: [],
+  default_locale: 'en',
 };
 
 /** The settings after a change: fields present in `change` replace the current ones, the others stay. */
@@ -44,6 +51,7 @@ export function changeSettings(current: TenantSettings, change: Partial<TenantSe
     quiet_hours: change.quiet_hours !== undefined ? change.quiet_hours : current.quiet_hours,
     tracking_link_days: change.tracking_link_days ?? current.tracking_link_days,
     proof_required: change.proof_required ?? current.proof_required,
+    default_locale: change.default_locale ?? current.default_locale,
   };
 }
 

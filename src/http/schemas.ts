@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FAIL_REASONS, MAX_PROOF_PHOTOS, PROOF_PARTS } from '../domain/proof';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
+import { LOCALES } from '../domain/tenant-settings';
 import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
 import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
@@ -155,6 +156,7 @@ export const tenantSettingsBody = z.strictObject({
   // Days a tracking link keeps working after its order became terminal: at most a year.
   tracking_link_days: z.number().int().min(1).max(365).optional(),
   proof_required: z.array(z.enum(PROOF_PARTS)).max(PROOF_PARTS.length).optional(),
+  default_locale: z.enum(LOCALES).optional(),
   quiet_hours: z
     .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
     .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
@@ -168,6 +170,7 @@ export const tenantSettingsResponse = z.object({
   quiet_hours: z.object({ start: z.string(), end: z.string(), time_zone: z.string() }).nullable(),
   tracking_link_days: z.number().int(),
   proof_required: z.array(z.enum(PROOF_PARTS)),
+  default_locale: z.enum(LOCALES),
 });
 
 export const tokenBody = z.strictObject({

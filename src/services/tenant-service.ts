@@ -42,6 +42,13 @@ export class TenantService {
     return settings;
   }
 
+  /**
+   * The tenant a portal address names (API.md "Customer portal": `slug`, by default the tenant's id); null when none.
+   */
+  async tenantIdBySlug(slug: string): Promise<string | null> {
+    return (await this.options.store.tenants.getTenantSettings(slug)) ? slug : null;
+  }
+
   /** Changes the settings given and answers them all. */
   async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
     const next = changeSettings(await this.settings(tenantId), change);

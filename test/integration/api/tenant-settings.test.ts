@@ -14,7 +14,7 @@ let biz: Client;
 
 tenantNode((started) => ({ server, tenant, biz } = started));
 
-const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [] };
+const DEFAULTS = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en' };
 
 it('starts at the defaults, changes only what a PUT names, and keeps tenants apart', async () => {
   expect((await biz.get('/v1/tenants/me/settings')).body).toEqual(DEFAULTS);
@@ -24,6 +24,8 @@ it('starts at the defaults, changes only what a PUT names, and keeps tenants apa
   expect(changed.body).toEqual({ ...DEFAULTS, retention_days: 90, quiet_hours: quiet });
   expect((await biz.put('/v1/tenants/me/settings', { arrival_radius_m: 150 })).body).toEqual({ ...DEFAULTS, retention_days: 90, arrival_radius_m: 150, quiet_hours: quiet });
   expect((await biz.put('/v1/tenants/me/settings', { tracking_link_days: 7 })).body).toMatchObject({ arrival_radius_m: 150, tracking_link_days: 7 });
+  expect((await biz.put('/v1/tenants/me/settings', { default_locale: 'ar' })).body).toMatchObject({ tracking_link_days: 7, default_locale: 'ar' });
+  expect((await biz.put('/v1/tenants/me/settings', { default_locale: 'en' })).body).toMatchObject({ default_locale: 'en' });
   expect((await biz.put('/v1/tenants/me/settings', { quiet_hours: null, retention_days: null })).body).toEqual({ ...DEFAULTS, arrival_radius_m: 150, tracking_link_days: 7 });
   const other = await createTenant(server.url, 'Other');
   expect((await client(server.url, other.apiKey).get('/v1/tenants/me/settings')).body).toEqual(DEFAULTS);
@@ -41,6 +43,8 @@ it.each([
   [{ quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Mars/Olympus' } }, 'quiet_hours.time_zone'],
   [{ quiet_hours: { start: '21:00', end: '21:00', time_zone: 'UTC' } }, 'quiet_hours.end'],
   [{ quiet_hours: { start: '21:00', end: '08:00' } }, 'quiet_hours.time_zone'],
+  [{ default_locale: 'fr' }, 'default_locale'],
+  [{ default_locale: 'zh-hk' }, 'default_locale'],
   [{ colour: 'blue' }, 'body'],
 ])('refuses %j naming %s, and changes nothing', async (body, field) => {
   const before = (await biz.get('/v1/tenants/me/settings')).body;

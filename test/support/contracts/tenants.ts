@@ -28,8 +28,8 @@ export function describeTenantsContract(factory: StoreFactory): void {
   it('keeps a tenant\'s settings: the defaults until set, then what was put', async () => {
     const tenant = buildTenant();
     await store.tenants.createTenant(tenant, 'hash-settings');
-    expect(await store.tenants.getTenantSettings(tenant.id)).toEqual({ retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [] });
-    const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' }, tracking_link_days: 7, proof_required: ['signature' as const] };
+    expect(await store.tenants.getTenantSettings(tenant.id)).toEqual({ retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en' });
+    const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' }, tracking_link_days: 7, proof_required: ['signature' as const], default_locale: 'zh-HK' as const };
     await store.tenants.putTenantSettings(tenant.id, settings);
     expect(await store.tenants.getTenantSettings(tenant.id)).toEqual(settings);
     expect(await store.tenants.getTenant(tenant.id)).toEqual(tenant);
