@@ -3,6 +3,7 @@ import type { PageSettings } from '../shared/settings';
 import { Board } from './board';
 import { NO_FILTERS, type BoardFilters } from './board-filters';
 import { Couriers } from './couriers';
+import { Settings } from './settings';
 import { DashboardApi } from './dashboard-api';
 import { Exceptions } from './exceptions';
 import { ExceptionsModel } from './exceptions-model';
@@ -123,6 +124,7 @@ function Workspace({ session, settings, onSignOut }: WorkspaceProps) {
         {route.view === 'fleet' && <Fleet model={parts.fleet} settings={settings} />}
         {route.view === 'reports' && <Reports api={parts.api} filters={filters} />}
         {route.view === 'couriers' && <Couriers api={parts.api} feed={parts.feed} />}
+        {route.view === 'settings' && <Settings api={parts.api} role={session.role} />}
         {route.view === 'order' && (
           <OrderView
             key={route.id}
@@ -147,6 +149,7 @@ const TITLES: Record<Route['view'], string> = {
   fleet: 'Fleet',
   reports: 'Reports',
   couriers: 'Couriers',
+  settings: 'Settings',
   order: 'Order',
 };
 
@@ -166,6 +169,7 @@ function Header({ route, session, parts, onSignOut }: HeaderProps) {
     { view: 'fleet', label: 'Fleet', count: parts.fleet.loaded ? parts.fleet.couriers.size : undefined },
     { view: 'reports', label: 'Reports' },
     { view: 'couriers', label: 'Couriers' },
+    { view: 'settings', label: 'Settings' },
   ];
   const active = route.view === 'order' ? 'orders' : route.view;
   return (

@@ -30,6 +30,14 @@ export class DashboardApi {
     return this.guard(() => this.api.patch<T>(path, body), 0);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.guard(() => this.api.put<T>(path, body), 0);
+  }
+
+  upload<T>(path: string, bytes: Blob, contentType: string): Promise<T> {
+    return this.guard(() => this.api.upload<T>(path, bytes, contentType), 0);
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.guard(() => this.api.delete<T>(path), 0);
   }

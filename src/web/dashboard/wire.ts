@@ -61,3 +61,39 @@ export interface CourierInvite {
 
 /** `GET /v1/reports/payments`. */
 export type PaymentReport = StorePaymentReport;
+
+/** `GET /v1/tenants/me/settings` (the parts the settings view changes, and the rest as they come). */
+export interface TenantSettings {
+  slug: string;
+  default_locale: 'en' | 'zh-HK' | 'ar';
+  [other: string]: unknown;
+}
+
+/** `GET /v1/tenants/me/branding`. */
+export interface Branding {
+  display_name: string | null;
+  logo: string | null;
+  /** A link that shows the logo in an `<img>`. */
+  logo_url?: string | null;
+  primary_color: string | null;
+  support_email?: string | null;
+  support_phone?: string | null;
+}
+
+/** `GET /v1/tenants/me/templates/:locale/:subject`: the parts the tenant wrote (Liquid). */
+export interface MessageTemplate {
+  subject?: string | null;
+  text?: string | null;
+  html?: string | null;
+  sms?: string | null;
+  push?: string | null;
+}
+
+/** `POST /v1/tenants/me/templates/preview`: the rendered texts. */
+export interface TemplatePreview {
+  subject: string;
+  text: string;
+  html: string;
+  sms: string;
+  push?: string | { title?: string; body?: string } | null;
+}

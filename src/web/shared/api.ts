@@ -30,6 +30,17 @@ export class Api {
     return this.call<T>('PATCH', path, body);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PUT', path, body);
+  }
+
+  /** Sends raw bytes (an attachment) with their content type. */
+  async upload<T>(path: string, bytes: Blob, contentType: string): Promise<T> {
+    const response = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': contentType }, body: bytes });
+    if (!response.ok) throw await toError(response);
+    return (await response.json()) as T;
+  }
+
   delete<T>(path: string): Promise<T> {
     return this.call<T>('DELETE', path);
   }
