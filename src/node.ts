@@ -508,6 +508,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         tokens,
         orders,
         proofs: attachments,
+        tenants: new TenantService({ store }),
         store,
         bus,
         publisher: redis.publisher,

@@ -1,16 +1,25 @@
+import { matchLocale } from './locale';
 import type { Order, OrderEvent, OrderView } from './order';
 import type { ProofView } from './proof';
 import type { OrderStatus } from './status';
+import type { Locale } from './tenant-settings';
 
 /**
  * What a tracking link shows of an order (API.md "Tracking links"): where it is and when it comes, never who the
- * customer is beyond a name, nor what the business keeps on it (items, metadata, notes, amounts).
+ * customer is beyond a name and a language, nor what the business keeps on it (items, metadata, notes, amounts).
+ * The languages are the page's (API.md "Languages"): the customer's, when it is one the pages speak, and the
+ * business's own.
  */
 export type TrackingView = Pick<
   OrderView,
   'id' | 'external_id' | 'status' | 'version' | 'eta' | 'promised_by' | 'arriving_at' | 'destination' | 'last_location'
 > &
-  Pick<Order, 'delivered_at'> & { customer: Pick<Order['customer'], 'name'>; proof: ProofView | null };
+  Pick<Order, 'delivered_at'> & {
+    customer: Pick<Order['customer'], 'name'> & { locale?: Locale };
+    proof: ProofView | null;
+    /** The tenant's `default_locale`: the page's language when neither the customer's nor the browser's is one it speaks. */
+    default_locale: Locale;
+  };
 
 /** An applied event as a tracking link shows it: what happened and when, without its note, place or source. */
 export type TrackingEvent = Pick<OrderEvent, 'seq' | 'type' | 'status' | 'scan_type' | 'occurred_at' | 'recorded_at' | 'reason'> & {
@@ -29,8 +38,13 @@ export function courierShownToCustomer(status: OrderStatus): boolean {
   return status === 'out_for_delivery';
 }
 
-/** The tracking view of an order, its fields in the order API.md lists them; `proof` as the order resource shows it. */
-export function toTrackingView(order: Order, proof: ProofView | null = null): TrackingView {
+/**
+ * The tracking view of an order, its fields in the order API.md lists them; `proof` as the order resource shows it,
+ * `defaultLocale` the tenant's.
+ */
+export function toTrackingView(order: Order, proof: ProofView | null, defaultLocale: Locale): TrackingView {
+  // Only the language the pages would speak: a tag as stored may say more (a region, a script, private subtags).
+  const locale = matchLocale(order.customer.locale);
   return {
     id: order.id,
     external_id: order.external_id,
@@ -42,8 +56,12 @@ export function toTrackingView(order: Order, proof: ProofView | null = null): Tr
     arriving_at: order.arriving_at ?? null,
     destination: order.destination,
     last_location: courierShownToCustomer(order.status) ? order.last_location : null,
-    customer: order.customer.name === undefined ? {} : { name: order.customer.name },
+    customer: {
+      ...(order.customer.name === undefined ? {} : { name: order.customer.name }),
+      ...(locale === null ? {} : { locale }),
+    },
     proof,
+    default_locale: defaultLocale,
   };
 }
 

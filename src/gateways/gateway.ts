@@ -26,6 +26,8 @@ export interface GatewayOptions {
   orders: Pick<OrderService, 'get' | 'history'>;
   /** Makes a delivered order's `proof` for the `subscribe` acknowledgement (see {@link SubscriptionsOptions.proofs}). */
   proofs: SubscriptionsOptions['proofs'];
+  /** See {@link SubscriptionsOptions.tenants}. */
+  tenants: SubscriptionsOptions['tenants'];
   /** What live streams read to catch up and to compare with (see {@link LiveFeedOptions.store}). */
   store: LiveFeedOptions['store'];
   /** Applied events, reassignments, courier positions and loyalty bookings of this node, pushed as they come. */
@@ -114,6 +116,7 @@ export class Gateway {
     const subscriptions = new Subscriptions({
       orders: options.orders,
       proofs: options.proofs,
+      tenants: options.tenants,
       feed: this.feed,
       expiry: this.expiry,
       maxSubscriptions,

@@ -4,8 +4,10 @@ import { toOrderView, type Order } from '../domain/order';
 import { canReadOrder, type TenantPrincipal } from '../domain/principal';
 import { customerOrderView, toTrackingView } from '../domain/tracking-view';
 import type { ProofView } from '../domain/proof';
+import type { Locale } from '../domain/tenant-settings';
 import type { AttachmentService } from '../services/attachment-service';
 import type { OrderService } from '../services/order-service';
+import type { TenantService } from '../services/tenant-service';
 import { ackError, type RefuseAck } from './ack-error';
 import { rooms, type SubscribeAck, type SubscribedOrder, type UnsubscribeAck } from './events';
 import type { LiveFeed } from './live-feed';
@@ -18,6 +20,8 @@ export interface SubscriptionsOptions {
   orders: Pick<OrderService, 'get' | 'history'>;
   /** The order's `proof` from its history, links signed at the subscribe (they work an hour, like an HTTP read's). */
   proofs: Pick<AttachmentService, 'proofOf'>;
+  /** The tenant's `default_locale`, which a tracking link's view carries (API.md "Tracking links"). */
+  tenants: Pick<TenantService, 'settings'>;
   /** The orders' live streams: a subscription holds a share of its order's. */
   feed: Pick<LiveFeed, 'acquire' | 'release'>;
   expiry: Pick<TokenExpiry, 'isOver'>;
@@ -135,6 +139,7 @@ export class Subscriptions {
       // Read before the join, whose acknowledgement is written synchronously: a delivery landing in between leaves
       // the ack's proof null (the delivered event still reaches the socket, and an HTTP read has the proof).
       const proof = order.delivered_at === null ? null : this.options.proofs.proofOf(await this.options.orders.history(order.id));
+      const defaultLocale = session.principal.role === 'tracker' ? (await this.options.tenants.settings(order.tenant_id)).default_locale : 'en';
       const stream = await feed.acquire(order.id);
       acquired = true;
       // A resubscription (to resume with since_seq) keeps the one registration it has.
@@ -157,7 +162,7 @@ export class Subscriptions {
         void socket.join(rooms.order(order.id));
         session.orders.set(orderId, 'joined');
         if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
-        ack({ ok: true, order: subscribedView(session.principal, current, current.delivered_at === null ? null : proof), missed });
+        ack({ ok: true, order: subscribedView(session.principal, current, current.delivered_at === null ? null : proof, defaultLocale), missed });
       });
     } catch (error) {
       // A refused subscribe leaves the socket unsubscribed, also when it was one before (access lost meanwhile).
@@ -191,8 +196,8 @@ export class Subscriptions {
  * the customer its order with the courier only while out for delivery, anyone else the order resource; each with its
  * proof of delivery.
  */
-function subscribedView(principal: TenantPrincipal, order: Order, proof: ProofView | null): SubscribedOrder {
-  if (principal.role === 'tracker') return toTrackingView(order, proof);
+function subscribedView(principal: TenantPrincipal, order: Order, proof: ProofView | null, defaultLocale: Locale): SubscribedOrder {
+  if (principal.role === 'tracker') return toTrackingView(order, proof, defaultLocale);
   const view = toOrderView(order, proof);
   return principal.role === 'customer' ? customerOrderView(view) : view;
 }

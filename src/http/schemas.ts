@@ -374,8 +374,11 @@ export const trackingViewResponse = z.object({
   destination: z.object({ address: z.string().optional(), lat: z.number().optional(), lng: z.number().optional() }).nullable(),
   /** The courier's position, only while the order is out for delivery. */
   last_location: z.object({ lat: z.number(), lng: z.number(), at: z.string() }).nullable(),
-  customer: z.object({ name: z.string().optional() }),
+  /** The customer's language only as one of the pages' (API.md "Languages"); absent when it is none of them. */
+  customer: z.object({ name: z.string().optional(), locale: z.enum(LOCALES).optional() }),
   proof: proofResponse.nullable(),
+  /** The tenant's language for its customers: the page's when neither the customer's nor the browser's is known. */
+  default_locale: z.enum(LOCALES),
 });
 export const trackingViewWithHistoryResponse = trackingViewResponse.extend({ history: z.array(trackingEventResponse) });
 export const trackingEventsResponse = z.object({ items: z.array(trackingEventResponse) });

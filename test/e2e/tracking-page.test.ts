@@ -238,22 +238,28 @@ it('says a bad, expired or someone else’s link is not valid, in the page', asy
   }
 });
 
-it('fits a 360 px phone and a desk with a Hong Kong order out for delivery (screenshots), all from this server', async () => {
+it('fits a 360 px phone and a desk with a Hong Kong order out for delivery, in each language (screenshots), all from this server', async () => {
   const order = await outForDeliveryInHongKong();
-  for (const [viewport, name] of [
-    [PHONE, 'track-phone'],
-    [DESK, 'track-desk'],
-  ] as const) {
-    const tracked = await open(order, viewport);
+  const shots = [
+    { viewport: PHONE, name: 'track-phone', lang: null },
+    { viewport: DESK, name: 'track-desk', lang: null },
+    { viewport: PHONE, name: 'track-phone-zh-hk', lang: 'zh-HK' },
+    { viewport: DESK, name: 'track-desk-zh-hk', lang: 'zh-HK' },
+    { viewport: PHONE, name: 'track-phone-ar', lang: 'ar' },
+    { viewport: DESK, name: 'track-desk-ar', lang: 'ar' },
+  ] as const;
+  for (const { viewport, name, lang } of shots) {
+    const tracked = await open(order, viewport, lang ? `&lang=${lang}` : '');
     const { page } = tracked;
     await page.waitForSelector('[data-testid=live-state][data-state=live]');
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang ?? 'en');
     expect(await page.getAttribute('[data-testid=order-status]', 'data-status')).toBe('out_for_delivery');
     await page.waitForSelector(`[data-testid=courier-marker][data-lat="${COURIER_NEARBY.lat}"]`);
     expect(await timelineSeqs(page)).toEqual([6, 5, 4, 3, 2, 1]);
-    // Every basemap tile drawn, so the screenshot shows the map.
+    // Every basemap tile drawn and faded in, so the screenshot shows the map.
     await page.waitForFunction(() => {
       const tiles = Array.from(document.querySelectorAll('.leaflet-tile'));
-      return tiles.length > 0 && tiles.every((tile) => tile.classList.contains('leaflet-tile-loaded'));
+      return tiles.length > 0 && tiles.every((tile) => tile.classList.contains('leaflet-tile-loaded') && getComputedStyle(tile).opacity === '1');
     });
 
     const layout = await page.evaluate(() => {
@@ -324,11 +330,11 @@ it('resumes on the other node when its node stops, showing every event once and 
   expect(foreignHosts(tracked.requests, [new URL(proxy.url).host])).toEqual([]);
 });
 
-/** Opens the order's tracking link through the proxy and waits for its status. */
-async function open(order: { id: string; tracking_token: string }, viewport: { width: number; height: number }): Promise<TestPage> {
+/** Opens the order's tracking link (with `query` after its token) through the proxy and waits for its status. */
+async function open(order: { id: string; tracking_token: string }, viewport: { width: number; height: number }, query = ''): Promise<TestPage> {
   const tracked = await openPage(viewport);
   pages.push(tracked);
-  await tracked.page.goto(`${proxy.url}/track/${order.id}?token=${order.tracking_token}`);
+  await tracked.page.goto(`${proxy.url}/track/${order.id}?token=${order.tracking_token}${query}`);
   await tracked.page.waitForSelector('[data-testid=order-status][data-status]');
   return tracked;
 }

@@ -6,6 +6,7 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { buildPage } from '../../src/web/build';
+import { ar } from '../../src/web/track/i18n/ar';
 import { closeBrowser, foreignHosts, openPage, PHONE, screenshot, type TestPage } from '../support/browser';
 import { type Client, client } from '../support/http';
 import { unique } from '../support/ids';
@@ -137,6 +138,20 @@ it('says why an attempt failed, then shows the proof of delivery live and again 
   await page.waitForSelector('[data-testid=order-status][data-status=delivered]');
   await expectProof(page, photos, signature);
   expect(await entryReason.getAttribute('data-reason')).toBe('not_home');
+
+  // Said again in Arabic, the proof keeps its pictures: the same images, nothing fetched again.
+  const attachmentsBefore = fetched();
+  await page.evaluate(() => document.querySelectorAll('[data-testid=proof] img').forEach((image) => image.classList.add('kept')));
+  await page.selectOption('[data-testid=lang-select]', 'ar');
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+  const proof = page.locator('[data-testid=proof]');
+  expect(await proof.locator('.panel-title').textContent()).toBe(ar.proof_title);
+  expect(await proof.locator('[data-testid=proof-recipient]').textContent()).toBe('Wong Siu Ling');
+  expect(await proof.locator('figcaption').textContent()).toBe(ar.proof_signature);
+  expect(await proof.locator('img.kept').count()).toBe(3);
+  expect(await proof.locator('[data-testid=proof-photo]').first().getAttribute('alt')).toMatch(/^صورة التسليم/);
+  expect(await entryReason.textContent()).toBe(ar.reason_not_home);
+  expect(fetched()).toBe(attachmentsBefore);
   expect(tracked.errors).toEqual([]);
 });
 

@@ -31,8 +31,8 @@ it('ends linkDays after the event that made the order terminal, whatever the ter
 
 it('the view shows the courier only while out for delivery, and the events without note, place or source', () => {
   const here = { lat: 22.3, lng: 114.2, at: daysAgo(0) };
-  expect(toTrackingView(buildOrder('t1', { status: 'in_transit', last_location: here })).last_location).toBeNull();
-  expect(toTrackingView(buildOrder('t1', { status: 'out_for_delivery', last_location: here })).last_location).toEqual(here);
+  expect(toTrackingView(buildOrder('t1', { status: 'in_transit', last_location: here }), null, 'en').last_location).toBeNull();
+  expect(toTrackingView(buildOrder('t1', { status: 'out_for_delivery', last_location: here }), null, 'en').last_location).toEqual(here);
   expect(['shipped', 'in_transit', 'out_for_delivery', 'delivered'].filter((status) => courierShownToCustomer(status as never))).toEqual(['out_for_delivery']);
   const order = buildOrder('t1');
   const noted = buildEvent(order, { seq: 2, note: 'door code 4711', location: { lat: 1, lng: 2 } });
@@ -40,4 +40,14 @@ it('the view shows the courier only while out for delivery, and the events witho
   expect(trackingEvents([noted, late])).toEqual([
     { seq: 2, type: 'status', status: 'processing', scan_type: null, occurred_at: noted.occurred_at, recorded_at: noted.recorded_at },
   ]);
+});
+
+it('the view tells a page its languages: the customer’s only as a language the pages speak, and the tenant’s', () => {
+  const customer = (locale?: string) => toTrackingView(buildOrder('t1', { customer: { id: 'c1', name: 'Chan', email: 'chan@example.com', locale } }), null, 'ar');
+  expect(customer('zh-Hant-HK')).toMatchObject({ customer: { name: 'Chan', locale: 'zh-HK' }, default_locale: 'ar' });
+  expect(customer('en-GB-x-vip').customer).toEqual({ name: 'Chan', locale: 'en' });
+  expect(customer('ar-EG').customer).toEqual({ name: 'Chan', locale: 'ar' });
+  // A language the pages do not speak, or none: nothing (the page goes on to the browser's and the tenant's).
+  expect(customer('fr-FR').customer).toEqual({ name: 'Chan' });
+  expect(customer(undefined).customer).toEqual({ name: 'Chan' });
 });

@@ -4,6 +4,8 @@
  * in it; its words live in its own catalogs, one per language, typed against the English one.
  */
 
+import { matchLocale } from '../../domain/locale';
+
 export const LANGUAGES = ['en', 'zh-HK', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
@@ -14,12 +16,7 @@ const RIGHT_TO_LEFT: ReadonlySet<Language> = new Set<Language>(['ar']);
 
 /** The supported language a BCP 47 tag means, or null: any Chinese written in traditional characters is zh-HK. */
 export function matchLanguage(tag: string | null | undefined): Language | null {
-  if (!tag) return null;
-  const lower = tag.trim().toLowerCase();
-  if (lower === 'en' || lower.startsWith('en-')) return 'en';
-  if (lower === 'ar' || lower.startsWith('ar-')) return 'ar';
-  if (/^zh-(hk|mo|tw|hant)(-|$)/.test(lower) || lower === 'yue' || lower.startsWith('yue-')) return 'zh-HK';
-  return null;
+  return matchLocale(tag);
 }
 
 export interface LanguageSources {
@@ -27,32 +24,46 @@ export interface LanguageSources {
   search: string;
   /** The language picked on the page earlier, as kept on the device. */
   kept: string | null;
+  /** The language of the customer the page is for, when the page knows it. */
+  customer?: string | null;
   /** The browser's languages, most wanted first. */
   preferred: readonly string[];
+  /** The business's language for its customers (its tenant's `default_locale`), when the page knows it. */
+  fallback?: string | null;
 }
 
-/** API.md's order: `?lang=`, the one picked on the page (kept on the device), the browser's languages, English. */
-export function pickLanguage({ search, kept, preferred }: LanguageSources): Language {
+/**
+ * API.md's order: `?lang=`, the one picked on the page (kept on the device), the customer's, the browser's
+ * languages, the business's, English.
+ */
+export function pickLanguage({ search, kept, customer, preferred, fallback }: LanguageSources): Language {
   const asked = matchLanguage(new URLSearchParams(search).get('lang'));
   if (asked) return asked;
   const picked = matchLanguage(kept);
   if (picked) return picked;
+  const customers = matchLanguage(customer);
+  if (customers) return customers;
   for (const tag of preferred) {
     const found = matchLanguage(tag);
     if (found) return found;
   }
-  return 'en';
+  return matchLanguage(fallback) ?? 'en';
 }
 
-/** The language this page starts in, reading the browser's URL, `storageKey` in localStorage and languages. */
-export function startLanguage(storageKey: string): Language {
+/** What this browser says of the language: its URL, the language kept under `storageKey` and its languages. */
+export function browserLanguageSources(storageKey: string): LanguageSources {
   let kept: string | null = null;
   try {
     kept = localStorage.getItem(storageKey);
   } catch {
     // storage disabled: nothing was kept
   }
-  return pickLanguage({ search: window.location.search, kept, preferred: navigator.languages ?? [navigator.language] });
+  return { search: window.location.search, kept, preferred: navigator.languages ?? [navigator.language] };
+}
+
+/** The language this page starts in, reading the browser's URL, `storageKey` in localStorage and languages. */
+export function startLanguage(storageKey: string): Language {
+  return pickLanguage(browserLanguageSources(storageKey));
 }
 
 /** Keeps the language picked on the page for the next visit. */

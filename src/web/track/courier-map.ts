@@ -1,8 +1,10 @@
 import L from 'leaflet';
 import type { LatLng } from '../../domain/order';
+import { isRightToLeft } from '../shared/i18n';
 import { createMap, dotIcon, glide } from '../shared/map';
 import type { PageSettings } from '../shared/settings';
 import { h } from './dom';
+import type { Text } from './text';
 
 /** Zoom for a single point: streets are readable, the neighbourhood is recognisable. */
 const SINGLE_POINT_ZOOM = 15;
@@ -20,7 +22,8 @@ const FOLLOW_MARGIN = 0.15;
  * The map of the tracking page: the destination and, while the order is on its way, the courier, gliding to each
  * new position. The view follows without jumping on every ping: it fits destination and courier when either
  * appears, and again only when the courier leaves the inner part of the view. Once the person moves or zooms the
- * map it stops following; a "Follow courier" button gives it back.
+ * map it stops following; a "Follow courier" button gives it back. In a right-to-left language its controls change
+ * sides with the rest of the page.
  */
 export class CourierMap {
   private map: L.Map | null = null;
@@ -28,9 +31,12 @@ export class CourierMap {
   /** The courier's marker and where it is going (the marker may still be gliding there). */
   private courier: { at: L.LatLng; marker: L.Marker } | null = null;
   private userInControl = false;
-  private readonly follow = h('button', { type: 'button', class: 'follow', hidden: '' }, 'Follow courier');
-  private readonly courierKey = h('span', { class: 'key key-courier' }, 'Courier');
-  private readonly destinationKey = h('span', { class: 'key key-destination' }, 'Delivery address');
+  private readonly follow = h('button', { type: 'button', class: 'follow', hidden: '' });
+  private readonly courierKey = h('span', { class: 'key key-courier' });
+  private readonly destinationKey = h('span', { class: 'key key-destination' });
+  /** The map's own controls: zoom (made in the page's language), the "Follow courier" button, and the attribution. */
+  private zoom: L.Control.Zoom | null = null;
+  private followControl: L.Control | null = null;
 
   /**
    * @param section shown (its `hidden` attribute removed) while there is something to draw
@@ -40,6 +46,7 @@ export class CourierMap {
     private readonly section: HTMLElement,
     private readonly canvas: HTMLElement,
     private readonly settings: PageSettings,
+    private text: Text,
   ) {
     this.follow.addEventListener('click', () => {
       this.userInControl = false;
@@ -49,6 +56,36 @@ export class CourierMap {
     // The button is not the person taking over the map.
     this.follow.addEventListener('pointerdown', (event) => event.stopPropagation());
     section.append(h('p', { class: 'map-key', 'aria-hidden': 'true' }, this.courierKey, this.destinationKey));
+    this.label();
+  }
+
+  /** Says the map's words in `text`'s language, its controls on that language's sides. */
+  setText(text: Text): void {
+    this.text = text;
+    this.label();
+    if (this.map) this.placeControls(this.map);
+  }
+
+  private label(): void {
+    const { t } = this.text;
+    this.follow.textContent = t('map_follow');
+    this.courierKey.textContent = t('map_courier');
+    this.destinationKey.textContent = t('map_destination');
+    this.courier?.marker.getElement()?.setAttribute('aria-label', t('map_courier'));
+    this.destination?.marker.getElement()?.setAttribute('aria-label', t('map_destination'));
+  }
+
+  /**
+   * Zoom at the top and "Follow courier" at the bottom on the side a line of text starts, the attribution on the
+   * other; the zoom control is made again for its buttons' names.
+   */
+  private placeControls(map: L.Map): void {
+    const { t, language } = this.text;
+    const [start, end] = isRightToLeft(language) ? (['right', 'left'] as const) : (['left', 'right'] as const);
+    this.zoom?.remove();
+    this.zoom = L.control.zoom({ position: `top${start}`, zoomInTitle: t('map_zoom_in'), zoomOutTitle: t('map_zoom_out') }).addTo(map);
+    this.followControl?.setPosition(`bottom${start}`);
+    map.attributionControl.setPosition(`bottom${end}`);
   }
 
   /** Shows the destination and the courier; either may be null (no coordinates, or no courier on the way). */
@@ -70,7 +107,7 @@ export class CourierMap {
         const marker = L.marker(destinationAt, { icon: dotIcon('dot-destination'), interactive: false, keyboard: false, zIndexOffset: -100 });
         const element = marker.addTo(map).getElement()!;
         element.setAttribute('role', 'img');
-        element.setAttribute('aria-label', 'Delivery address');
+        element.setAttribute('aria-label', this.text.t('map_destination'));
         this.destination = { at: destinationAt, marker };
         appeared = true;
       }
@@ -84,7 +121,7 @@ export class CourierMap {
       const element = marker.getElement()!;
       element.setAttribute('data-testid', 'courier-marker');
       element.setAttribute('role', 'img');
-      element.setAttribute('aria-label', 'Courier');
+      element.setAttribute('aria-label', this.text.t('map_courier'));
       this.courier = { at: courierAt, marker };
       appeared = true;
     } else if (!sameSpot(this.courier.at, courierAt)) {
@@ -135,18 +172,20 @@ export class CourierMap {
   /** The map, created on first use with its first view already right (so no tiles load for a view never shown). */
   private ensureMap(destination: L.LatLng | null, courier: L.LatLng | null): L.Map {
     if (this.map) return this.map;
-    const options: L.MapOptions = { zoomSnap: 0.5, ...(this.settings.mapTileUrl ? {} : { maxZoom: OFFLINE_MAX_ZOOM }) };
+    const options: L.MapOptions = { zoomSnap: 0.5, zoomControl: false, ...(this.settings.mapTileUrl ? {} : { maxZoom: OFFLINE_MAX_ZOOM }) };
     const map = createMap(this.canvas, this.settings, options);
     map.on('movestart', () => this.moving());
     map.on('moveend', () => this.canvas.removeAttribute('data-moving'));
     fit(map, [destination, courier].filter((point): point is L.LatLng => point !== null), false);
 
-    const control = new L.Control({ position: 'bottomleft' });
+    const control = new L.Control();
     control.onAdd = () => {
       L.DomEvent.disableClickPropagation(this.follow);
       return this.follow;
     };
     control.addTo(map);
+    this.followControl = control;
+    this.placeControls(map);
     // A person's own pan, zoom or key press (never ours): stop following until they ask for it again.
     const takeOver = (): void => {
       this.userInControl = true;

@@ -33,7 +33,3 @@ export function phrase(template: string, values: Record<string, Node | string | 
     .filter((part) => part !== '');
 }
 
-/** The text of a phrase whose values are all text. */
-export function phraseText(template: string, values: Record<string, string | number>): string {
-  return phrase(template, values).join('');
-}

@@ -1,5 +1,5 @@
 import { h } from './dom';
-import { PROOF_WORDS } from './statuses';
+import type { Text } from './text';
 
 /**
  * A delivery photo shown larger, over the page: a modal `<dialog>` (focus stays inside, Escape or a tap closes it,
@@ -9,16 +9,21 @@ import { PROOF_WORDS } from './statuses';
 export class PhotoViewer {
   /** Belongs inside the proof, so the photo stays within it while shown larger. */
   readonly element: HTMLDialogElement;
-  private readonly close = h('button', { type: 'button', class: 'viewer-close' }, PROOF_WORDS.close);
+  private readonly close = h('button', { type: 'button', class: 'viewer-close' });
   private showing: { image: HTMLImageElement; opener: HTMLButtonElement } | null = null;
 
-  constructor() {
+  constructor(text: Text) {
+    this.setText(text);
     this.element = h('dialog', { class: 'photo-viewer' }, this.close);
     // Where <dialog> is unknown it would show inline, its button and all.
     if (!this.supported) this.element.hidden = true;
     // Anywhere: the photo, the dark around it or the button. A photo has nothing else to tap.
     this.element.addEventListener('click', () => this.element.close());
     this.element.addEventListener('close', () => this.putBack());
+  }
+
+  setText({ t }: Text): void {
+    this.close.textContent = t('close');
   }
 
   /** Shows `image` (the photo inside `opener`, its button) larger; `label` names it to screen readers. */

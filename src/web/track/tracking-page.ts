@@ -3,13 +3,19 @@ import type { FailReason, ProofView } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
 import { courierShownToCustomer, type TrackingView, type TrackingViewWithHistory } from '../../domain/tracking-view';
 import type { CourierLocationUpdate, EtaUpdate, OrderArriving, OrderStatusUpdate, SubscribedOrder } from '../../gateways/events';
+import type { Language } from '../shared/i18n';
+import type { PushOptions } from '../shared/push-client';
 import type { PageSettings } from '../shared/settings';
 import { CourierMap } from './courier-map';
-import { fill, h } from './dom';
+import { fill, h, phrase } from './dom';
+import type { MessageKey } from './i18n/en';
+import { LanguagePicker } from './language-picker';
 import { LiveBadge, type LiveState } from './live-badge';
 import { ProofPanel } from './proof-panel';
-import { STATUS_WORDS, stepIndex } from './statuses';
+import { PushToggle, type PushControl } from './push-toggle';
+import { statusTitle, stepIndex } from './statuses';
 import { StatusPanel } from './status-panel';
+import type { Text } from './text';
 import { Timeline } from './timeline';
 import { ViewRefresh } from './view-refresh';
 
@@ -19,6 +25,20 @@ export type OrderWithHistory = TrackingViewWithHistory;
 /** A courier's position and when it was taken. */
 interface Position extends LatLng {
   at: string;
+}
+
+/** What the page needs besides the order and its node's settings. */
+export interface TrackingPageOptions {
+  /** Reads the order's view again (`GET /v1/orders/:id` with the link's token). */
+  readView: () => Promise<OrderWithHistory>;
+  /** The page's words and formats. */
+  text: Text;
+  /** A language picked on the page; the page is told the new words with {@link TrackingPage.setText}. */
+  onLanguage: (language: Language) => void;
+  /** Web Push for this order's alerts on this device. */
+  push: PushOptions;
+  /** @default the browser's Web Push (shared/push-client.ts) */
+  pushControl?: PushControl;
 }
 
 /** Statuses whose live update leaves out what the page shows of them: a delivery's proof, a failed attempt's reason. */
@@ -35,6 +55,7 @@ const LINKS_FRESH_MS = 50 * 60_000;
  * courier's position, the proof of delivery) and keeps the status panel, proof, map and timeline in step with it.
  * Events come in seq order (first the history, then the live client's updates); an event already shown is ignored.
  * A live update of a delivery or a failed attempt lacks its proof or reason: the page then reads its view again.
+ * Every word on it is said again when another language is picked, and nothing it shows is fetched again for that.
  */
 export class TrackingPage {
   private readonly live: LiveBadge;
@@ -54,16 +75,31 @@ export class TrackingPage {
   private detailsSeq = 0;
   private linksExpired = false;
   private readonly refresh: ViewRefresh;
-  private readonly panel = new StatusPanel();
-  private readonly proofPanel = new ProofPanel(() => this.pictureFailed());
-  private readonly timeline = new Timeline();
+  private current: Text;
+  private readonly panel: StatusPanel;
+  private readonly proofPanel: ProofPanel;
+  private readonly timeline: Timeline;
   private readonly map: CourierMap;
+  private readonly picker: LanguagePicker;
+  private readonly pushToggle: PushToggle;
+  private readonly brand = h('p', { class: 'brand' });
   private readonly notice = h('p', { class: 'notice', role: 'status', hidden: '' });
+  /** What the notice says, kept as its words' key so it can be said again in another language. */
+  private noticeKey: MessageKey | null = null;
   /** Over the map, so it appears without moving anything; a live region, so it is announced. */
   private readonly near = h('p', { class: 'courier-near', 'data-testid': 'courier-near', role: 'status', hidden: '' });
+  private readonly canvas = h('div', { class: 'map-canvas', role: 'region' });
+  private readonly mapTitle = h('h2', { id: 'map-title', class: 'visually-hidden' });
+  private readonly timelineTitle = h('h2', { id: 'timeline-title', class: 'panel-title' });
 
-  /** @param readView reads the order's view again (`GET /v1/orders/:id` with the link's token) */
-  constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings, readView: () => Promise<OrderWithHistory>) {
+  constructor(root: HTMLElement, order: OrderWithHistory, settings: PageSettings, options: TrackingPageOptions) {
+    const { text, readView } = options;
+    this.current = text;
+    this.panel = new StatusPanel(text);
+    this.proofPanel = new ProofPanel(text, () => this.pictureFailed());
+    this.timeline = new Timeline(text);
+    this.picker = new LanguagePicker(text, options.onLanguage);
+    this.pushToggle = new PushToggle(text, options.push, options.pushControl);
     this.order = order;
     this.status = order.status;
     this.seq = order.version;
@@ -73,25 +109,13 @@ export class TrackingPage {
     // The newest applied event's time, set below; until then (a history cut short) the newest listed.
     this.since = order.history.at(-1)?.occurred_at ?? '';
     this.courier = order.last_location;
-    this.live = new LiveBadge('reconnecting', 'Connecting…');
+    this.live = new LiveBadge(text);
 
-    const canvas = h('div', { class: 'map-canvas', role: 'region', 'aria-label': 'Map of the delivery' });
-    const mapSection = h(
-      'section',
-      { class: 'panel map-panel', 'aria-labelledby': 'map-title', hidden: '' },
-      h('h2', { id: 'map-title', class: 'visually-hidden' }, 'Map'),
-      canvas,
-      this.near,
-    );
-    this.map = new CourierMap(mapSection, canvas, settings);
+    const mapSection = h('section', { class: 'panel map-panel', 'aria-labelledby': 'map-title', hidden: '' }, this.mapTitle, this.canvas, this.near);
+    this.map = new CourierMap(mapSection, this.canvas, settings, text);
     fill(
       root,
-      h(
-        'header',
-        { class: 'top' },
-        h('p', { class: 'brand' }, 'Order ', h('span', { class: 'reference' }, order.external_id ?? order.id)),
-        this.live.element,
-      ),
+      h('header', { class: 'top' }, this.brand, h('div', { class: 'top-end' }, this.live.element, this.picker.element)),
       this.notice,
       // One grid: on a phone status, map and timeline stack; on a desk the map is a column of its own.
       h(
@@ -103,12 +127,14 @@ export class TrackingPage {
         h(
           'section',
           { class: 'panel timeline-panel', 'aria-labelledby': 'timeline-title' },
-          h('h2', { id: 'timeline-title', class: 'panel-title' }, 'Progress'),
+          this.timelineTitle,
           this.timeline.element,
         ),
+        this.pushToggle.element,
       ),
     );
     root.removeAttribute('aria-busy');
+    this.label();
 
     this.timeline.addHistory(order.history);
     for (const event of order.history) this.noteStep(event.status);
@@ -194,14 +220,40 @@ export class TrackingPage {
     this.renderMap();
   }
 
-  setLive(state: LiveState, text?: string): void {
-    this.live.set(state, text);
+  setLive(state: LiveState): void {
+    this.live.set(state);
   }
 
   /** A sentence above the page (e.g. why live updates stopped); null removes it. */
-  setNotice(text: string | null): void {
-    this.notice.hidden = text === null;
-    this.notice.textContent = text;
+  setNotice(key: MessageKey | null): void {
+    this.noticeKey = key;
+    this.notice.hidden = key === null;
+    this.notice.textContent = key && this.text.t(key);
+  }
+
+  /** The words and formats the page speaks in. */
+  get text(): Text {
+    return this.current;
+  }
+
+  /** Says everything on the page again in `text`'s language. */
+  setText(text: Text): void {
+    this.current = text;
+    for (const part of [this.panel, this.proofPanel, this.timeline, this.map, this.picker, this.pushToggle, this.live]) part.setText(text);
+    this.setNotice(this.noticeKey);
+    this.label();
+    this.render();
+  }
+
+  /** The page's own words (its parts say theirs). */
+  private label(): void {
+    const { t } = this.text;
+    const reference = h('span', { class: 'reference', dir: 'auto' }, this.order.external_id ?? this.order.id);
+    fill(this.brand, ...phrase(t('order_reference'), { reference }));
+    this.canvas.setAttribute('aria-label', t('map_label'));
+    this.mapTitle.textContent = t('map_title');
+    this.timelineTitle.textContent = t('timeline_title');
+    if (!this.near.hidden) this.near.textContent = t('courier_near');
   }
 
   /** Whether the page lacks what only a read of its view gives: an event's details, or pictures' new links. */
@@ -238,7 +290,7 @@ export class TrackingPage {
       reason: this.status === 'failed_attempt' ? this.reason : null,
     });
     this.proofPanel.show(this.proof);
-    document.title = `${STATUS_WORDS[this.status].title} · Order ${this.order.external_id ?? this.order.id}`;
+    document.title = this.text.t('document_title', { status: this.text.t(statusTitle(this.status)), reference: this.order.external_id ?? this.order.id });
     this.renderMap();
   }
 
@@ -247,7 +299,7 @@ export class TrackingPage {
     this.map.show(this.destinationPoint(), courierShownToCustomer(this.status) ? this.courier : null);
     // Near only while it is still on the way: a delivered (or failed) order's courier has moved on.
     const near = this.order.arriving_at !== null && this.status === 'out_for_delivery';
-    if (near && this.near.hidden) this.near.textContent = 'Your courier is nearly there';
+    if (near && this.near.hidden) this.near.textContent = this.text.t('courier_near');
     this.near.hidden = !near;
   }
 

@@ -29,6 +29,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const VIEW_FIELDS = [
   'arriving_at',
   'customer',
+  'default_locale',
   'delivered_at',
   'destination',
   'eta',
@@ -82,8 +83,9 @@ it('shows a link the tracking view: no contact details, items, metadata, notes o
     arriving_at: null,
     destination: { address: '12 Tai Hang Rd', lat: 22.28, lng: 114.19 },
     last_location: null,
-    customer: { name: 'Chan Tai Man' },
+    customer: { name: 'Chan Tai Man', locale: 'en' },
     proof: null,
+    default_locale: 'en',
   });
   expect(history.map((event: Record<string, unknown>) => Object.keys(event).sort())).toEqual([EVENT_FIELDS, EVENT_FIELDS]);
   expect(history.map((event: Record<string, unknown>) => [event.seq, event.status])).toEqual([
@@ -106,6 +108,28 @@ it('shows a link the tracking view: no contact details, items, metadata, notes o
   const whole = (await biz.get(`/v1/orders/${order.id}`)).body;
   expect(whole.customer.email).toBe('chan@example.com');
   expect(whole.history[1].note).toBe('door code 4711');
+});
+
+it('tells a link the languages for its page: the customer’s as one the pages speak, the tenant’s default_locale; over HTTP and in the subscription', async () => {
+  const { a, b, biz } = cluster;
+  const taiwanese = await placeOrder(biz, { customer: { id: unique('cust'), locale: 'zh-Hant-TW' } });
+  const french = await placeOrder(biz, { customer: { id: unique('cust'), name: 'Amélie', locale: 'fr-FR' } });
+  expect((await biz.put('/v1/tenants/me/settings', { default_locale: 'ar' })).status).toBe(200);
+  try {
+    const viewOf = async (order: { id: string; tracking_token: string }) => {
+      const { history: _history, ...view } = (await client(b.url, order.tracking_token).get(`/v1/orders/${order.id}`)).body;
+      const ack = await subscribeOk(await connectSocket(a.url, order.tracking_token), order.id);
+      expect(ack.order).toEqual(view);
+      return view;
+    };
+    expect(await viewOf(taiwanese)).toMatchObject({ customer: { locale: 'zh-HK' }, default_locale: 'ar' });
+    // A language no page speaks is left out: the view says nothing more of the customer than a page would use.
+    const view = await viewOf(french);
+    expect(view.customer).toEqual({ name: 'Amélie' });
+    expect(view.default_locale).toBe('ar');
+  } finally {
+    await biz.put('/v1/tenants/me/settings', { default_locale: 'en' });
+  }
 });
 
 describe('a link stops working tracking_link_days after its order became terminal', () => {
