@@ -50,6 +50,9 @@ const APP_FILES: Record<string, { file: string; type: string; cache: string }> =
  */
 const PORTAL_PATH = /^\/portal\/([a-z0-9_-]{3,40})(\/|\/sw\.js|\/manifest\.webmanifest)?$/;
 
+/** Every tenant's portal worker is the same file, served within each portal's address (the scope it controls). */
+const PORTAL_WORKER = { file: 'portal-sw.js', type: 'application/javascript', cache: 'no-cache' };
+
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
 // Scripts, styles and the courier app's barcode decoder (WebAssembly, served as `application/wasm` so browsers
 // compile it as it streams in); no source map is built or served (they would hand out the pages' full sources).
@@ -190,9 +193,6 @@ export function pages(options: PagesOptions): Middleware {
     });
   };
 }
-
-/** Every tenant's portal worker is the same file, served within each portal's address (the scope it controls). */
-const PORTAL_WORKER = { file: 'portal-sw.js', type: 'application/javascript', cache: 'no-cache' };
 
 /**
  * The portal's web app manifest for one tenant's address: the built one (src/web/portal/manifest.webmanifest) with

@@ -125,12 +125,31 @@ function sidewaysScroll(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
 }
 
-/** A picture uploaded by the business for a proof of delivery: a door with a parcel, or ink on white. */
+/** A picture uploaded by the business for a proof of delivery: a parcel at a door, or a signature on white. */
 async function upload(kind: 'photo' | 'signature'): Promise<string> {
   const image =
     kind === 'photo'
-      ? await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 96, g: 110, b: 130 } } }).jpeg().toBuffer()
-      : await sharp({ create: { width: 600, height: 200, channels: 3, background: '#ffffff' } }).png().toBuffer();
+      ? await sharp(
+          Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
+            <rect width="640" height="480" fill="#e6e1d8"/>
+            <rect x="200" y="30" width="240" height="340" fill="#7a4a2a"/>
+            <circle cx="410" cy="210" r="8" fill="#d8b25c"/>
+            <rect x="0" y="370" width="640" height="110" fill="#a39e94"/>
+            <rect x="250" y="290" width="150" height="120" fill="#c8924f"/>
+            <rect x="318" y="290" width="14" height="120" fill="#efe3c8"/>
+          </svg>`),
+        )
+          .jpeg({ quality: 80 })
+          .toBuffer()
+      : await sharp(
+          Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="600" height="200">
+            <rect width="600" height="200" fill="#fff"/>
+            <path d="M50 130 C 80 50, 120 50, 110 120 S 170 70, 200 115 S 260 140, 300 85 C 330 60, 350 140, 390 105 S 460 80, 540 110"
+              stroke="#1b2a4a" stroke-width="5" fill="none" stroke-linecap="round"/>
+          </svg>`),
+        )
+          .png()
+          .toBuffer();
   const uploaded = await cluster.biz.post('/v1/attachments', undefined, {
     rawBody: image,
     headers: { 'content-type': kind === 'photo' ? 'image/jpeg' : 'image/png' },
@@ -338,6 +357,13 @@ it('saves my alert channels, keeping the stored addresses, and changes my email 
   await page.waitForSelector(`[data-testid=contact-email] .contact-value:text("${fresh}")`);
   expect(await ok(cluster.biz.get(`/v1/customers/${me.id}/preferences`))).toMatchObject({ email: true, email_address: fresh });
   expect(await sidewaysScroll(page)).toBe(0);
+
+  // Signing out forgets the session on the device: the next visit starts at the sign-in.
+  await page.click('[data-testid=sign-out]');
+  await page.waitForSelector('[data-testid=portal-signin-address]');
+  expect(await page.evaluate((key) => localStorage.getItem(key), `portal.${cluster.tenant.id}.session`)).toBeNull();
+  await page.goto(portalUrl());
+  await page.waitForSelector('[data-testid=portal-signin-address]');
   expect(unexpectedErrors(opened)).toEqual([]);
 });
 
@@ -402,6 +428,8 @@ it('goes back to sign-in with a message when the session is refused', async () =
   await page.waitForSelector('[data-testid=portal-signin-address]');
   // With no branding to read (none set here), the sign-in has the portal's own neutral look.
   expect(await page.locator('[data-testid=shop-name]').count()).toBe(0);
+  expect(await sidewaysScroll(page)).toBe(0);
+  await screenshot(page, 'portal-signin');
   // The refused token's 401s are the browser's notes of what the page handled.
   expect(unexpectedErrors(opened).filter((error) => !/status of 401/.test(error))).toEqual([]);
 });

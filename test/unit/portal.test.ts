@@ -4,7 +4,7 @@
  * customer types, the order's items in words, the shop's colour and the views' addresses.
  */
 import { MAIN_PATH } from '../../src/domain/status';
-import { inkOn } from '../../src/web/portal/branding';
+import { brandOf, inkOn } from '../../src/web/portal/branding';
 import { ar } from '../../src/web/portal/i18n/ar';
 import { en } from '../../src/web/portal/i18n/en';
 import { zhHK } from '../../src/web/portal/i18n/zh-HK';
@@ -107,6 +107,14 @@ describe('an order in words', () => {
     expect(furthestStep('failed_attempt')).toBe(MAIN_PATH.indexOf('out_for_delivery'));
     expect(furthestStep('in_transit')).toBe(MAIN_PATH.indexOf('in_transit'));
     expect(furthestStep('cancelled')).toBe(0);
+  });
+});
+
+describe('the shop’s branding', () => {
+  it('takes a name and a #rrggbb colour, and leaves out what it cannot use', () => {
+    expect(brandOf({ display_name: '  Acme Deli ', primary_color: '#0B4F6C', logo: null })).toEqual({ name: 'Acme Deli', logo: null, color: '#0B4F6C' });
+    expect(brandOf({ display_name: ' ', primary_color: 'red', logo: 'att_123' })).toEqual({ name: null, logo: null, color: null });
+    expect(brandOf({})).toEqual({ name: null, logo: null, color: null });
   });
 });
 

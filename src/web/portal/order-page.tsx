@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { courierShownToCustomer } from '../../domain/tracking-view';
 import { useObservable } from '../courier/observable';
 import type { PageSettings } from '../shared/settings';
@@ -69,7 +69,7 @@ export function OrderPage({ api, live, orderId, settings }: OrderPageProps) {
 function OrderBody({ detail, order, settings }: { detail: OrderDetail; order: OrderWithHistory; settings: PageSettings }) {
   const { t, formats } = useText();
   const timeline = detail.timeline;
-  const furthest = useMemo(() => Math.max(0, ...timeline.map((entry) => stepIndex(entry.status))), [timeline]);
+  const furthest = Math.max(0, ...timeline.map((entry) => stepIndex(entry.status)));
   const status = order.status;
   const finished = FINISHED.has(status);
   const reason = detail.reason;
