@@ -34,6 +34,8 @@ export interface TrackingClientEvents {
   /** The courier came within the arrival radius of a subscribed order's destination. */
   arriving: ServerToClientEvents['order_arriving'];
   loyalty: ServerToClientEvents['loyalty_update'];
+  /** A watched order's payment changed (API.md "Payments"). */
+  payment: ServerToClientEvents['payment_update'];
   connected: (url: string) => void;
   disconnected: (reason: string) => void;
   /**
@@ -151,6 +153,7 @@ export class TrackingClient extends Emitter<Record<string, never>, Record<string
     socket.on('eta_update', (update) => this.emitReserved('eta', update));
     socket.on('order_arriving', (update) => this.emitReserved('arriving', update));
     socket.on('loyalty_update', (update) => this.emitReserved('loyalty', update));
+    socket.on('payment_update', (update) => this.emitReserved('payment', update));
   }
 
   private retry(): void {

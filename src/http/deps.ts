@@ -36,7 +36,7 @@ export interface HttpDeps {
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   credentials: Pick<CredentialService, 'revoke' | 'rotateApiKey'>;
-  preferences: Pick<PreferenceService, 'set'>;
+  preferences: Pick<PreferenceService, 'get' | 'set'>;
   contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;

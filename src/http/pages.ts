@@ -24,7 +24,7 @@ export interface PagesOptions {
   logger: Logger;
 }
 
-type PageName = 'track' | 'dashboard' | 'courier';
+type PageName = 'track' | 'dashboard' | 'courier' | 'portal';
 
 /**
  * The courier app's own files besides its shell (src/web/build.ts builds them): the service worker must be served
@@ -37,7 +37,21 @@ const APP_FILES: Record<string, { file: string; type: string; cache: string }> =
   '/courier/icon.svg': { file: 'courier-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
   '/courier/icon-192.png': { file: 'courier-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
   '/courier/icon-512.png': { file: 'courier-icon-512.png', type: 'image/png', cache: 'public, max-age=86400' },
+  // The portal's icons are every tenant's: its worker and manifest are served under each tenant's address (below).
+  '/portal/icon.svg': { file: 'portal-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
+  '/portal/icon-192.png': { file: 'portal-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
+  '/portal/icon-512.png': { file: 'portal-icon-512.png', type: 'image/png', cache: 'public, max-age=86400' },
 };
+
+/**
+ * A tenant's customer portal: `/portal/<slug>/`, its service worker and its manifest. A slug is `[a-z0-9-]{3,40}`
+ * (API.md "Customer portal") or, by default, the tenant's id, which also holds `_`. Any such address is served: the
+ * page itself asks whether the tenant exists (its branding), so the shell says nothing about which tenants do.
+ */
+const PORTAL_PATH = /^\/portal\/([a-z0-9_-]{3,40})(\/|\/sw\.js|\/manifest\.webmanifest)?$/;
+
+/** Every tenant's portal worker is the same file, served within each portal's address (the scope it controls). */
+const PORTAL_WORKER = { file: 'portal-sw.js', type: 'application/javascript', cache: 'no-cache' };
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
 // Scripts, styles and the courier app's barcode decoder (WebAssembly, served as `application/wasm` so browsers
@@ -46,11 +60,11 @@ const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css|wasm))$/;
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
- * dashboard (`/dashboard`), the courier app (`/courier/`, with its service worker, manifest and icons), their
- * assets and the offline basemap's tiles. Pages are static shells that talk to
- * the public API; each is answered with a Content-Security-Policy that allows nothing but this server (and the
- * raster tile host when one is configured), and never sends the page's URL (which carries the tracking token)
- * as a referrer.
+ * dashboard (`/dashboard`), the courier app (`/courier/`, with its service worker, manifest and icons), each
+ * tenant's customer portal (`/portal/<slug>/`, likewise), their assets and the offline basemap's tiles. Pages are
+ * static shells that talk to the public API; each is answered with a Content-Security-Policy that allows nothing but
+ * this server (and the raster tile host when one is configured), and never sends the page's URL (which carries the
+ * tracking token) as a referrer.
  */
 export function pages(options: PagesOptions): Middleware {
   const shells = new Map<PageName, string | null>();
@@ -58,6 +72,8 @@ export function pages(options: PagesOptions): Middleware {
   // The courier app also registers its service worker and links its manifest; it alone compiles WebAssembly: its
   // camera falls back on the ZXing decoder where the browser has no BarcodeDetector (src/web/courier/camera.ts).
   const appPolicy = contentSecurityPolicy(options.map.tileUrl, { app: true, webAssembly: true });
+  // The customers' portal is installable too, and needs no WebAssembly.
+  const portalPolicy = contentSecurityPolicy(options.map.tileUrl, { app: true });
   const shell = (name: PageName): string | null => {
     if (!shells.has(name)) shells.set(name, loadShell(options, name));
     return shells.get(name)!;
@@ -76,22 +92,57 @@ export function pages(options: PagesOptions): Middleware {
       ctx.redirect(`/courier/${ctx.search}`);
       return;
     }
+    const portal = PORTAL_PATH.exec(url);
+    if (portal && portal[2] === undefined) {
+      ctx.redirect(`/portal/${portal[1]}/${ctx.search}`);
+      return;
+    }
     const page: PageName | null = /^\/track\/[^/]{1,200}$/.test(url)
       ? 'track'
       : url === '/dashboard'
         ? 'dashboard'
         : url === '/courier/'
           ? 'courier'
-          : null;
+          : portal?.[2] === '/'
+            ? 'portal'
+            : null;
     const tile = TILE_PATH.exec(url);
     const asset = ASSET_PATH.exec(url);
-    const appFile = Object.hasOwn(APP_FILES, url) ? APP_FILES[url]! : null;
-    if (!page && !tile && !asset && !appFile) return next();
-    ctx.state.route = page ? `/${page}` : tile ? '/basemap/:z/:x/:y.json' : appFile ? url : '/assets/:file';
+    const appFile = Object.hasOwn(APP_FILES, url)
+      ? APP_FILES[url]!
+      : portal?.[2] === '/sw.js'
+        ? PORTAL_WORKER
+        : null;
+    const manifestOf = portal?.[2] === '/manifest.webmanifest' ? portal[1]! : null;
+    if (!page && !tile && !asset && !appFile && manifestOf === null) return next();
+    ctx.state.route = page
+      ? page === 'portal'
+        ? '/portal/:slug/'
+        : `/${page}`
+      : tile
+        ? '/basemap/:z/:x/:y.json'
+        : portal
+          ? `/portal/:slug${portal[2]}`
+          : appFile
+            ? url
+            : '/assets/:file';
     await squeeze(ctx, async () => {
+      if (manifestOf !== null) {
+        const manifest = portalManifest(options.dir, manifestOf);
+        if (manifest === null) {
+          ctx.status = 404;
+          ctx.body = { error: { code: 'not_found', message: 'no such file' } };
+          return;
+        }
+        ctx.set('X-Content-Type-Options', 'nosniff');
+        ctx.set('Cache-Control', 'public, max-age=300');
+        ctx.type = 'application/manifest+json';
+        ctx.body = manifest;
+        return;
+      }
       if (page) {
         const html = shell(page);
-        ctx.set('Content-Security-Policy', page === 'courier' ? appPolicy : policy);
+        ctx.set('Content-Security-Policy', page === 'courier' ? appPolicy : page === 'portal' ? portalPolicy : policy);
         ctx.set('Referrer-Policy', 'no-referrer');
         ctx.set('X-Content-Type-Options', 'nosniff');
         ctx.set('Cache-Control', 'no-store');
@@ -141,6 +192,18 @@ export function pages(options: PagesOptions): Middleware {
       }
     });
   };
+}
+
+/**
+ * The portal's web app manifest for one tenant's address: the built one (src/web/portal/manifest.webmanifest) with
+ * its id, start and scope set to `/portal/<slug>/`, so an installed portal opens that tenant's. Null when the pages
+ * are not built.
+ */
+function portalManifest(dir: string, slug: string): string | null {
+  const file = path.join(dir, 'portal.webmanifest');
+  if (!fs.existsSync(file)) return null;
+  const home = `/portal/${slug}/`;
+  return JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>), id: home, start_url: home, scope: home });
 }
 
 /** A page's HTML shell with the node's settings filled in (as meta tags: pages run no inline script). */

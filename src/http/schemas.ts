@@ -412,6 +412,8 @@ export const preferencesResponse = z.object({
   phone: z.string().nullable(),
   updated_at: z.string(),
 });
+/** `GET /v1/customers/:id/preferences`: as stored, or the defaults (no `updated_at`) when none were set. */
+export const storedPreferencesResponse = preferencesResponse.extend({ updated_at: z.string().nullable() });
 export const notificationsResponse = z.object({ items: z.array(deliveryLine) });
 export const ledgerEntryResponse = z.object({
   id: z.string(),

@@ -29,6 +29,11 @@ export class PreferenceService {
     this.now = options.now ?? (() => new Date());
   }
 
+  /** A customer's preferences as stored; null when none were ever set (alerts then go by each order's `notify`). */
+  get(tenantId: string, customerId: string): Promise<Preferences | null> {
+    return this.options.store.preferences.getPreferences(tenantId, customerId);
+  }
+
   /** Replaces a customer's preferences; an address left out is cleared. Resolves with what was stored. */
   async set(tenantId: string, customerId: string, input: PreferenceInput, setBy: PreferenceSetter = 'business'): Promise<Preferences> {
     const { store } = this.options;

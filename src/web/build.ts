@@ -1,6 +1,6 @@
 /**
  * Builds the pages (`src/web/*`) into `dist/web/`: one bundled, minified script and stylesheet per page, and its
- * HTML shell (the shell both pages share, `src/web/shared/page.html`, with the page's own head and body). Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
+ * HTML shell (the shell every page shares, `src/web/shared/page.html`, with the page's own head and body). Runs by itself before `npm start`, `npm test` and `npm run demo`, and on `npm ci` (prepare); takes
  * well under a second. `--check` prints each page's gzipped weight against its budget and fails past it.
  */
 import { createHash } from 'node:crypto';
@@ -49,6 +49,14 @@ const PAGES = [
     style: 'src/web/courier/courier.css',
     budgetKb: 250,
     app: { worker: 'src/web/courier/sw.ts', manifest: 'src/web/courier/manifest.webmanifest', icon: 'src/web/courier/icon.svg' },
+  },
+  {
+    name: 'portal',
+    script: 'src/web/portal/main.tsx',
+    style: 'src/web/portal/portal.css',
+    budgetKb: 150,
+    // The manifest is a template: the server fills in each tenant's portal address (src/http/pages.ts).
+    app: { worker: 'src/web/portal/sw.ts', manifest: 'src/web/portal/manifest.webmanifest', icon: 'src/web/portal/icon.svg' },
   },
 ] as const satisfies readonly PageEntry[];
 

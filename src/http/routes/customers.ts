@@ -2,13 +2,31 @@ import { requireOwnAccount } from '../../domain/principal';
 import { codeSentResponse, contactBody, customerViewResponse } from '../contact-schemas';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
-import { preferencesBody, preferencesResponse } from '../schemas';
+import { preferencesBody, preferencesResponse, storedPreferencesResponse } from '../schemas';
 
 const NO_STORE = { 'Cache-Control': 'no-store: the answer carries personal data' } as const;
 
 /** Customers' notification preferences and their own contact addresses. */
 export function customerRoutes({ preferences, contacts }: HttpDeps): Route[] {
   return [
+    route({
+      method: 'get',
+      path: '/v1/customers/:id/preferences',
+      operationId: 'getCustomerPreferences',
+      summary:
+        "A customer's alert channels and addresses as stored (both channels off and no address, updated_at null, when none were set)",
+      roles: ['business', 'staff', 'customer'],
+      status: 200,
+      response: storedPreferencesResponse,
+      headers: NO_STORE,
+      errors: [404],
+      handler: async ({ principal, params: { id: customerId } }) => {
+        requireOwnAccount(principal, customerId);
+        const stored = await preferences.get(principal.tenantId, customerId);
+        const body = stored ?? { email: false, sms: false, email_address: null, phone: null, updated_at: null };
+        return { body: { customer_id: customerId, ...body }, headers: { 'Cache-Control': 'no-store' } };
+      },
+    }),
     route({
       method: 'put',
       path: '/v1/customers/:id/preferences',

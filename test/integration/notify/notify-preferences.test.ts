@@ -86,6 +86,37 @@ describe('PUT /v1/customers/:id/preferences', () => {
   });
 });
 
+describe('GET /v1/customers/:id/preferences', () => {
+  it('answers the stored preferences to the business, its staff and that customer, with no-store', async () => {
+    const id = unique('cust');
+    expect((await bizA.put(`/v1/customers/${id}/preferences`, GOOD)).status).toBe(200);
+    const own = client(server.url, await a.token('customer', id));
+    for (const api of [bizA, client(server.url, await a.token('staff', unique('s'))), own]) {
+      const read = await api.get(`/v1/customers/${id}/preferences`);
+      expect(read.status).toBe(200);
+      expect(read.body).toEqual({ customer_id: id, ...GOOD, updated_at: expect.any(String) });
+      expect(read.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('a customer with none set: both channels off, no addresses, updated_at null', async () => {
+    const id = unique('cust');
+    const read = await client(server.url, await a.token('customer', id)).get(`/v1/customers/${id}/preferences`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ customer_id: id, email: false, sms: false, email_address: null, phone: null, updated_at: null });
+  });
+
+  it('another customer’s: 404; another tenant’s: its own (none); a courier: 403; no token: 401', async () => {
+    const id = unique('cust');
+    expect((await bizA.put(`/v1/customers/${id}/preferences`, GOOD)).status).toBe(200);
+    const someoneElse = client(server.url, await a.token('customer', unique('cust')));
+    expectError(await someoneElse.get(`/v1/customers/${id}/preferences`), 404, 'not_found');
+    expect((await bizB.get(`/v1/customers/${id}/preferences`)).body).toMatchObject({ email: false, email_address: null, updated_at: null });
+    expectError(await client(server.url, await a.token('courier', unique('k'))).get(`/v1/customers/${id}/preferences`), 403, 'forbidden');
+    expectError(await client(server.url).get(`/v1/customers/${id}/preferences`), 401, 'unauthorized');
+  });
+});
+
 describe('preferences steer the alerts', () => {
   it('their email address wins over the order’s, and their phone over the order’s', async () => {
     const id = unique('cust');
