@@ -88,6 +88,7 @@ export const REPOSITORY_METHODS = {
     getTenantSettings: 'call',
     putTenantSettings: 'call',
     replaceApiKey: 'call',
+    findTenantIdBySlug: 'call',
   },
   orders: {
     createOrder: 'call',

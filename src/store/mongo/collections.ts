@@ -61,7 +61,14 @@ export type CollectionRole = keyof CollectionDocuments;
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
-  tenants: { name: 'tenants', indexes: [{ name: 'tenants_by_api_key', key: { api_key_hash: 1 }, unique: true }] },
+  tenants: {
+    name: 'tenants',
+    indexes: [
+      { name: 'tenants_by_api_key', key: { api_key_hash: 1 }, unique: true },
+      // A portal address is one tenant's: of two tenants taking it at once, the second's update is a duplicate key.
+      { name: 'tenants_by_slug', key: { 'settings.slug': 1 }, unique: true, partialFilterExpression: { 'settings.slug': { $type: 'string' } } },
+    ],
+  },
   orders: {
     name: 'orders',
     indexes: [

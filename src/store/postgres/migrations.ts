@@ -8,6 +8,7 @@ import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
+import { POSTGRES_TENANT_SLUG_MIGRATION } from '../tenants/postgres-migration';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration
@@ -228,6 +229,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
   POSTGRES_DEVICES_MIGRATION,
   POSTGRES_UNUSED_ATTACHMENTS_MIGRATION,
+  POSTGRES_TENANT_SLUG_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -8,6 +8,7 @@ import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
+import { SQLITE_TENANT_SLUG_MIGRATION } from '../tenants/sqlite-migration';
 
 /**
  * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped
@@ -244,6 +245,7 @@ const MIGRATIONS: string[] = [
   SQLITE_PAYMENT_REVISIONS_MIGRATION,
   SQLITE_DEVICES_MIGRATION,
   SQLITE_UNUSED_ATTACHMENTS_MIGRATION,
+  SQLITE_TENANT_SLUG_MIGRATION,
 ];
 
 /**
