@@ -128,6 +128,8 @@ export const REPOSITORY_METHODS = {
     issueCode: 'call',
     tryCode: 'call',
     confirmCode: 'call',
+    trySignInCode: 'call',
+    spendSignInCode: 'call',
     eraseContacts: 'call',
     pruneCodes: 'call',
     forgetOrderContacts: 'call',

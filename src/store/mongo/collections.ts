@@ -135,6 +135,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
     name: 'contact_codes',
     indexes: [
       { name: 'contact_codes_by_customer', key: { tenant_id: 1, customer_id: 1, kind: 1, address: 1, issued_at: -1 } },
+      // The latest sign-in code of an address, whoever it went to.
+      { name: 'contact_codes_by_address', key: { tenant_id: 1, kind: 1, address: 1, purpose: 1, issued_at: -1 } },
       { name: 'contact_codes_by_issue', key: { issued_at: 1 } },
     ],
   },
