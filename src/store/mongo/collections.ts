@@ -110,7 +110,14 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   idempotencyKeys: { name: 'idempotency_keys', indexes: [] },
   accounts: { name: 'loyalty_accounts', indexes: [] },
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
-  preferences: { name: 'preferences', indexes: [] },
+  // Signing in by address: the customers whose preferences hold an email or a phone.
+  preferences: {
+    name: 'preferences',
+    indexes: [
+      { name: 'preferences_by_email', key: { tenant_id: 1, email_address: 1 } },
+      { name: 'preferences_by_phone', key: { tenant_id: 1, phone: 1 } },
+    ],
+  },
   sources: { name: 'sources', indexes: [{ name: 'sources_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message record's `_id` is (source, webhook id), which carries its uniqueness: of two deliveries at once, one
   // insert wins.
