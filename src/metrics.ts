@@ -56,6 +56,12 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly signInCodes = new Counter({
+    name: 'sign_in_codes_total',
+    help: 'Requests for a portal sign-in code, by outcome: sent, unknown_tenant, no_customer, no_channel, rate_limited (the address had its codes this hour), refused (by the address\'s provider), failed (a channel or the store failed for now), dropped (too many waiting)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly mqttConnected = new Gauge({
     name: 'mqtt_connected',
     help: 'Whether this node is connected to the MQTT broker with its subscriptions in place: 1, or 0 (before the first connection, during an outage)',

@@ -38,6 +38,7 @@ import { generateAdminToken, loadOrCreateJwtSecret } from './secrets';
 import { CourierRecordService } from './services/courier-record-service';
 import { CourierService } from './services/courier-service';
 import { CredentialService } from './services/credential-service';
+import { CustomerSessionService } from './services/customer-session-service';
 import { DeliveryLogService } from './services/delivery-log-service';
 import { DeviceService } from './services/device-service';
 import { missingLabelFonts } from './labels/label-fonts';
@@ -82,7 +83,10 @@ export interface NodeDeps {
    * here, never production. @default the channel itself
    */
   wrapChannel?: (channel: Channel) => Channel;
-  /** The clock confirmation codes are issued and checked by (tests turn it past a code's expiry). @default the system clock */
+  /**
+   * The clock confirmation and sign-in codes are issued and checked by (tests turn it past a code's expiry).
+   * @default the system clock
+   */
   contactClock?: () => Date;
   /** The clock courier invites are issued and spent by, and the courier's own list counts back from. @default the system clock */
   courierClock?: () => Date;
@@ -129,6 +133,8 @@ export interface NodeParts {
   couriers: Pick<CourierService, 'flush'> | null;
   /** Takes devices' positions (what the MQTT intake hands its messages to). */
   devices: Pick<DeviceService, 'ingest'> | null;
+  /** Requests for sign-in codes: `idle()` resolves once those taken were looked up and sent (or not). */
+  customerSessions: Pick<CustomerSessionService, 'idle'> | null;
   /** The alert workers: `processed` and `held` events, and the templates they render. */
   notifier: Pick<Notifier, 'events' | 'templates'> | null;
   /** The queue alerts wait in (a held alert is a delayed job there). */
@@ -244,6 +250,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
       orders: api?.orders ?? null,
       couriers: api?.couriers ?? null,
       devices: api?.devices ?? null,
+      customerSessions: api?.customerSessions ?? null,
       notifier: workers?.notifier ?? null,
       alertQueue: alerts.queue,
       outbox: relay,
@@ -353,7 +360,7 @@ interface ApiInputs {
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
   destinations: DestinationGuard;
-  /** Keys the hashes of confirmation codes (the node's token secret; the service derives its own key from it). */
+  /** Keys the hashes of confirmation and sign-in codes (the node's token secret; each service derives its own key from it). */
   codeSecret: string;
   contactClock?: () => Date;
   courierClock?: () => Date;
@@ -373,6 +380,18 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   const service = stoppable(lifecycle);
   // Confirmation codes go out from the node that was asked, through channels of its own (the alert workers may run elsewhere).
   const codeSender = await lifecycle.part('code channels', () => new ContactCodeSender(configuredChannels(config)), (built) => built.close());
+  // Stopped after the HTTP side (no request adds to it then) and before the channels its sends go through.
+  const customerSessions = await service('customer sessions', () =>
+    new CustomerSessionService({
+      store,
+      sender: codeSender,
+      tokens,
+      secret: inputs.codeSecret,
+      logger,
+      counted: metrics.signInCodes,
+      now: inputs.contactClock,
+    }),
+  );
   const couriers = await service('couriers', () =>
     new CourierService({
       store,
@@ -459,6 +478,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         credentials,
         preferences: new PreferenceService({ store }),
         contacts: new ContactService({ store, sender: codeSender, secret: inputs.codeSecret, now: inputs.contactClock }),
+        customerSessions,
         privacy,
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
@@ -545,7 +565,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       (intake) => intake.close(),
     );
   }
-  return { orders, couriers, devices, http, io, gateway, basemap };
+  return { orders, couriers, devices, http, io, gateway, basemap, customerSessions };
 }
 
 /** What the node's token service asks of every token, and its devices' keys, kept current by its credential broadcast. */

@@ -125,6 +125,14 @@ export class AlreadyExistsError extends DomainError {
   }
 }
 
+/** Another tenant has the portal address asked for (API.md "Customer portal": `slug` is unique across tenants). */
+export class SlugTakenError extends DomainError {
+  readonly code = 'already_exists';
+  constructor() {
+    super('another tenant has this slug; choose another');
+  }
+}
+
 /** The courier is inactive (API.md "Courier records"): no order may be assigned to it. */
 export class CourierInactiveError extends DomainError {
   readonly code = 'courier_inactive';
@@ -179,6 +187,7 @@ export type AnyDomainError =
   | WebhookDisabledError
   | InvalidCodeError
   | AlreadyExistsError
+  | SlugTakenError
   | CourierInactiveError
   | ProofRequiredError
   | NotThatImageError;

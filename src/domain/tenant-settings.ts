@@ -5,6 +5,12 @@ export const LOCALES = ['en', 'zh-HK', 'ar'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 /**
+ * A tenant's portal address (API.md "Customer portal": `/portal/<slug>/`). Tenant ids (`ten_…`) hold an underscore,
+ * so a slug can never be another tenant's id, which is every tenant's slug until it sets one.
+ */
+export const SLUG_PATTERN = /^[a-z0-9-]{3,40}$/;
+
+/**
  * A tenant's own settings (API.md "Privacy", "Arrival", "Tracking links"): how long personal data of finished orders
  * is kept, how near the destination a courier is "arriving", the hours when email and SMS alerts wait, and how long a
  * tracking link outlives its order's course.
@@ -22,6 +28,8 @@ export interface TenantSettings {
   proof_required: ProofPart[];
   /** The language of alerts and pages when the customer's own is not known (API.md "Languages"). */
   default_locale: Locale;
+  /** The tenant's portal address ({@link SLUG_PATTERN}), unique across tenants; null: not set (the tenant's id serves). */
+  slug: string | null;
 }
 
 export interface QuietHours {
@@ -41,6 +49,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   tracking_link_days: 30,
   proof_required: [],
   default_locale: 'en',
+  slug: null,
 };
 
 /** The settings after a change: fields present in `change` replace the current ones, the others stay. */
@@ -52,6 +61,7 @@ export function changeSettings(current: TenantSettings, change: Partial<TenantSe
     tracking_link_days: change.tracking_link_days ?? current.tracking_link_days,
     proof_required: change.proof_required ?? current.proof_required,
     default_locale: change.default_locale ?? current.default_locale,
+    slug: change.slug !== undefined ? change.slug : current.slug,
   };
 }
 

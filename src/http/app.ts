@@ -9,6 +9,7 @@ import { buildOpenApi, type ApiTag, type OpenApiDocument } from './openapi';
 import type { Route } from './route';
 import { courierRecordRoutes } from './routes/courier-records';
 import { courierRoutes } from './routes/couriers';
+import { customerSessionRoutes } from './routes/customer-sessions';
 import { customerRoutes } from './routes/customers';
 import { deviceIntakeRoutes, deviceRoutes } from './routes/devices';
 import { importRoutes } from './routes/import';
@@ -47,6 +48,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('couriers', deviceRoutes(deps)),
     ...tagged('devices', deviceIntakeRoutes(deps)),
     ...tagged('customers', customerRoutes(deps)),
+    ...tagged('customers', customerSessionRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),
     ...tagged('customers', loyaltyRoutes(deps)),
     ...tagged('reports', reportRoutes(deps)),
@@ -64,9 +66,10 @@ export function createApp(deps: HttpDeps): Koa {
   app.silent = true; // errors are logged by the error mapper, once
   const router = new Router();
   const caller = (ctx: Context) => authenticate(ctx, deps);
-  // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
-  // source deliveries and devices' positions, which check their signature or key and spend their budget themselves
-  // (routes/sources.ts, routes/devices.ts).
+  // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, signed source
+  // deliveries and devices' positions, which check their signature or key and spend their budget themselves
+  // (routes/sources.ts, routes/devices.ts), and sign-ins, which spend their client address's budget
+  // (routes/courier-records.ts, routes/customer-sessions.ts).
   for (const route of allRoutes(deps)) {
     router[route.method](route.path, async (ctx) => {
       ctx.state.route = route.path;

@@ -7,6 +7,7 @@ import type { ContactService } from '../services/contact-service';
 import type { CourierRecordService } from '../services/courier-record-service';
 import type { CourierService } from '../services/courier-service';
 import type { CredentialService } from '../services/credential-service';
+import type { CustomerSessionService } from '../services/customer-session-service';
 import type { DeliveryLogService } from '../services/delivery-log-service';
 import type { DeviceService } from '../services/device-service';
 import type { ImportService } from '../services/import-service';
@@ -38,6 +39,8 @@ export interface HttpDeps {
   credentials: Pick<CredentialService, 'revoke' | 'rotateApiKey'>;
   preferences: Pick<PreferenceService, 'get' | 'set'>;
   contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
+  /** Customers signing in to the portal with a code. */
+  customerSessions: Pick<CustomerSessionService, 'request' | 'signIn'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FAIL_REASONS, MAX_PROOF_PHOTOS, PROOF_PARTS } from '../domain/proof';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
-import { LOCALES } from '../domain/tenant-settings';
+import { LOCALES, SLUG_PATTERN } from '../domain/tenant-settings';
 import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
 import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
@@ -157,6 +157,11 @@ export const tenantSettingsBody = z.strictObject({
   tracking_link_days: z.number().int().min(1).max(365).optional(),
   proof_required: z.array(z.enum(PROOF_PARTS)).max(PROOF_PARTS.length).optional(),
   default_locale: z.enum(LOCALES).optional(),
+  slug: z
+    .string()
+    .regex(SLUG_PATTERN, 'must be 3 to 40 lower-case letters, digits and hyphens')
+    .optional()
+    .describe("the portal's address, /portal/<slug>/; unique across tenants (409 already_exists when taken)"),
   quiet_hours: z
     .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
     .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
@@ -171,6 +176,7 @@ export const tenantSettingsResponse = z.object({
   tracking_link_days: z.number().int(),
   proof_required: z.array(z.enum(PROOF_PARTS)),
   default_locale: z.enum(LOCALES),
+  slug: z.string().describe("the portal's address, /portal/<slug>/; the tenant's id until one is set"),
 });
 
 export const tokenBody = z.strictObject({

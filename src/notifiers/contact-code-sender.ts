@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ContactKind } from '../domain/contact';
-import type { Channel } from './channel';
+import type { AlertMessage, Channel } from './channel';
 
 /** The texts of a confirmation code, by language (the customer's, else English). */
 const TEXTS: Record<string, { subject: string; text: (code: string) => string }> = {
@@ -18,7 +18,13 @@ const TEXTS: Record<string, { subject: string; text: (code: string) => string }>
   },
 };
 
-/** Sends confirmation codes through the alert channels: email for an email address, SMS for a phone number. */
+/** A code's message, as its service wrote it. */
+export type CodeMessage = Pick<AlertMessage, 'subject' | 'text' | 'html' | 'sms'>;
+
+/**
+ * Sends codes (confirming an address, signing in) through the alert channels: email for an email address, SMS for a
+ * phone number.
+ */
 export class ContactCodeSender {
   private readonly channels: Map<string, Channel>;
 
@@ -31,13 +37,22 @@ export class ContactCodeSender {
     return this.channels.has(channelOf(kind));
   }
 
-  /** Sends `code` to `to`. @throws DeliveryError as the channel does */
+  /** Sends the confirmation `code` to `to`. @throws DeliveryError as the channel does */
   async send(kind: ContactKind, to: string, code: string, locale: string | null): Promise<void> {
-    const channel = this.channels.get(channelOf(kind));
-    if (!channel) throw new RangeError(`no ${channelOf(kind)} channel`);
     const texts = TEXTS[(locale ?? 'en').toLowerCase()] ?? TEXTS[(locale ?? 'en').split('-')[0]!.toLowerCase()] ?? TEXTS.en!;
     const text = texts.text(code);
-    await channel.send({ id: `contact-code.${randomUUID()}`, to, subject: texts.subject, text, html: `<p>${text}</p>`, sms: text }, { last: true });
+    await this.deliver(kind, to, { subject: texts.subject, text, html: `<p>${text}</p>`, sms: text }, 'contact-code');
+  }
+
+  /**
+   * Sends a message to `to` on the channel of its kind, once (a code is asked for again rather than retried).
+   * `purpose` names it in its id (the email's Message-ID).
+   * @throws DeliveryError as the channel does
+   */
+  async deliver(kind: ContactKind, to: string, message: CodeMessage, purpose: string): Promise<void> {
+    const channel = this.channels.get(channelOf(kind));
+    if (!channel) throw new RangeError(`no ${channelOf(kind)} channel`);
+    await channel.send({ id: `${purpose}.${randomUUID()}`, to, ...message }, { last: true });
   }
 
   close(): void {

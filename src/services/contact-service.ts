@@ -112,6 +112,7 @@ export class ContactService {
     const issued = await store.contacts.issueCode(
       {
         id,
+        purpose: 'confirm',
         tenant_id: principal.tenantId,
         customer_id: principal.subject,
         kind,

@@ -1,11 +1,11 @@
 import { hashApiKey } from '../auth/token-service';
-import { NotFoundError } from '../domain/errors';
+import { NotFoundError, SlugTakenError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
 import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
 export interface TenantServiceOptions {
-  store: { tenants: Pick<TenantDirectory, 'createTenant' | 'getTenantSettings' | 'putTenantSettings'> };
+  store: { tenants: Pick<TenantDirectory, 'createTenant' | 'getTenantSettings' | 'putTenantSettings' | 'findTenantIdBySlug'> };
   /** @default the system clock */
   now?: () => Date;
 }
@@ -35,24 +35,38 @@ export class TenantService {
     return { tenant, apiKey };
   }
 
-  /** The tenant's settings. @throws NotFoundError for an unknown tenant */
-  async settings(tenantId: string): Promise<TenantSettings> {
-    const settings = await this.options.store.tenants.getTenantSettings(tenantId);
-    if (!settings) throw new NotFoundError('tenant');
-    return settings;
+  /** The tenant's settings, its `slug` the tenant's id while it has set none. @throws NotFoundError for an unknown tenant */
+  async settings(tenantId: string): Promise<TenantSettingsView> {
+    return settingsView(tenantId, await this.stored(tenantId));
   }
 
   /**
    * The tenant a portal address names (API.md "Customer portal": `slug`, by default the tenant's id); null when none.
    */
-  async tenantIdBySlug(slug: string): Promise<string | null> {
-    return (await this.options.store.tenants.getTenantSettings(slug)) ? slug : null;
+  tenantIdBySlug(slug: string): Promise<string | null> {
+    return this.options.store.tenants.findTenantIdBySlug(slug);
   }
 
-  /** Changes the settings given and answers them all. */
-  async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettings> {
-    const next = changeSettings(await this.settings(tenantId), change);
-    await this.options.store.tenants.putTenantSettings(tenantId, next);
-    return next;
+  /**
+   * Changes the settings given and answers them all.
+   * @throws SlugTakenError when the slug is another tenant's (nothing changed)
+   */
+  async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettingsView> {
+    const next = changeSettings(await this.stored(tenantId), change);
+    if (!(await this.options.store.tenants.putTenantSettings(tenantId, next))) throw new SlugTakenError();
+    return settingsView(tenantId, next);
   }
+
+  private async stored(tenantId: string): Promise<TenantSettings> {
+    const settings = await this.options.store.tenants.getTenantSettings(tenantId);
+    if (!settings) throw new NotFoundError('tenant');
+    return settings;
+  }
+}
+
+/** A tenant's settings as the API shows them: the portal address always set. */
+export type TenantSettingsView = Omit<TenantSettings, 'slug'> & { slug: string };
+
+function settingsView(tenantId: string, settings: TenantSettings): TenantSettingsView {
+  return { ...settings, slug: settings.slug ?? tenantId };
 }

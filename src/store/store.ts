@@ -3,6 +3,7 @@ import type { AttachmentStore } from './attachments/port';
 import type { CredentialRevocations } from './credentials/port';
 import type { CourierRecords } from './couriers/port';
 import type { ContactBook } from './contacts/port';
+import type { CustomerDirectory } from './customers/port';
 import type { DeliveryLog } from './deliveries/port';
 import type { DeviceDirectory } from './devices/port';
 import type { StoreLifecycle } from './lifecycle';
@@ -23,6 +24,7 @@ export type * from './attachments/port';
 export type * from './credentials/port';
 export type * from './couriers/port';
 export type * from './contacts/port';
+export type * from './customers/port';
 export type * from './deliveries/port';
 export type * from './devices/port';
 export type * from './lifecycle';
@@ -58,6 +60,7 @@ export interface Store {
   preferences: PreferenceBook;
   privacy: PrivacyRecords;
   contacts: ContactBook;
+  customers: CustomerDirectory;
   sources: SourceDirectory;
   webhooks: WebhookDirectory;
   webhookLog: WebhookLog;
@@ -88,6 +91,7 @@ export const REPOSITORY_METHODS = {
     getTenantSettings: 'call',
     putTenantSettings: 'call',
     replaceApiKey: 'call',
+    findTenantIdBySlug: 'call',
   },
   orders: {
     createOrder: 'call',
@@ -127,11 +131,14 @@ export const REPOSITORY_METHODS = {
     issueCode: 'call',
     tryCode: 'call',
     confirmCode: 'call',
+    trySignInCode: 'call',
+    spendSignInCode: 'call',
     eraseContacts: 'call',
     pruneCodes: 'call',
     forgetOrderContacts: 'call',
     expireConfirmations: 'call',
   },
+  customers: { addressHolders: 'call' },
   sources: {
     createSource: 'call',
     listSources: 'call',

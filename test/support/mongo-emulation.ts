@@ -82,7 +82,7 @@ export class NotEmulatedError extends Error {
  * projection, update or pipeline is refused before mingo sees it.
  */
 export const OPERATORS = {
-  query: ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$type', '$exists', '$elemMatch', '$not', '$or', '$and', '$regex'],
+  query: ['$eq', '$ne', '$lt', '$lte', '$gt', '$gte', '$in', '$type', '$exists', '$elemMatch', '$not', '$or', '$and', '$regex', '$options'],
   projection: ['$elemMatch'],
   update: ['$set', '$setOnInsert', '$inc', '$push', '$pull'],
   /** Modifiers of `$push`. */

@@ -9,6 +9,7 @@ import { Recorded } from './recorded';
 export interface SmtpMessage {
   from: string;
   to: string[];
+  /** Decoded (RFC 2047). */
   subject: string;
   messageId: string;
   /** The decoded text/plain part. */
@@ -111,7 +112,7 @@ function parseMail(raw: string): Pick<SmtpMessage, 'subject' | 'messageId' | 'te
     return part ? decodeBody(part.body, part.headers.get('content-transfer-encoding') ?? '7bit') : '';
   };
   return {
-    subject: headers.get('subject') ?? '',
+    subject: decodeWords(headers.get('subject') ?? ''),
     messageId: headers.get('message-id') ?? '',
     text: partOf('text/plain'),
     html: partOf('text/html'),
@@ -128,6 +129,19 @@ function splitPart(raw: string): { headers: Map<string, string>; body: string } 
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return { headers, body };
+}
+
+/**
+ * A header with its RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`, as nodemailer writes text that is not
+ * ASCII) decoded; the space between two encoded words is not part of the text.
+ */
+function decodeWords(value: string): string {
+  const word = /=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g;
+  return value.replace(/\?=\s+=\?/g, '?==?').replace(word, (_match, _charset: string, encoding: string, text: string) =>
+    encoding.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
+  );
 }
 
 function decodeBody(body: string, encoding: string): string {

@@ -3,6 +3,7 @@ import { describeAttachmentsContract } from './contracts/attachments';
 import { describeCredentialsContract } from './contracts/credentials';
 import { describeCouriersContract } from './contracts/couriers';
 import { describeContactsContract } from './contracts/contacts';
+import { describeCustomersContract } from './contracts/customers';
 import { describeDeliveriesContract } from './contracts/deliveries';
 import { describeDevicesContract } from './contracts/devices';
 import type { StoreFactory } from './contracts/fixtures';
@@ -39,6 +40,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('loyalty', () => describeLoyaltyContract(factory));
     describe('preferences', () => describePreferencesContract(factory));
     describe('contacts', () => describeContactsContract(factory));
+    describe('customers', () => describeCustomersContract(factory));
     describe('webhooks', () => describeWebhooksContract(factory));
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));

@@ -16,7 +16,7 @@ describe('TenantService', () => {
     const created: Array<[Tenant, string]> = [];
     const tenants = new TenantService({
       store: {
-        tenants: { createTenant: async (tenant, hash) => void created.push([tenant, hash]), getTenantSettings: async () => null, putTenantSettings: async () => {} },
+        tenants: { createTenant: async (tenant, hash) => void created.push([tenant, hash]), getTenantSettings: async () => null, putTenantSettings: async () => true, findTenantIdBySlug: async () => null },
       },
       now,
     });

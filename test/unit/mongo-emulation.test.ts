@@ -261,6 +261,8 @@ describe('MongoEmulation reads', () => {
     expect(ids(await collection.find({ tag: { $in: [null] } }).toArray())).toEqual(['b']);
     expect(ids(await collection.find({ tags: { $in: [null] } }).toArray())).toEqual(['b', 'c', 'd']);
     expect(ids(await collection.find({ tags: { $regex: '^pe' } }).toArray())).toEqual(['a']);
+    expect(ids(await collection.find({ tags: { $regex: '^PEAR$', $options: 'i' } }).toArray())).toEqual(['a']);
+    expect(ids(await collection.find({ tags: { $regex: '^PEAR$' } }).toArray())).toEqual([]);
     expect(ids(await collection.find({ 'entries.key': { $ne: 'y' } }).toArray())).toEqual(['b', 'c', 'd']);
     expect(ids(await collection.find({ entries: { $not: { $elemMatch: { key: 'x', value: 1 } } } }).toArray())).toEqual(['b', 'c', 'd']);
     expect(ids(await collection.find({ n: { $exists: false } }).toArray())).toEqual(['d']);

@@ -71,7 +71,7 @@ export function tenantRoutes({ tenants, tokens, credentials }: HttpDeps): Route[
       method: 'get',
       path: '/v1/tenants/me/settings',
       operationId: 'getTenantSettings',
-      summary: "The tenant's settings: retention of personal data, arrival radius, quiet hours",
+      summary: "The tenant's settings: retention of personal data, arrival radius, quiet hours, languages, the portal's address",
       roles: ['business'],
       status: 200,
       response: tenantSettingsResponse,
@@ -83,11 +83,12 @@ export function tenantRoutes({ tenants, tokens, credentials }: HttpDeps): Route[
       method: 'put',
       path: '/v1/tenants/me/settings',
       operationId: 'changeTenantSettings',
-      summary: 'Change settings: the fields given change, the others stay; answers them all',
+      summary: "Change settings: the fields given change, the others stay; answers them all. A slug another tenant has is 409 and changes nothing",
       roles: ['business'],
       body: tenantSettingsBody,
       status: 200,
       response: tenantSettingsResponse,
+      errors: [409],
       handler: async ({ principal, body }) => {
         return { body: await tenants.changeSettings(principal.tenantId, body) };
       },

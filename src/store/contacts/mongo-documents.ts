@@ -1,5 +1,5 @@
 import type { ContactKind } from '../../domain/contact';
-import type { ContactCode } from './port';
+import type { CodePurpose, ContactCode } from './port';
 
 /**
  * A customer's own addresses, one document per (tenant, customer): those it set itself (each entry stamped with the
@@ -16,18 +16,21 @@ export interface ContactsDocument {
 }
 
 /** A code sent to an address (hashed). */
-export type ContactCodeDocument = Omit<ContactCode, 'id'> & {
+export type ContactCodeDocument = Omit<ContactCode, 'id' | 'purpose'> & {
   _id: string;
+  /** Absent: a confirmation code (written before sign-in codes). */
+  purpose?: CodePurpose;
   tries: number;
   spent: boolean;
 };
 
 /**
- * When codes went to an address within the rate window, one document per (tenant, kind, address): a new code is a
- * push guarded by the array's length, one atomic update, so concurrent issues never pass the limit.
+ * When codes of one purpose went to an address within the rate window, one document per (tenant, purpose, kind,
+ * address): a new code is a push guarded by the array's length, one atomic update, so concurrent issues never pass
+ * the limit.
  */
 export interface ContactSendsDocument {
-  /** `tupleId(tenant_id, kind, address)`. */
+  /** `tupleId(tenant_id, kind, address)` for confirmation codes, `tupleId(tenant_id, kind, address, purpose)` for others. */
   _id: string;
   tenant_id: string;
   sent: string[];

@@ -3,12 +3,16 @@ import { PREFERENCES_SCOPE, type ContactAddress, type ContactKind, type ContactS
 import type { MongoContext } from '../mongo/context';
 import { tupleId } from '../mongo/documents';
 import { isDuplicateKey } from '../mongo/errors';
-import type { CodeTry, ContactBook, ContactCode, IssueResult } from './port';
+import type { CodePurpose, CodeTry, ContactBook, ContactCode, IssueResult, SignInCodeTry } from './port';
 
 type Db = Pick<MongoContext, 'contacts' | 'contactCodes' | 'contactSends' | 'run'>;
 
 const contactsId = (tenantId: string, customerId: string): string => tupleId(tenantId, customerId);
-const sendsId = (tenantId: string, kind: ContactKind, address: string): string => tupleId(tenantId, kind, address);
+// Confirmation codes keep the window ids they had before codes had a purpose.
+const sendsId = (tenantId: string, purpose: CodePurpose, kind: ContactKind, address: string): string =>
+  purpose === 'confirm' ? tupleId(tenantId, kind, address) : tupleId(tenantId, kind, address, purpose);
+// Codes written before sign-in codes have no purpose: they are confirmation codes.
+const CONFIRMATION = { $ne: 'sign_in' } as const;
 
 /**
  * Customers' own contact addresses on MongoDB, without transactions: a customer's self-set and confirmed addresses
@@ -45,7 +49,7 @@ export class MongoContactBook implements ContactBook {
 
   issueCode(code: ContactCode, window: { since: string; max: number }): Promise<IssueResult> {
     return this.db.run(async () => {
-      const _id = sendsId(code.tenant_id, code.kind, code.address);
+      const _id = sendsId(code.tenant_id, code.purpose, code.kind, code.address);
       await this.db.contactSends.updateOne({ _id }, { $pull: { sent: { $lte: window.since } } });
       try {
         // Matches only while the window has room; a full one fails the filter and the upsert's insert hits the `_id`.
@@ -69,7 +73,7 @@ export class MongoContactBook implements ContactBook {
     return this.db.run(async () => {
       // Only the customer's latest code for the address counts: a new one makes the earlier ones useless.
       const [latest] = await this.db.contactCodes
-        .find({ tenant_id: tenantId, customer_id: customerId, kind, address })
+        .find({ tenant_id: tenantId, customer_id: customerId, kind, address, purpose: CONFIRMATION })
         .sort({ issued_at: -1, _id: -1 })
         .limit(1)
         .toArray();
@@ -81,7 +85,11 @@ export class MongoContactBook implements ContactBook {
 
   confirmCode(codeId: string, confirmedAt: string): Promise<boolean> {
     return this.db.run(async () => {
-      const code = await this.db.contactCodes.findOneAndUpdate({ _id: codeId, spent: false }, { $set: { spent: true } }, { returnDocument: 'after' });
+      const code = await this.db.contactCodes.findOneAndUpdate(
+        { _id: codeId, spent: false, purpose: CONFIRMATION },
+        { $set: { spent: true } },
+        { returnDocument: 'after' },
+      );
       if (!code) return false;
       const { tenant_id: tenantId, customer_id: customerId, kind, address } = code;
       const _id = contactsId(tenantId, customerId);
@@ -92,11 +100,34 @@ export class MongoContactBook implements ContactBook {
     });
   }
 
+  trySignInCode(tenantId: string, kind: ContactKind, address: string): Promise<SignInCodeTry | null> {
+    return this.db.run(async () => {
+      // Only the address's latest sign-in code counts, whoever it went to.
+      const [latest] = await this.db.contactCodes
+        .find({ tenant_id: tenantId, kind, address, purpose: 'sign_in' })
+        .sort({ issued_at: -1, _id: -1 })
+        .limit(1)
+        .toArray();
+      if (!latest || latest.spent) return null;
+      const after = await this.db.contactCodes.findOneAndUpdate({ _id: latest._id, spent: false }, { $inc: { tries: 1 } }, { returnDocument: 'after' });
+      return after
+        ? { id: after._id, customer_id: after.customer_id, code_hash: after.code_hash, expires_at: after.expires_at, tries: after.tries }
+        : null;
+    });
+  }
+
+  spendSignInCode(codeId: string): Promise<boolean> {
+    return this.db.run(async () => {
+      const spent = await this.db.contactCodes.findOneAndUpdate({ _id: codeId, spent: false, purpose: 'sign_in' }, { $set: { spent: true } }, { returnDocument: 'after' });
+      return spent !== null;
+    });
+  }
+
   eraseContacts(tenantId: string, customerId: string): Promise<boolean> {
     return this.db.run(async () => {
       const codes = await this.db.contactCodes.find({ tenant_id: tenantId, customer_id: customerId }).toArray();
       // A rate window is kept by address: the customer's addresses leave with it.
-      const windows = [...new Set(codes.map((code) => sendsId(tenantId, code.kind, code.address)))];
+      const windows = [...new Set(codes.map((code) => sendsId(tenantId, code.purpose ?? 'confirm', code.kind, code.address)))];
       if (windows.length > 0) await this.db.contactSends.deleteMany({ _id: { $in: windows } });
       const removedCodes = (await this.db.contactCodes.deleteMany({ tenant_id: tenantId, customer_id: customerId })).deletedCount;
       const removedContacts = (await this.db.contacts.deleteOne({ _id: contactsId(tenantId, customerId) })).deletedCount;

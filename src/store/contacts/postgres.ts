@@ -1,6 +1,6 @@
 import { PREFERENCES_SCOPE, type ContactAddress, type ContactKind, type ContactStanding } from '../../domain/contact';
 import type { PostgresContext } from '../postgres/context';
-import type { CodeTry, ContactBook, ContactCode, IssueResult } from './port';
+import type { CodeTry, ContactBook, ContactCode, IssueResult, SignInCodeTry } from './port';
 
 /**
  * Customers' own contact addresses on PostgreSQL. A code's issue counts the address's window and inserts under a
@@ -39,17 +39,18 @@ export class PostgresContactBook implements ContactBook {
 
   issueCode(code: ContactCode, window: { since: string; max: number }): Promise<IssueResult> {
     return this.db.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`contact:${code.tenant_id}:${code.kind}:${code.address}`]);
+      const lock = `contact:${code.tenant_id}:${code.purpose}:${code.kind}:${code.address}`;
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lock]);
       const { rows } = await client.query<{ issued_at: string }>(
-        `SELECT issued_at FROM contact_codes WHERE tenant_id = $1 AND kind = $2 AND address = $3 AND issued_at > $4
-         ORDER BY issued_at`,
-        [code.tenant_id, code.kind, code.address, window.since],
+        `SELECT issued_at FROM contact_codes
+         WHERE tenant_id = $1 AND purpose = $2 AND kind = $3 AND address = $4 AND issued_at > $5 ORDER BY issued_at`,
+        [code.tenant_id, code.purpose, code.kind, code.address, window.since],
       );
       if (rows.length >= window.max) return { issued: false, oldest: rows[0]!.issued_at };
       await client.query(
-        `INSERT INTO contact_codes (id, tenant_id, customer_id, kind, address, code_hash, issued_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [code.id, code.tenant_id, code.customer_id, code.kind, code.address, code.code_hash, code.issued_at, code.expires_at],
+        `INSERT INTO contact_codes (id, purpose, tenant_id, customer_id, kind, address, code_hash, issued_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [code.id, code.purpose, code.tenant_id, code.customer_id, code.kind, code.address, code.code_hash, code.issued_at, code.expires_at],
       );
       return { issued: true };
     });
@@ -59,7 +60,8 @@ export class PostgresContactBook implements ContactBook {
     // Only the customer's latest code for the address counts: a new one makes the earlier ones useless.
     const { rows } = await this.db.query<CodeTry>(
       `UPDATE contact_codes SET tries = tries + 1
-       WHERE id = (SELECT id FROM contact_codes WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3 AND address = $4
+       WHERE id = (SELECT id FROM contact_codes
+                   WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3 AND address = $4 AND purpose = 'confirm'
                    ORDER BY issued_at DESC, id DESC LIMIT 1)
          AND NOT spent
        RETURNING id, code_hash, expires_at, tries`,
@@ -71,7 +73,8 @@ export class PostgresContactBook implements ContactBook {
   confirmCode(codeId: string, confirmedAt: string): Promise<boolean> {
     return this.db.transaction(async (client) => {
       const { rows } = await client.query<Pick<ContactCode, 'tenant_id' | 'customer_id' | 'kind' | 'address'>>(
-        'UPDATE contact_codes SET spent = true WHERE id = $1 AND NOT spent RETURNING tenant_id, customer_id, kind, address',
+        `UPDATE contact_codes SET spent = true WHERE id = $1 AND NOT spent AND purpose = 'confirm'
+         RETURNING tenant_id, customer_id, kind, address`,
         [codeId],
       );
       const code = rows[0];
@@ -83,6 +86,24 @@ export class PostgresContactBook implements ContactBook {
       );
       return true;
     });
+  }
+
+  async trySignInCode(tenantId: string, kind: ContactKind, address: string): Promise<SignInCodeTry | null> {
+    // Only the address's latest sign-in code counts, whoever it went to.
+    const { rows } = await this.db.query<SignInCodeTry>(
+      `UPDATE contact_codes SET tries = tries + 1
+       WHERE id = (SELECT id FROM contact_codes WHERE tenant_id = $1 AND purpose = 'sign_in' AND kind = $2 AND address = $3
+                   ORDER BY issued_at DESC, id DESC LIMIT 1)
+         AND NOT spent
+       RETURNING id, customer_id, code_hash, expires_at, tries`,
+      [tenantId, kind, address],
+    );
+    return rows[0] ?? null;
+  }
+
+  async spendSignInCode(codeId: string): Promise<boolean> {
+    const { rowCount } = await this.db.query("UPDATE contact_codes SET spent = true WHERE id = $1 AND NOT spent AND purpose = 'sign_in'", [codeId]);
+    return (rowCount ?? 0) > 0;
   }
 
   eraseContacts(tenantId: string, customerId: string): Promise<boolean> {

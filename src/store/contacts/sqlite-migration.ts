@@ -39,3 +39,12 @@ export const SQLITE_CONTACTS_MIGRATION = `
   ) WITHOUT ROWID;
   CREATE INDEX contact_confirmations_by_time ON contact_confirmations (tenant_id, confirmed_at);
 `;
+
+/** Codes gain their purpose: confirming an address, or signing in to the portal (API.md "Customer portal"). */
+export const SQLITE_CODE_PURPOSE_MIGRATION = `
+  -- Codes issued before sign-in codes were all confirmation codes.
+  ALTER TABLE contact_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'confirm';
+  -- The rate window and the latest sign-in code of an address, per purpose (replaces the index without it).
+  CREATE INDEX contact_codes_by_purpose ON contact_codes (tenant_id, purpose, kind, address, issued_at);
+  DROP INDEX contact_codes_by_address;
+`;

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { PREFERENCES_SCOPE, type ContactAddress, type ContactKind, type ContactStanding } from '../../domain/contact';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
-import type { CodeTry, ContactBook, ContactCode, IssueResult } from './port';
+import type { CodeTry, ContactBook, ContactCode, IssueResult, SignInCodeTry } from './port';
 
 /**
  * Customers' own contact addresses in the embedded store. Every write runs inside one group-commit transaction on the
@@ -35,7 +35,7 @@ export class SqliteContactBook implements ContactBook {
   issueCode(code: ContactCode, window: { since: string; max: number }): Promise<IssueResult> {
     return this.context.write(() => {
       const stmt = this.stmt();
-      const recent = stmt.recentIssues.all(code.tenant_id, code.kind, code.address, window.since) as Array<{ issued_at: string }>;
+      const recent = stmt.recentIssues.all(code.tenant_id, code.purpose, code.kind, code.address, window.since) as Array<{ issued_at: string }>;
       if (recent.length >= window.max) return { issued: false, oldest: recent[0]!.issued_at };
       stmt.codeInsert.run(code);
       return { issued: true };
@@ -54,6 +54,14 @@ export class SqliteContactBook implements ContactBook {
       stmt.confirmationPut.run({ ...code, confirmed_at: confirmedAt });
       return true;
     });
+  }
+
+  trySignInCode(tenantId: string, kind: ContactKind, address: string): Promise<SignInCodeTry | null> {
+    return this.context.write(() => (this.stmt().signInTry.get(tenantId, kind, address) as SignInCodeTry | undefined) ?? null);
+  }
+
+  spendSignInCode(codeId: string): Promise<boolean> {
+    return this.context.write(() => this.stmt().signInSpend.run(codeId).changes > 0);
   }
 
   eraseContacts(tenantId: string, customerId: string): Promise<boolean> {
@@ -99,24 +107,35 @@ function prepare(db: Database) {
        ON CONFLICT DO NOTHING`,
     ),
     recentIssues: db.prepare(
-      `SELECT issued_at FROM contact_codes INDEXED BY contact_codes_by_address
-       WHERE tenant_id = ? AND kind = ? AND address = ? AND issued_at > ? ORDER BY issued_at`,
+      `SELECT issued_at FROM contact_codes INDEXED BY contact_codes_by_purpose
+       WHERE tenant_id = ? AND purpose = ? AND kind = ? AND address = ? AND issued_at > ? ORDER BY issued_at`,
     ),
     codeInsert: db.prepare(
-      `INSERT INTO contact_codes (id, tenant_id, customer_id, kind, address, code_hash, issued_at, expires_at)
-       VALUES (@id, @tenant_id, @customer_id, @kind, @address, @code_hash, @issued_at, @expires_at)`,
+      `INSERT INTO contact_codes (id, purpose, tenant_id, customer_id, kind, address, code_hash, issued_at, expires_at)
+       VALUES (@id, @purpose, @tenant_id, @customer_id, @kind, @address, @code_hash, @issued_at, @expires_at)`,
     ),
     // Only the customer's latest code for the address counts: a new one makes the earlier ones useless.
     codeTry: db.prepare(
       `UPDATE contact_codes SET tries = tries + 1
        WHERE id = (SELECT id FROM contact_codes INDEXED BY contact_codes_by_customer
-                   WHERE tenant_id = ? AND customer_id = ? AND kind = ? AND address = ? ORDER BY issued_at DESC, id DESC LIMIT 1)
+                   WHERE tenant_id = ? AND customer_id = ? AND kind = ? AND address = ? AND purpose = 'confirm'
+                   ORDER BY issued_at DESC, id DESC LIMIT 1)
          AND spent = 0
        RETURNING id, code_hash, expires_at, tries`,
     ),
     codeSpend: db.prepare(
-      'UPDATE contact_codes SET spent = 1 WHERE id = ? AND spent = 0 RETURNING tenant_id, customer_id, kind, address',
+      `UPDATE contact_codes SET spent = 1 WHERE id = ? AND spent = 0 AND purpose = 'confirm'
+       RETURNING tenant_id, customer_id, kind, address`,
     ),
+    // Only the address's latest sign-in code counts, whoever it went to.
+    signInTry: db.prepare(
+      `UPDATE contact_codes SET tries = tries + 1
+       WHERE id = (SELECT id FROM contact_codes INDEXED BY contact_codes_by_purpose
+                   WHERE tenant_id = ? AND purpose = 'sign_in' AND kind = ? AND address = ? ORDER BY issued_at DESC, id DESC LIMIT 1)
+         AND spent = 0
+       RETURNING id, customer_id, code_hash, expires_at, tries`,
+    ),
+    signInSpend: db.prepare("UPDATE contact_codes SET spent = 1 WHERE id = ? AND spent = 0 AND purpose = 'sign_in'"),
     confirmationPut: db.prepare(
       `INSERT INTO contact_confirmations (tenant_id, customer_id, kind, address, confirmed_at)
        VALUES (@tenant_id, @customer_id, @kind, @address, @confirmed_at)

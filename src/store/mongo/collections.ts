@@ -61,7 +61,14 @@ export type CollectionRole = keyof CollectionDocuments;
 
 /** The store's collections by role, and their indexes. */
 export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
-  tenants: { name: 'tenants', indexes: [{ name: 'tenants_by_api_key', key: { api_key_hash: 1 }, unique: true }] },
+  tenants: {
+    name: 'tenants',
+    indexes: [
+      { name: 'tenants_by_api_key', key: { api_key_hash: 1 }, unique: true },
+      // A portal address is one tenant's: of two tenants taking it at once, the second's update is a duplicate key.
+      { name: 'tenants_by_slug', key: { 'settings.slug': 1 }, unique: true, partialFilterExpression: { 'settings.slug': { $type: 'string' } } },
+    ],
+  },
   orders: {
     name: 'orders',
     indexes: [
@@ -103,7 +110,14 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
   idempotencyKeys: { name: 'idempotency_keys', indexes: [] },
   accounts: { name: 'loyalty_accounts', indexes: [] },
   deliveries: { name: 'deliveries', indexes: [{ name: 'deliveries_by_order', key: { order_id: 1, at: 1, seq: 1, channel: 1 } }] },
-  preferences: { name: 'preferences', indexes: [] },
+  // Signing in by address: the customers whose preferences hold an email or a phone.
+  preferences: {
+    name: 'preferences',
+    indexes: [
+      { name: 'preferences_by_email', key: { tenant_id: 1, email_address: 1 } },
+      { name: 'preferences_by_phone', key: { tenant_id: 1, phone: 1 } },
+    ],
+  },
   sources: { name: 'sources', indexes: [{ name: 'sources_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   // A message record's `_id` is (source, webhook id), which carries its uniqueness: of two deliveries at once, one
   // insert wins.
@@ -128,6 +142,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
     name: 'contact_codes',
     indexes: [
       { name: 'contact_codes_by_customer', key: { tenant_id: 1, customer_id: 1, kind: 1, address: 1, issued_at: -1 } },
+      // The latest sign-in code of an address, whoever it went to.
+      { name: 'contact_codes_by_address', key: { tenant_id: 1, kind: 1, address: 1, purpose: 1, issued_at: -1 } },
       { name: 'contact_codes_by_issue', key: { issued_at: 1 } },
     ],
   },

@@ -9,6 +9,7 @@ import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
 import { MongoOutbox } from '../outbox/mongo';
 import { MongoContactBook } from '../contacts/mongo';
+import { MongoCustomerDirectory } from '../customers/mongo';
 import { MongoPreferenceBook } from '../preferences/mongo';
 import { MongoPrivacyRecords } from '../privacy/mongo';
 import { MongoOrderSearch } from '../search/mongo';
@@ -100,6 +101,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     preferences: new MongoPreferenceBook(context),
     privacy: new MongoPrivacyRecords(context),
     contacts: new MongoContactBook(context),
+    customers: new MongoCustomerDirectory(context),
     sources: new MongoSourceDirectory(context),
     webhooks: new MongoWebhookDirectory(context),
     webhookLog: new MongoWebhookLog(context),

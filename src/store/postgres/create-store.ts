@@ -9,6 +9,7 @@ import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
 import { PostgresOutbox } from '../outbox/postgres';
 import { PostgresContactBook } from '../contacts/postgres';
+import { PostgresCustomerDirectory } from '../customers/postgres';
 import { PostgresPreferenceBook } from '../preferences/postgres';
 import { PostgresPrivacyRecords } from '../privacy/postgres';
 import { PostgresOrderSearch } from '../search/postgres';
@@ -51,6 +52,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     preferences: new PostgresPreferenceBook(db),
     privacy: new PostgresPrivacyRecords(db),
     contacts: new PostgresContactBook(db),
+    customers: new PostgresCustomerDirectory(db),
     sources: new PostgresSourceDirectory(db),
     webhooks: new PostgresWebhookDirectory(db),
     webhookLog: new PostgresWebhookLog(db),

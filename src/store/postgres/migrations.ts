@@ -3,11 +3,13 @@ import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_ATTACHMENTS_MIGRATION, POSTGRES_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
-import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
+import { POSTGRES_CODE_PURPOSE_MIGRATION, POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
+import { POSTGRES_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/postgres-migration';
 import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
+import { POSTGRES_TENANT_SLUG_MIGRATION } from '../tenants/postgres-migration';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration
@@ -228,6 +230,9 @@ const MIGRATIONS: string[] = [
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
   POSTGRES_DEVICES_MIGRATION,
   POSTGRES_UNUSED_ATTACHMENTS_MIGRATION,
+  POSTGRES_TENANT_SLUG_MIGRATION,
+  POSTGRES_CODE_PURPOSE_MIGRATION,
+  POSTGRES_CUSTOMER_ADDRESSES_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

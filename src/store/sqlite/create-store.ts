@@ -9,6 +9,7 @@ import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteCourierRecords } from '../couriers/sqlite';
 import { SqliteDeviceDirectory } from '../devices/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
+import { SqliteCustomerDirectory } from '../customers/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
 import { SqliteLoyaltyLedger } from '../loyalty/sqlite';
@@ -90,6 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     preferences: new SqlitePreferenceBook(context),
     privacy: new SqlitePrivacyRecords(context),
     contacts: new SqliteContactBook(context),
+    customers: new SqliteCustomerDirectory(context),
     sources: new SqliteSourceDirectory(context),
     webhooks: new SqliteWebhookDirectory(context),
     webhookLog: new SqliteWebhookLog(context),

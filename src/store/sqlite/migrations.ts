@@ -3,11 +3,13 @@ import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
 import { SQLITE_ATTACHMENTS_MIGRATION, SQLITE_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
-import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
+import { SQLITE_CODE_PURPOSE_MIGRATION, SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
+import { SQLITE_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/sqlite-migration';
 import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
+import { SQLITE_TENANT_SLUG_MIGRATION } from '../tenants/sqlite-migration';
 
 /**
  * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped
@@ -244,6 +246,9 @@ const MIGRATIONS: string[] = [
   SQLITE_PAYMENT_REVISIONS_MIGRATION,
   SQLITE_DEVICES_MIGRATION,
   SQLITE_UNUSED_ATTACHMENTS_MIGRATION,
+  SQLITE_TENANT_SLUG_MIGRATION,
+  SQLITE_CODE_PURPOSE_MIGRATION,
+  SQLITE_CUSTOMER_ADDRESSES_MIGRATION,
 ];
 
 /**

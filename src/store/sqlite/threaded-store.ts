@@ -57,6 +57,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     preferences: standIn(link, 'preferences'),
     privacy: standIn(link, 'privacy'),
     contacts: standIn(link, 'contacts'),
+    customers: standIn(link, 'customers'),
     sources: standIn(link, 'sources'),
     webhooks: standIn(link, 'webhooks'),
     webhookLog: standIn(link, 'webhookLog'),

@@ -1,6 +1,7 @@
 import { withDefaults, type TenantSettings } from '../../domain/tenant-settings';
 import type { MongoContext } from '../mongo/context';
 import { documentToTenant } from '../mongo/documents';
+import { isDuplicateKey } from '../mongo/errors';
 import type { Tenant, TenantDirectory } from './port';
 
 /** Tenants on MongoDB: one document each, its settings embedded. */
@@ -47,9 +48,25 @@ export class MongoTenantDirectory implements TenantDirectory {
     });
   }
 
-  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<boolean> {
     return this.db.run(async () => {
-      await this.db.tenants.updateOne({ _id: tenantId }, { $set: { settings } });
+      try {
+        await this.db.tenants.updateOne({ _id: tenantId }, { $set: { settings } });
+        return true;
+      } catch (error) {
+        // The slug is another tenant's (index `tenants_by_slug`): the update is refused whole.
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  findTenantIdBySlug(slug: string): Promise<string | null> {
+    return this.db.run(async () => {
+      const owner = await this.db.tenants.findOne({ 'settings.slug': slug }, { projection: { _id: 1 } });
+      if (owner) return owner._id;
+      const unset = await this.db.tenants.findOne({ _id: slug, 'settings.slug': { $not: { $type: 'string' } } }, { projection: { _id: 1 } });
+      return unset?._id ?? null;
     });
   }
 

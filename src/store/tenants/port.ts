@@ -11,8 +11,16 @@ export interface TenantDirectory {
   setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void>;
   /** The tenant's settings as stored (missing fields are the defaults); null for an unknown tenant. */
   getTenantSettings(tenantId: string): Promise<TenantSettings | null>;
-  /** Replaces the tenant's settings. */
-  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void>;
+  /**
+   * Replaces the tenant's settings; false when `settings.slug` is another tenant's, and then nothing changed. The slug
+   * is unique across tenants under concurrent writes from any node (a unique index).
+   */
+  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<boolean>;
+  /**
+   * The tenant whose portal address `slug` is: the one that set it, or the tenant of that id while it has set none;
+   * null when none.
+   */
+  findTenantIdBySlug(slug: string): Promise<string | null>;
 }
 
 export interface Tenant {

@@ -1,5 +1,6 @@
 import { withDefaults, type TenantSettings } from '../../domain/tenant-settings';
 import type { PostgresContext } from '../postgres/context';
+import { sqlState, UNIQUE_VIOLATION } from '../postgres/errors';
 import { TurnBatch } from '../postgres/turn-batch';
 import type { Tenant, TenantDirectory } from './port';
 
@@ -9,11 +10,11 @@ const TENANT_SELECT = 'SELECT id, name, points_per_unit, created_at FROM tenants
 export class PostgresTenantDirectory implements TenantDirectory {
   // The settings reads of one turn (the alert queue and the loyalty service read them per change), one statement.
   private readonly settingsReads = new TurnBatch<string, TenantSettings | null>(async (ids) => {
-    const { rows } = await this.db.query<{ id: string; settings: Partial<TenantSettings> | null }>(
-      'SELECT id, settings FROM tenants WHERE id = ANY($1::text[])',
+    const { rows } = await this.db.query<{ id: string; settings: Partial<TenantSettings> | null; slug: string | null }>(
+      'SELECT id, settings, slug FROM tenants WHERE id = ANY($1::text[])',
       [ids],
     );
-    const byId = new Map(rows.map((row) => [row.id, withDefaults(row.settings)]));
+    const byId = new Map(rows.map((row) => [row.id, { ...withDefaults(row.settings), slug: row.slug }]));
     return ids.map((id) => byId.get(id) ?? null);
   }, String);
 
@@ -48,8 +49,23 @@ export class PostgresTenantDirectory implements TenantDirectory {
     return this.settingsReads.load(tenantId);
   }
 
-  async putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
-    await this.db.query('UPDATE tenants SET settings = $1 WHERE id = $2', [JSON.stringify(settings), tenantId]);
+  async putTenantSettings(tenantId: string, { slug, ...rest }: TenantSettings): Promise<boolean> {
+    try {
+      await this.db.query('UPDATE tenants SET settings = $1, slug = $2 WHERE id = $3', [JSON.stringify(rest), slug, tenantId]);
+      return true;
+    } catch (error) {
+      // Of two tenants taking one slug at once, the second waits for the first's commit, then fails here.
+      if (sqlState(error) === UNIQUE_VIOLATION) return false;
+      throw error;
+    }
+  }
+
+  async findTenantIdBySlug(slug: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM tenants WHERE slug = $1 UNION ALL SELECT id FROM tenants WHERE id = $1 AND slug IS NULL LIMIT 1',
+      [slug],
+    );
+    return rows[0]?.id ?? null;
   }
 
   async setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {

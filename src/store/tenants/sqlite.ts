@@ -37,15 +37,24 @@ export class SqliteTenantDirectory implements TenantDirectory {
 
   getTenantSettings(tenantId: string): Promise<TenantSettings | null> {
     return this.context.read(() => {
-      const row = this.stmt().settingsGet.get(tenantId) as { settings: string | null } | undefined;
-      return row ? withDefaults(row.settings === null ? null : (JSON.parse(row.settings) as Partial<TenantSettings>)) : null;
+      const row = this.stmt().settingsGet.get(tenantId) as { settings: string | null; slug: string | null } | undefined;
+      if (!row) return null;
+      return { ...withDefaults(row.settings === null ? null : (JSON.parse(row.settings) as Partial<TenantSettings>)), slug: row.slug };
     });
   }
 
-  putTenantSettings(tenantId: string, settings: TenantSettings): Promise<void> {
+  putTenantSettings(tenantId: string, { slug, ...rest }: TenantSettings): Promise<boolean> {
     return this.context.write(() => {
-      this.stmt().settingsPut.run(JSON.stringify(settings), tenantId);
+      const stmt = this.stmt();
+      // Asked first (the unique index stands behind it): a throwing write would rerun its whole batch with savepoints.
+      if (slug !== null && stmt.slugTaken.get(slug, tenantId)) return false;
+      stmt.settingsPut.run(JSON.stringify(rest), slug, tenantId);
+      return true;
     });
+  }
+
+  findTenantIdBySlug(slug: string): Promise<string | null> {
+    return this.context.read(() => (this.stmt().bySlug.get(slug, slug) as { id: string } | undefined)?.id ?? null);
   }
 }
 
@@ -58,7 +67,9 @@ function prepare(db: Database) {
     byId: db.prepare('SELECT id, name, points_per_unit, created_at FROM tenants WHERE id = ?'),
     replaceKey: db.prepare('UPDATE tenants SET api_key_hash = ? WHERE id = ?'),
     setRate: db.prepare('UPDATE tenants SET points_per_unit = ? WHERE id = ?'),
-    settingsGet: db.prepare('SELECT settings FROM tenants WHERE id = ?'),
-    settingsPut: db.prepare('UPDATE tenants SET settings = ? WHERE id = ?'),
+    settingsGet: db.prepare('SELECT settings, slug FROM tenants WHERE id = ?'),
+    settingsPut: db.prepare('UPDATE tenants SET settings = ?, slug = ? WHERE id = ?'),
+    slugTaken: db.prepare('SELECT 1 FROM tenants WHERE slug = ? AND id <> ?'),
+    bySlug: db.prepare('SELECT id FROM tenants WHERE slug = ? UNION ALL SELECT id FROM tenants WHERE id = ? AND slug IS NULL LIMIT 1'),
   };
 }

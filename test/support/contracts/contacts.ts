@@ -2,14 +2,16 @@ import type { ContactCode, Store } from '../../../src/store/store';
 import { at, freshStore, type StoreFactory } from './fixtures';
 
 /**
- * ContactBook: a customer's self-set addresses by scope, its confirmations, and the codes sent to confirm them (the
- * rate window per address, the latest code alone counting, tries, single use), and their erasure and pruning.
+ * ContactBook: a customer's self-set addresses by scope, its confirmations, and the codes sent to confirm them or to
+ * sign in (the rate window per address and purpose, the latest code alone counting, tries, single use, each code
+ * serving its own purpose only), and their erasure and pruning.
  */
 export function describeContactsContract(factory: StoreFactory): void {
   const store: Pick<Store, 'contacts'> = freshStore(factory);
   const window = (minutes: number) => ({ since: at(minutes - 60), max: 3 });
   const code = (id: string, minutes: number, over: Partial<ContactCode> = {}): ContactCode => ({
     id,
+    purpose: 'confirm',
     tenant_id: 't1',
     customer_id: 'c1',
     kind: 'email',
@@ -109,6 +111,69 @@ export function describeContactsContract(factory: StoreFactory): void {
     await store.contacts.expireConfirmations('t1', at(7));
     expect((await store.contacts.contactStanding('t1', 'c3', 'o1')).confirmed).toEqual([]);
   });
+
+  describe('sign-in codes', () => {
+    const signIn = (id: string, minutes: number, over: Partial<ContactCode> = {}) => code(id, minutes, { purpose: 'sign_in', ...over });
+
+    it('serve only signing in: a confirmation never finds or spends one, and a sign-in never a confirmation code', async () => {
+      expect(await store.contacts.issueCode(signIn('s1', 0), window(0))).toEqual({ issued: true });
+      expect(await store.contacts.tryCode('t1', 'c1', 'email', 'ada@example.com')).toBeNull();
+      expect(await store.contacts.confirmCode('s1', at(1))).toBe(false);
+      expect(await store.contacts.issueCode(code('k1', 1), window(1))).toEqual({ issued: true });
+      expect(await store.contacts.spendSignInCode('k1')).toBe(false);
+      expect(await store.contacts.trySignInCode('t1', 'email', 'ada@example.com')).toEqual({
+        id: 's1', customer_id: 'c1', code_hash: 'hash-s1', expires_at: at(10), tries: 1,
+      });
+      expect(await store.contacts.tryCode('t1', 'c1', 'email', 'ada@example.com')).toMatchObject({ id: 'k1', tries: 1 });
+      expect(await store.contacts.spendSignInCode('s1')).toBe(true);
+      expect(await store.contacts.confirmCode('k1', at(2))).toBe(true);
+      // The sign-in recorded no confirmation of its own: only the confirmation code's.
+      expect((await store.contacts.contactStanding('t1', 'c1', null)).confirmed).toEqual([ada]);
+    });
+
+    it('have a rate window of their own per address', async () => {
+      for (const [n, minutes] of [[1, 0], [2, 1], [3, 2]] as const) {
+        expect(await store.contacts.issueCode(code(`k${n}`, minutes), window(minutes))).toEqual({ issued: true });
+      }
+      expect(await store.contacts.issueCode(code('k4', 3), window(3))).toEqual({ issued: false, oldest: at(0) });
+      for (const [n, minutes] of [[1, 3], [2, 4], [3, 5]] as const) {
+        expect(await store.contacts.issueCode(signIn(`s${n}`, minutes, { customer_id: `c${n}` }), window(minutes))).toEqual({ issued: true });
+      }
+      expect(await store.contacts.issueCode(signIn('s4', 6), window(6))).toEqual({ issued: false, oldest: at(3) });
+      expect(await store.contacts.issueCode(signIn('s5', 6, { address: 'bea@example.com' }), window(6))).toEqual({ issued: true });
+      expect(await store.contacts.issueCode(signIn('s6', 64), window(64))).toEqual({ issued: true });
+    });
+
+    it('hold to the limit under concurrent issues', async () => {
+      const results = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => store.contacts.issueCode(signIn(`s${n}`, 0, { customer_id: `c${n % 2}` }), window(0))));
+      expect(results.filter((result) => result.issued)).toHaveLength(3);
+    });
+
+    it('count: the address\'s latest code alone, whoever it went to, every try; a spent code tries no more', async () => {
+      await store.contacts.issueCode(signIn('s1', 0), window(0));
+      await store.contacts.issueCode(signIn('s2', 1, { customer_id: 'c2' }), window(1));
+      expect(await store.contacts.trySignInCode('t2', 'email', 'ada@example.com')).toBeNull();
+      expect(await store.contacts.trySignInCode('t1', 'phone', 'ada@example.com')).toBeNull();
+      const tries = await Promise.all([1, 2, 3].map(() => store.contacts.trySignInCode('t1', 'email', 'ada@example.com')));
+      expect(tries.map((attempt) => [attempt?.id, attempt?.customer_id])).toEqual([['s2', 'c2'], ['s2', 'c2'], ['s2', 'c2']]);
+      expect(tries.map((attempt) => attempt?.tries).sort()).toEqual([1, 2, 3]);
+      const spends = await Promise.all([1, 2, 3].map(() => store.contacts.spendSignInCode('s2')));
+      expect(spends.filter(Boolean)).toHaveLength(1);
+      // The older code, never spent, was replaced: it does not come back.
+      expect(await store.contacts.trySignInCode('t1', 'email', 'ada@example.com')).toBeNull();
+    });
+
+    it('leave with their customer\'s erasure, and are pruned by age', async () => {
+      await store.contacts.issueCode(signIn('s1', 0), window(0));
+      await store.contacts.issueCode(signIn('s2', 0, { customer_id: 'c2', address: 'bea@example.com' }), window(0));
+      expect(await store.contacts.eraseContacts('t1', 'c1')).toBe(true);
+      expect(await store.contacts.trySignInCode('t1', 'email', 'ada@example.com')).toBeNull();
+      expect(await store.contacts.eraseContacts('t1', 'c1')).toBe(false);
+      await store.contacts.pruneCodes(at(1));
+      expect(await store.contacts.trySignInCode('t1', 'email', 'bea@example.com')).toBeNull();
+    });
+  });
+
 }
 
 function sorted<T extends { kind: string; address: string }>(list: T[]): T[] {

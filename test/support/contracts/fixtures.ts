@@ -44,6 +44,7 @@ export function freshStore(factory: StoreFactory): Store {
     get preferences() { return store().preferences; },
     get privacy() { return store().privacy; },
     get contacts() { return store().contacts; },
+    get customers() { return store().customers; },
     get sources() { return store().sources; },
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },
