@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_ATTACHMENTS_MIGRATION, POSTGRES_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
+import { POSTGRES_BRANDING_MIGRATION } from '../branding/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
@@ -8,6 +9,7 @@ import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
+import { POSTGRES_TEMPLATES_MIGRATION } from '../templates/postgres-migration';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration
@@ -228,6 +230,8 @@ const MIGRATIONS: string[] = [
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
   POSTGRES_DEVICES_MIGRATION,
   POSTGRES_UNUSED_ATTACHMENTS_MIGRATION,
+  POSTGRES_BRANDING_MIGRATION,
+  POSTGRES_TEMPLATES_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.
