@@ -592,7 +592,7 @@ async function startWorkers(
   inputs: WorkerInputs,
   workerConnection: RedisClient,
 ) {
-  const { store, bus, logger } = context;
+  const { store, bus, logger, metrics } = context;
   const { presence, tokens, publicUrl, destinations, deps } = inputs;
   const notifier = await lifecycle.part(
     'notifier',
@@ -608,6 +608,7 @@ async function startWorkers(
         bus,
         now: deps.alertClock,
         wrapChannel: deps.wrapChannel,
+        onTemplateFailure: (part) => metrics.templateFailures.inc({ part }),
       }),
     (built) => built.close(),
   );

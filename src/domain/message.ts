@@ -86,11 +86,13 @@ export const TEMPLATE_VARIABLES = [
 export interface MessageValues {
   /** The order's `external_id`, or its id. */
   reference: string | null;
+  /** The order's status the message tells of (an arriving courier: out for delivery). */
+  status: OrderStatus | null;
   customerName: string | null;
   courierName: string | null;
   /** The order's tracking link. */
   trackingUrl: string | null;
-  /** When the courier is expected (ISO 8601). */
+  /** When the courier is expected (ISO 8601): the order's estimate, else its promised time. */
   eta: string | null;
   /** Why a failed attempt failed. */
   reason: FailReason | null;
@@ -103,13 +105,15 @@ export interface MessageValues {
 /** A message to render: what it tells, in which language, for which tenant, about what. */
 export interface MessageRequest {
   tenantId: string;
-  locale: Locale;
+  /** Null: the tenant's `default_locale`. */
+  locale: Locale | null;
   subject: MessageSubject;
   values: MessageValues;
 }
 
 /** A rendered message, and the parts of the tenant's template that failed to render (their built-in text was used). */
 export interface RenderOutcome {
+  locale: Locale;
   message: RenderedMessage;
   fallbacks: TemplatePartPath[];
 }

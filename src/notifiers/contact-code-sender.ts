@@ -37,7 +37,10 @@ export class ContactCodeSender {
     if (!channel) throw new RangeError(`no ${channelOf(kind)} channel`);
     const texts = TEXTS[(locale ?? 'en').toLowerCase()] ?? TEXTS[(locale ?? 'en').split('-')[0]!.toLowerCase()] ?? TEXTS.en!;
     const text = texts.text(code);
-    await channel.send({ id: `contact-code.${randomUUID()}`, to, subject: texts.subject, text, html: `<p>${text}</p>`, sms: text }, { last: true });
+    await channel.send(
+      { id: `contact-code.${randomUUID()}`, to, subject: texts.subject, text, html: `<p>${text}</p>`, sms: text, push: { title: texts.subject, body: text } },
+      { last: true },
+    );
   }
 
   close(): void {
