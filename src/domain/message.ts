@@ -1,4 +1,5 @@
-import type { Money } from './payment';
+import type { Order } from './order';
+import { collectOnDelivery, type Money } from './payment';
 import type { FailReason } from './proof';
 import { NOTIFYING_STATUSES, type OrderStatus } from './status';
 import type { Locale } from './locale';
@@ -116,4 +117,23 @@ export interface RenderOutcome {
   locale: Locale;
   message: RenderedMessage;
   fallbacks: TemplatePartPath[];
+}
+
+/** What a message about `order` tells of it, with what is read beside the order. */
+export function orderValues(
+  order: Order,
+  subject: AlertSubject,
+  beside: { courierName: string | null; reason: FailReason | null; trackingUrl: string },
+): MessageValues {
+  return {
+    reference: order.external_id ?? order.id,
+    status: subject === 'arriving' ? order.status : subject,
+    customerName: order.customer.name ?? null,
+    courierName: beside.courierName,
+    trackingUrl: beside.trackingUrl,
+    eta: order.eta ?? order.promised_by,
+    reason: beside.reason,
+    collect: collectOnDelivery(order.payment),
+    code: null,
+  };
 }

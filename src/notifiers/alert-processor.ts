@@ -3,11 +3,10 @@ import type { EventBus } from '../actors/event-bus';
 import { mayAlert, type AddressSource, type ContactStanding } from '../domain/contact';
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
 import { matchLocale } from '../domain/locale';
-import { statusSubject, type AlertSubject, type MessageValues } from '../domain/message';
+import { orderValues, statusSubject, type AlertSubject, type MessageValues } from '../domain/message';
 import type { Order } from '../domain/order';
 import type { FailReason } from '../domain/proof';
 import type { Presence } from '../domain/presence';
-import { collectOnDelivery } from '../domain/payment';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
 import type { CourierRecords } from '../store/couriers/port';
@@ -304,17 +303,7 @@ export class AlertProcessor {
       // A failed attempt says why, so the customer knows what to do (be home, fix the address).
       subject === 'failed_attempt' && ref.kind === 'status' ? this.reasonOf(order, ref.seq) : null,
     ]);
-    return {
-      reference: order.external_id ?? order.id,
-      status: subject === 'arriving' ? order.status : subject,
-      customerName: order.customer.name ?? null,
-      courierName: courier?.name ?? null,
-      trackingUrl: this.options.trackingUrl(order),
-      eta: order.eta ?? order.promised_by,
-      reason,
-      collect: collectOnDelivery(order.payment),
-      code: null,
-    };
+    return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl: this.options.trackingUrl(order) });
   }
 
   private async supersededAfter(order: Order, seq: number): Promise<boolean> {

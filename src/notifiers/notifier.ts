@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
+import { trackingPageUrl } from '../domain/tracking-link';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
 import { createAlertWorker } from './alert-worker';
 import type { Channel } from './channel';
@@ -64,7 +65,7 @@ export class Notifier {
       presence: options.presence,
       channels: this.channels,
       templates: this.templates,
-      trackingUrl: (order) => `${options.publicUrl}/track/${order.id}?token=${options.trackingToken(order)}`,
+      trackingUrl: (order) => trackingPageUrl(options.publicUrl, order.id, options.trackingToken(order)),
       maxAttempts: settings.notify.attempts,
       logger,
       bus: options.bus,
