@@ -38,8 +38,10 @@ export type TextSet = Record<MessageSubject, (values: TextValues) => MessageText
 export interface LayoutWords {
   /** Above the link written out in full, under the button. */
   linkHint: string;
-  /** Before the tenant's support address and phone. */
+  /** Before the tenant's support address and phone (then `colon`). */
   contact: (brand: string) => string;
+  /** Between a label and what it labels (the link's label and the link, the contact line and the addresses). */
+  colon: string;
   /** Why the reader gets this email (an alert about an order, or a sign-in code). */
   why: (brand: string, subject: MessageSubject) => string;
   /** Above a sign-in code shown large. */
@@ -293,7 +295,8 @@ export const BUILT_IN_TEXTS: Record<Locale, TextSet> = { en: english, 'zh-HK': h
 export const LAYOUT_WORDS: Record<Locale, LayoutWords> = {
   en: {
     linkHint: 'If the button does not work, copy this link into your browser:',
-    contact: (brand) => `Questions? Contact ${brand}:`,
+    contact: (brand) => `Questions? Contact ${brand}`,
+    colon: ': ',
     why: (brand, subject) =>
       subject === 'sign_in_code'
         ? `You received this email because someone asked to sign in to ${brand} with this address.`
@@ -302,14 +305,16 @@ export const LAYOUT_WORDS: Record<Locale, LayoutWords> = {
   },
   'zh-HK': {
     linkHint: '如按鈕未能開啟，請將以下連結複製到瀏覽器：',
-    contact: (brand) => `如有查詢，請聯絡${brand}：`,
+    contact: (brand) => `如有查詢，請聯絡${brand}`,
+    colon: '：',
     why: (brand, subject) =>
       subject === 'sign_in_code' ? `你收到此電郵，是因為有人以此電郵地址要求登入${brand}。` : `你收到此電郵，是因為你在${brand}有一張訂單。`,
     codeLabel: '你的驗證碼',
   },
   ar: {
     linkHint: 'إذا لم يعمل الزر، فانسخ هذا الرابط والصقه في المتصفح:',
-    contact: (brand) => `لديك استفسار؟ تواصل مع ${brand}:`,
+    contact: (brand) => `لديك استفسار؟ تواصل مع ${brand}`,
+    colon: ': ',
     why: (brand, subject) =>
       subject === 'sign_in_code'
         ? `تصلك هذه الرسالة لأن أحدهم طلب تسجيل الدخول إلى ${brand} بهذا العنوان.`

@@ -21,6 +21,7 @@ export interface EmailFrame {
   content: string;
   /** The button to the order (its link also written out under it); null: none. */
   button: { label: string; url: string } | null;
+  /** `contact` ends with its colon: the addresses follow it. */
   words: { linkHint: string; contact: string; why: string };
 }
 
@@ -71,7 +72,7 @@ export function emailHtml(frame: EmailFrame): string {
   ].filter((contact): contact is string => contact !== null);
   const footer =
     `<tr><td ${block} style="padding:16px 24px 24px;border-top:1px solid #e5e7eb;">` +
-    (contacts.length > 0 ? `<p style="margin:0 0 8px;${text(13, MUTED)}">${escapeHtml(words.contact)} ${contacts.join(' · ')}</p>` : '') +
+    (contacts.length > 0 ? `<p style="margin:0 0 8px;${text(13, MUTED)}">${escapeHtml(words.contact)}<br>${contacts.join(' · ')}</p>` : '') +
     `<p style="margin:0;${text(13, MUTED)}">${escapeHtml(words.why)}</p>` +
     '</td></tr>';
 
@@ -92,14 +93,17 @@ export function emailHtml(frame: EmailFrame): string {
   );
 }
 
-/** A built-in message's content: its greeting and paragraphs, and a code shown large when it carries one. */
+/**
+ * A built-in message's content: its greeting and paragraphs; with a code, the code shown large in place of the first
+ * paragraph (the one that says it).
+ */
 export function paragraphsHtml(greeting: string, lines: readonly string[], code: { label: string; value: string } | null = null): string {
   const paragraph = (line: string) => `<p style="margin:0 0 16px;">${escapeHtml(line)}</p>`;
   const shown = code
     ? `<p style="margin:0 0 4px;font-size:13px;color:${MUTED};">${escapeHtml(code.label)}</p>` +
       `<p dir="ltr" style="margin:0 0 16px;font-size:32px;font-weight:bold;letter-spacing:6px;font-family:Menlo,Consolas,monospace;">${escapeHtml(code.value)}</p>`
     : '';
-  return paragraph(greeting) + (code ? paragraph(lines[0] ?? '') + shown + lines.slice(1).map(paragraph).join('') : lines.map(paragraph).join(''));
+  return paragraph(greeting) + shown + (code ? lines.slice(1) : lines).map(paragraph).join('');
 }
 
 export function escapeHtml(text: string): string {

@@ -134,7 +134,8 @@ export class TemplateCatalog {
     }
 
     const words = LAYOUT_WORDS[locale];
-    const text = own.text ?? plainText(builtIn, values.trackingUrl, words.contact(branding.display_name), branding);
+    const contact = `${words.contact(branding.display_name)}${words.colon}`;
+    const text = own.text ?? plainText(builtIn, values.trackingUrl, words.colon, contact, branding);
     const message = {
       subject: oneLine(own.subject ?? builtIn.subject, SUBJECT_MAX),
       text,
@@ -152,7 +153,7 @@ export class TemplateCatalog {
         content: own.html ?? builtInContent(builtIn, subject, values, words.codeLabel),
         // A tenant's own HTML links to the order where it wants to (`tracking_url`).
         button: own.html === undefined && builtIn.action !== null && values.trackingUrl ? { label: builtIn.action, url: values.trackingUrl } : null,
-        words: { linkHint: words.linkHint, contact: words.contact(branding.display_name), why: words.why(branding.display_name, subject) },
+        words: { linkHint: words.linkHint, contact, why: words.why(branding.display_name, subject) },
       }),
       sms: own.sms ?? builtIn.sms,
       push: pushText({ title: own['push.title'] ?? builtIn.push.title, body: own['push.body'] ?? builtIn.push.body }),
@@ -207,10 +208,16 @@ function formatter(locale: Locale, timeZone: string | null) {
 }
 
 /** A built-in message's plain-text part: greeting, paragraphs, the link, and how to reach the tenant. */
-function plainText(texts: MessageTexts, trackingUrl: string | null, contact: string, branding: { support_email: string | null; support_phone: string | null }): string {
-  const link = texts.action !== null && trackingUrl ? `\n${texts.action}: ${trackingUrl}` : '';
+function plainText(
+  texts: MessageTexts,
+  trackingUrl: string | null,
+  colon: string,
+  contact: string,
+  branding: { support_email: string | null; support_phone: string | null },
+): string {
+  const link = texts.action !== null && trackingUrl ? `\n${texts.action}${colon}${trackingUrl}` : '';
   const reach = [branding.support_email, branding.support_phone].filter((way) => way !== null);
-  const support = reach.length > 0 ? `\n\n${contact} ${reach.join(' · ')}` : '';
+  const support = reach.length > 0 ? `\n\n${contact}${reach.join(' · ')}` : '';
   return `${texts.greeting}\n\n${texts.lines.join('\n')}${link}${support}\n`;
 }
 
