@@ -14,7 +14,7 @@ import {
 } from '../domain/message';
 import type { Money } from '../domain/payment';
 import { FAIL_REASON_WORDS } from '../domain/proof';
-import { LiquidSandbox, type CompiledTemplate, type TemplateScope } from '../services/liquid-sandbox';
+import { escapingOf, LiquidSandbox, type CompiledTemplate, type TemplateScope } from '../services/liquid-sandbox';
 import type { BrandingBook } from '../store/branding/port';
 import type { TemplateBook } from '../store/templates/port';
 import type { TenantDirectory } from '../store/tenants/port';
@@ -135,13 +135,13 @@ export class TemplateCatalog {
 
     const words = LAYOUT_WORDS[locale];
     const contact = `${words.contact(branding.display_name)}${words.colon}`;
-    const text = own.text ?? plainText(builtIn, values.trackingUrl, words.colon, contact, branding);
+    const subjectLine = oneLine(own.subject ?? builtIn.subject, SUBJECT_MAX);
     const message = {
-      subject: oneLine(own.subject ?? builtIn.subject, SUBJECT_MAX),
-      text,
+      subject: subjectLine,
+      text: own.text ?? plainText(builtIn, values.trackingUrl, words.colon, contact, branding),
       html: emailHtml({
         locale,
-        title: oneLine(own.subject ?? builtIn.subject, SUBJECT_MAX),
+        title: subjectLine,
         preview: builtIn.lines[0] ?? builtIn.subject,
         brand: {
           name: branding.display_name,
@@ -170,7 +170,7 @@ export class TemplateCatalog {
     try {
       let cached = this.compiled.get(key);
       if (cached?.source !== source) {
-        cached = { source, compiled: this.sandbox.compile(source, path === 'html' ? 'html' : 'none') };
+        cached = { source, compiled: this.sandbox.compile(source, escapingOf(path)) };
       }
       // Least recently used first: a hit moves to the end.
       this.compiled.delete(key);

@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import { TEMPLATE_VARIABLES } from '../domain/message';
+import { TEMPLATE_VARIABLES, type TemplatePartPath } from '../domain/message';
 
 /** What a tenant's template sees (API.md "Branding and message templates"); a value that does not apply is null. */
 export interface TemplateScope {
@@ -13,6 +13,11 @@ export interface TemplateScope {
 
 /** How a template's output values are written: HTML-escaped (the `html` part) or as they are. */
 export type Escaping = 'html' | 'none';
+
+/** How a part's values are written: escaped in the HTML email's content, as they are in every other part. */
+export function escapingOf(part: TemplatePartPath): Escaping {
+  return part === 'html' ? 'html' : 'none';
+}
 
 /** A template parsed and checked, ready to render. */
 export interface CompiledTemplate {

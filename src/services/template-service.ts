@@ -14,7 +14,7 @@ import type { Order } from '../domain/order';
 import type { CourierRecords } from '../store/couriers/port';
 import type { OrderLog } from '../store/orders/port';
 import type { StoredTemplate, TemplateBook } from '../store/templates/port';
-import { LiquidSandbox, TemplateSourceError } from './liquid-sandbox';
+import { escapingOf, LiquidSandbox, TemplateSourceError } from './liquid-sandbox';
 
 export interface TemplateServiceOptions {
   store: {
@@ -74,7 +74,7 @@ export class TemplateService {
       const source = templatePart(parts, path);
       if (source === undefined) continue;
       try {
-        this.sandbox.compile(source, path === 'html' ? 'html' : 'none');
+        this.sandbox.compile(source, escapingOf(path));
       } catch (error) {
         if (!(error instanceof TemplateSourceError)) throw error;
         issues.push({ path, message: error.message, code: 'invalid_template' });
