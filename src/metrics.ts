@@ -45,6 +45,12 @@ export class Metrics {
     labelNames: ['dependency', 'what'] as const,
     registers: [this.registry],
   });
+  readonly templateFailures = new Counter({
+    name: 'message_template_failures_total',
+    help: "Parts of tenants' message templates that failed to render, by part (subject, text, html, sms, push.title, push.body); the built-in text went out instead",
+    labelNames: ['part'] as const,
+    registers: [this.registry],
+  });
   readonly liveUpdatesUnpublished = new Counter({
     name: 'live_updates_unpublished_total',
     help: 'Applied events this node could not publish to the other nodes (Redis down); their watchers get them from the store',

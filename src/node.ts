@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { DependencyDownError, DependencyState, type ConnectionWatch, type DependencyWatch } from './dependency-state';
 import { MqttIntake, mqttClientId } from './devices/mqtt-intake';
 import type { Presence } from './domain/presence';
+import { trackingPageUrl } from './domain/tracking-link';
 import { RedisFixGate } from './devices/fix-gate';
 import { CredentialBroadcast } from './gateways/credential-broadcast';
 import { ErasureBroadcast } from './gateways/erasure-broadcast';
@@ -30,6 +31,7 @@ import { ContactCodeSender } from './notifiers/contact-code-sender';
 import type { Channel } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
+import { TemplateCatalog } from './notifiers/templates';
 import { WebhookProcessor } from './notifiers/webhook-processor';
 import { WebhookRelay } from './notifiers/webhook-relay';
 import { HttpWebhookTransport, type WebhookTransport } from './notifiers/webhook-transport';
@@ -48,12 +50,14 @@ import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
 import { OutboxRelay } from './services/outbox-relay';
 import { AttachmentService } from './services/attachment-service';
+import { BrandingService } from './services/branding-service';
 import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
 import { RetentionSweep, type RetentionSweepOptions } from './services/retention-sweep';
 import { ReportService } from './services/report-service';
 import { SourceService } from './services/source-service';
+import { TemplateService } from './services/template-service';
 import { TenantService } from './services/tenant-service';
 import { WebhookService } from './services/webhook-service';
 import type { Store } from './store/store';
@@ -461,6 +465,9 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         inactiveCouriers: revocations.inactiveCouriers,
         gate: new RedisFixGate({ redis: redis.publisher, prefix: config.redisPrefix }),
       });
+      const tenants = new TenantService({ store });
+      // Previews are rendered here, as the alert workers (which may run elsewhere) render what they send.
+      const catalog = new TemplateCatalog({ store, publicUrl: config.publicUrl ?? '', logger });
       const missingFonts = missingLabelFonts();
       if (missingFonts.length > 0) {
         logger.warn({ missing: missingFonts }, 'label fonts not installed: Chinese and Arabic text on labels prints as ? (run npm install)');
@@ -473,7 +480,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         publicUrl: config.publicUrl,
         attachments,
         loyalty,
-        tenants: new TenantService({ store }),
+        tenants,
+        branding: new BrandingService({ store, tenantIdBySlug: (slug) => tenants.tenantIdBySlug(slug), linkBase: config.publicUrl }),
+        templates: new TemplateService({
+          store,
+          render: (request) => catalog.render(request),
+          trackingUrl: (order, base) => trackingPageUrl(base, order.id, tokens.mintTracking(order.tenant_id, order.id, order.tracking_generation)),
+        }),
         tokens,
         credentials,
         preferences: new PreferenceService({ store }),
@@ -613,7 +626,7 @@ async function startWorkers(
   inputs: WorkerInputs,
   workerConnection: RedisClient,
 ) {
-  const { store, bus, logger } = context;
+  const { store, bus, logger, metrics } = context;
   const { presence, tokens, publicUrl, destinations, deps } = inputs;
   const notifier = await lifecycle.part(
     'notifier',
@@ -629,6 +642,7 @@ async function startWorkers(
         bus,
         now: deps.alertClock,
         wrapChannel: deps.wrapChannel,
+        onTemplateFailure: (part) => metrics.templateFailures.inc({ part }),
       }),
     (built) => built.close(),
   );

@@ -1,3 +1,5 @@
+import type { Locale } from './locale';
+
 /** A place, as events record it (order.ts's LatLng; repeated here so the two files do not import each other). */
 interface Place {
   lat: number;
@@ -17,14 +19,35 @@ export interface ProofEvent {
 export const FAIL_REASONS = ['not_home', 'refused', 'address_not_found', 'access_denied', 'damaged', 'other'] as const;
 export type FailReason = (typeof FAIL_REASONS)[number];
 
-/** Each reason in words, for alerts (English: the alert texts are English-only today). */
-export const FAIL_REASON_WORDS: Record<FailReason, string> = {
-  not_home: 'nobody was home',
-  refused: 'the delivery was refused',
-  address_not_found: 'the address could not be found',
-  access_denied: 'the courier could not get access',
-  damaged: 'the parcel was damaged',
-  other: 'something else prevented it',
+/**
+ * Each reason in words, for alerts, in each language: in English as the clause after "could not deliver your order
+ * …:", in Chinese and Arabic as what follows "原因：" and "السبب:".
+ */
+export const FAIL_REASON_WORDS: Record<Locale, Record<FailReason, string>> = {
+  en: {
+    not_home: 'nobody was home',
+    refused: 'the delivery was refused',
+    address_not_found: 'the address could not be found',
+    access_denied: 'the courier could not get access',
+    damaged: 'the parcel was damaged',
+    other: 'something else prevented it',
+  },
+  'zh-HK': {
+    not_home: '無人應門',
+    refused: '收件人拒收',
+    address_not_found: '找不到送貨地址',
+    access_denied: '送貨員無法進入大廈或地點',
+    damaged: '包裹已損壞',
+    other: '其他原因',
+  },
+  ar: {
+    not_home: 'لم يكن أحد في المنزل',
+    refused: 'رُفض استلام الشحنة',
+    address_not_found: 'تعذّر العثور على العنوان',
+    access_denied: 'تعذّر على المندوب الوصول إلى المكان',
+    damaged: 'تضرّرت الشحنة',
+    other: 'حال سبب آخر دون التسليم',
+  },
 };
 
 /** What a proof may be required to hold (tenant setting `proof_required`). */

@@ -1,8 +1,7 @@
+import type { Locale } from './locale';
 import type { ProofPart } from './proof';
 
-/** The languages of pages and alerts (API.md "Languages"): English, Traditional Chinese (Hong Kong), Arabic. */
-export const LOCALES = ['en', 'zh-HK', 'ar'] as const;
-export type Locale = (typeof LOCALES)[number];
+export { LOCALES, type Locale } from './locale';
 
 /**
  * A tenant's portal address (API.md "Customer portal": `/portal/<slug>/`). Tenant ids (`ten_…`) hold an underscore,

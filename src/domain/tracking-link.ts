@@ -21,3 +21,8 @@ export function trackingLinkHolds(
   if (!TERMINAL.has(order.status)) return true;
   return nowMs < Date.parse(order.last_event_at) + linkDays * DAY_MS;
 }
+
+/** The tracking page of an order as links hand it out (alerts, previews): `base` is the server's public origin. */
+export function trackingPageUrl(base: string, orderId: string, token: string): string {
+  return `${base.replace(/\/+$/, '')}/track/${encodeURIComponent(orderId)}?token=${token}`;
+}

@@ -16,6 +16,7 @@ import { importRoutes } from './routes/import';
 import { labelRoutes } from './routes/labels';
 import { paymentRoutes } from './routes/payments';
 import { attachmentRoutes } from './routes/attachments';
+import { brandingRoutes } from './routes/branding';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
@@ -38,6 +39,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
   const openapi = (): OpenApiDocument => (document ??= buildOpenApi(routes));
   routes.push(
     ...tagged('tenants', tenantRoutes(deps)),
+    ...tagged('branding', brandingRoutes(deps)),
     ...tagged('orders', orderRoutes(deps)),
     ...tagged('orders', importRoutes(deps)),
     ...tagged('orders', labelRoutes(deps)),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
 import type { Metrics } from '../metrics';
 import type { AttachmentService } from '../services/attachment-service';
+import type { BrandingService } from '../services/branding-service';
 import type { ContactService } from '../services/contact-service';
 import type { CourierRecordService } from '../services/courier-record-service';
 import type { CourierService } from '../services/courier-service';
@@ -18,6 +19,7 @@ import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
+import type { TemplateService } from '../services/template-service';
 import type { TenantService } from '../services/tenant-service';
 import type { WebhookService } from '../services/webhook-service';
 import type { ClientAddresses } from './client-address';
@@ -35,6 +37,10 @@ export interface HttpDeps {
   attachments: Pick<AttachmentService, 'upload' | 'read' | 'readSigned' | 'proofOf'>;
   loyalty: Pick<LoyaltyService, 'account' | 'redeem' | 'setPointsRate'>;
   tenants: Pick<TenantService, 'create' | 'settings' | 'changeSettings'>;
+  /** The tenants' branding, read publicly too, and their logos. */
+  branding: Pick<BrandingService, 'get' | 'put' | 'bySlug' | 'logo'>;
+  /** The tenants' message templates. */
+  templates: Pick<TemplateService, 'put' | 'get' | 'list' | 'remove' | 'preview'>;
   tokens: Pick<TokenService, 'authenticate' | 'mint' | 'mintTracking'>;
   credentials: Pick<CredentialService, 'revoke' | 'rotateApiKey'>;
   preferences: Pick<PreferenceService, 'get' | 'set'>;

@@ -17,6 +17,7 @@ const ERROR_TEXT: Record<ErrorStatus, string> = {
 /** The parts of the API, as the document's tags: client generators group their calls by them. */
 export const API_TAGS = {
   tenants: 'Tenants (platform admin), their settings and the tokens a business mints for its people',
+  branding: "A tenant's branding (read publicly too), its logo, and its message templates in each language",
   orders: 'Orders: placement, reads, search, status changes, assignment and bulk import',
   couriers: 'Couriers: batched scans and live positions, their records and devices',
   devices: "Devices' own intake: positions from Traccar Client or OsmAnd, OwnTracks and Overland, with the device key as credential",

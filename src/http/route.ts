@@ -229,7 +229,7 @@ function paramReader(path: string): (matched: Record<string, string>) => Record<
 }
 
 /** Validates `value` against `schema`. @throws ValidationError listing every bad field. */
-export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query'): z.output<S> {
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'path'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   throw new ValidationError(

@@ -10,7 +10,10 @@ import { layoutParagraph, type TextMeasure } from './label-text';
 export interface LabelContent {
   /** The order id, which both codes carry. */
   orderId: string;
+  /** The tenant's display name. */
   tenantName: string;
+  /** The tenant's logo (PNG or JPEG), printed above its name; null or absent: the name alone. */
+  logo?: Buffer | null;
   /** The order's `external_id`, or its id when it has none. */
   reference: string;
   customerName: string | null;
@@ -37,6 +40,9 @@ const ASCENT = 0.92;
 const LINE_HEIGHT = 1.2;
 // A name or an address is cut after this many lines, the last ending with an ellipsis.
 const MAX_LINES = 3;
+// The logo's box above the name: low enough that the longest texts still end above the codes.
+const LOGO_HEIGHT = 24;
+const LOGO_WIDTH = 120;
 // Passing features makes pdfkit lay a run out whole rather than word by word, so the font engine shapes a run of
 // Arabic as one and puts all of it right to left (right-to-left alternates are among its defaults there anyway).
 const WHOLE_RUN: PDFKit.Mixins.OpenTypeFeatures[] = ['rtla'];
@@ -92,6 +98,10 @@ function drawLabel(doc: PDFKit.PDFDocument, fonts: LabelFonts, label: LabelConte
     y += gap;
   };
 
+  if (label.logo) {
+    doc.image(label.logo, MARGIN, y, { fit: [LOGO_WIDTH, LOGO_HEIGHT] });
+    y += LOGO_HEIGHT + 4;
+  }
   line(label.tenantName, 11, true);
   doc.moveTo(MARGIN, y).lineTo(WIDTH - MARGIN, y).lineWidth(1).stroke();
   y += 6;

@@ -1,12 +1,15 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
-import { FAIL_REASON_WORDS } from '../domain/proof';
 import { mayAlert, type AddressSource, type ContactStanding } from '../domain/contact';
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
+import { matchLocale } from '../domain/locale';
+import { orderValues, statusSubject, type AlertSubject, type MessageValues } from '../domain/message';
 import type { Order } from '../domain/order';
+import type { FailReason } from '../domain/proof';
 import type { Presence } from '../domain/presence';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
+import type { CourierRecords } from '../store/couriers/port';
 import type { ContactBook } from '../store/contacts/port';
 import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
 import type { OrderLog } from '../store/orders/port';
@@ -15,11 +18,11 @@ import type { PreferenceBook, Preferences } from '../store/preferences/port';
 import type { TenantDirectory } from '../store/tenants/port';
 import type { AlertMessage, Channel } from './channel';
 import { DeliveryError } from './delivery-errors';
-import type { AlertSubject, TemplateCatalog } from './templates';
+import type { TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours) and
- * the log it claims in.
+ * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours, the
+ * courier's name) and the log it claims in.
  */
 export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
@@ -29,6 +32,7 @@ export interface AlertProcessorStore {
   contacts: Pick<ContactBook, 'contactStanding'>;
   tenants: Pick<TenantDirectory, 'getTenantSettings'>;
   outbox: Pick<Outbox, 'oweEffect'>;
+  couriers: Pick<CourierRecords, 'getCourier'>;
 }
 
 export interface AlertProcessorOptions {
@@ -36,7 +40,8 @@ export interface AlertProcessorOptions {
   presence: Presence;
   /** Configured channels; tried in the order email → SMS whatever the order given. */
   channels: Channel[];
-  templates: TemplateCatalog;
+  /** Puts alerts into words: the customer's language, the tenant's branding and templates. */
+  templates: Pick<TemplateCatalog, 'render'>;
   /** The order's public tracking link. */
   trackingUrl: (order: Order) => string;
   /**
@@ -167,17 +172,17 @@ export class AlertProcessor {
     return { kind: 'failed' };
   }
 
-  /** A failed attempt's reason in words; null when the event gave none. */
-  private async reasonOf(order: Order, seq: number): Promise<string | null> {
+  /** Why a failed attempt failed; null when the event gave none. */
+  private async reasonOf(order: Order, seq: number): Promise<FailReason | null> {
     const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
-    return event?.seq === seq && event.reason ? FAIL_REASON_WORDS[event.reason] : null;
+    return event?.seq === seq && event.reason ? event.reason : null;
   }
 
   /** What the alert tells, or null when there is no such alert (not a notifying event; never arriving). */
   private async subjectOf(order: Order, seq: number, kind: AlertKind): Promise<AlertSubject | null> {
     if (kind === 'arriving') return order.arriving_at ? 'arriving' : null;
     const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
-    return event && event.seq === seq && NOTIFYING_STATUSES.has(event.status) ? event.status : null;
+    return event && event.seq === seq ? statusSubject(event.status) : null;
   }
 
   /**
@@ -279,18 +284,26 @@ export class AlertProcessor {
   }
 
   private async render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): Promise<AlertMessage> {
-    const trackingUrl = this.options.trackingUrl(order);
-    // A failed attempt says why, so the customer knows what to do (be home, fix the address).
-    const reason = subject === 'failed_attempt' && ref.kind === 'status' ? await this.reasonOf(order, ref.seq) : null;
-    const rendered = this.options.templates.render(order.tenant_id, order.customer.locale, {
-      reference: order.external_id ?? order.id,
-      status: subject,
-      customerName: order.customer.name ?? null,
-      trackingUrl,
-      reason,
+    const { message } = await this.options.templates.render({
+      tenantId: order.tenant_id,
+      // The customer's language when it is one of ours; else the tenant's default.
+      locale: matchLocale(order.customer.locale),
+      subject,
+      values: await this.valuesOf(order, ref, subject),
     });
     const id = ref.kind === 'status' ? `${order.id}.${ref.seq}.${name}` : `${order.id}.${ref.seq}.${ref.kind}.${name}`;
-    return { id, to, ...rendered };
+    return { id, to, ...message };
+  }
+
+  /** What an alert about the order tells. */
+  private async valuesOf(order: Order, ref: AlertRef, subject: AlertSubject): Promise<MessageValues> {
+    const { store } = this.options;
+    const [courier, reason] = await Promise.all([
+      order.courier_id ? store.couriers.getCourier(order.tenant_id, order.courier_id) : null,
+      // A failed attempt says why, so the customer knows what to do (be home, fix the address).
+      subject === 'failed_attempt' && ref.kind === 'status' ? this.reasonOf(order, ref.seq) : null,
+    ]);
+    return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl: this.options.trackingUrl(order) });
   }
 
   private async supersededAfter(order: Order, seq: number): Promise<boolean> {

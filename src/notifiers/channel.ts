@@ -1,3 +1,4 @@
+import type { PushText } from '../domain/message';
 import type { MailRelay } from '../store/deliveries/port';
 
 /** A rendered alert, ready for a channel. */
@@ -10,6 +11,8 @@ export interface AlertMessage {
   html: string;
   /** Short form for SMS. */
   sms: string;
+  /** A push notification's title and body (API.md "Web Push"). */
+  push: PushText;
 }
 
 /** What the processor tells a channel about the attempt it makes. */

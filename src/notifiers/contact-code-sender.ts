@@ -52,7 +52,7 @@ export class ContactCodeSender {
   async deliver(kind: ContactKind, to: string, message: CodeMessage, purpose: string): Promise<void> {
     const channel = this.channels.get(channelOf(kind));
     if (!channel) throw new RangeError(`no ${channelOf(kind)} channel`);
-    await channel.send({ id: `${purpose}.${randomUUID()}`, to, ...message }, { last: true });
+    await channel.send({ id: `${purpose}.${randomUUID()}`, to, push: { title: message.subject, body: message.sms }, ...message }, { last: true });
   }
 
   close(): void {

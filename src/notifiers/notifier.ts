@@ -5,18 +5,19 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
+import { trackingPageUrl } from '../domain/tracking-link';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
 import { createAlertWorker } from './alert-worker';
 import type { Channel } from './channel';
 import { configuredChannels } from './configured-channels';
-import { TemplateCatalog } from './templates';
+import { TemplateCatalog, type TemplateCatalogOptions } from './templates';
 
 /** The settings the alert workers use. */
 export type NotifierSettings = Pick<Config, 'redisPrefix' | 'smtpUrl' | 'smtpFallbackUrl' | 'mailFrom' | 'twilio' | 'notify'>;
 
 export interface NotifierOptions {
   settings: NotifierSettings;
-  store: AlertProcessorStore;
+  store: AlertProcessorStore & TemplateCatalogOptions['store'];
   presence: Presence;
   /** `maxRetriesPerRequest: null` (BullMQ's blocking commands wait indefinitely). */
   workerConnection: RedisClient;
@@ -24,7 +25,10 @@ export interface NotifierOptions {
   /** Base of the tracking links in alerts. */
   publicUrl: string;
   logger: Logger;
+  /** @default a catalog over `store` */
   templates?: TemplateCatalog;
+  /** See {@link TemplateCatalogOptions.onTemplateFailure}. */
+  onTemplateFailure?: TemplateCatalogOptions['onTemplateFailure'];
   /**
    * Wraps each configured channel (email, SMS) before the workers use it: crash tests' entry points inject faults
    * here, never production.
@@ -53,14 +57,15 @@ export class Notifier {
 
   constructor(options: NotifierOptions) {
     const { settings, logger, wrapChannel = (channel) => channel } = options;
-    this.templates = options.templates ?? new TemplateCatalog();
+    this.templates =
+      options.templates ?? new TemplateCatalog({ store: options.store, publicUrl: options.publicUrl, logger, onTemplateFailure: options.onTemplateFailure });
     this.channels = configuredChannels(settings).map(wrapChannel);
     const processor = new AlertProcessor({
       store: options.store,
       presence: options.presence,
       channels: this.channels,
       templates: this.templates,
-      trackingUrl: (order) => `${options.publicUrl}/track/${order.id}?token=${options.trackingToken(order)}`,
+      trackingUrl: (order) => trackingPageUrl(options.publicUrl, order.id, options.trackingToken(order)),
       maxAttempts: settings.notify.attempts,
       logger,
       bus: options.bus,

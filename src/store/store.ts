@@ -1,5 +1,6 @@
 import type { ArrivalLog } from './arrival/port';
 import type { AttachmentStore } from './attachments/port';
+import type { BrandingBook } from './branding/port';
 import type { CredentialRevocations } from './credentials/port';
 import type { CourierRecords } from './couriers/port';
 import type { ContactBook } from './contacts/port';
@@ -15,12 +16,14 @@ import type { PreferenceBook } from './preferences/port';
 import type { PrivacyRecords } from './privacy/port';
 import type { OrderSearch } from './search/port';
 import type { SourceDirectory } from './sources/port';
+import type { TemplateBook } from './templates/port';
 import type { TenantDirectory } from './tenants/port';
 import type { WebhookLog } from './webhook-log/port';
 import type { WebhookDirectory } from './webhooks/port';
 
 export type * from './arrival/port';
 export type * from './attachments/port';
+export type * from './branding/port';
 export type * from './credentials/port';
 export type * from './couriers/port';
 export type * from './contacts/port';
@@ -36,6 +39,7 @@ export type * from './preferences/port';
 export type * from './privacy/port';
 export type * from './search/port';
 export type * from './sources/port';
+export type * from './templates/port';
 export type * from './tenants/port';
 export type * from './webhook-log/port';
 export type * from './webhooks/port';
@@ -69,6 +73,8 @@ export interface Store {
   devices: DeviceDirectory;
   payments: PaymentLedger;
   attachments: AttachmentStore;
+  branding: BrandingBook;
+  templates: TemplateBook;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -193,6 +199,8 @@ export const REPOSITORY_METHODS = {
     linkAttachments: 'call',
     eraseUnusedAttachments: 'call',
   },
+  branding: { getBranding: 'call', putBranding: 'call' },
+  templates: { putTemplate: 'call', getTemplate: 'call', listTemplates: 'call', deleteTemplate: 'call' },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -112,11 +112,47 @@ function parseMail(raw: string): Pick<SmtpMessage, 'subject' | 'messageId' | 'te
     return part ? decodeBody(part.body, part.headers.get('content-transfer-encoding') ?? '7bit') : '';
   };
   return {
-    subject: decodeWords(headers.get('subject') ?? ''),
+    subject: decodeHeader(headers.get('subject') ?? ''),
     messageId: headers.get('message-id') ?? '',
     text: partOf('text/plain'),
     html: partOf('text/html'),
   };
+}
+
+/**
+ * A header's RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`, as nodemailer writes non-ASCII subjects)
+ * decoded. Adjacent words are one text: the space between them goes, and their bytes are joined before decoding (a
+ * character may be split between two).
+ */
+function decodeHeader(value: string): string {
+  const word = /=\?([^?]+)\?([QqBb])\?([^?]*)\?=/y;
+  let decoded = '';
+  let pending: Buffer[] = [];
+  const flush = () => {
+    decoded += Buffer.concat(pending).toString('utf8');
+    pending = [];
+  };
+  for (let at = 0; at < value.length; ) {
+    word.lastIndex = at;
+    const match = word.exec(value);
+    if (match) {
+      const [, , encoding, text] = match;
+      pending.push(
+        encoding!.toUpperCase() === 'B'
+          ? Buffer.from(text!, 'base64')
+          : Buffer.from(text!.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1'),
+      );
+      at = word.lastIndex;
+      const gap = /^\s+(?==\?)/.exec(value.slice(at));
+      if (gap) at += gap[0].length;
+      continue;
+    }
+    flush();
+    decoded += value[at];
+    at += 1;
+  }
+  flush();
+  return decoded;
 }
 
 function splitPart(raw: string): { headers: Map<string, string>; body: string } {
@@ -129,19 +165,6 @@ function splitPart(raw: string): { headers: Map<string, string>; body: string } 
     if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
   }
   return { headers, body };
-}
-
-/**
- * A header with its RFC 2047 encoded words (`=?UTF-8?Q?…?=`, `=?UTF-8?B?…?=`, as nodemailer writes text that is not
- * ASCII) decoded; the space between two encoded words is not part of the text.
- */
-function decodeWords(value: string): string {
-  const word = /=\?([^?]+)\?([QqBb])\?([^?]*)\?=/g;
-  return value.replace(/\?=\s+=\?/g, '?==?').replace(word, (_match, _charset: string, encoding: string, text: string) =>
-    encoding.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8'),
-  );
 }
 
 function decodeBody(body: string, encoding: string): string {

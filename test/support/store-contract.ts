@@ -1,5 +1,6 @@
 import { describeArrivalContract } from './contracts/arrival';
 import { describeAttachmentsContract } from './contracts/attachments';
+import { describeBrandingContract } from './contracts/branding';
 import { describeCredentialsContract } from './contracts/credentials';
 import { describeCouriersContract } from './contracts/couriers';
 import { describeContactsContract } from './contracts/contacts';
@@ -14,6 +15,7 @@ import { describePaymentsContract } from './contracts/payments';
 import { describePreferencesContract } from './contracts/preferences';
 import { describePrivacyContract as describePrivacyRecordsContract } from './contracts/privacy';
 import { describeSearchContract } from './contracts/search';
+import { describeTemplatesContract } from './contracts/templates';
 import { describeTenantsContract } from './contracts/tenants';
 import { describeWebhookLogContract } from './contracts/webhook-log';
 import { describeWebhooksContract } from './contracts/webhooks';
@@ -33,6 +35,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('couriers', () => describeCouriersContract(factory));
     describe('devices', () => describeDevicesContract(factory));
     describe('attachments', () => describeAttachmentsContract(factory));
+    describe('branding', () => describeBrandingContract(factory));
+    describe('templates', () => describeTemplatesContract(factory));
     describe('orders', () => describeOrdersContract(factory));
     describe('deliveries', () => describeDeliveriesContract(factory));
     describe('arrival', () => describeArrivalContract(factory));

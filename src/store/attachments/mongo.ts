@@ -9,7 +9,7 @@ const WITHOUT_DATA = { data: 0 } as const;
 
 /** Attachments on MongoDB, one document each with its bytes. */
 export class MongoAttachmentStore implements AttachmentStore {
-  constructor(private readonly db: Pick<MongoContext, 'attachments' | 'run'>) {}
+  constructor(private readonly db: Pick<MongoContext, 'attachments' | 'branding' | 'run'>) {}
 
   createAttachment(attachment: Attachment, data: Uint8Array): Promise<CreatedAttachment> {
     return this.db.run(async () => {
@@ -70,7 +70,11 @@ export class MongoAttachmentStore implements AttachmentStore {
   eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
     return this.db.run(async () => {
       const unused = { order_id: null, created_at: { $lt: createdBefore } };
-      const docs = await this.db.attachments.find(unused, { projection: { _id: 1 }, limit }).toArray();
+      // Tenants' logos are in use (few: one a tenant at most). One named between this read and the deletion is found
+      // gone by the branding's own second check (branding/mongo.ts).
+      const logos = (await this.db.branding.find({ logo: { $type: 'string' } }, { projection: { logo: 1 } }).toArray()).map((doc) => doc.logo!);
+      const candidates = logos.length > 0 ? { ...unused, _id: { $not: { $in: logos } } } : unused;
+      const docs = await this.db.attachments.find(candidates, { projection: { _id: 1 }, limit }).toArray();
       if (docs.length === 0) return 0;
       // Each deletion checks the document anew: one a proof linked meanwhile stays.
       return (await this.db.attachments.deleteMany({ ...unused, _id: { $in: docs.map((doc) => doc._id) } })).deletedCount;

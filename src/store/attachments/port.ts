@@ -1,6 +1,7 @@
 /**
- * A proof-of-delivery picture (API.md "Proof of delivery") as the store keeps it. The bytes live in the store itself,
- * beside the orders, so erasure, the retention sweep and backups cover them like any other personal data.
+ * A proof-of-delivery picture (API.md "Proof of delivery"), or a tenant's logo, as the store keeps it. The bytes live
+ * in the store itself, beside the orders, so erasure, the retention sweep and backups cover them like any other
+ * personal data.
  */
 export interface Attachment {
   id: string;
@@ -39,8 +40,9 @@ export interface AttachmentStore {
    */
   linkAttachments(tenantId: string, uploader: string, ids: readonly string[], orderId: string): Promise<Attachment[] | null>;
   /**
-   * Deletes (rows and bytes) up to `limit` attachments that no order uses and that were uploaded before
-   * `createdBefore`: pictures of deliveries that never happened or whose proof was refused. Resolves with how many
+   * Deletes (rows and bytes) up to `limit` attachments that no order uses, no tenant's branding names as its logo, and
+   * that were uploaded before `createdBefore`: pictures of deliveries that never happened or whose proof was refused,
+   * logos replaced by others. Resolves with how many
    * went (fewer than `limit`: none is left). One being linked at the same moment is either linked or gone, never both.
    * (A used attachment goes with its order's erasure: `PrivacyRecords`.)
    */

@@ -53,10 +53,13 @@ export class PostgresAttachmentStore implements AttachmentStore {
 
   async eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
     // The batch chosen once (a subquery in the condition may be run again, past the limit); `order_id IS NULL`
-    // again on the row deleted: one a proof linked meanwhile is checked anew and kept.
+    // again on the row deleted: one a proof linked meanwhile is checked anew and kept. A logo a branding is being put
+    // with is locked by that put (branding/postgres.ts) and skipped.
     const { rowCount } = await this.db.query(
       `WITH batch AS MATERIALIZED (
-         SELECT id FROM attachments WHERE order_id IS NULL AND created_at < $1 ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         SELECT id FROM attachments WHERE order_id IS NULL AND created_at < $1
+           AND NOT EXISTS (SELECT 1 FROM tenant_branding WHERE logo = attachments.id)
+         ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
        DELETE FROM attachments a USING batch WHERE a.id = batch.id AND a.order_id IS NULL`,
       [createdBefore, limit],
     );

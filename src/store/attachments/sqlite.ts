@@ -48,8 +48,8 @@ export class SqliteAttachmentStore implements AttachmentStore {
   }
 
   eraseUnusedAttachments(createdBefore: string, limit: number): Promise<number> {
-    // secure_delete (create-store.ts) zeroes the deleted bytes in the file; writes are serial, so a link either came
-    // first (the row is used, and stays) or finds the row gone.
+    // secure_delete (create-store.ts) zeroes the deleted bytes in the file; writes are serial, so a link (or a
+    // branding naming it as its logo) either came first (the row is used, and stays) or finds the row gone.
     return this.context.write(() => this.stmt().eraseUnused.run(createdBefore, limit).changes);
   }
 }
@@ -67,7 +67,8 @@ function prepare(db: Database) {
     link: db.prepare('UPDATE attachments SET order_id = ? WHERE id = ?'),
     eraseUnused: db.prepare(
       `DELETE FROM attachments WHERE id IN (
-         SELECT id FROM attachments INDEXED BY attachments_unused WHERE order_id IS NULL AND created_at < ? LIMIT ?)`,
+         SELECT id FROM attachments INDEXED BY attachments_unused WHERE order_id IS NULL AND created_at < ?
+           AND NOT EXISTS (SELECT 1 FROM tenant_branding WHERE logo = attachments.id) LIMIT ?)`,
     ),
   };
 }

@@ -15,9 +15,11 @@ import type {
   WebhookMessageDocument,
 } from './documents';
 import type { AttachmentDocument } from '../attachments/mongo-document';
+import type { BrandingDocument } from '../branding/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
 import type { DeviceDocument } from '../devices/mongo-document';
+import type { TemplateDocument } from '../templates/mongo-document';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -55,6 +57,8 @@ export interface CollectionDocuments {
   devices: DeviceDocument;
   paymentTransactions: PaymentTransactionDocument;
   attachments: AttachmentDocument;
+  branding: BrandingDocument;
+  templates: TemplateDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -160,6 +164,13 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       { name: 'attachments_by_order', key: { order_id: 1 } },
     ],
   },
+  // A branding's `_id` is its tenant's id; the sweep of unused uploads reads which uploads are logos.
+  branding: {
+    name: 'tenant_branding',
+    indexes: [{ name: 'tenant_branding_by_logo', key: { logo: 1 }, partialFilterExpression: { logo: { $type: 'string' } } }],
+  },
+  // A template's `_id` is (tenant, locale, subject); a tenant's are listed by language and subject.
+  templates: { name: 'message_templates', indexes: [{ name: 'message_templates_by_tenant', key: { tenant_id: 1, locale: 1, subject: 1 } }] },
   contactSends: { name: 'contact_sends', indexes: [{ name: 'contact_sends_by_last', key: { last: 1 } }] },
   // A courier's `_id` is (tenant, id); pages read by tenant and id, the credential refresh reads the inactive ones.
   couriers: {

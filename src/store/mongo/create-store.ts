@@ -1,6 +1,7 @@
 import { MongoPaymentLedger } from '../payments/mongo';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoAttachmentStore } from '../attachments/mongo';
+import { MongoBrandingBook } from '../branding/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoCourierRecords } from '../couriers/mongo';
 import { MongoDeviceDirectory } from '../devices/mongo';
@@ -15,6 +16,7 @@ import { MongoPrivacyRecords } from '../privacy/mongo';
 import { MongoOrderSearch } from '../search/mongo';
 import { MongoSourceDirectory } from '../sources/mongo';
 import type { Store } from '../store';
+import { MongoTemplateBook } from '../templates/mongo';
 import { MongoTenantDirectory } from '../tenants/mongo';
 import { MongoWebhookLog } from '../webhook-log/mongo';
 import { MongoWebhookDirectory } from '../webhooks/mongo';
@@ -70,6 +72,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     devices: collection('devices'),
     paymentTransactions: collection('paymentTransactions'),
     attachments: collection('attachments'),
+    branding: collection('branding'),
+    templates: collection('templates'),
     run,
   };
   return {
@@ -110,5 +114,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     devices: new MongoDeviceDirectory(context),
     payments: new MongoPaymentLedger(context),
     attachments: new MongoAttachmentStore(context),
+    branding: new MongoBrandingBook(context),
+    templates: new MongoTemplateBook(context),
   };
 }

@@ -4,6 +4,7 @@ import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
 import { PostgresDeviceDirectory } from '../devices/postgres';
 import { PostgresAttachmentStore } from '../attachments/postgres';
+import { PostgresBrandingBook } from '../branding/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
 import { PostgresLoyaltyLedger } from '../loyalty/postgres';
 import { PostgresOrderLog } from '../orders/postgres';
@@ -15,6 +16,7 @@ import { PostgresPrivacyRecords } from '../privacy/postgres';
 import { PostgresOrderSearch } from '../search/postgres';
 import { PostgresSourceDirectory } from '../sources/postgres';
 import type { Store } from '../store';
+import { PostgresTemplateBook } from '../templates/postgres';
 import { PostgresTenantDirectory } from '../tenants/postgres';
 import { PostgresWebhookLog } from '../webhook-log/postgres';
 import { PostgresWebhookDirectory } from '../webhooks/postgres';
@@ -61,5 +63,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     devices: new PostgresDeviceDirectory(db),
     payments: new PostgresPaymentLedger(db),
     attachments: new PostgresAttachmentStore(db),
+    branding: new PostgresBrandingBook(db),
+    templates: new PostgresTemplateBook(db),
   };
 }

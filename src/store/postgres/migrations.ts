@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { POSTGRES_ARRIVAL_MIGRATION } from '../arrival/postgres-migration';
 import { POSTGRES_ATTACHMENTS_MIGRATION, POSTGRES_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/postgres-migration';
+import { POSTGRES_BRANDING_MIGRATION } from '../branding/postgres-migration';
 import { POSTGRES_CREDENTIALS_MIGRATION } from '../credentials/postgres-migration';
 import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CODE_PURPOSE_MIGRATION, POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
@@ -10,6 +11,7 @@ import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POST
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 import { POSTGRES_TENANT_SLUG_MIGRATION } from '../tenants/postgres-migration';
+import { POSTGRES_TEMPLATES_MIGRATION } from '../templates/postgres-migration';
 
 /**
  * The PostgreSQL schema, as versioned migrations recorded in `schema_migrations`. Append only: a shipped migration
@@ -233,6 +235,8 @@ const MIGRATIONS: string[] = [
   POSTGRES_TENANT_SLUG_MIGRATION,
   POSTGRES_CODE_PURPOSE_MIGRATION,
   POSTGRES_CUSTOMER_ADDRESSES_MIGRATION,
+  POSTGRES_BRANDING_MIGRATION,
+  POSTGRES_TEMPLATES_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -5,6 +5,7 @@ import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
 import { SqliteArrivalLog } from '../arrival/sqlite';
 import { SqliteAttachmentStore } from '../attachments/sqlite';
+import { SqliteBrandingBook } from '../branding/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteCourierRecords } from '../couriers/sqlite';
 import { SqliteDeviceDirectory } from '../devices/sqlite';
@@ -21,6 +22,7 @@ import { SqliteOrderSearch } from '../search/sqlite';
 import { SqliteSourceDirectory } from '../sources/sqlite';
 import { narrowToOwner, privateDir, privateFile } from '../../private-files';
 import type { Store } from '../store';
+import { SqliteTemplateBook } from '../templates/sqlite';
 import { SqliteTenantDirectory } from '../tenants/sqlite';
 import { SqliteWebhookLog } from '../webhook-log/sqlite';
 import { SqliteWebhookDirectory } from '../webhooks/sqlite';
@@ -100,6 +102,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     devices: new SqliteDeviceDirectory(context),
     payments: new SqlitePaymentLedger(context),
     attachments: new SqliteAttachmentStore(context),
+    branding: new SqliteBrandingBook(context),
+    templates: new SqliteTemplateBook(context),
   };
 }
 

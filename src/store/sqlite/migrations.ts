@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { SQLITE_ARRIVAL_MIGRATION } from '../arrival/sqlite-migration';
 import { SQLITE_ATTACHMENTS_MIGRATION, SQLITE_UNUSED_ATTACHMENTS_MIGRATION } from '../attachments/sqlite-migration';
+import { SQLITE_BRANDING_MIGRATION } from '../branding/sqlite-migration';
 import { SQLITE_CREDENTIALS_MIGRATION } from '../credentials/sqlite-migration';
 import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CODE_PURPOSE_MIGRATION, SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
@@ -10,6 +11,7 @@ import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_P
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 import { SQLITE_TENANT_SLUG_MIGRATION } from '../tenants/sqlite-migration';
+import { SQLITE_TEMPLATES_MIGRATION } from '../templates/sqlite-migration';
 
 /**
  * Schema migrations, applied in order and recorded in `schema_migrations`. Append only: a shipped
@@ -249,6 +251,8 @@ const MIGRATIONS: string[] = [
   SQLITE_TENANT_SLUG_MIGRATION,
   SQLITE_CODE_PURPOSE_MIGRATION,
   SQLITE_CUSTOMER_ADDRESSES_MIGRATION,
+  SQLITE_BRANDING_MIGRATION,
+  SQLITE_TEMPLATES_MIGRATION,
 ];
 
 /**

@@ -66,6 +66,8 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     devices: standIn(link, 'devices'),
     payments: standIn(link, 'payments'),
     attachments: standIn(link, 'attachments'),
+    branding: standIn(link, 'branding'),
+    templates: standIn(link, 'templates'),
     [STORE_THREAD]: () => link.thread,
   };
 }

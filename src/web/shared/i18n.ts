@@ -3,8 +3,9 @@
  * A page picks its language, marks `<html lang dir>` with it and formats dates, times, numbers and money with `Intl`
  * in it; its words live in its own catalogs, one per language, typed against the English one.
  */
+import { isRightToLeft, matchLocale } from '../../domain/locale';
 
-import { matchLocale } from '../../domain/locale';
+export { isRightToLeft };
 
 export const LANGUAGES = ['en', 'zh-HK', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -12,12 +13,8 @@ export type Language = (typeof LANGUAGES)[number];
 /** Each language named in itself, for a picker: a reader finds their own language whatever the page shows. */
 export const LANGUAGE_NAMES: Record<Language, string> = { en: 'English', 'zh-HK': '繁體中文（香港）', ar: 'العربية' };
 
-const RIGHT_TO_LEFT: ReadonlySet<Language> = new Set<Language>(['ar']);
-
-/** The supported language a BCP 47 tag means, or null: any Chinese written in traditional characters is zh-HK. */
-export function matchLanguage(tag: string | null | undefined): Language | null {
-  return matchLocale(tag);
-}
+/** The supported language a BCP 47 tag means, or null: the rule alerts follow too (any traditional Chinese is zh-HK). */
+export const matchLanguage: (tag: string | null | undefined) => Language | null = matchLocale;
 
 export interface LanguageSources {
   /** The page's URL query (`?lang=`). */
@@ -73,10 +70,6 @@ export function keepLanguage(storageKey: string, language: Language): void {
   } catch {
     // storage disabled: the choice lasts as long as the page
   }
-}
-
-export function isRightToLeft(language: Language): boolean {
-  return RIGHT_TO_LEFT.has(language);
 }
 
 /** Marks the document with the language and its writing direction, so the layout (and screen readers) follow it. */

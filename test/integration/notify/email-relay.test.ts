@@ -48,7 +48,7 @@ function channel(smtpUrl: string): EmailChannel {
 }
 
 function message(to: string): AlertMessage {
-  return { id: unique('m'), to, subject: 'Your order', text: 'On its way', html: '<p>On its way</p>', sms: 'On its way' };
+  return { id: unique('m'), to, subject: 'Your order', text: 'On its way', html: '<p>On its way</p>', sms: 'On its way', push: { title: 'Your order', body: 'On its way' } };
 }
 
 it('moves to the second relay when the first never greets', async () => {

@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { Presence } from '../../../src/domain/presence';
 import { AlertProcessor } from '../../../src/notifiers/alert-processor';
 import { EmailChannel } from '../../../src/notifiers/email-channel';
-import { TemplateCatalog, type TemplateSet } from '../../../src/notifiers/templates';
+import { TemplateCatalog, type TextSet } from '../../../src/notifiers/templates';
 import { createSqliteStore } from '../../../src/store/sqlite/create-store';
 import type { Store } from '../../../src/store/store';
 import { deliveryLog } from '../../support/alerts';
@@ -33,11 +33,12 @@ describe('a failure while the alert is rendered', () => {
 
   it('happens before the claim: the re-run sends the email, once', async () => {
     let renders = 0;
-    const flaky: TemplateSet = {
-      default: (data) => {
+    const flaky: Partial<TextSet> = {
+      shipped: (values) => {
         renders += 1;
         if (renders === 1) throw new Error('template store unreachable');
-        return { subject: `Order ${data.reference}: ${data.status}`, text: `Track: ${data.trackingUrl}`, sms: data.trackingUrl };
+        const text = `Track: ${values.trackingUrl}`;
+        return { subject: `Order ${values.reference} has shipped`, greeting: 'Hello,', lines: [text], action: null, sms: text, push: { title: 'Shipped', body: text } };
       },
     };
     node.node.parts.notifier!.templates.add('en', flaky, tenant.id);
@@ -91,7 +92,7 @@ describe('a superseded alert whose email was claimed by a worker that died', () 
       store,
       presence: nobodyWatching,
       channels: [channel],
-      templates: new TemplateCatalog(),
+      templates: new TemplateCatalog({ store, publicUrl: 'http://localhost', logger: pino({ level: 'silent' }) }),
       trackingUrl: (o) => `http://localhost/track/${o.id}`,
       logger: pino({ level: 'silent' }),
     });

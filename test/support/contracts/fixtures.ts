@@ -50,6 +50,8 @@ export function freshStore(factory: StoreFactory): Store {
     get webhookLog() { return store().webhookLog; },
     get payments() { return store().payments; },
     get attachments() { return store().attachments; },
+    get branding() { return store().branding; },
+    get templates() { return store().templates; },
   };
 }
 
