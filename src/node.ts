@@ -385,10 +385,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   // Confirmation codes go out from the node that was asked, through channels of its own (the alert workers may run elsewhere).
   const codeSender = await lifecycle.part('code channels', () => new ContactCodeSender(configuredChannels(config)), (built) => built.close());
   // Stopped after the HTTP side (no request adds to it then) and before the channels its sends go through.
+  // Messages this node renders itself (sign-in codes, previews), as the alert workers (which may run elsewhere) do.
+  const catalog = new TemplateCatalog({ store, publicUrl: config.publicUrl ?? '', logger, onTemplateFailure: (part) => metrics.templateFailures.inc({ part }) });
   const customerSessions = await service('customer sessions', () =>
     new CustomerSessionService({
       store,
       sender: codeSender,
+      render: (request) => catalog.render(request),
       tokens,
       secret: inputs.codeSecret,
       logger,
@@ -466,8 +469,6 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         gate: new RedisFixGate({ redis: redis.publisher, prefix: config.redisPrefix }),
       });
       const tenants = new TenantService({ store });
-      // Previews are rendered here, as the alert workers (which may run elsewhere) render what they send.
-      const catalog = new TemplateCatalog({ store, publicUrl: config.publicUrl ?? '', logger });
       const missingFonts = missingLabelFonts();
       if (missingFonts.length > 0) {
         logger.warn({ missing: missingFonts }, 'label fonts not installed: Chinese and Arabic text on labels prints as ? (run npm install)');

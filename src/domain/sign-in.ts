@@ -1,4 +1,3 @@
-import { LOCALES, type Locale } from './tenant-settings';
 
 /**
  * Signing in to the portal by a code sent to an address (API.md "Customer portal"): which of the customers holding
@@ -50,21 +49,4 @@ function compareLatest(a: string | null, b: string | null): number {
   if (a === null) return 1;
   if (b === null) return -1;
   return a > b ? -1 : 1;
-}
-
-/**
- * The language of a message to a customer (API.md "Languages": an alert's is the customer's `locale`, the tenant's
- * `default_locale`, English): the customer's when it is one of ours, by its language alone when the region differs
- * (`ar-EG` is Arabic; any Chinese is the Traditional Chinese we write), else the tenant's.
- */
-export function messageLocale(customerLocale: string | null | undefined, tenantDefault: Locale | null | undefined): Locale {
-  const tag = customerLocale?.trim().toLowerCase();
-  if (tag) {
-    const exact = LOCALES.find((locale) => locale.toLowerCase() === tag);
-    if (exact) return exact;
-    const language = tag.split('-')[0];
-    const byLanguage = LOCALES.find((locale) => locale.split('-')[0]!.toLowerCase() === language);
-    if (byLanguage) return byLanguage;
-  }
-  return tenantDefault ?? 'en';
 }

@@ -121,9 +121,9 @@ const english: TextSet = (() => {
     sign_in_code: (v) => ({
       subject: `Your sign-in code for ${v.brand}`,
       greeting: hello(v),
-      lines: [`Your sign-in code is ${v.code}.`, 'It works once and expires in a few minutes. If you did not ask to sign in, ignore this message.'],
+      lines: [`Your sign-in code is ${v.code}.`, "It expires in 10 minutes and works only once. If you didn't ask to sign in, you can ignore this message: no one can sign in without this code."],
       action: null,
-      sms: `${v.code} is your ${v.brand} sign-in code. It works once and expires in a few minutes.`,
+      sms: `${v.code} is your ${v.brand} sign-in code. It expires in 10 minutes. Don't share it with anyone.`,
       push: { title: 'Your sign-in code', body: `${v.code} is your sign-in code.` },
     }),
   };
@@ -199,9 +199,9 @@ const hongKong: TextSet = (() => {
     sign_in_code: (v) => ({
       subject: `${v.brand} 登入驗證碼`,
       greeting: hello(v),
-      lines: [`你的登入驗證碼是 ${v.code}。`, '驗證碼只可使用一次，並會在幾分鐘後失效。如你沒有要求登入，請忽略此訊息。'],
+      lines: [`你的登入驗證碼是 ${v.code}。`, '驗證碼 10 分鐘內有效，只可使用一次。如你沒有要求登入，請忽略此訊息；沒有這個驗證碼，任何人都無法登入你的帳戶。'],
       action: null,
-      sms: `${v.brand} 登入驗證碼：${v.code}。驗證碼只可使用一次，幾分鐘後失效。`,
+      sms: `${v.brand} 登入驗證碼：${v.code}，10 分鐘內有效。切勿向任何人透露此驗證碼。`,
       push: { title: '登入驗證碼', body: `你的驗證碼是 ${v.code}。` },
     }),
   };
@@ -279,10 +279,10 @@ const arabic: TextSet = (() => {
       greeting: hello(v),
       lines: [
         `رمز تسجيل الدخول الخاص بك هو ${v.code}.`,
-        'يمكن استخدامه مرة واحدة فقط، وتنتهي صلاحيته خلال دقائق. إذا لم تطلب تسجيل الدخول، فتجاهل هذه الرسالة.',
+        'الرمز صالح لمدة 10 دقائق ويُستخدم مرة واحدة فقط. إذا لم تطلب تسجيل الدخول، فتجاهل هذه الرسالة؛ فلا يمكن لأحد تسجيل الدخول إلى حسابك من دون هذا الرمز.',
       ],
       action: null,
-      sms: `${v.code} هو رمز تسجيل الدخول إلى ${v.brand}. يُستخدم مرة واحدة وتنتهي صلاحيته خلال دقائق.`,
+      sms: `${v.code} هو رمز تسجيل الدخول إلى ${v.brand}. صالح لمدة 10 دقائق. لا تشاركه مع أي شخص.`,
       push: { title: 'رمز تسجيل الدخول', body: `رمزك هو ${v.code}.` },
     }),
   };

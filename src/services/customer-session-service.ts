@@ -4,10 +4,11 @@ import type { TokenService } from '../auth/token-service';
 import { isConfirmed, mayAlert, normalAddress, type ContactKind } from '../domain/contact';
 import { UnauthorizedError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { messageLocale, rankHolders, type Holder } from '../domain/sign-in';
+import type { MessageRequest, RenderOutcome } from '../domain/message';
+import { matchLocale } from '../domain/locale';
+import { rankHolders, type Holder } from '../domain/sign-in';
 import type { ContactCodeSender } from '../notifiers/contact-code-sender';
 import { DeliveryError } from '../notifiers/delivery-errors';
-import { signInTexts } from '../notifiers/sign-in-texts';
 import type { ContactBook } from '../store/contacts/port';
 import type { CustomerDirectory } from '../store/customers/port';
 import type { OrderSearch } from '../store/search/port';
@@ -44,6 +45,8 @@ export interface CustomerSessionServiceOptions {
     search: Pick<OrderSearch, 'searchOrders'>;
   };
   sender: Pick<ContactCodeSender, 'canSend' | 'deliver'>;
+  /** Renders the code's message (the tenant's template for `sign_in_code` and branding, else the built-in texts). */
+  render: (request: MessageRequest) => Promise<RenderOutcome>;
   tokens: Pick<TokenService, 'mint'>;
   /** Keys the codes' hashes, so a copy of the store does not let anyone try the million codes offline. */
   secret: string;
@@ -260,15 +263,16 @@ export class CustomerSessionService {
       { since: new Date(now.getTime() - HOUR_MS).toISOString(), max: this.codesPerHour },
     );
     if (!issued.issued) return 'rate_limited';
-    const [tenant, settings, latest] = await Promise.all([
-      store.tenants.getTenant(tenantId),
-      store.tenants.getTenantSettings(tenantId),
-      store.search.searchOrders(tenantId, { customerId, limit: 1 }),
-    ]);
-    const locale = messageLocale(latest.items[0]?.customer.locale, settings?.default_locale);
-    const texts = signInTexts(locale, { code, tenantName: tenant?.name ?? '', minutes: this.codeTtlMs / 60_000 });
+    const latest = await store.search.searchOrders(tenantId, { customerId, limit: 1 });
+    const customer = latest.items[0]?.customer;
     try {
-      await sender.deliver(kind, address, texts, 'sign-in-code');
+      const { message } = await this.options.render({
+        tenantId,
+        locale: matchLocale(customer?.locale),
+        subject: 'sign_in_code',
+        values: { reference: null, status: null, customerName: customer?.name ?? null, courierName: null, trackingUrl: null, eta: null, reason: null, collect: null, code },
+      });
+      await sender.deliver(kind, address, message, 'sign-in-code');
     } catch (error) {
       if (!(error instanceof DeliveryError)) throw error;
       this.options.logger.warn({ err: error, tenant_id: tenantId, channel: kind === 'email' ? 'email' : 'sms' }, 'sign-in code not delivered');

@@ -1,14 +1,14 @@
 /**
- * Signing in to the portal by a code, without HTTP: which customer an address signs in, the message's language and
- * texts, and the session service on a real embedded store with a recording channel and the real logger: no address
+ * Signing in to the portal by a code, without HTTP: which customer an address signs in, and the session service on a real embedded store with a recording channel and the real logger: no address
  * or code in any log line, whatever happens to the request.
  */
-import { messageLocale, rankHolders, type Holding } from '../../src/domain/sign-in';
+import { rankHolders, type Holding } from '../../src/domain/sign-in';
 import { createLogger } from '../../src/logger';
 import type { Channel } from '../../src/notifiers/channel';
+import type { MessageRequest } from '../../src/domain/message';
 import { ContactCodeSender } from '../../src/notifiers/contact-code-sender';
+import { TemplateCatalog } from '../../src/notifiers/templates';
 import { PermanentDeliveryError } from '../../src/notifiers/delivery-errors';
-import { SIGN_IN_TEXTS, signInTexts } from '../../src/notifiers/sign-in-texts';
 import { CustomerSessionService, type SignInOutcome } from '../../src/services/customer-session-service';
 import { createSqliteStore } from '../../src/store/sqlite/create-store';
 import type { Store } from '../../src/store/store';
@@ -39,42 +39,6 @@ describe('rankHolders', () => {
   });
 });
 
-describe('messageLocale', () => {
-  it('takes the customer’s language when it is one of ours, else the tenant’s, else English', () => {
-    expect(messageLocale('zh-HK', 'ar')).toBe('zh-HK');
-    expect(messageLocale('zh-hk', 'en')).toBe('zh-HK');
-    expect(messageLocale('zh-Hant-TW', 'en')).toBe('zh-HK');
-    expect(messageLocale('ar-EG', 'en')).toBe('ar');
-    expect(messageLocale('en-GB', 'ar')).toBe('en');
-    expect(messageLocale('fr', 'ar')).toBe('ar');
-    expect(messageLocale(null, 'zh-HK')).toBe('zh-HK');
-    expect(messageLocale(undefined, undefined)).toBe('en');
-  });
-});
-
-describe('the sign-in texts', () => {
-  it('exist for every language, each channel holding the code and the tenant, the HTML escaped', () => {
-    for (const locale of Object.keys(SIGN_IN_TEXTS) as Array<keyof typeof SIGN_IN_TEXTS>) {
-      const texts = signInTexts(locale, { code: '042917', tenantName: 'Tom & <Jerry>', minutes: 10 });
-      for (const part of [texts.text, texts.sms, texts.html]) expect(part).toContain('042917');
-      for (const part of [texts.subject, texts.text, texts.sms]) expect(part).toContain('Tom & <Jerry>');
-      expect(texts.html).toContain('Tom &amp; &lt;Jerry&gt;');
-      expect(texts.html).not.toContain('<Jerry>');
-    }
-  });
-
-  it('count minutes as each language does', () => {
-    const sms = (locale: 'en' | 'ar' | 'zh-HK', minutes: number) => signInTexts(locale, { code: '1', tenantName: 'T', minutes }).sms;
-    expect(sms('en', 1)).toContain('expires in 1 minute.');
-    expect(sms('en', 15)).toContain('expires in 15 minutes.');
-    expect(sms('ar', 1)).toContain('لمدة دقيقة واحدة');
-    expect(sms('ar', 2)).toContain('لمدة دقيقتين');
-    expect(sms('ar', 10)).toContain('لمدة 10 دقائق');
-    expect(sms('ar', 15)).toContain('لمدة 15 دقيقة');
-    expect(sms('zh-HK', 15)).toContain('15 分鐘內有效');
-  });
-});
-
 describe('CustomerSessionService', () => {
   const EMAIL = 'ada.lovelace@example.com';
   let dataDir: string;
@@ -97,12 +61,14 @@ describe('CustomerSessionService', () => {
     new CustomerSessionService({
       store,
       sender: new ContactCodeSender([channel]),
+      render,
       tokens: { mint: (tenant, role, subject, ttl) => ({ token: `${tenant}:${role}:${subject}:${ttl}`, expires_at: at(ttl / 60) }) },
       secret: 'a-secret-of-enough-length',
       logger: createLogger('debug', false, { write: (line: string) => void lines.push(line) }),
       counted: { inc: ({ outcome }) => void outcomes.push(outcome) },
       ...over,
     });
+  const render = (request: MessageRequest) => new TemplateCatalog({ store, publicUrl: 'https://shop.example', logger: createLogger('silent', false) }).render(request);
   const codeIn = (text: string) => /\b(\d{6})\b/.exec(text)![1]!;
 
   beforeEach(async () => {
@@ -164,6 +130,7 @@ describe('CustomerSessionService', () => {
     const sessions = new CustomerSessionService({
       store,
       sender: new ContactCodeSender([channel]),
+      render,
       tokens: { mint: () => ({ token: 't', expires_at: at(0) }) },
       secret: 'a-secret-of-enough-length',
       logger: createLogger('debug', false, { write: (line: string) => void lines.push(line) }),
@@ -181,7 +148,7 @@ describe('CustomerSessionService', () => {
   });
 
   it('rejects options it cannot work with', () => {
-    const base = { store, sender: new ContactCodeSender([channel]), tokens: { mint: () => ({ token: 't', expires_at: at(0) }) }, logger: createLogger('silent', false) };
+    const base = { store, sender: new ContactCodeSender([channel]), render, tokens: { mint: () => ({ token: 't', expires_at: at(0) }) }, logger: createLogger('silent', false) };
     expect(() => new CustomerSessionService({ ...base, secret: 'short' })).toThrow(RangeError);
     expect(() => new CustomerSessionService({ ...base, secret: 'a-secret-of-enough-length', codeTtlMs: 90_000 })).toThrow(RangeError);
     expect(() => new CustomerSessionService({ ...base, secret: 'a-secret-of-enough-length', concurrency: 0 })).toThrow(RangeError);
