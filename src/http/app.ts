@@ -18,6 +18,7 @@ import { attachmentRoutes } from './routes/attachments';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
+import { pushRoutes } from './routes/push';
 import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { sourceRoutes } from './routes/sources';
@@ -49,6 +50,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('customers', customerRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),
     ...tagged('customers', loyaltyRoutes(deps)),
+    ...tagged('push', pushRoutes(deps)),
     ...tagged('reports', reportRoutes(deps)),
     ...tagged('webhooks', webhookRoutes(deps)),
     ...tagged('sources', sourceRoutes(deps)),
@@ -66,7 +68,7 @@ export function createApp(deps: HttpDeps): Koa {
   const caller = (ctx: Context) => authenticate(ctx, deps);
   // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, and signed
   // source deliveries and devices' positions, which check their signature or key and spend their budget themselves
-  // (routes/sources.ts, routes/devices.ts).
+  // (routes/sources.ts, routes/devices.ts), and the VAPID public key, which spends the client address's (routes/push.ts).
   for (const route of allRoutes(deps)) {
     router[route.method](route.path, async (ctx) => {
       ctx.state.route = route.path;

@@ -15,6 +15,7 @@ import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
+import type { PushService } from '../services/push-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TenantService } from '../services/tenant-service';
@@ -39,6 +40,8 @@ export interface HttpDeps {
   preferences: Pick<PreferenceService, 'set'>;
   contacts: Pick<ContactService, 'me' | 'requestCode' | 'confirm'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
+  /** Web Push: the VAPID key and the subscriptions of customers and tracking links. */
+  push: Pick<PushService, 'publicKey' | 'subscribe' | 'unsubscribe'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;

@@ -7,8 +7,9 @@ import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
 import { createAlertWorker } from './alert-worker';
-import type { Channel } from './channel';
+import type { Channel, PushSender } from './channel';
 import { configuredChannels } from './configured-channels';
+import { WebPushChannel, type WebPushChannelOptions } from './push-channel';
 import { TemplateCatalog } from './templates';
 
 /** The settings the alert workers use. */
@@ -25,12 +26,16 @@ export interface NotifierOptions {
   publicUrl: string;
   logger: Logger;
   templates?: TemplateCatalog;
+  /** Web Push: the cluster's VAPID keys and how push services are reached; absent: alerts are not pushed. */
+  push?: WebPushChannelOptions;
   /**
    * Wraps each configured channel (email, SMS) before the workers use it: crash tests' entry points inject faults
    * here, never production.
    * @default the channel itself
    */
   wrapChannel?: (channel: Channel) => Channel;
+  /** Wraps the Web Push channel, as `wrapChannel` does the others (crash tests only). @default the channel itself */
+  wrapPush?: (push: PushSender) => PushSender;
   /** See {@link AlertProcessorOptions.bus}. */
   bus?: AlertProcessorOptions['bus'];
   /** The processor's clock (quiet hours are decided by it). @default the system clock */
@@ -50,15 +55,18 @@ export class Notifier {
   readonly templates: TemplateCatalog;
   private readonly worker: Worker;
   private readonly channels: Channel[];
+  private readonly push: PushSender | undefined;
 
   constructor(options: NotifierOptions) {
-    const { settings, logger, wrapChannel = (channel) => channel } = options;
+    const { settings, logger, wrapChannel = (channel) => channel, wrapPush = (push) => push } = options;
     this.templates = options.templates ?? new TemplateCatalog();
     this.channels = configuredChannels(settings).map(wrapChannel);
+    this.push = options.push ? wrapPush(new WebPushChannel(options.push)) : undefined;
     const processor = new AlertProcessor({
       store: options.store,
       presence: options.presence,
       channels: this.channels,
+      push: this.push,
       templates: this.templates,
       trackingUrl: (order) => `${options.publicUrl}/track/${order.id}?token=${options.trackingToken(order)}`,
       maxAttempts: settings.notify.attempts,
@@ -84,5 +92,6 @@ export class Notifier {
   async close(): Promise<void> {
     await this.worker.close();
     for (const channel of this.channels) channel.close?.();
+    this.push?.close?.();
   }
 }

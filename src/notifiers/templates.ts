@@ -100,6 +100,14 @@ export class TemplateCatalog {
   }
 }
 
+/**
+ * A push notification's title and body from an alert's texts: its subject and its SMS text, the short form, until the
+ * templates have a part of their own for push (then it is read here, and only here).
+ */
+export function pushTexts(rendered: Rendered): { title: string; body: string } {
+  return { title: rendered.subject, body: rendered.sms };
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }

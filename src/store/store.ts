@@ -12,6 +12,7 @@ import type { PaymentLedger } from './payments/port';
 import type { Outbox } from './outbox/port';
 import type { PreferenceBook } from './preferences/port';
 import type { PrivacyRecords } from './privacy/port';
+import type { PushRegistry } from './push/port';
 import type { OrderSearch } from './search/port';
 import type { SourceDirectory } from './sources/port';
 import type { TenantDirectory } from './tenants/port';
@@ -32,6 +33,7 @@ export type * from './payments/port';
 export type * from './outbox/port';
 export type * from './preferences/port';
 export type * from './privacy/port';
+export type * from './push/port';
 export type * from './search/port';
 export type * from './sources/port';
 export type * from './tenants/port';
@@ -66,6 +68,7 @@ export interface Store {
   devices: DeviceDirectory;
   payments: PaymentLedger;
   attachments: AttachmentStore;
+  push: PushRegistry;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -185,6 +188,17 @@ export const REPOSITORY_METHODS = {
     readAttachment: 'call',
     linkAttachments: 'call',
     eraseUnusedAttachments: 'call',
+  },
+  push: {
+    claimVapidKeys: 'call',
+    listPushSubscriptions: 'call',
+    savePushSubscription: 'call',
+    alertPushSubscriptions: 'call',
+    deletePushSubscription: 'call',
+    dropPushSubscriptions: 'call',
+    erasePushSubscriptions: 'call',
+    forgetOrderPushSubscriptions: 'call',
+    expirePushSubscriptions: 'call',
   },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 

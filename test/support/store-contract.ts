@@ -12,6 +12,7 @@ import { describeOutboxContract } from './contracts/outbox';
 import { describePaymentsContract } from './contracts/payments';
 import { describePreferencesContract } from './contracts/preferences';
 import { describePrivacyContract as describePrivacyRecordsContract } from './contracts/privacy';
+import { describePushContract } from './contracts/push';
 import { describeSearchContract } from './contracts/search';
 import { describeTenantsContract } from './contracts/tenants';
 import { describeWebhookLogContract } from './contracts/webhook-log';
@@ -43,6 +44,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));
     describe('payments', () => describePaymentsContract(factory));
+    describe('push', () => describePushContract(factory));
   });
 }
 

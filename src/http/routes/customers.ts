@@ -14,7 +14,7 @@ export function customerRoutes({ preferences, contacts }: HttpDeps): Route[] {
       path: '/v1/customers/:id/preferences',
       operationId: 'setCustomerPreferences',
       summary:
-        "Set a customer's alert channels (email, SMS) and where to reach them; an address the customer sets itself is used once confirmed",
+        "Set a customer's alert channels (Web Push, email, SMS), where to reach them and its language; an address the customer sets itself is used once confirmed",
       roles: ['business', 'customer'],
       body: preferencesBody,
       status: 200,

@@ -11,6 +11,7 @@ import { MongoOutbox } from '../outbox/mongo';
 import { MongoContactBook } from '../contacts/mongo';
 import { MongoPreferenceBook } from '../preferences/mongo';
 import { MongoPrivacyRecords } from '../privacy/mongo';
+import { MongoPushRegistry } from '../push/mongo';
 import { MongoOrderSearch } from '../search/mongo';
 import { MongoSourceDirectory } from '../sources/mongo';
 import type { Store } from '../store';
@@ -69,6 +70,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     devices: collection('devices'),
     paymentTransactions: collection('paymentTransactions'),
     attachments: collection('attachments'),
+    pushKeys: collection('pushKeys'),
+    pushSubscriptions: collection('pushSubscriptions'),
     run,
   };
   return {
@@ -108,5 +111,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     devices: new MongoDeviceDirectory(context),
     payments: new MongoPaymentLedger(context),
     attachments: new MongoAttachmentStore(context),
+    push: new MongoPushRegistry(context),
   };
 }

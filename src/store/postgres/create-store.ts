@@ -11,6 +11,7 @@ import { PostgresOutbox } from '../outbox/postgres';
 import { PostgresContactBook } from '../contacts/postgres';
 import { PostgresPreferenceBook } from '../preferences/postgres';
 import { PostgresPrivacyRecords } from '../privacy/postgres';
+import { PostgresPushRegistry } from '../push/postgres';
 import { PostgresOrderSearch } from '../search/postgres';
 import { PostgresSourceDirectory } from '../sources/postgres';
 import type { Store } from '../store';
@@ -59,5 +60,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     devices: new PostgresDeviceDirectory(db),
     payments: new PostgresPaymentLedger(db),
     attachments: new PostgresAttachmentStore(db),
+    push: new PostgresPushRegistry(db),
   };
 }

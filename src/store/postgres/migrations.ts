@@ -7,6 +7,8 @@ import { POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
 import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
+import { POSTGRES_PREFERENCES_PUSH_MIGRATION } from '../preferences/postgres-migration';
+import { POSTGRES_PUSH_MIGRATION } from '../push/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 
 /**
@@ -228,6 +230,8 @@ const MIGRATIONS: string[] = [
   POSTGRES_PAYMENT_REVISIONS_MIGRATION,
   POSTGRES_DEVICES_MIGRATION,
   POSTGRES_UNUSED_ATTACHMENTS_MIGRATION,
+  POSTGRES_PUSH_MIGRATION,
+  POSTGRES_PREFERENCES_PUSH_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -16,6 +16,7 @@ import { SqliteOrderLog } from '../orders/sqlite';
 import { SqliteOutbox } from '../outbox/sqlite';
 import { SqlitePreferenceBook } from '../preferences/sqlite';
 import { SqlitePrivacyRecords } from '../privacy/sqlite';
+import { SqlitePushRegistry } from '../push/sqlite';
 import { SqliteOrderSearch } from '../search/sqlite';
 import { SqliteSourceDirectory } from '../sources/sqlite';
 import { narrowToOwner, privateDir, privateFile } from '../../private-files';
@@ -98,6 +99,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     devices: new SqliteDeviceDirectory(context),
     payments: new SqlitePaymentLedger(context),
     attachments: new SqliteAttachmentStore(context),
+    push: new SqlitePushRegistry(context),
   };
 }
 

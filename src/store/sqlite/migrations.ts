@@ -7,6 +7,8 @@ import { SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
 import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
+import { SQLITE_PREFERENCES_PUSH_MIGRATION } from '../preferences/sqlite-migration';
+import { SQLITE_PUSH_MIGRATION } from '../push/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 
 /**
@@ -244,6 +246,8 @@ const MIGRATIONS: string[] = [
   SQLITE_PAYMENT_REVISIONS_MIGRATION,
   SQLITE_DEVICES_MIGRATION,
   SQLITE_UNUSED_ATTACHMENTS_MIGRATION,
+  SQLITE_PUSH_MIGRATION,
+  SQLITE_PREFERENCES_PUSH_MIGRATION,
 ];
 
 /**

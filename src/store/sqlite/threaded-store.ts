@@ -65,6 +65,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     devices: standIn(link, 'devices'),
     payments: standIn(link, 'payments'),
     attachments: standIn(link, 'attachments'),
+    push: standIn(link, 'push'),
     [STORE_THREAD]: () => link.thread,
   };
 }

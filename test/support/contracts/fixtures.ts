@@ -49,6 +49,7 @@ export function freshStore(factory: StoreFactory): Store {
     get webhookLog() { return store().webhookLog; },
     get payments() { return store().payments; },
     get attachments() { return store().attachments; },
+    get push() { return store().push; },
   };
 }
 
