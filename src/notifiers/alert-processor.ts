@@ -7,11 +7,11 @@ import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
+import type { TenantSettings } from '../domain/tenant-settings';
 import type { ContactBook } from '../store/contacts/port';
 import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
 import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
-import type { TenantSettings } from '../domain/tenant-settings';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 import type { PushRegistry } from '../store/push/port';
 import type { TenantDirectory } from '../store/tenants/port';
@@ -20,8 +20,8 @@ import { DeliveryError, SubscriptionGoneError } from './delivery-errors';
 import { pushTexts, type AlertSubject, type Rendered, type TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours) and
- * the log it claims in.
+ * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the tenant's
+ * quiet hours and language) and the log it claims in.
  */
 export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;

@@ -153,6 +153,7 @@ it('turns push on from the tracking page: the worker is registered, the subscrip
   // With the page closed (an open one is reached over its socket), the alert reaches the browser's push service,
   // signed and encrypted for this subscription.
   await page.context().close();
+  await eventually(() => server.node.parts.io.of('/').sockets.size === 0, 'the closed page’s socket gone from the node');
   await postStatus(biz, order.id, 'shipped');
   const [message] = await pushService.waitForMessages(device.id);
   expect(message).toMatchObject({ status: 201, problem: null, payload: { order_id: order.id, status: 'shipped' } });
