@@ -1,6 +1,7 @@
 import type { ClusterNode } from 'ioredis';
 import { z } from 'zod';
 import { DEFAULT_MQTT_TOPICS, parseTopicFilters } from './devices/mqtt-topics';
+import { isVapidSubject, vapidKeysProblem, type VapidKeys } from './domain/push';
 import { parseClusterNodes } from './gateways/redis';
 import { parseTrustProxy, type TrustProxy } from './http/client-address';
 
@@ -108,6 +109,9 @@ const schema = z.object({
   MAX_CONNECTIONS: optional(positiveInt).default(10_000),
   BODY_TIMEOUT_MS: optional(positiveInt).default(30_000),
   BASEMAP_CACHE_MB: optional(positiveInt).default(32),
+  VAPID_PUBLIC_KEY: optional(z.string().trim()),
+  VAPID_PRIVATE_KEY: optional(z.string().trim()),
+  VAPID_SUBJECT: optional(z.string().trim().refine(isVapidSubject, 'must be a mailto: address or an https: URL')),
   MQTT_URL: optional(url(['mqtt:', 'mqtts:', 'ws:', 'wss:'])),
   MQTT_TOPICS: optional(z.string().transform((value, context) => {
     try {
@@ -259,6 +263,13 @@ export interface Config {
    * share a subscription to (API.md "Devices"); null: no MQTT.
    */
   mqtt: { url: string; topics: string[] } | null;
+  /** Web Push (API.md "Web Push"): how pushes are signed (VAPID, RFC 8292). */
+  push: {
+    /** `VAPID_PUBLIC_KEY` and `VAPID_PRIVATE_KEY`; null: the pair the store keeps for the cluster (generated once). */
+    vapidKeys: VapidKeys | null;
+    /** `VAPID_SUBJECT`: how a push service reaches the sender; unset: `mailto:` MAIL_FROM. */
+    subject: string;
+  };
 }
 
 /**
@@ -284,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (v.WEBHOOK_TENANT_CONCURRENCY < v.WEBHOOK_ENDPOINT_CONCURRENCY) {
     throw new ConfigError('WEBHOOK_TENANT_CONCURRENCY', 'must be at least WEBHOOK_ENDPOINT_CONCURRENCY');
   }
+  const vapidKeys = vapidSettings(v.VAPID_PUBLIC_KEY, v.VAPID_PRIVATE_KEY);
   let redisCluster: ClusterNode[] | null = null;
   if (v.REDIS_CLUSTER_NODES !== undefined) {
     try {
@@ -350,5 +362,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     metricsToken: v.METRICS_TOKEN,
     basemapCacheBytes: v.BASEMAP_CACHE_MB * 1024 * 1024,
     mqtt: v.MQTT_URL !== undefined ? { url: v.MQTT_URL, topics: v.MQTT_TOPICS } : null,
+    push: { vapidKeys, subject: v.VAPID_SUBJECT ?? `mailto:${v.MAIL_FROM}` },
   };
+}
+
+/** The VAPID key pair the settings give (both keys, one the other's), or null when they give none. */
+function vapidSettings(publicKey: string | undefined, privateKey: string | undefined): VapidKeys | null {
+  if (publicKey === undefined && privateKey === undefined) return null;
+  if (publicKey === undefined) throw new ConfigError('VAPID_PUBLIC_KEY', 'must be set together with VAPID_PRIVATE_KEY');
+  if (privateKey === undefined) throw new ConfigError('VAPID_PRIVATE_KEY', 'must be set together with VAPID_PUBLIC_KEY');
+  // Kept as browsers and `web-push` write them: base64url without padding.
+  const keys = { publicKey: publicKey.replace(/=+$/, ''), privateKey: privateKey.replace(/=+$/, '') };
+  const problem = vapidKeysProblem(keys);
+  if (problem) throw new ConfigError(problem.key === 'publicKey' ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY', problem.message);
+  return keys;
 }

@@ -17,10 +17,12 @@ export interface RunOptions {
   wrapStore?: (store: Store) => Store;
   /** See {@link NodeDeps.wrapChannel}. @default the channel itself */
   wrapChannel?: NodeDeps['wrapChannel'];
+  /** See {@link NodeDeps.wrapPush}. @default the channel itself */
+  wrapPush?: NodeDeps['wrapPush'];
 }
 
 /** Composition root: config → logger → store → node; SIGTERM/SIGINT shut down in reverse order. */
-export async function run({ wrapStore = (store) => store, wrapChannel }: RunOptions = {}): Promise<void> {
+export async function run({ wrapStore = (store) => store, wrapChannel, wrapPush }: RunOptions = {}): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -44,7 +46,7 @@ export async function run({ wrapStore = (store) => store, wrapChannel }: RunOpti
     }
     process.exit(1);
   }
-  const node = await startNode({ config, logger, store: wrapStore(store), metrics, wrapChannel });
+  const node = await startNode({ config, logger, store: wrapStore(store), metrics, wrapChannel, wrapPush });
   if (node.url) {
     logger.info(
       { url: node.url, dashboard: `${node.publicUrl}/dashboard`, role: config.role, data_dir: config.dataDir, pid: process.pid },

@@ -28,7 +28,7 @@ import { Metrics } from './metrics';
 import { AlertQueue } from './notifiers/alert-queue';
 import { configuredChannels, type ChannelSettings } from './notifiers/configured-channels';
 import { ContactCodeSender } from './notifiers/contact-code-sender';
-import type { Channel } from './notifiers/channel';
+import type { Channel, PushSender } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
 import { TemplateCatalog } from './notifiers/templates';
@@ -54,12 +54,15 @@ import { BrandingService } from './services/branding-service';
 import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
+import { PushService } from './services/push-service';
 import { RetentionSweep, type RetentionSweepOptions } from './services/retention-sweep';
 import { ReportService } from './services/report-service';
 import { SourceService } from './services/source-service';
 import { TemplateService } from './services/template-service';
 import { TenantService } from './services/tenant-service';
 import { WebhookService } from './services/webhook-service';
+import { clusterVapidKeys } from './services/vapid-keys';
+import type { VapidKeys } from './domain/push';
 import type { Store } from './store/store';
 
 export interface NodeDeps {
@@ -87,6 +90,13 @@ export interface NodeDeps {
    * here, never production. @default the channel itself
    */
   wrapChannel?: (channel: Channel) => Channel;
+  /** Wraps the Web Push channel as `wrapChannel` does the others (crash tests only). @default the channel itself */
+  wrapPush?: (push: PushSender) => PushSender;
+  /**
+   * Certificate authorities push services' certificates are checked against beside the system's: a test's own push
+   * service in this process (a spawned one takes `NODE_EXTRA_CA_CERTS`). @default none
+   */
+  pushCa?: string;
   /**
    * The clock confirmation and sign-in codes are issued and checked by (tests turn it past a code's expiry).
    * @default the system clock
@@ -179,6 +189,8 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const part = lifecycle.part.bind(lifecycle);
   await part('store', () => store.lifecycle.init(), () => store.lifecycle.close());
   const secrets = await part('jwt secret', () => nodeSecrets(config));
+  // Before anything serves or pushes: the HTTP side hands out the public key, the workers sign with the pair.
+  const vapid = await part('vapid keys', () => clusterVapidKeys(config.push.vapidKeys, store));
   // One state for all the node's Redis connections: an outage is two lines in the log, however long it lasts.
   const redisState = new DependencyState({
     dependency: 'redis',
@@ -217,7 +229,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, vapid, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -235,7 +247,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // PUBLIC_URL, or this node's own address (a worker-only process: the configured host and port).
   const publicUrl = config.publicUrl ?? address?.url ?? `http://${bracketed(config.host)}:${config.port}`;
   const workers = redis.worker
-    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, deps }, redis.worker)
+    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps }, redis.worker)
     : null;
   // Registered last so that it runs first: a stopping node takes no new connections while the rest finishes.
   if (api) lifecycle.add('stop accepting', () => api.http.stopAccepting());
@@ -351,6 +363,7 @@ type ApiSettings = Pick<
   | 'mqtt'
   | 'host'
   | 'port'
+  | 'webhooks'
 > &
   ChannelSettings;
 
@@ -364,6 +377,8 @@ interface ApiInputs {
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
   destinations: DestinationGuard;
+  /** The cluster's VAPID key pair: its public key is what browsers subscribe with. */
+  vapid: VapidKeys;
   /** Keys the hashes of confirmation and sign-in codes (the node's token secret; each service derives its own key from it). */
   codeSecret: string;
   contactClock?: () => Date;
@@ -494,6 +509,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         contacts: new ContactService({ store, sender: codeSender, secret: inputs.codeSecret, now: inputs.contactClock }),
         customerSessions,
         privacy,
+        push: new PushService({
+          store,
+          orders,
+          publicKey: inputs.vapid.publicKey,
+          checkDestination: (url) => destinations.refusal(url),
+          allowHttp: config.webhooks.allowPrivate,
+        }),
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
         webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
@@ -612,7 +634,9 @@ interface WorkerInputs {
   /** Base of the tracking links in alerts. */
   publicUrl: string;
   destinations: DestinationGuard;
-  deps: Pick<NodeDeps, 'alertClock' | 'wrapChannel' | 'webhookTransport'>;
+  /** The cluster's VAPID key pair, which pushes are signed with. */
+  vapid: VapidKeys;
+  deps: Pick<NodeDeps, 'alertClock' | 'wrapChannel' | 'wrapPush' | 'pushCa' | 'webhookTransport'>;
 }
 
 /**
@@ -623,12 +647,12 @@ interface WorkerInputs {
 async function startWorkers(
   lifecycle: Lifecycle,
   context: NodeContext,
-  config: NotifierSettings & Pick<Config, 'webhooks'>,
+  config: NotifierSettings & Pick<Config, 'webhooks' | 'push'>,
   inputs: WorkerInputs,
   workerConnection: RedisClient,
 ) {
   const { store, bus, logger, metrics } = context;
-  const { presence, tokens, publicUrl, destinations, deps } = inputs;
+  const { presence, tokens, publicUrl, destinations, vapid, deps } = inputs;
   const notifier = await lifecycle.part(
     'notifier',
     () =>
@@ -644,6 +668,8 @@ async function startWorkers(
         now: deps.alertClock,
         wrapChannel: deps.wrapChannel,
         onTemplateFailure: (part) => metrics.templateFailures.inc({ part }),
+        push: { vapid: { ...vapid, subject: config.push.subject }, guard: destinations, ca: deps.pushCa },
+        wrapPush: deps.wrapPush,
       }),
     (built) => built.close(),
   );

@@ -103,7 +103,7 @@ export class LimitReachedError extends DomainError {
   constructor(
     readonly what: string,
     readonly limit: number,
-    per: 'tenant' | 'courier' = 'tenant',
+    per: 'tenant' | 'courier' | 'customer' | 'tracking link' = 'tenant',
   ) {
     super(`at most ${limit} ${what} per ${per}`);
   }

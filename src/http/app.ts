@@ -20,6 +20,7 @@ import { brandingRoutes } from './routes/branding';
 import { loyaltyRoutes } from './routes/loyalty';
 import { orderRoutes } from './routes/orders';
 import { privacyRoutes } from './routes/privacy';
+import { pushRoutes } from './routes/push';
 import { reportRoutes } from './routes/reports';
 import { serviceRoutes } from './routes/service';
 import { sourceRoutes } from './routes/sources';
@@ -53,6 +54,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('customers', customerSessionRoutes(deps)),
     ...tagged('customers', privacyRoutes(deps)),
     ...tagged('customers', loyaltyRoutes(deps)),
+    ...tagged('push', pushRoutes(deps)),
     ...tagged('reports', reportRoutes(deps)),
     ...tagged('webhooks', webhookRoutes(deps)),
     ...tagged('sources', sourceRoutes(deps)),
@@ -70,8 +72,8 @@ export function createApp(deps: HttpDeps): Koa {
   const caller = (ctx: Context) => authenticate(ctx, deps);
   // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, signed source
   // deliveries and devices' positions, which check their signature or key and spend their budget themselves
-  // (routes/sources.ts, routes/devices.ts), and sign-ins, which spend their client address's budget
-  // (routes/courier-records.ts, routes/customer-sessions.ts).
+  // (routes/sources.ts, routes/devices.ts), and sign-ins and the VAPID public key, which spend their client address's
+  // budget (routes/courier-records.ts, routes/customer-sessions.ts, routes/push.ts).
   for (const route of allRoutes(deps)) {
     router[route.method](route.path, async (ctx) => {
       ctx.state.route = route.path;

@@ -6,7 +6,7 @@ import type { Delivery } from '../store/deliveries/port';
  * export, the dashboard): the one declaration of its fields.
  */
 export const deliveryLine = z.object({
-  channel: z.enum(['websocket', 'email', 'sms']),
+  channel: z.enum(['websocket', 'push', 'email', 'sms']),
   status: z.enum(['sent', 'failed', 'skipped']),
   seq: z.number().int(),
   kind: z

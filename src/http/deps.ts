@@ -17,6 +17,7 @@ import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
+import type { PushService } from '../services/push-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TemplateService } from '../services/template-service';
@@ -48,6 +49,8 @@ export interface HttpDeps {
   /** Customers signing in to the portal with a code. */
   customerSessions: Pick<CustomerSessionService, 'request' | 'signIn'>;
   privacy: Pick<PrivacyService, 'export' | 'erase' | 'auditTrail'>;
+  /** Web Push: the VAPID key and the subscriptions of customers and tracking links. */
+  push: Pick<PushService, 'publicKey' | 'subscribe' | 'unsubscribe'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;

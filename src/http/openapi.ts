@@ -22,6 +22,7 @@ export const API_TAGS = {
   couriers: 'Couriers: batched scans and live positions, their records and devices',
   devices: "Devices' own intake: positions from Traccar Client or OsmAnd, OwnTracks and Overland, with the device key as credential",
   customers: "Customers: alert preferences, loyalty points, and their personal data's export and erasure",
+  push: 'Web Push: the VAPID public key, and the push subscriptions of customers and tracking links',
   reports: "Reports over the tenant's orders",
   webhooks: "Outbound webhooks: endpoints, secrets, the delivery log and replays",
   sources: 'Inbound sources: upstream systems posting signed status batches',

@@ -27,12 +27,14 @@ export interface PagesOptions {
 type PageName = 'track' | 'dashboard' | 'courier' | 'portal';
 
 /**
- * The courier app's own files besides its shell (src/web/build.ts builds them): the service worker must be served
- * from within the scope it controls, and the manifest and icons sit beside it.
+ * The pages' own files besides their shells (src/web/build.ts builds them): a service worker must be served from
+ * within the scope it controls (the tracking page's shows Web Push notifications), and the courier app's manifest and
+ * icons sit beside its worker.
  */
 const APP_FILES: Record<string, { file: string; type: string; cache: string }> = {
   // Checked on every visit: a new build's worker replaces the cached shell at once.
   '/courier/sw.js': { file: 'courier-sw.js', type: 'application/javascript', cache: 'no-cache' },
+  '/track/sw.js': { file: 'track-sw.js', type: 'application/javascript', cache: 'no-cache' },
   '/courier/manifest.webmanifest': { file: 'courier.webmanifest', type: 'application/manifest+json', cache: 'public, max-age=300' },
   '/courier/icon.svg': { file: 'courier-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
   '/courier/icon-192.png': { file: 'courier-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
@@ -69,6 +71,8 @@ const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css|wasm))$/;
 export function pages(options: PagesOptions): Middleware {
   const shells = new Map<PageName, string | null>();
   const policy = contentSecurityPolicy(options.map.tileUrl);
+  // The tracking page registers its service worker (Web Push notifications).
+  const trackPolicy = contentSecurityPolicy(options.map.tileUrl, { worker: true });
   // The courier app also registers its service worker and links its manifest; it alone compiles WebAssembly: its
   // camera falls back on the ZXing decoder where the browser has no BarcodeDetector (src/web/courier/camera.ts).
   const appPolicy = contentSecurityPolicy(options.map.tileUrl, { app: true, webAssembly: true });
@@ -97,22 +101,25 @@ export function pages(options: PagesOptions): Middleware {
       ctx.redirect(`/portal/${portal[1]}/${ctx.search}`);
       return;
     }
-    const page: PageName | null = /^\/track\/[^/]{1,200}$/.test(url)
-      ? 'track'
-      : url === '/dashboard'
-        ? 'dashboard'
-        : url === '/courier/'
-          ? 'courier'
-          : portal?.[2] === '/'
-            ? 'portal'
-            : null;
-    const tile = TILE_PATH.exec(url);
-    const asset = ASSET_PATH.exec(url);
     const appFile = Object.hasOwn(APP_FILES, url)
       ? APP_FILES[url]!
       : portal?.[2] === '/sw.js'
         ? PORTAL_WORKER
         : null;
+    // `/track/sw.js` is the tracking page's worker, not an order's page.
+    const page: PageName | null = appFile
+      ? null
+      : /^\/track\/[^/]{1,200}$/.test(url)
+        ? 'track'
+        : url === '/dashboard'
+          ? 'dashboard'
+          : url === '/courier/'
+            ? 'courier'
+            : portal?.[2] === '/'
+              ? 'portal'
+              : null;
+    const tile = TILE_PATH.exec(url);
+    const asset = ASSET_PATH.exec(url);
     const manifestOf = portal?.[2] === '/manifest.webmanifest' ? portal[1]! : null;
     if (!page && !tile && !asset && !appFile && manifestOf === null) return next();
     ctx.state.route = page
@@ -142,7 +149,7 @@ export function pages(options: PagesOptions): Middleware {
       }
       if (page) {
         const html = shell(page);
-        ctx.set('Content-Security-Policy', page === 'courier' ? appPolicy : page === 'portal' ? portalPolicy : policy);
+        ctx.set('Content-Security-Policy', page === 'courier' ? appPolicy : page === 'portal' ? portalPolicy : page === 'track' ? trackPolicy : policy);
         ctx.set('Referrer-Policy', 'no-referrer');
         ctx.set('X-Content-Type-Options', 'nosniff');
         ctx.set('Cache-Control', 'no-store');
@@ -227,10 +234,13 @@ function loadShell(options: PagesOptions, name: PageName): string | null {
 /**
  * Only this server, plus the raster tile host when tiles come from elsewhere. `webAssembly` lets the page compile
  * WebAssembly (`'wasm-unsafe-eval'`, which allows no JavaScript `eval`); the module itself must still come from
- * this server (`connect-src 'self'`). An installable app (`app`) may also register its service worker and read its
- * manifest, both from this server.
+ * this server (`connect-src 'self'`). A page with a service worker (`worker`) may register it, and an installable app
+ * (`app`) also read its manifest, both from this server.
  */
-export function contentSecurityPolicy(tileUrl: string | undefined, { app = false, webAssembly = false } = {}): string {
+export function contentSecurityPolicy(
+  tileUrl: string | undefined,
+  { app = false, worker = app, webAssembly = false }: { app?: boolean; worker?: boolean; webAssembly?: boolean } = {},
+): string {
   const tileOrigin = tileUrl ? ` ${new URL(tileUrl.replace(/\{[a-z]\}/g, 'a')).origin}` : '';
   return [
     "default-src 'none'",
@@ -242,7 +252,8 @@ export function contentSecurityPolicy(tileUrl: string | undefined, { app = false
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'none'",
-    ...(app ? ["worker-src 'self'", "manifest-src 'self'"] : []),
+    ...(worker ? ["worker-src 'self'"] : []),
+    ...(app ? ["manifest-src 'self'"] : []),
   ].join('; ');
 }
 

@@ -252,6 +252,8 @@ export const preferencesBody = z.strictObject({
   sms: z.boolean(),
   email_address: z.email().max(320).optional(),
   phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +15550000001').optional(),
+  push: z.boolean().optional().describe('alerts as Web Push notifications on subscribed devices; left out: unchanged (at first: true)'),
+  locale: z.enum(LOCALES).nullable().optional().describe("the language of the customer's alerts; null: none chosen; left out: unchanged"),
 });
 
 /** What redeemed points go to. */
@@ -414,8 +416,10 @@ export const preferencesResponse = z.object({
   customer_id: z.string(),
   email: z.boolean(),
   sms: z.boolean(),
+  push: z.boolean(),
   email_address: z.string().nullable(),
   phone: z.string().nullable(),
+  locale: z.enum(LOCALES).nullable(),
   updated_at: z.string(),
 });
 /** `GET /v1/customers/:id/preferences`: as stored, or the defaults (no `updated_at`) when none were set. */

@@ -2,27 +2,29 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
 import { mayAlert, type AddressSource, type ContactStanding } from '../domain/contact';
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
-import { matchLocale } from '../domain/locale';
-import { orderValues, statusSubject, type AlertSubject, type MessageValues } from '../domain/message';
+import { matchLocale, type Locale } from '../domain/locale';
+import { orderValues, statusSubject, type AlertSubject, type MessageValues, type RenderedMessage } from '../domain/message';
 import type { Order } from '../domain/order';
-import type { FailReason } from '../domain/proof';
 import type { Presence } from '../domain/presence';
+import type { FailReason } from '../domain/proof';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
-import type { CourierRecords } from '../store/couriers/port';
+import type { TenantSettings } from '../domain/tenant-settings';
 import type { ContactBook } from '../store/contacts/port';
+import type { CourierRecords } from '../store/couriers/port';
 import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
 import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
+import type { PushRegistry } from '../store/push/port';
 import type { TenantDirectory } from '../store/tenants/port';
-import type { AlertMessage, Channel } from './channel';
-import { DeliveryError } from './delivery-errors';
+import type { AlertMessage, Channel, PushPayload, PushSender, PushTarget } from './channel';
+import { DeliveryError, SubscriptionGoneError } from './delivery-errors';
 import type { TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences, the tenant's quiet hours, the
- * courier's name) and the log it claims in.
+ * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the tenant's
+ * quiet hours and language, the courier's name) and the log it claims in.
  */
 export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
@@ -32,6 +34,8 @@ export interface AlertProcessorStore {
   contacts: Pick<ContactBook, 'contactStanding'>;
   tenants: Pick<TenantDirectory, 'getTenantSettings'>;
   outbox: Pick<Outbox, 'oweEffect'>;
+  /** Where Web Push alerts go, and the subscriptions their push service said are gone. */
+  push: Pick<PushRegistry, 'alertPushSubscriptions' | 'dropPushSubscriptions'>;
   couriers: Pick<CourierRecords, 'getCourier'>;
 }
 
@@ -40,6 +44,8 @@ export interface AlertProcessorOptions {
   presence: Presence;
   /** Configured channels; tried in the order email → SMS whatever the order given. */
   channels: Channel[];
+  /** Web Push, tried before email and SMS; absent: alerts are not pushed. */
+  push?: PushSender;
   /** Puts alerts into words: the customer's language, the tenant's branding and templates. */
   templates: Pick<TemplateCatalog, 'render'>;
   /** The order's public tracking link. */
@@ -75,22 +81,37 @@ export type AlertOutcome =
 
 const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
 
+/** The channels that send something: what a claim without an outcome may have sent. */
+type SendingChannel = Exclude<DeliveryChannel, 'websocket'>;
+
+/** One device an alert is pushed to, and the subscriptions it holds (a browser subscribed both ways gets it once). */
+interface PushDevice {
+  target: PushTarget;
+  subscriptionIds: string[];
+}
+
+/** A channel that may reach the customer for this alert, with where: its devices, or its address. */
+type Candidate = { name: 'push'; sender: PushSender; devices: PushDevice[] } | { name: 'email' | 'sms'; to: string };
+
 /**
  * Decides and delivers one alert (an applied notifying event, or the courier arriving): over the socket when a
  * socket watching for the customer was handed the event (or the arriving notice), otherwise by the first channel
- * that succeeds among those opted into, after the tenant's quiet hours. Every send is claimed in the delivery
- * log first, so a re-run — after a crash, a stalled job or a duplicate enqueue — never sends twice on a channel.
+ * that succeeds, Web Push → email → SMS, among those opted into, after the tenant's quiet hours. Every send is claimed
+ * in the delivery log first, so a re-run — after a crash, a stalled job or a duplicate enqueue — never sends twice on a
+ * channel (Web Push: on any of the customer's devices).
  */
 export class AlertProcessor {
   private readonly maxAttempts: number;
   private readonly now: () => Date;
   private readonly channels: Map<string, Channel>;
+  private readonly push: PushSender | null;
 
   constructor(private readonly options: AlertProcessorOptions) {
     this.maxAttempts = options.maxAttempts ?? 4;
     if (!(this.maxAttempts >= 1)) throw new RangeError('AlertProcessor: maxAttempts must be >= 1');
     this.now = options.now ?? (() => new Date());
     this.channels = new Map(options.channels.map((channel) => [channel.name, channel]));
+    this.push = options.push ?? null;
   }
 
   /**
@@ -113,11 +134,19 @@ export class AlertProcessor {
       return { kind: 'skipped', reason: 'erased' };
     }
 
-    const [preferences, standing] = await Promise.all([
+    const [preferences, standing, settings] = await Promise.all([
       store.preferences.getPreferences(order.tenant_id, order.customer.id),
       store.contacts.contactStanding(order.tenant_id, order.customer.id, order.id),
+      store.tenants.getTenantSettings(order.tenant_id),
     ]);
-    const candidates: Array<{ name: 'email' | 'sms'; to: string }> = [];
+    // API.md "Languages": the customer's own choice, the language the order was placed in (when it is one of ours),
+    // else the tenant's default (the catalog's when this is null).
+    const locale = matchLocale(preferences?.locale) ?? matchLocale(order.customer.locale);
+    const candidates: Candidate[] = [];
+    if (this.push && preferences?.push !== false) {
+      const devices = await this.pushDevices(order);
+      if (devices.length > 0) candidates.push({ name: 'push', sender: this.push, devices });
+    }
     // Channels whose only addresses are ones the customer set itself and has not confirmed (API.md "Customer portal").
     const unconfirmed: Array<'email' | 'sms'> = [];
     for (const name of CHANNEL_ORDER) {
@@ -154,17 +183,20 @@ export class AlertProcessor {
       if (!log.has('websocket')) await this.record(ref, 'websocket', 'skipped', 0, 'no_channel');
       return { kind: 'skipped', reason: 'no_channel' };
     }
-    const held = await this.quietUntil(order, subject);
+    const held = this.quietUntil(settings, subject);
     if (held) {
       logger.info({ order_id: orderId, seq, kind, until: held.until }, 'alert held for quiet hours');
       return held;
     }
 
-    for (const { name, to } of candidates) {
-      const previous = log.get(name);
+    for (const candidate of candidates) {
+      const previous = log.get(candidate.name);
       if (previous?.status === 'failed') continue;
-      const outcome = await this.tryChannel(order, ref, subject, name, to, previous);
-      if (outcome === 'sent') return { kind: 'sent', channel: name };
+      const outcome =
+        candidate.name === 'push'
+          ? await this.tryPush(order, ref, subject, locale, candidate, previous)
+          : await this.tryChannel(order, ref, subject, locale, candidate.name, candidate.to, previous);
+      if (outcome === 'sent') return { kind: 'sent', channel: candidate.name };
     }
     logger.warn({ order_id: orderId, seq, kind }, 'alert could not be delivered on any channel');
     // `notification.failed` names an event; an arriving alert has none of its own (its seq is a status alert's).
@@ -172,7 +204,7 @@ export class AlertProcessor {
     return { kind: 'failed' };
   }
 
-  /** Why a failed attempt failed; null when the event gave none. */
+  /** A failed attempt's reason in words; null when the event gave none. */
   private async reasonOf(order: Order, seq: number): Promise<FailReason | null> {
     const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
     return event?.seq === seq && event.reason ? event.reason : null;
@@ -186,12 +218,12 @@ export class AlertProcessor {
   }
 
   /**
-   * The tenant's quiet hours hold email and SMS until their end (API.md "Arrival"); a `failed_attempt` is not held
-   * (the customer may still be reached before the courier gives up for the day).
+   * The tenant's quiet hours hold Web Push, email and SMS until their end (API.md "Arrival": a notification on a phone
+   * at night is what they are for); a `failed_attempt` is not held (the customer may still be reached before the
+   * courier gives up for the day).
    */
-  private async quietUntil(order: Order, subject: AlertSubject): Promise<Extract<AlertOutcome, { kind: 'held' }> | null> {
+  private quietUntil(settings: TenantSettings | null, subject: AlertSubject): Extract<AlertOutcome, { kind: 'held' }> | null {
     if (subject === 'failed_attempt') return null;
-    const settings = await this.options.store.tenants.getTenantSettings(order.tenant_id);
     const now = this.now();
     const end = quietHoursEnd(settings?.quiet_hours ?? null, now);
     return end ? { kind: 'held', until: end.toISOString(), delayMs: end.getTime() - now.getTime() } : null;
@@ -214,6 +246,7 @@ export class AlertProcessor {
     order: Order,
     ref: AlertRef,
     subject: AlertSubject,
+    locale: Locale | null,
     name: 'email' | 'sms',
     to: string,
     previous: Delivery | undefined,
@@ -223,7 +256,9 @@ export class AlertProcessor {
     if (previous?.status === 'sending') return this.unknownOutcome(ref, name, previous);
     // Everything that can fail before the send (rendering) happens before the claim: a claim is the point after
     // which a crash is taken as "may have been sent", so it comes as late as possible.
-    const message = await this.render(order, ref, subject, name, to);
+    const { message: rendered } = await this.render(order, ref, subject, locale);
+    const id = ref.kind === 'status' ? `${order.id}.${ref.seq}.${name}` : `${order.id}.${ref.seq}.${ref.kind}.${name}`;
+    const message: AlertMessage = { id, to, ...rendered };
     const claim = await store.deliveries.claimDelivery(order.id, seq, name, this.now().toISOString(), kind);
     if (!claim.claimed) {
       if (claim.delivery.status === 'sent') return 'sent';
@@ -252,10 +287,88 @@ export class AlertProcessor {
   }
 
   /**
+   * Pushes the alert to every device of the customer at once; it is sent when one push service took it (the others'
+   * transient failures are not retried then: the customer was reached). Subscriptions whose push service says they
+   * are gone (404, 410) are removed. With none taken, a transient failure has the alert run again (a new round to
+   * every device, none of which took the last) until the attempts run out; then, or when every failure is permanent,
+   * the alert falls through to email and SMS.
+   */
+  private async tryPush(
+    order: Order,
+    ref: AlertRef,
+    subject: AlertSubject,
+    locale: Locale | null,
+    { sender, devices }: Extract<Candidate, { name: 'push' }>,
+    previous: Delivery | undefined,
+  ): Promise<'sent' | 'failed'> {
+    const { store, logger } = this.options;
+    const { seq, kind } = ref;
+    if (previous?.status === 'sending') return this.unknownOutcome(ref, 'push', previous);
+    const { message, trackingUrl } = await this.render(order, ref, subject, locale);
+    const payload: PushPayload = { title: message.push.title, body: message.push.body, url: trackingUrl, order_id: order.id, status: subject };
+    const claim = await store.deliveries.claimDelivery(order.id, seq, 'push', this.now().toISOString(), kind);
+    if (!claim.claimed) {
+      if (claim.delivery.status === 'sent') return 'sent';
+      if (claim.delivery.status === 'sending') return this.unknownOutcome(ref, 'push', claim.delivery);
+      return 'failed';
+    }
+    const exhausted = claim.attempts >= this.maxAttempts;
+    const results = await Promise.all(devices.map((device) => sender.send(device.target, payload).then(() => null, (error: unknown) => error)));
+    const unexpected = results.find((result) => result !== null && !(result instanceof DeliveryError));
+    if (unexpected !== undefined) throw unexpected;
+    const failures = results.filter((result): result is DeliveryError => result instanceof DeliveryError);
+    const gone = devices.filter((_, index) => results[index] instanceof SubscriptionGoneError);
+    if (gone.length > 0) {
+      await store.push.dropPushSubscriptions(gone.flatMap((device) => device.subscriptionIds));
+      logger.info({ order_id: order.id, seq, kind, devices: gone.length }, 'push subscriptions gone; removed');
+    }
+    const delivered = devices.length - failures.length;
+    if (delivered > 0) {
+      await this.record(ref, 'push', 'sent', claim.attempts, null);
+      logger.info({ order_id: order.id, seq, kind, channel: 'push', devices: delivered, failed: failures.length }, 'push sent');
+      return 'sent';
+    }
+    const transient = failures.find((failure) => failure.retryable);
+    if (transient && !exhausted) {
+      await this.record(ref, 'push', 'retrying', claim.attempts, null, transient.message);
+      logger.info({ order_id: order.id, seq, kind, channel: 'push', attempts: claim.attempts, err: transient }, 'alert will be retried');
+      throw new RetryAlertError('push');
+    }
+    const reason = transient ? 'retries_exhausted' : gone.length === devices.length ? 'subscription_gone' : 'permanent';
+    await this.record(ref, 'push', 'failed', claim.attempts, reason, (transient ?? failures[0])?.message ?? null);
+    logger.info({ order_id: order.id, seq, kind, channel: 'push', reason }, 'push failed');
+    return 'failed';
+  }
+
+  /**
+   * The devices an alert is pushed to: the customer's own subscriptions and those of the order's current tracking
+   * link, one per endpoint. Subscriptions an earlier tracking link made are removed: a renewed link stops what the
+   * old one started.
+   */
+  private async pushDevices(order: Order): Promise<PushDevice[]> {
+    const { push } = this.options.store;
+    const subscriptions = await push.alertPushSubscriptions(order.tenant_id, order.customer.id, order.id);
+    const generation = order.tracking_generation ?? 0;
+    const stale = subscriptions.filter((subscription) => subscription.order_id !== null && subscription.tracking_generation !== generation);
+    if (stale.length > 0) await push.dropPushSubscriptions(stale.map((subscription) => subscription.id));
+    const devices = new Map<string, PushDevice>();
+    for (const subscription of subscriptions) {
+      if (stale.includes(subscription)) continue;
+      const device = devices.get(subscription.endpoint);
+      if (device) device.subscriptionIds.push(subscription.id);
+      else {
+        const keys = { p256dh: subscription.p256dh, auth: subscription.auth };
+        devices.set(subscription.endpoint, { target: { endpoint: subscription.endpoint, keys }, subscriptionIds: [subscription.id] });
+      }
+    }
+    return [...devices.values()];
+  }
+
+  /**
    * A claim without an outcome: the process died while the provider had the message. It may have gone out, and
    * a channel never sends the same alert twice, so it is recorded as sent, saying why.
    */
-  private async unknownOutcome(ref: AlertRef, name: 'email' | 'sms', claim: Delivery): Promise<'sent'> {
+  private async unknownOutcome(ref: AlertRef, name: SendingChannel, claim: Delivery): Promise<'sent'> {
     await this.record(ref, name, 'sent', claim.attempts, 'interrupted_not_resent');
     this.options.logger.warn({ order_id: ref.orderId, seq: ref.seq, kind: ref.kind, channel: name }, 'send was interrupted; not resending');
     return 'sent';
@@ -283,27 +396,22 @@ export class AlertProcessor {
     return { to: usable?.[1] ?? null, unconfirmed: !usable && addresses.length > 0 };
   }
 
-  private async render(order: Order, ref: AlertRef, subject: AlertSubject, name: 'email' | 'sms', to: string): Promise<AlertMessage> {
-    const { message } = await this.options.templates.render({
-      tenantId: order.tenant_id,
-      // The customer's language when it is one of ours; else the tenant's default.
-      locale: matchLocale(order.customer.locale),
-      subject,
-      values: await this.valuesOf(order, ref, subject),
-    });
-    const id = ref.kind === 'status' ? `${order.id}.${ref.seq}.${name}` : `${order.id}.${ref.seq}.${ref.kind}.${name}`;
-    return { id, to, ...message };
+  /** The alert's texts in `locale` (null: the tenant's default), and the tracking link they give. */
+  private async render(order: Order, ref: AlertRef, subject: AlertSubject, locale: Locale | null): Promise<{ message: RenderedMessage; trackingUrl: string }> {
+    const trackingUrl = this.options.trackingUrl(order);
+    const { message } = await this.options.templates.render({ tenantId: order.tenant_id, locale, subject, values: await this.valuesOf(order, ref, subject, trackingUrl) });
+    return { message, trackingUrl };
   }
 
   /** What an alert about the order tells. */
-  private async valuesOf(order: Order, ref: AlertRef, subject: AlertSubject): Promise<MessageValues> {
+  private async valuesOf(order: Order, ref: AlertRef, subject: AlertSubject, trackingUrl: string): Promise<MessageValues> {
     const { store } = this.options;
     const [courier, reason] = await Promise.all([
       order.courier_id ? store.couriers.getCourier(order.tenant_id, order.courier_id) : null,
       // A failed attempt says why, so the customer knows what to do (be home, fix the address).
       subject === 'failed_attempt' && ref.kind === 'status' ? this.reasonOf(order, ref.seq) : null,
     ]);
-    return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl: this.options.trackingUrl(order) });
+    return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl });
   }
 
   private async supersededAfter(order: Order, seq: number): Promise<boolean> {

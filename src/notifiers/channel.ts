@@ -27,9 +27,36 @@ export interface SendReceipt {
   relay?: MailRelay;
 }
 
-/** A way of reaching a customer. `send` throws a DeliveryError subclass on failure. */
+/** A way of reaching a customer at an address (email, SMS). `send` throws a DeliveryError subclass on failure. */
 export interface Channel {
   readonly name: 'email' | 'sms';
   send(message: AlertMessage, attempt?: SendAttempt): Promise<SendReceipt | void>;
+  close?(): void;
+}
+
+/** A device to push to: a subscription's endpoint and the keys the message is encrypted to (base64url). */
+export interface PushTarget {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** What a push notification carries (API.md "Web Push"), in the customer's language. */
+export interface PushPayload {
+  title: string;
+  body: string;
+  /** The order's tracking link: a click on the notification opens it. */
+  url: string;
+  order_id: string;
+  /** The status the alert is about, or `arriving`. */
+  status: string;
+}
+
+/**
+ * Web Push: one alert to one subscription. `send` resolves once the push service took the message (2xx) and throws
+ * a DeliveryError subclass otherwise: SubscriptionGoneError when the subscription is no more (404, 410).
+ */
+export interface PushSender {
+  readonly name: 'push';
+  send(target: PushTarget, payload: PushPayload): Promise<void>;
   close?(): void;
 }

@@ -24,3 +24,6 @@ export class PermanentDeliveryError extends DeliveryError {
 export class TransientDeliveryError extends DeliveryError {
   readonly retryable = true;
 }
+
+/** The push subscription is no more (its push service answered 404 or 410): it is removed, and never tried again. */
+export class SubscriptionGoneError extends PermanentDeliveryError {}

@@ -8,8 +8,9 @@ import type { Presence } from '../domain/presence';
 import { trackingPageUrl } from '../domain/tracking-link';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
 import { createAlertWorker } from './alert-worker';
-import type { Channel } from './channel';
+import type { Channel, PushSender } from './channel';
 import { configuredChannels } from './configured-channels';
+import { WebPushChannel, type WebPushChannelOptions } from './push-channel';
 import { TemplateCatalog, type TemplateCatalogOptions } from './templates';
 
 /** The settings the alert workers use. */
@@ -29,12 +30,16 @@ export interface NotifierOptions {
   templates?: TemplateCatalog;
   /** See {@link TemplateCatalogOptions.onTemplateFailure}. */
   onTemplateFailure?: TemplateCatalogOptions['onTemplateFailure'];
+  /** Web Push: the cluster's VAPID keys and how push services are reached; absent: alerts are not pushed. */
+  push?: WebPushChannelOptions;
   /**
    * Wraps each configured channel (email, SMS) before the workers use it: crash tests' entry points inject faults
    * here, never production.
    * @default the channel itself
    */
   wrapChannel?: (channel: Channel) => Channel;
+  /** Wraps the Web Push channel, as `wrapChannel` does the others (crash tests only). @default the channel itself */
+  wrapPush?: (push: PushSender) => PushSender;
   /** See {@link AlertProcessorOptions.bus}. */
   bus?: AlertProcessorOptions['bus'];
   /** The processor's clock (quiet hours are decided by it). @default the system clock */
@@ -54,16 +59,19 @@ export class Notifier {
   readonly templates: TemplateCatalog;
   private readonly worker: Worker;
   private readonly channels: Channel[];
+  private readonly push: PushSender | undefined;
 
   constructor(options: NotifierOptions) {
-    const { settings, logger, wrapChannel = (channel) => channel } = options;
+    const { settings, logger, wrapChannel = (channel) => channel, wrapPush = (push) => push } = options;
     this.templates =
       options.templates ?? new TemplateCatalog({ store: options.store, publicUrl: options.publicUrl, logger, onTemplateFailure: options.onTemplateFailure });
     this.channels = configuredChannels(settings).map(wrapChannel);
+    this.push = options.push ? wrapPush(new WebPushChannel(options.push)) : undefined;
     const processor = new AlertProcessor({
       store: options.store,
       presence: options.presence,
       channels: this.channels,
+      push: this.push,
       templates: this.templates,
       trackingUrl: (order) => trackingPageUrl(options.publicUrl, order.id, options.trackingToken(order)),
       maxAttempts: settings.notify.attempts,
@@ -89,5 +97,6 @@ export class Notifier {
   async close(): Promise<void> {
     await this.worker.close();
     for (const channel of this.channels) channel.close?.();
+    this.push?.close?.();
   }
 }

@@ -91,7 +91,8 @@ export class ContactService {
       name: customer?.name ?? null,
       email: preferences?.email_address ?? customer?.email ?? null,
       phone: preferences?.phone ?? customer?.phone ?? null,
-      locale: customer?.locale ?? null,
+      // The language it chose itself, else the one its latest order was placed with.
+      locale: preferences?.locale ?? customer?.locale ?? null,
     };
   }
 
@@ -164,6 +165,8 @@ export class ContactService {
     const next: Preferences = {
       email: current?.email ?? false,
       sms: current?.sms ?? false,
+      push: current?.push ?? true,
+      locale: current?.locale ?? null,
       email_address: kind === 'email' ? address : (current?.email_address ?? null),
       phone: kind === 'phone' ? address : (current?.phone ?? null),
       updated_at: now.toISOString(),

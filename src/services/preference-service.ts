@@ -2,8 +2,17 @@ import { addressesOf, PREFERENCES_SCOPE, type ContactAddress } from '../domain/c
 import type { ContactBook } from '../store/contacts/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 
-/** A customer's choice of alert channels and where to reach them, as it is set. */
-export type PreferenceInput = Pick<Preferences, 'email' | 'sms'> & { email_address?: string; phone?: string };
+/**
+ * A customer's choice of alert channels and where to reach them, as it is set. `push` and `locale` came after the
+ * rest: left out, they keep what is stored (push on, no language, for a customer who never set them), so a client
+ * that does not know them does not reset them.
+ */
+export type PreferenceInput = Pick<Preferences, 'email' | 'sms'> & {
+  email_address?: string;
+  phone?: string;
+  push?: boolean;
+  locale?: Preferences['locale'];
+};
 
 /** Who sets the preferences: the business (or its staff), whose addresses are trusted, or the customer itself. */
 export type PreferenceSetter = 'business' | 'customer';
@@ -34,14 +43,20 @@ export class PreferenceService {
     return this.options.store.preferences.getPreferences(tenantId, customerId);
   }
 
-  /** Replaces a customer's preferences; an address left out is cleared. Resolves with what was stored. */
+  /**
+   * Replaces a customer's preferences; an address left out is cleared, `push` and `locale` left out stay as they were.
+   * Resolves with what was stored.
+   */
   async set(tenantId: string, customerId: string, input: PreferenceInput, setBy: PreferenceSetter = 'business'): Promise<Preferences> {
     const { store } = this.options;
+    const kept = input.push === undefined || input.locale === undefined ? await store.preferences.getPreferences(tenantId, customerId) : null;
     const preferences: Preferences = {
       email: input.email,
       sms: input.sms,
+      push: input.push ?? kept?.push ?? true,
       email_address: input.email_address ?? null,
       phone: input.phone ?? null,
+      locale: input.locale !== undefined ? input.locale : (kept?.locale ?? null),
       updated_at: this.now().toISOString(),
     };
     if (setBy === 'business') {

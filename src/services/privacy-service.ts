@@ -10,6 +10,7 @@ import type { LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
 import type { OrderCursor } from '../store/search/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 import type { ExportedCustomerOrder, PrivacyAuditCursor, PrivacyAuditPage, PrivacyRecords } from '../store/privacy/port';
+import type { PushRegistry } from '../store/push/port';
 
 /** What the privacy use cases read and write. */
 export interface PrivacyServiceStore {
@@ -17,6 +18,7 @@ export interface PrivacyServiceStore {
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   loyalty: Pick<LoyaltyLedger, 'getLoyalty'>;
   contacts: Pick<ContactBook, 'eraseContacts'>;
+  push: Pick<PushRegistry, 'erasePushSubscriptions'>;
 }
 
 export interface PrivacyServiceOptions {
@@ -108,7 +110,8 @@ export class PrivacyService {
 
   /**
    * Erases a customer's personal data on every order (the pictures of their proofs with each batch of orders), its
-   * preferences, its own and confirmed addresses and the codes sent to them, and everything derived from them; orders,
+   * preferences, its own and confirmed addresses and the codes sent to them, its push subscriptions (its tracking
+   * links' too), and everything derived from them; orders,
    * statuses, times, amounts and the loyalty ledger stay. A second call finds nothing left and changes nothing (a call
    * cut short is finished by the next one).
    * Resolves with how many orders this call erased.
@@ -130,6 +133,7 @@ export class PrivacyService {
     await store.privacy.erasePreferences(tenantId, customerId);
     // The addresses it set itself or confirmed, and the codes sent to them.
     await store.contacts.eraseContacts(tenantId, customerId);
+    await store.push.erasePushSubscriptions(tenantId, customerId);
     // Even when this call found nothing left: one cut short before this point (a crash) left what it deleted readable
     // in the embedded store's log.
     await store.privacy.purgeErased();

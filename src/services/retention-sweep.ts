@@ -5,6 +5,7 @@ import { retentionCutoff } from '../domain/privacy';
 import type { ContactBook } from '../store/contacts/port';
 import type { AttachmentStore } from '../store/attachments/port';
 import type { PrivacyRecords } from '../store/privacy/port';
+import type { PushRegistry } from '../store/push/port';
 
 export interface RetentionSweepOptions {
   store: {
@@ -12,6 +13,8 @@ export interface RetentionSweepOptions {
     contacts: Pick<ContactBook, 'pruneCodes' | 'forgetOrderContacts' | 'expireConfirmations'>;
     /** Uploads no proof used; the pictures of erased orders' proofs go with their orders (`PrivacyRecords`). */
     attachments: Pick<AttachmentStore, 'eraseUnusedAttachments'>;
+    /** The push subscriptions of the erased orders' tracking links, and customers' own ones not renewed in time. */
+    push: Pick<PushRegistry, 'forgetOrderPushSubscriptions' | 'expirePushSubscriptions'>;
   };
   /** Told of every erased batch (`erased`), so cached copies of those orders are dropped on every node. */
   bus: Pick<EventBus, 'emit'>;
@@ -49,7 +52,8 @@ export const UNUSED_ATTACHMENT_HOURS = 24;
  * The retention sweep (API.md "Privacy"): for each tenant with `retention_days` set, erases the personal data of
  * orders terminal (delivered, returned, cancelled) for longer, as an erasure does, in bounded batches with pauses
  * between them, and the confirmation codes past their hour, the addresses customers set on those orders themselves
- * and the confirmations older than the retention. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
+ * and the push subscriptions their tracking links made, and the confirmations and customers' own push subscriptions
+ * older than the retention. Several nodes may sweep at once: each batch takes orders not erased yet, and an order erased twice is
  * erased the same, so a second sweeper only shares the work. Each sweep that erased anything is in the audit trail.
  * In every tenant, retention set or not, pictures uploaded more than {@link UNUSED_ATTACHMENT_HOURS} ago that no proof
  * used are deleted too.
@@ -104,6 +108,7 @@ export class RetentionSweep {
         const ids = await store.privacy.eraseExpiredOrders(tenantId, cutoff, at, this.batchSize);
         // The addresses the customer put on those orders itself go with the orders' personal data.
         await store.contacts.forgetOrderContacts(tenantId, ids);
+        await store.push.forgetOrderPushSubscriptions(tenantId, ids);
         if (ids.length > 0) bus.emit('erased', { orderIds: ids });
         erased += ids.length;
         if (ids.length < this.batchSize) break;
@@ -111,6 +116,8 @@ export class RetentionSweep {
       }
       // A confirmation is kept as long as the tenant keeps orders: older ones are asked for again.
       await store.contacts.expireConfirmations(tenantId, cutoff);
+      // Likewise a customer's own push subscription: one its browser has not posted again since is dropped.
+      await store.push.expirePushSubscriptions(tenantId, cutoff);
       if (erased > 0) {
         await store.privacy.recordPrivacyAudit({
           id: newId('aud', now.getTime()),

@@ -14,6 +14,7 @@ import type { PaymentLedger } from './payments/port';
 import type { Outbox } from './outbox/port';
 import type { PreferenceBook } from './preferences/port';
 import type { PrivacyRecords } from './privacy/port';
+import type { PushRegistry } from './push/port';
 import type { OrderSearch } from './search/port';
 import type { SourceDirectory } from './sources/port';
 import type { TemplateBook } from './templates/port';
@@ -37,6 +38,7 @@ export type * from './payments/port';
 export type * from './outbox/port';
 export type * from './preferences/port';
 export type * from './privacy/port';
+export type * from './push/port';
 export type * from './search/port';
 export type * from './sources/port';
 export type * from './templates/port';
@@ -75,6 +77,7 @@ export interface Store {
   attachments: AttachmentStore;
   branding: BrandingBook;
   templates: TemplateBook;
+  push: PushRegistry;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -201,6 +204,17 @@ export const REPOSITORY_METHODS = {
   },
   branding: { getBranding: 'call', putBranding: 'call' },
   templates: { putTemplate: 'call', getTemplate: 'call', listTemplates: 'call', deleteTemplate: 'call' },
+  push: {
+    claimVapidKeys: 'call',
+    listPushSubscriptions: 'call',
+    savePushSubscription: 'call',
+    alertPushSubscriptions: 'call',
+    deletePushSubscription: 'call',
+    dropPushSubscriptions: 'call',
+    erasePushSubscriptions: 'call',
+    forgetOrderPushSubscriptions: 'call',
+    expirePushSubscriptions: 'call',
+  },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -20,11 +20,10 @@ interface PageEntry {
   style: string;
   /** What the page's own script and style may weigh gzipped (issue budget). */
   budgetKb: number;
-  /**
-   * An installable app's parts: its service worker (built to `<name>-sw.js`), its web app manifest and its icon
-   * (an SVG, also rendered as the PNGs installers want).
-   */
-  app?: { worker: string; manifest: string; icon: string };
+  /** The page's service worker (built to `<name>-sw.js`): an app's offline shell, Web Push's notifications. */
+  worker?: string;
+  /** An installable app's parts: its web app manifest and its icon (an SVG, also rendered as the PNGs installers want). */
+  app?: { manifest: string; icon: string };
   /**
    * The page's words in the languages it does not bundle: each catalog (source file) an ES module of its own,
    * `<name>.js`, which the page imports only when it is shown in that language. The budget counts the page with the
@@ -40,6 +39,7 @@ const PAGES = [
     script: 'src/web/track/main.ts',
     style: 'src/web/track/track.css',
     budgetKb: 150,
+    worker: 'src/web/track/sw.ts',
     languages: { 'track-zh-hk': 'src/web/track/i18n/zh-HK.ts', 'track-ar': 'src/web/track/i18n/ar.ts' },
   },
   { name: 'dashboard', script: 'src/web/dashboard/main.tsx', style: 'src/web/dashboard/dashboard.css', budgetKb: 400 },
@@ -48,15 +48,17 @@ const PAGES = [
     script: 'src/web/courier/main.tsx',
     style: 'src/web/courier/courier.css',
     budgetKb: 250,
-    app: { worker: 'src/web/courier/sw.ts', manifest: 'src/web/courier/manifest.webmanifest', icon: 'src/web/courier/icon.svg' },
+    worker: 'src/web/courier/sw.ts',
+    app: { manifest: 'src/web/courier/manifest.webmanifest', icon: 'src/web/courier/icon.svg' },
   },
   {
     name: 'portal',
     script: 'src/web/portal/main.tsx',
     style: 'src/web/portal/portal.css',
     budgetKb: 150,
+    worker: 'src/web/portal/sw.ts',
     // The manifest is a template: the server fills in each tenant's portal address (src/http/pages.ts).
-    app: { worker: 'src/web/portal/sw.ts', manifest: 'src/web/portal/manifest.webmanifest', icon: 'src/web/portal/icon.svg' },
+    app: { manifest: 'src/web/portal/manifest.webmanifest', icon: 'src/web/portal/icon.svg' },
   },
 ] as const satisfies readonly PageEntry[];
 
@@ -138,6 +140,7 @@ export async function buildPage(name: PageName): Promise<BuiltWeight> {
     await bundle({ ...common, entryPoints, outdir: OUT, format: 'esm', charset: 'utf8' });
   }
   writeAtomic(path.join(OUT, `${page.name}.html`), pageShell(page.name));
+  if (page.worker) await buildWorker(page.name, page.worker);
   if (page.app) await buildApp(page.name, page.app);
   const pageKb = gzippedKb([`${page.name}.js`, `${page.name}.css`]);
   if (!page.languages) return { name: page.name, gzippedKb: pageKb, budgetKb: page.budgetKb };
@@ -157,19 +160,23 @@ function round(kb: number): number {
 }
 
 /**
- * An installable app's service worker, manifest and icons. The worker carries a digest of the page's script and
- * style: each build is a new worker to the browser, which then replaces the cached shell and assets.
+ * A page's service worker. It carries a digest of the page's script and style (`BUILD_ID`): each build is a new worker
+ * to the browser, which then replaces what an app's worker cached of the shell and assets.
  */
-async function buildApp(name: string, app: NonNullable<PageEntry['app']>): Promise<void> {
+async function buildWorker(name: string, worker: string): Promise<void> {
   const digest = createHash('sha256');
   for (const file of [`${name}.js`, `${name}.css`, `${name}.html`]) digest.update(fs.readFileSync(path.join(OUT, file)));
   await bundle({
     ...common,
-    entryPoints: { [`${name}-sw`]: path.join(ROOT, app.worker) },
+    entryPoints: { [`${name}-sw`]: path.join(ROOT, worker) },
     outdir: OUT,
     format: 'iife',
     define: { BUILD_ID: JSON.stringify(digest.digest('hex').slice(0, 16)) },
   });
+}
+
+/** An installable app's manifest and icons. */
+async function buildApp(name: string, app: NonNullable<PageEntry['app']>): Promise<void> {
   writeAtomic(path.join(OUT, `${name}.webmanifest`), fs.readFileSync(path.join(ROOT, app.manifest)));
   const icon = fs.readFileSync(path.join(ROOT, app.icon));
   writeAtomic(path.join(OUT, `${name}-icon.svg`), icon);

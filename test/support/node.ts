@@ -36,6 +36,8 @@ export interface StartOptions {
   courierClock?: NodeDeps['courierClock'];
   /** The clock attachment links are signed and checked by (link expiry tests). */
   attachmentClock?: NodeDeps['attachmentClock'];
+  /** The certificate of a test's own push service (test/support/push-service.ts). */
+  pushCa?: NodeDeps['pushCa'];
 }
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
@@ -64,6 +66,7 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
     contactClock: options.contactClock,
     courierClock: options.courierClock,
     attachmentClock: options.attachmentClock,
+    pushCa: options.pushCa,
   });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

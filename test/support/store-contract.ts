@@ -14,6 +14,7 @@ import { describeOutboxContract } from './contracts/outbox';
 import { describePaymentsContract } from './contracts/payments';
 import { describePreferencesContract } from './contracts/preferences';
 import { describePrivacyContract as describePrivacyRecordsContract } from './contracts/privacy';
+import { describePushContract } from './contracts/push';
 import { describeSearchContract } from './contracts/search';
 import { describeTemplatesContract } from './contracts/templates';
 import { describeTenantsContract } from './contracts/tenants';
@@ -49,6 +50,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));
     describe('payments', () => describePaymentsContract(factory));
+    describe('push', () => describePushContract(factory));
   });
 }
 

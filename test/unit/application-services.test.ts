@@ -28,7 +28,7 @@ describe('TenantService', () => {
 });
 
 describe('PreferenceService', () => {
-  it('stores what was chosen, an address left out as null, stamped with the clock', async () => {
+  it('stores what was chosen, an address left out as null, push and language left out as before (at first: on, none), stamped with the clock', async () => {
     const stored: unknown[] = [];
     const preferences = new PreferenceService({
       store: {
@@ -38,9 +38,25 @@ describe('PreferenceService', () => {
       now,
     });
     const result = await preferences.set('t1', 'c1', { email: true, sms: false, email_address: 'ada@example.com' });
-    const expected = { email: true, sms: false, email_address: 'ada@example.com', phone: null, updated_at: NOW.toISOString() };
+    const expected = { email: true, sms: false, push: true, email_address: 'ada@example.com', phone: null, locale: null, updated_at: NOW.toISOString() };
     expect(result).toEqual(expected);
     expect(stored).toEqual([['t1', 'c1', expected]]);
+  });
+
+  it('keeps the stored push and language when a change leaves them out, and replaces them when it gives them', async () => {
+    const kept = { email: true, sms: true, push: false, email_address: null, phone: null, locale: 'ar' as const, updated_at: 'earlier' };
+    const stored: unknown[] = [];
+    const preferences = new PreferenceService({
+      store: {
+        preferences: { getPreferences: async () => kept, putPreferences: async (...args) => void stored.push(args[2]) },
+        contacts: { contactStanding: async () => ({ preferences: [], order: [], confirmed: [] }), putSelfSet: async () => {} },
+      },
+      now,
+    });
+    expect(await preferences.set('t1', 'c1', { email: false, sms: true })).toMatchObject({ email: false, push: false, locale: 'ar' });
+    expect(await preferences.set('t1', 'c1', { email: false, sms: true, push: true, locale: null })).toMatchObject({ push: true, locale: null });
+    expect(await preferences.set('t1', 'c1', { email: false, sms: true, locale: 'zh-HK' })).toMatchObject({ push: false, locale: 'zh-HK' });
+    expect(stored).toHaveLength(3);
   });
 });
 

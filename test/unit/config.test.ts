@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config';
+import { generateVapidKeys } from '../../src/domain/push';
 
 const TWILIO = {
   TWILIO_ACCOUNT_SID: 'AC123',
@@ -261,6 +262,33 @@ describe('loadConfig', () => {
     it('treats an empty one as unset, so the other one alone is fine', () => {
       expect(loadConfig({ DATABASE_URL: '', MONGODB_URI: 'mongodb://db/tracking' }).store.kind).toBe('mongo');
       expect(loadConfig({ DATABASE_URL: 'postgres://db/tracking', MONGODB_URI: '' }).store.kind).toBe('postgres');
+    });
+  });
+
+  describe('Web Push keys (VAPID_*)', () => {
+    it('unset: the store keeps the pair; the subject is MAIL_FROM as a mailto: address', () => {
+      expect(loadConfig({}).push).toEqual({ vapidKeys: null, subject: 'mailto:tracking@localhost' });
+      expect(loadConfig({ MAIL_FROM: 'alerts@shop.example' }).push.subject).toBe('mailto:alerts@shop.example');
+    });
+
+    it('takes a pair and a subject, padding or not', () => {
+      const keys = generateVapidKeys();
+      const config = loadConfig({ VAPID_PUBLIC_KEY: `${keys.publicKey}=`, VAPID_PRIVATE_KEY: keys.privateKey, VAPID_SUBJECT: 'https://shop.example/contact' });
+      expect(config.push).toEqual({ vapidKeys: keys, subject: 'https://shop.example/contact' });
+    });
+
+    it('refuses one key without the other, a key that is not P-256, a private key of another pair, and a bad subject', () => {
+      const keys = generateVapidKeys();
+      expect(configErrorFor({ VAPID_PUBLIC_KEY: keys.publicKey }).variable).toBe('VAPID_PRIVATE_KEY');
+      expect(configErrorFor({ VAPID_PRIVATE_KEY: keys.privateKey }).variable).toBe('VAPID_PUBLIC_KEY');
+      expect(configErrorFor({ VAPID_PUBLIC_KEY: 'not-a-key', VAPID_PRIVATE_KEY: keys.privateKey }).variable).toBe('VAPID_PUBLIC_KEY');
+      expect(configErrorFor({ VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: 'c2hvcnQ' }).variable).toBe('VAPID_PRIVATE_KEY');
+      const mismatch = configErrorFor({ VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: generateVapidKeys().privateKey });
+      expect(mismatch.variable).toBe('VAPID_PRIVATE_KEY');
+      expect(mismatch.message).toContain('VAPID_PUBLIC_KEY');
+      for (const subject of ['tracking@shop.example', 'http://shop.example', 'mailto:nobody']) {
+        expect(configErrorFor({ VAPID_SUBJECT: subject }).variable).toBe('VAPID_SUBJECT');
+      }
     });
   });
 });

@@ -23,7 +23,7 @@ export function customerRoutes({ preferences, contacts }: HttpDeps): Route[] {
       handler: async ({ principal, params: { id: customerId } }) => {
         requireOwnAccount(principal, customerId);
         const stored = await preferences.get(principal.tenantId, customerId);
-        const body = stored ?? { email: false, sms: false, email_address: null, phone: null, updated_at: null };
+        const body = stored ?? { email: false, sms: false, push: true, email_address: null, phone: null, locale: null, updated_at: null };
         return { body: { customer_id: customerId, ...body }, headers: { 'Cache-Control': 'no-store' } };
       },
     }),
@@ -32,7 +32,7 @@ export function customerRoutes({ preferences, contacts }: HttpDeps): Route[] {
       path: '/v1/customers/:id/preferences',
       operationId: 'setCustomerPreferences',
       summary:
-        "Set a customer's alert channels (email, SMS) and where to reach them; an address the customer sets itself is used once confirmed",
+        "Set a customer's alert channels (Web Push, email, SMS), where to reach them and its language; an address the customer sets itself is used once confirmed",
       roles: ['business', 'customer'],
       body: preferencesBody,
       status: 200,

@@ -21,7 +21,7 @@ export interface DeliveryLog {
   skipDelivery(delivery: Delivery): Promise<boolean>;
 }
 
-export type DeliveryChannel = 'websocket' | 'email' | 'sms';
+export type DeliveryChannel = 'websocket' | 'push' | 'email' | 'sms';
 
 /**
  * `sending`: claimed, outcome not known yet (a crash here is never resent); `retrying`: a transient failure,

@@ -20,6 +20,7 @@ import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
 import type { DeviceDocument } from '../devices/mongo-document';
 import type { TemplateDocument } from '../templates/mongo-document';
+import type { PushKeysDocument, PushSubscriptionDocument } from '../push/mongo-document';
 
 // Newest first, ties broken by id: the search order, so a page reads an index range and stops at its end.
 const NEWEST = { created_at: -1, _id: -1 } as const;
@@ -59,6 +60,8 @@ export interface CollectionDocuments {
   attachments: AttachmentDocument;
   branding: BrandingDocument;
   templates: TemplateDocument;
+  pushKeys: PushKeysDocument;
+  pushSubscriptions: PushSubscriptionDocument;
 }
 
 export type CollectionRole = keyof CollectionDocuments;
@@ -203,6 +206,18 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
         unique: true,
         partialFilterExpression: { provider_event_id: { $type: 'string' } },
       },
+    ],
+  },
+  // The cluster's VAPID key pair: one document, `_id` 'vapid', which carries the first node's insert against the others.
+  pushKeys: { name: 'push_keys', indexes: [] },
+  // A subscription's `_id` is its id; a holder has one per endpoint (a customer's own have order_id null, which a
+  // unique index counts as one value). Alerts read a customer's by (customer, order); erasure and the sweep by order
+  // and by age.
+  pushSubscriptions: {
+    name: 'push_subscriptions',
+    indexes: [
+      { name: 'push_subscriptions_by_holder', key: { tenant_id: 1, customer_id: 1, order_id: 1, endpoint_key: 1 }, unique: true },
+      { name: 'push_subscriptions_by_order', key: { tenant_id: 1, order_id: 1, updated_at: 1 } },
     ],
   },
   webhooks: { name: 'webhooks', indexes: [{ name: 'webhooks_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },

@@ -13,6 +13,7 @@ import { MongoContactBook } from '../contacts/mongo';
 import { MongoCustomerDirectory } from '../customers/mongo';
 import { MongoPreferenceBook } from '../preferences/mongo';
 import { MongoPrivacyRecords } from '../privacy/mongo';
+import { MongoPushRegistry } from '../push/mongo';
 import { MongoOrderSearch } from '../search/mongo';
 import { MongoSourceDirectory } from '../sources/mongo';
 import type { Store } from '../store';
@@ -74,6 +75,8 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     attachments: collection('attachments'),
     branding: collection('branding'),
     templates: collection('templates'),
+    pushKeys: collection('pushKeys'),
+    pushSubscriptions: collection('pushSubscriptions'),
     run,
   };
   return {
@@ -116,5 +119,6 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     attachments: new MongoAttachmentStore(context),
     branding: new MongoBrandingBook(context),
     templates: new MongoTemplateBook(context),
+    push: new MongoPushRegistry(context),
   };
 }

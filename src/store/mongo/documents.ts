@@ -198,8 +198,17 @@ export interface PreferencesDocument extends Preferences {
   customer_id: string;
 }
 
+/** A stored document's preferences; one written before `push` and `locale` existed has push on and no language. */
 export function documentToPreferences(doc: Preferences): Preferences {
-  return { email: doc.email, sms: doc.sms, email_address: doc.email_address, phone: doc.phone, updated_at: doc.updated_at };
+  return {
+    email: doc.email,
+    sms: doc.sms,
+    push: doc.push ?? true,
+    email_address: doc.email_address,
+    phone: doc.phone,
+    locale: doc.locale ?? null,
+    updated_at: doc.updated_at,
+  };
 }
 
 /** An endpoint: `_id` is its id. */

@@ -13,6 +13,7 @@ import { PostgresContactBook } from '../contacts/postgres';
 import { PostgresCustomerDirectory } from '../customers/postgres';
 import { PostgresPreferenceBook } from '../preferences/postgres';
 import { PostgresPrivacyRecords } from '../privacy/postgres';
+import { PostgresPushRegistry } from '../push/postgres';
 import { PostgresOrderSearch } from '../search/postgres';
 import { PostgresSourceDirectory } from '../sources/postgres';
 import type { Store } from '../store';
@@ -65,5 +66,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     attachments: new PostgresAttachmentStore(db),
     branding: new PostgresBrandingBook(db),
     templates: new PostgresTemplateBook(db),
+    push: new PostgresPushRegistry(db),
   };
 }

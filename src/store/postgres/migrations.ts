@@ -9,6 +9,8 @@ import { POSTGRES_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/postgres-mig
 import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
+import { POSTGRES_PREFERENCES_PUSH_MIGRATION } from '../preferences/postgres-migration';
+import { POSTGRES_PUSH_MIGRATION } from '../push/postgres-migration';
 import { POSTGRES_SOURCES_MIGRATION } from '../sources/postgres';
 import { POSTGRES_TENANT_SLUG_MIGRATION } from '../tenants/postgres-migration';
 import { POSTGRES_TEMPLATES_MIGRATION } from '../templates/postgres-migration';
@@ -237,6 +239,8 @@ const MIGRATIONS: string[] = [
   POSTGRES_CUSTOMER_ADDRESSES_MIGRATION,
   POSTGRES_BRANDING_MIGRATION,
   POSTGRES_TEMPLATES_MIGRATION,
+  POSTGRES_PUSH_MIGRATION,
+  POSTGRES_PREFERENCES_PUSH_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

@@ -18,6 +18,7 @@ import { SqliteOrderLog } from '../orders/sqlite';
 import { SqliteOutbox } from '../outbox/sqlite';
 import { SqlitePreferenceBook } from '../preferences/sqlite';
 import { SqlitePrivacyRecords } from '../privacy/sqlite';
+import { SqlitePushRegistry } from '../push/sqlite';
 import { SqliteOrderSearch } from '../search/sqlite';
 import { SqliteSourceDirectory } from '../sources/sqlite';
 import { narrowToOwner, privateDir, privateFile } from '../../private-files';
@@ -104,6 +105,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     attachments: new SqliteAttachmentStore(context),
     branding: new SqliteBrandingBook(context),
     templates: new SqliteTemplateBook(context),
+    push: new SqlitePushRegistry(context),
   };
 }
 

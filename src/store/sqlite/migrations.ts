@@ -9,6 +9,8 @@ import { SQLITE_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/sqlite-migrati
 import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
+import { SQLITE_PREFERENCES_PUSH_MIGRATION } from '../preferences/sqlite-migration';
+import { SQLITE_PUSH_MIGRATION } from '../push/sqlite-migration';
 import { SQLITE_SOURCES_MIGRATION } from '../sources/sqlite';
 import { SQLITE_TENANT_SLUG_MIGRATION } from '../tenants/sqlite-migration';
 import { SQLITE_TEMPLATES_MIGRATION } from '../templates/sqlite-migration';
@@ -253,6 +255,8 @@ const MIGRATIONS: string[] = [
   SQLITE_CUSTOMER_ADDRESSES_MIGRATION,
   SQLITE_BRANDING_MIGRATION,
   SQLITE_TEMPLATES_MIGRATION,
+  SQLITE_PUSH_MIGRATION,
+  SQLITE_PREFERENCES_PUSH_MIGRATION,
 ];
 
 /**

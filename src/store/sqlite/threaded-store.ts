@@ -68,6 +68,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     attachments: standIn(link, 'attachments'),
     branding: standIn(link, 'branding'),
     templates: standIn(link, 'templates'),
+    push: standIn(link, 'push'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -250,7 +250,7 @@ function PaymentFacts({ payment }: { payment: Order['payment'] }) {
   );
 }
 
-const CHANNEL_LABELS: Record<DeliveryLogEntry['channel'], string> = { websocket: 'Live page', email: 'Email', sms: 'SMS' };
+const CHANNEL_LABELS: Record<DeliveryLogEntry['channel'], string> = { websocket: 'Live page', push: 'Web Push', email: 'Email', sms: 'SMS' };
 
 function DeliveryLog({ entries, history }: { entries: DeliveryLogEntry[]; history: OrderEvent[] }) {
   if (entries.length === 0) return <p class="muted pad">No alerts sent for this order yet.</p>;

@@ -4,7 +4,7 @@
  * (API.md "Web Push"). The shell and assets are read network first (a new build shows as soon as the network has it)
  * and from the cache when there is none. API calls are never touched: they carry personal data.
  */
-import { installPushHandlers } from '../shared/push-worker';
+import { installPushHandlers, type PushWorkerScope } from '../shared/push-worker';
 
 /*
  * The service worker's own globals, declared here: the project compiles against the DOM library, which lacks them,
@@ -39,7 +39,7 @@ const ASSETS = ['/assets/portal.js', '/assets/portal.css', `${SHELL}manifest.web
 /** A network that answers nothing within this long is treated as none. */
 const NETWORK_WAIT_MS = 4_000;
 
-installPushHandlers();
+installPushHandlers(self as unknown as PushWorkerScope);
 
 worker.addEventListener('install', (event) => {
   event.waitUntil(

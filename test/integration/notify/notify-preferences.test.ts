@@ -37,10 +37,19 @@ describe('PUT /v1/customers/:id/preferences', () => {
     const id = unique('cust');
     const response = await bizA.put(`/v1/customers/${id}/preferences`, GOOD);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ customer_id: id, ...GOOD, updated_at: expect.any(String) });
+    expect(response.body).toEqual({ customer_id: id, ...GOOD, push: true, locale: null, updated_at: expect.any(String) });
     const minimal = await bizA.put(`/v1/customers/${id}/preferences`, { email: false, sms: true });
     expect(minimal.status).toBe(200);
-    expect(minimal.body).toEqual({ customer_id: id, email: false, sms: true, email_address: null, phone: null, updated_at: expect.any(String) });
+    expect(minimal.body).toEqual({
+      customer_id: id,
+      email: false,
+      sms: true,
+      push: true,
+      email_address: null,
+      phone: null,
+      locale: null,
+      updated_at: expect.any(String),
+    });
   });
 
   it('a customer sets its own (200), not another customer’s (404)', async () => {
@@ -71,10 +80,28 @@ describe('PUT /v1/customers/:id/preferences', () => {
     ['a non-boolean flag', { email: 'yes', sms: false }],
     ['an invalid email address', { email: true, sms: false, email_address: 'not-an-address' }],
     ['a phone not in E.164', { email: false, sms: true, phone: '555-0100' }],
-    ['an unknown field', { email: true, sms: false, push: true }],
+    ['an unknown field', { email: true, sms: false, fax: true }],
+    ['a non-boolean push', { email: true, sms: false, push: 'on' }],
+    ['a language there are no texts in', { email: true, sms: false, locale: 'fr' }],
+    ['a language tag in the wrong case', { email: true, sms: false, locale: 'zh-hk' }],
     ['an array', [true, false]],
   ])('400 validation_failed for %s', async (_what, body) => {
     expectError(await bizA.put(`/v1/customers/${unique('cust')}/preferences`, body), 400, 'validation_failed');
+  });
+
+  it('push and locale: set when given, kept when left out, the language cleared with null; the customer sees its language', async () => {
+    const id = unique('cust');
+    const own = client(server.url, await a.token('customer', id));
+    await placeOrder(bizA, { customer: { id, locale: 'en' } });
+    const set = await own.put(`/v1/customers/${id}/preferences`, { email: true, sms: false, push: false, locale: 'ar' });
+    expect(set.body).toMatchObject({ push: false, locale: 'ar' });
+    expect((await own.get('/v1/customers/me')).body).toMatchObject({ locale: 'ar' });
+    // A client that knows nothing of push and locale (the business's, written before them) leaves them as they are.
+    expect((await bizA.put(`/v1/customers/${id}/preferences`, { email: false, sms: true })).body).toMatchObject({ email: false, push: false, locale: 'ar' });
+    expect((await own.put(`/v1/customers/${id}/preferences`, { email: false, sms: true, push: true, locale: null })).body).toMatchObject({ push: true, locale: null });
+    // No language chosen: the one its latest order was placed in.
+    expect((await own.get('/v1/customers/me')).body).toMatchObject({ locale: 'en' });
+    expect((await own.put(`/v1/customers/${id}/preferences`, { email: false, sms: true, locale: 'zh-HK' })).body).toMatchObject({ push: true, locale: 'zh-HK' });
   });
 
   it('400 invalid_json for a body that is not JSON', async () => {

@@ -11,7 +11,7 @@ export function describeCustomersContract(factory: StoreFactory): void {
   const { place } = orderSteps(store);
   const order = (customer: Order['customer'], minutes: number, tenantId = 't1') =>
     place(buildOrder(tenantId, { customer, created_at: at(minutes), updated_at: at(minutes), last_event_at: at(minutes) }));
-  const preferences = (over: Partial<Preferences>): Preferences => ({ email: true, sms: false, email_address: null, phone: null, updated_at: at(0), ...over });
+  const preferences = (over: Partial<Preferences>): Preferences => ({ email: true, sms: false, push: true, email_address: null, phone: null, locale: null, updated_at: at(0), ...over });
   const holders = async (kind: 'email' | 'phone', address: string, limit = 10, tenantId = 't1') =>
     sortedHoldings(await store.customers.addressHolders(tenantId, kind, address, limit));
 

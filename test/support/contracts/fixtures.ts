@@ -52,6 +52,7 @@ export function freshStore(factory: StoreFactory): Store {
     get attachments() { return store().attachments; },
     get branding() { return store().branding; },
     get templates() { return store().templates; },
+    get push() { return store().push; },
   };
 }
 

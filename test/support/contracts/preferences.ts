@@ -5,8 +5,16 @@ import { at, freshStore, type StoreFactory } from './fixtures';
 export function describePreferencesContract(factory: StoreFactory): void {
   const store: Pick<Store, 'preferences'> = freshStore(factory);
 
-  const full: Preferences = { email: true, sms: false, email_address: 'ada.alerts@example.com', phone: '+15550000002', updated_at: at(1) };
-  const bare: Preferences = { email: false, sms: true, email_address: null, phone: null, updated_at: at(2) };
+  const full: Preferences = {
+    email: true,
+    sms: false,
+    push: true,
+    email_address: 'ada.alerts@example.com',
+    phone: '+15550000002',
+    locale: 'zh-HK',
+    updated_at: at(1),
+  };
+  const bare: Preferences = { email: false, sms: true, push: false, email_address: null, phone: null, locale: null, updated_at: at(2) };
 
   it('has nothing for a customer who never set preferences', async () => {
     expect(await store.preferences.getPreferences('t1', 'c1')).toBeNull();
@@ -23,7 +31,7 @@ export function describePreferencesContract(factory: StoreFactory): void {
     await store.preferences.putPreferences('t1', 'c1', full);
     await store.preferences.putPreferences('t1', 'c1', bare);
     expect(await store.preferences.getPreferences('t1', 'c1')).toEqual(bare);
-    const again = { ...full, sms: true, updated_at: at(3) };
+    const again: Preferences = { ...full, sms: true, push: false, locale: 'ar', updated_at: at(3) };
     await store.preferences.putPreferences('t1', 'c1', again);
     expect(await store.preferences.getPreferences('t1', 'c1')).toEqual(again);
   });

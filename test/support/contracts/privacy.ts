@@ -70,7 +70,7 @@ export function describePrivacyContract(factory: StoreFactory): void {
     const other = await placed(tenant.id, 'c-keep');
     const shipped = await move(mine[0]!, 'shipped', at(5));
     await store.orders.updateLastLocations([{ orderId: shipped.id, location: { lat: 22.987654, lng: 114.123456, at: at(6) } }]);
-    await store.preferences.putPreferences(tenant.id, 'c-erase', { email: true, sms: true, email_address: 'alt.zelda@private.example', phone: '+15559998888', updated_at: at(1) });
+    await store.preferences.putPreferences(tenant.id, 'c-erase', { email: true, sms: true, push: true, email_address: 'alt.zelda@private.example', phone: '+15559998888', locale: 'ar', updated_at: at(1) });
     await store.deliveries.recordDelivery({ order_id: shipped.id, seq: 2, channel: 'email', status: 'failed', attempts: 1, at: at(7), reason: 'permanent', error: '550 zelda.q@private.example unknown' });
 
     const first = await store.privacy.eraseCustomerOrders(tenant.id, 'c-erase', at(100), 3);

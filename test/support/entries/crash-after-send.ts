@@ -1,14 +1,14 @@
 /**
  * A node whose alert workers die (SIGKILL) right after the provider accepted a message on the channel
- * `CRASH_AFTER_SEND` names (`email` or `sms`), before the delivery log says it was sent: what an OOM kill in the
- * middle of a job leaves behind.
+ * `CRASH_AFTER_SEND` names (`email`, `sms` or `push`: a push service took it for one device), before the delivery log
+ * says it was sent: what an OOM kill in the middle of a job leaves behind.
  */
 import { runOrExit } from '../../../src/main';
-import type { AlertMessage, Channel, SendAttempt } from '../../../src/notifiers/channel';
+import type { AlertMessage, Channel, PushPayload, PushSender, PushTarget, SendAttempt } from '../../../src/notifiers/channel';
 import { die } from './faults';
 
 const target = process.env.CRASH_AFTER_SEND;
-if (target !== 'email' && target !== 'sms') throw new Error('CRASH_AFTER_SEND must be email or sms');
+if (target !== 'email' && target !== 'sms' && target !== 'push') throw new Error('CRASH_AFTER_SEND must be email, sms or push');
 
 runOrExit({
   wrapChannel: (channel): Channel =>
@@ -22,5 +22,16 @@ runOrExit({
             return receipt;
           },
           close: () => channel.close?.(),
+        },
+  wrapPush: (push): PushSender =>
+    target !== 'push'
+      ? push
+      : {
+          name: push.name,
+          async send(device: PushTarget, payload: PushPayload) {
+            await push.send(device, payload);
+            die();
+          },
+          close: () => push.close?.(),
         },
 });

@@ -1,0 +1,109 @@
+import type { PostgresContext } from '../postgres/context';
+import { endpointKey } from './endpoint-key';
+import type { PushOwner, PushRegistry, StoredPushSubscription, VapidKeys } from './port';
+
+// A customer's own subscriptions are stored with order_id '' (a unique index treats NULLs as distinct).
+const OWN = '';
+
+const COLUMNS = 'id, tenant_id, customer_id, order_id, tracking_generation, endpoint, p256dh, auth, created_at, updated_at';
+
+type Row = Omit<StoredPushSubscription, 'order_id'> & { order_id: string };
+
+/** Web Push on PostgreSQL: the `push_keys` and `push_subscriptions` tables. */
+export class PostgresPushRegistry implements PushRegistry {
+  constructor(private readonly db: PostgresContext) {}
+
+  async claimVapidKeys(candidate: VapidKeys, at: string): Promise<VapidKeys> {
+    await this.db.query(
+      "INSERT INTO push_keys (id, public_key, private_key, created_at) VALUES ('vapid', $1, $2, $3) ON CONFLICT (id) DO NOTHING",
+      [candidate.publicKey, candidate.privateKey, at],
+    );
+    const { rows } = await this.db.query<{ public_key: string; private_key: string }>(
+      "SELECT public_key, private_key FROM push_keys WHERE id = 'vapid'",
+    );
+    return { publicKey: rows[0]!.public_key, privateKey: rows[0]!.private_key };
+  }
+
+  async listPushSubscriptions(tenantId: string, owner: PushOwner): Promise<StoredPushSubscription[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND order_id = $3
+       ORDER BY created_at, id COLLATE "C"`,
+      [tenantId, owner.customerId, owner.orderId ?? OWN],
+    );
+    return rows.map(fromRow);
+  }
+
+  async savePushSubscription(subscription: StoredPushSubscription): Promise<StoredPushSubscription> {
+    const { rows } = await this.db.query<Row>(
+      `INSERT INTO push_subscriptions (id, tenant_id, customer_id, order_id, tracking_generation, endpoint, endpoint_key,
+         p256dh, auth, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (tenant_id, customer_id, order_id, endpoint_key) DO UPDATE SET p256dh = EXCLUDED.p256dh,
+         auth = EXCLUDED.auth, tracking_generation = EXCLUDED.tracking_generation, updated_at = EXCLUDED.updated_at
+       RETURNING ${COLUMNS}`,
+      [
+        subscription.id,
+        subscription.tenant_id,
+        subscription.customer_id,
+        subscription.order_id ?? OWN,
+        subscription.tracking_generation,
+        subscription.endpoint,
+        endpointKey(subscription.endpoint),
+        subscription.p256dh,
+        subscription.auth,
+        subscription.created_at,
+        subscription.updated_at,
+      ],
+    );
+    return fromRow(rows[0]!);
+  }
+
+  async alertPushSubscriptions(tenantId: string, customerId: string, orderId: string): Promise<StoredPushSubscription[]> {
+    const { rows } = await this.db.query<Row>(
+      `SELECT ${COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND order_id IN ('', $3)
+       ORDER BY created_at, id COLLATE "C"`,
+      [tenantId, customerId, orderId],
+    );
+    return rows.map(fromRow);
+  }
+
+  async deletePushSubscription(tenantId: string, owner: PushOwner, id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      'DELETE FROM push_subscriptions WHERE id = $1 AND tenant_id = $2 AND customer_id = $3 AND order_id = $4',
+      [id, tenantId, owner.customerId, owner.orderId ?? OWN],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async dropPushSubscriptions(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const { rowCount } = await this.db.query('DELETE FROM push_subscriptions WHERE id = ANY($1::text[])', [ids]);
+    return rowCount ?? 0;
+  }
+
+  async erasePushSubscriptions(tenantId: string, customerId: string): Promise<number> {
+    const { rowCount } = await this.db.query('DELETE FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2', [tenantId, customerId]);
+    return rowCount ?? 0;
+  }
+
+  async forgetOrderPushSubscriptions(tenantId: string, orderIds: readonly string[]): Promise<number> {
+    if (orderIds.length === 0) return 0;
+    const { rowCount } = await this.db.query(
+      "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND order_id = ANY($2::text[]) AND order_id <> ''",
+      [tenantId, orderIds],
+    );
+    return rowCount ?? 0;
+  }
+
+  async expirePushSubscriptions(tenantId: string, before: string): Promise<number> {
+    const { rowCount } = await this.db.query(
+      "DELETE FROM push_subscriptions WHERE tenant_id = $1 AND order_id = '' AND updated_at < $2",
+      [tenantId, before],
+    );
+    return rowCount ?? 0;
+  }
+}
+
+function fromRow(row: Row): StoredPushSubscription {
+  return { ...row, order_id: row.order_id === OWN ? null : row.order_id };
+}
