@@ -14,7 +14,7 @@ export function customerRoutes({ preferences, contacts }: HttpDeps): Route[] {
       path: '/v1/customers/:id/preferences',
       operationId: 'getCustomerPreferences',
       summary:
-        "A customer's alert channels and addresses as stored (both channels off and no address, updated_at null, when none were set)",
+        "A customer's alert channels, addresses and language as stored (email and SMS off, push on, no address, updated_at null, when none were set)",
       roles: ['business', 'staff', 'customer'],
       status: 200,
       response: storedPreferencesResponse,

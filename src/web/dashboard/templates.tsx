@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
-import { ApiError } from '../shared/api';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords } from './format';
 import { Section, useAction } from './parts';
-import type { MessageTemplate, TemplatePreview, TenantSettings } from './wire';
+import type { MessageTemplate, TemplateList, TemplatePreview, TenantSettings } from './wire';
 
 const LOCALES: Array<{ value: TenantSettings['default_locale']; label: string }> = [
   { value: 'en', label: 'English' },
@@ -21,23 +20,41 @@ const SUBJECTS: Array<{ value: string; label: string }> = [
   { value: 'sign_in_code', label: 'Portal sign-in code' },
 ];
 
-type Part = 'subject' | 'text' | 'html' | 'sms' | 'push';
+type Part = 'subject' | 'text' | 'html' | 'sms' | 'pushTitle' | 'pushBody';
 
 const PARTS: Array<{ part: Part; label: string; rows: number }> = [
   { part: 'subject', label: 'Email subject', rows: 1 },
-  { part: 'text', label: 'Email text', rows: 6 },
-  { part: 'html', label: 'Email HTML', rows: 8 },
+  { part: 'text', label: 'Email text', rows: 4 },
+  { part: 'html', label: 'Email HTML (the message inside your branded layout)', rows: 5 },
   { part: 'sms', label: 'SMS', rows: 3 },
-  { part: 'push', label: 'Push notification', rows: 2 },
+  { part: 'pushTitle', label: 'Push notification: title', rows: 1 },
+  { part: 'pushBody', label: 'Push notification: text', rows: 2 },
 ];
 
 const VARIABLES = ['order.reference', 'order.status', 'order.eta', 'customer.name', 'courier.name', 'tracking_url', 'tenant.display_name', 'code'];
 
 type Parts = Record<Part, string>;
-const BLANK: Parts = { subject: '', text: '', html: '', sms: '', push: '' };
+const BLANK: Parts = { subject: '', text: '', html: '', sms: '', pushTitle: '', pushBody: '' };
 
-function partsOf(template: MessageTemplate | null): Parts {
-  return { subject: template?.subject ?? '', text: template?.text ?? '', html: template?.html ?? '', sms: template?.sms ?? '', push: template?.push ?? '' };
+function partsOf(template: MessageTemplate | undefined): Parts {
+  const parts = template?.parts ?? {};
+  return {
+    subject: parts.subject ?? '',
+    text: parts.text ?? '',
+    html: parts.html ?? '',
+    sms: parts.sms ?? '',
+    pushTitle: parts.push?.title ?? '',
+    pushBody: parts.push?.body ?? '',
+  };
+}
+
+/** The parts given, as the API takes them (an empty part is left out: the built-in text stays). */
+function bodyOf(parts: Parts): MessageTemplate['parts'] {
+  const given: MessageTemplate['parts'] = {};
+  for (const part of ['subject', 'text', 'html', 'sms'] as const) if (parts[part].trim()) given[part] = parts[part];
+  const push = { ...(parts.pushTitle.trim() ? { title: parts.pushTitle } : {}), ...(parts.pushBody.trim() ? { body: parts.pushBody } : {}) };
+  if (Object.keys(push).length > 0) given.push = push;
+  return given;
 }
 
 /**
@@ -53,47 +70,47 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
   const [orderId, setOrderId] = useState('');
   const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [list, setList] = useState<MessageTemplate[] | null>(null);
   const { busy, outcome, run } = useAction(errorWords);
 
+  // The tenant's templates, read once: a pick of language and message shows its own from this list.
   useEffect(() => {
     let current = true;
-    setPreview(null);
-    setLoadError(null);
-    api.get<MessageTemplate>(`/v1/tenants/me/templates/${locale}/${subject}`).then(
-      (template) => {
-        if (!current) return;
-        setParts(partsOf(template));
-        setStored(true);
-      },
-      (failure: unknown) => {
-        if (!current) return;
-        setParts(BLANK);
-        setStored(false);
-        if (!(failure instanceof ApiError && failure.status === 404)) setLoadError(errorWords(failure));
-      },
+    api.get<TemplateList>('/v1/tenants/me/templates').then(
+      (loaded) => current && setList(loaded.items),
+      (failure: unknown) => current && setLoadError(errorWords(failure)),
     );
     return () => {
       current = false;
     };
-  }, [api, locale, subject]);
+  }, [api]);
 
-  const body = (): Partial<Parts> => {
-    const given: Partial<Parts> = {};
-    for (const { part } of PARTS) if (parts[part].trim()) given[part] = parts[part];
-    return given;
-  };
+  // A new pick of language or message shows its template; the list changing under the same pick (a save) keeps what
+  // is being edited and its preview.
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    if (!list) return;
+    const template = list.find((item) => item.locale === locale && item.subject === subject);
+    setStored(template !== undefined);
+    if (shown.current === `${locale}/${subject}`) return;
+    shown.current = `${locale}/${subject}`;
+    setParts(partsOf(template));
+    setPreview(null);
+  }, [list, locale, subject]);
+
+  const keep = (template: MessageTemplate | null): void =>
+    setList((items) => [...(items ?? []).filter((item) => item.locale !== locale || item.subject !== subject), ...(template ? [template] : [])]);
 
   const save = (event: Event): void => {
     event.preventDefault();
     void run(async () => {
-      const given = body();
+      const given = bodyOf(parts);
       if (Object.keys(given).length === 0) {
         if (stored) await api.delete(`/v1/tenants/me/templates/${locale}/${subject}`);
-        setStored(false);
+        keep(null);
         return 'No template: the built-in texts are used.';
       }
-      await api.put(`/v1/tenants/me/templates/${locale}/${subject}`, given);
-      setStored(true);
+      keep(await api.put<MessageTemplate>(`/v1/tenants/me/templates/${locale}/${subject}`, given));
       setPreview(await api.post<TemplatePreview>('/v1/tenants/me/templates/preview', previewBody()));
       return 'Saved.';
     });
@@ -111,8 +128,8 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
   const revert = (): void => {
     void run(async () => {
       await api.delete(`/v1/tenants/me/templates/${locale}/${subject}`);
+      keep(null);
       setParts(BLANK);
-      setStored(false);
       setPreview(null);
       return 'Removed: the built-in texts are used.';
     });
@@ -120,6 +137,7 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
 
   return (
     <Section title="Message templates" class="templates">
+      <div class="templates-body">
       <form class="stack" onSubmit={save} data-testid="templates-form">
         <div class="field-pair">
           <label class="field">
@@ -153,7 +171,11 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
           ))}
           . An empty part keeps the built-in text.
         </p>
-        {loadError && <p class="form-error" role="alert">{loadError}</p>}
+        {loadError && (
+          <p class="form-error" role="alert">
+            {loadError}
+          </p>
+        )}
         {PARTS.map(({ part, label, rows }) => (
           <label class="field" key={part}>
             <span>{label}</span>
@@ -163,7 +185,7 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
               spellcheck={false}
               value={parts[part]}
               onInput={(event) => setParts({ ...parts, [part]: (event.currentTarget as HTMLTextAreaElement).value })}
-              data-testid={`template-${part}`}
+              data-testid={`template-part-${part}`}
             />
           </label>
         ))}
@@ -189,15 +211,17 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
             </p>
           )}
         </div>
-        {preview && <Preview preview={preview} rtl={locale === 'ar'} />}
       </form>
+      <div class="templates-preview">
+        {preview ? <Preview preview={preview} rtl={locale === 'ar'} /> : <p class="field-hint">Preview shows the message as the customer gets it.</p>}
+      </div>
+      </div>
     </Section>
   );
 }
 
 function pushText(push: TemplatePreview['push']): string {
-  if (!push) return '';
-  return typeof push === 'string' ? push : [push.title, push.body].filter(Boolean).join(' — ');
+  return push ? [push.title, push.body].filter(Boolean).join(' — ') : '';
 }
 
 /** The rendered message: the email as it will look (its HTML in a sandbox that runs nothing), the SMS and the push. */
@@ -207,7 +231,7 @@ function Preview({ preview, rtl }: { preview: TemplatePreview; rtl: boolean }) {
       <p>
         <strong>Subject:</strong> <span data-testid="preview-subject">{preview.subject}</span>
       </p>
-      {preview.html && <iframe class="email-frame" sandbox="" title="Email preview" srcdoc={preview.html} data-testid="preview-html" />}
+      {preview.html && <EmailFrame html={preview.html} />}
       <details>
         <summary>Email text</summary>
         <pre data-testid="preview-text">{preview.text}</pre>
@@ -222,4 +246,27 @@ function Preview({ preview, rtl }: { preview: TemplatePreview; rtl: boolean }) {
       )}
     </div>
   );
+}
+
+/**
+ * An HTML email shown as a mail client would, in a frame that runs nothing (sandboxed, no scripts). The dashboard's
+ * Content-Security-Policy allows no inline style, and the frame's document inherits it, as a parsed document does;
+ * an email is all inline style. So the style attributes are renamed in the markup before it is parsed, and set again
+ * through the CSSOM once the elements are in the frame, which the policy does not govern.
+ */
+function EmailFrame({ html }: { html: string }) {
+  const frame = useRef<HTMLIFrameElement>(null);
+  useEffect(() => {
+    const document = frame.current?.contentDocument;
+    if (!document) return;
+    const renamed = html.replace(/(<[a-z][^>]*?\s)style\s*=/gi, '$1data-email-style=');
+    const parsed = new DOMParser().parseFromString(renamed, 'text/html');
+    for (const element of Array.from(parsed.querySelectorAll('script, style, link, meta[http-equiv], base'))) element.remove();
+    document.replaceChild(document.importNode(parsed.documentElement, true), document.documentElement);
+    for (const element of Array.from(document.querySelectorAll<HTMLElement>('[data-email-style]'))) {
+      element.style.cssText = element.dataset.emailStyle ?? '';
+      element.removeAttribute('data-email-style');
+    }
+  }, [html]);
+  return <iframe ref={frame} class="email-frame" sandbox="allow-same-origin" title="Email preview" data-testid="preview-html" />;
 }

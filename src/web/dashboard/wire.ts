@@ -80,20 +80,31 @@ export interface Branding {
   support_phone?: string | null;
 }
 
-/** `GET /v1/tenants/me/templates/:locale/:subject`: the parts the tenant wrote (Liquid). */
+/** A tenant's template (`GET /v1/tenants/me/templates/:locale/:subject`, an item of the list): its Liquid parts. */
 export interface MessageTemplate {
-  subject?: string | null;
-  text?: string | null;
-  html?: string | null;
-  sms?: string | null;
-  push?: string | null;
+  locale: string;
+  subject: string;
+  parts: {
+    subject?: string;
+    text?: string;
+    html?: string;
+    sms?: string;
+    push?: { title?: string; body?: string };
+  };
+  updated_at?: string;
 }
 
-/** `POST /v1/tenants/me/templates/preview`: the rendered texts. */
+/** `GET /v1/tenants/me/templates`. */
+export interface TemplateList {
+  items: MessageTemplate[];
+}
+
+/** `POST /v1/tenants/me/templates/preview`: the rendered texts, and the parts that fell back to the built-in text. */
 export interface TemplatePreview {
   subject: string;
   text: string;
   html: string;
   sms: string;
-  push?: string | { title?: string; body?: string } | null;
+  push?: { title?: string; body?: string } | null;
+  fallbacks?: string[];
 }

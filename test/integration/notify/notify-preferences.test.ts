@@ -121,16 +121,16 @@ describe('GET /v1/customers/:id/preferences', () => {
     for (const api of [bizA, client(server.url, await a.token('staff', unique('s'))), own]) {
       const read = await api.get(`/v1/customers/${id}/preferences`);
       expect(read.status).toBe(200);
-      expect(read.body).toEqual({ customer_id: id, ...GOOD, updated_at: expect.any(String) });
+      expect(read.body).toEqual({ customer_id: id, ...GOOD, push: true, locale: null, updated_at: expect.any(String) });
       expect(read.headers.get('cache-control')).toBe('no-store');
     }
   });
 
-  it('a customer with none set: both channels off, no addresses, updated_at null', async () => {
+  it('a customer with none set: email and SMS off, push on (a subscription is consent), no addresses, updated_at null', async () => {
     const id = unique('cust');
     const read = await client(server.url, await a.token('customer', id)).get(`/v1/customers/${id}/preferences`);
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ customer_id: id, email: false, sms: false, email_address: null, phone: null, updated_at: null });
+    expect(read.body).toEqual({ customer_id: id, email: false, sms: false, push: true, email_address: null, phone: null, locale: null, updated_at: null });
   });
 
   it('another customer’s: 404; another tenant’s: its own (none); a courier: 403; no token: 401', async () => {

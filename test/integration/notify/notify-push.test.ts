@@ -109,7 +109,7 @@ it('reaches the devices subscribed through the tracking link too, and a browser 
   const [second] = await pushService.waitForMessages(shared.device.id);
   for (const message of [first!, second!]) expect(message).toMatchObject({ status: 201, problem: null, payload: { order_id: order.id, status: 'out_for_delivery' } });
   // English: no language chosen, none on the order, the tenant's default.
-  expect(first!.payload!.title).toBe(`Your order ${order.external_id} is out for delivery`);
+  expect(first!.payload!.title).toBe(`Order ${order.external_id} is out for delivery`);
   expect(pushService.messagesTo(shared.device.id)).toHaveLength(1);
   expect(pushService.messagesTo(elsewhere.device.id)).toEqual([]);
 });
