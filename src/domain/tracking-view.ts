@@ -26,8 +26,21 @@ export type TrackingEvent = Pick<OrderEvent, 'seq' | 'type' | 'status' | 'scan_t
   seq: number;
 };
 
-/** The tracking view with the order's applied events, oldest first: `GET /v1/orders/:id` for a tracking link. */
-export type TrackingViewWithHistory = TrackingView & { history: TrackingEvent[] };
+/** The shop as its tracking page shows it (API.md "Branding and message templates"): name, logo, colour, support. */
+export interface TrackingBranding {
+  display_name: string;
+  /** A link that shows the logo in an `<img>`; null: none. */
+  logo_url: string | null;
+  primary_color: string;
+  support_email: string | null;
+  support_phone: string | null;
+}
+
+/**
+ * The tracking view with the order's applied events, oldest first, and the shop's branding: `GET /v1/orders/:id` for
+ * a tracking link.
+ */
+export type TrackingViewWithHistory = TrackingView & { history: TrackingEvent[]; branding?: TrackingBranding };
 
 /**
  * Whether the courier's position is shown to the order's customer and its tracking links: only while the order is

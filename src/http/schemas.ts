@@ -388,7 +388,17 @@ export const trackingViewResponse = z.object({
   /** The tenant's language for its customers: the page's when neither the customer's nor the browser's is known. */
   default_locale: z.enum(LOCALES),
 });
-export const trackingViewWithHistoryResponse = trackingViewResponse.extend({ history: z.array(trackingEventResponse) });
+export const trackingViewWithHistoryResponse = trackingViewResponse.extend({
+  history: z.array(trackingEventResponse),
+  // The shop's branding, for the tracking page's header (API.md "Branding and message templates").
+  branding: z.object({
+    display_name: z.string(),
+    logo_url: z.string().nullable(),
+    primary_color: z.string(),
+    support_email: z.string().nullable(),
+    support_phone: z.string().nullable(),
+  }),
+});
 export const trackingEventsResponse = z.object({ items: z.array(trackingEventResponse) });
 /** A status post's answer: the order and the event the answer is about (for a replay, the original event). */
 export const orderWithEventResponse = orderResponse.extend({ event: eventResponse });

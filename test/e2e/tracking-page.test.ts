@@ -11,6 +11,7 @@ import { type FailoverProxy, startFailoverProxy } from '../support/failover-prox
 import { type Client, client } from '../support/http';
 import { craftJwt } from '../support/jwt';
 import { liveCluster } from '../support/live-fixture';
+import { uploadLogo } from '../support/logo';
 import { JWT_SECRET } from '../support/node-settings';
 import { placeOrder, postStatus } from '../support/orders';
 import { createTenant, type Tenant } from '../support/tenant';
@@ -52,6 +53,10 @@ beforeAll(async () => {
   proxy = await startFailoverProxy([pair.a.node.port!, pair.b.node.port!]);
   tenant = await createTenant(pair.a.url);
   api = client(pair.a.url, tenant.apiKey);
+  // The shop's branding: its name, logo, colour and support contacts on the page.
+  const logo = await uploadLogo(api);
+  const branding = { display_name: 'Harbour Goods', logo: logo.id, primary_color: '#0a6e4f', support_email: 'help@harbour.example', support_phone: '+85221234567' };
+  expect((await api.put('/v1/tenants/me/branding', branding)).status).toBe(200);
 });
 
 // How soon the first status shows is measured by `npm run bench -- pages` (a timed assertion here would flake on a busy machine).
@@ -68,6 +73,14 @@ it('opens with the link’s token and shows the status, its progress and the tim
   expect(await page.locator('.step.done').count()).toBe(2); // placed, processing
   expect(await timelineSeqs(page)).toEqual([2, 1]);
   await page.waitForSelector('[data-testid=live-state][data-state=live]');
+  // The shop's: its name and logo over the reference, its colour as the accent, and how to reach it.
+  expect(await page.textContent('[data-testid=shop-name]')).toBe('Harbour Goods');
+  await page.waitForFunction(() => (document.querySelector('.shop-logo') as HTMLImageElement | null)?.naturalWidth! > 0);
+  expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim())).toBe('#0a6e4f');
+  expect(await page.textContent('[data-testid=shop-support]')).toBe(
+    'Questions about your delivery? Contact Harbour Goods: help@harbour.example or +85221234567',
+  );
+  expect(await page.getAttribute('[data-testid=shop-support] a[href^="tel:"]', 'href')).toBe('tel:+85221234567');
   // The destination has coordinates: a map of it, with no courier (the order is not on its way yet).
   expect(await page.isVisible('.map-panel .leaflet-container')).toBe(true);
   expect(await page.locator('[data-testid=courier-marker]').count()).toBe(0);

@@ -37,7 +37,7 @@ const HISTORY_READS_AT_ONCE = 8;
 const ORDER_READERS = ['business', 'staff', 'courier', 'customer', 'tracker'] as const;
 
 /** Orders: placement, reads, search, status changes and assignment. */
-export function orderRoutes({ orders, tokens, deliveries, courierRecords, attachments, tenants }: HttpDeps): Route[] {
+export function orderRoutes({ orders, tokens, deliveries, courierRecords, attachments, tenants, branding }: HttpDeps): Route[] {
   /** The order's proof of delivery, links signed now: read from its history once it was delivered. */
   const proofOf = async (order: Order, history?: OrderEvent[]) =>
     order.delivered_at === null ? null : attachments.proofOf(history ?? (await orders.history(order.id)));
@@ -88,8 +88,15 @@ export function orderRoutes({ orders, tokens, deliveries, courierRecords, attach
         const history = await orders.history(order.id);
         const proof = await proofOf(order, history);
         if (principal.role === 'tracker') {
-          const { default_locale } = await tenants.settings(principal.tenantId);
-          return { body: { ...toTrackingView(order, proof, default_locale), history: trackingEvents(history) } };
+          const [{ default_locale }, shop] = await Promise.all([tenants.settings(principal.tenantId), branding.get(principal.tenantId)]);
+          const { display_name, logo_url, primary_color, support_email, support_phone } = shop;
+          return {
+            body: {
+              ...toTrackingView(order, proof, default_locale),
+              history: trackingEvents(history),
+              branding: { display_name, logo_url, primary_color, support_email, support_phone },
+            },
+          };
         }
         return { body: { ...viewFor(principal, order, proof), history } };
       },

@@ -1,3 +1,4 @@
+import { textColorOn } from '../../domain/branding';
 import type { LatLng } from '../../domain/order';
 import type { FailReason, ProofView } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
@@ -83,9 +84,13 @@ export class TrackingPage {
   private readonly picker: LanguagePicker;
   private readonly pushToggle: PushToggle;
   private readonly brand = h('p', { class: 'brand' });
+  /** The shop's name and logo, over the order's reference (API.md "Branding and message templates"). */
+  private readonly shop = h('p', { class: 'shop', 'data-testid': 'shop-name', hidden: '' });
+  private readonly support = h('p', { class: 'support', 'data-testid': 'shop-support', hidden: '' });
   private readonly notice = h('p', { class: 'notice', role: 'status', hidden: '' });
   /** What the notice says, kept as its words' key so it can be said again in another language. */
   private noticeKey: MessageKey | null = null;
+  private shopBranding: OrderWithHistory['branding'] | null = null;
   /** Over the map, so it appears without moving anything; a live region, so it is announced. */
   private readonly near = h('p', { class: 'courier-near', 'data-testid': 'courier-near', role: 'status', hidden: '' });
   private readonly canvas = h('div', { class: 'map-canvas', role: 'region' });
@@ -115,6 +120,7 @@ export class TrackingPage {
     this.map = new CourierMap(mapSection, this.canvas, settings, text);
     fill(
       root,
+      this.shop,
       h('header', { class: 'top' }, this.brand, h('div', { class: 'top-end' }, this.live.element, this.picker.element)),
       this.notice,
       // One grid: on a phone status, map and timeline stack; on a desk the map is a column of its own.
@@ -132,7 +138,9 @@ export class TrackingPage {
         ),
         this.pushToggle.element,
       ),
+      this.support,
     );
+    this.showShop(order.branding);
     root.removeAttribute('aria-busy');
     this.label();
 
@@ -142,6 +150,35 @@ export class TrackingPage {
     if (newest) this.since = newest.occurred_at;
     this.reason = newest?.reason ?? null;
     this.render();
+  }
+
+  /**
+   * The shop's branding: its name and logo in the header, its colour as the page's accent where white text reads on
+   * it (a pale colour would leave buttons and the progress bar illegible: the page's own accent stays then).
+   */
+  private showShop(branding: OrderWithHistory['branding']): void {
+    if (!branding) return;
+    const logo = branding.logo_url ? h('img', { class: 'shop-logo', src: branding.logo_url, alt: '' }) : null;
+    fill(this.shop, logo, h('span', { class: 'shop-name', dir: 'auto' }, branding.display_name));
+    this.shop.hidden = false;
+    if (/^#[0-9a-f]{6}$/i.test(branding.primary_color) && textColorOn(branding.primary_color) === '#ffffff') {
+      document.documentElement.style.setProperty('--brand', branding.primary_color);
+    }
+    this.shopBranding = branding;
+  }
+
+  /** How to reach the shop, in the page's language: its support email and phone, when it gave them. */
+  private sayShop(): void {
+    const branding = this.shopBranding;
+    const contacts: Node[] = [];
+    if (branding?.support_email) contacts.push(h('a', { href: `mailto:${branding.support_email}`, dir: 'ltr' }, branding.support_email));
+    if (branding?.support_phone) contacts.push(h('a', { href: `tel:${branding.support_phone}`, dir: 'ltr' }, branding.support_phone));
+    this.support.hidden = !branding || contacts.length === 0;
+    if (this.support.hidden) return;
+    const joined: Array<Node | string> = contacts.flatMap((contact, index) => (index === 0 ? [contact] : [this.text.t('support_or'), contact]));
+    const list = h('span', {});
+    list.append(...joined);
+    fill(this.support, ...phrase(this.text.t('support_line'), { shop: branding!.display_name, contacts: list }));
   }
 
   /** The seq of the newest applied event shown: where the live client starts. */
@@ -250,6 +287,7 @@ export class TrackingPage {
     const { t } = this.text;
     const reference = h('span', { class: 'reference', dir: 'auto' }, this.order.external_id ?? this.order.id);
     fill(this.brand, ...phrase(t('order_reference'), { reference }));
+    this.sayShop();
     this.canvas.setAttribute('aria-label', t('map_label'));
     this.mapTitle.textContent = t('map_title');
     this.timelineTitle.textContent = t('timeline_title');

@@ -6,6 +6,8 @@ export const ar: Catalog = {
   loading: 'جارٍ تحميل طلبك…',
   document_title: '{status} · الطلب {reference}',
   order_reference: 'الطلب {reference}',
+  support_line: 'هل لديك سؤال عن التوصيل؟ تواصل مع {shop}: {contacts}',
+  support_or: ' أو ',
   language_label: 'اللغة',
   day_and_time: '{day}، {time}',
 

@@ -8,6 +8,8 @@ export const en = {
   loading: 'Loading your order…',
   document_title: '{status} · Order {reference}',
   order_reference: 'Order {reference}',
+  support_line: 'Questions about your delivery? Contact {shop}: {contacts}',
+  support_or: ' or ',
   language_label: 'Language',
   day_and_time: '{day}, {time}',
 

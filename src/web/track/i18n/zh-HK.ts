@@ -6,6 +6,8 @@ export const zhHK: Catalog = {
   loading: '正在載入你的訂單…',
   document_title: '{status} · 訂單 {reference}',
   order_reference: '訂單 {reference}',
+  support_line: '對送貨有疑問？請聯絡{shop}：{contacts}',
+  support_or: ' 或 ',
   language_label: '語言',
   day_and_time: '{day} {time}',
 
