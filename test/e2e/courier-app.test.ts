@@ -11,6 +11,7 @@ import { buildPage } from '../../src/web/build';
 import { closeBrowser, foreignHosts, openPage, PHONE, screenshot, type TestPage } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { unique } from '../support/ids';
+import { uploadLogo } from '../support/logo';
 import { liveCluster } from '../support/live-fixture';
 import { assignCourier, placeOrder, postStatus, type PlacedOrder } from '../support/orders';
 import { Recorder } from '../support/recorder';
@@ -40,6 +41,12 @@ beforeAll(async () => {
   process.stdout.write(`courier app: ${built.gzippedKb} KB of script and style, gzipped\n`);
 });
 const cluster = liveCluster('courier-app', { tenant: 'Acme' });
+
+// The company's branding: its logo in the app's top bar.
+beforeAll(async () => {
+  const logo = await uploadLogo(cluster.biz);
+  await ok(cluster.biz.put('/v1/tenants/me/branding', { display_name: 'Acme Express', logo: logo.id, primary_color: '#0a7c59' }));
+});
 
 async function ok(promise: Promise<{ status: number; body: any }>, status = 200): Promise<any> {
   const response = await promise;
@@ -97,6 +104,9 @@ it('signs in with an invite link, lists the assigned orders and moves one with a
   await page.waitForSelector(card(second.id));
   expect(await page.locator('[data-testid=courier-order]').count()).toBe(2);
   expect(await page.locator(card(someoneElses.id)).count()).toBe(0);
+  // The company's logo, loaded, in the top bar.
+  await page.waitForFunction(() => (document.querySelector('[data-testid=shop-logo]') as HTMLImageElement | null)?.naturalWidth! > 0);
+  expect(await page.getAttribute('[data-testid=shop-logo]', 'alt')).toBe('Acme Express');
   // The code was spent and left the address bar; the session is on the device.
   expect(new URL(page.url()).hash).toBe('');
   expect(await page.evaluate(() => JSON.parse(localStorage.getItem('courier.session') ?? 'null')?.courierId)).toBe(courier.id);

@@ -33,7 +33,8 @@ export function brandingRoutes({ branding, templates, rateLimit, publicUrl }: Ht
       path: '/v1/tenants/me/branding',
       operationId: 'getBranding',
       summary: "The tenant's branding: its display name, logo, colour and support contacts (its name and the default colour until it sets them)",
-      roles: ['business'],
+      // Everyone of the tenant reads it: the courier app and the portal show it.
+      roles: ['business', 'staff', 'courier', 'customer'],
       status: 200,
       response: brandingResponse,
       handler: async ({ principal }) => ({ body: await branding.get(principal.tenantId) }),

@@ -12,6 +12,7 @@ import { hasPlaces, OrdersMap } from './orders-map';
 import type { Outbox } from './outbox';
 import { Results } from './results';
 import { ScanBar } from './scan-bar';
+import { useShop } from './shop';
 import type { CourierSession } from './session';
 import type { Shift } from './shift';
 import { useText } from './text';
@@ -43,6 +44,7 @@ export function Screen({ parts, session, settings, onSignOut, onLanguage }: Scre
   useObservable(orders);
   useObservable(outbox);
   useObservable(shift);
+  const shop = useShop(session.token);
   const [selection, setSelection] = useState<Selection | null>(null);
   const [message, setMessage] = useState<{ key: MessageKey; tone: 'info' | 'warning' } | null>(null);
 
@@ -75,7 +77,11 @@ export function Screen({ parts, session, settings, onSignOut, onLanguage }: Scre
   return (
     <div class="screen">
       <header class="topbar">
-        <span class="brand-mark small" aria-hidden="true" />
+        {shop?.logo_url ? (
+          <img class="shop-logo" src={shop.logo_url} alt={shop.display_name} title={shop.display_name} data-testid="shop-logo" />
+        ) : (
+          <span class="brand-mark small" aria-hidden="true" title={shop?.display_name} />
+        )}
         <span class="who">
           <span class="who-name" dir="auto">
             {session.name}

@@ -1,5 +1,5 @@
 /**
- * A tenant's branding (API.md "Branding and message templates"): `GET`/`PUT /v1/tenants/me/branding` (business), read
+ * A tenant's branding (API.md "Branding and message templates"): `PUT /v1/tenants/me/branding` (business), `GET` (anyone of the tenant), read
  * by anyone through the tenant's public address, its logo served without a token while it is the logo and never swept
  * as an unused upload; bad input is a 400 naming the field and changes nothing.
  */
@@ -131,10 +131,13 @@ it.each([
   expect((await biz.get('/v1/tenants/me/branding')).body).toEqual(before);
 });
 
-it('only the business reads and sets its branding with a token; staff, couriers and customers are refused', async () => {
+it('only the business sets its branding; its staff, couriers (the courier app) and customers (the portal) read it', async () => {
+  const own = (await biz.get('/v1/tenants/me/branding')).body;
   for (const role of ['staff', 'courier', 'customer'] as const) {
     const other = client(server.url, await tenant.token(role, unique(role)));
-    expectError(await other.get('/v1/tenants/me/branding'), 403, 'forbidden');
+    const read = await other.get('/v1/tenants/me/branding');
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual(own);
     expectError(await other.put('/v1/tenants/me/branding', BRANDING), 403, 'forbidden');
   }
   expectError(await client(server.url).put('/v1/tenants/me/branding', BRANDING), 401, 'unauthorized');
