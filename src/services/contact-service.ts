@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { CodeHasher } from '../auth/code-hasher';
 import { addressesOf, normalAddress, PREFERENCES_SCOPE, type ContactKind } from '../domain/contact';
 import { InvalidCodeError, RateLimitedError, UnavailableError, ValidationError } from '../domain/errors';
 import { newId } from '../domain/ids';
@@ -63,7 +63,7 @@ export class ContactService {
   private readonly codeTtlMs: number;
   private readonly maxTries: number;
   private readonly codesPerHour: number;
-  private readonly key: Buffer;
+  private readonly codes: CodeHasher;
 
   constructor(private readonly options: ContactServiceOptions) {
     this.now = options.now ?? (() => new Date());
@@ -75,7 +75,7 @@ export class ContactService {
     if (!(this.codesPerHour >= 1)) throw new RangeError('ContactService: codesPerHour must be >= 1');
     if (options.secret.length < 16) throw new RangeError('ContactService: secret must be at least 16 characters');
     // A key of its own, derived: the token secret itself never keys anything but tokens.
-    this.key = createHmac('sha256', options.secret).update('contact-codes').digest();
+    this.codes = new CodeHasher(options.secret, 'contact-codes');
   }
 
   /** The customer as its latest order and its preferences have it. */
@@ -108,7 +108,7 @@ export class ContactService {
     if (!sender.canSend(kind)) throw new ValidationError('no channel here reaches such an address', [{ path: kind, message: `this server sends no ${kind === 'email' ? 'email' : 'SMS'}` }]);
     const now = this.now();
     const id = newId('cod', now.getTime());
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const code = CodeHasher.newCode();
     const expiresAt = new Date(now.getTime() + this.codeTtlMs).toISOString();
     const issued = await store.contacts.issueCode(
       {
@@ -118,7 +118,7 @@ export class ContactService {
         customer_id: principal.subject,
         kind,
         address,
-        code_hash: this.hash(id, code),
+        code_hash: this.codes.hash(id, code),
         issued_at: now.toISOString(),
         expires_at: expiresAt,
       },
@@ -152,7 +152,7 @@ export class ContactService {
     if (attempt.tries > this.maxTries) throw new InvalidCodeError('too many tries; ask for a new code');
     const now = this.now();
     if (Date.parse(attempt.expires_at) <= now.getTime()) throw new InvalidCodeError('the code expired; ask for a new one');
-    if (!this.matches(attempt.id, code, attempt.code_hash)) throw new InvalidCodeError('wrong code');
+    if (!this.codes.matches(attempt.id, code, attempt.code_hash)) throw new InvalidCodeError('wrong code');
     if (!(await store.contacts.confirmCode(attempt.id, now.toISOString()))) throw new InvalidCodeError('the code was used');
     await this.adopt(tenantId, customerId, kind, address, now);
     return this.me(principal);
@@ -177,19 +177,10 @@ export class ContactService {
     await store.contacts.putSelfSet(tenantId, customerId, PREFERENCES_SCOPE, selfSet);
     await store.preferences.putPreferences(tenantId, customerId, next);
   }
-
-  private hash(codeId: string, code: string): string {
-    return createHmac('sha256', this.key).update(`${codeId}:${code}`).digest('base64url');
-  }
-
-  private matches(codeId: string, code: string, expected: string): boolean {
-    const given = Buffer.from(this.hash(codeId, code));
-    const kept = Buffer.from(expected);
-    return given.length === kept.length && timingSafeEqual(given, kept);
-  }
 }
 
-function targetOf(target: ContactTarget): { kind: ContactKind; address: string } {
+/** The kind of an address a customer names, and the address as kept (normalised). */
+export function targetOf(target: ContactTarget): { kind: ContactKind; address: string } {
   return target.email !== undefined
     ? { kind: 'email', address: normalAddress('email', target.email) }
     : { kind: 'phone', address: normalAddress('phone', target.phone) };

@@ -1,7 +1,7 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { CodeHasher } from '../auth/code-hasher';
 import type { Logger } from 'pino';
 import type { TokenService } from '../auth/token-service';
-import { isConfirmed, mayAlert, normalAddress, type ContactKind } from '../domain/contact';
+import { isConfirmed, mayAlert, type ContactKind } from '../domain/contact';
 import { UnauthorizedError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { MessageRequest, RenderOutcome } from '../domain/message';
@@ -13,7 +13,7 @@ import type { ContactBook } from '../store/contacts/port';
 import type { CustomerDirectory } from '../store/customers/port';
 import type { OrderSearch } from '../store/search/port';
 import type { TenantDirectory } from '../store/tenants/port';
-import type { ContactTarget } from './contact-service';
+import { targetOf, type ContactTarget } from './contact-service';
 
 /** A request for a sign-in code: the portal's tenant (its slug) and the customer's address. */
 export type SignInRequest = { tenant: string } & ContactTarget;
@@ -113,7 +113,7 @@ export class CustomerSessionService {
   private readonly sessionTtlS: number;
   private readonly concurrency: number;
   private readonly maxWaiting: number;
-  private readonly key: Buffer;
+  private readonly codes: CodeHasher;
   private readonly waiting: SignInRequest[] = [];
   private running = 0;
   private scheduled = false;
@@ -138,7 +138,7 @@ export class CustomerSessionService {
     if (options.secret.length < 16) throw new RangeError('CustomerSessionService: secret must be at least 16 characters');
     // A key of its own, derived: the token secret itself never keys anything but tokens, and a confirmation code's
     // hash never matches here.
-    this.key = createHmac('sha256', options.secret).update('sign-in-codes').digest();
+    this.codes = new CodeHasher(options.secret, 'sign-in-codes');
   }
 
   /**
@@ -172,7 +172,7 @@ export class CustomerSessionService {
     if (!tenantId) throw new UnauthorizedError(REFUSED);
     const code = await store.contacts.trySignInCode(tenantId, kind, address);
     if (!code || code.tries > this.maxTries || Date.parse(code.expires_at) <= this.now().getTime()) throw new UnauthorizedError(REFUSED);
-    if (!this.matches(code.id, attempt.code, code.code_hash)) throw new UnauthorizedError(REFUSED);
+    if (!this.codes.matches(code.id, attempt.code, code.code_hash)) throw new UnauthorizedError(REFUSED);
     if (!(await store.contacts.spendSignInCode(code.id))) throw new UnauthorizedError(REFUSED);
     const { token, expires_at } = tokens.mint(tenantId, 'customer', code.customer_id, this.sessionTtlS);
     return { token, expires_at, customer_id: code.customer_id };
@@ -247,7 +247,7 @@ export class CustomerSessionService {
     if (!customerId) return 'no_customer';
     const now = this.now();
     const id = newId('sic', now.getTime());
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const code = CodeHasher.newCode();
     const issued = await store.contacts.issueCode(
       {
         id,
@@ -256,7 +256,7 @@ export class CustomerSessionService {
         customer_id: customerId,
         kind,
         address,
-        code_hash: this.hash(id, code),
+        code_hash: this.codes.hash(id, code),
         issued_at: now.toISOString(),
         expires_at: new Date(now.getTime() + this.codeTtlMs).toISOString(),
       },
@@ -304,20 +304,4 @@ export class CustomerSessionService {
     }
     return false;
   }
-
-  private hash(codeId: string, code: string): string {
-    return createHmac('sha256', this.key).update(`${codeId}:${code}`).digest('base64url');
-  }
-
-  private matches(codeId: string, code: string, expected: string): boolean {
-    const given = Buffer.from(this.hash(codeId, code));
-    const kept = Buffer.from(expected);
-    return given.length === kept.length && timingSafeEqual(given, kept);
-  }
-}
-
-function targetOf(target: ContactTarget): { kind: ContactKind; address: string } {
-  return target.email !== undefined
-    ? { kind: 'email', address: normalAddress('email', target.email) }
-    : { kind: 'phone', address: normalAddress('phone', target.phone) };
 }
