@@ -484,6 +484,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         gate: new RedisFixGate({ redis: redis.publisher, prefix: config.redisPrefix }),
       });
       const tenants = new TenantService({ store });
+      const branding = new BrandingService({ store, tenantIdBySlug: (slug) => tenants.tenantIdBySlug(slug), linkBase: config.publicUrl });
       const missingFonts = missingLabelFonts();
       if (missingFonts.length > 0) {
         logger.warn({ missing: missingFonts }, 'label fonts not installed: Chinese and Arabic text on labels prints as ? (run npm install)');
@@ -497,7 +498,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         attachments,
         loyalty,
         tenants,
-        branding: new BrandingService({ store, tenantIdBySlug: (slug) => tenants.tenantIdBySlug(slug), linkBase: config.publicUrl }),
+        branding,
         templates: new TemplateService({
           store,
           render: (request) => catalog.render(request),
@@ -541,6 +542,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
           admitTile: (ctx) => rateLimit.admit(ctx, { role: 'anonymous', address: ctx.ip }),
           map: config.map,
           staleAfterHours: config.staleAfterHours,
+          portalBranding: (slug) => branding.bySlug(slug).catch(() => null),
           logger,
         }),
       });

@@ -5,6 +5,7 @@ import type { Context, Middleware, Next } from 'koa';
 import compress from 'koa-compress';
 import send from 'koa-send';
 import type { Logger } from 'pino';
+import type { Branding } from '../domain/branding';
 import type { ThreadedBasemap } from './threaded-basemap';
 
 export interface PagesOptions {
@@ -21,6 +22,8 @@ export interface PagesOptions {
   map: { tileUrl: string | undefined; attribution: string | undefined };
   /** The dashboard's "stale" exception: no event for this many hours. */
   staleAfterHours: number;
+  /** The branding of the tenant a portal address names (its installed app's name and colour); null when none. */
+  portalBranding?: (slug: string) => Promise<Pick<Branding, 'display_name' | 'primary_color'> | null>;
   logger: Logger;
 }
 
@@ -135,7 +138,7 @@ export function pages(options: PagesOptions): Middleware {
             : '/assets/:file';
     await squeeze(ctx, async () => {
       if (manifestOf !== null) {
-        const manifest = portalManifest(options.dir, manifestOf);
+        const manifest = portalManifest(options.dir, manifestOf, (await options.portalBranding?.(manifestOf)) ?? null);
         if (manifest === null) {
           ctx.status = 404;
           ctx.body = { error: { code: 'not_found', message: 'no such file' } };
@@ -203,14 +206,17 @@ export function pages(options: PagesOptions): Middleware {
 
 /**
  * The portal's web app manifest for one tenant's address: the built one (src/web/portal/manifest.webmanifest) with
- * its id, start and scope set to `/portal/<slug>/`, so an installed portal opens that tenant's. Null when the pages
- * are not built.
+ * its id, start and scope set to `/portal/<slug>/`, so an installed portal opens that tenant's, and named and coloured
+ * as the shop (a name is the same in every language; the built one's words are English). Null when the pages are not
+ * built.
  */
-function portalManifest(dir: string, slug: string): string | null {
+function portalManifest(dir: string, slug: string, shop: Pick<Branding, 'display_name' | 'primary_color'> | null): string | null {
   const file = path.join(dir, 'portal.webmanifest');
   if (!fs.existsSync(file)) return null;
   const home = `/portal/${slug}/`;
-  return JSON.stringify({ ...(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>), id: home, start_url: home, scope: home });
+  const built = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const named = shop ? { name: shop.display_name, short_name: shop.display_name, theme_color: shop.primary_color, description: undefined } : {};
+  return JSON.stringify({ ...built, ...named, id: home, start_url: home, scope: home });
 }
 
 /** A page's HTML shell with the node's settings filled in (as meta tags: pages run no inline script). */

@@ -442,7 +442,8 @@ it('is installable per shop: a manifest that starts at its portal, icons, and a 
   expect(manifest.headers.get('content-type')).toContain('application/manifest+json');
   const app = await manifest.json();
   const home = `/portal/${cluster.tenant.id}/`;
-  expect(app).toMatchObject({ id: home, start_url: home, scope: home, display: 'standalone', name: expect.any(String) });
+  // Named and coloured as the shop, installed from its own portal.
+  expect(app).toMatchObject({ id: home, start_url: home, scope: home, display: 'standalone', name: 'Harbour Books', short_name: 'Harbour Books', theme_color: '#0a7c59' });
   for (const icon of app.icons as Array<{ src: string; type: string; sizes: string }>) {
     const fetched = await fetch(cluster.a.url + icon.src);
     expect({ src: icon.src, status: fetched.status, type: fetched.headers.get('content-type') }).toEqual({ src: icon.src, status: 200, type: icon.type });
