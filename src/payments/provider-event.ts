@@ -73,3 +73,11 @@ export class SignatureError extends Error {
 
 /** A provider's verifier: checks the notification with `credentials` and reads its events. @throws SignatureError */
 export type Verifier<P extends PaymentProviderName> = (notification: ProviderNotification, credentials: ProviderCredentials[P]) => VerifiedNotification;
+
+/**
+ * Where verified provider events go (the payment service): each is applied to the order it names through the order's
+ * actor, or kept as unmatched; an event already recorded (same provider and event id) changes nothing.
+ */
+export interface ProviderEventSink {
+  applyProviderEvents(tenantId: string, provider: { id: string; name: PaymentProviderName }, events: ProviderEvent[]): Promise<void>;
+}
