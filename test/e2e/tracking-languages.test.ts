@@ -24,6 +24,8 @@ const CATALOGS: Record<Language, Catalog> = { en, 'zh-HK': zhHK, ar };
 /** Each language's script besides the page's own (src/web/build.ts). */
 const SCRIPTS: Record<Language, string | null> = { en: null, 'zh-HK': '/assets/track-zh-hk.js', ar: '/assets/track-ar.js' };
 const HOME = { address: 'Flat 12B, Tower 2, 8 Tai Hang Road, Tai Hang, Hong Kong', lat: 22.2781, lng: 114.1925 };
+/** The shop's name: its own, in the Latin letters it chose, on every language's page. */
+const SHOP = 'Harbour Goods';
 
 let node: TestNode;
 let api: Client;
@@ -32,7 +34,7 @@ const pages: TestPage[] = [];
 beforeAll(async () => {
   await buildPage('track');
   node = await startTestNode({ env: { REDIS_PREFIX: unique('track-lang') } });
-  api = client(node.url, (await createTenant(node.url)).apiKey);
+  api = client(node.url, (await createTenant(node.url, SHOP)).apiKey);
 });
 afterEach(async () => {
   await Promise.all(pages.splice(0).map(({ context }) => context.close()));
@@ -64,8 +66,8 @@ describe.each([
     // The push toggle is there, shown as the browser's Web Push allows (tracking-push-toggle.test.ts).
     expect(await page.locator('[data-testid=push-toggle]').count()).toBe(1);
     // No English left: whatever Latin letters the page shows are the order's own (its reference and address), the
-    // basemap's credit, and English named in itself in the picker.
-    expect(await latinLeft(page, [order.external_id, HOME.address, 'Natural Earth', LANGUAGE_NAMES.en])).toEqual([]);
+    // shop's name, the basemap's credit, and English named in itself in the picker.
+    expect(await latinLeft(page, [order.external_id, HOME.address, SHOP, 'Natural Earth', LANGUAGE_NAMES.en])).toEqual([]);
 
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
     expect(scriptsFetched(tracked)).toEqual([SCRIPTS[language]]);
@@ -122,7 +124,7 @@ it('keeps the language picked on the page across a reload; the pick outranks the
   expect(await page.textContent('[data-testid=timeline] [data-seq="1"] .entry-title')).toBe(zhHK.status_placed);
   expect(await page.title()).toContain(zhHK.status_placed);
   // Every word said again, the map's and the badge's too.
-  expect(await latinLeft(page, [order.id, HOME.address, 'Natural Earth', LANGUAGE_NAMES.en])).toEqual([]);
+  expect(await latinLeft(page, [order.id, HOME.address, SHOP, 'Natural Earth', LANGUAGE_NAMES.en])).toEqual([]);
   await page.reload();
   await page.waitForSelector('[data-testid=order-status][data-status]');
   expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['zh-HK', 'ltr']);

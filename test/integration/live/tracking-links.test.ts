@@ -70,7 +70,9 @@ it('shows a link the tracking view: no contact details, items, metadata, notes o
 
   const read = await tracker.get(`/v1/orders/${order.id}`);
   expect(read.status).toBe(200);
-  const { history, ...view } = read.body;
+  // The shop's branding comes with the page's read only (its header), not with every live view.
+  const { history, branding, ...view } = read.body;
+  expect(branding).toEqual({ display_name: expect.any(String), logo_url: null, primary_color: expect.stringMatching(/^#[0-9a-f]{6}$/), support_email: null, support_phone: null });
   expect(Object.keys(view).sort()).toEqual(VIEW_FIELDS);
   expect(view).toEqual({
     id: order.id,
@@ -117,7 +119,7 @@ it('tells a link the languages for its page: the customer’s as one the pages s
   expect((await biz.put('/v1/tenants/me/settings', { default_locale: 'ar' })).status).toBe(200);
   try {
     const viewOf = async (order: { id: string; tracking_token: string }) => {
-      const { history: _history, ...view } = (await client(b.url, order.tracking_token).get(`/v1/orders/${order.id}`)).body;
+      const { history: _history, branding: _branding, ...view } = (await client(b.url, order.tracking_token).get(`/v1/orders/${order.id}`)).body;
       const ack = await subscribeOk(await connectSocket(a.url, order.tracking_token), order.id);
       expect(ack.order).toEqual(view);
       return view;
