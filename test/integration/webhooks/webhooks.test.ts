@@ -285,9 +285,10 @@ describe('isolation', () => {
     await dead.waitFor(4);
     await healthy.post(`/v1/webhooks/${aliveEndpoint.id}/test`);
     await alive.waitFor(1);
-    // Not behind the dead endpoint's attempts: it arrived while their first four still hang (none has timed out
-    // and made room for the next).
-    expect(dead.received).toHaveLength(4);
+    // Not behind the dead endpoint's attempts: it arrived before the dead endpoint's 12 messages had all been tried
+    // (they go 4 at a time, each wave held for WEBHOOK_TIMEOUT_MS; a message queued behind them would come after the
+    // third wave). How many waves passed first depends on the machine's load, not on the isolation.
+    expect(dead.received.length).toBeLessThan(12);
     await dead.waitFor(16);
     expect(dead.maxOpen).toBeLessThanOrEqual(4);
   });
