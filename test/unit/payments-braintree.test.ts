@@ -80,6 +80,13 @@ describe('Braintree notifications', () => {
     expect(verifyBraintree(notification(declinedCredit), braintreeCredentials).events).toEqual([]);
   });
 
+  it('reads character references in the fields it takes', () => {
+    const signed = braintreeTransactionEvent({ status: 'settled', amount: '10.00', orderId: 'ord&amp;&#x41;&#66;&lt;' });
+    expect(verifyBraintree(notification(signed), braintreeCredentials).events[0]?.order_ref).toBe('ord&AB<');
+    const bare = braintreeTransactionEvent({ status: 'settled', amount: '10.00', orderId: 'ord&1' });
+    expect(verifyBraintree(notification(bare), braintreeCredentials).events).toEqual([]);
+  });
+
   it('reads the charge of a subscription notification', () => {
     const subject = `<subscription>\n  <id>sub_1</id>\n  <transactions type="array">\n    <transaction>\n      <id>txn_s2</id>\n      <status>submitted_for_settlement</status>\n      <type>sale</type>\n      <currency-iso-code>EUR</currency-iso-code>\n      <amount>49.99</amount>\n    </transaction>\n    <transaction>\n      <id>txn_s1</id>\n      <status>settled</status>\n      <type>sale</type>\n      <currency-iso-code>EUR</currency-iso-code>\n      <amount>49.99</amount>\n    </transaction>\n  </transactions>\n</subscription>`;
     const signed = braintreeNotification('subscription_charged_successfully', subject);
