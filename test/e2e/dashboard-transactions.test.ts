@@ -259,7 +259,7 @@ async function countAll(api: Client): Promise<number> {
   let count = 0;
   let cursor: string | null = null;
   do {
-    const answer = await api.get(`/v1/payments/transactions${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const answer: { status: number; body: { items: unknown[]; next_cursor: string | null } } = await api.get(`/v1/payments/transactions${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`);
     expect(answer.status).toBe(200);
     count += answer.body.items.length;
     cursor = answer.body.next_cursor;

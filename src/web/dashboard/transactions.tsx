@@ -115,7 +115,7 @@ function FilterBar({ filters, onChange }: { filters: TransactionFilters; onChang
               {providerLabel(provider)}
             </option>
           ))}
-          <option value={POSTED}>None (posted by hand or courier)</option>
+          <option value={POSTED}>None (posted)</option>
         </select>
       </label>
       <label class="compact-field">
