@@ -4,6 +4,7 @@ import { Board } from './board';
 import { NO_FILTERS, type BoardFilters } from './board-filters';
 import { Couriers } from './couriers';
 import { Settings } from './settings';
+import { Transactions } from './transactions';
 import { DashboardApi } from './dashboard-api';
 import { Exceptions } from './exceptions';
 import { ExceptionsModel } from './exceptions-model';
@@ -124,6 +125,7 @@ function Workspace({ session, settings, onSignOut }: WorkspaceProps) {
         {route.view === 'fleet' && <Fleet model={parts.fleet} settings={settings} />}
         {route.view === 'reports' && <Reports api={parts.api} filters={filters} />}
         {route.view === 'couriers' && <Couriers api={parts.api} feed={parts.feed} />}
+        {route.view === 'transactions' && <Transactions api={parts.api} />}
         {route.view === 'settings' && <Settings api={parts.api} role={session.role} />}
         {route.view === 'order' && (
           <OrderView
@@ -149,6 +151,7 @@ const TITLES: Record<Route['view'], string> = {
   fleet: 'Fleet',
   reports: 'Reports',
   couriers: 'Couriers',
+  transactions: 'Transactions',
   settings: 'Settings',
   order: 'Order',
 };
@@ -169,6 +172,7 @@ function Header({ route, session, parts, onSignOut }: HeaderProps) {
     { view: 'fleet', label: 'Fleet', count: parts.fleet.loaded ? parts.fleet.couriers.size : undefined },
     { view: 'reports', label: 'Reports' },
     { view: 'couriers', label: 'Couriers' },
+    { view: 'transactions', label: 'Transactions' },
     { view: 'settings', label: 'Settings' },
   ];
   const active = route.view === 'order' ? 'orders' : route.view;

@@ -1,6 +1,6 @@
 /** How the dashboard writes statuses, times, money and API errors for people. */
 import type { Money } from '../../domain/order';
-import type { Payment, PaymentMethod, PaymentStatus } from '../../domain/payment';
+import type { Payment, PaymentMethod, PaymentStatus, TransactionKind } from '../../domain/payment';
 import type { FailReason } from '../../domain/proof';
 import type { OrderStatus } from '../../domain/status';
 import { ApiError } from '../shared/api';
@@ -109,6 +109,51 @@ export function paymentStatusLabel(payment: Pick<Payment, 'status'>): string {
 /** How an order is paid, in words ("Bank transfer"), or null when no method is known. */
 export function paymentMethodLabel(payment: Pick<Payment, 'method'>): string | null {
   return payment.method ? (PAYMENT_METHOD_LABELS[payment.method] ?? statusLabel(payment.method)) : null;
+}
+
+const PAYMENT_BADGE_LABELS: Record<PaymentStatus, string | null> = {
+  none: null,
+  pending: 'Pending',
+  authorized: 'Authorized',
+  paid: 'Paid',
+  partially_refunded: 'Part refunded',
+  refunded: 'Refunded',
+  failed: 'Failed',
+  cod_due: 'Cash due',
+  cod_collected: 'Cash collected',
+};
+
+/** An order's payment as a short label for a badge ("Cash due"), or null when there is nothing to show (`none`). */
+export function paymentBadgeLabel(status: string): string | null {
+  return status in PAYMENT_BADGE_LABELS ? PAYMENT_BADGE_LABELS[status as PaymentStatus] : statusLabel(status);
+}
+
+const TRANSACTION_KIND_LABELS: Record<TransactionKind, string> = {
+  authorization: 'Authorization',
+  capture: 'Capture',
+  refund: 'Refund',
+  failure: 'Failure',
+  cod_collected: 'Cash collected',
+  payment: 'Payment',
+};
+
+/** A transaction's kind in words ("Cash collected"). */
+export function transactionKindLabel(kind: string): string {
+  return TRANSACTION_KIND_LABELS[kind as TransactionKind] ?? statusLabel(kind);
+}
+
+const PROVIDER_LABELS: Record<string, string> = {
+  stripe: 'Stripe',
+  adyen: 'Adyen',
+  checkout: 'Checkout.com',
+  square: 'Square',
+  razorpay: 'Razorpay',
+  braintree: 'Braintree',
+};
+
+/** A payment provider by its name ("Checkout.com"); a transaction without one was posted by hand or by a courier. */
+export function providerLabel(provider: string | null): string {
+  return provider === null ? 'Posted' : (PROVIDER_LABELS[provider] ?? provider);
 }
 
 /** A rate in [0, 1] as a percentage with one decimal ("92.5%"). */

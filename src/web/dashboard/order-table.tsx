@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import type { ExceptionReason } from './exceptions-model';
 import { formatAgo, formatMoney, formatShort } from './format';
 import type { LiveFeed } from './live-feed';
-import { ReasonBadge, StatusBadge, TableHead, type Column } from './parts';
+import { PaymentBadge, ReasonBadge, StatusBadge, TableHead, type Column } from './parts';
 import { href } from './routes';
 import type { Order } from './wire';
 
@@ -73,6 +73,7 @@ export function OrderTable({ orders, feed, reasons, empty }: OrderTableProps) {
                 </td>
                 <td class="col-status">
                   <StatusBadge key={order.version} status={order.status} pop={changedLive} />
+                  <PaymentBadge payment={order.payment} />
                 </td>
                 {reasons && (
                   <td class="col-reasons">

@@ -12,7 +12,7 @@ import { CustomerPrivacy } from './customer-privacy';
 import { useLoad } from './use-load';
 import { OrderMap } from './order-map';
 import { isLate } from './order-table';
-import { Banner, Empty, Loading, Section, StatusBadge, TableHead } from './parts';
+import { Banner, Empty, Loading, PaymentBadge, Section, StatusBadge, TableHead } from './parts';
 import { href } from './routes';
 import type { DashboardRole } from './session';
 import { WebhookDeliveries } from './webhook-deliveries';
@@ -242,7 +242,7 @@ function PaymentFacts({ payment }: { payment: Order['payment'] }) {
     <div class="wide" data-testid="order-payment" data-payment-status={payment.status}>
       <dt>Payment</dt>
       <dd>
-        {paymentStatusLabel(payment)}
+        {payment.status === 'none' ? paymentStatusLabel(payment) : <PaymentBadge payment={payment} long />}
         {method && <span class="chip">{method}</span>}
         {amounts.length > 0 && <span class="sub">{amounts.join(' · ')}</span>}
       </dd>

@@ -4,11 +4,26 @@ import { useState } from 'preact/hooks';
 import { filterQuery, type BoardFilters } from './board-filters';
 import type { DashboardApi } from './dashboard-api';
 import type { ExceptionReason } from './exceptions-model';
-import { errorWords, statusLabel } from './format';
+import type { Payment } from '../../domain/payment';
+import { errorWords, paymentBadgeLabel, paymentStatusLabel, statusLabel } from './format';
 
 /** A status as a coloured label; `pop` marks one that just changed live. */
 export function StatusBadge({ status, pop }: { status: string; pop?: boolean }) {
   return <span class={`badge status-${status}${pop ? ' pop' : ''}`}>{statusLabel(status)}</span>;
+}
+
+/**
+ * Where an order's payment stands, as a coloured label ("Cash due"; `long`: "Cash to collect on delivery"); nothing
+ * when no payment is recorded (`none`).
+ */
+export function PaymentBadge({ payment, long }: { payment: Pick<Payment, 'status'> | null | undefined; long?: boolean }) {
+  const label = payment && paymentBadgeLabel(payment.status) !== null ? (long ? paymentStatusLabel(payment) : paymentBadgeLabel(payment.status)) : null;
+  if (!payment || !label) return null;
+  return (
+    <span class={`badge payment-badge pay-${payment.status}`} data-testid="payment-badge" data-payment-status={payment.status}>
+      {label}
+    </span>
+  );
 }
 
 const REASON_LABELS: Record<ExceptionReason, string> = {

@@ -7,6 +7,7 @@ export type Route =
   | { view: 'fleet' }
   | { view: 'reports' }
   | { view: 'couriers' }
+  | { view: 'transactions' }
   | { view: 'settings' }
   | { view: 'order'; id: string };
 
@@ -15,7 +16,7 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   const [first, second] = parts;
   if (first === 'orders' && second) return { view: 'order', id: decodeURIComponent(second) };
-  if (first === 'exceptions' || first === 'fleet' || first === 'reports' || first === 'couriers' || first === 'settings') return { view: first };
+  if (first === 'exceptions' || first === 'fleet' || first === 'reports' || first === 'couriers' || first === 'transactions' || first === 'settings') return { view: first };
   return { view: 'orders' };
 }
 

@@ -1,5 +1,6 @@
 /** The API's answers as the dashboard reads them (API.md), derived from the server's own types where it has them. */
 import type { OrderEvent, OrderView } from '../../domain/order';
+import type { PaymentTransaction } from '../../domain/payment';
 import type { DeliveryLine } from '../../http/delivery-wire';
 import type { CourierView } from '../../services/courier-record-service';
 import type { AddedDevice as ServiceAddedDevice, DeviceView } from '../../services/device-service';
@@ -57,6 +58,14 @@ export interface CourierInvite {
   code: string;
   url: string;
   expires_at: string;
+}
+
+/** One line of `GET /v1/payments/transactions`. */
+export type Transaction = PaymentTransaction;
+
+export interface TransactionPage {
+  items: Transaction[];
+  next_cursor: string | null;
 }
 
 /** `GET /v1/reports/payments`. */
