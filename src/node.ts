@@ -257,7 +257,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // PUBLIC_URL, or this node's own address (a worker-only process: the configured host and port).
   const publicUrl = config.publicUrl ?? address?.url ?? `http://${bracketed(config.host)}:${config.port}`;
   const workers = redis.worker
-    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps }, redis.worker)
+    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps, secretBox }, redis.worker)
     : null;
   // Registered last so that it runs first: a stopping node takes no new connections while the rest finishes.
   if (api) lifecycle.add('stop accepting', () => api.http.stopAccepting());
@@ -461,6 +461,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       store,
       orders: orders.actors,
       onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
+      secrets: inputs.secretBox,
     }),
   );
   // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
@@ -533,7 +534,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         }),
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
-        webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
+        webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url), secrets: inputs.secretBox }),
         sources,
         paymentProviders: new PaymentProviderService({ store, secrets: inputs.secretBox }),
         // Until the payment service takes them, verified events are answered and dropped.
@@ -656,6 +657,8 @@ interface WorkerInputs {
   destinations: DestinationGuard;
   /** The cluster's VAPID key pair, which pushes are signed with. */
   vapid: VapidKeys;
+  /** Opens the webhook endpoints' secrets (`SECRETS_KEY`). */
+  secretBox: SecretBox;
   deps: Pick<NodeDeps, 'alertClock' | 'wrapChannel' | 'wrapPush' | 'pushCa' | 'webhookTransport'>;
 }
 
@@ -705,6 +708,7 @@ async function startWorkers(
         maxAttempts: settings.attempts,
         backoffMs: settings.backoffMs,
         timeoutMs: settings.timeoutMs,
+        secrets: inputs.secretBox,
       });
       const worker = new WebhookWorker({
         processor,
