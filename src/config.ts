@@ -4,6 +4,7 @@ import { DEFAULT_MQTT_TOPICS, parseTopicFilters } from './devices/mqtt-topics';
 import { isVapidSubject, vapidKeysProblem, type VapidKeys } from './domain/push';
 import { parseClusterNodes } from './gateways/redis';
 import { parseTrustProxy, type TrustProxy } from './http/client-address';
+import { parseSecretsKey } from './auth/secret-box';
 
 /** Raised for a bad setting; `variable` names the environment variable at fault. */
 export class ConfigError extends Error {
@@ -55,6 +56,14 @@ const schema = z.object({
   REDIS_PREFIX: optional(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')).default('trk'),
   ADMIN_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  SECRETS_KEY: optional(z.string().transform((value, context): Buffer => {
+    try {
+      return parseSecretsKey(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })),
   SMTP_URL: optional(url(['smtp:', 'smtps:'])),
   SMTP_FALLBACK_URL: optional(url(['smtp:', 'smtps:'])),
   MAIL_FROM: optional(z.string().regex(/@/, 'must be an email address')).default('tracking@localhost'),
@@ -174,6 +183,11 @@ export interface Config {
   adminToken: string | undefined;
   /** Unset: main generates one and keeps it in `dataDir`, so nodes sharing it agree. */
   jwtSecret: string | undefined;
+  /**
+   * `SECRETS_KEY` (32 bytes): seals the secrets the store keeps (webhook and source signing secrets, payment
+   * providers' credentials) with AES-256-GCM; null: they are kept as given (a warning at start says so).
+   */
+  secretsKey: Buffer | null;
   smtpUrl: string | undefined;
   /** A second mail relay for when the first is down or keeps failing (needs `smtpUrl`). */
   smtpFallbackUrl: string | undefined;
@@ -323,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     redisPrefix: v.REDIS_PREFIX,
     adminToken: v.ADMIN_TOKEN,
     jwtSecret: v.JWT_SECRET,
+    secretsKey: v.SECRETS_KEY ?? null,
     smtpUrl: v.SMTP_URL,
     smtpFallbackUrl: v.SMTP_FALLBACK_URL,
     mailFrom: v.MAIL_FROM,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from './actors/event-bus';
 import { DeviceKeys } from './auth/device-keys';
+import { SecretBox } from './auth/secret-box';
 import { InactiveCouriers } from './auth/inactive-couriers';
 import { RevocationList } from './auth/revocation-list';
 import { TokenService } from './auth/token-service';
@@ -55,6 +56,9 @@ import { ContactService } from './services/contact-service';
 import { PreferenceService } from './services/preference-service';
 import { PrivacyService } from './services/privacy-service';
 import { PushService } from './services/push-service';
+import { PaymentProviderService } from './services/payment-provider-service';
+import type { ProviderEventSink } from './payments/provider-event';
+import type { ProviderVerifiers } from './http/deps';
 import { RetentionSweep, type RetentionSweepOptions } from './services/retention-sweep';
 import { ReportService } from './services/report-service';
 import { SourceService } from './services/source-service';
@@ -92,6 +96,10 @@ export interface NodeDeps {
   wrapChannel?: (channel: Channel) => Channel;
   /** Wraps the Web Push channel as `wrapChannel` does the others (crash tests only). @default the channel itself */
   wrapPush?: (push: PushSender) => PushSender;
+  /** Where verified payment provider events go. @default a sink that keeps nothing */
+  providerEvents?: ProviderEventSink;
+  /** Each payment provider's verifier (tests check the route with their own). @default VERIFIERS */
+  verifiers?: ProviderVerifiers;
   /**
    * Certificate authorities push services' certificates are checked against beside the system's: a test's own push
    * service in this process (a spawned one takes `NODE_EXTRA_CA_CERTS`). @default none
@@ -189,6 +197,8 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const part = lifecycle.part.bind(lifecycle);
   await part('store', () => store.lifecycle.init(), () => store.lifecycle.close());
   const secrets = await part('jwt secret', () => nodeSecrets(config));
+  const secretBox = config.secretsKey ? SecretBox.withKey(config.secretsKey) : SecretBox.plain();
+  if (!config.secretsKey) logger.warn('SECRETS_KEY is not set: webhook and source secrets and payment provider credentials are stored unencrypted');
   // Before anything serves or pushes: the HTTP side hands out the public key, the workers sign with the pair.
   const vapid = await part('vapid keys', () => clusterVapidKeys(config.push.vapidKeys, store));
   // One state for all the node's Redis connections: an outage is two lines in the log, however long it lasts.
@@ -229,7 +239,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, vapid, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, vapid, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments, secretBox, providerEvents: deps.providerEvents, verifiers: deps.verifiers }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
@@ -247,7 +257,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // PUBLIC_URL, or this node's own address (a worker-only process: the configured host and port).
   const publicUrl = config.publicUrl ?? address?.url ?? `http://${bracketed(config.host)}:${config.port}`;
   const workers = redis.worker
-    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps }, redis.worker)
+    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps, secretBox }, redis.worker)
     : null;
   // Registered last so that it runs first: a stopping node takes no new connections while the rest finishes.
   if (api) lifecycle.add('stop accepting', () => api.http.stopAccepting());
@@ -385,6 +395,10 @@ interface ApiInputs {
   courierClock?: () => Date;
   /** Proof-of-delivery pictures and their signed links (also used by the webhook relay). */
   attachments: AttachmentService;
+  /** Seals and opens the secrets the store keeps (`SECRETS_KEY`). */
+  secretBox: SecretBox;
+  providerEvents?: ProviderEventSink;
+  verifiers?: ProviderVerifiers;
 }
 
 /**
@@ -447,6 +461,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       store,
       orders: orders.actors,
       onError: (error) => logger.warn({ err: error }, 'source message record not released or pruned'),
+      secrets: inputs.secretBox,
     }),
   );
   // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
@@ -519,8 +534,12 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         }),
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
-        webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url) }),
+        webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url), secrets: inputs.secretBox }),
         sources,
+        paymentProviders: new PaymentProviderService({ store, secrets: inputs.secretBox }),
+        // Until the payment service takes them, verified events are answered and dropped.
+        providerEvents: inputs.providerEvents ?? { applyProviderEvents: async () => {} },
+        verifiers: inputs.verifiers,
         imports: new ImportService({ orders }),
         labels: new LabelService({ store }),
         rateLimit,
@@ -638,6 +657,8 @@ interface WorkerInputs {
   destinations: DestinationGuard;
   /** The cluster's VAPID key pair, which pushes are signed with. */
   vapid: VapidKeys;
+  /** Opens the webhook endpoints' secrets (`SECRETS_KEY`). */
+  secretBox: SecretBox;
   deps: Pick<NodeDeps, 'alertClock' | 'wrapChannel' | 'wrapPush' | 'pushCa' | 'webhookTransport'>;
 }
 
@@ -687,6 +708,7 @@ async function startWorkers(
         maxAttempts: settings.attempts,
         backoffMs: settings.backoffMs,
         timeoutMs: settings.timeoutMs,
+        secrets: inputs.secretBox,
       });
       const worker = new WebhookWorker({
         processor,

@@ -109,11 +109,14 @@ export class LimitReachedError extends DomainError {
   }
 }
 
-/** The webhook endpoint is disabled: nothing is sent to it (enable it first). */
+/**
+ * The webhook endpoint is disabled: nothing is sent to it (enable it first). Also a payment provider's notification
+ * URL while the provider is disabled: nothing is taken from it.
+ */
 export class WebhookDisabledError extends DomainError {
   readonly code = 'webhook_disabled';
-  constructor() {
-    super('the webhook endpoint is disabled; enable it (PATCH enabled: true) first');
+  constructor(message = 'the webhook endpoint is disabled; enable it (PATCH enabled: true) first') {
+    super(message);
   }
 }
 

@@ -14,6 +14,7 @@ import { customerRoutes } from './routes/customers';
 import { deviceIntakeRoutes, deviceRoutes } from './routes/devices';
 import { importRoutes } from './routes/import';
 import { labelRoutes } from './routes/labels';
+import { paymentProviderRoutes } from './routes/payment-providers';
 import { paymentRoutes } from './routes/payments';
 import { attachmentRoutes } from './routes/attachments';
 import { brandingRoutes } from './routes/branding';
@@ -58,6 +59,7 @@ export function allRoutes(deps: HttpDeps): TaggedRoute[] {
     ...tagged('reports', reportRoutes(deps)),
     ...tagged('webhooks', webhookRoutes(deps)),
     ...tagged('sources', sourceRoutes(deps)),
+    ...tagged('payments', paymentProviderRoutes(deps)),
     ...tagged('service', serviceRoutes(deps, openapi)),
   );
   return routes;
@@ -71,8 +73,8 @@ export function createApp(deps: HttpDeps): Koa {
   const router = new Router();
   const caller = (ctx: Context) => authenticate(ctx, deps);
   // Every non-public route is under /v1 and rate limited; the public ones are infrastructure probes, signed source
-  // deliveries and devices' positions, which check their signature or key and spend their budget themselves
-  // (routes/sources.ts, routes/devices.ts), and sign-ins and the VAPID public key, which spend their client address's
+  // deliveries, payment providers' notifications and devices' positions, which check their signature or key and spend their budget themselves
+  // (routes/sources.ts, routes/payment-providers.ts, routes/devices.ts), and sign-ins and the VAPID public key, which spend their client address's
   // budget (routes/courier-records.ts, routes/customer-sessions.ts, routes/push.ts).
   for (const route of allRoutes(deps)) {
     router[route.method](route.path, async (ctx) => {

@@ -15,6 +15,8 @@ import type { ImportService } from '../services/import-service';
 import type { LabelService } from '../services/label-service';
 import type { LoyaltyService } from '../services/loyalty-service';
 import type { OrderService } from '../services/order-service';
+import type { PaymentProviderService } from '../services/payment-provider-service';
+import type { PaymentProviderName, ProviderEventSink, Verifier } from '../payments/provider-event';
 import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
 import type { PushService } from '../services/push-service';
@@ -55,6 +57,12 @@ export interface HttpDeps {
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
+  /** The tenants' payment providers and their credentials. */
+  paymentProviders: Pick<PaymentProviderService, 'create' | 'list' | 'get' | 'update' | 'remove' | 'forNotification'>;
+  /** Where the events of a verified provider notification go. */
+  providerEvents: ProviderEventSink;
+  /** Each provider's verifier. @default VERIFIERS (src/payments/verifiers.ts) */
+  verifiers?: ProviderVerifiers;
   labels: Pick<LabelService, 'render'>;
   webhooks: Pick<
     WebhookService,
@@ -82,3 +90,6 @@ export interface ReadinessWarning {
   dependency: string;
   message: string;
 }
+
+/** A verifier per provider. */
+export type ProviderVerifiers = { [P in PaymentProviderName]: Verifier<P> };

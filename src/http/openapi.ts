@@ -26,6 +26,7 @@ export const API_TAGS = {
   reports: "Reports over the tenant's orders",
   webhooks: "Outbound webhooks: endpoints, secrets, the delivery log and replays",
   sources: 'Inbound sources: upstream systems posting signed status batches',
+  payments: "Payment providers: their credentials, and their own signed notifications",
   service: 'Health, readiness, metrics and this description',
 } as const;
 

@@ -7,10 +7,14 @@ import { RateLimitedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
 
 /**
- * Whose budget a request spends: its principal, a courier's device once its key checked out (API.md "Limits (more)":
- * budgeted like an API key, per device), or its client address when it has no valid credentials.
+ * Whose budget a request spends: its principal, a courier's device or a payment provider once its key or signature
+ * checked out (API.md "Limits (more)": budgeted like an API key, per device or provider), or its client address when it has no valid credentials.
  */
-export type Caller = Principal | { role: 'device'; tenantId: string; deviceId: string } | { role: 'anonymous'; address: string };
+export type Caller =
+  | Principal
+  | { role: 'device'; tenantId: string; deviceId: string }
+  | { role: 'payment-provider'; tenantId: string; providerId: string }
+  | { role: 'anonymous'; address: string };
 
 /** The budget's state after one request, as the `RateLimit-*` headers tell it. */
 export interface RateLimitVerdict {
@@ -150,6 +154,8 @@ export class RateLimit {
         return { name: 'business', key: caller.tenantId };
       case 'device':
         return { name: 'business', key: `${caller.tenantId}:device:${caller.deviceId}` };
+      case 'payment-provider':
+        return { name: 'business', key: `${caller.tenantId}:payment-provider:${caller.providerId}` };
       case 'tracker':
         return { name: 'user', key: `${caller.tenantId}:tracker:${caller.orderId}` };
       default:

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SecretBox, type SecretScope } from '../auth/secret-box';
 import { retryDelayMs, signingSecretsAt } from '../domain/webhooks';
 import type { WebhookDirectory } from '../store/webhooks/port';
 import type { NewWebhookAttempt, WebhookLog, WebhookMessageNext } from '../store/webhook-log/port';
@@ -32,6 +33,8 @@ export interface WebhookProcessorOptions {
   timeoutMs?: number;
   /** @default the system clock */
   now?: () => Date;
+  /** Opens the endpoints' secrets as the store keeps them (sealed with `SECRETS_KEY`, or plain). @default plain */
+  secrets?: SecretBox;
 }
 
 /** The job a message travels in: which message, and the attempt count its retry budget starts from. */
@@ -85,8 +88,10 @@ export class WebhookProcessor {
   private readonly backoffMs: number;
   private readonly timeoutMs: number;
   private readonly now: () => Date;
+  private readonly secrets: SecretBox;
 
   constructor(private readonly options: WebhookProcessorOptions) {
+    this.secrets = options.secrets ?? SecretBox.plain();
     this.maxAttempts = options.maxAttempts ?? 8;
     this.backoffMs = options.backoffMs ?? 5000;
     this.timeoutMs = options.timeoutMs ?? 15_000;
@@ -118,7 +123,9 @@ export class WebhookProcessor {
     if (!entered) return { kind: 'no_slot' };
     let response: WebhookResponse;
     try {
-      const headers = signedHeaders(message.id, started, message.payload, signingSecretsAt(endpoint, started.toISOString()));
+      const scope: SecretScope = { tenantId: endpoint.tenant_id, purpose: 'webhook-secret', recordId: endpoint.id };
+      const secrets = signingSecretsAt(endpoint, started.toISOString()).map((secret) => this.secrets.open(secret, scope));
+      const headers = signedHeaders(message.id, started, message.payload, secrets);
       response = await this.options.transport.post({ url: endpoint.url, headers, body: message.payload, timeoutMs: this.timeoutMs });
     } finally {
       await gate.leave();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { SecretBox, type SecretScope } from '../auth/secret-box';
 import type { ActorSystem } from '../actors/actor-system';
 import type { EventOutcomeKind, OrderMessage, OrderReply } from '../actors/order-actor';
 import type { EventInput } from '../domain/apply-event';
@@ -92,6 +93,8 @@ export interface SourceServiceOptions {
   pruneEveryMs?: number;
   /** Told of failures that do not fail a request: a claim that could not be released, a prune that failed. */
   onError?: (error: unknown) => void;
+  /** Seals the signing secrets the store keeps (`SECRETS_KEY`); opens sealed and plain ones. @default plain */
+  secrets?: SecretBox;
 }
 
 // A pending message is looked up again after these pauses, growing (ms): an answer a few ms away is seen at once,
@@ -116,6 +119,7 @@ export class SourceService {
   private readonly retentionMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly pruneTimer: NodeJS.Timeout;
+  private readonly secrets: SecretBox;
   /**
    * Checks the signature of a delivery to a source that does not exist, with a key nobody has: the same work and
    * the same 401 as a bad signature, so the answer tells nothing of which sources exist.
@@ -125,6 +129,7 @@ export class SourceService {
   constructor(options: SourceServiceOptions) {
     this.store = options.store;
     this.orders = options.orders;
+    this.secrets = options.secrets ?? SecretBox.plain();
     this.now = options.now ?? (() => new Date());
     this.pendingWaitMs = options.pendingWaitMs ?? 10_000;
     this.claimStaleMs = options.claimStaleMs ?? 60_000;
@@ -142,17 +147,19 @@ export class SourceService {
   async create(tenantId: string, settings: SourceSettings): Promise<Source> {
     const now = this.now();
     const at = now.toISOString();
+    const id = newId('src', now.getTime());
+    const secret = newSigningSecret();
     const source: Source = {
-      id: newId('src', now.getTime()),
+      id,
       tenant_id: tenantId,
       name: settings.name,
       status_map: settings.status_map,
-      secret: newSigningSecret(),
+      secret: this.secrets.seal(secret, secretScope(tenantId, id)),
       created_at: at,
       updated_at: at,
     };
     await this.store.sources.createSource(source);
-    return source;
+    return { ...source, secret };
   }
 
   /** The tenant's sources, oldest first. */
@@ -180,7 +187,7 @@ export class SourceService {
    */
   async authenticate(sourceId: string, headers: SignatureHeaders, body: string): Promise<Source> {
     const source = await this.store.sources.findSource(sourceId);
-    const verifier = source ? new Webhook(source.secret) : this.decoy;
+    const verifier = source ? new Webhook(this.secrets.open(source.secret, secretScope(source.tenant_id, source.id))) : this.decoy;
     try {
       verifier.verify(body, { ...headers }, { jsonParse: false });
     } catch (error) {
@@ -296,4 +303,9 @@ function rejected(eventId: string, code: string, message: string): SourceEventRe
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Where a source's signing secret is kept. */
+function secretScope(tenantId: string, sourceId: string): SecretScope {
+  return { tenantId, purpose: 'source-secret', recordId: sourceId };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SecretBox, type SecretScope } from '../auth/secret-box';
 import { LimitReachedError, NotFoundError, ValidationError, WebhookDisabledError } from '../domain/errors';
 import { newId } from '../domain/ids';
 import { parseWebhookUrl } from '../domain/webhook-destination';
@@ -32,6 +33,8 @@ export interface WebhookServiceOptions {
   maxPerTenant?: number;
   /** @default the system clock */
   now?: () => Date;
+  /** Seals the signing secrets the store keeps (`SECRETS_KEY`). @default plain */
+  secrets?: SecretBox;
 }
 
 /** An endpoint as the API shows it: never its secrets; how long a rotation's replaced secret still signs. */
@@ -61,8 +64,10 @@ export interface WebhookUpdate {
 export class WebhookService {
   private readonly now: () => Date;
   private readonly maxPerTenant: number;
+  private readonly secrets: SecretBox;
 
   constructor(private readonly options: WebhookServiceOptions) {
+    this.secrets = options.secrets ?? SecretBox.plain();
     this.now = options.now ?? (() => new Date());
     this.maxPerTenant = options.maxPerTenant ?? 20;
   }
@@ -74,22 +79,24 @@ export class WebhookService {
       throw new LimitReachedError('webhook endpoints', this.maxPerTenant);
     }
     const at = this.now().toISOString();
+    const id = newId('wh', Date.parse(at));
+    const secret = newWebhookSecret();
     const stored: StoredWebhook = {
-      id: newId('wh', Date.parse(at)),
+      id,
       tenant_id: tenantId,
       url,
       events: unique(input.events),
       description: input.description ?? null,
       enabled: true,
       disabled_reason: null,
-      secret: newWebhookSecret(),
+      secret: this.secrets.seal(secret, secretScope(tenantId, id)),
       previous_secret: null,
       previous_secret_expires_at: null,
       created_at: at,
       updated_at: at,
     };
     await this.options.store.webhooks.createWebhook(stored);
-    return { ...this.view(stored), secret: stored.secret };
+    return { ...this.view(stored), secret };
   }
 
   async list(tenantId: string): Promise<WebhookView[]> {
@@ -127,9 +134,12 @@ export class WebhookService {
   async rotateSecret(tenantId: string, webhookId: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
-    const rotated = await this.options.store.webhooks.rotateWebhookSecret(tenantId, webhookId, newWebhookSecret(), expiresAt, now.toISOString());
+    const secret = newWebhookSecret();
+    // The store moves the current secret to `previous_secret` as it is kept: both are sealed in the endpoint's scope.
+    const sealed = this.secrets.seal(secret, secretScope(tenantId, webhookId));
+    const rotated = await this.options.store.webhooks.rotateWebhookSecret(tenantId, webhookId, sealed, expiresAt, now.toISOString());
     if (!rotated) throw new NotFoundError('webhook');
-    return { secret: rotated.secret, previous_secret_expires_at: expiresAt };
+    return { secret, previous_secret_expires_at: expiresAt };
   }
 
   /** Sends a `webhook.test` message to the endpoint (whatever its event filter). @throws WebhookDisabledError */
@@ -206,4 +216,9 @@ export class WebhookService {
 
 function unique<T>(values: readonly T[]): T[] {
   return [...new Set(values)];
+}
+
+/** Where an endpoint's signing secrets are kept (both the current and the replaced one). */
+function secretScope(tenantId: string, webhookId: string): SecretScope {
+  return { tenantId, purpose: 'webhook-secret', recordId: webhookId };
 }

@@ -11,6 +11,7 @@ import type { StoreLifecycle } from './lifecycle';
 import type { LoyaltyLedger } from './loyalty/port';
 import type { OrderLog } from './orders/port';
 import type { PaymentLedger } from './payments/port';
+import type { PaymentProviderDirectory } from './payment-providers/port';
 import type { Outbox } from './outbox/port';
 import type { PreferenceBook } from './preferences/port';
 import type { PrivacyRecords } from './privacy/port';
@@ -35,6 +36,7 @@ export type * from './lifecycle';
 export type * from './loyalty/port';
 export type * from './orders/port';
 export type * from './payments/port';
+export type * from './payment-providers/port';
 export type * from './outbox/port';
 export type * from './preferences/port';
 export type * from './privacy/port';
@@ -74,6 +76,7 @@ export interface Store {
   couriers: CourierRecords;
   devices: DeviceDirectory;
   payments: PaymentLedger;
+  paymentProviders: PaymentProviderDirectory;
   attachments: AttachmentStore;
   branding: BrandingBook;
   templates: TemplateBook;
@@ -195,6 +198,14 @@ export const REPOSITORY_METHODS = {
   },
   devices: { createDevice: 'call', listDevices: 'call', findDeviceByKeyHash: 'call', deleteDevice: 'call' },
   payments: { recordPayment: 'call', findPayment: 'call', findPaymentAtRevision: 'call', paymentReport: 'call' },
+  paymentProviders: {
+    createPaymentProvider: 'call',
+    listPaymentProviders: 'call',
+    getPaymentProvider: 'call',
+    findPaymentProvider: 'call',
+    updatePaymentProvider: 'call',
+    deletePaymentProvider: 'call',
+  },
   attachments: {
     createAttachment: 'call',
     getAttachment: 'call',

@@ -38,6 +38,10 @@ export interface StartOptions {
   attachmentClock?: NodeDeps['attachmentClock'];
   /** The certificate of a test's own push service (test/support/push-service.ts). */
   pushCa?: NodeDeps['pushCa'];
+  /** Where verified payment provider events go (tests record them). */
+  providerEvents?: NodeDeps['providerEvents'];
+  /** The payment providers' verifiers (tests check the route with their own). */
+  verifiers?: NodeDeps['verifiers'];
 }
 
 /** Starts a node in this process on port 0, by default with a real SQLite file in a temp dir. */
@@ -67,6 +71,8 @@ export async function startTestNode(options: StartOptions = {}): Promise<TestNod
     courierClock: options.courierClock,
     attachmentClock: options.attachmentClock,
     pushCa: options.pushCa,
+    providerEvents: options.providerEvents,
+    verifiers: options.verifiers,
   });
   if (!node.url) throw new Error('startTestNode starts HTTP nodes only');
   return {

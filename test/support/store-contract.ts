@@ -12,6 +12,7 @@ import { describeLoyaltyContract } from './contracts/loyalty';
 import { describeOrdersContract } from './contracts/orders';
 import { describeOutboxContract } from './contracts/outbox';
 import { describePaymentsContract } from './contracts/payments';
+import { describePaymentProvidersContract } from './contracts/payment-providers';
 import { describePreferencesContract } from './contracts/preferences';
 import { describePrivacyContract as describePrivacyRecordsContract } from './contracts/privacy';
 import { describePushContract } from './contracts/push';
@@ -50,6 +51,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('webhookLog', () => describeWebhookLogContract(factory));
     describe('search', () => describeSearchContract(factory));
     describe('payments', () => describePaymentsContract(factory));
+    describe('paymentProviders', () => describePaymentProvidersContract(factory));
     describe('push', () => describePushContract(factory));
   });
 }

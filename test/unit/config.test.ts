@@ -292,3 +292,18 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('SECRETS_KEY', () => {
+  it('is unset by default, and read as 32 bytes from hex or base64', () => {
+    expect(loadConfig({}).secretsKey).toBeNull();
+    const key = Buffer.alloc(32, 9);
+    expect(loadConfig({ SECRETS_KEY: key.toString('hex') }).secretsKey).toEqual(key);
+    expect(loadConfig({ SECRETS_KEY: key.toString('base64') }).secretsKey).toEqual(key);
+  });
+
+  it('stops start-up naming the variable when it is not 32 bytes', () => {
+    const error = configErrorFor({ SECRETS_KEY: 'too-short' });
+    expect(error.variable).toBe('SECRETS_KEY');
+    expect(error.message).not.toContain('too-short');
+  });
+});

@@ -19,6 +19,7 @@ import type { BrandingDocument } from '../branding/mongo-document';
 import type { ContactCodeDocument, ContactSendsDocument, ContactsDocument } from '../contacts/mongo-documents';
 import type { CourierDocument, CourierInviteDocument } from '../couriers/mongo-documents';
 import type { DeviceDocument } from '../devices/mongo-document';
+import type { PaymentProviderDocument } from '../payment-providers/mongo-document';
 import type { TemplateDocument } from '../templates/mongo-document';
 import type { PushKeysDocument, PushSubscriptionDocument } from '../push/mongo-document';
 
@@ -56,6 +57,7 @@ export interface CollectionDocuments {
   couriers: CourierDocument;
   courierInvites: CourierInviteDocument;
   devices: DeviceDocument;
+  paymentProviders: PaymentProviderDocument;
   paymentTransactions: PaymentTransactionDocument;
   attachments: AttachmentDocument;
   branding: BrandingDocument;
@@ -193,6 +195,8 @@ export const COLLECTIONS: Record<CollectionRole, CollectionSpec> = {
       { name: 'courier_devices_by_courier', key: { tenant_id: 1, courier_id: 1, created_at: 1, _id: 1 } },
     ],
   },
+  // A provider's `_id` is its id; the API lists a tenant's by age.
+  paymentProviders: { name: 'payment_providers', indexes: [{ name: 'payment_providers_by_tenant', key: { tenant_id: 1, created_at: 1, _id: 1 } }] },
   privacyAudit: { name: 'privacy_audit', indexes: [{ name: 'privacy_audit_by_tenant', key: { tenant_id: 1, at: -1, _id: -1 } }] },
   // The copies listings read; each order's document holds the authoritative record (store/payments/mongo.ts). A
   // provider's event is unique per provider where it names one.

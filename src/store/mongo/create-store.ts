@@ -5,6 +5,7 @@ import { MongoBrandingBook } from '../branding/mongo';
 import { MongoCredentialRevocations } from '../credentials/mongo';
 import { MongoCourierRecords } from '../couriers/mongo';
 import { MongoDeviceDirectory } from '../devices/mongo';
+import { MongoPaymentProviderDirectory } from '../payment-providers/mongo';
 import { MongoDeliveryLog } from '../deliveries/mongo';
 import { MongoLoyaltyLedger } from '../loyalty/mongo';
 import { MongoOrderLog } from '../orders/mongo';
@@ -71,6 +72,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     couriers: collection('couriers'),
     courierInvites: collection('courierInvites'),
     devices: collection('devices'),
+    paymentProviders: collection('paymentProviders'),
     paymentTransactions: collection('paymentTransactions'),
     attachments: collection('attachments'),
     branding: collection('branding'),
@@ -115,6 +117,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     credentials: new MongoCredentialRevocations(context),
     couriers: new MongoCourierRecords(context),
     devices: new MongoDeviceDirectory(context),
+    paymentProviders: new MongoPaymentProviderDirectory(context),
     payments: new MongoPaymentLedger(context),
     attachments: new MongoAttachmentStore(context),
     branding: new MongoBrandingBook(context),

@@ -3,6 +3,7 @@ import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
 import { PostgresDeviceDirectory } from '../devices/postgres';
+import { PostgresPaymentProviderDirectory } from '../payment-providers/postgres';
 import { PostgresAttachmentStore } from '../attachments/postgres';
 import { PostgresBrandingBook } from '../branding/postgres';
 import { PostgresDeliveryLog } from '../deliveries/postgres';
@@ -62,6 +63,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     credentials: new PostgresCredentialRevocations(db),
     couriers: new PostgresCourierRecords(db),
     devices: new PostgresDeviceDirectory(db),
+    paymentProviders: new PostgresPaymentProviderDirectory(db),
     payments: new PostgresPaymentLedger(db),
     attachments: new PostgresAttachmentStore(db),
     branding: new PostgresBrandingBook(db),

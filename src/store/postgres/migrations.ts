@@ -7,6 +7,7 @@ import { POSTGRES_COURIERS_MIGRATION } from '../couriers/postgres-migration';
 import { POSTGRES_CODE_PURPOSE_MIGRATION, POSTGRES_CONTACTS_MIGRATION } from '../contacts/postgres-migration';
 import { POSTGRES_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/postgres-migration';
 import { POSTGRES_DEVICES_MIGRATION } from '../devices/postgres-migration';
+import { POSTGRES_PAYMENT_PROVIDERS_MIGRATION } from '../payment-providers/postgres-migration';
 import { POSTGRES_CASH_DUE_MIGRATION, POSTGRES_PAYMENT_REVISIONS_MIGRATION, POSTGRES_PAYMENTS_MIGRATION } from '../payments/postgres-migration';
 import { POSTGRES_PRIVACY_MIGRATION } from '../privacy/postgres-migration';
 import { POSTGRES_PREFERENCES_PUSH_MIGRATION } from '../preferences/postgres-migration';
@@ -241,6 +242,7 @@ const MIGRATIONS: string[] = [
   POSTGRES_TEMPLATES_MIGRATION,
   POSTGRES_PUSH_MIGRATION,
   POSTGRES_PREFERENCES_PUSH_MIGRATION,
+  POSTGRES_PAYMENT_PROVIDERS_MIGRATION,
 ];
 
 // Any fixed number: the lock only has to be the same for every node of every cluster sharing the database.

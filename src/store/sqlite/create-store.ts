@@ -9,6 +9,7 @@ import { SqliteBrandingBook } from '../branding/sqlite';
 import { SqliteCredentialRevocations } from '../credentials/sqlite';
 import { SqliteCourierRecords } from '../couriers/sqlite';
 import { SqliteDeviceDirectory } from '../devices/sqlite';
+import { SqlitePaymentProviderDirectory } from '../payment-providers/sqlite';
 import { SqliteContactBook } from '../contacts/sqlite';
 import { SqliteCustomerDirectory } from '../customers/sqlite';
 import { SqliteDeliveryLog } from '../deliveries/sqlite';
@@ -101,6 +102,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     credentials: new SqliteCredentialRevocations(context),
     couriers: new SqliteCourierRecords(context),
     devices: new SqliteDeviceDirectory(context),
+    paymentProviders: new SqlitePaymentProviderDirectory(context),
     payments: new SqlitePaymentLedger(context),
     attachments: new SqliteAttachmentStore(context),
     branding: new SqliteBrandingBook(context),

@@ -7,6 +7,7 @@ import { SQLITE_COURIERS_MIGRATION } from '../couriers/sqlite-migration';
 import { SQLITE_CODE_PURPOSE_MIGRATION, SQLITE_CONTACTS_MIGRATION } from '../contacts/sqlite-migration';
 import { SQLITE_CUSTOMER_ADDRESSES_MIGRATION } from '../customers/sqlite-migration';
 import { SQLITE_DEVICES_MIGRATION } from '../devices/sqlite-migration';
+import { SQLITE_PAYMENT_PROVIDERS_MIGRATION } from '../payment-providers/sqlite-migration';
 import { SQLITE_CASH_DUE_MIGRATION, SQLITE_PAYMENT_REVISIONS_MIGRATION, SQLITE_PAYMENTS_MIGRATION } from '../payments/sqlite-migration';
 import { SQLITE_PRIVACY_MIGRATION } from '../privacy/sqlite-migration';
 import { SQLITE_PREFERENCES_PUSH_MIGRATION } from '../preferences/sqlite-migration';
@@ -257,6 +258,7 @@ const MIGRATIONS: string[] = [
   SQLITE_TEMPLATES_MIGRATION,
   SQLITE_PUSH_MIGRATION,
   SQLITE_PREFERENCES_PUSH_MIGRATION,
+  SQLITE_PAYMENT_PROVIDERS_MIGRATION,
 ];
 
 /**

@@ -64,6 +64,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     credentials: standIn(link, 'credentials'),
     couriers: standIn(link, 'couriers'),
     devices: standIn(link, 'devices'),
+    paymentProviders: standIn(link, 'paymentProviders'),
     payments: standIn(link, 'payments'),
     attachments: standIn(link, 'attachments'),
     branding: standIn(link, 'branding'),

@@ -49,6 +49,7 @@ export function freshStore(factory: StoreFactory): Store {
     get webhooks() { return store().webhooks; },
     get webhookLog() { return store().webhookLog; },
     get payments() { return store().payments; },
+    get paymentProviders() { return store().paymentProviders; },
     get attachments() { return store().attachments; },
     get branding() { return store().branding; },
     get templates() { return store().templates; },
