@@ -230,3 +230,10 @@ function byOccurrence(a: ProviderMovement, b: ProviderMovement): number {
 export function isProviderMovement(transaction: PaymentTransaction): transaction is PaymentTransaction & { kind: ProviderKind } {
   return transaction.provider !== null && (PROVIDER_KINDS as readonly string[]).includes(transaction.kind);
 }
+
+/** What was paid less what was refunded, or null when nothing was paid (what `loyalty_basis: paid` earns points on). */
+export function paidLessRefunds(payment: Payment): Money | null {
+  if (!payment.amount_paid) return null;
+  const refunded = payment.amount_refunded?.currency === payment.amount_paid.currency ? payment.amount_refunded.value : 0;
+  return { value: Math.max(0, payment.amount_paid.value - refunded), currency: payment.amount_paid.currency };
+}

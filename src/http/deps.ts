@@ -18,6 +18,7 @@ import type { OrderService } from '../services/order-service';
 import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
 import type { PushService } from '../services/push-service';
+import type { PaymentService } from '../services/payment-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TemplateService } from '../services/template-service';
@@ -53,6 +54,8 @@ export interface HttpDeps {
   push: Pick<PushService, 'publicKey' | 'subscribe' | 'unsubscribe'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
+  /** Transactions across orders: listed, exported, and unmatched ones matched by hand. */
+  payments: Pick<PaymentService, 'list' | 'export' | 'match'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
   labels: Pick<LabelService, 'render'>;
