@@ -24,7 +24,7 @@ function boundedDepth<S extends z.ZodType>(schema: S): S {
 }
 
 /** ISO 8601 with a zone, stored normalised to UTC `…Z` so stored times compare as strings. */
-const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 /** An event's time: at most 5 minutes ahead (API.md). */
 export const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
   message: 'must not be more than 5 minutes in the future',
