@@ -49,6 +49,7 @@ import { LabelService } from './services/label-service';
 import { ImportService } from './services/import-service';
 import { LoyaltyService } from './services/loyalty-service';
 import { OrderService } from './services/order-service';
+import { PaymentService } from './services/payment-service';
 import { OutboxRelay } from './services/outbox-relay';
 import { AttachmentService } from './services/attachment-service';
 import { BrandingService } from './services/branding-service';
@@ -151,6 +152,8 @@ export interface NodeParts {
   presence: Presence;
   /** The order actors this node holds in memory. */
   orders: Pick<OrderService, 'actors'> | null;
+  /** Where verified payment provider events go (what `POST /v1/payment-providers/:id/events` hands them to). */
+  payments: Pick<PaymentService, 'applyProviderEvents'> | null;
   /** Stores the courier positions this node holds now rather than at the next flush. */
   couriers: Pick<CourierService, 'flush'> | null;
   /** Takes devices' positions (what the MQTT intake hands its messages to). */
@@ -274,6 +277,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
       io,
       presence,
       orders: api?.orders ?? null,
+      payments: api?.payments ?? null,
       couriers: api?.couriers ?? null,
       devices: api?.devices ?? null,
       customerSessions: api?.customerSessions ?? null,
@@ -454,8 +458,10 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       },
       // Loyalty is booked inside the order's message; what fails is left owed, for the relay's sweep.
       afterApplied: (order, event) => loyalty.onApplied(order, event),
+      afterPayment: (order, previous) => loyalty.onPayment(order, previous),
     }),
   );
+  const payments = new PaymentService({ store, orders: orders.actors });
   const sources = await service('sources', () =>
     new SourceService({
       store,
@@ -534,11 +540,12 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         }),
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
+        payments,
         webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url), secrets: inputs.secretBox }),
         sources,
         paymentProviders: new PaymentProviderService({ store, secrets: inputs.secretBox }),
-        // Until the payment service takes them, verified events are answered and dropped.
-        providerEvents: inputs.providerEvents ?? { applyProviderEvents: async () => {} },
+        // Verified provider events go to the orders they name, through their actors (a test may record them instead).
+        providerEvents: inputs.providerEvents ?? payments,
         verifiers: inputs.verifiers,
         imports: new ImportService({ orders }),
         labels: new LabelService({ store }),
@@ -622,7 +629,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       (intake) => intake.close(),
     );
   }
-  return { orders, couriers, devices, http, io, gateway, basemap, customerSessions };
+  return { orders, payments, couriers, devices, http, io, gateway, basemap, customerSessions };
 }
 
 /** What the node's token service asks of every token, and its devices' keys, kept current by its credential broadcast. */

@@ -76,7 +76,7 @@ export const privacy: Benchmark = {
       const tenantId = newId('ten');
       const apiKey = newSecret('ak');
       await seeded.tenants.createTenant({ id: tenantId, name: 'Bench', points_per_unit: 1, created_at: new Date().toISOString() }, hashApiKey(apiKey));
-      await seeded.tenants.putTenantSettings(tenantId, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en', slug: null });
+      await seeded.tenants.putTenantSettings(tenantId, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en', slug: null, loyalty_basis: 'amount' });
       const now = Date.now();
       await seed(seeded, Array.from({ length: options.orders! }, () => order(tenantId, 'bench-customer', 1, now)));
       await seed(seeded, Array.from({ length: options.expired! }, (_, index) => order(tenantId, `c${index % 500}`, 60, now)));

@@ -1,12 +1,22 @@
 import { decideEvent, type EventInput } from '../domain/apply-event';
-import { IllegalTransitionError, NotFoundError, UnavailableError, ValidationError } from '../domain/errors';
+import { IllegalTransitionError, NotFoundError, TransactionMatchedError, UnavailableError, ValidationError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { afterCollection, collectionRefusal, type Money, type PaymentTransaction } from '../domain/payment';
+import {
+  afterCollection,
+  collectionRefusal,
+  decideProviderEvent,
+  isProviderMovement,
+  type Money,
+  type Payment,
+  type PaymentTransaction,
+  type ProviderEventRefusal,
+} from '../domain/payment';
+import type { PaymentProviderName, ProviderEvent } from '../payments/provider-event';
 import { effectsOf, effectsOfCourierChange, effectsOfPayment } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
-import type { PaymentLedger } from '../store/payments/port';
+import { providerEventKey, type PaymentLedger } from '../store/payments/port';
 import type { Actor } from './actor-system';
 import type { EventBus } from './event-bus';
 
@@ -25,6 +35,17 @@ export type OrderMessage =
       input: PaymentInput;
       /** Set when the order's courier posts it: the order must be assigned to it and be out for delivery or delivered. */
       courierId?: string;
+    }
+  /**
+   * A payment provider's verified event naming this order; with `transactionId`, the unmatched transaction it was kept
+   * as, matched to this order by hand.
+   */
+  | {
+      kind: 'provider_event';
+      tenantId: string;
+      provider: { id: string; name: PaymentProviderName };
+      event: ProviderEvent;
+      transactionId?: string;
     }
   /** Sets the order's instructions while it is not terminal. */
   | { kind: 'instructions'; tenantId: string; instructions: string | null };
@@ -45,12 +66,14 @@ export interface OrderReply {
   event?: OrderEvent;
   /** For a payment: the transaction it made (a duplicate: the first one). */
   transaction?: PaymentTransaction;
+  /** For a provider event kept without moving the payment, or only in part: why (see ProviderEventRefusal). */
+  refusal?: ProviderEventRefusal | null;
 }
 
 /** What an order's actor needs of the store: its order, its log and the guarded writes. */
 export interface OrderActorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'findEvent' | 'commitEvent' | 'assignCourier' | 'setInstructions'>;
-  payments: Pick<PaymentLedger, 'recordPayment' | 'findPayment'>;
+  payments: Pick<PaymentLedger, 'recordPayment' | 'findPayment' | 'orderTransactions' | 'matchTransaction'>;
 }
 
 export interface OrderActorDeps {
@@ -62,6 +85,11 @@ export interface OrderActorDeps {
    * after the event is durable; a failure leaves the effect in the store's outbox for a later sweep.
    */
   afterApplied?: (order: Order, event: OrderEvent) => Promise<void>;
+  /**
+   * Work owed by a payment a provider's event changed (loyalty on what was paid), run inside the same message once the
+   * change is durable; a failure is reported to `onEffectError`.
+   */
+  afterPayment?: (order: Order, previous: Payment) => Promise<void>;
   onEffectError?: (error: unknown) => void;
   /** Waits between attempts after a lost compare-and-set. @default a timer */
   pause?: (ms: number) => Promise<void>;
@@ -105,6 +133,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   receive(message: OrderMessage): Promise<OrderReply> {
     if (message.kind === 'event') return this.applyEvent(message);
     if (message.kind === 'payment') return this.recordPayment(message);
+    if (message.kind === 'provider_event') return this.applyProviderEvent(message);
     if (message.kind === 'assign') return this.assign(message.tenantId, message.courierId);
     return this.instruct(message.tenantId, message.instructions);
   }
@@ -174,6 +203,85 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       this.state = { ...order, payment, rev: result.rev };
       this.deps.bus.emit('payment', { order: this.state, transaction });
       return { order: this.state, outcome: 'applied', transaction };
+    }
+    throw new UnavailableError(CONTENDED);
+  }
+
+  /**
+   * Applies a provider's event to the order's payment, in the same mailbox as its delivery events. The payment is
+   * decided from every provider movement recorded on the order with this one (domain/payment.ts), so repeats and late
+   * arrivals change nothing they should not. A transaction that leaves the payment as it was (cash on delivery, another
+   * currency) is recorded but owes no `payment.updated` and tells no watcher.
+   * @throws TransactionMatchedError when matching a transaction that names an order already
+   */
+  private async applyProviderEvent(message: Extract<OrderMessage, { kind: 'provider_event' }>): Promise<OrderReply> {
+    const { tenantId, provider, event, transactionId } = message;
+    const eventId = providerEventKey(provider.name, event.event_id);
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const order = await this.current(tenantId, attempt > 0);
+      const recorded = await this.deps.store.payments.orderTransactions(tenantId, this.orderId);
+      const seen = recorded.find((transaction) => transaction.provider === provider.name && transaction.provider_event_id === event.event_id);
+      if (seen) return { order, outcome: 'duplicate', transaction: seen };
+      const at = this.deps.now().toISOString();
+      const decision = decideProviderEvent({
+        payment: order.payment,
+        orderAmount: order.amount,
+        recorded: recorded.filter(isProviderMovement),
+        event: { kind: event.kind, amount: event.amount, occurred_at: event.occurred_at, method: event.method },
+        provider: provider.name,
+        at,
+      });
+      const changed = decision.payment !== order.payment;
+      const effects = changed ? effectsOfPayment() : [];
+      let transaction: PaymentTransaction;
+      let rev: number;
+      if (transactionId !== undefined) {
+        const matched = await this.deps.store.payments.matchTransaction({
+          tenantId, transactionId, orderId: this.orderId, expectedRev: order.rev, eventId, payment: decision.payment, effects, at,
+        });
+        if (matched.kind === 'not_unmatched') throw new TransactionMatchedError();
+        if (matched.kind === 'rev_conflict') {
+          this.state = null;
+          await this.backoff(attempt);
+          continue;
+        }
+        ({ transaction, rev } = matched);
+      } else {
+        transaction = {
+          id: newId('txn'),
+          order_id: this.orderId,
+          provider: provider.name,
+          provider_event_id: event.event_id,
+          kind: event.kind,
+          amount: event.amount,
+          occurred_at: event.occurred_at,
+          recorded_at: at,
+          courier_id: null,
+        };
+        const result = await this.deps.store.payments.recordPayment({
+          tenantId, orderId: this.orderId, expectedRev: order.rev, eventId, transaction, payment: decision.payment, effects,
+        });
+        if (result.kind === 'duplicate') {
+          this.state = null;
+          return { order: await this.current(tenantId, true), outcome: 'duplicate', transaction: result.transaction };
+        }
+        if (result.kind === 'rev_conflict') {
+          this.state = null;
+          await this.backoff(attempt);
+          continue;
+        }
+        rev = result.rev;
+      }
+      this.state = { ...order, payment: decision.payment, rev };
+      if (changed) {
+        this.deps.bus.emit('payment', { order: this.state, transaction });
+        try {
+          await this.deps.afterPayment?.(this.state, order.payment);
+        } catch (error) {
+          this.deps.onEffectError?.(error);
+        }
+      }
+      return { order: this.state, outcome: 'applied', transaction, refusal: decision.refusal };
     }
     throw new UnavailableError(CONTENDED);
   }

@@ -59,6 +59,14 @@ export class IllegalTransitionError extends DomainError {
   }
 }
 
+/** A payment transaction matched by hand that names an order already (API.md "Payments": only unmatched ones are). */
+export class TransactionMatchedError extends IllegalTransitionError {
+  constructor() {
+    super('matched', 'matched');
+    this.message = 'the transaction names an order already; only an unmatched one can be matched';
+  }
+}
+
 export class IdempotencyConflictError extends DomainError {
   readonly code = 'idempotency_conflict';
   constructor(message = 'this idempotency key was used with a different request') {

@@ -28,7 +28,19 @@ export const ledgerKeys = {
   accrual: (orderId: string) => `accrual:${orderId}`,
   reversal: (orderId: string) => `reversal:${orderId}`,
   redemption: (eventId: string) => `redemption:${eventId}`,
+  /** A refund after delivery taking its share back (`loyalty_basis: paid`): one per total refunded, which only grows. */
+  refund: (orderId: string, refundedTotal: number) => `refund:${orderId}:${refundedTotal}`,
 };
+
+/** Whether an entry is a refund's share taken back from the order's accrual. */
+export function isRefundShare(entry: LedgerEntry, orderId: string): boolean {
+  return entry.unique_key.startsWith(`refund:${orderId}:`);
+}
+
+/** The points a reversal entry asked to take (what it took and what the balance could not cover). */
+export function pointsAsked(entry: LedgerEntry): number {
+  return -entry.delta + entry.shortfall;
+}
 
 export type LedgerReason = 'accrual' | 'reversal' | 'redemption';
 

@@ -124,3 +124,116 @@ export function paymentFrom(source: Payment): Payment {
     updated_at: source.updated_at,
   };
 }
+
+/** The kinds a payment provider reports (API.md "Payments"). */
+export const PROVIDER_KINDS = ['authorization', 'capture', 'refund', 'failure'] as const satisfies readonly TransactionKind[];
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+/** A provider's money movement as the payment state machine reads it (a recorded transaction, or the one arriving). */
+export interface ProviderMovement {
+  kind: ProviderKind;
+  amount: Money;
+  occurred_at: string;
+}
+
+/**
+ * Why a provider event was kept (recorded as a transaction) without moving the payment, or only in part:
+ * - `cash`: the order is paid in cash on delivery, which only its courier's collection moves;
+ * - `currency_mismatch`: the event is in another currency than the order's payment (see {@link paymentCurrency});
+ * - `over_refund`: the refunds would exceed what was paid; the excess is not applied (it counts once a later
+ *   capture covers it).
+ */
+export type ProviderEventRefusal = 'cash' | 'currency_mismatch' | 'over_refund';
+
+export interface ProviderEventDecision {
+  /** The order's payment with the event: the same as before when nothing of it applied. */
+  payment: Payment;
+  refusal: ProviderEventRefusal | null;
+}
+
+/**
+ * The currency an order's payment is in: the amount due's, else the order's amount's, else that of the earliest
+ * provider movement recorded on it (the first one sets it), else null.
+ */
+export function paymentCurrency(payment: Payment, orderAmount: Money | null, recorded: readonly ProviderMovement[]): string | null {
+  const known = payment.amount_due?.currency ?? orderAmount?.currency;
+  if (known) return known;
+  return [...recorded].sort(byOccurrence)[0]?.amount.currency ?? null;
+}
+
+/**
+ * The order's payment once a provider event is added to those recorded on it. The payment is a function of the set of
+ * movements, not of their order of arrival, so a repeat or a late event never undoes a later state:
+ * - paid = the captures; refunded = the refunds, never more than paid (the excess waits for a capture to cover it);
+ * - with a refund applied: `refunded` when it covers what was paid, else `partially_refunded`; else with something
+ *   paid, `paid` (a late authorization or failure leaves it paid);
+ * - else the latest (by `occurred_at`) of the authorizations and failures: `authorized` or `failed`.
+ * An event in another currency than the payment's is kept but moves nothing (it sums with no other); an order paid in
+ * cash on delivery is left to its courier.
+ */
+export function decideProviderEvent(input: {
+  payment: Payment;
+  orderAmount: Money | null;
+  recorded: readonly ProviderMovement[];
+  event: ProviderMovement & { method: PaymentMethod | null };
+  provider: string;
+  at: string;
+}): ProviderEventDecision {
+  const { payment, orderAmount, recorded, event, provider, at } = input;
+  if (payment.method === 'cash' || payment.status === 'cod_due' || payment.status === 'cod_collected') return { payment, refusal: 'cash' };
+  const currency = paymentCurrency(payment, orderAmount, recorded) ?? event.amount.currency;
+  if (event.amount.currency !== currency) return { payment, refusal: 'currency_mismatch' };
+  const movements = [...recorded, event].filter((movement) => movement.amount.currency === currency);
+  const before = foldMovements(recorded.filter((movement) => movement.amount.currency === currency));
+  const after = foldMovements(movements);
+  const next: Payment = {
+    ...payment,
+    status: after.status ?? payment.status,
+    method: event.method ?? payment.method,
+    amount_paid: after.paid > 0 ? { value: after.paid, currency } : payment.amount_paid,
+    amount_refunded: after.refunded > 0 ? { value: after.refunded, currency } : payment.amount_refunded,
+    provider,
+    updated_at: at,
+  };
+  const overRefund = event.kind === 'refund' && after.refunded - before.refunded < event.amount.value;
+  return { payment: next, refusal: overRefund ? 'over_refund' : null };
+}
+
+interface Folded {
+  status: PaymentStatus | null;
+  paid: number;
+  refunded: number;
+}
+
+/** What a set of provider movements in one currency comes to (see {@link decideProviderEvent}). */
+function foldMovements(movements: readonly ProviderMovement[]): Folded {
+  let paid = 0;
+  let refunds = 0;
+  let latest: ProviderMovement | null = null;
+  for (const movement of movements) {
+    if (movement.kind === 'capture') paid += movement.amount.value;
+    else if (movement.kind === 'refund') refunds += movement.amount.value;
+    else if (!latest || byOccurrence(latest, movement) <= 0) latest = movement;
+  }
+  const refunded = Math.min(refunds, paid);
+  if (refunded > 0) return { status: refunded >= paid ? 'refunded' : 'partially_refunded', paid, refunded };
+  if (paid > 0) return { status: 'paid', paid, refunded };
+  if (latest) return { status: latest.kind === 'authorization' ? 'authorized' : 'failed', paid, refunded };
+  return { status: null, paid, refunded };
+}
+
+function byOccurrence(a: ProviderMovement, b: ProviderMovement): number {
+  return Date.parse(a.occurred_at) - Date.parse(b.occurred_at);
+}
+
+/** Whether a transaction is a provider's movement (and so counts in {@link decideProviderEvent}). */
+export function isProviderMovement(transaction: PaymentTransaction): transaction is PaymentTransaction & { kind: ProviderKind } {
+  return transaction.provider !== null && (PROVIDER_KINDS as readonly string[]).includes(transaction.kind);
+}
+
+/** What was paid less what was refunded, or null when nothing was paid (what `loyalty_basis: paid` earns points on). */
+export function paidLessRefunds(payment: Payment): Money | null {
+  if (!payment.amount_paid) return null;
+  const refunded = payment.amount_refunded?.currency === payment.amount_paid.currency ? payment.amount_refunded.value : 0;
+  return { value: Math.max(0, payment.amount_paid.value - refunded), currency: payment.amount_paid.currency };
+}

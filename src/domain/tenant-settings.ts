@@ -29,7 +29,15 @@ export interface TenantSettings {
   default_locale: Locale;
   /** The tenant's portal address ({@link SLUG_PATTERN}), unique across tenants; null: not set (the tenant's id serves). */
   slug: string | null;
+  /**
+   * What loyalty points are earned on (API.md "Payments"): the order's `amount`, or what was `paid` less refunds when
+   * it is delivered (a refund after delivery then takes its share back).
+   */
+  loyalty_basis: LoyaltyBasis;
 }
+
+export const LOYALTY_BASES = ['amount', 'paid'] as const;
+export type LoyaltyBasis = (typeof LOYALTY_BASES)[number];
 
 export interface QuietHours {
   /** `HH:MM`, 24-hour, local to `time_zone`. */
@@ -49,6 +57,7 @@ export const DEFAULT_TENANT_SETTINGS: TenantSettings = {
   proof_required: [],
   default_locale: 'en',
   slug: null,
+  loyalty_basis: 'amount',
 };
 
 /** The settings after a change: fields present in `change` replace the current ones, the others stay. */
@@ -61,6 +70,7 @@ export function changeSettings(current: TenantSettings, change: Partial<TenantSe
     proof_required: change.proof_required ?? current.proof_required,
     default_locale: change.default_locale ?? current.default_locale,
     slug: change.slug !== undefined ? change.slug : current.slug,
+    loyalty_basis: change.loyalty_basis ?? current.loyalty_basis,
   };
 }
 

@@ -20,6 +20,7 @@ import type { PaymentProviderName, ProviderEventSink, Verifier } from '../paymen
 import type { PreferenceService } from '../services/preference-service';
 import type { PrivacyService } from '../services/privacy-service';
 import type { PushService } from '../services/push-service';
+import type { PaymentService } from '../services/payment-service';
 import type { ReportService } from '../services/report-service';
 import type { SourceService } from '../services/source-service';
 import type { TemplateService } from '../services/template-service';
@@ -55,6 +56,8 @@ export interface HttpDeps {
   push: Pick<PushService, 'publicKey' | 'subscribe' | 'unsubscribe'>;
   deliveries: Pick<DeliveryLogService, 'outcomes'>;
   reports: Pick<ReportService, 'summary' | 'exportOrders' | 'payments'>;
+  /** Transactions across orders: listed, exported, and unmatched ones matched by hand. */
+  payments: Pick<PaymentService, 'list' | 'export' | 'match'>;
   sources: Pick<SourceService, 'create' | 'list' | 'update' | 'remove' | 'authenticate' | 'receive'>;
   imports: Pick<ImportService, 'importOrders'>;
   /** The tenants' payment providers and their credentials. */

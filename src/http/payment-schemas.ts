@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { id, moneySchema } from './schemas';
+import { PAYMENT_PROVIDERS } from '../payments/provider-event';
+import { id, instant, moneySchema } from './schemas';
 
 /** `POST /v1/orders/:id/payments`: cash collected on delivery. */
 export const paymentBody = z.strictObject({
@@ -51,3 +52,37 @@ export const paymentReportResponse = z.object({
     .describe('per courier and currency'),
   unmatched: z.number().int().describe('transactions recorded in [from, to) that name no known order'),
 });
+
+const TRANSACTION_KINDS = ['authorization', 'capture', 'refund', 'failure', 'cod_collected', 'payment'] as const;
+
+/** The filters of `GET /v1/payments/transactions` and its CSV; `from`/`to` bound `recorded_at`. */
+const transactionFilterFields = {
+  from: instant.optional().describe('recorded at or after'),
+  to: instant.optional().describe('recorded before'),
+  provider: z.enum(PAYMENT_PROVIDERS).optional(),
+  kind: z.enum(TRANSACTION_KINDS).optional(),
+  match: z.enum(['matched', 'unmatched']).optional().describe('unmatched: provider events naming no known order'),
+  order_id: id.optional(),
+};
+
+function toTransactionFilter({ order_id, ...rest }: { from?: string; to?: string; provider?: string; kind?: (typeof TRANSACTION_KINDS)[number];
+  match?: 'matched' | 'unmatched'; order_id?: string }) {
+  return { ...rest, ...(order_id !== undefined ? { orderId: order_id } : {}) };
+}
+
+/** `GET /v1/payments/transactions`. */
+export const transactionsQuery = z
+  .strictObject({
+    ...transactionFilterFields,
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .transform(({ limit, cursor, ...filters }) => ({ filter: toTransactionFilter(filters), limit, cursor }));
+
+/** `GET /v1/payments/transactions.csv`: every transaction matching the filters. */
+export const transactionsExportQuery = z.strictObject(transactionFilterFields).transform(toTransactionFilter);
+
+export const transactionPageResponse = z.object({ items: z.array(transactionResponse), next_cursor: z.string().nullable() });
+
+/** `POST /v1/payments/transactions/:id/match`. */
+export const matchBody = z.strictObject({ order_id: id.describe('the order the unmatched transaction is applied to') });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FAIL_REASONS, MAX_PROOF_PHOTOS, PROOF_PARTS } from '../domain/proof';
 import { SCAN_TYPES } from '../domain/scan';
 import { STATUSES } from '../domain/status';
-import { LOCALES, SLUG_PATTERN } from '../domain/tenant-settings';
+import { LOCALES, LOYALTY_BASES, SLUG_PATTERN } from '../domain/tenant-settings';
 import { isText, NOT_TEXT_MESSAGE } from '../domain/text';
 import type { OrderFilter } from '../store/search/port';
 import { nestsDeeperThan } from './body';
@@ -24,7 +24,7 @@ function boundedDepth<S extends z.ZodType>(schema: S): S {
 }
 
 /** ISO 8601 with a zone, stored normalised to UTC `…Z` so stored times compare as strings. */
-const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 /** An event's time: at most 5 minutes ahead (API.md). */
 export const notInFuture = instant.refine((value) => Date.parse(value) <= Date.now() + MAX_FUTURE_MS, {
   message: 'must not be more than 5 minutes in the future',
@@ -162,6 +162,10 @@ export const tenantSettingsBody = z.strictObject({
     .regex(SLUG_PATTERN, 'must be 3 to 40 lower-case letters, digits and hyphens')
     .optional()
     .describe("the portal's address, /portal/<slug>/; unique across tenants (409 already_exists when taken)"),
+  loyalty_basis: z
+    .enum(LOYALTY_BASES)
+    .optional()
+    .describe("points on the order's amount (default), or on what was paid less refunds at delivery; a later refund takes its share back"),
   quiet_hours: z
     .strictObject({ start: clockTime, end: clockTime, time_zone: timeZone })
     .refine((hours) => hours.start !== hours.end, { message: 'start and end must differ', path: ['end'] })
@@ -177,6 +181,7 @@ export const tenantSettingsResponse = z.object({
   proof_required: z.array(z.enum(PROOF_PARTS)),
   default_locale: z.enum(LOCALES),
   slug: z.string().describe("the portal's address, /portal/<slug>/; the tenant's id until one is set"),
+  loyalty_basis: z.enum(LOYALTY_BASES),
 });
 
 export const tokenBody = z.strictObject({

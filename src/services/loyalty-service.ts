@@ -5,7 +5,8 @@ import { LoyaltyAccountActor } from '../actors/loyalty-account-actor';
 import { loyaltyFactOf } from '../domain/effects';
 import { IdempotencyConflictError, InsufficientPointsError } from '../domain/errors';
 import { newId } from '../domain/ids';
-import { accrualPoints, ledgerKeys, type LedgerBooking, type LedgerEntry } from '../domain/loyalty';
+import { accrualPoints, isRefundShare, ledgerKeys, pointsAsked, type LedgerBooking, type LedgerEntry } from '../domain/loyalty';
+import { paidLessRefunds, type Payment } from '../domain/payment';
 import type { Order, OrderEvent } from '../domain/order';
 import type { OrderStatus } from '../domain/status';
 import type { LedgerResult, LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
@@ -17,7 +18,7 @@ import type { OutboxRelay, OwedKind } from './outbox-relay';
 /** What loyalty's use cases need of the store: the ledger, the tenant's rate and the order's log. */
 export interface LoyaltyServiceStore {
   loyalty: Pick<LoyaltyLedger, 'bookLedger' | 'getLoyalty'>;
-  tenants: Pick<TenantDirectory, 'getTenant' | 'setPointsRate'>;
+  tenants: Pick<TenantDirectory, 'getTenant' | 'setPointsRate' | 'getTenantSettings'>;
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
 }
 
@@ -101,15 +102,51 @@ export class LoyaltyService {
       // Book the accrual first (a no-op if it is there): a return can reach this node before the delivery's
       // booking on another node has finished, and what is reversed must be what was accrued.
       const accrual = await this.accrue(order);
-      if (accrual && accrual.delta > 0) {
+      // What refunds after the delivery took back already is not taken twice.
+      const points = accrual && accrual.delta > 0 ? accrual.delta - (await this.refundShares(order)) : 0;
+      if (points > 0) {
         await this.book(order.tenant_id, order.customer.id, {
           uniqueKey: ledgerKeys.reversal(order.id),
           reason: 'reversal',
-          points: accrual.delta,
+          points,
           orderId: order.id,
         });
       }
     }
+  }
+
+  /**
+   * Takes back a refund's share of a delivered order's points when the tenant earns points on what was paid
+   * (`loyalty_basis: paid`): the accrual less what the order earns on what is paid now, less what earlier refunds took.
+   * Called by the order's actor once the payment change is durable.
+   */
+  async onPayment(order: Order, previous: Payment): Promise<void> {
+    const refunded = order.payment.amount_refunded?.value ?? 0;
+    if (order.status !== 'delivered' || refunded <= (previous.amount_refunded?.value ?? 0)) return;
+    const [tenant, settings] = await Promise.all([
+      this.options.store.tenants.getTenant(order.tenant_id),
+      this.options.store.tenants.getTenantSettings(order.tenant_id),
+    ]);
+    if (settings?.loyalty_basis !== 'paid') return;
+    const { entries } = await this.options.store.loyalty.getLoyalty(order.tenant_id, order.customer.id);
+    const accrual = entries.find((entry) => entry.unique_key === ledgerKeys.accrual(order.id));
+    if (!accrual || accrual.delta <= 0) return;
+    const earnedNow = Math.min(accrual.delta, accrualPoints(paidLessRefunds(order.payment), tenant?.points_per_unit ?? 1));
+    const taken = entries.filter((entry) => isRefundShare(entry, order.id)).reduce((sum, entry) => sum + pointsAsked(entry), 0);
+    const points = accrual.delta - earnedNow - taken;
+    if (points <= 0) return;
+    await this.book(order.tenant_id, order.customer.id, {
+      uniqueKey: ledgerKeys.refund(order.id, refunded),
+      reason: 'reversal',
+      points,
+      orderId: order.id,
+    });
+  }
+
+  /** The points refunds after delivery took back from the order's accrual. */
+  private async refundShares(order: Order): Promise<number> {
+    const { entries } = await this.options.store.loyalty.getLoyalty(order.tenant_id, order.customer.id);
+    return entries.filter((entry) => isRefundShare(entry, order.id)).reduce((sum, entry) => sum + pointsAsked(entry), 0);
   }
 
   /** The booking an outbox row owes, found from the order and its event (neither there: nothing to book). */
@@ -150,8 +187,12 @@ export class LoyaltyService {
   }
 
   private async accrue(order: Order): Promise<LedgerEntry | null> {
-    const tenant = await this.options.store.tenants.getTenant(order.tenant_id);
-    const points = accrualPoints(order.amount, tenant?.points_per_unit ?? 1);
+    const [tenant, settings] = await Promise.all([
+      this.options.store.tenants.getTenant(order.tenant_id),
+      this.options.store.tenants.getTenantSettings(order.tenant_id),
+    ]);
+    const basis = settings?.loyalty_basis === 'paid' ? paidLessRefunds(order.payment) : order.amount;
+    const points = accrualPoints(basis, tenant?.points_per_unit ?? 1);
     if (points <= 0) return null;
     return this.book(order.tenant_id, order.customer.id, {
       uniqueKey: ledgerKeys.accrual(order.id),

@@ -93,6 +93,8 @@ export interface OrderServiceOptions {
   onActorPassivate?: () => void;
   /** See {@link OrderActorDeps.afterApplied}. */
   afterApplied?: OrderActorDeps['afterApplied'];
+  /** See {@link OrderActorDeps.afterPayment}. */
+  afterPayment?: OrderActorDeps['afterPayment'];
   onEffectError?: OrderActorDeps['onEffectError'];
   /** Checks and binds a delivery's proof (and the tenant's `proof_required`). @default none: proofs are refused */
   proofs?: ProofClaims;
@@ -112,6 +114,7 @@ export class OrderService {
     this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
+      afterPayment: options.afterPayment,
       onEffectError: options.onEffectError,
     };
     this.actors = new ActorSystem<string, OrderMessage, OrderReply>({

@@ -18,6 +18,8 @@ function contendedStore(order: Order): OrderActorStore {
     payments: {
       recordPayment: async () => ({ kind: 'rev_conflict' }),
       findPayment: async () => null,
+      orderTransactions: async () => [],
+      matchTransaction: async () => ({ kind: 'rev_conflict' }),
     },
   };
 }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../domain/errors';
 import type { OrderCursor } from '../../store/search/port';
 import type { PrivacyAuditCursor } from '../../store/privacy/port';
+import type { TransactionCursor } from '../../store/payments/port';
 
 /** Opaque page cursors: base64url of the last item's sort key, a pair of strings. */
 function encodeKey(key: readonly [string, string]): string {
@@ -50,4 +51,19 @@ export function encodeCourierCursor(courierId: string | null): string | null {
 /** @throws ValidationError for a cursor this server did not issue. */
 export function decodeCourierCursor(text: string): string {
   return decodeKey(text)[1];
+}
+
+/** A transactions page's cursor (newest recorded first). */
+export function encodeTransactionCursor(cursor: TransactionCursor | null): string | null {
+  return cursor ? encodeKey([cursor.recorded_at, cursor.id]) : null;
+}
+
+/** @throws ValidationError for a cursor this server did not issue. */
+export function decodeTransactionCursor(text: string): TransactionCursor {
+  const [recordedAt, id] = decodeKey(text);
+  // A time the stores compare with theirs: anything else was not issued here.
+  if (Number.isNaN(Date.parse(recordedAt))) {
+    throw new ValidationError('the request query is not valid', [{ path: 'cursor', message: 'not a cursor from this API' }]);
+  }
+  return { recorded_at: new Date(recordedAt).toISOString(), id };
 }

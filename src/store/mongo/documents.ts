@@ -59,8 +59,10 @@ export interface PostedPaymentDocument extends PaymentTransaction {
 }
 
 /** A payment transaction in `payment_transactions`, the copy listings read across orders. */
-export interface PaymentTransactionDocument extends Omit<PostedPaymentDocument, 'id'> {
+export interface PaymentTransactionDocument extends Omit<PostedPaymentDocument, 'id' | 'event_id'> {
   _id: string;
+  /** Null on a provider's event that names no known order (until it is matched). */
+  event_id: string | null;
   tenant_id: string;
 }
 

@@ -1,10 +1,22 @@
 import type { Document } from 'mongodb';
 import { PAID_KINDS, REFUNDED_KINDS, UNCOLLECTABLE_STATUSES, type PaymentTransaction } from '../../domain/payment';
 import type { MongoContext } from '../mongo/context';
-import type { PostedPaymentDocument } from '../mongo/documents';
+import type { PaymentTransactionDocument, PostedPaymentDocument } from '../mongo/documents';
+import { isDuplicateKey } from '../mongo/errors';
 import { owedEffects } from '../outbox/mongo';
 import type { ReportRange } from '../search/port';
-import type { PaymentCommit, PaymentCommitResult, PaymentLedger, PaymentReport } from './port';
+import type {
+  MatchCommit,
+  MatchResult,
+  PaymentCommit,
+  PaymentCommitResult,
+  PaymentLedger,
+  PaymentReport,
+  TransactionPage,
+  TransactionQuery,
+  UnmatchedResult,
+} from './port';
+import { pageOf } from './transaction-row';
 import { paymentReportOf, type CourierSum, type ProviderSums } from './report-rows';
 
 /**
@@ -77,6 +89,112 @@ export class MongoPaymentLedger implements PaymentLedger {
     });
   }
 
+  orderTransactions(tenantId: string, orderId: string): Promise<PaymentTransaction[]> {
+    return this.db.run(async () => {
+      const doc = await this.db.orders.findOne<{ payments?: PostedPaymentDocument[] }>({ _id: orderId, tenant_id: tenantId }, { projection: { payments: 1 } });
+      return (doc?.payments ?? []).map(transactionOf);
+    });
+  }
+
+  findProviderEvent(tenantId: string, provider: string, providerEventId: string): Promise<PaymentTransaction | null> {
+    return this.db.run(async () => {
+      const doc = await this.db.paymentTransactions.findOne({ tenant_id: tenantId, provider, provider_event_id: providerEventId });
+      return doc ? copyToTransaction(doc) : null;
+    });
+  }
+
+  findTransaction(tenantId: string, transactionId: string): Promise<PaymentTransaction | null> {
+    return this.db.run(async () => {
+      const doc = await this.db.paymentTransactions.findOne({ _id: transactionId, tenant_id: tenantId });
+      return doc ? copyToTransaction(doc) : null;
+    });
+  }
+
+  /** Unmatched, the `payment_transactions` document is the only record; its unique index keeps one per provider event. */
+  recordUnmatched(tenantId: string, transaction: PaymentTransaction): Promise<UnmatchedResult> {
+    return this.db.run(async () => {
+      const { id, ...rest } = transaction;
+      try {
+        await this.db.paymentTransactions.insertOne({ _id: id, ...rest, order_id: null, event_id: null, tenant_id: tenantId });
+        return { kind: 'ok' };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const first = await this.db.paymentTransactions.findOne({
+        tenant_id: tenantId, provider: transaction.provider, provider_event_id: transaction.provider_event_id,
+      });
+      if (!first) throw new Error(`transaction ${id} neither recorded nor found`);
+      return { kind: 'duplicate', transaction: copyToTransaction(first) };
+    });
+  }
+
+  /**
+   * The order's document takes the transaction first (guarded by revision and by its id not being there yet), then the
+   * copy is marked matched. A node stopping between the two leaves the copy unmatched while the order holds it: a
+   * second match finds it on the order, completes the copy and answers `not_unmatched`.
+   */
+  matchTransaction(commit: MatchCommit): Promise<MatchResult> {
+    const { tenantId, transactionId, orderId, expectedRev, eventId, payment, effects = [], at } = commit;
+    return this.db.run(async (): Promise<MatchResult> => {
+      const copy = await this.db.paymentTransactions.findOne({ _id: transactionId, tenant_id: tenantId, order_id: null });
+      if (!copy) return { kind: 'not_unmatched' };
+      const rev = expectedRev + 1;
+      const transaction = { ...copyToTransaction(copy), order_id: orderId };
+      const posted: PostedPaymentDocument = { ...transaction, event_id: eventId, order_rev: rev };
+      const stored = await this.db.orders.updateOne(
+        { _id: orderId, tenant_id: tenantId, rev: expectedRev, 'payments.id': { $ne: transactionId } },
+        { $set: { payment }, $inc: { rev: 1 }, $push: { payments: posted, effects: { $each: owedEffects(effects, rev, at) } } },
+      );
+      if (stored.matchedCount === 0) {
+        const holder = await this.db.orders.findOne<{ _id: string; payments?: PostedPaymentDocument[] }>(
+          { tenant_id: tenantId, 'payments.id': transactionId },
+          { projection: { payments: { $elemMatch: { id: transactionId } } } },
+        );
+        const held = holder?.payments?.[0];
+        if (!held) return { kind: 'rev_conflict' };
+        await this.markMatched(transactionId, held);
+        return { kind: 'not_unmatched' };
+      }
+      await this.markMatched(transactionId, posted);
+      return { kind: 'ok', rev, transaction };
+    });
+  }
+
+  listTransactions(tenantId: string, query: TransactionQuery): Promise<TransactionPage> {
+    return this.db.run(async () => {
+      const filter: Document = { tenant_id: tenantId };
+      const recorded: Document = {};
+      if (query.from !== undefined) recorded.$gte = query.from;
+      if (query.to !== undefined) recorded.$lt = query.to;
+      if (Object.keys(recorded).length > 0) filter.recorded_at = recorded;
+      if (query.provider !== undefined) filter.provider = query.provider;
+      if (query.kind !== undefined) filter.kind = query.kind;
+      if (query.orderId !== undefined) filter.order_id = query.orderId;
+      else if (query.match === 'matched') filter.order_id = { $type: 'string' };
+      else if (query.match === 'unmatched') filter.order_id = null;
+      if (query.orderId !== undefined && query.match === 'unmatched') return { items: [], next: null };
+      const conditions: Document[] = [filter];
+      if (query.after) {
+        conditions.push({
+          $or: [{ recorded_at: { $lt: query.after.recorded_at } }, { recorded_at: query.after.recorded_at, _id: { $lt: query.after.id } }],
+        });
+      }
+      const docs = await this.db.paymentTransactions
+        .find(conditions.length > 1 ? { $and: conditions } : filter)
+        .sort({ recorded_at: -1, _id: -1 })
+        .limit(query.limit + 1)
+        .toArray();
+      return pageOf(docs.map(copyToTransaction), query.limit);
+    });
+  }
+
+  private async markMatched(transactionId: string, posted: PostedPaymentDocument): Promise<void> {
+    await this.db.paymentTransactions.updateOne(
+      { _id: transactionId },
+      { $set: { order_id: posted.order_id, event_id: posted.event_id, ...(posted.order_rev !== undefined ? { order_rev: posted.order_rev } : {}) } },
+    );
+  }
+
   private async posted(tenantId: string, orderId: string, eventId: string): Promise<PostedPaymentDocument | null> {
     const doc = await this.db.orders.findOne<{ payments?: PostedPaymentDocument[] }>(
       { _id: orderId, tenant_id: tenantId, 'payments.event_id': eventId },
@@ -103,6 +221,10 @@ function transactionOf(doc: PostedPaymentDocument): PaymentTransaction {
     recorded_at: doc.recorded_at,
     courier_id: doc.courier_id,
   };
+}
+
+function copyToTransaction(doc: PaymentTransactionDocument): PaymentTransaction {
+  return transactionOf({ ...doc, id: doc._id, event_id: doc.event_id ?? '' });
 }
 
 interface GroupedSum {

@@ -1,5 +1,5 @@
 import type { EffectKind } from '../../domain/effects';
-import type { Payment, PaymentTransaction } from '../../domain/payment';
+import type { Payment, PaymentTransaction, TransactionKind } from '../../domain/payment';
 import type { ReportRange } from '../search/port';
 
 /**
@@ -23,6 +23,79 @@ export interface PaymentLedger {
    * rows brought back). `range` bounds the transactions by `recorded_at`; the cash due is as of now.
    */
   paymentReport(tenantId: string, range: ReportRange): Promise<PaymentReport>;
+  /** Every transaction recorded on an order, in the order they were recorded. */
+  orderTransactions(tenantId: string, orderId: string): Promise<PaymentTransaction[]>;
+  /** The transaction a provider's event made, matched to an order or not, or null. */
+  findProviderEvent(tenantId: string, provider: string, providerEventId: string): Promise<PaymentTransaction | null>;
+  /** One of the tenant's transactions by its id, or null. */
+  findTransaction(tenantId: string, transactionId: string): Promise<PaymentTransaction | null>;
+  /**
+   * Keeps a provider's event that names no known order (`order_id` null), once per provider event id: the same event
+   * again answers the first.
+   */
+  recordUnmatched(tenantId: string, transaction: PaymentTransaction): Promise<UnmatchedResult>;
+  /**
+   * Applies an unmatched transaction to an order: the transaction names the order from now on and the order's new
+   * payment is written, atomically, under the order's revision guard (see {@link MatchCommit}).
+   */
+  matchTransaction(commit: MatchCommit): Promise<MatchResult>;
+  /** A page of the tenant's transactions, newest recorded first (see {@link TransactionQuery}). */
+  listTransactions(tenantId: string, query: TransactionQuery): Promise<TransactionPage>;
+}
+
+export type UnmatchedResult = { kind: 'ok' } | { kind: 'duplicate'; transaction: PaymentTransaction };
+
+export interface MatchCommit {
+  tenantId: string;
+  transactionId: string;
+  orderId: string;
+  /** The order's revision the new payment was decided on; the write bumps it. */
+  expectedRev: number;
+  /** The transaction's id on the order (as {@link PaymentCommit.eventId}). */
+  eventId: string;
+  /** The order's payment with the transaction applied. */
+  payment: Payment;
+  /** Effects owed under the revision written, made at `at`. */
+  effects?: EffectKind[];
+  at: string;
+}
+
+export type MatchResult =
+  | { kind: 'ok'; rev: number; transaction: PaymentTransaction }
+  | { kind: 'rev_conflict' }
+  /** No such transaction, or it names an order already. */
+  | { kind: 'not_unmatched' };
+
+/** Filters of `GET /v1/payments/transactions`; `from`/`to` bound `recorded_at` (`[from, to)`). */
+export interface TransactionFilter {
+  from?: string;
+  to?: string;
+  provider?: string;
+  kind?: TransactionKind;
+  match?: 'matched' | 'unmatched';
+  orderId?: string;
+}
+
+export interface TransactionQuery extends TransactionFilter {
+  limit: number;
+  /** Position after which to continue (newest first), from a previous page. */
+  after?: TransactionCursor;
+}
+
+export interface TransactionCursor {
+  recorded_at: string;
+  id: string;
+}
+
+export interface TransactionPage {
+  items: PaymentTransaction[];
+  /** Null on the last page. */
+  next: TransactionCursor | null;
+}
+
+/** The id on its order (`PaymentCommit.eventId`) of the transaction a provider's event made. */
+export function providerEventKey(provider: string, providerEventId: string): string {
+  return `provider:${provider}:${providerEventId}`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { PaymentTransaction, TransactionKind } from '../../domain/payment';
+import type { TransactionPage } from './port';
 
 /**
  * A transaction as both SQL stores keep it: the amount in two columns. PostgreSQL hands a `bigint` back as text,
@@ -22,4 +23,12 @@ export function rowToTransaction(row: TransactionRow): PaymentTransaction {
     recorded_at: row.recorded_at,
     courier_id: row.courier_id,
   };
+}
+
+/** A page of `limit` from `limit + 1` rows read. */
+export function pageOf(items: PaymentTransaction[], limit: number): TransactionPage {
+  if (items.length <= limit) return { items, next: null };
+  const page = items.slice(0, limit);
+  const last = page[page.length - 1]!;
+  return { items: page, next: { recorded_at: last.recorded_at, id: last.id } };
 }

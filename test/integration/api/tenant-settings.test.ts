@@ -16,7 +16,7 @@ let biz: Client;
 
 tenantNode((started) => ({ server, tenant, biz } = started));
 
-const BASE = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en' };
+const BASE = { retention_days: null, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en', loyalty_basis: 'amount' };
 /** A tenant's settings until it changes them: its slug is its id. */
 const defaultsOf = (tenantId: string) => ({ ...BASE, slug: tenantId });
 /** A slug no other test takes. */

@@ -1,6 +1,7 @@
 import { afterCollection, cashOnDelivery, type PaymentTransaction, type TransactionKind } from '../../../src/domain/payment';
 import type { Order } from '../../../src/domain/order';
 import type { Store } from '../../../src/store/store';
+import { providerEventKey, type PaymentCommitResult, type TransactionQuery } from '../../../src/store/payments/port';
 import { at, buildOrder, freshStore, orderSteps, uniqueId, type StoreFactory } from './fixtures';
 
 /**
@@ -191,6 +192,111 @@ export function describePaymentsContract(factory: StoreFactory): void {
         cash: [],
         unmatched: 0,
       });
+    });
+  });
+
+  describe('provider transactions', () => {
+    function reported(orderId: string | null, kind: TransactionKind, value: number, recordedAt = at(5), provider = 'stripe'): PaymentTransaction {
+      return {
+        id: uniqueId('txn'), order_id: orderId, provider, provider_event_id: uniqueId('evt'), kind, amount: HKD(value),
+        occurred_at: recordedAt, recorded_at: recordedAt, courier_id: null,
+      };
+    }
+
+    async function record(order: Order, transaction: PaymentTransaction): Promise<PaymentCommitResult> {
+      const current = (await store.orders.loadOrder(order.id))!;
+      return store.payments.recordPayment({
+        tenantId: current.tenant_id, orderId: order.id, expectedRev: current.rev,
+        eventId: providerEventKey(transaction.provider!, transaction.provider_event_id!), transaction, payment: current.payment,
+      });
+    }
+
+    it("a provider event counts once: found by provider and event id, and the order's transactions list it", async () => {
+      const order = await place(buildOrder('t1'));
+      const capture = reported(order.id, 'capture', 12900);
+      expect((await record(order, capture)).kind).toBe('ok');
+      expect(await store.payments.findProviderEvent('t1', 'stripe', capture.provider_event_id!)).toEqual(capture);
+      expect(await store.payments.findProviderEvent('t2', 'stripe', capture.provider_event_id!)).toBeNull();
+      expect(await store.payments.findProviderEvent('t1', 'adyen', capture.provider_event_id!)).toBeNull();
+      expect(await store.payments.findTransaction('t1', capture.id)).toEqual(capture);
+      expect(await store.payments.findTransaction('t2', capture.id)).toBeNull();
+      // The same provider event again, under a fresh transaction id, is the first one.
+      expect(await record(order, { ...capture, id: uniqueId('txn'), amount: HKD(1) })).toEqual({ kind: 'duplicate', transaction: capture });
+      const refund = reported(order.id, 'refund', 900, at(6));
+      await record(order, refund);
+      expect(await store.payments.orderTransactions('t1', order.id)).toEqual([capture, refund]);
+      expect(await store.payments.orderTransactions('t2', order.id)).toEqual([]);
+    });
+
+    it('an unmatched event is kept once, counted in the report, and matched to an order once', async () => {
+      const unmatched = reported(null, 'capture', 5000);
+      expect(await store.payments.recordUnmatched('t1', unmatched)).toEqual({ kind: 'ok' });
+      expect(await store.payments.recordUnmatched('t1', { ...unmatched, id: uniqueId('txn') })).toEqual({ kind: 'duplicate', transaction: unmatched });
+      expect(await store.payments.findProviderEvent('t1', 'stripe', unmatched.provider_event_id!)).toEqual(unmatched);
+      expect((await store.payments.paymentReport('t1', { from: at(0), to: at(60) })).unmatched).toBe(1);
+
+      const order = await place(buildOrder('t1'));
+      const payment = { ...order.payment, status: 'paid' as const, amount_paid: HKD(5000), updated_at: at(8) };
+      const commit = {
+        tenantId: 't1', transactionId: unmatched.id, orderId: order.id, expectedRev: order.rev,
+        eventId: providerEventKey('stripe', unmatched.provider_event_id!), payment, effects: ['webhook_payment' as const], at: at(8),
+      };
+      expect(await store.payments.matchTransaction({ ...commit, expectedRev: order.rev + 5 })).toEqual({ kind: 'rev_conflict' });
+      expect(await store.payments.matchTransaction({ ...commit, tenantId: 't2' })).toEqual({ kind: 'not_unmatched' });
+      const matched = { ...unmatched, order_id: order.id };
+      expect(await store.payments.matchTransaction(commit)).toEqual({ kind: 'ok', rev: order.rev + 1, transaction: matched });
+      expect((await store.orders.loadOrder(order.id))!).toMatchObject({ rev: order.rev + 1, payment });
+      expect(await store.payments.findTransaction('t1', unmatched.id)).toEqual(matched);
+      expect(await store.payments.orderTransactions('t1', order.id)).toEqual([matched]);
+      expect(await store.payments.findPaymentAtRevision(order.id, order.rev + 1)).toEqual(matched);
+      const owed = (await store.outbox.pendingEffects('webhook_payment', at(60), 100)).filter((effect) => effect.orderId === order.id);
+      expect(owed).toEqual([{ orderId: order.id, seq: order.rev + 1, tenantId: 't1', createdAt: at(8) }]);
+      // Once matched, never again.
+      expect(await store.payments.matchTransaction({ ...commit, expectedRev: order.rev + 1 })).toEqual({ kind: 'not_unmatched' });
+      expect((await store.payments.paymentReport('t1', { from: at(0), to: at(60) })).unmatched).toBe(0);
+    });
+
+    it('lists newest recorded first, page by page, with every filter', async () => {
+      const order = await place(buildOrder('t1'));
+      const other = await place(buildOrder('t1'));
+      const a = reported(order.id, 'capture', 100, at(1));
+      const b = reported(order.id, 'refund', 50, at(2));
+      const c = reported(other.id, 'capture', 300, at(3), 'adyen');
+      const d = reported(null, 'capture', 400, at(4));
+      const e = reported(null, 'refund', 500, at(4), 'adyen');
+      await record(order, a);
+      await record(order, b);
+      await record(other, c);
+      await store.payments.recordUnmatched('t1', d);
+      await store.payments.recordUnmatched('t1', e);
+      await store.payments.recordUnmatched('t2', reported(null, 'capture', 1, at(4)));
+      const all = async (filter: Partial<TransactionQuery>, limit = 100) => {
+        const ids: string[] = [];
+        let after: TransactionQuery['after'];
+        do {
+          const page = await store.payments.listTransactions('t1', { ...filter, limit, after });
+          expect(page.items.length).toBeLessThanOrEqual(limit);
+          ids.push(...page.items.map((item) => item.id));
+          after = page.next ?? undefined;
+        } while (after);
+        return ids;
+      };
+      const [de, ed] = [d, e].sort((x, y) => (x.id < y.id ? 1 : -1));
+      const newest = [de!.id, ed!.id, c.id, b.id, a.id];
+      expect(await all({})).toEqual(newest);
+      expect(await all({}, 2)).toEqual(newest);
+      expect(await all({}, 1)).toEqual(newest);
+      expect((await store.payments.listTransactions('t1', { limit: 5 })).next).toBeNull();
+      expect((await store.payments.listTransactions('t1', { limit: 5 })).items[4]).toEqual(a);
+      expect(await all({ from: at(2), to: at(4) })).toEqual([c.id, b.id]);
+      expect(await all({ provider: 'adyen' })).toEqual([e.id, c.id]);
+      expect(await all({ kind: 'refund' })).toEqual([e.id, b.id]);
+      expect(await all({ match: 'unmatched' })).toEqual([de!.id, ed!.id]);
+      expect(await all({ match: 'matched' })).toEqual([c.id, b.id, a.id]);
+      expect(await all({ orderId: order.id })).toEqual([b.id, a.id]);
+      expect(await all({ orderId: order.id, kind: 'capture', match: 'matched' })).toEqual([a.id]);
+      expect(await all({ orderId: order.id, match: 'unmatched' })).toEqual([]);
+      expect(await store.payments.listTransactions('t3', { limit: 10 })).toEqual({ items: [], next: null });
     });
   });
 }

@@ -145,7 +145,7 @@ export function describePrivacyContract(factory: StoreFactory): void {
   it('selects for retention exactly the terminal orders last changed before the cutoff, not erased yet', async () => {
     const tenant = buildTenant();
     await store.tenants.createTenant(tenant, uniqueId('hash'));
-    await store.tenants.putTenantSettings(tenant.id, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en', slug: null });
+    await store.tenants.putTenantSettings(tenant.id, { retention_days: 30, arrival_radius_m: 300, quiet_hours: null, tracking_link_days: 30, proof_required: [], default_locale: 'en', slug: null, loyalty_basis: 'amount' });
     const keepless = buildTenant();
     await store.tenants.createTenant(keepless, uniqueId('hash'));
     const old = await move(await placed(tenant.id, 'c1'), 'delivered', at(0));

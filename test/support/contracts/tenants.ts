@@ -33,7 +33,7 @@ export function describeTenantsContract(factory: StoreFactory): void {
     const tenant = buildTenant();
     await store.tenants.createTenant(tenant, 'hash-settings');
     expect(await store.tenants.getTenantSettings(tenant.id)).toEqual(DEFAULT_TENANT_SETTINGS);
-    const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' }, tracking_link_days: 7, proof_required: ['signature' as const], default_locale: 'zh-HK' as const, slug: uniqueSlug() };
+    const settings = { retention_days: 30, arrival_radius_m: 150, quiet_hours: { start: '21:00', end: '08:00', time_zone: 'Asia/Hong_Kong' }, tracking_link_days: 7, proof_required: ['signature' as const], default_locale: 'zh-HK' as const, slug: uniqueSlug(), loyalty_basis: 'paid' as const };
     expect(await store.tenants.putTenantSettings(tenant.id, settings)).toBe(true);
     expect(await store.tenants.getTenantSettings(tenant.id)).toEqual(settings);
     expect(await store.tenants.getTenant(tenant.id)).toEqual(tenant);
