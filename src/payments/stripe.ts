@@ -12,8 +12,10 @@
  *   `data.previous_attributes.amount_refunded` the event carries. `refund.created` would give the refund object
  *   itself, but a refund carries its own (usually empty) metadata, not the payment's `order_id`, so the order it is
  *   for could not be named; `charge.refunded` carries the charge with the payment's metadata.
- * A payment intent's events and its charge's events share one `reference` (the payment intent's id) so that the
- * same money reported twice (a business subscribed to both) can be told apart from two payments.
+ * A payment intent's events and its charge's events share one `reference` (the payment intent's id), and an
+ * authorization or a capture is known by that reference and its kind (`pi_…:capture`), not by the event's id: the
+ * same money reported twice (a business subscribed to both `payment_intent.succeeded` and `charge.succeeded`) then
+ * counts once. A failure or a refund is known by its event's id (each refund adds its own amount).
  *
  * A body that is signed but is not a Stripe event, or lacks what its type needs (an amount that is not a
  * non-negative integer, a currency that is not three letters), answers no events: the signature was good, so it is
@@ -79,7 +81,7 @@ function readEvents(rawBody: Buffer, receivedAt: Date): ProviderEvent[] {
   return [
     {
       provider: 'stripe',
-      event_id: event.id,
+      event_id: (read.kind === 'authorization' || read.kind === 'capture') && read.reference !== null ? `${read.reference}:${read.kind}` : event.id,
       kind: read.kind,
       order_ref: typeof orderId === 'string' && orderId !== '' ? orderId : null,
       amount: { value: read.amount, currency },

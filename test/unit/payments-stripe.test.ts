@@ -17,7 +17,8 @@ describe('Stripe notifications', () => {
     expect(verify(authorised).events).toEqual([
       {
         provider: 'stripe',
-        event_id: authorised.eventId,
+        // An authorization or a capture is known by its payment (and kind), whatever event reported it.
+        event_id: `${authorised.event.data.object.id}:authorization`,
         kind: 'authorization',
         order_ref: 'ord_1',
         amount: { value: 12900, currency: 'HKD' },
@@ -27,7 +28,10 @@ describe('Stripe notifications', () => {
       },
     ]);
     const paid = stripeEvent({ type: 'payment_intent.succeeded', orderId: 'ord_1', amount: 12900, created: NOW_SECONDS });
-    expect(verify(paid).events).toMatchObject([{ kind: 'capture', amount: { value: 12900, currency: 'HKD' }, event_id: paid.eventId }]);
+    expect(verify(paid).events).toMatchObject([{ kind: 'capture', amount: { value: 12900, currency: 'HKD' }, event_id: `${paid.event.data.object.id}:capture` }]);
+    // The same capture reported by the charge too (a business subscribed to both): the same event, counted once.
+    const charged = stripeEvent({ type: 'charge.succeeded', orderId: 'ord_1', amount: 12900, paymentIntentId: paid.event.data.object.id, created: NOW_SECONDS });
+    expect(verify(charged).events[0]!.event_id).toBe(`${paid.event.data.object.id}:capture`);
     const failed = stripeEvent({ type: 'payment_intent.payment_failed', orderId: 'ord_2', amount: 5000, currency: 'usd', created: NOW_SECONDS });
     expect(verify(failed).events).toMatchObject([{ kind: 'failure', order_ref: 'ord_2', amount: { value: 5000, currency: 'USD' } }]);
   });
@@ -59,7 +63,7 @@ describe('Stripe notifications', () => {
     const first = verify(paid).events;
     const again = verify(paid, new Date(NOW.getTime() + 60_000)).events;
     expect(again).toEqual(first);
-    expect(first[0]!.event_id).toBe(paid.eventId);
+    expect(first[0]!.event_id).toBe(`${paid.event.data.object.id}:capture`);
   });
 
   it('any v1 signature that matches will do (a secret being rolled)', () => {
