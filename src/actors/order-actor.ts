@@ -5,9 +5,10 @@ import {
   afterCollection,
   collectionRefusal,
   decideProviderEvent,
-  isProviderMovement,
+  movementOf,
   type Money,
   type Payment,
+  type PaymentMethod,
   type PaymentTransaction,
   type ProviderEventRefusal,
 } from '../domain/payment';
@@ -50,12 +51,13 @@ export type OrderMessage =
   /** Sets the order's instructions while it is not terminal. */
   | { kind: 'instructions'; tenantId: string; instructions: string | null };
 
-/** Cash collected on delivery, as `POST /v1/orders/:id/payments` posts it. */
-export interface PaymentInput {
-  event_id: string;
-  kind: 'cod_collected';
-  amount: Money;
-}
+/**
+ * What `POST /v1/orders/:id/payments` posts: cash collected on delivery, or a payment or a refund the business took
+ * elsewhere (a bank transfer, a card terminal).
+ */
+export type PaymentInput =
+  | { event_id: string; kind: 'cod_collected'; amount: Money }
+  | { event_id: string; kind: 'payment' | 'refund'; amount: Money; method: PaymentMethod; reference?: string };
 
 export type EventOutcomeKind = 'applied' | 'duplicate' | 'late';
 
@@ -161,6 +163,13 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         verified = true;
         continue;
       }
+      if (input.kind !== 'cod_collected') {
+        const taken = await this.recordTaken(tenantId, order, input);
+        if (taken !== 'conflict') return taken;
+        this.state = null;
+        await this.backoff(attempt);
+        continue;
+      }
       const refusal = collectionRefusal(order.payment, input.amount);
       if (refusal === 'not_cash') throw new IllegalTransitionError(order.payment.status, input.kind);
       if (refusal === 'currency_mismatch') {
@@ -208,6 +217,69 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   }
 
   /**
+   * A payment or a refund the business took elsewhere: a movement like a provider's (domain/payment.ts), recorded with
+   * no provider. A cash-on-delivery order takes only its cash; another currency, or a refund beyond what was paid less
+   * refunds, is refused and records nothing. `conflict`: the order moved meanwhile; decide again.
+   */
+  private async recordTaken(
+    tenantId: string,
+    order: Order,
+    input: Extract<PaymentInput, { kind: 'payment' | 'refund' }>,
+  ): Promise<OrderReply | 'conflict'> {
+    const recorded = await this.deps.store.payments.orderTransactions(tenantId, this.orderId);
+    const at = this.deps.now().toISOString();
+    const decision = decideProviderEvent({
+      payment: order.payment,
+      orderAmount: order.amount,
+      recorded: recorded.flatMap((transaction) => movementOf(transaction) ?? []),
+      event: { kind: input.kind === 'payment' ? 'capture' : 'refund', amount: input.amount, occurred_at: at, method: input.method },
+      provider: null,
+      at,
+    });
+    if (decision.refusal === 'cash') throw new IllegalTransitionError(order.payment.status, input.kind);
+    if (decision.refusal === 'currency_mismatch') {
+      throw new ValidationError('the request is not valid', [{ path: 'amount.currency', message: "must be the currency of the order's payment" }]);
+    }
+    if (decision.refusal === 'over_refund') {
+      throw new ValidationError('the request is not valid', [{ path: 'amount.value', message: 'must be at most what was paid less what was refunded' }]);
+    }
+    const transaction: PaymentTransaction = {
+      id: newId('txn'),
+      order_id: this.orderId,
+      provider: null,
+      provider_event_id: null,
+      kind: input.kind,
+      amount: input.amount,
+      occurred_at: at,
+      recorded_at: at,
+      courier_id: null,
+    };
+    const result = await this.deps.store.payments.recordPayment({
+      tenantId,
+      orderId: this.orderId,
+      expectedRev: order.rev,
+      eventId: input.event_id,
+      transaction,
+      payment: decision.payment,
+      // Its `payment.updated` messages, owed in the same write: a crash after it loses none.
+      effects: effectsOfPayment(),
+    });
+    if (result.kind === 'duplicate') {
+      this.state = null;
+      return { order: await this.current(tenantId, true), outcome: 'duplicate', transaction: result.transaction };
+    }
+    if (result.kind === 'rev_conflict') return 'conflict';
+    this.state = { ...order, payment: decision.payment, rev: result.rev };
+    this.deps.bus.emit('payment', { order: this.state, transaction });
+    try {
+      await this.deps.afterPayment?.(this.state, order.payment);
+    } catch (error) {
+      this.deps.onEffectError?.(error);
+    }
+    return { order: this.state, outcome: 'applied', transaction };
+  }
+
+  /**
    * Applies a provider's event to the order's payment, in the same mailbox as its delivery events. The payment is
    * decided from every provider movement recorded on the order with this one (domain/payment.ts), so repeats and late
    * arrivals change nothing they should not. A transaction that leaves the payment as it was (cash on delivery, another
@@ -226,7 +298,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const decision = decideProviderEvent({
         payment: order.payment,
         orderAmount: order.amount,
-        recorded: recorded.filter(isProviderMovement),
+        recorded: recorded.flatMap((transaction) => movementOf(transaction) ?? []),
         event: { kind: event.kind, amount: event.amount, occurred_at: event.occurred_at, method: event.method },
         provider: provider.name,
         at,

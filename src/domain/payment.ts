@@ -176,7 +176,8 @@ export function decideProviderEvent(input: {
   orderAmount: Money | null;
   recorded: readonly ProviderMovement[];
   event: ProviderMovement & { method: PaymentMethod | null };
-  provider: string;
+  /** The provider that reported it; null for a payment the business posted (the payment's provider stays). */
+  provider: string | null;
   at: string;
 }): ProviderEventDecision {
   const { payment, orderAmount, recorded, event, provider, at } = input;
@@ -192,7 +193,7 @@ export function decideProviderEvent(input: {
     method: event.method ?? payment.method,
     amount_paid: after.paid > 0 ? { value: after.paid, currency } : payment.amount_paid,
     amount_refunded: after.refunded > 0 ? { value: after.refunded, currency } : payment.amount_refunded,
-    provider,
+    provider: provider ?? payment.provider,
     updated_at: at,
   };
   const overRefund = event.kind === 'refund' && after.refunded - before.refunded < event.amount.value;
@@ -224,6 +225,19 @@ function foldMovements(movements: readonly ProviderMovement[]): Folded {
 
 function byOccurrence(a: ProviderMovement, b: ProviderMovement): number {
   return Date.parse(a.occurred_at) - Date.parse(b.occurred_at);
+}
+
+/**
+ * The money movement a recorded transaction is, as the state machine reads it: a provider's as it is; a payment or a
+ * refund the business posted (money taken elsewhere) as a capture or a refund; null for the others (cash collected
+ * on delivery has its own course).
+ */
+export function movementOf(transaction: PaymentTransaction): ProviderMovement | null {
+  if (isProviderMovement(transaction)) return transaction;
+  if (transaction.provider !== null) return null;
+  if (transaction.kind === 'payment') return { kind: 'capture', amount: transaction.amount, occurred_at: transaction.occurred_at };
+  if (transaction.kind === 'refund') return { kind: 'refund', amount: transaction.amount, occurred_at: transaction.occurred_at };
+  return null;
 }
 
 /** Whether a transaction is a provider's movement (and so counts in {@link decideProviderEvent}). */

@@ -2,12 +2,26 @@ import { z } from 'zod';
 import { PAYMENT_PROVIDERS } from '../payments/provider-event';
 import { id, instant, moneySchema } from './schemas';
 
-/** `POST /v1/orders/:id/payments`: cash collected on delivery. */
-export const paymentBody = z.strictObject({
-  event_id: id.describe('the poster\'s id for the transaction: the same id again answers the first transaction'),
-  kind: z.literal('cod_collected'),
-  amount: moneySchema.describe('in the currency of the amount due'),
-});
+const eventId = id.describe('the poster\'s id for the transaction: the same id again answers the first transaction');
+
+/**
+ * `POST /v1/orders/:id/payments`: cash collected on delivery (the order's courier, business, staff), or a payment or a
+ * refund taken elsewhere (business, staff).
+ */
+export const paymentBody = z.discriminatedUnion('kind', [
+  z.strictObject({
+    event_id: eventId,
+    kind: z.literal('cod_collected'),
+    amount: moneySchema.describe('in the currency of the amount due'),
+  }),
+  z.strictObject({
+    event_id: eventId,
+    kind: z.enum(['payment', 'refund']),
+    amount: moneySchema.describe("in the currency of the order's payment; a refund at most what was paid less refunds"),
+    method: z.enum(['card', 'wallet', 'bank_transfer', 'cash']),
+    reference: z.string().min(1).max(200).optional().describe("the payment's reference where it was taken (a bank transfer's, a terminal's)"),
+  }),
+]);
 
 /** A payment transaction (API.md "Payments"). */
 export const transactionResponse = z.object({

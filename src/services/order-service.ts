@@ -233,6 +233,8 @@ export class OrderService {
    */
   recordPayment(principal: Extract<TenantPrincipal, { role: 'business' | 'staff' | 'courier' }>, orderId: string, input: PaymentInput): Promise<OrderReply> {
     const courierId = principal.role === 'courier' ? principal.subject : undefined;
+    // A courier posts the cash it collected; payments taken elsewhere are the business's and its staff's to record.
+    if (courierId !== undefined && input.kind !== 'cod_collected') throw new ForbiddenError('a courier records only the cash it collected');
     return this.actors.ask(orderId, { kind: 'payment', tenantId: principal.tenantId, input, ...(courierId ? { courierId } : {}) });
   }
 

@@ -99,8 +99,7 @@ describe('transactions view', () => {
     // The list itself comes from GET /v1/payments/transactions, which this node may not serve yet: not judged here.
   });
 
-  // enabled at merge: needs GET /v1/payments/transactions and its CSV.
-  it.skip('lists the transactions with amounts, order links and the courier for cash; filters, pages with “More”, downloads the CSV', async () => {
+  it('lists the transactions with amounts, order links and the courier for cash; filters, pages with “More”, downloads the CSV', async () => {
     const shop = await freshShop('Kowloon Bakery');
     const card = await placeOrder(shop.biz, { external_id: 'KB-7001', customer: { id: 'c-lam', name: 'Lam Wing Sze' }, amount: HKD(48000) });
     const paid = await post(shop.biz, card.id, { event_id: 'bank-7001', kind: 'payment', amount: HKD(48000), method: 'bank_transfer', reference: 'FPS-20931' });
@@ -162,8 +161,7 @@ describe('transactions view', () => {
     expectClean(view);
   });
 
-  // enabled at merge: needs the transactions list and POST /v1/payments/transactions/:id/match.
-  it.skip('an unmatched transaction is counted, shown with its filter and matched by hand; a wrong order id is refused in words', async () => {
+  it('an unmatched transaction is counted, shown with its filter and matched by hand; a wrong order id is refused in words', async () => {
     const shop = await freshShop('Kowloon Bakery');
     const order = await placeOrder(shop.biz, { external_id: 'KB-8001', amount: HKD(32000) });
     const provider = await shop.biz.post('/v1/payment-providers', { provider: 'stripe', name: 'Stripe HK', credentials: { webhook_secret: 'whsec_dash' } });

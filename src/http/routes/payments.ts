@@ -39,13 +39,15 @@ export function paymentRoutes({ orders, payments, logger }: HttpDeps): Route[] {
       summary:
         "Cash collected on delivery: by the order's courier while it is out_for_delivery or delivered (else 409 " +
         'illegal_transition), or by the business or staff; the order\'s payment becomes cod_collected. The amount must be ' +
-        'in the currency of the amount due (else 400); an order not paid in cash is 409. The same event_id again ' +
+        'in the currency of the amount due (else 400); an order not paid in cash is 409. Or a payment or a refund taken ' +
+        'elsewhere (business, staff): it moves the payment as a provider\'s capture or refund would; a refund beyond what ' +
+        'was paid less refunds, or another currency, is 400; a cash-on-delivery order is 409. The same event_id again ' +
         'answers the first transaction and records nothing',
       roles: ['business', 'staff', 'courier'],
       body: paymentBody,
       status: 201,
       response: transactionResponse,
-      errors: [404, 409],
+      errors: [403, 404, 409],
       handler: async ({ principal, params, body }) => {
         const reply = await orders.recordPayment(principal, params.id, body);
         return { status: 201, body: reply.transaction! };
