@@ -73,15 +73,15 @@ const TRANSACTION_KINDS = ['authorization', 'capture', 'refund', 'failure', 'cod
 const transactionFilterFields = {
   from: instant.optional().describe('recorded at or after'),
   to: instant.optional().describe('recorded before'),
-  provider: z.enum(PAYMENT_PROVIDERS).optional(),
+  provider: z.enum([...PAYMENT_PROVIDERS, 'none']).optional().describe('none: the transactions no provider reported (posted)'),
   kind: z.enum(TRANSACTION_KINDS).optional(),
   match: z.enum(['matched', 'unmatched']).optional().describe('unmatched: provider events naming no known order'),
   order_id: id.optional(),
 };
 
-function toTransactionFilter({ order_id, ...rest }: { from?: string; to?: string; provider?: string; kind?: (typeof TRANSACTION_KINDS)[number];
+function toTransactionFilter({ order_id, provider, ...rest }: { from?: string; to?: string; provider?: string; kind?: (typeof TRANSACTION_KINDS)[number];
   match?: 'matched' | 'unmatched'; order_id?: string }) {
-  return { ...rest, ...(order_id !== undefined ? { orderId: order_id } : {}) };
+  return { ...rest, ...(provider !== undefined ? { provider: provider === 'none' ? null : provider } : {}), ...(order_id !== undefined ? { orderId: order_id } : {}) };
 }
 
 /** `GET /v1/payments/transactions`. */

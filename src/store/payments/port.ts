@@ -70,7 +70,8 @@ export type MatchResult =
 export interface TransactionFilter {
   from?: string;
   to?: string;
-  provider?: string;
+  /** A provider's name, or null for the transactions no provider reported (posted by the business or a courier). */
+  provider?: string | null;
   kind?: TransactionKind;
   match?: 'matched' | 'unmatched';
   orderId?: string;

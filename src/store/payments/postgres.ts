@@ -184,7 +184,8 @@ export class PostgresPaymentLedger implements PaymentLedger {
     };
     if (query.from !== undefined) add((n) => `recorded_at >= ${n}`, query.from);
     if (query.to !== undefined) add((n) => `recorded_at < ${n}`, query.to);
-    if (query.provider !== undefined) add((n) => `provider = ${n}`, query.provider);
+    if (query.provider === null) where.push('provider IS NULL');
+    else if (query.provider !== undefined) add((n) => `provider = ${n}`, query.provider);
     if (query.kind !== undefined) add((n) => `kind = ${n}`, query.kind);
     if (query.orderId !== undefined) add((n) => `order_id = ${n}`, query.orderId);
     if (query.match === 'matched') where.push('order_id IS NOT NULL');

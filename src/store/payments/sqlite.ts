@@ -158,7 +158,8 @@ function transactionListSql(tenantId: string, query: TransactionQuery): { sql: s
   const params: Record<string, unknown> = { tenant_id: tenantId, limit: query.limit + 1 };
   if (query.from !== undefined) (where.push('recorded_at >= @from'), (params.from = query.from));
   if (query.to !== undefined) (where.push('recorded_at < @to'), (params.to = query.to));
-  if (query.provider !== undefined) (where.push('provider = @provider'), (params.provider = query.provider));
+  if (query.provider === null) where.push('provider IS NULL');
+  else if (query.provider !== undefined) (where.push('provider = @provider'), (params.provider = query.provider));
   if (query.kind !== undefined) (where.push('kind = @kind'), (params.kind = query.kind));
   if (query.orderId !== undefined) (where.push('order_id = @order_id'), (params.order_id = query.orderId));
   if (query.match === 'matched') where.push('order_id IS NOT NULL');

@@ -297,6 +297,14 @@ export function describePaymentsContract(factory: StoreFactory): void {
       expect(await all({ orderId: order.id, kind: 'capture', match: 'matched' })).toEqual([a.id]);
       expect(await all({ orderId: order.id, match: 'unmatched' })).toEqual([]);
       expect(await store.payments.listTransactions('t3', { limit: 10 })).toEqual({ items: [], next: null });
+      // Provider null: the transactions no provider reported (a payment the business posted).
+      expect(await all({ provider: null })).toEqual([]);
+      const posted = { ...reported(other.id, 'capture', 10, at(5)), provider: null, provider_event_id: null, kind: 'payment' as const };
+      const current = (await store.orders.loadOrder(other.id))!;
+      const written = await store.payments.recordPayment({ tenantId: 't1', orderId: other.id, expectedRev: current.rev, eventId: 'posted-1', transaction: posted, payment: current.payment });
+      expect(written.kind).toBe('ok');
+      expect(await all({ provider: null })).toEqual([posted.id]);
+      expect(await all({ provider: 'adyen' })).toEqual([e.id, c.id]);
     });
   });
 }
