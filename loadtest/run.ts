@@ -5,6 +5,7 @@
  *   npm run bench -- ratelimit --duration 15
  *   npm run bench -- devices --messages 50000
  *   npm run bench -- signin --customers 2000
+ *   npm run bench -- payments --orders 2000
  *   npm run bench -- soak --minutes 3  (by name only; 30 minutes by default)
  *   npm run bench -- list
  */
@@ -24,6 +25,7 @@ import { privacy } from './benchmarks/privacy';
 import { ratelimit } from './benchmarks/ratelimit';
 import { reports } from './benchmarks/reports';
 import { scale } from './benchmarks/scale';
+import { payments } from './benchmarks/payments';
 import { signin } from './benchmarks/signin';
 import { soak } from './benchmarks/soak';
 import { status } from './benchmarks/status';
@@ -32,7 +34,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier, devices, signin];
+const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier, devices, signin, payments];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 
