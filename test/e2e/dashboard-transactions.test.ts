@@ -56,6 +56,14 @@ describe('payment badges', () => {
       expect(await orderRow(view.page, collected.id).getAttribute('data-status')).toBe('out_for_delivery');
       expectClean(view);
     }
+
+    // Live: a payment recorded meanwhile shows on its row without a reload (the tenant feed's payment_update).
+    const view = await open(shop.tenant.apiKey);
+    await orderRow(view.page, unpaid.id).waitFor();
+    const posted = await shop.biz.post(`/v1/orders/${unpaid.id}/payments`, { event_id: 'live-1', kind: 'payment', amount: HKD(9900), method: 'card' });
+    expect(posted.status).toBe(201);
+    await orderRow(view.page, unpaid.id).locator('[data-testid=payment-badge][data-payment-status=paid]').waitFor();
+    expectClean(view);
   });
 
   test('the order view shows the payment as a badge with its amounts, and words when none is recorded', async () => {

@@ -50,9 +50,14 @@ export function Board({ api, feed, filters, onFilters }: BoardProps) {
       if (shown) setTick((tick) => tick + 1);
       else if (firstPage && (update.seq === 1 || (statuses !== null && statuses.includes(update.status)))) refetch.request();
     });
+    // A payment changes a shown row's badge; it never moves an order in or out of the filtered list.
+    const stopPayment = feed.on('payment', (update) => {
+      if (pageRef.current?.items.some((order) => order.id === update.order_id)) setTick((tick) => tick + 1);
+    });
     const stopResync = feed.on('resynced', () => refetch.request());
     return () => {
       stopStatus();
+      stopPayment();
       stopResync();
       refetch.cancel();
     };

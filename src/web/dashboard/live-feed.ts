@@ -1,5 +1,6 @@
 import { TrackingClient } from '../../client/tracking-client';
-import type { CourierLocationUpdate, OrderStatusUpdate } from '../../gateways/events';
+import type { CourierLocationUpdate, OrderStatusUpdate, PaymentUpdate } from '../../gateways/events';
+import type { Payment } from '../../domain/payment';
 import type { OrderView } from '../../domain/order';
 
 export type LiveState = 'connecting' | 'live' | 'reconnecting';
@@ -10,6 +11,8 @@ export interface LiveFeedEvents {
   status: (update: OrderStatusUpdate) => void;
   /** A courier's position, for one of its active orders. */
   location: (update: CourierLocationUpdate) => void;
+  /** An order's payment changed (a provider's event, a payment posted, cash collected). */
+  payment: (update: PaymentUpdate) => void;
   state: (state: LiveState) => void;
   /** The connection came back after a loss: events may have been missed, so views refetch. */
   resynced: () => void;
@@ -26,9 +29,11 @@ const REMEMBERED_ORDERS = 5000;
 export class LiveFeed {
   private readonly client: TrackingClient;
   private readonly latest = new Map<string, OrderStatusUpdate>();
+  private readonly payments = new Map<string, Payment>();
   private readonly listeners: { [K in keyof LiveFeedEvents]: Set<LiveFeedEvents[K]> } = {
     status: new Set(),
     location: new Set(),
+    payment: new Set(),
     state: new Set(),
     resynced: new Set(),
   };
@@ -39,6 +44,7 @@ export class LiveFeed {
     this.client = new TrackingClient({ urls: [origin], token, maxBackoffMs: 5000 });
     this.client.on('update', (update) => this.onStatus(update));
     this.client.on('location', (update) => this.emit('location', update));
+    this.client.on('payment', (update) => this.onPayment(update));
     this.client.on('connected', () => {
       this.setState('live');
       if (this.lostOnce) this.emit('resynced');
@@ -70,12 +76,23 @@ export class LiveFeed {
     };
   }
 
-  /** `order` with the newest status the feed brought for it, when that is newer than the order itself. */
-  overlay<T extends Pick<OrderView, 'id' | 'status' | 'version' | 'updated_at'>>(order: T): T {
+  /** `order` with the newest status and payment the feed brought for it, where they are newer than the order's own. */
+  overlay<T extends Pick<OrderView, 'id' | 'status' | 'version' | 'updated_at'> & { payment?: Payment }>(order: T): T {
+    const payment = this.payments.get(order.id);
+    const paid = payment && order.payment && payment.updated_at > order.payment.updated_at ? { ...order, payment } : order;
     const update = this.latest.get(order.id);
-    if (!update || update.seq <= order.version) return order;
+    if (!update || update.seq <= order.version) return paid;
     const updatedAt = update.occurred_at > order.updated_at ? update.occurred_at : order.updated_at;
-    return { ...order, status: update.status, version: update.seq, updated_at: updatedAt };
+    return { ...paid, status: update.status, version: update.seq, updated_at: updatedAt };
+  }
+
+  private onPayment(update: PaymentUpdate): void {
+    const known = this.payments.get(update.order_id);
+    if (known && known.updated_at >= update.payment.updated_at) return;
+    this.payments.delete(update.order_id);
+    this.payments.set(update.order_id, update.payment);
+    if (this.payments.size > REMEMBERED_ORDERS) this.payments.delete(this.payments.keys().next().value!);
+    this.emit('payment', update);
   }
 
   private onStatus(update: OrderStatusUpdate): void {

@@ -45,11 +45,15 @@ export function OrderView({ id, api, feed, role, settings, knownCouriers }: Orde
   const missing = loaded.failure instanceof ApiError && loaded.failure.code === 'not_found';
   const error = loaded.failure && !missing ? errorWords(loaded.failure) : null;
 
-  // Every event of this order (from anywhere) refreshes the view: the history carries what the event lacks.
+  // Every event and payment of this order (from anywhere) refreshes the view: the history carries what the event lacks.
   useEffect(() => {
     const refetch = new Throttle(reload, 250, 1000);
     const stops = [
       feed.on('status', (update) => {
+        if (update.order_id === id) refetch.request();
+      }),
+      // A payment changed: its transactions and amounts are read again with the order.
+      feed.on('payment', (update) => {
         if (update.order_id === id) refetch.request();
       }),
       feed.on('resynced', () => refetch.request()),
