@@ -21,11 +21,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PaymentMethod } from '../domain/payment';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { asObject, isoDate, parseObject, type Json } from './reading';
 
 /** What Adyen expects back, or it sends the batch again. */
 export const ADYEN_ANSWER = { body: '[accepted]', contentType: 'text/plain' };
 
-type Json = Record<string, unknown>;
 
 export const verifyAdyen: Verifier<'adyen'> = (notification, credentials) => {
   const key = hmacKey(credentials.hmac_key);
@@ -122,20 +122,3 @@ function methodOf(paymentMethod: unknown): PaymentMethod | null {
   return brand && CARDS.has(brand) ? 'card' : null;
 }
 
-function isoDate(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const at = new Date(value);
-  return Number.isNaN(at.getTime()) ? null : at.toISOString();
-}
-
-function parseObject(rawBody: Buffer): Json | undefined {
-  try {
-    return asObject(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody)));
-  } catch {
-    return undefined;
-  }
-}
-
-function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}

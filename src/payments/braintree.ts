@@ -5,10 +5,11 @@
  * public key must match, over the payload as posted or with a trailing newline, as Braintree's own SDK accepts it
  * (developer.paypal.com/braintree/docs/guides/webhooks/parse; braintree-node `webhook_notification_gateway.js`).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Money, PaymentMethod } from '../domain/payment';
 import { minorDigits } from '../domain/loyalty';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { sameText } from './reading';
 
 /** What the SDK lets through as a payload: base64 wrapped in lines. */
 const PAYLOAD_CHARACTERS = /^[A-Za-z0-9+=/\n]+$/;
@@ -69,13 +70,6 @@ export const verifyBraintree: Verifier<'braintree'> = (notification, credentials
   if (!matches) throw new SignatureError('bt_signature does not match');
   return { events: readEvents(Buffer.from(payload, 'base64').toString('utf8'), notification.receivedAt) };
 };
-
-/** Compares in constant time (the length of a hex HMAC is public). */
-function sameText(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The money movement a signed notification reports, or none. Braintree gives notifications no id, and one sale can

@@ -14,6 +14,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PaymentMethod } from '../domain/payment';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { asObject, isoDate, parseObject, type Json } from './reading';
 
 const KINDS: Readonly<Record<string, ProviderEventKind>> = {
   payment_approved: 'authorization',
@@ -23,7 +24,6 @@ const KINDS: Readonly<Record<string, ProviderEventKind>> = {
   payment_refunded: 'refund',
 };
 
-type Json = Record<string, unknown>;
 
 export const verifyCheckout: Verifier<'checkout'> = (notification, credentials) => {
   const header = notification.headers['cko-signature'];
@@ -69,20 +69,3 @@ function methodOf(data: Json): PaymentMethod | null {
   return null;
 }
 
-function isoDate(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const at = new Date(value);
-  return Number.isNaN(at.getTime()) ? null : at.toISOString();
-}
-
-function parseObject(rawBody: Buffer): Json | undefined {
-  try {
-    return asObject(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody)));
-  } catch {
-    return undefined;
-  }
-}
-
-function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}

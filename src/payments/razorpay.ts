@@ -2,9 +2,10 @@
  * Razorpay's notifications (API.md "Payments"): one event per POST, signed in `X-Razorpay-Signature` as hex
  * HMAC-SHA256 of the raw body with the webhook secret (razorpay.com/docs/webhooks/validate-test).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { PaymentMethod } from '../domain/payment';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { sameText } from './reading';
 
 const SIGNATURE_HEADER = 'x-razorpay-signature';
 
@@ -37,13 +38,6 @@ export const verifyRazorpay: Verifier<'razorpay'> = (notification, credentials) 
   if (!sameText(given, expected)) throw new SignatureError(`${SIGNATURE_HEADER} does not match`);
   return { events: readEvents(notification.rawBody, notification.receivedAt) };
 };
-
-/** Compares in constant time (the length of a hex HMAC is public). */
-function sameText(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The money movement a signed body reports, or none. The event id is the payment's or refund's id with the event

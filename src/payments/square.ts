@@ -3,9 +3,10 @@
  * subscription's signature key as base64 HMAC-SHA256 over the notification URL exactly as registered followed by the
  * raw body (developer.squareup.com/docs/webhooks/step3validate).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { PaymentMethod } from '../domain/payment';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { sameText } from './reading';
 
 const SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 
@@ -34,13 +35,6 @@ export const verifySquare: Verifier<'square'> = (notification, credentials) => {
   if (!sameText(given, expected)) throw new SignatureError(`${SIGNATURE_HEADER} does not match`);
   return { events: readEvents(notification.rawBody, notification.receivedAt) };
 };
-
-/** Compares in constant time (the lengths of a base64 HMAC are public). */
-function sameText(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The money movement a signed body reports, or none. A payment's `payment.updated` comes again whenever anything on

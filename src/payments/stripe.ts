@@ -24,6 +24,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { PaymentMethod } from '../domain/payment';
 import { SignatureError, type ProviderEvent, type ProviderEventKind, type Verifier } from './provider-event';
+import { asObject, parseObject, type Json } from './reading';
 
 /** Stripe's documented default tolerance between the signed timestamp and the time of receipt. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -64,7 +65,6 @@ function parseSignatureHeader(header: string): { timestamp: number; signatures: 
   return { timestamp, signatures };
 }
 
-type Json = Record<string, unknown>;
 
 function readEvents(rawBody: Buffer, receivedAt: Date): ProviderEvent[] {
   const event = parseObject(rawBody);
@@ -156,18 +156,6 @@ function chargeMethod(charge: Json): PaymentMethod | null {
 function intentMethod(intent: Json): PaymentMethod | null {
   const types = intent.payment_method_types;
   return Array.isArray(types) && types.length === 1 ? methodOf(types[0]) : null;
-}
-
-function parseObject(rawBody: Buffer): Json | undefined {
-  try {
-    return asObject(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(rawBody)));
-  } catch {
-    return undefined;
-  }
-}
-
-function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
 function stringOrNull(value: unknown): string | null {

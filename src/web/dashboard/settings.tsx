@@ -4,14 +4,9 @@ import type { DashboardApi } from './dashboard-api';
 import { errorWords } from './format';
 import { Banner, Loading, Section, useAction } from './parts';
 import type { DashboardRole } from './session';
-import { Templates } from './templates';
+import { LOCALES, Templates } from './templates';
 import type { Branding, TenantSettings } from './wire';
 
-const LOCALES: Array<{ value: TenantSettings['default_locale']; label: string }> = [
-  { value: 'en', label: 'English' },
-  { value: 'zh-HK', label: '繁體中文（香港）' },
-  { value: 'ar', label: 'العربية' },
-];
 
 const SLUG = /^[a-z0-9-]{3,40}$/;
 const COLOUR = /^#[0-9a-f]{6}$/i;

@@ -1,14 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { LANGUAGE_NAMES, LANGUAGES } from '../shared/i18n';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords } from './format';
 import { Section, useAction } from './parts';
 import type { MessageTemplate, TemplateList, TemplatePreview, TenantSettings } from './wire';
 
-const LOCALES: Array<{ value: TenantSettings['default_locale']; label: string }> = [
-  { value: 'en', label: 'English' },
-  { value: 'zh-HK', label: '繁體中文（香港）' },
-  { value: 'ar', label: 'العربية' },
-];
+/** The languages of pages and alerts, each named in itself (the settings view offers the same). */
+export const LOCALES: Array<{ value: TenantSettings['default_locale']; label: string }> = LANGUAGES.map((value) => ({ value, label: LANGUAGE_NAMES[value] }));
 
 const SUBJECTS: Array<{ value: string; label: string }> = [
   { value: 'shipped', label: 'Shipped' },
@@ -138,83 +136,83 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
   return (
     <Section title="Message templates" class="templates">
       <div class="templates-body">
-      <form class="stack" onSubmit={save} data-testid="templates-form">
-        <div class="field-pair">
-          <label class="field">
-            <span>Language</span>
-            <select value={locale} onChange={(event) => setLocale((event.currentTarget as HTMLSelectElement).value as TenantSettings['default_locale'])} data-testid="template-locale">
-              {LOCALES.map((option) => (
-                <option key={option.value} value={option.value}>
-                  {option.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label class="field">
-            <span>Message</span>
-            <select value={subject} onChange={(event) => setSubject((event.currentTarget as HTMLSelectElement).value)} data-testid="template-subject">
-              {SUBJECTS.map((option) => (
-                <option key={option.value} value={option.value}>
-                  {option.label}
-                </option>
-              ))}
-            </select>
-          </label>
-        </div>
-        <p class="field-hint">
-          {stored ? 'This message has a template of yours.' : 'This message uses the built-in texts.'} Liquid, with{' '}
-          {VARIABLES.map((name, index) => (
-            <span key={name}>
-              {index > 0 && ', '}
-              <code>{`{{ ${name} }}`}</code>
-            </span>
-          ))}
-          . An empty part keeps the built-in text.
-        </p>
-        {loadError && (
-          <p class="form-error" role="alert">
-            {loadError}
+        <form class="stack" onSubmit={save} data-testid="templates-form">
+          <div class="field-pair">
+            <label class="field">
+              <span>Language</span>
+              <select value={locale} onChange={(event) => setLocale((event.currentTarget as HTMLSelectElement).value as TenantSettings['default_locale'])} data-testid="template-locale">
+                {LOCALES.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label class="field">
+              <span>Message</span>
+              <select value={subject} onChange={(event) => setSubject((event.currentTarget as HTMLSelectElement).value)} data-testid="template-subject">
+                {SUBJECTS.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <p class="field-hint">
+            {stored ? 'This message has a template of yours.' : 'This message uses the built-in texts.'} Liquid, with{' '}
+            {VARIABLES.map((name, index) => (
+              <span key={name}>
+                {index > 0 && ', '}
+                <code>{`{{ ${name} }}`}</code>
+              </span>
+            ))}
+            . An empty part keeps the built-in text.
           </p>
-        )}
-        {PARTS.map(({ part, label, rows }) => (
-          <label class="field" key={part}>
-            <span>{label}</span>
-            <textarea
-              rows={rows}
-              dir="auto"
-              spellcheck={false}
-              value={parts[part]}
-              onInput={(event) => setParts({ ...parts, [part]: (event.currentTarget as HTMLTextAreaElement).value })}
-              data-testid={`template-part-${part}`}
-            />
-          </label>
-        ))}
-        <label class="field">
-          <span>Preview with order (optional id)</span>
-          <input type="text" maxLength={200} autocomplete="off" value={orderId} onInput={(event) => setOrderId((event.currentTarget as HTMLInputElement).value)} data-testid="template-order" />
-        </label>
-        <div class="form-actions">
-          <button type="submit" class="button primary" disabled={busy} data-testid="template-save">
-            Save template
-          </button>
-          <button type="button" class="button" disabled={busy} onClick={showPreview} data-testid="template-preview">
-            Preview
-          </button>
-          {stored && (
-            <button type="button" class="button" disabled={busy} onClick={revert} data-testid="template-delete">
-              Use built-in texts
-            </button>
-          )}
-          {outcome && (
-            <p class={outcome.ok ? 'form-ok' : 'form-error'} role={outcome.ok ? 'status' : 'alert'} data-testid="template-result">
-              {outcome.text}
+          {loadError && (
+            <p class="form-error" role="alert">
+              {loadError}
             </p>
           )}
+          {PARTS.map(({ part, label, rows }) => (
+            <label class="field" key={part}>
+              <span>{label}</span>
+              <textarea
+                rows={rows}
+                dir="auto"
+                spellcheck={false}
+                value={parts[part]}
+                onInput={(event) => setParts({ ...parts, [part]: (event.currentTarget as HTMLTextAreaElement).value })}
+                data-testid={`template-part-${part}`}
+              />
+            </label>
+          ))}
+          <label class="field">
+            <span>Preview with order (optional id)</span>
+            <input type="text" maxLength={200} autocomplete="off" value={orderId} onInput={(event) => setOrderId((event.currentTarget as HTMLInputElement).value)} data-testid="template-order" />
+          </label>
+          <div class="form-actions">
+            <button type="submit" class="button primary" disabled={busy} data-testid="template-save">
+              Save template
+            </button>
+            <button type="button" class="button" disabled={busy} onClick={showPreview} data-testid="template-preview">
+              Preview
+            </button>
+            {stored && (
+              <button type="button" class="button" disabled={busy} onClick={revert} data-testid="template-delete">
+                Use built-in texts
+              </button>
+            )}
+            {outcome && (
+              <p class={outcome.ok ? 'form-ok' : 'form-error'} role={outcome.ok ? 'status' : 'alert'} data-testid="template-result">
+                {outcome.text}
+              </p>
+            )}
+          </div>
+        </form>
+        <div class="templates-preview">
+          {preview ? <Preview preview={preview} rtl={locale === 'ar'} /> : <p class="field-hint">Preview shows the message as the customer gets it.</p>}
         </div>
-      </form>
-      <div class="templates-preview">
-        {preview ? <Preview preview={preview} rtl={locale === 'ar'} /> : <p class="field-hint">Preview shows the message as the customer gets it.</p>}
-      </div>
       </div>
     </Section>
   );
