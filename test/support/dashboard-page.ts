@@ -23,6 +23,9 @@ export async function openDashboard({ url, token, view, viewport = DESK }: Dashb
   await opened.page.getByTestId('signin-token').fill(token);
   await opened.page.getByTestId('signin-submit').click();
   await opened.page.getByTestId('tab-orders').waitFor();
-  if (view) await opened.page.getByTestId(`tab-${view}`).click();
+  if (view) {
+    await opened.page.getByTestId(`tab-${view}`).click();
+    await opened.page.waitForFunction((name) => location.hash === `#/${name}`, view);
+  }
   return opened;
 }
