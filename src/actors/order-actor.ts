@@ -178,40 +178,10 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         ]);
       }
       const at = this.deps.now().toISOString();
-      const transaction: PaymentTransaction = {
-        id: newId('txn'),
-        order_id: this.orderId,
-        provider: null,
-        provider_event_id: null,
-        kind: input.kind,
-        amount: input.amount,
-        occurred_at: at,
-        recorded_at: at,
-        courier_id: courierId ?? order.courier_id,
-      };
-      const payment = afterCollection(order.payment, input.amount, at);
-      const result = await this.deps.store.payments.recordPayment({
-        tenantId,
-        orderId: this.orderId,
-        expectedRev: order.rev,
-        eventId: input.event_id,
-        transaction,
-        payment,
-        // Its `payment.updated` messages, owed in the same write: a crash after it loses none.
-        effects: effectsOfPayment(),
-      });
-      if (result.kind === 'duplicate') {
-        this.state = null;
-        return { order: await this.current(tenantId, true), outcome: 'duplicate', transaction: result.transaction };
-      }
-      if (result.kind === 'rev_conflict') {
-        this.state = null;
-        await this.backoff(attempt);
-        continue;
-      }
-      this.state = { ...order, payment, rev: result.rev };
-      this.deps.bus.emit('payment', { order: this.state, transaction });
-      return { order: this.state, outcome: 'applied', transaction };
+      const collected = await this.commitPosted(tenantId, order, input, courierId ?? order.courier_id, afterCollection(order.payment, input.amount, at), at, false);
+      if (collected !== 'conflict') return collected;
+      this.state = null;
+      await this.backoff(attempt);
     }
     throw new UnavailableError(CONTENDED);
   }
@@ -243,6 +213,23 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     if (decision.refusal === 'over_refund') {
       throw new ValidationError('the request is not valid', [{ path: 'amount.value', message: 'must be at most what was paid less what was refunded' }]);
     }
+    return this.commitPosted(tenantId, order, input, null, decision.payment, at, true);
+  }
+
+  /**
+   * Records a transaction posted on the order (cash collected, a payment or refund taken elsewhere) with the payment it
+   * leaves, and its `payment.updated` owed in the same write (a crash after it loses none); tells the watchers and,
+   * with `settle`, the loyalty account. `conflict`: the order moved meanwhile; decide again.
+   */
+  private async commitPosted(
+    tenantId: string,
+    order: Order,
+    input: PaymentInput,
+    courierId: string | null,
+    payment: Payment,
+    at: string,
+    settle: boolean,
+  ): Promise<OrderReply | 'conflict'> {
     const transaction: PaymentTransaction = {
       id: newId('txn'),
       order_id: this.orderId,
@@ -252,7 +239,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       amount: input.amount,
       occurred_at: at,
       recorded_at: at,
-      courier_id: null,
+      courier_id: courierId,
     };
     const result = await this.deps.store.payments.recordPayment({
       tenantId,
@@ -260,8 +247,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       expectedRev: order.rev,
       eventId: input.event_id,
       transaction,
-      payment: decision.payment,
-      // Its `payment.updated` messages, owed in the same write: a crash after it loses none.
+      payment,
       effects: effectsOfPayment(),
     });
     if (result.kind === 'duplicate') {
@@ -269,12 +255,14 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       return { order: await this.current(tenantId, true), outcome: 'duplicate', transaction: result.transaction };
     }
     if (result.kind === 'rev_conflict') return 'conflict';
-    this.state = { ...order, payment: decision.payment, rev: result.rev };
+    this.state = { ...order, payment, rev: result.rev };
     this.deps.bus.emit('payment', { order: this.state, transaction });
-    try {
-      await this.deps.afterPayment?.(this.state, order.payment);
-    } catch (error) {
-      this.deps.onEffectError?.(error);
+    if (settle) {
+      try {
+        await this.deps.afterPayment?.(this.state, order.payment);
+      } catch (error) {
+        this.deps.onEffectError?.(error);
+      }
     }
     return { order: this.state, outcome: 'applied', transaction };
   }
