@@ -86,6 +86,83 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ── What an operator watches per node (issue 27): sockets, events, alerts, webhooks, queues, limits, round trips ──
+  readonly socketsConnected = new Gauge({ name: 'sockets_connected', help: 'Sockets connected to this node', registers: [this.registry] });
+  readonly socketSubscriptions = new Gauge({
+    name: 'socket_subscriptions',
+    help: 'Orders this node streams to its sockets (one per order, however many of its sockets watch it)',
+    registers: [this.registry],
+  });
+  readonly eventsApplied = new Counter({
+    name: 'events_applied_total',
+    help: "Order events this node's actors applied (committed with a seq)",
+    registers: [this.registry],
+  });
+  readonly eventsPushed = new Counter({
+    name: 'events_pushed_total',
+    help: 'Live updates this node emitted to its sockets, by kind (order_status_update, courier_location, …); one per room emit',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly alerts = new Counter({
+    name: 'alerts_total',
+    help: 'Alerts decided by this node\'s workers, by channel (websocket, push, email, sms, none) and outcome (sent, skipped, failed, held)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly webhookAttempts = new Counter({
+    name: 'webhook_attempts_total',
+    help: 'Webhook delivery attempts by this node\'s workers, by outcome (delivered, retry, failed, dropped)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly queueJobs = new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in a queue by state (waiting, active, delayed, failed), read when scraped',
+    labelNames: ['queue', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly queueOldestAge = new Gauge({
+    name: 'queue_oldest_waiting_age_seconds',
+    help: 'Age of the oldest job waiting in a queue (0 when none waits), read when scraped',
+    labelNames: ['queue'] as const,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'rate_limited_total',
+    help: 'Requests refused with 429 by budget (business, user, anonymous)',
+    labelNames: ['budget'] as const,
+    registers: [this.registry],
+  });
+  readonly redisCommands = new Counter({
+    name: 'redis_commands_total',
+    help: 'Redis commands this node sent, by connection (publisher, queue, worker, subscribers); a script counts once here',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
+  readonly storeTransactions = new Counter({
+    name: 'store_transactions_total',
+    help: 'Transactions this node ran on its store (a statement outside a transaction counts as one)',
+    registers: [this.registry],
+  });
+  readonly storeStatements = new Counter({
+    name: 'store_statements_total',
+    help: 'Statements this node ran on its store (SQL statements; MongoDB operations)',
+    registers: [this.registry],
+  });
+  readonly dependencyOutages = new Counter({
+    name: 'dependency_outages_total',
+    help: 'Outages of a dependency (redis, mqtt) seen by this node',
+    labelNames: ['dependency'] as const,
+    registers: [this.registry],
+  });
+  readonly positionsTaken = new Counter({
+    name: 'positions_taken_total',
+    help: 'Courier positions this node took, by source (app, batch, osmand, owntracks, overland, mqtt)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
   readonly basemapCachedBytes = new Gauge({
     name: 'basemap_cache_bytes',
     help: 'Memory the offline basemap\'s cut tiles take (their JSON text), within BASEMAP_CACHE_MB',
