@@ -85,6 +85,7 @@ const schema = z.object({
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
   LIVE_CHECK_MS: optional(positiveInt).default(500),
+  LIVE_POSITION_MS: optional(digits).default(1000),
   LIVE_PING_INTERVAL_MS: optional(positiveInt).default(25_000),
   LIVE_PING_TIMEOUT_MS: optional(positiveInt).default(20_000),
   WEBHOOK_ALLOW_PRIVATE: optional(z.enum(['true', 'false'], { message: 'must be true or false' })).default('false'),
@@ -239,6 +240,8 @@ export interface Config {
    * carried (within about two of these).
    */
   liveCheckMs: number;
+  /** At most one courier position per order is pushed to its watchers in this many ms, the newest (0: every one). */
+  livePositionMs: number;
   /**
    * The sockets' heartbeat (`LIVE_PING_INTERVAL_MS`, `LIVE_PING_TIMEOUT_MS`): a client whose node goes silent moves to
    * another within about their sum.
@@ -358,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       lockMs: v.NOTIFY_LOCK_MS,
     },
     liveCheckMs: v.LIVE_CHECK_MS,
+    livePositionMs: v.LIVE_POSITION_MS,
     liveHeartbeat: { pingIntervalMs: v.LIVE_PING_INTERVAL_MS, pingTimeoutMs: v.LIVE_PING_TIMEOUT_MS },
     webhooks: {
       allowPrivate: v.WEBHOOK_ALLOW_PRIVATE === 'true',

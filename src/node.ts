@@ -17,6 +17,7 @@ import { ErasureBroadcast } from './gateways/erasure-broadcast';
 import { Gateway } from './gateways/gateway';
 import { createIo, type IoServer } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
+import { answerFeedPresence } from './gateways/feed-presence';
 import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
 import { ClientAddresses } from './http/client-address';
@@ -357,7 +358,9 @@ async function connectRedis(
 
 /** The Socket.IO server of a node that serves no sockets: its adapter only. */
 function clusterIo(config: Pick<Config, 'redisPrefix'>, redis: RedisConnections): IoServer {
-  return createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix: config.redisPrefix });
+  const io = createIo({ publisher: redis.publisher, subscriber: redis.adapterSubscriber, prefix: config.redisPrefix });
+  answerFeedPresence(io);
+  return io;
 }
 
 /** The settings the HTTP side uses. */
@@ -368,6 +371,7 @@ type ApiSettings = Pick<
   | 'redisPrefix'
   | 'liveHeartbeat'
   | 'liveCheckMs'
+  | 'livePositionMs'
   | 'map'
   | 'staleAfterHours'
   | 'http'
@@ -602,6 +606,9 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         prefix: config.redisPrefix,
         logger,
         liveCheckMs: config.liveCheckMs,
+        livePositionMs: config.livePositionMs,
+        adapterSubscriber: redis.adapterSubscriber,
+        pushed: metrics.eventsPushed,
         admitAnonymous: (request) => admitAnonymous(clients.of(request)),
       }),
     (built) => built.close(),

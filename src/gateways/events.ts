@@ -103,16 +103,37 @@ export interface InterServerEvents {
    * customer's behalf? Each node answers for its own sockets.
    */
   handed: (orderId: string, seq: number, reply: (handed: boolean) => void) => void;
+  /**
+   * A node now has sockets in the tenant's feed room (its first one is joining): every node notes it and answers, and
+   * from then publishes the tenant's events (see `FeedPresence`). `seq` orders the node's messages.
+   */
+  feed_watch: (node: string, seq: number, tenantId: string, reply: (noted: boolean) => void) => void;
+  /** Every tenant feed a node has sockets in, sent now and then (a node's newer list replaces the older). */
+  feed_tenants: (node: string, seq: number, tenantIds: readonly string[]) => void;
+  /** A node that starts (or reconnects) asks every node for its list. */
+  feed_list: (reply: (list: FeedList) => void) => void;
   /** These orders' personal data was erased: every node drops them from memory (their actors). */
   orders_erased: (orderIds: readonly string[]) => void;
   /** A credential was revoked or replaced: every node applies it and answers (see `CredentialBroadcast`). */
   credentials_changed: (change: CredentialChange, reply: (applied: boolean) => void) => void;
 }
 
+/** One node's tenant feeds (`feed_list`); an empty `node` for one that serves no sockets. */
+export interface FeedList {
+  node: string;
+  seq: number;
+  tenants: string[];
+}
+
 export interface SocketData {
   principal: Exclude<Principal, { role: 'admin' }>;
   /** Epoch ms when the socket's token runs out; null: never. */
   expiresAt: number | null;
+}
+
+/** Counts live updates emitted to sockets, one per room emit, by event name (`events_pushed_total{kind}`). */
+export interface PushCounter {
+  inc(labels: { kind: keyof ServerToClientEvents }): void;
 }
 
 /** Room names. Rooms are per tenant so ids from different tenants can never meet. */

@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../actors/event-bus';
 import type { TokenService } from '../auth/token-service';
 import type { OrderService } from '../services/order-service';
-import { CourierPushes } from './courier-pushes';
-import type { OrderArriving, SubscribeAck, UnsubscribeAck } from './events';
-import { joinFeedRooms, pushLoyalty, pushPayment, pushToTenantFeed } from './feed-rooms';
+import { CourierPushes, type CourierPushesOptions } from './courier-pushes';
+import type { OrderArriving, PushCounter, SubscribeAck, UnsubscribeAck } from './events';
+import { FeedPresence, type FeedPresenceOptions } from './feed-presence';
+import { FeedRooms } from './feed-rooms';
 import { handshake } from './handshake';
 import type { IoServer } from './io';
 import { LiveFeed, type LiveFeedOptions } from './live-feed';
@@ -40,6 +41,14 @@ export interface GatewayOptions {
   unpublished: LiveFeedOptions['unpublished'];
   /** Subscriber connection for per-order live channels. */
   feedSubscriber: RedisClient;
+  /** The Socket.IO adapter's subscriber connection (see createIo), on which a tenant feed's subscription is confirmed. */
+  adapterSubscriber: RedisClient;
+  /** Counts each room emit by its event name (`events_pushed_total{kind}`). @default not counted */
+  pushed?: PushCounter;
+  /** See {@link CourierPushesOptions.livePositionMs}. @default 1000 */
+  livePositionMs?: number;
+  /** See {@link FeedPresenceOptions.refreshMs}. @default 10000 */
+  feedRefreshMs?: number;
   /** Prefix of every Redis channel, so clusters can share a Redis. */
   prefix: string;
   logger: Logger;
@@ -85,6 +94,8 @@ export class Gateway {
   private readonly subscriptions: Subscriptions;
   private readonly expiry: TokenExpiry;
   private readonly trackingLinks: TrackingLinks;
+  private readonly presence: FeedPresence;
+  private readonly courierPushes: CourierPushes;
   private readonly unsubscribeBus: Array<() => void>;
   // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): none made per socket.
   private readonly onSubscribe: (this: IoSocket, payload: unknown, ack: (reply: SubscribeAck) => void) => void;
@@ -100,7 +111,8 @@ export class Gateway {
     const now = options.now ?? Date.now;
     this.io = io;
     this.expiry = new TokenExpiry(now);
-    this.watchers = new OrderWatchers(io);
+    const pushed = options.pushed ?? { inc: () => {} };
+    this.watchers = new OrderWatchers(io, pushed);
     this.feed = new LiveFeed({
       store: options.store,
       publisher: options.publisher,
@@ -141,19 +153,28 @@ export class Gateway {
     };
     const slots = new SocketSlots(options.socketsPer);
     this.trackingLinks = new TrackingLinks({ io, bus: options.bus });
+    this.presence = new FeedPresence({ io, subscriber: options.adapterSubscriber, prefix: options.prefix, refreshMs: options.feedRefreshMs });
+    const feedRooms = new FeedRooms({ io, presence: this.presence, pushed });
     io.use(handshake({ tokens: options.tokens, orders: options.orders, admitAnonymous: options.admitAnonymous, slots, logger, now }));
+    // The feed rooms are joined before the socket connects: once connected, it misses nothing pushed to them.
+    io.use((socket, next) => {
+      const principal = socket.data.principal;
+      if (!principal) return next();
+      void feedRooms.join(socket, principal).then(() => next());
+    });
     io.on('connection', (socket) => this.onConnection(socket));
-    const courierPushes = new CourierPushes(io);
+    const courierPushes = new CourierPushes({ io, pushed, livePositionMs: options.livePositionMs });
+    this.courierPushes = courierPushes;
     this.unsubscribeBus = [
       options.bus.on('applied', (applied) => {
         this.feed.publish(applied.event);
-        pushToTenantFeed(io, applied);
+        feedRooms.pushEvent(applied);
       }),
       options.bus.on('assigned', ({ order }) => this.feed.courierChanged(order.id, order.courier_id)),
       options.bus.on('position', (position) => courierPushes.pushPosition(position)),
       options.bus.on('eta', (eta) => courierPushes.pushEtas(eta)),
-      options.bus.on('loyalty', (booking) => pushLoyalty(io, booking)),
-      options.bus.on('payment', (payment) => pushPayment(io, payment)),
+      options.bus.on('loyalty', (booking) => feedRooms.pushLoyalty(booking)),
+      options.bus.on('payment', (payment) => feedRooms.pushPayment(payment)),
     ];
   }
 
@@ -179,6 +200,8 @@ export class Gateway {
     this.feed.close();
     this.expiry.close();
     this.trackingLinks.close();
+    this.presence.close();
+    this.courierPushes.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -191,7 +214,6 @@ export class Gateway {
       return;
     }
     if (!this.expiry.watch(socket, session)) return;
-    joinFeedRooms(socket, session.principal);
     this.trackingLinks.join(socket, session.principal);
     socket.on('subscribe', this.onSubscribe);
     socket.on('unsubscribe', this.onUnsubscribe);

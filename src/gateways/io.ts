@@ -6,6 +6,19 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, Soc
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** The adapter's own channel for the default namespace (every node subscribes to it). */
+export function adapterChannel(prefix: string): string {
+  return `${prefix}:sio#/#`;
+}
+
+/**
+ * The adapter's channel for one room: with its default `dynamic` subscription mode a node subscribes to it while it
+ * has a socket in the room, and a broadcast to that room alone is published there.
+ */
+export function roomChannel(prefix: string, room: string): string {
+  return `${adapterChannel(prefix)}${room}#`;
+}
+
 /**
  * The Socket.IO server, clustered through the sharded Redis adapter (Redis 7 sharded Pub/Sub: a node only
  * receives the rooms it has members in). Without `httpServer` it serves no sockets (until attached to one with
@@ -25,7 +38,8 @@ export function createIo(options: {
   const serverOptions = {
     serveClient: false,
     ...(options.heartbeat ? { pingInterval: options.heartbeat.pingIntervalMs, pingTimeout: options.heartbeat.pingTimeoutMs } : {}),
-    adapter: createShardedAdapter(options.publisher, options.subscriber, { channelPrefix: `${options.prefix}:sio` }),
+    // Dynamic subscriptions: a node gets a room's broadcasts only while it has a socket in the room.
+    adapter: createShardedAdapter(options.publisher, options.subscriber, { channelPrefix: `${options.prefix}:sio`, subscriptionMode: 'dynamic' }),
   };
   return options.httpServer ? new Server(options.httpServer, serverOptions) : new Server(serverOptions);
 }

@@ -1,4 +1,4 @@
-import { rooms, type OrderArriving, type OrderStatusUpdate } from './events';
+import { rooms, type OrderArriving, type OrderStatusUpdate, type PushCounter } from './events';
 import type { IoServer } from './io';
 import { openSocketById, watchesForCustomer, type IoSocket, type Session } from './session';
 
@@ -7,7 +7,11 @@ import { openSocketById, watchesForCustomer, type IoSocket, type Session } from 
  * stream) and its arriving notice. Alerts ask whether one of them watches on the customer's behalf.
  */
 export class OrderWatchers {
-  constructor(private readonly io: IoServer) {}
+  constructor(
+    private readonly io: IoServer,
+    /** Counts each room emit (`events_pushed_total`). */
+    private readonly pushed: PushCounter,
+  ) {}
 
   /** The open sockets of this node in the order's room. */
   *of(orderId: string): Iterable<{ socket: IoSocket; session: Session }> {
@@ -20,6 +24,7 @@ export class OrderWatchers {
   /** Emits an event to the order's room here; whether a customer-side watcher was in it. */
   emitStatus(update: OrderStatusUpdate): boolean {
     this.io.local.to(rooms.order(update.order_id)).emit('order_status_update', update);
+    this.pushed.inc({ kind: 'order_status_update' });
     return this.forCustomer(update.order_id);
   }
 
@@ -29,6 +34,7 @@ export class OrderWatchers {
     const members = this.io.of('/').adapter.rooms.get(room);
     if (!members || members.size === 0) return false;
     this.io.local.to(room).emit('order_arriving', update);
+    this.pushed.inc({ kind: 'order_arriving' });
     return this.forCustomer(update.order_id);
   }
 
