@@ -214,6 +214,9 @@ export class Gateway {
       return;
     }
     if (!this.expiry.watch(socket, session)) return;
+    // The handshake has read all it needs from the first HTTP request: Socket.IO's documented way to free it
+    // (kept otherwise for the connection's life).
+    (socket.conn as { request: unknown }).request = null;
     this.trackingLinks.join(socket, session.principal);
     socket.on('subscribe', this.onSubscribe);
     socket.on('unsubscribe', this.onUnsubscribe);

@@ -25,12 +25,23 @@ export class SocketSlots {
   private readonly perCredential: number;
   private readonly perTrackingLink: number;
   private readonly held = new Map<string, number>();
+  /** The credential whose slot each socket holds, by its connection (one socket per connection: one namespace). */
+  private readonly slotOf = new WeakMap<object, string>();
+  private readonly onDisconnect: (this: IoSocket) => void;
+  private readonly onClose: (this: object) => void;
 
   constructor(options: SocketSlotsOptions = {}) {
     this.perCredential = options.perCredential ?? 50;
     this.perTrackingLink = options.perTrackingLink ?? 20;
     if (!(Number.isInteger(this.perCredential) && this.perCredential >= 1)) throw new RangeError('SocketSlots: perCredential must be a whole number >= 1');
     if (!(Number.isInteger(this.perTrackingLink) && this.perTrackingLink >= 1)) throw new RangeError('SocketSlots: perTrackingLink must be a whole number >= 1');
+    const slots = this;
+    this.onDisconnect = function () {
+      slots.giveBack(this.conn);
+    };
+    this.onClose = function () {
+      slots.giveBack(this);
+    };
   }
 
   /** Takes a slot of the principal's credential for the socket; false (nothing taken) when they are all held. */
@@ -39,19 +50,22 @@ export class SocketSlots {
     const held = this.held.get(key) ?? 0;
     if (held >= (principal.role === 'tracker' ? this.perTrackingLink : this.perCredential)) return false;
     this.held.set(key, held + 1);
-    let given = false;
-    const giveBack = (): void => {
-      if (given) return;
-      given = true;
-      const left = (this.held.get(key) ?? 1) - 1;
-      if (left > 0) this.held.set(key, left);
-      else this.held.delete(key);
-    };
-    socket.once('disconnect', giveBack);
-    socket.conn.once('close', giveBack);
+    // Listeners shared by every socket (called with the socket, or its connection, as `this`): none made per socket.
+    this.slotOf.set(socket.conn, key);
+    socket.on('disconnect', this.onDisconnect);
+    socket.conn.on('close', this.onClose);
     return true;
   }
 
+  /** Gives back the slot a connection's socket holds, once. */
+  private giveBack(conn: object): void {
+    const key = this.slotOf.get(conn);
+    if (key === undefined) return;
+    this.slotOf.delete(conn);
+    const left = (this.held.get(key) ?? 1) - 1;
+    if (left > 0) this.held.set(key, left);
+    else this.held.delete(key);
+  }
 }
 
 /**
