@@ -14,7 +14,8 @@ import { iso } from '../../support/time';
 
 jest.setTimeout(60_000);
 
-const pair = liveCluster('locations');
+// Every fix is pushed (no pacing): these tests follow each one of a batch.
+const pair = liveCluster('locations', { env: () => ({ LIVE_POSITION_MS: '0' }) });
 let tenant: Tenant;
 
 beforeAll(async () => {

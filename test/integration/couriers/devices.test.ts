@@ -17,7 +17,8 @@ import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
-const pair = liveCluster('devices');
+// Every fix is pushed (no pacing): these tests follow each position a device sends.
+const pair = liveCluster('devices', { env: () => ({ LIVE_POSITION_MS: '0' }) });
 let tenant: Tenant;
 let api: Client;
 

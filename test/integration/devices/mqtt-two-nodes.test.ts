@@ -27,7 +27,7 @@ afterEach(closeAllPublishers);
 let a: TestNode;
 let b: TestNode;
 let tenant: Tenant;
-liveCluster('mqtt-devices', { tenant: 'Acme', env: () => ({ MQTT_URL: broker.url }), ready: (started) => ({ a, b, tenant } = started) });
+liveCluster('mqtt-devices', { tenant: 'Acme', env: () => ({ MQTT_URL: broker.url, LIVE_POSITION_MS: '0' }), ready: (started) => ({ a, b, tenant } = started) });
 
 /** A sample's value in a Prometheus text exposition (a series of the exact name and labels), or 0 when absent. */
 async function taken(url: string): Promise<number> {
