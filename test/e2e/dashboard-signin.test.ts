@@ -53,7 +53,7 @@ async function recordResponses(view: TestPage): Promise<{ fetched: Map<string, F
     const entry = fetched.get(requestId);
     if (!entry) return;
     entry.cacheControl = Object.entries(response.headers).find(([name]) => name.toLowerCase() === 'cache-control')?.[1] ?? '';
-    if (response.fromDiskCache || response.fromMemoryCache) entry.fromCache = true;
+    if (response.fromDiskCache) entry.fromCache = true;
   });
   devtools.on('Network.loadingFinished', ({ requestId, encodedDataLength }) => {
     const entry = fetched.get(requestId);
