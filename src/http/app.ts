@@ -5,6 +5,7 @@ import type { Principal } from '../domain/principal';
 import type { ClientAddresses } from './client-address';
 import type { HttpDeps } from './deps';
 import { errorMapper } from './error-mapper';
+import { compressJson } from './compression';
 import { buildOpenApi, type ApiTag, type OpenApiDocument } from './openapi';
 import type { Route } from './route';
 import { courierRecordRoutes } from './routes/courier-records';
@@ -87,7 +88,9 @@ export function createApp(deps: HttpDeps): Koa {
   app.use(errorMapper(deps.logger));
   app.use(textGuard(deps.rateLimit)); // a path or query that is not text: 400, spending the address's budget
   app.use(noStore);
-  if (deps.pages) app.use(deps.pages);
+  if (deps.pages) app.use(deps.pages); // compresses what it serves itself
+  app.use(compressJson());
+  app.use(notModified);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
@@ -135,6 +138,15 @@ function clientAddress(clients: ClientAddresses) {
 async function noStore(ctx: Context, next: Next): Promise<void> {
   if (ctx.path.startsWith('/v1/')) ctx.set('Cache-Control', 'no-store');
   await next();
+}
+
+/**
+ * A GET (or HEAD) whose `If-None-Match` names the ETag of the answer is answered 304 without the body: the client's
+ * copy is current. Only answers that carry an ETag (`/openapi.json`) can be.
+ */
+async function notModified(ctx: Context, next: Next): Promise<void> {
+  await next();
+  if (ctx.status === 200 && ctx.response.get('ETag') && ctx.fresh) ctx.status = 304;
 }
 
 /** Request metrics and one structured log line per request. */

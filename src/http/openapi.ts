@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ErrorStatus, Route } from './route';
 import { errorResponse } from './schemas';
@@ -193,4 +194,19 @@ export function buildOpenApi(routes: ReadonlyArray<Route & { tag?: ApiTag }>): O
       headers: HEADERS,
     },
   };
+}
+
+const tags = new WeakMap<OpenApiDocument, string>();
+
+/**
+ * The document's ETag, a digest of it, computed once. Weak (`W/`): the answer is the same document whichever
+ * encoding it is compressed in.
+ */
+export function openApiTag(document: OpenApiDocument): string {
+  let tag = tags.get(document);
+  if (tag === undefined) {
+    tag = `W/"${createHash('sha256').update(JSON.stringify(document)).digest('base64url').slice(0, 27)}"`;
+    tags.set(document, tag);
+  }
+  return tag;
 }

@@ -30,22 +30,15 @@ export interface PagesOptions {
 type PageName = 'track' | 'dashboard' | 'courier' | 'portal';
 
 /**
- * The pages' own files besides their shells (src/web/build.ts builds them): a service worker must be served from
- * within the scope it controls (the tracking page's shows Web Push notifications), and the courier app's manifest and
- * icons sit beside its worker.
+ * The pages' own files at fixed addresses besides their shells (src/web/build.ts builds them): a service worker must
+ * be served from within the scope it controls (the tracking page's shows Web Push notifications), and the courier
+ * app's manifest sits beside its worker. Their icons are assets (below), named by the manifests.
  */
 const APP_FILES: Record<string, { file: string; type: string; cache: string }> = {
   // Checked on every visit: a new build's worker replaces the cached shell at once.
   '/courier/sw.js': { file: 'courier-sw.js', type: 'application/javascript', cache: 'no-cache' },
   '/track/sw.js': { file: 'track-sw.js', type: 'application/javascript', cache: 'no-cache' },
   '/courier/manifest.webmanifest': { file: 'courier.webmanifest', type: 'application/manifest+json', cache: 'public, max-age=300' },
-  '/courier/icon.svg': { file: 'courier-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
-  '/courier/icon-192.png': { file: 'courier-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
-  '/courier/icon-512.png': { file: 'courier-icon-512.png', type: 'image/png', cache: 'public, max-age=86400' },
-  // The portal's icons are every tenant's: its worker and manifest are served under each tenant's address (below).
-  '/portal/icon.svg': { file: 'portal-icon.svg', type: 'image/svg+xml', cache: 'public, max-age=86400' },
-  '/portal/icon-192.png': { file: 'portal-icon-192.png', type: 'image/png', cache: 'public, max-age=86400' },
-  '/portal/icon-512.png': { file: 'portal-icon-512.png', type: 'image/png', cache: 'public, max-age=86400' },
 };
 
 /**
@@ -59,9 +52,12 @@ const PORTAL_PATH = /^\/portal\/([a-z0-9_-]{3,40})(\/|\/sw\.js|\/manifest\.webma
 const PORTAL_WORKER = { file: 'portal-sw.js', type: 'application/javascript', cache: 'no-cache' };
 
 const TILE_PATH = /^\/basemap\/(\d{1,2})\/(\d{1,7})\/(\d{1,7})\.json$/;
-// Scripts, styles and the courier app's barcode decoder (WebAssembly, served as `application/wasm` so browsers
-// compile it as it streams in); no source map is built or served (they would hand out the pages' full sources).
-const ASSET_PATH = /^\/assets\/([a-z0-9-]+\.(?:js|css|wasm))$/;
+// Scripts, styles, the apps' icons and the courier app's barcode decoder (WebAssembly, served as `application/wasm`
+// so browsers compile it as it streams in); no source map is built or served (they would hand out the pages' full
+// sources). The build names each one after its content (`dashboard.3f9a1c2b7d.js`, src/web/build.ts): such a name
+// always holds the same bytes, so browsers keep it for a year and never ask again.
+const ASSET_PATH = /^\/assets\/([a-z0-9-]+(\.[0-9a-f]{10})?\.(?:js|css|wasm|png|svg))$/;
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /**
  * The pages served by every HTTP node: the customer's tracking page (`/track/:order_id?token=…`), the staff
@@ -193,7 +189,8 @@ export function pages(options: PagesOptions): Middleware {
         return;
       }
       ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('Cache-Control', 'public, max-age=300');
+      // A name without a digest (none the build makes now) may hold other bytes tomorrow.
+      ctx.set('Cache-Control', asset![2] ? IMMUTABLE : 'public, max-age=300');
       try {
         await send(ctx, asset![1]!, { root: options.dir });
       } catch {

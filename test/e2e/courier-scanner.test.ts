@@ -82,16 +82,21 @@ function nativeDetector(formats: string[]): string {
 let dir: string;
 let server: http.Server;
 let origin: string;
+/** The decoder's script and WebAssembly, as the build names them (their names carry their digests). */
+let decoder: { script: string; wasm: string };
 const views: TestPage[] = [];
 
 beforeAll(async () => {
   dir = tempDir('courier-scanner-');
-  await buildDecoder(dir);
+  const { urls } = await buildDecoder(dir);
+  decoder = { script: urls['courier-decoder.js']!, wasm: urls['courier-decoder.wasm']! };
   await build({
     stdin: { contents: HARNESS_SCRIPT, resolveDir: path.join(ROOT, 'src/web/courier'), loader: 'ts' },
     bundle: true,
     format: 'iife',
     target: ['es2020'],
+    // What the build hands the courier app: where the decoder is.
+    define: { BUILT_ASSETS: JSON.stringify(urls) },
     outfile: path.join(dir, 'scanner-harness.js'),
     logLevel: 'warning',
   });
@@ -173,7 +178,7 @@ it('reads a QR code, a Code 128 barcode and a label from the rear camera with th
 
   expect(await page.evaluate(() => (window as any).harness.open())).toBe('open');
   expect(await page.evaluate(() => (window as any).harness.constraints)).toEqual({ video: { facingMode: 'environment' }, audio: false });
-  expect(decoderRequests(view).map((url) => new URL(url).pathname)).toEqual(['/assets/courier-decoder.js', '/assets/courier-decoder.wasm']);
+  expect(decoderRequests(view).map((url) => new URL(url).pathname)).toEqual([decoder.script, decoder.wasm]);
   await page.evaluate(() => (window as any).harness.countReads());
 
   // The video fills the host and plays the camera.
@@ -191,10 +196,10 @@ it('reads a QR code, a Code 128 barcode and a label from the rear camera with th
   await page.waitForFunction((reads) => (window as any).harness.reads >= reads + 15, readsSoFar, { timeout: 45_000 });
   expect((await page.evaluate(() => (window as any).harness.codes as string[])).sort()).toEqual([BARCODE_TEXT, LABEL_ORDER_ID, QR_TEXT].sort());
 
-  const wasm = await page.evaluate(async () => {
-    const response = await fetch('/assets/courier-decoder.wasm', { method: 'HEAD' });
+  const wasm = await page.evaluate(async (url) => {
+    const response = await fetch(url, { method: 'HEAD' });
     return response.headers.get('content-type');
-  });
+  }, decoder.wasm);
   expect(wasm).toBe('application/wasm');
   expect(foreignHosts(view.requests, [new URL(origin).host])).toEqual([]);
   expect(view.errors).toEqual([]);

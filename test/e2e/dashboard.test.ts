@@ -431,7 +431,8 @@ function expectClean(view: TestPage, expected: RegExp[] = []): void {
  * their sources.
  */
 async function ensurePagesBuilt(): Promise<void> {
-  const built = path.join(ROOT, 'dist/web/dashboard.js');
+  // The shell is written last, on every build.
+  const built = path.join(ROOT, 'dist/web/dashboard.html');
   const newest = (dir: string): number =>
     fs.readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
       const full = path.join(dir, entry.name);

@@ -21,8 +21,8 @@ import { createTenant } from '../support/tenant';
 jest.setTimeout(90_000);
 
 const CATALOGS: Record<Language, Catalog> = { en, 'zh-HK': zhHK, ar };
-/** Each language's script besides the page's own (src/web/build.ts). */
-const SCRIPTS: Record<Language, string | null> = { en: null, 'zh-HK': '/assets/track-zh-hk.js', ar: '/assets/track-ar.js' };
+/** Each language's script besides the page's own (src/web/build.ts): its address, its name carrying its digest. */
+let SCRIPTS: Record<Language, string | null>;
 const HOME = { address: 'Flat 12B, Tower 2, 8 Tai Hang Road, Tai Hang, Hong Kong', lat: 22.2781, lng: 114.1925 };
 /** The shop's name: its own, in the Latin letters it chose, on every language's page. */
 const SHOP = 'Harbour Goods';
@@ -32,7 +32,8 @@ let api: Client;
 const pages: TestPage[] = [];
 
 beforeAll(async () => {
-  await buildPage('track');
+  const { urls } = await buildPage('track');
+  SCRIPTS = { en: null, 'zh-HK': urls['track-zh-hk.js']!, ar: urls['track-ar.js']! };
   node = await startTestNode({ env: { REDIS_PREFIX: unique('track-lang') } });
   api = client(node.url, (await createTenant(node.url, SHOP)).apiKey);
 });
@@ -175,7 +176,7 @@ it('falls back to English when a language’s catalog cannot be fetched, rather 
   const order = await placeOrder(api, { destination: HOME });
   const tracked = await openPage(PHONE);
   pages.push(tracked);
-  await tracked.page.route('**/assets/track-ar.js', (route) => route.abort());
+  await tracked.page.route(`**${SCRIPTS.ar}`, (route) => route.abort());
   await tracked.page.goto(`${node.url}/track/${order.id}?token=${order.tracking_token}&lang=ar`);
   await tracked.page.waitForSelector('[data-testid=order-status][data-status=placed]');
   expect(await tracked.page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['en', 'ltr']);
@@ -225,7 +226,7 @@ async function missedThenOutForDelivery(): Promise<PlacedOrder> {
 
 /** The language scripts among what the page fetched. */
 function scriptsFetched(tracked: TestPage): string[] {
-  return tracked.requests.map((url) => new URL(url).pathname).filter((path) => /^\/assets\/track-[a-z-]+\.js$/.test(path));
+  return tracked.requests.map((url) => new URL(url).pathname).filter((path) => /^\/assets\/track-[a-z-]+\.[0-9a-f]{10}\.js$/.test(path));
 }
 
 /**

@@ -22,10 +22,12 @@ const ROOT = path.resolve(__dirname, '../..');
 const SWITCH = '[data-testid=push-toggle]';
 
 let script: string;
+/** The tracking page's built stylesheet (its name carries its digest). */
+let stylesheet: string;
 const pages: TestPage[] = [];
 
 beforeAll(async () => {
-  await buildPage('track'); // for its stylesheet
+  stylesheet = path.join(ROOT, 'dist/web', (await buildPage('track')).urls['track.css']!.replace('/assets/', ''));
   const bundled = await build({
     entryPoints: [path.join(ROOT, 'test/support/entries/push-toggle-page.ts')],
     bundle: true,
@@ -47,7 +49,7 @@ async function mount(language: Language, state: Parameters<PushToggleHarness['mo
   pages.push(tracked);
   const { page } = tracked;
   await page.setContent(`<!doctype html><html lang="${language}" dir="${language === 'ar' ? 'rtl' : 'ltr'}"><body><main id="app"></main></body></html>`);
-  await page.addStyleTag({ path: path.join(ROOT, 'dist/web/track.css') });
+  await page.addStyleTag({ path: stylesheet });
   await page.addScriptTag({ content: script });
   await page.evaluate(([language, state]) => window.pushToggle.mount(language, state), [language, state] as const);
   await page.waitForFunction(() => window.pushToggle.calls.some((call) => call.call === 'state'));

@@ -6,7 +6,7 @@ import { DependencyDownError } from '../../dependency-state';
 import type { HttpDeps } from '../deps';
 import { route, type Route } from '../route';
 import { okResponse, openApiResponse, readinessResponse } from '../schemas';
-import type { OpenApiDocument } from '../openapi';
+import { openApiTag, type OpenApiDocument } from '../openapi';
 
 /**
  * How long `/readyz` waits for the dependencies. Behind a partition a dependency does not refuse, it stops answering
@@ -109,9 +109,18 @@ export function serviceRoutes({ metrics, metricsToken, rateLimit, readiness, log
       operationId: 'getOpenApi',
       summary: 'This API, described in OpenAPI 3.1',
       roles: 'public',
+      requestHeaders: { 'If-None-Match': { description: 'the ETag of a copy the client has: 304 while it is current' } },
       status: 200,
       response: openApiResponse,
-      handler: async () => ({ body: openapi() }),
+      headers: {
+        ETag: 'the version of this document (it changes only with the server)',
+        'Cache-Control': 'public, no-cache: a copy may be kept, and checked with If-None-Match before each use',
+      },
+      alsoReturns: [{ status: 304, description: 'not modified: the copy If-None-Match names is current (no body)' }],
+      handler: async () => {
+        const document = openapi();
+        return { body: document, headers: { ETag: openApiTag(document), 'Cache-Control': 'public, no-cache' } };
+      },
     }),
   ];
 }

@@ -5,6 +5,7 @@
  * one); elsewhere the ZXing decoder does, an asset of its own (zxing-decoder.ts) fetched the first time the camera
  * opens, so that the app's bundle stays small and a courier who types codes never downloads it.
  */
+import { assetUrl } from '../shared/assets';
 // Types only: the decoder itself is never part of the app's bundle.
 import type { BarcodeFormat } from 'barcode-detector/ponyfill';
 import type { Decoder } from './zxing-decoder';
@@ -37,8 +38,8 @@ const FORMATS: BarcodeFormat[] = ['qr_code', 'code_128'];
  * five a second find a label as soon as it is held still, and leave the rest of the time to the app.
  */
 const SCAN_EVERY_MS = 200;
-/** The decoder asset (src/web/build.ts builds it; its WebAssembly sits beside it). */
-const DECODER_SCRIPT = '/assets/courier-decoder.js';
+/** The decoder asset (src/web/build.ts builds it, and names its WebAssembly in it). */
+const DECODER_SCRIPT = 'courier-decoder.js';
 
 /**
  * Opens the rear camera in `host` and reads codes from it until `stop`. A code is reported once per opening: a
@@ -143,7 +144,7 @@ function loadDecoder(): Promise<Decoder> {
   decoderScript ??= new Promise<Decoder>((resolve, reject) => {
     if (window.courierDecoder) return resolve(window.courierDecoder);
     const script = document.createElement('script');
-    script.src = DECODER_SCRIPT;
+    script.src = assetUrl(DECODER_SCRIPT);
     script.async = true;
     script.onload = () =>
       window.courierDecoder ? resolve(window.courierDecoder) : reject(new DOMException('The barcode decoder did not start.', 'NetworkError'));

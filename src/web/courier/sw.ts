@@ -5,6 +5,7 @@
  * offline basemap's tiles, which never change, cache first. API calls are never touched: they carry personal data
  * and the app's outbox, not this cache, is what makes them work offline.
  */
+import { assetUrl } from '../shared/assets';
 
 /*
  * The service worker's own globals, declared here: the project compiles against the DOM library, which lacks them,
@@ -25,7 +26,7 @@ interface WorkerScope {
   addEventListener(type: 'fetch', listener: (event: FetchEvent) => void): void;
 }
 
-/** Set by the build (src/web/build.ts): a digest of the app's script and style, so each build gets its own cache. */
+/** Set by the build (src/web/build.ts): a digest of the app's shell (which names its assets), so each build gets its own cache. */
 declare const BUILD_ID: string;
 
 const worker = self as unknown as WorkerScope;
@@ -34,8 +35,9 @@ const TILE_CACHE = 'courier-tiles';
 const SHELL = '/courier/';
 // The barcode decoder (about 460 KB, most of it WebAssembly) is not fetched at install: it is kept once the camera
 // has first opened, so scanning by camera then works offline too.
-const DECODER = ['/assets/courier-decoder.js', '/assets/courier-decoder.wasm'];
-const ASSETS = ['/assets/courier.js', '/assets/courier.css', '/courier/manifest.webmanifest', '/courier/icon.svg', '/courier/icon-192.png'];
+const DECODER = [assetUrl('courier-decoder.js'), assetUrl('courier-decoder.wasm')];
+// The assets under this build's names (src/web/build.ts), as the shell names them.
+const ASSETS = [assetUrl('courier.js'), assetUrl('courier.css'), '/courier/manifest.webmanifest', assetUrl('courier-icon.svg'), assetUrl('courier-icon-192.png')];
 /** A network that answers nothing within this long is treated as none: the courier should not wait at the door. */
 const NETWORK_WAIT_MS = 4_000;
 /** Tiles kept for the map offline: a day's area at the zooms a courier uses, a few megabytes. */

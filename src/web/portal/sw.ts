@@ -4,6 +4,7 @@
  * (API.md "Web Push"). The shell and assets are read network first (a new build shows as soon as the network has it)
  * and from the cache when there is none. API calls are never touched: they carry personal data.
  */
+import { assetUrl } from '../shared/assets';
 import { installPushHandlers, type PushWorkerScope } from '../shared/push-worker';
 
 /*
@@ -26,7 +27,7 @@ interface WorkerScope {
   addEventListener(type: 'fetch', listener: (event: FetchEvent) => void): void;
 }
 
-/** Set by the build (src/web/build.ts): a digest of the portal's script and style, so each build gets its own cache. */
+/** Set by the build (src/web/build.ts): a digest of the portal's shell (which names its assets), so each build gets its own cache. */
 declare const BUILD_ID: string;
 
 const worker = self as unknown as WorkerScope;
@@ -35,7 +36,8 @@ const SHELL = new URL(worker.registration.scope).pathname;
 // One cache per shop's portal and build: a shop's worker replacing its cache leaves the others' alone.
 const CACHE_PREFIX = `portal-shell-${SHELL}-`;
 const SHELL_CACHE = `${CACHE_PREFIX}${BUILD_ID}`;
-const ASSETS = ['/assets/portal.js', '/assets/portal.css', `${SHELL}manifest.webmanifest`, '/portal/icon.svg', '/portal/icon-192.png'];
+// The assets under this build's names (src/web/build.ts), as the shell names them.
+const ASSETS = [assetUrl('portal.js'), assetUrl('portal.css'), `${SHELL}manifest.webmanifest`, assetUrl('portal-icon.svg'), assetUrl('portal-icon-192.png')];
 /** A network that answers nothing within this long is treated as none. */
 const NETWORK_WAIT_MS = 4_000;
 

@@ -2,6 +2,7 @@
  * The tracking page's words and formats in one language. English comes with the page; each other language is a
  * script of its own (src/web/build.ts builds them), fetched only when the page is shown in it.
  */
+import { assetUrl } from '../shared/assets';
 import { translator, type Language, type Translate } from '../shared/i18n';
 import { TrackFormats } from './format';
 import { en, type Catalog, type MessageKey } from './i18n/en';
@@ -16,8 +17,8 @@ export interface Text {
 }
 
 /**
- * Each language not bundled: its script under /assets/ (an ES module, see src/web/build.ts) and the name its
- * catalog is exported by.
+ * Each language not bundled: its script (an ES module under /assets/, its name carrying its digest, see
+ * src/web/build.ts) and the name its catalog is exported by.
  */
 const SCRIPTS: Record<Exclude<Language, 'en'>, { file: string; name: string }> = {
   'zh-HK': { file: 'track-zh-hk.js', name: 'zhHK' },
@@ -42,7 +43,7 @@ function catalogOf(language: Language): Promise<Catalog> {
   if (!catalog) {
     const script = SCRIPTS[language as Exclude<Language, 'en'>];
     // A path esbuild cannot follow, so the import stays in the page as it is: the browser fetches the module.
-    const url = `/assets/${script.file}`;
+    const url = assetUrl(script.file);
     catalog = (import(url) as Promise<Record<string, Catalog | undefined>>).then((module) => {
       const found = module[script.name];
       if (!found) throw new Error(`${url} has no catalog ${script.name}`);

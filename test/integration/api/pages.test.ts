@@ -46,13 +46,48 @@ it.each(['/dashboard', '/track/ord_anything', '/courier/'])('%s is an HTML page 
   expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
 });
 
+/** The assets a page's shell names (its stylesheet, its script, an app's icon). */
+async function assetsOf(path: string): Promise<string[]> {
+  const html = await (await fetch(`${server.url}${path}`)).text();
+  return [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((match) => match[1]!);
+}
+
 it('serves the pages\' scripts and styles, compressed, and nothing outside them', async () => {
-  const script = await fetch(`${server.url}/assets/track.js`, { headers: { 'accept-encoding': 'gzip' } });
-  expect(script.status).toBe(200);
-  expect(script.headers.get('content-type')).toMatch(/javascript/);
-  expect(script.headers.get('content-encoding')).toBe('gzip');
+  const [script] = (await assetsOf('/track/ord_anything')).filter((asset) => asset.endsWith('.js'));
+  const answer = await fetch(`${server.url}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+  expect(answer.status).toBe(200);
+  expect(answer.headers.get('content-type')).toMatch(/javascript/);
+  expect(answer.headers.get('content-encoding')).toBe('gzip');
   expect((await fetch(`${server.url}/assets/nothing.js`)).status).toBe(404);
+  expect((await fetch(`${server.url}/assets/nothing.0123456789.js`)).status).toBe(404);
   expect((await fetch(`${server.url}/assets/..%2Fpackage.json`)).status).toBe(404);
+});
+
+it('names each asset after its content and lets browsers keep it for a year; the pages themselves are asked for each time', async () => {
+  const named = new Set<string>();
+  for (const page of ['/dashboard', '/track/ord_anything', '/courier/', '/portal/harbour-goods/']) {
+    const assets = await assetsOf(page);
+    expect(assets.some((asset) => asset.endsWith('.js'))).toBe(true);
+    expect(assets.some((asset) => asset.endsWith('.css'))).toBe(true);
+    for (const asset of assets) named.add(asset);
+    const shell = await fetch(`${server.url}${page}`);
+    expect(shell.headers.get('cache-control')).not.toContain('immutable');
+  }
+  // An installable app's icons, as its manifest names them (the manifest keeps its address).
+  const manifest = (await (await fetch(`${server.url}/courier/manifest.webmanifest`)).json()) as { icons: Array<{ src: string }> };
+  for (const icon of manifest.icons) named.add(icon.src);
+  for (const asset of named) {
+    expect(asset).toMatch(/^\/assets\/[a-z0-9-]+\.[0-9a-f]{10}\.(js|css|png|svg)$/);
+    const answer = await fetch(`${server.url}${asset}`);
+    expect({ asset, status: answer.status, cache: answer.headers.get('cache-control') }).toEqual({
+      asset,
+      status: 200,
+      cache: 'public, max-age=31536000, immutable',
+    });
+  }
+  // What changes with each build keeps its address, and is asked for again.
+  expect((await fetch(`${server.url}/courier/manifest.webmanifest`)).headers.get('cache-control')).toBe('public, max-age=300');
+  expect((await fetch(`${server.url}/courier/sw.js`)).headers.get('cache-control')).toBe('no-cache');
 });
 
 it('serves basemap tiles with land around Hong Kong and refuses coordinates outside the world', async () => {
