@@ -119,7 +119,7 @@ export interface NodeDeps {
 }
 
 /** The node's Redis connections, each with one job. */
-export type RedisConnection = 'publisher' | 'adapter-subscriber' | 'feed-subscriber' | 'worker';
+export type RedisConnection = 'publisher' | 'queue' | 'adapter-subscriber' | 'feed-subscriber' | 'worker';
 
 /** A running node: its address, its ordered shutdown, and the few parts tests observe or drive. */
 export interface Node {
@@ -165,6 +165,8 @@ export interface NodeParts {
   notifier: Pick<Notifier, 'events' | 'templates'> | null;
   /** The queue alerts wait in (a held alert is a delayed job there). */
   alertQueue: AlertQueue['queue'];
+  /** Alerts this node decided as it applied their events, without a job: `processed` events, as the notifier's. */
+  alertsAtOnce: AlertQueue['events'];
   /** Sweeps one kind of owed effect now instead of at its next period. */
   outbox: Pick<OutboxRelay, 'sweep'>;
   /** Runs the retention sweep now. */
@@ -218,8 +220,12 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const relay = new OutboxRelay({ outbox: store.outbox, logger, errors: metrics.outboxRelayErrors });
   // Every role relays what its changes owe, and sweeps for what any node left. Built before the services and stopped
   // after them: what actors apply while they drain is still relayed at once.
-  const queues = { relay, bus, connection: redis.publisher, redis: redisState, prefix: config.redisPrefix, logger };
-  const alerts = await part('alert queue', () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs }), (queue) => queue.close());
+  const queues = { relay, bus, connection: redis.queue, redis: redisState, prefix: config.redisPrefix, logger };
+  const alerts = await part(
+    'alert queue',
+    () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs, deliveries: store.deliveries, counted: metrics.alerts }),
+    (queue) => queue.close(),
+  );
   // Built here, before the webhook relay (every role), whose messages carry delivered orders' proofs. Links are signed
   // with a key derived from the token secret, so any node of the cluster serves any link.
   const attachments = new AttachmentService({ store, secret: secrets.jwtSecret, linkBase: config.publicUrl, now: deps.attachmentClock });
@@ -257,6 +263,9 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
     local: api ? (orderId, seq, waitMs) => api.gateway.handedToWatcher(orderId, seq, waitMs) : undefined,
     localArriving: api ? (update) => api.gateway.handArriving(update) : undefined,
   });
+  // An applied event's alert is decided on this node when a socket was handed it: this node's own sockets answer
+  // first (no Redis), then the others'.
+  alerts.answerFrom(async (order, seq) => (api ? await api.gateway.handedToWatcher(order.id, seq, 0) : false) || presence.handedToWatcher(order, seq));
   const address = api ? await part('listen', () => api.http.listen(config.port, config.host)) : null;
   // PUBLIC_URL, or this node's own address (a worker-only process: the configured host and port).
   const publicUrl = config.publicUrl ?? address?.url ?? `http://${bracketed(config.host)}:${config.port}`;
@@ -284,6 +293,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
       customerSessions: api?.customerSessions ?? null,
       notifier: workers?.notifier ?? null,
       alertQueue: alerts.queue,
+      alertsAtOnce: alerts.events,
       outbox: relay,
       retention,
       basemap: api?.basemap ?? null,
@@ -320,6 +330,8 @@ async function nodeSecrets(config: Pick<Config, 'adminToken' | 'jwtSecret' | 'da
 
 interface RedisConnections {
   publisher: RedisClient;
+  /** The BullMQ queues' (producers'): outbox work is queued through it. */
+  queue: RedisClient;
   adapterSubscriber: RedisClient;
   /** Null in a worker-only process (no sockets to feed). */
   feedSubscriber: RedisClient | null;
@@ -333,18 +345,21 @@ async function connectRedis(
   urlFor: NodeDeps['redisUrlFor'] = () => config.redisUrl,
   watch: ConnectionWatch,
 ): Promise<RedisConnections> {
-  // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers queue
-  // their commands until the connection is back.
+  // Publishing and queuing fail fast while Redis is down, so local delivery never waits on it (what could not be
+  // queued stays in the outbox for its sweep); subscribers and workers queue their commands until the connection is
+  // back. The queues have a connection of their own: auto-pipelining would copy BullMQ's scripts into every pipeline.
   const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
     createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, options);
   const connections: RedisConnections = {
     publisher: connect('publisher', { enableOfflineQueue: false, enableAutoPipelining: true }),
+    queue: connect('queue', { enableOfflineQueue: false }),
     adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null, sharded: true }),
     feedSubscriber: config.role !== 'worker' ? connect('feed-subscriber', { maxRetriesPerRequest: null, sharded: true }) : null,
     worker: config.role !== 'api' ? connect('worker', { maxRetriesPerRequest: null }) : null,
   };
   const named: Array<[RedisConnection, RedisClient | null]> = [
     ['publisher', connections.publisher],
+    ['queue', connections.queue],
     ['adapter-subscriber', connections.adapterSubscriber],
     ['feed-subscriber', connections.feedSubscriber],
     ['worker', connections.worker],
@@ -707,6 +722,7 @@ async function startWorkers(
         onTemplateFailure: (part) => metrics.templateFailures.inc({ part }),
         push: { vapid: { ...vapid, subject: config.push.subject }, guard: destinations, ca: deps.pushCa },
         wrapPush: deps.wrapPush,
+        counted: metrics.alerts,
       }),
     (built) => built.close(),
   );

@@ -4,7 +4,7 @@ import { mayAlert, type AddressSource, type ContactStanding } from '../domain/co
 import { effectsOfUndeliveredAlert, type AlertKind } from '../domain/effects';
 import { matchLocale, type Locale } from '../domain/locale';
 import { orderValues, statusSubject, type AlertSubject, type MessageValues, type RenderedMessage } from '../domain/message';
-import type { Order } from '../domain/order';
+import type { Order, OrderEvent } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import type { FailReason } from '../domain/proof';
 import { quietHoursEnd } from '../domain/quiet-hours';
@@ -59,6 +59,13 @@ export interface AlertProcessorOptions {
   logger: Logger;
   /** Told of an alert that reached nobody (`alertFailed`), once what it owes is recorded. */
   bus?: EventBus;
+  /** Counts every alert decided, by channel (`none` unless sent) and outcome (`alerts_total`). @default none */
+  counted?: AlertCounter;
+}
+
+/** Alerts decided, by channel and outcome (`alerts_total`). */
+export interface AlertCounter {
+  inc(labels: { channel: DeliveryChannel | 'none'; outcome: AlertOutcome['kind'] }): void;
 }
 
 /** Thrown to have the queue run the alert again later (a channel failed transiently and has attempts left). */
@@ -119,13 +126,22 @@ export class AlertProcessor {
    * `seq`. Email and SMS due inside the tenant's quiet hours are `held` (socket pushes and `failed_attempt` never are).
    */
   async process(orderId: string, seq: number, kind: AlertKind = 'status'): Promise<AlertOutcome> {
+    const outcome = await this.decide(orderId, seq, kind);
+    this.options.counted?.inc({ channel: outcome.kind === 'sent' ? outcome.channel : 'none', outcome: outcome.kind });
+    return outcome;
+  }
+
+  private async decide(orderId: string, seq: number, kind: AlertKind): Promise<AlertOutcome> {
     const { store, logger } = this.options;
     const order = await store.orders.loadOrder(orderId);
-    const subject = order ? await this.subjectOf(order, seq, kind) : null;
-    if (!order || !subject) return { kind: 'skipped', reason: 'not_an_alert' };
-    const ref: AlertRef = { orderId, seq, kind };
-    const deliveries = await store.deliveries.listDeliveries(orderId);
-    const log = new Map(deliveries.filter((d) => d.seq === seq && (d.kind ?? 'status') === kind).map((d) => [d.channel, d]));
+    // The event and those after it, read at once: what the alert tells, and whether a later one superseded it.
+    const [deliveries, events] = order
+      ? await Promise.all([store.deliveries.alertDeliveries(orderId, seq, kind), this.eventsOf(order, seq, kind)])
+      : [[], null];
+    const subject = order && events ? this.subjectOf(order, seq, kind, events) : null;
+    if (!order || !events || !subject) return { kind: 'skipped', reason: 'not_an_alert' };
+    const ref: AlertRef = { orderId, seq, kind, reason: kind === 'status' ? (events[0]?.reason ?? null) : null };
+    const log = new Map(deliveries.map((d) => [d.channel, d]));
     const done = [...log.values()].find((delivery) => delivery.status === 'sent');
     if (done) return { kind: 'sent', channel: done.channel };
     // The customer's personal data on the order was erased: the alert goes nowhere (API.md "Privacy").
@@ -163,7 +179,7 @@ export class AlertProcessor {
       await this.unknownOutcome(ref, interrupted.channel, interrupted);
       return { kind: 'sent', channel: interrupted.channel };
     }
-    if (await this.supersededAfter(order, seq)) {
+    if (this.superseded(seq, kind, events)) {
       await this.options.store.deliveries.skipDelivery(this.entry(ref, candidates[0]?.name ?? 'websocket', 'skipped', 0, 'superseded'));
       return { kind: 'skipped', reason: 'superseded' };
     }
@@ -204,16 +220,21 @@ export class AlertProcessor {
     return { kind: 'failed' };
   }
 
-  /** A failed attempt's reason in words; null when the event gave none. */
-  private async reasonOf(order: Order, seq: number): Promise<FailReason | null> {
-    const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
-    return event?.seq === seq && event.reason ? event.reason : null;
+  /**
+   * The order's events an alert is decided on, in one read: a status alert's own event and those after it; those
+   * after `seq` for an arriving alert. Null when the status alert's event is not there.
+   */
+  private async eventsOf(order: Order, seq: number, kind: AlertKind): Promise<OrderEvent[] | null> {
+    const from = kind === 'status' ? seq - 1 : seq;
+    if (order.version <= from) return kind === 'status' ? null : [];
+    const events = await this.options.store.orders.listEvents(order.id, from, order.version - from);
+    return kind === 'status' && events[0]?.seq !== seq ? null : events;
   }
 
   /** What the alert tells, or null when there is no such alert (not a notifying event; never arriving). */
-  private async subjectOf(order: Order, seq: number, kind: AlertKind): Promise<AlertSubject | null> {
+  private subjectOf(order: Order, seq: number, kind: AlertKind, events: OrderEvent[]): AlertSubject | null {
     if (kind === 'arriving') return order.arriving_at ? 'arriving' : null;
-    const [event] = await this.options.store.orders.listEvents(order.id, seq - 1, 1);
+    const [event] = events;
     return event && event.seq === seq ? statusSubject(event.status) : null;
   }
 
@@ -409,15 +430,15 @@ export class AlertProcessor {
     const [courier, reason] = await Promise.all([
       order.courier_id ? store.couriers.getCourier(order.tenant_id, order.courier_id) : null,
       // A failed attempt says why, so the customer knows what to do (be home, fix the address).
-      subject === 'failed_attempt' && ref.kind === 'status' ? this.reasonOf(order, ref.seq) : null,
+      subject === 'failed_attempt' && ref.kind === 'status' ? (ref.reason ?? null) : null,
     ]);
     return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl });
   }
 
-  private async supersededAfter(order: Order, seq: number): Promise<boolean> {
-    if (order.version <= seq) return false;
-    const later = await this.options.store.orders.listEvents(order.id, seq, order.version - seq);
-    return later.some((event) => NOTIFYING_STATUSES.has(event.status));
+  /** Whether a notifying event came after `seq` (of `events`, read by {@link eventsOf}). */
+  private superseded(seq: number, kind: AlertKind, events: OrderEvent[]): boolean {
+    const later = kind === 'status' ? events.slice(1) : events;
+    return later.some((event) => event.seq! > seq && NOTIFYING_STATUSES.has(event.status));
   }
 
   /** Whether a socket watching for the customer was handed the event or the arriving notice (on any node). */
@@ -462,4 +483,6 @@ interface AlertRef {
   orderId: string;
   seq: number;
   kind: AlertKind;
+  /** A status alert's event's reason (a failed attempt's); null otherwise. */
+  reason?: FailReason | null;
 }

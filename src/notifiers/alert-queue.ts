@@ -1,8 +1,14 @@
+import { EventEmitter } from 'node:events';
 import type { Queue } from 'bullmq';
 import type { AppliedEvent, ArrivingEvent } from '../actors/event-bus';
 import { ALERT_EFFECT, type AlertKind } from '../domain/effects';
+import type { Order } from '../domain/order';
 import { NOTIFYING_STATUSES } from '../domain/status';
 import type { OwedKind } from '../services/outbox-relay';
+import type { DeliveryLog } from '../store/deliveries/port';
+import type { PendingEffect } from '../store/outbox/port';
+import { TurnQueue } from '../store/turn-queue';
+import type { AlertCounter, AlertOutcome } from './alert-processor';
 import { outboxQueue, oweThrough, type OutboxQueueOptions } from './outbox-queue';
 
 export const ALERT_QUEUE = 'alerts';
@@ -20,6 +26,12 @@ export function alertJobId(alert: Pick<AlertJob, 'orderId' | 'seq' | 'kind'>): s
   return alert.kind === 'arriving' ? `${alert.orderId}-${alert.seq}-arriving` : `${alert.orderId}-${alert.seq}`;
 }
 
+/**
+ * Whether event `seq` of the order was handed to a socket watching it for the customer, on any node (the node that
+ * applied it answers for its own sockets without asking Redis).
+ */
+export type HandedWitness = (order: Order, seq: number) => Promise<boolean>;
+
 /** Alerts are owed by applied notifying events and arriving claims. */
 export interface AlertQueueOptions extends OutboxQueueOptions {
   /**
@@ -32,24 +44,44 @@ export interface AlertQueueOptions extends OutboxQueueOptions {
    * @default 1000
    */
   backoffMs?: number;
+  /** Where the alerts a watching socket was handed are recorded as sent over the websocket. */
+  deliveries: Pick<DeliveryLog, 'recordHanded'>;
+  /** Counts the alerts decided here (`alerts_total`, websocket sent). @default none */
+  counted?: AlertCounter;
+}
+
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (error: unknown) => void;
 }
 
 /**
- * Moves alerts from the store's outbox to BullMQ, as the outbox relay's work for the `alert` and `arriving` kinds.
- * An applied notifying event (or an arriving claim) is queued at once; the outbox row, written with the event (or
- * the claim), is removed only once the job is in Redis, and the relay's sweep queues whatever was left behind. The
- * job id is (order, seq, kind), so queuing twice is harmless.
+ * Moves alerts from the store's outbox to where they are decided, as the outbox relay's work for the `alert` and
+ * `arriving` kinds. The alert of an applied notifying event that a socket watching for the customer was handed is
+ * decided at once, on the node that applied it: recorded as sent over the websocket, with the others of its turn in
+ * one write, and no job. Every other alert (one that needs a channel, or whose socket could not be asked about) is
+ * queued to BullMQ, the jobs of a turn together, for the alert workers. The outbox row, written with the event (or
+ * the arriving claim), is removed only once the websocket delivery is recorded or the job is in Redis; the relay's
+ * sweep queues whatever was left behind (the workers ask the sockets again then). The job id is (order, seq, kind),
+ * so queuing twice is harmless, and the delivery log keeps an alert from being decided twice on two channels.
  */
 export class AlertQueue {
   readonly queue: Queue<AlertJob>;
+  /** Emits `processed` (orderId, seq, outcome, kind) for every alert decided here, without a job. */
+  readonly events = new EventEmitter();
   private readonly owed: Record<AlertKind, OwedKind>;
   private readonly unsubscribe: Array<() => void>;
+  private witness: HandedWitness | null = null;
+  private readonly adds = new TurnQueue<Waiting<AlertJob>>((batch) => void this.addAll(batch));
+  private readonly handed = new TurnQueue<Waiting<PendingEffect>>((batch) => void this.recordAll(batch));
 
-  constructor(options: AlertQueueOptions) {
+  constructor(private readonly options: AlertQueueOptions) {
     this.queue = outboxQueue<AlertJob>(ALERT_QUEUE, 'alert', options, {
       attempts: options.attempts ?? 25,
       backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
+      // The delivery log is the record of what an alert did; a job that failed is kept a week for inspection.
+      removeOnComplete: true,
       removeOnFail: { age: 7 * 24 * 3600 },
     });
     const owe = (kind: AlertKind): OwedKind =>
@@ -60,16 +92,34 @@ export class AlertQueue {
       : [];
   }
 
+  /**
+   * From now on, asks `witness` whether a socket was handed an applied event before queuing its alert (until then,
+   * and on a node that cannot ask, every alert is queued).
+   */
+  answerFrom(witness: HandedWitness): void {
+    this.witness = witness;
+  }
+
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     await Promise.all(Object.values(this.owed).map((owed) => owed.close()));
     await this.queue.close();
   }
 
-  /** Queues the alert of an applied notifying event at once (its outbox row is the fallback). */
+  /**
+   * Decides the alert of an applied notifying event at once when a watching socket was handed it, else queues it
+   * (its outbox row is the fallback either way). Asked after this turn: the event reaches this node's sockets in it.
+   */
   private onApplied({ event, order }: AppliedEvent): void {
     if (event.seq === null || !NOTIFYING_STATUSES.has(event.status)) return;
-    void this.owed.status.perform({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at });
+    const effect: PendingEffect = { orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at };
+    const witness = this.witness;
+    // Erased orders' alerts are the workers' to skip (and log).
+    if (!witness || order.erased_at) {
+      void this.owed.status.perform(effect);
+      return;
+    }
+    void this.owed.status.perform(effect, () => this.decide(witness, order, effect));
   }
 
   /** Queues the `arriving` alert of a claim made on this node at once (its outbox row is the fallback). */
@@ -77,7 +127,46 @@ export class AlertQueue {
     void this.owed.arriving.perform({ orderId, seq, tenantId, createdAt: arrivingAt });
   }
 
-  private async enqueue(alert: AlertJob): Promise<void> {
-    await this.queue.add('alert', alert, { jobId: alertJobId(alert) });
+  private async decide(witness: HandedWitness, order: Order, effect: PendingEffect): Promise<void> {
+    const { orderId, seq, tenantId } = effect;
+    // Not known (Redis unreachable, a node slow to answer): the workers ask again, and reach the customer another way.
+    const handed = await witness(order, seq).catch(() => false);
+    if (!handed) return this.enqueue({ orderId, seq, tenantId, kind: 'status' });
+    await new Promise<void>((resolve, reject) => this.handed.push({ item: effect, resolve, reject }));
+    this.options.counted?.inc({ channel: 'websocket', outcome: 'sent' });
+    this.options.logger.info({ order_id: orderId, seq, kind: 'status' }, 'websocket sent');
+    const outcome: AlertOutcome = { kind: 'sent', channel: 'websocket' };
+    this.events.emit('processed', orderId, seq, outcome, 'status');
+  }
+
+  private enqueue(alert: AlertJob): Promise<void> {
+    return new Promise((resolve, reject) => this.adds.push({ item: alert, resolve, reject }));
+  }
+
+  /** The jobs of one turn, added in one round trip (a lone job without the transaction a bulk add is). */
+  private async addAll(batch: Array<Waiting<AlertJob>>): Promise<void> {
+    const jobs = batch.map(({ item }) => ({ name: 'alert', data: item, opts: { jobId: alertJobId(item) } }));
+    try {
+      if (jobs.length === 1) await this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
+      else await this.queue.addBulk(jobs);
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const waiting of batch) waiting.resolve();
+  }
+
+  /** The websocket deliveries of one turn, recorded in one write. */
+  private async recordAll(batch: Array<Waiting<PendingEffect>>): Promise<void> {
+    const at = new Date().toISOString();
+    try {
+      await this.options.deliveries.recordHanded(
+        batch.map(({ item }) => ({ order_id: item.orderId, seq: item.seq, kind: 'status', channel: 'websocket', status: 'sent', attempts: 1, at, reason: null, error: null })),
+      );
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+      return;
+    }
+    for (const waiting of batch) waiting.resolve();
   }
 }

@@ -50,6 +50,9 @@ export function createAlertWorker(options: AlertWorkerOptions): Worker<AlertJob,
       stalledInterval: lockMs,
       // A job whose worker keeps dying is still retried a few times; the delivery log prevents double sends.
       maxStalledCount: 5,
+      // An idle worker waits on the queue's marker (a job added, or a delayed one due, wakes it at once) and polls
+      // only this often (seconds): BullMQ's ceiling for a blocking wait on Redis.
+      drainDelay: 10,
     },
   );
   worker.on('error', outageAware(options.logger, 'alert worker error'));

@@ -44,6 +44,8 @@ export interface NotifierOptions {
   bus?: AlertProcessorOptions['bus'];
   /** The processor's clock (quiet hours are decided by it). @default the system clock */
   now?: AlertProcessorOptions['now'];
+  /** See {@link AlertProcessorOptions.counted}. */
+  counted?: AlertProcessorOptions['counted'];
 }
 
 /**
@@ -78,6 +80,7 @@ export class Notifier {
       logger,
       bus: options.bus,
       now: options.now,
+      counted: options.counted,
     });
     this.worker = createAlertWorker({
       processor,

@@ -42,7 +42,10 @@ export interface OutboxQueueOptions {
   relay: Pick<OutboxRelay, 'register'>;
   /** This node's changes, queued as they come (absent: the relay's sweep alone queues what the outbox holds). */
   bus?: EventBus;
-  /** A connection that fails fast while Redis is down (the outbox keeps what could not be queued). */
+  /**
+   * A connection of the queues' own that fails fast while Redis is down (the outbox keeps what could not be
+   * queued), without auto-pipelining (ioredis would copy BullMQ's scripts into every pipeline).
+   */
   connection: RedisClient;
   /**
    * Redis's state on this node: what could not be queued during an outage is counted as held by it instead of being
@@ -58,9 +61,18 @@ export interface OutboxQueueOptions {
   sweepMs?: number;
 }
 
-/** The cluster's BullMQ queue `name` (under its prefix); its errors are logged as `<what> queue error`, throttled. */
+/**
+ * The cluster's BullMQ queue `name` (under its prefix); its errors are logged as `<what> queue error`, throttled.
+ * Nothing reads BullMQ's events stream (the workers report to their own node, the delivery logs are the record), so
+ * it is kept to the few entries Redis's approximate trimming leaves.
+ */
 export function outboxQueue<Job>(name: string, what: string, options: OutboxQueueOptions, defaultJobOptions: DefaultJobOptions): Queue<Job> {
-  const queue = new Queue<Job>(name, { connection: options.connection, prefix: queuePrefix(options.connection, options.prefix, name), defaultJobOptions });
+  const queue = new Queue<Job>(name, {
+    connection: options.connection,
+    prefix: queuePrefix(options.connection, options.prefix, name),
+    defaultJobOptions,
+    streams: { events: { maxLen: 0 } },
+  });
   queue.on('error', outageAware(options.logger, `${what} queue error`));
   return queue;
 }

@@ -123,7 +123,7 @@ export const REPOSITORY_METHODS = {
   search: { searchOrders: 'call', exportOrders: 'iterate', reportSummary: 'call' },
   outbox: { pendingEffects: 'call', clearEffect: 'call', oweEffect: 'call' },
   loyalty: { bookLedger: 'call', findLedgerEntry: 'call', getLoyalty: 'call', rebuildBalance: 'call' },
-  deliveries: { listDeliveries: 'call', claimDelivery: 'call', recordDelivery: 'call', skipDelivery: 'call' },
+  deliveries: { listDeliveries: 'call', alertDeliveries: 'call', claimDelivery: 'call', recordDelivery: 'call', skipDelivery: 'call', recordHanded: 'call' },
   preferences: { getPreferences: 'call', putPreferences: 'call' },
   privacy: {
     customerOrdersPage: 'call',

@@ -1,6 +1,6 @@
 /**
- * What the alert workers did: every `processed` and `held` alert job of the nodes a test watches, awaitable per
- * order, and the delivery log (`GET /v1/orders/:id/notifications`).
+ * What the alert workers did: every `processed` and `held` alert job of the nodes a test watches (and every alert
+ * those nodes decided without a job), awaitable per order, and the delivery log (`GET /v1/orders/:id/notifications`).
  */
 import type { AlertOutcome } from '../../src/notifiers/alert-processor';
 import type { Node } from '../../src/node';
@@ -27,15 +27,20 @@ export class AlertRecorder {
     for (const node of nodes) this.attach(node);
   }
 
-  /** Watches one more node (an API-only node runs no alert jobs: nothing to watch). */
+  /**
+   * Watches one more node: its alert workers' jobs (an API-only node runs none), and the alerts it decided as it
+   * applied their events (a watching socket was handed them: no job).
+   */
   attach(node: Node): void {
-    const { notifier } = node.parts;
-    if (!notifier) return;
-    for (const event of ['processed', 'held'] as const) {
-      const listener = (orderId: string, seq: number, outcome: AlertOutcome, kind: string): void =>
-        this.jobs.push({ orderId, seq, outcome, event, kind });
-      notifier.events.on(event, listener);
-      this.detachers.push(() => notifier.events.off(event, listener));
+    const { notifier, alertsAtOnce } = node.parts;
+    const sources = notifier ? [notifier.events, alertsAtOnce] : [alertsAtOnce];
+    for (const source of sources) {
+      for (const event of ['processed', 'held'] as const) {
+        const listener = (orderId: string, seq: number, outcome: AlertOutcome, kind: string): void =>
+          this.jobs.push({ orderId, seq, outcome, event, kind });
+        source.on(event, listener);
+        this.detachers.push(() => source.off(event, listener));
+      }
     }
   }
 

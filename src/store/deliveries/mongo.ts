@@ -2,7 +2,7 @@ import { UnavailableError } from '../../domain/errors';
 import type { AlertKind } from '../../domain/effects';
 import type { MongoContext } from '../mongo/context';
 import { deliveryDocument, deliveryId, documentToDelivery } from '../mongo/documents';
-import { isDuplicateKey } from '../mongo/errors';
+import { isDuplicateKey, onlyDuplicateKeys } from '../mongo/errors';
 import { replaceOrCreate } from '../mongo/replace-or-create';
 import type { Delivery, DeliveryChannel, DeliveryClaim, DeliveryLog } from './port';
 
@@ -17,6 +17,14 @@ export class MongoDeliveryLog implements DeliveryLog {
     return this.db.run(async () => {
       const docs = await this.db.deliveries.find({ order_id: orderId }, { sort: { at: 1, seq: 1, kind: 1, channel: 1 } }).toArray();
       return docs.map(documentToDelivery);
+    });
+  }
+
+  alertDeliveries(orderId: string, seq: number, kind: AlertKind = 'status'): Promise<Delivery[]> {
+    return this.db.run(async () => {
+      const docs = await this.db.deliveries.find({ order_id: orderId, seq }, { sort: { channel: 1 } }).toArray();
+      // Records written before alerts had kinds carry none: they are `status` alerts.
+      return docs.map(documentToDelivery).filter((delivery) => delivery.kind === kind);
     });
   }
 
@@ -68,6 +76,26 @@ export class MongoDeliveryLog implements DeliveryLog {
       const { _id, ...fields } = doc;
       const replaced = await this.db.deliveries.replaceOne({ _id, status: 'retrying' }, fields);
       return replaced.matchedCount > 0;
+    });
+  }
+
+  /** Alerts with a record on no channel get theirs, in one unordered insert (a record written meanwhile wins). */
+  recordHanded(deliveries: readonly Delivery[]): Promise<void> {
+    return this.db.run(async () => {
+      if (deliveries.length === 0) return;
+      const decided = await this.db.deliveries
+        .find({ order_id: { $in: [...new Set(deliveries.map((delivery) => delivery.order_id))] } }, { projection: { order_id: 1, seq: 1, kind: 1 } })
+        .toArray();
+      const known = new Set(decided.map((doc) => `${doc.order_id}\u0000${doc.seq}\u0000${doc.kind ?? 'status'}`));
+      const docs = deliveries
+        .filter((delivery) => !known.has(`${delivery.order_id}\u0000${delivery.seq}\u0000${delivery.kind ?? 'status'}`))
+        .map((delivery) => deliveryDocument({ ...delivery, channel: 'websocket', status: 'sent', attempts: 1, reason: null, error: null, relay: null }));
+      if (docs.length === 0) return;
+      try {
+        await this.db.deliveries.insertMany(docs, { ordered: false });
+      } catch (error) {
+        if (!onlyDuplicateKeys(error) && !isDuplicateKey(error)) throw error;
+      }
     });
   }
 }

@@ -7,6 +7,8 @@ import type { AlertKind } from '../../domain/effects';
 export interface DeliveryLog {
   /** The delivery log of an order, oldest first. */
   listDeliveries(orderId: string): Promise<Delivery[]>;
+  /** The records of one alert, one per channel it has one on (what deciding the alert reads). */
+  alertDeliveries(orderId: string, seq: number, kind?: AlertKind): Promise<Delivery[]>;
   /**
    * Takes the right to send an alert on a channel: granted when the channel has no record for the alert yet
    * or its last attempt failed in a way that may be retried; the record becomes `sending` with one more attempt.
@@ -19,6 +21,12 @@ export interface DeliveryLog {
    * (`sending`, `sent`) or a final outcome; a `retrying` record is overwritten. Resolves with whether it was recorded.
    */
   skipDelivery(delivery: Delivery): Promise<boolean>;
+  /**
+   * Records alerts a socket watching for the customer was handed as sent over the websocket, in one write: each
+   * (channel `websocket`, status `sent`) unless the alert has a record on some channel already (it was decided
+   * before). Resolves once all are written.
+   */
+  recordHanded(deliveries: readonly Delivery[]): Promise<void>;
 }
 
 export type DeliveryChannel = 'websocket' | 'push' | 'email' | 'sms';

@@ -42,4 +42,32 @@ export function describeDeliveriesContract(factory: StoreFactory): void {
     expect(log.find((d) => d.kind === 'arriving')).toEqual(sent);
     expect(log.find((d) => d.kind === 'status')).toMatchObject({ status: 'sending', relay: null });
   });
+
+  it("reads one alert's records, on every channel, apart from its other kind and the order's other alerts", async () => {
+    await store.deliveries.recordDelivery({ ...entry('websocket', 'skipped', 'ord_r1'), reason: 'no_channel' });
+    await store.deliveries.claimDelivery('ord_r1', 3, 'email', at(2));
+    await store.deliveries.claimDelivery('ord_r1', 3, 'email', at(2), 'arriving');
+    await store.deliveries.claimDelivery('ord_r1', 4, 'sms', at(2));
+    const [status, arriving, none] = await Promise.all([
+      store.deliveries.alertDeliveries('ord_r1', 3),
+      store.deliveries.alertDeliveries('ord_r1', 3, 'arriving'),
+      store.deliveries.alertDeliveries('ord_r1', 5),
+    ]);
+    expect(status.map((d) => [d.channel, d.status, d.kind])).toEqual([
+      ['email', 'sending', 'status'],
+      ['websocket', 'skipped', 'status'],
+    ]);
+    expect(arriving.map((d) => [d.channel, d.kind])).toEqual([['email', 'arriving']]);
+    expect(none).toEqual([]);
+  });
+
+  it('records handed alerts as sent over the websocket in one write, except alerts decided already', async () => {
+    await store.deliveries.claimDelivery('ord_h2', 3, 'email', at(1));
+    await store.deliveries.recordHanded([entry('websocket', 'sent', 'ord_h1'), entry('websocket', 'sent', 'ord_h2'), entry('websocket', 'sent', 'ord_h1')]);
+    await store.deliveries.recordHanded([entry('websocket', 'sent', 'ord_h1')]);
+    expect(await store.deliveries.listDeliveries('ord_h1')).toEqual([
+      { order_id: 'ord_h1', seq: 3, kind: 'status', channel: 'websocket', status: 'sent', attempts: 1, at: at(1), reason: null, error: null, relay: null },
+    ]);
+    expect((await store.deliveries.listDeliveries('ord_h2')).map((d) => [d.channel, d.status])).toEqual([['email', 'sending']]);
+  });
 }
