@@ -238,10 +238,14 @@ async function dependencyCounters(postgres: boolean): Promise<DependencyCounters
     counters.pgTransactions = Number(rows[0]?.xact_commit ?? 0);
     // PostgreSQL counts statements only through pg_stat_statements: loaded at server start and created in the
     // database. Without it (the benchmark changes no server setting) the node's own count is the statement figure.
-    const { rows: loaded } = await client.query<{ ready: boolean }>(
-      "SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS ready",
-    );
-    if (loaded[0]?.ready) {
+    // (shared_preload_libraries is readable by superusers and pg_read_all_settings only: otherwise taken as absent.)
+    const loaded = await client
+      .query<{ ready: boolean }>(
+        "SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS ready",
+      )
+      .then(({ rows }) => rows[0]?.ready === true)
+      .catch(() => false);
+    if (loaded) {
       const { rows: calls } = await client.query<{ calls: string | null }>(
         'SELECT sum(calls)::text AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
       );
