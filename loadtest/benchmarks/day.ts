@@ -295,7 +295,8 @@ export const day: Benchmark = {
   name: 'day',
   description: "the design brief's day compressed (placements, scans, positions, watching sockets, alerts) on one node; headroom over its 560 events/s peak",
   defaults: { duration: 72, peak: DESIGN_PEAK_PER_S, couriers: 100, pings: 200, sockets: 500, watched: 0.5, saturate_s: 20, connections: 48, pg: 0 },
-  target: 'the peak hour at 560 events/s with HTTP p99 ≤ 100 ms and 0 pushes missed, duplicated or out of order; headroom (capacity ÷ 560/s) ≥ 2',
+  target:
+    'the peak hour at 560 events/s with HTTP p99 ≤ 100 ms and 0 pushes missed, duplicated or out of order; headroom (capacity ÷ 560/s) ≥ 2; per event ≤ 8 Redis commands, ≤ 1.0 ms node CPU, and with --pg 1 ≤ 1.5 PostgreSQL transactions and ≤ 2.5 statements',
   async run({ options, progress }) {
     const duration = options.duration!;
     const peak = options.peak!;
