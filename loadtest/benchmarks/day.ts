@@ -1,9 +1,9 @@
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
-import { BENCH_DATABASE_URL, inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
+import { BENCH_DATABASE_URL, inBatches, Nodes, redisCounters, tenant } from '../lib/nodes';
 import { generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
 import { startSmtpSink } from '../lib/smtp-sink';
-import { Recorder, round } from '../lib/stats';
+import { perUnit, Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
 
 /**
@@ -209,21 +209,49 @@ class DayTraffic {
   }
 }
 
+interface DependencyCounters {
+  /** INFO stats total_commands_processed: a script's inner commands counted too. */
+  redisCommands: number;
+  /** INFO commandstats: calls per command. */
+  redisByCommand: Map<string, number>;
+  /** pg_stat_database xact_commit of the benchmark's database. */
+  pgTransactions: number;
+  /** pg_stat_statements calls in the benchmark's database, when the server has it loaded; else null. */
+  pgStatements: number | null;
+}
+
 /**
- * What the day costs its dependencies: Redis commands processed (INFO stats) and, on PostgreSQL, transactions
- * committed in the benchmark's database, read before and after a phase. The Redis server is the benchmark's alone
- * while it runs; so is the database.
+ * What the day costs its dependencies: Redis commands processed (INFO stats, and per command) and, on PostgreSQL,
+ * transactions committed in the benchmark's database (and statements, where the server runs pg_stat_statements),
+ * read before and after a phase. The Redis server is the benchmark's alone while it runs; so is the database.
  */
-async function dependencyCounters(postgres: boolean): Promise<{ redisCommands: number; pgTransactions: number }> {
-  const redisCommands = await redisCommandsProcessed();
-  if (!postgres) return { redisCommands, pgTransactions: 0 };
+async function dependencyCounters(postgres: boolean): Promise<DependencyCounters> {
+  const redis = await redisCounters();
+  const counters: DependencyCounters = { redisCommands: redis.total, redisByCommand: redis.byCommand, pgTransactions: 0, pgStatements: null };
+  if (!postgres) return counters;
   const client = new pg.Client({ connectionString: BENCH_DATABASE_URL });
   await client.connect();
   try {
     // Statistics are sent to the collector at transaction end and read through a snapshot: clear it first.
     await client.query('SELECT pg_stat_clear_snapshot()');
     const { rows } = await client.query<{ xact_commit: string }>('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
-    return { redisCommands, pgTransactions: Number(rows[0]?.xact_commit ?? 0) };
+    counters.pgTransactions = Number(rows[0]?.xact_commit ?? 0);
+    // PostgreSQL counts statements only through pg_stat_statements: loaded at server start and created in the
+    // database. Without it (the benchmark changes no server setting) the node's own count is the statement figure.
+    // (shared_preload_libraries is readable by superusers and pg_read_all_settings only: otherwise taken as absent.)
+    const loaded = await client
+      .query<{ ready: boolean }>(
+        "SELECT 'pg_stat_statements' = ANY (string_to_array(replace(current_setting('shared_preload_libraries'), ' ', ''), ',')) AND EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements') AS ready",
+      )
+      .then(({ rows }) => rows[0]?.ready === true)
+      .catch(() => false);
+    if (loaded) {
+      const { rows: calls } = await client.query<{ calls: string | null }>(
+        'SELECT sum(calls)::text AS calls FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
+      );
+      counters.pgStatements = Number(calls[0]?.calls ?? 0);
+    }
+    return counters;
   } finally {
     await client.end();
   }
@@ -267,7 +295,8 @@ export const day: Benchmark = {
   name: 'day',
   description: "the design brief's day compressed (placements, scans, positions, watching sockets, alerts) on one node; headroom over its 560 events/s peak",
   defaults: { duration: 72, peak: DESIGN_PEAK_PER_S, couriers: 100, pings: 200, sockets: 500, watched: 0.5, saturate_s: 20, connections: 48, pg: 0 },
-  target: 'the peak hour at 560 events/s with HTTP p99 ≤ 100 ms and 0 pushes missed, duplicated or out of order; headroom (capacity ÷ 560/s) ≥ 2',
+  target:
+    'the peak hour at 560 events/s with HTTP p99 ≤ 100 ms and 0 pushes missed, duplicated or out of order; headroom (capacity ÷ 560/s) ≥ 2; per event ≤ 8 Redis commands, ≤ 1.0 ms node CPU, and with --pg 1 ≤ 1.5 PostgreSQL transactions and ≤ 2.5 statements',
   async run({ options, progress }) {
     const duration = options.duration!;
     const peak = options.peak!;
@@ -374,6 +403,20 @@ export const day: Benchmark = {
 
       const peakP99 = traffic.peakEvents.percentile(99);
       const missed = traffic.missed();
+
+      // ── the day's cost per event (the day's mix: an event sent, with its share of positions, pushes and alerts) ──
+      const perEvent = (count: number, digits = 2) => round(count / Math.max(1, before), digits);
+      const postgres = nodes.schema !== null;
+      const cpuMsPerEvent = perEvent(dayServer.cpuSeconds * 1000, 3);
+      const redisPerEvent = perEvent(countersAfter.redisCommands - countersBefore.redisCommands);
+      const pgTransactionsPerEvent = perEvent(countersAfter.pgTransactions - countersBefore.pgTransactions);
+      const pgStatements =
+        countersBefore.pgStatements !== null && countersAfter.pgStatements !== null ? countersAfter.pgStatements - countersBefore.pgStatements : null;
+      // The node's own counts (its /metrics): a script counts once in redis_commands_total, its inner commands not.
+      const node = dayServer.counters;
+      const nodeStatements = node.sum('store_statements_total');
+      const nodeStatementsPerEvent = perEvent(nodeStatements);
+      const nodeCounted = (count: number, figure: string | number) => (count > 0 ? figure : 'not counted by the node');
       const averageOffered = rates.reduce((sum, rate) => sum + rate, 0) / 24;
       return {
         metrics: {
@@ -403,9 +446,18 @@ export const day: Benchmark = {
           server_loop_lag_p99_ms: dayServer.loopLagP99Ms,
           server_cpu_s_day: dayServer.cpuSeconds,
           // Per unit of the day's mix (an applied event with its share of positions, pushes and alerts).
-          server_cpu_ms_per_event: round((dayServer.cpuSeconds * 1000) / Math.max(1, before), 3),
-          redis_commands_per_event: round((countersAfter.redisCommands - countersBefore.redisCommands) / Math.max(1, before), 2),
-          pg_transactions_per_event: nodes.schema ? round((countersAfter.pgTransactions - countersBefore.pgTransactions) / Math.max(1, before), 2) : '-',
+          server_cpu_ms_per_event: cpuMsPerEvent,
+          redis_commands_per_event: redisPerEvent,
+          pg_transactions_per_event: postgres ? pgTransactionsPerEvent : '-',
+          pg_statements_per_event: pgStatements !== null ? perEvent(pgStatements) : '-',
+          // The same day as the node counts it (/metrics).
+          node_events_applied: node.sum('events_applied_total'),
+          node_redis_commands_per_event: perEvent(node.sum('redis_commands_total')),
+          node_store_transactions_per_event: perEvent(node.sum('store_transactions_total')),
+          node_store_statements_per_event: nodeStatementsPerEvent,
+          node_alerts: node.sum('alerts_total'),
+          node_positions_taken: node.sum('positions_taken_total'),
+          node_events_pushed: node.sum('events_pushed_total'),
           server_cpu_share_peak_hour: peakView ? round(peakView.cpuSeconds / hourS, 2) : '-',
           generator_loop_lag_p99_ms: generatorLag.p99Ms,
           capacity_events_per_s: Math.round(capacityPerS),
@@ -427,14 +479,46 @@ export const day: Benchmark = {
           { target: 'no email sent twice', measured: `${sink.repeated} of ${sink.received}`, met: sink.repeated === 0 },
           { target: 'no failed request', measured: `${traffic.failures}`, met: traffic.failures === 0 },
           { target: 'headroom over the 560/s peak ≥ 2×', measured: `${round(headroom, 2)}× (${Math.round(capacityPerS)}/s)`, met: headroom >= 2 },
+          {
+            target: '≤ 8 Redis commands per event (inner Lua commands counted)',
+            measured: `${redisPerEvent} (INFO total_commands_processed; the node's redis_commands_total, a script once: ${nodeCounted(node.sum('redis_commands_total'), perEvent(node.sum('redis_commands_total')))})`,
+            met: redisPerEvent <= 8,
+          },
+          { target: '≤ 1.0 ms node CPU per event', measured: `${cpuMsPerEvent} ms`, met: cpuMsPerEvent <= 1 },
+          ...(postgres
+            ? [
+                {
+                  target: '≤ 1.5 PostgreSQL transactions per event',
+                  measured: `${pgTransactionsPerEvent} (pg_stat_database xact_commit; the node's store_transactions_total: ${nodeCounted(node.sum('store_transactions_total'), perEvent(node.sum('store_transactions_total')))})`,
+                  met: pgTransactionsPerEvent <= 1.5,
+                },
+                {
+                  target: '≤ 2.5 PostgreSQL statements per event',
+                  measured: `${nodeCounted(nodeStatements, nodeStatementsPerEvent)} (the node's store_statements_total${pgStatements !== null ? `; pg_stat_statements ${perEvent(pgStatements)}` : ''})`,
+                  met: nodeStatements > 0 && nodeStatementsPerEvent <= 2.5,
+                },
+              ]
+            : []),
         ],
+        breakdowns: {
+          // INFO commandstats: a script's inner commands under their own names, the script itself under evalsha.
+          redis_commands_per_event_top8: perUnit(countersBefore.redisByCommand, countersAfter.redisByCommand, before, 8),
+          node_redis_commands_per_event_by_connection: perUnit(node.before.byLabel('redis_commands_total', 'connection'), node.after.byLabel('redis_commands_total', 'connection'), before),
+          node_alerts_by_channel_outcome: Object.fromEntries(node.byLabel('alerts_total', ['channel', 'outcome'])),
+          node_positions_taken_by_source: Object.fromEntries(node.byLabel('positions_taken_total', 'source')),
+          node_events_pushed_by_kind: Object.fromEntries(node.byLabel('events_pushed_total', 'kind')),
+        },
         latency: traffic.events.distribution(),
         throughput: traffic.events.throughput(),
         notes: [
           `Hourly load ${HOURLY_LOAD.join(', ')} × ${Math.round(peak)}/s; each hour ${round(hourS, 2)} s. An order's life is a placement, processing and eight courier scans (pickup, five hub scans, out for delivery, delivered): 10 events.`,
           `Courier positions at ${options.pings}/s in the peak hour, following the hourly load over the couriers on shift; ${Math.round(options.watched! * 100)}% of new orders go to a customer whose socket is free, who watches it to delivery; every order asks for email alerts (a watched order's alerts go over its socket).`,
           'Capacity is the same mix closed-loop over the lanes after the day; headroom = capacity ÷ 560/s. The load generator shares the 2 cores with the node and Redis.',
-        ],
+          "Per event = over the day (not the capacity phase) ÷ the day's events sent. Redis and PostgreSQL figures are the servers' own counters, which count every client: run with nobody else on them. The node_* figures are the node's /metrics (its own work only); redis_commands_total counts a script once, INFO counts its inner commands too.",
+          pgStatements === null && postgres
+            ? 'PostgreSQL counts statements only with pg_stat_statements loaded (shared_preload_libraries) and created in the database; this server has not, so the statement figure is the node\'s store_statements_total and xact_commit cross-checks the transactions.'
+            : '',
+        ].filter(Boolean),
       };
     } finally {
       for (const watcher of watchers) watcher.socket.close();

@@ -6,6 +6,7 @@ import {
   generatorLoopDelay,
   JsonClient,
   pace,
+  raiseFileLimit,
   ServerView,
   sleep,
   SocketPool,
@@ -105,6 +106,9 @@ export const fanout: Benchmark = {
     const duration = options.duration!;
     // --nodes 1 is for comparison only: it takes the cluster out (cross-node pushes, the shared SQLite writer lock).
     const nodeCount = options.nodes === 1 ? 1 : 2;
+    // This process holds every client socket (the product's, then the reference's while the first ones close).
+    const fileLimit = raiseFileLimit(2 * sockets + 1_000);
+    if (fileLimit < sockets + 1_000) throw new Error(`open-files limit ${fileLimit} is too low for ${sockets} sockets: raise ulimit -n`);
     const profile = cpuProfileArgs(options.cpuprof === 1, 'fanout');
     const nodes = new Nodes({ postgres: options.pg === 1 });
     const pool = new SocketPool();
@@ -254,6 +258,7 @@ export const fanout: Benchmark = {
       await waitUntil(() => referenceMatcher.unmatched.sent === 0, options.drain!);
 
       const p99 = recorder.percentile(99);
+      const fullSize = sockets >= 10_000 && rate >= 2_000 && nodeCount === 2;
       const referenceP99 = referenceRecorder.percentile(99);
       const worst = <K extends keyof (typeof serverViews)[number]>(field: K) => Math.max(...serverViews.map((view) => view[field] as number));
       return {
@@ -298,13 +303,13 @@ export const fanout: Benchmark = {
         targets: [
           {
             target: 'p99 post→receipt ≤ 100 ms',
-            measured: `${p99} ms (${pool.subscribed.toLocaleString()} sockets on ${nodeCount} node(s), ${rate}/s)`,
+            measured: `${p99} ms (${pool.subscribed.toLocaleString()} sockets on ${nodeCount} node(s), ${rate}/s, ${nodes.storeName}${fullSize ? '' : '; short run: --sockets 10000 --rate 2000 for the target'})`,
             met: p99 <= 100 && recorder.total > 0,
           },
           {
-            target: 'zero missed or duplicated',
-            measured: `${counted.missed} missed, ${counted.duplicated} duplicated of ${counted.expected.toLocaleString()} owed (${outOfOrder} out of order)`,
-            met: counted.missed === 0 && counted.duplicated === 0 && counted.expected > 0 && pool.subscribed === sockets,
+            target: 'exact: zero missed, duplicated or out of order',
+            measured: `${counted.missed} missed, ${counted.duplicated} duplicated, ${outOfOrder} out of order of ${counted.expected.toLocaleString()} owed${stray ? ` (${stray} for another order)` : ''}`,
+            met: counted.missed === 0 && counted.duplicated === 0 && outOfOrder === 0 && stray === 0 && counted.expected > 0 && pool.subscribed === sockets,
           },
         ],
         latency: recorder.distribution(),

@@ -2,7 +2,8 @@ import autocannon from 'autocannon';
 import type { Socket } from 'socket.io-client';
 import { inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
 import { cpuProfileArgs, generatorLoopDelay, JsonClient, ServerView, sleep, SocketPool, startReference, withTimeout, type ReferenceServer } from '../lib/sockets';
-import { Recorder, round } from '../lib/stats';
+import { cpuSeconds } from '../lib/process-cpu';
+import { perUnit, Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
 
 interface LocationUpdate {
@@ -69,15 +70,16 @@ function drive(
 }
 
 /**
- * Courier location pings: C couriers, each carrying 5 orders in_transit, each order watched by one socket; pings are
- * posted as fast as autocannon's connections allow for D seconds. Measures ping throughput (against a bare Koa route
- * parsing the same JSON body) and push latency from each ping's `at` to a watcher receiving it.
+ * Courier location pings: C couriers, each carrying 5 orders out for delivery (the status whose watchers see the
+ * courier), each order watched by one socket; pings are posted as fast as autocannon's connections allow for D
+ * seconds. Measures ping throughput (against a bare Koa route parsing the same JSON body), push latency from each
+ * ping's `at` to a watcher receiving it, and the node's CPU and Redis commands per position.
  */
 export const location: Benchmark = {
   name: 'location',
   description: 'courier location pings/s (vs a bare Koa JSON route) and ping → watcher push latency',
   defaults: { couriers: 200, orders: 5, duration: 10, connections: 32, concurrency: 100, cpuprof: 0, batch: 1 },
-  target: 'ping throughput ≥ 30% of a bare Koa JSON route (--batch N: N positions a request); push latency p99 ≤ 100 ms',
+  target: "ping throughput ≥ 30% of a bare Koa JSON route (--batch N: N positions a request); push latency p99 ≤ 100 ms; node CPU per position ≤ 3× the bare route's per request; ≤ 1 Redis command per position",
   async run({ options, progress }) {
     const courierCount = options.couriers!;
     const perCourier = options.orders!;
@@ -104,6 +106,8 @@ export const location: Benchmark = {
           const order = await http.post<{ id: string; tracking_token: string }>('/v1/orders', key, { customer: { id: `c${courier}-${index}` } });
           await http.post(`/v1/orders/${order.id}/assign`, key, { courier_id: courierId });
           await http.post(`/v1/orders/${order.id}/status`, key, { status: 'in_transit' });
+          // Customers and tracking links see the courier's position only while their order is out for delivery.
+          await http.post(`/v1/orders/${order.id}/status`, key, { status: 'out_for_delivery' });
           orders.push(order);
         }
         if (courier % 50 === 0) progress(`couriers ${courier}/${courierCount}`);
@@ -146,6 +150,7 @@ export const location: Benchmark = {
       const view = new ServerView(server.url);
       await view.start();
       const redisBefore = await redisCommandsProcessed();
+      const nodeCpuBefore = cpuSeconds(server.pid);
       const generator = generatorLoopDelay();
       let ok = 0;
       let non2xx = 0;
@@ -169,6 +174,7 @@ export const location: Benchmark = {
       stops.push(run.stop);
       const result = await withTimeout(run.done, (duration + 30) * 1000, 'autocannon');
       await sleep(1000); // the last pushes
+      const nodeCpu = cpuSeconds(server.pid) - nodeCpuBefore;
       const serverView = await view.finish();
       const redisCommands = (await redisCommandsProcessed()) - redisBefore;
       const generatorLag = generator.stop();
@@ -180,6 +186,8 @@ export const location: Benchmark = {
       // ── the reference: bare Koa route, the same requests, the same connections and duration ──
       progress('reference: starting bare Koa');
       reference = await startReference('bare-koa.ts');
+      const referencePid = reference.child.pid!;
+      const referenceCpuBefore = cpuSeconds(referencePid);
       let referenceOk = 0;
       const referenceRun = drive(reference.url, tokens, {
         connections: options.connections!,
@@ -191,6 +199,18 @@ export const location: Benchmark = {
       });
       stops.push(referenceRun.stop);
       const referenceResult = await withTimeout(referenceRun.done, (duration + 30) * 1000, 'autocannon (reference)');
+      const referenceCpu = cpuSeconds(referencePid) - referenceCpuBefore;
+
+      // Per position: the node's positions_taken_total (its answered positions where it does not count them); the
+      // bare route per answered request; CPU of both from /proc over their phases, the same way.
+      const counters = serverView.counters;
+      const nodePositions = counters.sum('positions_taken_total');
+      const positions = nodePositions > 0 ? nodePositions : ok;
+      const cpuUsPerPosition = (nodeCpu * 1e6) / Math.max(1, positions);
+      const referenceCpuUs = (referenceCpu * 1e6) / Math.max(1, referenceOk);
+      const cpuRatio = cpuUsPerPosition / Math.max(0.001, referenceCpuUs);
+      const redisPerPosition = round(redisCommands / Math.max(1, positions), 2);
+      const nodeRedis = counters.sum('redis_commands_total');
 
       const pingsPerSecond = ok / result.duration;
       const referencePerSecond = referenceOk / referenceResult.duration;
@@ -219,9 +239,15 @@ export const location: Benchmark = {
           push_p99_ms: p99,
           push_max_ms: push.percentile(100),
           server_loop_lag_p99_ms: serverView.loopLagP99Ms,
-          server_cpu_s: serverView.cpuSeconds,
-          server_cpu_ms_per_ping: round((serverView.cpuSeconds * 1000) / Math.max(1, ok), 3),
-          redis_commands_per_ping: round(redisCommands / Math.max(1, ok), 2),
+          node_positions_taken: nodePositions > 0 ? nodePositions : 'not counted by the node',
+          node_location_pushes: counters.sum('events_pushed_total', { kind: 'courier_location' }),
+          server_cpu_s: round(nodeCpu, 2),
+          server_cpu_us_per_position: round(cpuUsPerPosition, 1),
+          cpu_ratio_to_bare: round(cpuRatio, 2),
+          // INFO total_commands_processed over the phase (a script's inner commands counted); the node's own count
+          // (redis_commands_total: a script once).
+          redis_commands_per_position: redisPerPosition,
+          node_redis_commands_per_position: nodeRedis > 0 ? round(nodeRedis / Math.max(1, positions), 2) : 'not counted by the node',
           generator_loop_lag_p99_ms: generatorLag.p99Ms,
         },
         reference: {
@@ -231,6 +257,8 @@ export const location: Benchmark = {
             http_p50_ms: referenceResult.latency.p50,
             http_p99_ms: referenceResult.latency.p99,
             non_2xx: referenceResult.non2xx,
+            cpu_s: round(referenceCpu, 2),
+            cpu_us_per_request: round(referenceCpuUs, 1),
           },
         },
         ratio: { metric: 'pings_per_s ÷ bare requests_per_s', value: round(share, 3) },
@@ -245,13 +273,29 @@ export const location: Benchmark = {
             measured: `${p99} ms (${courierCount.toLocaleString()} couriers × ${perCourier} watched orders; ${pushesReceived.toLocaleString()} of ${(ok * perCourier).toLocaleString()} pushes arrived)`,
             met: p99 <= 100 && push.total > 0,
           },
+          {
+            target: "node CPU per position ≤ 3× bare Koa's per request",
+            measured: `${round(cpuRatio, 2)}× (${round(cpuUsPerPosition, 1)} µs vs ${round(referenceCpuUs, 1)} µs)`,
+            met: positions > 0 && referenceOk > 0 && cpuRatio <= 3,
+          },
+          {
+            target: '≤ 1 Redis command per position',
+            measured: `${redisPerPosition} (INFO total_commands_processed ÷ ${positions.toLocaleString()} positions)`,
+            met: positions > 0 && redisPerPosition <= 1,
+          },
         ],
+        breakdowns: {
+          node_redis_commands_per_position_by_connection: perUnit(counters.before.byLabel('redis_commands_total', 'connection'), counters.after.byLabel('redis_commands_total', 'connection'), positions),
+          node_positions_taken_by_source: Object.fromEntries(counters.byLabel('positions_taken_total', 'source')),
+        },
         latency: push.distribution(),
         throughput: product.throughput(),
         notes: [
           'The load generator (autocannon and every watcher socket, one process), the node, Redis and the reference share this machine; figures are noisy.',
           'Push latency = the watcher’s receive time − the ping’s `at`, set when autocannon writes the request (wall clock, 1 ms resolution).',
           'The throughput chart is answered pings per second. Pings still in flight when autocannon stops (≤ connections) are not counted but their pushes arrive, so received can exceed expected by up to connections × orders.',
+          'pushes_expected is one push per position and watched order; where the node coalesces an order\'s pushes (one per LIVE_POSITION_MS carrying the newest fix) fewer arrive by design, and node_location_pushes is what the node emitted.',
+          'CPU is each process\'s user + system time from /proc over its phase: the node per position taken (positions_taken_total), the bare route per answered request. Redis commands are the server\'s own count over the phase: run with nobody else on it.',
           ...(unparsable ? [`${unparsable} pushes had no parsable at.`] : []),
           ...(profile.dir ? [`CPU profile of the node: ${profile.dir}`] : []),
         ],

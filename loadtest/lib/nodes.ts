@@ -163,9 +163,21 @@ export async function inBatches<T, R>(items: T[], concurrency: number, work: (it
 
 /** Commands the benchmarks' Redis has processed so far (INFO stats): read before and after a phase for its cost. */
 export async function redisCommandsProcessed(): Promise<number> {
+  return (await redisCounters()).total;
+}
+
+/**
+ * What the benchmarks' Redis has processed so far: every command (INFO stats `total_commands_processed`, which
+ * counts the commands a Lua script runs as well as the script's own call) and the calls per command (INFO
+ * commandstats, where a script's inner commands count under their own names and the script under `evalsha`).
+ */
+export async function redisCounters(): Promise<{ total: number; byCommand: Map<string, number> }> {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   try {
-    return Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+    const total = Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0);
+    const byCommand = new Map<string, number>();
+    for (const [, command, calls] of (await redis.info('commandstats')).matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) byCommand.set(command!, Number(calls));
+    return { total, byCommand };
   } finally {
     redis.disconnect();
   }

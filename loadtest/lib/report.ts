@@ -27,6 +27,9 @@ export function summary(name: string, result: BenchResult): string {
   if (result.reference) {
     for (const [key, value] of Object.entries(result.reference.metrics)) rows.push([`reference ${key}`, String(value)]);
   }
+  for (const [key, parts] of Object.entries(result.breakdowns ?? {})) {
+    rows.push([key, Object.entries(parts).map(([part, value]) => `${part} ${value}`).join(', ') || '-']);
+  }
   if (result.ratio) rows.push([`ratio (${result.ratio.metric})`, `${(result.ratio.value * 100).toFixed(1)}% of ${result.reference?.name}`]);
   for (const target of result.targets) rows.push([`target: ${target.target}`, `${target.measured} ${target.met ? 'MET' : 'NOT MET'}`]);
   const width = Math.max(...rows.map(([key]) => key.length));

@@ -10,6 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import readline from 'node:readline';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import WebSocket from 'ws';
+import { MetricsDelta, MetricsReading, readMetrics } from './prometheus';
 
 /** A free TCP port on 127.0.0.1 (for an inspector). */
 export { freePort } from '../../test/support/ports';
@@ -391,12 +392,9 @@ export async function collectGarbage(inspectPort: number): Promise<void> {
 
 /** The unlabelled samples of a Prometheus text endpoint, by name (e.g. `nodejs_heap_size_used_bytes`). */
 export async function metricSamples(metricsUrl: string): Promise<Map<string, number>> {
-  const response = await withTimeout(fetch(metricsUrl), 10_000, `GET ${metricsUrl}`);
+  const reading = await readMetrics(metricsUrl);
   const samples = new Map<string, number>();
-  for (const line of (await response.text()).split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*) (\S+)$/.exec(line);
-    if (match) samples.set(match[1]!, Number(match[2]));
-  }
+  for (const sample of reading.samples) if (Object.keys(sample.labels).length === 0) samples.set(sample.name, sample.value);
   return samples;
 }
 
@@ -409,28 +407,39 @@ export async function metricValue(metricsUrl: string, name: string): Promise<num
 
 /**
  * A node's own view of a load phase, from its /metrics: event-loop delay (prom-client resets that histogram at each
- * scrape, so call `start` right before the phase) and its group-commit transactions during the phase.
+ * scrape, so call `start` right before the phase), its group-commit transactions and CPU during the phase, and every
+ * counter's increase (`counters`: events applied, store statements, Redis commands, alerts, …).
  */
 export class ServerView {
-  private before = new Map<string, number>();
+  private before = new MetricsReading([]);
 
   constructor(private readonly url: string) {}
 
   async start(): Promise<void> {
-    this.before = await metricSamples(`${this.url}/metrics`);
+    this.before = await readMetrics(`${this.url}/metrics`);
   }
 
-  async finish(): Promise<{ loopLagP99Ms: number; loopLagMaxMs: number; storeBatches: number; storeWrites: number; storeBatchMeanMs: number; cpuSeconds: number }> {
-    const after = await metricSamples(`${this.url}/metrics`);
-    const delta = (name: string) => (after.get(name) ?? 0) - (this.before.get(name) ?? 0);
+  async finish(): Promise<{
+    loopLagP99Ms: number;
+    loopLagMaxMs: number;
+    storeBatches: number;
+    storeWrites: number;
+    storeBatchMeanMs: number;
+    cpuSeconds: number;
+    counters: MetricsDelta;
+  }> {
+    const after = await readMetrics(`${this.url}/metrics`);
+    const counters = new MetricsDelta(this.before, after);
+    const delta = (name: string) => counters.sum(name);
     const batches = delta('store_write_batch_duration_seconds_count');
     return {
-      loopLagP99Ms: Math.round((after.get('nodejs_eventloop_lag_p99_seconds') ?? 0) * 1e4) / 10,
-      loopLagMaxMs: Math.round((after.get('nodejs_eventloop_lag_max_seconds') ?? 0) * 1e4) / 10,
+      loopLagP99Ms: Math.round(after.sum('nodejs_eventloop_lag_p99_seconds') * 1e4) / 10,
+      loopLagMaxMs: Math.round(after.sum('nodejs_eventloop_lag_max_seconds') * 1e4) / 10,
       storeBatches: batches,
       storeWrites: delta('store_write_batch_size_sum'),
       storeBatchMeanMs: batches > 0 ? Math.round((delta('store_write_batch_duration_seconds_sum') / batches) * 1e5) / 100 : 0,
       cpuSeconds: Math.round(delta('process_cpu_seconds_total') * 100) / 100,
+      counters,
     };
   }
 }

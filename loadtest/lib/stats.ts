@@ -43,3 +43,13 @@ export function round(value: number, digits = 2): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
+
+/**
+ * The increase of each count between two readings per unit (e.g. Redis calls per command per event), largest first,
+ * at most `top` of them (counts that did not move are left out).
+ */
+export function perUnit(before: Map<string, number>, after: Map<string, number>, units: number, top = Infinity, digits = 2): Record<string, number> {
+  const increases = [...after].map(([key, value]) => [key, value - (before.get(key) ?? 0)] as const).filter(([, increase]) => increase > 0);
+  increases.sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(increases.slice(0, top).map(([key, increase]) => [key, round(increase / Math.max(1, units), digits)]));
+}

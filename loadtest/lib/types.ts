@@ -25,6 +25,11 @@ export interface BenchResult {
   reference?: { name: string; metrics: Record<string, number | string> };
   /** Product figure ÷ reference figure, for the key metric. */
   ratio?: { metric: string; value: number };
+  /**
+   * Figures split by kind, by name (e.g. Redis commands per event by command, the top ones): their own key in the
+   * JSON, one line each in the summary.
+   */
+  breakdowns?: Record<string, Record<string, number>>;
   /** Whether each target was met, with the measured figure. */
   targets: Array<{ target: string; measured: string; met: boolean }>;
   /** Latency distribution in ms: [percentile, value]. */
