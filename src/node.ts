@@ -34,6 +34,7 @@ import type { Channel, PushSender } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
 import { TemplateCatalog } from './notifiers/templates';
+import { announcingDisables, WebhookEndpoints } from './notifiers/webhook-endpoints';
 import { WebhookProcessor } from './notifiers/webhook-processor';
 import { WebhookRelay } from './notifiers/webhook-relay';
 import { HttpWebhookTransport, type WebhookTransport } from './notifiers/webhook-transport';
@@ -229,7 +230,9 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // Built here, before the webhook relay (every role), whose messages carry delivered orders' proofs. Links are signed
   // with a key derived from the token secret, so any node of the cluster serves any link.
   const attachments = new AttachmentService({ store, secret: secrets.jwtSecret, linkBase: config.publicUrl, now: deps.attachmentClock });
-  const webhooks = await part('webhook relay', () => new WebhookRelay({ store, proofs: attachments, ...queues }), (relayed) => relayed.close());
+  // Each tenant's endpoints kept here, forgotten on every node when they change (connected to the cluster below).
+  const endpoints = new WebhookEndpoints({ directory: store.webhooks, logger });
+  const webhooks = await part('webhook relay', () => new WebhookRelay({ store, proofs: attachments, endpoints, ...queues }), (relayed) => relayed.close());
   const service = stoppable(lifecycle);
   const loyalty = await service('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }));
   const privacy = new PrivacyService({ store, bus });
@@ -249,11 +252,12 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber
-    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, destinations, vapid, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments, secretBox, providerEvents: deps.providerEvents, verifiers: deps.verifiers }, redis.feedSubscriber)
+    ? await startApi(lifecycle, context, config, { loyalty, privacy, tokens, revocations, rateLimit, webhooks, endpoints, destinations, vapid, codeSecret: secrets.jwtSecret, contactClock: deps.contactClock, courierClock: deps.courierClock, attachments, secretBox, providerEvents: deps.providerEvents, verifiers: deps.verifiers }, redis.feedSubscriber)
     : null;
   // A worker-only node serves no sockets, but its Socket.IO server still takes part in the cluster (presence); it has
   // no engine, only its adapter (Redis subscriptions) to close.
   const io = api?.io ?? (await part('sockets', () => clusterIo(config, redis), (server) => server.of('/').adapter.close()));
+  await part('webhook endpoints broadcast', () => endpoints.connect(io, redis.adapterSubscriber), () => endpoints.close());
   // A node serving no HTTP still answers credential changes (the node announcing one waits for every node's answer).
   if (!api) await part('credential broadcast', () => startCredentialBroadcast(io, context, tokens, revocations), (built) => built.close());
   const drop = api ? (orderIds: readonly string[]) => api.orders.forget(orderIds) : undefined;
@@ -270,7 +274,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // PUBLIC_URL, or this node's own address (a worker-only process: the configured host and port).
   const publicUrl = config.publicUrl ?? address?.url ?? `http://${bracketed(config.host)}:${config.port}`;
   const workers = redis.worker
-    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps, secretBox }, redis.worker)
+    ? await startWorkers(lifecycle, context, config, { presence, tokens, publicUrl, destinations, vapid, deps, secretBox, endpoints }, redis.worker)
     : null;
   // Registered last so that it runs first: a stopping node takes no new connections while the rest finishes.
   if (api) lifecycle.add('stop accepting', () => api.http.stopAccepting());
@@ -409,6 +413,8 @@ interface ApiInputs {
   revocations: CredentialLists;
   rateLimit: RateLimit;
   webhooks: WebhookRelay;
+  /** The tenants' webhook endpoints the relay keeps: the webhook routes announce their changes through it. */
+  endpoints: WebhookEndpoints;
   destinations: DestinationGuard;
   /** The cluster's VAPID key pair: its public key is what browsers subscribe with. */
   vapid: VapidKeys;
@@ -560,7 +566,13 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
         deliveries: new DeliveryLogService({ store }),
         reports: new ReportService({ store }),
         payments,
-        webhooks: new WebhookService({ store, queue: webhooks, checkDestination: (url) => destinations.refusal(url), secrets: inputs.secretBox }),
+        webhooks: new WebhookService({
+          store,
+          queue: webhooks,
+          checkDestination: (url) => destinations.refusal(url),
+          secrets: inputs.secretBox,
+          announce: (tenantId) => inputs.endpoints.changed(tenantId),
+        }),
         sources,
         paymentProviders: new PaymentProviderService({ store, secrets: inputs.secretBox }),
         // Verified provider events go to the orders they name, through their actors (a test may record them instead).
@@ -688,6 +700,8 @@ interface WorkerInputs {
   vapid: VapidKeys;
   /** Opens the webhook endpoints' secrets (`SECRETS_KEY`). */
   secretBox: SecretBox;
+  /** The tenants' webhook endpoints every node keeps: an endpoint disabled by a 410 is announced through it. */
+  endpoints: WebhookEndpoints;
   deps: Pick<NodeDeps, 'alertClock' | 'wrapChannel' | 'wrapPush' | 'pushCa' | 'webhookTransport'>;
 }
 
@@ -732,7 +746,7 @@ async function startWorkers(
     () => {
       const transport = deps.webhookTransport ?? new HttpWebhookTransport({ guard: destinations });
       const processor = new WebhookProcessor({
-        store,
+        store: { webhookLog: store.webhookLog, webhooks: announcingDisables(store.webhooks, inputs.endpoints) },
         transport,
         logger,
         maxAttempts: settings.attempts,

@@ -116,6 +116,8 @@ export interface InterServerEvents {
   orders_erased: (orderIds: readonly string[]) => void;
   /** A credential was revoked or replaced: every node applies it and answers (see `CredentialBroadcast`). */
   credentials_changed: (change: CredentialChange, reply: (applied: boolean) => void) => void;
+  /** A tenant's webhook endpoints changed: every node forgets those it kept and answers (see `WebhookEndpoints`). */
+  webhooks_changed: (tenantId: string, reply: (forgotten: boolean) => void) => void;
 }
 
 /** One node's tenant feeds (`feed_list`); an empty `node` for one that serves no sockets. */

@@ -10,6 +10,7 @@ import type { PaymentLedger } from '../store/payments/port';
 import type { WebhookDirectory } from '../store/webhooks/port';
 import type { NewWebhookMessage, OverdueCursor, WebhookLog } from '../store/webhook-log/port';
 import { outboxQueue, oweThrough, sweepMsOf, type OutboxQueueOptions } from './outbox-queue';
+import type { WebhookEndpoints } from './webhook-endpoints';
 import type { WebhookJob } from './webhook-processor';
 
 export const WEBHOOK_QUEUE = 'webhooks';
@@ -30,6 +31,8 @@ export interface WebhookRelayOptions extends OutboxQueueOptions {
   store: WebhookRelayStore;
   /** Makes a delivered order's `proof` for the messages' `data.order`. */
   proofs: Pick<AttachmentService, 'proofOf'>;
+  /** The tenants' endpoints as kept by this node. @default read from `store.webhooks` for every change */
+  endpoints?: Pick<WebhookEndpoints, 'list'>;
   /**
    * How often pending messages long past due are checked for a job (Redis lost it: a restart without persistence).
    * @default 30000
@@ -62,8 +65,10 @@ export class WebhookRelay {
   private readonly unqueued = new Map<string, { name: string; job: WebhookJob }>();
   private sweeping: Promise<void> = Promise.resolve();
   private overdueCursor: OverdueCursor | null = null;
+  private readonly endpoints: Pick<WebhookEndpoints, 'list'>;
 
   constructor(private readonly options: WebhookRelayOptions) {
+    this.endpoints = options.endpoints ?? { list: (tenantId) => options.store.webhooks.listWebhooks(tenantId) };
     this.queue = outboxQueue<WebhookJob>(WEBHOOK_QUEUE, 'webhook', options, {
       // Retries of a message are the processor's (moveToDelayed); these cover a worker's own failures (store down).
       attempts: 10,
@@ -174,7 +179,7 @@ export class WebhookRelay {
   private async messagesOf(effect: PendingEffect & { kind: EffectKind }): Promise<NewWebhookMessage[]> {
     const { store } = this.options;
     const types = typesOwedBy(effect.kind, effect.seq);
-    const endpoints = (await store.webhooks.listWebhooks(effect.tenantId)).filter((endpoint) =>
+    const endpoints = (await this.endpoints.list(effect.tenantId)).filter((endpoint) =>
       types.some((type) => subscribes(endpoint, type, effect.createdAt)),
     );
     if (endpoints.length === 0) return [];

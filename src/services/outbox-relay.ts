@@ -113,13 +113,22 @@ export class OutboxRelay {
       if (loud) lastWarnAt = now;
       this.options.logger[loud ? 'warn' : 'debug']({ err: error, kind, ...context }, message);
     };
-    const perform = async (effect: PendingEffect, doing: () => Promise<void> = () => work.perform(effect), swept = false): Promise<void> => {
+    // The effect, then its row's clear; a failure of either leaves the row to the sweep.
+    const done = async (effect: PendingEffect, doing: () => Promise<void>, swept: boolean): Promise<{ cleared: Promise<void> }> => {
+      const what = swept ? 'swept' : 'at once';
+      const context = { order_id: effect.orderId, seq: effect.seq };
       try {
         await doing();
-        await outbox.clearEffect(kind, effect.orderId, effect.seq);
       } catch (error) {
-        failed(error, 'owed effect left in the outbox', { order_id: effect.orderId, seq: effect.seq }, swept ? 'swept' : 'at once');
+        failed(error, 'owed effect left in the outbox', context, what);
+        return { cleared: Promise.resolve() };
       }
+      // The clear waits for the store's next commit (or a short delay): a sweep does its rows without waiting for each.
+      const cleared = outbox.clearEffect(kind, effect.orderId, effect.seq).catch((error: unknown) => failed(error, 'owed effect left in the outbox', context, what));
+      return { cleared };
+    };
+    const perform = async (effect: PendingEffect, doing: () => Promise<void> = () => work.perform(effect)): Promise<void> => {
+      await (await done(effect, doing, false)).cleared;
     };
     const sweep = (graceMs = work.graceMs): Promise<void> => {
       sweeping = sweeping.then(async () => {
@@ -131,14 +140,16 @@ export class OutboxRelay {
           failed(error, 'outbox not read; swept again later', {}, 'read');
           return;
         }
-        for (const effect of pending) await perform(effect, undefined, true);
+        const clearing: Array<Promise<void>> = [];
+        for (const effect of pending) clearing.push((await done(effect, () => work.perform(effect), true)).cleared);
+        await Promise.all(clearing);
       });
       return sweeping;
     };
     const timer = setInterval(() => void sweep(), work.sweepMs);
     timer.unref();
     return {
-      perform: (effect, doing) => perform(effect, doing),
+      perform,
       sweep,
       close: async () => {
         clearInterval(timer);

@@ -35,6 +35,11 @@ export interface WebhookServiceOptions {
   now?: () => Date;
   /** Seals the signing secrets the store keeps (`SECRETS_KEY`). @default plain */
   secrets?: SecretBox;
+  /**
+   * Tells every node of the cluster that the tenant's endpoints changed (they keep them in memory, see
+   * `WebhookEndpoints`); a change is answered once this resolved. @default none (a single node reading its store)
+   */
+  announce?: (tenantId: string) => Promise<void>;
 }
 
 /** An endpoint as the API shows it: never its secrets; how long a rotation's replaced secret still signs. */
@@ -65,9 +70,11 @@ export class WebhookService {
   private readonly now: () => Date;
   private readonly maxPerTenant: number;
   private readonly secrets: SecretBox;
+  private readonly announce: (tenantId: string) => Promise<void>;
 
   constructor(private readonly options: WebhookServiceOptions) {
     this.secrets = options.secrets ?? SecretBox.plain();
+    this.announce = options.announce ?? (async () => {});
     this.now = options.now ?? (() => new Date());
     this.maxPerTenant = options.maxPerTenant ?? 20;
   }
@@ -96,6 +103,8 @@ export class WebhookService {
       updated_at: at,
     };
     await this.options.store.webhooks.createWebhook(stored);
+    // Every node fans out to it before the caller hears of it: what is applied after this answer reaches it.
+    await this.announce(tenantId);
     return { ...this.view(stored), secret };
   }
 
@@ -119,17 +128,20 @@ export class WebhookService {
       updated_at: this.now().toISOString(),
     });
     if (!changed) throw new NotFoundError('webhook');
+    await this.announce(tenantId);
     return this.view(changed);
   }
 
   /** Removes an endpoint and its delivery log; its queued messages are dropped when their turn comes. */
   async remove(tenantId: string, webhookId: string): Promise<void> {
     if (!(await this.options.store.webhooks.deleteWebhook(tenantId, webhookId))) throw new NotFoundError('webhook');
+    await this.announce(tenantId);
   }
 
   /**
    * A new signing secret. The replaced one keeps signing beside it for {@link ROTATION_OVERLAP_MS} (a day), so a
-   * receiver can switch without losing a message; a second rotation ends the first one's overlap at once.
+   * receiver can switch without losing a message; a second rotation ends the first one's overlap at once. Nothing
+   * is announced: what nodes keep of an endpoint to fan out holds no secret, and each attempt reads the secrets.
    */
   async rotateSecret(tenantId: string, webhookId: string): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const now = this.now();

@@ -81,6 +81,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     pushSubscriptions: collection('pushSubscriptions'),
     run,
   };
+  const outbox = new MongoOutbox(context);
   return {
     lifecycle: {
       /**
@@ -98,13 +99,16 @@ export function createMongoStore(options: MongoStoreOptions): Store {
         run(async () => {
           await db.command({ ping: 1 });
         }),
-      close: () => connection.close(),
+      close: async () => {
+        await outbox.flush();
+        await connection.close();
+      },
     },
     tenants: new MongoTenantDirectory(context),
     orders: new MongoOrderLog(context),
     arrival: new MongoArrivalLog(context),
     search: new MongoOrderSearch(context),
-    outbox: new MongoOutbox(context),
+    outbox,
     loyalty: new MongoLoyaltyLedger(context),
     deliveries: new MongoDeliveryLog(context),
     preferences: new MongoPreferenceBook(context),

@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import { eventFrom, type Location, type Order, type OrderEvent } from '../../domain/order';
-import { oweEffectsIn, oweEffectsSql } from '../outbox/postgres';
+import { oweEffectsIn, oweEffectsSql, withClears } from '../outbox/postgres';
+import type { PendingClears } from '../outbox/pending-clears';
 import type { EffectKind } from '../outbox/port';
 import { CommitBatch, owedEffects } from '../postgres/commit-batch';
 import type { PostgresContext } from '../postgres/context';
@@ -29,11 +30,32 @@ export class PostgresOrderLog implements OrderLog {
     return ids.map((id) => byId.get(id) ?? null);
   }, String);
 
-  constructor(private readonly db: PostgresContext) {
+  /**
+   * @param clears outbox rows whose effect is done: each applied event's commit statement deletes those waiting
+   * (no transaction of their own). @default none
+   */
+  constructor(
+    private readonly db: PostgresContext,
+    private readonly clears?: PendingClears,
+  ) {
     this.batch = new CommitBatch(
-      async (text, values) => (await db.pool.query(text, values)).rows,
+      (text, values) => this.carryingClears(text, values, async (carried, withValues) => (await db.pool.query(carried, withValues)).rows),
       (commit) => this.commitOne(commit),
     );
+  }
+
+  /** Runs a commit statement that also deletes the outbox rows waiting to be cleared; they wait again if it fails. */
+  private async carryingClears<R>(text: string, values: unknown[], run: (text: string, values: unknown[]) => Promise<R>): Promise<R> {
+    const carried = this.clears?.take();
+    if (!carried) return run(text, values);
+    try {
+      const result = await run(...withClears(text, values, carried.keys));
+      carried.committed();
+      return result;
+    } catch (error) {
+      carried.failed();
+      throw error;
+    }
   }
 
   async createOrder(input: NewOrder): Promise<CreateOrderResult> {
@@ -126,7 +148,7 @@ export class PostgresOrderLog implements OrderLog {
     const effects = next ? owedEffects(commit) : [];
     try {
       if (next) {
-        const { rows } = await this.db.query<{ duplicate: boolean; updated: boolean; last_location: Location | null }>(COMMIT_APPLIED, [
+        const values = [
           ...eventValues(event),
           expectedRev,
           ...stateValues(next),
@@ -134,7 +156,9 @@ export class PostgresOrderLog implements OrderLog {
           next.tenant_id,
           effects.map((effect) => effect.key),
           ...eventDetailValues(event),
-        ]);
+        ];
+        type Applied = { duplicate: boolean; updated: boolean; last_location: Location | null };
+        const { rows } = await this.carryingClears(COMMIT_APPLIED, values, (text, withValues) => this.db.query<Applied>(text, withValues));
         const result = rows[0]!;
         if (result.duplicate) return { kind: 'duplicate_event' };
         if (!result.updated) return { kind: 'rev_conflict' };

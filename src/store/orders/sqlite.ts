@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { EffectKind } from '../../domain/effects';
 import { orderState, type Location, type Order, type OrderEvent } from '../../domain/order';
 import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
+import type { PendingClears } from '../outbox/pending-clears';
 import { prepareOweEffect } from '../outbox/sqlite';
 import { searchTerms } from '../search-terms';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
@@ -14,7 +15,14 @@ import { eventToRow, orderToRow, rowToEvent, rowToOrder, type EventRow, type Ord
 export class SqliteOrderLog implements OrderLog {
   private readonly stmt: () => ReturnType<typeof prepare>;
 
-  constructor(private readonly context: SqliteContext) {
+  /**
+   * @param clears outbox rows whose effect is done: their deletes join each applied event's commit transaction.
+   * @default none
+   */
+  constructor(
+    private readonly context: SqliteContext,
+    private readonly clears?: Pick<PendingClears, 'flush'>,
+  ) {
     this.stmt = preparedOnUse(context.db, prepare);
   }
 
@@ -72,7 +80,7 @@ export class SqliteOrderLog implements OrderLog {
 
   commitEvent(commit: EventCommit): Promise<CommitResult> {
     const { orderId, expectedRev, event, next } = commit;
-    return this.context.write((): CommitResult => {
+    const committing = this.context.write((): CommitResult => {
       const stmt = this.stmt();
       if (stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
       let stored: { last_location: string | null } | undefined;
@@ -93,6 +101,9 @@ export class SqliteOrderLog implements OrderLog {
       }
       return { kind: 'ok', rev: next ? expectedRev + 1 : expectedRev, lastLocation: parseLocation(stored?.last_location) };
     });
+    // Queued in the same turn, the outbox deletes waiting share this commit's group-commit transaction.
+    void this.clears?.flush();
+    return committing;
   }
 
   setInstructions(orderId: string, expectedRev: number, instructions: string | null, updatedAt: string): Promise<CommitResult> {

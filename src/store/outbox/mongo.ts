@@ -2,6 +2,7 @@ import type { Document } from 'mongodb';
 import type { EffectKind } from '../../domain/effects';
 import type { MongoContext } from '../mongo/context';
 import type { EffectDocument } from '../mongo/documents';
+import { PendingClears } from './pending-clears';
 import type { Outbox, PendingEffect } from './port';
 
 /**
@@ -21,13 +22,33 @@ export function withOwedEffect(kind: EffectKind, seqPath: `$${string}`, createdA
   return { $concatArrays: [{ $ifNull: ['$effects', []] }, [{ kind, seq: seqPath, created_at: createdAt }]] };
 }
 
-/** The outbox on MongoDB: an array in each order's document, read across orders through a multikey index. */
+/**
+ * The outbox on MongoDB: an array in each order's document, read across orders through a multikey index. Done
+ * effects leave it in batches: those done within `delayMs` of each other go in one bulk write.
+ */
 export class MongoOutbox implements Outbox {
-  constructor(private readonly db: Pick<MongoContext, 'orders' | 'run'>) {}
+  private readonly clears: PendingClears;
+
+  constructor(private readonly db: Pick<MongoContext, 'orders' | 'run'>) {
+    this.clears = new PendingClears({
+      clear: (keys) =>
+        this.db.run(async () => {
+          await this.db.orders.bulkWrite(
+            keys.map(({ kind, orderId, seq }) => ({ updateOne: { filter: { _id: orderId }, update: { $pull: { effects: { kind, seq } } } } })),
+            { ordered: false },
+          );
+        }),
+    });
+  }
+
+  /** Deletes the done effects still waiting (the store closing). */
+  flush(): Promise<void> {
+    return this.clears.flush();
+  }
 
   /** Owed effects of a kind recorded before `createdBefore`, oldest first, across orders (from `orders_by_effect`). */
-  pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
-    return this.db.run(() =>
+  async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
+    const rows = await this.db.run(() =>
       this.db.orders
         .aggregate<PendingEffect>([
           // $elemMatch: both conditions on the same element, so the multikey index bounds both fields.
@@ -41,12 +62,12 @@ export class MongoOutbox implements Outbox {
         ])
         .toArray(),
     );
+    // Done here already, their deletes waiting for the next batch.
+    return rows.filter((effect) => !this.clears.has(kind, effect.orderId, effect.seq));
   }
 
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
-    return this.db.run(async () => {
-      await this.db.orders.updateOne({ _id: orderId }, { $pull: { effects: { kind, seq } } });
-    });
+    return this.clears.add({ kind, orderId, seq });
   }
 
   /** Pushed onto the order's outbox unless an effect of that kind and key is there (one guarded update). */

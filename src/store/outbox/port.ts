@@ -9,7 +9,11 @@ export type { EffectKind } from '../../domain/effects';
 export interface Outbox {
   /** Effects recorded and not yet done, oldest first. */
   pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]>;
-  /** The effect is done (alert queued, points booked): forget it. */
+  /**
+   * The effect is done (alert queued, points booked): forget it. The row's delete rides in the store's next write
+   * of an applied event, or goes on its own shortly after (`PendingClears`); resolves once it is committed. Until
+   * then `pendingEffects` on this store leaves the row out; a crash before leaves it to the sweep.
+   */
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void>;
   /**
    * Records an effect owed by a change that is not an order write (an alert that reached nobody), unless it is

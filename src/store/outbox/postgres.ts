@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { PostgresContext } from '../postgres/context';
-import { TurnBatch } from '../postgres/turn-batch';
+import { PendingClears, type EffectKey } from './pending-clears';
 import type { EffectKind, Outbox, PendingEffect } from './port';
 
 /**
@@ -29,21 +29,38 @@ export async function oweEffectsIn(
   ]);
 }
 
-/** The outbox on PostgreSQL: the `effects` table, one row per (kind, order, seq) owed. */
-export class PostgresOutbox implements Outbox {
-  // The clears of one turn (the alert queue and the webhook relay clear one row per change), one statement.
-  private readonly clears = new TurnBatch<{ kind: EffectKind; orderId: string; seq: number }, void>(
-    async (effects) => {
-      await this.db.query(
-        `DELETE FROM effects WHERE (kind, order_id, seq) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::int[]))`,
-        [effects.map((e) => e.kind), effects.map((e) => e.orderId), effects.map((e) => e.seq)],
-      );
-      return effects.map(() => undefined);
-    },
-    (effect) => `${effect.kind}\u0000${effect.orderId}\u0000${effect.seq}`,
-  );
+const DELETE_EFFECTS = (first: number): string =>
+  `DELETE FROM effects WHERE (kind, order_id, seq) IN (SELECT * FROM unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::int[]))`;
 
-  constructor(private readonly db: PostgresContext) {}
+function keyColumns(keys: readonly EffectKey[]): unknown[] {
+  return [keys.map((key) => key.kind), keys.map((key) => key.orderId), keys.map((key) => key.seq)];
+}
+
+/**
+ * A statement written as a `WITH` query (an applied event's commit), made to delete the given outbox rows too: one
+ * more data-modifying CTE, whose keys are its last three parameters. The deletes commit with it, or not at all.
+ */
+export function withClears(text: string, values: readonly unknown[], keys: readonly EffectKey[]): [string, unknown[]] {
+  if (!/^\s*WITH\s/.test(text)) throw new Error('withClears: the statement must be a WITH query');
+  const carried = text.replace(/^\s*WITH\s/, `WITH cleared AS (${DELETE_EFFECTS(values.length + 1)}),\n  `);
+  return [carried, [...values, ...keyColumns(keys)]];
+}
+
+/**
+ * The outbox on PostgreSQL: the `effects` table, one row per (kind, order, seq) owed. A done effect's row is deleted
+ * by the next applied event's commit statement on this node (see `clears`), or on its own soon after.
+ */
+export class PostgresOutbox implements Outbox {
+  /** Rows whose effect is done; the order log's commits carry their deletes (`withClears`). */
+  readonly clears: PendingClears;
+
+  constructor(private readonly db: PostgresContext) {
+    this.clears = new PendingClears({
+      clear: async (keys) => {
+        await this.db.query(DELETE_EFFECTS(1), keyColumns(keys));
+      },
+    });
+  }
 
   async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
     const { rows } = await this.db.query<PendingEffect>(
@@ -51,11 +68,12 @@ export class PostgresOutbox implements Outbox {
        WHERE kind = $1 AND created_at < $2 ORDER BY created_at LIMIT $3`,
       [kind, createdBefore, limit],
     );
-    return rows;
+    // Done here already, their deletes waiting for a commit to carry them.
+    return rows.filter((effect) => !this.clears.has(kind, effect.orderId, effect.seq));
   }
 
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
-    return this.clears.load({ kind, orderId, seq });
+    return this.clears.add({ kind, orderId, seq });
   }
 
   async oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {

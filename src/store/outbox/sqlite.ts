@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { EffectKind, Outbox, PendingEffect } from './port';
 import { preparedOnUse, type SqliteContext } from '../sqlite/context';
+import { PendingClears } from './pending-clears';
 
 /** Records an owed effect inside the caller's transaction; one already owed (same kind, order and seq) stays as it is. */
 export type OweEffect = (kind: EffectKind, orderId: string, seq: number, tenantId: string, createdAt: string) => void;
@@ -16,22 +17,34 @@ export function prepareOweEffect(db: Database): OweEffect {
   };
 }
 
-/** The effects owed and not done yet, in the embedded store's `effects` table. */
+/**
+ * The effects owed and not done yet, in the embedded store's `effects` table. A done effect's row is deleted in the
+ * group-commit transaction of the next applied event's commit (see `clears`), or on its own soon after.
+ */
 export class SqliteOutbox implements Outbox {
+  /** Rows whose effect is done; the order log's commits take their deletes into their transaction. */
+  readonly clears: PendingClears;
   private readonly stmt: () => ReturnType<typeof prepare>;
 
   constructor(private readonly context: SqliteContext) {
     this.stmt = preparedOnUse(context.db, prepare);
+    this.clears = new PendingClears({
+      clear: (keys) =>
+        this.context.write(() => {
+          const { delete: remove } = this.stmt();
+          for (const key of keys) remove.run(key.kind, key.orderId, key.seq);
+        }),
+    });
   }
 
-  pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
-    return this.context.read(() => this.stmt().pending.all(kind, createdBefore, limit) as PendingEffect[]);
+  async pendingEffects(kind: EffectKind, createdBefore: string, limit: number): Promise<PendingEffect[]> {
+    const rows = await this.context.read(() => this.stmt().pending.all(kind, createdBefore, limit) as PendingEffect[]);
+    // Done here already, their deletes waiting for a commit to carry them.
+    return rows.filter((effect) => !this.clears.has(kind, effect.orderId, effect.seq));
   }
 
   clearEffect(kind: EffectKind, orderId: string, seq: number): Promise<void> {
-    return this.context.write(() => {
-      this.stmt().delete.run(kind, orderId, seq);
-    });
+    return this.clears.add({ kind, orderId, seq });
   }
 
   oweEffect(effect: PendingEffect & { kind: EffectKind }): Promise<void> {

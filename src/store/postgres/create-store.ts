@@ -37,6 +37,7 @@ export type { PostgresStoreOptions } from './context';
  */
 export function createPostgresStore(options: PostgresStoreOptions): Store {
   const db = new PostgresContext(options);
+  const outbox = new PostgresOutbox(db);
   return {
     lifecycle: {
       // Creates the schema if needed and migrates it; nodes starting at once take turns (see migrations.ts).
@@ -44,13 +45,16 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       ping: async () => {
         await db.query('SELECT 1');
       },
-      close: () => db.pool.end(),
+      close: async () => {
+        await outbox.clears.flush();
+        await db.pool.end();
+      },
     },
     tenants: new PostgresTenantDirectory(db),
-    orders: new PostgresOrderLog(db),
+    orders: new PostgresOrderLog(db, outbox.clears),
     arrival: new PostgresArrivalLog(db),
     search: new PostgresOrderSearch(db),
-    outbox: new PostgresOutbox(db),
+    outbox,
     loyalty: new PostgresLoyaltyLedger(db),
     deliveries: new PostgresDeliveryLog(db),
     preferences: new PostgresPreferenceBook(db),

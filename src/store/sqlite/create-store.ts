@@ -16,6 +16,7 @@ import { SqliteDeliveryLog } from '../deliveries/sqlite';
 import type { StoreLifecycle } from '../lifecycle';
 import { SqliteLoyaltyLedger } from '../loyalty/sqlite';
 import { SqliteOrderLog } from '../orders/sqlite';
+import type { PendingClears } from '../outbox/pending-clears';
 import { SqliteOutbox } from '../outbox/sqlite';
 import { SqlitePreferenceBook } from '../preferences/sqlite';
 import { SqlitePrivacyRecords } from '../privacy/sqlite';
@@ -82,14 +83,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // A read runs at once, retried asynchronously while another process holds a lock it needs (rare in WAL mode).
   const read = <T>(run: () => T): Promise<T> => whenFree(busyTimeoutMs, run);
   const context: SqliteContext = { db, write: (run) => writes.write(run), read };
+  const outbox = new SqliteOutbox(context);
 
   return {
-    lifecycle: lifecycle(db, writes, busyTimeoutMs),
+    lifecycle: lifecycle(db, writes, busyTimeoutMs, outbox.clears),
     tenants: new SqliteTenantDirectory(context),
-    orders: new SqliteOrderLog(context),
+    orders: new SqliteOrderLog(context, outbox.clears),
     arrival: new SqliteArrivalLog(context),
     search: new SqliteOrderSearch(context),
-    outbox: new SqliteOutbox(context),
+    outbox,
     loyalty: new SqliteLoyaltyLedger(context),
     deliveries: new SqliteDeliveryLog(context),
     preferences: new SqlitePreferenceBook(context),
@@ -111,7 +113,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   };
 }
 
-function lifecycle(db: Db, writes: GroupCommit, busyTimeoutMs: number): StoreLifecycle {
+function lifecycle(db: Db, writes: GroupCommit, busyTimeoutMs: number, clears: Pick<PendingClears, 'flush'>): StoreLifecycle {
   let ping: Database.Statement | undefined;
   return {
     /** Switches the file to WAL and migrates it, waiting (asynchronously) for nodes starting at the same time. */
@@ -123,6 +125,7 @@ function lifecycle(db: Db, writes: GroupCommit, busyTimeoutMs: number): StoreLif
       await whenFree(busyTimeoutMs, () => (ping ??= db.prepare('SELECT 1')).get());
     },
     async close(): Promise<void> {
+      await clears.flush();
       await writes.drained();
       if (db.open) db.close();
     },

@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+import type { IoServer } from '../gateways/io';
+import type { RedisClient } from '../gateways/redis';
+import type { Webhook, WebhookDirectory } from '../store/webhooks/port';
+
+/** What a fan-out needs of an endpoint to decide whether a change is its to hear of (never its secrets). */
+export type EndpointFilter = Pick<Webhook, 'id' | 'tenant_id' | 'events' | 'enabled' | 'created_at'>;
+
+export interface WebhookEndpointsOptions {
+  /** Where endpoints are kept. */
+  directory: Pick<WebhookDirectory, 'listWebhooks'>;
+  /**
+   * How long a tenant's endpoints are kept without being read again. Bounds how long a node that missed a change's
+   * announcement (Redis unreachable then) fans out to the endpoints as they were.
+   * @default 10000
+   */
+  ttlMs?: number;
+  /**
+   * How long an announcement waits for the other nodes to say they forgot the tenant's endpoints (below the
+   * adapter's 5 s limit for answers); a node that does not answer in time reads them again within `ttlMs`.
+   * @default 3000
+   */
+  answerWaitMs?: number;
+  /**
+   * Tenants kept at most; past it the least recently read leaves.
+   * @default 10000
+   */
+  maxTenants?: number;
+  logger: Logger;
+  /** @default the system clock */
+  now?: () => number;
+}
+
+interface Load {
+  endpoints: Promise<EndpointFilter[]>;
+  /** A change was announced while it read: what it read is answered to its callers but not kept. */
+  stale: boolean;
+}
+
+/**
+ * Each tenant's webhook endpoints as this node fans changes out to them, kept in memory (an empty list too: a
+ * tenant without endpoints costs the store no read per change). A change of a tenant's endpoints (created, updated,
+ * deleted, rotated, disabled) is announced: this node forgets the tenant's at once, every other node as soon as the
+ * announcement reaches it through the Socket.IO adapter, and the announcing call returns once every node said so
+ * (or `answerWaitMs` passed). So a change applied after an endpoint's creation was answered reaches it from any
+ * node; a node the announcement missed (Redis down) reads the endpoints again within `ttlMs`, and every node forgets
+ * all of them when its adapter's connection comes back.
+ */
+export class WebhookEndpoints {
+  private readonly kept = new Map<string, { endpoints: EndpointFilter[]; until: number }>();
+  private readonly loading = new Map<string, Load>();
+  private readonly ttlMs: number;
+  private readonly answerWaitMs: number;
+  private readonly maxTenants: number;
+  private readonly now: () => number;
+  private io: IoServer | null = null;
+  private subscriber: Pick<RedisClient, 'on' | 'off'> | null = null;
+  private readonly forgetAll = (): void => {
+    this.kept.clear();
+    for (const load of this.loading.values()) load.stale = true;
+    this.loading.clear();
+  };
+
+  constructor(private readonly options: WebhookEndpointsOptions) {
+    this.ttlMs = options.ttlMs ?? 10_000;
+    this.answerWaitMs = options.answerWaitMs ?? 3000;
+    this.maxTenants = options.maxTenants ?? 10_000;
+    this.now = options.now ?? Date.now;
+    if (!(this.ttlMs >= 0)) throw new RangeError('WebhookEndpoints: ttlMs must be >= 0');
+    if (!(this.answerWaitMs >= 0 && this.answerWaitMs < 5000)) throw new RangeError('WebhookEndpoints: answerWaitMs must be in [0, 5000)');
+    if (!(this.maxTenants >= 1)) throw new RangeError('WebhookEndpoints: maxTenants must be >= 1');
+  }
+
+  /** The tenant's endpoints, oldest first: kept, or read once for every caller waiting meanwhile. */
+  list(tenantId: string): Promise<EndpointFilter[]> {
+    const kept = this.kept.get(tenantId);
+    if (kept && kept.until > this.now()) return Promise.resolve(kept.endpoints);
+    const loading = this.loading.get(tenantId);
+    if (loading) return loading.endpoints;
+    const load: Load = { endpoints: Promise.resolve([]), stale: false };
+    load.endpoints = this.options.directory.listWebhooks(tenantId).then(
+      (stored) => {
+        const endpoints = stored.map(({ id, tenant_id, events, enabled, created_at }) => ({ id, tenant_id, events, enabled, created_at }));
+        if (this.loading.get(tenantId) === load) this.loading.delete(tenantId);
+        if (!load.stale) this.keep(tenantId, endpoints);
+        return endpoints;
+      },
+      (error: unknown) => {
+        if (this.loading.get(tenantId) === load) this.loading.delete(tenantId);
+        throw error;
+      },
+    );
+    this.loading.set(tenantId, load);
+    return load.endpoints;
+  }
+
+  /** Forgets the tenant's endpoints on this node (a change heard of). */
+  forget(tenantId: string): void {
+    this.kept.delete(tenantId);
+    const loading = this.loading.get(tenantId);
+    if (loading) {
+      loading.stale = true;
+      this.loading.delete(tenantId);
+    }
+  }
+
+  /**
+   * The tenant's endpoints changed: forgotten here, then on every other node; resolves once they all said so,
+   * `answerWaitMs` passed, or Redis could not take the message (logged: those nodes read again within `ttlMs`).
+   */
+  async changed(tenantId: string): Promise<void> {
+    this.forget(tenantId);
+    const { io } = this;
+    if (!io) return;
+    await new Promise<void>((resolve) => {
+      let settled = false;
+      const answered = (error: Error | null): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) this.options.logger.warn({ err: error, tenant_id: tenantId }, `webhook endpoints change not confirmed by every node (they see it within ${this.ttlMs} ms)`);
+        resolve();
+      };
+      const timer = setTimeout(() => answered(new Error(`no answer from every node within ${this.answerWaitMs} ms`)), this.answerWaitMs);
+      // The adapter's own call, whose promise can be caught (io.serverSideEmit drops it; it rejects without Redis).
+      const asking = io.of('/').adapter.serverSideEmit(['webhooks_changed', tenantId, answered]) as unknown;
+      Promise.resolve(asking).catch((error: unknown) => answered(error instanceof Error ? error : new Error(String(error))));
+    });
+  }
+
+  /**
+   * Hears the other nodes' announcements through the cluster's Socket.IO server, and announces through it; forgets
+   * everything when `subscriber` (the adapter's connection) is ready again, since announcements may have been missed.
+   */
+  connect(io: IoServer, subscriber?: Pick<RedisClient, 'on' | 'off'>): void {
+    this.io = io;
+    io.on('webhooks_changed', (tenantId, reply) => {
+      if (typeof tenantId === 'string') this.forget(tenantId);
+      if (typeof reply === 'function') reply(true);
+    });
+    this.subscriber = subscriber ?? null;
+    this.subscriber?.on('ready', this.forgetAll);
+  }
+
+  close(): void {
+    this.subscriber?.off('ready', this.forgetAll);
+    this.subscriber = null;
+    this.io = null;
+  }
+
+  private keep(tenantId: string, endpoints: EndpointFilter[]): void {
+    // Re-inserted so the map's order is the order of reads: the oldest read leaves first.
+    this.kept.delete(tenantId);
+    this.kept.set(tenantId, { endpoints, until: this.now() + this.ttlMs });
+    if (this.kept.size > this.maxTenants) this.kept.delete(this.kept.keys().next().value!);
+  }
+}
+
+/**
+ * The endpoints as a webhook worker reads and disables them: an endpoint it disables (the receiver answered 410
+ * Gone) is announced like any other change, so no node goes on making messages for it.
+ */
+export function announcingDisables(
+  directory: Pick<WebhookDirectory, 'loadWebhook' | 'disableWebhook'>,
+  endpoints: Pick<WebhookEndpoints, 'changed'>,
+): Pick<WebhookDirectory, 'loadWebhook' | 'disableWebhook'> {
+  return {
+    loadWebhook: (webhookId) => directory.loadWebhook(webhookId),
+    disableWebhook: async (webhookId, reason, at) => {
+      const disabled = await directory.disableWebhook(webhookId, reason, at);
+      const endpoint = disabled ? await directory.loadWebhook(webhookId) : null;
+      if (endpoint) await endpoints.changed(endpoint.tenant_id);
+      return disabled;
+    },
+  };
+}
