@@ -248,7 +248,7 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
     revocations: revocations.revocations,
     inactiveCouriers: revocations.inactiveCouriers,
   });
-  const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit });
+  const rateLimit = new RateLimit({ redis: redis.publisher, prefix: config.redisPrefix, ...config.rateLimit, refused: metrics.rateLimited });
   const destinations = new DestinationGuard({ allowPrivate: config.webhooks.allowPrivate, resolve: deps.resolve });
   const context = { store, bus, logger, metrics, redis, redisState };
   const api = redis.feedSubscriber

@@ -112,15 +112,24 @@ export interface RedisFixGateOptions {
 // The rule of admitFixTimes, in Redis so every node shares each device's memory. KEYS[1]: the last recorded fix (as
 // the client wrote it, so no float formatting); KEYS[2]: the admissions being recorded, as members `<last kept>|<id>`
 // scored by the end of their lease. ARGV: the TTL, the spacing, now, the lease's end, the admission's id, then the
-// fix times, ascending. Answers `recording`, or `kept` and the kept times.
+// fix times, ascending. Answers `recording`, or `kept` and the kept times. Leases that ended are skipped as read and
+// removed only when there are some (a node died while recording): a message costs GET and ZRANGE, then ZADD and
+// PEXPIRE when it keeps a fix.
 const ADMIT = `
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
 local recorded = tonumber(redis.call('GET', KEYS[1]))
 local last = recorded
-for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local at = tonumber(string.match(member, '^[^|]+'))
-  if last == nil or at > last then last = at end
+local now = tonumber(ARGV[3])
+local expired = false
+local recording = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #recording, 2 do
+  if tonumber(recording[i + 1]) <= now then
+    expired = true
+  else
+    local at = tonumber(string.match(recording[i], '^[^|]+'))
+    if last == nil or at > last then last = at end
+  end
 end
+if expired then redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3]) end
 local spacing = tonumber(ARGV[2])
 local kept = { 'kept' }
 for i = 6, #ARGV do
