@@ -17,7 +17,7 @@ import { ErasureBroadcast } from './gateways/erasure-broadcast';
 import { Gateway } from './gateways/gateway';
 import { createIo, type IoServer } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
-import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
+import { createRedis, type CommandCounter, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
 import { ClientAddresses } from './http/client-address';
 import { bracketed, HttpServer } from './http/http-server';
@@ -32,6 +32,7 @@ import { ContactCodeSender } from './notifiers/contact-code-sender';
 import type { Channel, PushSender } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
+import { queueDepths } from './notifiers/queue-depths';
 import { TemplateCatalog } from './notifiers/templates';
 import { WebhookProcessor } from './notifiers/webhook-processor';
 import { WebhookRelay } from './notifiers/webhook-relay';
@@ -211,9 +212,11 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
     meanwhile: WITHOUT_REDIS,
     upGauge: metrics.dependencyUp,
     heldCounter: metrics.dependencyHeld,
+    outageCounter: metrics.dependencyOutages,
   });
-  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, redisState), closeRedis);
+  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, redisState, metrics.redisCommands), closeRedis);
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
+  bus.on('applied', () => metrics.eventsApplied.inc());
   const relay = new OutboxRelay({ outbox: store.outbox, logger, errors: metrics.outboxRelayErrors });
   // Every role relays what its changes owe, and sweeps for what any node left. Built before the services and stopped
   // after them: what actors apply while they drain is still relayed at once.
@@ -223,6 +226,8 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // with a key derived from the token secret, so any node of the cluster serves any link.
   const attachments = new AttachmentService({ store, secret: secrets.jwtSecret, linkBase: config.publicUrl, now: deps.attachmentClock });
   const webhooks = await part('webhook relay', () => new WebhookRelay({ store, proofs: attachments, ...queues }), (relayed) => relayed.close());
+  const depths = queueDepths({ queues: [alerts.queue, webhooks.queue], jobs: metrics.queueJobs, oldestWaitingAge: metrics.queueOldestAge, redis: redisState });
+  await part('queue metrics', () => metrics.atScrape(depths), (stopReading) => stopReading());
   const service = stoppable(lifecycle);
   const loyalty = await service('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }));
   const privacy = new PrivacyService({ store, bus });
@@ -331,11 +336,12 @@ async function connectRedis(
   config: Pick<Config, 'role' | 'redisUrl' | 'redisCluster'>,
   urlFor: NodeDeps['redisUrlFor'] = () => config.redisUrl,
   watch: ConnectionWatch,
+  commands: CommandCounter,
 ): Promise<RedisConnections> {
   // Publishing fails fast while Redis is down, so local delivery never waits on it; subscribers and workers queue
   // their commands until the connection is back.
   const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
-    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, options);
+    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, { ...options, commands });
   const connections: RedisConnections = {
     publisher: connect('publisher', { enableOfflineQueue: false, enableAutoPipelining: true }),
     adapterSubscriber: connect('adapter-subscriber', { maxRetriesPerRequest: null, sharded: true }),
@@ -439,6 +445,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       idleMs: config.actorIdleMs,
       onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
       onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
+      counted: metrics.positionsTaken,
     }),
   );
   const orders = await service('order actors', () =>
@@ -472,7 +479,14 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   );
   // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
   const mqttState = config.mqtt
-    ? new DependencyState({ dependency: 'mqtt', logger, meanwhile: WITHOUT_MQTT, upGauge: metrics.dependencyUp, heldCounter: metrics.dependencyHeld })
+    ? new DependencyState({
+        dependency: 'mqtt',
+        logger,
+        meanwhile: WITHOUT_MQTT,
+        upGauge: metrics.dependencyUp,
+        heldCounter: metrics.dependencyHeld,
+        outageCounter: metrics.dependencyOutages,
+      })
     : null;
   const clients = new ClientAddresses(config.http.trustProxy);
   const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
@@ -606,6 +620,15 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
+  await lifecycle.part(
+    'socket metrics',
+    () =>
+      metrics.atScrape(() => {
+        metrics.socketsConnected.set(io.of('/').sockets.size);
+        metrics.socketSubscriptions.set(gateway.streamedOrders);
+      }),
+    (stopReading) => stopReading(),
+  );
   // Registered after the sockets, so it stops first: no position is taken once the couriers' side starts draining.
   if (config.mqtt && mqttState) {
     const { url, topics } = config.mqtt;
@@ -726,6 +749,7 @@ async function startWorkers(
         perEndpoint: settings.endpointConcurrency,
         perTenant: settings.tenantConcurrency,
         lockMs: settings.lockMs,
+        attempts: metrics.webhookAttempts,
       });
       return { worker, transport };
     },
