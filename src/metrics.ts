@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreCounters } from './store/counters';
 
 /**
  * Something read when `/metrics` is scraped: it sets its gauges from the part that holds the numbers (a socket
@@ -6,11 +7,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export type ScrapeReader = () => void | Promise<void>;
 
-/** What a store counts (`store_transactions_total`, `store_statements_total`): see the store factories' `counters`. */
-export interface StoreCounters {
-  transactions: { inc(value?: number): void };
-  statements: { inc(value?: number): void };
-}
 
 // prom-client's default gauges that end in `_total`, which Prometheus keeps for counters (`promtool check metrics`
 // refuses them). Each is the sum of the gauge of the same name without the suffix, by type, which stays.
