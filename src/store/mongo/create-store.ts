@@ -156,8 +156,8 @@ const OPERATIONS = new Set<string | symbol>([
 function countOperations<T extends Document>(collection: MongoCollection<T>, counters: StoreCounters): MongoCollection<T> {
   const counted = new Map<string | symbol, unknown>();
   return new Proxy(collection, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver);
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name);
       if (!OPERATIONS.has(name) || typeof value !== 'function') return value;
       let wrapped = counted.get(name);
       if (!wrapped) {
