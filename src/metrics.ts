@@ -7,7 +7,6 @@ import type { StoreCounters } from './store/counters';
  */
 export type ScrapeReader = () => void | Promise<void>;
 
-
 // prom-client's default gauges that end in `_total`, which Prometheus keeps for counters (`promtool check metrics`
 // refuses them). Each is the sum of the gauge of the same name without the suffix, by type, which stays.
 const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
