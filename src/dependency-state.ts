@@ -35,6 +35,8 @@ export interface DependencyStateOptions {
   upGauge: { set(labels: { dependency: Dependency }, value: number): void };
   /** `dependency_held_total{dependency, what}`: what outages held, by kind. */
   heldCounter: { inc(labels: { dependency: Dependency; what: string }): void };
+  /** `dependency_outages_total{dependency}`: counted as each outage begins. @default none */
+  outageCounter?: { inc(labels: { dependency: Dependency }): void };
   /** @default Date.now */
   now?: () => number;
 }
@@ -69,6 +71,7 @@ export class DependencyState implements DependencyWatch, ConnectionWatch {
     const { dependency, logger, meanwhile } = this.options;
     this.downSince = this.now();
     this.options.upGauge.set({ dependency }, 0);
+    this.options.outageCounter?.inc({ dependency });
     logger.warn({ dependency, connection, err: error }, `${dependency} is not reachable: ${meanwhile}`);
   }
 

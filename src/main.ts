@@ -97,6 +97,7 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
         sync: settings.sync,
         busyTimeoutMs: settings.busyTimeoutMs,
         onBatch: metrics.observeStoreBatch,
+        counters: metrics.storeCounters,
       };
       if (!settings.thread) return createSqliteStore(options);
       return createThreadedStore({
@@ -113,9 +114,10 @@ export function openStore(settings: StoreConfig, metrics: Metrics, logger: Logge
         url: settings.url,
         schema: settings.schema,
         onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; it is replaced'),
+        counters: metrics.storeCounters,
       });
     case 'mongo':
-      return createMongoStore({ uri: settings.uri });
+      return createMongoStore({ uri: settings.uri, counters: metrics.storeCounters });
   }
 }
 

@@ -1,4 +1,15 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreCounters } from './store/counters';
+
+/**
+ * Something read when `/metrics` is scraped: it sets its gauges from the part that holds the numbers (a socket
+ * count, queue depths). It handles its own failures (a gauge it cannot read keeps its last value).
+ */
+export type ScrapeReader = () => void | Promise<void>;
+
+// prom-client's default gauges that end in `_total`, which Prometheus keeps for counters (`promtool check metrics`
+// refuses them). Each is the sum of the gauge of the same name without the suffix, by type, which stays.
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** The node's Prometheus metrics, on a registry of their own (several nodes can live in one test process). */
 export class Metrics {
@@ -86,12 +97,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  // ── What an operator watches per node (issue 27): sockets, events, alerts, webhooks, queues, limits, round trips ──
-  readonly socketsConnected = new Gauge({ name: 'sockets_connected', help: 'Sockets connected to this node', registers: [this.registry] });
+  // ── What an operator watches per node: sockets, events, alerts, webhooks, queues, limits, round trips ──
+  readonly socketsConnected = new Gauge({
+    name: 'sockets_connected',
+    help: 'Sockets connected to this node, read when scraped',
+    registers: [this.registry],
+    collect: () => this.readAtScrape(),
+  });
   readonly socketSubscriptions = new Gauge({
     name: 'socket_subscriptions',
-    help: 'Orders this node streams to its sockets (one per order, however many of its sockets watch it)',
+    help: 'Orders this node streams to its sockets (one per order, however many of its sockets watch it), read when scraped',
     registers: [this.registry],
+    collect: () => this.readAtScrape(),
   });
   readonly eventsApplied = new Counter({
     name: 'events_applied_total',
@@ -121,12 +138,14 @@ export class Metrics {
     help: 'Jobs in a queue by state (waiting, active, delayed, failed), read when scraped',
     labelNames: ['queue', 'state'] as const,
     registers: [this.registry],
+    collect: () => this.readAtScrape(),
   });
   readonly queueOldestAge = new Gauge({
     name: 'queue_oldest_waiting_age_seconds',
     help: 'Age of the oldest job waiting in a queue (0 when none waits), read when scraped',
     labelNames: ['queue'] as const,
     registers: [this.registry],
+    collect: () => this.readAtScrape(),
   });
   readonly rateLimited = new Counter({
     name: 'rate_limited_total',
@@ -175,8 +194,33 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** What the store counts, for the store factories' `counters` option. */
+  readonly storeCounters: StoreCounters = { transactions: this.storeTransactions, statements: this.storeStatements };
+
+  private readonly readers = new Set<ScrapeReader>();
+  /** The reading of the scrape in progress: the scrape-time gauges are collected together, and share it. */
+  private reading: Promise<void> | null = null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const name of MISNAMED_DEFAULTS) this.registry.removeSingleMetric(name);
+  }
+
+  /**
+   * Runs `read` at every scrape, before the scrape-time gauges (sockets, subscriptions, queues) are rendered, until
+   * the function returned is called (the part holding the numbers stopped).
+   */
+  readonly atScrape = (read: ScrapeReader): (() => void) => {
+    this.readers.add(read);
+    return () => this.readers.delete(read);
+  };
+
+  /** Each reader once per scrape, however many scrape-time gauges ask. */
+  private readAtScrape(): Promise<void> {
+    this.reading ??= Promise.allSettled([...this.readers].map(async (read) => read())).then(() => {
+      this.reading = null;
+    });
+    return this.reading;
   }
 
   /** Records what the offline basemap holds after a tile was cut. */

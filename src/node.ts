@@ -18,7 +18,7 @@ import { Gateway } from './gateways/gateway';
 import { createIo, type IoServer } from './gateways/io';
 import { ClusterPresence } from './gateways/presence';
 import { answerFeedPresence } from './gateways/feed-presence';
-import { createRedis, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
+import { createRedis, type CommandCounter, type RedisClient, type RedisConnectionOptions } from './gateways/redis';
 import { createApp } from './http/app';
 import { ClientAddresses } from './http/client-address';
 import { bracketed, HttpServer } from './http/http-server';
@@ -33,6 +33,7 @@ import { ContactCodeSender } from './notifiers/contact-code-sender';
 import type { Channel, PushSender } from './notifiers/channel';
 import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
+import { queueDepths } from './notifiers/queue-depths';
 import { TemplateCatalog } from './notifiers/templates';
 import { announcingDisables, WebhookEndpoints } from './notifiers/webhook-endpoints';
 import { WebhookProcessor } from './notifiers/webhook-processor';
@@ -215,9 +216,11 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
     meanwhile: WITHOUT_REDIS,
     upGauge: metrics.dependencyUp,
     heldCounter: metrics.dependencyHeld,
+    outageCounter: metrics.dependencyOutages,
   });
-  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, redisState), closeRedis);
+  const redis = await part('redis', () => connectRedis(config, deps.redisUrlFor, redisState, metrics.redisCommands), closeRedis);
   const bus = new EventBus((error, event) => logger.error({ err: error, event }, 'event listener failed'));
+  bus.on('applied', () => metrics.eventsApplied.inc());
   const relay = new OutboxRelay({ outbox: store.outbox, logger, errors: metrics.outboxRelayErrors });
   // Every role relays what its changes owe, and sweeps for what any node left. Built before the services and stopped
   // after them: what actors apply while they drain is still relayed at once.
@@ -233,6 +236,8 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // Each tenant's endpoints kept here, forgotten on every node when they change (connected to the cluster below).
   const endpoints = new WebhookEndpoints({ directory: store.webhooks, logger });
   const webhooks = await part('webhook relay', () => new WebhookRelay({ store, proofs: attachments, endpoints, ...queues }), (relayed) => relayed.close());
+  const depths = queueDepths({ queues: [alerts.queue, webhooks.queue], jobs: metrics.queueJobs, oldestWaitingAge: metrics.queueOldestAge, redis: redisState });
+  await part('queue metrics', () => metrics.atScrape(depths), (stopReading) => stopReading());
   const service = stoppable(lifecycle);
   const loyalty = await service('loyalty', () => new LoyaltyService({ store, bus, relay, idleMs: config.actorIdleMs }));
   const privacy = new PrivacyService({ store, bus });
@@ -348,12 +353,13 @@ async function connectRedis(
   config: Pick<Config, 'role' | 'redisUrl' | 'redisCluster'>,
   urlFor: NodeDeps['redisUrlFor'] = () => config.redisUrl,
   watch: ConnectionWatch,
+  commands: CommandCounter,
 ): Promise<RedisConnections> {
   // Publishing and queuing fail fast while Redis is down, so local delivery never waits on it (what could not be
   // queued stays in the outbox for its sweep); subscribers and workers queue their commands until the connection is
   // back. The queues have a connection of their own: auto-pipelining would copy BullMQ's scripts into every pipeline.
   const connect = (name: RedisConnection, options: RedisConnectionOptions) =>
-    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, options);
+    createRedis(config.redisCluster ? { cluster: config.redisCluster } : { url: urlFor(name) }, name, watch, { ...options, commands });
   const connections: RedisConnections = {
     publisher: connect('publisher', { enableOfflineQueue: false, enableAutoPipelining: true }),
     queue: connect('queue', { enableOfflineQueue: false }),
@@ -464,6 +470,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       idleMs: config.actorIdleMs,
       onFlushError: (error) => logger.warn({ err: error }, 'courier positions not stored; retrying'),
       onClaimError: (error) => logger.warn({ err: error }, 'arriving claim not made; asked again with the next position'),
+      counted: metrics.positionsTaken,
     }),
   );
   const orders = await service('order actors', () =>
@@ -497,7 +504,14 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
   );
   // Built before the HTTP side, whose readiness reports the broker's outages as a warning (HTTP serves regardless).
   const mqttState = config.mqtt
-    ? new DependencyState({ dependency: 'mqtt', logger, meanwhile: WITHOUT_MQTT, upGauge: metrics.dependencyUp, heldCounter: metrics.dependencyHeld })
+    ? new DependencyState({
+        dependency: 'mqtt',
+        logger,
+        meanwhile: WITHOUT_MQTT,
+        upGauge: metrics.dependencyUp,
+        heldCounter: metrics.dependencyHeld,
+        outageCounter: metrics.dependencyOutages,
+      })
     : null;
   const clients = new ClientAddresses(config.http.trustProxy);
   const admitAnonymous = async (address: string) => (await rateLimit.consume({ role: 'anonymous', address }))?.allowed ?? true;
@@ -640,6 +654,15 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       }),
     (built) => built.close(),
   );
+  await lifecycle.part(
+    'socket metrics',
+    () =>
+      metrics.atScrape(() => {
+        metrics.socketsConnected.set(io.of('/').sockets.size);
+        metrics.socketSubscriptions.set(gateway.streamedOrders);
+      }),
+    (stopReading) => stopReading(),
+  );
   // Registered after the sockets, so it stops first: no position is taken once the couriers' side starts draining.
   if (config.mqtt && mqttState) {
     const { url, topics } = config.mqtt;
@@ -763,6 +786,7 @@ async function startWorkers(
         perEndpoint: settings.endpointConcurrency,
         perTenant: settings.tenantConcurrency,
         lockMs: settings.lockMs,
+        attempts: metrics.webhookAttempts,
       });
       return { worker, transport };
     },

@@ -194,6 +194,11 @@ export class Gateway {
     return this.watchers.handArriving(update);
   }
 
+  /** Orders this node streams to its sockets (`socket_subscriptions`). */
+  get streamedOrders(): number {
+    return this.feed.size;
+  }
+
   /** Disconnects this node's sockets and stops pushing. */
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribeBus) unsubscribe();

@@ -13,6 +13,16 @@ export interface RedisConnectionOptions extends RedisOptions {
    * each channel is subscribed on the node that owns its slot.
    */
   sharded?: boolean;
+  /**
+   * `redis_commands_total{connection}`: each command the connection (and any duplicate made of it, such as BullMQ's
+   * blocking connection) sends is counted under its name. @default not counted
+   */
+  commands?: CommandCounter;
+}
+
+/** Counts a connection's commands: prom-client's `Counter<'connection'>`, narrowed. */
+export interface CommandCounter {
+  labels(labels: { connection: string }): { inc(): void };
 }
 
 // Reconnect forever, backing off to at most 2 s so pushes resume soon after Redis is back.
@@ -25,7 +35,7 @@ const retryStrategy = (attempt: number): number => Math.min(50 * 2 ** Math.min(a
  * failovers (ioredis refreshes the slot map on MOVED/ASK and on connection loss).
  */
 export function createRedis(target: RedisTarget, name: string, watch: ConnectionWatch, options: RedisConnectionOptions = {}): RedisClient {
-  const { sharded = false, ...redisOptions } = options;
+  const { sharded = false, commands, ...redisOptions } = options;
   const client: RedisClient =
     'url' in target
       ? new Redis(target.url, { connectionName: name, retryStrategy, lazyConnect: false, ...redisOptions })
@@ -41,6 +51,26 @@ export function createRedis(target: RedisTarget, name: string, watch: Connection
         });
   client.on('error', (error: Error) => watch.lost(name, error));
   client.on('ready', () => watch.regained(name));
+  if (commands) countCommands(client, commands.labels({ connection: name }));
+  return client;
+}
+
+/**
+ * Counts the commands `client` sends, and those of its duplicates. Every command goes through `sendCommand`: single
+ * ones, each of a pipeline (auto-pipelined ones too) and of a transaction, scripts (one `EVALSHA`, whatever it runs
+ * inside Redis); on a cluster, the cluster's own `sendCommand`, before it picks the node. A command met while the
+ * client is not ready is only queued there and counted when the queue is sent, so a command counts once.
+ */
+function countCommands<Client extends RedisClient>(client: Client, counted: { inc(): void }): Client {
+  const send = client.sendCommand;
+  client.sendCommand = function (this: Client, ...args: Parameters<Client['sendCommand']>) {
+    if (client.status === 'ready') counted.inc();
+    return Reflect.apply(send, this, args);
+  } as Client['sendCommand'];
+  const duplicate = client.duplicate;
+  client.duplicate = function (this: Client, ...args: Parameters<Client['duplicate']>) {
+    return countCommands(Reflect.apply(duplicate, this, args) as Client, counted);
+  } as Client['duplicate'];
   return client;
 }
 

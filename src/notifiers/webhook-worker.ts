@@ -30,6 +30,31 @@ export interface WebhookWorkerOptions {
   lockMs?: number;
   /** Told of every finished job (tests, metrics). */
   onOutcome?: (job: WebhookJob, outcome: WebhookOutcome) => void;
+  /** `webhook_attempts_total{outcome}` (see {@link attemptOutcome}). @default not counted */
+  attempts?: { inc(labels: { outcome: WebhookAttemptOutcome }): void };
+}
+
+/**
+ * What an attempt came to, as `webhook_attempts_total` counts it: `delivered` (2xx), `retry` (tried again later),
+ * `failed` (410 Gone, or the message's attempts spent), `dropped` (a pending message not sent at all: its endpoint is
+ * disabled or deleted).
+ */
+export type WebhookAttemptOutcome = 'delivered' | 'retry' | 'failed' | 'dropped';
+
+/** The outcome counted for a run of the processor; null when it attempted nothing and dropped nothing. */
+export function attemptOutcome(outcome: WebhookOutcome): WebhookAttemptOutcome | null {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return 'delivered';
+    case 'retry':
+      return 'retry';
+    case 'failed':
+      return outcome.attempt === null ? 'dropped' : 'failed';
+    case 'skipped':
+      return outcome.reason === 'endpoint_deleted' ? 'dropped' : null;
+    case 'no_slot':
+      return null;
+  }
 }
 
 // A job that finds its endpoint's slots all taken waits in Redis's delayed set (not in a worker slot) about as long as
@@ -154,6 +179,8 @@ export class WebhookWorker {
       },
       logged: () => this.slots.unmark(tenantId, job.data.messageId),
     });
+    const counted = attemptOutcome(outcome);
+    if (counted) this.options.attempts?.inc({ outcome: counted });
     if (outcome.kind === 'no_slot') {
       await job.moveToDelayed(Date.now() + this.waits.missed(webhookId, jobId), token);
       throw new DelayedError();

@@ -1,6 +1,7 @@
 import { ActorSystem } from '../actors/actor-system';
 import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierPosition, type PingResult } from '../actors/courier-actor';
 import type { EventBus } from '../actors/event-bus';
+import type { DeviceProtocol } from '../domain/device-setup';
 import type { Location } from '../domain/order';
 import type { ArrivalLog } from '../store/arrival/port';
 import type { CourierRecords, CourierSighting } from '../store/couriers/port';
@@ -8,6 +9,12 @@ import type { OrderLog } from '../store/orders/port';
 
 /** A position as a courier reports it: without a time, it is taken when it arrives. */
 export type ReportedPosition = Omit<CourierPosition, 'at'> & { at?: string };
+
+/**
+ * Where a position came from (`positions_taken_total{source}`): the courier's app one at a time (`app`) or buffered
+ * (`batch`), or a device, by its protocol.
+ */
+export type PositionSource = 'app' | 'batch' | DeviceProtocol;
 
 export interface CourierServiceOptions {
   /**
@@ -40,6 +47,8 @@ export interface CourierServiceOptions {
   onFlushError?: (error: unknown) => void;
   /** Told when an arriving claim could not be made (it is asked for again with the courier's next position). */
   onClaimError?: (error: unknown) => void;
+  /** `positions_taken_total{source}`: each position taken, once its courier's actor has it. @default not counted */
+  counted?: { inc(labels: { source: PositionSource }): void };
 }
 
 /**
@@ -60,12 +69,14 @@ export class CourierService {
   private flushing: Promise<void> = Promise.resolve();
   private readonly onFlushError: (error: unknown) => void;
   private readonly onClaimError: (error: unknown) => void;
+  private readonly counted: CourierServiceOptions['counted'];
 
   constructor(options: CourierServiceOptions) {
     this.store = options.store;
     this.bus = options.bus;
     this.onFlushError = options.onFlushError ?? (() => {});
     this.onClaimError = options.onClaimError ?? (() => {});
+    this.counted = options.counted;
     this.now = options.now ?? Date.now;
     const deps: CourierActorDeps = { store: options.store, now: this.now, refreshMs: options.refreshMs ?? 5000 };
     this.actors = new ActorSystem({
@@ -94,9 +105,10 @@ export class CourierService {
    * A courier's position: published now for its orders on the way, with the ETAs it moved; stored with the next
    * flush. Resolves once the arriving claims it makes (rarely any) are durable.
    */
-  async record(tenantId: string, courierId: string, reported: ReportedPosition): Promise<void> {
+  async record(tenantId: string, courierId: string, reported: ReportedPosition, source: PositionSource = 'app'): Promise<void> {
     const position: CourierPosition = { ...reported, at: reported.at ?? new Date(this.now()).toISOString() };
     const { orderIds, outForDelivery, etas, arrivals } = await this.actors.ask(key(tenantId, courierId), { kind: 'ping', position });
+    this.counted?.inc({ source });
     const sighting = { tenant_id: tenantId, courier_id: courierId, location: { lat: position.lat, lng: position.lng, at: position.at } };
     const pending = this.pendingSightings.get(key(tenantId, courierId));
     if (!pending || pending.location.at < position.at) this.pendingSightings.set(key(tenantId, courierId), sighting);
@@ -117,7 +129,7 @@ export class CourierService {
     const now = new Date(this.now()).toISOString();
     const positions = reported.map((position) => ({ ...position, at: position.at ?? now }));
     positions.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    for (const position of positions) await this.record(tenantId, courierId, position);
+    for (const position of positions) await this.record(tenantId, courierId, position, 'batch');
   }
 
   /** Makes the store's arriving claim; the one that wins (of any node's) owes the alert, which is queued at once. */

@@ -144,16 +144,16 @@ export class DeviceService {
   async ingest(key: string, fixes: readonly DeviceFix[]): Promise<IngestResult> {
     const device = await this.identify(key);
     if (!device) return { outcome: 'unknown_key', kept: 0 };
-    return { outcome: 'taken', kept: await this.take(device, fixes) };
+    return { outcome: 'taken', kept: await this.take(device, fixes, 'mqtt') };
   }
 
   /**
-   * An identified device's fixes: "no fix" (0,0) dropped, then those the gate keeps (newer than the last kept, one a
+   * An identified device's fixes, as its protocol's intake (`source`) took them: "no fix" (0,0) dropped, then those the gate keeps (newer than the last kept, one a
    * second) handed to the courier's position path, oldest first. How many were kept. A fix whose recording failed
    * (the store or the actors down: the error is thrown, an app sends the message again) does not count as kept.
    * @throws FixesBeingRecordedError when the message repeats fixes another delivery of it is recording now
    */
-  async take(device: Pick<StoredDevice, 'id' | 'tenant_id' | 'courier_id'>, fixes: readonly DeviceFix[]): Promise<number> {
+  async take(device: Pick<StoredDevice, 'id' | 'tenant_id' | 'courier_id'>, fixes: readonly DeviceFix[], source: DeviceProtocol): Promise<number> {
     const byTime = new Map<number, DeviceFix>();
     for (const fix of fixes) {
       const atMs = Date.parse(fix.at);
@@ -167,7 +167,7 @@ export class DeviceService {
     let recorded = 0;
     try {
       for (const atMs of admission.kept) {
-        await this.options.couriers.record(device.tenant_id, device.courier_id, toPosition(byTime.get(atMs)!));
+        await this.options.couriers.record(device.tenant_id, device.courier_id, toPosition(byTime.get(atMs)!), source);
         recorded++;
       }
     } finally {

@@ -1,7 +1,7 @@
 /**
  * Runs a command (a test run) against a fresh local Redis Cluster: three masters and three replicas on free ports,
- * handed to the command as REDIS_CLUSTER_NODES, stopped when it ends. With no command: the live, notify, webhook and
- * rate-limit suites (`npm run test:redis-cluster`, part of `npm test`), but for the tests that stop, restart or cut
+ * handed to the command as REDIS_CLUSTER_NODES, stopped when it ends. With no command: the live, notify, webhook,
+ * rate-limit and metrics suites (`npm run test:redis-cluster`, part of `npm test`), but for the tests that stop, restart or cut
  * a single Redis server of their own (a cluster's outages are redis-cluster.test.ts's failovers).
  *   npx tsx test/support/with-redis-cluster.ts
  *   npx tsx test/support/with-redis-cluster.ts npx jest test/integration/live/live-smoke.test.ts
@@ -14,6 +14,7 @@ const CLUSTER_SUITES = [
   'test/integration/notify/notify-',
   'test/integration/webhooks/webhook',
   'test/integration/api/rate-limit',
+  'test/integration/metrics/promtool',
 ];
 const SINGLE_SERVER_TESTS = ['publisher connection is cut', 'append-only Redis', 'through a Redis outage', 'while Redis is down'];
 

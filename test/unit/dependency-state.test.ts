@@ -4,6 +4,7 @@ import { DependencyState, isConnectionError } from '../../src/dependency-state';
 let logs: Array<Record<string, any>>;
 let gauge: number[];
 let held: string[];
+let outages: string[];
 let clock: number;
 
 function redisState(): DependencyState {
@@ -14,6 +15,7 @@ function redisState(): DependencyState {
     meanwhile: 'pages run; alerts wait',
     upGauge: { set: (_, value) => void gauge.push(value) },
     heldCounter: { inc: ({ what }) => void held.push(what) },
+    outageCounter: { inc: ({ dependency }) => void outages.push(dependency) },
     now: () => clock,
   });
 }
@@ -22,6 +24,7 @@ beforeEach(() => {
   logs = [];
   gauge = [];
   held = [];
+  outages = [];
   clock = 1_000_000;
 });
 
@@ -48,6 +51,7 @@ describe('DependencyState', () => {
     ]);
     expect(gauge).toEqual([1, 0, 1]);
     expect(held).toEqual(['live_updates', 'live_updates', 'live_updates', 'owed_alert']);
+    expect(outages).toEqual(['redis']);
   });
 
   it('counts each outage on its own', () => {
@@ -58,6 +62,7 @@ describe('DependencyState', () => {
     state.lost('publisher', 'reset');
     state.regained('publisher');
     expect(logs.filter((line) => line.level === 30).map((line) => line.held)).toEqual([{ live_updates: 1 }, {}]);
+    expect(outages).toEqual(['redis', 'redis']);
     expect(logs.at(-1)!.msg).toMatch(/held meanwhile: nothing$/);
   });
 

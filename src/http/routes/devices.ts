@@ -88,7 +88,7 @@ export function deviceIntakeRoutes({ devices, rateLimit }: HttpDeps): Route[] {
       errors: [400, 429, 503],
       handler: async ({ ctx }) => {
         const { key, fix } = await checked(ctx, () => osmandFix(ctx.query));
-        await devices.take(await knownOr400(ctx, key, 'id'), fix ? [fix] : []);
+        await devices.take(await knownOr400(ctx, key, 'id'), fix ? [fix] : [], 'osmand');
         return {};
       },
     }),
@@ -113,11 +113,11 @@ export function deviceIntakeRoutes({ devices, rateLimit }: HttpDeps): Route[] {
         const text = await checked(ctx, () => readText(ctx));
         if (ctx.is('json')) {
           const { key, fixes } = await checked(ctx, () => traccarJsonFixes(parseJson(text)));
-          await devices.take(await knownOr400(ctx, key, 'device_id'), fixes);
+          await devices.take(await knownOr400(ctx, key, 'device_id'), fixes, 'osmand');
         } else {
           const params = text.trim() === '' ? ctx.query : Object.fromEntries(groupParams(new URLSearchParams(text)));
           const { key, fix } = await checked(ctx, () => osmandFix(params));
-          await devices.take(await knownOr400(ctx, key, 'id'), fix ? [fix] : []);
+          await devices.take(await knownOr400(ctx, key, 'id'), fix ? [fix] : [], 'osmand');
         }
         return {};
       },
@@ -138,7 +138,7 @@ export function deviceIntakeRoutes({ devices, rateLimit }: HttpDeps): Route[] {
       handler: async ({ ctx }) => {
         const device = await knownOr401(ctx, basicPassword(ctx));
         const fix = await checked(ctx, async () => owntracksFix(parseJson(await readText(ctx))), device);
-        await devices.take(device, fix ? [fix] : []);
+        await devices.take(device, fix ? [fix] : [], 'owntracks');
         return { body: [] };
       },
     }),
@@ -158,7 +158,7 @@ export function deviceIntakeRoutes({ devices, rateLimit }: HttpDeps): Route[] {
       handler: async ({ ctx, query }) => {
         const device = await knownOr401(ctx, query.key ?? bearer(ctx));
         const fixes = await checked(ctx, async () => overlandFixes(parseJson(await readText(ctx))), device);
-        await devices.take(device, fixes);
+        await devices.take(device, fixes, 'overland');
         return { body: { result: 'ok' as const } };
       },
     }),

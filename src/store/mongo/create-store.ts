@@ -1,3 +1,4 @@
+import type { Document } from 'mongodb';
 import { MongoPaymentLedger } from '../payments/mongo';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoAttachmentStore } from '../attachments/mongo';
@@ -17,6 +18,7 @@ import { MongoPrivacyRecords } from '../privacy/mongo';
 import { MongoPushRegistry } from '../push/mongo';
 import { MongoOrderSearch } from '../search/mongo';
 import { MongoSourceDirectory } from '../sources/mongo';
+import type { StoreCounters } from '../counters';
 import type { Store } from '../store';
 import { MongoTemplateBook } from '../templates/mongo';
 import { MongoTenantDirectory } from '../tenants/mongo';
@@ -34,6 +36,11 @@ export type MongoStoreOptions = (MongoServerOptions | MongoHandleOptions) & {
    * @default ''
    */
   collectionPrefix?: string;
+  /**
+   * Counts the operations the collections run, each a statement and (without multi-document transactions) a
+   * transaction of its own. @default not counted
+   */
+  counters?: StoreCounters;
 };
 
 // Collection names: letters, digits, `_`, `-`, `.`; the server reserves `system.` and refuses `$` and NUL.
@@ -51,8 +58,11 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   if (!PREFIX.test(prefix)) throw new RangeError('MongoDB store: collectionPrefix must be up to 64 of [A-Za-z0-9_.-], not system.*');
   const connection = new MongoConnection(options);
   const { db, run } = connection;
-  const collection = <Role extends CollectionRole>(role: Role): MongoCollection<CollectionDocuments[Role]> =>
-    db.collection<CollectionDocuments[Role]>(`${prefix}${COLLECTIONS[role].name}`);
+  const { counters } = options;
+  const collection = <Role extends CollectionRole>(role: Role): MongoCollection<CollectionDocuments[Role]> => {
+    const opened = db.collection<CollectionDocuments[Role]>(`${prefix}${COLLECTIONS[role].name}`);
+    return counters ? countOperations(opened, counters) : opened;
+  };
   const context: MongoContext = {
     tenants: collection('tenants'),
     orders: collection('orders'),
@@ -128,4 +138,41 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     templates: new MongoTemplateBook(context),
     push: new MongoPushRegistry(context),
   };
+}
+
+// The collection methods that are one operation on the server each (a cursor's is counted when it is made).
+const OPERATIONS = new Set<string | symbol>([
+  'insertOne',
+  'insertMany',
+  'findOne',
+  'find',
+  'updateOne',
+  'updateMany',
+  'replaceOne',
+  'findOneAndUpdate',
+  'deleteOne',
+  'deleteMany',
+  'bulkWrite',
+  'aggregate',
+] satisfies Array<keyof MongoCollection<Document>>);
+
+/** `collection`, each of its operations counted as one statement and one transaction. */
+function countOperations<T extends Document>(collection: MongoCollection<T>, counters: StoreCounters): MongoCollection<T> {
+  const counted = new Map<string | symbol, unknown>();
+  return new Proxy(collection, {
+    get(target, name) {
+      const value: unknown = Reflect.get(target, name);
+      if (!OPERATIONS.has(name) || typeof value !== 'function') return value;
+      let wrapped = counted.get(name);
+      if (!wrapped) {
+        wrapped = (...args: unknown[]) => {
+          counters.statements.inc();
+          counters.transactions.inc();
+          return Reflect.apply(value, target, args);
+        };
+        counted.set(name, wrapped);
+      }
+      return wrapped;
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import pg, { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { StoreCounters } from '../counters';
 import { translate } from './errors';
 
 export interface PostgresStoreOptions {
@@ -28,6 +29,8 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
   /** Told of errors on idle connections (the server restarting, the network dropping); they are replaced. */
   onPoolError?: (error: Error) => void;
+  /** Counts the transactions and statements the pool's connections run. @default not counted */
+  counters?: StoreCounters;
 }
 
 const TIMESTAMPTZ = 1184;
@@ -65,6 +68,9 @@ export class PostgresContext {
     });
     // An idle connection that breaks (server restart) is dropped and replaced; without a listener it would crash us.
     this.pool.on('error', (error) => options.onPoolError?.(error));
+    const { counters } = options;
+    // Every statement, the pool's own `query` included, runs through a pooled connection's `query`.
+    if (counters) this.pool.on('connect', (client) => countStatements(client, counters));
   }
 
   /** One statement on any pooled connection; an outage becomes `unavailable`. */
@@ -123,4 +129,30 @@ export class PostgresContext {
       }
     });
   }
+}
+
+// Transaction control, which opens (BEGIN, START TRANSACTION) or ends (COMMIT, END, ROLLBACK) a transaction rather
+// than counting as a statement of it. SAVEPOINTs and their ROLLBACK TO are statements within it.
+const TRANSACTION_CONTROL = /^\s*(?:(BEGIN|START\s+TRANSACTION)|COMMIT|END|ROLLBACK(?!\s+TO\b))\b/i;
+
+/**
+ * Counts what `client` runs: each statement, and each transaction (a BEGIN, or a statement outside one). Read from
+ * the text's first word: the store's statements and transactions are plain text.
+ */
+function countStatements(client: PoolClient, counters: StoreCounters): void {
+  const query = client.query;
+  let inTransaction = false;
+  client.query = function (this: PoolClient, ...args: Parameters<PoolClient['query']>) {
+    const [config] = args;
+    const text = typeof config === 'string' ? config : (config as { text?: unknown } | undefined)?.text;
+    const control = typeof text === 'string' ? TRANSACTION_CONTROL.exec(text) : null;
+    if (control) {
+      inTransaction = control[1] !== undefined;
+      if (inTransaction) counters.transactions.inc();
+    } else {
+      counters.statements.inc();
+      if (!inTransaction) counters.transactions.inc();
+    }
+    return Reflect.apply(query, this, args);
+  } as PoolClient['query'];
 }

@@ -29,7 +29,9 @@ import { SqliteTemplateBook } from '../templates/sqlite';
 import { SqliteTenantDirectory } from '../tenants/sqlite';
 import { SqliteWebhookLog } from '../webhook-log/sqlite';
 import { SqliteWebhookDirectory } from '../webhooks/sqlite';
+import type { StoreCounters } from '../counters';
 import type { SqliteContext } from './context';
+import { countStatements } from './counted';
 import { busyPause, GroupCommit, isBusy, type BatchObserver } from './group-commit';
 import { migrate } from './migrations';
 
@@ -41,6 +43,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Called after each group-commit transaction with its size and duration. */
   onBatch?: BatchObserver;
+  /** Counts the transactions and statements run on the file (see `countStatements`). @default not counted */
+  counters?: StoreCounters;
   /**
    * How long a read or write waits for another process's lock before it fails as `unavailable` (503). The wait
    * is asynchronous: the event loop keeps serving meanwhile.
@@ -71,6 +75,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   // No busy handler: SQLite's sleeps synchronously, stalling every request of the node while another process
   // holds the lock. A busy lock is retried asynchronously instead (see `whenFree` and GroupCommit).
   const db = new Database(file, { timeout: 0 });
+  if (options.counters) countStatements(db, options.counters);
   // Group commit amortises the fsync of FULL over every write of the batch.
   db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('foreign_keys = ON');

@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { REPOSITORY_METHODS, type Store } from '../store';
 import { TurnQueue } from '../turn-queue';
 import { createSqliteStore, type SqliteStoreOptions } from './create-store';
-import { serializeError, type ThreadReply, type ThreadRequest } from './thread-protocol';
+import { serializeError, type ThreadCounts, type ThreadReply, type ThreadRequest } from './thread-protocol';
 
 /**
  * The thread that owns the database of a store made by `createThreadedStore` (threaded-store.ts): it runs an
@@ -13,14 +13,31 @@ import { serializeError, type ThreadReply, type ThreadRequest } from './thread-p
 const port = parentPort;
 if (!port) throw new Error('store-thread: not started as a worker thread');
 
-const options = workerData as Omit<SqliteStoreOptions, 'onBatch'>;
+const options = workerData as Omit<SqliteStoreOptions, 'onBatch' | 'counters'>;
+// What the store counted since the last message, in the message being gathered (a fresh tally after each).
+let tally: ThreadCounts | null = null;
 // Replies of one turn of this thread's loop go back as one message (a group commit answers its whole batch at once).
-const replies = new TurnQueue<ThreadReply>((batch) => port.postMessage(batch));
+const replies = new TurnQueue<ThreadReply>((batch) => {
+  tally = null;
+  port.postMessage(batch);
+});
 const reply = (message: ThreadReply) => replies.push(message);
+/** The tally of the message being gathered, added to it when the turn's first count comes. */
+function counted(): ThreadCounts {
+  if (!tally) {
+    tally = { transactions: 0, statements: 0 };
+    reply({ counted: tally });
+  }
+  return tally;
+}
 
 const store = createSqliteStore({
   ...options,
   onBatch: (size, seconds) => reply({ batch: [size, seconds] }),
+  counters: {
+    transactions: { inc: (value = 1) => void (counted().transactions += value) },
+    statements: { inc: (value = 1) => void (counted().statements += value) },
+  },
 });
 const methods = dispatchTable(store);
 // Open iterations (exports): pulled one page per `next`, ended early by `return`.

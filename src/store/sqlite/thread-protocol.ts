@@ -11,11 +11,21 @@ export type ThreadRequest =
   | { id: number; op: 'next'; iteration: number }
   | { id: number; op: 'return'; iteration: number };
 
-/** What the store thread answers: one reply per request, and a note after each group-commit transaction. */
+/**
+ * What the store thread answers: one reply per request, a note after each group-commit transaction, and what it
+ * counted since its last message (transactions and statements, see `countStatements`).
+ */
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: SerializedError }
-  | { batch: [size: number, seconds: number] };
+  | { batch: [size: number, seconds: number] }
+  | { counted: ThreadCounts };
+
+/** Transactions and statements the store thread ran since it last said. */
+export interface ThreadCounts {
+  transactions: number;
+  statements: number;
+}
 
 /** An error as it crosses the thread boundary: its class by name and every own field (codes, details). */
 export interface SerializedError {

@@ -39,8 +39,8 @@ export const STORE_THREAD = Symbol('store thread');
  * after its transaction is durable.
  */
 export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStore {
-  const { onBatch, onThreadExit, ...threadOptions } = options;
-  const link = new ThreadLink(threadOptions, onBatch, onThreadExit);
+  const { onBatch, counters, onThreadExit, ...threadOptions } = options;
+  const link = new ThreadLink(threadOptions, { onBatch, counters }, onThreadExit);
   return {
     lifecycle: {
       init: () => link.call('lifecycle', 'init', []).then(() => undefined),
@@ -105,8 +105,9 @@ class ThreadLink {
   private broken: Error | null = null;
 
   constructor(
-    private readonly options: Omit<SqliteStoreOptions, 'onBatch'>,
-    private readonly onBatch: BatchObserver | undefined,
+    private readonly options: Omit<SqliteStoreOptions, 'onBatch' | 'counters'>,
+    /** What the thread's notes go to: its batches, and what it counted. */
+    private readonly observers: Pick<SqliteStoreOptions, 'onBatch' | 'counters'>,
     private readonly onThreadExit: ThreadedStoreOptions['onThreadExit'],
   ) {
     this.worker = this.spawn();
@@ -165,7 +166,12 @@ class ThreadLink {
       this.answered = true;
       for (const reply of replies) {
         if ('batch' in reply) {
-          this.onBatch?.(reply.batch[0], reply.batch[1]);
+          this.observers.onBatch?.(reply.batch[0], reply.batch[1]);
+          continue;
+        }
+        if ('counted' in reply) {
+          this.observers.counters?.transactions.inc(reply.counted.transactions);
+          this.observers.counters?.statements.inc(reply.counted.statements);
           continue;
         }
         const pending = this.pending.get(reply.id);

@@ -167,11 +167,11 @@ it('a position the store could not take (503) is taken when the app sends it aga
     const node = (gate: RedisFixGate) => new DeviceService({ gate, couriers } as unknown as DeviceServiceOptions);
     const device = { id: 'dvc_1', tenant_id: 't1', courier_id: 'k1' };
     const fix = { at: new Date(T0).toISOString(), lat: 22.3, lng: 114.17 };
-    await expect(node(gateA).take(device, [fix])).rejects.toBeInstanceOf(UnavailableError);
-    expect(await node(gateB).take(device, [fix])).toBe(1);
+    await expect(node(gateA).take(device, [fix], 'osmand')).rejects.toBeInstanceOf(UnavailableError);
+    expect(await node(gateB).take(device, [fix], 'osmand')).toBe(1);
     expect(taken).toEqual([fix.at]);
     // Recorded now: a further repeat adds nothing.
-    expect(await node(gateA).take(device, [fix])).toBe(0);
+    expect(await node(gateA).take(device, [fix], 'osmand')).toBe(0);
     expect(taken).toEqual([fix.at]);
   } finally {
     await dropPrefix(prefix);
