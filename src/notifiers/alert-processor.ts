@@ -86,6 +86,19 @@ export type AlertOutcome =
    */
   | { kind: 'held'; until: string; delayMs: number };
 
+/** One alert to decide: an order's event `seq` (`status`, the default), or its `arriving` alert at version `seq`. */
+export interface AlertToProcess {
+  orderId: string;
+  seq: number;
+  kind?: AlertKind;
+}
+
+/** What became of one alert of several: its outcome, or what it threw (it is to be tried again). */
+export type AlertResult = { ok: true; outcome: AlertOutcome } | { ok: false; error: unknown };
+
+/** Runs a piece of work when there is room for it. */
+export type Schedule = <T>(work: () => Promise<T>) => Promise<T>;
+
 const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
 
 /** The channels that send something: what a claim without an outcome may have sent. */
@@ -129,6 +142,21 @@ export class AlertProcessor {
     const outcome = await this.decide(orderId, seq, kind);
     this.options.counted?.inc({ channel: outcome.kind === 'sent' ? outcome.channel : 'none', outcome: outcome.kind });
     return outcome;
+  }
+
+  /**
+   * Decides and delivers several alerts, each as {@link process} does, at most as many at once as `schedule` lets
+   * run. Each alert's result is its own: one that throws (to be tried again) leaves the others as they went.
+   */
+  async processAll(alerts: readonly AlertToProcess[], schedule: Schedule = (work) => work()): Promise<AlertResult[]> {
+    return Promise.all(
+      alerts.map((alert) =>
+        schedule(() => this.process(alert.orderId, alert.seq, alert.kind)).then(
+          (outcome): AlertResult => ({ ok: true, outcome }),
+          (error: unknown): AlertResult => ({ ok: false, error }),
+        ),
+      ),
+    );
   }
 
   private async decide(orderId: string, seq: number, kind: AlertKind): Promise<AlertOutcome> {
