@@ -17,14 +17,13 @@ import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 import type { PushRegistry } from '../store/push/port';
-import type { TenantDirectory } from '../store/tenants/port';
 import type { AlertMessage, Channel, PushPayload, PushSender, PushTarget } from './channel';
 import { DeliveryError, SubscriptionGoneError } from './delivery-errors';
 import type { TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the tenant's
- * quiet hours and language, the courier's name) and the log it claims in.
+ * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the courier's
+ * name) and the log it claims in; the tenant's quiet hours and language come from the template catalog.
  */
 export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
@@ -32,7 +31,6 @@ export interface AlertProcessorStore {
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   /** Which of the customer's addresses it set itself and which it confirmed. */
   contacts: Pick<ContactBook, 'contactStanding'>;
-  tenants: Pick<TenantDirectory, 'getTenantSettings'>;
   outbox: Pick<Outbox, 'oweEffect'>;
   /** Where Web Push alerts go, and the subscriptions their push service said are gone. */
   push: Pick<PushRegistry, 'alertPushSubscriptions' | 'dropPushSubscriptions'>;
@@ -47,7 +45,7 @@ export interface AlertProcessorOptions {
   /** Web Push, tried before email and SMS; absent: alerts are not pushed. */
   push?: PushSender;
   /** Puts alerts into words: the customer's language, the tenant's branding and templates. */
-  templates: Pick<TemplateCatalog, 'render'>;
+  templates: Pick<TemplateCatalog, 'render' | 'tenantSettings'>;
   /** The order's public tracking link. */
   trackingUrl: (order: Order) => string;
   /**
@@ -181,7 +179,8 @@ export class AlertProcessor {
     const [preferences, standing, settings] = await Promise.all([
       store.preferences.getPreferences(order.tenant_id, order.customer.id),
       store.contacts.contactStanding(order.tenant_id, order.customer.id, order.id),
-      store.tenants.getTenantSettings(order.tenant_id),
+      // Kept by the catalog, which renders with them too.
+      this.options.templates.tenantSettings(order.tenant_id),
     ]);
     // API.md "Languages": the customer's own choice, the language the order was placed in (when it is one of ours),
     // else the tenant's default (the catalog's when this is null).
