@@ -84,6 +84,8 @@ const schema = z.object({
   NOTIFY_BACKOFF_MS: optional(positiveInt).default(1000),
   NOTIFY_CONCURRENCY: optional(positiveInt).default(50),
   NOTIFY_LOCK_MS: optional(positiveInt).default(15_000),
+  NOTIFY_BATCH_MS: optional(digits).default(100),
+  NOTIFY_BATCH_SIZE: optional(positiveInt).default(100),
   LIVE_CHECK_MS: optional(positiveInt).default(500),
   LIVE_POSITION_MS: optional(digits).default(1000),
   LIVE_PING_INTERVAL_MS: optional(positiveInt).default(25_000),
@@ -216,6 +218,9 @@ export interface Config {
     concurrency: number;
     /** Job lock: a dead worker's jobs run again after about this long. */
     lockMs: number;
+    /** Alerts that need a channel are gathered this long (0: one event-loop turn) into one job of at most `batchSize`. */
+    batchMs: number;
+    batchSize: number;
   };
   /** Outbound webhooks (API.md "Webhooks"): where they may go and how they are delivered. */
   webhooks: {
@@ -359,6 +364,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       backoffMs: v.NOTIFY_BACKOFF_MS,
       concurrency: v.NOTIFY_CONCURRENCY,
       lockMs: v.NOTIFY_LOCK_MS,
+      batchMs: v.NOTIFY_BATCH_MS,
+      batchSize: v.NOTIFY_BATCH_SIZE,
     },
     liveCheckMs: v.LIVE_CHECK_MS,
     livePositionMs: v.LIVE_POSITION_MS,

@@ -227,7 +227,15 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   const queues = { relay, bus, connection: redis.queue, redis: redisState, prefix: config.redisPrefix, logger };
   const alerts = await part(
     'alert queue',
-    () => new AlertQueue({ ...queues, backoffMs: config.notify.backoffMs, deliveries: store.deliveries, counted: metrics.alerts }),
+    () =>
+      new AlertQueue({
+        ...queues,
+        backoffMs: config.notify.backoffMs,
+        batchMs: config.notify.batchMs,
+        batchSize: config.notify.batchSize,
+        deliveries: store.deliveries,
+        counted: metrics.alerts,
+      }),
     (queue) => queue.close(),
   );
   // Built here, before the webhook relay (every role), whose messages carry delivered orders' proofs. Links are signed

@@ -17,14 +17,13 @@ import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
 import type { PreferenceBook, Preferences } from '../store/preferences/port';
 import type { PushRegistry } from '../store/push/port';
-import type { TenantDirectory } from '../store/tenants/port';
 import type { AlertMessage, Channel, PushPayload, PushSender, PushTarget } from './channel';
 import { DeliveryError, SubscriptionGoneError } from './delivery-errors';
 import type { TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the tenant's
- * quiet hours and language, the courier's name) and the log it claims in.
+ * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the courier's
+ * name) and the log it claims in; the tenant's quiet hours and language come from the template catalog.
  */
 export interface AlertProcessorStore {
   orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
@@ -32,7 +31,6 @@ export interface AlertProcessorStore {
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   /** Which of the customer's addresses it set itself and which it confirmed. */
   contacts: Pick<ContactBook, 'contactStanding'>;
-  tenants: Pick<TenantDirectory, 'getTenantSettings'>;
   outbox: Pick<Outbox, 'oweEffect'>;
   /** Where Web Push alerts go, and the subscriptions their push service said are gone. */
   push: Pick<PushRegistry, 'alertPushSubscriptions' | 'dropPushSubscriptions'>;
@@ -47,7 +45,7 @@ export interface AlertProcessorOptions {
   /** Web Push, tried before email and SMS; absent: alerts are not pushed. */
   push?: PushSender;
   /** Puts alerts into words: the customer's language, the tenant's branding and templates. */
-  templates: Pick<TemplateCatalog, 'render'>;
+  templates: Pick<TemplateCatalog, 'render' | 'tenantSettings'>;
   /** The order's public tracking link. */
   trackingUrl: (order: Order) => string;
   /**
@@ -85,6 +83,19 @@ export type AlertOutcome =
    * `delayMs` from now by the processor's clock). Nothing was sent or claimed.
    */
   | { kind: 'held'; until: string; delayMs: number };
+
+/** One alert to decide: an order's event `seq` (`status`, the default), or its `arriving` alert at version `seq`. */
+export interface AlertToProcess {
+  orderId: string;
+  seq: number;
+  kind?: AlertKind;
+}
+
+/** What became of one alert of several: its outcome, or what it threw (it is to be tried again). */
+export type AlertResult = { ok: true; outcome: AlertOutcome } | { ok: false; error: unknown };
+
+/** Runs a piece of work when there is room for it. */
+export type Schedule = <T>(work: () => Promise<T>) => Promise<T>;
 
 const CHANNEL_ORDER: ReadonlyArray<'email' | 'sms'> = ['email', 'sms'];
 
@@ -131,6 +142,21 @@ export class AlertProcessor {
     return outcome;
   }
 
+  /**
+   * Decides and delivers several alerts, each as {@link process} does, at most as many at once as `schedule` lets
+   * run. Each alert's result is its own: one that throws (to be tried again) leaves the others as they went.
+   */
+  async processAll(alerts: readonly AlertToProcess[], schedule: Schedule = (work) => work()): Promise<AlertResult[]> {
+    return Promise.all(
+      alerts.map((alert) =>
+        schedule(() => this.process(alert.orderId, alert.seq, alert.kind)).then(
+          (outcome): AlertResult => ({ ok: true, outcome }),
+          (error: unknown): AlertResult => ({ ok: false, error }),
+        ),
+      ),
+    );
+  }
+
   private async decide(orderId: string, seq: number, kind: AlertKind): Promise<AlertOutcome> {
     const { store, logger } = this.options;
     const order = await store.orders.loadOrder(orderId);
@@ -153,7 +179,8 @@ export class AlertProcessor {
     const [preferences, standing, settings] = await Promise.all([
       store.preferences.getPreferences(order.tenant_id, order.customer.id),
       store.contacts.contactStanding(order.tenant_id, order.customer.id, order.id),
-      store.tenants.getTenantSettings(order.tenant_id),
+      // Kept by the catalog, which renders with them too.
+      this.options.templates.tenantSettings(order.tenant_id),
     ]);
     // API.md "Languages": the customer's own choice, the language the order was placed in (when it is one of ours),
     // else the tenant's default (the catalog's when this is null).

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
 import type { AppliedEvent, ArrivingEvent } from '../actors/event-bus';
 import { ALERT_EFFECT, type AlertKind } from '../domain/effects';
 import type { Order } from '../domain/order';
@@ -10,6 +12,7 @@ import type { PendingEffect } from '../store/outbox/port';
 import { TurnQueue } from '../store/turn-queue';
 import type { AlertCounter, AlertOutcome } from './alert-processor';
 import { outboxQueue, oweThrough, type OutboxQueueOptions } from './outbox-queue';
+import type { RedisClient } from '../gateways/redis';
 
 export const ALERT_QUEUE = 'alerts';
 
@@ -21,19 +24,32 @@ export interface AlertJob {
   kind?: AlertKind;
 }
 
+/** A job of several alerts: those that came within one gathering window of a node. */
+export interface AlertBatch {
+  alerts: AlertJob[];
+}
+
+/** What an alert job carries: one alert (as every job did before batches), or several. */
+export type AlertJobData = AlertJob | AlertBatch;
+
+/** The alerts of a job, whichever its shape. */
+export function alertsOf(data: AlertJobData): AlertJob[] {
+  return 'alerts' in data ? data.alerts : [data];
+}
+
 /** The job id of an alert: one job per alert however often it is queued (BullMQ job ids may not contain ':'). */
 export function alertJobId(alert: Pick<AlertJob, 'orderId' | 'seq' | 'kind'>): string {
   return alert.kind === 'arriving' ? `${alert.orderId}-${alert.seq}-arriving` : `${alert.orderId}-${alert.seq}`;
 }
 
-/**
- * Whether event `seq` of the order was handed to a socket watching it for the customer, on any node (the node that
- * applied it answers for its own sockets without asking Redis).
- */
-export type HandedWitness = (order: Order, seq: number) => Promise<boolean>;
+/** The job id of a batch: derived from its alerts alone, so the same batch queued twice is one job. */
+export function alertBatchId(alerts: readonly AlertJob[]): string {
+  const ids = alerts.map(alertJobId).sort();
+  return `batch-${createHash('sha256').update(ids.join('\n')).digest('base64url').slice(0, 32)}`;
+}
 
-/** Alerts are owed by applied notifying events and arriving claims. */
-export interface AlertQueueOptions extends OutboxQueueOptions {
+/** How alert jobs are retried and kept, wherever they are added (the queue, a worker moving an alert out of a batch). */
+export interface AlertJobSettings {
   /**
    * Job attempts; each channel stops on its own attempt limit well before this.
    * @default 25
@@ -44,6 +60,38 @@ export interface AlertQueueOptions extends OutboxQueueOptions {
    * @default 1000
    */
   backoffMs?: number;
+}
+
+/** The cluster's alert queue, on `connection`, with the alert jobs' retries and retention. */
+export function alertQueueOn(options: { connection: RedisClient; prefix: string; logger: Logger } & AlertJobSettings): Queue<AlertJobData> {
+  return outboxQueue<AlertJobData>(ALERT_QUEUE, 'alert', options, {
+    attempts: options.attempts ?? 25,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
+    // The delivery log is the record of what an alert did; a job that failed is kept a week for inspection.
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600 },
+  });
+}
+
+/**
+ * Whether event `seq` of the order was handed to a socket watching it for the customer, on any node (the node that
+ * applied it answers for its own sockets without asking Redis).
+ */
+export type HandedWitness = (order: Order, seq: number) => Promise<boolean>;
+
+/** Alerts are owed by applied notifying events and arriving claims. */
+export interface AlertQueueOptions extends OutboxQueueOptions, AlertJobSettings {
+  /**
+   * How long the alerts that need a channel are gathered into one job: the first waits at most this long (0: the
+   * alerts of one event-loop turn).
+   * @default 100
+   */
+  batchMs?: number;
+  /**
+   * Alerts per job at most: a window that gathered this many is queued at once.
+   * @default 100
+   */
+  batchSize?: number;
   /** Where the alerts a watching socket was handed are recorded as sent over the websocket. */
   deliveries: Pick<DeliveryLog, 'recordHanded'>;
   /** Counts the alerts decided here (`alerts_total`, websocket sent). @default none */
@@ -61,29 +109,25 @@ interface Waiting<T> {
  * `arriving` kinds. The alert of an applied notifying event that a socket watching for the customer was handed is
  * decided at once, on the node that applied it: recorded as sent over the websocket, with the others of its turn in
  * one write, and no job. Every other alert (one that needs a channel, or whose socket could not be asked about) is
- * queued to BullMQ, the jobs of a turn together, for the alert workers. The outbox row, written with the event (or
- * the arriving claim), is removed only once the websocket delivery is recorded or the job is in Redis; the relay's
- * sweep queues whatever was left behind (the workers ask the sockets again then). The job id is (order, seq, kind),
- * so queuing twice is harmless, and the delivery log keeps an alert from being decided twice on two channels.
+ * queued to BullMQ for the alert workers, those of a short window (`batchMs`, `batchSize`) as one job. The outbox row,
+ * written with the event (or the arriving claim), is removed only once the websocket delivery is recorded or the job
+ * is in Redis; the relay's sweep queues whatever was left behind (the workers ask the sockets again then). A job's id
+ * is made of its alerts (a lone alert's: order, seq, kind), so queuing the same job twice is harmless, and the
+ * delivery log keeps an alert in two jobs from being decided twice.
  */
 export class AlertQueue {
-  readonly queue: Queue<AlertJob>;
+  readonly queue: Queue<AlertJobData>;
   /** Emits `processed` (orderId, seq, outcome, kind) for every alert decided here, without a job. */
   readonly events = new EventEmitter();
   private readonly owed: Record<AlertKind, OwedKind>;
   private readonly unsubscribe: Array<() => void>;
   private witness: HandedWitness | null = null;
-  private readonly adds = new TurnQueue<Waiting<AlertJob>>((batch) => void this.addAll(batch));
+  private readonly adds: Gathering<Waiting<AlertJob>>;
   private readonly handed = new TurnQueue<Waiting<PendingEffect>>((batch) => void this.recordAll(batch));
 
   constructor(private readonly options: AlertQueueOptions) {
-    this.queue = outboxQueue<AlertJob>(ALERT_QUEUE, 'alert', options, {
-      attempts: options.attempts ?? 25,
-      backoff: { type: 'exponential', delay: options.backoffMs ?? 1000 },
-      // The delivery log is the record of what an alert did; a job that failed is kept a week for inspection.
-      removeOnComplete: true,
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    this.queue = alertQueueOn(options);
+    this.adds = new Gathering(options.batchMs ?? 100, options.batchSize ?? 100, (batch) => void this.addAll(batch));
     const owe = (kind: AlertKind): OwedKind =>
       oweThrough(options, ALERT_EFFECT[kind], ({ orderId, seq, tenantId }) => this.enqueue({ orderId, seq, tenantId, kind }));
     this.owed = { status: owe('status'), arriving: owe('arriving') };
@@ -102,6 +146,7 @@ export class AlertQueue {
 
   async close(): Promise<void> {
     for (const unsubscribe of this.unsubscribe) unsubscribe();
+    this.adds.flushNow();
     await Promise.all(Object.values(this.owed).map((owed) => owed.close()));
     await this.queue.close();
   }
@@ -143,12 +188,15 @@ export class AlertQueue {
     return new Promise((resolve, reject) => this.adds.push({ item: alert, resolve, reject }));
   }
 
-  /** The jobs of one turn, added in one round trip (a lone job without the transaction a bulk add is). */
+  /**
+   * The alerts of one window, queued as one job: a lone alert as a job of its own (as the sweep queues one), several
+   * as a batch whose id its alerts make.
+   */
   private async addAll(batch: Array<Waiting<AlertJob>>): Promise<void> {
-    const jobs = batch.map(({ item }) => ({ name: 'alert', data: item, opts: { jobId: alertJobId(item) } }));
+    const alerts = [...new Map(batch.map(({ item }) => [alertJobId(item), item])).values()];
     try {
-      if (jobs.length === 1) await this.queue.add(jobs[0]!.name, jobs[0]!.data, jobs[0]!.opts);
-      else await this.queue.addBulk(jobs);
+      if (alerts.length === 1) await this.queue.add('alert', alerts[0]!, { jobId: alertJobId(alerts[0]!) });
+      else await this.queue.add('alerts', { alerts }, { jobId: alertBatchId(alerts) });
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
       return;
@@ -169,4 +217,45 @@ export class AlertQueue {
     }
     for (const waiting of batch) waiting.resolve();
   }
+}
+
+/**
+ * Items gathered for at most `windowMs` after the first of them (0: until the end of the event-loop turn), or until
+ * `size` are there, then handed over together.
+ */
+class Gathering<T> {
+  private items: T[] = [];
+  private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly size: number,
+    private readonly flush: (items: T[]) => void,
+  ) {
+    if (!(windowMs >= 0)) throw new RangeError('AlertQueue: batchMs must be >= 0');
+    if (!(size >= 1)) throw new RangeError('AlertQueue: batchSize must be >= 1');
+  }
+
+  push(item: T): void {
+    const count = this.items.push(item);
+    if (count >= this.size) this.flushNow();
+    else if (count === 1) this.timer = this.windowMs === 0 ? setImmediate(this.handOver) : setTimeout(this.handOver, this.windowMs);
+  }
+
+  /** Hands over what is gathered now. */
+  flushNow(): void {
+    if (this.timer) {
+      if (this.windowMs === 0) clearImmediate(this.timer as NodeJS.Immediate);
+      else clearTimeout(this.timer as NodeJS.Timeout);
+      this.timer = null;
+    }
+    this.handOver();
+  }
+
+  private readonly handOver = (): void => {
+    this.timer = null;
+    const items = this.items;
+    this.items = [];
+    if (items.length > 0) this.flush(items);
+  };
 }

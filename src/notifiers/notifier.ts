@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import type { Worker } from 'bullmq';
 import type { RedisClient } from '../gateways/redis';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -7,7 +6,7 @@ import type { Order } from '../domain/order';
 import type { Presence } from '../domain/presence';
 import { trackingPageUrl } from '../domain/tracking-link';
 import { AlertProcessor, type AlertProcessorOptions, type AlertProcessorStore } from './alert-processor';
-import { createAlertWorker } from './alert-worker';
+import { createAlertWorker, type AlertWorker } from './alert-worker';
 import type { Channel, PushSender } from './channel';
 import { configuredChannels } from './configured-channels';
 import { WebPushChannel, type WebPushChannelOptions } from './push-channel';
@@ -54,12 +53,12 @@ export interface NotifierOptions {
  */
 export class Notifier {
   /**
-   * Emits `processed` (orderId, seq, outcome, kind) after an alert job of this process has finished, and `held`
-   * (orderId, seq, outcome, kind) when one waits for the end of quiet hours.
+   * Emits `processed` (orderId, seq, outcome, kind) for each alert of a job of this process once the job has finished,
+   * and `held` (orderId, seq, outcome, kind) when one waits for the end of quiet hours.
    */
   readonly events = new EventEmitter();
   readonly templates: TemplateCatalog;
-  private readonly worker: Worker;
+  private readonly worker: AlertWorker;
   private readonly channels: Channel[];
   private readonly push: PushSender | undefined;
 
@@ -89,11 +88,10 @@ export class Notifier {
       logger,
       concurrency: settings.notify.concurrency,
       lockMs: settings.notify.lockMs,
-      onHeld: (job, outcome) => this.events.emit('held', job.orderId, job.seq, outcome, job.kind ?? 'status'),
+      backoffMs: settings.notify.backoffMs,
+      onHeld: (alert, outcome) => this.events.emit('held', alert.orderId, alert.seq, outcome, alert.kind ?? 'status'),
+      onDecided: (alert, outcome) => this.events.emit('processed', alert.orderId, alert.seq, outcome, alert.kind ?? 'status'),
     });
-    this.worker.on('completed', (job, outcome) =>
-      this.events.emit('processed', job.data.orderId, job.data.seq, outcome, job.data.kind ?? 'status'),
-    );
   }
 
   /** Stops taking jobs, lets running ones finish, and closes the channels. */

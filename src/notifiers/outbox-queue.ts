@@ -66,7 +66,11 @@ export interface OutboxQueueOptions {
  * Nothing reads BullMQ's events stream (the workers report to their own node, the delivery logs are the record), so
  * it is kept to the few entries Redis's approximate trimming leaves.
  */
-export function outboxQueue<Job>(name: string, what: string, options: OutboxQueueOptions, defaultJobOptions: DefaultJobOptions): Queue<Job> {
+export function outboxQueue<Job>(
+  name: string,
+  what: string,
+  options: Pick<OutboxQueueOptions, 'connection' | 'prefix' | 'logger'>,
+  defaultJobOptions: DefaultJobOptions): Queue<Job> {
   const queue = new Queue<Job>(name, {
     connection: options.connection,
     prefix: queuePrefix(options.connection, options.prefix, name),

@@ -15,11 +15,13 @@ import {
 import type { Money } from '../domain/payment';
 import { FAIL_REASON_WORDS } from '../domain/proof';
 import { escapingOf, LiquidSandbox, type CompiledTemplate, type TemplateScope } from '../services/liquid-sandbox';
-import type { BrandingBook } from '../store/branding/port';
-import type { TemplateBook } from '../store/templates/port';
-import type { TenantDirectory } from '../store/tenants/port';
+import type { TenantSettings } from '../domain/tenant-settings';
+import type { BrandingBook, StoredBranding } from '../store/branding/port';
+import type { StoredTemplate, TemplateBook } from '../store/templates/port';
+import type { Tenant, TenantDirectory } from '../store/tenants/port';
 import { BUILT_IN_TEXTS, LAYOUT_WORDS, type MessageTexts, type TextSet, type TextValues } from './alert-texts';
 import { emailHtml, paragraphsHtml } from './email-layout';
+import { tenantTextsVersion } from './tenant-texts';
 
 export type { TextSet } from './alert-texts';
 
@@ -30,7 +32,7 @@ const PUSH_BODY_MAX = 200;
 const SUBJECT_MAX = 200;
 
 export interface TemplateCatalogOptions {
-  /** The tenant's name, settings (default language, time zone), branding and templates, read at each render. */
+  /** The tenant's name, settings (default language, time zone), branding and templates, kept for `tenantTtlMs`. */
   store: {
     tenants: Pick<TenantDirectory, 'getTenant' | 'getTenantSettings'>;
     branding: Pick<BrandingBook, 'getBranding'>;
@@ -48,6 +50,32 @@ export interface TemplateCatalogOptions {
    * @default 2000
    */
   cacheSize?: number;
+  /**
+   * How long a tenant's name, settings, branding and templates are kept once read (0: read at every render). A change
+   * made through this process is seen at once (see {@link tenantTextsChanged}); one made through another, after at
+   * most this long.
+   * @default 30000
+   */
+  tenantTtlMs?: number;
+  /**
+   * Tenants whose texts are kept at once (least recently read go first).
+   * @default 10000
+   */
+  tenantCacheSize?: number;
+  /** The clock the time to live is counted by (ms). @default Date.now */
+  now?: () => number;
+}
+
+/** What a tenant's messages are made of, as read at `at` (each read once, when first needed). */
+interface TenantTexts {
+  at: number;
+  /** {@link tenantTextsVersion} when read. */
+  version: number;
+  settings?: Promise<TenantSettings | null>;
+  tenant?: Promise<Tenant | null>;
+  branding?: Promise<StoredBranding | null>;
+  /** By language and subject; null: the tenant has none. */
+  templates: Map<string, Promise<StoredTemplate | null>>;
 }
 
 interface CachedPart {
@@ -69,12 +97,67 @@ export class TemplateCatalog {
   private readonly compiled = new Map<string, CachedPart>();
   private readonly added = new Map<string, Partial<TextSet>>();
   private readonly publicUrl: string;
+  private readonly tenantTtlMs: number;
+  private readonly tenantCacheSize: number;
+  private readonly tenants = new Map<string, TenantTexts>();
 
   constructor(private readonly options: TemplateCatalogOptions) {
     this.sandbox = options.sandbox ?? new LiquidSandbox();
     this.cacheSize = options.cacheSize ?? 2000;
     if (!(this.cacheSize >= 1)) throw new RangeError('TemplateCatalog: cacheSize must be >= 1');
+    this.tenantTtlMs = options.tenantTtlMs ?? 30_000;
+    if (!(this.tenantTtlMs >= 0)) throw new RangeError('TemplateCatalog: tenantTtlMs must be >= 0');
+    this.tenantCacheSize = options.tenantCacheSize ?? 10_000;
+    if (!(this.tenantCacheSize >= 1)) throw new RangeError('TemplateCatalog: tenantCacheSize must be >= 1');
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+  }
+
+  /** The tenant's settings (quiet hours, default language), as the catalog renders with them. */
+  tenantSettings(tenantId: string): Promise<TenantSettings | null> {
+    const texts = this.textsOf(tenantId);
+    return (texts.settings ??= this.kept(tenantId, texts, this.options.store.tenants.getTenantSettings(tenantId)));
+  }
+
+  private tenant(tenantId: string): Promise<Tenant | null> {
+    const texts = this.textsOf(tenantId);
+    return (texts.tenant ??= this.kept(tenantId, texts, this.options.store.tenants.getTenant(tenantId)));
+  }
+
+  private branding(tenantId: string): Promise<StoredBranding | null> {
+    const texts = this.textsOf(tenantId);
+    return (texts.branding ??= this.kept(tenantId, texts, this.options.store.branding.getBranding(tenantId)));
+  }
+
+  private template(tenantId: string, locale: Locale, subject: MessageSubject): Promise<StoredTemplate | null> {
+    const texts = this.textsOf(tenantId);
+    const key = `${locale}\n${subject}`;
+    let template = texts.templates.get(key);
+    if (!template) {
+      template = this.kept(tenantId, texts, this.options.store.templates.getTemplate(tenantId, locale, subject));
+      texts.templates.set(key, template);
+    }
+    return template;
+  }
+
+  /** The tenant's texts as kept, or a fresh (empty) copy when they changed here or are older than the time to live. */
+  private textsOf(tenantId: string): TenantTexts {
+    const now = (this.options.now ?? Date.now)();
+    const version = tenantTextsVersion(tenantId);
+    let texts = this.tenants.get(tenantId);
+    this.tenants.delete(tenantId);
+    if (!texts || texts.version !== version || now - texts.at >= this.tenantTtlMs) texts = { at: now, version, templates: new Map() };
+    // Least recently read first: a read moves the tenant to the end. With no time to live nothing is kept.
+    if (this.tenantTtlMs > 0) this.tenants.set(tenantId, texts);
+    if (this.tenants.size > this.tenantCacheSize) this.tenants.delete(this.tenants.keys().next().value!);
+    return texts;
+  }
+
+  /** A read kept with the tenant's texts; one that fails is not kept (the next render reads again). */
+  private kept<T>(tenantId: string, texts: TenantTexts, read: Promise<T>): Promise<T> {
+    read.catch(() => {
+      if (this.tenants.get(tenantId) === texts) this.tenants.delete(tenantId);
+    });
+    return read;
   }
 
   /** Replaces built-in texts of a language, for every tenant (`tenantId` omitted) or for one. */
@@ -84,16 +167,11 @@ export class TemplateCatalog {
 
   /** Renders a message. @throws when the store cannot be read (the caller tries again later) */
   async render(request: MessageRequest): Promise<RenderOutcome> {
-    const { store } = this.options;
     const { tenantId, subject, values } = request;
-    const settings = await store.tenants.getTenantSettings(tenantId);
+    const settings = await this.tenantSettings(tenantId);
     const locale = request.locale ?? settings?.default_locale ?? 'en';
-    const [tenant, template, stored] = await Promise.all([
-      store.tenants.getTenant(tenantId),
-      store.templates.getTemplate(tenantId, locale, subject),
-      store.branding.getBranding(tenantId),
-    ]);
-    const branding = stored ?? defaultBranding(tenant?.name ?? '');
+    const [template, stored] = await Promise.all([this.template(tenantId, locale, subject), this.branding(tenantId)]);
+    const branding = stored ?? defaultBranding((await this.tenant(tenantId))?.name ?? '');
     const format = formatter(locale, settings?.quiet_hours?.time_zone ?? null);
     const eta = values.eta !== null ? format.time(values.eta) : null;
     const builtIn = this.builtIn(tenantId, locale, subject)({

@@ -114,6 +114,8 @@ export class WebhookWorker {
       stalledInterval: lockMs,
       // A message whose worker keeps dying is still tried; the message's own attempt budget ends it.
       maxStalledCount: 10,
+      // An idle worker waits on the queue's marker and polls only this often (seconds), as the alert workers do.
+      drainDelay: 10,
     });
     this.worker.on('error', outageAware(options.logger, 'webhook worker error'));
     this.worker.on('failed', (job, error) => options.logger.error({ err: error, job_id: job?.id }, 'webhook job failed'));

@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../domain/errors';
 import { principalScope, type TenantPrincipal } from '../domain/principal';
 import type { Attachment, AttachmentStore } from '../store/attachments/port';
 import type { BrandingBook } from '../store/branding/port';
+import { tenantTextsChanged } from '../notifiers/tenant-texts';
 import type { TenantDirectory } from '../store/tenants/port';
 
 export interface BrandingServiceOptions {
@@ -76,6 +77,7 @@ export class BrandingService {
     const stored = { ...branding, tenant_id: principal.tenantId, updated_at: this.now().toISOString() };
     // The store checks the logo again as it writes: one swept or taken by a delivery meanwhile is refused there.
     if (!(await store.branding.putBranding(stored))) throw unusableLogo();
+    tenantTextsChanged(principal.tenantId);
     return this.view(branding);
   }
 

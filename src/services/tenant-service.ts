@@ -2,6 +2,7 @@ import { hashApiKey } from '../auth/token-service';
 import { NotFoundError, SlugTakenError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
 import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
+import { tenantTextsChanged } from '../notifiers/tenant-texts';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
 export interface TenantServiceOptions {
@@ -54,6 +55,7 @@ export class TenantService {
   async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettingsView> {
     const next = changeSettings(await this.stored(tenantId), change);
     if (!(await this.options.store.tenants.putTenantSettings(tenantId, next))) throw new SlugTakenError();
+    tenantTextsChanged(tenantId);
     return settingsView(tenantId, next);
   }
 

@@ -1,9 +1,11 @@
 /**
- * The template catalog over a real store, as two nodes of a cluster hold it: each compiles a tenant's template once
- * per source, and a template changed or removed through either is what both render with their next message.
+ * The template catalog over a real store, as two nodes of a cluster hold it: each reads a tenant's texts once per
+ * time to live and compiles its template once per source; a template changed or removed through this process is what
+ * both render with their next message, one changed through another node what they render once their copy expired.
  */
 import pino from 'pino';
 import type { MessageValues } from '../../../src/domain/message';
+import { tenantTextsChanged } from '../../../src/notifiers/tenant-texts';
 import { TemplateCatalog } from '../../../src/notifiers/templates';
 import { LiquidSandbox } from '../../../src/services/liquid-sandbox';
 import { createSqliteStore } from '../../../src/store/sqlite/create-store';
@@ -47,12 +49,13 @@ function countingSandbox(): { sandbox: LiquidSandbox; compiled: string[] } {
   return { sandbox, compiled };
 }
 
-it("compiles a template once per source, and renders a change made anywhere with the next message", async () => {
+it('compiles a template once per source; a change through this process is rendered at once, one made elsewhere after the time to live', async () => {
   const tenant = buildTenant();
   await store.tenants.createTenant(tenant, 'hash');
   const put = (subject: string) => store.templates.putTemplate({ tenant_id: tenant.id, locale: 'en', subject: 'shipped', parts: { subject }, updated_at: at(1) });
+  let clock = 1_000_000;
   const nodes = [countingSandbox(), countingSandbox()].map(({ sandbox, compiled }) => ({
-    catalog: new TemplateCatalog({ store, publicUrl: 'https://t.example', logger: pino({ level: 'silent' }), sandbox }),
+    catalog: new TemplateCatalog({ store, publicUrl: 'https://t.example', logger: pino({ level: 'silent' }), sandbox, now: () => clock }),
     compiled,
   }));
   const subjectOn = async (node: (typeof nodes)[number]) =>
@@ -64,11 +67,53 @@ it("compiles a template once per source, and renders a change made anywhere with
     expect(await subjectOn(node)).toBe('First R-7');
     expect(node.compiled).toEqual(['First {{ order.reference }}']);
   }
+  // Written through another node: the copies kept here are used until they are 30 s old.
   await put('Second {{ order.reference }}');
+  clock += 29_999;
+  for (const node of nodes) expect(await subjectOn(node)).toBe('First R-7');
+  clock += 1;
   for (const node of nodes) expect(await subjectOn(node)).toBe('Second R-7');
   expect(nodes[1]!.compiled).toEqual(['First {{ order.reference }}', 'Second {{ order.reference }}']);
+  // Written through this process (the services say so): at once.
+  await put('Third {{ order.reference }}');
+  tenantTextsChanged(tenant.id);
+  for (const node of nodes) expect(await subjectOn(node)).toBe('Third R-7');
   await store.templates.deleteTemplate(tenant.id, 'en', 'shipped');
+  tenantTextsChanged(tenant.id);
   for (const node of nodes) expect(await subjectOn(node)).toBe('Your order R-7 has shipped');
+});
+
+it("reads a tenant's settings, branding and template once per time to live, however many messages", async () => {
+  const tenant = buildTenant();
+  await store.tenants.createTenant(tenant, 'hash');
+  const reads: string[] = [];
+  const counted = <T extends object>(part: T, name: string): T =>
+    new Proxy(part, {
+      get(target, property) {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          reads.push(`${name}.${String(property)}`);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  let clock = 0;
+  const catalog = new TemplateCatalog({
+    store: { tenants: counted(store.tenants, 'tenants'), branding: counted(store.branding, 'branding'), templates: counted(store.templates, 'templates') },
+    publicUrl: 'https://t.example',
+    logger: pino({ level: 'silent' }),
+    now: () => clock,
+  });
+  const render = () => catalog.render({ tenantId: tenant.id, locale: null, subject: 'shipped', values });
+  await Promise.all([render(), render(), render()]);
+  await render();
+  expect(await catalog.tenantSettings(tenant.id)).toMatchObject({ default_locale: 'en', quiet_hours: null });
+  const once = ['tenants.getTenantSettings', 'templates.getTemplate', 'branding.getBranding', 'tenants.getTenant'];
+  expect(reads.sort()).toEqual([...once].sort());
+  clock += 30_000;
+  await render();
+  expect(reads).toHaveLength(2 * once.length);
 });
 
 it('keeps at most cacheSize compiled parts, least recently used going first', async () => {
