@@ -289,6 +289,8 @@ describe('alerts', () => {
     const email = `${unique('c')}@mail.example`;
     const order = await placeOrder(business, { customer: { id: unique('c'), email }, notify: { email: true } });
     await postStatus(business, order.id, 'out_for_delivery');
+    // Its alert is sent before the next notifying status, which would otherwise outdate it (API.md: `superseded`).
+    await area.smtp.waitForMessagesTo(email, 1);
     await postStatus(business, order.id, 'failed_attempt', { reason: 'address_not_found' });
     const messages = await area.smtp.waitForMessagesTo(email, 2);
     const failed = messages.find((message) => message.subject.includes('We missed you'));
