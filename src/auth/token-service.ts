@@ -1,4 +1,4 @@
-import { createHash, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { UnauthorizedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
@@ -60,10 +60,21 @@ const API_KEY_PREFIX = 'ak_';
 const ISSUER = 'order-tracking';
 // API keys are looked up on every business call; a small cache spares the store.
 const API_KEY_CACHE_SIZE = 10_000;
+// Tokens whose signature was checked, kept so a token used again (every call of a courier's app) is not verified again.
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** SHA-256 of an API key: keys are random 256-bit secrets, so a fast hash is enough and lookups stay cheap. */
 export function hashApiKey(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex');
+  return hash('sha256', apiKey);
+}
+
+/** What a token's verified claims say, kept per token: its principal and its times. */
+interface Verified {
+  principal: Exclude<Principal, { role: 'admin' | 'business' }>;
+  /** Epoch seconds, as the token's `exp`; null when it has none. */
+  exp: number | null;
+  /** When it was minted, in epoch ms (`iat_ms`, or `iat` for tokens minted before it). */
+  issuedAtMs: number;
 }
 
 /** Turns bearer tokens into principals, and mints the JWTs a business hands out. */
@@ -75,6 +86,11 @@ export class TokenService {
    */
   private readonly secretKey: KeyObject;
   private readonly tenantsByKey = new Map<string, { tenant: Tenant; until: number }>();
+  /**
+   * Tokens whose signature, issuer and claims were verified, by token: only what can change while a token lives
+   * (its expiry, a revocation, its courier made inactive) is checked again on each call.
+   */
+  private readonly verified = new Map<string, Verified>();
   /** Moves on whenever cached keys are dropped: a store read begun before then must not be trusted (or cached). */
   private keyGeneration = 0;
   private readonly now: () => number;
@@ -102,11 +118,16 @@ export class TokenService {
   /** Like {@link authenticate}, with the credential's expiry. */
   async authenticateSession(token: string | undefined): Promise<Session> {
     if (!token) throw new UnauthorizedError();
-    if (timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest)) {
+    // Only a token that is not the admin token was ever verified (checked below, before any verification).
+    const verified = this.verified.get(token);
+    if (verified) return this.sessionOf(verified);
+    // One digest serves both the admin comparison and an API key's lookup.
+    const digest = hash('sha256', token, 'buffer') as unknown as Buffer;
+    if (timingSafeEqual(digest, this.adminDigest)) {
       return { principal: { role: 'admin' }, expiresAt: null };
     }
     if (token.startsWith(API_KEY_PREFIX)) {
-      const tenant = await this.tenantForKey(token);
+      const tenant = await this.tenantForKey(digest.toString('hex'));
       return { principal: { role: 'business', tenantId: tenant.id }, expiresAt: null };
     }
     return this.verifyJwt(token);
@@ -151,34 +172,57 @@ export class TokenService {
     } catch {
       throw new UnauthorizedError();
     }
-    if (typeof claims.tid !== 'string') throw new UnauthorizedError();
-    const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
-    if (claims.role === 'tracker') {
-      if (typeof claims.oid !== 'string') throw new UnauthorizedError();
-      const generation = claims.gen ?? 0;
-      if (!Number.isInteger(generation)) throw new UnauthorizedError();
-      return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid, generation }, expiresAt };
+    const verified = verifiedClaims(claims);
+    if (!verified) throw new UnauthorizedError();
+    // A token with a not-before time is checked in full each time (none of ours has one).
+    if ((claims as { nbf?: unknown }).nbf === undefined) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(token, verified);
     }
-    if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
-      throw new UnauthorizedError();
-    }
-    const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
-    if (this.options.revocations?.refuses(claims.tid, claims.role, claims.sub, issuedAtMs)) throw new UnauthorizedError();
-    if (claims.role === 'courier' && this.options.inactiveCouriers?.has(claims.tid, claims.sub)) throw new UnauthorizedError();
-    return { principal: { role: claims.role, tenantId: claims.tid, subject: claims.sub }, expiresAt };
+    return this.sessionOf(verified);
   }
 
-  private async tenantForKey(apiKey: string): Promise<Tenant> {
-    const hash = hashApiKey(apiKey);
+  /**
+   * The session of a verified token, once what may have changed since it was verified holds: it has not expired (as
+   * jsonwebtoken decides it: expired from its `exp` second on), its subject was not revoked, its courier is active.
+   * @throws UnauthorizedError
+   */
+  private sessionOf({ principal, exp, issuedAtMs }: Verified): Session {
+    if (exp !== null && Math.floor(this.now() / 1000) >= exp) throw new UnauthorizedError();
+    const expiresAt = exp !== null ? exp * 1000 : null;
+    if (principal.role === 'tracker') return { principal: { ...principal }, expiresAt };
+    const { role, tenantId, subject } = principal;
+    if (this.options.revocations?.refuses(tenantId, role, subject, issuedAtMs)) throw new UnauthorizedError();
+    if (role === 'courier' && this.options.inactiveCouriers?.has(tenantId, subject)) throw new UnauthorizedError();
+    return { principal: { role, tenantId, subject }, expiresAt };
+  }
+
+  /** The tenant of an API key, by the key's hash ({@link hashApiKey}). */
+  private async tenantForKey(hash: string): Promise<Tenant> {
     const cached = this.tenantsByKey.get(hash);
     if (cached && cached.until > this.now()) return cached.tenant;
     const generation = this.keyGeneration;
     const tenant = await this.options.store.tenants.findTenantByApiKeyHash(hash);
     // A key was replaced while the store answered: the answer may predate it, so ask again (the store has the new key).
-    if (generation !== this.keyGeneration) return this.tenantForKey(apiKey);
+    if (generation !== this.keyGeneration) return this.tenantForKey(hash);
     if (!tenant) throw new UnauthorizedError();
     if (this.tenantsByKey.size >= API_KEY_CACHE_SIZE) this.tenantsByKey.clear();
     this.tenantsByKey.set(hash, { tenant, until: this.now() + this.apiKeyCacheTtl });
     return tenant;
   }
+}
+
+/** The principal and times a verified token's claims make; null for claims no token of ours has. */
+function verifiedClaims(claims: Claims): Verified | null {
+  if (typeof claims.tid !== 'string') return null;
+  const exp = typeof claims.exp === 'number' ? claims.exp : null;
+  const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
+  if (claims.role === 'tracker') {
+    if (typeof claims.oid !== 'string') return null;
+    const generation = claims.gen ?? 0;
+    if (!Number.isInteger(generation)) return null;
+    return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid, generation }, exp, issuedAtMs };
+  }
+  if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) return null;
+  return { principal: { role: claims.role as MintableRole, tenantId: claims.tid, subject: claims.sub }, exp, issuedAtMs };
 }
