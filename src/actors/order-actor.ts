@@ -367,17 +367,17 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     let verified = false; // whether a rejection has been checked against the store
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const order = await this.current(message.tenantId, verified);
-      const input = { ...message.input };
+      // The message's input as it is, or a copy where this order changes it.
+      let input = message.input;
       // An order whose personal data was erased gathers none again: no notes, no places.
       if (order.erased_at) {
-        input.note = null;
-        input.location = null;
+        input = { ...input, note: null, location: null };
         delete input.proof;
       }
       // A courier learns nothing of an order that is not its own, not even that an event id exists there.
       if (message.courierId !== undefined && order.courier_id !== message.courierId) {
         if (order.courier_id === null && input.scan_type === 'pickup') {
-          input.assign_courier_id = message.courierId;
+          input = { ...input, assign_courier_id: message.courierId };
         } else {
           if (verified) throw new NotFoundError('order');
           verified = true;

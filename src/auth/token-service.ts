@@ -60,10 +60,21 @@ const API_KEY_PREFIX = 'ak_';
 const ISSUER = 'order-tracking';
 // API keys are looked up on every business call; a small cache spares the store.
 const API_KEY_CACHE_SIZE = 10_000;
+// Tokens whose signature was checked, kept so a token used again (every call of a courier's app) is not verified again.
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** SHA-256 of an API key: keys are random 256-bit secrets, so a fast hash is enough and lookups stay cheap. */
 export function hashApiKey(apiKey: string): string {
   return createHash('sha256').update(apiKey).digest('hex');
+}
+
+/** What a token's verified claims say, kept per token: its principal and its times. */
+interface Verified {
+  principal: Exclude<Principal, { role: 'admin' | 'business' }>;
+  /** Epoch seconds, as the token's `exp`; null when it has none. */
+  exp: number | null;
+  /** When it was minted, in epoch ms (`iat_ms`, or `iat` for tokens minted before it). */
+  issuedAtMs: number;
 }
 
 /** Turns bearer tokens into principals, and mints the JWTs a business hands out. */
@@ -74,7 +85,13 @@ export class TokenService {
    * on every call (about 0.5 ms each).
    */
   private readonly secretKey: KeyObject;
+  /** Tenants of API keys found in the store, by key, each trusted until `until`. */
   private readonly tenantsByKey = new Map<string, { tenant: Tenant; until: number }>();
+  /**
+   * Tokens whose signature, issuer and claims were verified, by token: only what can change while a token lives
+   * (its expiry, a revocation, its courier made inactive) is checked again on each call.
+   */
+  private readonly verified = new Map<string, Verified>();
   /** Moves on whenever cached keys are dropped: a store read begun before then must not be trusted (or cached). */
   private keyGeneration = 0;
   private readonly now: () => number;
@@ -102,6 +119,12 @@ export class TokenService {
   /** Like {@link authenticate}, with the credential's expiry. */
   async authenticateSession(token: string | undefined): Promise<Session> {
     if (!token) throw new UnauthorizedError();
+    // A token verified or an API key found before skips the admin comparison's digest: neither is the admin token
+    // (each was compared with it before it was kept).
+    const verified = this.verified.get(token);
+    if (verified) return this.sessionOf(verified);
+    const known = this.tenantsByKey.get(token);
+    if (known && known.until > this.now()) return { principal: { role: 'business', tenantId: known.tenant.id }, expiresAt: null };
     if (timingSafeEqual(createHash('sha256').update(token).digest(), this.adminDigest)) {
       return { principal: { role: 'admin' }, expiresAt: null };
     }
@@ -129,7 +152,7 @@ export class TokenService {
   /** Drops the tenant's API keys from this node's cache (its key was replaced): the next call asks the store. */
   forgetApiKeys(tenantId: string): void {
     this.keyGeneration += 1;
-    for (const [hash, cached] of this.tenantsByKey) if (cached.tenant.id === tenantId) this.tenantsByKey.delete(hash);
+    for (const [key, cached] of this.tenantsByKey) if (cached.tenant.id === tenantId) this.tenantsByKey.delete(key);
   }
 
   private sign(claims: Claims, ttlSeconds: number): { token: string; expires_at: string } {
@@ -151,34 +174,57 @@ export class TokenService {
     } catch {
       throw new UnauthorizedError();
     }
-    if (typeof claims.tid !== 'string') throw new UnauthorizedError();
-    const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 : null;
-    if (claims.role === 'tracker') {
-      if (typeof claims.oid !== 'string') throw new UnauthorizedError();
-      const generation = claims.gen ?? 0;
-      if (!Number.isInteger(generation)) throw new UnauthorizedError();
-      return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid, generation }, expiresAt };
+    const verified = verifiedClaims(claims);
+    if (!verified) throw new UnauthorizedError();
+    // A token with a not-before time is checked in full each time (none of ours has one).
+    if ((claims as { nbf?: unknown }).nbf === undefined) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      this.verified.set(token, verified);
     }
-    if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) {
-      throw new UnauthorizedError();
-    }
-    const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
-    if (this.options.revocations?.refuses(claims.tid, claims.role, claims.sub, issuedAtMs)) throw new UnauthorizedError();
-    if (claims.role === 'courier' && this.options.inactiveCouriers?.has(claims.tid, claims.sub)) throw new UnauthorizedError();
-    return { principal: { role: claims.role, tenantId: claims.tid, subject: claims.sub }, expiresAt };
+    return this.sessionOf(verified);
   }
 
+  /**
+   * The session of a verified token, once what may have changed since it was verified holds: it has not expired (as
+   * jsonwebtoken decides it: expired from its `exp` second on), its subject was not revoked, its courier is active.
+   * @throws UnauthorizedError
+   */
+  private sessionOf({ principal, exp, issuedAtMs }: Verified): Session {
+    if (exp !== null && Math.floor(this.now() / 1000) >= exp) throw new UnauthorizedError();
+    const expiresAt = exp !== null ? exp * 1000 : null;
+    if (principal.role === 'tracker') return { principal: { ...principal }, expiresAt };
+    const { role, tenantId, subject } = principal;
+    if (this.options.revocations?.refuses(tenantId, role, subject, issuedAtMs)) throw new UnauthorizedError();
+    if (role === 'courier' && this.options.inactiveCouriers?.has(tenantId, subject)) throw new UnauthorizedError();
+    return { principal: { role, tenantId, subject }, expiresAt };
+  }
+
+  /** The tenant of an API key: from this node's cache (by the key), or from the store (by its hash). */
   private async tenantForKey(apiKey: string): Promise<Tenant> {
-    const hash = hashApiKey(apiKey);
-    const cached = this.tenantsByKey.get(hash);
+    const cached = this.tenantsByKey.get(apiKey);
     if (cached && cached.until > this.now()) return cached.tenant;
     const generation = this.keyGeneration;
-    const tenant = await this.options.store.tenants.findTenantByApiKeyHash(hash);
+    const tenant = await this.options.store.tenants.findTenantByApiKeyHash(hashApiKey(apiKey));
     // A key was replaced while the store answered: the answer may predate it, so ask again (the store has the new key).
     if (generation !== this.keyGeneration) return this.tenantForKey(apiKey);
     if (!tenant) throw new UnauthorizedError();
     if (this.tenantsByKey.size >= API_KEY_CACHE_SIZE) this.tenantsByKey.clear();
-    this.tenantsByKey.set(hash, { tenant, until: this.now() + this.apiKeyCacheTtl });
+    this.tenantsByKey.set(apiKey, { tenant, until: this.now() + this.apiKeyCacheTtl });
     return tenant;
   }
+}
+
+/** The principal and times a verified token's claims make; null for claims no token of ours has. */
+function verifiedClaims(claims: Claims): Verified | null {
+  if (typeof claims.tid !== 'string') return null;
+  const exp = typeof claims.exp === 'number' ? claims.exp : null;
+  const issuedAtMs = typeof claims.iat_ms === 'number' ? claims.iat_ms : (claims.iat ?? 0) * 1000;
+  if (claims.role === 'tracker') {
+    if (typeof claims.oid !== 'string') return null;
+    const generation = claims.gen ?? 0;
+    if (!Number.isInteger(generation)) return null;
+    return { principal: { role: 'tracker', tenantId: claims.tid, orderId: claims.oid, generation }, exp, issuedAtMs };
+  }
+  if (typeof claims.sub !== 'string' || !['customer', 'courier', 'staff'].includes(claims.role)) return null;
+  return { principal: { role: claims.role as MintableRole, tenantId: claims.tid, subject: claims.sub }, exp, issuedAtMs };
 }

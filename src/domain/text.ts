@@ -8,12 +8,11 @@
 /** Why a text was refused, as a field issue's message says it. */
 export const NOT_TEXT_MESSAGE = 'must be valid UTF-8 text without NUL characters';
 
-// A NUL, a high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
-const NOT_TEXT = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Whether a string is text every store keeps as it is: no NUL, no lone surrogate. */
 export function isText(value: string): boolean {
-  return !NOT_TEXT.test(value);
+  // No NUL, and well formed: no high surrogate without a low one after it, no low one without a high one before it.
+  return !value.includes('\0') && (value as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

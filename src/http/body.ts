@@ -90,7 +90,9 @@ export function parseJson(text: string): unknown {
   } catch (error) {
     throw new InvalidJsonError(undefined, { cause: error });
   }
-  const issue = shapeIssue(body);
+  // A text that is itself text (as one decoded from UTF-8 is) spells a NUL or a lone surrogate only with a `\u`
+  // escape (JSON takes no raw control character inside a string): without one, every string and key is text.
+  const issue = shapeIssue(body, text.includes('\\u') || !isText(text));
   if (issue) throw new ValidationError('the request body is not valid', [issue]);
   return body;
 }
@@ -103,10 +105,11 @@ export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
 /**
  * What makes a parsed body unacceptable whatever the route: nesting past {@link BODY_MAX_DEPTH}, an own
  * `__proto__` key (JSON.parse makes it a plain key, but any later copy into an object turns it into the
- * prototype and drops the data silently), or a string or key that is not text (see domain/text.ts).
+ * prototype and drops the data silently), or a string or key that is not text (see domain/text.ts). `escapes`:
+ * whether the JSON text had a `\u` escape (without one, no string or key can fail to be text).
  */
-function shapeIssue(body: unknown): FieldIssue | null {
-  if (typeof body === 'string') return isText(body) ? null : { path: 'body', message: NOT_TEXT_MESSAGE };
+function shapeIssue(body: unknown, escapes = true): FieldIssue | null {
+  if (typeof body === 'string') return !escapes || isText(body) ? null : { path: 'body', message: NOT_TEXT_MESSAGE };
   return (
     walkJson(body, (node, depth, path): FieldIssue | undefined => {
       if (depth > BODY_MAX_DEPTH) {
@@ -116,7 +119,7 @@ function shapeIssue(body: unknown): FieldIssue | null {
       if (!Array.isArray(node) && Object.prototype.hasOwnProperty.call(node, '__proto__')) {
         return { path: [...path(), '__proto__'].join('.'), message: 'a __proto__ key is not allowed' };
       }
-      return textIssue(node, path);
+      return escapes ? textIssue(node, path) : undefined;
     }) ?? null
   );
 }

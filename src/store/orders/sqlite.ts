@@ -82,15 +82,21 @@ export class SqliteOrderLog implements OrderLog {
     const { orderId, expectedRev, event, next } = commit;
     const committing = this.context.write((): CommitResult => {
       const stmt = this.stmt();
-      if (stmt.eventExists.get(orderId, event.event_id)) return { kind: 'duplicate_event' };
+      // The event first, taken only when neither its id nor its seq is there yet: one statement where a lookup and an
+      // insert were. Not taken: a repeat of its id, or its seq is another's (the order moved on, its revision too).
+      const inserted = stmt.insertNewEvent.run(eventToRow(event));
+      if (inserted.changes === 0) return stmt.eventExists.get(orderId, event.event_id) ? { kind: 'duplicate_event' } : { kind: 'rev_conflict' };
       let stored: { last_location: string | null } | undefined;
       if (next) {
         stored = stmt.updateState.get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
-        if (!stored) return { kind: 'rev_conflict' };
+        if (!stored) {
+          // The order moved on: the event goes again, in the same transaction, so nothing of this write stays.
+          stmt.deleteEvent.run(inserted.lastInsertRowid);
+          return { kind: 'rev_conflict' };
+        }
       } else {
         stored = stmt.locationOf.get(orderId) as { last_location: string | null } | undefined;
       }
-      stmt.insertEvent.run(eventToRow(event));
       if (next && event.seq !== null) {
         for (const kind of commit.effects ?? []) stmt.oweEffect(kind, orderId, event.seq, next.tenant_id, event.recorded_at);
       }
@@ -190,6 +196,15 @@ function prepare(db: Database) {
        VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
          @source, @applied, @reason, @proof)`,
     ),
+    // Either unique index refusing it (its event id, or its seq) leaves it out.
+    insertNewEvent: db.prepare(
+      `INSERT INTO events (order_id, seq, event_id, type, status, scan_type, occurred_at, recorded_at, location, note,
+         source, applied, reason, proof)
+       VALUES (@order_id, @seq, @event_id, @type, @status, @scan_type, @occurred_at, @recorded_at, @location, @note,
+         @source, @applied, @reason, @proof)
+       ON CONFLICT DO NOTHING`,
+    ),
+    deleteEvent: db.prepare('DELETE FROM events WHERE rowid = ?'),
     orderById: db.prepare('SELECT * FROM orders WHERE id = ?'),
     orderByTenantAndId: db.prepare('SELECT * FROM orders WHERE tenant_id = ? AND id = ?'),
     heads: db.prepare('SELECT id, version, courier_id FROM orders WHERE id IN (SELECT value FROM json_each(?))'),

@@ -35,10 +35,20 @@ export interface EventRow extends Omit<OrderEvent, 'location' | 'applied' | 'rea
   proof: string | null;
 }
 
+/** The row of an event: its fields only (as `eventFrom` takes them), built at once (one object per event written). */
 export function eventToRow(event: OrderEvent): EventRow {
   return {
-    ...eventFrom(event),
+    seq: event.seq,
+    order_id: event.order_id,
+    type: event.type,
+    status: event.status,
+    scan_type: event.scan_type,
+    event_id: event.event_id,
+    occurred_at: event.occurred_at,
+    recorded_at: event.recorded_at,
     location: event.location ? JSON.stringify(event.location) : null,
+    note: event.note,
+    source: event.source,
     applied: event.applied ? 1 : 0,
     reason: event.reason ?? null,
     proof: event.proof ? JSON.stringify(event.proof) : null,
