@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { adapterChannel, roomChannel, type IoServer } from './io';
 import type { RedisClient } from './redis';
+import type { RoomNames } from './room-names';
 import { rooms, type FeedList } from './events';
 
 export interface FeedPresenceOptions {
   /** The cluster's Socket.IO server (sharded Redis adapter, dynamic subscriptions: one channel per public room). */
   io: IoServer;
+  /** Joins a socket to its tenant's feed room under the room's one shared name. */
+  roomNames: Pick<RoomNames, 'join'>;
   /** The adapter's subscriber connection (see `createIo`): a joining node confirms its room subscription on it. */
   subscriber: RedisClient;
   /** The cluster's Redis prefix, as given to `createIo` (to name the adapter's channels). */
@@ -113,8 +116,8 @@ export class FeedPresence {
    * Puts a socket in its tenant's feed room, settling once every node knows (see the class comment). Never
    * rejects: with Redis away the socket goes on like any socket during an outage.
    */
-  join(socket: { join(room: string): unknown }, tenantId: string): Promise<void> {
-    void socket.join(rooms.tenant(tenantId));
+  join(socket: { join(rooms: string | string[]): unknown }, tenantId: string): Promise<void> {
+    this.options.roomNames.join(socket, rooms.tenant(tenantId));
     let claim = this.claims.get(tenantId);
     if (!claim) {
       claim = this.claim(tenantId);

@@ -3,6 +3,7 @@ import type { TenantPrincipal } from '../domain/principal';
 import { rooms, toStatusUpdate, type LoyaltyUpdate, type PaymentUpdate, type PushCounter, type ServerToClientEvents } from './events';
 import type { FeedPresence } from './feed-presence';
 import type { IoServer } from './io';
+import type { RoomNames } from './room-names';
 import type { IoSocket } from './session';
 
 export interface FeedRoomsOptions {
@@ -11,6 +12,8 @@ export interface FeedRoomsOptions {
   presence: Pick<FeedPresence, 'join' | 'watchedElsewhere'>;
   /** Counts each room emit by its event name (`events_pushed_total`). */
   pushed: PushCounter;
+  /** Joins a socket to its customer account's room under the room's one shared name. */
+  roomNames: Pick<RoomNames, 'join'>;
 }
 
 /**
@@ -28,7 +31,7 @@ export class FeedRooms {
    */
   join(socket: IoSocket, principal: TenantPrincipal): Promise<void> {
     if (principal.role === 'business' || principal.role === 'staff') return this.options.presence.join(socket, principal.tenantId);
-    if (principal.role === 'customer') void socket.join(rooms.customer(principal.tenantId, principal.subject));
+    if (principal.role === 'customer') this.options.roomNames.join(socket, rooms.customer(principal.tenantId, principal.subject));
     return Promise.resolve();
   }
 

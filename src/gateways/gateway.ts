@@ -7,6 +7,7 @@ import { CourierPushes, type CourierPushesOptions } from './courier-pushes';
 import type { OrderArriving, PushCounter, SubscribeAck, UnsubscribeAck } from './events';
 import { FeedPresence, type FeedPresenceOptions } from './feed-presence';
 import { FeedRooms } from './feed-rooms';
+import { FirstRequests } from './first-requests';
 import { handshake } from './handshake';
 import type { IoServer } from './io';
 import { LiveFeed, type LiveFeedOptions } from './live-feed';
@@ -14,6 +15,7 @@ import { OrderWatchers } from './order-watchers';
 import { evictReassigned } from './reassignment';
 import type { RedisClient } from './redis';
 import { RequestBudget } from './request-budget';
+import { RoomNames } from './room-names';
 import { beginSession, endSession, type IoSocket } from './session';
 import { SocketSlots, type SocketSlotsOptions } from './socket-slots';
 import { Subscriptions, type SubscriptionsOptions } from './subscriptions';
@@ -95,6 +97,9 @@ export class Gateway {
   private readonly expiry: TokenExpiry;
   private readonly trackingLinks: TrackingLinks;
   private readonly presence: FeedPresence;
+  private readonly roomNames: RoomNames;
+  private readonly firstRequests: FirstRequests;
+  private readonly slots: SocketSlots;
   private readonly courierPushes: CourierPushes;
   private readonly unsubscribeBus: Array<() => void>;
   // Listeners shared by every socket (Socket.IO calls them with the socket as `this`): none made per socket.
@@ -110,6 +115,8 @@ export class Gateway {
     const { io, logger } = options;
     const now = options.now ?? Date.now;
     this.io = io;
+    this.roomNames = new RoomNames(io);
+    const roomNames = this.roomNames;
     this.expiry = new TokenExpiry(now);
     const pushed = options.pushed ?? { inc: () => {} };
     this.watchers = new OrderWatchers(io, pushed);
@@ -131,6 +138,7 @@ export class Gateway {
       tenants: options.tenants,
       feed: this.feed,
       expiry: this.expiry,
+      roomNames,
       maxSubscriptions,
       logger,
     });
@@ -145,16 +153,19 @@ export class Gateway {
       if (typeof ack !== 'function') return;
       budget.spend(this, ack, () => subscriptions.unsubscribe(this, payload, ack));
     };
+    const slots = new SocketSlots(options.socketsPer);
+    this.slots = slots;
+    this.firstRequests = new FirstRequests(io);
     this.onDisconnect = function () {
+      slots.giveBack(this);
       const session = endSession(this);
       if (!session) return;
       expiry.unwatch(this, session);
       subscriptions.end(session);
     };
-    const slots = new SocketSlots(options.socketsPer);
-    this.trackingLinks = new TrackingLinks({ io, bus: options.bus });
-    this.presence = new FeedPresence({ io, subscriber: options.adapterSubscriber, prefix: options.prefix, refreshMs: options.feedRefreshMs });
-    const feedRooms = new FeedRooms({ io, presence: this.presence, pushed });
+    this.trackingLinks = new TrackingLinks({ io, bus: options.bus, roomNames });
+    this.presence = new FeedPresence({ io, roomNames, subscriber: options.adapterSubscriber, prefix: options.prefix, refreshMs: options.feedRefreshMs });
+    const feedRooms = new FeedRooms({ io, presence: this.presence, pushed, roomNames });
     io.use(handshake({ tokens: options.tokens, orders: options.orders, admitAnonymous: options.admitAnonymous, slots, logger, now }));
     // The feed rooms are joined before the socket connects: once connected, it misses nothing pushed to them.
     io.use((socket, next) => {
@@ -207,6 +218,7 @@ export class Gateway {
     this.trackingLinks.close();
     this.presence.close();
     this.courierPushes.close();
+    this.roomNames.close();
     this.io.local.disconnectSockets(true);
     this.io.engine.close();
     await this.io.of('/').adapter.close();
@@ -219,9 +231,8 @@ export class Gateway {
       return;
     }
     if (!this.expiry.watch(socket, session)) return;
-    // The handshake has read all it needs from the first HTTP request: Socket.IO's documented way to free it
-    // (kept otherwise for the connection's life).
-    (socket.conn as { request: unknown }).request = null;
+    this.firstRequests.free(socket);
+    this.slots.connected(socket);
     this.trackingLinks.join(socket, session.principal);
     socket.on('subscribe', this.onSubscribe);
     socket.on('unsubscribe', this.onUnsubscribe);

@@ -13,7 +13,7 @@ export interface HandshakeOptions {
   orders: Pick<OrderService, 'get'>;
   /** See {@link GatewayOptions.admitAnonymous}. */
   admitAnonymous?: (handshake: IncomingMessage) => Promise<boolean>;
-  /** The sockets each credential holds on this node, a slot taken per socket. @default no limit */
+  /** The sockets each credential holds on this node, a slot taken per socket (see {@link SocketSlots.take}). @default no limit */
   slots?: Pick<SocketSlots, 'take'>;
   logger: Logger;
   now: () => number;
@@ -84,11 +84,13 @@ async function authenticate(socket: IoSocket, options: HandshakeOptions): Promis
       throw error instanceof NotFoundError ? new UnauthorizedError() : error;
     });
   }
-  // Taken last, once nothing else can refuse the socket (a refused socket takes no slot).
-  if (options.slots && !options.slots.take(socket, principal)) throw new RateLimitedError(SLOT_RETRY_SECONDS);
+  // Taken last, once nothing else can refuse the socket (a refused socket takes no slot). The socket keeps the
+  // principal its credential's other sockets keep.
+  const kept = options.slots ? options.slots.take(socket, principal) : principal;
+  if (!kept) throw new RateLimitedError(SLOT_RETRY_SECONDS);
   // The credential is checked: the socket keeps what it grants, not the token itself.
   if (auth) delete auth.token;
-  attachSession(socket, { principal, expiresAt });
+  attachSession(socket, { principal: kept, expiresAt });
 }
 
 /**

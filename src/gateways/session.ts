@@ -5,23 +5,30 @@ import type { IoServer } from './io';
 
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** A connected socket's state on this node: the socket's own `data` (no second map of sockets beside Socket.IO's). */
-export interface Session extends SocketData {
-  /** Orders subscribed (`joined`) or being subscribed (`joining`). */
-  orders: Map<string, 'joining' | 'joined'>;
+/**
+ * A connected socket's state on this node: the socket's own `data` (no second map of sockets beside Socket.IO's).
+ * A class, so every session has one shape (a node holds tens of thousands of them).
+ */
+export class Session implements SocketData {
+  /** Orders subscribed (`joined`) or being subscribed (`joining`); made on the first subscribe. */
+  orders: Map<string, 'joining' | 'joined'> | null = null;
   /**
    * Per order, the tail of this socket's subscribe/unsubscribe requests, run one after another as sent; made on
    * the first request (a node holds many sockets that never make one).
    */
-  queues: Map<string, Promise<void>> | null;
+  queues: Map<string, Promise<void>> | null = null;
   /** From the connection until the socket is gone. */
-  open: boolean;
+  open = false;
+
+  constructor(
+    readonly principal: SocketData['principal'],
+    readonly expiresAt: number | null,
+  ) {}
 }
 
 /** Gives a socket whose credential checked out its session, not yet open (see {@link beginSession}). */
 export function attachSession(socket: IoSocket, granted: SocketData): void {
-  const session: Session = { ...granted, orders: new Map(), queues: null, open: false };
-  socket.data = session;
+  socket.data = new Session(granted.principal, granted.expiresAt);
 }
 
 /**
@@ -61,5 +68,5 @@ export function watchesForCustomer(principal: TenantPrincipal): boolean {
 }
 
 function isSession(data: SocketData): data is Session {
-  return 'orders' in data;
+  return data instanceof Session;
 }

@@ -13,6 +13,7 @@ import { rooms, type SubscribeAck, type SubscribedOrder, type UnsubscribeAck } f
 import type { LiveFeed } from './live-feed';
 import { parseOrderRequest } from './request-payloads';
 import { sessionOf, watchesForCustomer, type IoSocket, type Session } from './session';
+import type { RoomNames } from './room-names';
 import type { TokenExpiry } from './token-expiry';
 
 export interface SubscriptionsOptions {
@@ -25,6 +26,8 @@ export interface SubscriptionsOptions {
   /** The orders' live streams: a subscription holds a share of its order's. */
   feed: Pick<LiveFeed, 'acquire' | 'release'>;
   expiry: Pick<TokenExpiry, 'isOver'>;
+  /** Joins a socket to its order's room under the room's one shared name. */
+  roomNames: Pick<RoomNames, 'join'>;
   /** Orders one socket may be subscribed to at once (API.md Limits); at least 1, checked with the gateway's options. */
   maxSubscriptions: number;
   logger: Logger;
@@ -61,6 +64,7 @@ export class Subscriptions {
   /** The socket is gone: its subscriptions give back their share of the streams. */
   end(session: Session): void {
     // Subscriptions still joining release themselves when they find the session gone.
+    if (!session.orders) return;
     for (const [orderId, state] of session.orders) {
       if (state !== 'joined') continue;
       session.orders.delete(orderId);
@@ -122,16 +126,17 @@ export class Subscriptions {
       socket.disconnect(true);
       return;
     }
-    const already = session.orders.has(orderId);
+    const orders = (session.orders ??= new Map());
+    const already = orders.has(orderId);
     if (!already) {
-      if (session.orders.size >= maxSubscriptions) {
+      if (orders.size >= maxSubscriptions) {
         ack({
           ok: false,
           error: { code: 'too_many_subscriptions', message: `a socket may follow at most ${maxSubscriptions} orders` },
         });
         return;
       }
-      session.orders.set(orderId, 'joining'); // holds its place under the cap while the order is looked up
+      orders.set(orderId, 'joining'); // holds its place under the cap while the order is looked up
     }
     let acquired = false;
     try {
@@ -159,8 +164,10 @@ export class Subscriptions {
           ack({ ok: false, error: ackError(new NotFoundError('order'), this.options.logger) });
           return;
         }
-        void socket.join(rooms.order(order.id));
-        session.orders.set(orderId, 'joined');
+        this.options.roomNames.join(socket, rooms.order(stream.orderId));
+        // Kept under the stream's own id string, one for all its watchers rather than each request's copy.
+        orders.delete(orderId);
+        orders.set(stream.orderId, 'joined');
         if (watchesForCustomer(session.principal)) stream.markHanded([...missed.map((update) => update.seq), current.version]);
         ack({ ok: true, order: subscribedView(session.principal, current, current.delivered_at === null ? null : proof, defaultLocale), missed });
       });
@@ -170,7 +177,7 @@ export class Subscriptions {
         void socket.leave(rooms.order(orderId));
         this.forget(session, orderId);
       } else {
-        session.orders.delete(orderId);
+        orders.delete(orderId);
       }
       throw error;
     }
@@ -178,7 +185,7 @@ export class Subscriptions {
 
   private async leave(socket: IoSocket, orderId: string, ack: (reply: UnsubscribeAck) => void): Promise<void> {
     const session = sessionOf(socket);
-    if (session?.orders.has(orderId)) {
+    if (session?.orders?.has(orderId)) {
       void socket.leave(rooms.order(orderId));
       this.forget(session, orderId);
     }
@@ -187,7 +194,7 @@ export class Subscriptions {
 
   /** Drops one subscription of a session and its share of the order's stream. */
   private forget(session: Session, orderId: string): void {
-    if (session.orders.delete(orderId)) this.options.feed.release(orderId);
+    if (session.orders?.delete(orderId)) this.options.feed.release(orderId);
   }
 }
 

@@ -2,6 +2,7 @@ import type { EventBus } from '../actors/event-bus';
 import type { TenantPrincipal } from '../domain/principal';
 import { rooms } from './events';
 import type { IoServer } from './io';
+import type { RoomNames } from './room-names';
 import type { IoSocket } from './session';
 
 export interface TrackingLinksOptions {
@@ -9,6 +10,8 @@ export interface TrackingLinksOptions {
   io: IoServer;
   /** This node's renewals (`linkRenewed`) and erasures (`erased`). */
   bus: EventBus;
+  /** Joins a socket to its link's rooms under their shared names. */
+  roomNames: Pick<RoomNames, 'join'>;
 }
 
 /**
@@ -37,7 +40,7 @@ export class TrackingLinks {
   /** Puts a socket opened with a tracking link in its link's rooms (nothing for other principals). */
   join(socket: IoSocket, principal: TenantPrincipal): void {
     if (principal.role !== 'tracker') return;
-    void socket.join([rooms.trackers(principal.orderId), rooms.trackerLink(principal.orderId, principal.generation)]);
+    this.options.roomNames.join(socket, rooms.trackers(principal.orderId), rooms.trackerLink(principal.orderId, principal.generation));
   }
 
   /** Stops listening. */
