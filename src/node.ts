@@ -499,6 +499,8 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       // Loyalty is booked inside the order's message; what fails is left owed, for the relay's sweep.
       afterApplied: (order, event) => loyalty.onApplied(order, event),
       afterPayment: (order, previous) => loyalty.onPayment(order, previous),
+      // A tenant without an endpoint for a change's messages is owed no outbox row for them (see WebhookEndpoints.owes).
+      owesWebhooks: (tenantId, kind) => inputs.endpoints.owes(tenantId, kind),
     }),
   );
   const payments = new PaymentService({ store, orders: orders.actors });

@@ -7,6 +7,11 @@ import type { CourierPosition } from './courier-actor';
 export interface AppliedEvent {
   event: OrderEvent;
   order: Order;
+  /**
+   * Whether its record owes webhook messages (an outbox row for the webhook relay; none when the tenant has no endpoint
+   * that may take them, see `OwesWebhooks`). @default true
+   */
+  webhooks?: boolean;
 }
 
 /** An order changed hands: who may read it changed (the previous courier no longer may). */
@@ -14,6 +19,11 @@ export interface AssignedEvent {
   order: Order;
   /** Null: the order had no courier before. */
   previousCourierId: string | null;
+  /**
+   * Whether its record owes webhook messages (an outbox row for the webhook relay; none when the tenant has no endpoint
+   * that may take them, see `OwesWebhooks`). @default true
+   */
+  webhooks?: boolean;
 }
 
 /**
@@ -84,6 +94,11 @@ export interface PaymentEvent {
   /** The order with its new payment. */
   order: Order;
   transaction: PaymentTransaction;
+  /**
+   * Whether its record owes webhook messages (an outbox row for the webhook relay; none when the tenant has no endpoint
+   * that may take them, see `OwesWebhooks`). @default true
+   */
+  webhooks?: boolean;
 }
 
 /** The node's in-process events. */

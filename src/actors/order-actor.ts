@@ -13,7 +13,7 @@ import {
   type ProviderEventRefusal,
 } from '../domain/payment';
 import type { PaymentProviderName, ProviderEvent } from '../payments/provider-event';
-import { effectsOf, effectsOfCourierChange, effectsOfPayment } from '../domain/effects';
+import { ALWAYS_OWES_WEBHOOKS, effectsOf, effectsOfCourierChange, effectsOfPayment, type OwesWebhooks, type WebhookEffectKind } from '../domain/effects';
 import type { Order, OrderEvent } from '../domain/order';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
@@ -93,6 +93,11 @@ export interface OrderActorDeps {
    */
   afterPayment?: (order: Order, previous: Payment) => Promise<void>;
   onEffectError?: (error: unknown) => void;
+  /**
+   * Whether a change about to be recorded owes webhook messages (see `OwesWebhooks`), asked just before each write.
+   * @default always
+   */
+  owesWebhooks?: OwesWebhooks;
   /** Waits between attempts after a lost compare-and-set. @default a timer */
   pause?: (ms: number) => Promise<void>;
 }
@@ -241,6 +246,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       recorded_at: at,
       courier_id: courierId,
     };
+    const webhooks = await this.owesWebhooks(tenantId, 'webhook_payment');
     const result = await this.deps.store.payments.recordPayment({
       tenantId,
       orderId: this.orderId,
@@ -248,7 +254,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       eventId: input.event_id,
       transaction,
       payment,
-      effects: effectsOfPayment(),
+      effects: effectsOfPayment(webhooks),
     });
     if (result.kind === 'duplicate') {
       this.state = null;
@@ -256,7 +262,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     }
     if (result.kind === 'rev_conflict') return 'conflict';
     this.state = { ...order, payment, rev: result.rev };
-    this.deps.bus.emit('payment', { order: this.state, transaction });
+    this.deps.bus.emit('payment', { order: this.state, transaction, webhooks });
     if (settle) {
       try {
         await this.deps.afterPayment?.(this.state, order.payment);
@@ -292,7 +298,8 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         at,
       });
       const changed = decision.payment !== order.payment;
-      const effects = changed ? effectsOfPayment() : [];
+      const webhooks = changed && (await this.owesWebhooks(tenantId, 'webhook_payment'));
+      const effects = changed ? effectsOfPayment(webhooks) : [];
       let transaction: PaymentTransaction;
       let rev: number;
       if (transactionId !== undefined) {
@@ -334,7 +341,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       }
       this.state = { ...order, payment: decision.payment, rev };
       if (changed) {
-        this.deps.bus.emit('payment', { order: this.state, transaction });
+        this.deps.bus.emit('payment', { order: this.state, transaction, webhooks });
         try {
           await this.deps.afterPayment?.(this.state, order.payment);
         } catch (error) {
@@ -403,14 +410,17 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       }
 
       const next = decision.next;
+      // A pickup that assigns the order (applied or late) changes its courier: that owes its own messages.
+      const reassigned = next !== null && next.courier_id !== order.courier_id;
+      const webhooks = decision.kind === 'applied' && (await this.owesWebhooks(message.tenantId, 'webhook'));
+      const assignmentWebhooks = reassigned && (await this.owesWebhooks(message.tenantId, 'webhook_assignment'));
       const result = await this.deps.store.orders.commitEvent({
         orderId: this.orderId,
         expectedRev: order.rev,
         event: decision.event,
         next,
-        effects: decision.kind === 'applied' ? effectsOf(decision.next.status) : [],
-        // A pickup that assigns the order (applied or late) changes its courier: that owes its own messages.
-        revisionEffects: next && next.courier_id !== order.courier_id ? effectsOfCourierChange() : [],
+        effects: decision.kind === 'applied' ? effectsOf(decision.next.status, webhooks) : [],
+        revisionEffects: reassigned ? effectsOfCourierChange(assignmentWebhooks) : [],
       });
       if (result.kind === 'rev_conflict') {
         this.state = null;
@@ -425,11 +435,11 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       this.remember(decision.event);
       if (next) this.state = { ...next, rev: result.rev, last_location: result.lastLocation };
       else this.state = { ...order, last_location: result.lastLocation };
-      if (next && next.courier_id !== order.courier_id) {
-        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });
+      if (reassigned) {
+        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id, webhooks: assignmentWebhooks });
       }
       if (decision.kind === 'applied') {
-        this.deps.bus.emit('applied', { event: decision.event, order: this.state });
+        this.deps.bus.emit('applied', { event: decision.event, order: this.state, webhooks });
         // Loyalty is booked inside this message, so the next transition of the order sees it done. The event is
         // applied whatever happens here: a failure stays in the outbox for the sweep.
         try {
@@ -449,10 +459,11 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
       const order = await this.current(tenantId, false);
       if (order.courier_id === courierId) return { order };
       const updatedAt = this.deps.now().toISOString();
-      const result = await this.deps.store.orders.assignCourier(this.orderId, order.rev, courierId, updatedAt, effectsOfCourierChange());
+      const webhooks = await this.owesWebhooks(tenantId, 'webhook_assignment');
+      const result = await this.deps.store.orders.assignCourier(this.orderId, order.rev, courierId, updatedAt, effectsOfCourierChange(webhooks));
       if (result.kind === 'ok') {
         this.state = { ...order, courier_id: courierId, updated_at: updatedAt, rev: result.rev, last_location: result.lastLocation };
-        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id });
+        this.deps.bus.emit('assigned', { order: this.state, previousCourierId: order.courier_id, webhooks });
         return { order: this.state };
       }
       this.state = null;
@@ -472,6 +483,11 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     if (!this.state || reload) this.state = await this.deps.store.orders.loadOrder(this.orderId);
     if (!this.state || this.state.tenant_id !== tenantId) throw new NotFoundError('order');
     return this.state;
+  }
+
+  /** Whether the change about to be recorded owes webhook messages: answered at once when the node knows. */
+  private owesWebhooks(tenantId: string, kind: WebhookEffectKind): boolean | Promise<boolean> {
+    return (this.deps.owesWebhooks ?? ALWAYS_OWES_WEBHOOKS)(tenantId, kind);
   }
 
   private async backoff(attempt: number): Promise<void> {

@@ -37,33 +37,48 @@ export function owesLoyalty(status: OrderStatus): boolean {
   return loyaltyFactOf(status) !== null;
 }
 
+/** The effect kinds that owe webhook messages (domain/webhooks.ts `typesOwedBy`). */
+export type WebhookEffectKind = 'webhook' | 'webhook_assignment' | 'webhook_alert_failed' | 'webhook_payment';
+
 /**
- * Effects an applied status owes, recorded atomically with its event: an alert, a loyalty booking, and always the
- * tenant's webhook messages (API.md "Webhooks": `order.status_changed` for every applied event, `order.created` too
- * for the first one, which placement records).
+ * Whether a change of the tenant's that owes `kind` is to record it: whether the tenant has an endpoint that may take
+ * its messages. Asked just before the change is recorded. A change recorded after an endpoint's creation or update
+ * was answered must be told yes (the answer waits until every node forgot what it knew of the tenant's endpoints);
+ * a change recorded meanwhile may be told either. When in doubt (the endpoints could not be read): yes.
  */
-export function effectsOf(status: OrderStatus): EffectKind[] {
+export type OwesWebhooks = (tenantId: string, kind: WebhookEffectKind) => boolean | Promise<boolean>;
+
+/** Every change owes its webhook effects (a node that keeps no endpoints: the relay finds out). */
+export const ALWAYS_OWES_WEBHOOKS: OwesWebhooks = () => true;
+
+/**
+ * Effects an applied status owes, recorded atomically with its event: an alert, a loyalty booking, and the tenant's
+ * webhook messages when `webhooks` (see {@link OwesWebhooks}; API.md "Webhooks": `order.status_changed` for every
+ * applied event, `order.created` too for the first one, which placement records).
+ */
+export function effectsOf(status: OrderStatus, webhooks: boolean): EffectKind[] {
   const effects: EffectKind[] = [];
   if (NOTIFYING_STATUSES.has(status)) effects.push('alert');
   if (owesLoyalty(status)) effects.push('loyalty');
-  effects.push('webhook');
+  if (webhooks) effects.push('webhook');
   return effects;
 }
 
 /**
  * Effects a change of the order's courier owes (an explicit assignment, or a courier's pickup of an unassigned
- * order), recorded atomically with it under the revision it writes: the `order.assigned` webhook messages.
+ * order), recorded atomically with it under the revision it writes: the `order.assigned` webhook messages, when
+ * `webhooks` (see {@link OwesWebhooks}).
  */
-export function effectsOfCourierChange(): EffectKind[] {
-  return ['webhook_assignment'];
+export function effectsOfCourierChange(webhooks: boolean): EffectKind[] {
+  return webhooks ? ['webhook_assignment'] : [];
 }
 
 /**
  * Effects a payment transaction recorded on an order owes, recorded atomically with it under the revision it writes:
- * the `payment.updated` webhook messages.
+ * the `payment.updated` webhook messages, when `webhooks` (see {@link OwesWebhooks}).
  */
-export function effectsOfPayment(): EffectKind[] {
-  return ['webhook_payment'];
+export function effectsOfPayment(webhooks: boolean): EffectKind[] {
+  return webhooks ? ['webhook_payment'] : [];
 }
 
 /** Effects an alert that reached the customer on no channel owes: the `notification.failed` webhook messages. */

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { WebhookEffectKind } from '../domain/effects';
+import { typesOwedBy } from '../domain/webhooks';
 import type { IoServer } from '../gateways/io';
 import type { RedisClient } from '../gateways/redis';
 import type { Webhook, WebhookDirectory } from '../store/webhooks/port';
@@ -94,6 +96,31 @@ export class WebhookEndpoints {
     return load.endpoints;
   }
 
+  /**
+   * Whether a change of the tenant's about to be recorded owes `kind`'s webhook messages (`OwesWebhooks`): whether the
+   * tenant has an enabled endpoint taking one of its types. Answered at once from what this node keeps, else after one
+   * read shared with every concurrent caller; yes when the read fails (the relay then finds out, as it always did).
+   *
+   * Why a change told no misses no message it was owed: an endpoint's creation or update (or re-enabling) is answered
+   * only once every node forgot the tenant's endpoints (`changed`, awaited by the webhook service before it answers),
+   * and a read in flight then is answered to its waiting callers but not kept. So a change recorded after that answer
+   * is decided with endpoints read after the change of endpoints, on whichever node records it. A change recorded
+   * while an endpoint is being created may be told either, as before (the relay read the endpoints after the commit,
+   * and an endpoint hears of no change older than itself). The bound is that of the relay's fan-out: a node the
+   * announcement missed (Redis unreachable then) answers from what it keeps for at most `ttlMs` (10 s by default).
+   */
+  owes(tenantId: string, kind: WebhookEffectKind): boolean | Promise<boolean> {
+    const kept = this.kept.get(tenantId);
+    if (kept && kept.until > this.now()) return takesAny(kept.endpoints, kind);
+    return this.list(tenantId).then(
+      (endpoints) => takesAny(endpoints, kind),
+      (error: unknown) => {
+        this.options.logger.debug({ err: error, tenant_id: tenantId }, 'webhook endpoints not read: the change owes its messages');
+        return true;
+      },
+    );
+  }
+
   /** Forgets the tenant's endpoints on this node (a change heard of). */
   forget(tenantId: string): void {
     this.kept.delete(tenantId);
@@ -154,6 +181,20 @@ export class WebhookEndpoints {
     this.kept.set(tenantId, { endpoints, until: this.now() + this.ttlMs });
     if (this.kept.size > this.maxTenants) this.kept.delete(this.kept.keys().next().value!);
   }
+}
+
+// The types a kind may owe, whatever the change's seq (a status change's first one owes `order.created` too).
+const TYPES_OF: Record<WebhookEffectKind, ReturnType<typeof typesOwedBy>> = {
+  webhook: typesOwedBy('webhook', 1),
+  webhook_assignment: typesOwedBy('webhook_assignment', 1),
+  webhook_alert_failed: typesOwedBy('webhook_alert_failed', 1),
+  webhook_payment: typesOwedBy('webhook_payment', 1),
+};
+
+/** Whether an enabled endpoint takes one of the types `kind` owes (its creation time is the relay's to check). */
+function takesAny(endpoints: readonly EndpointFilter[], kind: WebhookEffectKind): boolean {
+  const types = TYPES_OF[kind];
+  return endpoints.some((endpoint) => endpoint.enabled && types.some((type) => endpoint.events.includes(type)));
 }
 
 /**

@@ -85,16 +85,19 @@ export class WebhookRelay {
     const { bus } = options;
     this.unsubscribe = bus
       ? [
-          bus.on('applied', ({ event, order }) => {
-            if (event.seq === null) return;
+          // A change whose record owes no messages (`webhooks: false`: the tenant had no endpoint for them) left no row.
+          bus.on('applied', ({ event, order, webhooks }) => {
+            if (event.seq === null || webhooks === false) return;
             void statusChanged.perform({ orderId: order.id, seq: event.seq, tenantId: order.tenant_id, createdAt: event.recorded_at });
           }),
-          bus.on('assigned', ({ order }) => {
+          bus.on('assigned', ({ order, webhooks }) => {
+            if (webhooks === false) return;
             void assigned.perform({ orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: order.updated_at });
           }),
           bus.on('alertFailed', (failed) => void alertFailed.perform(failed)),
           // Keyed by the revision the transaction's record wrote: the order as the actor left it just after.
-          bus.on('payment', ({ order, transaction }) => {
+          bus.on('payment', ({ order, transaction, webhooks }) => {
+            if (webhooks === false) return;
             void paymentUpdated.perform({ orderId: order.id, seq: order.rev, tenantId: order.tenant_id, createdAt: transaction.recorded_at });
           }),
         ]

@@ -12,7 +12,7 @@ import {
 } from '../actors/order-actor';
 import { addressesOf } from '../domain/contact';
 import type { EventInput } from '../domain/apply-event';
-import { effectsOf } from '../domain/effects';
+import { ALWAYS_OWES_WEBHOOKS, effectsOf, type OwesWebhooks } from '../domain/effects';
 import {
   ForbiddenError,
   IdempotencyConflictError,
@@ -96,6 +96,8 @@ export interface OrderServiceOptions {
   /** See {@link OrderActorDeps.afterPayment}. */
   afterPayment?: OrderActorDeps['afterPayment'];
   onEffectError?: OrderActorDeps['onEffectError'];
+  /** See {@link OrderActorDeps.owesWebhooks}; asked for placements too. @default always */
+  owesWebhooks?: OwesWebhooks;
   /** Checks and binds a delivery's proof (and the tenant's `proof_required`). @default none: proofs are refused */
   proofs?: ProofClaims;
 }
@@ -107,15 +109,18 @@ export class OrderService {
   private readonly bus: EventBus;
   private readonly now: () => Date;
   private readonly proofs: ProofClaims | undefined;
+  private readonly owesWebhooks: OwesWebhooks;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
+    this.owesWebhooks = options.owesWebhooks ?? ALWAYS_OWES_WEBHOOKS;
     this.proofs = options.proofs;
     this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
       afterPayment: options.afterPayment,
       onEffectError: options.onEffectError,
+      owesWebhooks: this.owesWebhooks,
     };
     this.actors = new ActorSystem<string, OrderMessage, OrderReply>({
       create: (orderId) => new OrderActor(orderId, deps),
@@ -147,13 +152,14 @@ export class OrderService {
     // unmarked (API.md "Customer portal": they are used once confirmed).
     const ownAddresses = principal.role === 'customer' ? addressesOf(input.customer) : [];
     if (ownAddresses.length > 0) await this.store.contacts.putSelfSet(principal.tenantId, input.customer.id, order.id, ownAddresses);
+    const webhooks = await this.owesWebhooks(principal.tenantId, 'webhook');
     const result = await this.store.orders.createOrder({
       order,
       firstEvent,
       idempotency: idempotency ? { scope: principalScope(principal), ...idempotency } : null,
       externalScope: externalIdScope(principal),
       // What the first event owes (the webhook messages of a new order), recorded with it.
-      effects: effectsOf(firstEvent.status),
+      effects: effectsOf(firstEvent.status, webhooks),
     });
     // A repeat placed nothing: the marks made for the order it would have been go.
     if (result.kind !== 'created' && ownAddresses.length > 0) await this.store.contacts.putSelfSet(principal.tenantId, input.customer.id, order.id, []);
@@ -161,7 +167,7 @@ export class OrderService {
     // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.
     if (result.kind === 'existing' && !canReadOrder(principal, result.order)) throw new IdempotencyConflictError();
     // The tenant feed and everything else that follows applied events hear of the new order's first one too.
-    if (result.kind === 'created') this.bus.emit('applied', { event: firstEvent, order: result.order });
+    if (result.kind === 'created') this.bus.emit('applied', { event: firstEvent, order: result.order, webhooks });
     return { order: result.order, created: result.kind === 'created' };
   }
 

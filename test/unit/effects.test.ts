@@ -10,20 +10,25 @@ describe('what an applied status owes', () => {
   });
 
   it('owes an alert for every notifying status (API.md "Notifications")', () => {
-    expect(STATUSES.filter((status) => effectsOf(status).includes('alert'))).toEqual([...NOTIFYING_STATUSES]);
+    expect(STATUSES.filter((status) => effectsOf(status, true).includes('alert'))).toEqual([...NOTIFYING_STATUSES]);
   });
 
-  it('owes webhook messages for every applied status (order.status_changed)', () => {
-    expect(STATUSES.filter((status) => effectsOf(status).includes('webhook'))).toEqual([...STATUSES]);
+  it('owes webhook messages for every applied status (order.status_changed) when the tenant may take them', () => {
+    expect(STATUSES.filter((status) => effectsOf(status, true).includes('webhook'))).toEqual([...STATUSES]);
+    expect(STATUSES.filter((status) => effectsOf(status, false).includes('webhook'))).toEqual([]);
+    // The alert and loyalty effects do not depend on the tenant's endpoints.
+    expect(effectsOf('delivered', false)).toEqual(['alert', 'loyalty']);
   });
 
   it('owes order.assigned messages for a courier change and notification.failed ones for an alert that reached nobody', () => {
-    expect(effectsOfCourierChange()).toEqual(['webhook_assignment']);
+    expect(effectsOfCourierChange(true)).toEqual(['webhook_assignment']);
+    expect(effectsOfCourierChange(false)).toEqual([]);
     expect(effectsOfUndeliveredAlert()).toEqual(['webhook_alert_failed']);
   });
 
   it('owes payment.updated messages for a payment transaction recorded on the order', () => {
-    expect(effectsOfPayment()).toEqual(['webhook_payment']);
+    expect(effectsOfPayment(true)).toEqual(['webhook_payment']);
+    expect(effectsOfPayment(false)).toEqual([]);
   });
 
   it.each([
@@ -38,6 +43,6 @@ describe('what an applied status owes', () => {
     ['on_hold', ['webhook']],
     ['cancelled', ['webhook']],
   ] as const)('%s owes %j', (status, effects) => {
-    expect(effectsOf(status)).toEqual(effects);
+    expect(effectsOf(status, true)).toEqual(effects);
   });
 });
