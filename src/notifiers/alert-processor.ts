@@ -26,7 +26,7 @@ import type { TemplateCatalog } from './templates';
  * name) and the log it claims in; the tenant's quiet hours and language come from the template catalog.
  */
 export interface AlertProcessorStore {
-  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'listEventsBatched'>;
   deliveries: DeliveryLog;
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   /** Which of the customer's addresses it set itself and which it confirmed. */
@@ -254,7 +254,7 @@ export class AlertProcessor {
   private async eventsOf(order: Order, seq: number, kind: AlertKind): Promise<OrderEvent[] | null> {
     const from = kind === 'status' ? seq - 1 : seq;
     if (order.version <= from) return kind === 'status' ? null : [];
-    const events = await this.options.store.orders.listEvents(order.id, from, order.version - from);
+    const events = await this.options.store.orders.listEventsBatched(order.id, from, order.version - from);
     return kind === 'status' && events[0]?.seq !== seq ? null : events;
   }
 

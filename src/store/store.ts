@@ -116,6 +116,7 @@ export const REPOSITORY_METHODS = {
     renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',
+    listEventsBatched: 'call',
     history: 'call',
     updateLastLocations: 'call',
   },

@@ -1,27 +1,40 @@
 import { PREFERENCES_SCOPE, type ContactAddress, type ContactKind, type ContactStanding } from '../../domain/contact';
 import type { PostgresContext } from '../postgres/context';
+import { TurnBatch } from '../postgres/turn-batch';
 import type { CodeTry, ContactBook, ContactCode, IssueResult, SignInCodeTry } from './port';
 
 /**
  * Customers' own contact addresses on PostgreSQL. A code's issue counts the address's window and inserts under a
  * transaction-scoped advisory lock on the address, so concurrent issues on any node queue up behind each other.
+ * The standings read in one turn (the alerts decided together) are one statement, self-set and confirmed addresses
+ * both.
  */
 export class PostgresContactBook implements ContactBook {
+  private readonly standings = new TurnBatch<StandingKey, ContactStanding>(async (keys) => {
+    // scope NULL: a confirmed address.
+    const { rows } = await this.db.query<ContactAddress & { i: string; scope: string | null }>(
+      `WITH k AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k (tenant_id, customer_id, order_id, i))
+       SELECT k.i, s.scope, s.kind, s.address FROM k
+         JOIN contact_self_set s ON s.tenant_id = k.tenant_id AND s.customer_id = k.customer_id AND s.scope IN ($4, k.order_id)
+       UNION ALL
+       SELECT k.i, NULL, c.kind, c.address FROM k
+         JOIN contact_confirmations c ON c.tenant_id = k.tenant_id AND c.customer_id = k.customer_id`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.customerId), keys.map((key) => key.orderId), PREFERENCES_SCOPE],
+    );
+    const standings = keys.map((): ContactStanding => ({ preferences: [], order: [], confirmed: [] }));
+    for (const { i, scope, kind, address } of rows) {
+      const key = keys[Number(i) - 1]!;
+      const standing = standings[Number(i) - 1]!;
+      const list = scope === null ? standing.confirmed : scope === PREFERENCES_SCOPE ? standing.preferences : scope === key.orderId ? standing.order : null;
+      list?.push({ kind, address });
+    }
+    return standings;
+  }, standingId);
+
   constructor(private readonly db: PostgresContext) {}
 
-  async contactStanding(tenantId: string, customerId: string, orderId: string | null): Promise<ContactStanding> {
-    const [selfSet, confirmed] = await Promise.all([
-      this.db.query<ContactAddress & { scope: string }>(
-        'SELECT scope, kind, address FROM contact_self_set WHERE tenant_id = $1 AND customer_id = $2 AND scope IN ($3, $4)',
-        [tenantId, customerId, PREFERENCES_SCOPE, orderId],
-      ),
-      this.db.query<ContactAddress>('SELECT kind, address FROM contact_confirmations WHERE tenant_id = $1 AND customer_id = $2', [
-        tenantId,
-        customerId,
-      ]),
-    ]);
-    const pick = (scope: string) => selfSet.rows.filter((entry) => entry.scope === scope).map(({ kind, address }) => ({ kind, address }));
-    return { preferences: pick(PREFERENCES_SCOPE), order: orderId === null ? [] : pick(orderId), confirmed: confirmed.rows };
+  contactStanding(tenantId: string, customerId: string, orderId: string | null): Promise<ContactStanding> {
+    return this.standings.load({ tenantId, customerId, orderId });
   }
 
   async putSelfSet(tenantId: string, customerId: string, scope: string, addresses: ContactAddress[]): Promise<void> {
@@ -128,4 +141,14 @@ export class PostgresContactBook implements ContactBook {
   async expireConfirmations(tenantId: string, confirmedBefore: string): Promise<void> {
     await this.db.query('DELETE FROM contact_confirmations WHERE tenant_id = $1 AND confirmed_at < $2', [tenantId, confirmedBefore]);
   }
+}
+
+interface StandingKey {
+  tenantId: string;
+  customerId: string;
+  orderId: string | null;
+}
+
+function standingId({ tenantId, customerId, orderId }: StandingKey): string {
+  return `${tenantId}\u0000${customerId}\u0000${orderId ?? ''}`;
 }

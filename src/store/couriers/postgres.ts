@@ -1,13 +1,28 @@
 import { TERMINAL_STATUSES } from '../../domain/status';
 import type { PostgresContext } from '../postgres/context';
+import { TurnBatch } from '../postgres/turn-batch';
 import { sqlStatuses } from '../sql-statuses';
 import { definedFields, type CourierChanges, type CourierInvite, type CourierPage, type CourierRecord, type CourierRecords, type CourierSighting } from './port';
 
 const CHANGEABLE: ReadonlyArray<keyof CourierChanges> = ['name', 'phone', 'vehicle', 'active'];
 const COLUMNS = 'tenant_id, id, name, phone, vehicle, active, created_at, last_location';
 
-/** Couriers' records and invites on PostgreSQL. */
+interface CourierKey {
+  tenantId: string;
+  courierId: string;
+}
+
+/** Couriers' records and invites on PostgreSQL. The records read in one turn (alerts naming their courier) are one statement. */
 export class PostgresCourierRecords implements CourierRecords {
+  private readonly reads = new TurnBatch<CourierKey, CourierRecord | null>(async (keys) => {
+    const { rows } = await this.db.query<CourierRecord>(
+      `SELECT ${COLUMNS} FROM couriers WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.courierId)],
+    );
+    const found = new Map(rows.map((row) => [courierKeyId({ tenantId: row.tenant_id, courierId: row.id }), row]));
+    return keys.map((key) => found.get(courierKeyId(key)) ?? null);
+  }, courierKeyId);
+
   constructor(private readonly db: PostgresContext) {}
 
   async createCourier(record: CourierRecord): Promise<boolean> {
@@ -29,9 +44,8 @@ export class PostgresCourierRecords implements CourierRecords {
     return (rowCount ?? 0) > 0;
   }
 
-  async getCourier(tenantId: string, courierId: string): Promise<CourierRecord | null> {
-    const { rows } = await this.db.query<CourierRecord>(`SELECT ${COLUMNS} FROM couriers WHERE tenant_id = $1 AND id = $2`, [tenantId, courierId]);
-    return rows[0] ?? null;
+  getCourier(tenantId: string, courierId: string): Promise<CourierRecord | null> {
+    return this.reads.load({ tenantId, courierId });
   }
 
   async listCouriers(tenantId: string, query: { active?: boolean; limit: number; after?: string }): Promise<CourierPage> {
@@ -105,4 +119,8 @@ export class PostgresCourierRecords implements CourierRecords {
     );
     return rows[0] ?? null;
   }
+}
+
+function courierKeyId({ tenantId, courierId }: CourierKey): string {
+  return `${tenantId}\u0000${courierId}`;
 }

@@ -18,8 +18,8 @@ interface AlertKey {
 
 /**
  * The alert delivery log on PostgreSQL: one row per (order, seq, kind, channel), claimed by an upsert that only a
- * `retrying` row lets through, so two nodes never both send. The records alerts are decided on are read, and the
- * alerts handed to sockets written, one statement per turn for all the alerts of that turn.
+ * `retrying` row lets through, so two nodes never both send. The records alerts are decided on are read, their
+ * outcomes recorded, and the alerts handed to sockets written, one statement per turn for all the alerts of that turn.
  */
 export class PostgresDeliveryLog implements DeliveryLog {
   private readonly alertReads = new TurnBatch<AlertKey, Delivery[]>(
@@ -39,6 +39,40 @@ export class PostgresDeliveryLog implements DeliveryLog {
     },
     alertId,
   );
+
+  /** Outcomes recorded in one turn, one statement; each call its own key, the last of one alert's channel winning. */
+  private readonly records = new TurnBatch<Delivery & { call: number }, void>(
+    async (deliveries) => {
+      const last = new Map<string, Required<Delivery>>();
+      for (const delivery of deliveries) {
+        const complete = completeDelivery(delivery);
+        last.set(`${alertId({ orderId: complete.order_id, seq: complete.seq, kind: complete.kind })}\u0000${complete.channel}`, complete);
+      }
+      const rows = [...last.values()];
+      const column = <T>(value: (delivery: Required<Delivery>) => T): T[] => rows.map(value);
+      await this.db.query(
+        `INSERT INTO deliveries (order_id, seq, channel, status, attempts, reason, error, at, kind, relay)
+         SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::text[])
+         ON CONFLICT (order_id, seq, kind, channel) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts,
+           reason = EXCLUDED.reason, error = EXCLUDED.error, at = EXCLUDED.at, relay = EXCLUDED.relay`,
+        [
+          column((d) => d.order_id),
+          column((d) => d.seq),
+          column((d) => d.channel),
+          column((d) => d.status),
+          column((d) => d.attempts),
+          column((d) => d.reason),
+          column((d) => d.error),
+          column((d) => d.at),
+          column((d) => d.kind),
+          column((d) => d.relay),
+        ],
+      );
+      return deliveries.map(() => undefined);
+    },
+    (delivery) => String(delivery.call),
+  );
+  private calls = 0;
 
   constructor(private readonly db: PostgresContext) {}
 
@@ -71,8 +105,9 @@ export class PostgresDeliveryLog implements DeliveryLog {
     return { claimed: false, delivery: existing.rows[0]! };
   }
 
-  async recordDelivery(delivery: Delivery): Promise<void> {
-    await this.db.query(DELIVERY_UPSERT, deliveryValues(delivery));
+  recordDelivery(delivery: Delivery): Promise<void> {
+    this.calls += 1;
+    return this.records.load({ ...delivery, call: this.calls });
   }
 
   async skipDelivery(delivery: Delivery): Promise<boolean> {

@@ -1,16 +1,31 @@
 import type { PostgresContext } from '../postgres/context';
+import { TurnBatch } from '../postgres/turn-batch';
 import type { PreferenceBook, Preferences } from './port';
 
-/** Customers' alert preferences on PostgreSQL: one row per (tenant, customer). */
+interface CustomerKey {
+  tenantId: string;
+  customerId: string;
+}
+
+/**
+ * Customers' alert preferences on PostgreSQL: one row per (tenant, customer). The reads of one turn (the alerts
+ * decided together) are one statement.
+ */
 export class PostgresPreferenceBook implements PreferenceBook {
+  private readonly reads = new TurnBatch<CustomerKey, Preferences | null>(async (keys) => {
+    const { rows } = await this.db.query<Preferences & { tenant_id: string; customer_id: string }>(
+      `SELECT tenant_id, customer_id, email, sms, push, email_address, phone, locale, updated_at FROM preferences
+       WHERE (tenant_id, customer_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.customerId)],
+    );
+    const found = new Map(rows.map(({ tenant_id, customer_id, ...preferences }) => [customerId({ tenantId: tenant_id, customerId: customer_id }), preferences]));
+    return keys.map((key) => found.get(customerId(key)) ?? null);
+  }, customerId);
+
   constructor(private readonly db: PostgresContext) {}
 
-  async getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
-    const { rows } = await this.db.query<Preferences>(
-      'SELECT email, sms, push, email_address, phone, locale, updated_at FROM preferences WHERE tenant_id = $1 AND customer_id = $2',
-      [tenantId, customerId],
-    );
-    return rows[0] ?? null;
+  getPreferences(tenantId: string, customerId: string): Promise<Preferences | null> {
+    return this.reads.load({ tenantId, customerId });
   }
 
   async putPreferences(tenantId: string, customerId: string, preferences: Preferences): Promise<void> {
@@ -33,4 +48,8 @@ export class PostgresPreferenceBook implements PreferenceBook {
       ],
     );
   }
+}
+
+function customerId({ tenantId, customerId }: CustomerKey): string {
+  return `${tenantId}\u0000${customerId}`;
 }

@@ -1,4 +1,5 @@
 import type { PostgresContext } from '../postgres/context';
+import { TurnBatch } from '../postgres/turn-batch';
 import { endpointKey } from './endpoint-key';
 import type { PushOwner, PushRegistry, StoredPushSubscription, VapidKeys } from './port';
 
@@ -11,6 +12,19 @@ type Row = Omit<StoredPushSubscription, 'order_id'> & { order_id: string };
 
 /** Web Push on PostgreSQL: the `push_keys` and `push_subscriptions` tables. */
 export class PostgresPushRegistry implements PushRegistry {
+  private readonly alertReads = new TurnBatch<AlertHolder, StoredPushSubscription[]>(async (keys) => {
+    const { rows } = await this.db.query<Row & { i: string }>(
+      `SELECT k.i, ${COLUMNS.split(', ').map((column) => `s.${column}`).join(', ')}
+       FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k (tenant_id, customer_id, order_id, i)
+       JOIN push_subscriptions s ON s.tenant_id = k.tenant_id AND s.customer_id = k.customer_id AND s.order_id IN ('', k.order_id)
+       ORDER BY k.i, s.created_at, s.id COLLATE "C"`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.customerId), keys.map((key) => key.orderId)],
+    );
+    const byKey = keys.map((): StoredPushSubscription[] => []);
+    for (const { i, ...row } of rows) byKey[Number(i) - 1]!.push(fromRow(row));
+    return byKey;
+  }, holderId);
+
   constructor(private readonly db: PostgresContext) {}
 
   async claimVapidKeys(candidate: VapidKeys, at: string): Promise<VapidKeys> {
@@ -58,13 +72,9 @@ export class PostgresPushRegistry implements PushRegistry {
     return fromRow(rows[0]!);
   }
 
-  async alertPushSubscriptions(tenantId: string, customerId: string, orderId: string): Promise<StoredPushSubscription[]> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND order_id IN ('', $3)
-       ORDER BY created_at, id COLLATE "C"`,
-      [tenantId, customerId, orderId],
-    );
-    return rows.map(fromRow);
+  /** Read with the other alerts' of the same turn, in one statement. */
+  alertPushSubscriptions(tenantId: string, customerId: string, orderId: string): Promise<StoredPushSubscription[]> {
+    return this.alertReads.load({ tenantId, customerId, orderId });
   }
 
   async deletePushSubscription(tenantId: string, owner: PushOwner, id: string): Promise<boolean> {
@@ -106,4 +116,15 @@ export class PostgresPushRegistry implements PushRegistry {
 
 function fromRow(row: Row): StoredPushSubscription {
   return { ...row, order_id: row.order_id === OWN ? null : row.order_id };
+}
+
+/** Whose subscriptions an alert goes to: the customer's own and the order's tracking link's. */
+interface AlertHolder {
+  tenantId: string;
+  customerId: string;
+  orderId: string;
+}
+
+function holderId({ tenantId, customerId, orderId }: AlertHolder): string {
+  return `${tenantId}\u0000${customerId}\u0000${orderId}`;
 }

@@ -1,3 +1,4 @@
+import type { ContactStanding } from '../../../src/domain/contact';
 import type { ContactCode, Store } from '../../../src/store/store';
 import { at, freshStore, type StoreFactory } from './fixtures';
 
@@ -47,6 +48,30 @@ export function describeContactsContract(factory: StoreFactory): void {
     await store.contacts.forgetOrderContacts('t1', ['o1']);
     expect((await store.contacts.contactStanding('t1', 'c1', 'o1')).order).toEqual([]);
     expect((await store.contacts.contactStanding('t1', 'c1', 'o2')).order).toEqual([phone]);
+  });
+
+  it('reads several standings at once, each as it reads alone', async () => {
+    await store.contacts.putSelfSet('t1', 'c1', 'preferences', [ada]);
+    await store.contacts.putSelfSet('t1', 'c1', 'o1', [phone]);
+    await store.contacts.putSelfSet('t1', 'c2', 'o2', [ada, phone]);
+    await store.contacts.issueCode(code('k1', 0), window(0));
+    expect(await store.contacts.confirmCode('k1', at(1))).toBe(true);
+    const keys: Array<[string, string, string | null]> = [
+      ['t1', 'c1', 'o1'],
+      ['t1', 'c1', 'o2'],
+      ['t1', 'c1', null],
+      ['t1', 'c2', 'o2'],
+      ['t2', 'c1', 'o1'],
+    ];
+    const together = await Promise.all(keys.map(([tenant, customer, order]) => store.contacts.contactStanding(tenant, customer, order)));
+    const alone = [];
+    for (const [tenant, customer, order] of keys) alone.push(await store.contacts.contactStanding(tenant, customer, order));
+    expect(together.map(sortedStanding)).toEqual(alone.map(sortedStanding));
+    expect(together[0]).toEqual({ preferences: [ada], order: [phone], confirmed: [ada] });
+    expect(together[1]).toEqual({ preferences: [ada], order: [], confirmed: [ada] });
+    expect(together[2]).toEqual({ preferences: [ada], order: [], confirmed: [ada] });
+    expect(sortedStanding(together[3]!)).toEqual({ preferences: [], order: sorted([ada, phone]), confirmed: [] });
+    expect(together[4]).toEqual({ preferences: [], order: [], confirmed: [] });
   });
 
   it('issues at most 3 codes to an address in the window, whoever asks; another address or tenant has its own', async () => {
@@ -178,4 +203,8 @@ export function describeContactsContract(factory: StoreFactory): void {
 
 function sorted<T extends { kind: string; address: string }>(list: T[]): T[] {
   return [...list].sort((a, b) => `${a.kind}${a.address}`.localeCompare(`${b.kind}${b.address}`));
+}
+
+function sortedStanding(standing: ContactStanding): ContactStanding {
+  return { preferences: sorted(standing.preferences), order: sorted(standing.order), confirmed: sorted(standing.confirmed) };
 }

@@ -28,6 +28,25 @@ export function describeCouriersContract(factory: StoreFactory): void {
     expect(await store.couriers.getCourier(tenant, 'k2')).toBeNull();
   });
 
+  it('reads several couriers at once, each its own', async () => {
+    const [one, two] = [uniqueId('ten'), uniqueId('ten')];
+    await store.couriers.createCourier(record(one, 'k1'));
+    await store.couriers.createCourier(record(two, 'k1', { name: 'Kim' }));
+    await store.couriers.createCourier(record(one, 'k2', { phone: '+15550000003' }));
+    const keys: Array<[string, string]> = [
+      [one, 'k1'],
+      [two, 'k1'],
+      [one, 'k2'],
+      [two, 'k2'],
+    ];
+    expect(await Promise.all(keys.map(([tenant, id]) => store.couriers.getCourier(tenant, id)))).toEqual([
+      record(one, 'k1'),
+      record(two, 'k1', { name: 'Kim' }),
+      record(one, 'k2', { phone: '+15550000003' }),
+      null,
+    ]);
+  });
+
   it('pages by id, only the active or inactive ones when asked', async () => {
     const tenant = uniqueId('ten');
     for (const id of ['k3', 'k1', 'k4', 'k2']) await store.couriers.createCourier(record(tenant, id, { active: id !== 'k2' }));

@@ -61,6 +61,22 @@ export function describeDeliveriesContract(factory: StoreFactory): void {
     expect(none).toEqual([]);
   });
 
+  it('records several outcomes at once, each its own, a later one of the same channel replacing an earlier', async () => {
+    await store.deliveries.claimDelivery('ord_m1', 3, 'email', at(1));
+    await store.deliveries.claimDelivery('ord_m2', 3, 'email', at(1));
+    const relayed: Delivery = { ...entry('email', 'sent', 'ord_m1'), relay: 'fallback' };
+    await Promise.all([
+      store.deliveries.recordDelivery({ ...entry('email', 'retrying', 'ord_m2'), error: 'busy' }),
+      store.deliveries.recordDelivery(relayed),
+      store.deliveries.recordDelivery({ ...entry('email', 'sent', 'ord_m2'), attempts: 2, at: at(2) }),
+      store.deliveries.recordDelivery({ ...entry('sms', 'failed', 'ord_m2'), reason: 'permanent', error: 'no such number' }),
+    ]);
+    expect(await store.deliveries.listDeliveries('ord_m1')).toEqual([{ ...relayed, kind: 'status' }]);
+    const log = new Map((await store.deliveries.listDeliveries('ord_m2')).map((d) => [d.channel, d]));
+    expect(log.get('email')).toEqual({ ...entry('email', 'sent', 'ord_m2'), attempts: 2, at: at(2), kind: 'status', relay: null });
+    expect(log.get('sms')).toEqual({ ...entry('sms', 'failed', 'ord_m2'), reason: 'permanent', error: 'no such number', kind: 'status', relay: null });
+  });
+
   it('records handed alerts as sent over the websocket in one write, except alerts decided already', async () => {
     await store.deliveries.claimDelivery('ord_h2', 3, 'email', at(1));
     await store.deliveries.recordHanded([entry('websocket', 'sent', 'ord_h1'), entry('websocket', 'sent', 'ord_h2'), entry('websocket', 'sent', 'ord_h1')]);

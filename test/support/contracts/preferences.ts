@@ -27,6 +27,18 @@ export function describePreferencesContract(factory: StoreFactory): void {
     expect(await store.preferences.getPreferences('t1', 'c2')).toEqual(bare);
   });
 
+  it('reads several customers’ preferences at once, each its own', async () => {
+    await store.preferences.putPreferences('t1', 'c1', full);
+    await store.preferences.putPreferences('t2', 'c1', bare);
+    const keys: Array<[string, string]> = [
+      ['t1', 'c1'],
+      ['t2', 'c1'],
+      ['t1', 'c2'],
+      ['t1', 'c1'],
+    ];
+    expect(await Promise.all(keys.map(([tenant, customer]) => store.preferences.getPreferences(tenant, customer)))).toEqual([full, bare, null, full]);
+  });
+
   it('replaces the whole record on each put', async () => {
     await store.preferences.putPreferences('t1', 'c1', full);
     await store.preferences.putPreferences('t1', 'c1', bare);

@@ -106,6 +106,21 @@ export function describePushContract(factory: StoreFactory): void {
       expect(await store.push.alertPushSubscriptions('t1', 'c9', 'o1')).toEqual([]);
     });
 
+    it('reads several alerts’ subscriptions at once, each as it reads alone', async () => {
+      const mine = await store.push.savePushSubscription(subscription(own('c1'), { created_at: at(1) }));
+      const linked = await store.push.savePushSubscription(subscription(link('c1', 'o1'), { created_at: at(2) }));
+      const theirs = await store.push.savePushSubscription(subscription(link('c2', 'o3'), { created_at: at(3) }));
+      const keys: Array<[string, string, string]> = [
+        ['t1', 'c1', 'o1'],
+        ['t1', 'c1', 'o2'],
+        ['t1', 'c1', 'o1'],
+        ['t1', 'c2', 'o3'],
+        ['t2', 'c1', 'o1'],
+      ];
+      const together = await Promise.all(keys.map(([tenant, customer, order]) => store.push.alertPushSubscriptions(tenant, customer, order)));
+      expect(together).toEqual([[mine, linked], [mine], [mine, linked], [theirs], []]);
+    });
+
     it('only its holder removes a subscription, once', async () => {
       const mine = await store.push.savePushSubscription(subscription(own('c1')));
       const linked = await store.push.savePushSubscription(subscription(link('c1', 'o1')));
