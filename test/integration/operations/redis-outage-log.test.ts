@@ -42,6 +42,8 @@ it('an outage is one warning and one line when Redis is back, with the held coun
   const tenant = await createTenant(node.url);
   const api = client(node.url, tenant.apiKey);
   const order = await placeOrder(api, { customer: { id: 'c1', email: 'c1@example.com' }, notify: { email: true, sms: false } });
+  // Nobody watches this one: its alert needs a channel (a watched order's alert goes over the socket, queue or no queue).
+  const unwatched = await placeOrder(api, { customer: { id: 'c2', email: 'c2@example.com' }, notify: { email: true, sms: false } });
   const watcher = await connectSocket(node.url, order.tracking_token);
   const watched = Recorder.of(watcher);
   await subscribeOk(watcher, order.id);
@@ -50,9 +52,10 @@ it('an outage is one warning and one line when Redis is back, with the held coun
   await redis.kill();
   await node.waitForLine((line) => parseJsonLine(line)?.msg?.toString().startsWith('redis is not reachable') === true);
   const applied = 8;
-  for (let i = 0; i < applied - 1; i++) await postStatus(api, order.id, 'in_transit');
-  // A notifying status: its alert cannot be queued, and waits in the outbox.
-  const last = await postStatus(api, order.id, 'out_for_delivery');
+  let last = { seq: 0 };
+  for (let i = 0; i < applied - 1; i++) last = await postStatus(api, order.id, 'in_transit');
+  // A notifying status of the unwatched order: its alert cannot be queued, and waits in the outbox.
+  await postStatus(api, unwatched.id, 'out_for_delivery');
   // The node's own watchers still get every event, from the store.
   await watched.untilSeq(order.id, last.seq);
   // A publish fails when its connection notices the loss, which may come after the event was applied and answered.
