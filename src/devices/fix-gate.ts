@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FIX_SPACING_MS, FixesBeingRecordedError, admitFixTimes, type FixMemory } from '../domain/device-fix';
 import type { RedisClient } from '../gateways/redis';
 import type { FixAdmission, FixGate } from '../services/device-service';
+import { withTimeout } from '../with-timeout';
 
 /**
  * How long a device's fixes being recorded hold off a message that repeats them, at most: a node that died while it
@@ -225,14 +226,4 @@ export class RedisFixGate implements FixGate {
       },
     };
   }
-}
-
-/** `promise`, or a rejection once `ms` passed (the late answer is left to settle on its own). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => {});
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

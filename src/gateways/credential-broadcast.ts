@@ -7,7 +7,7 @@ import type { TokenService } from '../auth/token-service';
 import type { TenantPrincipal } from '../domain/principal';
 import type { CourierRecords } from '../store/couriers/port';
 import type { CredentialRevocations } from '../store/credentials/port';
-import type { IoServer } from './io';
+import { tellEveryNode, type IoServer } from './io';
 import type { RedisClient } from './redis';
 import { sessionOf } from './session';
 
@@ -81,20 +81,8 @@ export class CredentialBroadcast {
    */
   async announce(change: CredentialChange): Promise<void> {
     this.apply(change);
-    await new Promise<void>((resolve) => {
-      let settled = false;
-      const answered = (error: Error | null): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) this.options.logger.warn({ err: error, change: change.kind }, 'credential change not confirmed by every node');
-        resolve();
-      };
-      const timer = setTimeout(() => answered(new Error(`no answer from every node within ${this.answerWaitMs} ms`)), this.answerWaitMs);
-      // The adapter's own call, whose promise can be caught (io.serverSideEmit drops it; it rejects without Redis).
-      const asking = this.options.io.of('/').adapter.serverSideEmit(['credentials_changed', change, answered]) as unknown;
-      Promise.resolve(asking).catch((error: unknown) => answered(error instanceof Error ? error : new Error(String(error))));
-    });
+    const error = await tellEveryNode(this.options.io, ['credentials_changed', change], this.answerWaitMs);
+    if (error) this.options.logger.warn({ err: error, change: change.kind }, 'credential change not confirmed by every node');
   }
 
   /**

@@ -43,3 +43,23 @@ export function createIo(options: {
   };
   return options.httpServer ? new Server(options.httpServer, serverOptions) : new Server(serverOptions);
 }
+
+/**
+ * Sends `message` (an inter-server event and its arguments) to every other node and waits for their answers: resolves
+ * null once all answered, or the error when `waitMs` passed first or Redis could not take the message (the adapter's
+ * own call, whose promise can be caught: `io.serverSideEmit` drops it, and it rejects without Redis).
+ */
+export function tellEveryNode(io: IoServer, message: unknown[], waitMs: number): Promise<Error | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const answered = (error: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(error);
+    };
+    const timer = setTimeout(() => answered(new Error(`no answer from every node within ${waitMs} ms`)), waitMs);
+    const asking = io.of('/').adapter.serverSideEmit([...message, answered]) as unknown;
+    Promise.resolve(asking).catch((error: unknown) => answered(error instanceof Error ? error : new Error(String(error))));
+  });
+}

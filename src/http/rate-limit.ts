@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { RateBudget } from '../config';
 import { RateLimitedError } from '../domain/errors';
 import type { Principal } from '../domain/principal';
+import { withTimeout } from '../with-timeout';
 
 /**
  * Whose budget a request spends: its principal, a courier's device or a payment provider once its key or signature
@@ -336,14 +337,4 @@ export class RateLimit {
         return { name: 'user', key: `${caller.tenantId}:${caller.role}:${caller.subject}` };
     }
   }
-}
-
-/** `promise`, or a rejection once `ms` passed (the late answer is left to settle on its own). */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => {});
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

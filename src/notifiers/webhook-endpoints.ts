@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebhookEffectKind } from '../domain/effects';
 import { typesOwedBy } from '../domain/webhooks';
-import type { IoServer } from '../gateways/io';
+import { tellEveryNode, type IoServer } from '../gateways/io';
 import type { RedisClient } from '../gateways/redis';
 import type { Webhook, WebhookDirectory } from '../store/webhooks/port';
 
@@ -139,20 +139,8 @@ export class WebhookEndpoints {
     this.forget(tenantId);
     const { io } = this;
     if (!io) return;
-    await new Promise<void>((resolve) => {
-      let settled = false;
-      const answered = (error: Error | null): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (error) this.options.logger.warn({ err: error, tenant_id: tenantId }, `webhook endpoints change not confirmed by every node (they see it within ${this.ttlMs} ms)`);
-        resolve();
-      };
-      const timer = setTimeout(() => answered(new Error(`no answer from every node within ${this.answerWaitMs} ms`)), this.answerWaitMs);
-      // The adapter's own call, whose promise can be caught (io.serverSideEmit drops it; it rejects without Redis).
-      const asking = io.of('/').adapter.serverSideEmit(['webhooks_changed', tenantId, answered]) as unknown;
-      Promise.resolve(asking).catch((error: unknown) => answered(error instanceof Error ? error : new Error(String(error))));
-    });
+    const error = await tellEveryNode(io, ['webhooks_changed', tenantId], this.answerWaitMs);
+    if (error) this.options.logger.warn({ err: error, tenant_id: tenantId }, `webhook endpoints change not confirmed by every node (they see it within ${this.ttlMs} ms)`);
   }
 
   /**
