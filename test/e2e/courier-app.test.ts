@@ -241,6 +241,8 @@ it('sends the position on shift to the watchers of an order out for delivery', a
   // Off shift: the position is no longer watched.
   await page.click('[data-testid=shift-toggle]');
   await page.waitForSelector('[data-testid=shift-toggle][data-on=false]');
+  // The map drops the courier's dot in its effect, after the toggle is drawn.
+  await page.waitForSelector('.orders-map .courier-dot', { state: 'detached' });
   await context.setGeolocation({ latitude: 22.2801, longitude: 114.1901 });
   expect(await page.locator('.orders-map .courier-dot').count()).toBe(0);
 });
