@@ -4,6 +4,10 @@ import { typesOwedBy } from '../domain/webhooks';
 import { tellEveryNode, type IoServer } from '../gateways/io';
 import type { RedisClient } from '../gateways/redis';
 import type { Webhook, WebhookDirectory } from '../store/webhooks/port';
+import { withTimeout } from '../with-timeout';
+
+/** How long deciding whether a change owes webhook messages waits for the tenant's endpoints before owing them. */
+const OWES_READ_WAIT_MS = 1000;
 
 /** What a fan-out needs of an endpoint to decide whether a change is its to hear of (never its secrets). */
 export type EndpointFilter = Pick<Webhook, 'id' | 'tenant_id' | 'events' | 'enabled' | 'created_at'>;
@@ -112,10 +116,12 @@ export class WebhookEndpoints {
   owes(tenantId: string, kind: WebhookEffectKind): boolean | Promise<boolean> {
     const kept = this.kept.get(tenantId);
     if (kept && kept.until > this.now()) return takesAny(kept.endpoints, kind);
-    return this.list(tenantId).then(
+    // Owing is always safe: a store that is slow or away costs the change at most `OWES_READ_WAIT_MS`, not its
+    // own timeout on top of the write's.
+    return withTimeout(this.list(tenantId), OWES_READ_WAIT_MS).then(
       (endpoints) => takesAny(endpoints, kind),
       (error: unknown) => {
-        this.options.logger.debug({ err: error, tenant_id: tenantId }, 'webhook endpoints not read: the change owes its messages');
+        this.options.logger.debug({ err: error, tenant_id: tenantId }, 'webhook endpoints not read in time: the change owes its messages');
         return true;
       },
     );
