@@ -56,6 +56,9 @@ it('pushes decreasing ETAs to the watcher, keeps the ETA on the order, and sends
   for (const position of trackPositions(drivenFrom)) await courier.report(position);
 
   expect(await area.alerts.arriving(delivery.orderId)).toEqual({ kind: 'sent', channel: 'websocket' });
+  // The job finishes once the notice is written to the socket; the watcher reads it a moment later.
+  const isNotice = (entry: { event: string; data: any }) => entry.event === 'order_arriving' && entry.data?.order_id === delivery.orderId;
+  await log.until(isNotice, 'the order_arriving notice');
   const notices = log.of('order_arriving').filter((notice) => notice.order_id === delivery.orderId);
   expect(notices).toEqual([{ order_id: delivery.orderId, arriving_at: expect.any(String) }]);
 
@@ -76,6 +79,8 @@ it('pushes decreasing ETAs to the watcher, keeps the ETA on the order, and sends
 
   expect(await arrivingLog(delivery.orderId)).toEqual([expect.objectContaining({ channel: 'websocket', status: 'sent', kind: 'arriving' })]);
   expect(arrivingEmails(delivery.email)).toEqual([]);
+  // Still one notice after the reads above (a second one would have had their time to arrive).
+  expect(log.of('order_arriving').filter((notice) => notice.order_id === delivery.orderId)).toHaveLength(1);
 });
 
 it('emails one arriving alert to a customer nobody watches, however the fixes jitter across the radius', async () => {

@@ -18,7 +18,24 @@ const cluster = liveCluster('feed-presence');
 
 /** Every SPUBLISH Redis executes while `run` runs, by channel (Redis's MONITOR, on a connection of its own). */
 async function publishesDuring(run: () => Promise<void>): Promise<string[]> {
-  const monitor = await new Redis('redis://127.0.0.1:6379').monitor();
+  // `redis.monitor()` would leave its own connection without an error listener until MONITOR is answered: on a busy
+  // Redis the first monitored commands can come in the same read as that answer, before ioredis counts the
+  // connection as monitoring, and are taken for replies to no command (an error thrown from the socket's handler).
+  // Those come before `run`; with a listener of our own they are dropped and the wait goes on to `monitoring`.
+  const monitor = new Redis('redis://127.0.0.1:6379', { monitor: true });
+  let monitoring = false;
+  const failed: Error[] = [];
+  await new Promise<void>((resolve, reject) => {
+    monitor.on('error', (error: Error) => {
+      if (!monitoring && error.message.startsWith('Command queue state error')) return;
+      if (!monitoring) reject(error);
+      else failed.push(error);
+    });
+    monitor.once('monitoring', () => {
+      monitoring = true;
+      resolve();
+    });
+  });
   const channels: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
     if (args[0]?.toLowerCase() === 'spublish' && args[1] !== undefined) channels.push(args[1]);
@@ -28,6 +45,7 @@ async function publishesDuring(run: () => Promise<void>): Promise<string[]> {
   } finally {
     monitor.disconnect();
   }
+  if (failed.length > 0) throw failed[0];
   return channels;
 }
 
