@@ -29,12 +29,28 @@ export async function dropPrefix(prefix: string, redisUrl = 'redis://127.0.0.1:6
   }
 }
 
-/** Whether the alert job of (order, seq) is held in the Redis at `redisUrl` (BullMQ's job hash). */
+/**
+ * Whether the alert of (order, seq) is held in the Redis at `redisUrl`: as a job of its own (BullMQ's job hash
+ * `<orderId>-<seq>`), or inside a batch job (`batch-…`, whose data lists the alerts of one gathering window).
+ */
 export async function alertJobExists(redisUrl: string, prefix: string, orderId: string, seq: number): Promise<boolean> {
   const redis = oneShot(redisUrl);
+  const queueKey = `${prefix}:alerts:`;
   try {
     await redis.connect();
-    return (await redis.exists(`${prefix}:alerts:${orderId}-${seq}`)) === 1;
+    if ((await redis.exists(`${queueKey}${orderId}-${seq}`)) === 1) return true;
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queueKey}batch-*`, 'COUNT', 500);
+      cursor = next;
+      // A job's own keys (`:lock`, `:logs`) sit beside its hash; only the hash has the data.
+      for (const key of keys.filter((k) => !k.slice(queueKey.length).includes(':'))) {
+        const data = await redis.hget(key, 'data');
+        const alerts = data ? ((JSON.parse(data) as { alerts?: Array<{ orderId: string; seq: number }> }).alerts ?? []) : [];
+        if (alerts.some((alert) => alert.orderId === orderId && alert.seq === seq)) return true;
+      }
+    } while (cursor !== '0');
+    return false;
   } finally {
     redis.disconnect();
   }
