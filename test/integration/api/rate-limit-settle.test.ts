@@ -6,6 +6,7 @@
 import Redis from 'ioredis';
 import { RateLimit, type BudgetName, type Caller, type RateLimitVerdict } from '../../../src/http/rate-limit';
 import { unique } from '../../support/ids';
+import { openMonitor } from '../../support/redis-monitor';
 import { type RedisServer, startRedis, stopAllRedis } from '../../support/redis-server';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -36,9 +37,7 @@ async function consume(limit: RateLimit, caller: Caller): Promise<RateLimitVerdi
 
 /** Counts the commands Redis runs on keys under `prefix` (MONITOR), up to a marker every earlier command precedes. */
 async function commandsOn(prefix: string): Promise<{ settled(through: Redis): Promise<string[][]> }> {
-  const opener = new Redis(REDIS_URL);
-  const monitor = await opener.monitor();
-  opener.disconnect();
+  const { monitor } = await openMonitor(REDIS_URL);
   const seen: string[][] = [];
   let marked: (() => void) | undefined;
   monitor.on('monitor', (_time: string, args: string[]) => {

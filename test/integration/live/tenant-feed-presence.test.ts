@@ -3,12 +3,12 @@
  * tenant nobody watches publishes nothing, and a staff socket that has just connected, on either node, still gets
  * every event applied after its connect.
  */
-import Redis from 'ioredis';
 import { client } from '../../support/http';
 import { liveCluster } from '../../support/live-fixture';
 import { placeOrder, postStatus } from '../../support/orders';
 import { Recorder } from '../../support/recorder';
 import { adapterRoomChannel, orderChannel } from '../../support/redis-keys';
+import { openMonitor } from '../../support/redis-monitor';
 import { connectSocket, subscribeOk } from '../../support/sockets';
 import { createTenant } from '../../support/tenant';
 
@@ -18,24 +18,7 @@ const cluster = liveCluster('feed-presence');
 
 /** Every SPUBLISH Redis executes while `run` runs, by channel (Redis's MONITOR, on a connection of its own). */
 async function publishesDuring(run: () => Promise<void>): Promise<string[]> {
-  // `redis.monitor()` would leave its own connection without an error listener until MONITOR is answered: on a busy
-  // Redis the first monitored commands can come in the same read as that answer, before ioredis counts the
-  // connection as monitoring, and are taken for replies to no command (an error thrown from the socket's handler).
-  // Those come before `run`; with a listener of our own they are dropped and the wait goes on to `monitoring`.
-  const monitor = new Redis('redis://127.0.0.1:6379', { monitor: true });
-  let monitoring = false;
-  const failed: Error[] = [];
-  await new Promise<void>((resolve, reject) => {
-    monitor.on('error', (error: Error) => {
-      if (!monitoring && error.message.startsWith('Command queue state error')) return;
-      if (!monitoring) reject(error);
-      else failed.push(error);
-    });
-    monitor.once('monitoring', () => {
-      monitoring = true;
-      resolve();
-    });
-  });
+  const { monitor, failures: failed } = await openMonitor('redis://127.0.0.1:6379');
   const channels: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
     if (args[0]?.toLowerCase() === 'spublish' && args[1] !== undefined) channels.push(args[1]);
