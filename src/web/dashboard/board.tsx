@@ -6,7 +6,7 @@ import { errorWords, statusLabel } from './format';
 import type { LiveFeed } from './live-feed';
 import { Throttle } from './model';
 import { OrderTable } from './order-table';
-import { Banner, CsvExport, Empty, Loading } from './parts';
+import { Banner, CsvExport, Empty, Loading, Options } from './parts';
 import { useLoad } from './use-load';
 import type { OrderPage } from './wire';
 
@@ -166,11 +166,7 @@ function FilterBar({ filters, onFilters }: { filters: BoardFilters; onFilters: (
       <label class="compact-field">
         <span>Status</span>
         <select data-testid="status-filter" value={filters.status} onChange={(event) => set({ status: event.currentTarget.value as StatusChoice })}>
-          {STATUS_CHOICES.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
-            </option>
-          ))}
+          <Options choices={STATUS_CHOICES} />
         </select>
       </label>
       <label class="compact-field">

@@ -173,3 +173,16 @@ export function CsvExport({ api, filters, label = 'Export CSV' }: { api: Dashboa
     </span>
   );
 }
+
+/** The `<option>`s of a select, one per choice. */
+export function Options({ choices }: { choices: ReadonlyArray<{ value: string; label: string }> }) {
+  return (
+    <>
+      {choices.map((choice) => (
+        <option key={choice.value} value={choice.value}>
+          {choice.label}
+        </option>
+      ))}
+    </>
+  );
+}

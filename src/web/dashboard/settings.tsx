@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../shared/api';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords } from './format';
-import { Banner, Loading, Section, useAction } from './parts';
+import { Banner, Loading, Options, Section, useAction } from './parts';
 import type { DashboardRole } from './session';
 import { LOCALES, Templates } from './templates';
 import type { Branding, TenantSettings } from './wire';
@@ -123,11 +123,7 @@ function PortalSettings({ api, settings, onSaved }: { api: DashboardApi; setting
         <label class="field">
           <span>Default language (alerts and pages, when the customer's own is not known)</span>
           <select value={locale} onChange={(event) => setLocale((event.currentTarget as HTMLSelectElement).value as TenantSettings['default_locale'])} data-testid="settings-locale">
-            {LOCALES.map((option) => (
-              <option key={option.value} value={option.value}>
-                {option.label}
-              </option>
-            ))}
+            <Options choices={LOCALES} />
           </select>
         </label>
         <div class="form-actions">

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { LANGUAGE_NAMES, LANGUAGES } from '../shared/i18n';
 import type { DashboardApi } from './dashboard-api';
 import { errorWords } from './format';
-import { Section, useAction } from './parts';
+import { Options, Section, useAction } from './parts';
 import type { MessageTemplate, TemplateList, TemplatePreview, TenantSettings } from './wire';
 
 /** The languages of pages and alerts, each named in itself (the settings view offers the same). */
@@ -141,21 +141,13 @@ export function Templates({ api, defaultLocale }: { api: DashboardApi; defaultLo
             <label class="field">
               <span>Language</span>
               <select value={locale} onChange={(event) => setLocale((event.currentTarget as HTMLSelectElement).value as TenantSettings['default_locale'])} data-testid="template-locale">
-                {LOCALES.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
+                <Options choices={LOCALES} />
               </select>
             </label>
             <label class="field">
               <span>Message</span>
               <select value={subject} onChange={(event) => setSubject((event.currentTarget as HTMLSelectElement).value)} data-testid="template-subject">
-                {SUBJECTS.map((option) => (
-                  <option key={option.value} value={option.value}>
-                    {option.label}
-                  </option>
-                ))}
+                <Options choices={SUBJECTS} />
               </select>
             </label>
           </div>
