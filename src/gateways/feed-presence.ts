@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { adapterChannel, roomChannel, type IoServer } from './io';
+import { adapterChannel, roomChannel, tellEveryNode, type IoServer } from './io';
+import { withTimeout } from '../with-timeout';
 import type { RedisClient } from './redis';
 import type { RoomNames } from './room-names';
 import { rooms, type FeedList } from './events';
@@ -133,27 +134,14 @@ export class FeedPresence {
     this.options.subscriber.off('ready', this.onReady);
   }
 
-  private claim(tenantId: string): Promise<void> {
+  private async claim(tenantId: string): Promise<void> {
     const { io, subscriber, prefix } = this.options;
-    return new Promise<void>((resolve) => {
-      // Bounded: a node that does not answer, or Redis away (the subscription then waits for the reconnect).
-      const timer = setTimeout(resolve, this.answerMs);
-      // The adapter subscribed to the room's channel when the room was made (just now, or for an earlier socket);
-      // this subscription goes on the same connection after it, so its answer means the adapter's is in place.
-      const subscribed = subscriber.ssubscribe(roomChannel(prefix, rooms.tenant(tenantId))).then(
-        () => undefined,
-        () => undefined,
-      );
-      const acknowledged = new Promise<void>((done) => {
-        const asking = io.of('/').adapter.serverSideEmit(['feed_watch', this.node, ++this.seq, tenantId, () => done()]) as unknown;
-        // Redis away: nobody can be told; the next refresh tells them.
-        Promise.resolve(asking).catch(() => done());
-      });
-      void Promise.all([subscribed, acknowledged]).then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    // Each bounded by `answerMs`: a node that does not answer, or Redis away (the subscription then waits for the
+    // reconnect, and nobody can be told: the next refresh tells them).
+    // The adapter subscribed to the room's channel when the room was made (just now, or for an earlier socket);
+    // this subscription goes on the same connection after it, so its answer means the adapter's is in place.
+    const subscribed = withTimeout(subscriber.ssubscribe(roomChannel(prefix, rooms.tenant(tenantId))), this.answerMs).catch(() => undefined);
+    await Promise.all([subscribed, tellEveryNode(io, ['feed_watch', this.node, ++this.seq, tenantId], this.answerMs)]);
   }
 
   /** Asks every node for its list; unsure until they all answered, or until each has sent its list once more. */
