@@ -1,6 +1,5 @@
-import type { PoolClient } from 'pg';
 import { eventFrom, type Location, type Order, type OrderEvent } from '../../domain/order';
-import { oweEffectsIn, oweEffectsSql, withClears } from '../outbox/postgres';
+import { oweEffectsSql, withClears } from '../outbox/postgres';
 import type { PendingClears } from '../outbox/pending-clears';
 import type { EffectKind } from '../outbox/port';
 import { CommitBatch, owedEffects } from '../postgres/commit-batch';
@@ -18,9 +17,9 @@ const CREATE_ATTEMPTS = 3;
 /**
  * Orders and their event logs on PostgreSQL. Events are unique per (order, event id) and (order, seq), order state is
  * written under a compare-and-set on its revision, idempotency keys and external ids are unique constraints. A
- * commit is one statement (data-modifying CTEs: duplicate check, guarded update, event and outbox in one round
- * trip), and the commits of many actors in one turn of the event loop share one statement (CommitBatch); the
- * actors' loads of one turn are one statement too.
+ * placement is one statement (PLACE_ORDER), and so is a commit (data-modifying CTEs: duplicate check, guarded
+ * update, event and outbox in one round trip); the commits of many actors in one turn of the event loop share one
+ * statement (CommitBatch), and the reads of orders of one turn (the actors' loads, reads by tenant) are one too.
  */
 export class PostgresOrderLog implements OrderLog {
   private readonly batch: CommitBatch;
@@ -71,72 +70,42 @@ export class PostgresOrderLog implements OrderLog {
   }
 
   async createOrder(input: NewOrder): Promise<CreateOrderResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction((client) => this.createOrderIn(client, input));
-      } catch (error) {
-        if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= CREATE_ATTEMPTS) throw error;
-      }
-    }
-  }
-
-  private async createOrderIn(client: PoolClient, input: NewOrder): Promise<CreateOrderResult> {
     const { order, firstEvent, idempotency, externalScope } = input;
-    if (idempotency) {
-      const { rows } = await client.query<{ request_hash: string; order_id: string }>(
-        'SELECT request_hash, order_id FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3',
-        [order.tenant_id, idempotency.scope, idempotency.key],
-      );
-      const claimed = rows[0];
-      if (claimed) {
-        if (claimed.request_hash !== idempotency.requestHash) return { kind: 'idempotency_conflict' };
-        const existing = await client.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [claimed.order_id]);
-        return { kind: 'existing', order: rowToOrder(existing.rows[0]!) };
-      }
-    }
-    if (order.external_id !== null) {
-      const { rows } = await client.query<OrderRow>(
-        'SELECT * FROM orders WHERE tenant_id = $1 AND external_scope = $2 AND external_id = $3',
-        [order.tenant_id, externalScope, order.external_id],
-      );
-      if (rows[0]) return { kind: 'existing', order: rowToOrder(rows[0]) };
-    }
     const row: NewOrderRow = Object.assign(orderColumns(order), {
       external_scope: externalScope,
       last_location: order.last_location === null ? null : JSON.stringify(order.last_location),
       doc: JSON.stringify(docOf(order)),
     });
-    await client.query(INSERT_ORDER, NEW_ORDER_COLUMNS.map((column) => row[column]));
-    const terms = searchTerms(order);
-    if (terms.length > 0) {
-      await client.query(
-        'INSERT INTO order_terms (tenant_id, term, order_id) SELECT $1, term, $2 FROM unnest($3::text[]) AS term ON CONFLICT DO NOTHING',
-        [order.tenant_id, order.id, terms],
-      );
-    }
-    await client.query(`INSERT INTO events (${EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+    const values = [
       ...eventValues(firstEvent),
       ...eventDetailValues(firstEvent),
-    ]);
-    await oweEffectsIn(client, {
-      kinds: input.effects ?? [],
-      orderId: order.id,
-      seq: 1,
-      tenantId: order.tenant_id,
-      createdAt: firstEvent.recorded_at,
-    });
-    if (idempotency) {
-      await client.query(
-        'INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)',
-        [order.tenant_id, idempotency.scope, idempotency.key, idempotency.requestHash, order.id, order.created_at],
-      );
+      ...NEW_ORDER_COLUMNS.map((column) => row[column]),
+      searchTerms(order),
+      input.effects ?? [],
+      idempotency?.scope ?? null,
+      idempotency?.key ?? null,
+      idempotency?.requestHash ?? null,
+    ];
+    for (let attempt = 1; ; attempt++) {
+      try {
+        type Placed = OrderRow & { claimed_hash: string | null; created: boolean };
+        const { rows } = await this.db.query<Placed>(PLACE_ORDER, values);
+        const { claimed_hash: claimedHash, created, ...found } = rows[0]!;
+        if (created) return { kind: 'created', order };
+        if (claimedHash !== null && claimedHash !== idempotency?.requestHash) return { kind: 'idempotency_conflict' };
+        if (found.id === null) throw new Error('createOrder: the order an idempotency key names is missing');
+        return { kind: 'existing', order: rowToOrder(found) };
+      } catch (error) {
+        // Another placement of the same key or external id committed first; the next attempt finds it.
+        if (sqlState(error) !== UNIQUE_VIOLATION || attempt >= CREATE_ATTEMPTS) throw error;
+      }
     }
-    return { kind: 'created', order };
   }
 
+  /** One read of the actors' batch (`loadOrder`): the turn's reads by tenant and by id alone are one statement. */
   async getOrder(tenantId: string, orderId: string): Promise<Order | null> {
-    const { rows } = await this.db.query<OrderRow>('SELECT * FROM orders WHERE tenant_id = $1 AND id = $2', [tenantId, orderId]);
-    return rows[0] ? rowToOrder(rows[0]) : null;
+    const order = await this.reads.load(orderId);
+    return order?.tenant_id === tenantId ? order : null;
   }
 
   loadOrder(orderId: string): Promise<Order | null> {
@@ -270,8 +239,53 @@ const NEW_ORDER_COLUMNS = ['id', 'tenant_id', 'external_id', 'external_scope', '
   'created_at', 'updated_at', 'last_event_at', 'held_at', 'last_location', 'promised_by', 'delivered_at', 'failed_attempts',
   'doc'] as const satisfies ReadonlyArray<keyof NewOrderRow>;
 
-const INSERT_ORDER = `INSERT INTO orders (${NEW_ORDER_COLUMNS.join(', ')})
-  VALUES (${NEW_ORDER_COLUMNS.map((_, index) => `$${index + 1}`).join(', ')})`;
+// Where the parameters of PLACE_ORDER after the order's columns are.
+const ORDER_AT = 15;
+const [TERMS, EFFECTS, KEY_SCOPE, KEY, REQUEST_HASH] = [0, 1, 2, 3, 4].map((index) => `$${ORDER_AT + NEW_ORDER_COLUMNS.length + index}`);
+const orderParam = (column: (typeof NEW_ORDER_COLUMNS)[number]): string => `$${ORDER_AT + NEW_ORDER_COLUMNS.indexOf(column)}`;
+
+/**
+ * A placement in one statement. An idempotency key already claimed, or an order already holding the external id,
+ * is answered (`claimed_hash` and the claimed order, or that order) and nothing is written; otherwise the order,
+ * its search terms, its first event (seq 1), the effects that event owes and the claim of its key are inserted
+ * together. Two placements of one key or external id at once: the unique constraints fail the later statement as a
+ * whole, and it is run again to find the first. $1-$14 are the first event's columns (EVENT_COLUMNS), then the
+ * order's (NEW_ORDER_COLUMNS), its terms, its effects, and the key's scope, key and request hash (null: no key).
+ */
+const PLACE_ORDER = `
+  WITH claimed AS (
+    SELECT request_hash, order_id FROM idempotency_keys
+    WHERE tenant_id = ${orderParam('tenant_id')} AND scope = ${KEY_SCOPE}::text AND key = ${KEY}::text
+  ),
+  external AS (
+    SELECT id FROM orders
+    WHERE tenant_id = ${orderParam('tenant_id')} AND external_scope = ${orderParam('external_scope')} AND external_id = ${orderParam('external_id')}
+  ),
+  inserted AS (
+    INSERT INTO orders (${NEW_ORDER_COLUMNS.join(', ')})
+    SELECT ${NEW_ORDER_COLUMNS.map(orderParam).join(', ')}
+    WHERE NOT EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM external)
+    RETURNING id, tenant_id, created_at
+  ),
+  terms AS (
+    INSERT INTO order_terms (tenant_id, term, order_id)
+    SELECT i.tenant_id, term, i.id FROM inserted i, unnest(${TERMS}::text[]) AS term
+    ON CONFLICT DO NOTHING
+  ),
+  event AS (
+    INSERT INTO events (${EVENT_COLUMNS})
+    SELECT ${eventParams(13)} WHERE EXISTS (SELECT 1 FROM inserted)
+  ),
+  effect AS (
+    ${oweEffectsSql(`SELECT kind, i.id, 1, i.tenant_id, $8 FROM unnest(${EFFECTS}::text[]) AS kind, inserted i`)}
+  ),
+  claim AS (
+    INSERT INTO idempotency_keys (tenant_id, scope, key, request_hash, order_id, created_at)
+    SELECT i.tenant_id, ${KEY_SCOPE}, ${KEY}, ${REQUEST_HASH}::text, i.id, i.created_at FROM inserted i WHERE ${KEY} IS NOT NULL
+  )
+  SELECT (SELECT request_hash FROM claimed) AS claimed_hash, EXISTS (SELECT 1 FROM inserted) AS created, o.*
+  FROM (VALUES (1)) AS one (x)
+  LEFT JOIN orders o ON o.id = COALESCE((SELECT order_id FROM claimed), (SELECT id FROM external))`;
 
 
 /**
