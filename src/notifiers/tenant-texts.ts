@@ -1,11 +1,12 @@
 /**
- * Per tenant, how often what its messages are made of (settings, branding, templates) changed through this process:
- * the services that write them say so, and every {@link TemplateCatalog} of the process reads them afresh from then
- * on. Other processes' catalogs see a change once their cached copy is older than its time to live.
+ * Per tenant, how often what its messages and its points are made of (settings, branding, templates, points rate)
+ * changed through this process: the services that write them say so, and every {@link TemplateCatalog} and
+ * {@link TenantCache} of the process reads them afresh from then on. Other processes see a change once their cached
+ * copy is older than its time to live.
  */
 const changes = new Map<string, number>();
 
-/** Says that the tenant's settings, branding or templates were just written. */
+/** Says that the tenant's settings, branding, templates or points rate were just written. */
 export function tenantTextsChanged(tenantId: string): void {
   changes.set(tenantId, (changes.get(tenantId) ?? 0) + 1);
 }

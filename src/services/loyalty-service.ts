@@ -9,6 +9,9 @@ import { accrualPoints, isRefundShare, ledgerKeys, pointsAsked, type LedgerBooki
 import { paidLessRefunds, type Payment } from '../domain/payment';
 import type { Order, OrderEvent } from '../domain/order';
 import type { OrderStatus } from '../domain/status';
+import type { LoyaltyBasis } from '../domain/tenant-settings';
+import { TenantCache } from '../notifiers/tenant-cache';
+import { tenantTextsChanged } from '../notifiers/tenant-texts';
 import type { LedgerResult, LoyaltyAccount, LoyaltyLedger } from '../store/loyalty/port';
 import type { OrderLog } from '../store/orders/port';
 import type { PendingEffect } from '../store/outbox/port';
@@ -34,6 +37,14 @@ export interface LoyaltyServiceOptions {
    * @default 5000
    */
   sweepMs?: number;
+  /**
+   * How long a tenant's points rate and `loyalty_basis` are kept once read. A change made through this node (the rate
+   * through {@link LoyaltyService.setPointsRate}, settings through the tenant service) applies to this node's next
+   * booking at once; one made through another node, after at most this long, the bound the tenant's message texts
+   * have too. An order delivered meanwhile keeps the points the former terms gave it (an accrual is booked once).
+   * @default 30000
+   */
+  termsTtlMs?: number;
   /** @default the system clock */
   now?: () => Date;
 }
@@ -41,19 +52,36 @@ export interface LoyaltyServiceOptions {
 // A booking the node that applied the event is probably still making; the sweep leaves it alone this long.
 const SWEEP_GRACE_MS = 2000;
 
+/** What a tenant's points are earned by: its rate and what the rate applies to. */
+interface LoyaltyTerms {
+  pointsPerUnit: number;
+  basis: LoyaltyBasis;
+}
+
 /**
  * Loyalty points: accrual when an order is delivered, reversal when a delivered order is returned, redemptions.
  * Each customer's bookings go through that customer's account actor, one at a time; the ledger books each fact
- * once (unique key), deciding each against the balance in its own transaction (`decideBooking`: a redemption
- * never overdraws), which keeps nodes sharing the store correct too.
+ * once (unique key), deciding each against the balance as it is when written (`decideBooking`: a redemption
+ * never overdraws), which keeps nodes sharing the store correct too. The tenant's rate and `loyalty_basis` are
+ * kept per node (see {@link LoyaltyServiceOptions.termsTtlMs}).
  */
 export class LoyaltyService {
   private readonly accounts: ActorSystem<string, LedgerBooking, LedgerResult>;
   private readonly owed: OwedKind;
   private readonly now: () => Date;
+  private readonly terms: TenantCache<LoyaltyTerms>;
 
   constructor(private readonly options: LoyaltyServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    const { tenants } = options.store;
+    this.terms = new TenantCache({
+      read: async (tenantId) => {
+        const [tenant, settings] = await Promise.all([tenants.getTenant(tenantId), tenants.getTenantSettings(tenantId)]);
+        return { pointsPerUnit: tenant?.points_per_unit ?? 1, basis: settings?.loyalty_basis ?? 'amount' };
+      },
+      ttlMs: options.termsTtlMs,
+      now: () => this.now().getTime(),
+    });
     this.accounts = new ActorSystem<string, LedgerBooking, LedgerResult>({
       create: () => new LoyaltyAccountActor(options.store.loyalty),
       idleMs: options.idleMs,
@@ -73,9 +101,14 @@ export class LoyaltyService {
     return this.options.store.loyalty.getLoyalty(tenantId, customerId);
   }
 
-  /** Sets the tenant's accrual rate: points = floor(whole currency units × `pointsPerUnit`). */
-  setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
-    return this.options.store.tenants.setPointsRate(tenantId, pointsPerUnit);
+  /**
+   * Sets the tenant's accrual rate: points = floor(whole currency units × `pointsPerUnit`). This node's bookings use
+   * it from the answer on; other nodes' within `termsTtlMs`.
+   */
+  async setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
+    await this.options.store.tenants.setPointsRate(tenantId, pointsPerUnit);
+    // After the write: a read racing it is kept under the former version, and read again.
+    tenantTextsChanged(tenantId);
   }
 
   /**
@@ -123,15 +156,12 @@ export class LoyaltyService {
   async onPayment(order: Order, previous: Payment): Promise<void> {
     const refunded = order.payment.amount_refunded?.value ?? 0;
     if (order.status !== 'delivered' || refunded <= (previous.amount_refunded?.value ?? 0)) return;
-    const [tenant, settings] = await Promise.all([
-      this.options.store.tenants.getTenant(order.tenant_id),
-      this.options.store.tenants.getTenantSettings(order.tenant_id),
-    ]);
-    if (settings?.loyalty_basis !== 'paid') return;
+    const terms = await this.terms.get(order.tenant_id);
+    if (terms.basis !== 'paid') return;
     const { entries } = await this.options.store.loyalty.getLoyalty(order.tenant_id, order.customer.id);
     const accrual = entries.find((entry) => entry.unique_key === ledgerKeys.accrual(order.id));
     if (!accrual || accrual.delta <= 0) return;
-    const earnedNow = Math.min(accrual.delta, accrualPoints(paidLessRefunds(order.payment), tenant?.points_per_unit ?? 1));
+    const earnedNow = Math.min(accrual.delta, accrualPoints(paidLessRefunds(order.payment), terms.pointsPerUnit));
     const taken = entries.filter((entry) => isRefundShare(entry, order.id)).reduce((sum, entry) => sum + pointsAsked(entry), 0);
     const points = accrual.delta - earnedNow - taken;
     if (points <= 0) return;
@@ -187,12 +217,9 @@ export class LoyaltyService {
   }
 
   private async accrue(order: Order): Promise<LedgerEntry | null> {
-    const [tenant, settings] = await Promise.all([
-      this.options.store.tenants.getTenant(order.tenant_id),
-      this.options.store.tenants.getTenantSettings(order.tenant_id),
-    ]);
-    const basis = settings?.loyalty_basis === 'paid' ? paidLessRefunds(order.payment) : order.amount;
-    const points = accrualPoints(basis, tenant?.points_per_unit ?? 1);
+    const terms = await this.terms.get(order.tenant_id);
+    const basis = terms.basis === 'paid' ? paidLessRefunds(order.payment) : order.amount;
+    const points = accrualPoints(basis, terms.pointsPerUnit);
     if (points <= 0) return null;
     return this.book(order.tenant_id, order.customer.id, {
       uniqueKey: ledgerKeys.accrual(order.id),
