@@ -16,6 +16,53 @@ export function describeDeliveriesContract(factory: StoreFactory): void {
     expect(await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(3))).toEqual({ claimed: true, attempts: 2 });
   });
 
+  it('answers claims made at once, several of one row among them, as if made one after the other', async () => {
+    await store.deliveries.recordDelivery({ ...entry('email', 'retrying', 'ord_c2'), attempts: 2, error: 'busy' });
+    await store.deliveries.recordDelivery(entry('email', 'sent', 'ord_c3'));
+    const claims = await Promise.all([
+      store.deliveries.claimDelivery('ord_c1', 3, 'email', at(1)),
+      store.deliveries.claimDelivery('ord_c2', 3, 'email', at(2)),
+      store.deliveries.claimDelivery('ord_c1', 3, 'email', at(3)),
+      store.deliveries.claimDelivery('ord_c3', 3, 'email', at(4)),
+      store.deliveries.claimDelivery('ord_c2', 3, 'email', at(5)),
+      store.deliveries.claimDelivery('ord_c3', 3, 'email', at(6)),
+      store.deliveries.claimDelivery('ord_c1', 3, 'sms', at(7)),
+    ]);
+    const sending = (orderId: string, attempts: number, time: string): Delivery => ({
+      order_id: orderId, seq: 3, kind: 'status', channel: 'email', status: 'sending', attempts, at: time, reason: null, error: null, relay: null,
+    });
+    expect(claims).toEqual([
+      { claimed: true, attempts: 1 },
+      { claimed: true, attempts: 3 },
+      { claimed: false, delivery: sending('ord_c1', 1, at(1)) },
+      { claimed: false, delivery: { ...entry('email', 'sent', 'ord_c3'), kind: 'status', relay: null } },
+      { claimed: false, delivery: sending('ord_c2', 3, at(2)) },
+      { claimed: false, delivery: { ...entry('email', 'sent', 'ord_c3'), kind: 'status', relay: null } },
+      { claimed: true, attempts: 1 },
+    ]);
+    expect(await store.deliveries.listDeliveries('ord_c1')).toEqual([
+      sending('ord_c1', 1, at(1)),
+      { ...sending('ord_c1', 1, at(7)), channel: 'sms' },
+    ]);
+  });
+
+  it('records skips made at once as if one after the other: of one row, only the first', async () => {
+    await store.deliveries.claimDelivery('ord_s2', 3, 'email', at(1));
+    const skipped = await Promise.all([
+      store.deliveries.skipDelivery({ ...entry('websocket', 'skipped', 'ord_s1'), reason: 'superseded' }),
+      store.deliveries.skipDelivery({ ...entry('email', 'skipped', 'ord_s2'), reason: 'superseded' }),
+      store.deliveries.skipDelivery({ ...entry('websocket', 'skipped', 'ord_s1'), reason: 'erased', at: at(2) }),
+      store.deliveries.skipDelivery({ ...entry('sms', 'skipped', 'ord_s2'), reason: 'unconfirmed_address' }),
+    ]);
+    expect(skipped).toEqual([true, false, false, true]);
+    expect(await store.deliveries.listDeliveries('ord_s1')).toEqual([
+      { ...entry('websocket', 'skipped', 'ord_s1'), reason: 'superseded', kind: 'status', relay: null },
+    ]);
+    const log = new Map((await store.deliveries.listDeliveries('ord_s2')).map((d) => [d.channel, d]));
+    expect(log.get('email')?.status).toBe('sending');
+    expect(log.get('sms')).toMatchObject({ status: 'skipped', reason: 'unconfirmed_address' });
+  });
+
   it('records a skip only over nothing or a retrying attempt, never over one that may have sent', async () => {
     expect(await store.deliveries.skipDelivery({ ...entry('websocket', 'skipped'), reason: 'superseded' })).toBe(true);
     await store.deliveries.claimDelivery('ord_d1', 3, 'email', at(1));
