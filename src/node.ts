@@ -35,6 +35,7 @@ import { DestinationGuard, type Resolve } from './notifiers/destination-guard';
 import { Notifier, type NotifierSettings } from './notifiers/notifier';
 import { queueDepths } from './notifiers/queue-depths';
 import { TemplateCatalog } from './notifiers/templates';
+import { TenantChanges } from './notifiers/tenant-texts';
 import { announcingDisables, WebhookEndpoints } from './notifiers/webhook-endpoints';
 import { WebhookProcessor } from './notifiers/webhook-processor';
 import { WebhookRelay } from './notifiers/webhook-relay';
@@ -271,6 +272,8 @@ export async function startNode(deps: NodeDeps): Promise<Node> {
   // no engine, only its adapter (Redis subscriptions) to close.
   const io = api?.io ?? (await part('sockets', () => clusterIo(config, redis), (server) => server.of('/').adapter.close()));
   await part('webhook endpoints broadcast', () => endpoints.connect(io, redis.adapterSubscriber), () => endpoints.close());
+  const tenantChanges = new TenantChanges({ logger });
+  await part('tenant changes broadcast', () => tenantChanges.connect(io, redis.adapterSubscriber), () => tenantChanges.close());
   // A node serving no HTTP still answers credential changes (the node announcing one waits for every node's answer).
   if (!api) await part('credential broadcast', () => startCredentialBroadcast(io, context, tokens, revocations), (built) => built.close());
   const drop = api ? (orderIds: readonly string[]) => api.orders.forget(orderIds) : undefined;

@@ -118,6 +118,8 @@ export interface InterServerEvents {
   credentials_changed: (change: CredentialChange, reply: (applied: boolean) => void) => void;
   /** A tenant's webhook endpoints changed: every node forgets those it kept and answers (see `WebhookEndpoints`). */
   webhooks_changed: (tenantId: string, reply: (forgotten: boolean) => void) => void;
+  /** A tenant's settings, branding, templates or points rate changed: every node counts it and answers (see `TenantChanges`). */
+  tenant_changed: (tenantId: string, reply: (counted: boolean) => void) => void;
 }
 
 /** One node's tenant feeds (`feed_list`); an empty `node` for one that serves no sockets. */

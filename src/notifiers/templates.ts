@@ -52,8 +52,8 @@ export interface TemplateCatalogOptions {
   cacheSize?: number;
   /**
    * How long a tenant's name, settings, branding and templates are kept once read (0: read at every render). A change
-   * made through this process is seen at once (see {@link tenantTextsChanged}); one made through another, after at
-   * most this long.
+   * is seen on every node before it is answered (see {@link tenantTextsChanged}); this long bounds how stale a node
+   * is when Redis could not tell it.
    * @default 30000
    */
   tenantTtlMs?: number;

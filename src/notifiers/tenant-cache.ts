@@ -4,8 +4,8 @@ export interface TenantCacheOptions<T> {
   /** Reads the tenant's value from the store; a read that fails is not kept (the next `get` reads again). */
   read: (tenantId: string) => Promise<T>;
   /**
-   * How long a tenant's value is kept once read (0: read at every `get`). A change made through this process is seen
-   * at once (see {@link tenantTextsChanged}); one made through another, after at most this long.
+   * How long a tenant's value is kept once read (0: read at every `get`). A change is seen on every node before it
+   * is answered (see {@link tenantTextsChanged}); this long bounds how stale a node is when Redis could not tell it.
    * @default 30000
    */
   ttlMs?: number;
@@ -27,8 +27,8 @@ interface Kept<T> {
 
 /**
  * One value per tenant, read from the store and kept on this node for a time to live, with the same freshness as
- * the tenant's texts: forgotten at once when the tenant's settings (or anything else {@link tenantTextsChanged} is
- * told of) change through this process, and at most `ttlMs` stale when they change through another.
+ * the tenant's texts: forgotten on every node when the tenant's settings (or anything else {@link tenantTextsChanged}
+ * is told of) change, and at most `ttlMs` stale on a node Redis could not tell.
  */
 export class TenantCache<T> {
   private readonly ttlMs: number;

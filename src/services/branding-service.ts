@@ -77,7 +77,7 @@ export class BrandingService {
     const stored = { ...branding, tenant_id: principal.tenantId, updated_at: this.now().toISOString() };
     // The store checks the logo again as it writes: one swept or taken by a delivery meanwhile is refused there.
     if (!(await store.branding.putBranding(stored))) throw unusableLogo();
-    tenantTextsChanged(principal.tenantId);
+    await tenantTextsChanged(principal.tenantId);
     return this.view(branding);
   }
 

@@ -38,10 +38,10 @@ export interface LoyaltyServiceOptions {
    */
   sweepMs?: number;
   /**
-   * How long a tenant's points rate and `loyalty_basis` are kept once read. A change made through this node (the rate
-   * through {@link LoyaltyService.setPointsRate}, settings through the tenant service) applies to this node's next
-   * booking at once; one made through another node, after at most this long, the bound the tenant's message texts
-   * have too. An order delivered meanwhile keeps the points the former terms gave it (an accrual is booked once).
+   * How long a tenant's points rate and `loyalty_basis` are kept once read. A change (the rate through
+   * {@link LoyaltyService.setPointsRate}, settings through the tenant service) is answered once every node has
+   * forgotten them ({@link tenantTextsChanged}), so every booking after the answer uses the new terms. Only when Redis
+   * cannot carry the change do other nodes keep the former terms, for at most this long.
    * @default 30000
    */
   termsTtlMs?: number;
@@ -108,7 +108,7 @@ export class LoyaltyService {
   async setPointsRate(tenantId: string, pointsPerUnit: number): Promise<void> {
     await this.options.store.tenants.setPointsRate(tenantId, pointsPerUnit);
     // After the write: a read racing it is kept under the former version, and read again.
-    tenantTextsChanged(tenantId);
+    await tenantTextsChanged(tenantId);
   }
 
   /**

@@ -84,7 +84,7 @@ export class TemplateService {
     if (issues.length > 0) throw new ValidationError('the template does not compile', issues);
     const template: StoredTemplate = { tenant_id: tenantId, locale, subject, parts, updated_at: this.now().toISOString() };
     await this.options.store.templates.putTemplate(template);
-    tenantTextsChanged(tenantId);
+    await tenantTextsChanged(tenantId);
     return template;
   }
 
@@ -102,7 +102,7 @@ export class TemplateService {
   /** Removes the template: the built-in texts go out again. @throws NotFoundError when there is none */
   async remove(tenantId: string, locale: Locale, subject: MessageSubject): Promise<void> {
     if (!(await this.options.store.templates.deleteTemplate(tenantId, locale, subject))) throw new NotFoundError('template');
-    tenantTextsChanged(tenantId);
+    await tenantTextsChanged(tenantId);
   }
 
   /**

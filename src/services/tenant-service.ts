@@ -55,7 +55,7 @@ export class TenantService {
   async changeSettings(tenantId: string, change: Partial<TenantSettings>): Promise<TenantSettingsView> {
     const next = changeSettings(await this.stored(tenantId), change);
     if (!(await this.options.store.tenants.putTenantSettings(tenantId, next))) throw new SlugTakenError();
-    tenantTextsChanged(tenantId);
+    await tenantTextsChanged(tenantId);
     return settingsView(tenantId, next);
   }
 

@@ -4,7 +4,8 @@ import { burstEventIds, expectConsistentBurst, sendStatus, type StatusResult } f
 import { processCluster } from '../../support/cluster-fixture';
 import { client } from '../../support/http';
 import { parseJsonLine, type NodeProcess } from '../../support/node-process';
-import { listEvents, placeOrder } from '../../support/orders';
+import { entriesOf, getAccount, setRate } from '../../support/loyalty';
+import { listEvents, placeOrder, postStatus } from '../../support/orders';
 import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -73,6 +74,27 @@ describe('two server processes sharing one DATA_DIR', () => {
       [3, 'x-shipped'],
       [4, 'x-transit'],
     ]);
+  });
+
+  it('books the points rate and loyalty basis changed on A from B\'s next accrual on, though B had them cached', async () => {
+    const customer = 'c-terms';
+    /** Places and delivers an order of `amount` through B and answers the points its accrual booked (0: none). */
+    const deliveredOnB = async (amount: number): Promise<number> => {
+      const biz = client(b.url, tenant.apiKey);
+      const placed = await placeOrder(biz, { customer: { id: customer }, amount: { value: amount, currency: 'HKD' } });
+      await postStatus(biz, placed.id, 'delivered');
+      const account = await getAccount(b.url, tenant.apiKey, customer);
+      return entriesOf(account, 'accrual').find((entry) => entry.order_id === placed.id)?.delta ?? 0;
+    };
+    // B reads the default rate (1) and keeps it for its time to live (30 s).
+    expect(await deliveredOnB(10000)).toBe(100);
+    await setRate(a.url, tenant.apiKey, 3);
+    expect(await deliveredOnB(10000)).toBe(300);
+    // Points on what was paid: an order delivered with nothing paid earns none.
+    expect((await client(a.url, tenant.apiKey).put('/v1/tenants/me/settings', { loyalty_basis: 'paid' })).status).toBe(200);
+    expect(await deliveredOnB(10000)).toBe(0);
+    expect((await client(a.url, tenant.apiKey).put('/v1/tenants/me/settings', { loyalty_basis: 'amount' })).status).toBe(200);
+    expect(await deliveredOnB(10000)).toBe(300);
   });
 
   it('applies a 200-post burst split across both nodes exactly once: 150 events, gap-free, duplicates answered with the original seq', async () => {
