@@ -10,31 +10,26 @@ import type { FailReason } from '../domain/proof';
 import { quietHoursEnd } from '../domain/quiet-hours';
 import { NOTIFYING_STATUSES } from '../domain/status';
 import type { TenantSettings } from '../domain/tenant-settings';
-import type { ContactBook } from '../store/contacts/port';
-import type { CourierRecords } from '../store/couriers/port';
+import type { AlertContexts } from '../store/alert-context/port';
 import type { Delivery, DeliveryChannel, DeliveryLog, MailRelay } from '../store/deliveries/port';
-import type { OrderLog } from '../store/orders/port';
 import type { Outbox } from '../store/outbox/port';
-import type { PreferenceBook, Preferences } from '../store/preferences/port';
-import type { PushRegistry } from '../store/push/port';
+import type { Preferences } from '../store/preferences/port';
+import type { PushRegistry, StoredPushSubscription } from '../store/push/port';
 import type { AlertMessage, Channel, PushPayload, PushSender, PushTarget } from './channel';
 import { DeliveryError, SubscriptionGoneError } from './delivery-errors';
 import type { TemplateCatalog } from './templates';
 
 /**
- * What deciding an alert reads (the order, its events, the customer's preferences and push subscriptions, the courier's
- * name) and the log it claims in; the tenant's quiet hours and language come from the template catalog.
+ * What deciding an alert reads, in one read (the order, its events and delivery log, the customer's preferences,
+ * addresses and push subscriptions, the courier), and the log it claims in; the tenant's quiet hours and language
+ * come from the template catalog.
  */
 export interface AlertProcessorStore {
-  orders: Pick<OrderLog, 'loadOrder' | 'listEventsBatched'>;
+  alerts: Pick<AlertContexts, 'alertContext'>;
   deliveries: DeliveryLog;
-  preferences: Pick<PreferenceBook, 'getPreferences'>;
-  /** Which of the customer's addresses it set itself and which it confirmed. */
-  contacts: Pick<ContactBook, 'contactStanding'>;
   outbox: Pick<Outbox, 'oweEffect'>;
-  /** Where Web Push alerts go, and the subscriptions their push service said are gone. */
-  push: Pick<PushRegistry, 'alertPushSubscriptions' | 'dropPushSubscriptions'>;
-  couriers: Pick<CourierRecords, 'getCourier'>;
+  /** The subscriptions their push service said are gone, and those of an earlier tracking link. */
+  push: Pick<PushRegistry, 'dropPushSubscriptions'>;
 }
 
 export interface AlertProcessorOptions {
@@ -159,14 +154,20 @@ export class AlertProcessor {
 
   private async decide(orderId: string, seq: number, kind: AlertKind): Promise<AlertOutcome> {
     const { store, logger } = this.options;
-    const order = await store.orders.loadOrder(orderId);
-    // The event and those after it, read at once: what the alert tells, and whether a later one superseded it.
-    const [deliveries, events] = order
-      ? await Promise.all([store.deliveries.alertDeliveries(orderId, seq, kind), this.eventsOf(order, seq, kind)])
-      : [[], null];
+    // Everything the alert is decided on, in one read: the order; the event and those after it (what the alert tells,
+    // and whether a later one superseded it); the alert's log; the customer's preferences, addresses and devices.
+    const context = await store.alerts.alertContext(orderId, seq, kind);
+    const { order, deliveries, preferences, standing } = context;
+    const events = order ? this.eventsOf(seq, kind, context.events) : null;
     const subject = order && events ? this.subjectOf(order, seq, kind, events) : null;
     if (!order || !events || !subject) return { kind: 'skipped', reason: 'not_an_alert' };
-    const ref: AlertRef = { orderId, seq, kind, reason: kind === 'status' ? (events[0]?.reason ?? null) : null };
+    const ref: AlertRef = {
+      orderId,
+      seq,
+      kind,
+      reason: kind === 'status' ? (events[0]?.reason ?? null) : null,
+      courierName: context.courier?.name ?? null,
+    };
     const log = new Map(deliveries.map((d) => [d.channel, d]));
     const done = [...log.values()].find((delivery) => delivery.status === 'sent');
     if (done) return { kind: 'sent', channel: done.channel };
@@ -176,18 +177,14 @@ export class AlertProcessor {
       return { kind: 'skipped', reason: 'erased' };
     }
 
-    const [preferences, standing, settings] = await Promise.all([
-      store.preferences.getPreferences(order.tenant_id, order.customer.id),
-      store.contacts.contactStanding(order.tenant_id, order.customer.id, order.id),
-      // Kept by the catalog, which renders with them too.
-      this.options.templates.tenantSettings(order.tenant_id),
-    ]);
+    // Kept by the catalog, which renders with them too.
+    const settings = await this.options.templates.tenantSettings(order.tenant_id);
     // API.md "Languages": the customer's own choice, the language the order was placed in (when it is one of ours),
     // else the tenant's default (the catalog's when this is null).
     const locale = matchLocale(preferences?.locale) ?? matchLocale(order.customer.locale);
     const candidates: Candidate[] = [];
     if (this.push && preferences?.push !== false) {
-      const devices = await this.pushDevices(order);
+      const devices = await this.pushDevices(order, context.pushSubscriptions);
       if (devices.length > 0) candidates.push({ name: 'push', sender: this.push, devices });
     }
     // Channels whose only addresses are ones the customer set itself and has not confirmed (API.md "Customer portal").
@@ -248,13 +245,10 @@ export class AlertProcessor {
   }
 
   /**
-   * The order's events an alert is decided on, in one read: a status alert's own event and those after it; those
-   * after `seq` for an arriving alert. Null when the status alert's event is not there.
+   * The order's events an alert is decided on (read with its context): a status alert's own event and those after
+   * it; those after `seq` for an arriving alert. Null when the status alert's event is not there.
    */
-  private async eventsOf(order: Order, seq: number, kind: AlertKind): Promise<OrderEvent[] | null> {
-    const from = kind === 'status' ? seq - 1 : seq;
-    if (order.version <= from) return kind === 'status' ? null : [];
-    const events = await this.options.store.orders.listEventsBatched(order.id, from, order.version - from);
+  private eventsOf(seq: number, kind: AlertKind, events: OrderEvent[]): OrderEvent[] | null {
     return kind === 'status' && events[0]?.seq !== seq ? null : events;
   }
 
@@ -393,9 +387,8 @@ export class AlertProcessor {
    * link, one per endpoint. Subscriptions an earlier tracking link made are removed: a renewed link stops what the
    * old one started.
    */
-  private async pushDevices(order: Order): Promise<PushDevice[]> {
+  private async pushDevices(order: Order, subscriptions: StoredPushSubscription[]): Promise<PushDevice[]> {
     const { push } = this.options.store;
-    const subscriptions = await push.alertPushSubscriptions(order.tenant_id, order.customer.id, order.id);
     const generation = order.tracking_generation ?? 0;
     const stale = subscriptions.filter((subscription) => subscription.order_id !== null && subscription.tracking_generation !== generation);
     if (stale.length > 0) await push.dropPushSubscriptions(stale.map((subscription) => subscription.id));
@@ -447,19 +440,15 @@ export class AlertProcessor {
   /** The alert's texts in `locale` (null: the tenant's default), and the tracking link they give. */
   private async render(order: Order, ref: AlertRef, subject: AlertSubject, locale: Locale | null): Promise<{ message: RenderedMessage; trackingUrl: string }> {
     const trackingUrl = this.options.trackingUrl(order);
-    const { message } = await this.options.templates.render({ tenantId: order.tenant_id, locale, subject, values: await this.valuesOf(order, ref, subject, trackingUrl) });
+    const { message } = await this.options.templates.render({ tenantId: order.tenant_id, locale, subject, values: this.valuesOf(order, ref, subject, trackingUrl) });
     return { message, trackingUrl };
   }
 
   /** What an alert about the order tells. */
-  private async valuesOf(order: Order, ref: AlertRef, subject: AlertSubject, trackingUrl: string): Promise<MessageValues> {
-    const { store } = this.options;
-    const [courier, reason] = await Promise.all([
-      order.courier_id ? store.couriers.getCourier(order.tenant_id, order.courier_id) : null,
-      // A failed attempt says why, so the customer knows what to do (be home, fix the address).
-      subject === 'failed_attempt' && ref.kind === 'status' ? (ref.reason ?? null) : null,
-    ]);
-    return orderValues(order, subject, { courierName: courier?.name ?? null, reason, trackingUrl });
+  private valuesOf(order: Order, ref: AlertRef, subject: AlertSubject, trackingUrl: string): MessageValues {
+    // A failed attempt says why, so the customer knows what to do (be home, fix the address).
+    const reason = subject === 'failed_attempt' && ref.kind === 'status' ? (ref.reason ?? null) : null;
+    return orderValues(order, subject, { courierName: ref.courierName ?? null, reason, trackingUrl });
   }
 
   /** Whether a notifying event came after `seq` (of `events`, read by {@link eventsOf}). */
@@ -512,4 +501,6 @@ interface AlertRef {
   kind: AlertKind;
   /** A status alert's event's reason (a failed attempt's); null otherwise. */
   reason?: FailReason | null;
+  /** The name of the order's courier, read with the alert's context; null: no courier. */
+  courierName?: string | null;
 }

@@ -1,3 +1,4 @@
+import type { AlertContexts } from './alert-context/port';
 import type { ArrivalLog } from './arrival/port';
 import type { AttachmentStore } from './attachments/port';
 import type { BrandingBook } from './branding/port';
@@ -23,6 +24,7 @@ import type { TenantDirectory } from './tenants/port';
 import type { WebhookLog } from './webhook-log/port';
 import type { WebhookDirectory } from './webhooks/port';
 
+export type * from './alert-context/port';
 export type * from './arrival/port';
 export type * from './attachments/port';
 export type * from './branding/port';
@@ -81,6 +83,8 @@ export interface Store {
   branding: BrandingBook;
   templates: TemplateBook;
   push: PushRegistry;
+  /** What an alert is decided on, read together (the order and what the repositories above hold for it). */
+  alerts: AlertContexts;
 }
 
 /** The repositories of a store (its lifecycle apart). */
@@ -238,6 +242,7 @@ export const REPOSITORY_METHODS = {
     forgetOrderPushSubscriptions: 'call',
     expirePushSubscriptions: 'call',
   },
+  alerts: { alertContext: 'call' },
 } as const satisfies { [R in keyof Repositories]: { [M in keyof Repositories[R]]-?: KindOf<Repositories[R][M]> } };
 
 /** `iterate` for a method that hands back an async iterable, `call` for one that hands back a promise. */

@@ -1,3 +1,4 @@
+import { describeAlertContextContract } from './contracts/alert-context';
 import { describeArrivalContract } from './contracts/arrival';
 import { describeAttachmentsContract } from './contracts/attachments';
 import { describeBrandingContract } from './contracts/branding';
@@ -53,6 +54,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     describe('payments', () => describePaymentsContract(factory));
     describe('paymentProviders', () => describePaymentProvidersContract(factory));
     describe('push', () => describePushContract(factory));
+    describe('alerts', () => describeAlertContextContract(factory));
   });
 }
 

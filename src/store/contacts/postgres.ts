@@ -22,12 +22,7 @@ export class PostgresContactBook implements ContactBook {
       [keys.map((key) => key.tenantId), keys.map((key) => key.customerId), keys.map((key) => key.orderId), PREFERENCES_SCOPE],
     );
     const standings = keys.map((): ContactStanding => ({ preferences: [], order: [], confirmed: [] }));
-    for (const { i, scope, kind, address } of rows) {
-      const key = keys[Number(i) - 1]!;
-      const standing = standings[Number(i) - 1]!;
-      const list = scope === null ? standing.confirmed : scope === PREFERENCES_SCOPE ? standing.preferences : scope === key.orderId ? standing.order : null;
-      list?.push({ kind, address });
-    }
+    for (const { i, ...row } of rows) addToStanding(standings[Number(i) - 1]!, keys[Number(i) - 1]!.orderId, row);
     return standings;
   }, standingId);
 
@@ -142,6 +137,15 @@ export class PostgresContactBook implements ContactBook {
     await this.db.query('DELETE FROM contact_confirmations WHERE tenant_id = $1 AND confirmed_at < $2', [tenantId, confirmedBefore]);
   }
 }
+
+/** One row of a standing read (scope NULL: a confirmed address), added to the standing of `orderId`. */
+export function addToStanding(standing: ContactStanding, orderId: string | null, { scope, kind, address }: StandingRow): void {
+  const list = scope === null ? standing.confirmed : scope === PREFERENCES_SCOPE ? standing.preferences : scope === orderId ? standing.order : null;
+  list?.push({ kind, address });
+}
+
+/** A row of a standing read: an address the customer set itself (at `scope`) or confirmed (`scope` NULL). */
+export type StandingRow = ContactAddress & { scope: string | null };
 
 interface StandingKey {
   tenantId: string;

@@ -5,7 +5,8 @@ import { sqlStatuses } from '../sql-statuses';
 import { definedFields, type CourierChanges, type CourierInvite, type CourierPage, type CourierRecord, type CourierRecords, type CourierSighting } from './port';
 
 const CHANGEABLE: ReadonlyArray<keyof CourierChanges> = ['name', 'phone', 'vehicle', 'active'];
-const COLUMNS = 'tenant_id, id, name, phone, vehicle, active, created_at, last_location';
+/** A courier record's columns, as every read of one lists them. */
+export const COURIER_COLUMNS = 'tenant_id, id, name, phone, vehicle, active, created_at, last_location';
 
 interface CourierKey {
   tenantId: string;
@@ -16,7 +17,7 @@ interface CourierKey {
 export class PostgresCourierRecords implements CourierRecords {
   private readonly reads = new TurnBatch<CourierKey, CourierRecord | null>(async (keys) => {
     const { rows } = await this.db.query<CourierRecord>(
-      `SELECT ${COLUMNS} FROM couriers WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      `SELECT ${COURIER_COLUMNS} FROM couriers WHERE (tenant_id, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
       [keys.map((key) => key.tenantId), keys.map((key) => key.courierId)],
     );
     const found = new Map(rows.map((row) => [courierKeyId({ tenantId: row.tenant_id, courierId: row.id }), row]));
@@ -50,7 +51,7 @@ export class PostgresCourierRecords implements CourierRecords {
 
   async listCouriers(tenantId: string, query: { active?: boolean; limit: number; after?: string }): Promise<CourierPage> {
     const { rows } = await this.db.query<CourierRecord>(
-      `SELECT ${COLUMNS} FROM couriers WHERE tenant_id = $1 AND id COLLATE "C" > $2 AND ($3::boolean IS NULL OR active = $3)
+      `SELECT ${COURIER_COLUMNS} FROM couriers WHERE tenant_id = $1 AND id COLLATE "C" > $2 AND ($3::boolean IS NULL OR active = $3)
        ORDER BY id COLLATE "C" LIMIT $4`,
       [tenantId, query.after ?? '', query.active ?? null, query.limit + 1],
     );
@@ -65,7 +66,7 @@ export class PostgresCourierRecords implements CourierRecords {
     if (fields.length === 0) return this.getCourier(tenantId, courierId);
     const sets = fields.map((field, index) => `${field} = $${index + 3}`).join(', ');
     const { rows } = await this.db.query<CourierRecord>(
-      `UPDATE couriers SET ${sets} WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+      `UPDATE couriers SET ${sets} WHERE tenant_id = $1 AND id = $2 RETURNING ${COURIER_COLUMNS}`,
       [tenantId, courierId, ...fields.map((field) => given[field])],
     );
     return rows[0] ?? null;

@@ -1,5 +1,6 @@
 import type { Document } from 'mongodb';
 import { MongoPaymentLedger } from '../payments/mongo';
+import { withAlertContexts } from '../alert-context/composed';
 import { MongoArrivalLog } from '../arrival/mongo';
 import { MongoAttachmentStore } from '../attachments/mongo';
 import { MongoBrandingBook } from '../branding/mongo';
@@ -92,7 +93,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     run,
   };
   const outbox = new MongoOutbox(context);
-  return {
+  return withAlertContexts({
     lifecycle: {
       /**
        * Connects and creates the indexes. `createIndexes` with the same names, keys and options is a no-op, so nodes
@@ -137,7 +138,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     branding: new MongoBrandingBook(context),
     templates: new MongoTemplateBook(context),
     push: new MongoPushRegistry(context),
-  };
+  });
 }
 
 // The collection methods that are one operation on the server each (a cursor's is counted when it is made).

@@ -1,4 +1,5 @@
 import { PostgresPaymentLedger } from '../payments/postgres';
+import { PostgresAlertContexts } from '../alert-context/postgres';
 import { PostgresArrivalLog } from '../arrival/postgres';
 import { PostgresCredentialRevocations } from '../credentials/postgres';
 import { PostgresCourierRecords } from '../couriers/postgres';
@@ -73,5 +74,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     branding: new PostgresBrandingBook(db),
     templates: new PostgresTemplateBook(db),
     push: new PostgresPushRegistry(db),
+    alerts: new PostgresAlertContexts(db),
   };
 }

@@ -2,6 +2,9 @@ import type { PostgresContext } from '../postgres/context';
 import { TurnBatch } from '../postgres/turn-batch';
 import type { PreferenceBook, Preferences } from './port';
 
+/** A customer's preferences, as every read of them lists them (without the customer's key). */
+export const PREFERENCE_COLUMNS = 'email, sms, push, email_address, phone, locale, updated_at';
+
 interface CustomerKey {
   tenantId: string;
   customerId: string;
@@ -14,7 +17,7 @@ interface CustomerKey {
 export class PostgresPreferenceBook implements PreferenceBook {
   private readonly reads = new TurnBatch<CustomerKey, Preferences | null>(async (keys) => {
     const { rows } = await this.db.query<Preferences & { tenant_id: string; customer_id: string }>(
-      `SELECT tenant_id, customer_id, email, sms, push, email_address, phone, locale, updated_at FROM preferences
+      `SELECT tenant_id, customer_id, ${PREFERENCE_COLUMNS} FROM preferences
        WHERE (tenant_id, customer_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
       [keys.map((key) => key.tenantId), keys.map((key) => key.customerId)],
     );

@@ -6,22 +6,24 @@ import type { PushOwner, PushRegistry, StoredPushSubscription, VapidKeys } from 
 // A customer's own subscriptions are stored with order_id '' (a unique index treats NULLs as distinct).
 const OWN = '';
 
-const COLUMNS = 'id, tenant_id, customer_id, order_id, tracking_generation, endpoint, p256dh, auth, created_at, updated_at';
+/** A subscription's columns, as every read of them lists them. */
+export const PUSH_SUBSCRIPTION_COLUMNS = 'id, tenant_id, customer_id, order_id, tracking_generation, endpoint, p256dh, auth, created_at, updated_at';
 
-type Row = Omit<StoredPushSubscription, 'order_id'> & { order_id: string };
+/** A `push_subscriptions` row as read: a customer's own subscription has order_id ''. */
+export type PushSubscriptionRow = Omit<StoredPushSubscription, 'order_id'> & { order_id: string };
 
 /** Web Push on PostgreSQL: the `push_keys` and `push_subscriptions` tables. */
 export class PostgresPushRegistry implements PushRegistry {
   private readonly alertReads = new TurnBatch<AlertHolder, StoredPushSubscription[]>(async (keys) => {
-    const { rows } = await this.db.query<Row & { i: string }>(
-      `SELECT k.i, ${COLUMNS.split(', ').map((column) => `s.${column}`).join(', ')}
+    const { rows } = await this.db.query<PushSubscriptionRow & { i: string }>(
+      `SELECT k.i, ${PUSH_SUBSCRIPTION_COLUMNS.split(', ').map((column) => `s.${column}`).join(', ')}
        FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS k (tenant_id, customer_id, order_id, i)
        JOIN push_subscriptions s ON s.tenant_id = k.tenant_id AND s.customer_id = k.customer_id AND s.order_id IN ('', k.order_id)
        ORDER BY k.i, s.created_at, s.id COLLATE "C"`,
       [keys.map((key) => key.tenantId), keys.map((key) => key.customerId), keys.map((key) => key.orderId)],
     );
     const byKey = keys.map((): StoredPushSubscription[] => []);
-    for (const { i, ...row } of rows) byKey[Number(i) - 1]!.push(fromRow(row));
+    for (const { i, ...row } of rows) byKey[Number(i) - 1]!.push(subscriptionOfRow(row));
     return byKey;
   }, holderId);
 
@@ -39,22 +41,22 @@ export class PostgresPushRegistry implements PushRegistry {
   }
 
   async listPushSubscriptions(tenantId: string, owner: PushOwner): Promise<StoredPushSubscription[]> {
-    const { rows } = await this.db.query<Row>(
-      `SELECT ${COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND order_id = $3
+    const { rows } = await this.db.query<PushSubscriptionRow>(
+      `SELECT ${PUSH_SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE tenant_id = $1 AND customer_id = $2 AND order_id = $3
        ORDER BY created_at, id COLLATE "C"`,
       [tenantId, owner.customerId, owner.orderId ?? OWN],
     );
-    return rows.map(fromRow);
+    return rows.map(subscriptionOfRow);
   }
 
   async savePushSubscription(subscription: StoredPushSubscription): Promise<StoredPushSubscription> {
-    const { rows } = await this.db.query<Row>(
+    const { rows } = await this.db.query<PushSubscriptionRow>(
       `INSERT INTO push_subscriptions (id, tenant_id, customer_id, order_id, tracking_generation, endpoint, endpoint_key,
          p256dh, auth, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (tenant_id, customer_id, order_id, endpoint_key) DO UPDATE SET p256dh = EXCLUDED.p256dh,
          auth = EXCLUDED.auth, tracking_generation = EXCLUDED.tracking_generation, updated_at = EXCLUDED.updated_at
-       RETURNING ${COLUMNS}`,
+       RETURNING ${PUSH_SUBSCRIPTION_COLUMNS}`,
       [
         subscription.id,
         subscription.tenant_id,
@@ -69,7 +71,7 @@ export class PostgresPushRegistry implements PushRegistry {
         subscription.updated_at,
       ],
     );
-    return fromRow(rows[0]!);
+    return subscriptionOfRow(rows[0]!);
   }
 
   /** Read with the other alerts' of the same turn, in one statement. */
@@ -114,7 +116,8 @@ export class PostgresPushRegistry implements PushRegistry {
   }
 }
 
-function fromRow(row: Row): StoredPushSubscription {
+/** The subscription a row holds (a customer's own is stored with order_id ''). */
+export function subscriptionOfRow(row: PushSubscriptionRow): StoredPushSubscription {
   return { ...row, order_id: row.order_id === OWN ? null : row.order_id };
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database, { type Database as Db } from 'better-sqlite3';
 import { UnavailableError } from '../../domain/errors';
+import { withAlertContexts } from '../alert-context/composed';
 import { SqliteArrivalLog } from '../arrival/sqlite';
 import { SqliteAttachmentStore } from '../attachments/sqlite';
 import { SqliteBrandingBook } from '../branding/sqlite';
@@ -90,7 +91,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const context: SqliteContext = { db, write: (run) => writes.write(run), read };
   const outbox = new SqliteOutbox(context);
 
-  return {
+  return withAlertContexts({
     lifecycle: lifecycle(db, writes, busyTimeoutMs, outbox.clears),
     tenants: new SqliteTenantDirectory(context),
     orders: new SqliteOrderLog(context, outbox.clears),
@@ -115,7 +116,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     branding: new SqliteBrandingBook(context),
     templates: new SqliteTemplateBook(context),
     push: new SqlitePushRegistry(context),
-  };
+  });
 }
 
 function lifecycle(db: Db, writes: GroupCommit, busyTimeoutMs: number, clears: Pick<PendingClears, 'flush'>): StoreLifecycle {

@@ -70,6 +70,7 @@ export function createThreadedStore(options: ThreadedStoreOptions): ThreadedStor
     branding: standIn(link, 'branding'),
     templates: standIn(link, 'templates'),
     push: standIn(link, 'push'),
+    alerts: standIn(link, 'alerts'),
     [STORE_THREAD]: () => link.thread,
   };
 }

@@ -54,6 +54,7 @@ export function freshStore(factory: StoreFactory): Store {
     get branding() { return store().branding; },
     get templates() { return store().templates; },
     get push() { return store().push; },
+    get alerts() { return store().alerts; },
   };
 }
 
