@@ -565,7 +565,7 @@ async function startApi(lifecycle: Lifecycle, context: NodeContext, config: ApiS
       const app = createApp({
         orders,
         couriers,
-        courierRecords: new CourierRecordService({ store, credentials, tokens, now: inputs.courierClock }),
+        courierRecords: new CourierRecordService({ store, credentials, tokens, inactiveCouriers: revocations.inactiveCouriers, now: inputs.courierClock }),
         devices,
         publicUrl: config.publicUrl,
         attachments,

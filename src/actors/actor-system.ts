@@ -2,8 +2,8 @@ import { UnavailableError } from '../domain/errors';
 
 /** An actor: state behind a mailbox. `receive` is never called concurrently for one actor. */
 export interface Actor<M, R> {
-  /** Loads the actor's state; runs once, before the first message. */
-  activate?(): Promise<void>;
+  /** Loads the actor's state; runs once, before the first message (at once when it has it without waiting). */
+  activate?(): Promise<void> | void;
   receive(message: M): Promise<R> | R;
   /** Called when the actor is dropped from memory (idle or evicted). */
   passivate?(): void;

@@ -83,6 +83,11 @@ export interface OrderActorDeps {
   bus: EventBus;
   now: () => Date;
   /**
+   * The order as this node has just placed it, taken once by its actor instead of a load (a change another node
+   * made meanwhile is caught by the revision guard, as with any state an actor holds).
+   */
+  placed?: (orderId: string) => Order | undefined;
+  /**
    * Work owed by an applied event that must finish before the order's next message (loyalty bookings). It runs
    * after the event is durable; a failure leaves the effect in the store's outbox for a later sweep.
    */
@@ -128,7 +133,13 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
     private readonly deps: OrderActorDeps,
   ) {}
 
-  async activate(): Promise<void> {
+  activate(): Promise<void> | void {
+    const placed = this.deps.placed?.(this.orderId);
+    if (placed) this.state = placed;
+    else return this.load();
+  }
+
+  private async load(): Promise<void> {
     this.state = await this.deps.store.orders.loadOrder(this.orderId);
   }
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { InactiveCouriers } from '../auth/inactive-couriers';
 import type { TokenService } from '../auth/token-service';
 import { AlreadyExistsError, CourierInactiveError, NotFoundError, UnauthorizedError } from '../domain/errors';
 import type { Order } from '../domain/order';
@@ -20,6 +21,11 @@ export interface CourierRecordServiceOptions {
   credentials: Pick<CredentialService, 'setCourierActive'>;
   /** Mints the courier token an invite signs in with. */
   tokens: Pick<TokenService, 'mint'>;
+  /**
+   * The couriers made inactive, as every node holds them (kept current by the credential broadcast before a change
+   * is answered): an assignment is checked against them without a read. @default the store's record, read each time
+   */
+  inactiveCouriers?: Pick<InactiveCouriers, 'has'>;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -90,6 +96,11 @@ export class CourierRecordService {
 
   /** @throws CourierInactiveError when the courier has a record and it is inactive (no record: any id may be assigned) */
   async requireAssignable(tenantId: string, courierId: string): Promise<void> {
+    const { inactiveCouriers } = this.options;
+    if (inactiveCouriers) {
+      if (inactiveCouriers.has(tenantId, courierId)) throw new CourierInactiveError();
+      return;
+    }
     const record = await this.options.store.couriers.getCourier(tenantId, courierId);
     if (record && !record.active) throw new CourierInactiveError();
   }

@@ -42,6 +42,7 @@ import { trackingLinkHolds } from '../domain/tracking-link';
 import type { OrderStatus } from '../domain/status';
 import type { ContactBook } from '../store/contacts/port';
 import type { OrderLog } from '../store/orders/port';
+import { TenantCache } from '../notifiers/tenant-cache';
 import type { TenantDirectory } from '../store/tenants/port';
 import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
@@ -110,6 +111,9 @@ export class OrderService {
   private readonly now: () => Date;
   private readonly proofs: ProofClaims | undefined;
   private readonly owesWebhooks: OwesWebhooks;
+  private readonly placed = new PlacedOrders();
+  /** The tenants' settings (how long tracking links hold), kept per node and forgotten on every node when they change. */
+  private readonly settings = new TenantCache({ read: (tenantId) => this.store.tenants.getTenantSettings(tenantId) });
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
@@ -118,6 +122,7 @@ export class OrderService {
     this.bus = options.bus;
     this.now = options.now ?? (() => new Date());
     const deps: OrderActorDeps = { store: options.store, bus: options.bus, now: this.now, afterApplied: options.afterApplied,
+      placed: (orderId) => this.placed.take(orderId),
       afterPayment: options.afterPayment,
       onEffectError: options.onEffectError,
       owesWebhooks: this.owesWebhooks,
@@ -167,7 +172,11 @@ export class OrderService {
     // Keys and external ids are scoped to the caller, so an existing order is always the caller's own.
     if (result.kind === 'existing' && !canReadOrder(principal, result.order)) throw new IdempotencyConflictError();
     // The tenant feed and everything else that follows applied events hear of the new order's first one too.
-    if (result.kind === 'created') this.bus.emit('applied', { event: firstEvent, order: result.order, webhooks });
+    if (result.kind === 'created') {
+      // Its actor starts from it rather than reading it back (an order's first change usually follows its placement).
+      this.placed.keep(result.order);
+      this.bus.emit('applied', { event: firstEvent, order: result.order, webhooks });
+    }
     return { order: result.order, created: result.kind === 'created' };
   }
 
@@ -181,7 +190,7 @@ export class OrderService {
     const order = await this.store.orders.getOrder(principal.tenantId, orderId);
     if (!order || !canReadOrder(principal, order)) throw new NotFoundError('order');
     if (principal.role === 'tracker') {
-      const settings = await this.store.tenants.getTenantSettings(principal.tenantId);
+      const settings = await this.settings.get(principal.tenantId);
       const days = settings?.tracking_link_days ?? DEFAULT_TENANT_SETTINGS.tracking_link_days;
       if (!trackingLinkHolds(order, principal.generation, days, this.now().getTime())) throw new UnauthorizedError();
     }
@@ -335,5 +344,27 @@ export class OrderService {
   /** Stops taking changes and waits for actors to finish what they hold. */
   stop(): Promise<void> {
     return this.actors.stop();
+  }
+}
+
+/**
+ * Orders this node placed whose actor has not started yet, each handed over once (a copy: the placement's answer and
+ * the bus hold the original). The oldest go first beyond `limit`; their actors read them from the store.
+ */
+class PlacedOrders {
+  private readonly orders = new Map<string, Order>();
+
+  constructor(private readonly limit = 2000) {}
+
+  keep(order: Order): void {
+    this.orders.set(order.id, order);
+    if (this.orders.size > this.limit) this.orders.delete(this.orders.keys().next().value!);
+  }
+
+  take(orderId: string): Order | undefined {
+    const order = this.orders.get(orderId);
+    if (!order) return undefined;
+    this.orders.delete(orderId);
+    return structuredClone(order);
   }
 }

@@ -97,6 +97,18 @@ describe('two server processes sharing one DATA_DIR', () => {
     expect(await deliveredOnB(10000)).toBe(300);
   });
 
+  it('refuses on B an assignment to a courier made inactive on A (409 courier_inactive), and takes it once active again', async () => {
+    const biz = (url: string) => client(url, tenant.apiKey);
+    expect((await biz(a.url).post('/v1/couriers', { id: 'k-resting', name: 'Resting' })).status).toBe(201);
+    const order = await placeOrder(biz(b.url), { customer: { id: 'c-assign' } });
+    expect((await biz(a.url).patch('/v1/couriers/k-resting', { active: false })).status).toBe(200);
+    const refused = await biz(b.url).post(`/v1/orders/${order.id}/assign`, { courier_id: 'k-resting' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ error: { code: 'courier_inactive' } });
+    expect((await biz(a.url).patch('/v1/couriers/k-resting', { active: true })).status).toBe(200);
+    expect((await biz(b.url).post(`/v1/orders/${order.id}/assign`, { courier_id: 'k-resting' })).status).toBe(200);
+  });
+
   it('applies a 200-post burst split across both nodes exactly once: 150 events, gap-free, duplicates answered with the original seq', async () => {
     const orderId = (await placeOrder(client(a.url, tenant.apiKey), { customer: { id: 'c-burst' } })).id;
     const moved = await sendStatus(b.url, tenant.apiKey, orderId, 'to-transit', 'in_transit', 1);
