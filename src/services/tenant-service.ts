@@ -2,6 +2,7 @@ import { hashApiKey } from '../auth/token-service';
 import { NotFoundError, SlugTakenError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
 import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
+import { TenantCache } from '../notifiers/tenant-cache';
 import { tenantTextsChanged } from '../notifiers/tenant-texts';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
@@ -17,9 +18,12 @@ const DEFAULT_POINTS_PER_UNIT = 1;
 /** Tenants: the platform admin creates them, each with the API key its business calls with. */
 export class TenantService {
   private readonly now: () => Date;
+  /** The settings as read (a tracker's socket asks them on every subscription), forgotten on every node when they change. */
+  private readonly kept: TenantCache<TenantSettings | null>;
 
   constructor(private readonly options: TenantServiceOptions) {
     this.now = options.now ?? (() => new Date());
+    this.kept = new TenantCache({ read: (tenantId) => options.store.tenants.getTenantSettings(tenantId) });
   }
 
   /** Creates a tenant; its API key is returned here only (the store keeps its hash). */
@@ -38,7 +42,9 @@ export class TenantService {
 
   /** The tenant's settings, its `slug` the tenant's id while it has set none. @throws NotFoundError for an unknown tenant */
   async settings(tenantId: string): Promise<TenantSettingsView> {
-    return settingsView(tenantId, await this.stored(tenantId));
+    const settings = await this.kept.get(tenantId);
+    if (!settings) throw new NotFoundError('tenant');
+    return settingsView(tenantId, settings);
   }
 
   /**
