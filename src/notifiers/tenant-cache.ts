@@ -1,3 +1,5 @@
+import type { TenantSettings } from '../domain/tenant-settings';
+import type { TenantDirectory } from '../store/tenants/port';
 import { tenantTextsVersion } from './tenant-texts';
 
 export interface TenantCacheOptions<T> {
@@ -63,4 +65,9 @@ export class TenantCache<T> {
     if (this.kept.size > this.size) this.kept.delete(this.kept.keys().next().value!);
     return kept.value;
   }
+}
+
+/** The tenants' settings as `tenants` reads them, kept as a {@link TenantCache} keeps them. */
+export function keptSettings(tenants: Pick<TenantDirectory, 'getTenantSettings'>): TenantCache<TenantSettings | null> {
+  return new TenantCache({ read: (tenantId) => tenants.getTenantSettings(tenantId) });
 }

@@ -5,7 +5,8 @@ import { newId } from '../domain/ids';
 import { canReadOrder, principalScope, type Principal, type TenantPrincipal } from '../domain/principal';
 import type { OrderEvent } from '../domain/order';
 import { deliveredProofEvent, missingProof, proofAttachmentIds, proofView, type EventProof, type ProofInput, type ProofView } from '../domain/proof';
-import { withDefaults } from '../domain/tenant-settings';
+import { withDefaults, type TenantSettings } from '../domain/tenant-settings';
+import { keptSettings, type TenantCache } from '../notifiers/tenant-cache';
 import type { Attachment, AttachmentStore } from '../store/attachments/port';
 import type { OrderLog } from '../store/orders/port';
 import type { TenantDirectory } from '../store/tenants/port';
@@ -52,10 +53,13 @@ export class AttachmentService {
   private readonly key: Buffer;
   private readonly linkBase: string;
   private readonly now: () => Date;
+  /** The tenants' `proof_required`, asked on every delivery: kept per node, forgotten on every node when it changes. */
+  private readonly settings: TenantCache<TenantSettings | null>;
 
   constructor(options: AttachmentServiceOptions) {
     if (options.secret.length < 16) throw new RangeError('AttachmentService: secret must be at least 16 characters');
     this.store = options.store;
+    this.settings = keptSettings(options.store.tenants);
     // A key of its own: the token secret itself keys nothing but tokens.
     this.key = createHmac('sha256', options.secret).update('attachment-links').digest();
     this.linkBase = (options.linkBase ?? '').replace(/\/+$/, '');
@@ -147,7 +151,7 @@ export class AttachmentService {
    *   that may not be used
    */
   async claimProof(principal: TenantPrincipal, orderId: string, proof: ProofInput | undefined): Promise<EventProof | undefined> {
-    const settings = withDefaults(await this.store.tenants.getTenantSettings(principal.tenantId));
+    const settings = withDefaults(await this.settings.get(principal.tenantId));
     const missing = missingProof(settings.proof_required, proof);
     if (missing.length > 0) throw new ProofRequiredError(missing);
     if (!proof) return undefined;

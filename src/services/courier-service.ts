@@ -3,7 +3,7 @@ import { CourierActor, type CourierActorDeps, type CourierMessage, type CourierP
 import type { EventBus } from '../actors/event-bus';
 import type { DeviceProtocol } from '../domain/device-setup';
 import type { Location } from '../domain/order';
-import { TenantCache } from '../notifiers/tenant-cache';
+import { keptSettings } from '../notifiers/tenant-cache';
 import type { ArrivalLog } from '../store/arrival/port';
 import type { CourierRecords, CourierSighting } from '../store/couriers/port';
 import type { OrderLog } from '../store/orders/port';
@@ -80,7 +80,7 @@ export class CourierService {
     this.counted = options.counted;
     this.now = options.now ?? Date.now;
     // The tenant's settings (its arrival radius) are kept per node, forgotten on every node when they change.
-    const settings = new TenantCache({ read: (tenantId) => options.store.tenants.getTenantSettings(tenantId) });
+    const settings = keptSettings(options.store.tenants);
     const store = { ...options.store, tenants: { getTenantSettings: (tenantId: string) => settings.get(tenantId) } };
     const deps: CourierActorDeps = { store, now: this.now, refreshMs: options.refreshMs ?? 5000 };
     this.actors = new ActorSystem({

@@ -42,7 +42,7 @@ import { trackingLinkHolds } from '../domain/tracking-link';
 import type { OrderStatus } from '../domain/status';
 import type { ContactBook } from '../store/contacts/port';
 import type { OrderLog } from '../store/orders/port';
-import { TenantCache } from '../notifiers/tenant-cache';
+import { keptSettings } from '../notifiers/tenant-cache';
 import type { TenantDirectory } from '../store/tenants/port';
 import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
@@ -113,10 +113,11 @@ export class OrderService {
   private readonly owesWebhooks: OwesWebhooks;
   private readonly placed = new PlacedOrders();
   /** The tenants' settings (how long tracking links hold), kept per node and forgotten on every node when they change. */
-  private readonly settings = new TenantCache({ read: (tenantId) => this.store.tenants.getTenantSettings(tenantId) });
+  private readonly settings: ReturnType<typeof keptSettings>;
 
   constructor(options: OrderServiceOptions) {
     this.store = options.store;
+    this.settings = keptSettings(options.store.tenants);
     this.owesWebhooks = options.owesWebhooks ?? ALWAYS_OWES_WEBHOOKS;
     this.proofs = options.proofs;
     this.bus = options.bus;

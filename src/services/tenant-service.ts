@@ -2,7 +2,7 @@ import { hashApiKey } from '../auth/token-service';
 import { NotFoundError, SlugTakenError } from '../domain/errors';
 import { newId, newSecret } from '../domain/ids';
 import { changeSettings, type TenantSettings } from '../domain/tenant-settings';
-import { TenantCache } from '../notifiers/tenant-cache';
+import { keptSettings, type TenantCache } from '../notifiers/tenant-cache';
 import { tenantTextsChanged } from '../notifiers/tenant-texts';
 import type { Tenant, TenantDirectory } from '../store/tenants/port';
 
@@ -23,7 +23,7 @@ export class TenantService {
 
   constructor(private readonly options: TenantServiceOptions) {
     this.now = options.now ?? (() => new Date());
-    this.kept = new TenantCache({ read: (tenantId) => options.store.tenants.getTenantSettings(tenantId) });
+    this.kept = keptSettings(options.store.tenants);
   }
 
   /** Creates a tenant; its API key is returned here only (the store keeps its hash). */
