@@ -275,10 +275,16 @@ export class OrderService {
       if (input.proof) throw new ValidationError('the request is not valid', [{ path: 'proof', message: 'proofs are not taken here' }]);
       return {};
     }
-    // The actor checks that the order is the caller's; an attachment is only bound once it is.
-    await this.get(principal, orderId);
-    const proof = await this.proofs.claimProof(principal, orderId, input.proof);
-    return proof ? { proof } : {};
+    // The actor checks that the order is the caller's; an attachment is only bound once it is, and a proof missing is
+    // refused only then too (another's order is not_found first). Without either, the actor's check is enough.
+    if (input.proof !== undefined) await this.get(principal, orderId);
+    try {
+      const proof = await this.proofs.claimProof(principal, orderId, input.proof);
+      return proof ? { proof } : {};
+    } catch (error) {
+      if (error instanceof ProofRequiredError && input.proof === undefined) await this.get(principal, orderId);
+      throw error;
+    }
   }
 
   /**

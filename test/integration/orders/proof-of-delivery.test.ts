@@ -223,6 +223,14 @@ describe('proofs and reasons', () => {
       scans: [{ event_id: unique('e'), order_id: orderId, type: 'delivered', occurred_at: new Date().toISOString(), proof: { recipient_name: 'Bo' } }],
     });
     expect(scanned.body.results[0]).toMatchObject({ outcome: 'rejected', error: { code: 'proof_required' } });
+    // Another courier's order is not found, with a proof or without one, before any proof is asked for.
+    const other = await courierWithOrder(strict);
+    for (const proof of [undefined, { recipient_name: 'Bo' }]) {
+      const foreign = await other.courier.post('/v1/scans', {
+        scans: [{ event_id: unique('e'), order_id: orderId, type: 'delivered', occurred_at: new Date().toISOString(), ...(proof ? { proof } : {}) }],
+      });
+      expect(foreign.body.results[0]).toMatchObject({ outcome: 'rejected', error: { code: 'not_found' } });
+    }
     const posted = await strict.post(`/v1/orders/${orderId}/status`, { status: 'delivered' });
     expectError(posted, 400, 'proof_required');
     const signature = await uploaded(strict, await smallPng(), 'image/png');
