@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { createPostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/create-store';
+import type { StoreCounters } from '../../src/store/counters';
 import type { Store } from '../../src/store/store';
 import { unique } from './ids';
 
@@ -19,6 +20,36 @@ export function postgresStore(options: Partial<PostgresStoreOptions> = {}): { st
   const schema = options.schema ?? freshSchema();
   const store = createPostgresStore({ url: POSTGRES_URL, schema, ...options });
   return { store, schema, drop: () => dropSchema(schema) };
+}
+
+/**
+ * A store in a fresh schema for the tests of one file (opened before them, dropped after), counting what it runs:
+ * `taken()` answers the transactions and statements since its last call, as `store_*_total` counts them.
+ */
+export function countedPostgresStore(): { store: () => Store; taken: () => { transactions: number; statements: number } } {
+  const counts = { transactions: 0, statements: 0 };
+  const counters: StoreCounters = {
+    transactions: { inc: (value = 1) => void (counts.transactions += value) },
+    statements: { inc: (value = 1) => void (counts.statements += value) },
+  };
+  let opened: ReturnType<typeof postgresStore> | undefined;
+  beforeAll(async () => {
+    opened = postgresStore({ counters });
+    await opened.store.lifecycle.init();
+  });
+  afterAll(async () => {
+    await opened?.store.lifecycle.close();
+    await opened?.drop();
+  });
+  return {
+    store: () => opened!.store,
+    taken: () => {
+      const ran = { ...counts };
+      counts.transactions = 0;
+      counts.statements = 0;
+      return ran;
+    },
+  };
 }
 
 /** Drops a schema and everything in it. */

@@ -6,9 +6,7 @@
 import { createHash } from 'node:crypto';
 import { newId } from '../../../src/domain/ids';
 import { ledgerKeys, type LedgerBooking } from '../../../src/domain/loyalty';
-import type { StoreCounters } from '../../../src/store/counters';
-import type { Store } from '../../../src/store/store';
-import { postgresStore } from '../../support/postgres';
+import { countedPostgresStore } from '../../support/postgres';
 
 const TENANT = 't1';
 
@@ -31,84 +29,63 @@ const reversal = (customerId: string, orderId: string, points: number) => bookin
 const redemption = (customerId: string, eventId: string, points: number) => booking(customerId, 'redemption', ledgerKeys.redemption(eventId), points);
 
 describe('loyalty bookings on PostgreSQL', () => {
-  const counts = { transactions: 0, statements: 0 };
-  const counters: StoreCounters = {
-    transactions: { inc: (value = 1) => void (counts.transactions += value) },
-    statements: { inc: (value = 1) => void (counts.statements += value) },
-  };
-  /** What the store ran since the last call. */
-  const taken = () => {
-    const ran = { ...counts };
-    counts.transactions = 0;
-    counts.statements = 0;
-    return ran;
-  };
-  let store: Store;
-  let drop: () => Promise<void>;
-
-  beforeAll(async () => {
-    ({ store, drop } = postgresStore({ counters }));
-    await store.lifecycle.init();
-  });
-  afterAll(async () => {
-    await store.lifecycle.close();
-    await drop();
-  });
+  const counted = countedPostgresStore();
+  const taken = counted.taken;
 
   it('books an accrual or a reversal in one statement, and a replay of it in one too; a redemption keeps its transaction', async () => {
     taken();
     const first = accrual('c-count', 'ord_1', 50);
-    expect(await store.loyalty.bookLedger(first)).toMatchObject({ kind: 'booked', entry: { id: first.id, delta: 50 }, balance: 50 });
+    expect(await counted.store().loyalty.bookLedger(first)).toMatchObject({ kind: 'booked', entry: { id: first.id, delta: 50 }, balance: 50 });
     expect(taken()).toEqual({ transactions: 1, statements: 1 });
     // The customer's balance row is there now: an accrual on it is one statement as well.
-    expect(await store.loyalty.bookLedger(accrual('c-count', 'ord_2', 30))).toMatchObject({ kind: 'booked', balance: 80 });
+    expect(await counted.store().loyalty.bookLedger(accrual('c-count', 'ord_2', 30))).toMatchObject({ kind: 'booked', balance: 80 });
     expect(taken()).toEqual({ transactions: 1, statements: 1 });
-    expect(await store.loyalty.bookLedger(accrual('c-count', 'ord_1', 99))).toMatchObject({ kind: 'duplicate', entry: { id: first.id, delta: 50 }, balance: 80 });
+    expect(await counted.store().loyalty.bookLedger(accrual('c-count', 'ord_1', 99))).toMatchObject({ kind: 'duplicate', entry: { id: first.id, delta: 50 }, balance: 80 });
     expect(taken()).toEqual({ transactions: 1, statements: 1 });
-    expect(await store.loyalty.bookLedger(reversal('c-count', 'ord_2', 30))).toMatchObject({ kind: 'booked', entry: { delta: -30, shortfall: 0 }, balance: 50 });
+    expect(await counted.store().loyalty.bookLedger(reversal('c-count', 'ord_2', 30))).toMatchObject({ kind: 'booked', entry: { delta: -30, shortfall: 0 }, balance: 50 });
     expect(taken()).toEqual({ transactions: 1, statements: 1 });
 
-    expect(await store.loyalty.bookLedger(redemption('c-count', 'evt_1', 20))).toMatchObject({ kind: 'booked', balance: 30 });
+    expect(await counted.store().loyalty.bookLedger(redemption('c-count', 'evt_1', 20))).toMatchObject({ kind: 'booked', balance: 30 });
     expect(taken().transactions).toBe(1);
   });
 
   it('moves the balance once for a replayed booking, one after the other and many at once', async () => {
     const first = accrual('c-replay', 'ord_1', 40);
-    await store.loyalty.bookLedger(first);
+    await counted.store().loyalty.bookLedger(first);
     // Replays carry an id, points and time of their own: none of them is written.
     for (const points of [40, 41, 1]) {
-      expect(await store.loyalty.bookLedger(accrual('c-replay', 'ord_1', points))).toMatchObject({ kind: 'duplicate', entry: { id: first.id }, balance: 40 });
+      expect(await counted.store().loyalty.bookLedger(accrual('c-replay', 'ord_1', points))).toMatchObject({ kind: 'duplicate', entry: { id: first.id }, balance: 40 });
     }
-    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => store.loyalty.bookLedger(accrual('c-replay', 'ord_2', 10 + i))));
+    const racing = await Promise.all(Array.from({ length: 10 }, (_, i) => counted.store().loyalty.bookLedger(accrual('c-replay', 'ord_2', 10 + i))));
     const booked = racing.filter((result) => result.kind === 'booked');
     expect(booked).toHaveLength(1);
     const { entry } = booked[0]!;
     expect(racing.filter((result) => result.kind === 'duplicate')).toEqual(Array.from({ length: 9 }, () => ({ kind: 'duplicate', entry, balance: 40 + entry.delta })));
     // A reversal replayed at once takes back once.
-    const back = await Promise.all(Array.from({ length: 5 }, () => store.loyalty.bookLedger(reversal('c-replay', 'ord_1', 40))));
+    const back = await Promise.all(Array.from({ length: 5 }, () => counted.store().loyalty.bookLedger(reversal('c-replay', 'ord_1', 40))));
     expect(back.map((result) => result.kind).sort()).toEqual(['booked', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
 
-    const account = await store.loyalty.getLoyalty(TENANT, 'c-replay');
+    const account = await counted.store().loyalty.getLoyalty(TENANT, 'c-replay');
     expect(account.entries.map((e) => [e.unique_key, e.delta])).toEqual([
       [ledgerKeys.accrual('ord_1'), 40],
       [ledgerKeys.accrual('ord_2'), entry.delta],
       [ledgerKeys.reversal('ord_1'), -40],
     ]);
     expect(account.balance).toBe(entry.delta);
-    expect(await store.loyalty.rebuildBalance(TENANT, 'c-replay')).toBe(entry.delta);
+    expect(await counted.store().loyalty.rebuildBalance(TENANT, 'c-replay')).toBe(entry.delta);
   });
 
   it('never takes the balance below zero when reversals and redemptions race; the balance stays the sum of the entries', async () => {
     const customer = 'c-race';
     const orders = Array.from({ length: 6 }, (_, i) => `ord_${i}`);
-    for (const orderId of orders) await store.loyalty.bookLedger(accrual(customer, orderId, 20));
+    for (const orderId of orders) await counted.store().loyalty.bookLedger(accrual(customer, orderId, 20));
     // 120 held; 6 reversals of 20 and 6 redemptions of 15 ask for 210 together.
     const results = await Promise.all([
-      ...orders.map((orderId) => store.loyalty.bookLedger(reversal(customer, orderId, 20))),
-      ...orders.map((_, i) => store.loyalty.bookLedger(redemption(customer, `evt_${i}`, 15))),
+      ...orders.map((orderId) => counted.store().loyalty.bookLedger(reversal(customer, orderId, 20))),
+      ...orders.map((_, i) => counted.store().loyalty.bookLedger(redemption(customer, `evt_${i}`, 15))),
     ]);
     expect(results.every((result) => result.balance >= 0)).toBe(true);
-    const account = await store.loyalty.getLoyalty(TENANT, customer);
+    const account = await counted.store().loyalty.getLoyalty(TENANT, customer);
     expect(account.balance).toBe(account.entries.reduce((sum, e) => sum + e.delta, 0));
     expect(account.balance).toBeGreaterThanOrEqual(0);
     // What the reversals could not take is their shortfall: taken and short add up to what each asked.
@@ -119,6 +96,6 @@ describe('loyalty bookings on PostgreSQL', () => {
     const spent = account.entries.filter((e) => e.reason === 'redemption').length * 15;
     const takenBack = reversals.reduce((sum, e) => sum - e.delta, 0);
     expect(account.balance).toBe(120 - spent - takenBack);
-    expect(await store.loyalty.rebuildBalance(TENANT, customer)).toBe(account.balance);
+    expect(await counted.store().loyalty.rebuildBalance(TENANT, customer)).toBe(account.balance);
   });
 });

@@ -9,45 +9,29 @@ import type { Presence } from '../../../src/domain/presence';
 import { DEFAULT_TENANT_SETTINGS, type TenantSettings } from '../../../src/domain/tenant-settings';
 import { AlertProcessor, type AlertProcessorOptions } from '../../../src/notifiers/alert-processor';
 import type { PushPayload, PushSender, PushTarget } from '../../../src/notifiers/channel';
-import type { StoreCounters } from '../../../src/store/counters';
 import type { Store } from '../../../src/store/store';
 import { at, buildEvent, buildOrder, moved, orderSteps, uniqueId } from '../../support/contracts/fixtures';
-import { postgresStore } from '../../support/postgres';
+import { countedPostgresStore } from '../../support/postgres';
 
 const ALERTS = 12;
 /** 03:00 UTC, inside the quiet hours below. */
 const NIGHT = new Date(Date.UTC(2024, 0, 1, 3));
 
-let store: Store;
-let drop: () => Promise<void>;
-const counts = { transactions: 0, statements: 0 };
-const counters: StoreCounters = {
-  transactions: { inc: (value = 1) => void (counts.transactions += value) },
-  statements: { inc: (value = 1) => void (counts.statements += value) },
-};
-
-beforeAll(async () => {
-  ({ store, drop } = postgresStore({ counters }));
-  await store.lifecycle.init();
-});
-afterAll(async () => {
-  await store.lifecycle.close();
-  await drop();
-});
+const counted = countedPostgresStore();
 
 /** Orders shipped (seq 2) with a courier each, whose customers want push and have a device on the tracking link. */
 async function shippedOrders(count: number): Promise<Order[]> {
-  const { place, commit } = orderSteps(store);
+  const { place, commit } = orderSteps(counted.store());
   const orders: Order[] = [];
   for (let index = 0; index < count; index++) {
     const courierId = uniqueId('cou');
-    await store.couriers.createCourier({ tenant_id: 't1', id: courierId, name: `Courier ${index}`, phone: null, vehicle: null, active: true, created_at: at(0), last_location: null });
+    await counted.store().couriers.createCourier({ tenant_id: 't1', id: courierId, name: `Courier ${index}`, phone: null, vehicle: null, active: true, created_at: at(0), last_location: null });
     const customerId = uniqueId('cus');
     const order = await place(buildOrder('t1', { customer: { id: customerId, email: `${customerId}@mail.example` }, courier_id: courierId }));
     expect(await commit(order, order.rev, buildEvent(order, { status: 'shipped', occurred_at: at(1) }), moved(order, 'shipped', at(1)))).toMatchObject({ kind: 'ok' });
-    await store.preferences.putPreferences('t1', customerId, { email: true, sms: false, push: true, email_address: null, phone: null, locale: null, updated_at: at(1) });
+    await counted.store().preferences.putPreferences('t1', customerId, { email: true, sms: false, push: true, email_address: null, phone: null, locale: null, updated_at: at(1) });
     const id = uniqueId('psb');
-    await store.push.savePushSubscription({
+    await counted.store().push.savePushSubscription({
       id,
       tenant_id: 't1',
       customer_id: customerId,
@@ -59,7 +43,7 @@ async function shippedOrders(count: number): Promise<Order[]> {
       created_at: at(1),
       updated_at: at(1),
     });
-    orders.push((await store.orders.loadOrder(order.id))!);
+    orders.push((await counted.store().orders.loadOrder(order.id))!);
   }
   return orders;
 }
@@ -81,7 +65,7 @@ function processor(settings: TenantSettings, now: Date) {
     },
   };
   const alerts = new AlertProcessor({
-    store,
+    store: counted.store(),
     presence: nobodyWatching,
     channels: [],
     push,
@@ -99,12 +83,12 @@ it(`${ALERTS} alerts decided in one turn read what they are decided on in at mos
   // Held for the quiet hours: every read is made (the customer's preferences, addresses and devices too), nothing is
   // written or sent.
   const { alerts, rendered, pushed } = processor(quiet, NIGHT);
-  counts.transactions = 0;
-  counts.statements = 0;
+  counted.taken();
   const results = await alerts.processAll(orders.map((order) => ({ orderId: order.id, seq: 2 })));
   expect(results).toEqual(orders.map(() => ({ ok: true, outcome: { kind: 'held', until: '2024-01-01T07:00:00.000Z', delayMs: 4 * 3_600_000 } })));
-  expect(counts.statements).toBeLessThanOrEqual(2);
-  expect(counts.transactions).toBeLessThanOrEqual(2);
+  const { statements, transactions } = counted.taken();
+  expect(statements).toBeLessThanOrEqual(2);
+  expect(transactions).toBeLessThanOrEqual(2);
   expect(rendered).toEqual([]);
   expect(pushed).toEqual([]);
 });
@@ -114,7 +98,7 @@ it('sends with what the read held: each order’s courier in its message, to the
   const { alerts, rendered, pushed } = processor(DEFAULT_TENANT_SETTINGS, NIGHT);
   const results = await alerts.processAll(orders.map((order) => ({ orderId: order.id, seq: 2 })));
   expect(results).toEqual(orders.map(() => ({ ok: true, outcome: { kind: 'sent', channel: 'push' } })));
-  const couriers = await Promise.all(orders.map((order) => store.couriers.getCourier('t1', order.courier_id!)));
+  const couriers = await Promise.all(orders.map((order) => counted.store().couriers.getCourier('t1', order.courier_id!)));
   expect(rendered.sort((a, b) => a.orderId.localeCompare(b.orderId))).toEqual(
     orders.map((order, index) => ({ orderId: order.id, courierName: couriers[index]!.name })).sort((a, b) => a.orderId.localeCompare(b.orderId)),
   );
