@@ -9,7 +9,8 @@ export interface CourierPushesOptions {
   /**
    * At most one position per courier (so per order) is pushed in this many ms (`LIVE_POSITION_MS`): the first after
    * a quiet spell at once, the newest of those that came meanwhile when the interval ends, so a watcher is never
-   * more than this behind the courier (the tracking page animates between fixes). 0: every position at once.
+   * more than an interval behind the courier (the tracking page animates between fixes). Each interval is this and
+   * up to a tenth more (see `intervalMs`). 0: every position at once.
    * @default 1000
    */
   livePositionMs?: number;
@@ -85,10 +86,18 @@ export class CourierPushes {
         if (!paced.held) return; // quiet: the next position goes at once
         this.send(paced.held);
         this.pace(key);
-      }, this.livePositionMs),
+      }, this.intervalMs()),
     };
     paced.timer.unref();
     this.paced.set(key, paced);
+  }
+
+  /**
+   * An interval: `livePositionMs` and up to a tenth more, drawn anew each time, so couriers whose intervals began
+   * together (a node's start, a depot's morning) drift apart and their pushes do not all leave in one burst.
+   */
+  private intervalMs(): number {
+    return this.livePositionMs + Math.floor(Math.random() * (this.livePositionMs / 10));
   }
 
   private send({ tenantId, courierId, orderIds, outForDelivery, position }: PositionEvent): void {
