@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BENCH_DATABASE_URL, inBatches, Nodes, redisCounters, tenant } from '../lib/nodes';
-import { generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
+import { cpuProfileArgs, generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
 import { startSmtpSink } from '../lib/smtp-sink';
 import { perUnit, Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
@@ -294,7 +294,7 @@ async function startSink(domain: string) {
 export const day: Benchmark = {
   name: 'day',
   description: "the design brief's day compressed (placements, scans, positions, watching sockets, alerts) on one node; headroom over its 560 events/s peak",
-  defaults: { duration: 72, peak: DESIGN_PEAK_PER_S, couriers: 100, pings: 200, sockets: 500, watched: 0.5, saturate_s: 20, connections: 48, pg: 0 },
+  defaults: { duration: 72, peak: DESIGN_PEAK_PER_S, couriers: 100, pings: 200, sockets: 500, watched: 0.5, saturate_s: 20, connections: 48, pg: 0, cpuprof: 0 },
   target:
     'the peak hour at 560 events/s with HTTP p99 ≤ 100 ms and 0 pushes missed, duplicated or out of order; headroom (capacity ÷ 560/s) ≥ 2; per event ≤ 8 Redis commands, ≤ 1.0 ms node CPU, and with --pg 1 ≤ 1.5 PostgreSQL transactions and ≤ 2.5 statements',
   async run({ options, progress }) {
@@ -302,11 +302,12 @@ export const day: Benchmark = {
     const peak = options.peak!;
     const sink = await startSink('day.example');
     const nodes = new Nodes({ postgres: options.pg === 1 });
+    const profile = cpuProfileArgs(options.cpuprof === 1, 'day');
     const watchers: Watcher[] = [];
     const clients: JsonClient[] = [];
     try {
       progress('starting node');
-      const server = await withTimeout(nodes.start({ SMTP_URL: sink.url, RATE_LIMIT_BUSINESS: '1000000/s', RATE_LIMIT_USER: '1000000/s' }), 60_000, 'node start');
+      const server = await withTimeout(nodes.start({ SMTP_URL: sink.url, RATE_LIMIT_BUSINESS: '1000000/s', RATE_LIMIT_USER: '1000000/s' }, profile.nodeArgs), 60_000, 'node start');
       const http = new JsonClient(server.url, options.connections! + 16);
       clients.push(http);
       const apiKey = await tenant(server.url);
@@ -511,6 +512,7 @@ export const day: Benchmark = {
         latency: traffic.events.distribution(),
         throughput: traffic.events.throughput(),
         notes: [
+          ...(profile.dir ? [`CPU profile of the node: ${profile.dir}`] : []),
           `Hourly load ${HOURLY_LOAD.join(', ')} × ${Math.round(peak)}/s; each hour ${round(hourS, 2)} s. An order's life is a placement, processing and eight courier scans (pickup, five hub scans, out for delivery, delivered): 10 events.`,
           `Courier positions at ${options.pings}/s in the peak hour, following the hourly load over the couriers on shift; ${Math.round(options.watched! * 100)}% of new orders go to a customer whose socket is free, who watches it to delivery; every order asks for email alerts (a watched order's alerts go over its socket).`,
           'Capacity is the same mix closed-loop over the lanes after the day; headroom = capacity ÷ 560/s. The load generator shares the 2 cores with the node and Redis.',

@@ -2,12 +2,20 @@ import type { Money } from './order';
 
 /** Digits after the decimal point in a currency's minor unit (USD 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2; // an unknown code: assume cents, as most currencies have
+  let digits = MINOR_DIGITS.get(currency);
+  if (digits === undefined) {
+    try {
+      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    } catch {
+      digits = 2; // an unknown code: assume cents, as most currencies have
+    }
+    // Codes are three letters (checked at the edge): a few hundred at most, each asked on every accrual and message.
+    if (MINOR_DIGITS.size < 1000) MINOR_DIGITS.set(currency, digits);
   }
+  return digits;
 }
+
+const MINOR_DIGITS = new Map<string, number>();
 
 // Rates are kept to six decimals; the product is computed in integers so 100 × 1.13 is 113, not 112.99….
 const RATE_SCALE = 1_000_000n;

@@ -264,15 +264,17 @@ export class TemplateCatalog {
 
 /** Dates and money in the message's language; times in the tenant's zone when it has one (else UTC, said so). */
 function formatter(locale: Locale, timeZone: string | null) {
-  const time = new Intl.DateTimeFormat(locale, {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    hour: 'numeric',
-    minute: '2-digit',
-    timeZone: timeZone ?? 'UTC',
-    ...(timeZone ? {} : { timeZoneName: 'short' as const }),
-  });
+  const time = kept(`time\n${locale}\n${timeZone ?? ''}`, () =>
+    new Intl.DateTimeFormat(locale, {
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: 'numeric',
+      minute: '2-digit',
+      timeZone: timeZone ?? 'UTC',
+      ...(timeZone ? {} : { timeZoneName: 'short' as const }),
+    }),
+  );
   return {
     time: (iso: string): string | null => {
       const at = new Date(iso);
@@ -280,9 +282,27 @@ function formatter(locale: Locale, timeZone: string | null) {
     },
     money: (money: Money): string => {
       const digits = minorDigits(money.currency);
-      return new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }).format(money.value / 10 ** digits);
+      const format = kept(`money\n${locale}\n${money.currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }));
+      return format.format(money.value / 10 ** digits);
     },
   };
+}
+
+/**
+ * Intl formats by language and zone or currency, made once: making one costs far more than using it, and every
+ * message uses two. The languages are ours, the zones and currencies few; past `FORMATS_KEPT` the oldest goes.
+ */
+const formats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+const FORMATS_KEPT = 500;
+
+function kept<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
+  let format = formats.get(key) as T | undefined;
+  if (!format) {
+    format = make();
+    formats.set(key, format);
+    if (formats.size > FORMATS_KEPT) formats.delete(formats.keys().next().value!);
+  }
+  return format;
 }
 
 /** A built-in message's plain-text part: greeting, paragraphs, the link, and how to reach the tenant. */
