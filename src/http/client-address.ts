@@ -99,8 +99,25 @@ export function budgetKeyOf(address: string): string {
   return `${parts.map((part) => part.toString(16)).join(':')}::/64`;
 }
 
+/**
+ * Addresses parsed, by their text: every request parses its peer's (and its budget key's), and a keep-alive
+ * connection or a proxy brings the same few again and again. The oldest go past `PARSED_KEPT`.
+ */
+const parsedAddresses = new Map<string, Address | null>();
+const PARSED_KEPT = 10_000;
+
 /** An address as a proxy writes it (an IPv6 one maybe in brackets, either maybe with a port); null when not one. */
 function parse(text: string): Address | null {
+  let address = parsedAddresses.get(text);
+  if (address === undefined) {
+    address = parseText(text);
+    parsedAddresses.set(text, address);
+    if (parsedAddresses.size > PARSED_KEPT) parsedAddresses.delete(parsedAddresses.keys().next().value!);
+  }
+  return address;
+}
+
+function parseText(text: string): Address | null {
   let entry = text;
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
   if (bracketed) entry = bracketed[1]!;
