@@ -67,7 +67,17 @@ export class TenantCache<T> {
   }
 }
 
-/** The tenants' settings as `tenants` reads them, kept as a {@link TenantCache} keeps them. */
+/**
+ * The tenants' settings as `tenants` reads them, kept as a {@link TenantCache} keeps them: one cache per directory,
+ * so the services of a node that ask for them share one copy and one read per tenant.
+ */
 export function keptSettings(tenants: Pick<TenantDirectory, 'getTenantSettings'>): TenantCache<TenantSettings | null> {
-  return new TenantCache({ read: (tenantId) => tenants.getTenantSettings(tenantId) });
+  let cache = settingsCaches.get(tenants);
+  if (!cache) {
+    cache = new TenantCache({ read: (tenantId) => tenants.getTenantSettings(tenantId) });
+    settingsCaches.set(tenants, cache);
+  }
+  return cache;
 }
+
+const settingsCaches = new WeakMap<Pick<TenantDirectory, 'getTenantSettings'>, TenantCache<TenantSettings | null>>();

@@ -120,7 +120,6 @@ export const REPOSITORY_METHODS = {
     renewTrackingLink: 'call',
     findEvent: 'call',
     listEvents: 'call',
-    listEventsBatched: 'call',
     history: 'call',
     updateLastLocations: 'call',
   },

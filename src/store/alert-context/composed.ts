@@ -9,7 +9,7 @@ import { alertEventsAfter, noAlertContext, type AlertContext, type AlertContexts
 
 /** The repositories an alert's context is read from. */
 export interface AlertContextSources {
-  orders: Pick<OrderLog, 'loadOrder' | 'listEventsBatched'>;
+  orders: Pick<OrderLog, 'loadOrder' | 'listEvents'>;
   deliveries: Pick<DeliveryLog, 'alertDeliveries'>;
   preferences: Pick<PreferenceBook, 'getPreferences'>;
   contacts: Pick<ContactBook, 'contactStanding'>;
@@ -30,7 +30,7 @@ export class ComposedAlertContexts implements AlertContexts {
     if (!order) return noAlertContext();
     const after = alertEventsAfter(seq, kind);
     const [events, log, customerPreferences, standing, pushSubscriptions, courier] = await Promise.all([
-      order.version > after ? orders.listEventsBatched(order.id, after, order.version - after) : [],
+      order.version > after ? orders.listEvents(order.id, after, order.version - after) : [],
       deliveries.alertDeliveries(order.id, seq, kind),
       preferences.getPreferences(order.tenant_id, order.customer.id),
       contacts.contactStanding(order.tenant_id, order.customer.id, order.id),

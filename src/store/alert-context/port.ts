@@ -14,7 +14,7 @@ export interface AlertContext {
   /** `orders.loadOrder`; null: no such order, and every other field is empty. */
   order: Order | null;
   /**
-   * `orders.listEventsBatched(order.id, from, order.version - from)` with `from` = {@link alertEventsAfter}: a status
+   * `orders.listEvents(order.id, from, order.version - from)` with `from` = {@link alertEventsAfter}: a status
    * alert's own event and those after it, those after `seq` for an arriving alert; none when `order.version <= from`.
    */
   events: OrderEvent[];

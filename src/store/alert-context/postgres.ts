@@ -5,6 +5,8 @@ import { addToStanding, type StandingRow } from '../contacts/postgres';
 import { COURIER_COLUMNS } from '../couriers/postgres';
 import type { CourierRecord } from '../couriers/port';
 import type { Delivery } from '../deliveries/port';
+import { DELIVERY_COLUMNS } from '../deliveries/postgres';
+import { alertId, type AlertKey } from '../delivery-keys';
 import type { PostgresContext } from '../postgres/context';
 import { EVENT_COLUMNS, rowToOrder, type OrderRow } from '../postgres/rows';
 import { TurnBatch } from '../postgres/turn-batch';
@@ -13,14 +15,7 @@ import type { Preferences } from '../preferences/port';
 import { PUSH_SUBSCRIPTION_COLUMNS, subscriptionOfRow, type PushSubscriptionRow } from '../push/postgres';
 import { alertEventsAfter, noAlertContext, type AlertContext, type AlertContexts } from './port';
 
-interface AlertKey {
-  orderId: string;
-  seq: number;
-  kind: AlertKind;
-}
 
-/** The columns of a delivery record, as the delivery log reads them. */
-const DELIVERY_COLUMNS = 'order_id, seq, kind, channel, status, attempts, at, reason, error, relay';
 
 /**
  * A row of `table` as a JSON object of `columns` (a comma-separated list). JSON has no time type: the `timestamptz`
@@ -148,8 +143,4 @@ export class PostgresAlertContexts implements AlertContexts {
   alertContext(orderId: string, seq: number, kind: AlertKind): Promise<AlertContext> {
     return this.reads.load({ orderId, seq, kind });
   }
-}
-
-function alertId({ orderId, seq, kind }: AlertKey): string {
-  return `${orderId}\u0000${seq}\u0000${kind}`;
 }

@@ -1,5 +1,6 @@
 import { UnavailableError } from '../../domain/errors';
 import type { AlertKind } from '../../domain/effects';
+import { alertIdOf } from '../delivery-keys';
 import type { MongoContext } from '../mongo/context';
 import { deliveryDocument, deliveryId, documentToDelivery } from '../mongo/documents';
 import { isDuplicateKey, onlyDuplicateKeys } from '../mongo/errors';
@@ -86,9 +87,9 @@ export class MongoDeliveryLog implements DeliveryLog {
       const decided = await this.db.deliveries
         .find({ order_id: { $in: [...new Set(deliveries.map((delivery) => delivery.order_id))] } }, { projection: { order_id: 1, seq: 1, kind: 1 } })
         .toArray();
-      const known = new Set(decided.map((doc) => `${doc.order_id}\u0000${doc.seq}\u0000${doc.kind ?? 'status'}`));
+      const known = new Set(decided.map(alertIdOf));
       const docs = deliveries
-        .filter((delivery) => !known.has(`${delivery.order_id}\u0000${delivery.seq}\u0000${delivery.kind ?? 'status'}`))
+        .filter((delivery) => !known.has(alertIdOf(delivery)))
         .map((delivery) => deliveryDocument({ ...delivery, channel: 'websocket', status: 'sent', attempts: 1, reason: null, error: null, relay: null }));
       if (docs.length === 0) return;
       try {

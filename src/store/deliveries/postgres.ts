@@ -1,17 +1,14 @@
 import type { AlertKind } from '../../domain/effects';
-import { completeDelivery } from '../delivery-keys';
+import { alertId, alertIdOf, completeDelivery, type AlertKey } from '../delivery-keys';
+import { groupBy } from '../group-by';
 import type { PostgresContext } from '../postgres/context';
 import { TurnBatch } from '../postgres/turn-batch';
 import type { Delivery, DeliveryChannel, DeliveryClaim, DeliveryLog } from './port';
 
-const DELIVERY_COLUMNS = 'order_id, seq, kind, channel, status, attempts, at, reason, error, relay';
+/** The columns of a delivery record, as the log reads them. */
+export const DELIVERY_COLUMNS = 'order_id, seq, kind, channel, status, attempts, at, reason, error, relay';
 const DELIVERY_SELECT = `SELECT ${DELIVERY_COLUMNS} FROM deliveries`;
 
-interface AlertKey {
-  orderId: string;
-  seq: number;
-  kind: AlertKind;
-}
 
 /** One row of the log: one alert on one channel. */
 interface RowKey extends AlertKey {
@@ -45,13 +42,7 @@ export class PostgresDeliveryLog implements DeliveryLog {
         `${DELIVERY_SELECT} WHERE (order_id, seq, kind) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::text[])) ORDER BY channel`,
         [keys.map((key) => key.orderId), keys.map((key) => key.seq), keys.map((key) => key.kind)],
       );
-      const byAlert = new Map<string, Delivery[]>();
-      for (const row of rows) {
-        const id = alertId({ orderId: row.order_id, seq: row.seq, kind: row.kind ?? 'status' });
-        const list = byAlert.get(id);
-        if (list) list.push(row);
-        else byAlert.set(id, [row]);
-      }
+      const byAlert = groupBy(rows, alertIdOf);
       return keys.map((key) => byAlert.get(alertId(key)) ?? []);
     },
     alertId,
@@ -204,10 +195,6 @@ export class PostgresDeliveryLog implements DeliveryLog {
     );
     return written;
   }
-}
-
-function alertId({ orderId, seq, kind }: AlertKey): string {
-  return `${orderId}\u0000${seq}\u0000${kind}`;
 }
 
 function rowId(key: RowKey): string {

@@ -199,10 +199,6 @@ export class MongoOrderLog implements OrderLog {
     });
   }
 
-  listEventsBatched(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return this.listEvents(orderId, sinceSeq, limit);
-  }
-
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
     return this.db.run(async () => {
       // Applied events have unique seqs by construction: each is pushed by the commit that moved `version` to it.

@@ -33,11 +33,6 @@ export interface OrderLog {
   findEvent(orderId: string, eventId: string): Promise<OrderEvent | null>;
   /** Applied events with `seq > sinceSeq`, in seq order. */
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;
-  /**
-   * `listEvents`, for readers that make many such calls at once (the alerts of a job): a store may answer the calls
-   * of one turn of the event loop together, in one statement.
-   */
-  listEventsBatched(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]>;
   /** Every recorded event (applied and late), oldest first by `occurred_at`. */
   history(orderId: string): Promise<OrderEvent[]>;
   /**

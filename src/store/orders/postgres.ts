@@ -28,18 +28,6 @@ export class PostgresOrderLog implements OrderLog {
     const byId = new Map(rows.map((row) => [row.id, rowToOrder(row)]));
     return ids.map((id) => byId.get(id) ?? null);
   }, String);
-  private readonly eventReads = new TurnBatch<EventsRead, OrderEvent[]>(async (reads) => {
-    const { rows } = await this.db.query<OrderEvent & { i: string }>(
-      `SELECT r.i, ${EVENT_COLUMNS.split(', ').map((column) => `e.${column}`).join(', ')}
-       FROM unnest($1::text[], $2::int[], $3::int[]) WITH ORDINALITY AS r (order_id, since_seq, max_events, i)
-       CROSS JOIN LATERAL (SELECT * FROM events WHERE order_id = r.order_id AND seq > r.since_seq ORDER BY seq LIMIT r.max_events) e
-       ORDER BY r.i, e.seq`,
-      [reads.map((read) => read.orderId), reads.map((read) => read.sinceSeq), reads.map((read) => read.limit)],
-    );
-    const byRead = reads.map((): OrderEvent[] => []);
-    for (const { i, ...row } of rows) byRead[Number(i) - 1]!.push(eventFrom(row));
-    return byRead;
-  }, eventsReadId);
 
   /**
    * @param clears outbox rows whose effect is done: each applied event's commit statement deletes those waiting
@@ -202,10 +190,6 @@ export class PostgresOrderLog implements OrderLog {
     return rows.map(eventFrom);
   }
 
-  listEventsBatched(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return this.eventReads.load({ orderId, sinceSeq, limit });
-  }
-
   async history(orderId: string): Promise<OrderEvent[]> {
     const { rows } = await this.db.query<OrderEvent>(
       `SELECT ${EVENT_COLUMNS} FROM events WHERE order_id = $1 ORDER BY occurred_at, position`,
@@ -321,13 +305,3 @@ const COMMIT_LATE = `
   )
   SELECT EXISTS (SELECT 1 FROM duplicate) AS duplicate, (SELECT last_location FROM orders WHERE id = $1) AS last_location`;
 
-/** One `listEventsBatched` call. */
-interface EventsRead {
-  orderId: string;
-  sinceSeq: number;
-  limit: number;
-}
-
-function eventsReadId({ orderId, sinceSeq, limit }: EventsRead): string {
-  return `${orderId}\u0000${sinceSeq}\u0000${limit}`;
-}

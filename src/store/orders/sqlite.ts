@@ -139,10 +139,6 @@ export class SqliteOrderLog implements OrderLog {
     });
   }
 
-  listEventsBatched(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
-    return this.listEvents(orderId, sinceSeq, limit);
-  }
-
   listEvents(orderId: string, sinceSeq: number, limit: number): Promise<OrderEvent[]> {
     return this.context.read(() => (this.stmt().eventsSince.all(orderId, sinceSeq, limit) as EventRow[]).map(rowToEvent));
   }

@@ -17,7 +17,7 @@ export function describeAlertContextContract(factory: StoreFactory): void {
     const after = kind === 'status' ? seq - 1 : seq;
     return {
       order,
-      events: order.version > after ? await store.orders.listEventsBatched(orderId, after, order.version - after) : [],
+      events: order.version > after ? await store.orders.listEvents(orderId, after, order.version - after) : [],
       deliveries: await store.deliveries.alertDeliveries(orderId, seq, kind),
       preferences: await store.preferences.getPreferences(order.tenant_id, order.customer.id),
       standing: await store.contacts.contactStanding(order.tenant_id, order.customer.id, orderId),

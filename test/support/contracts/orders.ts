@@ -152,30 +152,6 @@ export function describeOrdersContract(factory: StoreFactory): void {
       expect(await store.orders.findEvent(order.id, late.event_id)).toEqual(late);
     });
 
-    it('reads several orders’ events at once, each read as listEvents answers it alone', async () => {
-      const { order: a } = await advance(await place(buildOrder('t1')), 'in_transit', at(10));
-      const { order: b } = await advance(await place(buildOrder('t1')), 'shipped', at(10));
-      const reads: Array<[string, number, number]> = [
-        [a.id, 0, 10],
-        [a.id, 1, 1],
-        [a.id, 1, 1],
-        [b.id, 1, 10],
-        [b.id, b.version, 10],
-        ['missing', 0, 10],
-      ];
-      const together = await Promise.all(reads.map(([id, since, limit]) => store.orders.listEventsBatched(id, since, limit)));
-      const alone = [];
-      for (const [id, since, limit] of reads) alone.push(await store.orders.listEvents(id, since, limit));
-      expect(together).toEqual(alone);
-      expect(together[0]!.map((event) => event.seq)).toEqual(Array.from({ length: a.version }, (_, index) => index + 1));
-      expect(together[1]!.map((event) => event.seq)).toEqual([2]);
-      expect(together[4]).toEqual([]);
-      expect(together[5]).toEqual([]);
-      // Each caller gets its own answer.
-      together[1]![0]!.status = 'cancelled';
-      expect(together[2]![0]!.status).not.toBe('cancelled');
-    });
-
     it('writes the report projections (delivered_at, failed_attempts) and keeps promised_by', async () => {
       const placed = await place(buildOrder('t1', { promised_by: at(90), courier_id: 'k1' }));
       const { order: out } = await advance(placed, 'out_for_delivery', at(10));
