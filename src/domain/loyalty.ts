@@ -1,18 +1,16 @@
+import { keptIn } from '../kept';
 import type { Money } from './order';
 
 /** Digits after the decimal point in a currency's minor unit (USD 2, JPY 0, KWD 3). */
 export function minorDigits(currency: string): number {
-  let digits = MINOR_DIGITS.get(currency);
-  if (digits === undefined) {
+  // Codes are three letters (checked at the edge): a few hundred at most, each asked on every accrual and message.
+  return keptIn(MINOR_DIGITS, currency, 1000, () => {
     try {
-      digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+      return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
-      digits = 2; // an unknown code: assume cents, as most currencies have
+      return 2; // an unknown code: assume cents, as most currencies have
     }
-    // Codes are three letters (checked at the edge): a few hundred at most, each asked on every accrual and message.
-    if (MINOR_DIGITS.size < 1000) MINOR_DIGITS.set(currency, digits);
-  }
-  return digits;
+  });
 }
 
 const MINOR_DIGITS = new Map<string, number>();

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
+import { keptIn } from '../kept';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -108,13 +109,7 @@ const PARSED_KEPT = 10_000;
 
 /** An address as a proxy writes it (an IPv6 one maybe in brackets, either maybe with a port); null when not one. */
 function parse(text: string): Address | null {
-  let address = parsedAddresses.get(text);
-  if (address === undefined) {
-    address = parseText(text);
-    parsedAddresses.set(text, address);
-    if (parsedAddresses.size > PARSED_KEPT) parsedAddresses.delete(parsedAddresses.keys().next().value!);
-  }
-  return address;
+  return keptIn(parsedAddresses, text, PARSED_KEPT, () => parseText(text));
 }
 
 function parseText(text: string): Address | null {

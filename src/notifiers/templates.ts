@@ -14,6 +14,7 @@ import {
 } from '../domain/message';
 import type { Money } from '../domain/payment';
 import { FAIL_REASON_WORDS } from '../domain/proof';
+import { keptIn } from '../kept';
 import { escapingOf, LiquidSandbox, type CompiledTemplate, type TemplateScope } from '../services/liquid-sandbox';
 import type { TenantSettings } from '../domain/tenant-settings';
 import type { BrandingBook, StoredBranding } from '../store/branding/port';
@@ -264,7 +265,7 @@ export class TemplateCatalog {
 
 /** Dates and money in the message's language; times in the tenant's zone when it has one (else UTC, said so). */
 function formatter(locale: Locale, timeZone: string | null) {
-  const time = kept(`time\n${locale}\n${timeZone ?? ''}`, () =>
+  const time = keptIn(formats, `time\n${locale}\n${timeZone ?? ''}`, FORMATS_KEPT, () =>
     new Intl.DateTimeFormat(locale, {
       weekday: 'short',
       day: 'numeric',
@@ -274,7 +275,7 @@ function formatter(locale: Locale, timeZone: string | null) {
       timeZone: timeZone ?? 'UTC',
       ...(timeZone ? {} : { timeZoneName: 'short' as const }),
     }),
-  );
+  ) as Intl.DateTimeFormat;
   return {
     time: (iso: string): string | null => {
       const at = new Date(iso);
@@ -282,7 +283,7 @@ function formatter(locale: Locale, timeZone: string | null) {
     },
     money: (money: Money): string => {
       const digits = minorDigits(money.currency);
-      const format = kept(`money\n${locale}\n${money.currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }));
+      const format = keptIn(formats, `money\n${locale}\n${money.currency}`, FORMATS_KEPT, () => new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency })) as Intl.NumberFormat;
       return format.format(money.value / 10 ** digits);
     },
   };
@@ -294,16 +295,6 @@ function formatter(locale: Locale, timeZone: string | null) {
  */
 const formats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
 const FORMATS_KEPT = 500;
-
-function kept<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
-  let format = formats.get(key) as T | undefined;
-  if (!format) {
-    format = make();
-    formats.set(key, format);
-    if (formats.size > FORMATS_KEPT) formats.delete(formats.keys().next().value!);
-  }
-  return format;
-}
 
 /** A built-in message's plain-text part: greeting, paragraphs, the link, and how to reach the tenant. */
 function plainText(
