@@ -70,3 +70,20 @@ export async function dropSchema(schema: string): Promise<void> {
 export function postgresEnv(schema: string): Record<string, string> {
   return { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema };
 }
+
+/**
+ * The stores a node's tests run on, for `describe.each`: the embedded one, and PostgreSQL in a fresh schema (named
+ * from `prefix`) made when the suite chooses it; `schema` is the one to drop after (null: none).
+ */
+export function sqliteAndPostgres(prefix: string): ReadonlyArray<readonly [string, () => { env: Record<string, string>; schema: string | null }]> {
+  return [
+    ['SQLite', () => ({ env: {}, schema: null })],
+    [
+      'PostgreSQL',
+      () => {
+        const schema = freshSchema(prefix);
+        return { env: postgresEnv(schema), schema };
+      },
+    ],
+  ];
+}

@@ -7,23 +7,14 @@ import { unique } from '../../support/ids';
 import { entriesOf, getAccount, setRate } from '../../support/loyalty';
 import { startTestNode, type TestNode } from '../../support/node';
 import { placeOrder, postStatus } from '../../support/orders';
-import { dropSchema, freshSchema, postgresEnv } from '../../support/postgres';
+import { dropSchema, sqliteAndPostgres } from '../../support/postgres';
 import { createTenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
 
 const HKD = (value: number) => ({ value, currency: 'HKD' });
 
-describe.each([
-  ['SQLite', () => ({ env: {} as Record<string, string>, schema: null as string | null })],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = freshSchema('loyterms');
-      return { env: postgresEnv(schema), schema };
-    },
-  ],
-] as const)('loyalty terms on %s', (_store, storeEnv) => {
+describe.each(sqliteAndPostgres('loyterms'))('loyalty terms on %s', (_store, storeEnv) => {
   let server: TestNode;
   let schema: string | null;
 

@@ -9,7 +9,7 @@ import { client, type Client } from '../../support/http';
 import { unique } from '../../support/ids';
 import { startTestNode, type TestNode } from '../../support/node';
 import { assignCourier, placeOrder, postStatus } from '../../support/orders';
-import { dropSchema, freshSchema, postgresEnv } from '../../support/postgres';
+import { dropSchema, sqliteAndPostgres } from '../../support/postgres';
 import { createTenant, type Tenant } from '../../support/tenant';
 
 jest.setTimeout(60_000);
@@ -18,16 +18,7 @@ const HKD = (value: number) => ({ value, currency: 'HKD' });
 const USD = (value: number) => ({ value, currency: 'USD' });
 const HOUR_MS = 3600_000;
 
-describe.each([
-  ['SQLite', () => ({ env: {} as Record<string, string>, schema: null as string | null })],
-  [
-    'PostgreSQL',
-    () => {
-      const schema = freshSchema('payrep');
-      return { env: postgresEnv(schema), schema };
-    },
-  ],
-] as const)('GET /v1/reports/payments on %s', (_store, storeEnv) => {
+describe.each(sqliteAndPostgres('payrep'))('GET /v1/reports/payments on %s', (_store, storeEnv) => {
   let server: TestNode;
   let schema: string | null;
   let tenant: Tenant;
