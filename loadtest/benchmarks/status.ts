@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { inBatches, Nodes, post, tenant } from '../lib/nodes';
-import { cpuSeconds } from '../lib/process-cpu';
+import { cpuSeconds, cpuTimes } from '../lib/process-cpu';
 import { cpuProfileArgs, ServerView } from '../lib/sockets';
 import { round } from '../lib/stats';
 import type { Benchmark, Series } from '../lib/types';
@@ -49,7 +49,7 @@ export const status: Benchmark = {
     const nodes = new Nodes({ postgres: options.pg === 1 });
     try {
       const profile = cpuProfileArgs(options.cpuprof === 1, 'status');
-      const node = await nodes.start({}, profile.nodeArgs);
+      const node = await nodes.start({}, [...profile.nodeArgs, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])]);
       const key = await tenant(node.url);
       const courier = await post<{ token: string }>(`${node.url}/v1/tokens`, key, { role: 'courier', subject: 'k1', ttl_s: 86_400 });
       progress(`placing ${options.orders} orders`);
@@ -86,14 +86,18 @@ export const status: Benchmark = {
       const view = new ServerView(node.url);
       await view.start();
       const nodeCpuBefore = cpuSeconds(node.pid);
+      const nodeTimesBefore = cpuTimes(node.pid);
       const full = await drive(request(), progress);
       const nodeCpu = cpuSeconds(node.pid) - nodeCpuBefore;
+      const nodeTimes = cpuTimes(node.pid);
+      const nodeSystemShare = nodeCpu > 0 ? (nodeTimes.system - nodeTimesBefore.system) / nodeCpu : 0;
       // The node's own account of the full-rate phase: events applied, how long its store commits held it.
       const server = await view.finish();
       const half = await drive(request(Math.max(1, Math.round(full.rate / 2))), progress);
 
       const reference = await nodes.startScript('loadtest/reference/koa-json-route.ts');
       const bareCpuBefore = cpuSeconds(reference.pid);
+      const bareTimesBefore = cpuTimes(reference.pid);
       const bare = await drive(
         {
           url: reference.url,
@@ -106,6 +110,7 @@ export const status: Benchmark = {
         progress,
       );
       const bareCpu = cpuSeconds(reference.pid) - bareCpuBefore;
+      const bareSystemShare = bareCpu > 0 ? (cpuTimes(reference.pid).system - bareTimesBefore.system) / bareCpu : 0;
       // CPU per applied event (the node's events_applied_total; each answered request applied one where the node
       // does not count them) against the bare route's CPU per answered request: both from /proc, the same way.
       const nodeApplied = server.counters.sum('events_applied_total');
@@ -129,7 +134,10 @@ export const status: Benchmark = {
           node_events_applied: nodeApplied > 0 ? nodeApplied : 'not counted by the node',
           server_cpu_s: round(nodeCpu, 2),
           server_cpu_us_per_event: round(nodeCpuUs, 1),
+          server_cpu_system_share: round(nodeSystemShare, 2),
           cpu_ratio_to_bare: round(cpuRatio, 2),
+          store_statements_per_event: round(server.counters.sum('store_statements_total') / Math.max(1, applied), 2),
+          store_transactions_per_event: round(server.counters.sum('store_transactions_total') / Math.max(1, applied), 2),
           store_batches: server.storeBatches,
           store_writes_per_batch: server.storeBatches > 0 ? round(server.storeWrites / server.storeBatches, 1) : 0,
           store_batch_mean_ms: server.storeBatchMeanMs,
@@ -140,7 +148,7 @@ export const status: Benchmark = {
         },
         reference: {
           name: 'bare Koa JSON route',
-          metrics: { req_per_s: Math.round(bare.rate), p99_ms: bare.p99, cpu_s: round(bareCpu, 2), cpu_us_per_request: round(bareCpuUs, 1) },
+          metrics: { req_per_s: Math.round(bare.rate), p99_ms: bare.p99, cpu_s: round(bareCpu, 2), cpu_us_per_request: round(bareCpuUs, 1), cpu_system_share: round(bareSystemShare, 2) },
         },
         ratio: { metric: 'applied events/s ÷ bare requests/s', value: round(ratio, 3) },
         targets: [

@@ -13,3 +13,14 @@ export function cpuSeconds(pid: number): number {
     return 0;
   }
 }
+
+/** User and system CPU seconds a process has used so far, from /proc; zeros where /proc is not available. */
+export function cpuTimes(pid: number): { user: number; system: number } {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+  } catch {
+    return { user: 0, system: 0 };
+  }
+}

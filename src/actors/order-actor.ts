@@ -14,7 +14,7 @@ import {
 } from '../domain/payment';
 import type { PaymentProviderName, ProviderEvent } from '../payments/provider-event';
 import { ALWAYS_OWES_WEBHOOKS, effectsOf, effectsOfCourierChange, effectsOfPayment, type OwesWebhooks, type WebhookEffectKind } from '../domain/effects';
-import type { Order, OrderEvent } from '../domain/order';
+import { orderState, type Order, type OrderEvent } from '../domain/order';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
 import type { OrderLog } from '../store/orders/port';
 import { providerEventKey, type PaymentLedger } from '../store/payments/port';
@@ -430,6 +430,7 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
         expectedRev: order.rev,
         event: decision.event,
         next,
+        previous: orderState(order),
         effects: decision.kind === 'applied' ? effectsOf(decision.next.status, webhooks) : [],
         revisionEffects: reassigned ? effectsOfCourierChange(assignmentWebhooks) : [],
       });

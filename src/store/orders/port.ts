@@ -1,5 +1,5 @@
 import type { EffectKind } from '../../domain/effects';
-import type { Location, Order, OrderEvent } from '../../domain/order';
+import type { Location, Order, OrderEvent, OrderState } from '../../domain/order';
 
 /**
  * Orders and their event logs. Every operation is single-order, so a document store can implement it with
@@ -83,6 +83,11 @@ export interface EventCommit {
   event: OrderEvent;
   /** The order after the event; null for a late event, which is recorded but changes nothing. */
   next: Order | null;
+  /**
+   * The order's state the event was decided on (its state at `expectedRev`), so a store may write only the fields
+   * `next` changes: the embedded store then updates only the indexes over those. Absent: every field is written.
+   */
+  previous?: OrderState;
   /**
    * Side effects the event owes (`effectsOf` in domain/effects.ts): recorded in the outbox in the same transaction.
    */

@@ -1,6 +1,6 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import type { EffectKind } from '../../domain/effects';
-import { orderState, type Location, type Order, type OrderEvent } from '../../domain/order';
+import { orderState, type Location, type Order, type OrderEvent, type OrderState } from '../../domain/order';
 import type { CommitResult, CreateOrderResult, EventCommit, NewOrder, OrderHead, OrderLog } from './port';
 import type { PendingClears } from '../outbox/pending-clears';
 import { prepareOweEffect } from '../outbox/sqlite';
@@ -14,6 +14,8 @@ import { eventToRow, orderToRow, rowToEvent, rowToOrder, type EventRow, type Ord
  */
 export class SqliteOrderLog implements OrderLog {
   private readonly stmt: () => ReturnType<typeof prepare>;
+  /** `stateUpdate`'s statements, by the set of fields they write. */
+  private readonly stateUpdates = new Map<number, Statement>();
 
   /**
    * @param clears outbox rows whose effect is done: their deletes join each applied event's commit transaction.
@@ -88,7 +90,8 @@ export class SqliteOrderLog implements OrderLog {
       if (inserted.changes === 0) return stmt.eventExists.get(orderId, event.event_id) ? { kind: 'duplicate_event' } : { kind: 'rev_conflict' };
       let stored: { last_location: string | null } | undefined;
       if (next) {
-        stored = stmt.updateState.get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
+        const update = commit.previous ? this.stateUpdate(commit.previous, next) : stmt.updateState;
+        stored = update.get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
         if (!stored) {
           // The order moved on: the event goes again, in the same transaction, so nothing of this write stays.
           stmt.deleteEvent.run(inserted.lastInsertRowid);
@@ -161,12 +164,44 @@ export class SqliteOrderLog implements OrderLog {
     });
   }
 
+  /**
+   * The update writing only the state fields `next` changes from `previous` (a status scan changes the times and the
+   * version alone): SQLite updates every index over a column the statement sets, changed or not, so each field left
+   * out spares its indexes' pages in the commit. One statement per set of fields, prepared on first use.
+   */
+  private stateUpdate(previous: OrderState, next: OrderState): Statement {
+    let mask = 0;
+    for (let i = 0; i < STATE_FIELDS.length; i++) if (previous[STATE_FIELDS[i]!] !== next[STATE_FIELDS[i]!]) mask |= 1 << i;
+    let update = this.stateUpdates.get(mask);
+    if (!update) {
+      const set = STATE_FIELDS.filter((_, i) => mask & (1 << i)).map((field) => `${field} = @${field}, `).join('');
+      update = this.context.db.prepare(`UPDATE orders SET ${set}rev = rev + 1 WHERE id = @id AND rev = @expected_rev RETURNING last_location`);
+      this.stateUpdates.set(mask, update);
+    }
+    return update;
+  }
+
   /** The order, read in the caller's read or transaction. */
   private loadOrderNow(orderId: string): Order | null {
     const row = this.stmt().orderById.get(orderId) as OrderRow | undefined;
     return row ? rowToOrder(row) : null;
   }
 }
+
+/**
+ * The fields of an order's state an event may change (`orderState`), in a fixed order for `stateUpdate`'s masks;
+ * the record makes the build fail when the state gains a field this lacks.
+ */
+const STATE_FIELDS = Object.keys({
+  status: 0,
+  version: 0,
+  updated_at: 0,
+  last_event_at: 0,
+  held_at: 0,
+  courier_id: 0,
+  delivered_at: 0,
+  failed_attempts: 0,
+} satisfies Record<keyof OrderState, 0>) as ReadonlyArray<keyof OrderState>;
 
 function parseLocation(text: string | null | undefined): Location | null {
   return text ? (JSON.parse(text) as Location) : null;

@@ -329,5 +329,17 @@ describe('every route: happy path and error codes', () => {
       expectError(await request(server.url, 'GET', '/v1/nope', { token: tenant.apiKey }), 404, 'not_found');
       expectError(await request(server.url, 'GET', '/nope'), 404, 'not_found');
     });
+    it('a route matches in any letter case and with a trailing slash; another method of it is 405 naming the ones it has', async () => {
+      const order = await placeOrder(biz, { customer: { id: 'c-route' } });
+      for (const path of [`/v1/orders/${order.id}`, `/V1/Orders/${order.id}`, `/v1/orders/${order.id}/`]) {
+        const res = await request(server.url, 'GET', path, { token: tenant.apiKey });
+        expect([path, res.status, res.body.id]).toEqual([path, 200, order.id]);
+      }
+      expect((await request(server.url, 'GET', '/healthz/')).status).toBe(200);
+      const wrong = await request(server.url, 'DELETE', `/v1/orders/${order.id}/status`, { token: tenant.apiKey });
+      expect(wrong.status).toBe(405);
+      expect(wrong.headers.get('allow')).toBe('POST');
+      expectError(await request(server.url, 'GET', `/v1/orders/${order.id}/nope`, { token: tenant.apiKey }), 404, 'not_found');
+    });
   });
 });

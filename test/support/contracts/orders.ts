@@ -1,4 +1,6 @@
 import type { IdempotencyClaim, Store } from '../../../src/store/store';
+import type { Order } from '../../../src/domain/order';
+import type { OrderStatus } from '../../../src/domain/status';
 import { at, buildEvent, buildOrder, freshStore, lateEvent, moved, orderSteps, placedEvent, type StoreFactory } from './fixtures';
 
 /**
@@ -105,6 +107,32 @@ export function describeOrdersContract(factory: StoreFactory): void {
       expect(await store.orders.loadOrder(order.id)).toEqual({ ...next, rev: 2 });
       expect(await store.orders.findEvent(order.id, event.event_id)).toEqual(event);
       expect(await store.orders.listEvents(order.id, 1, 10)).toEqual([event]);
+    });
+
+    it('told the state before, writes whichever fields change, and the rest stays as it was', async () => {
+      const placed = await place(buildOrder('t1'));
+      const steps: Array<[OrderStatus, Partial<Order>]> = [
+        ['processing', {}],
+        ['processing', {}], // a scan: the times and the version alone
+        ['on_hold', { held_at: 'processing', courier_id: 'k7' }],
+        ['processing', { held_at: null }],
+        ['failed_attempt', { failed_attempts: 1, courier_id: null }],
+        ['delivered', { delivered_at: at(7) }],
+      ];
+      let order = placed;
+      for (const [index, [status, changes]] of steps.entries()) {
+        const time = at(index + 1);
+        const next = moved(order, status, time, changes);
+        const event = buildEvent(order, { status, occurred_at: time });
+        const result = await store.orders.commitEvent({ orderId: order.id, expectedRev: order.rev, event, next, previous: order });
+        expect(result).toEqual({ kind: 'ok', rev: order.rev + 1, lastLocation: null });
+        order = { ...next, rev: order.rev + 1 };
+        expect(await store.orders.loadOrder(order.id)).toEqual(order);
+      }
+      // Stale: the state before names the old revision's, nothing is written.
+      const event = buildEvent(placed, { status: 'returned', occurred_at: at(9) });
+      expect(await store.orders.commitEvent({ orderId: placed.id, expectedRev: placed.rev, event, next: moved(placed, 'returned', at(9)), previous: placed })).toEqual({ kind: 'rev_conflict' });
+      expect(await store.orders.loadOrder(order.id)).toEqual(order);
     });
 
     it('refuses a stale expected rev and writes nothing', async () => {
