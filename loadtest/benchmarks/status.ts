@@ -49,7 +49,7 @@ export const status: Benchmark = {
     const nodes = new Nodes({ postgres: options.pg === 1 });
     try {
       const profile = cpuProfileArgs(options.cpuprof === 1, 'status');
-      const node = await nodes.start({}, [...profile.nodeArgs, ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])]);
+      const node = await nodes.start({}, profile.nodeArgs);
       const key = await tenant(node.url);
       const courier = await post<{ token: string }>(`${node.url}/v1/tokens`, key, { role: 'courier', subject: 'k1', ttl_s: 86_400 });
       progress(`placing ${options.orders} orders`);
