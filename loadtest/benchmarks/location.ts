@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import type { Socket } from 'socket.io-client';
 import { inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
+import { bracketed, type ReferenceStretch } from '../lib/bracketed';
 import { cpuProfileArgs, generatorLoopDelay, JsonClient, ServerView, sleep, SocketPool, startReference, withTimeout, type ReferenceServer } from '../lib/sockets';
 import { cpuSeconds } from '../lib/process-cpu';
 import { perUnit, Recorder, round } from '../lib/stats';
@@ -152,60 +153,70 @@ export const location: Benchmark = {
       measuring = true;
       const product = new Recorder();
 
-      const view = new ServerView(server.url);
-      await view.start();
-      const redisBefore = await redisCommandsProcessed();
-      const nodeCpuBefore = cpuSeconds(server.pid);
-      const generator = generatorLoopDelay();
-      let ok = 0;
-      let non2xx = 0;
-      const tokens = couriers.map((courier) => courier.token);
-      const batch = options.batch!;
-      let requests = 0;
-      const run = drive(server.url, tokens, {
-        connections: options.connections!,
-        duration,
-        batch,
-        onResponse: (status) => {
-          if (status === 204) {
-            // `ok` counts positions: a batch request carries `batch` of them.
-            ok += batch;
-            requests++;
-            product.count();
-          } else non2xx++;
-        },
-        onTick: (seconds) => progress(`${seconds}s/${duration}s: ${ok.toLocaleString()} pings, push p99 so far ${push.percentile(99)} ms`),
-      });
-      stops.push(run.stop);
-      const result = await withTimeout(run.done, (duration + 30) * 1000, 'autocannon');
-      reporting = false;
-      await sleep(1500); // the last pushes: held fixes go at their interval's end
-      const nodeCpu = cpuSeconds(server.pid) - nodeCpuBefore;
-      const serverView = await view.finish();
-      const redisCommands = (await redisCommandsProcessed()) - redisBefore;
-      const generatorLag = generator.stop();
-      const pushesReceived = [...receivedByOrder.values()].reduce((sum, count) => sum + count, 0);
-      const held = pool.connected;
-      pool.close();
-      await nodes.stop();
-
-      // ── the reference: bare Koa route, the same requests, the same connections and duration ──
+      // ── the reference: bare Koa route, the same requests and connections, as many seconds in two halves, before and
+      // after the node's phase (see `bracketed`) ──
       progress('reference: starting bare Koa');
       reference = await startReference('bare-koa.ts');
-      const referencePid = reference.child.pid!;
-      const referenceCpuBefore = cpuSeconds(referencePid);
-      let referenceOk = 0;
-      const referenceRun = drive(reference.url, tokens, {
-        connections: options.connections!,
-        duration,
-        onResponse: (status) => {
-          if (status === 204) referenceOk++;
-        },
-        onTick: (seconds) => progress(`reference: ${seconds}s/${duration}s: ${referenceOk.toLocaleString()} requests`),
+      const referenceServer = reference;
+      const tokens = couriers.map((courier) => courier.token);
+      const referenceRuns: autocannon.Result[] = [];
+      const referenceHalf = async (seconds: number): Promise<ReferenceStretch> => {
+        const cpuBefore = cpuSeconds(referenceServer.child.pid!);
+        let answered = 0;
+        const half = drive(referenceServer.url, tokens, {
+          connections: options.connections!,
+          duration: seconds,
+          onResponse: (status) => {
+            if (status === 204) answered++;
+          },
+          onTick: (elapsed) => progress(`reference: ${elapsed}s/${seconds}s: ${answered.toLocaleString()} requests`),
+        });
+        stops.push(half.stop);
+        const finished = await withTimeout(half.done, (seconds + 30) * 1000, 'autocannon (reference)');
+        referenceRuns.push(finished);
+        return { ok: answered, seconds: finished.duration, cpu: cpuSeconds(referenceServer.child.pid!) - cpuBefore };
+      };
+      const batch = options.batch!;
+      const { result: phase, reference: bare } = await bracketed(duration, referenceHalf, async () => {
+        const view = new ServerView(server.url);
+        await view.start();
+        const redisBefore = await redisCommandsProcessed();
+        const nodeCpuBefore = cpuSeconds(server.pid);
+        const generator = generatorLoopDelay();
+        let ok = 0;
+        let non2xx = 0;
+        let requests = 0;
+        const run = drive(server.url, tokens, {
+          connections: options.connections!,
+          duration,
+          batch,
+          onResponse: (status) => {
+            if (status === 204) {
+              // `ok` counts positions: a batch request carries `batch` of them.
+              ok += batch;
+              requests++;
+              product.count();
+            } else non2xx++;
+          },
+          onTick: (seconds) => progress(`${seconds}s/${duration}s: ${ok.toLocaleString()} pings, push p99 so far ${push.percentile(99)} ms`),
+        });
+        stops.push(run.stop);
+        const result = await withTimeout(run.done, (duration + 30) * 1000, 'autocannon');
+        reporting = false;
+        await sleep(1500); // the last pushes: held fixes go at their interval's end
+        const nodeCpu = cpuSeconds(server.pid) - nodeCpuBefore;
+        const serverView = await view.finish();
+        const redisCommands = (await redisCommandsProcessed()) - redisBefore;
+        const generatorLag = generator.stop();
+        const pushesReceived = [...receivedByOrder.values()].reduce((sum, count) => sum + count, 0);
+        const held = pool.connected;
+        return { result, nodeCpu, serverView, redisCommands, generatorLag, pushesReceived, held, ok, non2xx, requests };
       });
-      stops.push(referenceRun.stop);
-      const referenceResult = await withTimeout(referenceRun.done, (duration + 30) * 1000, 'autocannon (reference)');
-      const referenceCpu = cpuSeconds(referencePid) - referenceCpuBefore;
+      const { result, nodeCpu, serverView, redisCommands, generatorLag, pushesReceived, held, ok, non2xx, requests } = phase;
+      pool.close();
+      await nodes.stop();
+      const referenceOk = bare.ok;
+      const referenceCpu = bare.cpu;
 
       // Per position: the node's positions_taken_total (its answered positions where it does not count them); the
       // bare route per answered request; CPU of both from /proc over their phases, the same way.
@@ -213,13 +224,13 @@ export const location: Benchmark = {
       const nodePositions = counters.sum('positions_taken_total');
       const positions = nodePositions > 0 ? nodePositions : ok;
       const cpuUsPerPosition = (nodeCpu * 1e6) / Math.max(1, positions);
-      const referenceCpuUs = (referenceCpu * 1e6) / Math.max(1, referenceOk);
+      const referenceCpuUs = bare.cpuUsPerRequest;
       const cpuRatio = cpuUsPerPosition / Math.max(0.001, referenceCpuUs);
       const redisPerPosition = round(redisCommands / Math.max(1, positions), 2);
       const nodeRedis = counters.sum('redis_commands_total');
 
       const pingsPerSecond = ok / result.duration;
-      const referencePerSecond = referenceOk / referenceResult.duration;
+      const referencePerSecond = bare.perSecond;
       const share = pingsPerSecond / Math.max(1, referencePerSecond);
       const p99 = push.percentile(99);
       return {
@@ -262,11 +273,12 @@ export const location: Benchmark = {
           name: 'bare Koa JSON route (1 process)',
           metrics: {
             requests_per_s: Math.round(referencePerSecond),
-            http_p50_ms: referenceResult.latency.p50,
-            http_p99_ms: referenceResult.latency.p99,
-            non_2xx: referenceResult.non2xx,
+            http_p50_ms_by_half: referenceRuns.map((half) => half.latency.p50).join(' / '),
+            http_p99_ms_by_half: referenceRuns.map((half) => half.latency.p99).join(' / '),
+            non_2xx: referenceRuns.reduce((sum, half) => sum + half.non2xx, 0),
             cpu_s: round(referenceCpu, 2),
             cpu_us_per_request: round(referenceCpuUs, 1),
+            cpu_us_per_request_before_and_after: bare.halvesCpuUs.join(' / '),
           },
         },
         ratio: { metric: 'pings_per_s ÷ bare requests_per_s', value: round(share, 3) },
@@ -304,7 +316,7 @@ export const location: Benchmark = {
           'push_p99_ms is over the pushes that arrive while the couriers report. Those after they stop are counted apart (pushes_after_stop): each courier\'s last fix, held to its pacing interval\'s end, arrives up to LIVE_POSITION_MS after it was taken, by design.',
           'The throughput chart is answered pings per second. Pings still in flight when autocannon stops (≤ connections) are not counted but their pushes arrive, so received can exceed expected by up to connections × orders.',
           'pushes_expected is one push per position and watched order; where the node coalesces an order\'s pushes (one per LIVE_POSITION_MS carrying the newest fix) fewer arrive by design, and node_location_pushes is what the node emitted.',
-          'CPU is each process\'s user + system time from /proc over its phase: the node per position taken (positions_taken_total), the bare route per answered request. Redis commands are the server\'s own count over the phase: run with nobody else on it.',
+          'CPU is each process\'s user + system time from /proc over its phase: the node per position taken (positions_taken_total), the bare route per answered request, over as many seconds as the node in two halves, before and after the node\'s phase, so both see the machine in the same state on average (cpu_us_per_request_before_and_after shows the drift). Redis commands are the server\'s own count over the phase: run with nobody else on it.',
           ...(unparsable ? [`${unparsable} pushes had no parsable at.`] : []),
           ...(profile.dir ? [`CPU profile of the node: ${profile.dir}`] : []),
         ],
