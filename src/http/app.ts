@@ -116,16 +116,16 @@ function routeGroup(path: string): string {
  * every route of a router in turn, and a group holds a dozen where the API has about a hundred.
  */
 function routed(routers: ReadonlyMap<string, Router>) {
-  const dispatch = new Map(
-    [...routers].map(([group, router]) => {
-      const routes = router.routes() as Middleware;
-      const allowed = router.allowedMethods() as Middleware;
-      return [group, (ctx: Context, next: Next) => routes(ctx, () => allowed(ctx, next))] as const;
-    }),
-  );
+  const dispatcher = (router: Router) => {
+    const routes = router.routes() as Middleware;
+    const allowed = router.allowedMethods() as Middleware;
+    return (ctx: Context, next: Next) => routes(ctx, () => allowed(ctx, next));
+  };
+  const dispatch = new Map([...routers].map(([group, router]) => [group, dispatcher(router)] as const));
+  // A path of no group still gets the router's answer to a method it does not implement (501).
+  const none = dispatcher(new Router());
   return async (ctx: Context, next: Next): Promise<void> => {
-    const group = dispatch.get(routeGroup(ctx.path));
-    await (group ? group(ctx, next) : next());
+    await (dispatch.get(routeGroup(ctx.path)) ?? none)(ctx, next);
   };
 }
 
