@@ -90,8 +90,7 @@ export class SqliteOrderLog implements OrderLog {
       if (inserted.changes === 0) return stmt.eventExists.get(orderId, event.event_id) ? { kind: 'duplicate_event' } : { kind: 'rev_conflict' };
       let stored: { last_location: string | null } | undefined;
       if (next) {
-        const update = commit.previous ? this.stateUpdate(commit.previous, next) : stmt.updateState;
-        stored = update.get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
+        stored = this.stateUpdate(commit.previous, next).get({ id: orderId, expected_rev: expectedRev, ...orderState(next) }) as typeof stored;
         if (!stored) {
           // The order moved on: the event goes again, in the same transaction, so nothing of this write stays.
           stmt.deleteEvent.run(inserted.lastInsertRowid);
@@ -166,12 +165,13 @@ export class SqliteOrderLog implements OrderLog {
 
   /**
    * The update writing only the state fields `next` changes from `previous` (a status scan changes the times and the
-   * version alone): SQLite updates every index over a column the statement sets, changed or not, so each field left
-   * out spares its indexes' pages in the commit. One statement per set of fields, prepared on first use.
+   * version alone), every field without `previous`: SQLite updates every index over a column the statement sets,
+   * changed or not, so each field left out spares its indexes' pages in the commit. One statement per set of fields,
+   * prepared on first use.
    */
-  private stateUpdate(previous: OrderState, next: OrderState): Statement {
+  private stateUpdate(previous: OrderState | undefined, next: OrderState): Statement {
     let mask = 0;
-    for (let i = 0; i < STATE_FIELDS.length; i++) if (previous[STATE_FIELDS[i]!] !== next[STATE_FIELDS[i]!]) mask |= 1 << i;
+    for (let i = 0; i < STATE_FIELDS.length; i++) if (!previous || previous[STATE_FIELDS[i]!] !== next[STATE_FIELDS[i]!]) mask |= 1 << i;
     let update = this.stateUpdates.get(mask);
     if (!update) {
       const set = STATE_FIELDS.filter((_, i) => mask & (1 << i)).map((field) => `${field} = @${field}, `).join('');
@@ -245,12 +245,6 @@ function prepare(db: Database) {
     heads: db.prepare('SELECT id, version, courier_id FROM orders WHERE id IN (SELECT value FROM json_each(?))'),
     locationOf: db.prepare('SELECT last_location FROM orders WHERE id = ?'),
     eventExists: db.prepare('SELECT 1 FROM events WHERE order_id = ? AND event_id = ?'),
-    updateState: db.prepare(
-      `UPDATE orders SET status = @status, version = @version, rev = rev + 1, updated_at = @updated_at,
-         last_event_at = @last_event_at, held_at = @held_at, courier_id = @courier_id, delivered_at = @delivered_at,
-         failed_attempts = @failed_attempts
-       WHERE id = @id AND rev = @expected_rev RETURNING last_location`,
-    ),
     assign: db.prepare(
       'UPDATE orders SET courier_id = ?, updated_at = ?, rev = rev + 1 WHERE id = ? AND rev = ? RETURNING last_location, tenant_id',
     ),
