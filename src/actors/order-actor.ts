@@ -16,6 +16,7 @@ import type { PaymentProviderName, ProviderEvent } from '../payments/provider-ev
 import { ALWAYS_OWES_WEBHOOKS, effectsOf, effectsOfCourierChange, effectsOfPayment, type OwesWebhooks, type WebhookEffectKind } from '../domain/effects';
 import { orderState, type Order, type OrderEvent } from '../domain/order';
 import { TERMINAL_STATUSES, type OrderStatus } from '../domain/status';
+import { keepAtMost } from '../kept';
 import type { OrderLog } from '../store/orders/port';
 import { providerEventKey, type PaymentLedger } from '../store/payments/port';
 import type { Actor } from './actor-system';
@@ -507,7 +508,6 @@ export class OrderActor implements Actor<OrderMessage, OrderReply> {
   }
 
   private remember(event: OrderEvent): void {
-    this.recent.set(event.event_id, event);
-    if (this.recent.size > RECENT_EVENTS) this.recent.delete(this.recent.keys().next().value!);
+    keepAtMost(this.recent, event.event_id, event, RECENT_EVENTS);
   }
 }

@@ -14,7 +14,7 @@ import {
 } from '../domain/message';
 import type { Money } from '../domain/payment';
 import { FAIL_REASON_WORDS } from '../domain/proof';
-import { keptIn } from '../kept';
+import { keepAtMost, keptIn } from '../kept';
 import { escapingOf, LiquidSandbox, type CompiledTemplate, type TemplateScope } from '../services/liquid-sandbox';
 import type { TenantSettings } from '../domain/tenant-settings';
 import type { BrandingBook, StoredBranding } from '../store/branding/port';
@@ -148,8 +148,7 @@ export class TemplateCatalog {
     this.tenants.delete(tenantId);
     if (!texts || texts.version !== version || now - texts.at >= this.tenantTtlMs) texts = { at: now, version, templates: new Map() };
     // Least recently read first: a read moves the tenant to the end. With no time to live nothing is kept.
-    if (this.tenantTtlMs > 0) this.tenants.set(tenantId, texts);
-    if (this.tenants.size > this.tenantCacheSize) this.tenants.delete(this.tenants.keys().next().value!);
+    if (this.tenantTtlMs > 0) keepAtMost(this.tenants, tenantId, texts, this.tenantCacheSize);
     return texts;
   }
 
@@ -253,8 +252,7 @@ export class TemplateCatalog {
       }
       // Least recently used first: a hit moves to the end.
       this.compiled.delete(key);
-      this.compiled.set(key, cached);
-      if (this.compiled.size > this.cacheSize) this.compiled.delete(this.compiled.keys().next().value!);
+      keepAtMost(this.compiled, key, cached, this.cacheSize);
       const rendered = this.sandbox.render(cached.compiled, scope);
       return rendered.trim() === '' ? null : rendered;
     } catch {

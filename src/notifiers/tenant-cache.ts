@@ -1,5 +1,6 @@
 import type { TenantSettings } from '../domain/tenant-settings';
 import type { TenantDirectory } from '../store/tenants/port';
+import { keepAtMost } from '../kept';
 import { tenantTextsVersion } from './tenant-texts';
 
 export interface TenantCacheOptions<T> {
@@ -61,8 +62,7 @@ export class TenantCache<T> {
       kept = fresh;
     }
     // Least recently read first: a read moves the tenant to the end. With no time to live nothing is kept.
-    if (this.ttlMs > 0) this.kept.set(tenantId, kept);
-    if (this.kept.size > this.size) this.kept.delete(this.kept.keys().next().value!);
+    if (this.ttlMs > 0) keepAtMost(this.kept, tenantId, kept, this.size);
     return kept.value;
   }
 }

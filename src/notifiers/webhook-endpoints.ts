@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebhookEffectKind } from '../domain/effects';
 import { typesOwedBy } from '../domain/webhooks';
+import { keepAtMost } from '../kept';
 import { tellEveryNode, type IoServer } from '../gateways/io';
 import type { RedisClient } from '../gateways/redis';
 import type { Webhook, WebhookDirectory } from '../store/webhooks/port';
@@ -172,8 +173,7 @@ export class WebhookEndpoints {
   private keep(tenantId: string, endpoints: EndpointFilter[]): void {
     // Re-inserted so the map's order is the order of reads: the oldest read leaves first.
     this.kept.delete(tenantId);
-    this.kept.set(tenantId, { endpoints, until: this.now() + this.ttlMs });
-    if (this.kept.size > this.maxTenants) this.kept.delete(this.kept.keys().next().value!);
+    keepAtMost(this.kept, tenantId, { endpoints, until: this.now() + this.ttlMs }, this.maxTenants);
   }
 }
 

@@ -43,6 +43,7 @@ import type { OrderStatus } from '../domain/status';
 import type { ContactBook } from '../store/contacts/port';
 import type { OrderLog } from '../store/orders/port';
 import { keptSettings } from '../notifiers/tenant-cache';
+import { keepAtMost } from '../kept';
 import type { TenantDirectory } from '../store/tenants/port';
 import type { OrderPage, OrderQuery, OrderSearch } from '../store/search/port';
 
@@ -364,8 +365,7 @@ class PlacedOrders {
   constructor(private readonly limit = 2000) {}
 
   keep(order: Order): void {
-    this.orders.set(order.id, order);
-    if (this.orders.size > this.limit) this.orders.delete(this.orders.keys().next().value!);
+    keepAtMost(this.orders, order.id, order, this.limit);
   }
 
   take(orderId: string): Order | undefined {
