@@ -263,7 +263,7 @@ export class TemplateCatalog {
 
 /** Dates and money in the message's language; times in the tenant's zone when it has one (else UTC, said so). */
 function formatter(locale: Locale, timeZone: string | null) {
-  const time = keptIn(formats, `time\n${locale}\n${timeZone ?? ''}`, FORMATS_KEPT, () =>
+  const time = keptIn(timeFormats, `${locale}\n${timeZone ?? ''}`, FORMATS_KEPT, () =>
     new Intl.DateTimeFormat(locale, {
       weekday: 'short',
       day: 'numeric',
@@ -273,7 +273,7 @@ function formatter(locale: Locale, timeZone: string | null) {
       timeZone: timeZone ?? 'UTC',
       ...(timeZone ? {} : { timeZoneName: 'short' as const }),
     }),
-  ) as Intl.DateTimeFormat;
+  );
   return {
     time: (iso: string): string | null => {
       const at = new Date(iso);
@@ -281,7 +281,7 @@ function formatter(locale: Locale, timeZone: string | null) {
     },
     money: (money: Money): string => {
       const digits = minorDigits(money.currency);
-      const format = keptIn(formats, `money\n${locale}\n${money.currency}`, FORMATS_KEPT, () => new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency })) as Intl.NumberFormat;
+      const format = keptIn(moneyFormats, `${locale}\n${money.currency}`, FORMATS_KEPT, () => new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }));
       return format.format(money.value / 10 ** digits);
     },
   };
@@ -289,9 +289,11 @@ function formatter(locale: Locale, timeZone: string | null) {
 
 /**
  * Intl formats by language and zone or currency, made once: making one costs far more than using it, and every
- * message uses two. The languages are ours, the zones and currencies few; past `FORMATS_KEPT` the oldest goes.
+ * message uses two. The languages are ours, the zones and currencies few; past `FORMATS_KEPT` in either map the
+ * oldest goes.
  */
-const formats = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+const moneyFormats = new Map<string, Intl.NumberFormat>();
 const FORMATS_KEPT = 500;
 
 /** A built-in message's plain-text part: greeting, paragraphs, the link, and how to reach the tenant. */

@@ -15,8 +15,6 @@ import type { Preferences } from '../preferences/port';
 import { PUSH_SUBSCRIPTION_COLUMNS, subscriptionOfRow, type PushSubscriptionRow } from '../push/postgres';
 import { alertEventsAfter, noAlertContext, type AlertContext, type AlertContexts } from './port';
 
-
-
 /**
  * A row of `table` as a JSON object of `columns` (a comma-separated list). JSON has no time type: the `timestamptz`
  * columns among them (`times`) are written as the pool hands times over (context.ts `TYPES`), the domain's ISO UTC
