@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import type { Socket } from 'socket.io-client';
 import { inBatches, Nodes, redisCommandsProcessed, tenant } from '../lib/nodes';
-import { bracketed, type ReferenceStretch } from '../lib/bracketed';
+import { bracketed, stretchOf, type ReferenceStretch } from '../lib/bracketed';
 import { cpuProfileArgs, generatorLoopDelay, JsonClient, ServerView, sleep, SocketPool, startReference, withTimeout, type ReferenceServer } from '../lib/sockets';
 import { cpuSeconds } from '../lib/process-cpu';
 import { perUnit, Recorder, round } from '../lib/stats';
@@ -160,22 +160,22 @@ export const location: Benchmark = {
       const referenceServer = reference;
       const tokens = couriers.map((courier) => courier.token);
       const referenceRuns: autocannon.Result[] = [];
-      const referenceHalf = async (seconds: number): Promise<ReferenceStretch> => {
-        const cpuBefore = cpuSeconds(referenceServer.child.pid!);
-        let answered = 0;
-        const half = drive(referenceServer.url, tokens, {
-          connections: options.connections!,
-          duration: seconds,
-          onResponse: (status) => {
-            if (status === 204) answered++;
-          },
-          onTick: (elapsed) => progress(`reference: ${elapsed}s/${seconds}s: ${answered.toLocaleString()} requests`),
+      const referenceHalf = (seconds: number): Promise<ReferenceStretch> =>
+        stretchOf(referenceServer.child.pid!, async () => {
+          let answered = 0;
+          const half = drive(referenceServer.url, tokens, {
+            connections: options.connections!,
+            duration: seconds,
+            onResponse: (status) => {
+              if (status === 204) answered++;
+            },
+            onTick: (elapsed) => progress(`reference: ${elapsed}s/${seconds}s: ${answered.toLocaleString()} requests`),
+          });
+          stops.push(half.stop);
+          const finished = await withTimeout(half.done, (seconds + 30) * 1000, 'autocannon (reference)');
+          referenceRuns.push(finished);
+          return { ok: answered, seconds: finished.duration };
         });
-        stops.push(half.stop);
-        const finished = await withTimeout(half.done, (seconds + 30) * 1000, 'autocannon (reference)');
-        referenceRuns.push(finished);
-        return { ok: answered, seconds: finished.duration, cpu: cpuSeconds(referenceServer.child.pid!) - cpuBefore };
-      };
       const batch = options.batch!;
       const { result: phase, reference: bare } = await bracketed(duration, referenceHalf, async () => {
         const view = new ServerView(server.url);

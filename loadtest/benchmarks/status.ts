@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { inBatches, Nodes, post, tenant } from '../lib/nodes';
-import { bracketed, type ReferenceStretch } from '../lib/bracketed';
+import { bracketed, stretchOf, type ReferenceStretch } from '../lib/bracketed';
 import { cpuTimes } from '../lib/process-cpu';
 import { cpuProfileArgs, JsonClient, ServerView } from '../lib/sockets';
 import { Recorder, round } from '../lib/stats';
@@ -149,18 +149,14 @@ export const status: Benchmark = {
       });
       // The bare route's load in two halves, before and after the node's full-rate phase (see `bracketed`).
       const reference = await nodes.startScript('loadtest/reference/koa-json-route.ts');
-      const bareTimes = { user: 0, system: 0 };
-      const bareHalf = async (seconds: number): Promise<ReferenceStretch> => {
-        const before = cpuTimes(reference.pid);
-        const run = await drive(
-          { url: reference.url, connections: options.connections!, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body: statusBody },
-          progress,
-        );
-        const after = cpuTimes(reference.pid);
-        bareTimes.user += after.user - before.user;
-        bareTimes.system += after.system - before.system;
-        return { ok: run.ok, seconds: run.ok / Math.max(0.001, run.rate), cpu: after.user - before.user + after.system - before.system };
-      };
+      const bareHalf = (seconds: number): Promise<ReferenceStretch> =>
+        stretchOf(reference.pid, async () => {
+          const run = await drive(
+            { url: reference.url, connections: options.connections!, duration: seconds, method: 'POST', headers: { 'content-type': 'application/json' }, body: statusBody },
+            progress,
+          );
+          return { ok: run.ok, seconds: run.ok / Math.max(0.001, run.rate) };
+        });
       const { result: measured, reference: bare } = await bracketed(options.duration!, bareHalf, async () => {
         const view = new ServerView(node.url);
         await view.start();
@@ -174,7 +170,7 @@ export const status: Benchmark = {
       const nodeCpu = measured.user + measured.system;
       const nodeSystemShare = nodeCpu > 0 ? measured.system / nodeCpu : 0;
       const bareCpu = bare.cpu;
-      const bareSystemShare = bareCpu > 0 ? bareTimes.system / bareCpu : 0;
+      const bareSystemShare = bareCpu > 0 ? bare.system / bareCpu : 0;
       const halfClient = new JsonClient(node.url, 256);
       const half = await paced(halfClient, Math.max(1, Math.round(full.rate / 2)), Math.max(5, Math.round(options.duration! / 2)), mix, progress).finally(() =>
         halfClient.close(),

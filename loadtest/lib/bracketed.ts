@@ -1,3 +1,4 @@
+import { cpuTimes } from './process-cpu';
 import { round } from './stats';
 
 /** What one stretch of load on the reference came to. */
@@ -8,6 +9,8 @@ export interface ReferenceStretch {
   seconds: number;
   /** CPU seconds (user + system) the reference used meanwhile. */
   cpu: number;
+  /** Of `cpu`, the seconds in the kernel. */
+  system: number;
 }
 
 /** The reference over both its halves, and each half's CPU per request, to show how far the machine drifted. */
@@ -33,19 +36,29 @@ export async function bracketed<T>(
   const before = await half(halfSeconds);
   const result = await phase();
   const after = await half(halfSeconds);
-  const ok = before.ok + after.ok;
-  const total = before.seconds + after.seconds;
-  const cpu = before.cpu + after.cpu;
-  const perRequest = (stretch: ReferenceStretch) => round((stretch.cpu * 1e6) / Math.max(1, stretch.ok), 1);
+  const both: ReferenceStretch = {
+    ok: before.ok + after.ok,
+    seconds: before.seconds + after.seconds,
+    cpu: before.cpu + after.cpu,
+    system: before.system + after.system,
+  };
+  const cpuUs = (stretch: ReferenceStretch) => (stretch.cpu * 1e6) / Math.max(1, stretch.ok);
   return {
     result,
     reference: {
-      ok,
-      seconds: total,
-      cpu,
-      perSecond: ok / Math.max(0.001, total),
-      cpuUsPerRequest: (cpu * 1e6) / Math.max(1, ok),
-      halvesCpuUs: [perRequest(before), perRequest(after)],
+      ...both,
+      perSecond: both.ok / Math.max(0.001, both.seconds),
+      cpuUsPerRequest: cpuUs(both),
+      halvesCpuUs: [round(cpuUs(before), 1), round(cpuUs(after), 1)],
     },
   };
+}
+
+/** Runs `load` against the reference process `pid`: what it answered, in how many seconds, and the CPU it used. */
+export async function stretchOf(pid: number, load: () => Promise<{ ok: number; seconds: number }>): Promise<ReferenceStretch> {
+  const before = cpuTimes(pid);
+  const { ok, seconds } = await load();
+  const after = cpuTimes(pid);
+  const system = after.system - before.system;
+  return { ok, seconds, cpu: after.user - before.user + system, system };
 }

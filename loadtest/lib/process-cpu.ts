@@ -5,13 +5,8 @@ const CLOCK_TICKS = 100;
 
 /** CPU seconds (user + system) a process has used so far, from /proc; 0 where /proc is not available. */
 export function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
+  const { user, system } = cpuTimes(pid);
+  return user + system;
 }
 
 /** User and system CPU seconds a process has used so far, from /proc; zeros where /proc is not available. */
