@@ -10,6 +10,7 @@
  *   npm run bench -- list
  */
 import { actors } from './benchmarks/actors';
+import { commits } from './benchmarks/commits';
 import { connections } from './benchmarks/connections';
 import { courier } from './benchmarks/courier';
 import { day } from './benchmarks/day';
@@ -34,7 +35,7 @@ import { createProgress, endProgress } from './lib/progress';
 import { summary, writeReport } from './lib/report';
 import type { Benchmark } from './lib/types';
 
-const BENCHMARKS: Benchmark[] = [actors, status, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier, devices, signin, payments];
+const BENCHMARKS: Benchmark[] = [actors, status, commits, location, fanout, connections, notify, webhooks, scale, ratelimit, reports, importBench, day, privacy, eta, pages, labels, courier, devices, signin, payments];
 // Run by name only: a soak lasts 30 minutes by default, far beyond the short suite.
 const BY_NAME_ONLY: Benchmark[] = [soak];
 
