@@ -38,24 +38,12 @@ export type Decision =
  */
 export function decideEvent(order: Order, input: EventInput, nowIso: string): Decision {
   const occurredAt = input.occurred_at ?? nowIso;
-  const base = {
-    order_id: order.id,
-    type: input.type,
-    status: input.status,
-    scan_type: input.scan_type,
-    event_id: input.event_id,
-    occurred_at: occurredAt,
-    recorded_at: nowIso,
-    location: input.location,
-    note: input.note,
-    source: input.source,
-    ...(input.reason ? { reason: input.reason } : {}),
-    ...(input.proof ? { proof: input.proof } : {}),
-  };
-  if (input.occurred_at !== null && Date.parse(input.occurred_at) < Date.parse(order.last_event_at)) {
+  const lastEventMs = Date.parse(order.last_event_at);
+  const occurredMs = Date.parse(occurredAt);
+  if (input.occurred_at !== null && occurredMs < lastEventMs) {
     const assigns = input.assign_courier_id != null && order.courier_id === null;
     const next = assigns ? { ...order, courier_id: input.assign_courier_id!, updated_at: nowIso } : null;
-    return { kind: 'late', event: { ...base, seq: null, applied: false }, next };
+    return { kind: 'late', event: eventOf(order, input, occurredAt, nowIso, null), next };
   }
   if (!canTransition(order.status, input.status, order.held_at)) {
     throw new IllegalTransitionError(order.status, input.status);
@@ -67,7 +55,7 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     version: seq,
     updated_at: nowIso,
     // The newest time seen so far: an event without a time (now) must not pull it back behind one dated ahead.
-    last_event_at: Date.parse(occurredAt) > Date.parse(order.last_event_at) ? occurredAt : order.last_event_at,
+    last_event_at: occurredMs > lastEventMs ? occurredAt : order.last_event_at,
     held_at: input.status === 'on_hold' ? holdPoint(order.status, order.held_at) : null,
     courier_id: input.assign_courier_id ?? order.courier_id,
     // Report projections. `delivered` is applied at most once (only `returned` follows it), and a `returned`
@@ -75,5 +63,30 @@ export function decideEvent(order: Order, input: EventInput, nowIso: string): De
     delivered_at: input.status === 'delivered' ? occurredAt : order.delivered_at,
     failed_attempts: order.failed_attempts + (input.status === 'failed_attempt' ? 1 : 0),
   };
-  return { kind: 'applied', event: { ...base, seq, applied: true }, next };
+  return { kind: 'applied', event: eventOf(order, input, occurredAt, nowIso, seq), next };
+}
+
+/**
+ * The event as recorded: applied with its `seq`, or late (`seq` null). Built field by field: an object spread followed
+ * by keys its source lacks (`{ ...base, seq }`) costs this V8 some microseconds, a hundred times a literal's.
+ */
+function eventOf(order: Order, input: EventInput, occurredAt: string, nowIso: string, seq: number | null): OrderEvent {
+  // The fields in the order a stored event is read back in (`eventFrom`), so an answer reads the same either way.
+  const event: OrderEvent = {
+    seq,
+    order_id: order.id,
+    type: input.type,
+    status: input.status,
+    scan_type: input.scan_type,
+    event_id: input.event_id,
+    occurred_at: occurredAt,
+    recorded_at: nowIso,
+    location: input.location,
+    note: input.note,
+    source: input.source,
+    applied: seq !== null,
+  };
+  if (input.reason) event.reason = input.reason;
+  if (input.proof) event.proof = input.proof;
+  return event;
 }

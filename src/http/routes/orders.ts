@@ -152,7 +152,8 @@ export function orderRoutes({ orders, tokens, deliveries, courierRecords, attach
         // The order's actor answers every event with what it became; only an assignment has no event.
         if (!event || !outcome) throw new Error('a status post was answered without its event');
         const headers = event.seq != null ? { 'Event-Outcome': outcome, 'Event-Seq': String(event.seq) } : { 'Event-Outcome': outcome };
-        return { body: { ...toOrderView(order, await proofOf(order)), event }, headers };
+        // The view with the event added to it: a spread of the view followed by a key it lacks costs this V8 microseconds.
+        return { body: Object.assign(toOrderView(order, await proofOf(order)), { event }), headers };
       },
     }),
     route({
