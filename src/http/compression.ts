@@ -39,7 +39,11 @@ export function compressJson({ threshold = 8192 }: CompressionOptions = {}): Mid
         ctx.compress = false;
       } else if (body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && JSON_TYPE.test(ctx.response.type)) {
         // Serialised here, once, as Koa would when sending it: its length decides, and it is what is compressed.
-        ctx.body = JSON.stringify(body);
+        const text = JSON.stringify(body);
+        ctx.body = text;
+        // Under the threshold whatever its characters (at most 3 bytes each): sent as it is, without the compressor
+        // reading the answer's headers back to decide so (most answers: an order, a status change's answer).
+        if (text.length * 3 < threshold) ctx.compress = false;
       }
     });
 }
