@@ -3,7 +3,8 @@
  * real Chromium, a real node, real Redis. A courier is added from the form; an invite shows its link and a QR code that
  * a barcode reader (zbarimg) decodes to that link; a deactivation (after a confirm) refuses the courier's token; the
  * cash a courier is to collect and holds follows a cash order; the order view shows a delivery's proof with its images
- * loaded and a failed attempt's reason in words. Writes docs/screenshots/dashboard-couriers.png and dashboard-proof.png.
+ * loaded and a failed attempt's reason in words; a tab followed before the page listens for the address still opens its
+ * view. Writes docs/screenshots/dashboard-couriers.png and dashboard-proof.png.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -143,6 +144,29 @@ describe('dashboard couriers', () => {
     // A token minted after the reactivation works.
     expect((await client(node.url, await tenant.token('courier', courierId)).get('/v1/couriers/me')).status).toBe(200);
     expectClean(view);
+  });
+
+  test('a tab followed before the page listens for the address still opens its view', async () => {
+    const view = await openPage(DESK);
+    pages.push(view);
+    // The address moves to the couriers tab (as a click does) just before the page starts listening for its changes,
+    // so no change event reaches it: the page must read the address once it listens.
+    await view.context.addInitScript(() => {
+      const listen = window.addEventListener.bind(window);
+      let moved = false;
+      window.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) => {
+        if (type === 'hashchange' && !moved) {
+          moved = true;
+          history.replaceState(null, '', '#/couriers');
+        }
+        listen(type, listener, options);
+      }) as typeof window.addEventListener;
+    });
+    await view.page.goto(`${node.url}/dashboard`);
+    await view.page.getByTestId('signin-token').fill(tenant.apiKey);
+    await view.page.getByTestId('signin-submit').click();
+    await view.page.locator('[data-testid=courier-row]').first().waitFor();
+    expect(await view.page.getByTestId('tab-couriers').getAttribute('aria-current')).toBe('page');
   });
 
   test('the cash a courier is to collect shows once a cash order is assigned, and what it holds once collected', async () => {

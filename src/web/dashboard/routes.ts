@@ -27,11 +27,16 @@ export function href(route: Route): string {
 
 /** The current route; follows the browser's back and forward buttons. */
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  const [shown, setShown] = useState(() => ({ hash: location.hash, route: parseRoute(location.hash) }));
   useEffect(() => {
-    const onChange = (): void => setRoute(parseRoute(location.hash));
-    window.addEventListener('hashchange', onChange);
-    return () => window.removeEventListener('hashchange', onChange);
+    const follow = (): void => {
+      const hash = location.hash;
+      setShown((current) => (current.hash === hash ? current : { hash, route: parseRoute(hash) }));
+    };
+    window.addEventListener('hashchange', follow);
+    // A change made before the listener was there (a tab clicked as soon as it showed) is followed as well.
+    follow();
+    return () => window.removeEventListener('hashchange', follow);
   }, []);
-  return route;
+  return shown.route;
 }
