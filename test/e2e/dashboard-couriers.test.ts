@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { buildPages } from '../../src/web/build';
-import { closeBrowser, DESK, foreignHosts, openPage, screenshot, type TestPage } from '../support/browser';
+import { closeBrowser, DESK, foreignHosts, moveAddressBeforeListening, openPage, screenshot, type TestPage } from '../support/browser';
 import { client, type Client } from '../support/http';
 import { unique } from '../support/ids';
 import { startTestNode, type TestNode } from '../support/node';
@@ -149,19 +149,8 @@ describe('dashboard couriers', () => {
   test('a tab followed before the page listens for the address still opens its view', async () => {
     const view = await openPage(DESK);
     pages.push(view);
-    // The address moves to the couriers tab (as a click does) just before the page starts listening for its changes,
-    // so no change event reaches it: the page must read the address once it listens.
-    await view.context.addInitScript(() => {
-      const listen = window.addEventListener.bind(window);
-      let moved = false;
-      window.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) => {
-        if (type === 'hashchange' && !moved) {
-          moved = true;
-          history.replaceState(null, '', '#/couriers');
-        }
-        listen(type, listener, options);
-      }) as typeof window.addEventListener;
-    });
+    // No change event reaches the page for this move: it must read the address once it listens.
+    await moveAddressBeforeListening(view.context, '#/couriers');
     await view.page.goto(`${node.url}/dashboard`);
     await view.page.getByTestId('signin-token').fill(tenant.apiKey);
     await view.page.getByTestId('signin-submit').click();

@@ -1,7 +1,7 @@
 /**
  * The customer portal (`/portal/<slug>/`, API.md "Customer portal") in real Chromium against two real nodes with real
  * Redis and an SMTP sink: my orders (active first, live), an order as the tracking page shows it (timeline, map,
- * courier, proof, payment), my points (live after a delivery, redeemed), booking a delivery, my preferences (channels,
+ * courier, proof, payment), my points (live after a delivery, redeemed), a tab the address moved to before the portal listened, booking a delivery, my preferences (channels,
  * a contact address confirmed by a code), the languages (Arabic right to left at 360 px, the picker kept, the
  * customer's locale), a session that ended, installability and opening offline. The customer is signed in by putting
  * a token minted by the business where the portal keeps its session; the sign-in by code is its own test. Awaited
@@ -10,7 +10,7 @@
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { buildPage } from '../../src/web/build';
-import { closeBrowser, foreignHosts, openPage, PHONE, screenshot, type TestPage } from '../support/browser';
+import { closeBrowser, foreignHosts, moveAddressBeforeListening, openPage, PHONE, screenshot, type TestPage } from '../support/browser';
 import { client, type Client } from '../support/http';
 import { unique } from '../support/ids';
 import { uploadLogo } from '../support/logo';
@@ -269,6 +269,16 @@ it('moves my points live when an order is delivered, and redeems them', async ()
   expect(await sidewaysScroll(page)).toBe(0);
   await screenshot(page, 'portal-points');
   expect(unexpectedErrors(opened)).toEqual([]);
+});
+
+it('opens the tab the address moved to before the portal listened for it', async () => {
+  const me = await customer();
+  const opened = await phone();
+  // No change event reaches the portal for this move: it must read the address once it listens.
+  await moveAddressBeforeListening(opened.context, '#/points');
+  const page = await signedIn(opened, me);
+  await page.waitForSelector('[data-testid=loyalty-balance]');
+  expect(await page.getAttribute('[data-testid=portal-tab-points]', 'aria-current')).toBe('page');
 });
 
 it('books a delivery for myself that appears in my orders', async () => {

@@ -71,6 +71,25 @@ export async function openPage(viewport = DESK, options: BrowserContextOptions =
 }
 
 /** Writes a PNG of the page to docs/screenshots/<name>.png. */
+/**
+ * Makes each page of `context` find its address moved to `hash` (as a tap on a link does) just before it starts
+ * listening for the address's changes, with no change event: a page that reads the address only when it renders, then
+ * waits for events, misses the move.
+ */
+export async function moveAddressBeforeListening(context: BrowserContext, hash: string): Promise<void> {
+  await context.addInitScript((moveTo: string) => {
+    const listen = window.addEventListener.bind(window);
+    let moved = false;
+    window.addEventListener = ((type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions) => {
+      if (type === 'hashchange' && !moved) {
+        moved = true;
+        history.replaceState(null, '', moveTo);
+      }
+      listen(type, listener, options);
+    }) as typeof window.addEventListener;
+  }, hash);
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
