@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useHashRoute } from '../shared/hash-route';
 
 /** The dashboard's views, addressed by the URL's fragment (`#/orders/ord_…`): no token ever goes in a URL. */
 export type Route =
@@ -27,16 +27,5 @@ export function href(route: Route): string {
 
 /** The current route; follows the browser's back and forward buttons. */
 export function useRoute(): Route {
-  const [shown, setShown] = useState(() => ({ hash: location.hash, route: parseRoute(location.hash) }));
-  useEffect(() => {
-    const follow = (): void => {
-      const hash = location.hash;
-      setShown((current) => (current.hash === hash ? current : { hash, route: parseRoute(hash) }));
-    };
-    window.addEventListener('hashchange', follow);
-    // A change made before the listener was there (a tab clicked as soon as it showed) is followed as well.
-    follow();
-    return () => window.removeEventListener('hashchange', follow);
-  }, []);
-  return shown.route;
+  return useHashRoute(parseRoute);
 }
