@@ -4,7 +4,7 @@ import type { Order } from '../../src/domain/order';
 import { CHECKPOINT_PAGES, createSqliteStore, STORE_FILE } from '../../src/store/sqlite/create-store';
 import { at, buildEvent, buildOrder, placedEvent } from '../../test/support/contracts/fixtures';
 import { removeDir, tempDir } from '../../test/support/temp-dir';
-import { round } from '../lib/stats';
+import { Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
 
 /** SQLite's own `wal_autocheckpoint`. */
@@ -16,8 +16,6 @@ interface Stretch {
   events: number;
   cpuUs: number;
   wallMs: number;
-  /** Each turn's time, ms. */
-  turns: number[];
   walPages: number;
 }
 
@@ -37,9 +35,12 @@ export const commits: Benchmark = {
     const pages = options.pages! > 0 ? options.pages! : CHECKPOINT_PAGES;
     const product: Stretch[] = [];
     const reference: Stretch[] = [];
+    // Each turn's time, over every stretch of its kind.
+    const productTurns = new Recorder();
+    const referenceTurns = new Recorder();
     for (let round = 0; round < options.rounds!; round++) {
-      reference.push(await stretch(SQLITE_DEFAULT_PAGES, options, (line) => progress(`reference ${round + 1}: ${line}`)));
-      product.push(await stretch(pages, options, (line) => progress(`store ${round + 1}: ${line}`)));
+      reference.push(await stretch(SQLITE_DEFAULT_PAGES, options, referenceTurns, (line) => progress(`reference ${round + 1}: ${line}`)));
+      product.push(await stretch(pages, options, productTurns, (line) => progress(`store ${round + 1}: ${line}`)));
     }
     const mine = summed(product);
     const bare = summed(reference);
@@ -49,8 +50,8 @@ export const commits: Benchmark = {
         events: mine.events,
         cpu_us_per_event: round(mine.cpuUs / mine.events, 1),
         wall_us_per_event: round((mine.wallMs * 1000) / mine.events, 1),
-        turn_p99_ms: round(percentile(mine.turns, 99), 2),
-        turn_max_ms: round(percentile(mine.turns, 100), 2),
+        turn_p99_ms: productTurns.percentile(99),
+        turn_max_ms: productTurns.percentile(100),
         wal_pages_at_most: mine.walPages,
       },
       reference: {
@@ -58,8 +59,8 @@ export const commits: Benchmark = {
         metrics: {
           cpu_us_per_event: round(bare.cpuUs / bare.events, 1),
           wall_us_per_event: round((bare.wallMs * 1000) / bare.events, 1),
-          turn_p99_ms: round(percentile(bare.turns, 99), 2),
-          turn_max_ms: round(percentile(bare.turns, 100), 2),
+          turn_p99_ms: referenceTurns.percentile(99),
+          turn_max_ms: referenceTurns.percentile(100),
           wal_pages_at_most: bare.walPages,
         },
       },
@@ -78,7 +79,7 @@ export const commits: Benchmark = {
   },
 };
 
-async function stretch(checkpointPages: number, options: Record<string, number>, progress: (line: string) => void): Promise<Stretch> {
+async function stretch(checkpointPages: number, options: Record<string, number>, turns: Recorder, progress: (line: string) => void): Promise<Stretch> {
   const dataDir = tempDir('commits-');
   const store = createSqliteStore({ dataDir, checkpointPages });
   try {
@@ -86,7 +87,6 @@ async function stretch(checkpointPages: number, options: Record<string, number>,
     const orders: Order[] = Array.from({ length: options.orders! }, () => buildOrder('t1', { status: 'in_transit', courier_id: 'k1', created_at: at(1) }));
     await Promise.all(orders.map((order) => store.orders.createOrder({ order, firstEvent: placedEvent(order), idempotency: null, externalScope: 'tenant' })));
     const wal = path.join(dataDir, `${STORE_FILE}-wal`);
-    const turns: number[] = [];
     let walPages = 0;
     let next = 0;
     let clock = Date.parse(at(2));
@@ -106,13 +106,13 @@ async function stretch(checkpointPages: number, options: Record<string, number>,
           orders[index] = { ...changed, rev: result.rev };
         }),
       );
-      turns.push(performance.now() - turnStarted);
+      turns.record(performance.now() - turnStarted);
       walPages = Math.max(walPages, fs.statSync(wal).size / PAGE_BYTES);
       if (turn % 500 === 0) progress(`${turn} of ${options.turns} turns`);
     }
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
-    return { events: options.turns! * options.batch!, cpuUs: cpu.user + cpu.system, wallMs, turns, walPages: Math.round(walPages) };
+    return { events: options.turns! * options.batch!, cpuUs: cpu.user + cpu.system, wallMs, walPages: Math.round(walPages) };
   } finally {
     await store.lifecycle.close();
     removeDir(dataDir);
@@ -124,13 +124,7 @@ function summed(stretches: Stretch[]): Stretch {
     events: stretches.reduce((sum, each) => sum + each.events, 0),
     cpuUs: stretches.reduce((sum, each) => sum + each.cpuUs, 0),
     wallMs: stretches.reduce((sum, each) => sum + each.wallMs, 0),
-    turns: stretches.flatMap((each) => each.turns),
     walPages: Math.max(...stretches.map((each) => each.walPages)),
   };
 }
 
-/** The value below which `p` percent of `values` fall (nearest rank). */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
