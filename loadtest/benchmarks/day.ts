@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Socket } from 'socket.io-client';
 import { BENCH_DATABASE_URL, inBatches, Nodes, redisCounters, tenant } from '../lib/nodes';
 import { cpuProfileArgs, generatorLoopDelay, JsonClient, openSocket, ServerView, sleep, subscribe, withTimeout } from '../lib/sockets';
+import { cpuSeconds } from '../lib/process-cpu';
 import { startSmtpSink } from '../lib/smtp-sink';
 import { perUnit, Recorder, round } from '../lib/stats';
 import type { Benchmark } from '../lib/types';
@@ -348,19 +349,27 @@ export const day: Benchmark = {
       }, 50);
       const dayStarted = performance.now();
       let peakView: Awaited<ReturnType<ServerView['finish']>> | undefined;
+      // The node's CPU in each hour (from /proc, so reading it costs the node nothing) with the events offered in it,
+      // summed by offered rate: what an event costs at each load (an hour's events finish within milliseconds, so
+      // its CPU is its own events').
+      const byRate = new Map<number, { cpuSeconds: number; events: number }>();
       for (let hour = 0; hour < 24; hour++) {
         const rate = rates[hour]!;
         const hourStarted = performance.now();
         traffic.inPeak = hour === peakHour;
         const peakServer = hour === peakHour ? new ServerView(server.url) : null;
         await peakServer?.start();
+        const hourCpuBefore = cpuSeconds(server.pid);
         let sent = 0;
         while (performance.now() - hourStarted < hourS * 1000) {
           const due = Math.floor(((performance.now() - hourStarted) / 1000) * rate);
           for (; sent < due; sent++) track(traffic.next());
           await sleep(5);
         }
+        const hourCpu = cpuSeconds(server.pid) - hourCpuBefore;
         if (peakServer) peakView = await peakServer.finish();
+        const atRate = byRate.get(Math.round(rate)) ?? { cpuSeconds: 0, events: 0 };
+        byRate.set(Math.round(rate), { cpuSeconds: atRate.cpuSeconds + hourCpu, events: atRate.events + sent });
         traffic.inPeak = false;
         progress(`hour ${String(hour).padStart(2, '0')}: ${Math.round(rate)}/s offered, ${traffic.events.total.toLocaleString()} events done, ${inFlight.size} in flight, p99 ${traffic.events.percentile(99)} ms`);
       }
@@ -378,6 +387,7 @@ export const day: Benchmark = {
       progress(`capacity: ${options.connections} lanes for ${options.saturate_s} s`);
       const capacity = new Recorder();
       const before = traffic.events.total;
+      const capacityCpuBefore = cpuSeconds(server.pid);
       const capacityStarted = performance.now();
       const until = capacityStarted + options.saturate_s! * 1000;
       await Promise.all(
@@ -391,6 +401,7 @@ export const day: Benchmark = {
       );
       const capacityS = (performance.now() - capacityStarted) / 1000;
       const capacityPerS = (traffic.events.total - before) / capacityS;
+      const capacityCpuMsPerEvent = round(((cpuSeconds(server.pid) - capacityCpuBefore) * 1000) / Math.max(1, traffic.events.total - before), 3);
       const headroom = capacityPerS / DESIGN_PEAK_PER_S;
       const settleCapacity = Date.now() + 10_000;
       while (traffic.missed() > 0 && Date.now() < settleCapacity) await sleep(50);
@@ -460,6 +471,8 @@ export const day: Benchmark = {
           node_positions_taken: node.sum('positions_taken_total'),
           node_events_pushed: node.sum('events_pushed_total'),
           server_cpu_share_peak_hour: peakView ? round(peakView.cpuSeconds / hourS, 2) : '-',
+          // The same mix closed-loop: no idle moments between events, the node's batches full.
+          server_cpu_ms_per_event_at_capacity: capacityCpuMsPerEvent,
           generator_loop_lag_p99_ms: generatorLag.p99Ms,
           capacity_events_per_s: Math.round(capacityPerS),
           capacity_p99_ms: capacity.percentile(99),
@@ -508,6 +521,11 @@ export const day: Benchmark = {
           node_alerts_by_channel_outcome: Object.fromEntries(node.byLabel('alerts_total', ['channel', 'outcome'])),
           node_positions_taken_by_source: Object.fromEntries(node.byLabel('positions_taken_total', 'source')),
           node_events_pushed_by_kind: Object.fromEntries(node.byLabel('events_pushed_total', 'kind')),
+          server_cpu_ms_per_event_by_offered_rate: Object.fromEntries(
+            [...byRate]
+              .sort(([a], [b]) => a - b)
+              .map(([rate, { cpuSeconds: cpu, events }]) => [`${rate}/s`, round((cpu * 1000) / Math.max(1, events), 2)]),
+          ),
         },
         latency: traffic.events.distribution(),
         throughput: traffic.events.throughput(),
@@ -516,6 +534,7 @@ export const day: Benchmark = {
           `Hourly load ${HOURLY_LOAD.join(', ')} × ${Math.round(peak)}/s; each hour ${round(hourS, 2)} s. An order's life is a placement, processing and eight courier scans (pickup, five hub scans, out for delivery, delivered): 10 events.`,
           `Courier positions at ${options.pings}/s in the peak hour, following the hourly load over the couriers on shift; ${Math.round(options.watched! * 100)}% of new orders go to a customer whose socket is free, who watches it to delivery; every order asks for email alerts (a watched order's alerts go over its socket).`,
           'Capacity is the same mix closed-loop over the lanes after the day; headroom = capacity ÷ 560/s. The load generator shares the 2 cores with the node and Redis.',
+          "CPU per event by offered rate: each hour's node CPU ÷ the events offered in it, hours of the same rate summed. An event costs several times more CPU at a few dozen a second than under full load: each request, commit, publish and push is then a wake-up and a system call of its own, where a busy node shares them (the capacity figure).",
           "Per event = over the day (not the capacity phase) ÷ the day's events sent. Redis and PostgreSQL figures are the servers' own counters, which count every client: run with nobody else on them. The node_* figures are the node's /metrics (its own work only); redis_commands_total counts a script once, INFO counts its inner commands too.",
           pgStatements === null && postgres
             ? 'PostgreSQL counts statements only with pg_stat_statements loaded (shared_preload_libraries) and created in the database; this server has not, so the statement figure is the node\'s store_statements_total and xact_commit cross-checks the transactions.'
