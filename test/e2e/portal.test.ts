@@ -1,11 +1,11 @@
 /**
  * The customer portal (`/portal/<slug>/`, API.md "Customer portal") in real Chromium against two real nodes with real
  * Redis and an SMTP sink: my orders (active first, live), an order as the tracking page shows it (timeline, map,
- * courier, proof, payment), my points (live after a delivery, redeemed), a tab the address moved to before the portal listened, booking a delivery, my preferences (channels,
- * a contact address confirmed by a code), the languages (Arabic right to left at 360 px, the picker kept, the
- * customer's locale), a session that ended, installability and opening offline. The customer is signed in by putting
- * a token minted by the business where the portal keeps its session; the sign-in by code is its own test. Awaited
- * through the page's stable hooks (attributes, not text).
+ * courier, proof, payment), my points (live after a delivery, redeemed), a tab the address moved to before the portal
+ * listened, booking a delivery, my preferences (channels, a contact address confirmed by a code), the languages
+ * (Arabic right to left at 360 px, the picker kept, the customer's locale), a session that ended, installability and
+ * opening offline. The customer is signed in by putting a token minted by the business where the portal keeps its
+ * session; the sign-in by code is its own test. Awaited through the page's stable hooks (attributes, not text).
  */
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';

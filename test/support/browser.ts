@@ -70,7 +70,6 @@ export async function openPage(viewport = DESK, options: BrowserContextOptions =
   return { page, context, requests, errors };
 }
 
-/** Writes a PNG of the page to docs/screenshots/<name>.png. */
 /**
  * Makes each page of `context` find its address moved to `hash` (as a tap on a link does) just before it starts
  * listening for the address's changes, with no change event: a page that reads the address only when it renders, then
@@ -90,6 +89,7 @@ export async function moveAddressBeforeListening(context: BrowserContext, hash: 
   }, hash);
 }
 
+/** Writes a PNG of the page to docs/screenshots/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
