@@ -58,11 +58,13 @@ it('an outage is one warning and one line when Redis is back, with the held coun
   await postStatus(api, unwatched.id, 'out_for_delivery');
   // The node's own watchers still get every event, from the store.
   await watched.untilSeq(order.id, last.seq);
-  // A publish fails when its connection notices the loss, which may come after the event was applied and answered.
+  // A publish fails when its connection notices the loss, which may come after the event was applied and answered;
+  // the alert is queued after the answer too, once its decision has read what it needs from the store.
   const during = await eventually(async () => {
     const text = (await request(node.url, 'GET', '/metrics')).body as string;
-    return sample(text, 'live_updates_unpublished_total') === applied && text;
-  }, 'every publish of the outage counted');
+    const held = sample(text, 'dependency_held_total{dependency="redis",what="owed_alert"}');
+    return sample(text, 'live_updates_unpublished_total') === applied && held === 1 && text;
+  }, 'every publish and the alert of the outage counted');
   expect(sample(during, 'dependency_up{dependency="redis"}')).toBe(0);
 
   await redis.start();
