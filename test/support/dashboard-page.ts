@@ -25,7 +25,11 @@ export async function openDashboard({ url, token, view, viewport = DESK }: Dashb
   await opened.page.getByTestId('tab-orders').waitFor();
   if (view) {
     await opened.page.getByTestId(`tab-${view}`).click();
-    await opened.page.waitForFunction((name) => location.hash === `#/${name}`, view);
+    // The tab is a link: its click moves the address, a navigation within the page that Playwright reports (no
+    // polling in the page, which waits on animation frames).
+    await opened.page.waitForURL((address) => address.hash === `#/${view}`, { waitUntil: 'commit' }).catch((error: unknown) => {
+      throw new Error(`the ${view} tab was clicked, and the address stayed ${opened.page.url()}`, { cause: error });
+    });
   }
   return opened;
 }
