@@ -59,7 +59,7 @@ it('an outage is one warning and one line when Redis is back, with the held coun
   // The node's own watchers still get every event, from the store.
   await watched.untilSeq(order.id, last.seq);
   // A publish fails when its connection notices the loss, which may come after the event was applied and answered;
-  // the alert is queued after the answer too, once its decision has read what it needs from the store.
+  // the alert is queued after the answer too (its witness is asked first, then alerts are gathered up to 100 ms).
   const during = await eventually(async () => {
     const text = (await request(node.url, 'GET', '/metrics')).body as string;
     const held = sample(text, 'dependency_held_total{dependency="redis",what="owed_alert"}');
